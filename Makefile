@@ -1,0 +1,50 @@
+# The front door: `make help` lists the targets.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PROFILE ?= full
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+
+.DEFAULT_GOAL := help
+.PHONY: help venv data report quick test lab bench clean distclean
+
+help: ## list the targets
+	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
+	@echo "Variables: PROFILE=$(PROFILE) (a name in params/ or a YAML path), JOBS=$(JOBS) (jobs in parallel)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: '$(PYTHON)' not found. Install Python 3.11, or point to it: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "error: '$(PYTHON)' is Python $$($(PYTHON) -c 'import platform; print(platform.python_version())'); this project needs 3.11 (make <target> PYTHON=/path/to/python3.11)" >&2; exit 1; }
+	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { echo "error: '$(PYTHON)' lacks the venv/ensurepip modules (on Debian: apt-get install python3.11-venv)" >&2; exit 1; }
+	@echo "Creating $(VENV) from requirements.txt (a few minutes the first time)"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m ipykernel install --sys-prefix --name mnist-sgd --display-name "Python 3 (mnist-sgd)" >/dev/null
+	@touch $@
+
+venv: $(STAMP) ## create the virtual environment (.venv) from the pinned requirements
+
+data: $(STAMP) ## fetch the MNIST files and verify their checksums
+	$(PY) -m mnist_sgd.data
+
+report: data ## build report/index.html and report/report.pdf (PROFILE=full by default)
+	$(PY) -m mnist_sgd.pipeline --profile $(PROFILE) -j $(JOBS)
+
+quick: ## build the report on the quick profile (toy sizes) into report/quick/
+	@$(MAKE) --no-print-directory report PROFILE=quick
+
+test: data ## run ruff and the test suite (unit tests and an end-to-end quick build)
+	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m pytest
+
+lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd
+
+clean: ## delete the generated report (keeps data and .venv)
+	rm -rf report
+
+distclean: clean ## delete the report, the data and the virtual environment
+	rm -rf data $(VENV)

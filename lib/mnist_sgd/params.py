@@ -1,0 +1,204 @@
+"""Profiles: read ``params/<profile>.yaml``, validate it, expand grids into jobs.
+
+A profile maps notebook names (in report order) to parameter overrides. Each notebook's
+parameters are declared in ``SPECS`` with their type and allowed range; a key marked
+``grid`` may be given a list, which expands into one execution per value (several grid
+keys expand into their product). Anything unknown, mistyped or out of range is refused
+before anything runs, with the file, key, value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import itertools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from . import paths
+
+
+class ParamError(ValueError):
+    """A profile that cannot be run; ``str()`` is one line per problem."""
+
+
+@dataclass(frozen=True)
+class P:
+    """One parameter: kind is int, float, str, bool, ints or floats (lists)."""
+
+    kind: str
+    lo: float | None = None
+    hi: float | None = None
+    lo_open: bool = False  # lo itself not allowed (e.g. a learning rate > 0)
+    grid: bool = False
+    choices: tuple[str, ...] = ()
+
+    def allowed(self) -> str:
+        item = {"ints": "int", "floats": "float"}.get(self.kind, self.kind)
+        text = {"int": "an integer", "float": "a finite number", "str": "a string", "bool": "true or false"}[item]
+        if self.kind in ("ints", "floats"):
+            text = f"a non-empty list of {text.split(' ', 1)[1]}s"
+        bounds = []
+        if self.lo is not None:
+            bounds.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+        if self.hi is not None:
+            bounds.append(f"<= {self.hi:g}")
+        if bounds:
+            text += " " + " and ".join(bounds)
+        if self.choices:
+            text += f" among {', '.join(self.choices)}"
+        if self.grid:
+            text += " (or a non-empty list of such values: one run each)"
+        return text
+
+
+@dataclass(frozen=True)
+class NotebookSpec:
+    params: dict[str, P]
+    needs: tuple[str, ...] = ()  # notebooks whose results this one reads
+
+
+TRAIN_N = 60000
+
+SPECS: dict[str, NotebookSpec] = {
+    "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
+}
+
+
+@dataclass(frozen=True)
+class Job:
+    notebook: str
+    job_id: str
+    parameters: dict[str, Any]
+    needs: tuple[str, ...] = ()
+    grid: dict[str, Any] = field(default_factory=dict)  # the grid values this job runs
+
+    @property
+    def path(self) -> Path:
+        return paths.NOTEBOOKS / f"{self.notebook}.ipynb"
+
+
+@dataclass
+class Profile:
+    name: str
+    path: Path
+    notebooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def profile_path(name_or_path: str) -> Path:
+    """A profile name (``quick``) or a path to a YAML file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml"):
+        return candidate
+    return paths.PARAMS / f"{name_or_path}.yaml"
+
+
+def _check_scalar(where: str, value: Any, spec: P, kind: str) -> str | None:
+    """An error message for one value, or None if it is allowed."""
+    bad = f"{where} = {value!r}: expected {spec.allowed()}"
+    if kind == "bool":
+        return None if isinstance(value, bool) else bad
+    if kind == "str":
+        if not isinstance(value, str):
+            return bad
+        return None if not spec.choices or value in spec.choices else bad
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return bad
+    if kind == "int" and not (isinstance(value, int) or float(value).is_integer()):
+        return bad
+    if not math.isfinite(value):
+        return bad
+    if spec.lo is not None and (value < spec.lo or (spec.lo_open and value == spec.lo)):
+        return bad
+    if spec.hi is not None and value > spec.hi:
+        return bad
+    return None
+
+
+def check_value(where: str, value: Any, spec: P) -> str | None:
+    """Validate one parameter value (a grid list, a list kind or a scalar)."""
+    if spec.kind in ("ints", "floats"):
+        if not isinstance(value, list) or not value:
+            return f"{where} = {value!r}: expected {spec.allowed()}"
+        errors = [_check_scalar(f"{where}[{i}]", v, spec, spec.kind[:-1]) for i, v in enumerate(value)]
+        return next((e for e in errors if e), None)
+    if isinstance(value, list):
+        if not spec.grid:
+            return f"{where} = {value!r}: a list is not allowed here, expected {spec.allowed()}"
+        if not value:
+            return f"{where} = []: the grid is empty, expected {spec.allowed()}"
+        errors = [_check_scalar(f"{where}[{i}]", v, spec, spec.kind) for i, v in enumerate(value)]
+        return next((e for e in errors if e), None)
+    return _check_scalar(where, value, spec, spec.kind)
+
+
+def _suggest(word: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Read and validate a profile; raise ParamError naming file, key, value and rule."""
+    path = profile_path(name_or_path)
+    if not path.is_file():
+        known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
+        raise ParamError(f"{path}: profile not found; available profiles: {', '.join(known)}")
+    try:
+        raw = yaml.safe_load(path.read_text())
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
+        problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise ParamError(f"{path}: YAML does not parse at {where}: {problem}") from None
+    if not isinstance(raw, dict) or not raw:
+        raise ParamError(f"{path}: expected a mapping of notebook names to parameters, got {type(raw).__name__}")
+    errors = []
+    notebooks: dict[str, dict[str, Any]] = {}
+    for notebook, values in raw.items():
+        if notebook not in SPECS:
+            errors.append(f"{path}: unknown notebook '{notebook}'{_suggest(str(notebook), list(SPECS))}; known: {', '.join(SPECS)}")
+            continue
+        values = values or {}
+        if not isinstance(values, dict):
+            errors.append(f"{path}: {notebook} = {values!r}: expected a mapping of parameter names to values")
+            continue
+        spec = SPECS[notebook].params
+        for key, value in values.items():
+            if key not in spec:
+                errors.append(f"{path}: unknown key '{notebook}.{key}'{_suggest(str(key), list(spec))}; allowed: {', '.join(spec)}")
+                continue
+            problem = check_value(f"{notebook}.{key}", value, spec[key])
+            if problem:
+                errors.append(f"{path}: {problem}")
+        notebooks[notebook] = dict(values)
+    for notebook in notebooks:
+        missing = [n for n in SPECS[notebook].needs if n not in notebooks]
+        if missing:
+            errors.append(f"{path}: {notebook} reads the results of {', '.join(missing)}, which the profile does not run")
+    if errors:
+        raise ParamError("\n".join(errors))
+    return Profile(path.stem, path, notebooks)
+
+
+def _format(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def expand_jobs(profile: Profile) -> list[Job]:
+    """One job per notebook and combination of grid values, in profile order."""
+    jobs = []
+    for notebook, values in profile.notebooks.items():
+        spec = SPECS[notebook]
+        # a grid key given one value is still part of the job's name
+        grid = {k: v if isinstance(v, list) else [v] for k, v in values.items() if spec.params[k].grid}
+        fixed = {k: v for k, v in values.items() if k not in grid}
+        for combo in itertools.product(*grid.values()):
+            chosen = dict(zip(grid, combo))
+            suffix = "".join(f"__{k}-{_format(v)}" for k, v in chosen.items())
+            job_id = f"{notebook}{suffix}"
+            parameters = {**fixed, **chosen, "job": job_id}
+            jobs.append(Job(notebook, job_id, parameters, spec.needs, chosen))
+    return jobs

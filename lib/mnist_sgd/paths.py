@@ -1,0 +1,30 @@
+"""Every path the project uses, from one place.
+
+The report folder can be moved (tests build into a temporary folder) by setting
+``MNIST_SGD_REPORT_DIR``; everything generated lives under it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+PARAMS = ROOT / "params"
+DATA = Path(os.environ.get("MNIST_SGD_DATA_DIR", ROOT / "data"))
+RAW = DATA / "MNIST" / "raw"
+KERNEL_NAME = "mnist-sgd"
+
+
+def report_dir() -> Path:
+    """The folder of the report being built (read at call time so tests can move it)."""
+    return Path(os.environ.get("MNIST_SGD_REPORT_DIR", ROOT / "report"))
+
+
+def executed_dir() -> Path:
+    return report_dir() / "executed"
+
+
+def results_dir() -> Path:
+    return report_dir() / "results"

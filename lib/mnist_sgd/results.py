@@ -1,0 +1,62 @@
+"""Tidy result tables: written atomically per job, read back across jobs.
+
+Each job writes ``results/<job>.<table>.csv``. The pipeline writes
+``results/manifest.json`` listing the jobs of the current run, so a summary notebook
+reads exactly the jobs of its own profile, not leftovers of another one.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from . import paths
+from .files import atomic_write_text
+
+MANIFEST = "manifest.json"
+
+
+def table_path(job: str, table: str) -> Path:
+    return paths.results_dir() / f"{job}.{table}.csv"
+
+
+def write_table(df: pd.DataFrame, job: str, table: str) -> Path:
+    """Save one tidy table of a job; returns its path."""
+    path = table_path(job, table)
+    atomic_write_text(path, df.to_csv(index=False))
+    return path
+
+
+def write_manifest(profile: str, jobs: list[dict[str, Any]]) -> None:
+    payload = json.dumps({"profile": profile, "jobs": jobs}, indent=1)
+    atomic_write_text(paths.results_dir() / MANIFEST, payload)
+
+
+def read_manifest() -> dict[str, Any]:
+    path = paths.results_dir() / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else {"profile": None, "jobs": []}
+
+
+def jobs_of(notebook: str) -> list[str]:
+    """The job ids of ``notebook`` in the current run (all found on disk if no manifest)."""
+    listed = [j["job_id"] for j in read_manifest()["jobs"] if j["notebook"] == notebook]
+    if listed:
+        return listed
+    found = {p.name.split(".")[0] for p in paths.results_dir().glob(f"{notebook}*.csv")}
+    return sorted(j for j in found if j == notebook or j.startswith(f"{notebook}__"))
+
+
+def read_tables(notebook: str, table: str) -> pd.DataFrame:
+    """One table concatenated over every job of ``notebook``, with a ``job`` column."""
+    frames = []
+    for job in jobs_of(notebook):
+        path = table_path(job, table)
+        if not path.exists():
+            raise FileNotFoundError(f"{path}: missing; run the job {job} first (make report)")
+        frames.append(pd.read_csv(path).assign(job=job))
+    if not frames:
+        raise FileNotFoundError(f"no '{table}' results of {notebook} in {paths.results_dir()}; run make report first")
+    return pd.concat(frames, ignore_index=True)
