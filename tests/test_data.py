@@ -9,6 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
+
 from mnist_sgd import data
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from mnist_sgd import params
 from mnist_sgd.params import NotebookSpec, P, ParamError, expand_jobs, load_profile
 
@@ -120,6 +121,7 @@ def test_profiles_cover_every_parameter_cell():
     import ast
 
     import nbformat
+
     from mnist_sgd import paths
 
     for notebook, spec in params.SPECS.items():

@@ -6,6 +6,7 @@ PDF each get a real table; prose built from numbers is displayed as Markdown.
 
 from __future__ import annotations
 
+import html
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -15,18 +16,29 @@ from IPython.display import Markdown, display
 
 
 class _Table:
+    """A table displayed as HTML in the page and as Markdown in the PDF."""
+
     def __init__(self, df: pd.DataFrame, caption: str, floatfmt: str) -> None:
-        self.df, self.caption, self.floatfmt = df, caption, floatfmt
+        # floats formatted here, column by column, so integer columns stay integers
+        self.text = df.apply(lambda col: col.map(lambda v: _cell(v, floatfmt)))
+        self.caption = caption
 
     def _repr_html_(self) -> str:
-        styler = self.df.style.hide(axis="index").format(precision=int(self.floatfmt.strip(".gf") or 4), na_rep="")
-        if self.caption:
-            styler = styler.set_caption(self.caption)
-        return styler.to_html()
+        caption = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
+        table = self.text.to_html(index=False, escape=True, border=0)
+        return table.replace(">", f">{caption}", 1) if caption else table
 
     def _repr_markdown_(self) -> str:
-        table = self.df.to_markdown(index=False, floatfmt=self.floatfmt)
+        table = self.text.to_markdown(index=False, disable_numparse=True)
         return f"{table}\n\n: {self.caption}" if self.caption else table
+
+
+def _cell(value: Any, floatfmt: str) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else str(value)
+    if isinstance(value, float):
+        return "" if value != value else format(value, floatfmt)
+    return str(value)
 
 
 def show_table(df: pd.DataFrame, caption: str = "", floatfmt: str = ".4g") -> None:

@@ -24,6 +24,7 @@ from .params import Job, Profile
 TITLE = "Minibatch SGD on MNIST: a reproducible report"
 GRID_LABELS = {"batch_size": "B", "lr": "lr", "dataset_size": "N'"}
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove"}
+HTML_ONLY_TAG = "html-only"
 SHOW_CODE_TAG = "show-code"  # a code cell whose source belongs in the report (and PDF)
 STAMP = "stitch.json"
 
@@ -81,8 +82,11 @@ def combined_notebook(profile: Profile, jobs: list[Job], front: str = "") -> nbf
     """Title, contents and every job's section in profile order."""
     sections = [section_cells(job) for job in jobs]
     toc = "\n".join(f"1. [{title}](#{job.job_id})" for job, (title, _) in zip(jobs, sections))
-    head = f"# {TITLE}\n\nProfile `{profile.name}`, built {time.strftime('%Y-%m-%d %H:%M')}.\n\n{front}"
-    cells = [new_markdown_cell(head), new_markdown_cell(f"## Contents\n\n{toc}")]
+    # the PDF has pandoc's title and Typst's outline instead of these two
+    title = new_markdown_cell(f"# {TITLE}", metadata={"tags": [HTML_ONLY_TAG]})
+    contents = new_markdown_cell(f"## Contents\n\n{toc}", metadata={"tags": [HTML_ONLY_TAG]})
+    about = new_markdown_cell(f"Profile `{profile.name}`, built {time.strftime('%Y-%m-%d %H:%M')}.\n\n{front}")
+    cells = [title, about, contents]
     for _, section in sections:
         cells.extend(section)
     nb = new_notebook(cells=cells)
@@ -116,6 +120,8 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
     parts: list[str] = []
     figure = 0
     for cell in nb.cells:
+        if HTML_ONLY_TAG in cell.metadata.get("tags", []):
+            continue
         if cell.cell_type == "markdown":
             # the HTML anchor becomes a heading identifier, which the Typst writer keeps
             parts.append(re.sub(r'<a id="([^"]*)"></a>\s*\n\s*(#+ .+)', r"\2 {#\1}", cell.source))

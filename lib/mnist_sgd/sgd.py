@@ -1,0 +1,292 @@
+"""Hand-written minibatch SGD for the linear least-squares classifier, with its curves.
+
+One step, for a batch of B indices drawn uniformly with replacement::
+
+    g = X_b^T (X_b W - Y_b) / B,    W <- W - lr * g,    W_0 = 0 (float32)
+
+The loop does only fused tensor operations per step (``index_select`` into reused
+buffers, one ``addmm`` for the residual, one in-place ``addmm_`` for the update): no
+autograd, no optimizer object, no allocation. Batches come from a seeded
+``torch.Generator``, drawn with ``torch.randint`` in chunks of whole steps between
+checkpoints, so a run is determined by (seed, batch size, learning rate, iterations).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .data import MNIST, one_hot
+from .linear import Gram
+
+CURVE_COLUMNS = ["t", "samples", "train_seconds", "train_loss", "batch_loss", "train_acc", "test_acc"]
+# Indices pre-drawn at once at most (8 MB of int64), so long gaps between late
+# checkpoints at B = 1000 do not allocate gigabytes.
+MAX_CHUNK_INDICES = 1 << 20
+# Training accuracy is measured on a fixed subset: on the full 60,000 rows the product
+# took ~80-150 ms on the 2-core machine, more than a whole B = 1 run between checkpoints.
+TRAIN_ACC_SAMPLES = 10_000
+
+
+class Evaluator:
+    """Measures a weight matrix on one data set; build it once, share it across a sweep.
+
+    ``train_loss`` is the exact loss on the whole training set (from the float64
+    ``Gram``, no data pass). ``train_acc`` is the accuracy on a fixed random subset of
+    ``train_acc_samples`` training rows (drawn with ``subset_seed``; ``None`` means all
+    rows). ``test_acc`` is on the whole test set, NaN when none is given.
+    """
+
+    def __init__(
+        self,
+        x_train: torch.Tensor,
+        labels_train: torch.Tensor,
+        x_test: torch.Tensor | None = None,
+        labels_test: torch.Tensor | None = None,
+        *,
+        train_acc_samples: int | None = TRAIN_ACC_SAMPLES,
+        subset_seed: int = 0,
+        gram: Gram | None = None,
+    ) -> None:
+        self.gram = gram if gram is not None else Gram.from_data(x_train, one_hot(labels_train))
+        n = x_train.shape[0]
+        if train_acc_samples is None or train_acc_samples >= n:
+            self.x_acc, self.labels_acc = x_train, labels_train
+        else:
+            g = torch.Generator().manual_seed(subset_seed)
+            rows = torch.randperm(n, generator=g)[:train_acc_samples].sort().values
+            self.x_acc, self.labels_acc = x_train[rows], labels_train[rows]
+        self.x_test, self.labels_test = x_test, labels_test
+
+    @classmethod
+    def from_mnist(cls, mnist: MNIST, **kwargs: Any) -> Evaluator:
+        return cls(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, **kwargs)
+
+    def loss_at_zero(self) -> float:
+        return self.gram.loss_at_zero()
+
+    def evaluate(self, W: torch.Tensor) -> dict[str, float]:
+        """``train_loss``, ``train_acc`` and ``test_acc`` of ``W``."""
+        with torch.inference_mode():
+            train_acc = _accuracy32(W, self.x_acc, self.labels_acc)
+            test_acc = math.nan if self.x_test is None else _accuracy32(W, self.x_test, self.labels_test)
+            return {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
+
+
+def _accuracy32(W: torch.Tensor, X: torch.Tensor, labels: torch.Tensor) -> float:
+    # Float32 scores, like the model is trained in; a non-finite W scores as it may.
+    return (torch.mm(X, W.to(X.dtype)).argmax(dim=1) == labels).to(torch.float64).mean().item()
+
+
+def checkpoint_schedule(iterations: int, checkpoints: int) -> np.ndarray:
+    """Iterations at which a run is measured: 0, then ``checkpoints - 1`` points spaced
+    geometrically from 1 to ``iterations`` (rounded, duplicates dropped, so early on it is
+    every iteration and there are at most ``checkpoints`` points), always ending at
+    ``iterations``. Even spacing in log t, for log-x plots."""
+    if iterations <= 0:
+        return np.array([0], dtype=np.int64)
+    points = np.rint(np.geomspace(1, iterations, max(checkpoints - 1, 1))).astype(np.int64)
+    return np.unique(np.concatenate([[0], points, [iterations]]))
+
+
+@dataclass
+class SGDRun:
+    """One training run: its configuration, curves, final weights and divergence status.
+
+    ``curves`` has one row per healthy checkpoint (columns ``CURVE_COLUMNS``); a diverged
+    run stops at ``diverged_at`` and its curves end at the last checkpoint before it.
+    """
+
+    batch_size: int
+    lr: float
+    seed: int
+    iterations: int
+    curves: pd.DataFrame
+    W: torch.Tensor
+    diverged: bool = False
+    diverged_at: int | None = None
+    train_seconds: float = 0.0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def summary(self) -> dict[str, Any]:
+        """One row; the ``final_*`` values are NaN for a diverged run."""
+        last = self.curves.iloc[-1] if len(self.curves) and not self.diverged else None
+        final = {k: math.nan if last is None else float(last[k]) for k in ("train_loss", "test_acc", "train_acc")}
+        return {
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "seed": self.seed,
+            "iterations": self.iterations,
+            "diverged": self.diverged,
+            "diverged_at": self.diverged_at,
+            "final_train_loss": final["train_loss"],
+            "final_test_acc": final["test_acc"],
+            "final_train_acc": final["train_acc"],
+            "train_seconds": self.train_seconds,
+        }
+
+
+class _Stepper:
+    """The preallocated buffers and the step loop of one run."""
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, W: torch.Tensor, batch_size: int, lr: float) -> None:
+        self.x, self.y, self.W = x, y, W
+        self.xb = torch.empty(batch_size, x.shape[1], dtype=x.dtype)
+        self.yb = torch.empty(batch_size, y.shape[1], dtype=y.dtype)
+        self.r = torch.zeros(batch_size, y.shape[1], dtype=y.dtype)
+        self.alpha = -lr / batch_size
+        self.steps_done = 0
+
+    def run(self, rows: torch.Tensor) -> None:
+        """One SGD step per row of ``rows`` (each row the B indices of a batch)."""
+        x, y, W, xb, yb, r, alpha = self.x, self.y, self.W, self.xb, self.yb, self.r, self.alpha
+        for idx in rows.unbind(0):
+            torch.index_select(x, 0, idx, out=xb)
+            torch.index_select(y, 0, idx, out=yb)
+            torch.addmm(yb, xb, W, beta=-1, out=r)  # r = X_b W - Y_b
+            W.addmm_(xb.T, r, alpha=alpha)  # W -= lr/B * X_b^T r
+        self.steps_done += rows.shape[0]
+
+    def batch_loss(self) -> float:
+        """Minibatch loss of the last step, at the weights before that step's update."""
+        return math.nan if self.steps_done == 0 else 0.5 * self.r.square().sum().item() / self.r.shape[0]
+
+
+def train_sgd(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    iterations: int,
+    seed: int,
+    checkpoints: int = 200,
+    evaluator: Evaluator | None = None,
+    indices: torch.Tensor | None = None,
+    check_every: int = 64,
+    blowup: float = 1e3,
+    weight_limit: float = 1e6,
+) -> SGDRun:
+    """Run minibatch SGD from W = 0 and record its curves.
+
+    Checkpoints follow ``checkpoint_schedule(iterations, checkpoints)`` (t = 0, then
+    geometric, last = ``iterations``). At each one the row holds ``t``, ``samples``
+    (t * B), ``train_seconds`` (cumulative time of the training loop only: drawing
+    indices, the steps and the cheap divergence checks, timed with ``perf_counter``;
+    evaluation is excluded), the ``evaluator``'s ``train_loss`` (exact, full training
+    set), ``train_acc`` (fixed training subset, see ``Evaluator``) and ``test_acc``, and
+    ``batch_loss`` (minibatch loss of the last step; NaN at t = 0).
+
+    Without an ``evaluator`` one is built on (x, labels of ``y_onehot``), with no test
+    set; in a sweep pass a shared one, whose training set must be ``x``.
+
+    ``indices`` (iterations x B, int64) replaces the random batches: step t uses row t,
+    and ``seed`` is then unused.
+
+    Divergence: every ``check_every`` steps (within each chunk) the largest ``|W|`` is
+    read; if it is not finite or exceeds ``weight_limit``, the run stops. At every
+    checkpoint the run also stops if the training loss is not finite or exceeds
+    ``blowup`` times the loss at W = 0. ``diverged_at`` is the iteration at which it was
+    detected. Nothing is printed or warned either way.
+    """
+    if batch_size < 1 or iterations < 0:
+        raise ValueError(f"need batch_size >= 1 and iterations >= 0, got {batch_size} and {iterations}")
+    if indices is not None and tuple(indices.shape) != (iterations, batch_size):
+        raise ValueError(f"indices must have shape ({iterations}, {batch_size}), got {tuple(indices.shape)}")
+    if evaluator is None:
+        evaluator = Evaluator(x, y_onehot.argmax(dim=1))
+    limit_loss = blowup * evaluator.loss_at_zero()
+    n = x.shape[0]
+    generator = torch.Generator().manual_seed(seed)
+    chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
+    W = torch.zeros(x.shape[1], y_onehot.shape[1], dtype=torch.float32)
+    stepper = _Stepper(x.to(torch.float32), y_onehot.to(torch.float32), W, batch_size, lr)
+    rows: list[dict[str, float]] = []
+    seconds, t, diverged_at = 0.0, 0, None
+
+    with torch.inference_mode():
+        for target in checkpoint_schedule(iterations, checkpoints).tolist():
+            start = time.perf_counter()
+            while t < target and diverged_at is None:
+                steps = min(target - t, chunk_steps)
+                if indices is None:
+                    chunk = torch.randint(n, (steps, batch_size), generator=generator)
+                else:
+                    chunk = indices[t : t + steps]
+                for block in chunk.split(check_every):
+                    stepper.run(block)
+                    t += block.shape[0]
+                    if not W.abs().max().item() <= weight_limit:  # also true for NaN
+                        diverged_at = t
+                        break
+            seconds += time.perf_counter() - start
+            if diverged_at is not None:
+                break
+            measured = evaluator.evaluate(W)
+            if not measured["train_loss"] <= limit_loss:
+                diverged_at = t
+                break
+            rows.append({"t": t, "samples": t * batch_size, "train_seconds": seconds,
+                         "batch_loss": stepper.batch_loss(), **measured})
+
+    return SGDRun(
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        iterations=iterations,
+        curves=pd.DataFrame(rows, columns=CURVE_COLUMNS),
+        W=W,
+        diverged=diverged_at is not None,
+        diverged_at=diverged_at,
+        train_seconds=seconds,
+    )
+
+
+def choose_lr(runs: pd.DataFrame) -> float:
+    """The learning rate with the lowest mean ``final_train_loss`` over its runs, among the
+    learning rates for which no run (no seed) diverged.
+
+    ``runs`` has one row per run with at least ``lr``, ``diverged`` and
+    ``final_train_loss`` (the rows of ``SGDRun.summary``). Ties go to the smaller lr.
+    Raises ValueError if every learning rate had a diverged run.
+    """
+    by_lr = runs.groupby("lr").agg(any_diverged=("diverged", "any"), loss=("final_train_loss", "mean"))
+    stable = by_lr[~by_lr["any_diverged"] & np.isfinite(by_lr["loss"])]
+    if stable.empty:
+        raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr.index)}")
+    return float(stable["loss"].idxmin())
+
+
+def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.0) -> int | None:
+    """The first checkpoint t from which the training loss has stopped moving.
+
+    The loss L(t) is ``train_loss`` averaged over all rows with the same ``t`` (so a
+    curve of several seeds, on the same checkpoint grid, gives the seed-mean). For a
+    checkpoint s, let s' be the last checkpoint <= ``window`` * s; its change is
+    ``|L(s) - L(s')| / L(s')``. The result is the smallest checkpoint t > 0 such that
+    every checkpoint s >= t with s' > s and ``window`` * s <= the last checkpoint has a
+    change <= ``rel_tol`` (i.e. from t on, the loss moves by less than ``rel_tol`` per
+    doubling of the iterations when window = 2). None if there is no such t, if no
+    checkpoint has a full window after it, or if the loss is not finite.
+    """
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    t, loss = mean.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64)
+    if len(t) == 0 or not np.isfinite(loss).all():
+        return None
+    later = np.searchsorted(t, window * t, side="right") - 1
+    here = np.arange(len(t))
+    judged = here[(later > here) & (window * t <= t[-1]) & (t > 0)]
+    if len(judged) == 0:
+        return None
+    change = np.abs(loss[judged] - loss[later[judged]]) / np.abs(loss[later[judged]])
+    failing = np.flatnonzero(change > rel_tol)
+    if len(failing) == 0:
+        return int(t[judged[0]])
+    if failing[-1] + 1 == len(judged):
+        return None
+    return int(t[judged[failing[-1] + 1]])

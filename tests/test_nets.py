@@ -1,0 +1,142 @@
+"""Networks and the SGD trainer: learning, seeding, divergence, shapes, bookkeeping."""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+
+import pytest
+import torch
+
+from mnist_sgd import nets
+from mnist_sgd.data import MNIST
+
+
+def synthetic(n_train: int = 256, n_test: int = 128, seed: int = 0) -> MNIST:
+    """Random 784-pixel images whose label depends on the pixels, so a net can learn it."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.rand(n_train + n_test, 784, generator=g)
+    y = x[:, :10].argmax(1)
+    return MNIST(x[:n_train], y[:n_train], x[n_train:], y[n_train:])
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def mlp_count(widths: list[int]) -> int:
+    return sum(a * b + b for a, b in zip(widths, widths[1:]))
+
+
+def test_tiny_model_overfits_a_small_batch():
+    data = synthetic(n_train=64)
+    run = nets.train(nets.mlp((64,), seed=0), data, batch_size=16, lr=0.5, epochs=150, seed=0, device="cpu")
+    assert not run.diverged
+    assert run.history["train_loss"].iloc[-1] < 0.05
+    assert run.history["train_loss"].iloc[-1] < run.history["train_loss"].iloc[0] / 20
+    assert run.history["train_acc"].iloc[-1] == 1.0
+
+
+def test_same_seed_same_losses_other_seed_different():
+    data = synthetic()
+
+    def losses(seed: int) -> list[float]:
+        return nets.train("mlp32", data, batch_size=32, lr=0.1, epochs=3, seed=seed, device="cpu").history[
+            "train_loss"
+        ].tolist()
+
+    assert losses(1) == losses(1)
+    assert losses(1) != losses(2)
+
+
+def test_seeded_builders_leave_global_rng_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    a, b = nets.mlp((8,), seed=5), nets.build("mlp8", seed=5)
+    assert torch.equal(torch.rand(3), expected)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+
+
+def test_huge_learning_rate_is_reported_as_diverged_silently(capfd):
+    data = synthetic()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # any warning fails the test
+        run = nets.train("mlp16", data, batch_size=32, lr=1e30, epochs=4, seed=0, device="cpu")
+    assert run.diverged
+    assert run.diverged_at == 1
+    assert len(run.history) == run.diverged_at - 1
+    summary = run.summary()
+    assert summary["diverged"] and summary["diverged_at"] == 1 and math.isnan(summary["final_test_acc"])
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_divergence_keeps_the_epochs_before_it():
+    data = synthetic()
+    run = nets.train("mlp16", data, batch_size=32, lr=0.05, epochs=2, seed=0, device="cpu")
+    assert not run.diverged and run.diverged_at is None and len(run.history) == 2
+
+
+@pytest.mark.parametrize("hidden", [(512, 256), (128,), (500, 300), ()])
+def test_mlp_shape_and_parameter_count(hidden):
+    model = nets.mlp(hidden)
+    assert model(torch.zeros(5, 784)).shape == (5, 10)
+    assert nets.count_parameters(model) == mlp_count([784, *hidden, 10])
+
+
+def test_mlp_512_256_has_the_stated_parameter_count():
+    assert nets.count_parameters(nets.build("mlp512-256")) == 535_818
+
+
+def test_cnn_shape_and_parameter_count():
+    model = nets.build("cnn")
+    assert model(torch.zeros(4, 784)).shape == (4, 10)
+    conv = (1 * 9 + 1) * 32 + (32 * 9 + 1) * 64
+    dense = mlp_count([64 * 5 * 5, 128, 10])  # no padding: 28 -> 26 -> 13 -> 11 -> 5
+    assert nets.count_parameters(model) == conv + dense
+
+
+def test_build_rejects_unknown_names():
+    for name in ("resnet", "mlp", "mlp12-x", "mlp0"):
+        with pytest.raises(ValueError):
+            nets.build(name)
+
+
+def test_history_columns_summary_and_timing():
+    data = synthetic()
+    rows = []
+    start = time.perf_counter()
+    run = nets.train(
+        "mlp32", data, batch_size=16, lr=0.1, epochs=3, seed=0, weight_decay=1e-4, normalize=True,
+        device="cpu", progress=rows.append,
+    )
+    wall = time.perf_counter() - start
+    history = run.history
+    assert list(history.columns) == nets.HISTORY_COLUMNS
+    assert history["epoch"].tolist() == [1, 2, 3]
+    assert len(rows) == 3 and rows[-1]["epoch"] == 3
+    assert history[["train_acc", "test_acc"]].apply(lambda c: c.between(0, 1)).all().all()
+    assert history["train_seconds"].iloc[-1] == pytest.approx(history["epoch_seconds"].sum())
+    # Evaluation is timed separately, so training time plus evaluation time fit in the wall time.
+    assert history["train_seconds"].iloc[-1] + history["eval_seconds"].sum() <= wall
+    summary = run.summary()
+    assert summary["arch"] == "mlp32" and summary["epochs"] == 3 and summary["weight_decay"] == 1e-4
+    assert summary["parameters"] == mlp_count([784, 32, 10])
+    assert summary["final_test_acc"] == history["test_acc"].iloc[-1]
+    assert summary["seconds_per_epoch"] == pytest.approx(summary["train_seconds"] / 3)
+
+
+def test_eval_every_skips_intermediate_evaluations():
+    run = nets.train("mlp16", synthetic(), batch_size=64, lr=0.1, epochs=3, seed=0, device="cpu", eval_every=2)
+    assert run.history["test_acc"].isna().tolist() == [True, False, False]
+
+
+def test_device_and_timing_reference():
+    assert nets.device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert nets.seconds_per_epoch("mlp16", batch_size=64, steps=5, device="cpu") > 0

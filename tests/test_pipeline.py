@@ -1,0 +1,107 @@
+"""The pipeline: job identity and caching, failing notebooks, and a real quick build."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from mnist_sgd import params, paths, pipeline
+from mnist_sgd.params import NotebookSpec, P, expand_jobs, load_profile
+
+FIXTURES = paths.ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture
+def fixture_notebooks(monkeypatch, report_dir):
+    monkeypatch.setattr(paths, "NOTEBOOKS", FIXTURES)
+    monkeypatch.setattr(params, "SPECS", {
+        "ok": NotebookSpec({"value": P("int", 0, 100, grid=True)}),
+        "broken": NotebookSpec({"value": P("int", 0, 100)}),
+    })
+    return report_dir
+
+
+def profile_file(tmp_path, text):
+    path = tmp_path / "fixture.yaml"
+    path.write_text(text)
+    return path
+
+
+def run(path):
+    jobs = expand_jobs(load_profile(str(path)))
+    hashes = pipeline.job_hashes(jobs)
+    executed = [j.job_id for j in jobs if not pipeline.is_current(j.job_id, hashes[j.job_id])]
+    failures = pipeline.run_jobs(jobs, hashes, workers=2, log=lambda _: None)
+    return executed, failures
+
+
+def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
+    path = profile_file(tmp_path, "ok:\n  value: [1, 2]\n")
+    executed, failures = run(path)
+    assert failures == [] and executed == ["ok__value-1", "ok__value-2"]
+    assert (paths.results_dir() / "ok__value-2.txt").read_text() == "4"
+
+    assert run(path) == ([], [])
+
+    path.write_text("ok:\n  value: [1, 3]\n")
+    executed, failures = run(path)
+    assert failures == [] and executed == ["ok__value-3"]
+
+
+def test_an_edited_notebook_reruns(tmp_path, fixture_notebooks, monkeypatch):
+    path = profile_file(tmp_path, "ok:\n  value: 1\n")
+    run(path)
+    before = pipeline.job_hashes(expand_jobs(load_profile(str(path))))
+    monkeypatch.setattr(pipeline, "notebook_hash", lambda p: "edited")
+    after = pipeline.job_hashes(expand_jobs(load_profile(str(path))))
+    assert before != after
+
+
+def test_a_failing_notebook_fails_the_run_and_shows_the_cell(tmp_path, fixture_notebooks, capsys):
+    path = profile_file(tmp_path, "ok:\n  value: 5\nbroken:\n  value: 1\n")
+    code = pipeline.main(["--profile", str(path), "-j", "2"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "FAILED broken" in err and "ratio = value / 0" in err and "ZeroDivisionError" in err
+    assert "broken.failed.ipynb" in err and (paths.executed_dir() / "broken.failed.ipynb").exists()
+    assert not (paths.executed_dir() / "broken.ipynb").exists()
+    assert (paths.executed_dir() / "ok__value-5.ipynb").exists(), "the other job's result is kept"
+    assert not (fixture_notebooks / "index.html").exists(), "no report without every section"
+
+
+def test_bad_profile_is_refused_before_anything_runs(tmp_path, fixture_notebooks, capsys):
+    path = profile_file(tmp_path, "ok:\n  valeu: 5\n")
+    assert pipeline.main(["--profile", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "valeu" in err and "did you mean 'value'" in err
+    assert not fixture_notebooks.exists()
+
+
+def test_quick_profile_end_to_end(tmp_path):
+    """The real pipeline on the quick profile into a temporary folder, run twice."""
+    report = tmp_path / "report"
+    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report)}
+    cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2"]
+    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    html = (report / "index.html").read_text()
+    jobs = expand_jobs(load_profile("quick"))
+    for job in jobs:
+        assert f'id="{job.job_id}"' in html, f"section {job.job_id} missing"
+    assert "Traceback" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
+    assert html.count("data:image/png;base64") >= len(jobs)
+
+    pdf = (report / "report.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 1
+
+    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    assert f"{len(jobs)} up to date, 0 to run" in second.stdout
+    stamps = [json.loads((report / "executed" / f"{j.job_id}.json").read_text()) for j in jobs]
+    assert all(s["seconds"] > 0 for s in stamps)
