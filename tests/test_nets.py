@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from mnist_sgd import nets
-from mnist_sgd.data import MNIST
+from mnist_sgd.data import MNIST, load_mnist
 
 
 def synthetic(n_train: int = 256, n_test: int = 128, seed: int = 0) -> MNIST:
@@ -34,8 +34,9 @@ def mlp_count(widths: list[int]) -> int:
 
 
 def test_tiny_model_overfits_a_small_batch():
-    data = synthetic(n_train=64)
-    run = nets.train(nets.mlp((64,), seed=0), data, batch_size=16, lr=0.5, epochs=150, seed=0, device="cpu")
+    m = load_mnist()
+    data = MNIST(m.x_train[:64], m.y_train[:64], m.x_test[:64], m.y_test[:64])
+    run = nets.train(nets.mlp((64,), seed=0), data, batch_size=16, lr=0.3, epochs=60, seed=0, device="cpu")
     assert not run.diverged
     assert run.history["train_loss"].iloc[-1] < 0.05
     assert run.history["train_loss"].iloc[-1] < run.history["train_loss"].iloc[0] / 20

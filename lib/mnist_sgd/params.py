@@ -63,8 +63,25 @@ class NotebookSpec:
 
 TRAIN_N = 60000
 
+LR = P("float", 0, 10, lo_open=True)
+SEED = P("int", 0, 2**31 - 1)
+SEEDS = P("int", 1, 20)
+ITERATIONS = P("int", 1, 10_000_000)
+CHECKPOINTS = P("int", 2, 10_000)
+
 SPECS: dict[str, NotebookSpec] = {
     "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
+    "02_sgd": NotebookSpec({
+        "batch_size": P("int", 1, TRAIN_N), "lr": LR, "iterations": ITERATIONS,
+        "checkpoints": CHECKPOINTS, "seed": SEED,
+    }),
+    "03_batch_size": NotebookSpec({
+        "batch_size": P("int", 1, TRAIN_N, grid=True),
+        "lr_min": LR, "lr_max": LR, "lr_points": P("int", 2, 50), "seeds": SEEDS,
+        "sweep_iterations": ITERATIONS, "iterations": ITERATIONS, "checkpoints": CHECKPOINTS,
+        "rel_tol": P("float", 0, 1, lo_open=True),
+    }),
+    "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
 }
 
 

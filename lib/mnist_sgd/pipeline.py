@@ -111,6 +111,8 @@ def execute(job: Job, digest: str) -> Failure | None:
         papermill.execute_notebook(
             str(job.path), str(tmp), parameters=job.parameters, kernel_name=paths.KERNEL_NAME,
             cwd=str(paths.NOTEBOOKS), progress_bar=False, log_output=False,
+            # the kernel's own log lines (transport warnings, shutdown) would garble the progress bar
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as err:
         if tmp.exists():

@@ -41,3 +41,13 @@ def batch_color(batch_size: int) -> str:
 def new_figure(ncols: int = 1, nrows: int = 1, width: float = 7.0, height: float = 3.6, **kwargs):
     """A figure with ``nrows x ncols`` axes sized for the page."""
     return plt.subplots(nrows, ncols, figsize=(width, height), squeeze=False, **kwargs)
+
+
+def band(ax, df, x: str, y: str, label: str | None = None, color: str | None = None, **kwargs):
+    """Mean of ``y`` over the rows sharing ``x`` (e.g. seeds), with a min-max band."""
+    stats = df.groupby(x)[y].agg(["mean", "min", "max"]).sort_index()
+    (line,) = ax.plot(stats.index, stats["mean"], label=label, color=color, **kwargs)
+    if (stats["max"] > stats["min"]).any():
+        ax.fill_between(stats.index, stats["min"], stats["max"], color=line.get_color(), alpha=0.2, linewidth=0)
+    return line
+

@@ -51,13 +51,21 @@ def say(text: str) -> None:
     display(Markdown(text))
 
 
+FIGURE_MARK = "**Figure.**"  # numbered across the whole report when it is stitched
+
+
+def figure_caption(text: str) -> None:
+    """A caption under the figure just shown."""
+    display(Markdown(f"{FIGURE_MARK} {text}"))
+
+
 def in_pipeline() -> bool:
     """True when run by the report pipeline (progress bars would only clutter the page)."""
     return os.environ.get("MNIST_SGD_PIPELINE") == "1"
 
 
 def progress(items: Iterable[Any], **kwargs: Any) -> Iterable[Any]:
-    """A progress bar in JupyterLab, silent in the pipeline."""
-    from tqdm.auto import tqdm
+    """A text progress bar in JupyterLab, silent in the pipeline."""
+    from tqdm import tqdm  # the text bar: the widget one needs ipywidgets
 
     return tqdm(items, disable=in_pipeline(), **kwargs)

@@ -4,7 +4,7 @@ One step, for a batch of B indices drawn uniformly with replacement::
 
     g = X_b^T (X_b W - Y_b) / B,    W <- W - lr * g,    W_0 = 0 (float32)
 
-The loop does only fused tensor operations per step (``index_select`` into reused
+The loop does only fused tensor operations per step (two ``index_select`` into reused
 buffers, one ``addmm`` for the residual, one in-place ``addmm_`` for the update): no
 autograd, no optimizer object, no allocation. Batches come from a seeded
 ``torch.Generator``, drawn with ``torch.randint`` in chunks of whole steps between
@@ -133,29 +133,42 @@ class SGDRun:
 
 
 class _Stepper:
-    """The preallocated buffers and the step loop of one run."""
+    """The preallocated buffers and the step loop of one run.
 
-    def __init__(self, x: torch.Tensor, y: torch.Tensor, W: torch.Tensor, batch_size: int, lr: float) -> None:
-        self.x, self.y, self.W = x, y, W
+    The weights are kept transposed, ``V = W^T`` (10 x 784, contiguous), with the
+    targets transposed to match: the residual ``V X_b^T - Y_b^T`` and the update
+    ``V -= lr/B (V X_b^T - Y_b^T) X_b`` are then MKL products with 10 rows, which measured
+    1.5-2x faster at B >= 10 than the same products laid out as 784 x 10 (at B = 1000,
+    ~0.7 ms against ~1.5 ms per step) and no slower at B = 1.
+    """
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, lr: float) -> None:
+        self.x, self.yT = x, y.T.contiguous()
+        self.V = torch.zeros(y.shape[1], x.shape[1], dtype=x.dtype)
         self.xb = torch.empty(batch_size, x.shape[1], dtype=x.dtype)
-        self.yb = torch.empty(batch_size, y.shape[1], dtype=y.dtype)
-        self.r = torch.zeros(batch_size, y.shape[1], dtype=y.dtype)
+        self.ybT = torch.empty(y.shape[1], batch_size, dtype=x.dtype)
+        self.rT = torch.zeros(y.shape[1], batch_size, dtype=x.dtype)
         self.alpha = -lr / batch_size
         self.steps_done = 0
 
+    @property
+    def W(self) -> torch.Tensor:
+        """The weights as 784 x 10 (a view)."""
+        return self.V.T
+
     def run(self, rows: torch.Tensor) -> None:
         """One SGD step per row of ``rows`` (each row the B indices of a batch)."""
-        x, y, W, xb, yb, r, alpha = self.x, self.y, self.W, self.xb, self.yb, self.r, self.alpha
+        x, yT, V, xb, ybT, rT, alpha = self.x, self.yT, self.V, self.xb, self.ybT, self.rT, self.alpha
         for idx in rows.unbind(0):
             torch.index_select(x, 0, idx, out=xb)
-            torch.index_select(y, 0, idx, out=yb)
-            torch.addmm(yb, xb, W, beta=-1, out=r)  # r = X_b W - Y_b
-            W.addmm_(xb.T, r, alpha=alpha)  # W -= lr/B * X_b^T r
+            torch.index_select(yT, 1, idx, out=ybT)
+            torch.addmm(ybT, V, xb.T, beta=-1, out=rT)  # r^T = W^T X_b^T - Y_b^T
+            V.addmm_(rT, xb, alpha=alpha)  # W^T -= lr/B * r^T X_b
         self.steps_done += rows.shape[0]
 
     def batch_loss(self) -> float:
         """Minibatch loss of the last step, at the weights before that step's update."""
-        return math.nan if self.steps_done == 0 else 0.5 * self.r.square().sum().item() / self.r.shape[0]
+        return math.nan if self.steps_done == 0 else 0.5 * self.rT.square().sum().item() / self.rT.shape[1]
 
 
 def train_sgd(
@@ -204,8 +217,8 @@ def train_sgd(
     n = x.shape[0]
     generator = torch.Generator().manual_seed(seed)
     chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
-    W = torch.zeros(x.shape[1], y_onehot.shape[1], dtype=torch.float32)
-    stepper = _Stepper(x.to(torch.float32), y_onehot.to(torch.float32), W, batch_size, lr)
+    stepper = _Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
+    W = stepper.W
     rows: list[dict[str, float]] = []
     seconds, t, diverged_at = 0.0, 0, None
 
@@ -240,7 +253,7 @@ def train_sgd(
         seed=seed,
         iterations=iterations,
         curves=pd.DataFrame(rows, columns=CURVE_COLUMNS),
-        W=W,
+        W=W.contiguous(),
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
         train_seconds=seconds,

@@ -20,6 +20,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 from . import paths
 from .files import atomic_write_bytes, atomic_write_text
 from .params import Job, Profile
+from .present import FIGURE_MARK
 
 TITLE = "Minibatch SGD on MNIST: a reproducible report"
 GRID_LABELS = {"batch_size": "B", "lr": "lr", "dataset_size": "N'"}
@@ -78,6 +79,17 @@ def executed_path(job: Job) -> Path:
     return paths.executed_dir() / f"{job.job_id}.ipynb"
 
 
+def number_figures(nb: nbformat.NotebookNode) -> None:
+    """Replace each caption mark by "Figure N." in reading order."""
+    count = 0
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown")
+            if text and FIGURE_MARK in text:
+                count += 1
+                out["data"]["text/markdown"] = text.replace(FIGURE_MARK, f"**Figure {count}.**", 1)
+
+
 def combined_notebook(profile: Profile, jobs: list[Job], front: str = "") -> nbformat.NotebookNode:
     """Title, contents and every job's section in profile order."""
     sections = [section_cells(job) for job in jobs]
@@ -89,7 +101,10 @@ def combined_notebook(profile: Profile, jobs: list[Job], front: str = "") -> nbf
     cells = [title, about, contents]
     for _, section in sections:
         cells.extend(section)
+    for i, cell in enumerate(cells):  # ids repeat across jobs of one notebook
+        cell.id = f"cell-{i}"
     nb = new_notebook(cells=cells)
+    number_figures(nb)
     nb.metadata["kernelspec"] = {"name": paths.KERNEL_NAME, "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     return nb

@@ -1,0 +1,59 @@
+"""Repeated SGD runs: learning-rate sweeps and seed repeats, as tidy tables.
+
+The notebooks of the linear tasks share these loops; each returns plain DataFrames
+(one row per run, or one row per run and checkpoint) ready for ``results.write_table``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .present import progress
+from .sgd import Evaluator, train_sgd
+
+
+def lr_grid(lr_min: float, lr_max: float, points: int) -> list[float]:
+    """Geometrically spaced learning rates, rounded to 3 significant digits."""
+    return [float(f"{v:.3g}") for v in np.geomspace(lr_min, lr_max, points)]
+
+
+def sweep(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, lrs: list[float], seeds: int, iterations: int,
+    evaluator: Evaluator, checkpoints: int = 10,
+) -> pd.DataFrame:
+    """Final metrics of every (learning rate, seed) run: one row per run."""
+    rows = []
+    for lr in progress(lrs, desc=f"sweep B={batch_size}"):
+        for seed in range(seeds):
+            run = train_sgd(x, y, batch_size, lr, iterations, seed, checkpoints, evaluator)
+            rows.append(run.summary())
+    return pd.DataFrame(rows)
+
+
+def repeat(
+    x: torch.Tensor, y: torch.Tensor, batch_size: int, lr: float, seeds: int, iterations: int,
+    evaluator: Evaluator, checkpoints: int = 150,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The same configuration over several seeds: (one row per run, curves with a seed column)."""
+    runs, curves = [], []
+    for seed in progress(range(seeds), desc=f"B={batch_size}, lr={lr:g}"):
+        run = train_sgd(x, y, batch_size, lr, iterations, seed, checkpoints, evaluator)
+        runs.append(run.summary())
+        curves.append(run.curves.assign(seed=seed, batch_size=batch_size, lr=lr))
+    return pd.DataFrame(runs), pd.concat(curves, ignore_index=True)
+
+
+def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
+    """Per seed, the first checkpoint where ``column`` <= threshold (t and train_seconds; NaN if never)."""
+    rows = []
+    for seed, curve in curves.groupby("seed"):
+        hit = curve[curve[column] <= threshold]
+        first = hit.iloc[0] if len(hit) else None
+        rows.append({
+            "seed": seed,
+            "t": np.nan if first is None else float(first["t"]),
+            "train_seconds": np.nan if first is None else float(first["train_seconds"]),
+        })
+    return pd.DataFrame(rows)
