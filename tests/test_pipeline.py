@@ -105,3 +105,51 @@ def test_quick_profile_end_to_end(tmp_path):
     assert f"{len(jobs)} up to date, 0 to run" in second.stdout
     stamps = [json.loads((report / "executed" / f"{j.job_id}.json").read_text()) for j in jobs]
     assert all(s["seconds"] > 0 for s in stamps)
+
+
+TIMING = re.compile(r"seconds|_s$|^seconds")
+
+
+def _tables(report):
+    """Every result table, timing columns dropped."""
+    import pandas as pd
+
+    out = {}
+    for path in sorted((report / "results").glob("*.csv")):
+        df = pd.read_csv(path)
+        out[path.name] = df[[c for c in df.columns if not TIMING.search(c)]]
+    return out
+
+
+def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path):
+    """Kill a real quick build half-way, run it again, compare with a clean build."""
+    import signal
+    import time
+
+    import pandas as pd
+
+    cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2", "--no-pdf"]
+    killed = tmp_path / "killed"
+    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(killed)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list((killed / "executed").glob("*.json"))) < 2:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = {p.stem for p in (killed / "executed").glob("*.json")}
+    assert done_before, "nothing finished before the kill"
+
+    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(done_before)} up to date" in resumed.stdout
+    assert not list(killed.rglob("*.part")) and not list(killed.rglob(".*.running.ipynb"))
+
+    clean = tmp_path / "clean"
+    fresh = subprocess.run(cmd, env={**os.environ, "MNIST_SGD_REPORT_DIR": str(clean)}, capture_output=True,
+                           text=True, timeout=900)
+    assert fresh.returncode == 0, fresh.stderr
+    a, b = _tables(killed), _tables(clean)
+    assert a.keys() == b.keys() and len(a) > 3
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)

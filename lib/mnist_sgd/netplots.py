@@ -143,6 +143,8 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     rise of any seed; ``completed`` the fewest epochs any non-diverged seed completed.
     """
     keys = ["batch_size", "lr"]
+    # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
+    runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
     ok = runs[~runs["diverged"].astype(bool)]
     noise = []
     for (b, lr, seed), h in history.groupby([*keys, "seed"]):

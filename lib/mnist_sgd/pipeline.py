@@ -138,9 +138,18 @@ def set_threads(workers: int) -> int:
     return threads
 
 
+def remove_leftovers() -> None:
+    """Temporary files of a run that was killed: never read, safe to drop."""
+    for pattern in ("executed/.*.running.ipynb", "**/.*.part"):
+        for path in paths.report_dir().glob(pattern):
+            path.unlink(missing_ok=True)
+
+
 def run_jobs(jobs: list[Job], hashes: dict[str, str], workers: int, log=print) -> list[Failure]:
     """Execute what is not current, in parallel, respecting ``needs``; return failures."""
     from tqdm import tqdm
+
+    remove_leftovers()
 
     todo = [j for j in jobs if not is_current(j.job_id, hashes[j.job_id])]
     log(f"{len(jobs)} jobs, {len(jobs) - len(todo)} up to date, {len(todo)} to run ({workers} at a time)")
