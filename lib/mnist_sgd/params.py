@@ -58,7 +58,10 @@ class P:
 @dataclass(frozen=True)
 class NotebookSpec:
     params: dict[str, P]
-    needs: tuple[str, ...] = ()  # notebooks whose results this one reads
+    needs: tuple[str, ...] = ()  # notebooks whose results this one reads; EVERYTHING: all task notebooks
+
+
+EVERYTHING = ("*",)  # the summary and the appendix read every task's results
 
 
 TRAIN_N = 60000
@@ -82,6 +85,7 @@ SPECS: dict[str, NotebookSpec] = {
         "rel_tol": P("float", 0, 1, lo_open=True),
     }),
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
+    "99_provenance": NotebookSpec({}, needs=EVERYTHING),
 }
 
 
@@ -192,7 +196,7 @@ def load_profile(name_or_path: str) -> Profile:
                 errors.append(f"{path}: {problem}")
         notebooks[notebook] = dict(values)
     for notebook in notebooks:
-        missing = [n for n in SPECS[notebook].needs if n not in notebooks]
+        missing = [n for n in SPECS[notebook].needs if n not in notebooks and SPECS[notebook].needs != EVERYTHING]
         if missing:
             errors.append(f"{path}: {notebook} reads the results of {', '.join(missing)}, which the profile does not run")
     if errors:
@@ -202,6 +206,14 @@ def load_profile(name_or_path: str) -> Profile:
 
 def _format(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def resolve_needs(notebook: str, profile: Profile) -> tuple[str, ...]:
+    """The notebooks of the profile whose results ``notebook`` reads."""
+    needs = SPECS[notebook].needs
+    if needs == EVERYTHING:
+        return tuple(n for n in profile.notebooks if SPECS[n].needs != EVERYTHING)
+    return needs
 
 
 def expand_jobs(profile: Profile) -> list[Job]:
@@ -217,5 +229,5 @@ def expand_jobs(profile: Profile) -> list[Job]:
             suffix = "".join(f"__{k}-{_format(v)}" for k, v in chosen.items())
             job_id = f"{notebook}{suffix}"
             parameters = {**fixed, **chosen, "job": job_id}
-            jobs.append(Job(notebook, job_id, parameters, spec.needs, chosen))
+            jobs.append(Job(notebook, job_id, parameters, resolve_needs(notebook, profile), chosen))
     return jobs

@@ -33,7 +33,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 # Modules that build and run the report but are never imported by a notebook, so
 # editing them does not change any job's result.
-NOT_IN_JOBS = {"pipeline.py", "stitch.py"}
+NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "bench.py"}
 
 
 def code_hash() -> str:
@@ -53,16 +53,20 @@ def notebook_hash(path: Path) -> str:
 
 
 def job_hashes(jobs: list[Job]) -> dict[str, str]:
-    """Identity of each job, upstream identities included (jobs come in profile order)."""
+    """Identity of each job, the identities of the jobs it reads included."""
     lib = code_hash()
+    nb_hashes = {nb: notebook_hash(paths.NOTEBOOKS / f"{nb}.ipynb") for nb in {j.notebook for j in jobs}}
     hashes: dict[str, str] = {}
-    nb_hashes: dict[str, str] = {}
-    for job in jobs:
-        if job.notebook not in nb_hashes:
-            nb_hashes[job.notebook] = notebook_hash(job.path)
-        upstream = sorted(hashes[j.job_id] for j in jobs if j.notebook in job.needs)
-        key = json.dumps([nb_hashes[job.notebook], job.parameters, lib, upstream], sort_keys=True)
-        hashes[job.job_id] = hashlib.sha256(key.encode()).hexdigest()
+    pending = list(jobs)
+    while pending:  # upstream jobs first, whatever their place in the report
+        ready = [j for j in pending if all(u.job_id in hashes for u in jobs if u.notebook in j.needs)]
+        for job in ready:
+            upstream = sorted(hashes[u.job_id] for u in jobs if u.notebook in job.needs)
+            key = json.dumps([nb_hashes[job.notebook], job.parameters, lib, upstream], sort_keys=True)
+            hashes[job.job_id] = hashlib.sha256(key.encode()).hexdigest()
+            pending.remove(job)
+        if not ready:
+            raise RuntimeError(f"jobs whose inputs can never be ready: {[j.job_id for j in pending]}")
     return hashes
 
 
@@ -224,7 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
-    write_manifest(profile.name, [{"job_id": j.job_id, "notebook": j.notebook} for j in jobs])
+    write_manifest(profile.name, [
+        {"job_id": j.job_id, "notebook": j.notebook, "parameters": j.parameters} for j in jobs
+    ])
     start = time.perf_counter()
     failures = run_jobs(jobs, hashes, args.jobs)
     if failures:
