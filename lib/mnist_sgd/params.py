@@ -73,6 +73,7 @@ ITERATIONS = P("int", 1, 10_000_000)
 CHECKPOINTS = P("int", 2, 10_000)
 
 SPECS: dict[str, NotebookSpec] = {
+    "00_summary": NotebookSpec({}, needs=EVERYTHING),
     "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
     "02_sgd": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N), "lr": LR, "iterations": ITERATIONS,

@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 3
     write_manifest(profile.name, [
-        {"job_id": j.job_id, "notebook": j.notebook, "parameters": j.parameters} for j in jobs
+        {"job_id": j.job_id, "notebook": j.notebook, "needs": list(j.needs), "parameters": j.parameters} for j in jobs
     ])
     start = time.perf_counter()
     failures = run_jobs(jobs, hashes, args.jobs)

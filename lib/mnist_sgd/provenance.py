@@ -68,10 +68,12 @@ def package_versions() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def job_times() -> pd.DataFrame:
-    """Run time of each job of the current run that has finished (from its stamp)."""
+def job_times(reader: str) -> pd.DataFrame:
+    """Run time of each job that job ``reader`` reads the results of (all finished before it)."""
+    jobs = read_manifest()["jobs"]
+    needs = next((j.get("needs", []) for j in jobs if j["job_id"] == reader), [])
     rows = []
-    for job in read_manifest()["jobs"]:
+    for job in (j for j in jobs if j["notebook"] in needs):
         stamp = paths.executed_dir() / f"{job['job_id']}.json"
         if stamp.exists():
             info = json.loads(stamp.read_text())
