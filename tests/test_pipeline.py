@@ -12,6 +12,7 @@ import pytest
 
 from mnist_sgd import params, paths, pipeline
 from mnist_sgd.params import NotebookSpec, P, expand_jobs, load_profile
+from mnist_sgd.stitch import page_ink
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
 
@@ -97,8 +98,10 @@ def test_quick_profile_end_to_end(tmp_path):
     assert "Traceback" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
     assert html.count("data:image/png;base64") >= len(jobs)
 
-    pdf = (report / "report.pdf").read_bytes()
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 1
+    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
+    ink = page_ink(report / "report.pdf")
+    assert len(ink) >= len(jobs), "fewer PDF pages than sections"
+    assert min(ink) > 0.002, f"blank page(s) in the PDF: {[i + 1 for i, v in enumerate(ink) if v <= 0.002]}"
 
     second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert second.returncode == 0, second.stderr

@@ -193,6 +193,21 @@ def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
     atomic_write_bytes(out, pdf)
 
 
+def page_ink(pdf_path: Path) -> list[float]:
+    """Share of non-white pixels on each page of a PDF (0 means a blank page)."""
+    import pypdfium2
+
+    shares = []
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    try:
+        for page in pdf:
+            pixels = page.render(scale=0.5).to_numpy()
+            shares.append(float((pixels.min(axis=2) < 200).mean()))
+    finally:
+        pdf.close()
+    return shares
+
+
 def build_report(profile: Profile, jobs: list[Job], hashes: dict[str, str], pdf: bool = True) -> list[Path]:
     """Write index.html (and report.pdf) unless nothing changed since the last build."""
     out_dir = paths.report_dir()
