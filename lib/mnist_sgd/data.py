@@ -299,6 +299,11 @@ def load_mnist() -> MNIST:
     )
 
 
+def first_training_images(mnist: MNIST, n: int) -> MNIST:
+    """The same data set with only its first ``n`` training images (the test set whole)."""
+    return MNIST(mnist.x_train[:n], mnist.y_train[:n], mnist.x_test, mnist.y_test)
+
+
 def main() -> int:
     try:
         checksums = ensure_data()

@@ -71,6 +71,9 @@ SEED = P("int", 0, 2**31 - 1)
 SEEDS = P("int", 1, 20)
 ITERATIONS = P("int", 1, 10_000_000)
 CHECKPOINTS = P("int", 2, 10_000)
+EPOCHS = P("int", 1, 1000)
+TRAIN_SIZE = P("int", 1, TRAIN_N)
+LR_GRID = P("float", 0, 10, lo_open=True, grid=True)
 
 SPECS: dict[str, NotebookSpec] = {
     "00_summary": NotebookSpec({}, needs=EVERYTHING),
@@ -86,6 +89,15 @@ SPECS: dict[str, NotebookSpec] = {
         "rel_tol": P("float", 0, 1, lo_open=True),
     }),
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
+    "07_mlp_grid": NotebookSpec({
+        "batch_size": P("int", 1, TRAIN_N, grid=True), "lr": LR_GRID, "epochs": EPOCHS, "seeds": SEEDS,
+        "train_size": TRAIN_SIZE,
+    }),
+    "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
+    "08_architectures": NotebookSpec({
+        "mlp_epochs": EPOCHS, "first_run_epochs": EPOCHS, "cnn_epochs": EPOCHS,
+        "cnn_eval_every": P("int", 1, 1000), "seed": SEED, "train_size": TRAIN_SIZE,
+    }),
     "99_provenance": NotebookSpec({}, needs=EVERYTHING),
 }
 
