@@ -30,7 +30,7 @@ venv: $(STAMP) ## create the virtual environment (.venv) from the pinned require
 data: $(STAMP) ## fetch the MNIST files and verify their checksums
 	$(PY) -m mnist_sgd.data
 
-report: data ## build report/index.html and report/report.pdf (PROFILE=full by default)
+report: $(STAMP) ## build report/index.html and report/report.pdf (PROFILE=full by default)
 	$(PY) -m mnist_sgd.pipeline --profile $(PROFILE) -j $(JOBS)
 
 quick: ## build the report on the quick profile (toy sizes) into report/quick/

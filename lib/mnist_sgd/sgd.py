@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -112,7 +112,6 @@ class SGDRun:
     diverged: bool = False
     diverged_at: int | None = None
     train_seconds: float = 0.0
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """One row; the ``final_*`` values are NaN for a diverged run."""
