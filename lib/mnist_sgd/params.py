@@ -85,7 +85,8 @@ SPECS: dict[str, NotebookSpec] = {
     "03_batch_size": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N, grid=True),
         "lr_min": LR, "lr_max": LR, "lr_points": P("int", 2, 50), "seeds": SEEDS,
-        "sweep_iterations": ITERATIONS, "iterations": ITERATIONS, "checkpoints": CHECKPOINTS,
+        "sweep_iterations": ITERATIONS, "iterations": ITERATIONS, "samples": P("int", 1, 10**9),
+        "checkpoints": CHECKPOINTS,
         "rel_tol": P("float", 0, 1, lo_open=True),
     }),
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
