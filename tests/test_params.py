@@ -112,7 +112,7 @@ def test_empty_file_is_refused(tmp_path, specs):
 
 
 def test_real_profiles_are_valid():
-    for name in ("quick", "full"):
+    for name in ("quick", "full", "long"):
         assert expand_jobs(load_profile(name))
 
 
