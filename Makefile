@@ -43,6 +43,9 @@ test: data ## run ruff and the test suite (unit tests and an end-to-end quick bu
 lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd
 
+bench: data ## time the code against naive loops and the machine's limits: report/bench.json (a few minutes)
+	$(PY) -m mnist_sgd.bench
+
 clean: ## delete the generated report (keeps data and .venv)
 	rm -rf report
 

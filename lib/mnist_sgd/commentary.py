@@ -122,3 +122,100 @@ def _critical_batch(reached: pd.DataFrame, m_star: float) -> str:
                 f"these runs do not show the diminishing returns the theory predicts beyond m*."
             )
     return text
+
+
+def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:
+    """What more training data buys, from one row per training-set size N'.
+
+    ``table`` columns: dataset_size, subsets, converged_subsets (how many subsets met the
+    convergence criterion), test_acc, test_acc_min, test_acc_max, train_acc (SGD at the end
+    of its runs, fractions; mean, min and max over subsets), final_train_loss (SGD, mean), closed_form_test_acc,
+    closed_form_train_acc, closed_form_train_loss (least squares on the same subsets,
+    means). ``gap_points``: the train/test gap, in accuracy points, counted as closed.
+    Works with any number of rows (one or more sizes).
+    """
+    t = table.sort_values("dataset_size").reset_index(drop=True)
+    ns = [int(n) for n in t["dataset_size"]]
+    test = (100 * t["test_acc"]).tolist()
+    train = (100 * t["train_acc"]).tolist()
+    gap = [a - b for a, b in zip(train, test)]
+    cf_test = (100 * t["closed_form_test_acc"]).tolist()
+    out = []
+
+    if len(t) < 2:
+        return (
+            f"Only one training-set size was run (N' = {ns[0]:,}), so there is nothing to compare: SGD reached "
+            f"{test[0]:.2f}% test accuracy and {train[0]:.2f}% on its training subset (a gap of {gap[0]:.2f} points); "
+            f"the closed form on the same subsets reached {cf_test[0]:.2f}% on the test set."
+        )
+
+    steps = []
+    for i in range(len(ns) - 1):
+        decades = math.log10(ns[i + 1] / ns[i])
+        steps.append((ns[i], ns[i + 1], test[i + 1] - test[i], (test[i + 1] - test[i]) / decades))
+    text = (
+        f"**Test accuracy against data.** SGD's test accuracy {_trend(test)} with the training-set size, from "
+        f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
+        + ", ".join(f"{a:,}→{b:,}: {d:+.2f} points ({p:+.2f} per tenfold)" for a, b, d, p in steps) + "."
+    )
+    per_decade = [p for _, _, _, p in steps]
+    if len(per_decade) >= 2:
+        if all(b < a for a, b in zip(per_decade, per_decade[1:])):
+            text += " The gain per tenfold increase falls at every step of the grid: diminishing returns."
+        elif all(b > a for a, b in zip(per_decade, per_decade[1:])):
+            text += " The gain per tenfold increase rises at every step of the grid."
+        else:
+            text += " The gain per tenfold increase is not monotone across the grid."
+    out.append(text)
+
+    text = (
+        f"**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
+        + ", ".join(f"{g:.2f}" for g in gap) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
+        f"{_trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data."
+    )
+    closed = [i for i in range(len(ns)) if abs(gap[i]) < gap_points and all(abs(g) < gap_points for g in gap[i:])]
+    if closed:
+        i = closed[0]
+        text += (
+            f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} from N' = {ns[i]:,} on"
+            + (f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run.")
+        )
+    else:
+        smallest = min(range(len(gap)), key=lambda j: abs(gap[j]))
+        text += (
+            f" It does not stay below {gap_points:g} point{'s' if gap_points != 1 else ''} within the sizes run "
+            f"(smallest: {gap[smallest]:.2f} at N' = {ns[smallest]:,})."
+        )
+    out.append(text)
+
+    diff = [s - c for s, c in zip(test, cf_test)]
+    above = [n for n, d in zip(ns, diff) if d > 0]
+    text = (
+        "**SGD against the closed form.** On the same subsets, SGD's test accuracy minus the least-squares "
+        "solution's is " + ", ".join(f"{d:+.2f}" for d in diff) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}."
+    )
+    interpolating = [n for n, loss in zip(ns, t["closed_form_train_loss"]) if loss < 1e-6]
+    if interpolating:
+        text += (
+            f" At N' = {', '.join(f'{n:,}' for n in interpolating)} the closed form fits its training subset exactly "
+            f"(training loss below 1e-6)"
+        )
+        sgd_loss = dict(zip(ns, t["final_train_loss"]))
+        better = [n for n in interpolating if n in above]
+        if better:
+            text += (
+                f"; SGD, whose training loss there is still {', '.join(f'{sgd_loss[n]:.3g}' for n in better)} at the "
+                f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}: the "
+                f"exact fit of the few training images generalises worse than SGD stopped before it."
+            )
+        else:
+            text += "; SGD's test accuracy is not higher there."
+    out.append(text)
+
+    unconverged = [n for n, c, s in zip(ns, t["converged_subsets"], t["subsets"]) if c < s]
+    if unconverged:
+        out.append(
+            f"At N' = {', '.join(f'{n:,}' for n in unconverged)} not every subset met the convergence criterion "
+            f"within the iterations run, so those points describe SGD after a fixed budget rather than at rest."
+        )
+    return "\n\n".join(out)

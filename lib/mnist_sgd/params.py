@@ -59,6 +59,7 @@ class P:
 class NotebookSpec:
     params: dict[str, P]
     needs: tuple[str, ...] = ()  # notebooks whose results this one reads; EVERYTHING: all task notebooks
+    reads: tuple[str, ...] = ()  # files of the report folder it reads, written outside the pipeline
 
 
 EVERYTHING = ("*",)  # the summary and the appendix read every task's results
@@ -99,6 +100,7 @@ SPECS: dict[str, NotebookSpec] = {
         "mlp_epochs": EPOCHS, "first_run_epochs": EPOCHS, "cnn_epochs": EPOCHS,
         "cnn_eval_every": P("int", 1, 1000), "seed": SEED, "train_size": TRAIN_SIZE,
     }),
+    "90_speed": NotebookSpec({}, reads=("bench.json",)),
     "99_provenance": NotebookSpec({}, needs=EVERYTHING),
 }
 

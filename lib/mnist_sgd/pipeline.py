@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import paths
+from . import params, paths
 from .files import atomic_write_text
 from .params import Job, ParamError, expand_jobs, load_profile
 from .results import write_manifest
@@ -33,7 +33,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 # Modules that build and run the report but are never imported by a notebook, so
 # editing them does not change any job's result.
-NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "bench.py"}
+NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "bench.py", "naive.py"}
 
 
 def code_hash() -> str:
@@ -52,6 +52,10 @@ def notebook_hash(path: Path) -> str:
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 
 
+def file_hash(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+
+
 def job_hashes(jobs: list[Job]) -> dict[str, str]:
     """Identity of each job, the identities of the jobs it reads included."""
     lib = code_hash()
@@ -62,7 +66,8 @@ def job_hashes(jobs: list[Job]) -> dict[str, str]:
         ready = [j for j in pending if all(u.job_id in hashes for u in jobs if u.notebook in j.needs)]
         for job in ready:
             upstream = sorted(hashes[u.job_id] for u in jobs if u.notebook in job.needs)
-            key = json.dumps([nb_hashes[job.notebook], job.parameters, lib, upstream], sort_keys=True)
+            inputs = [file_hash(paths.report_dir() / name) for name in params.SPECS[job.notebook].reads]
+            key = json.dumps([nb_hashes[job.notebook], job.parameters, lib, upstream, inputs], sort_keys=True)
             hashes[job.job_id] = hashlib.sha256(key.encode()).hexdigest()
             pending.remove(job)
         if not ready:

@@ -1,0 +1,100 @@
+"""The benchmark: its naive references are honest, and the quick run writes every row."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from mnist_sgd import bench, naive
+from mnist_sgd.data import load_mnist, one_hot
+from mnist_sgd.sgd import Evaluator, train_sgd
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """300 training rows, 200 test rows, fixed batches: the library and the loops see the same steps."""
+    m = load_mnist()
+    x, labels, xt, yt = m.x_train[:300], m.y_train[:300], m.x_test[:200], m.y_test[:200]
+    B, iterations = 5, 25
+    indices = torch.randint(300, (iterations, B), generator=torch.Generator().manual_seed(3))
+    run = train_sgd(x, one_hot(labels), B, 0.01, iterations, seed=0, indices=indices, checkpoints=200,
+                    evaluator=Evaluator(x, labels, xt, yt, train_acc_samples=None))
+    arrays = (x.numpy(), one_hot(labels).numpy(), xt.numpy(), yt.numpy())
+    return run, arrays, B, iterations, indices.numpy()
+
+
+def test_naive_loops_compute_what_the_library_records(tiny):
+    run, (X, Y, Xt, yt), B, iterations, indices = tiny
+    curves = run.curves.set_index("t").loc[1:]  # every iteration is a checkpoint here
+    assert list(curves.index) == list(range(1, iterations + 1))
+    W_a, a = naive.sgd_test_every_iteration(X, Y, Xt, yt, B, 0.01, iterations, indices=indices)
+    W_b, b = naive.sgd_full_every_iteration(X, Y, Xt, yt, B, 0.01, iterations, indices=indices)
+    assert all(len(v) == iterations for v in (*a.values(), *b.values()))
+    np.testing.assert_allclose(W_a, run.W.numpy(), rtol=1e-4, atol=1e-7)
+    np.testing.assert_array_equal(W_a, W_b)
+    np.testing.assert_allclose(b["train_loss"], curves["train_loss"], rtol=1e-5)
+    # Accuracies may differ by a near-tie at most (float32 products from two libraries).
+    np.testing.assert_allclose(b["train_acc"], curves["train_acc"], atol=1 / len(X) + 1e-12)
+    np.testing.assert_allclose(b["test_acc"], curves["test_acc"], atol=1 / len(Xt) + 1e-12)
+    np.testing.assert_array_equal(a["test_acc"], b["test_acc"])
+
+
+def test_naive_loop_draws_its_own_batches_from_the_seed(tiny):
+    _, (X, Y, Xt, yt), *_ = tiny
+    first = naive.sgd_test_every_iteration(X, Y, Xt, yt, 4, 0.01, 5, seed=7)[0]
+    again = naive.sgd_test_every_iteration(X, Y, Xt, yt, 4, 0.01, 5, seed=7)[0]
+    np.testing.assert_array_equal(first, again)
+
+
+def test_step_cost_counts_the_two_products():
+    nbytes, flops = bench.step_cost(1000)
+    assert flops == pytest.approx(2 * 1000 * 784 * 10 * 2, rel=0.01)
+    assert nbytes == pytest.approx(4 * 4 * 1000 * 784, rel=0.05)  # xb: gathered (read + write), read twice
+
+
+def test_profile_section_groups_jobs_by_task(report_dir):
+    executed = report_dir / "executed"
+    executed.mkdir(parents=True)
+    stamps = {"03_batch_size__batch_size-1": 10.0, "03_batch_size__batch_size-10": 5.5, "04_batch_size_summary": 2.0}
+    for job, seconds in stamps.items():
+        (executed / f"{job}.json").write_text(json.dumps({"hash": "x", "seconds": seconds,
+                                                          "finished": "2026-01-01T00:00:10+0000"}))
+    rows = {r.key: r for r in bench.section_profile(lambda row: None)}
+    assert rows["profile_03"].project == pytest.approx(15.5) and rows["profile_03"].reps == 2
+    assert rows["profile_04"].project == pytest.approx(2.0)
+    assert rows["profile_total"].project == pytest.approx(17.5)
+
+
+def test_profile_section_says_when_the_report_was_not_built(report_dir):
+    (row,) = bench.section_profile(lambda row: None)
+    assert row.label == "run make report first" and row.project is None
+
+
+def test_quick_bench_runs_end_to_end(tmp_path):
+    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "mnist_sgd.bench", "--quick"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    payload = json.loads((tmp_path / "bench.json").read_text())
+    keys = [r["key"] for r in payload["rows"]]
+    expected = [f"sgd_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
+    expected += [f"task3_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
+    expected += ["task3_total_vs_a", "task3_total_vs_b", "full_loss", "mlp_epoch", "profile_missing",
+                 "bandwidth", "sgemm", "step_B1000_limit", "step_B1"]
+    assert keys == expected
+    rows = {r["key"]: r for r in payload["rows"]}
+    for key in ("task3_total_vs_a", "task3_total_vs_b", "mlp_epoch", "step_B1000_limit", "step_B1"):
+        assert rows[key]["target"] is not None and isinstance(rows[key]["met"], bool), key
+    assert all(rows[k]["ratio"] > 0 for k in expected if k.startswith(("sgd", "task3")))
+    assert "scaled" in rows["sgd_B1_vs_b"]["note"] and "scaled" in rows["task3_total_vs_b"]["note"]
+    cond = payload["conditions"]
+    assert cond["quick"] is True and cond["torch_threads"] >= 1
+    assert {"cpu", "torch", "date"} <= set(cond)
+    assert "Task 3 deliverable" in done.stdout and ">= 20x" in done.stdout
+    assert done.stderr.count("[bench ") >= len(expected)
