@@ -169,7 +169,7 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
     out.append(text)
 
     text = (
-        f"**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
+        "**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
         + ", ".join(f"{g:.2f}" for g in gap) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
         f"{_trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data."
     )
@@ -201,15 +201,25 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
             f"(training loss below 1e-6)"
         )
         sgd_loss = dict(zip(ns, t["final_train_loss"]))
-        better = [n for n in interpolating if n in above]
+        spread = dict(zip(ns, (100 * (t["test_acc_max"] - t["test_acc_min"])).tolist()))
+        margin = dict(zip(ns, diff))
+        better = [n for n in interpolating if n in above and margin[n] > spread[n]]
+        unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
         if better:
             text += (
                 f"; SGD, whose training loss there is still {', '.join(f'{sgd_loss[n]:.3g}' for n in better)} at the "
-                f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}: the "
-                f"exact fit of the few training images generalises worse than SGD stopped before it."
+                f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
+                f"than the spread of SGD over subsets: the exact fit of the few training images generalises worse "
+                f"than SGD stopped before it"
             )
         else:
-            text += "; SGD's test accuracy is not higher there."
+            text += "; SGD's test accuracy is not higher there by more than its spread over subsets"
+        if unclear:
+            text += (
+                f" (at N' = {', '.join(f'{n:,}' for n in unclear)} the difference is within SGD's min-max range over "
+                f"subsets, {', '.join(f'{spread[n]:.2f}' for n in unclear)} points)"
+            )
+        text += "."
     out.append(text)
 
     unconverged = [n for n, c, s in zip(ns, t["converged_subsets"], t["subsets"]) if c < s]

@@ -57,3 +57,18 @@ def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.Da
             "train_seconds": np.nan if first is None else float(first["train_seconds"]),
         })
     return pd.DataFrame(rows)
+
+
+def task3_lr(batch_size: int, given: float) -> tuple[float, str]:
+    """Task 3's chosen learning rate for ``batch_size`` when its results exist, else ``given``;
+    with a sentence saying which."""
+    from .results import read_tables
+
+    try:
+        chosen = read_tables("03_batch_size", "chosen")
+    except FileNotFoundError:
+        chosen = None
+    row = None if chosen is None else chosen[chosen["batch_size"] == batch_size]
+    if row is None or row.empty:
+        return given, f"given as a parameter (no Task 3 result for B = {batch_size} was found)"
+    return float(row["lr"].iloc[0]), f"Task 3's choice for B = {batch_size}, read from its results"

@@ -91,6 +91,16 @@ SPECS: dict[str, NotebookSpec] = {
         "rel_tol": P("float", 0, 1, lo_open=True),
     }),
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
+    "05_dataset_size": NotebookSpec({
+        "dataset_size": P("int", 1, TRAIN_N, grid=True), "batch_size": P("int", 1, TRAIN_N), "lr": LR,
+        "lr_from_task3": P("bool"), "subsets": SEEDS, "iterations": ITERATIONS, "checkpoints": CHECKPOINTS,
+        "rel_tol": P("float", 0, 1, lo_open=True),
+    }, needs=("03_batch_size",)),
+    "05_dataset_size_summary": NotebookSpec({}, needs=("05_dataset_size",)),
+    "06_pytorch": NotebookSpec({
+        "batch_size": P("int", 1, TRAIN_N), "lr": LR, "equivalence_steps": ITERATIONS, "iterations": ITERATIONS,
+        "lr_from_task3": P("bool"), "checkpoints": CHECKPOINTS, "seeds": SEEDS,
+    }, needs=("03_batch_size",)),
     "07_mlp_grid": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N, grid=True), "lr": LR_GRID, "epochs": EPOCHS, "seeds": SEEDS,
         "train_size": TRAIN_SIZE,
