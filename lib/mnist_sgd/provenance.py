@@ -83,10 +83,11 @@ def job_times(reader: str) -> pd.DataFrame:
 
 
 def parameters() -> pd.DataFrame:
-    """Every parameter of every job of the current run, one row per (job, parameter)."""
+    """Every parameter of every job of the current run, one row per job."""
     rows = [
-        {"job": job["job_id"], "parameter": key, "value": json.dumps(value)}
+        {"job": job["job_id"], "parameters": ", ".join(
+            f"{key} = {json.dumps(value)}" for key, value in job.get("parameters", {}).items() if key != "job"
+        ) or "(defaults)"}
         for job in read_manifest()["jobs"]
-        for key, value in job.get("parameters", {}).items() if key != "job"
     ]
-    return pd.DataFrame(rows, columns=["job", "parameter", "value"])
+    return pd.DataFrame(rows, columns=["job", "parameters"])

@@ -171,6 +171,7 @@ TYPST_HEADER = """
 #set page(paper: "a4", margin: (x: 2cm, y: 2cm), numbering: "1")
 #set text(size: 10pt)
 #show table: set text(size: 7.5pt)
+#show figure: set block(breakable: true)
 #show raw: set text(size: 8pt)
 """
 
