@@ -45,7 +45,7 @@ def jobs_of(notebook: str) -> list[str]:
     listed = [j["job_id"] for j in read_manifest()["jobs"] if j["notebook"] == notebook]
     if listed:
         return listed
-    found = {p.name.split(".")[0] for p in paths.results_dir().glob(f"{notebook}*.csv")}
+    found = {p.name.rsplit(".", 2)[0] for p in paths.results_dir().glob(f"{notebook}*.csv")}  # <job>.<table>.csv
     return sorted(j for j in found if j == notebook or j.startswith(f"{notebook}__"))
 
 
