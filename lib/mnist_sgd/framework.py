@@ -19,12 +19,11 @@ from __future__ import annotations
 import math
 import time
 
-import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from .sgd import CURVE_COLUMNS, Evaluator, SGDRun, checkpoint_schedule
+from .sgd import Evaluator, SGDRun, record_run
 
 
 def lr_factor(n_outputs: int = 10) -> float:
@@ -103,7 +102,6 @@ def train_framework(
     if evaluator is None:
         evaluator = Evaluator(x, y_onehot.argmax(dim=1))
     factor = lr_factor(y_onehot.shape[1])
-    limit_loss = 1e3 * evaluator.loss_at_zero()
     model = make_model(x.shape[1], y_onehot.shape[1], dtype=x.dtype)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr * factor)
     loss_fn = nn.MSELoss()
@@ -112,11 +110,10 @@ def train_framework(
         generator=torch.Generator().manual_seed(seed),
     )
     batches = iter(loader)
-    rows: list[dict[str, float]] = []
-    seconds, t, diverged_at, last_loss = 0.0, 0, None, math.nan
+    t, last_mse = 0, None
 
-    for target in checkpoint_schedule(iterations, checkpoints).tolist():
-        start = time.perf_counter()
+    def advance(target: int) -> tuple[int, bool]:
+        nonlocal batches, t, last_mse
         while t < target:
             try:
                 xb, yb = next(batches)
@@ -128,29 +125,14 @@ def train_framework(
             mse.backward()
             optimizer.step()
             t += 1
-        last_loss = mse.item() * factor if t > 0 else math.nan
-        seconds += time.perf_counter() - start
-        W = weights(model)
-        if not torch.isfinite(W).all():
-            diverged_at = t
-            break
-        measured = evaluator.evaluate(W)
-        if not measured["train_loss"] <= limit_loss:
-            diverged_at = t
-            break
-        rows.append({"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": last_loss, **measured})
+            last_mse = mse.detach()
+        return t, bool(torch.isfinite(weights(model)).all())
 
-    return SGDRun(
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        iterations=iterations,
-        curves=pd.DataFrame(rows, columns=CURVE_COLUMNS),
-        W=weights(model),
-        diverged=diverged_at is not None,
-        diverged_at=diverged_at,
-        train_seconds=seconds,
-    )
+    def batch_loss() -> float:  # the last step's MSE in this report's convention
+        return math.nan if last_mse is None else last_mse.item() * factor
+
+    return record_run(advance, lambda: weights(model), batch_loss, evaluator,
+                      batch_size, lr, seed, iterations, checkpoints)
 
 
 def loader_seconds(x: torch.Tensor, y_onehot: torch.Tensor, batch_size: int, iterations: int, seed: int = 0) -> float:

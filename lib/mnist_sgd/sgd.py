@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,47 +213,63 @@ def train_sgd(
         raise ValueError(f"indices must have shape ({iterations}, {batch_size}), got {tuple(indices.shape)}")
     if evaluator is None:
         evaluator = Evaluator(x, y_onehot.argmax(dim=1))
-    limit_loss = blowup * evaluator.loss_at_zero()
     n = x.shape[0]
     generator = torch.Generator().manual_seed(seed)
     chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
     stepper = _Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
     W = stepper.W
-    rows: list[dict[str, float]] = []
-    seconds, t, diverged_at = 0.0, 0, None
+    t = 0
+
+    def advance(target: int) -> tuple[int, bool]:
+        nonlocal t
+        while t < target:
+            steps = min(target - t, chunk_steps)
+            chunk = torch.randint(n, (steps, batch_size), generator=generator) if indices is None else indices[t : t + steps]
+            for block in chunk.split(check_every):
+                stepper.run(block)
+                t += block.shape[0]
+                if not W.abs().max().item() <= weight_limit:  # also true for NaN
+                    return t, False
+        return t, True
 
     with torch.inference_mode():
-        for target in checkpoint_schedule(iterations, checkpoints).tolist():
-            start = time.perf_counter()
-            while t < target and diverged_at is None:
-                steps = min(target - t, chunk_steps)
-                if indices is None:
-                    chunk = torch.randint(n, (steps, batch_size), generator=generator)
-                else:
-                    chunk = indices[t : t + steps]
-                for block in chunk.split(check_every):
-                    stepper.run(block)
-                    t += block.shape[0]
-                    if not W.abs().max().item() <= weight_limit:  # also true for NaN
-                        diverged_at = t
-                        break
-            seconds += time.perf_counter() - start
-            if diverged_at is not None:
-                break
-            measured = evaluator.evaluate(W)
-            if not measured["train_loss"] <= limit_loss:
-                diverged_at = t
-                break
-            rows.append({"t": t, "samples": t * batch_size, "train_seconds": seconds,
-                         "batch_loss": stepper.batch_loss(), **measured})
+        return record_run(advance, lambda: W.contiguous(), stepper.batch_loss, evaluator,
+                          batch_size, lr, seed, iterations, checkpoints, blowup)
 
+
+def record_run(
+    advance: Callable[[int], tuple[int, bool]],
+    weights: Callable[[], torch.Tensor],
+    batch_loss: Callable[[], float],
+    evaluator: Evaluator,
+    batch_size: int, lr: float, seed: int, iterations: int, checkpoints: int, blowup: float = 1e3,
+) -> SGDRun:
+    """Drive a training loop from checkpoint to checkpoint and record its curves.
+
+    ``advance(target)`` trains up to iteration ``target`` and returns the iteration reached
+    and whether the weights are still healthy; only its time counts as training time. At
+    each checkpoint the weights are evaluated; the run stops as diverged when they are not
+    healthy or the training loss is not finite or exceeds ``blowup`` times the loss at 0.
+    """
+    limit_loss = blowup * evaluator.loss_at_zero()
+    rows: list[dict[str, float]] = []
+    seconds, t, diverged_at = 0.0, 0, None
+    for target in checkpoint_schedule(iterations, checkpoints).tolist():
+        start = time.perf_counter()
+        t, healthy = advance(target)
+        seconds += time.perf_counter() - start
+        measured = evaluator.evaluate(weights()) if healthy else None
+        if measured is None or not measured["train_loss"] <= limit_loss:
+            diverged_at = t
+            break
+        rows.append({"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": batch_loss(), **measured})
     return SGDRun(
         batch_size=batch_size,
         lr=lr,
         seed=seed,
         iterations=iterations,
         curves=pd.DataFrame(rows, columns=CURVE_COLUMNS),
-        W=W.contiguous(),
+        W=weights(),
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
         train_seconds=seconds,
