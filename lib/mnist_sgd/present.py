@@ -29,7 +29,8 @@ class _Table:
         return table.replace(">", f">{caption}", 1) if caption else table
 
     def _repr_markdown_(self) -> str:
-        table = self.text.to_markdown(index=False, disable_numparse=True)
+        escaped = self.text.apply(lambda col: col.str.replace("|", "\\|", regex=False))  # a bare | splits the cell
+        table = escaped.to_markdown(index=False, disable_numparse=True)
         return f"{table}\n\n: {self.caption}" if self.caption else table
 
 

@@ -8,6 +8,7 @@ compiler, both installed from PyPI. Both are written atomically.
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import json
 import re
@@ -110,11 +111,51 @@ def combined_notebook(profile: Profile, jobs: list[Job], front: str = "") -> nbf
     return nb
 
 
+SPLIT = "<!-- stitch: next text -->"  # kept as it is by pandoc, so the output splits back
+
+
+def markdown_to_html(texts: list[str]) -> list[str]:
+    """Markdown to HTML with MathML for the formulas, in one pandoc call for all texts.
+
+    MathML is drawn by the browser itself, so the page needs no script from the
+    network to show its mathematics."""
+    import pypandoc
+
+    if not texts:
+        return []
+    joined = f"\n\n{SPLIT}\n\n".join(texts)
+    html = pypandoc.convert_text(joined, "html", format="markdown", extra_args=["--mathml", "--wrap=none"])
+    parts = html.split(SPLIT)
+    if len(parts) != len(texts):
+        raise RuntimeError(f"pandoc returned {len(parts)} parts for {len(texts)} Markdown texts")
+    return [part.strip() for part in parts]
+
+
+def with_rendered_markdown(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy whose Markdown (cells and outputs) is already HTML."""
+    nb = copy.deepcopy(nb)
+    places = []  # (setter, markdown)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            places.append((cell, None))
+        for out in cell.get("outputs", []):
+            if "text/markdown" in out.get("data", {}):
+                places.append((out, "text/markdown"))
+    texts = [p.source if key is None else p.data[key] for p, key in places]
+    for (place, key), html in zip(places, markdown_to_html(texts)):
+        if key is None:  # HTML blocks in Markdown pass through the exporter as they are
+            place.source = html
+        else:
+            del place.data[key]
+            place.data["text/html"] = html
+    return nb
+
+
 def to_html(nb: nbformat.NotebookNode) -> str:
     from nbconvert import HTMLExporter
 
     exporter = HTMLExporter(template_name="lab", embed_images=True)
-    html, _ = exporter.from_notebook_node(nb)
+    html, _ = exporter.from_notebook_node(with_rendered_markdown(nb))
     html = re.sub(r"<title>.*?</title>", f"<title>{TITLE}</title>", html, count=1, flags=re.S)
     return html.replace("</body>", TOGGLE + "</body>", 1)
 
