@@ -41,7 +41,7 @@ test: data ## run ruff and the test suite (unit tests and an end-to-end quick bu
 	$(PY) -m pytest
 
 lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: data ## time the code against naive loops and the machine's limits: report/bench.json (a few minutes)
 	$(PY) -m mnist_sgd.bench
