@@ -266,26 +266,3 @@ def train(
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
     )
-
-
-def seconds_per_epoch(arch: str, batch_size: int, steps: int = 200, device: torch.device | str | None = None) -> float:
-    """Training seconds per 60,000-example epoch, estimated from ``steps`` SGD steps on random data.
-
-    A quick reference for sizing a profile on another machine; it uses the current
-    ``torch.get_num_threads()``, so set that as the real runs will.
-    """
-    dev = _resolve(device)
-    model = build(arch).to(dev)
-    opt = _optimizer(model, 0.01, 0.0, dev)
-    generator = torch.Generator().manual_seed(0)
-    x = torch.rand(batch_size * 8, 784, generator=generator).to(dev)
-    y = torch.randint(0, 10, (batch_size * 8,), generator=generator).to(dev)
-    order = torch.arange(batch_size * 8, device=dev)
-    _epoch(model, opt, x, y, order, batch_size)  # warm-up: allocations and kernel selection
-    _sync(dev)
-    start = time.perf_counter()
-    done = 0
-    while done < steps:
-        done += _epoch(model, opt, x, y, order, batch_size)[1]
-    _sync(dev)
-    return (time.perf_counter() - start) / done * math.ceil(60_000 / batch_size)
