@@ -166,7 +166,7 @@ def run_jobs(jobs: list[Job], hashes: dict[str, str], workers: int, log=print) -
     if not todo:
         return failures
     pending = list(todo)
-    done_notebooks_blocked: set[str] = set()
+    failed_notebooks: set[str] = set()
     running: dict[cf.Future, Job] = {}
     bar = tqdm(total=len(todo), unit="job", file=sys.stderr, dynamic_ncols=True)
 
@@ -179,10 +179,10 @@ def run_jobs(jobs: list[Job], hashes: dict[str, str], workers: int, log=print) -
             for job in list(pending):
                 if len(running) >= workers:
                     break
-                if any(n in done_notebooks_blocked for n in job.needs):
+                if any(n in failed_notebooks for n in job.needs):
                     pending.remove(job)
                     failures.append(Failure(job.job_id, None, "", "not run: a job it depends on failed"))
-                    done_notebooks_blocked.add(job.notebook)
+                    failed_notebooks.add(job.notebook)
                     bar.update(1)
                 elif ready(job):
                     pending.remove(job)
@@ -196,7 +196,7 @@ def run_jobs(jobs: list[Job], hashes: dict[str, str], workers: int, log=print) -
                 failure = future.result()
                 if failure:
                     failures.append(failure)
-                    done_notebooks_blocked.add(job.notebook)
+                    failed_notebooks.add(job.notebook)
                     bar.write(failure.describe())
                 bar.update(1)
     bar.close()
