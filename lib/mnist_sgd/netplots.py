@@ -8,27 +8,22 @@ runs instead of failing on them; numbers are formatted for prose in one place.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Iterable
 from typing import Any
 
 import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import torch
 
-from . import nets, plots
+from . import nets, plots, provenance
+from .present import pct
 
 LINESTYLES = ["-", "--", ":", "-."]
 
 
 def conditions() -> dict[str, Any]:
     """Under what the training times are measured: torch threads, device, parallel jobs."""
-    return {
-        "threads": torch.get_num_threads(),
-        "device": str(nets.device()),
-        "parallel_jobs": int(os.environ.get("MNIST_SGD_PARALLEL_JOBS", "1")),
-    }
+    return provenance.run_conditions(str(nets.device()))
 
 
 def conditions_text(cond: dict[str, Any]) -> str:
@@ -52,11 +47,6 @@ def history_table(runs: Iterable[nets.NetRun], **extra: Any) -> pd.DataFrame:
         keys = {**extra, "arch": run.arch, "seed": run.seed, "batch_size": run.batch_size, "lr": run.lr}
         frames.append(run.history.assign(**keys)[[*keys, *nets.HISTORY_COLUMNS]])
     return pd.concat(frames, ignore_index=True)
-
-
-def pct(value: float, digits: int = 2) -> str:
-    """A fraction as a percentage for prose; 'n/a' when missing."""
-    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f}%"
 
 
 def mean_spread(values: pd.Series, digits: int = 2) -> str:

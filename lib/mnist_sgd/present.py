@@ -7,6 +7,7 @@ PDF each get a real table; prose built from numbers is displayed as Markdown.
 from __future__ import annotations
 
 import html
+import math
 import os
 from collections.abc import Iterable
 from typing import Any
@@ -40,6 +41,11 @@ def _cell(value: Any, floatfmt: str) -> str:
     if isinstance(value, float):
         return "" if value != value else format(value, floatfmt)
     return str(value)
+
+
+def pct(value: float | None, digits: int = 2) -> str:
+    """A fraction as a percentage for prose; 'n/a' when missing."""
+    return "n/a" if value is None or not math.isfinite(value) else f"{100 * value:.{digits}f}%"
 
 
 def show_table(df: pd.DataFrame, caption: str = "", floatfmt: str = ".4g") -> None:

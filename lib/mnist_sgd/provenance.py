@@ -41,15 +41,25 @@ def cpu_model() -> str:
     return match.group(1).strip() if match else platform.machine()
 
 
+def run_conditions(device: str) -> dict[str, str | int]:
+    """What training times depend on besides the code: torch threads, device, parallel jobs."""
+    return {
+        "threads": torch.get_num_threads(),
+        "device": device,
+        "parallel_jobs": int(os.environ.get("MNIST_SGD_PARALLEL_JOBS", "1")),
+    }
+
+
 def machine() -> dict[str, str | int]:
     """CPU, cores, GPU and the threads each job used."""
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
+    run = run_conditions("cuda" if torch.cuda.is_available() else "cpu")
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count() or 1,
         "gpu": gpu,
-        "torch threads per job": torch.get_num_threads(),
-        "jobs in parallel": int(os.environ.get("MNIST_SGD_PARALLEL_JOBS", "1")),
+        "torch threads per job": run["threads"],
+        "jobs in parallel": run["parallel_jobs"],
         "python": platform.python_version(),
         "os": f"{platform.system()} {platform.release()}",
     }
