@@ -8,59 +8,32 @@ import re
 import subprocess
 import sys
 
-import pytest
+from helpers import processes_of, profile_file, run
 
-from mnist_sgd import params, paths, pipeline
-from mnist_sgd.params import NotebookSpec, P, expand_jobs, load_profile
+from mnist_sgd import identity, paths, pipeline
+from mnist_sgd.params import expand_jobs, load_profile
 from mnist_sgd.stitch import page_ink
-
-FIXTURES = paths.ROOT / "tests" / "fixtures"
-
-
-@pytest.fixture
-def fixture_notebooks(monkeypatch, report_dir):
-    monkeypatch.setattr(paths, "NOTEBOOKS", FIXTURES)
-    monkeypatch.setattr(params, "SPECS", {
-        "ok": NotebookSpec({"value": P("int", 0, 100, grid=True)}),
-        "broken": NotebookSpec({"value": P("int", 0, 100)}),
-    })
-    return report_dir
-
-
-def profile_file(tmp_path, text):
-    path = tmp_path / "fixture.yaml"
-    path.write_text(text)
-    return path
-
-
-def run(path):
-    jobs = expand_jobs(load_profile(str(path)))
-    hashes = pipeline.job_hashes(jobs)
-    executed = [j.job_id for j in jobs if not pipeline.is_current(j.job_id, hashes[j.job_id])]
-    failures = pipeline.run_jobs(jobs, hashes, workers=2, log=lambda _: None)
-    return executed, failures
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
     path = profile_file(tmp_path, "ok:\n  value: [1, 2]\n")
-    executed, failures = run(path)
+    executed, failures, _ = run(path, fixture_notebooks)
     assert failures == [] and executed == ["ok__value-1", "ok__value-2"]
     assert (paths.results_dir() / "ok__value-2.txt").read_text() == "4"
 
-    assert run(path) == ([], [])
+    assert run(path, fixture_notebooks)[:2] == ([], [])
 
     path.write_text("ok:\n  value: [1, 3]\n")
-    executed, failures = run(path)
-    assert failures == [] and executed == ["ok__value-3"]
+    executed, failures, log = run(path, fixture_notebooks)
+    assert failures == [] and executed == ["ok__value-3"] and "ok__value-3: never run here" in log
 
 
 def test_an_edited_notebook_reruns(tmp_path, fixture_notebooks, monkeypatch):
     path = profile_file(tmp_path, "ok:\n  value: 1\n")
-    run(path)
-    before = pipeline.job_hashes(expand_jobs(load_profile(str(path))))
-    monkeypatch.setattr(pipeline, "notebook_hash", lambda p: "edited")
-    after = pipeline.job_hashes(expand_jobs(load_profile(str(path))))
-    assert before != after
+    run(path, fixture_notebooks)
+    monkeypatch.setattr(identity, "notebook_hash", lambda p: "edited")
+    executed, _, log = run(path, fixture_notebooks)
+    assert executed == ["ok__value-1"] and "its notebook changed" in log
 
 
 def test_a_failing_notebook_fails_the_run_and_shows_the_cell(tmp_path, fixture_notebooks, capsys):
@@ -125,34 +98,38 @@ def _tables(report):
 
 
 def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path):
-    """Kill a real quick build half-way, run it again, compare with a clean build."""
+    """Ctrl-C a real quick build half-way, run it again, compare with a clean build."""
     import signal
     import time
 
     import pandas as pd
 
     cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2", "--no-pdf"]
-    killed = tmp_path / "killed"
-    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(killed)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    stopped = tmp_path / "stopped"
+    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(stopped)}
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     deadline = time.time() + 300
-    while time.time() < deadline and len(list((killed / "executed").glob("*.json"))) < 2:
+    while time.time() < deadline and len(list((stopped / "executed").glob("*.json"))) < 2:
         time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    done_before = {p.stem for p in (killed / "executed").glob("*.json")}
-    assert done_before, "nothing finished before the kill"
+    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C
+    _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130, err
+    time.sleep(2)
+    assert not processes_of(stopped), "a job or kernel outlived the build"
+    done_before = {p.stem for p in (stopped / "executed").glob("*.json")}
+    assert done_before, "nothing finished before the interruption"
 
     resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(done_before)} up to date" in resumed.stdout
-    assert not list(killed.rglob("*.part")) and not list(killed.rglob(".*.running.ipynb"))
+    assert not list(stopped.rglob("*.part")) and not (stopped / ".staging").exists()
 
     clean = tmp_path / "clean"
     fresh = subprocess.run(cmd, env={**os.environ, "MNIST_SGD_REPORT_DIR": str(clean)}, capture_output=True,
                            text=True, timeout=900)
     assert fresh.returncode == 0, fresh.stderr
-    a, b = _tables(killed), _tables(clean)
+    a, b = _tables(stopped), _tables(clean)
     assert a.keys() == b.keys() and len(a) > 3
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)

@@ -23,6 +23,8 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
             f.write(payload)
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; give the usual mode
         os.replace(tmp, path)
+    except OSError as err:  # a full disk, say: name the file that could not be written
+        raise OSError(err.errno, err.strerror, str(path)) from err
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

@@ -1,7 +1,8 @@
 """Every path the project uses, from one place.
 
 The report folder can be moved (tests build into a temporary folder) by setting
-``MNIST_SGD_REPORT_DIR``; everything generated lives under it.
+``MNIST_SGD_REPORT_DIR``; everything generated lives under it. A job run by the pipeline
+writes its tables into its own staging folder, ``MNIST_SGD_OUTPUT_DIR``.
 """
 
 from __future__ import annotations
@@ -28,3 +29,10 @@ def executed_dir() -> Path:
 
 def results_dir() -> Path:
     return report_dir() / "results"
+
+
+def output_dir() -> Path:
+    """Where a notebook writes its result tables: the job's staging folder when the
+    pipeline runs it (moved into results/ only if the job succeeds), else results/."""
+    staged = os.environ.get("MNIST_SGD_OUTPUT_DIR")
+    return Path(staged) if staged else results_dir()

@@ -24,8 +24,8 @@ def table_path(job: str, table: str) -> Path:
 
 
 def write_table(df: pd.DataFrame, job: str, table: str) -> Path:
-    """Save one tidy table of a job; returns its path."""
-    path = table_path(job, table)
+    """Save one tidy table of a job (into its staging folder under the pipeline); returns its path."""
+    path = paths.output_dir() / f"{job}.{table}.csv"
     atomic_write_text(path, df.to_csv(index=False))
     return path
 

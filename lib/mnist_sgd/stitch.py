@@ -250,19 +250,29 @@ def page_ink(pdf_path: Path) -> list[float]:
     return shares
 
 
-def build_report(profile: Profile, jobs: list[Job], hashes: dict[str, str], pdf: bool = True) -> list[Path]:
-    """Write index.html (and report.pdf) unless nothing changed since the last build."""
+def build_report(profile: Profile, jobs: list[Job], stamps: dict[str, str], pdf: bool = True) -> list[Path]:
+    """Write index.html (and report.pdf) unless the jobs' stamps, this module and the
+    written files are all as they were at the last build."""
     out_dir = paths.report_dir()
     html_path, pdf_path = out_dir / "index.html", out_dir / "report.pdf"
     wanted = [html_path] + ([pdf_path] if pdf else [])
     code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
-    key = hashlib.sha256(json.dumps([hashes, code, pdf]).encode()).hexdigest()
+    key = hashlib.sha256(json.dumps([stamps, code, pdf]).encode()).hexdigest()
     stamp = out_dir / STAMP
-    if all(p.exists() for p in wanted) and stamp.exists() and json.loads(stamp.read_text()).get("key") == key:
+    try:
+        last = json.loads(stamp.read_text())
+    except (OSError, ValueError):
+        last = {}
+    if last.get("key") == key and all(p.exists() and _sha256(p) == last.get("files", {}).get(p.name) for p in wanted):
         return wanted
+    stamp.unlink(missing_ok=True)
     nb = combined_notebook(profile, jobs)
     atomic_write_text(html_path, to_html(nb))
     if pdf:
         to_pdf(nb, pdf_path)
-    atomic_write_text(stamp, json.dumps({"key": key}))
+    atomic_write_text(stamp, json.dumps({"key": key, "files": {p.name: _sha256(p) for p in wanted}}))
     return wanted
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
