@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+
 import pytest
-from helpers import FIXTURES, fixture_specs
+from helpers import FIXTURES, QUICK, fixture_specs
 
 from mnist_sgd import params, paths
 
@@ -22,3 +25,14 @@ def fixture_notebooks(monkeypatch, report_dir):
     monkeypatch.setattr(paths, "NOTEBOOKS", FIXTURES)
     monkeypatch.setattr(params, "SPECS", fixture_specs())
     return report_dir
+
+
+@pytest.fixture(scope="session")
+def quick(tmp_path_factory):
+    """The quick profile built once by the real pipeline into a temporary folder, read by the
+    report tests and compared with by the interruption test."""
+    report = tmp_path_factory.mktemp("quick") / "report"
+    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report)}
+    first = subprocess.run(QUICK, env=env, capture_output=True, text=True, timeout=900)
+    assert first.returncode == 0, first.stdout + first.stderr
+    return report, env

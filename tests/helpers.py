@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from pathlib import Path
 
 from mnist_sgd import paths, pipeline
 from mnist_sgd.params import expand_jobs, load_profile
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
+QUICK = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2"]
 
 
 def fixture_specs() -> dict:

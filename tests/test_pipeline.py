@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
@@ -11,8 +10,6 @@ import sys
 from helpers import processes_of, profile_file, run
 
 from mnist_sgd import identity, paths, pipeline
-from mnist_sgd.params import expand_jobs, load_profile
-from mnist_sgd.stitch import page_ink
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
@@ -56,33 +53,6 @@ def test_bad_profile_is_refused_before_anything_runs(tmp_path, fixture_notebooks
     assert not fixture_notebooks.exists()
 
 
-def test_quick_profile_end_to_end(tmp_path):
-    """The real pipeline on the quick profile into a temporary folder, run twice."""
-    report = tmp_path / "report"
-    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report)}
-    cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2"]
-    first = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    assert first.returncode == 0, first.stdout + first.stderr
-
-    html = (report / "index.html").read_text()
-    jobs = expand_jobs(load_profile("quick"))
-    for job in jobs:
-        assert f'id="{job.job_id}"' in html, f"section {job.job_id} missing"
-    assert "Traceback" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
-    assert html.count("data:image/png;base64") >= len(jobs)
-
-    assert (report / "report.pdf").read_bytes().startswith(b"%PDF")
-    ink = page_ink(report / "report.pdf")
-    assert len(ink) >= len(jobs), "fewer PDF pages than sections"
-    assert min(ink) > 0.002, f"blank page(s) in the PDF: {[i + 1 for i, v in enumerate(ink) if v <= 0.002]}"
-
-    second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert second.returncode == 0, second.stderr
-    assert f"{len(jobs)} up to date, 0 to run" in second.stdout
-    stamps = [json.loads((report / "executed" / f"{j.job_id}.json").read_text()) for j in jobs]
-    assert all(s["seconds"] > 0 for s in stamps)
-
-
 TIMING = re.compile(r"seconds|_s$|^seconds")
 
 
@@ -97,8 +67,8 @@ def _tables(report):
     return out
 
 
-def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path):
-    """Ctrl-C a real quick build half-way, run it again, compare with a clean build."""
+def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
+    """Ctrl-C a real quick build half-way, run it again, compare with an uninterrupted build."""
     import signal
     import time
 
@@ -125,11 +95,7 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path):
     assert f"{len(done_before)} up to date" in resumed.stdout
     assert not list(stopped.rglob("*.part")) and not (stopped / ".staging").exists()
 
-    clean = tmp_path / "clean"
-    fresh = subprocess.run(cmd, env={**os.environ, "MNIST_SGD_REPORT_DIR": str(clean)}, capture_output=True,
-                           text=True, timeout=900)
-    assert fresh.returncode == 0, fresh.stderr
-    a, b = _tables(stopped), _tables(clean)
+    a, b = _tables(stopped), _tables(quick[0])  # against an uninterrupted build
     assert a.keys() == b.keys() and len(a) > 3
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
