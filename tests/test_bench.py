@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_sgd import bench, naive
+from mnist_sgd import bench, naive, paths
 from mnist_sgd.data import load_mnist, one_hot
 from mnist_sgd.sgd import Evaluator, train_sgd
 
@@ -96,5 +97,71 @@ def test_quick_bench_runs_end_to_end(tmp_path):
     cond = payload["conditions"]
     assert cond["quick"] is True and cond["torch_threads"] >= 1
     assert {"cpu", "torch", "date"} <= set(cond)
-    assert "Task 3 deliverable" in done.stdout and ">= 20x" in done.stdout
+    assert "Task 3 deliverable" in done.stdout and "≥ 20×" in done.stdout
     assert done.stderr.count("[bench ") >= len(expected)
+
+
+def _payload(quick: bool = False) -> dict:
+    rows = [
+        bench.Row(2, "task3_total_vs_a", "Task 3 deliverable", short="Task 3 total vs (a)", project=12.3, project_lo=11.5,
+                  project_hi=12.5, reference_label="(a) total", reference=240.0, ratio=20.0, ratio_lo=19.0, ratio_hi=21.0,
+                  target=20.0, target_on="ratio", target_op=">=", met=True),
+        bench.Row(2, "task3_total_vs_b", "Task 3 deliverable", short="Task 3 total vs (b)", project=12.3,
+                  reference_label="(b) total", reference=1666.0, ratio=138.8),
+        bench.Row(4, "mlp_epoch", "MLP epoch", short="MLP epoch vs DataLoader loop", project=4.2,
+                  reference_label="DataLoader", reference=11.9, ratio=2.83, target=2.5, target_on="ratio",
+                  target_op=">=", met=True),
+        bench.Row(5, "profile_total", "all 28 jobs", project=1666.0, reps=28),
+        bench.Row(6, "bandwidth", "memory bandwidth", unit="GB/s", project=10.0, project_lo=9.0, project_hi=11.0),
+        bench.Row(6, "sgemm", "sgemm", unit="GFLOP/s", project=50.0, project_lo=45.0, project_hi=55.0),
+        bench.Row(6, "step_B1000_limit", "B = 1000 step", project=0.0021, reference=0.0007, ratio=3.0,
+                  target=3.0, target_on="ratio", target_op="<=", met=False),
+        bench.Row(6, "step_B1", "B = 1 step", project=2.0e-5, reference=2.5e-6, ratio=8.0, target=25e-6,
+                  target_on="project", target_op="<=", met=True),
+    ]
+    cond = {"date": "2026-01-01T10:00:00+00:00", "quick": quick, "torch_threads": 1, "cpu": "Some CPU", "cores": 2,
+            "torch": "2.14.1", "numpy": "2.4.6", "load_average_start": [0.5, 0.5, 0.5],
+            "settings": {"batch_sizes": [1, 10, 100, 1000], "s2_iterations": 6000}}
+    return {"conditions": cond, "sections": {str(k): v for k, v in bench.SECTIONS.items()},
+            "rows": [dataclasses.asdict(r) for r in rows]}
+
+
+def test_formatters_have_one_home_and_one_style():
+    assert bench.fmt_duration(2.19e-5) == "21.9 µs" and bench.fmt_duration(3.9) == "3.90 s"
+    assert bench.fmt_duration(1666.0) == "27 min 46 s"  # never 1.67e+03 s
+    row = {"ratio": 12.34, "ratio_lo": 10.1, "ratio_hi": 14.0, "target": 20.0, "target_on": "ratio",
+           "target_op": ">=", "met": False}
+    assert bench.fmt_ratio(row) == "12.3× [10.1 – 14.0]"
+    assert bench.fmt_target(row) == "≥ 20×" and bench.fmt_met(row) == "no"
+    assert bench.fmt_spread(0.0256, 0.02, 0.03, "s") == "25.6 ms [20.0 – 30.0 ms]"
+    assert bench.fmt_spread(9.87, 9.0, 11.2, "GB/s") == "9.87 GB/s [9.00 – 11.20 GB/s]"
+
+
+def test_the_speed_appendix_reads_as_prose_with_the_headline_ratios():
+    text = bench.headline(_payload())
+    assert "Some CPU (2 cores), with 1 torch thread" in text
+    assert "took 12.3 s with the project's loop" in text and "took 4 min 00 s (the project 20× faster)" in text
+    assert "27 min 46 s (the project 139× faster)" in text and "(the project 2.8× faster)" in text
+    assert "3.0× the least time" in text and "the time of 8.0 empty torch calls" in text
+    assert "vary between runs" in text
+    assert "target" not in text and "(s)" not in text and "quick" not in text
+    assert "toy sizes" in bench.headline(_payload(quick=True))
+
+
+def test_the_speed_appendix_says_in_one_sentence_when_there_is_no_benchmark():
+    text = bench.missing_text()
+    assert text.count(". ") == 0 and text.endswith(".") and "make bench" in text
+
+
+def test_the_full_table_leaves_the_old_job_times_to_the_provenance_appendix():
+    table = bench.report_table(_payload())
+    assert len(table) == 7 and not table["measurement"].str.contains("28 jobs").any()
+    assert table.loc[0, "met"] == "yes" and table.loc[0, "target"] == "≥ 20×"
+
+
+def test_the_speed_notebook_formats_rows_through_bench_only():
+    nb = json.loads((paths.NOTEBOOKS / "90_speed.ipynb").read_text())
+    code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    assert "def " not in code and "bench.headline(" in code and "bench.report_table(" in code
+    tagged = [c for c in nb["cells"] if "bench.report_table(" in "".join(c["source"])]
+    assert tagged and all("html-only" in c["metadata"].get("tags", []) for c in tagged)

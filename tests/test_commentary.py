@@ -50,3 +50,11 @@ def test_diminishing_returns_are_judged_from_the_data():
 
 def test_a_single_batch_size_has_nothing_to_compare():
     assert "nothing to compare" in batch_size_commentary(BASE.iloc[:1], 8.7, 5)
+
+
+def test_numbers_of_one_kind_in_a_sentence_share_their_decimals():
+    text = batch_size_commentary(BASE, m_star=8.7, target_pct=5)
+    assert "12.0%, 4.2%, 3.1%, 2.5% above L*" in text  # not "12%, 4.2%"
+    assert "0.59×, 0.31×, 0.80×, 1.54×" in text  # not "0.8×" beside "1.5×"
+    assert "B = 10: 0.250 s, B = 100: 0.250 s, B = 1000: 0.860 s" in text
+    assert "divided the iterations by 6.4 (10→100, ×10 batch), 2.8 (100→1000" in text

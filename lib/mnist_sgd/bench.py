@@ -25,6 +25,10 @@ ratio of the medians (its spread from the per-repetition ratios). Targets are pr
 next to the measured ratios; nothing is asserted: times never fail anything.
 ``--quick`` shrinks every measurement (a subset of the data, a few iterations) to check
 the machinery end to end; its numbers mean nothing.
+
+The formatting of the rows (``fmt_*``), the appendix's page (``headline``) and its full
+table (``report_table``) live here too, so the command line and the report print a row
+the same way.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 
 from . import naive, paths
@@ -53,6 +58,7 @@ from .data import MNIST, load_mnist, one_hot
 from .files import atomic_write_text
 from .linear import Gram
 from .linear import loss as direct_loss
+from .present import duration, fixed, plural
 from .sgd import Evaluator, checkpoint_schedule, train_sgd
 
 FILENAME = "bench.json"
@@ -280,7 +286,7 @@ def _sgd_variants(s: Setup, B: int, iterations: int) -> tuple[dict[str, Callable
 def _b_note(timed: int, iterations: int) -> str:
     if timed >= iterations:
         return ""
-    return f"(b) timed on {timed:,} iterations and scaled x{iterations / timed:g} (its per-iteration cost is constant)"
+    return f"(b) timed on {timed:,} iterations and scaled ×{iterations / timed:g} (its per-iteration cost is constant)"
 
 
 def section_sgd_runs(s: Setup, log: Callable[[Row], None]) -> list[Row]:
@@ -384,7 +390,7 @@ def section_loss(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     row = comparison(
         3, "full_loss", f"full training loss ({len(x):,} samples), per evaluation", per_call_gram,
         "a float32 pass over the samples (linear.loss)", per_call_pass, short="full loss: Gram vs a data pass",
-        note=f"Gram.loss (float64, 784x784 statistics); building the Gram took {s.gram_seconds:.2f} s once, {repaid}",
+        note=f"Gram.loss (float64, 784×784 statistics); building the Gram took {s.gram_seconds:.2f} s once, {repaid}",
     )
     log(row)
     return [row]
@@ -433,8 +439,8 @@ def section_mlp(s: Setup, log: Callable[[Row], None]) -> list[Row]:
         4, "mlp_epoch", f"MLP 784-512-256-10 epoch, batch {batch} (seconds per epoch)", t["project"].scaled(factor),
         "DataLoader(torchvision MNIST, ToTensor, shuffle), same model and fused SGD", t["reference"].scaled(factor),
         short="MLP epoch vs DataLoader loop", target=TARGETS["mlp"], target_on="ratio", target_op=">=",
-        note=f"{steps:,} steps timed for each, scaled x{factor:.4g} to an epoch of {epoch_steps:,} steps; "
-             f"project: nets' epoch loop on tensors; {torch.get_num_threads()} torch thread(s)",
+        note=f"{steps:,} steps timed for each, scaled ×{factor:.4g} to an epoch of {epoch_steps:,} steps; "
+             f"project: nets' epoch loop on tensors; {plural(torch.get_num_threads(), 'torch thread')}",
     )
     log(row)
     return [row]
@@ -478,7 +484,7 @@ def section_profile(log: Callable[[Row], None]) -> list[Row]:
     total = sum(float(s["seconds"]) for s in jobs.values())
     span = _wall_span(jobs.values())
     rows.append(Row(5, "profile_total", f"all {len(jobs)} jobs", project=total, reps=len(jobs),
-                    note="sum of job times" + (f"; wall clock of the build ~{span:,.0f} s (jobs run in parallel)"
+                    note="sum of job times" + (f"; wall clock of the build ~{duration(span)} (jobs run in parallel)"
                                                if span is not None else "")))
     for row in rows:
         log(row)
@@ -572,9 +578,9 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
         reference=bound, ratio=factor, ratio_lo=factor_spread[0], ratio_hi=factor_spread[1],
         ratio_kind="x over the bound (step / bound)", target=TARGETS["limit_factor"], target_on="ratio",
         target_op="<=", reps=reps,
-        note=f"{nbytes / 1e6:.1f} MB moved -> {t_bw * 1e6:,.0f} us, {flops / 1e6:.1f} MFLOP -> {t_fl * 1e6:,.0f} us; "
+        note=f"{nbytes / 1e6:.1f} MB moved → {t_bw * 1e6:,.0f} µs, {flops / 1e6:.1f} MFLOP → {t_fl * 1e6:,.0f} µs; "
              f"{100 * bound / step1000.median:.0f}% of the limit; against the compulsory traffic alone "
-             f"(the B rows of X, {compulsory * 1e6:,.0f} us) x{step1000.median / compulsory:.2g}; "
+             f"(the B rows of X, {compulsory * 1e6:,.0f} µs) ×{step1000.median / compulsory:.2g}; "
              f"train_sgd timing over {it1000:,} steps",
         extra={"bytes": nbytes, "flops": flops, "bound_bandwidth_s": t_bw, "bound_compute_s": t_fl,
                "percent_of_limit": 100 * bound / step1000.median},
@@ -597,59 +603,70 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
 # Output
 
 
-def _duration(v: float | None) -> str:
-    if v is None or not math.isfinite(v):
-        return ""
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("us", 1e-6)):
-        if abs(v) >= scale:
-            return f"{v / scale:.3g} {unit}"
-    return f"{v * 1e9:.3g} ns"
+def _missing(v: float | None) -> bool:
+    return v is None or not math.isfinite(v)
+
+
+def _scale(v: float, unit: str) -> tuple[float, str]:
+    """The unit a value reads best in: seconds become ms, µs or ns below one."""
+    if unit != "s":
+        return 1.0, unit
+    return next(((scale, name) for name, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)) if abs(v) >= scale),
+                (1e-9, "ns"))
+
+
+def fmt_duration(v: float | None) -> str:
+    """A measured time: '41.1 s', '3.35 ms', '101 µs'; a minute and more as ``present.duration``."""
+    return fmt_value(v, "s")
 
 
 def fmt_value(v: float | None, unit: str) -> str:
-    if v is None or not math.isfinite(v):
+    return fmt_spread(v, None, None, unit)
+
+
+def fmt_spread(v: float | None, lo: float | None, hi: float | None, unit: str) -> str:
+    """'41.1 s [40.2 – 43.0 s]': a median and the min-max over the rounds, in the unit and with
+    the decimals of the median."""
+    if _missing(v):
         return ""
-    return _duration(v) if unit == "s" else f"{v:.3g} {unit}"
-
-
-def fmt_spread(lo: float | None, hi: float | None, unit: str) -> str:
-    if lo is None or hi is None:
-        return ""
-    return f"{fmt_value(lo, unit)} - {fmt_value(hi, unit)}"
-
-
-def fmt_target(row: dict[str, Any]) -> str:
-    if row.get("target") is None:
-        return ""
-    value = _duration(row["target"]) if row["target_on"] == "project" else f"{row['target']:g}x"
-    return f"{row['target_op']} {value}"
-
-
-def fmt_met(row: dict[str, Any]) -> str:
-    return "" if row.get("met") is None else ("yes" if row["met"] else "NO")
+    spread = not _missing(lo) and not _missing(hi)
+    if unit == "s" and abs(v) >= 60:
+        return duration(v) + (f" [{duration(lo)} – {duration(hi)}]" if spread else "")
+    scale, name = _scale(v, unit)
+    median, low, high = fixed([v / scale, (lo or 0) / scale, (hi or 0) / scale], like=[v / scale])
+    return f"{median} {name}" + (f" [{low} – {high} {name}]" if spread else "")
 
 
 def fmt_ratio(row: dict[str, Any]) -> str:
-    if row.get("ratio") is None:
+    if _missing(row.get("ratio")):
         return ""
-    text = f"{row['ratio']:.3g}x"
-    if row.get("ratio_lo") is not None and row.get("ratio_hi") is not None:
-        text += f" [{row['ratio_lo']:.3g}-{row['ratio_hi']:.3g}]"
-    return text
+    ratio, lo, hi = fixed([row["ratio"], row.get("ratio_lo"), row.get("ratio_hi")], like=[row["ratio"]])
+    return f"{ratio}×" + ("" if _missing(row.get("ratio_lo")) or _missing(row.get("ratio_hi")) else f" [{lo} – {hi}]")
+
+
+def fmt_target(row: dict[str, Any]) -> str:
+    if _missing(row.get("target")):
+        return ""
+    value = fmt_duration(row["target"]) if row["target_on"] == "project" else f"{row['target']:g}×"
+    return f"{row['target_op'].replace('>=', '≥').replace('<=', '≤')} {value}"
+
+
+def fmt_met(row: dict[str, Any]) -> str:
+    return "" if row.get("met") is None else ("yes" if row["met"] else "no")
+
+
+def fmt_label(row: dict[str, Any]) -> str:
+    return row["label"] + (f" vs {row['reference_label']}" if row["reference_label"] else "")
 
 
 def table_lines(rows: list[dict[str, Any]]) -> list[str]:
-    header = ["sec", "row", "project [min-max]", "reference [min-max]", "ratio [min-max]", "target", "met"]
+    header = ["sec", "row", "project [min – max]", "reference [min – max]", "ratio [min – max]", "target", "met"]
     lines = []
     for r in rows:
-        project = fmt_value(r["project"], r["unit"])
-        if r.get("project_lo") is not None:
-            project += f" [{fmt_spread(r['project_lo'], r['project_hi'], r['unit'])}]"
-        reference = fmt_value(r["reference"], r["unit"])
-        if r.get("reference_lo") is not None:
-            reference += f" [{fmt_spread(r['reference_lo'], r['reference_hi'], r['unit'])}]"
-        label = r["label"] + (f" vs {r['reference_label']}" if r["reference_label"] else "")
-        lines.append([str(r["section"]), label, project, reference, fmt_ratio(r), fmt_target(r), fmt_met(r)])
+        lines.append([str(r["section"]), fmt_label(r), fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"),
+                                                                 r["unit"]),
+                      fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"]),
+                      fmt_ratio(r), fmt_target(r), fmt_met(r)])
     label_width = 56
     wrapped = [textwrap.wrap(cells[1], label_width) or [""] for cells in lines]
     widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
@@ -666,6 +683,106 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
         if r["note"]:
             out.extend(textwrap.wrap(r["note"], 110, initial_indent=indent + "  note: ", subsequent_indent=indent + "  "))
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# The report's speed appendix: one page of prose and a chart, the full table for the web page
+
+# the rows of the chart: every speed-up of the project's loops over a naive one
+CHART_KEYS = [
+    *(f"task3_B{b}_vs_a" for b in FULL["batch_sizes"]), "task3_total_vs_a",
+    *(f"task3_B{b}_vs_b" for b in FULL["batch_sizes"]), "task3_total_vs_b", "full_loss", "mlp_epoch",
+]
+# section 5 repeats job times of some earlier build of the report; the provenance appendix gives this build's
+REPORT_SECTIONS = [1, 2, 3, 4, 6]
+
+
+def speed_phrase(ratio: float) -> str:
+    """'the project 12× faster' or '... 1.4× slower' for a ratio reference time / project time."""
+    shown = ratio if ratio >= 1 else 1 / ratio
+    return f"the project {fixed([shown], 2)[0]}× {'faster' if ratio >= 1 else 'slower'}"
+
+
+def missing_text() -> str:
+    """The appendix when ``make bench`` was not run, in one sentence."""
+    return (f"No speed measurements are shown: `make bench` (which writes `{FILENAME}`, a few minutes) has not been "
+            f"run for this report folder.")
+
+
+def headline(payload: dict[str, Any]) -> str:
+    """What was measured, where, and the ratios a reader looks for, as Markdown."""
+    cond = payload["conditions"]
+    rows = {r["key"]: r for r in payload["rows"]}
+    load = cond.get("load_average_start")
+    out = [
+        f"**What and where.** Measured on {cond['date'][:10]} on {cond['cpu']} ({plural(cond['cores'], 'core')}), "
+        f"with {plural(cond['torch_threads'], 'torch thread')}, torch {cond['torch']} and numpy {cond['numpy']}"
+        + (f"; the load average was {load[0]:.1f} at the start (other work on the machine slows every row)"
+           if load else "")
+        + ". Each variant of a comparison ran in turn with the other (A B A B ...) after a warm-up; a time is the "
+        "median over the rounds. Times vary between runs of the benchmark and are not reproducible to the digit: "
+        "the ratios are what to read."
+        + (" **These numbers come from a `--quick` run at toy sizes: they check the machinery and mean nothing.**"
+           if cond["quick"] else "")
+    ]
+    naive = []
+    if {"task3_total_vs_a", "task3_total_vs_b"} <= set(rows):
+        a, b = rows["task3_total_vs_a"], rows["task3_total_vs_b"]
+        settings = cond["settings"]
+        naive.append(
+            f"Task 3's runs (B = {', '.join(map(str, settings['batch_sizes']))}, {settings['s2_iterations']:,} "
+            f"iterations each, learning curves recorded) took {fmt_duration(a['project'])} with the project's loop. "
+            f"A naive loop that computes the test accuracy after every iteration took {fmt_duration(a['reference'])} "
+            f"({speed_phrase(a['ratio'])}), and one that also computes the training loss and "
+            f"accuracy on all images after every iteration {fmt_duration(b['reference'])} "
+            f"({speed_phrase(b['ratio'])})."
+        )
+    if "mlp_epoch" in rows:
+        m = rows["mlp_epoch"]
+        naive.append(f"An epoch of the MLP of Task 7 (batch 32) takes {fmt_duration(m['project'])} against "
+                     f"{fmt_duration(m['reference'])} with the usual loop over a torchvision DataLoader "
+                     f"({speed_phrase(m['ratio'])}).")
+    if "full_loss" in rows:
+        f = rows["full_loss"]
+        naive.append(f"The exact training loss from the Gram matrix takes {fmt_duration(f['project'])} against "
+                     f"{fmt_duration(f['reference'])} for a pass over the images ({speed_phrase(f['ratio'])}).")
+    if naive:
+        out.append("**Against naive loops.** " + " ".join(naive))
+    machine = []
+    if {"step_B1000_limit", "bandwidth", "sgemm"} <= set(rows):
+        s, bw, gf = rows["step_B1000_limit"], rows["bandwidth"], rows["sgemm"]
+        machine.append(
+            f"A B = 1000 step takes {fmt_duration(s['project'])}, {s['ratio']:.1f}× the least time the machine's "
+            f"memory bandwidth ({fmt_value(bw['project_hi'], bw['unit'])}) and matrix-multiply throughput "
+            f"({fmt_value(gf['project_hi'], gf['unit'])}) allow for the bytes it moves and the operations it makes."
+        )
+    if "step_B1" in rows:
+        s = rows["step_B1"]
+        machine.append(
+            f"A B = 1 step takes {fmt_duration(s['project'])}, the time of {s['ratio']:.1f} empty torch calls "
+            f"({fmt_duration(s['reference'])} each): at that size the cost of calling torch, not arithmetic, sets "
+            f"the pace."
+        )
+    if machine:
+        out.append("**Against the machine.** " + " ".join(machine))
+    return "\n\n".join(out)
+
+
+def report_table(payload: dict[str, Any]) -> pd.DataFrame:
+    """Every row but the job times, formatted as the command line prints them."""
+    sections = payload["sections"]
+    rows = [r for r in payload["rows"] if r["section"] in REPORT_SECTIONS]
+    return pd.DataFrame({
+        "measurement": [f"{sections[str(r['section'])]}: {fmt_label(r)}" for r in rows],
+        "project [min – max]": [fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"), r["unit"])
+                                for r in rows],
+        "reference [min – max]": [fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"])
+                                  for r in rows],
+        "ratio [min – max]": [fmt_ratio(r) for r in rows],
+        "target": [fmt_target(r) for r in rows],
+        "met": [fmt_met(r) for r in rows],
+        "note": [r["note"] for r in rows],
+    })
 
 
 def _clean(value: Any) -> Any:
@@ -705,11 +822,11 @@ def main(argv: list[str] | None = None) -> int:
         if row.reference is not None:
             measured += f" vs {fmt_value(row.reference, row.unit)}"
         if row.ratio is not None:
-            measured += f" ({row.ratio:.3g}x)"
+            measured += f" ({row.ratio:.3g}×)"
         print(f"[bench {time.perf_counter() - began:6.1f} s] {row.section}. {text}" + (f": {measured}" if measured else ""),
               file=sys.stderr, flush=True)
 
-    print(f"[bench] {'quick' if args.quick else 'full'} mode, {torch.get_num_threads()} torch thread(s); "
+    print(f"[bench] {'quick' if args.quick else 'full'} mode, {plural(torch.get_num_threads(), 'torch thread')}; "
           f"loading MNIST and building the Gram", file=sys.stderr, flush=True)
     s = setup(cfg)
     cond = conditions(args.quick, cfg, s.gram_seconds)
@@ -733,9 +850,9 @@ def main(argv: list[str] | None = None) -> int:
     atomic_write_text(out, json.dumps(payload, indent=1))
 
     mode = "QUICK MODE: toy sizes, the numbers mean nothing. " if args.quick else ""
-    print(f"\n{mode}{cond['torch_threads']} torch thread(s), {cond['cpu']}, torch {cond['torch']}, {cond['date']}; "
+    print(f"\n{mode}{plural(cond['torch_threads'], 'torch thread')}, {cond['cpu']}, torch {cond['torch']}, {cond['date']}; "
           f"load average {cond['load_average_start']} -> {cond['load_average_end']}")
-    print("Medians over the rounds, [min-max]; ratio = median / median, [min-max] over the rounds.\n")
+    print("Medians over the rounds, [min – max]; ratio = median / median, [min – max] over the rounds.\n")
     for line in table_lines(payload["rows"]):
         print(line)
     print(f"\nwrote {out} ({cond['seconds']:.0f} s)")

@@ -7,6 +7,8 @@ import math
 
 import pandas as pd
 
+from .present import fixed
+
 
 def _fmt_int(value: float) -> str:
     return "not reached" if not math.isfinite(value) else f"{int(round(value)):,}"
@@ -41,7 +43,7 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float)
         f"**Learning rate.** The chosen learning rate {'grows' if lr_trend == 'rises' else lr_trend.replace('falls', 'shrinks')} "
         f"with the batch size, from {t['lr'].iloc[0]:g} at B = {bs[0]} to {t['lr'].iloc[-1]:g} at B = {bs[-1]}: a larger "
         f"batch averages more gradients, so its step is less noisy and can be longer. Relative to the theory "
-        f"η*(B), the chosen rates are {', '.join(f'{r:.2g}×' for r in ratio)} for B = {', '.join(map(str, bs))}."
+        f"η*(B), the chosen rates are {', '.join(f'{r}×' for r in fixed(ratio, 2))} for B = {', '.join(map(str, bs))}."
     )
 
     reached = t[t["t_target"].notna()]
@@ -57,17 +59,19 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float)
         )
         best = rb[samples.index(min(samples))]
         text += f" The fewest samples were needed at B = {best}."
-        gains = [(rb[i], rb[i + 1], iters[i] / iters[i + 1]) for i in range(len(rb) - 1)]
+        steps = [(rb[i], rb[i + 1]) for i in range(len(rb) - 1)]
+        gains = fixed([iters[i] / iters[i + 1] for i in range(len(rb) - 1)], 2)
         text += " Each step up in batch size divided the iterations by " + ", ".join(
-            f"{g:.2g} ({a}→{b}, ×{b // a if b % a == 0 else b / a:g} batch)" for a, b, g in gains
+            f"{g} ({a}→{b}, ×{b // a if b % a == 0 else b / a:g} batch)" for (a, b), g in zip(steps, gains)
         ) + "."
         out.append(text)
         seconds = reached["seconds_target"].tolist()
-        fastest = rb[seconds.index(min(seconds))]
+        shown = fixed(seconds)
+        fastest = seconds.index(min(seconds))
         out.append(
-            f"**Wall-clock time.** In training seconds the fastest to within {target_pct:g}% of L* was B = {fastest} "
-            f"({min(seconds):.3g} s); the times were "
-            + ", ".join(f"B = {b}: {s:.3g} s" for b, s in zip(rb, seconds)) + "."
+            f"**Wall-clock time.** In training seconds the fastest to within {target_pct:g}% of L* was "
+            f"B = {rb[fastest]} ({shown[fastest]} s, measured); the times were "
+            + ", ".join(f"B = {b}: {s} s" for b, s in zip(rb, shown)) + "."
         )
     missing = t[t["t_target"].isna()]["batch_size"].tolist()
     if missing:
@@ -79,7 +83,7 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float)
     out.append(
         "**Noise floor.** With a constant step, SGD does not converge to the optimum but to a neighbourhood whose "
         "size grows with the gradient noise (∝ η/B). At ITR the training loss sits "
-        + ", ".join(f"{f:.2g}%" for f in floor)
+        + ", ".join(f"{f}%" for f in fixed(floor, 2))
         + f" above L* for B = {', '.join(map(str, bs))}: the gap {_trend(floor)} with the batch size."
     )
 
@@ -207,7 +211,7 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
         unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
         if better:
             text += (
-                f"; SGD, whose training loss there is still {', '.join(f'{sgd_loss[n]:.3g}' for n in better)} at the "
+                f"; SGD, whose training loss there is still {', '.join(fixed([sgd_loss[n] for n in better]))} at the "
                 f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
                 f"than the spread of SGD over subsets: the exact fit of the few training images generalises worse "
                 f"than SGD stopped before it"

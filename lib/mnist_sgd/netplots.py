@@ -26,15 +26,6 @@ def conditions() -> dict[str, Any]:
     return provenance.run_conditions(str(nets.device()))
 
 
-def conditions_text(cond: dict[str, Any]) -> str:
-    """The conditions as a phrase, e.g. '1 torch thread on cpu, 2 jobs running in parallel'."""
-    threads, jobs = cond["threads"], cond["parallel_jobs"]
-    return (
-        f"{threads} torch thread{'s' if threads != 1 else ''} on {cond['device']}, "
-        f"{jobs} job{'s' if jobs != 1 else ''} of the report running in parallel"
-    )
-
-
 def runs_table(runs: Iterable[nets.NetRun], cond: dict[str, Any], **extra: Any) -> pd.DataFrame:
     """One row per run: ``NetRun.summary()``, the conditions and any ``extra`` columns."""
     return pd.DataFrame([{**extra, **run.summary(), **cond} for run in runs])
@@ -108,7 +99,7 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
             text[i][j] = "n/a"
         some = getattr(row, "diverged_seeds", 0)
         if not row.diverged and some:
-            text[i][j] += f"\n({some} of {row.seeds} seeds diverged)"
+            text[i][j] += f"\n({some} of {row.seeds} diverged)"
     cmap = mpl.colormaps["viridis"].with_extremes(bad="#eeeeee")
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     norm = image.norm

@@ -15,12 +15,13 @@ BATCH_COLOURS = {
     8: OKABE_ITO[4], 32: OKABE_ITO[5], 64: OKABE_ITO[7], 128: "#7F4F24",
 }
 DIVERGED = "#999999"
+WIDTH = 7.0  # inches: the widest figure (6.3 in on the PDF page, 7.1 in with the saved margin)
 
 
 def use_style() -> None:
     """Apply the report's figure style (call once at the top of a notebook)."""
     mpl.rcParams.update({
-        "figure.figsize": (7.0, 4.0),
+        "figure.figsize": (WIDTH, 4.0),
         "figure.dpi": 110,
         "savefig.dpi": 110,
         "figure.constrained_layout.use": True,
@@ -31,6 +32,11 @@ def use_style() -> None:
         "axes.spines.right": False,
         "legend.frameon": False,
         "font.size": 10,
+        "axes.titlesize": 10.5,
+        "axes.labelsize": 10,
+        "xtick.labelsize": 9.5,
+        "ytick.labelsize": 9.5,
+        "legend.fontsize": 9,
     })
 
 

@@ -1,4 +1,9 @@
-"""Where a report came from: commit, machine, packages, data, parameters and run times."""
+"""Where a report came from: commit, machine, packages, data, parameters and run times.
+
+Also the one wording of what measured times depend on (``conditions_text``,
+``timing_note``) and of the task jobs' time (``job_time_text``), so that every section,
+the summary and the appendices quote them alike.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +12,15 @@ import os
 import platform
 import re
 import subprocess
+from datetime import datetime
 from importlib import metadata
+from typing import Any
 
 import pandas as pd
 import torch
 
 from . import paths
+from .present import duration, plural
 from .results import read_manifest
 
 
@@ -50,10 +58,27 @@ def run_conditions(device: str) -> dict[str, str | int]:
     }
 
 
+def conditions_text(cond: dict[str, Any]) -> str:
+    """The conditions as a phrase, e.g. '1 torch thread on cpu, 2 jobs of the report running in parallel'."""
+    return (f"{plural(int(cond['threads']), 'torch thread')} on {cond['device']}, "
+            f"{plural(int(cond['parallel_jobs']), 'job')} of the report running in parallel")
+
+
+def timing_note(cond: dict[str, Any]) -> str:
+    """The sentence a section that quotes times gives once: they are measured, under what, and vary."""
+    return (f"*Timing:* the times are measured ({conditions_text(cond)}) and vary between builds with the load "
+            f"of the machine; they are not reproducible to the digit.")
+
+
+def report_conditions() -> dict[str, str | int]:
+    """The conditions of this build's jobs, on the device the networks use."""
+    return run_conditions("cuda" if torch.cuda.is_available() else "cpu")
+
+
 def machine() -> dict[str, str | int]:
     """CPU, cores, GPU and the threads each job used."""
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
-    run = run_conditions("cuda" if torch.cuda.is_available() else "cpu")
+    run = report_conditions()
     return {
         "cpu": cpu_model(),
         "cores": os.cpu_count() or 1,
@@ -92,12 +117,48 @@ def job_times(reader: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished"])
 
 
+def wall_seconds(times: pd.DataFrame) -> float | None:
+    """From the start of the first job of ``times`` to the end of the last, when they ran in one
+    build; None when they did not (a job left unchanged keeps its time from an earlier build)."""
+    if times.empty:
+        return None
+    ends = [datetime.strptime(f, "%Y-%m-%dT%H:%M:%S%z").timestamp() for f in times["finished"]]
+    span = max(ends) - min(end - s for end, s in zip(ends, times["seconds"]))
+    # jobs of one build overlap or follow each other, so their span cannot exceed their sum (plus a second
+    # each: the finishing times are whole seconds)
+    return span if span <= times["seconds"].sum() + len(times) else None
+
+
+def job_time_text(times: pd.DataFrame) -> str:
+    """The task jobs' time, defined, worded and formatted the same wherever it is quoted: job
+    time is the sum of their run times; the wall time is given apart, when there is one."""
+    if times.empty:
+        return "No task job has a recorded run time."
+    wall = wall_seconds(times)
+    return (
+        f"The {plural(len(times), 'task job')} took {duration(times['seconds'].sum())} of job time (the sum of their "
+        f"run times, each from the start of its kernel to the end of its last cell)"
+        + (f"; their wall time, from the start of the first to the end of the last, was {duration(wall)}."
+           if wall is not None else
+           "; they were not all run in this build (a job left unchanged keeps its time from an earlier build), "
+           "so there is no one wall time.")
+    )
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return json.dumps(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
 def parameters() -> pd.DataFrame:
-    """Every parameter of every job of the current run, one row per job."""
-    rows = [
-        {"job": job["job_id"], "parameters": ", ".join(
-            f"{key} = {json.dumps(value)}" for key, value in job.get("parameters", {}).items() if key != "job"
-        ) or "(defaults)"}
-        for job in read_manifest()["jobs"]
-    ]
+    """Every parameter of every job of the current run, one row per job: the job as its
+    notebook and grid values (text that wraps), the other parameters beside it."""
+    rows = []
+    for job in read_manifest()["jobs"]:
+        values = {k: v for k, v in job.get("parameters", {}).items() if k != "job"}
+        grid = [part.split("-", 1)[0] for part in job["job_id"].split("__")[1:]]  # <notebook>__<key>-<value>...
+        label = job["notebook"] + "".join(f", {k} = {_value(values[k])}" for k in grid if k in values)
+        rest = ", ".join(f"{k} = {_value(v)}" for k, v in values.items() if k not in grid)
+        rows.append({"job": label, "parameters": rest or "(defaults)"})
     return pd.DataFrame(rows, columns=["job", "parameters"])

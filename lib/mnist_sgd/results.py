@@ -23,11 +23,10 @@ def table_path(job: str, table: str) -> Path:
     return paths.results_dir() / f"{job}.{table}.csv"
 
 
-def write_table(df: pd.DataFrame, job: str, table: str) -> Path:
-    """Save one tidy table of a job (into its staging folder under the pipeline); returns its path."""
-    path = paths.output_dir() / f"{job}.{table}.csv"
-    atomic_write_text(path, df.to_csv(index=False))
-    return path
+def write_table(df: pd.DataFrame, job: str, table: str) -> None:
+    """Save one tidy table of a job (into its staging folder under the pipeline). Returns
+    nothing, so a cell ending with it shows no path of the machine in the report."""
+    atomic_write_text(paths.output_dir() / f"{job}.{table}.csv", df.to_csv(index=False))
 
 
 def write_manifest(profile: str, jobs: list[dict[str, Any]]) -> None:
