@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from helpers import FIXTURES, processes_of, profile_file, run
 
-from mnist_sgd import files, identity, pipeline
+from mnist_sgd import files, identity, paths, pipeline
 from mnist_sgd.params import load_profile
 
 BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "-j", "2", "--profile"]
@@ -199,3 +200,29 @@ def test_outputs_are_listed_with_their_hashes_in_the_stamp(tmp_path, fixture_not
     stamp = identity.read_stamp(fixture_notebooks, "ok__value-1")
     assert stamp["outputs"][f"results/{name}"] == identity.sha256_file(fixture_notebooks / "results" / name)
     assert set(stamp["outputs"]) == {"executed/ok__value-1.ipynb", f"results/{name}"}
+
+
+def test_a_job_whose_library_changed_while_it_ran_is_not_kept(tmp_path, fixture_notebooks, monkeypatch):
+    hashes = iter(["library as the build started", "library edited meanwhile"])
+    monkeypatch.setattr(identity, "code_hash", lambda: next(hashes))
+    _, failures, _ = run(profile_file(tmp_path, "ok:\n  value: 1\n"), fixture_notebooks)
+    assert [f.job_id for f in failures] == ["ok__value-1"] and "changed while the job ran" in failures[0].error
+    assert not identity.stamp_path(fixture_notebooks, "ok__value-1").exists()
+    assert not (fixture_notebooks / "results" / "ok__value-1.txt").exists()
+
+
+def test_a_job_runs_the_notebook_as_it_was_hashed(tmp_path, fixture_notebooks, monkeypatch):
+    """Editing a notebook while a build runs does not change what the build's jobs execute."""
+    notebooks = tmp_path / "notebooks"
+    shutil.copytree(FIXTURES, notebooks)
+    monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
+    real = pipeline.read_notebooks
+
+    def read_then_edit(jobs):
+        sources = real(jobs)
+        shutil.copy(notebooks / "broken.ipynb", notebooks / "ok.ipynb")  # the edit lands mid-build
+        return sources
+
+    monkeypatch.setattr(pipeline, "read_notebooks", read_then_edit)
+    _, failures, _ = run(profile_file(tmp_path, "ok:\n  value: 1\n"), fixture_notebooks)
+    assert failures == [] and (fixture_notebooks / "results" / "ok__value-1.txt").read_text() == "2"

@@ -3,7 +3,7 @@
 The pipeline starts one such process per job, in a session of its own, so that a
 terminal's Ctrl-C reaches the pipeline alone and the pipeline decides how jobs stop
 (SIGTERM: papermill's client then shuts the kernel down). The staging folder holds
-``job.json`` (what to run); papermill writes the executed notebook there and the
+``job.json`` (what to run) and ``input.ipynb`` (the notebook as hashed); papermill writes the executed notebook there and the
 notebook writes its result tables to ``results/`` in it (``MNIST_SGD_OUTPUT_DIR``); the
 outcome goes to ``outcome.json``. The pipeline moves the outputs into the report only
 when the job succeeded, so a failed or stopped job never replaces a good result.
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .files import atomic_write_text
 
-SPEC, NOTEBOOK, OUTCOME, KERNEL_PID = "job.json", "executed.ipynb", "outcome.json", "kernel.pid"
+SPEC, INPUT, NOTEBOOK, OUTCOME, KERNEL_PID = "job.json", "input.ipynb", "executed.ipynb", "outcome.json", "kernel.pid"
 
 
 def exit_with_parent() -> None:

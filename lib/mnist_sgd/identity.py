@@ -59,9 +59,9 @@ def code_hash() -> str:
     return digest.hexdigest()
 
 
-def notebook_hash(path: Path) -> str:
+def notebook_hash(text: str) -> str:
     """Hash of a notebook's cells as written (outputs and counts ignored)."""
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.reads(text, as_version=4)
     cells = [(c.cell_type, c.source, sorted(c.metadata.get("tags", []))) for c in nb.cells]
     return hashlib.sha256(json.dumps(cells).encode()).hexdigest()
 

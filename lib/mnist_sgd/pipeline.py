@@ -109,10 +109,16 @@ def upstream_of(job: Job, jobs: list[Job]) -> list[Job]:
     return [u for u in jobs if u.notebook in job.needs]
 
 
-def static_parts(jobs: list[Job], report: Path) -> dict[str, dict[str, Any]]:
+def read_notebooks(jobs: list[Job]) -> dict[str, str]:
+    """Each notebook's text, read once: the jobs run exactly what was hashed, even if a
+    notebook is edited while the build runs."""
+    return {j.notebook: j.path.read_text() for j in jobs}
+
+
+def static_parts(jobs: list[Job], report: Path, sources: dict[str, str]) -> dict[str, dict[str, Any]]:
     """Every part of each job's identity except its upstream results."""
     code, env = identity.code_hash(), identity.environment()
-    notebooks = {j.notebook: identity.notebook_hash(j.path) for j in jobs}
+    notebooks = {name: identity.notebook_hash(text) for name, text in sources.items()}
     return {j.job_id: {
         "notebook": notebooks[j.notebook], "parameters": j.parameters, "code": code, "environment": env,
         "reads": {name: identity.sha256_file(report / name) if (report / name).exists() else "missing"
@@ -160,12 +166,13 @@ class Running:
     parts: dict[str, Any]
 
 
-def start(job: Job, report: Path, parts: dict[str, Any], threads: int, workers: int) -> Running:
+def start(job: Job, report: Path, source: str, parts: dict[str, Any], threads: int, workers: int) -> Running:
     """Start a job in its own process and session (a terminal's Ctrl-C reaches the pipeline only)."""
     staging = report / STAGING / job.job_id
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "results").mkdir(parents=True)
-    spec = {"notebook": str(job.path), "parameters": job.parameters, "kernel": paths.KERNEL_NAME,
+    (staging / execute.INPUT).write_text(source)
+    spec = {"notebook": str(staging / execute.INPUT), "parameters": job.parameters, "kernel": paths.KERNEL_NAME,
             "cwd": str(job.path.parent)}
     (staging / execute.SPEC).write_text(json.dumps(spec))
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report), "MNIST_SGD_OUTPUT_DIR": str(staging / "results"),
@@ -192,6 +199,10 @@ def finish(run: Running, report: Path) -> Failure | None:
         return Failure(job_id, None, "", f"the job's process ended without a result ({how})"
                        + "".join(f"\n    {line}" for line in log))
     staged_nb = run.staging / execute.NOTEBOOK
+    if outcome["ok"] and identity.code_hash() != run.parts["code"]:
+        # the kernel imported the library as it was on disk: its result belongs to neither version
+        outcome = {"ok": False, "cell": "", "error": "the library (lib/mnist_sgd) changed while the job ran; "
+                                                      "its result was discarded: run the build again"}
     if not outcome["ok"]:
         notebook = None
         if staged_nb.exists():
@@ -262,7 +273,8 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
     Returns the failures; raises Interrupted on Ctrl-C, after stopping every running job."""
     from tqdm import tqdm
 
-    static = static_parts(jobs, report)
+    sources = read_notebooks(jobs)
+    static = static_parts(jobs, report, sources)
     todo = plan(jobs, report, static)
     log(f"{len(jobs)} jobs, {len(jobs) - len(todo)} up to date, {len(todo)} to run ({workers} at a time)")
     for job_id, reason in todo.items():
@@ -288,7 +300,8 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
                     bar.update(1)
                 elif not any(u in pending or u in [r.job for r in running] for u in upstream_of(job, jobs)):
                     pending.remove(job)
-                    running.append(start(job, report, job_parts(job, jobs, report, static), threads, workers))
+                    parts = job_parts(job, jobs, report, static)
+                    running.append(start(job, report, sources[job.notebook], parts, threads, workers))
             names = ", ".join(r.job.job_id for r in running)
             if names != bar.postfix:
                 bar.set_postfix_str(names)
