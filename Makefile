@@ -7,7 +7,7 @@ PROFILE ?= full
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data report quick test lab bench clean distclean
+.PHONY: help venv data report quick test lab bench compare snapshot clean distclean
 
 help: ## list the targets
 	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
@@ -45,6 +45,12 @@ lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on
 
 bench: data ## time the code against naive loops and the machine's limits: report/bench.json (a few minutes)
 	$(PY) -m mnist_sgd.bench
+
+compare: $(STAMP) ## did it reproduce? this build's result tables vs OTHER=<folder or snapshot NAME>; writes compare.html
+	$(PY) -m mnist_sgd.compare "$(OTHER)" --profile $(PROFILE)
+
+snapshot: $(STAMP) ## keep this build's results in report/snapshots/NAME, to compare with later
+	$(PY) -m mnist_sgd.compare --snapshot "$(NAME)" --profile $(PROFILE)
 
 clean: ## delete the generated report (keeps data and .venv)
 	rm -rf report
