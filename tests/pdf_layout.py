@@ -107,11 +107,18 @@ def captions_without_their_figure(pdf_path: Path) -> list[str]:
 
 
 def headings_at_page_foot(pdf_path: Path, headings: set[str]) -> list[str]:
-    """Pages whose last line (the page number aside) is a heading or a table's caption."""
+    """Pages whose last line (the page number aside), with no image under it, is a heading
+    or a table's caption."""
     found = []
-    for number, lines in enumerate(page_lines(pdf_path), start=1):
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    for number, (page, lines) in enumerate(zip(pdf, page_lines(pdf_path)), start=1):
         body = [line for line in lines if line and line != str(number)]
-        if body and (body[-1] in headings or re.match(r"Table \d+:", body[-1])):
+        if not body or not (body[-1] in headings or re.match(r"Table \d+:", body[-1])):
+            continue
+        words = [w for w in page_words(page) if w.text != str(number)]
+        last = min(w.bottom for w in words)
+        images = [obj.get_bounds() for obj in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE])]
+        if not any(bottom < last for _, bottom, _, _ in images):
             found.append(f"page {number}: {body[-1]!r}")
     return found
 

@@ -176,6 +176,25 @@ def subtitle(title: str, task_title: str) -> str:
     return rest[:1].upper() + rest[1:] if rest else title
 
 
+def drop_repeats(cells: list) -> None:
+    """Say once what every grid job says alike (the conditions of its timings, say): a
+    paragraph of text output equal to an earlier one of the same task is dropped."""
+    seen: set[str] = set()
+    for cell in cells:
+        kept = []
+        for out in cell.get("outputs", []):
+            text = out.get("data", {}).get("text/markdown")
+            if text is not None:
+                paragraphs = [p for p in text.split("\n\n") if p.strip() not in seen]
+                seen.update(p.strip() for p in paragraphs)
+                if not paragraphs:
+                    continue
+                out["data"]["text/markdown"] = "\n\n".join(paragraphs)
+            kept.append(out)
+        if "outputs" in cell:
+            cell.outputs = kept
+
+
 def task_sections(jobs: list[Job]) -> list[Section]:
     """The report's sections, in profile order. A grid notebook's method is shown once, at
     the head of its task, and each grid job holds its own results under it; a notebook that
@@ -205,6 +224,7 @@ def task_sections(jobs: list[Job]) -> list[Section]:
             label = grid_label(job)
             section.cells += section_cells(job, nb, f"### {label}", 2, method=False)
             section.entries.append((job.job_id, label))
+        drop_repeats(section.cells)
         sections.append(section)
     return sections
 
@@ -300,11 +320,15 @@ def _html_to_markdown(html: str) -> str:
 
 
 def typst_block(parts: list[str], opening: str) -> str:
-    """Markdown parts wrapped in a raw Typst block (pandoc passes ``{=typst}`` through)."""
-    return "\n\n".join([f"```{{=typst}}\n{opening}\n```", *parts, "```{=typst}\n]\n```"])
+    """Markdown parts wrapped in a raw Typst block (pandoc passes ``{=typst}`` through);
+    ``opening`` leaves its content brackets open; they are closed after the parts."""
+    closing = "]" * (opening.count("[") - opening.count("]"))
+    return "\n\n".join([f"```{{=typst}}\n{opening}\n```", *parts, f"```{{=typst}}\n{closing}\n```"])
 
 
-KEEP_TOGETHER = "#block(breakable: false, width: 100%)["  # a figure and its caption on one page
+# a figure and its caption, together, at the top or bottom of the page (the next one if it
+# does not fit): the text flows around it instead of leaving half a page empty
+KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)"  # a long table may run over pages
 LONG_TABLE = 12  # rows; a shorter table is kept on one page with its caption
 
@@ -323,9 +347,13 @@ def markdown_cell(source: str) -> str:
     return "\n".join(lines)
 
 
+FIGURE_WIDTH = 5.8  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.9 pt
+
+
 def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple[list[str], int]:
-    """A code cell's outputs as Markdown: a figure kept with the caption under it, a long
-    table allowed to break across pages (its caption heads it)."""
+    """A code cell's outputs as Markdown: a figure kept with the caption under it (floating
+    to the top or bottom of a page), a long table allowed to break across pages (its
+    caption heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -342,7 +370,7 @@ def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple
                 png = base64.b64decode(data["image/png"])
                 name = f"figure-{figure:03d}.png"
                 atomic_write_bytes(media / name, png)
-                width = min(6.3, _png_width_px(png) / 110)
+                width = min(FIGURE_WIDTH, _png_width_px(png) / 110)
                 pending_figure = f"![]({media.name}/{name}){{width={width:.2f}in}}"
                 continue
             if "text/markdown" in data:
@@ -387,7 +415,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
 
 
 TYPST_HEADER = """
-#set page(paper: "a4", margin: (x: 1.8cm, y: 1.8cm), numbering: "1")
+#set page(paper: "a4", margin: (x: 1.6cm, y: 1.5cm), numbering: "1")
 #set text(size: 10pt)
 #set par(justify: false)
 #show table: set text(size: 8pt)
