@@ -153,24 +153,7 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
             f"the closed form on the same subsets reached {cf_test[0]:.2f}% on the test set."
         )
 
-    steps = []
-    for i in range(len(ns) - 1):
-        decades = math.log10(ns[i + 1] / ns[i])
-        steps.append((ns[i], ns[i + 1], test[i + 1] - test[i], (test[i + 1] - test[i]) / decades))
-    text = (
-        f"**Test accuracy against data.** SGD's test accuracy {_trend(test)} with the training-set size, from "
-        f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
-        + ", ".join(f"{a:,}→{b:,}: {d:+.2f} points ({p:+.2f} per tenfold)" for a, b, d, p in steps) + "."
-    )
-    per_decade = [p for _, _, _, p in steps]
-    if len(per_decade) >= 2:
-        if all(b < a for a, b in zip(per_decade, per_decade[1:])):
-            text += " The gain per tenfold increase falls at every step of the grid: diminishing returns."
-        elif all(b > a for a, b in zip(per_decade, per_decade[1:])):
-            text += " The gain per tenfold increase rises at every step of the grid."
-        else:
-            text += " The gain per tenfold increase is not monotone across the grid."
-    out.append(text)
+    out.append(_gains_text(ns, test))
 
     text = (
         "**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
@@ -232,4 +215,247 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
             f"At N' = {', '.join(f'{n:,}' for n in unconverged)} not every subset met the convergence criterion "
             f"within the iterations run, so those points describe SGD after a fixed budget rather than at rest."
         )
+    if {"rank_min", "rank_max"} <= set(t.columns):
+        out.append(double_descent_text(t))
+    return "\n\n".join(out)
+
+
+def _step_factor(a: int, b: int) -> str:
+    ratio = b / a
+    return f"×{ratio:.0f}" if abs(ratio - round(ratio)) < 1e-9 else f"×{ratio:.2g}"
+
+
+def _gains_text(ns: list[int], test: list[float]) -> str:
+    """The gain of each step of the grid, with a rate in the unit of that step: per tenfold
+    only for a tenfold step; steps of other sizes are compared per doubling of N'."""
+    parts, per_doubling = [], []
+    for a, b, d in zip(ns, ns[1:], [y - x for x, y in zip(test, test[1:])]):
+        doublings = math.log2(b / a)
+        per_doubling.append(d / doublings)
+        if abs(b / a - 10) < 1e-9:
+            parts.append(f"{a:,}→{b:,}: {d:+.2f} points ({d:+.2f} per tenfold)")
+        elif abs(b / a - 2) < 1e-9:
+            parts.append(f"{a:,}→{b:,} (a doubling): {d:+.2f} points")
+        else:
+            parts.append(f"{a:,}→{b:,} ({_step_factor(a, b)}): {d:+.2f} points ({d / doublings:+.2f} per doubling)")
+    text = (
+        f"**Test accuracy against data.** SGD's test accuracy {_trend(test)} with the training-set size, from "
+        f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
+        + ", ".join(parts) + "."
+    )
+    if len(per_doubling) >= 2:
+        shown = ", ".join(f"{p:+.2f}" for p in per_doubling)
+        if all(b < a for a, b in zip(per_doubling, per_doubling[1:])):
+            text += f" Per doubling of N' the gain ({shown} points) falls at every step of the grid: diminishing returns."
+        elif all(b > a for a, b in zip(per_doubling, per_doubling[1:])):
+            text += f" Per doubling of N' the gain ({shown} points) rises at every step of the grid."
+        else:
+            text += f" Per doubling of N' the gain ({shown} points) is not monotone across the grid."
+    return text
+
+
+def double_descent_text(t: pd.DataFrame) -> str:
+    """Where the minimum-norm least squares is worst, named against the rank of X'.
+
+    ``t`` columns: dataset_size, closed_form_test_acc, rank_min, rank_max (of X' over the
+    subsets). An exact fit exists while rank X' = N'; past the largest rank a subset can
+    have, it does not. The test accuracy of the minimum-norm fit dips where N' reaches the
+    rank (the interpolation threshold), because the smallest non-zero singular value of X'
+    is smallest there and the fit's norm largest: the double-descent peak of the error.
+    """
+    ns = [int(n) for n in t["dataset_size"]]
+    cf = (100 * t["closed_form_test_acc"]).tolist()
+    full = [n for n, lo in zip(ns, t["rank_min"]) if lo == n]
+    short = [(n, int(lo), int(hi)) for n, lo, hi in zip(ns, t["rank_min"], t["rank_max"]) if lo < n]
+    worst = cf.index(min(cf))
+    text = (
+        f"**The closed form's dip: double descent.** The least-squares solution's test accuracy is lowest at "
+        f"N' = {ns[worst]:,} ({cf[worst]:.2f}%, against {', '.join(f'{c:.2f}%' for c in cf)} for N' = "
+        f"{', '.join(f'{n:,}' for n in ns)})."
+    )
+    ranks = ", ".join(f"N' = {n:,}: {lo}" + (f"-{hi}" if hi != lo else "") for n, lo, hi in short)
+    if full:
+        text += f" Up to N' = {max(full):,} every subset has rank X' = N' and is fitted exactly"
+        text += f"; above it the rank is below N' ({ranks})" if short else ""
+        text += "."
+    elif short:
+        text += f" No subset has rank X' = N' ({ranks})."
+    if full and short and ns[worst] in (max(full), min(n for n, _, _ in short)):
+        lo = max(full)
+        text += (
+            f" The interpolation threshold, where the number of images reaches the number of independent directions "
+            f"they span, therefore lies between N' = {lo:,} and the rank reached at N' = {short[0][0]:,} "
+            f"({short[0][2]} at most), not at the 784 pixels: never-lit border pixels and correlated strokes leave "
+            f"MNIST only ~{max(hi for _, _, hi in short)} independent directions. The dip at N' = {ns[worst]:,} is "
+            f"the double-descent peak of the test error: near the threshold the exact fit exists but is badly "
+            f"conditioned (its smallest non-zero singular value is small), so the minimum-norm weights grow large and "
+            f"fit noise; SGD, stopped before reaching that fit, does not show the dip."
+        )
+    return text
+
+
+def _closest(target: float, candidates: dict[str, float]) -> str:
+    return min(candidates, key=lambda k: abs(candidates[k] - target))
+
+
+def dataset_size_stopping_text(t: pd.DataFrame, heldout_fraction: float) -> str:
+    """End of run, best along the run and stopped early, per N'.
+
+    ``t`` columns: dataset_size, iterations, test_acc (end of run, subset mean),
+    peak_test_acc and peak_t (highest point of the subset-mean test curve and its t),
+    early_test_acc (mean over subsets of the test accuracy where each run, trained without
+    its held-out part, had its best held-out accuracy), early_t_min, early_t_max, and
+    heldout_end_test_acc (the same held-out runs at their end).
+    """
+    t = t.sort_values("dataset_size")
+    lines = []
+    for r in t.itertuples(index=False):
+        stop = f"{r.early_t_min:,}" if r.early_t_min == r.early_t_max else f"{r.early_t_min:,}-{r.early_t_max:,}"
+        lines.append(
+            f"- N' = {r.dataset_size:,}: end of run (t = {r.iterations:,}) {100 * r.test_acc:.2f}%; best along the run "
+            f"{100 * r.peak_test_acc:.2f}% at t = {r.peak_t:,}; stopped early {100 * r.early_test_acc:.2f}% (t = {stop}), "
+            f"against {100 * r.heldout_end_test_acc:.2f}% for the same runs at their end."
+        )
+    gain = 100 * (t["early_test_acc"] - t["heldout_end_test_acc"])
+    helped = [int(n) for n, g in zip(t["dataset_size"], gain) if g > 0]
+    share = f"{100 * heldout_fraction:.0f}%"
+    return (
+        "**End of run, best along the run, stopped early.** The best along the run is read off the test set itself, "
+        "so it is an upper bound, not an estimate. The early-stopped value is honest: each subset was split at random, "
+        f"{share} of its N' images held out and never trained on, SGD run on the other "
+        f"{100 - 100 * heldout_fraction:.0f}% with the same settings, stopped at the checkpoint of highest accuracy on "
+        "the held-out images, and its test accuracy there is reported (a model that saw fewer images than N').\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + (f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n in helped)}"
+           f" (by {', '.join(f'{g:.2f}' for g in gain[gain > 0])} points)"
+           if helped else "Stopping on the held-out images beat running to the end at no N'")
+        + ": the longer run fits the few training images ever more closely at the expense of the test images."
+    )
+
+
+def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float) -> str:
+    """'Compared with the hand-made reports' for Task 5.
+
+    ``t`` as for ``dataset_size_stopping_text`` plus, optionally, ``at_hand_budget_acc``
+    (the subset-mean test accuracy at the checkpoint nearest t = eta_t / lr) and
+    ``at_hand_budget_t``. ``refs``: ``references.table(5)`` (columns what, key, value,
+    setting, eta_t); ``lr`` the learning rate of these runs.
+    """
+    t = t.sort_values("dataset_size").set_index("dataset_size")
+    out = ["**Compared with the hand-made reports.**"]
+    for _what, group in refs.groupby("what", sort=False):
+        group = group.assign(n=group["key"].astype(int)).sort_values("n")
+        out.append(
+            f"By hand ({group['setting'].iloc[0]}): "
+            + ", ".join(f"{100 * v:.0f}%" for v in group["value"])
+            + f" for N' = {', '.join(f'{n:,}' for n in group['n'])}."
+        )
+    iters = int(t["iterations"].iloc[0])
+    out.append(
+        f"Here (B = 100, η = {lr:g}, {iters:,} iterations, so η·t = {lr * iters:,.0f}): end of run "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["test_acc"]) + "; best along the run "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["peak_test_acc"]) + "; stopped early "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["early_test_acc"]) + "."
+    )
+    first = refs[refs["eta_t"].notna()]
+    if len(first):
+        hand = {int(k): v for k, v in zip(first["key"], first["value"])}
+        common = [n for n in t.index if n in hand]
+        kinds = {"end of run": "test_acc", "best along the run": "peak_test_acc", "stopped early": "early_test_acc"}
+        if "at_hand_budget_acc" in t.columns:
+            kinds["at the hand-made budget"] = "at_hand_budget_acc"
+        dist = {k: sum(abs(100 * (t.loc[n, c] - hand[n])) for n in common) / len(common) for k, c in kinds.items()}
+        near = _closest(0.0, dist)
+        eta_t = float(first["eta_t"].iloc[0])
+        text = (
+            f"The hand-made runs stopped at η·t = {eta_t:g}, {lr * iters / eta_t:,.0f} times sooner than these. "
+            f"Against the first report's figures the mean distance is "
+            + ", ".join(f"{d:.2f} points ({k})" for k, d in dist.items())
+            + f": the closest of our readings is “{near}”."
+        )
+        if "at_hand_budget_acc" in t.columns:
+            text += (
+                f" At the checkpoint nearest η·t = {eta_t:g} (t ≈ {eta_t / lr:,.0f}) our subset-mean test accuracy is "
+                + ", ".join(f"{100 * v:.2f}%" for v in t.loc[common, "at_hand_budget_acc"])
+                + f" for N' = {', '.join(f'{n:,}' for n in common)}."
+            )
+        if {"test_acc_min", "test_acc_max"} <= set(t.columns):
+            spread = 100 * (t.loc[common, "test_acc_max"] - t.loc[common, "test_acc_min"])
+            text += (
+                " The hand figures come from one subset and one run each; our subsets' end-of-run test accuracies "
+                f"span {', '.join(f'{s:.2f}' for s in spread)} points (min to max) at the same N', so a single "
+                "subset's figure can differ from a mean by about that much."
+            )
+        out.append(text)
+    return " ".join(out[:1]) + " " + " ".join(out[1:])
+
+
+def _cell(b: float, lr: float) -> str:
+    return f"B = {int(b)}, η = {lr:g}"
+
+
+def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
+    """Status of each cell, the best learning rate per batch size against the noise scale
+    η/B, and what one seed can resolve.
+
+    ``cells`` columns: batch_size, lr, status ('converged', 'stuck at chance', 'diverged'),
+    test_acc (fraction), final_loss. ``resolution``: the per-epoch noise of one run's test
+    accuracy in points (``netplots.epoch_noise``); a gap under twice it is not resolved.
+    """
+    c = cells.sort_values(["batch_size", "lr"]).assign(noise=lambda d: d["lr"] / d["batch_size"])
+    counts = c["status"].value_counts()
+    out = []
+    text = "**Status of the cells.** " + ", ".join(
+        f"{int(counts.get(s, 0))} {s}" for s in ("converged", "stuck at chance", "diverged")) + f" of {len(c)}."
+    bad = c[c["status"] != "converged"]
+    if len(bad):
+        text += " Not learning: " + "; ".join(
+            f"{_cell(r.batch_size, r.lr)} {r.status}" + (
+                f" (final training loss {r.final_loss:.3f} against ln 10 = {math.log(10):.3f}, test accuracy "
+                f"{100 * r.test_acc:.2f}%)" if r.status == "stuck at chance" else "")
+            for r in bad.itertuples(index=False)) + "."
+    out.append(text)
+
+    ok = c[c["status"] == "converged"].dropna(subset=["test_acc"])
+    best = []
+    for b, at in ok.groupby("batch_size"):
+        if len(at) >= 2:
+            ranked = at.sort_values("test_acc", ascending=False)
+            best.append((int(b), ranked.iloc[0], ranked.iloc[1]))
+    if len(best) >= 2:
+        lrs = [r["lr"] for _, r, _ in best]
+        trend = _trend(lrs)
+        verb = {"rises": "grows with B", "falls": "shrinks as B grows"}.get(
+            trend, "never shrinks as B grows" if all(b >= a for a, b in zip(lrs, lrs[1:])) else "is not monotone in B")
+        text = (
+            "**The best learning rate and the noise scale η/B.** Among the cells that learnt, the best final test "
+            "accuracy is at " + ", ".join(f"η = {r['lr']:g} for B = {b}" for b, r, _ in best)
+            + f": the best η {verb}. The gradient of a batch averages B per-example gradients, so the noise an SGD "
+            "step adds scales with η/B: a larger batch tolerates, and needs, a larger step for the same noise. "
+            "η/B of these best cells: " + ", ".join(f"{r['noise']:.3g} (B = {b})" for b, r, _ in best) + "."
+        )
+        lo, hi = min(r["noise"] for _, r, _ in best), max(r["noise"] for _, r, _ in best)
+        if len(bad):
+            above = bad[bad["noise"] > hi]
+            text += (
+                " The cells that did not learn have η/B = " + ", ".join(
+                    f"{r.noise:.3g} ({_cell(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
+                + (": all above every best cell's, too noisy a step." if len(above) == len(bad) else ".")
+            )
+        text += (f" The grid steps η tenfold, so the best η/B is located only to within that factor "
+                 f"({lo:.3g} to {hi:.3g} here).")
+        out.append(text)
+        if math.isfinite(resolution):
+            gaps = [(b, 100 * (r["test_acc"] - s["test_acc"]), s["lr"]) for b, r, s in best]
+            unresolved = [(b, g, lr) for b, g, lr in gaps if g < 2 * resolution]
+            text = (
+                f"**What one seed resolves.** Each cell ran one seed; the test accuracy of one run moves by "
+                f"{resolution:.2f} points (median s.d. over its last epochs) from epoch to epoch, so gaps under "
+                f"{2 * resolution:.2f} points are not resolved. The best η beats the next best by "
+                + ", ".join(f"{g:.2f} points at B = {b} (η = {lr:g} next)" for b, g, lr in gaps) + ": "
+            )
+            text += (("unresolved at " + ", ".join(f"B = {b}" for b, _, _ in unresolved)
+                      + ", where the best η is a tie within the noise") if unresolved else "all resolved") + "."
+            out.append(text)
     return "\n\n".join(out)

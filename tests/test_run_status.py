@@ -1,0 +1,88 @@
+"""Task 7's classification of runs (converged / stuck at chance / diverged), the colour scale
+that a stuck cell does not swamp, what one seed resolves, and the grid commentary."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import torch
+
+from mnist_sgd import netplots, nets
+from mnist_sgd.commentary import mlp_grid_commentary
+
+LN10 = math.log(10)
+
+
+def test_a_run_at_ln10_and_chance_accuracy_is_stuck():
+    assert nets.run_status(False, 2.33, 0.1022, majority=0.1124) == "stuck at chance"  # the B = 8, η = 1 run
+    assert nets.run_status(False, 0.02, 0.995, majority=0.1124) == "converged"
+    assert nets.run_status(True, math.nan, math.nan, majority=0.1124) == "diverged"
+    assert nets.run_status(False, math.inf, 0.1, majority=0.1124) == "diverged"
+    # both conditions are needed: a chance-level loss with real accuracy, or the reverse, is not stuck
+    assert nets.run_status(False, 2.30, 0.40, majority=0.1124) == "converged"
+    assert nets.run_status(False, 1.50, 0.11, majority=0.1124) == "converged"
+    # the 5% edge: ln 10 * 1.05 = 2.418
+    assert nets.run_status(False, 2.41, 0.11, majority=0.1124) == "stuck at chance"
+    assert nets.run_status(False, 2.43, 0.11, majority=0.1124) == "converged"
+
+
+def test_majority_share_and_the_rule_in_words():
+    assert nets.majority_share(torch.tensor([1, 1, 1, 2])) == 0.75
+    rule = nets.stuck_rule(0.1124)
+    assert "within 5% of ln 10 = 2.303" in rule and "within 2 points of 11.24%" in rule
+
+
+def runs(rows):
+    return pd.DataFrame(rows, columns=["batch_size", "lr", "seed", "diverged", "final_train_loss", "final_train_acc",
+                                       "final_test_acc", "epochs", "seconds_per_epoch", "threads", "parallel_jobs"])
+
+
+def grid():
+    rows = [
+        (8, 0.01, 0, False, 0.01, 0.99, 0.975, 3, 1.0, 1, 1), (8, 0.1, 0, False, 0.005, 0.999, 0.982, 3, 1.0, 1, 1),
+        (8, 1.0, 0, False, 2.33, 0.1022, 0.1009, 3, 1.0, 1, 1),
+        (128, 0.01, 0, False, 0.3, 0.92, 0.92, 3, 1.0, 1, 1), (128, 0.1, 0, False, 0.05, 0.985, 0.975, 3, 1.0, 1, 1),
+        (128, 1.0, 0, False, 0.01, 0.998, 0.981, 3, 1.0, 1, 1),
+    ]
+    r = netplots.with_status(runs(rows), majority=0.1124)
+    history = pd.DataFrame([
+        {"batch_size": b, "lr": lr, "seed": 0, "epoch": e, "train_loss": loss * (1 + 0.1 * (3 - e)),
+         "test_acc": acc - 0.001 * (e % 2), "epoch_seconds": 1.0}
+        for b, lr, _, _, loss, _, acc, *_ in rows for e in (1, 2, 3)
+    ])
+    return r, history
+
+
+def test_cells_carry_the_status_and_the_colour_scale_ignores_the_stuck_cell():
+    r, history = grid()
+    assert r.loc[(r["batch_size"] == 8) & (r["lr"] == 1.0), "status"].item() == "stuck at chance"
+    cells = netplots.grid_cells(r, history)
+    assert cells.set_index(["batch_size", "lr"]).loc[(8, 1.0), "status"] == "stuck at chance"
+    assert (cells["status"] == "converged").sum() == 5
+    lo, hi = netplots.colour_limits(cells, ["test_acc"])
+    assert lo == 92.0 and abs(hi - 98.2) < 1e-9  # not 10.09
+
+
+def test_epoch_noise_is_the_median_late_spread():
+    h = pd.DataFrame({"batch_size": 8, "lr": 0.1, "seed": 0, "epoch": range(1, 7),
+                      "test_acc": [0.5, 0.97, 0.98, 0.97, 0.98, 0.97]})
+    assert abs(netplots.epoch_noise(h, last=5) - 100 * pd.Series([0.97, 0.98, 0.97, 0.98, 0.97]).std()) < 1e-9
+    assert math.isnan(netplots.epoch_noise(h, last=10))
+
+
+def test_grid_commentary_names_the_stuck_cell_and_the_noise_scale():
+    r, history = grid()
+    cells = netplots.grid_cells(r, history)
+    text = mlp_grid_commentary(cells, resolution=0.1)
+    assert "5 converged, 1 stuck at chance, 0 diverged of 6" in text
+    assert "B = 8, η = 1 stuck at chance (final training loss 2.330 against ln 10 = 2.303, test accuracy 10.09%)" in text
+    assert "η = 0.1 for B = 8, η = 1 for B = 128: the best η grows with B" in text
+    assert "0.0125 (B = 8), 0.00781 (B = 128)" in text
+    assert "η/B = 0.125 (B = 8, η = 1): all above every best cell's" in text
+    # gaps: B = 8: 98.2 - 97.5 = 0.70 (resolved at 2 × 0.1); B = 128: 98.1 - 97.5 = 0.60
+    assert "0.70 points at B = 8 (η = 0.01 next)" in text and "all resolved" in text
+    noisy = mlp_grid_commentary(cells, resolution=0.5)
+    assert "unresolved at B = 8, B = 128" in noisy
+    flat = cells.assign(test_acc=[0.975, 0.982, 0.1009, 0.92, 0.985, 0.981])
+    assert "η = 0.1 for B = 8, η = 0.1 for B = 128: the best η never shrinks as B grows" in mlp_grid_commentary(flat, 0.1)
