@@ -112,6 +112,8 @@ def test_double_descent_is_named_at_the_rank():
     assert "N' = 1,000: 570-640" in text and "N' = 10,000: 710-712" in text
     assert "between N' = 500 and the rank reached at N' = 1,000 (640 at most), not at the 784 pixels" in text
     assert "double-descent peak" in text
+    normed = double_descent_text(t.assign(closed_form_norm=[3.0, 250.0, 20.0, 5.0]))
+    assert "‖W*‖, is 3, 250, 20, 5 for the same sizes: largest at N' = 500, where the test accuracy dips." in normed
     no_dip = double_descent_text(t.assign(closed_form_test_acc=[0.60, 0.7, 0.8, 0.85]))
     assert "lowest at N' = 100" in no_dip and "double-descent peak" not in no_dip
 

@@ -86,3 +86,43 @@ def test_grid_commentary_names_the_stuck_cell_and_the_noise_scale():
     assert "unresolved at B = 8, B = 128" in noisy
     flat = cells.assign(test_acc=[0.975, 0.982, 0.1009, 0.92, 0.985, 0.981])
     assert "η = 0.1 for B = 8, η = 0.1 for B = 128: the best η never shrinks as B grows" in mlp_grid_commentary(flat, 0.1)
+
+
+def test_the_comparison_with_the_hand_made_grid():
+    from mnist_sgd import references
+    from mnist_sgd.commentary import mlp_references_text
+
+    ref = references.mlp_grid()
+    here = pd.DataFrame({"batch_size": [32, 32, 8], "lr": [0.1, 1.0, 0.1], "test_acc": [0.9840, 0.1009, 0.9700],
+                         "train_acc": [1.0, 0.1022, 0.99], "status": ["converged", "stuck at chance", "converged"],
+                         "epochs": [20, 20, 20]})
+    text = mlp_references_text(ref.merge(here, on=["batch_size", "lr"], how="left"), resolution=0.1)
+    assert text.startswith("**Compared with the hand-made reports.** By hand (MLP 784-512-256-10")
+    assert "B = 32, η = 0.1: 98.33% / 100.00%" in text and "B = 128, η = 0.1: 98.03% / 99.88%" in text
+    assert "B = 32, η = 1: 10.09% / 10.22% (stuck at chance)" in text
+    assert "ours at B = 32, η = 1 did" in text
+    # B = 8: 97.00 - 97.80 = -0.80, B = 32: 98.40 - 98.33 = +0.07
+    assert "-0.80, +0.07 test points; 1 of 2 within twice the per-epoch noise of one run (0.20 points)" in text
+
+
+def test_dips_are_found_and_described():
+    from mnist_sgd.commentary import dips_text
+
+    h = pd.DataFrame({"model": "MLP 500-300", "epoch": range(1, 7),
+                      "test_acc": [0.97, 0.975, 0.9356, 0.976, 0.977, 0.9356]})
+    found = netplots.dips(h, points=1.0)
+    assert found["epoch"].tolist() == [3, 6]
+    text = dips_text(found, 1.0, resolution=0.2)
+    assert "MLP 500-300: 93.56% at epoch 3 (from 97.50%, back to 97.60% one epoch later), 93.56% at epoch 6 (from 97.70%, the last epoch)" in text
+    assert "In 1 of 1 dips with a next epoch" in text
+    assert "No run's test accuracy fell by more than 1 point" in dips_text(netplots.dips(h.head(2)), 1.0, 0.2)
+
+
+def test_first_run_text_follows_the_numbers():
+    from mnist_sgd.commentary import first_run_text
+
+    text = first_run_text(0.9457, 0.8675, {"inputs in [0, 1]": 0.92}, 10, resolution=0.2)
+    assert "94.57% here after 10 epochs against 86.75% by hand (+7.82 points)" in text
+    assert "inputs in [0, 1]: 92.00%" in text and "The closest to the hand figure is inputs in [0, 1], +5.25 points" in text
+    assert "cannot be known" in text and "39 times the per-epoch noise" in text
+    assert "None of them comes closer" in first_run_text(0.9457, 0.8675, {"x": 0.97}, 10, 0.2)

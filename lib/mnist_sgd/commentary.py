@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from .present import fixed
+from .present import fixed, plural
 
 
 def _fmt_int(value: float) -> str:
@@ -291,6 +291,14 @@ def double_descent_text(t: pd.DataFrame) -> str:
             f"conditioned (its smallest non-zero singular value is small), so the minimum-norm weights grow large and "
             f"fit noise; SGD, stopped before reaching that fit, does not show the dip."
         )
+    if "closed_form_norm" in t.columns:
+        norms = t["closed_form_norm"].tolist()
+        top = norms.index(max(norms))
+        text += (
+            " The norm of the closed-form weights, ‖W*‖, is " + ", ".join(f"{v:.3g}" for v in norms)
+            + f" for the same sizes: largest at N' = {ns[top]:,}"
+            + (", where the test accuracy dips." if top == worst else ".")
+        )
     return text
 
 
@@ -459,3 +467,96 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
                       + ", where the best η is a tie within the noise") if unresolved else "all resolved") + "."
             out.append(text)
     return "\n\n".join(out)
+
+
+def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
+    """'Compared with the hand-made reports' for Task 7.
+
+    ``compared``: one row per reference cell with batch_size, lr, ref_test, ref_train
+    (fractions), setting, and this report's test_acc, train_acc, status, epochs (NaN / missing
+    when the cell was not run). ``resolution`` as in ``mlp_grid_commentary``.
+    """
+    c = compared.sort_values(["batch_size", "lr"])
+    text = (f"**Compared with the hand-made reports.** By hand ({c['setting'].iloc[0]}), test / train accuracy: "
+            + "; ".join(f"{_cell(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
+                        for r in c.itertuples(index=False)) + ".")
+    ran = c.dropna(subset=["test_acc"])
+    if ran.empty:
+        return text + " None of these cells was run here."
+    text += (" Here (PyTorch's default initialisation, inputs in [0, 1], seed 0, "
+             + plural(sorted({int(e) for e in ran["epochs"]}), "epoch") + "): "
+             + "; ".join(f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
+                         + ("" if r.status == "converged" else f" ({r.status})") for r in ran.itertuples(index=False))
+             + ".")
+    bad = ran[ran["status"] != "converged"]
+    if len(bad):
+        text += (" The hand-made report has no run that stopped learning; ours at "
+                 + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
+                 + " did, so whether a run of this cell learns depends on the initialisation and the seed.")
+    ok = ran[ran["status"] == "converged"]
+    if len(ok) and math.isfinite(resolution):
+        diff = 100 * (ok["test_acc"] - ok["ref_test"])
+        inside = int((diff.abs() < 2 * resolution).sum())
+        text += (" Among the cells that learnt, ours minus the hand figure is "
+                 + ", ".join(f"{d:+.2f}" for d in diff) + f" test points; {inside} of {len(ok)} within twice the "
+                 f"per-epoch noise of one run ({2 * resolution:.2f} points), which is all one seed on each side can "
+                 "resolve.")
+    return text
+
+
+def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
+    """The one-epoch dips of the test accuracy (``netplots.dips``), and whether they recovered.
+
+    ``resolution``: the per-epoch noise of one run, in points (median over runs).
+    """
+    if found.empty:
+        return f"**Dips.** No run's test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} from one epoch to the next."
+    parts = []
+    for model, d in found.groupby("model", sort=False):
+        parts.append(
+            f"{model}: " + ", ".join(
+                f"{100 * r.test_acc:.2f}% at epoch {int(r.epoch)} (from {100 * r.before:.2f}%"
+                + (f", back to {100 * r.after:.2f}% one epoch later)" if r.after == r.after else ", the last epoch)")
+                for r in d.itertuples(index=False)))
+    recovered = found.dropna(subset=["after"])
+    back = int((recovered["after"] >= recovered["before"] - resolution / 100).sum())
+    return (
+        f"**Dips.** The test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} in one epoch at: "
+        + "; ".join(parts) + f". In {back} of {len(recovered)} dips with a next epoch, the accuracy came back within "
+        f"the per-epoch noise ({resolution:.2f} points) of its level before the dip one epoch later: the weights after "
+        "an epoch are one iterate of SGD at a constant step, which keeps moving around the minimum, and a few "
+        "unlucky last steps can leave it on a poorer side for one evaluation; it is not a lasting loss of accuracy. "
+        "The best-epoch column of the table shows what stopping at the best epoch would have given (read on the test "
+        "set, so an upper bound)."
+    )
+
+
+def first_run_text(here: float, reference: float, alternatives: dict[str, float], epochs: int,
+                   resolution: float) -> str:
+    """Why the first run (MLP 128, lr 0.01) differs from the hand figure: what can be tested here
+    (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known."""
+    text = (
+        f"**The first run against the hand figure.** {100 * here:.2f}% here after {plural(epochs, 'epoch')} against "
+        f"{100 * reference:.2f}% by hand ({100 * (here - reference):+.2f} points)."
+    )
+    if alternatives:
+        text += " Under the alternatives tested here, with everything else equal: " + ", ".join(
+            f"{k}: {100 * v:.2f}%" for k, v in alternatives.items()) + "."
+        near = min(alternatives, key=lambda k: abs(alternatives[k] - reference))
+        if abs(alternatives[near] - reference) < abs(here - reference):
+            text += f" The closest to the hand figure is {near}, {100 * (alternatives[near] - reference):+.2f} points from it."
+        else:
+            text += " None of them comes closer to the hand figure than the run as specified."
+    text += (
+        " The hand-made report does not state its initialisation, its seed, how its inputs were scaled in that run "
+        "or how its accuracy was measured, so the cause of the difference cannot be known from it."
+    )
+    gap = abs(100 * (here - reference))
+    if math.isfinite(resolution) and resolution > 0:
+        text += (
+            f" The gap is {gap / resolution:.0f} times the per-epoch noise of one run here ({resolution:.2f} points)"
+            + (": far more than seed-to-seed noise would give." if gap > 10 * resolution else
+               ", not far beyond what one seed on each side can resolve." if gap > 2 * resolution else
+               ": within what one seed on each side can resolve.")
+        )
+    return text

@@ -194,3 +194,18 @@ def epoch_noise(history: pd.DataFrame, last: int = 5, keys: tuple[str, ...] = ("
         if len(tail) == last:
             spreads.append(100 * tail.std(ddof=1))
     return float(np.median(spreads)) if spreads else math.nan
+
+
+def dips(history: pd.DataFrame, by: str = "model", points: float = 1.0) -> pd.DataFrame:
+    """Epochs where a run's test accuracy fell more than ``points`` below the epoch before:
+    columns ``by``, epoch, test_acc, before, after (the next evaluated epoch, NaN at the end)."""
+    rows = []
+    for key, h in history.dropna(subset=["test_acc"]).groupby(by, sort=False):
+        acc = h.sort_values("epoch").set_index("epoch")["test_acc"]
+        epochs = acc.index.tolist()
+        for i in range(1, len(epochs)):
+            if 100 * (acc.iloc[i - 1] - acc.iloc[i]) > points:
+                after = acc.iloc[i + 1] if i + 1 < len(epochs) else math.nan
+                rows.append({by: key, "epoch": epochs[i], "test_acc": acc.iloc[i], "before": acc.iloc[i - 1],
+                             "after": after})
+    return pd.DataFrame(rows, columns=[by, "epoch", "test_acc", "before", "after"])
