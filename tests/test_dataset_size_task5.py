@@ -111,6 +111,9 @@ def test_double_descent_is_named_at_the_rank():
     assert "Up to N' = 500 every subset has rank X' = N'" in text
     assert "N' = 1,000: 570-640" in text and "N' = 10,000: 710-712" in text
     assert "between N' = 500 and the rank reached at N' = 1,000 (640 at most), not at the 784 pixels" in text
+    assert "at most 712 in these subsets" in text
+    with_sgd = double_descent_text(t.assign(test_acc=[0.607, 0.658, 0.742, 0.844]))
+    assert "SGD's test accuracy at the same sizes, 60.70%, 65.80%, 74.20%, 84.40%, has no dip" in with_sgd
     assert "double-descent peak" in text
     normed = double_descent_text(t.assign(closed_form_norm=[3.0, 250.0, 20.0, 5.0]))
     assert "‖W*‖, is 3, 250, 20, 5 for the same sizes: largest at N' = 500, where the test accuracy dips." in normed

@@ -126,3 +126,7 @@ def test_first_run_text_follows_the_numbers():
     assert "inputs in [0, 1]: 92.00%" in text and "The closest to the hand figure is inputs in [0, 1], +5.25 points" in text
     assert "cannot be known" in text and "39 times the per-epoch noise" in text
     assert "None of them comes closer" in first_run_text(0.9457, 0.8675, {"x": 0.97}, 10, 0.2)
+    timed = first_run_text(0.9457, 0.8675, {}, 10, 0.2, curves={"inputs in [-1, 1]": [0.8902, 0.9049],
+                                                               "slow": [0.5, 0.6]})
+    assert "The inputs in [-1, 1] run passed the hand figure after epoch 1 (89.02%)" in timed
+    assert "The slow run never reached the hand figure in 2 epochs" in timed

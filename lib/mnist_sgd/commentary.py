@@ -285,12 +285,19 @@ def double_descent_text(t: pd.DataFrame) -> str:
         text += (
             f" The interpolation threshold, where the number of images reaches the number of independent directions "
             f"they span, therefore lies between N' = {lo:,} and the rank reached at N' = {short[0][0]:,} "
-            f"({short[0][2]} at most), not at the 784 pixels: never-lit border pixels and correlated strokes leave "
-            f"MNIST only ~{max(hi for _, _, hi in short)} independent directions. The dip at N' = {ns[worst]:,} is "
-            f"the double-descent peak of the test error: near the threshold the exact fit exists but is badly "
-            f"conditioned (its smallest non-zero singular value is small), so the minimum-norm weights grow large and "
-            f"fit noise; SGD, stopped before reaching that fit, does not show the dip."
+            f"({short[0][2]} at most), not at the 784 pixels: the images span fewer directions than they have pixels "
+            f"(a pixel never lit in a subset adds none), at most {max(hi for _, _, hi in short)} in these subsets. "
+            f"The dip at N' = {ns[worst]:,} is the double-descent peak of the test error of the minimum-norm fit: at "
+            f"the threshold an exact fit still exists but is badly conditioned, its smallest non-zero singular values "
+            f"near zero."
         )
+        if "test_acc" in t.columns:
+            sgd = (100 * t["test_acc"]).tolist()
+            text += (
+                " SGD's test accuracy at the same sizes, " + ", ".join(f"{v:.2f}%" for v in sgd)
+                + (", has no dip: it rises at every step." if _trend(sgd) == "rises"
+                   else ", does not rise at every step either.")
+            )
     if "closed_form_norm" in t.columns:
         norms = t["closed_form_norm"].tolist()
         top = norms.index(max(norms))
@@ -532,9 +539,11 @@ def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
 
 
 def first_run_text(here: float, reference: float, alternatives: dict[str, float], epochs: int,
-                   resolution: float) -> str:
+                   resolution: float, curves: dict[str, list[float]] | None = None) -> str:
     """Why the first run (MLP 128, lr 0.01) differs from the hand figure: what can be tested here
-    (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known."""
+    (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known.
+    ``curves``: label -> test accuracy after each epoch (1, 2, ...), to say when each run first
+    reached the hand figure."""
     text = (
         f"**The first run against the hand figure.** {100 * here:.2f}% here after {plural(epochs, 'epoch')} against "
         f"{100 * reference:.2f}% by hand ({100 * (here - reference):+.2f} points)."
@@ -547,6 +556,10 @@ def first_run_text(here: float, reference: float, alternatives: dict[str, float]
             text += f" The closest to the hand figure is {near}, {100 * (alternatives[near] - reference):+.2f} points from it."
         else:
             text += " None of them comes closer to the hand figure than the run as specified."
+    for label, accs in (curves or {}).items():
+        first = next((i + 1 for i, a in enumerate(accs) if a == a and a >= reference), None)
+        text += (f" The {label} run passed the hand figure after epoch {first} ({100 * accs[first - 1]:.2f}%)."
+                 if first else f" The {label} run never reached the hand figure in {plural(len(accs), 'epoch')}.")
     text += (
         " The hand-made report does not state its initialisation, its seed, how its inputs were scaled in that run "
         "or how its accuracy was measured, so the cause of the difference cannot be known from it."
@@ -555,7 +568,7 @@ def first_run_text(here: float, reference: float, alternatives: dict[str, float]
     if math.isfinite(resolution) and resolution > 0:
         text += (
             f" The gap is {gap / resolution:.0f} times the per-epoch noise of one run here ({resolution:.2f} points)"
-            + (": far more than seed-to-seed noise would give." if gap > 10 * resolution else
+            + (": far more than the epoch-to-epoch noise of one run." if gap > 10 * resolution else
                ", not far beyond what one seed on each side can resolve." if gap > 2 * resolution else
                ": within what one seed on each side can resolve.")
         )
