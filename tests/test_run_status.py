@@ -130,3 +130,20 @@ def test_first_run_text_follows_the_numbers():
                                                                "slow": [0.5, 0.6]})
     assert "The inputs in [-1, 1] run passed the hand figure after epoch 1 (89.02%)" in timed
     assert "The slow run never reached the hand figure in 2 epochs" in timed
+
+
+def test_the_heat_map_hatches_and_annotates_a_stuck_cell():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    r, history = grid()
+    cells = netplots.grid_cells(r, history)
+    fig, ax = plt.subplots()
+    image = netplots.heatmap(ax, cells, "test_acc", "test", *netplots.colour_limits(cells, ["test_acc"]))
+    texts = [t.get_text() for t in ax.texts]
+    assert "10.09%\nstuck at chance" in texts
+    assert any(p.get_hatch() == "///" for p in ax.patches)
+    assert image.norm.vmin == 92.0  # the stuck cell is off the scale
+    plt.close(fig)
