@@ -21,6 +21,7 @@ class Reference:
     setting: str  # what is known of how it was obtained
     unit: str = "fraction"
     eta_t: float | None = None  # learning rate × iterations of the hand-made run, when known
+    label: str = ""  # a short name for a legend
 
 
 _T5 = "linear, B = 100; η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
@@ -32,8 +33,10 @@ _T7_CELLS = {(32, 0.1): (0.9833, 1.0), (32, 1.0): (0.9542, 0.9714), (32, 0.01): 
 _T8 = "SGD, weight decay 1e-4, batch 64, inputs in [-1, 1]; initialisation and seed not stated"
 
 REFERENCES: tuple[Reference, ...] = (
-    *(Reference(5, "test accuracy", str(n), v, _T5, eta_t=6.0) for n, v in [(100, 0.70), (500, 0.80), (1000, 0.83), (10000, 0.85)]),
-    *(Reference(5, "test accuracy (another report)", str(n), v, _T5_OTHER)
+    *(Reference(5, "test accuracy", str(n), v, _T5, eta_t=6.0, label="one report, η·t = 6")
+      for n, v in [(100, 0.70), (500, 0.80), (1000, 0.83), (10000, 0.85)]),
+    *(Reference(5, "test accuracy (another report)", str(n), v, _T5_OTHER,
+                label="another report, 500 iterations")
       for n, v in [(100, 0.67), (500, 0.78), (1000, 0.74), (10000, 0.79)]),
     *(Reference(7, "test accuracy", f"B={b}, lr={lr:g}", test, _T7) for (b, lr), (test, _) in _T7_CELLS.items()),
     *(Reference(7, "train accuracy", f"B={b}, lr={lr:g}", train, _T7) for (b, lr), (_, train) in _T7_CELLS.items()),
@@ -44,9 +47,9 @@ REFERENCES: tuple[Reference, ...] = (
 
 
 def table(task: int) -> pd.DataFrame:
-    """The references of one task: columns task, what, key, value, setting, unit, eta_t."""
+    """The references of one task: columns task, what, key, value, setting, unit, eta_t, label."""
     rows = [r.__dict__ for r in REFERENCES if r.task == task]
-    return pd.DataFrame(rows, columns=["task", "what", "key", "value", "setting", "unit", "eta_t"])
+    return pd.DataFrame(rows, columns=["task", "what", "key", "value", "setting", "unit", "eta_t", "label"])
 
 
 def value(task: int, what: str, key: str) -> float | None:
