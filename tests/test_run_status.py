@@ -114,7 +114,12 @@ def test_dips_are_found_and_described():
     assert found["epoch"].tolist() == [3, 6]
     text = dips_text(found, 1.0, resolution=0.2)
     assert "MLP 500-300: 93.56% at epoch 3 (from 97.50%, back to 97.60% one epoch later), 93.56% at epoch 6 (from 97.70%, the last epoch)" in text
-    assert "In 1 of 1 dips with a next epoch" in text
+    assert "every fall is more than twice that" in text
+    assert "In 1 of 2 dips the accuracy later regained its level before the dip (at epoch 4)" in text
+    assert "not every dip can be told apart from a lasting loss" in text
+    healed = h.assign(test_acc=[0.97, 0.975, 0.9356, 0.976, 0.977, 0.98])
+    assert "not a lasting loss of accuracy" in dips_text(netplots.dips(healed), 1.0, 0.2)
+    assert "not every fall is more than twice that" in dips_text(found, 1.0, resolution=2.5)
     assert "No run's test accuracy fell by more than 1 point" in dips_text(netplots.dips(h.head(2)), 1.0, 0.2)
 
 

@@ -525,14 +525,23 @@ def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
                 f"{100 * r.test_acc:.2f}% at epoch {int(r.epoch)} (from {100 * r.before:.2f}%"
                 + (f", back to {100 * r.after:.2f}% one epoch later)" if r.after == r.after else ", the last epoch)")
                 for r in d.itertuples(index=False)))
-    recovered = found.dropna(subset=["after"])
-    back = int((recovered["after"] >= recovered["before"] - resolution / 100).sum())
-    return (
+    back = found.dropna(subset=["back_at"])
+    text = (
         f"**Dips.** The test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} in one epoch at: "
-        + "; ".join(parts) + f". In {back} of {len(recovered)} dips with a next epoch, the accuracy came back within "
-        f"the per-epoch noise ({resolution:.2f} points) of its level before the dip one epoch later: the weights after "
-        "an epoch are one iterate of SGD at a constant step, which keeps moving around the minimum, and a few "
-        "unlucky last steps can leave it on a poorer side for one evaluation; it is not a lasting loss of accuracy. "
+        + "; ".join(parts) + f". The per-epoch noise of one run is {resolution:.2f} points: "
+        + ("every fall is more than twice that. " if (100 * (found["before"] - found["test_acc"]) > 2 * resolution).all()
+           else "not every fall is more than twice that. ")
+        + f"In {len(back)} of {len(found)} dips the accuracy later regained its level before the dip"
+        + (" (at epoch " + ", ".join(str(int(e)) for e in back["back_at"]) + ")" if len(back) else "")
+    )
+    text += (
+        ": a dip is one evaluation of an SGD iterate that a constant step keeps moving around the minimum (a few "
+        "unlucky last steps of the epoch), not a lasting loss of accuracy. "
+        if len(back) == len(found) else
+        "; the others did not regain it within the epochs run, so not every dip can be told apart from a lasting "
+        "loss here. "
+    )
+    return text + (
         "The best-epoch column of the table shows what stopping at the best epoch would have given (read on the test "
         "set, so an upper bound)."
     )

@@ -198,7 +198,8 @@ def epoch_noise(history: pd.DataFrame, last: int = 5, keys: tuple[str, ...] = ("
 
 def dips(history: pd.DataFrame, by: str = "model", points: float = 1.0) -> pd.DataFrame:
     """Epochs where a run's test accuracy fell more than ``points`` below the epoch before:
-    columns ``by``, epoch, test_acc, before, after (the next evaluated epoch, NaN at the end)."""
+    columns ``by``, epoch, test_acc, before, after (the next evaluated epoch, NaN at the end),
+    back_at (the first later epoch at or above ``before``, NaN if none)."""
     rows = []
     for key, h in history.dropna(subset=["test_acc"]).groupby(by, sort=False):
         acc = h.sort_values("epoch").set_index("epoch")["test_acc"]
@@ -206,6 +207,8 @@ def dips(history: pd.DataFrame, by: str = "model", points: float = 1.0) -> pd.Da
         for i in range(1, len(epochs)):
             if 100 * (acc.iloc[i - 1] - acc.iloc[i]) > points:
                 after = acc.iloc[i + 1] if i + 1 < len(epochs) else math.nan
+                later = acc.iloc[i + 1:]
+                back = later[later >= acc.iloc[i - 1]]
                 rows.append({by: key, "epoch": epochs[i], "test_acc": acc.iloc[i], "before": acc.iloc[i - 1],
-                             "after": after})
-    return pd.DataFrame(rows, columns=[by, "epoch", "test_acc", "before", "after"])
+                             "after": after, "back_at": back.index[0] if len(back) else math.nan})
+    return pd.DataFrame(rows, columns=[by, "epoch", "test_acc", "before", "after", "back_at"])
