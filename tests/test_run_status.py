@@ -95,11 +95,12 @@ def test_the_comparison_with_the_hand_made_grid():
     ref = references.mlp_grid()
     here = pd.DataFrame({"batch_size": [32, 32, 8], "lr": [0.1, 1.0, 0.1], "test_acc": [0.9840, 0.1009, 0.9700],
                          "train_acc": [1.0, 0.1022, 0.99], "status": ["converged", "stuck at chance", "converged"],
-                         "epochs": [20, 20, 20]})
+                         "epochs": [20, 20, 20], "seeds": [1, 1, 1]})
     text = mlp_references_text(ref.merge(here, on=["batch_size", "lr"], how="left"), resolution=0.1)
     assert text.startswith("**Compared with the hand-made reports.** By hand (MLP 784-512-256-10")
     assert "B = 32, η = 0.1: 98.33% / 100.00%" in text and "B = 128, η = 0.1: 98.03% / 99.88%" in text
     assert "B = 32, η = 1: 10.09% / 10.22% (stuck at chance)" in text
+    assert "Here (PyTorch's default initialisation, inputs in [0, 1], 1 seed per cell, 20 epochs)" in text
     assert "ours at B = 32, η = 1 did" in text
     # B = 8: 97.00 - 97.80 = -0.80, B = 32: 98.40 - 98.33 = +0.07
     assert "-0.80, +0.07 test points; 1 of 2 within twice the per-epoch noise of one run (0.20 points)" in text

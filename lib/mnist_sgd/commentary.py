@@ -490,7 +490,8 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
     ran = c.dropna(subset=["test_acc"])
     if ran.empty:
         return text + " None of these cells was run here."
-    text += (" Here (PyTorch's default initialisation, inputs in [0, 1], seed 0, "
+    seeds = plural(sorted({int(n) for n in ran["seeds"]}), "seed") + " per cell, " if "seeds" in ran else ""
+    text += (" Here (PyTorch's default initialisation, inputs in [0, 1], " + seeds
              + plural(sorted({int(e) for e in ran["epochs"]}), "epoch") + "): "
              + "; ".join(f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
                          + ("" if r.status == "converged" else f" ({r.status})") for r in ran.itertuples(index=False))
@@ -499,7 +500,8 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
     if len(bad):
         text += (" The hand-made report has no run that stopped learning; ours at "
                  + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
-                 + " did, so whether a run of this cell learns depends on the initialisation and the seed.")
+                 + " did; with one run on each side, what makes the difference (initialisation, seed, input scaling) "
+                 "cannot be told.")
     ok = ran[ran["status"] == "converged"]
     if len(ok) and math.isfinite(resolution):
         diff = 100 * (ok["test_acc"] - ok["ref_test"])
