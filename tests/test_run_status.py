@@ -153,3 +153,10 @@ def test_the_heat_map_hatches_and_annotates_a_stuck_cell():
     assert any(p.get_hatch() == "///" for p in ax.patches)
     assert image.norm.vmin == 92.0  # the stuck cell is off the scale
     plt.close(fig)
+
+
+def test_a_constant_answer_is_recognised_from_the_accuracy():
+    labels = torch.tensor([7] * 1028 + [1] * 1135 + [0] * 7837)
+    assert nets.constant_answer(0.1028, labels) == 7
+    assert nets.constant_answer(0.1135, labels) == 1
+    assert nets.constant_answer(0.2, labels) is None

@@ -160,6 +160,14 @@ def majority_share(labels: torch.Tensor) -> float:
     return torch.bincount(labels).max().item() / len(labels)
 
 
+def constant_answer(accuracy: float, labels: torch.Tensor) -> int | None:
+    """The label whose share in ``labels`` equals ``accuracy`` to within one image, i.e. the
+    answer a model that always gives the same one would score that accuracy with; None if none."""
+    shares = torch.bincount(labels, minlength=10).to(torch.float64) / len(labels)
+    close = torch.nonzero((shares - accuracy).abs() <= 0.5 / len(labels)).flatten()
+    return int(close[0]) if len(close) == 1 else None
+
+
 def run_status(diverged: bool, final_train_loss: float, final_train_acc: float, majority: float,
                classes: int = 10) -> str:
     """'diverged' (the loss became non-finite), 'stuck at chance' (final training loss within
