@@ -67,7 +67,8 @@ def test_sgd_against_an_interpolating_closed_form():
 
 def test_any_subset_of_sizes_works():
     two = dataset_size_commentary(table([0.62, 0.81], [1.0, 0.88], sizes=(100, 500), converged=[0, 3]))
-    assert "100→500: +19.00 points (+27.18 per tenfold)" in two
+    assert "100→500 (×5): +19.00 points (+8.18 per doubling)" in two
+    assert "per tenfold" not in two  # a fivefold step is not quoted per tenfold
     assert "not every subset met the convergence criterion" in two and "At N' = 100, 500" in two
     one = dataset_size_commentary(table([0.62], [1.0], sizes=(500,)))
     assert "Only one training-set size was run (N' = 500)" in one and "62.00%" in one

@@ -72,3 +72,33 @@ def task3_lr(batch_size: int, given: float) -> tuple[float, str]:
     if row is None or row.empty:
         return given, f"given as a parameter (no Task 3 result for B = {batch_size} was found)"
     return float(row["lr"].iloc[0]), f"Task 3's choice for B = {batch_size}, read from its results"
+
+
+def holdout_split(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Row positions 0..n-1 split at random into (kept for training, held out), the held-out
+    part ``round(fraction * n)`` rows (at least 1 when n >= 2), both sorted."""
+    held = min(max(int(round(fraction * n)), 1 if n >= 2 else 0), n - 1)
+    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+    return order[held:].sort().values, order[:held].sort().values
+
+
+def peak_of_mean(curves: pd.DataFrame, by: str, column: str = "test_acc") -> pd.DataFrame:
+    """Per value of ``by``: the highest point of the mean curve of ``column`` over the rows
+    with the same t (the seed- or subset-mean), and the t where it is (the earliest on ties)."""
+    rows = []
+    for key, group in curves.groupby(by):
+        mean = group.groupby("t")[column].mean().sort_index()
+        rows.append({by: key, f"peak_{column}": float(mean.max()), "peak_t": int(mean.idxmax())})
+    return pd.DataFrame(rows)
+
+
+def at_budget(curves: pd.DataFrame, by: str, t_target: float, column: str = "test_acc") -> pd.DataFrame:
+    """Per value of ``by``: the mean curve of ``column`` at the checkpoint t > 0 nearest
+    ``t_target`` on a log scale (checkpoints are spaced geometrically), and that t."""
+    rows = []
+    for key, group in curves[curves["t"] > 0].groupby(by):
+        mean = group.groupby("t")[column].mean().sort_index()
+        t = mean.index.to_numpy(dtype=np.float64)
+        i = int(np.argmin(np.abs(np.log(t) - np.log(t_target))))
+        rows.append({by: key, "at_hand_budget_acc": float(mean.iloc[i]), "at_hand_budget_t": int(t[i])})
+    return pd.DataFrame(rows)

@@ -31,6 +31,13 @@ def runs_table(runs: Iterable[nets.NetRun], cond: dict[str, Any], **extra: Any) 
     return pd.DataFrame([{**extra, **run.summary(), **cond} for run in runs])
 
 
+def with_status(runs: pd.DataFrame, majority: float) -> pd.DataFrame:
+    """``runs`` (one row per run) with a ``status`` column from ``nets.run_status``."""
+    status = [nets.run_status(bool(r.diverged), r.final_train_loss, r.final_train_acc, majority)
+              for r in runs.itertuples(index=False)]
+    return runs.assign(status=status)
+
+
 def history_table(runs: Iterable[nets.NetRun], **extra: Any) -> pd.DataFrame:
     """One row per run and completed epoch, with the run's configuration as columns."""
     frames = []
@@ -80,8 +87,11 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
     """Batch size (rows) x learning rate (columns) of ``value`` (a fraction), annotated in %.
 
     ``cells`` has one row per grid cell with ``batch_size``, ``lr``, ``value`` and
-    ``diverged`` (all seeds diverged), optionally ``diverged_seeds`` and ``seeds``. The axes span every batch size and learning rate
-    present; a cell that was not run reads 'not run', a diverged one 'diverged'.
+    ``diverged`` (all seeds diverged), optionally ``diverged_seeds``, ``seeds`` and ``status``
+    (see ``grid_cells``). The axes span every batch size and learning rate present; a cell that
+    was not run reads 'not run', a diverged one 'diverged'. A cell stuck at chance is hatched and
+    annotated, and kept off the colour scale: at ~10% it would stretch the scale so far that
+    the differences between the cells that learnt (a few points) vanish.
     """
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
@@ -90,8 +100,13 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
     for row in cells.itertuples(index=False):
         i, j = batches.index(row.batch_size), lrs.index(row.lr)
         v = getattr(row, value)
+        stuck = getattr(row, "status", "") == "stuck at chance"
         if row.diverged:
             text[i][j] = "diverged"
+        elif stuck:
+            text[i][j] = f"{100 * v:.2f}%\nstuck at chance"
+            ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
+                                               edgecolor=plots.DIVERGED, lw=0))
         elif math.isfinite(v):
             grid[i, j] = 100 * v
             text[i][j] = f"{100 * v:.2f}%"
@@ -107,8 +122,9 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
         for j in range(len(lrs)):
             v = grid[i, j]
             dark = math.isfinite(v) and norm(v) < 0.6
+            shown = math.isfinite(v) or "stuck" in text[i][j]
             ax.text(j, i, text[i][j], ha="center", va="center", fontsize=9,
-                    color="white" if dark else ("black" if math.isfinite(v) else plots.DIVERGED))
+                    color="white" if dark else ("black" if shown else plots.DIVERGED))
     ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
     ax.set_yticks(range(len(batches)), [str(b) for b in batches])
     ax.set(xlabel="learning rate η", ylabel="batch size B", title=title)
@@ -119,6 +135,8 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
 def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid, means over the seeds that did not diverge.
 
+    ``runs`` needs a ``status`` column (``with_status``). ``status`` of a cell: 'diverged' when
+    every seed diverged, 'stuck at chance' when every other seed is stuck, else 'converged'.
     ``loss_epoch1`` is the mean training loss of the first epoch; ``rises`` the mean number
     of epochs in which a seed's training loss went up and ``max_rise`` the largest relative
     rise of any seed; ``completed`` the fewest epochs any non-diverged seed completed.
@@ -137,6 +155,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     cells = runs.groupby(keys).agg(
         seeds=("seed", "size"), epochs=("epochs", "max"), diverged_seeds=("diverged", "sum"),
         threads=("threads", "max"), parallel_jobs=("parallel_jobs", "max"),
+        stuck_seeds=("status", lambda v: int((v == "stuck at chance").sum())),
     )
     means = ok.groupby(keys).agg(
         test_acc=("final_test_acc", "mean"), test_acc_sd=("final_test_acc", lambda s: s.std(ddof=0)),
@@ -149,5 +168,47 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out = cells.join([means, first, rough, spe_all]).reset_index()
     out["diverged_seeds"] = out["diverged_seeds"].astype(int)
     out["diverged"] = out["diverged_seeds"] == out["seeds"]
+    # a cell is stuck when every seed that did not diverge is stuck
+    stuck = (out["stuck_seeds"] > 0) & (out["stuck_seeds"] == out["seeds"] - out["diverged_seeds"])
+    out["status"] = np.where(out["diverged"], "diverged", np.where(stuck, "stuck at chance", "converged"))
     out["seconds_per_epoch"] = out["seconds_per_epoch"].fillna(out["seconds_per_epoch_all"])
     return out.drop(columns="seconds_per_epoch_all")
+
+
+def colour_limits(cells: pd.DataFrame, columns: list[str]) -> tuple[float, float]:
+    """Colour-scale limits in % from the cells that learnt (status 'converged'), so a cell
+    stuck at chance does not swamp the scale; (0, 100) when there are none."""
+    ok = cells[cells["status"] == "converged"] if "status" in cells else cells
+    values = pd.concat([ok[c] for c in columns]).dropna()
+    return (100 * values.min(), 100 * values.max()) if len(values) else (0.0, 100.0)
+
+
+def epoch_noise(history: pd.DataFrame, last: int = 5, keys: tuple[str, ...] = ("batch_size", "lr", "seed")) -> float:
+    """What one seed can resolve: the median over runs of the standard deviation of the test
+    accuracy (in points) over each run's last ``last`` evaluated epochs. Late in training the
+    accuracy barely trends, so this spread is mostly the epoch-to-epoch noise of one run;
+    NaN when no run has ``last`` evaluated epochs."""
+    spreads = []
+    for _, h in history.dropna(subset=["test_acc"]).groupby(list(keys)):
+        tail = h.sort_values("epoch")["test_acc"].tail(last)
+        if len(tail) == last:
+            spreads.append(100 * tail.std(ddof=1))
+    return float(np.median(spreads)) if spreads else math.nan
+
+
+def dips(history: pd.DataFrame, by: str = "model", points: float = 1.0) -> pd.DataFrame:
+    """Epochs where a run's test accuracy fell more than ``points`` below the epoch before:
+    columns ``by``, epoch, test_acc, before, after (the next evaluated epoch, NaN at the end),
+    back_at (the first later epoch at or above ``before``, NaN if none)."""
+    rows = []
+    for key, h in history.dropna(subset=["test_acc"]).groupby(by, sort=False):
+        acc = h.sort_values("epoch").set_index("epoch")["test_acc"]
+        epochs = acc.index.tolist()
+        for i in range(1, len(epochs)):
+            if 100 * (acc.iloc[i - 1] - acc.iloc[i]) > points:
+                after = acc.iloc[i + 1] if i + 1 < len(epochs) else math.nan
+                later = acc.iloc[i + 1:]
+                back = later[later >= acc.iloc[i - 1]]
+                rows.append({by: key, "epoch": epochs[i], "test_acc": acc.iloc[i], "before": acc.iloc[i - 1],
+                             "after": after, "back_at": back.index[0] if len(back) else math.nan})
+    return pd.DataFrame(rows, columns=[by, "epoch", "test_acc", "before", "after", "back_at"])

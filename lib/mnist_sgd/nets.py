@@ -147,6 +147,50 @@ class NetRun:
         }
 
 
+# A run "stuck at chance" has stopped learning (typically dead ReLUs after a too-long step):
+# its loss sits at ln(classes), the cross-entropy of uniform outputs, and it predicts about
+# as well as always answering the most frequent class.
+STUCK_LOSS_TOL = 0.05  # final training loss within 5% of ln(classes)
+STUCK_ACC_POINTS = 2.0  # training accuracy within 2 points of the majority class's share
+STATUSES = ("converged", "stuck at chance", "diverged")
+
+
+def majority_share(labels: torch.Tensor) -> float:
+    """Share of the most frequent label: the accuracy of always answering it."""
+    return torch.bincount(labels).max().item() / len(labels)
+
+
+def constant_answer(accuracy: float, labels: torch.Tensor) -> int | None:
+    """The label whose share in ``labels`` equals ``accuracy`` to within one image, i.e. the
+    answer a model that always gives the same one would score that accuracy with; None if none."""
+    shares = torch.bincount(labels, minlength=10).to(torch.float64) / len(labels)
+    close = torch.nonzero((shares - accuracy).abs() <= 0.5 / len(labels)).flatten()
+    return int(close[0]) if len(close) == 1 else None
+
+
+def run_status(diverged: bool, final_train_loss: float, final_train_acc: float, majority: float,
+               classes: int = 10) -> str:
+    """'diverged' (the loss became non-finite), 'stuck at chance' (final training loss within
+    ``STUCK_LOSS_TOL`` of ln(classes) and training accuracy within ``STUCK_ACC_POINTS`` points
+    of ``majority``) or 'converged' (every other run: it learnt something)."""
+    if diverged or not math.isfinite(final_train_loss):
+        return "diverged"
+    chance_loss = math.log(classes)
+    if (abs(final_train_loss - chance_loss) <= STUCK_LOSS_TOL * chance_loss
+            and abs(100 * (final_train_acc - majority)) <= STUCK_ACC_POINTS):
+        return "stuck at chance"
+    return "converged"
+
+
+def stuck_rule(majority: float, classes: int = 10) -> str:
+    """The rule of ``run_status`` in words, with its numbers."""
+    chance = math.log(classes)
+    return (f"a run is *stuck at chance* when its final training loss is within {100 * STUCK_LOSS_TOL:g}% of "
+            f"ln {classes} = {chance:.3f} (the loss of uniform outputs) and its training accuracy within "
+            f"{STUCK_ACC_POINTS:g} points of {100 * majority:.2f}% (always answering the most frequent digit); "
+            f"*diverged* when its loss became non-finite; *converged* otherwise")
+
+
 def _inputs(x: torch.Tensor, normalize: bool, dev: torch.device) -> torch.Tensor:
     x = x.to(dev, torch.float32)
     return x * 2 - 1 if normalize else x  # [0, 1] -> [-1, 1] for Task 8

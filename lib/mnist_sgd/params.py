@@ -94,7 +94,7 @@ SPECS: dict[str, NotebookSpec] = {
     "05_dataset_size": NotebookSpec({
         "dataset_size": P("int", 1, TRAIN_N, grid=True), "batch_size": P("int", 1, TRAIN_N), "lr": LR,
         "lr_from_task3": P("bool"), "subsets": SEEDS, "iterations": ITERATIONS, "checkpoints": CHECKPOINTS,
-        "rel_tol": P("float", 0, 1, lo_open=True),
+        "rel_tol": P("float", 0, 1, lo_open=True), "heldout_fraction": P("float", 0, 0.9, lo_open=True),
     }, needs=("03_batch_size",)),
     "05_dataset_size_summary": NotebookSpec({}, needs=("05_dataset_size",)),
     "06_pytorch": NotebookSpec({

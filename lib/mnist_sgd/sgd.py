@@ -54,6 +54,8 @@ class Evaluator:
         train_acc_samples: int | None = TRAIN_ACC_SAMPLES,
         subset_seed: int = 0,
         gram: Gram | None = None,
+        x_heldout: torch.Tensor | None = None,
+        labels_heldout: torch.Tensor | None = None,
     ) -> None:
         self.gram = gram if gram is not None else Gram.from_data(x_train, one_hot(labels_train))
         n = x_train.shape[0]
@@ -64,7 +66,13 @@ class Evaluator:
             rows = torch.randperm(n, generator=g)[:train_acc_samples].sort().values
             self.x_acc, self.labels_acc = x_train[rows], labels_train[rows]
         self.x_test, self.labels_test = x_test, labels_test
+        # images of the same pool kept out of training, to choose where to stop without the test set
+        self.x_heldout, self.labels_heldout = x_heldout, labels_heldout
 
+    @property
+    def columns(self) -> list[str]:
+        """The curve columns this evaluator fills."""
+        return CURVE_COLUMNS + (["heldout_acc"] if self.x_heldout is not None else [])
     @classmethod
     def from_mnist(cls, mnist: MNIST, **kwargs: Any) -> Evaluator:
         return cls(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, **kwargs)
@@ -77,7 +85,10 @@ class Evaluator:
         with torch.inference_mode():
             train_acc = _accuracy32(W, self.x_acc, self.labels_acc)
             test_acc = math.nan if self.x_test is None else _accuracy32(W, self.x_test, self.labels_test)
-            return {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
+            out = {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
+            if self.x_heldout is not None:
+                out["heldout_acc"] = _accuracy32(W, self.x_heldout, self.labels_heldout)
+            return out
 
 
 def _accuracy32(W: torch.Tensor, X: torch.Tensor, labels: torch.Tensor) -> float:
@@ -268,7 +279,7 @@ def record_run(
         lr=lr,
         seed=seed,
         iterations=iterations,
-        curves=pd.DataFrame(rows, columns=CURVE_COLUMNS),
+        curves=pd.DataFrame(rows, columns=getattr(evaluator, "columns", CURVE_COLUMNS)),
         W=weights(),
         diverged=diverged_at is not None,
         diverged_at=diverged_at,
@@ -319,3 +330,35 @@ def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.
     if failing[-1] + 1 == len(judged):
         return None
     return int(t[judged[failing[-1] + 1]])
+
+
+def converged_to_optimum(curve: pd.DataFrame, optimum: float, rel_tol: float) -> int | None:
+    """The first checkpoint t > 0 from which the run stays within ``rel_tol`` of the way
+    from its start to the optimum: (L(s) - L*) <= rel_tol * (L(0) - L*) for every s >= t.
+
+    Judged on the excess over ``optimum`` (L*, e.g. the closed-form least squares on the
+    same data), not on the loss's own relative change: when L* = 0 (an exact fit exists)
+    the loss keeps halving forever, so a relative-change test never passes even at 1e-11.
+    ``curve`` as in ``converged_iterations`` (seed-mean per t, must include t = 0). None if
+    the end is not within the tolerance or the loss is not finite.
+    """
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    t, loss = mean.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64)
+    if len(t) < 2 or t[0] != 0 or not np.isfinite(loss).all():
+        return None
+    scale = loss[0] - optimum
+    if scale <= 0:
+        return None
+    within = (loss - optimum) <= rel_tol * scale
+    if not within[-1]:
+        return None
+    outside = np.flatnonzero(~within)
+    first = 1 if len(outside) == 0 else outside[-1] + 1
+    return int(t[max(first, 1)])
+
+
+def early_stop(curve: pd.DataFrame, column: str = "heldout_acc") -> pd.Series:
+    """The checkpoint row with the highest ``column`` (the earliest among ties): where a run
+    stopped by a held-out score would have stopped."""
+    values = curve[column].to_numpy(dtype=np.float64)
+    return curve.iloc[int(np.nanargmax(values))]
