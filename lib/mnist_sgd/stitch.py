@@ -376,6 +376,8 @@ def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple
             if "text/markdown" in data:
                 text = data["text/markdown"]
                 if pending_figure and text.lstrip().startswith("**Figure"):
+                    # numbered anew: the PDF leaves out the figures of HTML-only cells
+                    text = re.sub(r"\*\*Figure \d+\.\*\*", f"**Figure {figure}.**", text, count=1)
                     parts.append(typst_block([pending_figure, text], KEEP_TOGETHER))
                     pending_figure = None
                     continue
