@@ -111,7 +111,7 @@ SPECS: dict[str, NotebookSpec] = {
         "cnn_eval_every": P("int", 1, 1000), "seed": SEED, "train_size": TRAIN_SIZE,
     }),
     "90_speed": NotebookSpec({}, reads=("bench.json",)),
-    "99_provenance": NotebookSpec({}, needs=EVERYTHING),
+    "99_provenance": NotebookSpec({}, needs=EVERYTHING, reads=("compare.json",)),  # "reproduced against ..."
 }
 
 
