@@ -347,7 +347,7 @@ def markdown_cell(source: str) -> str:
     return "\n".join(lines)
 
 
-FIGURE_WIDTH = 5.8  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.9 pt
+FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
 
 
 def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple[list[str], int]:
