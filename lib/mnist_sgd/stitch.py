@@ -330,7 +330,7 @@ def typst_block(parts: list[str], opening: str) -> str:
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)"  # a long table may run over pages
-LONG_TABLE = 12  # rows; a shorter table is kept on one page with its caption
+LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
 
 
 def markdown_cell(source: str) -> str:
