@@ -42,7 +42,7 @@ import pandas as pd
 
 from . import paths
 from .files import atomic_write_text
-from .identity import sha256_file
+from .identity import read_stamp, sha256_file
 
 # ---------------------------------------------------------------------------------------
 # What is compared and how: the one place to edit when a notebook gains a table or column.
@@ -418,8 +418,8 @@ def stamps_of(folder: Path) -> dict[str, dict[str, Any]]:
     """job -> stamp, for every readable stamp of a build."""
     stamps = {}
     for path in sorted((folder / "executed").glob("*.json")):
-        stamp = _read_json(path)
-        if isinstance(stamp.get("outputs"), dict):
+        stamp = read_stamp(folder, path.stem)
+        if stamp is not None:
             stamps[path.stem] = stamp
     return stamps
 

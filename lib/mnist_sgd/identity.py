@@ -132,10 +132,14 @@ def read_stamp(report: Path, job_id: str) -> dict[str, Any] | None:
     return stamp if isinstance(stamp, dict) and isinstance(stamp.get("outputs"), dict) else None
 
 
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, or "missing": an absent file is a state a job can depend on."""
+    return sha256_file(path) if path.exists() else "missing"
+
+
 def stamp_digest(report: Path, job_id: str) -> str:
     """What a reader of this job's results depends on: its stamp, as bytes."""
-    path = stamp_path(report, job_id)
-    return sha256_file(path) if path.exists() else "missing"
+    return file_digest(stamp_path(report, job_id))
 
 
 def _changed_parts(old: dict[str, Any], new: dict[str, Any]) -> str:

@@ -100,9 +100,8 @@ class BuildLock:
 def remove_leftovers(report: Path) -> None:
     """Temporary files of a build that was killed: never read, dropped under the lock only."""
     shutil.rmtree(report / STAGING, ignore_errors=True)
-    for pattern in ("executed/.*.running.ipynb", "**/.*.part"):
-        for path in report.glob(pattern):
-            path.unlink(missing_ok=True)
+    for path in report.glob("**/.*.part"):
+        path.unlink(missing_ok=True)
 
 
 def upstream_of(job: Job, jobs: list[Job]) -> list[Job]:
@@ -121,8 +120,7 @@ def static_parts(jobs: list[Job], report: Path, sources: dict[str, str]) -> dict
     notebooks = {name: identity.notebook_hash(text) for name, text in sources.items()}
     return {j.job_id: {
         "notebook": notebooks[j.notebook], "parameters": j.parameters, "code": code, "environment": env,
-        "reads": {name: identity.sha256_file(report / name) if (report / name).exists() else "missing"
-                  for name in params.SPECS[j.notebook].reads},
+        "reads": {name: identity.file_digest(report / name) for name in params.SPECS[j.notebook].reads},
     } for j in jobs}
 
 

@@ -22,6 +22,7 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 
 from . import paths
 from .files import atomic_write_bytes, atomic_write_text
+from .identity import executed_path, sha256_file
 from .params import Job, Profile
 from .present import FIGURE_MARK
 
@@ -137,10 +138,6 @@ def section_cells(job: Job, nb: nbformat.NotebookNode, heading: str, levels: int
     return cells
 
 
-def executed_path(job: Job) -> Path:
-    return paths.executed_dir() / f"{job.job_id}.ipynb"
-
-
 def number_figures(nb: nbformat.NotebookNode) -> None:
     """Replace each caption mark by "Figure N." in reading order."""
     count = 0
@@ -204,7 +201,7 @@ def task_sections(jobs: list[Job]) -> list[Section]:
         by_notebook.setdefault(job.notebook, []).append(job)
     sections: list[Section] = []
     for notebook, group in by_notebook.items():
-        books = [nbformat.read(executed_path(job), as_version=4) for job in group]
+        books = [nbformat.read(executed_path(paths.report_dir(), job.job_id), as_version=4) for job in group]
         title = first_heading(books[0], notebook)
         task = sections[-1] if sections and task_prefix(sections[-1].anchor) == task_prefix(notebook) else None
         if task is not None and not any(job.grid for job in group):  # the task's summary
@@ -477,23 +474,19 @@ def build_report(profile: Profile, jobs: list[Job], stamps: dict[str, str], pdf:
     out_dir = paths.report_dir()
     html_path, pdf_path = out_dir / "index.html", out_dir / "report.pdf"
     wanted = [html_path] + ([pdf_path] if pdf else [])
-    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    code = sha256_file(Path(__file__))
     key = hashlib.sha256(json.dumps([stamps, code, pdf]).encode()).hexdigest()
     stamp = out_dir / STAMP
     try:
         last = json.loads(stamp.read_text())
     except (OSError, ValueError):
         last = {}
-    if last.get("key") == key and all(p.exists() and _sha256(p) == last.get("files", {}).get(p.name) for p in wanted):
+    if last.get("key") == key and all(p.exists() and sha256_file(p) == last.get("files", {}).get(p.name) for p in wanted):
         return wanted
     stamp.unlink(missing_ok=True)
     nb = combined_notebook(profile, jobs)
     atomic_write_text(html_path, to_html(nb))
     if pdf:
         to_pdf(nb, pdf_path)
-    atomic_write_text(stamp, json.dumps({"key": key, "files": {p.name: _sha256(p) for p in wanted}}))
+    atomic_write_text(stamp, json.dumps({"key": key, "files": {p.name: sha256_file(p) for p in wanted}}))
     return wanted
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
