@@ -6,14 +6,30 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.commentary import batch_size_commentary
+from mnist_sgd.commentary import (
+    batch_hand_summary_text,
+    batch_size_commentary,
+    fastest_to_target,
+    floor_text,
+    floor_verdict,
+    hand_batch_text,
+    itr_text,
+    lr_choice_text,
+)
+from mnist_sgd.sgd import lr_ranking
+
+L_STAR = 0.1955
 
 
-def table(t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04)):
+def table(t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04), seconds_sd=(0.01,) * 4,
+          half=(6.0, 5.0, 4.0, 3.0)):
     return pd.DataFrame({
         "batch_size": [1, 10, 100, 1000], "lr": list(lr), "eta_star": [0.0034, 0.016, 0.025, 0.026],
+        "eta_max": [0.0068, 0.031, 0.049, 0.052], "smallest_diverging": [0.0215, 0.1, 0.1, math.nan],
         "itr": [200000, 15000, 3000, 1500], "excess_pct": list(excess), "final_test_acc": list(acc),
-        "t_target": list(t_target), "seconds_target": list(seconds), "train_seconds_mean": [2.0, 0.4, 0.5, 2.2],
+        "t_target": list(t_target), "seconds_target": list(seconds), "seconds_target_sd": list(seconds_sd),
+        "train_seconds_mean": [2.0, 0.4, 0.5, 2.2], "end_excess_pct": list(excess), "half_end_excess_pct": list(half),
+        "last_change": [-0.001, -0.008, -0.007, -0.004],
     })
 
 
@@ -21,40 +37,121 @@ BASE = table([math.nan, 9000, 1400, 500], [math.nan, 0.25, 0.25, 0.86], [12, 4.2
 
 
 def test_numbers_and_comparisons_come_from_the_table():
-    text = batch_size_commentary(BASE, m_star=8.7, target_pct=5)
+    text = batch_size_commentary(BASE, m_star=8.7, target_pct=5, train_loss_star=L_STAR)
     assert "B = 1 never came within 5% of L*" in text
     assert "iterations falls with the batch size" in text and "samples processed (iterations × B) rises" in text
     assert "fewest samples were needed at B = 10" in text
-    assert "the gap falls with the batch size" in text
     assert "83.50% to 85.60%" in text
+    # the halved-step runs decide floor or descent: 6/12 = 0.5 a floor; 5/4.2 and 4/3.1 > 1 descent; 3/2.5 descent
+    assert "B = 1: at SGD's noise floor" in text
+    assert "B = 10, 100, 1000: still descending" in text
+    assert "L* = 0.1955, so η\\*(B) is not the best step" in text
+    assert "every rate that diverged in the sweeps was above the limit" in text
 
 
 def test_the_text_changes_when_the_numbers_change():
     other = table([50000, 9000, 1400, 500], [3.0, 0.25, 0.1, 0.86], [2, 4.2, 3.1, 6.0], [0.85, 0.848, 0.856, 0.854])
-    before, after = batch_size_commentary(BASE, 8.7, 5), batch_size_commentary(other, 8.7, 5)
+    before, after = batch_size_commentary(BASE, 8.7, 5, L_STAR), batch_size_commentary(other, 8.7, 5, L_STAR)
     assert before != after
     assert "never came within" not in after
-    assert "fastest to within 5% of L* was B = 100" in after
-    assert "the gap is not monotone" in after
+    assert "B = 100 was the fastest, by more than the spread over seeds" in after
     assert "fewest samples were needed at B = 1." in after
 
 
 def test_diminishing_returns_are_judged_from_the_data():
     # ideal cuts below m*, poor ones above: diminishing returns
     shrinking = table([10000, 1000, 500, 400], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4)
-    assert "diminishing returns beyond the critical batch size" in batch_size_commentary(shrinking, 50, 5)
+    assert "diminishing returns beyond the critical batch size" in batch_size_commentary(shrinking, 50, 5, L_STAR)
     # the opposite: the text must not claim them
     growing = table([10000, 5000, 500, 50], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4)
-    assert "do not show the diminishing returns" in batch_size_commentary(growing, 50, 5)
+    assert "do not show the diminishing returns" in batch_size_commentary(growing, 50, 5, L_STAR)
+    # past m* the text explains why L* > 0 lets larger batches keep paying, with the measured share
+    assert "10→100 bought 20% of the ideal cut" in batch_size_commentary(shrinking, 8.7, 5, L_STAR)
 
 
 def test_a_single_batch_size_has_nothing_to_compare():
-    assert "nothing to compare" in batch_size_commentary(BASE.iloc[:1], 8.7, 5)
+    assert "nothing to compare" in batch_size_commentary(BASE.iloc[:1], 8.7, 5, L_STAR)
 
 
 def test_numbers_of_one_kind_in_a_sentence_share_their_decimals():
-    text = batch_size_commentary(BASE, m_star=8.7, target_pct=5)
+    text = batch_size_commentary(BASE, m_star=8.7, target_pct=5, train_loss_star=L_STAR)
     assert "12.0%, 4.2%, 3.1%, 2.5% above L*" in text  # not "12%, 4.2%"
     assert "0.59×, 0.31×, 0.80×, 1.54×" in text  # not "0.8×" beside "1.5×"
-    assert "B = 10: 0.250 s, B = 100: 0.250 s, B = 1000: 0.860 s" in text
+    assert "B = 10: 0.250\u00a0±\u00a00.010 s, B = 100: 0.250\u00a0±\u00a00.010 s" in text
     assert "divided the iterations by 6.4 (10→100, ×10 batch), 2.8 (100→1000" in text
+
+
+def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
+    clear = table([math.nan, 9000, 1400, 500], [math.nan, 0.30, 0.20, 0.86], [12, 4.2, 3.1, 2.5], [0.85] * 4,
+                  seconds_sd=(0, 0.01, 0.01, 0.01))
+    assert fastest_to_target(clear) == ([100], True)
+    assert "B = 100 was the fastest" in batch_size_commentary(clear, 8.7, 5, L_STAR)
+    noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
+    assert fastest_to_target(noisy) == ([100, 10], False)
+    text = batch_size_commentary(noisy, 8.7, 5, L_STAR)
+    assert "B = 100, 10 tie for the fastest" in text and "was the fastest" not in text
+    assert fastest_to_target(clear.assign(seconds_target=math.nan)) == ([], False)
+
+
+def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
+    rows = [{"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
+            for lr, values in losses.items() for i, v in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+def test_the_sweep_text_names_a_tie_and_how_it_was_broken():
+    tied = lr_ranking(sweep({0.001: [0.30, 0.31], 0.002: [0.2210, 0.2230], 0.005: [0.2200, 0.2210],
+                             0.01: [math.nan, 0.5]}))
+    assert tied.loc[tied["chosen"], "lr"].item() == 0.002  # the smaller of the two tied rates
+    text = lr_choice_text(tied, 10, 5000, 0.016, 0.031, 0.05)
+    assert "**η = 0.002**" in text and "η = 0.002 ended within the seeds' spread" in text and "a tie" in text
+    assert "Runs diverged at η ≥ 0.01" in text
+    clear = lr_ranking(sweep({0.001: [0.30, 0.31], 0.002: [0.2500, 0.2510], 0.005: [0.2200, 0.2210]}))
+    text = lr_choice_text(clear, 10, 5000, 0.016, 0.031, 0.05)
+    assert "**η = 0.005**" in text and "runner-up, η = 0.002, ended 13.61% higher" in text and "no tie" in text
+
+
+def chosen_row(**changes):
+    row = {"batch_size": 1, "lr": 0.002, "itr": 20000, "converged": True, "cap": 500000, "itr_needed": math.nan,
+           "seeds": 3, "train_seconds_mean": 0.2, "train_seconds_std": 0.01, "final_train_loss": 0.219,
+           "excess_pct": 12.0, "final_test_acc": 0.835, "final_test_acc_std": 0.002, "train_loss_star": L_STAR,
+           "test_acc_star": 0.8534, "rel_tol": 0.01, "last_change": -0.002, "end_excess_pct": 11.0,
+           "half_end_excess_pct": 5.8, "hand_test_acc": 0.826, "hand_test_acc_std": 0.002, "seconds_50_epochs": 27.0}
+    return pd.Series({**row, **changes})
+
+
+def test_a_batch_size_that_does_not_converge_is_reported_with_its_budget():
+    assert "ITR = 20,000 iterations**, reached in" in itr_text(chosen_row())
+    late = itr_text(chosen_row(converged=False, itr=500000, itr_needed=2.1e6, last_change=-0.03))
+    assert "not converged within 500,000 iterations" in late and "-3.00% per doubling" in late
+    assert "near t ≈ 2,100,000 (a run of about 8,400,000 iterations" in late and "At ITR" not in late
+    noisy = itr_text(chosen_row(converged=False, itr=500000, itr_needed=math.nan, last_change=0.02))
+    assert "no budget would do at this η" in noisy
+
+
+def test_floor_or_descent_follows_the_halved_step():
+    assert floor_verdict(0.5) == "noise floor" and floor_verdict(1.3) == "descending" and floor_verdict(0.85) == "both"
+    assert "SGD's noise floor" in floor_text(chosen_row())
+    assert "descent still under way" in floor_text(chosen_row(half_end_excess_pct=14.0))
+    assert "part noise floor, part descent" in floor_text(chosen_row(half_end_excess_pct=9.0))
+
+
+def test_hand_figures_agree_or_differ_by_the_seed_noise():
+    hand = {"test_acc": 0.827, "lr": 0.001, "seconds_50_epochs": 246.0}
+    assert "it agrees" in hand_batch_text(chosen_row(), hand, 0.001, 6000)
+    differs = hand_batch_text(chosen_row(hand_test_acc=0.80), hand, 0.001, 6000)
+    assert "-2.70 points: it differs by more than a single run's seed noise" in differs
+    assert "50 epochs took 246 s by hand; here the training loop would take about 27.0 s" in differs
+    nothing = {"test_acc": None, "lr": None, "seconds_50_epochs": None}
+    assert hand_batch_text(chosen_row(batch_size=7), nothing, 0.001, 6000) == "The hand-made reports give no figure for B = 7."
+
+
+def test_the_hand_summary_compares_rates_accuracies_and_times():
+    t = pd.DataFrame({"batch_size": [1, 1000], "lr": [0.002, 0.046], "hand_lr": [0.001, 0.01],
+                      "hand_ref_test_acc": [0.827, 0.853], "hand_test_acc": [0.826, 0.80],
+                      "hand_test_acc_std": [0.002, 0.001], "hand_seconds_50": [246.0, 21.0],
+                      "seconds_50_epochs": [27.0, 23.0]})
+    text = batch_hand_summary_text(t)
+    assert "larger in 2 of 2 cases" in text
+    assert "differ from the hand figures by -0.10, -5.30 points; within a single run's seed noise at B = 1." in text
+    assert "9×, 1× these, most at B = 1, where an epoch is the most steps (60,000)" in text

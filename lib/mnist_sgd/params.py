@@ -86,7 +86,7 @@ SPECS: dict[str, NotebookSpec] = {
     "03_batch_size": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N, grid=True),
         "lr_min": LR, "lr_max": LR, "lr_points": P("int", 2, 50), "seeds": SEEDS,
-        "sweep_iterations": ITERATIONS, "iterations": ITERATIONS, "samples": P("int", 1, 10**9),
+        "iterations": ITERATIONS, "samples": P("int", 1, 10**9),
         "checkpoints": CHECKPOINTS,
         "rel_tol": P("float", 0, 1, lo_open=True),
     }),

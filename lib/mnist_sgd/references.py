@@ -24,6 +24,12 @@ class Reference:
     label: str = ""  # a short name for a legend
 
 
+# Task 3: the setting the hand-made test accuracies were obtained in, re-run by Task 3
+TASK3_HAND_LR = 0.001
+TASK3_HAND_ITERATIONS = 6000
+_T3 = f"linear, learning rate {TASK3_HAND_LR:g}, {TASK3_HAND_ITERATIONS:,} iterations, one run; seed not stated"
+_T3_LR = "linear, learning rate found by hand; how it was searched is not stated"
+_T3_TIME = "linear, 50 epochs (50 x 60,000 / B iterations); machine, learning rate and what the time includes not stated"
 _T5 = "linear, B = 100; η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
 _T5_OTHER = "linear, B = 100, 500 iterations; learning rate not stated"
 _T7 = "MLP 784-512-256-10, ReLU, cross-entropy, plain SGD, 20 epochs, one run; initialisation and seed not stated"
@@ -33,6 +39,11 @@ _T7_CELLS = {(32, 0.1): (0.9833, 1.0), (32, 1.0): (0.9542, 0.9714), (32, 0.01): 
 _T8 = "SGD, weight decay 1e-4, batch 64, inputs in [-1, 1]; initialisation and seed not stated"
 
 REFERENCES: tuple[Reference, ...] = (
+    *(Reference(3, "test accuracy", f"B={b}", v, _T3) for b, v in [(1, 0.827), (10, 0.854), (100, 0.853), (1000, 0.853)]),
+    *(Reference(3, "learning rate", f"B={b}", v, _T3_LR, unit="lr")
+      for b, v in [(1, 0.001), (10, 0.01), (100, 0.01), (1000, 0.01)]),
+    *(Reference(3, "seconds for 50 epochs", f"B={b}", v, _T3_TIME, unit="s")
+      for b, v in [(1, 246.0), (10, 38.0), (100, 24.0), (1000, 21.0)]),
     *(Reference(5, "test accuracy", str(n), v, _T5, eta_t=6.0, label="one report, η·t = 6")
       for n, v in [(100, 0.70), (500, 0.80), (1000, 0.83), (10000, 0.85)]),
     *(Reference(5, "test accuracy (another report)", str(n), v, _T5_OTHER,
@@ -62,6 +73,20 @@ def setting(task: int, key: str) -> str:
     """The setting of a task's reference for ``key`` ('' when there is none)."""
     found = [r.setting for r in REFERENCES if (r.task, r.key) == (task, key)]
     return found[0] if found else ""
+
+
+def settings(task: int) -> dict[str, str]:
+    """What each kind of figure of a task is and how it was obtained: {what: setting}."""
+    return {r.what: r.setting for r in REFERENCES if r.task == task}
+
+
+def batch_size(b: int) -> dict[str, float | None]:
+    """Task 3's hand-made figures for batch size ``b``: test_acc (at ``TASK3_HAND_LR`` and
+    ``TASK3_HAND_ITERATIONS``), lr (the rate chosen by hand) and seconds_50_epochs; None
+    where the reports give none."""
+    key = f"B={b}"
+    return {"test_acc": value(3, "test accuracy", key), "lr": value(3, "learning rate", key),
+            "seconds_50_epochs": value(3, "seconds for 50 epochs", key)}
 
 
 def mlp_grid() -> pd.DataFrame:

@@ -287,49 +287,118 @@ def record_run(
     )
 
 
-def choose_lr(runs: pd.DataFrame) -> float:
-    """The learning rate with the lowest mean ``final_train_loss`` over its runs, among the
-    learning rates for which no run (no seed) diverged.
+def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
+    """The learning rates of a sweep, ranked, with the choice and the rates tied with it.
 
-    ``runs`` has one row per run with at least ``lr``, ``diverged`` and
-    ``final_train_loss`` (the rows of ``SGDRun.summary``). Ties go to the smaller lr.
-    Raises ValueError if every learning rate had a diverged run.
+    ``runs`` has one row per run with at least ``lr``, ``diverged``, ``final_train_loss``
+    and ``final_test_acc`` (the rows of ``SGDRun.summary``). One row per learning rate:
+    ``seeds``, ``diverged_seeds``, ``mean_loss``, ``sd_loss`` (over seeds, population
+    s.d.), ``min_loss``, ``max_loss``, ``mean_test_acc``, ``rank`` (1 = lowest mean loss
+    among the rates no seed diverged at; 0 for the others), ``tied`` and ``chosen``.
+
+    The rule: the best is the stable rate with the lowest mean final loss. A stable rate
+    is tied with it when their mean ± s.d. intervals overlap (``mean_loss - best mean <=
+    sd_loss + best s.d.``): the seeds cannot tell them apart. Among the tied rates the
+    smallest is chosen, being the farthest from divergence and the one with the lower
+    noise floor. Raises ValueError if every learning rate had a diverged run.
     """
-    by_lr = runs.groupby("lr").agg(any_diverged=("diverged", "any"), loss=("final_train_loss", "mean"))
-    stable = by_lr[~by_lr["any_diverged"] & np.isfinite(by_lr["loss"])]
-    if stable.empty:
-        raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr.index)}")
-    return float(stable["loss"].idxmin())
+    by_lr = runs.groupby("lr").agg(
+        seeds=("diverged", "size"), diverged_seeds=("diverged", "sum"), mean_loss=("final_train_loss", "mean"),
+        sd_loss=("final_train_loss", lambda v: float(np.std(v))), min_loss=("final_train_loss", "min"),
+        max_loss=("final_train_loss", "max"), mean_test_acc=("final_test_acc", "mean"),
+    ).reset_index()
+    stable = (by_lr["diverged_seeds"] == 0) & np.isfinite(by_lr["mean_loss"])
+    if not stable.any():
+        raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
+    by_lr["rank"] = by_lr["mean_loss"].where(stable).rank(method="first").fillna(0).astype(int)
+    best = by_lr[by_lr["rank"] == 1].iloc[0]
+    by_lr["tied"] = stable & (by_lr["mean_loss"] - best["mean_loss"] <= by_lr["sd_loss"] + best["sd_loss"])
+    by_lr["chosen"] = by_lr["lr"] == by_lr.loc[by_lr["tied"], "lr"].min()
+    return by_lr
 
 
-def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.0) -> int | None:
-    """The first checkpoint t from which the training loss has stopped moving.
+def choose_lr(runs: pd.DataFrame) -> float:
+    """The learning rate ``lr_ranking`` chooses (see its rule)."""
+    ranking = lr_ranking(runs)
+    return float(ranking.loc[ranking["chosen"], "lr"].iloc[0])
 
-    The loss L(t) is ``train_loss`` averaged over all rows with the same ``t`` (so a
-    curve of several seeds, on the same checkpoint grid, gives the seed-mean). For a
-    checkpoint s, let s' be the last checkpoint <= ``window`` * s; its change is
-    ``|L(s) - L(s')| / L(s')``. The result is the smallest checkpoint t > 0 such that
-    every checkpoint s >= t with s' > s and ``window`` * s <= the last checkpoint has a
-    change <= ``rel_tol`` (i.e. from t on, the loss moves by less than ``rel_tol`` per
-    doubling of the iterations when window = 2). None if there is no such t, if no
-    checkpoint has a full window after it, or if the loss is not finite.
+
+def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:
+    """How much the loss still moves, per ``window``-fold increase of t, on a smoothed curve.
+
+    L(t) is ``train_loss`` averaged over all rows with the same ``t`` (the seed-mean on a
+    shared checkpoint grid). M(s) is the mean of L over the checkpoints in [s, window*s]:
+    averaging over a whole window removes most of SGD's step-to-step noise, which at
+    B = 1 moves single checkpoints by several percent around a flat mean. For each
+    checkpoint s > 0 whose next window ends within the run (window² * s <= the last t),
+    ``change`` = (M(window*s) - M(s)) / M(window*s): negative while the loss descends.
+    Columns: t, mean_loss (M(s)), change. Empty if no window fits or L is not finite.
     """
     mean = curve.groupby("t")["train_loss"].mean().sort_index()
     t, loss = mean.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64)
     if len(t) == 0 or not np.isfinite(loss).all():
+        return pd.DataFrame(columns=["t", "mean_loss", "change"])
+    sums = np.concatenate([[0.0], np.cumsum(loss)])
+
+    def window_mean(start: np.ndarray) -> np.ndarray:
+        lo = np.searchsorted(t, start, side="left")
+        hi = np.searchsorted(t, window * start, side="right")
+        return (sums[hi] - sums[lo]) / (hi - lo)
+
+    s = t[(t > 0) & (window * window * t <= t[-1])]
+    here, later = window_mean(s), window_mean(window * s)
+    return pd.DataFrame({"t": s.astype(np.int64), "mean_loss": here, "change": (later - here) / np.abs(later)})
+
+
+def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.0) -> int | None:
+    """ITR: the first checkpoint t from which the smoothed loss has stopped moving.
+
+    With the changes of ``loss_changes(curve, window)``: the smallest judged checkpoint t
+    such that every judged checkpoint s >= t has ``|change| <= rel_tol`` (from t on, the
+    loss averaged over each doubling of the iterations, when window = 2, moves by less
+    than ``rel_tol`` to the next). So the criterion holds over a stretch of at least
+    two windows after t, up to the end of the run. None if the last judged window still
+    moves more, if no window fits in the run, or if the loss is not finite.
+    """
+    changes = loss_changes(curve, window)
+    if changes.empty:
         return None
-    later = np.searchsorted(t, window * t, side="right") - 1
-    here = np.arange(len(t))
-    judged = here[(later > here) & (window * t <= t[-1]) & (t > 0)]
-    if len(judged) == 0:
-        return None
-    change = np.abs(loss[judged] - loss[later[judged]]) / np.abs(loss[later[judged]])
-    failing = np.flatnonzero(change > rel_tol)
+    failing = np.flatnonzero(np.abs(changes["change"].to_numpy()) > rel_tol)
     if len(failing) == 0:
-        return int(t[judged[0]])
-    if failing[-1] + 1 == len(judged):
+        return int(changes["t"].iloc[0])
+    if failing[-1] + 1 == len(changes):
         return None
-    return int(t[judged[failing[-1] + 1]])
+    return int(changes["t"].iloc[failing[-1] + 1])
+
+
+def iterations_needed(curve: pd.DataFrame, rel_tol: float, window: float = 2.0, points: int = 4) -> float | None:
+    """For a run that did not converge, the ITR it would reach if the trend went on.
+
+    Fits log|change| against log t over the last ``points`` judged windows of
+    ``loss_changes`` and solves for |change| = ``rel_tol`` (a power law: for a loss whose
+    approach slows like t^-p it is exact, for a faster, exponential approach it
+    over-estimates). The run would have to last ``window²`` times longer than the result
+    for the criterion to be checked. None when the changes do not shrink with t (the
+    loss fluctuates rather than descends: noise at this step size), or with fewer than
+    two windows.
+    """
+    changes = loss_changes(curve, window).tail(points)
+    changes = changes[changes["change"].abs() > 0]
+    if len(changes) < 2:
+        return None
+    slope, intercept = np.polyfit(np.log(changes["t"].to_numpy(dtype=np.float64)),
+                                  np.log(changes["change"].abs().to_numpy()), 1)
+    if slope >= 0:
+        return None
+    return float(np.exp((math.log(rel_tol) - intercept) / slope))
+
+
+def end_excess(curve: pd.DataFrame, optimum: float, window: float = 2.0) -> float:
+    """The seed-mean loss over the last window of the run, [last t / window, last t], minus
+    ``optimum``: where the run ended, with checkpoint noise averaged out."""
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    last = float(mean.index[-1])
+    return float(mean[mean.index >= last / window].mean() - optimum)
 
 
 def converged_to_optimum(curve: pd.DataFrame, optimum: float, rel_tol: float) -> int | None:
