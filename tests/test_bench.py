@@ -72,6 +72,14 @@ def test_profile_section_groups_jobs_by_task(report_dir):
     assert rows["profile_total"].project == pytest.approx(17.5)
 
 
+def test_cnn_flops_count_every_multiply_add_twice():
+    from mnist_sgd import nets
+
+    forward, training = bench.cnn_flops(nets.cnn())
+    macs = 26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 64 * 5 * 5 * 128 + 128 * 10  # no padding: 26, 13, 11, 5
+    assert forward == 2 * macs and training == 3 * forward
+
+
 def test_profile_section_says_when_the_report_was_not_built(report_dir):
     (row,) = bench.section_profile(lambda row: None)
     assert row.label == "run make report first" and row.project is None
@@ -87,10 +95,11 @@ def test_quick_bench_runs_end_to_end(tmp_path):
     expected = [f"sgd_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
     expected += [f"task3_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
     expected += ["task3_total_vs_a", "task3_total_vs_b", "full_loss", "mlp_epoch", "profile_missing",
-                 "bandwidth", "sgemm", "step_B1000_limit", "step_B1"]
+                 "bandwidth", "sgemm", "step_B1000_limit", "step_B1", "cnn_epoch_limit", "cnn_eval_share"]
     assert keys == expected
     rows = {r["key"]: r for r in payload["rows"]}
-    for key in ("task3_total_vs_a", "task3_total_vs_b", "mlp_epoch", "step_B1000_limit", "step_B1"):
+    for key in ("task3_total_vs_a", "task3_total_vs_b", "mlp_epoch", "step_B1000_limit", "step_B1",
+                "cnn_epoch_limit", "cnn_eval_share"):
         assert rows[key]["target"] is not None and isinstance(rows[key]["met"], bool), key
     assert all(rows[k]["ratio"] > 0 for k in expected if k.startswith(("sgd", "task3")))
     assert "scaled" in rows["sgd_B1_vs_b"]["note"] and "scaled" in rows["task3_total_vs_b"]["note"]

@@ -8,6 +8,7 @@ import warnings
 
 import pytest
 import torch
+import torch.nn.functional as F
 
 from mnist_sgd import nets
 from mnist_sgd.data import MNIST, load_mnist
@@ -136,6 +137,33 @@ def test_history_columns_summary_and_timing():
 def test_eval_every_skips_intermediate_evaluations():
     run = nets.train("mlp16", synthetic(), batch_size=64, lr=0.1, epochs=3, seed=0, device="cpu", eval_every=2)
     assert run.history["test_acc"].isna().tolist() == [True, False, False]
+
+
+def test_training_accuracy_on_a_fixed_subset_until_the_last_epoch(monkeypatch):
+    monkeypatch.setattr(nets, "TRAIN_ACC_IMAGES", 100)
+    data = synthetic()
+    model = nets.build("mlp16", seed=0)
+    run = nets.train(model, data, batch_size=64, lr=0.1, epochs=3, seed=0, device="cpu")
+    assert run.history["train_acc_images"].tolist() == [100, 100, len(data.x_train)]
+    assert run.history["train_acc"].iloc[-1] == nets.accuracy(model.eval(), data.x_train, data.y_train)
+    subset = nets.train_acc_subset(len(data.x_train), 100)
+    assert subset.tolist() == nets.train_acc_subset(len(data.x_train), 100).tolist()  # the same images every run
+    assert len(set(subset.tolist())) == 100 and subset.tolist() != list(range(100))
+    assert nets.train_acc_subset(100, 100) is None
+
+
+def test_cnn_layout_and_pool_order_give_the_textbook_forward():
+    model = nets.cnn(seed=0)
+    x = torch.rand(8, 784, generator=torch.Generator().manual_seed(0)) * 2 - 1
+
+    def textbook(x: torch.Tensor) -> torch.Tensor:  # NCHW, ReLU before each pooling
+        x = x.view(-1, 1, 28, 28)
+        x = F.max_pool2d(F.relu(F.conv2d(x, model.conv1.weight.contiguous(), model.conv1.bias)), 2)
+        x = F.max_pool2d(F.relu(F.conv2d(x, model.conv2.weight.contiguous(), model.conv2.bias)), 2)
+        return model.fc2(F.relu(model.fc1(x.flatten(1))))
+
+    with torch.no_grad():
+        torch.testing.assert_close(model(x), textbook(x), rtol=1e-5, atol=1e-6)
 
 
 def test_device_is_cuda_when_available():

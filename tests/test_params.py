@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_sgd import params
+from mnist_sgd import architectures, params
 from mnist_sgd.params import NotebookSpec, P, ParamError, expand_jobs, load_profile
 
 
@@ -130,3 +130,15 @@ def test_profiles_cover_every_parameter_cell():
         assert len(cells) == 1, f"{notebook}: expected one cell tagged 'parameters'"
         names = {node.target.id for node in ast.parse(cells[0].source).body if isinstance(node, ast.AnnAssign)}
         assert names == set(spec.params) | {"job"}, notebook
+
+
+def test_task8_runs_one_job_per_model_and_refuses_an_unknown_one(tmp_path):
+    jobs = [j for j in expand_jobs(load_profile("full")) if j.notebook.startswith("08_")]
+    assert [j.job_id for j in jobs] == [f"08_architectures__model-{k}" for k in architectures.KEYS] + \
+        ["08_architectures_summary"]
+    assert jobs[-1].needs == ("08_architectures",)
+    assert load_profile("full").notebooks["08_architectures"]["cnn_epochs"] == architectures.ASKED_EPOCHS["cnn"]
+    message = refused(tmp_path, "08_architectures:\n  model: [cnn, resnet]\n")
+    assert "08_architectures.model[1] = 'resnet'" in message and "cnn" in message
+    with pytest.raises(ValueError, match="unknown Task 8 model 'resnet'"):
+        architectures.setup("resnet")

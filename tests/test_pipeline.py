@@ -9,7 +9,7 @@ import sys
 
 from helpers import processes_of, profile_file, run
 
-from mnist_sgd import identity, paths, pipeline
+from mnist_sgd import identity, params, paths, pipeline, provenance
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
@@ -99,3 +99,14 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
     assert a.keys() == b.keys() and len(a) > 3
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+def test_longest_recorded_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
+    jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie")]
+    for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0)):
+        identity.write_stamp(tmp_path, name, {}, [], seconds, "2026-01-01T00:00:00+0000")
+    seconds = pipeline.expected_seconds(tmp_path, jobs)
+    assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": float("inf"), "tie": 5.0}
+    started = [j.job_id for j in pipeline.longest_first(jobs, seconds)]
+    assert started == ["new", "also_new", "long", "short", "tie"]
+    assert "longest" in provenance.start_order_text()

@@ -91,7 +91,8 @@ CONDITION_COLUMNS = ("threads", "device", "parallel_jobs")
 # Integer-valued columns that pandas reads as floats when some cells are empty (a run that
 # did not diverge has no diverged_at): compared exactly, as counts and iterations are.
 EXACT_COLUMNS: set[str] = {"diverged_at", "t_target", "itr", "iterations", "rank", "rank_H", "parameters",
-                           "steps", "epochs", "seeds", "subsets", "converged_subsets", "diverged_seeds"}
+                           "steps", "epochs", "seeds", "subsets", "converged_subsets", "diverged_seeds",
+                           "train_acc_images"}
 
 # Deterministic floats agree when |a - b| <= rtol * max(|a|, |b|) + ATOL. A build is
 # deterministic for one environment and one set of run conditions: there RTOL only allows

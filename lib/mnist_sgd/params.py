@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from . import paths
+from . import architectures, paths
 
 
 class ParamError(ValueError):
@@ -107,9 +107,11 @@ SPECS: dict[str, NotebookSpec] = {
     }),
     "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
     "08_architectures": NotebookSpec({
+        "model": P("str", grid=True, choices=architectures.KEYS),
         "mlp_epochs": EPOCHS, "first_run_epochs": EPOCHS, "cnn_epochs": EPOCHS,
         "cnn_eval_every": P("int", 1, 1000), "seed": SEED, "train_size": TRAIN_SIZE,
     }),
+    "08_architectures_summary": NotebookSpec({}, needs=("08_architectures",)),
     "90_speed": NotebookSpec({}, reads=("bench.json",)),
     "99_provenance": NotebookSpec({}, needs=EVERYTHING, reads=("compare.json",)),  # "reproduced against ..."
 }

@@ -17,6 +17,7 @@ import argparse
 import errno
 import fcntl
 import json
+import math
 import os
 import shutil
 import signal
@@ -35,6 +36,11 @@ STAGING = ".staging"  # one folder per running job, inside the report folder
 STOP_GRACE = 6.0  # seconds a stopped job gets to shut its kernel down before it is killed
 EXIT_BUSY = 75  # EX_TEMPFAIL: another build holds the report folder; try again later
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
+# The order jobs start in, as the provenance appendix states it. Longest first keeps every
+# worker busy to the end instead of leaving one long job alone on the last core.
+START_ORDER = ("Among the jobs whose inputs are ready, the runner starts the one that took longest in the previous "
+               "build that ran it (its stamp's run time); a job with no recorded time (new, or never finished here) "
+               "counts as longer than any other, and ties keep the profile's order.")
 
 
 def report_folder(profile: Profile) -> Path:
@@ -141,6 +147,17 @@ def order(jobs: list[Job]) -> list[Job]:
         done += ready
         pending = [j for j in pending if j not in ready]
     return done
+
+
+def expected_seconds(report: Path, jobs: list[Job]) -> dict[str, float]:
+    """Each job's run time in the last build that finished it (infinite when none is recorded)."""
+    stamps = {j.job_id: identity.read_stamp(report, j.job_id) for j in jobs}
+    return {job_id: float(stamp.get("seconds", math.inf)) if stamp else math.inf for job_id, stamp in stamps.items()}
+
+
+def longest_first(jobs: list[Job], seconds: dict[str, float]) -> list[Job]:
+    """``jobs`` by expected run time, longest first; a stable sort keeps the given order on ties."""
+    return sorted(jobs, key=lambda j: -seconds[j.job_id])
 
 
 def plan(jobs: list[Job], report: Path, static: dict[str, dict[str, Any]]) -> dict[str, str]:
@@ -281,7 +298,9 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
     if not todo:
         return failures
     threads = max(1, (os.cpu_count() or 1) // workers)
+    # the loop below starts the first ready job of this list (see START_ORDER)
     pending = [j for j in order(jobs) if j.job_id in todo]
+    pending = longest_first(pending, expected_seconds(report, pending))
     running: list[Running] = []
     finished: list[str] = []
     failed_notebooks: set[str] = set()

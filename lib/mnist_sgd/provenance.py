@@ -20,6 +20,7 @@ import pandas as pd
 import torch
 
 from . import paths
+from .pipeline import START_ORDER
 from .present import duration, plural
 from .results import read_manifest
 
@@ -143,6 +144,12 @@ def job_time_text(times: pd.DataFrame) -> str:
            "; they were not all run in this build (a job left unchanged keeps its time from an earlier build), "
            "so there is no one wall time.")
     )
+
+
+def start_order_text() -> str:
+    """How the runner chose which job to start next, in one sentence: the runner's own wording,
+    so that the appendix cannot drift from what it does."""
+    return START_ORDER
 
 
 def _value(value: Any) -> str:
