@@ -7,7 +7,7 @@ import math
 
 import pandas as pd
 
-from .present import fixed, mean_sd, mean_sds, number, plural
+from .present import fixed, mean_sd, mean_sds, plural
 
 
 def _fmt_int(value: float) -> str:
@@ -149,24 +149,6 @@ def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
                "sampling or data scaling, so the cause cannot be pinned down from here")
     return (f"{100 * theirs:.1f}% test accuracy; that setting re-run here gives {100 * ours:.2f}% ± {100 * sd:.2f} "
             f"({plural(seeds, 'seed')}), {diff:+.2f} points: it {verdict}")
-
-
-def framework_hand_text(ours: float, low: float, high: float, epochs: float, refs: pd.DataFrame) -> str:
-    """The framework version's test accuracy (mean, min, max over seeds, fractions, after
-    ``epochs``) against the hand-made figures ``refs`` (``references.table(6)``: key,
-    value, setting), which bracket a range without a stated setting."""
-    values = dict(zip(refs["key"], refs["value"]))
-    if not values:
-        return "The hand-made reports give no figure for the framework version."
-    lo, hi = min(values.values()), max(values.values())
-    where = ("inside the range of the hand-made figures" if lo <= ours <= hi else
-             "above every hand-made figure" if ours > hi else "below every hand-made figure")
-    listed = "; ".join(f"{100 * v:.1f}% ({setting})" for v, setting in zip(refs["value"], refs["setting"]))
-    return (f"**Compared with the hand-made reports.** By hand the framework version reached {listed}. Here, after "
-            f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
-            f"{100 * high:.2f}% over seeds): {where}. Without the hand-made runs' learning rate and batch size the "
-            f"spread between their figures cannot be attributed; the seeds here alone span "
-            f"{100 * (high - low):.2f} points.")
 
 
 def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_lr: float, hand_iterations: int) -> str:
