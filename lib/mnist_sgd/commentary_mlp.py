@@ -103,7 +103,9 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
     how the times were measured when every cell was timed under the same conditions,
     None when the conditions differ.
     """
-    summary, lines = [], []
+    falls: list[bool] = []  # per learning rate: did the time per epoch fall steadily with B
+    best_at: list[str] = []  # per learning rate: smallest, largest or between, the best B
+    lines = []
     for lr in sorted(cells["lr"].unique()):
         at = cells[cells["lr"] == lr].sort_values("batch_size")
         if len(at) < 2:
@@ -121,7 +123,7 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
                 + f" (B = {timed['batch_size'].iloc[0]} takes {spe[0] / spe[-1]:.1f}× as long as "
                 f"B = {timed['batch_size'].iloc[-1]}; per step it costs {first_ms} ms against {last_ms} ms)"
             )
-            summary.append(("time", falling))
+            falls.append(falling)
         acc = at.dropna(subset=["test_acc"])
         if len(acc) >= 2:
             best = acc.loc[acc["test_acc"].idxmax()]
@@ -129,7 +131,7 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
                          + _listing(acc, "batch_size", "test_acc", _percents))
             where = ("smallest" if best["batch_size"] == acc["batch_size"].min()
                      else "largest" if best["batch_size"] == acc["batch_size"].max() else "between")
-            summary.append(("acc", where))
+            best_at.append(where)
         fast = at.dropna(subset=["loss_epoch1"])
         if len(fast) >= 2:
             first = fast.loc[fast["loss_epoch1"].idxmin()]
@@ -143,15 +145,13 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
     if not lines:
         return "No learning rate was run with two or more batch sizes, so the batch size cannot be compared here."
     text = "\n".join(lines)
-    times = [v for k, v in summary if k == "time"]
-    if times:
-        text += (f"\n\nTime per epoch fell steadily with the batch size at {sum(times)} of the "
-                 f"{plural(len(times), 'learning rate')} compared.")
-    accs = [v for k, v in summary if k == "acc"]
-    if accs:
-        text += (f" The best final test accuracy came from the smallest batch in {accs.count('smallest')}, from the "
-                 f"largest in {accs.count('largest')} and from one in between in {accs.count('between')} of "
-                 f"{plural(len(accs), 'learning rate')}.")
+    if falls:
+        text += (f"\n\nTime per epoch fell steadily with the batch size at {sum(falls)} of the "
+                 f"{plural(len(falls), 'learning rate')} compared.")
+    if best_at:
+        text += (f" The best final test accuracy came from the smallest batch in {best_at.count('smallest')}, from the "
+                 f"largest in {best_at.count('largest')} and from one in between in {best_at.count('between')} of "
+                 f"{plural(len(best_at), 'learning rate')}.")
     if timing_note is not None:
         text += " All cells were timed under the same conditions (training only, evaluation excluded).\n\n" + timing_note
     else:

@@ -58,6 +58,7 @@ def loss_gradients(W: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> tuple
         w = W.clone().requires_grad_(True)
         residual = xb.to(W.dtype) @ w - yb.to(W.dtype)
         loss_of(residual).backward()
+        assert w.grad is not None  # backward() just filled it
         out.append(w.grad.detach())
     return out[0], out[1]
 
