@@ -404,7 +404,7 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
         out.append(text + ".")
     if not out:
         return f"The hand-made reports give no figure for B = {', '.join(map(str, bs))}."
-    return "**Compared with the hand-made reports.** " + " ".join(out)
+    return " ".join(out)  # under its own heading
 
 
 def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:

@@ -31,9 +31,9 @@ _T6 = "the framework version of the linear classifier; learning rate, batch size
 # Task 3: the setting the hand-made test accuracies were obtained in, re-run by Task 3
 TASK3_HAND_LR = 0.001
 TASK3_HAND_ITERATIONS = 6000
-_T3 = f"linear, learning rate {TASK3_HAND_LR:g}, {TASK3_HAND_ITERATIONS:,} iterations, one run; seed not stated"
-_T3_LR = "linear, learning rate found by hand; how it was searched is not stated"
-_T3_TIME = "linear, 50 epochs (50 x 60,000 / B iterations); machine, learning rate and what the time includes not stated"
+_T3 = f"η = {TASK3_HAND_LR:g}, {TASK3_HAND_ITERATIONS:,} iterations, one run, seed not stated"
+_T3_LR = "found by hand, the search not stated"
+_T3_TIME = "50 epochs (50 × 60,000 / B iterations); machine, learning rate and what was timed not stated"
 _T5 = "linear, B = 100; η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
 _T5_OTHER = "linear, B = 100, 500 iterations; learning rate not stated"
 _T7 = "MLP 784-512-256-10, ReLU, cross-entropy, plain SGD, 20 epochs, one run; initialisation and seed not stated"
