@@ -274,7 +274,7 @@ def _lr_paragraph(t: pd.DataFrame, train_loss_star: float) -> str:
             " What does not need L* = 0 is the stability side, set by the curvature alone: "
             + ("every" if above.all() else "not every")
             + " rate that diverged in the sweeps was above the limit 2η\\*(B) ("
-            + ", ".join(f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit "
+            + "; ".join(f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit "
                         f"{r['eta_max']:.4f}" for _, r in limit.iterrows())
             + ")."
         )
