@@ -7,7 +7,7 @@ PROFILE ?= full
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data report quick test lab bench compare snapshot clean distclean
+.PHONY: help venv data report quick test check lab bench compare snapshot clean distclean
 
 help: ## list the targets
 	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
@@ -39,6 +39,10 @@ quick: ## build the report on the quick profile (toy sizes) into report/quick/
 test: data ## run ruff and the test suite (unit tests and an end-to-end quick build)
 	$(PY) -m ruff check lib tests notebooks
 	$(PY) -m pytest
+
+check: data ## the fast checks: ruff, and the tests that execute no notebook (seconds, not minutes)
+	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m pytest -m "not slow" -q
 
 lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -10,6 +10,16 @@ from helpers import FIXTURES, QUICK, fixture_specs
 
 from mnist_sgd import params, paths
 
+# Tests that execute notebooks in kernels (the real quick build, the fixture notebooks) are
+# marked slow: `make check` leaves them out, `make test` runs everything.
+SLOW_FIXTURES = {"quick", "fixture_notebooks"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def report_dir(tmp_path, monkeypatch):

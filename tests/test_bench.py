@@ -85,6 +85,7 @@ def test_profile_section_says_when_the_report_was_not_built(report_dir):
     assert row.label == "run make report first" and row.project is None
 
 
+@pytest.mark.slow
 def test_quick_bench_runs_end_to_end(tmp_path):
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(tmp_path)}
     done = subprocess.run([sys.executable, "-m", "mnist_sgd.bench", "--quick"], env=env, capture_output=True,

@@ -13,11 +13,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from helpers import FIXTURES, processes_of, profile_file, run
 
 from mnist_sgd import files, identity, paths, pipeline
 from mnist_sgd.params import load_profile
 
+pytestmark = pytest.mark.slow  # builds in real processes
 BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "-j", "2", "--profile"]
 
 

@@ -155,3 +155,44 @@ def test_the_hand_summary_compares_rates_accuracies_and_times():
     assert "larger in 2 of 2 cases" in text
     assert "differ from the hand figures by -0.10, -5.30 points; within a single run's seed noise at B = 1." in text
     assert "9×, 1× these, most at B = 1, where an epoch is the most steps (60,000)" in text
+
+
+def test_the_framework_version_is_placed_against_the_hand_made_range():
+    from mnist_sgd import references
+    from mnist_sgd.commentary_framework import framework_hand_text
+
+    refs = references.table(6)
+    inside = framework_hand_text(0.8534, 0.8447, 0.8608, 5.0, refs)
+    assert "82.7%" in inside and "85.7%" in inside and "85.34% (from 84.47% to 86.08% over seeds): inside" in inside
+    assert "after 5 epochs" in inside and "span 1.61 points" in inside
+    assert "above every hand-made figure" in framework_hand_text(0.87, 0.86, 0.88, 5.0, refs)
+    assert "below every hand-made figure" in framework_hand_text(0.80, 0.79, 0.81, 5.0, refs)
+    assert "no figure" in framework_hand_text(0.8, 0.8, 0.8, 5.0, refs.iloc[:0])
+
+
+def test_the_hand_summary_says_where_the_rate_of_0_1_diverged():
+    t = pd.DataFrame({"batch_size": [1, 1000], "lr": [0.002, 0.046], "hand_lr": [0.001, 0.01],
+                      "hand_ref_test_acc": [0.827, 0.853], "hand_test_acc": [0.826, 0.853],
+                      "hand_test_acc_std": [0.002, 0.001], "hand_seconds_50": [246.0, 21.0],
+                      "seconds_50_epochs": [27.0, 23.0], "smallest_diverging": [0.0215, 0.1]})
+    assert "here it diverged at every B run too (the smallest diverging rate of each sweep: 0.0215, 0.1)" in \
+        batch_hand_summary_text(t)
+    assert "here it diverged at B = 1 only" in batch_hand_summary_text(t.assign(smallest_diverging=[0.0215, math.nan]))
+
+
+def test_the_framework_comparison_follows_its_table():
+    from mnist_sgd.commentary_framework import framework_comparison_text
+
+    by = pd.DataFrame({
+        "train_loss": [0.2026, 0.2018], "train_loss_min": [0.2011, 0.2017], "train_loss_max": [0.2042, 0.2019],
+        "test_acc": [0.8509, 0.8534], "test_min": [0.8490, 0.8447], "test_max": [0.8528, 0.8608],
+        "seconds": [0.732, 4.529], "seconds_sd": [0.097, 0.111],
+    }, index=["hand-written", "PyTorch DataLoader"])
+    text = framework_comparison_text(by, 3000, 100, 60000, 3, 2.233, "Timing note.")
+    assert "+0.25 points" in text and "up to 1.61 points, so the difference is within the seed noise" in text
+    assert "3,000 iterations are 5 epochs" in text and "ranges of the final training loss over seeds overlap" in text
+    assert "6.2 × as long (1266 µs more per step)" in text and text.endswith("Timing note.")
+    apart = by.assign(train_loss_min=[0.2030, 0.2010], train_loss_max=[0.2040, 0.2015], test_min=[0.85, 0.853],
+                      test_max=[0.851, 0.854], test_acc=[0.8505, 0.8535])
+    text = framework_comparison_text(apart, 3000, 100, 60000, 3, 2.233, "Timing note.")
+    assert "larger than the seed noise" in text and "every run without replacement ends below" in text

@@ -142,3 +142,32 @@ def test_task8_runs_one_job_per_model_and_refuses_an_unknown_one(tmp_path):
     assert "08_architectures.model[1] = 'resnet'" in message and "cnn" in message
     with pytest.raises(ValueError, match="unknown Task 8 model 'resnet'"):
         architectures.setup("resnet")
+
+
+def test_a_profile_inherits_from_its_base_and_overrides_key_by_key(tmp_path, specs):
+    (tmp_path / "base.yaml").write_text("10_demo:\n  batch_size: [1, 10]\n  seeds: 3\n  lr: 0.1\n11_summary: {}\n")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\n10_demo:\n  seeds: 5\n")
+    profile = load_profile(str(tmp_path / "child.yaml"))
+    assert list(profile.notebooks) == ["10_demo", "11_summary"]  # the base's order
+    assert profile.notebooks["10_demo"] == {"batch_size": [1, 10], "seeds": 5, "lr": 0.1}
+    assert profile.name == "child"
+    # a grandchild goes through both
+    (tmp_path / "grandchild.yaml").write_text("base: child.yaml\n10_demo:\n  lr: 0.2\n")
+    assert load_profile(str(tmp_path / "grandchild.yaml")).notebooks["10_demo"]["seeds"] == 5
+
+
+def test_a_bad_base_is_refused_with_the_base_named(tmp_path, specs):
+    (tmp_path / "base.yaml").write_text("10_demo:\n  seeds: 99\n")
+    (tmp_path / "child.yaml").write_text("base: base.yaml\n10_demo:\n  seeds: 5\n")
+    with pytest.raises(ParamError, match=r"base\.yaml: 10_demo\.seeds = 99: expected an integer >= 1 and <= 20"):
+        load_profile(str(tmp_path / "child.yaml"))
+    # the child's own problems name the child
+    (tmp_path / "base.yaml").write_text("10_demo:\n  seeds: 2\n")
+    message = refused(tmp_path, "base: base.yaml\n10_demo:\n  sedes: 5\n")
+    assert "did you mean 'seeds'" in message
+    assert "profile not found" in refused(tmp_path, "base: nowhere.yaml\n10_demo: {}\n")
+    assert "expected the name of a profile" in refused(tmp_path, "base: [1]\n10_demo: {}\n")
+    (tmp_path / "a.yaml").write_text("base: b.yaml\n10_demo: {}\n")
+    (tmp_path / "b.yaml").write_text("base: a.yaml\n10_demo: {}\n")
+    with pytest.raises(ParamError, match="name each other as base"):
+        load_profile(str(tmp_path / "a.yaml"))

@@ -35,7 +35,8 @@ def test_majority_share_and_the_rule_in_words():
 
 def runs(rows):
     return pd.DataFrame(rows, columns=["batch_size", "lr", "seed", "diverged", "final_train_loss", "final_train_acc",
-                                       "final_test_acc", "epochs", "seconds_per_epoch", "threads", "parallel_jobs"])
+                                       "final_test_acc", "epochs", "seconds_per_epoch", "threads", "parallel_jobs"]
+                        ).assign(train_images=60000)
 
 
 def grid():

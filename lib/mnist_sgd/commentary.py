@@ -138,6 +138,19 @@ def floor_text(row: pd.Series | dict) -> str:
                    f"part descent still under way (the rule: below {FLOOR_RATIO:g} a floor, from 1 on descent).")
 
 
+def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
+    """A hand-made test accuracy against the same setting re-run here (fractions; ``sd`` over
+    ``seeds``): the two figures, their difference and whether seed noise covers it."""
+    diff = 100 * (ours - theirs)
+    # a hand figure is one run, rounded to 0.1 point: it varies with its seed as one of ours does
+    verdict = ("agrees: the difference is within two s.d. of a single run plus the hand figure's rounding"
+               if abs(diff) <= 2 * 100 * sd + 0.05 else
+               "differs by more than a single run's seed noise; the hand-made report does not state its seed, "
+               "sampling or data scaling, so the cause cannot be pinned down from here")
+    return (f"{100 * theirs:.1f}% test accuracy; that setting re-run here gives {100 * ours:.2f}% ± {100 * sd:.2f} "
+            f"({plural(seeds, 'seed')}), {diff:+.2f} points: it {verdict}")
+
+
 def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_lr: float, hand_iterations: int) -> str:
     """One batch size against the hand-made reports.
 
@@ -151,18 +164,9 @@ def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_l
     if hand["lr"] is not None:
         parts.append(f"The rate chosen by hand was {hand['lr']:g} (here, by the rule above: {row['lr']:g})")
     if hand["test_acc"] is not None:
-        ours, sd, theirs = 100 * row["hand_test_acc"], 100 * row["hand_test_acc_std"], 100 * hand["test_acc"]
-        diff = ours - theirs
-        # a hand figure is one run, rounded to 0.1 point: it varies with its seed as one of ours does
-        verdict = ("agrees: the difference is within two s.d. of a single run plus the hand figure's rounding"
-                   if abs(diff) <= 2 * sd + 0.05 else
-                   "differs by more than a single run's seed noise; the hand-made report does not state its seed, "
-                   "sampling or data scaling, so the cause cannot be pinned down from here")
-        parts.append(
-            f"at η = {hand_lr:g} and {hand_iterations:,} iterations the hand-made run reached {theirs:.1f}% test "
-            f"accuracy; that setting re-run here gives {ours:.2f}% ± {sd:.2f} ({plural(int(row['seeds']), 'seed')}), "
-            f"{diff:+.2f} points: it {verdict}"
-        )
+        parts.append(f"at η = {hand_lr:g} and {hand_iterations:,} iterations the hand-made run reached "
+                     + hand_setting_text(hand["test_acc"], row["hand_test_acc"], row["hand_test_acc_std"],
+                                         int(row["seeds"])))
     if hand["seconds_50_epochs"] is not None:
         parts.append(
             f"50 epochs took {hand['seconds_50_epochs']:g} s by hand; here the training loop would take about "
@@ -270,7 +274,7 @@ def _lr_paragraph(t: pd.DataFrame, train_loss_star: float) -> str:
             " What does not need L* = 0 is the stability side, set by the curvature alone: "
             + ("every" if above.all() else "not every")
             + " rate that diverged in the sweeps was above the limit 2η\\*(B) ("
-            + ", ".join(f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit "
+            + "; ".join(f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit "
                         f"{r['eta_max']:.4f}" for _, r in limit.iterrows())
             + ")."
         )
@@ -348,7 +352,8 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
 
     ``table`` columns: batch_size, lr, hand_lr (NaN when not given), hand_ref_test_acc,
     hand_test_acc, hand_test_acc_std (the hand setting re-run here), hand_seconds_50
-    and seconds_50_epochs (hand figure, and this build's training loop extrapolated).
+    and seconds_50_epochs (hand figure, and this build's training loop extrapolated);
+    optionally smallest_diverging (smallest rate of the sweep that diverged, NaN if none).
     """
     t = table.sort_values("batch_size")
     bs = [int(b) for b in t["batch_size"]]
@@ -362,6 +367,15 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
             + ", ".join(f"{v:g}" for v in rates["lr"]) + f", larger in {lower} of {plural(len(rates), 'case')}"
             + " (by hand the rates were not compared at the horizon of the runs they were used for)."
         )
+    if "smallest_diverging" in t.columns:
+        # by hand, η = 0.1 diverged at every batch size
+        diverges = [int(b) for b, v in zip(t["batch_size"], t["smallest_diverging"]) if v <= 0.1]
+        if len(diverges) == len(t):
+            where = ("at every B run too (the smallest diverging rate of each sweep: "
+                     + ", ".join(f"{v:g}" for v in t["smallest_diverging"]) + ")")
+        else:
+            where = f"at B = {', '.join(map(str, diverges))} only" if diverges else "at no B of the sweeps"
+        out.append(f"By hand η = 0.1 diverged at every batch size; here it diverged {where}.")
     accs = t.dropna(subset=["hand_ref_test_acc"])
     if len(accs):
         diffs = 100 * (accs["hand_test_acc"] - accs["hand_ref_test_acc"])
@@ -390,7 +404,7 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
         out.append(text + ".")
     if not out:
         return f"The hand-made reports give no figure for B = {', '.join(map(str, bs))}."
-    return "**Compared with the hand-made reports.** " + " ".join(out)
+    return " ".join(out)  # under its own heading
 
 
 def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:

@@ -313,13 +313,14 @@ def compare_frames(name: str, this: pd.DataFrame, other: pd.DataFrame, same: boo
     for key in other_keys:
         if key not in this_at:
             add(describe_key(keys, key), "(row)", "missing", "present", "row")
-    key_set = set(keys or [])
+    key_list = keys or []
+    key_set = set(key_list)
     for column in [c for c in this.columns if c not in other.columns]:
         add("(all rows)", column, "present", "missing", "column")
     for column in [c for c in other.columns if c not in this.columns]:
         add("(all rows)", column, "missing", "present", "column")
 
-    seeded = bool(keys) and any(k in SEED_COLUMNS for k in keys)
+    seeded = any(k in SEED_COLUMNS for k in key_list)
     for column in [c for c in this.columns if c in other.columns and c not in key_set]:
         cls = column_class(column, [this[column], other[column]], seeded)
         if cls == CONDITION:
@@ -330,14 +331,14 @@ def compare_frames(name: str, this: pd.DataFrame, other: pd.DataFrame, same: boo
             result.ratios[column] = [b / a for a, b in pairs if a and b and a > 0 and b > 0
                                      and math.isfinite(a) and math.isfinite(b)]
             continue
-        spreads = (seed_spreads(this, keys, column), seed_spreads(other, keys, column)) if cls == SEED else None
+        spreads = (seed_spreads(this, key_list, column), seed_spreads(other, key_list, column)) if cls == SEED else None
         for key in matched:
             a, b = a_values[this_at[key]], b_values[other_at[key]]
             spread = 0.0
             if spreads and not same:
                 # the smaller of the two builds' spreads: a value edited or broken in one seed
                 # widens that build's spread by the change itself, and must not excuse itself
-                group = tuple(v for k, v in zip(keys, key) if k not in SEED_COLUMNS)
+                group = tuple(v for k, v in zip(key_list, key) if k not in SEED_COLUMNS)
                 spread = min(s.get(group, 0.0) for s in spreads)
             result.values += 1
             verdict, rel, allowed = agreement(a, b, cls, rtol, spread)

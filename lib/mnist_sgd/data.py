@@ -257,9 +257,9 @@ def ensure_data(raw_dir: Path | None = None, log: Log = print, sources: tuple[st
         log(f"Trying source '{source}' for {len(bad)} file(s)")
         steps[source](bad)
     status = file_status(raw_dir)
-    bad = {name: state for name, state in status.items() if state != "ok"}
-    if bad:
-        listing = "; ".join(f"{raw_dir / n}: {s}, expected MD5 {CANONICAL[n]}" for n, s in bad.items())
+    failed = {name: state for name, state in status.items() if state != "ok"}
+    if failed:
+        listing = "; ".join(f"{raw_dir / n}: {s}, expected MD5 {CANONICAL[n]}" for n, s in failed.items())
         raise DataError(f"MNIST data not available ({listing}). {HOW_TO_SUPPLY}")
     return dict(CANONICAL)
 

@@ -44,6 +44,12 @@ def weights(model: nn.Linear) -> torch.Tensor:
     return model.weight.detach().T.contiguous()
 
 
+def relative_difference(W: torch.Tensor, W_ref: torch.Tensor) -> float:
+    """||W - W_ref||_F / ||W_ref||_F, in float64."""
+    W, W_ref = W.to(torch.float64), W_ref.to(torch.float64)
+    return ((W - W_ref).norm() / W_ref.norm()).item()
+
+
 def loss_gradients(W: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
     """(gradient of our loss 1/(2B)||X_b W - Y_b||^2, gradient of ``nn.MSELoss``) at ``W``,
     both by automatic differentiation in the dtype of ``W``, both as 784 x 10."""
@@ -52,6 +58,7 @@ def loss_gradients(W: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> tuple
         w = W.clone().requires_grad_(True)
         residual = xb.to(W.dtype) @ w - yb.to(W.dtype)
         loss_of(residual).backward()
+        assert w.grad is not None  # backward() just filled it
         out.append(w.grad.detach())
     return out[0], out[1]
 

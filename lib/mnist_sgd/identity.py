@@ -36,7 +36,7 @@ PACKAGE = Path(__file__).resolve().parent
 
 # Modules that build and run the report but are never imported by a notebook, so
 # editing them does not change any job's result.
-NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "identity.py", "execute.py"}
+NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "identity.py", "execute.py", "hygiene.py"}
 
 # How each part of an identity is named when it explains why a job runs again.
 PART_NAMES = {

@@ -139,7 +139,8 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     every seed diverged, 'stuck at chance' when every other seed is stuck, else 'converged'.
     ``loss_epoch1`` is the mean training loss of the first epoch; ``rises`` the mean number
     of epochs in which a seed's training loss went up and ``max_rise`` the largest relative
-    rise of any seed; ``completed`` the fewest epochs any non-diverged seed completed.
+    rise of any seed; ``completed`` the fewest epochs any non-diverged seed completed;
+    ``train_images`` the images of one epoch (``runs`` must have it).
     """
     keys = ["batch_size", "lr"]
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
@@ -154,7 +155,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     first = history[history["epoch"] == 1].groupby(keys)["train_loss"].mean().rename("loss_epoch1")
     cells = runs.groupby(keys).agg(
         seeds=("seed", "size"), epochs=("epochs", "max"), diverged_seeds=("diverged", "sum"),
-        threads=("threads", "max"), parallel_jobs=("parallel_jobs", "max"),
+        threads=("threads", "max"), parallel_jobs=("parallel_jobs", "max"), train_images=("train_images", "max"),
         stuck_seeds=("status", lambda v: int((v == "stuck at chance").sum())),
     )
     means = ok.groupby(keys).agg(

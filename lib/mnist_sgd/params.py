@@ -81,7 +81,7 @@ SPECS: dict[str, NotebookSpec] = {
     "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
     "02_sgd": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N), "lr": LR, "iterations": ITERATIONS,
-        "checkpoints": CHECKPOINTS, "seed": SEED,
+        "checkpoints": CHECKPOINTS, "seed": SEED, "seeds": SEEDS,
     }),
     "03_batch_size": NotebookSpec({
         "batch_size": P("int", 1, TRAIN_N, grid=True),
@@ -189,12 +189,10 @@ def _suggest(word: str, options: list[str]) -> str:
     return f" (did you mean '{close[0]}'?)" if close else ""
 
 
-def load_profile(name_or_path: str) -> Profile:
-    """Read and validate a profile; raise ParamError naming file, key, value and rule."""
-    path = profile_path(name_or_path)
-    if not path.is_file():
-        known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
-        raise ParamError(f"{path}: profile not found; available profiles: {', '.join(known)}")
+BASE_KEY = "base"  # a profile may name another as its base and give only what differs
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text())
     except yaml.YAMLError as err:
@@ -204,8 +202,37 @@ def load_profile(name_or_path: str) -> Profile:
         raise ParamError(f"{path}: YAML does not parse at {where}: {problem}") from None
     if not isinstance(raw, dict) or not raw:
         raise ParamError(f"{path}: expected a mapping of notebook names to parameters, got {type(raw).__name__}")
-    errors = []
+    return raw
+
+
+def _base_path(path: Path, base: Any) -> Path:
+    """The file a profile's ``base:`` names: a profile name, or a YAML path relative to the profile."""
+    if not isinstance(base, str) or not base:
+        raise ParamError(f"{path}: {BASE_KEY} = {base!r}: expected the name of a profile or a path to a YAML file")
+    candidate = profile_path(base)
+    if candidate.suffix in (".yaml", ".yml") and not candidate.is_absolute():
+        return path.parent / candidate
+    return candidate
+
+
+def _merged_notebooks(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The notebooks of the profile at ``path``, its base's values overridden by its own,
+    and the problems found in its own keys (a base's problems raise, naming the base)."""
+    raw = _read_yaml(path)
     notebooks: dict[str, dict[str, Any]] = {}
+    if BASE_KEY in raw:
+        base = _base_path(path, raw.pop(BASE_KEY))
+        if base.resolve() in chain:
+            raise ParamError(f"{path}: {BASE_KEY} = {base}: profiles that name each other as base: "
+                             + " -> ".join(str(p) for p in (*chain, base.resolve())))
+        if not base.is_file():
+            known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
+            raise ParamError(f"{path}: {BASE_KEY} = {base}: profile not found; available profiles: {', '.join(known)}")
+        base_notebooks, base_errors = _merged_notebooks(base, (*chain, base.resolve()))
+        if base_errors:
+            raise ParamError("\n".join(base_errors))
+        notebooks = {n: dict(v) for n, v in base_notebooks.items()}
+    errors = []
     for notebook, values in raw.items():
         if notebook not in SPECS:
             errors.append(f"{path}: unknown notebook '{notebook}'{_suggest(str(notebook), list(SPECS))}; known: {', '.join(SPECS)}")
@@ -222,7 +249,22 @@ def load_profile(name_or_path: str) -> Profile:
             problem = check_value(f"{notebook}.{key}", value, spec[key])
             if problem:
                 errors.append(f"{path}: {problem}")
-        notebooks[notebook] = dict(values)
+        notebooks[notebook] = {**notebooks.get(notebook, {}), **values}
+    return notebooks, errors
+
+
+def load_profile(name_or_path: str) -> Profile:
+    """Read and validate a profile; raise ParamError naming file, key, value and rule.
+
+    A profile may name a base (``base: full``): it runs the base's notebooks, in the
+    base's order, with the values the profile gives replacing the base's key by key;
+    notebooks only the profile names come after. The base is validated the same way.
+    """
+    path = profile_path(name_or_path)
+    if not path.is_file():
+        known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
+        raise ParamError(f"{path}: profile not found; available profiles: {', '.join(known)}")
+    notebooks, errors = _merged_notebooks(path, (path.resolve(),))
     for notebook in notebooks:
         missing = [n for n in SPECS[notebook].needs if n not in notebooks and SPECS[notebook].needs != EVERYTHING]
         if missing:

@@ -7,6 +7,7 @@ every section; figures are numbered and captioned through ``caption``.
 from __future__ import annotations
 
 import matplotlib as mpl
+from cycler import cycler
 
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 # each batch size of the report keeps one colour everywhere (yellow, hard to see on white, is left out)
@@ -25,7 +26,7 @@ def use_style() -> None:
         "figure.dpi": 110,
         "savefig.dpi": 110,
         "figure.constrained_layout.use": True,
-        "axes.prop_cycle": mpl.cycler(color=OKABE_ITO),
+        "axes.prop_cycle": cycler(color=OKABE_ITO),
         "axes.grid": True,
         "grid.alpha": 0.3,
         "axes.spines.top": False,

@@ -12,7 +12,6 @@ import html
 import math
 import os
 from collections.abc import Iterable, Sequence
-from numbers import Integral
 from typing import Any
 
 import pandas as pd
@@ -117,7 +116,7 @@ def number(value: float, digits: int = 1) -> str:
 def plural(count: int | Iterable[int], noun: str, many: str | None = None) -> str:
     """A count with its noun in the right number: '1 epoch', '3 epochs', '1,000 iterations';
     several counts are joined by 'or' ('1 or 20 epochs'). ``many`` for irregular plurals."""
-    counts = [count] if isinstance(count, Integral | float) else list(count)
+    counts = list(count) if isinstance(count, Iterable) else [count]
     text = " or ".join(f"{int(c):,}" for c in counts)
     return f"{text} {noun if counts == [1] else many or noun + 's'}"
 

@@ -107,7 +107,7 @@ def package_versions() -> pd.DataFrame:
 def job_times(reader: str) -> pd.DataFrame:
     """Run time of each job that job ``reader`` reads the results of (all finished before it)."""
     jobs = read_manifest()["jobs"]
-    needs = next((j.get("needs", []) for j in jobs if j["job_id"] == reader), [])
+    needs: list[str] = next((j.get("needs", []) for j in jobs if j["job_id"] == reader), [])
     rows = []
     for job in (j for j in jobs if j["notebook"] in needs):
         stamp = paths.executed_dir() / f"{job['job_id']}.json"

@@ -84,9 +84,10 @@ class Evaluator:
         """``train_loss``, ``train_acc`` and ``test_acc`` of ``W``."""
         with torch.inference_mode():
             train_acc = _accuracy32(W, self.x_acc, self.labels_acc)
-            test_acc = math.nan if self.x_test is None else _accuracy32(W, self.x_test, self.labels_test)
+            test_acc = (math.nan if self.x_test is None or self.labels_test is None
+                        else _accuracy32(W, self.x_test, self.labels_test))
             out = {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
-            if self.x_heldout is not None:
+            if self.x_heldout is not None and self.labels_heldout is not None:
                 out["heldout_acc"] = _accuracy32(W, self.x_heldout, self.labels_heldout)
             return out
 

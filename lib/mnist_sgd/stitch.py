@@ -16,6 +16,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
@@ -277,7 +278,7 @@ def markdown_to_html(texts: list[str]) -> list[str]:
 def with_rendered_markdown(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
     """A copy whose Markdown (cells and outputs) is already HTML."""
     nb = copy.deepcopy(nb)
-    places = []  # (setter, markdown)
+    places: list[tuple[Any, str | None]] = []  # (setter, markdown)
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             places.append((cell, None))

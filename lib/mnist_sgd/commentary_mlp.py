@@ -1,0 +1,194 @@
+"""Task 7's commentary on the grid of batch sizes and learning rates, written from the
+table of its cells (``netplots.grid_cells``): every number and comparison in the text is
+computed here from that table, so the prose cannot contradict the heat maps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from .present import fixed, pct, plural
+
+NAMES = {"lr": "η", "batch_size": "B"}
+
+
+def _listing(df: pd.DataFrame, key: str, value: str, fmt: Callable[[list[float]], list[str]] = fixed) -> str:
+    """'η = 0.1 (98.33%), η = 1 (95.42%)' in the order of ``df``; ``fmt`` formats the whole list
+    of values at once, so that they share their decimals."""
+    return ", ".join(f"{NAMES[key]} = {k:g} ({v})" for k, v in zip(df[key], fmt(df[value].tolist()), strict=True))
+
+
+def _percents(values: list[float]) -> list[str]:
+    return [pct(v) for v in values]
+
+
+def _noisiest(df: pd.DataFrame, key: str) -> str | None:
+    """Which setting of ``key`` has the noisiest loss curve, or None when that cannot be judged
+    (fewer than two settings, or fewer than three completed epochs)."""
+    df = df.dropna(subset=["rises"])
+    if len(df) < 2 or df["completed"].min() < 3:
+        return None
+    name = NAMES[key]
+    if (df["rises"] == 0).all():
+        return (f"no loss curve rose from one epoch to the next (over at least {df['completed'].min():.0f} epochs "
+                "each), so none is noisier than the others")
+    top = df.sort_values(["rises", "max_rise"], ascending=False).iloc[0]
+    others = df[df[key] != top[key]]
+    return (f"the noisiest curve is {name} = {top[key]:g}: its loss rose in {top['rises']:.3g} of "
+            f"{top['completed'] - 1:.0f} epoch-to-epoch steps (largest rise {100 * top['max_rise']:.2g}%), against "
+            + ", ".join(f"{r['rises']:.3g} for {name} = {r[key]:g}" for _, r in others.iterrows()))
+
+
+def mlp_lr_text(cells: pd.DataFrame) -> str:
+    """The learning rate, high against low, at each batch size run with two or more rates.
+
+    ``cells``: one row per (batch_size, lr) with status, diverged, diverged_seeds, seeds,
+    test_acc, loss_epoch1, rises, max_rise, completed (``netplots.grid_cells``).
+    """
+    summary, lines = [], []
+    for b in sorted(cells["batch_size"].unique()):
+        at = cells[cells["batch_size"] == b].sort_values("lr")
+        if len(at) < 2:
+            continue
+        parts = []
+        diverged = at[at["diverged"]]
+        if len(diverged):
+            parts.append(f"η = {', '.join(f'{lr:g}' for lr in diverged['lr'])} diverged")
+        stuck = at[at["status"] == "stuck at chance"]
+        if len(stuck):
+            parts.append(f"η = {', '.join(f'{lr:g}' for lr in stuck['lr'])} stuck at chance (no learning)")
+        for r in at[(at["diverged_seeds"] > 0) & ~at["diverged"]].itertuples(index=False):
+            parts.append(f"at η = {r.lr:g}, {r.diverged_seeds} of {r.seeds} seeds diverged")
+        acc = at.dropna(subset=["test_acc"]).sort_values("test_acc", ascending=False)
+        best = acc["lr"].iloc[0] if len(acc) >= 2 else None
+        if best is not None:
+            parts.append(f"the best final test accuracy is at η = {best:g}: " + _listing(acc, "lr", "test_acc", _percents))
+        fast = at.dropna(subset=["loss_epoch1"]).sort_values("loss_epoch1")
+        fastest = fast["lr"].iloc[0] if len(fast) >= 2 else None
+        if fastest is not None:
+            parts.append(f"the fastest descent (lowest loss after epoch 1) is at η = {fastest:g}: "
+                         + _listing(fast, "lr", "loss_epoch1"))
+        noise = _noisiest(at[at["status"] == "converged"], "lr")  # a stuck curve is flat, not calm
+        if noise:
+            parts.append(noise)
+        summary.append({"lrs": at["lr"].tolist(), "best": best, "fastest": fastest, "diverged": len(diverged)})
+        lines.append(f"- **B = {b}:** " + "; ".join(parts) + ".")
+    if not lines:
+        return "No batch size was run with two or more learning rates, so the learning rate cannot be compared here."
+    text = "\n".join(lines)
+    judged = [s for s in summary if s["best"] is not None]
+    if judged:
+        hi = sum(s["best"] == max(s["lrs"]) for s in judged)
+        lo = sum(s["best"] == min(s["lrs"]) for s in judged)
+        text += (f"\n\nAcross the {plural(len(judged), 'batch size')} compared, the best final test accuracy came from "
+                 f"the highest learning rate run in {hi}, from the lowest in {lo} and from one in between in "
+                 f"{len(judged) - hi - lo}.")
+    judged = [s for s in summary if s["fastest"] is not None]
+    if judged:
+        hi = sum(s["fastest"] == max(s["lrs"]) for s in judged)
+        text += f" The highest learning rate gave the fastest first epoch in {hi} of {len(judged)}."
+    n_div = sum(s["diverged"] for s in summary)
+    if n_div:
+        text += f" {plural(n_div, 'cell')} of the grid diverged."
+    return text
+
+
+def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
+    """The batch size, large against small, at each learning rate run with two or more.
+
+    ``cells`` as in ``mlp_lr_text``, plus seconds_per_epoch and train_images (the images of
+    one epoch, from which the steps per epoch follow). ``timing_note``: the sentence on
+    how the times were measured when every cell was timed under the same conditions,
+    None when the conditions differ.
+    """
+    falls: list[bool] = []  # per learning rate: did the time per epoch fall steadily with B
+    best_at: list[str] = []  # per learning rate: smallest, largest or between, the best B
+    lines = []
+    for lr in sorted(cells["lr"].unique()):
+        at = cells[cells["lr"] == lr].sort_values("batch_size")
+        if len(at) < 2:
+            continue
+        parts = []
+        timed = at.dropna(subset=["seconds_per_epoch"])
+        if len(timed) >= 2:
+            spe = timed["seconds_per_epoch"].to_numpy()
+            steps = np.ceil(timed["train_images"].to_numpy() / timed["batch_size"].to_numpy())
+            falling = bool(np.all(np.diff(spe) < 0))
+            first_ms, last_ms = fixed([1000 * spe[0] / steps[0], 1000 * spe[-1] / steps[-1]])
+            parts.append(
+                "time per epoch " + ("falls as B grows" if falling else "does not fall steadily with B") + ": "
+                + _listing(timed, "batch_size", "seconds_per_epoch", lambda v: [f"{s} s" for s in fixed(v)])
+                + f" (B = {timed['batch_size'].iloc[0]} takes {spe[0] / spe[-1]:.1f}× as long as "
+                f"B = {timed['batch_size'].iloc[-1]}; per step it costs {first_ms} ms against {last_ms} ms)"
+            )
+            falls.append(falling)
+        acc = at.dropna(subset=["test_acc"])
+        if len(acc) >= 2:
+            best = acc.loc[acc["test_acc"].idxmax()]
+            parts.append(f"the best final test accuracy is at B = {int(best['batch_size'])}: "
+                         + _listing(acc, "batch_size", "test_acc", _percents))
+            where = ("smallest" if best["batch_size"] == acc["batch_size"].min()
+                     else "largest" if best["batch_size"] == acc["batch_size"].max() else "between")
+            best_at.append(where)
+        fast = at.dropna(subset=["loss_epoch1"])
+        if len(fast) >= 2:
+            first = fast.loc[fast["loss_epoch1"].idxmin()]
+            parts.append(f"the lowest loss after epoch 1 is at B = {int(first['batch_size'])}: "
+                         + _listing(fast, "batch_size", "loss_epoch1"))
+        noise = _noisiest(at[at["status"] == "converged"], "batch_size")
+        if noise:
+            parts.append(noise)
+        if parts:
+            lines.append(f"- **η = {lr:g}:** " + "; ".join(parts) + ".")
+    if not lines:
+        return "No learning rate was run with two or more batch sizes, so the batch size cannot be compared here."
+    text = "\n".join(lines)
+    if falls:
+        text += (f"\n\nTime per epoch fell steadily with the batch size at {sum(falls)} of the "
+                 f"{plural(len(falls), 'learning rate')} compared.")
+    if best_at:
+        text += (f" The best final test accuracy came from the smallest batch in {best_at.count('smallest')}, from the "
+                 f"largest in {best_at.count('largest')} and from one in between in {best_at.count('between')} of "
+                 f"{plural(len(best_at), 'learning rate')}.")
+    if timing_note is not None:
+        text += " All cells were timed under the same conditions (training only, evaluation excluded).\n\n" + timing_note
+    else:
+        text += (" The cells were timed under different conditions (threads, device, parallel jobs), so their times "
+                 "are only roughly comparable; times are measured and vary between builds.")
+    return text
+
+
+def mlp_reference_summary_text(compared: pd.DataFrame, references: int, assignment_epochs: int) -> str:
+    """How far this build's cells are from the hand-made reference cells, on average.
+
+    ``compared``: one row per reference cell with batch_size, lr, epochs (NaN when not run
+    here), ref_test, test, test_diff, train_diff (percent and percentage points; test NaN
+    when the cell was not run or diverged). ``references``: how many reference cells exist.
+    """
+    both = compared.dropna(subset=["test"])
+    if both.empty:
+        return "None of the reference cells was run by this profile (or all of them diverged), so there is nothing to compare."
+    worst = both.loc[both["test_diff"].abs().idxmax()]
+    text = (
+        f"{len(both)} of the {references} reference cells {'has' if len(both) == 1 else 'have'} results here. "
+        f"Test accuracy differs from the reference by {both['test_diff'].abs().mean():.2f} points on average "
+        f"(largest: {abs(worst['test_diff']):.2f} at B = {int(worst['batch_size'])}, η = {worst['lr']:g}); it is higher "
+        f"here in {int((both['test_diff'] > 0).sum())} of {len(both)}. Training accuracy differs by "
+        f"{both['train_diff'].abs().mean():.2f} points on average. "
+    )
+    short = both[both["epochs"] < assignment_epochs]
+    if len(short):
+        below = int((short["test_diff"] < 0).sum())
+        text += (f"{len(short)} of these cells ran {plural(sorted(short['epochs'].unique()), 'epoch')} instead of the "
+                 f"assignment's {assignment_epochs}, so they are not a like-for-like comparison"
+                 + (f" ({below} of them below the reference, as a shorter training would explain). " if below else ". "))
+    if len(both) >= 2:
+        ref_best = both.loc[both["ref_test"].idxmax()]
+        here_best = both.loc[both["test"].idxmax()]
+        same = (ref_best["batch_size"], ref_best["lr"]) == (here_best["batch_size"], here_best["lr"])
+        text += (f"Among these {len(both)} cells, the best test accuracy here is at B = {int(here_best['batch_size'])}, "
+                 f"η = {here_best['lr']:g}, and the reference's best is at B = {int(ref_best['batch_size'])}, "
+                 f"η = {ref_best['lr']:g}" + (": the same cell." if same else "."))
+    return text
