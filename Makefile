@@ -36,12 +36,14 @@ report: $(STAMP) ## build report/index.html and report/report.pdf (PROFILE=full 
 quick: ## build the report on the quick profile (toy sizes) into report/quick/
 	@$(MAKE) --no-print-directory report PROFILE=quick
 
-test: data ## run ruff and the test suite (unit tests and an end-to-end quick build)
+test: data ## run ruff, mypy and the test suite (unit tests and an end-to-end quick build)
 	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m mypy
 	$(PY) -m pytest
 
-check: data ## the fast checks: ruff, and the tests that execute no notebook (seconds, not minutes)
+check: data ## the fast checks: ruff, mypy and the tests that execute no notebook (about a minute)
 	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m mypy
 	$(PY) -m pytest -m "not slow" -q
 
 lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)

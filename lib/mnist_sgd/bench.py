@@ -50,7 +50,7 @@ import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -63,6 +63,9 @@ from .linear import Gram
 from .linear import loss as direct_loss
 from .present import duration, fixed, plural
 from .sgd import Evaluator, checkpoint_schedule, train_sgd
+
+if TYPE_CHECKING:  # imported where used: the networks' module loads only for their sections
+    from .nets import CNN
 
 FILENAME = "bench.json"
 DEFAULT_CHECKPOINTS = inspect.signature(train_sgd).parameters["checkpoints"].default
@@ -614,7 +617,7 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
 # Section 7: the CNN against its FLOP bound
 
 
-def cnn_flops(model: torch.nn.Module) -> tuple[float, float]:
+def cnn_flops(model: CNN) -> tuple[float, float]:
     """(forward, training) FLOPs per image of the Task 8 CNN: 2 per multiply-add of its
     convolutions and dense layers (pooling and ReLU are a rounding error); training counts
     the backward pass as twice the forward (gradients of the inputs and of the weights)."""
@@ -720,14 +723,14 @@ def fmt_value(v: float | None, unit: str) -> str:
 def fmt_spread(v: float | None, lo: float | None, hi: float | None, unit: str) -> str:
     """'41.1 s [40.2 – 43.0 s]': a median and the min-max over the rounds, in the unit and with
     the decimals of the median."""
-    if _missing(v):
+    if v is None or _missing(v):
         return ""
-    spread = not _missing(lo) and not _missing(hi)
+    bounds = (lo, hi) if lo is not None and hi is not None and not _missing(lo) and not _missing(hi) else None
     if unit == "s" and abs(v) >= 60:
-        return duration(v) + (f" [{duration(lo)} – {duration(hi)}]" if spread else "")
+        return duration(v) + (f" [{duration(bounds[0])} – {duration(bounds[1])}]" if bounds else "")
     scale, name = _scale(v, unit)
     median, low, high = fixed([v / scale, (lo or 0) / scale, (hi or 0) / scale], like=[v / scale])
-    return f"{median} {name}" + (f" [{low} – {high} {name}]" if spread else "")
+    return f"{median} {name}" + (f" [{low} – {high} {name}]" if bounds else "")
 
 
 def fmt_ratio(row: dict[str, Any]) -> str:

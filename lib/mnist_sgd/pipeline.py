@@ -335,7 +335,11 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
                 bar.update(1)
     except KeyboardInterrupt:
         # a second Ctrl-C while the jobs stop: kill them outright
-        signal.signal(signal.SIGINT, lambda *_: [os.killpg(r.proc.pid, signal.SIGKILL) for r in running])
+        def kill_all(*_: object) -> None:
+            for r in running:
+                os.killpg(r.proc.pid, signal.SIGKILL)
+
+        signal.signal(signal.SIGINT, kill_all)
         bar.close()
         stop(running)
         shutil.rmtree(report / STAGING, ignore_errors=True)
