@@ -38,11 +38,13 @@ quick: ## build the report on the quick profile (toy sizes) into report/quick/
 
 test: data ## run ruff, mypy and the test suite (unit tests and an end-to-end quick build)
 	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m ruff format --check lib tests notebooks
 	$(PY) -m mypy
 	$(PY) -m pytest
 
 check: data ## the fast checks: ruff, mypy and the tests that execute no notebook (about a minute)
 	$(PY) -m ruff check lib tests notebooks
+	$(PY) -m ruff format --check lib tests notebooks
 	$(PY) -m mypy
 	$(PY) -m pytest -m "not slow" -q
 

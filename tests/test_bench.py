@@ -24,8 +24,17 @@ def tiny():
     x, labels, xt, yt = m.x_train[:300], m.y_train[:300], m.x_test[:200], m.y_test[:200]
     B, iterations = 5, 25
     indices = torch.randint(300, (iterations, B), generator=torch.Generator().manual_seed(3))
-    run = train_sgd(x, one_hot(labels), B, 0.01, iterations, seed=0, indices=indices, checkpoints=200,
-                    evaluator=Evaluator(x, labels, xt, yt, train_acc_samples=None))
+    run = train_sgd(
+        x,
+        one_hot(labels),
+        B,
+        0.01,
+        iterations,
+        seed=0,
+        indices=indices,
+        checkpoints=200,
+        evaluator=Evaluator(x, labels, xt, yt, train_acc_samples=None),
+    )
     arrays = (x.numpy(), one_hot(labels).numpy(), xt.numpy(), yt.numpy())
     return run, arrays, B, iterations, indices.numpy()
 
@@ -64,8 +73,9 @@ def test_profile_section_groups_jobs_by_task(report_dir):
     executed.mkdir(parents=True)
     stamps = {"03_batch_size__batch_size-1": 10.0, "03_batch_size__batch_size-10": 5.5, "04_batch_size_summary": 2.0}
     for job, seconds in stamps.items():
-        (executed / f"{job}.json").write_text(json.dumps({"hash": "x", "seconds": seconds,
-                                                          "finished": "2026-01-01T00:00:10+0000"}))
+        (executed / f"{job}.json").write_text(
+            json.dumps({"hash": "x", "seconds": seconds, "finished": "2026-01-01T00:00:10+0000"})
+        )
     rows = {r.key: r for r in bench.section_profile(lambda row: None)}
     assert rows["profile_03"].project == pytest.approx(15.5) and rows["profile_03"].reps == 2
     assert rows["profile_04"].project == pytest.approx(2.0)
@@ -88,19 +98,38 @@ def test_profile_section_says_when_the_report_was_not_built(report_dir):
 @pytest.mark.slow
 def test_quick_bench_runs_end_to_end(tmp_path):
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-m", "mnist_sgd.bench", "--quick"], env=env, capture_output=True,
-                          text=True, timeout=300)
+    done = subprocess.run(
+        [sys.executable, "-m", "mnist_sgd.bench", "--quick"], env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     payload = json.loads((tmp_path / "bench.json").read_text())
     keys = [r["key"] for r in payload["rows"]]
     expected = [f"sgd_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
     expected += [f"task3_B{b}_vs_{r}" for b in (1, 10, 100, 1000) for r in "ab"]
-    expected += ["task3_total_vs_a", "task3_total_vs_b", "full_loss", "mlp_epoch", "profile_missing",
-                 "bandwidth", "sgemm", "step_B1000_limit", "step_B1", "cnn_epoch_limit", "cnn_eval_share"]
+    expected += [
+        "task3_total_vs_a",
+        "task3_total_vs_b",
+        "full_loss",
+        "mlp_epoch",
+        "profile_missing",
+        "bandwidth",
+        "sgemm",
+        "step_B1000_limit",
+        "step_B1",
+        "cnn_epoch_limit",
+        "cnn_eval_share",
+    ]
     assert keys == expected
     rows = {r["key"]: r for r in payload["rows"]}
-    for key in ("task3_total_vs_a", "task3_total_vs_b", "mlp_epoch", "step_B1000_limit", "step_B1",
-                "cnn_epoch_limit", "cnn_eval_share"):
+    for key in (
+        "task3_total_vs_a",
+        "task3_total_vs_b",
+        "mlp_epoch",
+        "step_B1000_limit",
+        "step_B1",
+        "cnn_epoch_limit",
+        "cnn_eval_share",
+    ):
         assert rows[key]["target"] is not None and isinstance(rows[key]["met"], bool), key
     assert all(rows[k]["ratio"] > 0 for k in expected if k.startswith(("sgd", "task3")))
     assert "scaled" in rows["sgd_B1_vs_b"]["note"] and "scaled" in rows["task3_total_vs_b"]["note"]
@@ -113,34 +142,106 @@ def test_quick_bench_runs_end_to_end(tmp_path):
 
 def _payload(quick: bool = False) -> dict:
     rows = [
-        bench.Row(2, "task3_total_vs_a", "Task 3 deliverable", short="Task 3 total vs (a)", project=12.3, project_lo=11.5,
-                  project_hi=12.5, reference_label="(a) total", reference=240.0, ratio=20.0, ratio_lo=19.0, ratio_hi=21.0,
-                  target=20.0, target_on="ratio", target_op=">=", met=True),
-        bench.Row(2, "task3_total_vs_b", "Task 3 deliverable", short="Task 3 total vs (b)", project=12.3,
-                  reference_label="(b) total", reference=1666.0, ratio=138.8),
-        bench.Row(4, "mlp_epoch", "MLP epoch", short="MLP epoch vs DataLoader loop", project=4.2,
-                  reference_label="DataLoader", reference=11.9, ratio=2.83, target=2.5, target_on="ratio",
-                  target_op=">=", met=True),
+        bench.Row(
+            2,
+            "task3_total_vs_a",
+            "Task 3 deliverable",
+            short="Task 3 total vs (a)",
+            project=12.3,
+            project_lo=11.5,
+            project_hi=12.5,
+            reference_label="(a) total",
+            reference=240.0,
+            ratio=20.0,
+            ratio_lo=19.0,
+            ratio_hi=21.0,
+            target=20.0,
+            target_on="ratio",
+            target_op=">=",
+            met=True,
+        ),
+        bench.Row(
+            2,
+            "task3_total_vs_b",
+            "Task 3 deliverable",
+            short="Task 3 total vs (b)",
+            project=12.3,
+            reference_label="(b) total",
+            reference=1666.0,
+            ratio=138.8,
+        ),
+        bench.Row(
+            4,
+            "mlp_epoch",
+            "MLP epoch",
+            short="MLP epoch vs DataLoader loop",
+            project=4.2,
+            reference_label="DataLoader",
+            reference=11.9,
+            ratio=2.83,
+            target=2.5,
+            target_on="ratio",
+            target_op=">=",
+            met=True,
+        ),
         bench.Row(5, "profile_total", "all 28 jobs", project=1666.0, reps=28),
         bench.Row(6, "bandwidth", "memory bandwidth", unit="GB/s", project=10.0, project_lo=9.0, project_hi=11.0),
         bench.Row(6, "sgemm", "sgemm", unit="GFLOP/s", project=50.0, project_lo=45.0, project_hi=55.0),
-        bench.Row(6, "step_B1000_limit", "B = 1000 step", project=0.0021, reference=0.0007, ratio=3.0,
-                  target=3.0, target_on="ratio", target_op="<=", met=False),
-        bench.Row(6, "step_B1", "B = 1 step", project=2.0e-5, reference=2.5e-6, ratio=8.0, target=25e-6,
-                  target_on="project", target_op="<=", met=True),
+        bench.Row(
+            6,
+            "step_B1000_limit",
+            "B = 1000 step",
+            project=0.0021,
+            reference=0.0007,
+            ratio=3.0,
+            target=3.0,
+            target_on="ratio",
+            target_op="<=",
+            met=False,
+        ),
+        bench.Row(
+            6,
+            "step_B1",
+            "B = 1 step",
+            project=2.0e-5,
+            reference=2.5e-6,
+            ratio=8.0,
+            target=25e-6,
+            target_on="project",
+            target_op="<=",
+            met=True,
+        ),
     ]
-    cond = {"date": "2026-01-01T10:00:00+00:00", "quick": quick, "torch_threads": 1, "cpu": "Some CPU", "cores": 2,
-            "torch": "2.14.1", "numpy": "2.4.6", "load_average_start": [0.5, 0.5, 0.5],
-            "settings": {"batch_sizes": [1, 10, 100, 1000], "s2_iterations": 6000}}
-    return {"conditions": cond, "sections": {str(k): v for k, v in bench.SECTIONS.items()},
-            "rows": [dataclasses.asdict(r) for r in rows]}
+    cond = {
+        "date": "2026-01-01T10:00:00+00:00",
+        "quick": quick,
+        "torch_threads": 1,
+        "cpu": "Some CPU",
+        "cores": 2,
+        "torch": "2.14.1",
+        "numpy": "2.4.6",
+        "load_average_start": [0.5, 0.5, 0.5],
+        "settings": {"batch_sizes": [1, 10, 100, 1000], "s2_iterations": 6000},
+    }
+    return {
+        "conditions": cond,
+        "sections": {str(k): v for k, v in bench.SECTIONS.items()},
+        "rows": [dataclasses.asdict(r) for r in rows],
+    }
 
 
 def test_formatters_have_one_home_and_one_style():
     assert bench.fmt_duration(2.19e-5) == "21.9 µs" and bench.fmt_duration(3.9) == "3.90 s"
     assert bench.fmt_duration(1666.0) == "27 min 46 s"  # never 1.67e+03 s
-    row = {"ratio": 12.34, "ratio_lo": 10.1, "ratio_hi": 14.0, "target": 20.0, "target_on": "ratio",
-           "target_op": ">=", "met": False}
+    row = {
+        "ratio": 12.34,
+        "ratio_lo": 10.1,
+        "ratio_hi": 14.0,
+        "target": 20.0,
+        "target_on": "ratio",
+        "target_op": ">=",
+        "met": False,
+    }
     assert bench.fmt_ratio(row) == "12.3× [10.1 – 14.0]"
     assert bench.fmt_target(row) == "≥ 20×" and bench.fmt_met(row) == "no"
     assert bench.fmt_spread(0.0256, 0.02, 0.03, "s") == "25.6 ms [20.0 – 30.0 ms]"

@@ -26,8 +26,14 @@ BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "-j", "2", "--p
 def start_build(profile: Path, report: Path) -> subprocess.Popen:
     """A fixture build as a real process, leading its own process group as a terminal's job does."""
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report)}
-    return subprocess.Popen([*BUILD, str(profile)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, start_new_session=True)
+    return subprocess.Popen(
+        [*BUILD, str(profile)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for(condition, timeout: float = 60) -> None:
@@ -61,8 +67,7 @@ def test_a_deleted_or_edited_output_reruns_its_job_and_the_jobs_that_read_it(tmp
     assert run(path, fixture_notebooks)[0] == []
 
 
-def test_a_reader_reruns_when_the_results_it_read_changed_even_if_their_identity_did_not(tmp_path,
-                                                                                           fixture_notebooks):
+def test_a_reader_reruns_when_the_results_it_read_changed_even_if_their_identity_did_not(tmp_path, fixture_notebooks):
     path = profile_file(tmp_path, "ok:\n  value: [1]\nreader: {}\n")
     run(path, fixture_notebooks)
     stamp = identity.stamp_path(fixture_notebooks, "ok__value-1")

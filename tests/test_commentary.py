@@ -21,19 +21,33 @@ from mnist_sgd.sgd import lr_ranking
 L_STAR = 0.1955
 
 
-def table(t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04), seconds_sd=(0.01,) * 4,
-          half=(6.0, 5.0, 4.0, 3.0)):
-    return pd.DataFrame({
-        "batch_size": [1, 10, 100, 1000], "lr": list(lr), "eta_star": [0.0034, 0.016, 0.025, 0.026],
-        "eta_max": [0.0068, 0.031, 0.049, 0.052], "smallest_diverging": [0.0215, 0.1, 0.1, math.nan],
-        "itr": [200000, 15000, 3000, 1500], "excess_pct": list(excess), "final_test_acc": list(acc),
-        "t_target": list(t_target), "seconds_target": list(seconds), "seconds_target_sd": list(seconds_sd),
-        "train_seconds_mean": [2.0, 0.4, 0.5, 2.2], "end_excess_pct": list(excess), "half_end_excess_pct": list(half),
-        "last_change": [-0.001, -0.008, -0.007, -0.004],
-    })
+def table(
+    t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04), seconds_sd=(0.01,) * 4, half=(6.0, 5.0, 4.0, 3.0)
+):
+    return pd.DataFrame(
+        {
+            "batch_size": [1, 10, 100, 1000],
+            "lr": list(lr),
+            "eta_star": [0.0034, 0.016, 0.025, 0.026],
+            "eta_max": [0.0068, 0.031, 0.049, 0.052],
+            "smallest_diverging": [0.0215, 0.1, 0.1, math.nan],
+            "itr": [200000, 15000, 3000, 1500],
+            "excess_pct": list(excess),
+            "final_test_acc": list(acc),
+            "t_target": list(t_target),
+            "seconds_target": list(seconds),
+            "seconds_target_sd": list(seconds_sd),
+            "train_seconds_mean": [2.0, 0.4, 0.5, 2.2],
+            "end_excess_pct": list(excess),
+            "half_end_excess_pct": list(half),
+            "last_change": [-0.001, -0.008, -0.007, -0.004],
+        }
+    )
 
 
-BASE = table([math.nan, 9000, 1400, 500], [math.nan, 0.25, 0.25, 0.86], [12, 4.2, 3.1, 2.5], [0.835, 0.848, 0.856, 0.854])
+BASE = table(
+    [math.nan, 9000, 1400, 500], [math.nan, 0.25, 0.25, 0.86], [12, 4.2, 3.1, 2.5], [0.835, 0.848, 0.856, 0.854]
+)
 
 
 def test_numbers_and_comparisons_come_from_the_table():
@@ -82,8 +96,13 @@ def test_numbers_of_one_kind_in_a_sentence_share_their_decimals():
 
 
 def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
-    clear = table([math.nan, 9000, 1400, 500], [math.nan, 0.30, 0.20, 0.86], [12, 4.2, 3.1, 2.5], [0.85] * 4,
-                  seconds_sd=(0, 0.01, 0.01, 0.01))
+    clear = table(
+        [math.nan, 9000, 1400, 500],
+        [math.nan, 0.30, 0.20, 0.86],
+        [12, 4.2, 3.1, 2.5],
+        [0.85] * 4,
+        seconds_sd=(0, 0.01, 0.01, 0.01),
+    )
     assert fastest_to_target(clear) == ([100], True)
     assert "B = 100 was the fastest" in batch_size_commentary(clear, 8.7, 5, L_STAR)
     noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
@@ -94,14 +113,18 @@ def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
 
 
 def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
-    rows = [{"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
-            for lr, values in losses.items() for i, v in enumerate(values)]
+    rows = [
+        {"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
+        for lr, values in losses.items()
+        for i, v in enumerate(values)
+    ]
     return pd.DataFrame(rows)
 
 
 def test_the_sweep_text_names_a_tie_and_how_it_was_broken():
-    tied = lr_ranking(sweep({0.001: [0.30, 0.31], 0.002: [0.2210, 0.2230], 0.005: [0.2200, 0.2210],
-                             0.01: [math.nan, 0.5]}))
+    tied = lr_ranking(
+        sweep({0.001: [0.30, 0.31], 0.002: [0.2210, 0.2230], 0.005: [0.2200, 0.2210], 0.01: [math.nan, 0.5]})
+    )
     assert tied.loc[tied["chosen"], "lr"].item() == 0.002  # the smaller of the two tied rates
     text = lr_choice_text(tied, 10, 5000, 0.016, 0.031, 0.05)
     assert "**η = 0.002**" in text and "η = 0.002 ended within the seeds' spread" in text and "a tie" in text
@@ -112,11 +135,30 @@ def test_the_sweep_text_names_a_tie_and_how_it_was_broken():
 
 
 def chosen_row(**changes):
-    row = {"batch_size": 1, "lr": 0.002, "itr": 20000, "converged": True, "cap": 500000, "itr_needed": math.nan,
-           "seeds": 3, "train_seconds_mean": 0.2, "train_seconds_std": 0.01, "final_train_loss": 0.219,
-           "excess_pct": 12.0, "final_test_acc": 0.835, "final_test_acc_std": 0.002, "train_loss_star": L_STAR,
-           "test_acc_star": 0.8534, "rel_tol": 0.01, "last_change": -0.002, "end_excess_pct": 11.0,
-           "half_end_excess_pct": 5.8, "hand_test_acc": 0.826, "hand_test_acc_std": 0.002, "seconds_50_epochs": 27.0}
+    row = {
+        "batch_size": 1,
+        "lr": 0.002,
+        "itr": 20000,
+        "converged": True,
+        "cap": 500000,
+        "itr_needed": math.nan,
+        "seeds": 3,
+        "train_seconds_mean": 0.2,
+        "train_seconds_std": 0.01,
+        "final_train_loss": 0.219,
+        "excess_pct": 12.0,
+        "final_test_acc": 0.835,
+        "final_test_acc_std": 0.002,
+        "train_loss_star": L_STAR,
+        "test_acc_star": 0.8534,
+        "rel_tol": 0.01,
+        "last_change": -0.002,
+        "end_excess_pct": 11.0,
+        "half_end_excess_pct": 5.8,
+        "hand_test_acc": 0.826,
+        "hand_test_acc_std": 0.002,
+        "seconds_50_epochs": 27.0,
+    }
     return pd.Series({**row, **changes})
 
 
@@ -143,14 +185,25 @@ def test_hand_figures_agree_or_differ_by_the_seed_noise():
     assert "-2.70 points: it differs by more than a single run's seed noise" in differs
     assert "50 epochs took 246 s by hand; here the training loop would take about 27.0 s" in differs
     nothing = {"test_acc": None, "lr": None, "seconds_50_epochs": None}
-    assert hand_batch_text(chosen_row(batch_size=7), nothing, 0.001, 6000) == "The hand-made reports give no figure for B = 7."
+    assert (
+        hand_batch_text(chosen_row(batch_size=7), nothing, 0.001, 6000)
+        == "The hand-made reports give no figure for B = 7."
+    )
 
 
 def test_the_hand_summary_compares_rates_accuracies_and_times():
-    t = pd.DataFrame({"batch_size": [1, 1000], "lr": [0.002, 0.046], "hand_lr": [0.001, 0.01],
-                      "hand_ref_test_acc": [0.827, 0.853], "hand_test_acc": [0.826, 0.80],
-                      "hand_test_acc_std": [0.002, 0.001], "hand_seconds_50": [246.0, 21.0],
-                      "seconds_50_epochs": [27.0, 23.0]})
+    t = pd.DataFrame(
+        {
+            "batch_size": [1, 1000],
+            "lr": [0.002, 0.046],
+            "hand_lr": [0.001, 0.01],
+            "hand_ref_test_acc": [0.827, 0.853],
+            "hand_test_acc": [0.826, 0.80],
+            "hand_test_acc_std": [0.002, 0.001],
+            "hand_seconds_50": [246.0, 21.0],
+            "seconds_50_epochs": [27.0, 23.0],
+        }
+    )
     text = batch_hand_summary_text(t)
     assert "larger in 2 of 2 cases" in text
     assert "differ from the hand figures by -0.10, -5.30 points; within a single run's seed noise at B = 1." in text
@@ -171,28 +224,52 @@ def test_the_framework_version_is_placed_against_the_hand_made_range():
 
 
 def test_the_hand_summary_says_where_the_rate_of_0_1_diverged():
-    t = pd.DataFrame({"batch_size": [1, 1000], "lr": [0.002, 0.046], "hand_lr": [0.001, 0.01],
-                      "hand_ref_test_acc": [0.827, 0.853], "hand_test_acc": [0.826, 0.853],
-                      "hand_test_acc_std": [0.002, 0.001], "hand_seconds_50": [246.0, 21.0],
-                      "seconds_50_epochs": [27.0, 23.0], "smallest_diverging": [0.0215, 0.1]})
-    assert "here it diverged at every B run too (the smallest diverging rate of each sweep: 0.0215, 0.1)" in \
-        batch_hand_summary_text(t)
+    t = pd.DataFrame(
+        {
+            "batch_size": [1, 1000],
+            "lr": [0.002, 0.046],
+            "hand_lr": [0.001, 0.01],
+            "hand_ref_test_acc": [0.827, 0.853],
+            "hand_test_acc": [0.826, 0.853],
+            "hand_test_acc_std": [0.002, 0.001],
+            "hand_seconds_50": [246.0, 21.0],
+            "seconds_50_epochs": [27.0, 23.0],
+            "smallest_diverging": [0.0215, 0.1],
+        }
+    )
+    assert (
+        "here it diverged at every B run too (the smallest diverging rate of each sweep: 0.0215, 0.1)"
+        in batch_hand_summary_text(t)
+    )
     assert "here it diverged at B = 1 only" in batch_hand_summary_text(t.assign(smallest_diverging=[0.0215, math.nan]))
 
 
 def test_the_framework_comparison_follows_its_table():
     from mnist_sgd.commentary_framework import framework_comparison_text
 
-    by = pd.DataFrame({
-        "train_loss": [0.2026, 0.2018], "train_loss_min": [0.2011, 0.2017], "train_loss_max": [0.2042, 0.2019],
-        "test_acc": [0.8509, 0.8534], "test_min": [0.8490, 0.8447], "test_max": [0.8528, 0.8608],
-        "seconds": [0.732, 4.529], "seconds_sd": [0.097, 0.111],
-    }, index=["hand-written", "PyTorch DataLoader"])
+    by = pd.DataFrame(
+        {
+            "train_loss": [0.2026, 0.2018],
+            "train_loss_min": [0.2011, 0.2017],
+            "train_loss_max": [0.2042, 0.2019],
+            "test_acc": [0.8509, 0.8534],
+            "test_min": [0.8490, 0.8447],
+            "test_max": [0.8528, 0.8608],
+            "seconds": [0.732, 4.529],
+            "seconds_sd": [0.097, 0.111],
+        },
+        index=["hand-written", "PyTorch DataLoader"],
+    )
     text = framework_comparison_text(by, 3000, 100, 60000, 3, 2.233, "Timing note.")
     assert "+0.25 points" in text and "up to 1.61 points, so the difference is within the seed noise" in text
     assert "3,000 iterations are 5 epochs" in text and "ranges of the final training loss over seeds overlap" in text
     assert "6.2 × as long (1266 µs more per step)" in text and text.endswith("Timing note.")
-    apart = by.assign(train_loss_min=[0.2030, 0.2010], train_loss_max=[0.2040, 0.2015], test_min=[0.85, 0.853],
-                      test_max=[0.851, 0.854], test_acc=[0.8505, 0.8535])
+    apart = by.assign(
+        train_loss_min=[0.2030, 0.2010],
+        train_loss_max=[0.2040, 0.2015],
+        test_min=[0.85, 0.853],
+        test_max=[0.851, 0.854],
+        test_acc=[0.8505, 0.8535],
+    )
     text = framework_comparison_text(apart, 3000, 100, 60000, 3, 2.233, "Timing note.")
     assert "larger than the seed noise" in text and "every run without replacement ends below" in text

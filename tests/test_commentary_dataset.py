@@ -10,19 +10,21 @@ from mnist_sgd.commentary import dataset_size_commentary
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
     n = len(sizes)
     closed_test = closed_test or [t - 0.01 for t in test]
-    return pd.DataFrame({
-        "dataset_size": list(sizes),
-        "subsets": [5] * n,
-        "converged_subsets": converged or [5] * n,
-        "test_acc": test,
-        "test_acc_min": [t - 0.005 for t in test],
-        "test_acc_max": [t + 0.005 for t in test],
-        "train_acc": train,
-        "final_train_loss": [0.01, 0.15, 0.19, 0.2][:n],
-        "closed_form_test_acc": closed_test,
-        "closed_form_train_acc": [1.0, 0.95, 0.87, 0.852][:n],
-        "closed_form_train_loss": closed_loss or [1e-29, 0.08, 0.18, 0.196][:n],
-    })
+    return pd.DataFrame(
+        {
+            "dataset_size": list(sizes),
+            "subsets": [5] * n,
+            "converged_subsets": converged or [5] * n,
+            "test_acc": test,
+            "test_acc_min": [t - 0.005 for t in test],
+            "test_acc_max": [t + 0.005 for t in test],
+            "train_acc": train,
+            "final_train_loss": [0.01, 0.15, 0.19, 0.2][:n],
+            "closed_form_test_acc": closed_test,
+            "closed_form_train_acc": [1.0, 0.95, 0.87, 0.852][:n],
+            "closed_form_train_loss": closed_loss or [1e-29, 0.08, 0.18, 0.196][:n],
+        }
+    )
 
 
 def test_tenfold_gains_and_where_the_gap_closes():
@@ -47,21 +49,26 @@ def test_the_text_changes_with_the_numbers():
 
 def test_gap_that_never_closes_and_a_looser_threshold():
     t = table([0.60, 0.80, 0.83, 0.84], [1.0, 0.90, 0.859, 0.86])
-    assert "does not stay below 1 point within the sizes run (smallest: 2.00 at N' = 60,000)" in dataset_size_commentary(t)
+    assert (
+        "does not stay below 1 point within the sizes run (smallest: 2.00 at N' = 60,000)" in dataset_size_commentary(t)
+    )
     assert "below 3 points from N' = 10,000 on" in dataset_size_commentary(t, gap_points=3.0)
 
 
 def test_sgd_against_an_interpolating_closed_form():
-    better = dataset_size_commentary(table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855],
-                                           closed_test=[0.55, 0.79, 0.84, 0.853]))
+    better = dataset_size_commentary(
+        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.55, 0.79, 0.84, 0.853])
+    )
     assert "+5.00, +1.00, +0.50, +0.00 points" in better
     assert "At N' = 100 the closed form fits its training subset exactly" in better
     assert "has the higher test accuracy at N' = 100, by more than the spread" in better
-    worse = dataset_size_commentary(table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855],
-                                          closed_test=[0.65, 0.79, 0.84, 0.853]))
+    worse = dataset_size_commentary(
+        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.65, 0.79, 0.84, 0.853])
+    )
     assert "SGD's test accuracy is not higher there" in worse
-    close = dataset_size_commentary(table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855],
-                                          closed_test=[0.595, 0.79, 0.84, 0.853]))
+    close = dataset_size_commentary(
+        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.595, 0.79, 0.84, 0.853])
+    )
     assert "is not higher there by more than its spread over subsets (at N' = 100 the difference is within" in close
 
 

@@ -13,9 +13,23 @@ def cells(changes: dict | None = None) -> pd.DataFrame:
     rows = []
     for b, spe in [(8, 10.0), (32, 4.0), (128, 2.0)]:
         for lr, acc, loss1 in [(0.01, 0.97, 0.40), (0.1, 0.98, 0.20), (1.0, 0.95, 0.30)]:
-            rows.append({"batch_size": b, "lr": lr, "status": "converged", "diverged": False, "diverged_seeds": 0,
-                         "seeds": 1, "test_acc": acc + b / 1e4, "loss_epoch1": loss1 + b / 1e3, "rises": 1.0,
-                         "max_rise": 0.01, "completed": 20, "seconds_per_epoch": spe, "train_images": 60000})
+            rows.append(
+                {
+                    "batch_size": b,
+                    "lr": lr,
+                    "status": "converged",
+                    "diverged": False,
+                    "diverged_seeds": 0,
+                    "seeds": 1,
+                    "test_acc": acc + b / 1e4,
+                    "loss_epoch1": loss1 + b / 1e3,
+                    "rises": 1.0,
+                    "max_rise": 0.01,
+                    "completed": 20,
+                    "seconds_per_epoch": spe,
+                    "train_images": 60000,
+                }
+            )
     table = pd.DataFrame(rows)
     for (b, lr, column), value in (changes or {}).items():
         table.loc[(table["batch_size"] == b) & (table["lr"] == lr), column] = value
@@ -45,9 +59,17 @@ def test_the_batch_size_text_uses_the_images_of_an_epoch():
 
 
 def test_the_reference_summary_counts_and_compares():
-    compared = pd.DataFrame({"batch_size": [32, 8], "lr": [0.1, 0.1], "epochs": [20, math.nan],
-                             "ref_test": [98.33, 97.80], "test": [98.10, math.nan], "test_diff": [-0.23, math.nan],
-                             "train_diff": [-0.5, math.nan]})
+    compared = pd.DataFrame(
+        {
+            "batch_size": [32, 8],
+            "lr": [0.1, 0.1],
+            "epochs": [20, math.nan],
+            "ref_test": [98.33, 97.80],
+            "test": [98.10, math.nan],
+            "test_diff": [-0.23, math.nan],
+            "train_diff": [-0.5, math.nan],
+        }
+    )
     text = mlp_reference_summary_text(compared, 5, 20)
     assert text.startswith("1 of the 5 reference cells has results here.") and "-0.23" not in text
     assert "largest: 0.23 at B = 32, η = 0.1" in text

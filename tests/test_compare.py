@@ -72,8 +72,9 @@ def test_two_builds_compare_as_identical_apart_from_timings(pair):
             df["threads"] = 7
         df.to_csv(path, index=False)
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(a)}
-    done = subprocess.run(["make", "-s", "compare", f"OTHER={b}"], cwd=paths.ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["make", "-s", "compare", f"OTHER={b}"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     tables = len(compare.tables_of(a))
     assert re.search(rf"^tables\s+{tables}\s+{tables}(\s+0){{4}}$", done.stdout, re.M), done.stdout
@@ -114,8 +115,10 @@ def test_an_edited_number_is_named_and_fails(pair, capsys):
     iterations = int(pd.read_csv(b / "results" / "02_sgd.checks.csv")["iterations"][0])
     edit(b, "02_sgd.checks", lambda d: d.__setitem__("iterations", d["iterations"] + 1))
     assert run(b, "--report", a) == 1
-    assert f"02_sgd.checks [(the one row)] iterations: {iterations} -> {iterations + 1} (exact, rel. " \
+    assert (
+        f"02_sgd.checks [(the one row)] iterations: {iterations} -> {iterations + 1} (exact, rel. "
         in capsys.readouterr().out
+    )
 
 
 def test_an_edited_timing_alone_passes_as_a_ratio(pair, capsys):
@@ -222,8 +225,10 @@ def test_column_classes():
 
 
 def test_rows_are_matched_on_their_keys_not_their_order():
-    this, other = frames({"batch_size": [10, 100], "lr": [0.1, 0.2], "seed": [0, 0], "final_test_acc": [0.8, 0.9]},
-                         {"batch_size": [100, 10], "lr": [0.2, 0.1], "seed": [0, 0], "final_test_acc": [0.9, 0.8]})
+    this, other = frames(
+        {"batch_size": [10, 100], "lr": [0.1, 0.2], "seed": [0, 0], "final_test_acc": [0.8, 0.9]},
+        {"batch_size": [100, 10], "lr": [0.2, 0.1], "seed": [0, 0], "final_test_acc": [0.9, 0.8]},
+    )
     result = compare.compare_frames("03_batch_size__batch_size-10.runs", this, other, same=True)
     assert result.status == "identical" and result.rows == 2 and not result.warnings
     other.loc[0, "lr"] = 0.3  # a row that is not in this build, and one that is not in the other
@@ -231,7 +236,8 @@ def test_rows_are_matched_on_their_keys_not_their_order():
     assert result.status == "differs" and result.rows == 1
     assert {(d.key, d.this, d.other) for d in result.diffs} == {
         ("batch_size=100, lr=0.2, seed=0", "present", "missing"),
-        ("batch_size=100, lr=0.3, seed=0", "missing", "present")}
+        ("batch_size=100, lr=0.3, seed=0", "missing", "present"),
+    }
 
 
 def test_a_table_without_declared_keys_is_matched_by_row_order_with_a_warning():
@@ -239,8 +245,9 @@ def test_a_table_without_declared_keys_is_matched_by_row_order_with_a_warning():
     result = compare.compare_frames("42_new.table", this, other, same=True)
     assert "rows matched by row order" in result.warnings[0] and "'42_new.table'" in result.warnings[0]
     assert result.status == "differs" and {d.key for d in result.diffs} == {"row 1", "row 2"}
-    repeated = compare.compare_frames("01_data.class_counts", *frames({"digit": [1, 1], "n": [3, 4]},
-                                                                      {"digit": [1, 1], "n": [3, 4]}), same=True)
+    repeated = compare.compare_frames(
+        "01_data.class_counts", *frames({"digit": [1, 1], "n": [3, 4]}, {"digit": [1, 1], "n": [3, 4]}), same=True
+    )
     assert repeated.status == "identical" and "repeat" in repeated.warnings[0]
 
 
@@ -266,8 +273,12 @@ def test_floats_agree_within_the_declared_tolerance_and_counts_exactly():
 
 def test_seed_dependent_values_may_move_within_their_seed_spread_on_another_environment():
     # final_test_acc moves by 0.02 between seeds 0 and 1 at lr 0.1, not at all at lr 0.2
-    table = {"batch_size": [10] * 4, "lr": [0.1, 0.1, 0.2, 0.2], "seed": [0, 1, 0, 1],
-             "final_test_acc": [0.80, 0.82, 0.85, 0.85]}
+    table = {
+        "batch_size": [10] * 4,
+        "lr": [0.1, 0.1, 0.2, 0.2],
+        "seed": [0, 1, 0, 1],
+        "final_test_acc": [0.80, 0.82, 0.85, 0.85],
+    }
     other = pd.DataFrame(table)
     other.loc[0, "final_test_acc"] = 0.805  # within the spread of both builds (0.02, 0.015)
     other.loc[2, "final_test_acc"] = 0.95  # widens the other build's spread, but this one has none
@@ -280,7 +291,9 @@ def test_seed_dependent_values_may_move_within_their_seed_spread_on_another_envi
     same = compare.compare_frames(name, pd.DataFrame(table), other, same=True)
     assert not any(d.ok for d in same.diffs) and same.status == "differs"
     # a table without seeds holds the same column to the float tolerance
-    plain = compare.compare_frames("03_batch_size__batch_size-10.chosen", *frames(
-        {"batch_size": [10], "final_test_acc": [0.80]}, {"batch_size": [10], "final_test_acc": [0.805]}),
-        same=False)
+    plain = compare.compare_frames(
+        "03_batch_size__batch_size-10.chosen",
+        *frames({"batch_size": [10], "final_test_acc": [0.80]}, {"batch_size": [10], "final_test_acc": [0.805]}),
+        same=False,
+    )
     assert plain.status == "differs" and plain.diffs[0].cls == compare.FLOAT

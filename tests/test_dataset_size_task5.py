@@ -68,20 +68,35 @@ def test_peak_and_budget_of_the_mean_curve():
 
 
 def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), early=(0.66, 0.78, 0.81, 0.84)):
-    return pd.DataFrame({
-        "dataset_size": [100, 500, 1000, 10000], "iterations": [30000] * 4, "test_acc": list(end),
-        "test_acc_min": [e - 0.02 for e in end], "test_acc_max": [e + 0.02 for e in end],
-        "peak_test_acc": list(peak), "peak_t": [60, 300, 900, 20000],
-        "early_test_acc": list(early), "early_t_min": [40, 200, 500, 10000], "early_t_max": [90, 400, 500, 30000],
-        "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
-        "at_hand_budget_acc": [0.69, 0.80, 0.82, 0.84], "at_hand_budget_t": [279] * 4,
-    })
+    return pd.DataFrame(
+        {
+            "dataset_size": [100, 500, 1000, 10000],
+            "iterations": [30000] * 4,
+            "test_acc": list(end),
+            "test_acc_min": [e - 0.02 for e in end],
+            "test_acc_max": [e + 0.02 for e in end],
+            "peak_test_acc": list(peak),
+            "peak_t": [60, 300, 900, 20000],
+            "early_test_acc": list(early),
+            "early_t_min": [40, 200, 500, 10000],
+            "early_t_max": [90, 400, 500, 30000],
+            "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
+            "at_hand_budget_acc": [0.69, 0.80, 0.82, 0.84],
+            "at_hand_budget_t": [279] * 4,
+        }
+    )
 
 
 def test_the_three_values_per_size_follow_the_table():
     text = dataset_size_stopping_text(three(), 0.2)
-    assert "N' = 100: end of run (t = 30,000) 60.70%; best along the run 69.90% at t = 60; stopped early 66.00% (t = 40-90)" in text
-    assert "N' = 1,000: end of run (t = 30,000) 74.20%; best along the run 83.20% at t = 900; stopped early 81.00% (t = 500)" in text
+    assert (
+        "N' = 100: end of run (t = 30,000) 60.70%; best along the run 69.90% at t = 60; stopped early 66.00% (t = 40-90)"
+        in text
+    )
+    assert (
+        "N' = 1,000: end of run (t = 30,000) 74.20%; best along the run 83.20% at t = 900; stopped early 81.00% (t = 500)"
+        in text
+    )
     assert "20% of its N' images held out" in text
     assert "beat running to the end at N' = 100, 500, 1,000 (by 8.00, 14.00, 8.00 points)" in text
     other = dataset_size_stopping_text(three(early=(0.57, 0.6, 0.7, 0.8)), 0.25)
@@ -98,14 +113,21 @@ def test_the_comparison_with_the_hand_made_reports():
     assert "8.22 points (end of run), 0.65 points (best along the run)" in text
     assert "the closest of our readings is “best along the run”" in text
     assert "(t ≈ 279) our subset-mean test accuracy is 69.00%, 80.00%, 82.00%, 84.00%" in text
-    end_first = dataset_size_references_text(three(peak=(0.5,) * 4, early=(0.5,) * 4).drop(
-        columns=["at_hand_budget_acc"]), references.table(5), lr=0.0215)
+    end_first = dataset_size_references_text(
+        three(peak=(0.5,) * 4, early=(0.5,) * 4).drop(columns=["at_hand_budget_acc"]), references.table(5), lr=0.0215
+    )
     assert "the closest of our readings is “end of run”" in end_first
 
 
 def test_double_descent_is_named_at_the_rank():
-    t = pd.DataFrame({"dataset_size": [100, 500, 1000, 10000], "closed_form_test_acc": [0.60, 0.269, 0.70, 0.85],
-                      "rank_min": [100, 500, 570, 710], "rank_max": [100, 500, 640, 712]})
+    t = pd.DataFrame(
+        {
+            "dataset_size": [100, 500, 1000, 10000],
+            "closed_form_test_acc": [0.60, 0.269, 0.70, 0.85],
+            "rank_min": [100, 500, 570, 710],
+            "rank_max": [100, 500, 640, 712],
+        }
+    )
     text = double_descent_text(t)
     assert "lowest at N' = 500 (26.90%" in text
     assert "Up to N' = 500 every subset has rank X' = N'" in text
@@ -122,12 +144,23 @@ def test_double_descent_is_named_at_the_rank():
 
 
 def test_the_main_commentary_carries_the_double_descent_paragraph():
-    t = pd.DataFrame({
-        "dataset_size": [500, 1000], "subsets": [5, 5], "converged_subsets": [5, 5], "test_acc": [0.66, 0.74],
-        "test_acc_min": [0.65, 0.73], "test_acc_max": [0.67, 0.75], "train_acc": [1.0, 0.95],
-        "final_train_loss": [1e-11, 0.05], "closed_form_test_acc": [0.269, 0.70], "closed_form_train_acc": [1.0, 0.96],
-        "closed_form_train_loss": [1e-30, 0.04], "rank_min": [500, 570], "rank_max": [500, 640],
-    })
+    t = pd.DataFrame(
+        {
+            "dataset_size": [500, 1000],
+            "subsets": [5, 5],
+            "converged_subsets": [5, 5],
+            "test_acc": [0.66, 0.74],
+            "test_acc_min": [0.65, 0.73],
+            "test_acc_max": [0.67, 0.75],
+            "train_acc": [1.0, 0.95],
+            "final_train_loss": [1e-11, 0.05],
+            "closed_form_test_acc": [0.269, 0.70],
+            "closed_form_train_acc": [1.0, 0.96],
+            "closed_form_train_loss": [1e-30, 0.04],
+            "rank_min": [500, 570],
+            "rank_max": [500, 640],
+        }
+    )
     text = dataset_size_commentary(t)
     assert "500→1,000 (a doubling): +8.00 points" in text and "per tenfold" not in text
     assert "double descent" in text

@@ -6,17 +6,7 @@ import pytest
 import torch
 
 from mnist_sgd.data import load_mnist, one_hot
-from mnist_sgd.linear import (
-    Gram,
-    accuracy,
-    closed_form,
-    eta_max,
-    eta_star,
-    gradient,
-    loss,
-    predict,
-    reference,
-)
+from mnist_sgd.linear import Gram, accuracy, closed_form, eta_max, eta_star, gradient, loss, predict, reference
 
 
 @pytest.fixture(scope="module")

@@ -48,9 +48,11 @@ def test_same_seed_same_losses_other_seed_different():
     data = synthetic()
 
     def losses(seed: int) -> list[float]:
-        return nets.train("mlp32", data, batch_size=32, lr=0.1, epochs=3, seed=seed, device="cpu").history[
-            "train_loss"
-        ].tolist()
+        return (
+            nets.train("mlp32", data, batch_size=32, lr=0.1, epochs=3, seed=seed, device="cpu")
+            .history["train_loss"]
+            .tolist()
+        )
 
     assert losses(1) == losses(1)
     assert losses(1) != losses(2)
@@ -115,8 +117,16 @@ def test_history_columns_summary_and_timing():
     rows = []
     start = time.perf_counter()
     run = nets.train(
-        "mlp32", data, batch_size=16, lr=0.1, epochs=3, seed=0, weight_decay=1e-4, normalize=True,
-        device="cpu", progress=rows.append,
+        "mlp32",
+        data,
+        batch_size=16,
+        lr=0.1,
+        epochs=3,
+        seed=0,
+        weight_decay=1e-4,
+        normalize=True,
+        device="cpu",
+        progress=rows.append,
     )
     wall = time.perf_counter() - start
     history = run.history

@@ -11,14 +11,16 @@ from mnist_sgd.params import NotebookSpec, P, ParamError, expand_jobs, load_prof
 @pytest.fixture
 def specs(monkeypatch):
     fake = {
-        "10_demo": NotebookSpec({
-            "batch_size": P("int", 1, 60000, grid=True),
-            "lr": P("float", 0, None, lo_open=True, grid=True),
-            "dataset_size": P("int", 1, params.TRAIN_N),
-            "seeds": P("int", 1, 20),
-            "lrs": P("floats", 0, None, lo_open=True),
-            "device": P("str", choices=("auto", "cpu", "cuda")),
-        }),
+        "10_demo": NotebookSpec(
+            {
+                "batch_size": P("int", 1, 60000, grid=True),
+                "lr": P("float", 0, None, lo_open=True, grid=True),
+                "dataset_size": P("int", 1, params.TRAIN_N),
+                "seeds": P("int", 1, 20),
+                "lrs": P("floats", 0, None, lo_open=True),
+                "device": P("str", choices=("auto", "cpu", "cuda")),
+            }
+        ),
         "11_summary": NotebookSpec({"target": P("float", 0, 1)}, needs=("10_demo",)),
     }
     monkeypatch.setattr(params, "SPECS", fake)
@@ -44,8 +46,11 @@ def test_valid_profile_expands_the_grid(tmp_path, specs):
     profile = load_profile(write(tmp_path, "10_demo:\n  batch_size: [1, 10]\n  lr: [0.1, 0.01]\n11_summary: {}\n"))
     jobs = expand_jobs(profile)
     assert [j.job_id for j in jobs] == [
-        "10_demo__batch_size-1__lr-0.1", "10_demo__batch_size-1__lr-0.01",
-        "10_demo__batch_size-10__lr-0.1", "10_demo__batch_size-10__lr-0.01", "11_summary",
+        "10_demo__batch_size-1__lr-0.1",
+        "10_demo__batch_size-1__lr-0.01",
+        "10_demo__batch_size-10__lr-0.1",
+        "10_demo__batch_size-10__lr-0.01",
+        "11_summary",
     ]
     assert jobs[0].parameters == {"batch_size": 1, "lr": 0.1, "job": "10_demo__batch_size-1__lr-0.1"}
     assert jobs[-1].needs == ("10_demo",)
@@ -134,8 +139,9 @@ def test_profiles_cover_every_parameter_cell():
 
 def test_task8_runs_one_job_per_model_and_refuses_an_unknown_one(tmp_path):
     jobs = [j for j in expand_jobs(load_profile("full")) if j.notebook.startswith("08_")]
-    assert [j.job_id for j in jobs] == [f"08_architectures__model-{k}" for k in architectures.KEYS] + \
-        ["08_architectures_summary"]
+    assert [j.job_id for j in jobs] == [f"08_architectures__model-{k}" for k in architectures.KEYS] + [
+        "08_architectures_summary"
+    ]
     assert jobs[-1].needs == ("08_architectures",)
     assert load_profile("full").notebooks["08_architectures"]["cnn_epochs"] == architectures.ASKED_EPOCHS["cnn"]
     message = refused(tmp_path, "08_architectures:\n  model: [cnn, resnet]\n")

@@ -77,8 +77,9 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
     cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2", "--no-pdf"]
     stopped = tmp_path / "stopped"
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(stopped)}
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
     deadline = time.time() + 300
     while time.time() < deadline and len(list((stopped / "executed").glob("*.json"))) < 2:
         time.sleep(0.2)

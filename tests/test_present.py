@@ -13,11 +13,20 @@ from mnist_sgd import paths, provenance, results
 from mnist_sgd.present import _Table, duration, fixed, fixed_columns, mean_sd, mean_sds, number, plural
 
 
-@pytest.mark.parametrize(("count", "noun", "expected"), [
-    (1, "thread", "1 thread"), (2, "job", "2 jobs"), (0, "epoch", "0 epochs"), (1000, "iteration", "1,000 iterations"),
-    (np.int64(1), "seed", "1 seed"), (3, "batch size", "3 batch sizes"), (2, "pass", "2 passes"),
-    ([1, 20], "epoch", "1 or 20 epochs"), ([1], "epoch", "1 epoch"),
-])
+@pytest.mark.parametrize(
+    ("count", "noun", "expected"),
+    [
+        (1, "thread", "1 thread"),
+        (2, "job", "2 jobs"),
+        (0, "epoch", "0 epochs"),
+        (1000, "iteration", "1,000 iterations"),
+        (np.int64(1), "seed", "1 seed"),
+        (3, "batch size", "3 batch sizes"),
+        (2, "pass", "2 passes"),
+        ([1, 20], "epoch", "1 or 20 epochs"),
+        ([1], "epoch", "1 epoch"),
+    ],
+)
 def test_plural_writes_the_noun_in_the_right_number(count, noun, expected):
     many = "passes" if noun == "pass" else None
     assert plural(count, noun, many) == expected
@@ -57,9 +66,13 @@ def test_durations_read_as_durations():
 
 
 def test_a_table_column_gets_one_precision():
-    table = _Table(pd.DataFrame({
-        "loss": [0.4654, 0.434, 0.2], "test acc. (%)": [64.4, 9.41, 78.4], "max": [1.0, 1.0, 0.0], "n": [1, 2, 3],
-    }), "", None)
+    table = _Table(
+        pd.DataFrame(
+            {"loss": [0.4654, 0.434, 0.2], "test acc. (%)": [64.4, 9.41, 78.4], "max": [1.0, 1.0, 0.0], "n": [1, 2, 3]}
+        ),
+        "",
+        None,
+    )
     md = table._repr_markdown_()
     assert "0.465 " in md and "0.200 " in md and "0.2 " not in md  # not 0.2 next to 0.465
     assert "64.40" in md and "78.40" in md  # percentages with two decimals, like pct
@@ -78,10 +91,14 @@ def _manifest(report_dir, jobs):
 
 
 def test_job_time_is_one_number_defined_once(report_dir):
-    times = pd.DataFrame({
-        "job": ["a", "b", "c"], "notebook": ["a", "b", "c"], "seconds": [600.0, 600.0, 466.2],
-        "finished": ["2026-01-01T10:10:00+0000", "2026-01-01T10:12:00+0000", "2026-01-01T10:20:00+0000"],
-    })
+    times = pd.DataFrame(
+        {
+            "job": ["a", "b", "c"],
+            "notebook": ["a", "b", "c"],
+            "seconds": [600.0, 600.0, 466.2],
+            "finished": ["2026-01-01T10:10:00+0000", "2026-01-01T10:12:00+0000", "2026-01-01T10:20:00+0000"],
+        }
+    )
     text = provenance.job_time_text(times)
     assert text.startswith("The 3 task jobs took 27 min 46 s of job time (the sum of their run times")
     assert "1666" not in text and "1,666" not in text and "27.8" not in text and "e+03" not in text
@@ -90,8 +107,14 @@ def test_job_time_is_one_number_defined_once(report_dir):
 
 
 def test_job_time_has_no_wall_time_when_jobs_come_from_several_builds():
-    times = pd.DataFrame({"job": ["a", "b"], "notebook": ["a", "b"], "seconds": [10.0, 12.0],
-                          "finished": ["2026-01-01T10:00:00+0000", "2026-01-02T10:00:00+0000"]})
+    times = pd.DataFrame(
+        {
+            "job": ["a", "b"],
+            "notebook": ["a", "b"],
+            "seconds": [10.0, 12.0],
+            "finished": ["2026-01-01T10:00:00+0000", "2026-01-02T10:00:00+0000"],
+        }
+    )
     assert provenance.wall_seconds(times) is None
     assert "The 2 task jobs took 22.0 s of job time" in provenance.job_time_text(times)
     assert "no one wall time" in provenance.job_time_text(times)
@@ -105,12 +128,24 @@ def test_conditions_and_timing_note_have_no_template_leftovers():
 
 
 def test_parameters_table_has_short_job_labels_and_two_columns(report_dir):
-    _manifest(report_dir, [
-        {"job_id": "07_mlp_grid__batch_size-128__lr-1", "notebook": "07_mlp_grid", "needs": [],
-         "parameters": {"epochs": 1, "train_size": 5000, "batch_size": 128, "lr": 1.0,
-                        "job": "07_mlp_grid__batch_size-128__lr-1"}},
-        {"job_id": "00_summary", "notebook": "00_summary", "needs": [], "parameters": {"job": "00_summary"}},
-    ])
+    _manifest(
+        report_dir,
+        [
+            {
+                "job_id": "07_mlp_grid__batch_size-128__lr-1",
+                "notebook": "07_mlp_grid",
+                "needs": [],
+                "parameters": {
+                    "epochs": 1,
+                    "train_size": 5000,
+                    "batch_size": 128,
+                    "lr": 1.0,
+                    "job": "07_mlp_grid__batch_size-128__lr-1",
+                },
+            },
+            {"job_id": "00_summary", "notebook": "00_summary", "needs": [], "parameters": {"job": "00_summary"}},
+        ],
+    )
     table = provenance.parameters()
     assert list(table.columns) == ["job", "parameters"]
     assert table["job"].tolist() == ["07_mlp_grid, batch_size = 128, lr = 1", "00_summary"]

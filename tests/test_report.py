@@ -38,8 +38,9 @@ def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):
 
 def test_the_page_makes_no_network_request(quick):
     html = (quick[0] / "index.html").read_text()
-    external = re.findall(r"""<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""",
-                          html, re.I)
+    external = re.findall(
+        r"""<(?:script|img|link|iframe|source|video|audio)\b[^>]*\b(?:src|href)=["']?(?:https?:)?//""", html, re.I
+    )
     assert not external, external
     assert not re.search(r"""import\(["']https?://|url\(["']?https?://""", html)
 
@@ -59,8 +60,12 @@ def test_prose_shows_values_not_parameter_names(quick, monkeypatch):
     nb = combined_notebook(profile, expand_jobs(profile))
     names = {name for spec in params.SPECS.values() for name in spec.params if "_" in name}
     texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
-    texts += [o["data"]["text/markdown"] for c in nb.cells for o in c.get("outputs", [])
-              if "text/markdown" in o.get("data", {})]
+    texts += [
+        o["data"]["text/markdown"]
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "text/markdown" in o.get("data", {})
+    ]
     for text in texts:
         prose = re.sub(r"```.*?```", "", text, flags=re.S)
         prose = "\n".join(line for line in prose.splitlines() if not line.lstrip().startswith("|"))

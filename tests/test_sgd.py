@@ -68,8 +68,18 @@ def test_recorded_curves(small):
     assert c["train_loss"].iloc[-1] == pytest.approx(exact, rel=1e-9)
     row = run.summary()
     assert row["final_train_loss"] == c["train_loss"].iloc[-1] and row["diverged"] is False
-    assert set(row) == {"batch_size", "lr", "seed", "iterations", "diverged", "diverged_at",
-                        "final_train_loss", "final_test_acc", "final_train_acc", "train_seconds"}
+    assert set(row) == {
+        "batch_size",
+        "lr",
+        "seed",
+        "iterations",
+        "diverged",
+        "diverged_at",
+        "final_train_loss",
+        "final_test_acc",
+        "final_train_acc",
+        "train_seconds",
+    }
 
 
 def test_checkpoint_schedule_is_geometric_with_ends():
@@ -206,12 +216,14 @@ def test_the_budget_a_run_would_need_is_extrapolated():
 
 
 def test_the_sweep_ranking_ties_within_the_seed_spread():
-    runs = pd.DataFrame({
-        "lr": [0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4],
-        "diverged": [False] * 6 + [True, False],
-        "final_train_loss": [0.40, 0.42, 0.250, 0.262, 0.245, 0.250, math.nan, 0.1],
-        "final_test_acc": [0.8] * 8,
-    })
+    runs = pd.DataFrame(
+        {
+            "lr": [0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4],
+            "diverged": [False] * 6 + [True, False],
+            "final_train_loss": [0.40, 0.42, 0.250, 0.262, 0.245, 0.250, math.nan, 0.1],
+            "final_test_acc": [0.8] * 8,
+        }
+    )
     ranking = lr_ranking(runs).set_index("lr")
     assert ranking.loc[0.3, "rank"] == 1 and ranking.loc[0.4, "rank"] == 0
     assert ranking["tied"].to_dict() == {0.1: False, 0.2: True, 0.3: True, 0.4: False}

@@ -31,8 +31,9 @@ class Setup:
 
 SETUPS = (
     Setup("first", "MLP 128, η = 0.01 (first run)", "mlp128", FIRST_LR, True, "first", "mlp128-first", 5),
-    Setup("first-inputs01", "MLP 128, η = 0.01, inputs in [0, 1] (first run)", "mlp128", FIRST_LR, False, "first",
-          "", 1),
+    Setup(
+        "first-inputs01", "MLP 128, η = 0.01, inputs in [0, 1] (first run)", "mlp128", FIRST_LR, False, "first", "", 1
+    ),
     Setup("mlp128", "MLP 128", "mlp128", LR, True, "mlp", "", 0),
     Setup("mlp500-300", "MLP 500-300", "mlp500-300", LR, True, "mlp", "mlp500-300", 2),
     Setup("cnn", "CNN", "cnn", LR, True, "cnn", "cnn", 3),

@@ -208,16 +208,28 @@ def run_in_turn(
     return {name: Stats(values) for name, values in seconds.items()}
 
 
-def comparison(section: int, key: str, label: str, project: Stats, reference_label: str, reference: Stats,
-               **kwargs: Any) -> Row:
+def comparison(
+    section: int, key: str, label: str, project: Stats, reference_label: str, reference: Stats, **kwargs: Any
+) -> Row:
     """A speed-up row: ratio = median(reference) / median(project), spread from the rounds."""
     pairs = [r / p for p, r in zip(project.values, reference.values) if p > 0]
     return Row(
-        section, key, label, project=project.median, project_lo=project.lo, project_hi=project.hi,
-        reference_label=reference_label, reference=reference.median, reference_lo=reference.lo,
-        reference_hi=reference.hi, ratio=reference.median / project.median,
-        ratio_lo=min(pairs) if pairs else None, ratio_hi=max(pairs) if pairs else None,
-        ratio_kind="speed-up (reference / project)", reps=len(project.values), **kwargs,
+        section,
+        key,
+        label,
+        project=project.median,
+        project_lo=project.lo,
+        project_hi=project.hi,
+        reference_label=reference_label,
+        reference=reference.median,
+        reference_lo=reference.lo,
+        reference_hi=reference.hi,
+        ratio=reference.median / project.median,
+        ratio_lo=min(pairs) if pairs else None,
+        ratio_hi=max(pairs) if pairs else None,
+        ratio_kind="speed-up (reference / project)",
+        reps=len(project.values),
+        **kwargs,
     ).judge()
 
 
@@ -281,7 +293,9 @@ def _loadavg() -> list[float] | None:
 # Sections 1 and 2: linear SGD
 
 
-def _sgd_variants(s: Setup, B: int, iterations: int) -> tuple[dict[str, Callable[[], Any]], dict[str, Callable[[], Any]]]:
+def _sgd_variants(
+    s: Setup, B: int, iterations: int
+) -> tuple[dict[str, Callable[[], Any]], dict[str, Callable[[], Any]]]:
     cfg, m = s.cfg, s.mnist
     X, Y, Xt, yt = s.numpy
     lr, seed, nb = cfg["lr"], cfg["seed"], cfg["ref_b_iterations"]
@@ -313,13 +327,31 @@ def section_sgd_runs(s: Setup, log: Callable[[Row], None]) -> list[Row]:
         t = run_in_turn(variants, reps, warmup)
         b = t["b"].scaled(iterations / timed_b)
         what = f"B = {B}, {iterations:,} iterations"
-        project_note = (f"project: train_sgd with its default checkpoints ({len(checkpoint_schedule(iterations, DEFAULT_CHECKPOINTS))} "
-                        "measured) and a shared Evaluator")
+        project_note = (
+            f"project: train_sgd with its default checkpoints ({len(checkpoint_schedule(iterations, DEFAULT_CHECKPOINTS))} "
+            "measured) and a shared Evaluator"
+        )
         for row in (
-            comparison(1, f"sgd_B{B}_vs_a", what, t["project"], "(a) test accuracy every iteration", t["a"],
-                       short=f"B = {B}, {iterations:,} it. vs (a)", note=project_note),
-            comparison(1, f"sgd_B{B}_vs_b", what, t["project"], "(b) train loss + accuracies every iteration", b,
-                       short=f"B = {B}, {iterations:,} it. vs (b)", note=_b_note(timed_b, iterations)),
+            comparison(
+                1,
+                f"sgd_B{B}_vs_a",
+                what,
+                t["project"],
+                "(a) test accuracy every iteration",
+                t["a"],
+                short=f"B = {B}, {iterations:,} it. vs (a)",
+                note=project_note,
+            ),
+            comparison(
+                1,
+                f"sgd_B{B}_vs_b",
+                what,
+                t["project"],
+                "(b) train loss + accuracies every iteration",
+                b,
+                short=f"B = {B}, {iterations:,} it. vs (b)",
+                note=_b_note(timed_b, iterations),
+            ),
         ):
             rows.append(row)
             log(row)
@@ -353,10 +385,21 @@ def section_task3(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     for B in cfg["batch_sizes"]:
         t = per_b[B]
         what = f"B = {B}, {iterations:,} iterations"
-        rows.append(comparison(2, f"task3_B{B}_vs_a", what, t["project"], "(a)", t["a"],
-                               short=f"Task 3, B = {B} vs (a)"))
-        rows.append(comparison(2, f"task3_B{B}_vs_b", what, t["project"], "(b)", t["b"].scaled(scale),
-                               short=f"Task 3, B = {B} vs (b)", note=_b_note(timed_b, iterations)))
+        rows.append(
+            comparison(2, f"task3_B{B}_vs_a", what, t["project"], "(a)", t["a"], short=f"Task 3, B = {B} vs (a)")
+        )
+        rows.append(
+            comparison(
+                2,
+                f"task3_B{B}_vs_b",
+                what,
+                t["project"],
+                "(b)",
+                t["b"].scaled(scale),
+                short=f"Task 3, B = {B} vs (b)",
+                note=_b_note(timed_b, iterations),
+            )
+        )
         for row in rows[-2:]:
             log(row)
 
@@ -368,11 +411,32 @@ def section_task3(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     what = f"Task 3 deliverable: B = {bs}, {iterations:,} iterations each, one seed"
     build_note = f"project total includes one Evaluator build (median {statistics.median(build):.2f} s)"
     for row in (
-        comparison(2, "task3_total_vs_a", what, project, "(a) total", total("a"), short="Task 3 total vs (a)",
-                   target=TARGETS["s2_vs_a"], target_on="ratio", target_op=">=", note=build_note),
-        comparison(2, "task3_total_vs_b", what, project, "(b) total", total("b", scale), short="Task 3 total vs (b)",
-                   target=TARGETS["s2_vs_b"], target_on="ratio", target_op=">=",
-                   note=f"{build_note}; {_b_note(timed_b, iterations)}"),
+        comparison(
+            2,
+            "task3_total_vs_a",
+            what,
+            project,
+            "(a) total",
+            total("a"),
+            short="Task 3 total vs (a)",
+            target=TARGETS["s2_vs_a"],
+            target_on="ratio",
+            target_op=">=",
+            note=build_note,
+        ),
+        comparison(
+            2,
+            "task3_total_vs_b",
+            what,
+            project,
+            "(b) total",
+            total("b", scale),
+            short="Task 3 total vs (b)",
+            target=TARGETS["s2_vs_b"],
+            target_on="ratio",
+            target_op=">=",
+            note=f"{build_note}; {_b_note(timed_b, iterations)}",
+        ),
     ):
         rows.append(row)
         log(row)
@@ -402,8 +466,13 @@ def section_loss(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     saved = per_call_pass.median - per_call_gram.median
     repaid = f"repaid after ~{s.gram_seconds / saved:,.0f} evaluations" if saved > 0 else "not repaid here"
     row = comparison(
-        3, "full_loss", f"full training loss ({len(x):,} samples), per evaluation", per_call_gram,
-        "a float32 pass over the samples (linear.loss)", per_call_pass, short="full loss: Gram vs a data pass",
+        3,
+        "full_loss",
+        f"full training loss ({len(x):,} samples), per evaluation",
+        per_call_gram,
+        "a float32 pass over the samples (linear.loss)",
+        per_call_pass,
+        short="full loss: Gram vs a data pass",
         note=f"Gram.loss (float64, 784×784 statistics); building the Gram took {s.gram_seconds:.2f} s once, {repaid}",
     )
     log(row)
@@ -446,15 +515,25 @@ def section_mlp(s: Setup, log: Callable[[Row], None]) -> list[Row]:
         naive.mlp_dataloader_steps(model_r, opt_r, loader, n)
 
     w = max(1, min(steps, 20))
-    t = run_in_turn({"project": lambda: project(steps), "reference": lambda: reference(steps)}, cfg["mlp_reps"],
-                    warmup={"project": lambda: project(w), "reference": lambda: reference(w)})
+    t = run_in_turn(
+        {"project": lambda: project(steps), "reference": lambda: reference(steps)},
+        cfg["mlp_reps"],
+        warmup={"project": lambda: project(w), "reference": lambda: reference(w)},
+    )
     factor = epoch_steps / steps
     row = comparison(
-        4, "mlp_epoch", f"MLP 784-512-256-10 epoch, batch {batch} (seconds per epoch)", t["project"].scaled(factor),
-        "DataLoader(torchvision MNIST, ToTensor, shuffle), same model and fused SGD", t["reference"].scaled(factor),
-        short="MLP epoch vs DataLoader loop", target=TARGETS["mlp"], target_on="ratio", target_op=">=",
+        4,
+        "mlp_epoch",
+        f"MLP 784-512-256-10 epoch, batch {batch} (seconds per epoch)",
+        t["project"].scaled(factor),
+        "DataLoader(torchvision MNIST, ToTensor, shuffle), same model and fused SGD",
+        t["reference"].scaled(factor),
+        short="MLP epoch vs DataLoader loop",
+        target=TARGETS["mlp"],
+        target_on="ratio",
+        target_op=">=",
         note=f"{steps:,} steps timed for each, scaled ×{factor:.4g} to an epoch of {epoch_steps:,} steps; "
-             f"project: nets' epoch loop on tensors; {plural(torch.get_num_threads(), 'torch thread')}",
+        f"project: nets' epoch loop on tensors; {plural(torch.get_num_threads(), 'torch thread')}",
     )
     log(row)
     return [row]
@@ -480,8 +559,12 @@ def section_profile(log: Callable[[Row], None]) -> list[Row]:
             continue
     jobs = {j: v for j, v in jobs.items() if isinstance(v.get("seconds"), int | float)}
     if not jobs:
-        row = Row(5, "profile_missing", "run make report first",
-                  note=f"no job timings in {executed} (the full profile has not been built)")
+        row = Row(
+            5,
+            "profile_missing",
+            "run make report first",
+            note=f"no job timings in {executed} (the full profile has not been built)",
+        )
         log(row)
         return [row]
     groups: dict[str, dict[str, list[float]]] = {}
@@ -493,13 +576,29 @@ def section_profile(log: Callable[[Row], None]) -> list[Row]:
     for task, notebooks in groups.items():
         seconds = sum(sum(v) for v in notebooks.values())
         parts = ", ".join(f"{nb} ({len(v)} job{'s' if len(v) > 1 else ''})" for nb, v in notebooks.items())
-        rows.append(Row(5, f"profile_{task}", f"task {task}: {parts}", project=seconds,
-                        reps=sum(len(v) for v in notebooks.values()), note="sum of the jobs' own run times"))
+        rows.append(
+            Row(
+                5,
+                f"profile_{task}",
+                f"task {task}: {parts}",
+                project=seconds,
+                reps=sum(len(v) for v in notebooks.values()),
+                note="sum of the jobs' own run times",
+            )
+        )
     total = sum(float(s["seconds"]) for s in jobs.values())
     span = _wall_span(jobs.values())
-    rows.append(Row(5, "profile_total", f"all {len(jobs)} jobs", project=total, reps=len(jobs),
-                    note="sum of job times" + (f"; wall clock of the build ~{duration(span)} (jobs run in parallel)"
-                                               if span is not None else "")))
+    rows.append(
+        Row(
+            5,
+            "profile_total",
+            f"all {len(jobs)} jobs",
+            project=total,
+            reps=len(jobs),
+            note="sum of job times"
+            + (f"; wall clock of the build ~{duration(span)} (jobs run in parallel)" if span is not None else ""),
+        )
+    )
     for row in rows:
         log(row)
     return rows
@@ -551,6 +650,7 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
             # checkpoints=2: only t = 0, 1 and the end are evaluated; train_seconds excludes them
             result = train_sgd(m.x_train, y, B, cfg["lr"], iterations, cfg["seed"], checkpoints=2, evaluator=ev)
             step_seconds[B].append(result.train_seconds / iterations)
+
         return run
 
     calls = cfg["empty_calls"]
@@ -560,24 +660,50 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
         for _ in range(calls):
             torch.add(one, other)
 
-    t = run_in_turn({
-        "copy": lambda: dst.copy_(src),
-        "gemm": lambda: torch.mm(a, b, out=c),
-        "step1000": step(1000, it1000),
-        "step1": step(1, it1),
-        "empty": empty_calls,
-    }, reps, warmup={"copy": lambda: dst.copy_(src), "gemm": lambda: torch.mm(a, b, out=c),
-                     "step1000": step(1000, min(it1000, 20)), "step1": step(1, min(it1, 200)), "empty": empty_calls})
+    t = run_in_turn(
+        {
+            "copy": lambda: dst.copy_(src),
+            "gemm": lambda: torch.mm(a, b, out=c),
+            "step1000": step(1000, it1000),
+            "step1": step(1, it1),
+            "empty": empty_calls,
+        },
+        reps,
+        warmup={
+            "copy": lambda: dst.copy_(src),
+            "gemm": lambda: torch.mm(a, b, out=c),
+            "step1000": step(1000, min(it1000, 20)),
+            "step1": step(1, min(it1, 200)),
+            "empty": empty_calls,
+        },
+    )
     step1000, step1 = Stats(step_seconds[1000][-reps:]), Stats(step_seconds[1][-reps:])
     bytes_copy, flops_gemm = 2.0 * 4 * n_floats, 2.0 * n**3
     bw = Stats([bytes_copy / v for v in t["copy"].values])
     gf = Stats([flops_gemm / v for v in t["gemm"].values])
     rows = [
-        Row(6, "bandwidth", f"memory bandwidth: copy of {4 * n_floats / 2**20:,.0f} MB float32 (read + write)",
-            unit="GB/s", project=bw.median / 1e9, project_lo=bw.lo / 1e9, project_hi=bw.hi / 1e9, reps=reps,
-            note="best of the rounds used as the limit"),
-        Row(6, "sgemm", f"sgemm {n} x {n} (2n^3 / time)", unit="GFLOP/s", project=gf.median / 1e9,
-            project_lo=gf.lo / 1e9, project_hi=gf.hi / 1e9, reps=reps, note="best of the rounds used as the limit"),
+        Row(
+            6,
+            "bandwidth",
+            f"memory bandwidth: copy of {4 * n_floats / 2**20:,.0f} MB float32 (read + write)",
+            unit="GB/s",
+            project=bw.median / 1e9,
+            project_lo=bw.lo / 1e9,
+            project_hi=bw.hi / 1e9,
+            reps=reps,
+            note="best of the rounds used as the limit",
+        ),
+        Row(
+            6,
+            "sgemm",
+            f"sgemm {n} x {n} (2n^3 / time)",
+            unit="GFLOP/s",
+            project=gf.median / 1e9,
+            project_lo=gf.lo / 1e9,
+            project_hi=gf.hi / 1e9,
+            reps=reps,
+            note="best of the rounds used as the limit",
+        ),
     ]
     nbytes, flops = step_cost(1000)
     t_bw, t_fl = nbytes / bw.hi, flops / gf.hi
@@ -585,29 +711,61 @@ def section_machine(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     compulsory = 4.0 * 1000 * 784 / bw.hi  # only the 1,000 rows of X must come from memory
     factor = step1000.median / bound
     factor_spread = (step1000.lo / bound, step1000.hi / bound)
-    rows.append(Row(
-        6, "step_B1000_limit", "B = 1000 SGD step against the machine's bound", short="B = 1000 step / bound",
-        project=step1000.median,
-        project_lo=step1000.lo, project_hi=step1000.hi, reference_label="max(bytes / bandwidth, FLOPs / throughput)",
-        reference=bound, ratio=factor, ratio_lo=factor_spread[0], ratio_hi=factor_spread[1],
-        ratio_kind="x over the bound (step / bound)", target=TARGETS["limit_factor"], target_on="ratio",
-        target_op="<=", reps=reps,
-        note=f"{nbytes / 1e6:.1f} MB moved → {t_bw * 1e6:,.0f} µs, {flops / 1e6:.1f} MFLOP → {t_fl * 1e6:,.0f} µs; "
-             f"{100 * bound / step1000.median:.0f}% of the limit; against the compulsory traffic alone "
-             f"(the B rows of X, {compulsory * 1e6:,.0f} µs) ×{step1000.median / compulsory:.2g}; "
-             f"train_sgd timing over {it1000:,} steps",
-        extra={"bytes": nbytes, "flops": flops, "bound_bandwidth_s": t_bw, "bound_compute_s": t_fl,
-               "percent_of_limit": 100 * bound / step1000.median},
-    ).judge())
+    rows.append(
+        Row(
+            6,
+            "step_B1000_limit",
+            "B = 1000 SGD step against the machine's bound",
+            short="B = 1000 step / bound",
+            project=step1000.median,
+            project_lo=step1000.lo,
+            project_hi=step1000.hi,
+            reference_label="max(bytes / bandwidth, FLOPs / throughput)",
+            reference=bound,
+            ratio=factor,
+            ratio_lo=factor_spread[0],
+            ratio_hi=factor_spread[1],
+            ratio_kind="x over the bound (step / bound)",
+            target=TARGETS["limit_factor"],
+            target_on="ratio",
+            target_op="<=",
+            reps=reps,
+            note=f"{nbytes / 1e6:.1f} MB moved → {t_bw * 1e6:,.0f} µs, {flops / 1e6:.1f} MFLOP → {t_fl * 1e6:,.0f} µs; "
+            f"{100 * bound / step1000.median:.0f}% of the limit; against the compulsory traffic alone "
+            f"(the B rows of X, {compulsory * 1e6:,.0f} µs) ×{step1000.median / compulsory:.2g}; "
+            f"train_sgd timing over {it1000:,} steps",
+            extra={
+                "bytes": nbytes,
+                "flops": flops,
+                "bound_bandwidth_s": t_bw,
+                "bound_compute_s": t_fl,
+                "percent_of_limit": 100 * bound / step1000.median,
+            },
+        ).judge()
+    )
     empty = t["empty"].scaled(1 / calls)
-    rows.append(Row(
-        6, "step_B1", "B = 1 SGD step (seconds per step)", short="B = 1 step / empty call", project=step1.median, project_lo=step1.lo,
-        project_hi=step1.hi, reference_label="one empty torch call (torch.add on 1-element tensors)",
-        reference=empty.median, reference_lo=empty.lo, reference_hi=empty.hi,
-        ratio=step1.median / empty.median, ratio_kind="empty calls per step (step / call)",
-        target=TARGETS["step_b1"], target_on="project", target_op="<=", reps=reps,
-        note=f"train_sgd timing over {it1:,} steps; the step makes 4 torch calls plus the loop",
-    ).judge())
+    rows.append(
+        Row(
+            6,
+            "step_B1",
+            "B = 1 SGD step (seconds per step)",
+            short="B = 1 step / empty call",
+            project=step1.median,
+            project_lo=step1.lo,
+            project_hi=step1.hi,
+            reference_label="one empty torch call (torch.add on 1-element tensors)",
+            reference=empty.median,
+            reference_lo=empty.lo,
+            reference_hi=empty.hi,
+            ratio=step1.median / empty.median,
+            ratio_kind="empty calls per step (step / call)",
+            target=TARGETS["step_b1"],
+            target_on="project",
+            target_op="<=",
+            reps=reps,
+            note=f"train_sgd timing over {it1:,} steps; the step makes 4 torch calls plus the loop",
+        ).judge()
+    )
     for row in rows:
         log(row)
     return rows
@@ -657,9 +815,15 @@ def section_cnn(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # each job of a build runs on one thread (two jobs on two cores)
     try:
-        t = run_in_turn({"train": lambda: train_steps(steps), "score": score, "gemm": lambda: torch.mm(a, b, out=c)},
-                        reps, warmup={"train": lambda: train_steps(min(steps, 10)), "score": score,
-                                      "gemm": lambda: torch.mm(a, b, out=c)})
+        t = run_in_turn(
+            {"train": lambda: train_steps(steps), "score": score, "gemm": lambda: torch.mm(a, b, out=c)},
+            reps,
+            warmup={
+                "train": lambda: train_steps(min(steps, 10)),
+                "score": score,
+                "gemm": lambda: torch.mm(a, b, out=c),
+            },
+        )
     finally:
         torch.set_num_threads(threads)
     images = len(full.x_train)
@@ -671,24 +835,52 @@ def section_cnn(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     factors = [v / bound for v in epoch.values]
     shares = [sc / ep for sc, ep in zip(scoring.values, epoch.values)]
     rows = [
-        Row(7, "cnn_epoch_limit", "CNN training epoch (60,000 images, batch 64) against its FLOP bound",
-            short="CNN epoch / FLOP bound", project=epoch.median, project_lo=epoch.lo, project_hi=epoch.hi,
-            reference_label="training FLOPs / one-thread sgemm rate", reference=bound,
-            ratio=epoch.median / bound, ratio_lo=min(factors), ratio_hi=max(factors),
-            ratio_kind="x over the bound (epoch / bound)", target=TARGETS["cnn_flop_factor"], target_on="ratio",
-            target_op="<=", reps=reps,
+        Row(
+            7,
+            "cnn_epoch_limit",
+            "CNN training epoch (60,000 images, batch 64) against its FLOP bound",
+            short="CNN epoch / FLOP bound",
+            project=epoch.median,
+            project_lo=epoch.lo,
+            project_hi=epoch.hi,
+            reference_label="training FLOPs / one-thread sgemm rate",
+            reference=bound,
+            ratio=epoch.median / bound,
+            ratio_lo=min(factors),
+            ratio_hi=max(factors),
+            ratio_kind="x over the bound (epoch / bound)",
+            target=TARGETS["cnn_flop_factor"],
+            target_on="ratio",
+            target_op="<=",
+            reps=reps,
             note=f"{training / 1e6:.1f} MFLOP per image (forward {forward / 1e6:.2f}, backward twice that) at "
-                 f"{rate / 1e9:.0f} GFLOP/s (sgemm {n} x {n}, one thread); {steps:,} steps timed, scaled to "
-                 f"{math.ceil(images / batch):,}",
-            extra={"flops_per_image": training, "sgemm_flops_per_s": rate}).judge(),
-        Row(7, "cnn_eval_share", "CNN scoring of the 70,000 images against one training epoch",
-            short="CNN scoring / epoch", project=scoring.median, project_lo=scoring.lo, project_hi=scoring.hi,
-            reference_label="CNN training epoch", reference=epoch.median, reference_lo=epoch.lo,
-            reference_hi=epoch.hi, ratio=statistics.median(shares), ratio_lo=min(shares), ratio_hi=max(shares),
-            ratio_kind="share of an epoch (scoring / epoch)", target=TARGETS["cnn_eval_share"], target_on="ratio",
-            target_op="<=", reps=reps,
+            f"{rate / 1e9:.0f} GFLOP/s (sgemm {n} x {n}, one thread); {steps:,} steps timed, scaled to "
+            f"{math.ceil(images / batch):,}",
+            extra={"flops_per_image": training, "sgemm_flops_per_s": rate},
+        ).judge(),
+        Row(
+            7,
+            "cnn_eval_share",
+            "CNN scoring of the 70,000 images against one training epoch",
+            short="CNN scoring / epoch",
+            project=scoring.median,
+            project_lo=scoring.lo,
+            project_hi=scoring.hi,
+            reference_label="CNN training epoch",
+            reference=epoch.median,
+            reference_lo=epoch.lo,
+            reference_hi=epoch.hi,
+            ratio=statistics.median(shares),
+            ratio_lo=min(shares),
+            ratio_hi=max(shares),
+            ratio_kind="share of an epoch (scoring / epoch)",
+            target=TARGETS["cnn_eval_share"],
+            target_on="ratio",
+            target_op="<=",
+            reps=reps,
             note=f"nets.accuracy on {rows_scored:,} images in chunks of {nets.EVAL_CHUNK}, scaled to 70,000; "
-                 "one thread").judge(),
+            "one thread",
+        ).judge(),
     ]
     for row in rows:
         log(row)
@@ -707,8 +899,9 @@ def _scale(v: float, unit: str) -> tuple[float, str]:
     """The unit a value reads best in: seconds become ms, µs or ns below one."""
     if unit != "s":
         return 1.0, unit
-    return next(((scale, name) for name, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)) if abs(v) >= scale),
-                (1e-9, "ns"))
+    return next(
+        ((scale, name) for name, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)) if abs(v) >= scale), (1e-9, "ns")
+    )
 
 
 def fmt_duration(v: float | None) -> str:
@@ -759,10 +952,17 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
     header = ["sec", "row", "project [min – max]", "reference [min – max]", "ratio [min – max]", "target", "met"]
     lines = []
     for r in rows:
-        lines.append([str(r["section"]), fmt_label(r), fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"),
-                                                                 r["unit"]),
-                      fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"]),
-                      fmt_ratio(r), fmt_target(r), fmt_met(r)])
+        lines.append(
+            [
+                str(r["section"]),
+                fmt_label(r),
+                fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"), r["unit"]),
+                fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"]),
+                fmt_ratio(r),
+                fmt_target(r),
+                fmt_met(r),
+            ]
+        )
     label_width = 56
     wrapped = [textwrap.wrap(cells[1], label_width) or [""] for cells in lines]
     widths = [max(len(x[i]) for x in [header, *lines]) for i in range(len(header))]
@@ -777,7 +977,9 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
         out.append(line([cells[0], parts[0], *cells[2:]]))
         out.extend(indent + part for part in parts[1:])
         if r["note"]:
-            out.extend(textwrap.wrap(r["note"], 110, initial_indent=indent + "  note: ", subsequent_indent=indent + "  "))
+            out.extend(
+                textwrap.wrap(r["note"], 110, initial_indent=indent + "  note: ", subsequent_indent=indent + "  ")
+            )
     return out
 
 
@@ -786,8 +988,12 @@ def table_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 # the rows of the chart: every speed-up of the project's loops over a naive one
 CHART_KEYS = [
-    *(f"task3_B{b}_vs_a" for b in FULL["batch_sizes"]), "task3_total_vs_a",
-    *(f"task3_B{b}_vs_b" for b in FULL["batch_sizes"]), "task3_total_vs_b", "full_loss", "mlp_epoch",
+    *(f"task3_B{b}_vs_a" for b in FULL["batch_sizes"]),
+    "task3_total_vs_a",
+    *(f"task3_B{b}_vs_b" for b in FULL["batch_sizes"]),
+    "task3_total_vs_b",
+    "full_loss",
+    "mlp_epoch",
 ]
 # section 5 repeats job times of some earlier build of the report; the provenance appendix gives this build's
 REPORT_SECTIONS = [1, 2, 3, 4, 6, 7]
@@ -801,8 +1007,10 @@ def speed_phrase(ratio: float) -> str:
 
 def missing_text() -> str:
     """The appendix when ``make bench`` was not run, in one sentence."""
-    return (f"No speed measurements are shown: `make bench` (which writes `{FILENAME}`, a few minutes) has not been "
-            f"run for this report folder.")
+    return (
+        f"No speed measurements are shown: `make bench` (which writes `{FILENAME}`, a few minutes) has not been "
+        f"run for this report folder."
+    )
 
 
 def headline(payload: dict[str, Any]) -> str:
@@ -813,13 +1021,19 @@ def headline(payload: dict[str, Any]) -> str:
     out = [
         f"**What and where.** Measured on {cond['date'][:10]} on {cond['cpu']} ({plural(cond['cores'], 'core')}), "
         f"with {plural(cond['torch_threads'], 'torch thread')}, torch {cond['torch']} and numpy {cond['numpy']}"
-        + (f"; the load average was {load[0]:.1f} at the start (other work on the machine slows every row)"
-           if load else "")
+        + (
+            f"; the load average was {load[0]:.1f} at the start (other work on the machine slows every row)"
+            if load
+            else ""
+        )
         + ". Each variant of a comparison ran in turn with the other (A B A B ...) after a warm-up; a time is the "
         "median over the rounds. Times vary between runs of the benchmark and are not reproducible to the digit: "
         "the ratios are what to read."
-        + (" **These numbers come from a `--quick` run at toy sizes: they check the machinery and mean nothing.**"
-           if cond["quick"] else "")
+        + (
+            " **These numbers come from a `--quick` run at toy sizes: they check the machinery and mean nothing.**"
+            if cond["quick"]
+            else ""
+        )
     ]
     naive = []
     if {"task3_total_vs_a", "task3_total_vs_b"} <= set(rows):
@@ -835,13 +1049,17 @@ def headline(payload: dict[str, Any]) -> str:
         )
     if "mlp_epoch" in rows:
         m = rows["mlp_epoch"]
-        naive.append(f"An epoch of the MLP of Task 7 (batch 32) takes {fmt_duration(m['project'])} against "
-                     f"{fmt_duration(m['reference'])} with the usual loop over a torchvision DataLoader "
-                     f"({speed_phrase(m['ratio'])}).")
+        naive.append(
+            f"An epoch of the MLP of Task 7 (batch 32) takes {fmt_duration(m['project'])} against "
+            f"{fmt_duration(m['reference'])} with the usual loop over a torchvision DataLoader "
+            f"({speed_phrase(m['ratio'])})."
+        )
     if "full_loss" in rows:
         f = rows["full_loss"]
-        naive.append(f"The exact training loss from the Gram matrix takes {fmt_duration(f['project'])} against "
-                     f"{fmt_duration(f['reference'])} for a pass over the images ({speed_phrase(f['ratio'])}).")
+        naive.append(
+            f"The exact training loss from the Gram matrix takes {fmt_duration(f['project'])} against "
+            f"{fmt_duration(f['reference'])} for a pass over the images ({speed_phrase(f['ratio'])})."
+        )
     if naive:
         out.append("**Against naive loops.** " + " ".join(naive))
     machine = []
@@ -868,17 +1086,21 @@ def report_table(payload: dict[str, Any]) -> pd.DataFrame:
     """Every row but the job times, formatted as the command line prints them."""
     sections = payload["sections"]
     rows = [r for r in payload["rows"] if r["section"] in REPORT_SECTIONS]
-    return pd.DataFrame({
-        "measurement": [f"{sections[str(r['section'])]}: {fmt_label(r)}" for r in rows],
-        "project [min – max]": [fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"), r["unit"])
-                                for r in rows],
-        "reference [min – max]": [fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"])
-                                  for r in rows],
-        "ratio [min – max]": [fmt_ratio(r) for r in rows],
-        "target": [fmt_target(r) for r in rows],
-        "met": [fmt_met(r) for r in rows],
-        "note": [r["note"] for r in rows],
-    })
+    return pd.DataFrame(
+        {
+            "measurement": [f"{sections[str(r['section'])]}: {fmt_label(r)}" for r in rows],
+            "project [min – max]": [
+                fmt_spread(r["project"], r.get("project_lo"), r.get("project_hi"), r["unit"]) for r in rows
+            ],
+            "reference [min – max]": [
+                fmt_spread(r["reference"], r.get("reference_lo"), r.get("reference_hi"), r["unit"]) for r in rows
+            ],
+            "ratio [min – max]": [fmt_ratio(r) for r in rows],
+            "target": [fmt_target(r) for r in rows],
+            "met": [fmt_met(r) for r in rows],
+            "note": [r["note"] for r in rows],
+        }
+    )
 
 
 def _clean(value: Any) -> Any:
@@ -920,11 +1142,19 @@ def main(argv: list[str] | None = None) -> int:
             measured += f" vs {fmt_value(row.reference, row.unit)}"
         if row.ratio is not None:
             measured += f" ({row.ratio:.3g}×)"
-        print(f"[bench {time.perf_counter() - began:6.1f} s] {row.section}. {text}" + (f": {measured}" if measured else ""),
-              file=sys.stderr, flush=True)
+        print(
+            f"[bench {time.perf_counter() - began:6.1f} s] {row.section}. {text}"
+            + (f": {measured}" if measured else ""),
+            file=sys.stderr,
+            flush=True,
+        )
 
-    print(f"[bench] {'quick' if args.quick else 'full'} mode, {plural(torch.get_num_threads(), 'torch thread')}; "
-          f"loading MNIST and building the Gram", file=sys.stderr, flush=True)
+    print(
+        f"[bench] {'quick' if args.quick else 'full'} mode, {plural(torch.get_num_threads(), 'torch thread')}; "
+        f"loading MNIST and building the Gram",
+        file=sys.stderr,
+        flush=True,
+    )
     s = setup(cfg)
     cond = conditions(args.quick, cfg, s.gram_seconds)
     rows: list[Row] = []
@@ -941,15 +1171,20 @@ def main(argv: list[str] | None = None) -> int:
         rows.extend(runner())
     cond["load_average_end"] = _loadavg()
     cond["seconds"] = time.perf_counter() - began
-    payload = {"conditions": cond, "sections": {str(k): v for k, v in SECTIONS.items()},
-               "rows": [asdict(r) for r in rows]}
+    payload = {
+        "conditions": cond,
+        "sections": {str(k): v for k, v in SECTIONS.items()},
+        "rows": [asdict(r) for r in rows],
+    }
     payload = _clean(payload)
     out = args.out or paths.report_dir() / FILENAME
     atomic_write_text(out, json.dumps(payload, indent=1))
 
     mode = "QUICK MODE: toy sizes, the numbers mean nothing. " if args.quick else ""
-    print(f"\n{mode}{plural(cond['torch_threads'], 'torch thread')}, {cond['cpu']}, torch {cond['torch']}, {cond['date']}; "
-          f"load average {cond['load_average_start']} -> {cond['load_average_end']}")
+    print(
+        f"\n{mode}{plural(cond['torch_threads'], 'torch thread')}, {cond['cpu']}, torch {cond['torch']}, {cond['date']}; "
+        f"load average {cond['load_average_start']} -> {cond['load_average_end']}"
+    )
     print("Medians over the rounds, [min – max]; ratio = median / median, [min – max] over the rounds.\n")
     for line in table_lines(payload["rows"]):
         print(line)

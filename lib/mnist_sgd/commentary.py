@@ -34,8 +34,9 @@ def _intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
     return abs(m1 - m2) <= s1 + s2
 
 
-def lr_choice_text(ranking: pd.DataFrame, batch_size: int, horizon: int, eta_star: float, eta_max: float,
-                   lr_stability: float) -> str:
+def lr_choice_text(
+    ranking: pd.DataFrame, batch_size: int, horizon: int, eta_star: float, eta_max: float, lr_stability: float
+) -> str:
     """What the learning-rate sweep of one batch size chose, how close the runner-up was,
     and where the choice sits against the theory.
 
@@ -46,8 +47,10 @@ def lr_choice_text(ranking: pd.DataFrame, batch_size: int, horizon: int, eta_sta
     chosen = r[r["chosen"]].iloc[0]
     best = r[r["rank"] == 1].iloc[0]
     seeds = int(r["seeds"].max())
-    text = (f"Swept at the horizon of the runs below ({horizon:,} iterations, {plural(seeds, 'seed')} per rate), the "
-            f"rule picks **η = {chosen['lr']:g}** for B = {batch_size}. ")
+    text = (
+        f"Swept at the horizon of the runs below ({horizon:,} iterations, {plural(seeds, 'seed')} per rate), the "
+        f"rule picks **η = {chosen['lr']:g}** for B = {batch_size}. "
+    )
     diverged = r[r["diverged_seeds"] > 0]["lr"].tolist()
     text += f"Runs diverged at η ≥ {min(diverged):g}. " if diverged else "No run of the grid diverged. "
     others = r[r["tied"] & (r["lr"] != best["lr"])]
@@ -66,12 +69,16 @@ def lr_choice_text(ranking: pd.DataFrame, batch_size: int, horizon: int, eta_sta
             text += (
                 f"The runner-up, η = {s2['lr']:g}, ended {100 * gap / best['mean_loss']:.2f}% higher "
                 f"({s2['mean_loss']:.5f} against {best['mean_loss']:.5f}), "
-                + (f"{gap / spread:.1f} times the seeds' spread (the sum of the two s.d.): no tie. " if spread > 0
-                   else "with no spread over seeds: no tie. ")
+                + (
+                    f"{gap / spread:.1f} times the seeds' spread (the sum of the two s.d.): no tie. "
+                    if spread > 0
+                    else "with no spread over seeds: no tie. "
+                )
             )
     # the asterisks escaped: two of them in one paragraph would set the text between them in italics
     text += "Theory: η\\*(B) = {}, its limit 2η\\*(B) = {} and the full-batch limit 2/λ_max = {}. ".format(
-        *fixed([eta_star, eta_max, lr_stability], 4))
+        *fixed([eta_star, eta_max, lr_stability], 4)
+    )
     return text + f"The chosen rate is {chosen['lr'] / eta_star:.2f} × η\\*(B)."
 
 
@@ -95,21 +102,29 @@ def itr_text(row: pd.Series | dict) -> str:
     averaged over the last doubling of the run, at η and at η/2, percent of L*).
     """
     b, lr = int(row["batch_size"]), row["lr"]
-    took = (f"{mean_sd(row['train_seconds_mean'], row['train_seconds_std'])} s of training (mean ± s.d. over "
-            f"{plural(int(row['seeds']), 'seed')}, evaluation excluded)")
+    took = (
+        f"{mean_sd(row['train_seconds_mean'], row['train_seconds_std'])} s of training (mean ± s.d. over "
+        f"{plural(int(row['seeds']), 'seed')}, evaluation excluded)"
+    )
     if row["converged"]:
         text = f"**B = {b}: η = {lr:g}, ITR = {int(row['itr']):,} iterations**, reached in {took}. At ITR"
     else:
-        text = (f"**B = {b}: η = {lr:g}, not converged within {int(row['cap']):,} iterations:** over the last window "
-                f"the loss still changed by {100 * row['last_change']:+.2f}% per doubling of t, more than the tolerance "
-                f"({100 * row['rel_tol']:g}%). ")
+        text = (
+            f"**B = {b}: η = {lr:g}, not converged within {int(row['cap']):,} iterations:** over the last window "
+            f"the loss still changed by {100 * row['last_change']:+.2f}% per doubling of t, more than the tolerance "
+            f"({100 * row['rel_tol']:g}%). "
+        )
         needed = row.get("itr_needed", math.nan)
         if needed is not None and math.isfinite(needed):
-            text += (f"At the trend of its last windows it would meet the criterion near t ≈ {needed:,.0f} (a run of "
-                     f"about {4 * needed:,.0f} iterations to check it). ")
+            text += (
+                f"At the trend of its last windows it would meet the criterion near t ≈ {needed:,.0f} (a run of "
+                f"about {4 * needed:,.0f} iterations to check it). "
+            )
         else:
-            text += ("Its changes do not shrink with t: they are SGD's noise at this step, larger than the tolerance, "
-                     "so no budget would do at this η; a smaller step would. ")
+            text += (
+                "Its changes do not shrink with t: they are SGD's noise at this step, larger than the tolerance, "
+                "so no budget would do at this η; a smaller step would. "
+            )
         text += f"The {int(row['cap']):,} iterations took {took}. At the end of the run"
     text += (
         f" the training loss is {row['final_train_loss']:.4f}, {row['excess_pct']:.1f}% above L* = "
@@ -125,17 +140,25 @@ def floor_text(row: pd.Series | dict) -> str:
     full, half = row["end_excess_pct"], row["half_end_excess_pct"]
     ratio = half / full if full > 0 else math.nan
     verdict = floor_verdict(ratio)
-    text = (f"**Floor or descent.** Over the last doubling of the run the loss averaged {full:.2f}% above L* and was "
-            f"still changing by {100 * row['last_change']:+.2f}% per doubling of t. The same seeds at η/2 = "
-            f"{row['lr'] / 2:g} ended {half:.2f}% above L*, {ratio:.2f} times the gap at η: ")
+    text = (
+        f"**Floor or descent.** Over the last doubling of the run the loss averaged {full:.2f}% above L* and was "
+        f"still changing by {100 * row['last_change']:+.2f}% per doubling of t. The same seeds at η/2 = "
+        f"{row['lr'] / 2:g} ended {half:.2f}% above L*, {ratio:.2f} times the gap at η: "
+    )
     if verdict == "noise floor":
-        return text + ("close to the halving a noise floor predicts (the stationary excess of constant-step SGD is "
-                       "∝ η), so at this B the run ends at SGD's noise floor for its step.")
+        return text + (
+            "close to the halving a noise floor predicts (the stationary excess of constant-step SGD is "
+            "∝ η), so at this B the run ends at SGD's noise floor for its step."
+        )
     if verdict == "descending":
-        return text + ("not lower but higher, so the gap at η is not noise: it is descent still under way, slow along "
-                       "the directions of low curvature, which a smaller step travels more slowly.")
-    return text + (f"between the halving of a pure noise floor (0.5) and no change (1): the gap is part noise floor, "
-                   f"part descent still under way (the rule: below {FLOOR_RATIO:g} a floor, from 1 on descent).")
+        return text + (
+            "not lower but higher, so the gap at η is not noise: it is descent still under way, slow along "
+            "the directions of low curvature, which a smaller step travels more slowly."
+        )
+    return text + (
+        f"between the halving of a pure noise floor (0.5) and no change (1): the gap is part noise floor, "
+        f"part descent still under way (the rule: below {FLOOR_RATIO:g} a floor, from 1 on descent)."
+    )
 
 
 def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
@@ -143,12 +166,16 @@ def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
     ``seeds``): the two figures, their difference and whether seed noise covers it."""
     diff = 100 * (ours - theirs)
     # a hand figure is one run, rounded to 0.1 point: it varies with its seed as one of ours does
-    verdict = ("agrees: the difference is within two s.d. of a single run plus the hand figure's rounding"
-               if abs(diff) <= 2 * 100 * sd + 0.05 else
-               "differs by more than a single run's seed noise; the hand-made report does not state its seed, "
-               "sampling or data scaling, so the cause cannot be pinned down from here")
-    return (f"{100 * theirs:.1f}% test accuracy; that setting re-run here gives {100 * ours:.2f}% ± {100 * sd:.2f} "
-            f"({plural(seeds, 'seed')}), {diff:+.2f} points: it {verdict}")
+    verdict = (
+        "agrees: the difference is within two s.d. of a single run plus the hand figure's rounding"
+        if abs(diff) <= 2 * 100 * sd + 0.05
+        else "differs by more than a single run's seed noise; the hand-made report does not state its seed, "
+        "sampling or data scaling, so the cause cannot be pinned down from here"
+    )
+    return (
+        f"{100 * theirs:.1f}% test accuracy; that setting re-run here gives {100 * ours:.2f}% ± {100 * sd:.2f} "
+        f"({plural(seeds, 'seed')}), {diff:+.2f} points: it {verdict}"
+    )
 
 
 def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_lr: float, hand_iterations: int) -> str:
@@ -164,9 +191,10 @@ def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_l
     if hand["lr"] is not None:
         parts.append(f"The rate chosen by hand was {hand['lr']:g} (here, by the rule above: {row['lr']:g})")
     if hand["test_acc"] is not None:
-        parts.append(f"at η = {hand_lr:g} and {hand_iterations:,} iterations the hand-made run reached "
-                     + hand_setting_text(hand["test_acc"], row["hand_test_acc"], row["hand_test_acc_std"],
-                                         int(row["seeds"])))
+        parts.append(
+            f"at η = {hand_lr:g} and {hand_iterations:,} iterations the hand-made run reached "
+            + hand_setting_text(hand["test_acc"], row["hand_test_acc"], row["hand_test_acc_std"], int(row["seeds"]))
+        )
     if hand["seconds_50_epochs"] is not None:
         parts.append(
             f"50 epochs took {hand['seconds_50_epochs']:g} s by hand; here the training loop would take about "
@@ -188,9 +216,13 @@ def fastest_to_target(table: pd.DataFrame) -> tuple[list[int], bool]:
     if reached.empty:
         return [], False
     first = reached.iloc[0]
-    tied = [int(r["batch_size"]) for _, r in reached.iterrows()
-            if _intervals_overlap(first["seconds_target"], first["seconds_target_sd"], r["seconds_target"],
-                                  r["seconds_target_sd"])]
+    tied = [
+        int(r["batch_size"])
+        for _, r in reached.iterrows()
+        if _intervals_overlap(
+            first["seconds_target"], first["seconds_target_sd"], r["seconds_target"], r["seconds_target_sd"]
+        )
+    ]
     return tied, len(tied) == 1
 
 
@@ -227,16 +259,16 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
         text += f" The fewest samples were needed at B = {best}."
         steps = [(rb[i], rb[i + 1]) for i in range(len(rb) - 1)]
         gains = fixed([iters[i] / iters[i + 1] for i in range(len(rb) - 1)], 2)
-        text += " Each step up in batch size divided the iterations by " + ", ".join(
-            f"{g} ({a}→{b}, ×{b // a if b % a == 0 else b / a:g} batch)" for (a, b), g in zip(steps, gains)
-        ) + "."
+        text += (
+            " Each step up in batch size divided the iterations by "
+            + ", ".join(f"{g} ({a}→{b}, ×{b // a if b % a == 0 else b / a:g} batch)" for (a, b), g in zip(steps, gains))
+            + "."
+        )
         out.append(text)
         out.append(_wall_clock_paragraph(reached, target_pct))
     missing = t[t["t_target"].isna()]["batch_size"].tolist()
     if missing:
-        out.append(
-            f"B = {', '.join(map(str, missing))} never came within {target_pct:g}% of L* in the iterations run."
-        )
+        out.append(f"B = {', '.join(map(str, missing))} never came within {target_pct:g}% of L* in the iterations run.")
     out.append(_floor_paragraph(t))
     if len(reached) >= 2:
         out.append(_critical_batch(reached, m_star, train_loss_star))
@@ -244,7 +276,8 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
     spread = max(acc) - min(acc)
     verdict = (
         "the batch size changes the cost of getting there far more than where the runs end"
-        if spread < 1.0 else "the batch size also changes where the runs end"
+        if spread < 1.0
+        else "the batch size also changes where the runs end"
     )
     out.append(
         f"**Test accuracy.** At ITR (at the end, for a B that did not converge) the test accuracy ranges from {min(acc):.2f}% to {max(acc):.2f}% across batch sizes "
@@ -274,8 +307,10 @@ def _lr_paragraph(t: pd.DataFrame, train_loss_star: float) -> str:
             " What does not need L* = 0 is the stability side, set by the curvature alone: "
             + ("every" if above.all() else "not every")
             + " rate that diverged in the sweeps was above the limit 2η\\*(B) ("
-            + "; ".join(f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit "
-                        f"{r['eta_max']:.4f}" for _, r in limit.iterrows())
+            + "; ".join(
+                f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit {r['eta_max']:.4f}"
+                for _, r in limit.iterrows()
+            )
             + ")."
         )
     return text
@@ -287,13 +322,19 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     listed = ", ".join(f"B = {int(b)}: {s} s" for b, s in zip(reached["batch_size"], shown))
     fastest, won = fastest_to_target(reached)
     if won:
-        verdict = (f"B = {fastest[0]} was the fastest, by more than the spread over seeds (mean ± s.d. intervals do "
-                   f"not overlap)")
+        verdict = (
+            f"B = {fastest[0]} was the fastest, by more than the spread over seeds (mean ± s.d. intervals do "
+            f"not overlap)"
+        )
     else:
-        verdict = (f"B = {', '.join(map(str, fastest))} tie for the fastest: their mean ± s.d. intervals overlap, so "
-                   f"these timings cannot rank them")
-    return (f"**Wall-clock time.** Training seconds to within {target_pct:g}% of L* (mean ± s.d. over seeds, each "
-            f"seed timed on its own run): {listed}. {verdict}.")
+        verdict = (
+            f"B = {', '.join(map(str, fastest))} tie for the fastest: their mean ± s.d. intervals overlap, so "
+            f"these timings cannot rank them"
+        )
+    return (
+        f"**Wall-clock time.** Training seconds to within {target_pct:g}% of L* (mean ± s.d. over seeds, each "
+        f"seed timed on its own run): {listed}. {verdict}."
+    )
 
 
 def _floor_paragraph(t: pd.DataFrame) -> str:
@@ -302,16 +343,22 @@ def _floor_paragraph(t: pd.DataFrame) -> str:
     ratios = (t["half_end_excess_pct"] / t["end_excess_pct"]).tolist()
     verdicts = [floor_verdict(r) for r in ratios]
     groups = {v: [b for b, w in zip(bs, verdicts) if w == v] for v in dict.fromkeys(verdicts)}
-    names = {"noise floor": "at SGD's noise floor (halving η shrank the gap towards half)",
-             "descending": "still descending (at η/2 the gap was not smaller but larger)",
-             "both": "part floor, part descent", "unknown": "not classified (no gap to compare)"}
+    names = {
+        "noise floor": "at SGD's noise floor (halving η shrank the gap towards half)",
+        "descending": "still descending (at η/2 the gap was not smaller but larger)",
+        "both": "part floor, part descent",
+        "unknown": "not classified (no gap to compare)",
+    }
     return (
         "**Noise floor or still descending.** With a constant step SGD does not settle at the optimum but in a "
         "neighbourhood whose size grows with the gradient noise (∝ η/B), provided it has finished descending. Over the "
-        "last doubling of each run the loss sat " + ", ".join(f"{f}%" for f in fixed(t["end_excess_pct"], 2))
+        "last doubling of each run the loss sat "
+        + ", ".join(f"{f}%" for f in fixed(t["end_excess_pct"], 2))
         + f" above L* for B = {', '.join(map(str, bs))}, and was still changing by "
-        + ", ".join(f"{100 * c:+.2f}%" for c in t["last_change"]) + " per doubling of t. The same seeds at η/2 ended "
-        + ", ".join(fixed(ratios, 2)) + " times as far above L*. So B = "
+        + ", ".join(f"{100 * c:+.2f}%" for c in t["last_change"])
+        + " per doubling of t. The same seeds at η/2 ended "
+        + ", ".join(fixed(ratios, 2))
+        + " times as far above L*. So B = "
         + "; B = ".join(f"{', '.join(map(str, g))}: {names[v]}" for v, g in groups.items())
         + f". The rule: below {FLOOR_RATIO:g} times a floor, from 1 on descent, between the two both."
     )
@@ -333,8 +380,11 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
         lo, hi = sum(e for _, _, e in above) / len(above), sum(below) / len(below)
         text += (
             f" Below m* the increases bought {100 * hi:.0f}% of the ideal on average, above it {100 * lo:.0f}%: "
-            + ("diminishing returns beyond the critical batch size, as Ma, Bassily & Belkin predict." if lo < hi else
-               "these runs do not show the diminishing returns the theory predicts beyond m*.")
+            + (
+                "diminishing returns beyond the critical batch size, as Ma, Bassily & Belkin predict."
+                if lo < hi
+                else "these runs do not show the diminishing returns the theory predicts beyond m*."
+            )
         )
     if above:
         text += (
@@ -342,7 +392,8 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
             f"cut in iterations. Here L* = {train_loss_star:.4f} > 0: at the optimum the gradients of single samples "
             f"do not vanish, their noise sets a floor ∝ η/B, and a larger batch keeps lowering it, so a loss target "
             f"close to L* can keep rewarding larger batches past m*. Measured beyond m*: "
-            + ", ".join(f"{a}→{b} bought {100 * e:.0f}% of the ideal cut" for a, b, e in above) + "."
+            + ", ".join(f"{a}→{b} bought {100 * e:.0f}% of the ideal cut" for a, b, e in above)
+            + "."
         )
     return text
 
@@ -362,28 +413,37 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
     if len(rates):
         lower = int((rates["hand_lr"] < rates["lr"]).sum())
         out.append(
-            "By hand the learning rates were " + ", ".join(f"{v:g}" for v in rates["hand_lr"])
+            "By hand the learning rates were "
+            + ", ".join(f"{v:g}" for v in rates["hand_lr"])
             + f" for B = {', '.join(str(int(b)) for b in rates['batch_size'])}; the sweep at each B's horizon chose "
-            + ", ".join(f"{v:g}" for v in rates["lr"]) + f", larger in {lower} of {plural(len(rates), 'case')}"
+            + ", ".join(f"{v:g}" for v in rates["lr"])
+            + f", larger in {lower} of {plural(len(rates), 'case')}"
             + " (by hand the rates were not compared at the horizon of the runs they were used for)."
         )
     if "smallest_diverging" in t.columns:
         # by hand, η = 0.1 diverged at every batch size
         diverges = [int(b) for b, v in zip(t["batch_size"], t["smallest_diverging"]) if v <= 0.1]
         if len(diverges) == len(t):
-            where = ("at every B run too (the smallest diverging rate of each sweep: "
-                     + ", ".join(f"{v:g}" for v in t["smallest_diverging"]) + ")")
+            where = (
+                "at every B run too (the smallest diverging rate of each sweep: "
+                + ", ".join(f"{v:g}" for v in t["smallest_diverging"])
+                + ")"
+            )
         else:
             where = f"at B = {', '.join(map(str, diverges))} only" if diverges else "at no B of the sweeps"
         out.append(f"By hand η = 0.1 diverged at every batch size; here it diverged {where}.")
     accs = t.dropna(subset=["hand_ref_test_acc"])
     if len(accs):
         diffs = 100 * (accs["hand_test_acc"] - accs["hand_ref_test_acc"])
-        within = [int(b) for b, d, sd in zip(accs["batch_size"], diffs, accs["hand_test_acc_std"])
-                  if abs(d) <= 2 * 100 * sd + 0.05]
+        within = [
+            int(b)
+            for b, d, sd in zip(accs["batch_size"], diffs, accs["hand_test_acc_std"])
+            if abs(d) <= 2 * 100 * sd + 0.05
+        ]
         out.append(
             "Re-run in the hand-made setting, the test accuracies differ from the hand figures by "
-            + ", ".join(f"{d:+.2f}" for d in diffs) + " points"
+            + ", ".join(f"{d:+.2f}" for d in diffs)
+            + " points"
             + (f"; within a single run's seed noise at B = {', '.join(map(str, within))}" if within else "")
             + "."
         )
@@ -393,14 +453,20 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
         tb = [int(b) for b in times["batch_size"]]
         largest = tb[factor.index(max(factor))]
         text = (
-            "For 50 epochs the hand-made times were " + ", ".join(f"{v:g} s" for v in times["hand_seconds_50"])
+            "For 50 epochs the hand-made times were "
+            + ", ".join(f"{v:g} s" for v in times["hand_seconds_50"])
             + "; this build's training loop, extrapolated from its measured time per iteration, would take "
-            + ", ".join(f"{v} s" for v in fixed(times["seconds_50_epochs"])) + f" for B = {', '.join(map(str, tb))}: "
-            + "the hand-made times are " + ", ".join(f"{f:.0f}×" for f in factor) + f" these, most at B = {largest}"
+            + ", ".join(f"{v} s" for v in fixed(times["seconds_50_epochs"]))
+            + f" for B = {', '.join(map(str, tb))}: "
+            + "the hand-made times are "
+            + ", ".join(f"{f:.0f}×" for f in factor)
+            + f" these, most at B = {largest}"
         )
         if largest == tb[0]:
-            text += (f", where an epoch is the most steps ({60000 // tb[0]:,}): a fixed cost per step, such as an "
-                     f"interpreted loop's, weighs most there")
+            text += (
+                f", where an epoch is the most steps ({60000 // tb[0]:,}): a fixed cost per step, such as an "
+                f"interpreted loop's, weighs most there"
+            )
         out.append(text + ".")
     if not out:
         return f"The hand-made reports give no figure for B = {', '.join(map(str, bs))}."
@@ -436,15 +502,15 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
 
     text = (
         "**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
-        + ", ".join(f"{g:.2f}" for g in gap) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
+        + ", ".join(f"{g:.2f}" for g in gap)
+        + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
         f"{_trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data."
     )
     closed = [i for i in range(len(ns)) if abs(gap[i]) < gap_points and all(abs(g) < gap_points for g in gap[i:])]
     if closed:
         i = closed[0]
-        text += (
-            f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} from N' = {ns[i]:,} on"
-            + (f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run.")
+        text += f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} from N' = {ns[i]:,} on" + (
+            f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run."
         )
     else:
         smallest = min(range(len(gap)), key=lambda j: abs(gap[j]))
@@ -520,12 +586,15 @@ def _gains_text(ns: list[int], test: list[float]) -> str:
     text = (
         f"**Test accuracy against data.** SGD's test accuracy {_trend(test)} with the training-set size, from "
         f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
-        + ", ".join(parts) + "."
+        + ", ".join(parts)
+        + "."
     )
     if len(per_doubling) >= 2:
         shown = ", ".join(f"{p:+.2f}" for p in per_doubling)
         if all(b < a for a, b in zip(per_doubling, per_doubling[1:])):
-            text += f" Per doubling of N' the gain ({shown} points) falls at every step of the grid: diminishing returns."
+            text += (
+                f" Per doubling of N' the gain ({shown} points) falls at every step of the grid: diminishing returns."
+            )
         elif all(b > a for a, b in zip(per_doubling, per_doubling[1:])):
             text += f" Per doubling of N' the gain ({shown} points) rises at every step of the grid."
         else:
@@ -573,15 +642,20 @@ def double_descent_text(t: pd.DataFrame) -> str:
         if "test_acc" in t.columns:
             sgd = (100 * t["test_acc"]).tolist()
             text += (
-                " SGD's test accuracy at the same sizes, " + ", ".join(f"{v:.2f}%" for v in sgd)
-                + (", has no dip: it rises at every step." if _trend(sgd) == "rises"
-                   else ", does not rise at every step either.")
+                " SGD's test accuracy at the same sizes, "
+                + ", ".join(f"{v:.2f}%" for v in sgd)
+                + (
+                    ", has no dip: it rises at every step."
+                    if _trend(sgd) == "rises"
+                    else ", does not rise at every step either."
+                )
             )
     if "closed_form_norm" in t.columns:
         norms = t["closed_form_norm"].tolist()
         top = norms.index(max(norms))
         text += (
-            " The norm of the closed-form weights, ‖W*‖, is " + ", ".join(f"{v:.3g}" for v in norms)
+            " The norm of the closed-form weights, ‖W*‖, is "
+            + ", ".join(f"{v:.3g}" for v in norms)
             + f" for the same sizes: largest at N' = {ns[top]:,}"
             + (", where the test accuracy dips." if top == worst else ".")
         )
@@ -621,9 +695,12 @@ def dataset_size_stopping_text(t: pd.DataFrame, heldout_fraction: float) -> str:
         "the held-out images, and its test accuracy there is reported (a model that saw fewer images than N').\n\n"
         + "\n".join(lines)
         + "\n\n"
-        + (f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n in helped)}"
-           f" (by {', '.join(f'{g:.2f}' for g in gain[gain > 0])} points)"
-           if helped else "Stopping on the held-out images beat running to the end at no N'")
+        + (
+            f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n in helped)}"
+            f" (by {', '.join(f'{g:.2f}' for g in gain[gain > 0])} points)"
+            if helped
+            else "Stopping on the held-out images beat running to the end at no N'"
+        )
         + ": the longer run fits the few training images ever more closely at the expense of the test images."
     )
 
@@ -648,9 +725,12 @@ def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float)
     iters = int(t["iterations"].iloc[0])
     out.append(
         f"Here (B = 100, η = {lr:g}, {iters:,} iterations, so η·t = {lr * iters:,.0f}): end of run "
-        + ", ".join(f"{100 * v:.2f}%" for v in t["test_acc"]) + "; best along the run "
-        + ", ".join(f"{100 * v:.2f}%" for v in t["peak_test_acc"]) + "; stopped early "
-        + ", ".join(f"{100 * v:.2f}%" for v in t["early_test_acc"]) + "."
+        + ", ".join(f"{100 * v:.2f}%" for v in t["test_acc"])
+        + "; best along the run "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["peak_test_acc"])
+        + "; stopped early "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["early_test_acc"])
+        + "."
     )
     first = refs[refs["eta_t"].notna()]
     if len(first):
@@ -700,15 +780,27 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
     c = cells.sort_values(["batch_size", "lr"]).assign(noise=lambda d: d["lr"] / d["batch_size"])
     counts = c["status"].value_counts()
     out = []
-    text = "**Status of the cells.** " + ", ".join(
-        f"{int(counts.get(s, 0))} {s}" for s in ("converged", "stuck at chance", "diverged")) + f" of {len(c)}."
+    text = (
+        "**Status of the cells.** "
+        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("converged", "stuck at chance", "diverged"))
+        + f" of {len(c)}."
+    )
     bad = c[c["status"] != "converged"]
     if len(bad):
-        text += " Not learning: " + "; ".join(
-            f"{_cell(r.batch_size, r.lr)} {r.status}" + (
-                f" (final training loss {r.final_loss:.3f} against ln 10 = {math.log(10):.3f}, test accuracy "
-                f"{100 * r.test_acc:.2f}%)" if r.status == "stuck at chance" else "")
-            for r in bad.itertuples(index=False)) + "."
+        text += (
+            " Not learning: "
+            + "; ".join(
+                f"{_cell(r.batch_size, r.lr)} {r.status}"
+                + (
+                    f" (final training loss {r.final_loss:.3f} against ln 10 = {math.log(10):.3f}, test accuracy "
+                    f"{100 * r.test_acc:.2f}%)"
+                    if r.status == "stuck at chance"
+                    else ""
+                )
+                for r in bad.itertuples(index=False)
+            )
+            + "."
+        )
     out.append(text)
 
     ok = c[c["status"] == "converged"].dropna(subset=["test_acc"])
@@ -721,10 +813,12 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
         lrs = [r["lr"] for _, r, _ in best]
         trend = _trend(lrs)
         verb = {"rises": "grows with B", "falls": "shrinks as B grows"}.get(
-            trend, "never shrinks as B grows" if all(b >= a for a, b in zip(lrs, lrs[1:])) else "is not monotone in B")
+            trend, "never shrinks as B grows" if all(b >= a for a, b in zip(lrs, lrs[1:])) else "is not monotone in B"
+        )
         text = (
             "**The best learning rate and the noise scale η/B.** Among the cells that learnt, the best final test "
-            "accuracy is at " + ", ".join(f"η = {r['lr']:g} for B = {b}" for b, r, _ in best)
+            "accuracy is at "
+            + ", ".join(f"η = {r['lr']:g} for B = {b}" for b, r, _ in best)
             + f": the best η {verb}. The gradient of a batch averages B per-example gradients, so the noise an SGD "
             "step adds scales with η/B: a larger batch tolerates, and needs, a larger step for the same noise. "
             "η/B of these best cells: " + ", ".join(f"{r['noise']:.3g} (B = {b})" for b, r, _ in best) + "."
@@ -733,12 +827,14 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
         if len(bad):
             above = bad[bad["noise"] > hi]
             text += (
-                " The cells that did not learn have η/B = " + ", ".join(
-                    f"{r.noise:.3g} ({_cell(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
+                " The cells that did not learn have η/B = "
+                + ", ".join(f"{r.noise:.3g} ({_cell(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
                 + (": all above every best cell's, too noisy a step." if len(above) == len(bad) else ".")
             )
-        text += (f" The grid steps η tenfold, so the best η/B is located only to within that factor "
-                 f"({lo:.3g} to {hi:.3g} here).")
+        text += (
+            f" The grid steps η tenfold, so the best η/B is located only to within that factor "
+            f"({lo:.3g} to {hi:.3g} here)."
+        )
         out.append(text)
         if math.isfinite(resolution):
             gaps = [(b, 100 * (r["test_acc"] - s["test_acc"]), s["lr"]) for b, r, s in best]
@@ -747,10 +843,18 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
                 f"**What one seed resolves.** Each cell ran one seed; the test accuracy of one run moves by "
                 f"{resolution:.2f} points (median s.d. over its last epochs) from epoch to epoch, so gaps under "
                 f"{2 * resolution:.2f} points are not resolved. The best η beats the next best by "
-                + ", ".join(f"{g:.2f} points at B = {b} (η = {lr:g} next)" for b, g, lr in gaps) + ": "
+                + ", ".join(f"{g:.2f} points at B = {b} (η = {lr:g} next)" for b, g, lr in gaps)
+                + ": "
             )
-            text += (("unresolved at " + ", ".join(f"B = {b}" for b, _, _ in unresolved)
-                      + ", where the best η is a tie within the noise") if unresolved else "all resolved") + "."
+            text += (
+                (
+                    "unresolved at "
+                    + ", ".join(f"B = {b}" for b, _, _ in unresolved)
+                    + ", where the best η is a tie within the noise"
+                )
+                if unresolved
+                else "all resolved"
+            ) + "."
             out.append(text)
     return "\n\n".join(out)
 
@@ -763,32 +867,49 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
     when the cell was not run). ``resolution`` as in ``mlp_grid_commentary``.
     """
     c = compared.sort_values(["batch_size", "lr"])
-    text = (f"**Compared with the hand-made reports.** By hand ({c['setting'].iloc[0]}), test / train accuracy: "
-            + "; ".join(f"{_cell(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
-                        for r in c.itertuples(index=False)) + ".")
+    text = (
+        f"**Compared with the hand-made reports.** By hand ({c['setting'].iloc[0]}), test / train accuracy: "
+        + "; ".join(
+            f"{_cell(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
+            for r in c.itertuples(index=False)
+        )
+        + "."
+    )
     ran = c.dropna(subset=["test_acc"])
     if ran.empty:
         return text + " None of these cells was run here."
     seeds = plural(sorted({int(n) for n in ran["seeds"]}), "seed") + " per cell, " if "seeds" in ran else ""
-    text += (" Here (PyTorch's default initialisation, inputs in [0, 1], " + seeds
-             + plural(sorted({int(e) for e in ran["epochs"]}), "epoch") + "): "
-             + "; ".join(f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
-                         + ("" if r.status == "converged" else f" ({r.status})") for r in ran.itertuples(index=False))
-             + ".")
+    text += (
+        " Here (PyTorch's default initialisation, inputs in [0, 1], "
+        + seeds
+        + plural(sorted({int(e) for e in ran["epochs"]}), "epoch")
+        + "): "
+        + "; ".join(
+            f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
+            + ("" if r.status == "converged" else f" ({r.status})")
+            for r in ran.itertuples(index=False)
+        )
+        + "."
+    )
     bad = ran[ran["status"] != "converged"]
     if len(bad):
-        text += (" The hand-made report has no run that stopped learning; ours at "
-                 + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
-                 + " did; with one run on each side, what makes the difference (initialisation, seed, input scaling) "
-                 "cannot be told.")
+        text += (
+            " The hand-made report has no run that stopped learning; ours at "
+            + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
+            + " did; with one run on each side, what makes the difference (initialisation, seed, input scaling) "
+            "cannot be told."
+        )
     ok = ran[ran["status"] == "converged"]
     if len(ok) and math.isfinite(resolution):
         diff = 100 * (ok["test_acc"] - ok["ref_test"])
         inside = int((diff.abs() < 2 * resolution).sum())
-        text += (" Among the cells that learnt, ours minus the hand figure is "
-                 + ", ".join(f"{d:+.2f}" for d in diff) + f" test points; {inside} of {len(ok)} within twice the "
-                 f"per-epoch noise of one run ({2 * resolution:.2f} points), which is all one seed on each side can "
-                 "resolve.")
+        text += (
+            " Among the cells that learnt, ours minus the hand figure is "
+            + ", ".join(f"{d:+.2f}" for d in diff)
+            + f" test points; {inside} of {len(ok)} within twice the "
+            f"per-epoch noise of one run ({2 * resolution:.2f} points), which is all one seed on each side can "
+            "resolve."
+        )
     return text
 
 
@@ -802,24 +923,31 @@ def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
     parts = []
     for model, d in found.groupby("model", sort=False):
         parts.append(
-            f"{model}: " + ", ".join(
+            f"{model}: "
+            + ", ".join(
                 f"{100 * r.test_acc:.2f}% at epoch {int(r.epoch)} (from {100 * r.before:.2f}%"
                 + (f", back to {100 * r.after:.2f}% one epoch later)" if r.after == r.after else ", the last epoch)")
-                for r in d.itertuples(index=False)))
+                for r in d.itertuples(index=False)
+            )
+        )
     back = found.dropna(subset=["back_at"])
     text = (
         f"**Dips.** The test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} in one epoch at: "
-        + "; ".join(parts) + f". The per-epoch noise of one run is {resolution:.2f} points: "
-        + ("every fall is more than twice that. " if (100 * (found["before"] - found["test_acc"]) > 2 * resolution).all()
-           else "not every fall is more than twice that. ")
+        + "; ".join(parts)
+        + f". The per-epoch noise of one run is {resolution:.2f} points: "
+        + (
+            "every fall is more than twice that. "
+            if (100 * (found["before"] - found["test_acc"]) > 2 * resolution).all()
+            else "not every fall is more than twice that. "
+        )
         + f"In {len(back)} of {len(found)} dips the accuracy later regained its level before the dip"
         + (" (at epoch " + ", ".join(str(int(e)) for e in back["back_at"]) + ")" if len(back) else "")
     )
     text += (
         ": a dip is one evaluation of an SGD iterate that a constant step keeps moving around the minimum (a few "
         "unlucky last steps of the epoch), not a lasting loss of accuracy. "
-        if len(back) == len(found) else
-        "; the others did not regain it within the epochs run, so not every dip can be told apart from a lasting "
+        if len(back) == len(found)
+        else "; the others did not regain it within the epochs run, so not every dip can be told apart from a lasting "
         "loss here. "
     )
     return text + (
@@ -828,8 +956,14 @@ def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
     )
 
 
-def first_run_text(here: float, reference: float, alternatives: dict[str, float], epochs: int,
-                   resolution: float, curves: dict[str, list[float]] | None = None) -> str:
+def first_run_text(
+    here: float,
+    reference: float,
+    alternatives: dict[str, float],
+    epochs: int,
+    resolution: float,
+    curves: dict[str, list[float]] | None = None,
+) -> str:
     """Why the first run (MLP 128, lr 0.01) differs from the hand figure: what can be tested here
     (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known.
     ``curves``: label -> test accuracy after each epoch (1, 2, ...), to say when each run first
@@ -839,8 +973,11 @@ def first_run_text(here: float, reference: float, alternatives: dict[str, float]
         f"{100 * reference:.2f}% by hand ({100 * (here - reference):+.2f} points)."
     )
     if alternatives:
-        text += " Under the alternatives tested here, with everything else equal: " + ", ".join(
-            f"{k}: {100 * v:.2f}%" for k, v in alternatives.items()) + "."
+        text += (
+            " Under the alternatives tested here, with everything else equal: "
+            + ", ".join(f"{k}: {100 * v:.2f}%" for k, v in alternatives.items())
+            + "."
+        )
         near = min(alternatives, key=lambda k: abs(alternatives[k] - reference))
         if abs(alternatives[near] - reference) < abs(here - reference):
             text += f" The closest to the hand figure is {near}, {100 * (alternatives[near] - reference):+.2f} points from it."
@@ -848,8 +985,11 @@ def first_run_text(here: float, reference: float, alternatives: dict[str, float]
             text += " None of them comes closer to the hand figure than the run as specified."
     for label, accs in (curves or {}).items():
         first = next((i + 1 for i, a in enumerate(accs) if a == a and a >= reference), None)
-        text += (f" The {label} run passed the hand figure after epoch {first} ({100 * accs[first - 1]:.2f}%)."
-                 if first else f" The {label} run never reached the hand figure in {plural(len(accs), 'epoch')}.")
+        text += (
+            f" The {label} run passed the hand figure after epoch {first} ({100 * accs[first - 1]:.2f}%)."
+            if first
+            else f" The {label} run never reached the hand figure in {plural(len(accs), 'epoch')}."
+        )
     text += (
         " The hand-made report does not state its initialisation, its seed, how its inputs were scaled in that run "
         "or how its accuracy was measured, so the cause of the difference cannot be known from it."
@@ -858,8 +998,12 @@ def first_run_text(here: float, reference: float, alternatives: dict[str, float]
     if math.isfinite(resolution) and resolution > 0:
         text += (
             f" The gap is {gap / resolution:.0f} times the per-epoch noise of one run here ({resolution:.2f} points)"
-            + (": far more than the epoch-to-epoch noise of one run." if gap > 10 * resolution else
-               ", not far beyond what one seed on each side can resolve." if gap > 2 * resolution else
-               ": within what one seed on each side can resolve.")
+            + (
+                ": far more than the epoch-to-epoch noise of one run."
+                if gap > 10 * resolution
+                else ", not far beyond what one seed on each side can resolve."
+                if gap > 2 * resolution
+                else ": within what one seed on each side can resolve."
+            )
         )
     return text

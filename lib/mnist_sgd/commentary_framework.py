@@ -8,8 +8,15 @@ import pandas as pd
 from .present import fixed, number
 
 
-def framework_comparison_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int, seeds: int,
-                              loader_seconds: float, timing_note: str) -> str:
+def framework_comparison_text(
+    by: pd.DataFrame,
+    iterations: int,
+    batch_size: int,
+    train_images: int,
+    seeds: int,
+    loader_seconds: float,
+    timing_note: str,
+) -> str:
     """Accuracy and time of the two implementations, each sampling its own way.
 
     ``by``: one row per implementation, indexed "hand-written" and "PyTorch DataLoader",
@@ -71,11 +78,18 @@ def framework_hand_text(ours: float, low: float, high: float, epochs: float, ref
     if not values:
         return "The hand-made reports give no figure for the framework version."
     lo, hi = min(values.values()), max(values.values())
-    where = ("inside the range of the hand-made figures" if lo <= ours <= hi else
-             "above every hand-made figure" if ours > hi else "below every hand-made figure")
+    where = (
+        "inside the range of the hand-made figures"
+        if lo <= ours <= hi
+        else "above every hand-made figure"
+        if ours > hi
+        else "below every hand-made figure"
+    )
     listed = "; ".join(f"{100 * v:.1f}% ({setting})" for v, setting in zip(refs["value"], refs["setting"]))
-    return (f"**Compared with the hand-made reports.** By hand the framework version reached {listed}. Here, after "
-            f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
-            f"{100 * high:.2f}% over seeds): {where}. Without the hand-made runs' learning rate and batch size the "
-            f"spread between their figures cannot be attributed; the seeds here alone span "
-            f"{100 * (high - low):.2f} points.")
+    return (
+        f"**Compared with the hand-made reports.** By hand the framework version reached {listed}. Here, after "
+        f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
+        f"{100 * high:.2f}% over seeds): {where}. Without the hand-made runs' learning rate and batch size the "
+        f"spread between their figures cannot be attributed; the seeds here alone span "
+        f"{100 * (high - low):.2f} points."
+    )

@@ -32,13 +32,17 @@ def _noisiest(df: pd.DataFrame, key: str) -> str | None:
         return None
     name = NAMES[key]
     if (df["rises"] == 0).all():
-        return (f"no loss curve rose from one epoch to the next (over at least {df['completed'].min():.0f} epochs "
-                "each), so none is noisier than the others")
+        return (
+            f"no loss curve rose from one epoch to the next (over at least {df['completed'].min():.0f} epochs "
+            "each), so none is noisier than the others"
+        )
     top = df.sort_values(["rises", "max_rise"], ascending=False).iloc[0]
     others = df[df[key] != top[key]]
-    return (f"the noisiest curve is {name} = {top[key]:g}: its loss rose in {top['rises']:.3g} of "
-            f"{top['completed'] - 1:.0f} epoch-to-epoch steps (largest rise {100 * top['max_rise']:.2g}%), against "
-            + ", ".join(f"{r['rises']:.3g} for {name} = {r[key]:g}" for _, r in others.iterrows()))
+    return (
+        f"the noisiest curve is {name} = {top[key]:g}: its loss rose in {top['rises']:.3g} of "
+        f"{top['completed'] - 1:.0f} epoch-to-epoch steps (largest rise {100 * top['max_rise']:.2g}%), against "
+        + ", ".join(f"{r['rises']:.3g} for {name} = {r[key]:g}" for _, r in others.iterrows())
+    )
 
 
 def mlp_lr_text(cells: pd.DataFrame) -> str:
@@ -64,12 +68,16 @@ def mlp_lr_text(cells: pd.DataFrame) -> str:
         acc = at.dropna(subset=["test_acc"]).sort_values("test_acc", ascending=False)
         best = acc["lr"].iloc[0] if len(acc) >= 2 else None
         if best is not None:
-            parts.append(f"the best final test accuracy is at η = {best:g}: " + _listing(acc, "lr", "test_acc", _percents))
+            parts.append(
+                f"the best final test accuracy is at η = {best:g}: " + _listing(acc, "lr", "test_acc", _percents)
+            )
         fast = at.dropna(subset=["loss_epoch1"]).sort_values("loss_epoch1")
         fastest = fast["lr"].iloc[0] if len(fast) >= 2 else None
         if fastest is not None:
-            parts.append(f"the fastest descent (lowest loss after epoch 1) is at η = {fastest:g}: "
-                         + _listing(fast, "lr", "loss_epoch1"))
+            parts.append(
+                f"the fastest descent (lowest loss after epoch 1) is at η = {fastest:g}: "
+                + _listing(fast, "lr", "loss_epoch1")
+            )
         noise = _noisiest(at[at["status"] == "converged"], "lr")  # a stuck curve is flat, not calm
         if noise:
             parts.append(noise)
@@ -82,9 +90,11 @@ def mlp_lr_text(cells: pd.DataFrame) -> str:
     if judged:
         hi = sum(s["best"] == max(s["lrs"]) for s in judged)
         lo = sum(s["best"] == min(s["lrs"]) for s in judged)
-        text += (f"\n\nAcross the {plural(len(judged), 'batch size')} compared, the best final test accuracy came from "
-                 f"the highest learning rate run in {hi}, from the lowest in {lo} and from one in between in "
-                 f"{len(judged) - hi - lo}.")
+        text += (
+            f"\n\nAcross the {plural(len(judged), 'batch size')} compared, the best final test accuracy came from "
+            f"the highest learning rate run in {hi}, from the lowest in {lo} and from one in between in "
+            f"{len(judged) - hi - lo}."
+        )
     judged = [s for s in summary if s["fastest"] is not None]
     if judged:
         hi = sum(s["fastest"] == max(s["lrs"]) for s in judged)
@@ -118,7 +128,9 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
             falling = bool(np.all(np.diff(spe) < 0))
             first_ms, last_ms = fixed([1000 * spe[0] / steps[0], 1000 * spe[-1] / steps[-1]])
             parts.append(
-                "time per epoch " + ("falls as B grows" if falling else "does not fall steadily with B") + ": "
+                "time per epoch "
+                + ("falls as B grows" if falling else "does not fall steadily with B")
+                + ": "
                 + _listing(timed, "batch_size", "seconds_per_epoch", lambda v: [f"{s} s" for s in fixed(v)])
                 + f" (B = {timed['batch_size'].iloc[0]} takes {spe[0] / spe[-1]:.1f}× as long as "
                 f"B = {timed['batch_size'].iloc[-1]}; per step it costs {first_ms} ms against {last_ms} ms)"
@@ -127,16 +139,25 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
         acc = at.dropna(subset=["test_acc"])
         if len(acc) >= 2:
             best = acc.loc[acc["test_acc"].idxmax()]
-            parts.append(f"the best final test accuracy is at B = {int(best['batch_size'])}: "
-                         + _listing(acc, "batch_size", "test_acc", _percents))
-            where = ("smallest" if best["batch_size"] == acc["batch_size"].min()
-                     else "largest" if best["batch_size"] == acc["batch_size"].max() else "between")
+            parts.append(
+                f"the best final test accuracy is at B = {int(best['batch_size'])}: "
+                + _listing(acc, "batch_size", "test_acc", _percents)
+            )
+            where = (
+                "smallest"
+                if best["batch_size"] == acc["batch_size"].min()
+                else "largest"
+                if best["batch_size"] == acc["batch_size"].max()
+                else "between"
+            )
             best_at.append(where)
         fast = at.dropna(subset=["loss_epoch1"])
         if len(fast) >= 2:
             first = fast.loc[fast["loss_epoch1"].idxmin()]
-            parts.append(f"the lowest loss after epoch 1 is at B = {int(first['batch_size'])}: "
-                         + _listing(fast, "batch_size", "loss_epoch1"))
+            parts.append(
+                f"the lowest loss after epoch 1 is at B = {int(first['batch_size'])}: "
+                + _listing(fast, "batch_size", "loss_epoch1")
+            )
         noise = _noisiest(at[at["status"] == "converged"], "batch_size")
         if noise:
             parts.append(noise)
@@ -146,17 +167,25 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
         return "No learning rate was run with two or more batch sizes, so the batch size cannot be compared here."
     text = "\n".join(lines)
     if falls:
-        text += (f"\n\nTime per epoch fell steadily with the batch size at {sum(falls)} of the "
-                 f"{plural(len(falls), 'learning rate')} compared.")
+        text += (
+            f"\n\nTime per epoch fell steadily with the batch size at {sum(falls)} of the "
+            f"{plural(len(falls), 'learning rate')} compared."
+        )
     if best_at:
-        text += (f" The best final test accuracy came from the smallest batch in {best_at.count('smallest')}, from the "
-                 f"largest in {best_at.count('largest')} and from one in between in {best_at.count('between')} of "
-                 f"{plural(len(best_at), 'learning rate')}.")
+        text += (
+            f" The best final test accuracy came from the smallest batch in {best_at.count('smallest')}, from the "
+            f"largest in {best_at.count('largest')} and from one in between in {best_at.count('between')} of "
+            f"{plural(len(best_at), 'learning rate')}."
+        )
     if timing_note is not None:
-        text += " All cells were timed under the same conditions (training only, evaluation excluded).\n\n" + timing_note
+        text += (
+            " All cells were timed under the same conditions (training only, evaluation excluded).\n\n" + timing_note
+        )
     else:
-        text += (" The cells were timed under different conditions (threads, device, parallel jobs), so their times "
-                 "are only roughly comparable; times are measured and vary between builds.")
+        text += (
+            " The cells were timed under different conditions (threads, device, parallel jobs), so their times "
+            "are only roughly comparable; times are measured and vary between builds."
+        )
     return text
 
 
@@ -181,14 +210,18 @@ def mlp_reference_summary_text(compared: pd.DataFrame, references: int, assignme
     short = both[both["epochs"] < assignment_epochs]
     if len(short):
         below = int((short["test_diff"] < 0).sum())
-        text += (f"{len(short)} of these cells ran {plural(sorted(short['epochs'].unique()), 'epoch')} instead of the "
-                 f"assignment's {assignment_epochs}, so they are not a like-for-like comparison"
-                 + (f" ({below} of them below the reference, as a shorter training would explain). " if below else ". "))
+        text += (
+            f"{len(short)} of these cells ran {plural(sorted(short['epochs'].unique()), 'epoch')} instead of the "
+            f"assignment's {assignment_epochs}, so they are not a like-for-like comparison"
+            + (f" ({below} of them below the reference, as a shorter training would explain). " if below else ". ")
+        )
     if len(both) >= 2:
         ref_best = both.loc[both["ref_test"].idxmax()]
         here_best = both.loc[both["test"].idxmax()]
         same = (ref_best["batch_size"], ref_best["lr"]) == (here_best["batch_size"], here_best["lr"])
-        text += (f"Among these {len(both)} cells, the best test accuracy here is at B = {int(here_best['batch_size'])}, "
-                 f"η = {here_best['lr']:g}, and the reference's best is at B = {int(ref_best['batch_size'])}, "
-                 f"η = {ref_best['lr']:g}" + (": the same cell." if same else "."))
+        text += (
+            f"Among these {len(both)} cells, the best test accuracy here is at B = {int(here_best['batch_size'])}, "
+            f"η = {here_best['lr']:g}, and the reference's best is at B = {int(ref_best['batch_size'])}, "
+            f"η = {ref_best['lr']:g}" + (": the same cell." if same else ".")
+        )
     return text

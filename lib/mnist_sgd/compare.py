@@ -90,9 +90,22 @@ CONDITION_COLUMNS = ("threads", "device", "parallel_jobs")
 
 # Integer-valued columns that pandas reads as floats when some cells are empty (a run that
 # did not diverge has no diverged_at): compared exactly, as counts and iterations are.
-EXACT_COLUMNS: set[str] = {"diverged_at", "t_target", "itr", "iterations", "rank", "rank_H", "parameters",
-                           "steps", "epochs", "seeds", "subsets", "converged_subsets", "diverged_seeds",
-                           "train_acc_images"}
+EXACT_COLUMNS: set[str] = {
+    "diverged_at",
+    "t_target",
+    "itr",
+    "iterations",
+    "rank",
+    "rank_H",
+    "parameters",
+    "steps",
+    "epochs",
+    "seeds",
+    "subsets",
+    "converged_subsets",
+    "diverged_seeds",
+    "train_acc_images",
+}
 
 # Deterministic floats agree when |a - b| <= rtol * max(|a|, |b|) + ATOL. A build is
 # deterministic for one environment and one set of run conditions: there RTOL only allows
@@ -108,8 +121,7 @@ ATOL = 1e-12
 # Columns that measure rounding error (a gradient check, the distance between two
 # implementations' weights): their digits are noise, what must reproduce is that they are
 # small. They agree when both are below ROUNDOFF_BOUND, and as floats otherwise.
-ROUNDOFF_COLUMNS: set[str] = {"relative_difference", "gradient_max_abs_diff", "max_deviation",
-                              "formula_vs_autograd"}
+ROUNDOFF_COLUMNS: set[str] = {"relative_difference", "gradient_max_abs_diff", "max_deviation", "formula_vs_autograd"}
 ROUNDOFF_BOUND = 1e-5
 
 # Column classes, from strictest to not compared.
@@ -180,8 +192,11 @@ def row_keys(df: pd.DataFrame, keys: list[str] | None) -> tuple[list[tuple], lis
         seen[key] += 1
         out.append(key if seen[key] == 1 else (*key, ("#", seen[key])))
     repeated = [k for k, n in seen.items() if n > 1]
-    warnings = [f"{len(repeated)} key(s) repeat (e.g. {describe_key(keys, repeated[0])}): matched by occurrence"] \
-        if repeated else []
+    warnings = (
+        [f"{len(repeated)} key(s) repeat (e.g. {describe_key(keys, repeated[0])}): matched by occurrence"]
+        if repeated
+        else []
+    )
     return out, warnings
 
 
@@ -189,7 +204,7 @@ def describe_key(keys: list[str] | None, key: tuple) -> str:
     if keys is None:
         return f"row {key[1]}"
     parts = [f"{k}={_fmt(v)}" for k, v in zip(keys, key)]
-    parts += [f"occurrence {v[1]}" for v in key[len(keys):]]
+    parts += [f"occurrence {v[1]}" for v in key[len(keys) :]]
     return ", ".join(parts) or "(the one row)"
 
 
@@ -203,8 +218,10 @@ def seed_spreads(df: pd.DataFrame, keys: list[str], column: str) -> dict[tuple, 
         return {(): spread}
     ranges = values.groupby([df[g] for g in group], dropna=False).agg(lambda s: s.max() - s.min())
     # keys as compare_frames builds them (plain Python values), whatever pandas grouped by
-    return {tuple(_plain(x) for x in (k if isinstance(k, tuple) else (k,))): (0.0 if pd.isna(v) else float(v))
-            for k, v in ranges.items()}
+    return {
+        tuple(_plain(x) for x in (k if isinstance(k, tuple) else (k,))): (0.0 if pd.isna(v) else float(v))
+        for k, v in ranges.items()
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -303,8 +320,17 @@ def compare_frames(name: str, this: pd.DataFrame, other: pd.DataFrame, same: boo
     matched = [k for k in this_keys if k in other_at]
     result.rows = len(matched)
 
-    def add(key: str, column: str, a: str, b: str, cls: str, rel: float = math.inf, allowed: float = 0.0,
-            ok: bool = False, delta: float = math.inf) -> None:
+    def add(
+        key: str,
+        column: str,
+        a: str,
+        b: str,
+        cls: str,
+        rel: float = math.inf,
+        allowed: float = 0.0,
+        ok: bool = False,
+        delta: float = math.inf,
+    ) -> None:
         result.diffs.append(Difference(name, key, column, a, b, cls, rel, allowed, ok, delta))
 
     for key in this_keys:
@@ -328,8 +354,9 @@ def compare_frames(name: str, this: pd.DataFrame, other: pd.DataFrame, same: boo
         a_values, b_values = this[column].tolist(), other[column].tolist()
         if cls == TIMING:
             pairs = [(_number(a_values[this_at[k]]), _number(b_values[other_at[k]])) for k in matched]
-            result.ratios[column] = [b / a for a, b in pairs if a and b and a > 0 and b > 0
-                                     and math.isfinite(a) and math.isfinite(b)]
+            result.ratios[column] = [
+                b / a for a, b in pairs if a and b and a > 0 and b > 0 and math.isfinite(a) and math.isfinite(b)
+            ]
             continue
         spreads = (seed_spreads(this, key_list, column), seed_spreads(other, key_list, column)) if cls == SEED else None
         for key in matched:
@@ -371,14 +398,19 @@ def check_report_folder(folder: Path, role: str) -> None:
     if not folder.is_dir():
         raise BadInput(f"{folder}: no such folder ({role}: expected a report folder, e.g. report/ or report/quick/)")
     if not tables_of(folder):
-        raise BadInput(f"{folder} is not a report folder ({role}): expected result tables "
-                       f"results/<job>.<table>.csv in it (a build's report/ or report/<profile>/, a copy of one, "
-                       f"or a snapshot)" + ("; build it with make report" if role == "this build" else ""))
+        raise BadInput(
+            f"{folder} is not a report folder ({role}): expected result tables "
+            f"results/<job>.<table>.csv in it (a build's report/ or report/<profile>/, a copy of one, "
+            f"or a snapshot)" + ("; build it with make report" if role == "this build" else "")
+        )
 
 
 def snapshot_names(snapshots: Path) -> list[str]:
-    return sorted(p.name for p in snapshots.iterdir() if p.is_dir() and not p.name.startswith(".")) \
-        if snapshots.is_dir() else []
+    return (
+        sorted(p.name for p in snapshots.iterdir() if p.is_dir() and not p.name.startswith("."))
+        if snapshots.is_dir()
+        else []
+    )
 
 
 def resolve_other(text: str, snapshots: Path) -> Path:
@@ -391,8 +423,10 @@ def resolve_other(text: str, snapshots: Path) -> Path:
     if not path.is_dir() and "/" not in text and (snapshots / text).is_dir():
         path = snapshots / text
     if not path.is_dir():
-        raise BadInput(f"OTHER={text}: no such folder and no snapshot of that name "
-                       f"(expected a report folder such as report/quick, or a snapshot name; {known})")
+        raise BadInput(
+            f"OTHER={text}: no such folder and no snapshot of that name "
+            f"(expected a report folder such as report/quick, or a snapshot name; {known})"
+        )
     check_report_folder(path, "OTHER")
     return path.resolve()
 
@@ -438,8 +472,9 @@ def recorded_commit(folder: Path) -> str:
             continue
         # the appendix says: from commit `abc123` (clean working tree) / **with uncommitted changes**,
         # the summary (with uncommitted changes); {...} is the notebook's source, not its output
-        match = re.search(r"from commit `([^`{}]+)`( \*\*with uncommitted changes\*\*| \(with uncommitted changes\))?",
-                          text)
+        match = re.search(
+            r"from commit `([^`{}]+)`( \*\*with uncommitted changes\*\*| \(with uncommitted changes\))?", text
+        )
         if match:
             return match.group(1) + (" (with uncommitted changes)" if match.group(2) else "")
     return "not recorded"
@@ -460,12 +495,15 @@ def provenance(folder: Path, tables: dict[str, Path]) -> dict[str, Any]:
                 conditions[column].update(_fmt(v) for v in values)
     finished = sorted(str(s["finished"]) for s in stamps.values() if s.get("finished"))
     return {
-        "name": build_name(folder), "folder": str(folder),
+        "name": build_name(folder),
+        "folder": str(folder),
         "profile": _read_json(folder / "results" / "manifest.json").get("profile") or "unknown",
-        "commit": recorded_commit(folder), "environment": environment,
+        "commit": recorded_commit(folder),
+        "environment": environment,
         "environments": len(envs),  # > 1: jobs of this build ran on different environments
         "conditions": {k: sorted(v) for k, v in conditions.items() if v},
-        "jobs": len(stamps), "finished": f"{finished[0]} .. {finished[-1]}" if finished else "not recorded",
+        "jobs": len(stamps),
+        "finished": f"{finished[0]} .. {finished[-1]}" if finished else "not recorded",
         "snapshot": _read_json(folder / SNAPSHOT_FILE),
     }
 
@@ -532,8 +570,9 @@ class Comparison:
 
     def environment_changes(self) -> list[str]:
         a, b = self.this["environment"], self.other["environment"]
-        return [f"{k}: {a.get(k, 'absent')} / {b.get(k, 'absent')}" for k in sorted(set(a) | set(b))
-                if a.get(k) != b.get(k)]
+        return [
+            f"{k}: {a.get(k, 'absent')} / {b.get(k, 'absent')}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k)
+        ]
 
     def environment_verdict(self) -> str:
         if not self.this["environment"] or not self.other["environment"]:
@@ -543,15 +582,22 @@ class Comparison:
 
     def tolerance_text(self) -> str:
         if self.same:
-            return (f"floats and seed-dependent values within {RTOL:g} relative (same environment and "
-                    "conditions: a build is deterministic there)")
-        return (f"floats within {RTOL_ELSEWHERE:g} relative (float32 sums in another order), seed-dependent "
-                "values within their spread over seeds")
+            return (
+                f"floats and seed-dependent values within {RTOL:g} relative (same environment and "
+                "conditions: a build is deterministic there)"
+            )
+        return (
+            f"floats within {RTOL_ELSEWHERE:g} relative (float32 sums in another order), seed-dependent "
+            "values within their spread over seeds"
+        )
 
     def condition_changes(self) -> list[str]:
         a, b = self.this["conditions"], self.other["conditions"]
-        return [f"{k}: {', '.join(a.get(k, ['absent']))} / {', '.join(b.get(k, ['absent']))}"
-                for k in CONDITION_COLUMNS if a.get(k) != b.get(k)]
+        return [
+            f"{k}: {', '.join(a.get(k, ['absent']))} / {', '.join(b.get(k, ['absent']))}"
+            for k in CONDITION_COLUMNS
+            if a.get(k) != b.get(k)
+        ]
 
     def all_ratios(self) -> list[float]:
         return [x for r in self.results for values in r.ratios.values() for x in values]
@@ -563,8 +609,11 @@ def compare(this_dir: Path, other_dir: Path) -> Comparison:
     this_prov, other_prov = provenance(this_dir, this_tables), provenance(other_dir, other_tables)
     # the project is deterministic for one environment and one number of threads on one device
     # (parallel_jobs only sets the threads): there, everything must agree to the last bits
-    same = bool(this_prov["environment"]) and this_prov["environment"] == other_prov["environment"] and all(
-        this_prov["conditions"].get(k) == other_prov["conditions"].get(k) for k in ("threads", "device"))
+    same = (
+        bool(this_prov["environment"])
+        and this_prov["environment"] == other_prov["environment"]
+        and all(this_prov["conditions"].get(k) == other_prov["conditions"].get(k) for k in ("threads", "device"))
+    )
     edited = {"this build": edited_tables(this_dir, this_tables), "other build": edited_tables(other_dir, other_tables)}
     results = []
     for name in sorted(set(this_tables) & set(other_tables)):
@@ -572,7 +621,10 @@ def compare(this_dir: Path, other_dir: Path) -> Comparison:
         result.edited = [who for who, names in edited.items() if name in names]
         results.append(result)
     return Comparison(
-        this_prov, other_prov, same, results,
+        this_prov,
+        other_prov,
+        same,
+        results,
         only_this=sorted(set(this_tables) - set(other_tables)),
         only_other=sorted(set(other_tables) - set(this_tables)),
         digests={f"results/{p.name}": sha256_file(p) for p in this_tables.values()},
@@ -593,22 +645,33 @@ def _ratio_text(ratios: list[float]) -> str:
 
 def summary_text(c: Comparison, html_path: Path | None, top: int = 8) -> str:
     """The short terminal report: counts, what differs between the builds, largest differences."""
-    lines = [f"this:  {c.this['name']} (profile {c.this['profile']}, commit {c.this['commit']})",
-             f"other: {c.other['name']} (profile {c.other['profile']}, commit {c.other['commit']})"]
+    lines = [
+        f"this:  {c.this['name']} (profile {c.this['profile']}, commit {c.this['commit']})",
+        f"other: {c.other['name']} (profile {c.other['profile']}, commit {c.other['commit']})",
+    ]
     lines.append("environment: " + c.environment_verdict())
     if conditions := c.condition_changes():
         lines.append("conditions (this / other): " + "; ".join(conditions))
     lines.append("tolerance: " + c.tolerance_text())
     header = ["", "compared", "identical", "within tolerance", "differing", "only here", "only there"]
-    row = ["tables", len(c.results), c.count("identical"), c.count("within tolerance"), c.count("differs"),
-           len(c.only_this), len(c.only_other)]
+    row = [
+        "tables",
+        len(c.results),
+        c.count("identical"),
+        c.count("within tolerance"),
+        c.count("differs"),
+        len(c.only_this),
+        len(c.only_other),
+    ]
     widths = [max(len(h), 6) for h in header]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
     values = sum(r.values for r in c.results)
     diffs = c.differences()
-    lines.append(f"values: {values} compared, {sum(not d.ok for d in diffs)} differing, "
-                 f"{sum(d.ok for d in diffs)} within tolerance; {_ratio_text(c.all_ratios())}")
+    lines.append(
+        f"values: {values} compared, {sum(not d.ok for d in diffs)} differing, "
+        f"{sum(d.ok for d in diffs)} within tolerance; {_ratio_text(c.all_ratios())}"
+    )
     for name in c.only_this:
         lines.append(f"  only in this build: results/{name}.csv")
     for name in c.only_other:
@@ -645,80 +708,155 @@ code { font-family: ui-monospace, monospace; }
 def _table(header: list[str], rows: list[list[Any]], numeric: Collection[int] = ()) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join(
-        "<tr>" + "".join(f"<td{' class=num' if i in numeric else ''}>{html.escape(str(v))}</td>"
-                         for i, v in enumerate(row)) + "</tr>" for row in rows)
+        "<tr>"
+        + "".join(f"<td{' class=num' if i in numeric else ''}>{html.escape(str(v))}</td>" for i, v in enumerate(row))
+        + "</tr>"
+        for row in rows
+    )
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
 def _diff_rows(diffs: list[Difference], with_table: bool) -> list[list[Any]]:
-    return [([d.table] if with_table else []) + [
-        d.key, d.column, d.this, d.other, d.cls, "" if math.isinf(d.rel) else f"{d.rel:.3g}",
-        f"{d.allowed:.3g}" if d.allowed else "", "" if math.isinf(d.used) else f"{d.used:.3g}",
-        "within tolerance" if d.ok else "DIFFERS"] for d in diffs]
+    return [
+        ([d.table] if with_table else [])
+        + [
+            d.key,
+            d.column,
+            d.this,
+            d.other,
+            d.cls,
+            "" if math.isinf(d.rel) else f"{d.rel:.3g}",
+            f"{d.allowed:.3g}" if d.allowed else "",
+            "" if math.isinf(d.used) else f"{d.used:.3g}",
+            "within tolerance" if d.ok else "DIFFERS",
+        ]
+        for d in diffs
+    ]
 
 
-DIFF_HEADER = ["row key", "column", "this", "other", "class", "rel. difference", "allowed |a-b|",
-               "|a-b| / allowed", "verdict"]
+DIFF_HEADER = [
+    "row key",
+    "column",
+    "this",
+    "other",
+    "class",
+    "rel. difference",
+    "allowed |a-b|",
+    "|a-b| / allowed",
+    "verdict",
+]
 
 
 def html_page(c: Comparison, limit: int = 300) -> str:
     """compare.html: provenance of both builds and what differs between them, then the
     largest differences, then for each differing table the rows that differ."""
     esc = html.escape
-    verdict = ('<p class=ok><b>Reproduced</b>: everything that should match does.</p>' if c.reproduced
-               else '<p class=bad>Differs: see below.</p>')
+    verdict = (
+        "<p class=ok><b>Reproduced</b>: everything that should match does.</p>"
+        if c.reproduced
+        else "<p class=bad>Differs: see below.</p>"
+    )
     keys = sorted(set(c.this["environment"]) | set(c.other["environment"]))
-    prov_rows = [[label, str(c.this[k]), str(c.other[k])] for label, k in
-                 [("build", "name"), ("folder", "folder"), ("profile", "profile"), ("commit", "commit"),
-                  ("jobs (stamps)", "jobs"), ("jobs finished", "finished")]]
-    prov_rows += [[f"condition: {k}", ", ".join(c.this["conditions"].get(k, ["-"])),
-                   ", ".join(c.other["conditions"].get(k, ["-"]))] for k in CONDITION_COLUMNS]
+    prov_rows = [
+        [label, str(c.this[k]), str(c.other[k])]
+        for label, k in [
+            ("build", "name"),
+            ("folder", "folder"),
+            ("profile", "profile"),
+            ("commit", "commit"),
+            ("jobs (stamps)", "jobs"),
+            ("jobs finished", "finished"),
+        ]
+    ]
+    prov_rows += [
+        [
+            f"condition: {k}",
+            ", ".join(c.this["conditions"].get(k, ["-"])),
+            ", ".join(c.other["conditions"].get(k, ["-"])),
+        ]
+        for k in CONDITION_COLUMNS
+    ]
     prov_rows += [[k, c.this["environment"].get(k, "absent"), c.other["environment"].get(k, "absent")] for k in keys]
     # names, folders and times always differ: flag only what can explain a difference in results
-    prov_rows = [[*row, "" if row[0] in ("build", "folder", "jobs finished") else
-                  "same" if row[1] == row[2] else "differs"] for row in prov_rows]
+    prov_rows = [
+        [*row, "" if row[0] in ("build", "folder", "jobs finished") else "same" if row[1] == row[2] else "differs"]
+        for row in prov_rows
+    ]
     changes = c.environment_changes() + c.condition_changes()
     if c.this["profile"] != c.other["profile"]:
         changes.insert(0, f"profile: {c.this['profile']} / {c.other['profile']}")
     if c.this["commit"] != c.other["commit"]:
         changes.insert(0, f"commit: {c.this['commit']} / {c.other['commit']}")
-    parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Did it reproduce? "
-             f"{esc(c.this['name'])} vs {esc(c.other['name'])}</title><style>{STYLE}</style></head><body>",
-             f"<h1>Did it reproduce?</h1><p>This build <code>{esc(c.this['name'])}</code> compared with "
-             f"<code>{esc(c.other['name'])}</code>, {time.strftime('%Y-%m-%d %H:%M %Z')}.</p>", verdict,
-             "<h2>The two builds</h2>",
-             "<p>What differs between them: " + (esc("; ".join(changes)) if changes else
-                                                 "nothing (same commit, profile, environment and run conditions)")
-             + ".</p>",
-             _table(["", "this build", "other build", ""], prov_rows),
-             "<h2>Summary</h2>",
-             _table(["tables compared", "identical", "within tolerance", "differing", "only in this build",
-                     "only in the other"],
-                    [[len(c.results), c.count("identical"), c.count("within tolerance"), c.count("differs"),
-                      len(c.only_this), len(c.only_other)]], numeric={0, 1, 2, 3, 4, 5}),
-             "<p>Rows are matched on each table's key columns. Exact columns (counts, integers, booleans, text) "
-             f"must be equal; columns measuring rounding error agree when both are below {ROUNDOFF_BOUND:g}; "
-             + ((f"both builds ran on the same environment and run conditions, where the project is deterministic, "
-                 f"so every other number must agree within {RTOL:g} relative + {ATOL:g} absolute")
-                if c.same else
-                (f"the builds ran on other environments or run conditions, so deterministic floats must agree "
-                 f"within {RTOL_ELSEWHERE:g} relative + {ATOL:g} absolute (torch's float32 sums in another order), "
-                 "and seed-dependent values (tables with a seed or subset column) within the spread (max &minus; "
-                 "min) of that value over the seeds of its row's group, the smaller of the two builds' spreads"))
-             + ". Timings are not expected to match: they are given as ratios below.</p>"]
-    missing = [[f"results/{n}.csv", "only in this build"] for n in c.only_this] + \
-              [[f"results/{n}.csv", "only in the other build"] for n in c.only_other]
+    parts = [
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Did it reproduce? "
+        f"{esc(c.this['name'])} vs {esc(c.other['name'])}</title><style>{STYLE}</style></head><body>",
+        f"<h1>Did it reproduce?</h1><p>This build <code>{esc(c.this['name'])}</code> compared with "
+        f"<code>{esc(c.other['name'])}</code>, {time.strftime('%Y-%m-%d %H:%M %Z')}.</p>",
+        verdict,
+        "<h2>The two builds</h2>",
+        "<p>What differs between them: "
+        + (esc("; ".join(changes)) if changes else "nothing (same commit, profile, environment and run conditions)")
+        + ".</p>",
+        _table(["", "this build", "other build", ""], prov_rows),
+        "<h2>Summary</h2>",
+        _table(
+            [
+                "tables compared",
+                "identical",
+                "within tolerance",
+                "differing",
+                "only in this build",
+                "only in the other",
+            ],
+            [
+                [
+                    len(c.results),
+                    c.count("identical"),
+                    c.count("within tolerance"),
+                    c.count("differs"),
+                    len(c.only_this),
+                    len(c.only_other),
+                ]
+            ],
+            numeric={0, 1, 2, 3, 4, 5},
+        ),
+        "<p>Rows are matched on each table's key columns. Exact columns (counts, integers, booleans, text) "
+        f"must be equal; columns measuring rounding error agree when both are below {ROUNDOFF_BOUND:g}; "
+        + (
+            (
+                f"both builds ran on the same environment and run conditions, where the project is deterministic, "
+                f"so every other number must agree within {RTOL:g} relative + {ATOL:g} absolute"
+            )
+            if c.same
+            else (
+                f"the builds ran on other environments or run conditions, so deterministic floats must agree "
+                f"within {RTOL_ELSEWHERE:g} relative + {ATOL:g} absolute (torch's float32 sums in another order), "
+                "and seed-dependent values (tables with a seed or subset column) within the spread (max &minus; "
+                "min) of that value over the seeds of its row's group, the smaller of the two builds' spreads"
+            )
+        )
+        + ". Timings are not expected to match: they are given as ratios below.</p>",
+    ]
+    missing = [[f"results/{n}.csv", "only in this build"] for n in c.only_this] + [
+        [f"results/{n}.csv", "only in the other build"] for n in c.only_other
+    ]
     if missing:
         parts += ["<h2>Missing tables</h2>", _table(["table", "where"], missing)]
     notes = [[r.name, w] for r in c.results for w in r.warnings]
-    notes += [[r.name, f"the {who}'s copy was changed after its job wrote it (SHA-256 differs from its stamp)"]
-              for r in c.results for who in r.edited]
+    notes += [
+        [r.name, f"the {who}'s copy was changed after its job wrote it (SHA-256 differs from its stamp)"]
+        for r in c.results
+        for who in r.edited
+    ]
     if notes:
         parts += ["<h2>Warnings</h2>", _table(["table", "warning"], notes)]
     diffs = c.differences()
     parts.append("<h2>Largest differences</h2>")
-    parts.append(_table(["table", *DIFF_HEADER], _diff_rows(diffs[:40], True)) if diffs
-                 else "<p>None: every compared value is identical.</p>")
+    parts.append(
+        _table(["table", *DIFF_HEADER], _diff_rows(diffs[:40], True))
+        if diffs
+        else "<p>None: every compared value is identical.</p>"
+    )
     for r in c.results:
         if r.status == "differs":
             shown = [d for d in r.diffs if not d.ok]
@@ -726,14 +864,26 @@ def html_page(c: Comparison, limit: int = 300) -> str:
             parts.append(_table(DIFF_HEADER, _diff_rows(shown[:limit], False)))
             if len(shown) > limit:
                 parts.append(f"<p>... and {len(shown) - limit} more.</p>")
-    timing = [[r.name, col, len(v), f"{pd.Series(v).median():.3g}", f"{min(v):.3g}", f"{max(v):.3g}"]
-              for r in c.results for col, v in r.ratios.items() if v]
+    timing = [
+        [r.name, col, len(v), f"{pd.Series(v).median():.3g}", f"{min(v):.3g}", f"{max(v):.3g}"]
+        for r in c.results
+        for col, v in r.ratios.items()
+        if v
+    ]
     parts.append("<h2>Timings (other / this)</h2>")
-    parts.append(_table(["table", "column", "values", "median ratio", "min", "max"], timing, numeric={2, 3, 4, 5})
-                 if timing else "<p>No timings to compare.</p>")
+    parts.append(
+        _table(["table", "column", "values", "median ratio", "min", "max"], timing, numeric={2, 3, 4, 5})
+        if timing
+        else "<p>No timings to compare.</p>"
+    )
     parts.append("<h2>Every table</h2>")
-    parts.append(_table(["table", "rows matched", "values compared", "verdict"],
-                        [[r.name, r.rows, r.values, r.status] for r in c.results], numeric={1, 2}))
+    parts.append(
+        _table(
+            ["table", "rows matched", "values compared", "verdict"],
+            [[r.name, r.rows, r.values, r.status] for r in c.results],
+            numeric={1, 2},
+        )
+    )
     parts.append("</body></html>\n")
     return "\n".join(parts)
 
@@ -742,10 +892,17 @@ def record(c: Comparison) -> dict[str, Any]:
     """compare.json: the other build's name and the result, with this build's tables' SHA-256
     so that a later reader can tell the comparison still speaks for the tables on disk."""
     return {
-        "other": c.other["name"], "other_folder": c.other["folder"], "compared": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        "reproduced": c.reproduced, "tables": len(c.results), "identical": c.count("identical"),
-        "within_tolerance": c.count("within tolerance"), "differing": c.count("differs"),
-        "only_this": c.only_this, "only_other": c.only_other, "digests": c.digests,
+        "other": c.other["name"],
+        "other_folder": c.other["folder"],
+        "compared": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "reproduced": c.reproduced,
+        "tables": len(c.results),
+        "identical": c.count("identical"),
+        "within_tolerance": c.count("within tolerance"),
+        "differing": c.count("differs"),
+        "only_this": c.only_this,
+        "only_other": c.only_other,
+        "digests": c.digests,
     }
 
 
@@ -773,8 +930,10 @@ def snapshot(report: Path, name: str, snapshots: Path) -> Path:
     stamps (environment, outputs' SHA-256) and where it came from, copied into a temporary
     folder and renamed into place, so a snapshot is whole or absent."""
     if not SNAPSHOT_NAME.match(name or ""):
-        raise BadInput(f"NAME={name!r}: expected a snapshot name of letters, digits, '.', '_' or '-' "
-                       "(make snapshot NAME=before-upgrade)")
+        raise BadInput(
+            f"NAME={name!r}: expected a snapshot name of letters, digits, '.', '_' or '-' "
+            "(make snapshot NAME=before-upgrade)"
+        )
     check_report_folder(report, "the build to snapshot")
     target = snapshots / name
     if target.exists():
@@ -794,8 +953,12 @@ def snapshot(report: Path, name: str, snapshots: Path) -> Path:
                     shutil.copy2(path, tmp / "results" / path.name)
             for path in (report / "executed").glob("*.json"):
                 shutil.copy2(path, tmp / "executed" / path.name)
-            info = {"name": name, "source": str(report.resolve()), "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-                    "commit": recorded_commit(report)}
+            info = {
+                "name": name,
+                "source": str(report.resolve()),
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                "commit": recorded_commit(report),
+            }
             atomic_write_text(tmp / SNAPSHOT_FILE, json.dumps(info, indent=1))
             os.rename(tmp, target)  # atomic; fails rather than merge if the name appeared meanwhile
         except BaseException:

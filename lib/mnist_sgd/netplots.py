@@ -33,8 +33,10 @@ def runs_table(runs: Iterable[nets.NetRun], cond: dict[str, Any], **extra: Any) 
 
 def with_status(runs: pd.DataFrame, majority: float) -> pd.DataFrame:
     """``runs`` (one row per run) with a ``status`` column from ``nets.run_status``."""
-    status = [nets.run_status(bool(r.diverged), r.final_train_loss, r.final_train_acc, majority)
-              for r in runs.itertuples(index=False)]
+    status = [
+        nets.run_status(bool(r.diverged), r.final_train_loss, r.final_train_acc, majority)
+        for r in runs.itertuples(index=False)
+    ]
     return runs.assign(status=status)
 
 
@@ -68,8 +70,15 @@ def mark_diverged(ax, runs: pd.DataFrame, color: str = plots.DIVERGED, label: st
     if bad.empty:
         return
     ax.plot(
-        bad["diverged_at"].astype(float), [0.97] * len(bad), "x", ms=9, mew=2, color=color,
-        transform=ax.get_xaxis_transform(), label=label, clip_on=False,
+        bad["diverged_at"].astype(float),
+        [0.97] * len(bad),
+        "x",
+        ms=9,
+        mew=2,
+        color=color,
+        transform=ax.get_xaxis_transform(),
+        label=label,
+        clip_on=False,
     )
 
 
@@ -105,8 +114,9 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
             text[i][j] = "diverged"
         elif stuck:
             text[i][j] = f"{100 * v:.2f}%\nstuck at chance"
-            ax.add_patch(mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///",
-                                               edgecolor=plots.DIVERGED, lw=0))
+            ax.add_patch(
+                mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor=plots.DIVERGED, lw=0)
+            )
         elif math.isfinite(v):
             grid[i, j] = 100 * v
             text[i][j] = f"{100 * v:.2f}%"
@@ -123,8 +133,15 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
             v = grid[i, j]
             dark = math.isfinite(v) and norm(v) < 0.6
             shown = math.isfinite(v) or "stuck" in text[i][j]
-            ax.text(j, i, text[i][j], ha="center", va="center", fontsize=9,
-                    color="white" if dark else ("black" if shown else plots.DIVERGED))
+            ax.text(
+                j,
+                i,
+                text[i][j],
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="white" if dark else ("black" if shown else plots.DIVERGED),
+            )
     ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
     ax.set_yticks(range(len(batches)), [str(b) for b in batches])
     ax.set(xlabel="learning rate η", ylabel="batch size B", title=title)
@@ -154,13 +171,19 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     noise = noise.merge(ok[[*keys, "seed"]], on=[*keys, "seed"])  # diverged seeds do not count as noise
     first = history[history["epoch"] == 1].groupby(keys)["train_loss"].mean().rename("loss_epoch1")
     cells = runs.groupby(keys).agg(
-        seeds=("seed", "size"), epochs=("epochs", "max"), diverged_seeds=("diverged", "sum"),
-        threads=("threads", "max"), parallel_jobs=("parallel_jobs", "max"), train_images=("train_images", "max"),
+        seeds=("seed", "size"),
+        epochs=("epochs", "max"),
+        diverged_seeds=("diverged", "sum"),
+        threads=("threads", "max"),
+        parallel_jobs=("parallel_jobs", "max"),
+        train_images=("train_images", "max"),
         stuck_seeds=("status", lambda v: int((v == "stuck at chance").sum())),
     )
     means = ok.groupby(keys).agg(
-        test_acc=("final_test_acc", "mean"), test_acc_sd=("final_test_acc", lambda s: s.std(ddof=0)),
-        train_acc=("final_train_acc", "mean"), final_loss=("final_train_loss", "mean"),
+        test_acc=("final_test_acc", "mean"),
+        test_acc_sd=("final_test_acc", lambda s: s.std(ddof=0)),
+        train_acc=("final_train_acc", "mean"),
+        final_loss=("final_train_loss", "mean"),
         seconds_per_epoch=("seconds_per_epoch", "mean"),
     )
     # time per epoch measured on every completed epoch, diverged seeds' included
@@ -208,8 +231,16 @@ def dips(history: pd.DataFrame, by: str = "model", points: float = 1.0) -> pd.Da
         for i in range(1, len(epochs)):
             if 100 * (acc.iloc[i - 1] - acc.iloc[i]) > points:
                 after = acc.iloc[i + 1] if i + 1 < len(epochs) else math.nan
-                later = acc.iloc[i + 1:]
+                later = acc.iloc[i + 1 :]
                 back = later[later >= acc.iloc[i - 1]]
-                rows.append({by: key, "epoch": epochs[i], "test_acc": acc.iloc[i], "before": acc.iloc[i - 1],
-                             "after": after, "back_at": back.index[0] if len(back) else math.nan})
+                rows.append(
+                    {
+                        by: key,
+                        "epoch": epochs[i],
+                        "test_acc": acc.iloc[i],
+                        "before": acc.iloc[i - 1],
+                        "after": after,
+                        "back_at": back.index[0] if len(back) else math.nan,
+                    }
+                )
     return pd.DataFrame(rows, columns=[by, "epoch", "test_acc", "before", "after", "back_at"])

@@ -42,8 +42,16 @@ EVAL_CHUNK = 128
 TRAIN_ACC_IMAGES = 10_000
 TRAIN_ACC_SEED = 0  # draws the subset, apart from the run's seed: every run is scored on the same images
 CHECK_EVERY = 500  # steps between divergence checks (one device sync each)
-HISTORY_COLUMNS = ["epoch", "train_loss", "train_acc", "train_acc_images", "test_acc", "epoch_seconds",
-                   "train_seconds", "eval_seconds"]
+HISTORY_COLUMNS = [
+    "epoch",
+    "train_loss",
+    "train_acc",
+    "train_acc_images",
+    "test_acc",
+    "epoch_seconds",
+    "train_seconds",
+    "eval_seconds",
+]
 
 Progress = Callable[[dict[str, Any]], None]
 
@@ -184,16 +192,19 @@ def constant_answer(accuracy: float, labels: torch.Tensor) -> int | None:
     return int(close[0]) if len(close) == 1 else None
 
 
-def run_status(diverged: bool, final_train_loss: float, final_train_acc: float, majority: float,
-               classes: int = 10) -> str:
+def run_status(
+    diverged: bool, final_train_loss: float, final_train_acc: float, majority: float, classes: int = 10
+) -> str:
     """'diverged' (the loss became non-finite), 'stuck at chance' (final training loss within
     ``STUCK_LOSS_TOL`` of ln(classes) and training accuracy within ``STUCK_ACC_POINTS`` points
     of ``majority``) or 'converged' (every other run: it learnt something)."""
     if diverged or not math.isfinite(final_train_loss):
         return "diverged"
     chance_loss = math.log(classes)
-    if (abs(final_train_loss - chance_loss) <= STUCK_LOSS_TOL * chance_loss
-            and abs(100 * (final_train_acc - majority)) <= STUCK_ACC_POINTS):
+    if (
+        abs(final_train_loss - chance_loss) <= STUCK_LOSS_TOL * chance_loss
+        and abs(100 * (final_train_acc - majority)) <= STUCK_ACC_POINTS
+    ):
         return "stuck at chance"
     return "converged"
 
@@ -201,10 +212,12 @@ def run_status(diverged: bool, final_train_loss: float, final_train_acc: float, 
 def stuck_rule(majority: float, classes: int = 10) -> str:
     """The rule of ``run_status`` in words, with its numbers."""
     chance = math.log(classes)
-    return (f"a run is *stuck at chance* when its final training loss is within {100 * STUCK_LOSS_TOL:g}% of "
-            f"ln {classes} = {chance:.3f} (the loss of uniform outputs) and its training accuracy within "
-            f"{STUCK_ACC_POINTS:g} points of {100 * majority:.2f}% (always answering the most frequent digit); "
-            f"*diverged* when its loss became non-finite; *converged* otherwise")
+    return (
+        f"a run is *stuck at chance* when its final training loss is within {100 * STUCK_LOSS_TOL:g}% of "
+        f"ln {classes} = {chance:.3f} (the loss of uniform outputs) and its training accuracy within "
+        f"{STUCK_ACC_POINTS:g} points of {100 * majority:.2f}% (always answering the most frequent digit); "
+        f"*diverged* when its loss became non-finite; *converged* otherwise"
+    )
 
 
 def _inputs(x: torch.Tensor, normalize: bool, dev: torch.device) -> torch.Tensor:

@@ -79,38 +79,78 @@ LR_GRID = P("float", 0, 10, lo_open=True, grid=True)
 SPECS: dict[str, NotebookSpec] = {
     "00_summary": NotebookSpec({}, needs=EVERYTHING),
     "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
-    "02_sgd": NotebookSpec({
-        "batch_size": P("int", 1, TRAIN_N), "lr": LR, "iterations": ITERATIONS,
-        "checkpoints": CHECKPOINTS, "seed": SEED, "seeds": SEEDS,
-    }),
-    "03_batch_size": NotebookSpec({
-        "batch_size": P("int", 1, TRAIN_N, grid=True),
-        "lr_min": LR, "lr_max": LR, "lr_points": P("int", 2, 50), "seeds": SEEDS,
-        "iterations": ITERATIONS, "samples": P("int", 1, 10**9),
-        "checkpoints": CHECKPOINTS,
-        "rel_tol": P("float", 0, 1, lo_open=True),
-    }),
+    "02_sgd": NotebookSpec(
+        {
+            "batch_size": P("int", 1, TRAIN_N),
+            "lr": LR,
+            "iterations": ITERATIONS,
+            "checkpoints": CHECKPOINTS,
+            "seed": SEED,
+            "seeds": SEEDS,
+        }
+    ),
+    "03_batch_size": NotebookSpec(
+        {
+            "batch_size": P("int", 1, TRAIN_N, grid=True),
+            "lr_min": LR,
+            "lr_max": LR,
+            "lr_points": P("int", 2, 50),
+            "seeds": SEEDS,
+            "iterations": ITERATIONS,
+            "samples": P("int", 1, 10**9),
+            "checkpoints": CHECKPOINTS,
+            "rel_tol": P("float", 0, 1, lo_open=True),
+        }
+    ),
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
-    "05_dataset_size": NotebookSpec({
-        "dataset_size": P("int", 1, TRAIN_N, grid=True), "batch_size": P("int", 1, TRAIN_N), "lr": LR,
-        "lr_from_task3": P("bool"), "subsets": SEEDS, "iterations": ITERATIONS, "checkpoints": CHECKPOINTS,
-        "rel_tol": P("float", 0, 1, lo_open=True), "heldout_fraction": P("float", 0, 0.9, lo_open=True),
-    }, needs=("03_batch_size",)),
+    "05_dataset_size": NotebookSpec(
+        {
+            "dataset_size": P("int", 1, TRAIN_N, grid=True),
+            "batch_size": P("int", 1, TRAIN_N),
+            "lr": LR,
+            "lr_from_task3": P("bool"),
+            "subsets": SEEDS,
+            "iterations": ITERATIONS,
+            "checkpoints": CHECKPOINTS,
+            "rel_tol": P("float", 0, 1, lo_open=True),
+            "heldout_fraction": P("float", 0, 0.9, lo_open=True),
+        },
+        needs=("03_batch_size",),
+    ),
     "05_dataset_size_summary": NotebookSpec({}, needs=("05_dataset_size",)),
-    "06_pytorch": NotebookSpec({
-        "batch_size": P("int", 1, TRAIN_N), "lr": LR, "equivalence_steps": ITERATIONS, "iterations": ITERATIONS,
-        "lr_from_task3": P("bool"), "checkpoints": CHECKPOINTS, "seeds": SEEDS,
-    }, needs=("03_batch_size",)),
-    "07_mlp_grid": NotebookSpec({
-        "batch_size": P("int", 1, TRAIN_N, grid=True), "lr": LR_GRID, "epochs": EPOCHS, "seeds": SEEDS,
-        "train_size": TRAIN_SIZE,
-    }),
+    "06_pytorch": NotebookSpec(
+        {
+            "batch_size": P("int", 1, TRAIN_N),
+            "lr": LR,
+            "equivalence_steps": ITERATIONS,
+            "iterations": ITERATIONS,
+            "lr_from_task3": P("bool"),
+            "checkpoints": CHECKPOINTS,
+            "seeds": SEEDS,
+        },
+        needs=("03_batch_size",),
+    ),
+    "07_mlp_grid": NotebookSpec(
+        {
+            "batch_size": P("int", 1, TRAIN_N, grid=True),
+            "lr": LR_GRID,
+            "epochs": EPOCHS,
+            "seeds": SEEDS,
+            "train_size": TRAIN_SIZE,
+        }
+    ),
     "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
-    "08_architectures": NotebookSpec({
-        "model": P("str", grid=True, choices=architectures.KEYS),
-        "mlp_epochs": EPOCHS, "first_run_epochs": EPOCHS, "cnn_epochs": EPOCHS,
-        "cnn_eval_every": P("int", 1, 1000), "seed": SEED, "train_size": TRAIN_SIZE,
-    }),
+    "08_architectures": NotebookSpec(
+        {
+            "model": P("str", grid=True, choices=architectures.KEYS),
+            "mlp_epochs": EPOCHS,
+            "first_run_epochs": EPOCHS,
+            "cnn_epochs": EPOCHS,
+            "cnn_eval_every": P("int", 1, 1000),
+            "seed": SEED,
+            "train_size": TRAIN_SIZE,
+        }
+    ),
     "08_architectures_summary": NotebookSpec({}, needs=("08_architectures",)),
     "90_speed": NotebookSpec({}, reads=("bench.json",)),
     "99_provenance": NotebookSpec({}, needs=EVERYTHING, reads=("compare.json",)),  # "reproduced against ..."
@@ -223,8 +263,10 @@ def _merged_notebooks(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, di
     if BASE_KEY in raw:
         base = _base_path(path, raw.pop(BASE_KEY))
         if base.resolve() in chain:
-            raise ParamError(f"{path}: {BASE_KEY} = {base}: profiles that name each other as base: "
-                             + " -> ".join(str(p) for p in (*chain, base.resolve())))
+            raise ParamError(
+                f"{path}: {BASE_KEY} = {base}: profiles that name each other as base: "
+                + " -> ".join(str(p) for p in (*chain, base.resolve()))
+            )
         if not base.is_file():
             known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
             raise ParamError(f"{path}: {BASE_KEY} = {base}: profile not found; available profiles: {', '.join(known)}")
@@ -235,7 +277,9 @@ def _merged_notebooks(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, di
     errors = []
     for notebook, values in raw.items():
         if notebook not in SPECS:
-            errors.append(f"{path}: unknown notebook '{notebook}'{_suggest(str(notebook), list(SPECS))}; known: {', '.join(SPECS)}")
+            errors.append(
+                f"{path}: unknown notebook '{notebook}'{_suggest(str(notebook), list(SPECS))}; known: {', '.join(SPECS)}"
+            )
             continue
         values = values or {}
         if not isinstance(values, dict):
@@ -244,7 +288,9 @@ def _merged_notebooks(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, di
         spec = SPECS[notebook].params
         for key, value in values.items():
             if key not in spec:
-                errors.append(f"{path}: unknown key '{notebook}.{key}'{_suggest(str(key), list(spec))}; allowed: {', '.join(spec)}")
+                errors.append(
+                    f"{path}: unknown key '{notebook}.{key}'{_suggest(str(key), list(spec))}; allowed: {', '.join(spec)}"
+                )
                 continue
             problem = check_value(f"{notebook}.{key}", value, spec[key])
             if problem:
@@ -268,7 +314,9 @@ def load_profile(name_or_path: str) -> Profile:
     for notebook in notebooks:
         missing = [n for n in SPECS[notebook].needs if n not in notebooks and SPECS[notebook].needs != EVERYTHING]
         if missing:
-            errors.append(f"{path}: {notebook} reads the results of {', '.join(missing)}, which the profile does not run")
+            errors.append(
+                f"{path}: {notebook} reads the results of {', '.join(missing)}, which the profile does not run"
+            )
     if errors:
         raise ParamError("\n".join(errors))
     return Profile(path.stem, path, notebooks)

@@ -38,9 +38,11 @@ EXIT_BUSY = 75  # EX_TEMPFAIL: another build holds the report folder; try again 
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 # The order jobs start in, as the provenance appendix states it. Longest first keeps every
 # worker busy to the end instead of leaving one long job alone on the last core.
-START_ORDER = ("Among the jobs whose inputs are ready, the runner starts the one that took longest in the previous "
-               "build that ran it (its stamp's run time); a job with no recorded time (new, or never finished here) "
-               "counts as longer than any other, and ties keep the profile's order.")
+START_ORDER = (
+    "Among the jobs whose inputs are ready, the runner starts the one that took longest in the previous "
+    "build that ran it (its stamp's run time); a job with no recorded time (new, or never finished here) "
+    "counts as longer than any other, and ties keep the profile's order."
+)
 
 
 def report_folder(profile: Profile) -> Path:
@@ -124,10 +126,16 @@ def static_parts(jobs: list[Job], report: Path, sources: dict[str, str]) -> dict
     """Every part of each job's identity except its upstream results."""
     code, env = identity.code_hash(), identity.environment()
     notebooks = {name: identity.notebook_hash(text) for name, text in sources.items()}
-    return {j.job_id: {
-        "notebook": notebooks[j.notebook], "parameters": j.parameters, "code": code, "environment": env,
-        "reads": {name: identity.file_digest(report / name) for name in params.SPECS[j.notebook].reads},
-    } for j in jobs}
+    return {
+        j.job_id: {
+            "notebook": notebooks[j.notebook],
+            "parameters": j.parameters,
+            "code": code,
+            "environment": env,
+            "reads": {name: identity.file_digest(report / name) for name in params.SPECS[j.notebook].reads},
+        }
+        for j in jobs
+    }
 
 
 def job_parts(job: Job, jobs: list[Job], report: Path, static: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -166,8 +174,11 @@ def plan(jobs: list[Job], report: Path, static: dict[str, dict[str, Any]]) -> di
     for job in order(jobs):
         rerun = [u.job_id for u in upstream_of(job, jobs) if u.job_id in todo]
         shown = ", ".join(rerun[:3]) + (f" and {len(rerun) - 3} more" if len(rerun) > 3 else "")
-        reason = f"it reads jobs that run again ({shown})" if rerun else \
-            identity.why_stale(report, job.job_id, job_parts(job, jobs, report, static))
+        reason = (
+            f"it reads jobs that run again ({shown})"
+            if rerun
+            else identity.why_stale(report, job.job_id, job_parts(job, jobs, report, static))
+        )
         if reason:
             todo[job.job_id] = reason
     return todo
@@ -187,16 +198,30 @@ def start(job: Job, report: Path, source: str, parts: dict[str, Any], threads: i
     shutil.rmtree(staging, ignore_errors=True)
     (staging / "results").mkdir(parents=True)
     (staging / execute.INPUT).write_text(source)
-    spec = {"notebook": str(staging / execute.INPUT), "parameters": job.parameters, "kernel": paths.KERNEL_NAME,
-            "cwd": str(job.path.parent)}
+    spec = {
+        "notebook": str(staging / execute.INPUT),
+        "parameters": job.parameters,
+        "kernel": paths.KERNEL_NAME,
+        "cwd": str(job.path.parent),
+    }
     (staging / execute.SPEC).write_text(json.dumps(spec))
-    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report), "MNIST_SGD_OUTPUT_DIR": str(staging / "results"),
-           "MNIST_SGD_PIPELINE": "1", "MNIST_SGD_PARALLEL_JOBS": str(workers),
-           **{var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")}}
+    env = {
+        **os.environ,
+        "MNIST_SGD_REPORT_DIR": str(report),
+        "MNIST_SGD_OUTPUT_DIR": str(staging / "results"),
+        "MNIST_SGD_PIPELINE": "1",
+        "MNIST_SGD_PARALLEL_JOBS": str(workers),
+        **{var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
+    }
     with open(staging / "log.txt", "wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "mnist_sgd.execute", str(staging)], env=env,
-                                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "mnist_sgd.execute", str(staging)],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return Running(job, proc, staging, parts)
 
 
@@ -211,13 +236,21 @@ def finish(run: Running, report: Path) -> Failure | None:
         log = (run.staging / "log.txt").read_text(errors="replace").strip().splitlines()[-5:]
         code = run.proc.returncode
         how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        return Failure(job_id, None, "", f"the job's process ended without a result ({how})"
-                       + "".join(f"\n    {line}" for line in log))
+        return Failure(
+            job_id,
+            None,
+            "",
+            f"the job's process ended without a result ({how})" + "".join(f"\n    {line}" for line in log),
+        )
     staged_nb = run.staging / execute.NOTEBOOK
     if outcome["ok"] and identity.code_hash() != run.parts["code"]:
         # the kernel imported the library as it was on disk: its result belongs to neither version
-        outcome = {"ok": False, "cell": "", "error": "the library (lib/mnist_sgd) changed while the job ran; "
-                                                      "its result was discarded: run the build again"}
+        outcome = {
+            "ok": False,
+            "cell": "",
+            "error": "the library (lib/mnist_sgd) changed while the job ran; "
+            "its result was discarded: run the build again",
+        }
     if not outcome["ok"]:
         notebook = None
         if staged_nb.exists():
@@ -239,8 +272,9 @@ def finish(run: Running, report: Path) -> Failure | None:
     final.parent.mkdir(parents=True, exist_ok=True)
     os.replace(staged_nb, final)
     failed.unlink(missing_ok=True)
-    identity.write_stamp(report, job_id, run.parts, [final, *written], outcome["seconds"],
-                         time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+    identity.write_stamp(
+        report, job_id, run.parts, [final, *written], outcome["seconds"], time.strftime("%Y-%m-%dT%H:%M:%S%z")
+    )
     shutil.rmtree(run.staging, ignore_errors=True)
     return None
 
@@ -377,25 +411,33 @@ def main(argv: list[str] | None = None) -> int:
         with BuildLock(report):
             return build(profile, jobs, report, args)
     except Busy as err:
-        print(f"error: {report} is being built by another build ({err}). One build holds a report folder at "
-              "a time: wait for it to end (or stop it: Ctrl-C in its terminal), then run this command again. "
-              "Another profile builds into its own folder and can run alongside.", file=sys.stderr)
+        print(
+            f"error: {report} is being built by another build ({err}). One build holds a report folder at "
+            "a time: wait for it to end (or stop it: Ctrl-C in its terminal), then run this command again. "
+            "Another profile builds into its own folder and can run alongside.",
+            file=sys.stderr,
+        )
         return EXIT_BUSY
     except Interrupted as err:
-        print(f"\ninterrupted: {len(err.finished)} job(s) finished in this run and are kept"
-              + (f"; stopped: {', '.join(err.stopped)}" if err.stopped else "")
-              + ". Run the same command again to resume.", file=sys.stderr)
+        print(
+            f"\ninterrupted: {len(err.finished)} job(s) finished in this run and are kept"
+            + (f"; stopped: {', '.join(err.stopped)}" if err.stopped else "")
+            + ". Run the same command again to resume.",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
     except KeyboardInterrupt:
-        print("\ninterrupted; nothing half-written was kept. Run the same command again to resume.",
-              file=sys.stderr)
+        print("\ninterrupted; nothing half-written was kept. Run the same command again to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except OSError as err:
         if err.errno != errno.ENOSPC:
             raise
-        print(f"error: no space left on the device while writing {err.filename or 'a file'}. Nothing incomplete "
-              "was left under a final name and finished jobs are kept: free some space and run the same "
-              "command again.", file=sys.stderr)
+        print(
+            f"error: no space left on the device while writing {err.filename or 'a file'}. Nothing incomplete "
+            "was left under a final name and finished jobs are kept: free some space and run the same "
+            "command again.",
+            file=sys.stderr,
+        )
         return 1
     finally:
         for sig, handler in previous.items():
@@ -412,9 +454,13 @@ def build(profile: Profile, jobs: list[Job], report: Path, args: argparse.Namesp
     except DataError as err:
         print(f"error: {err}", file=sys.stderr)
         return 3
-    write_manifest(profile.name, [
-        {"job_id": j.job_id, "notebook": j.notebook, "needs": list(j.needs), "parameters": j.parameters} for j in jobs
-    ])
+    write_manifest(
+        profile.name,
+        [
+            {"job_id": j.job_id, "notebook": j.notebook, "needs": list(j.needs), "parameters": j.parameters}
+            for j in jobs
+        ],
+    )
     start_time = time.perf_counter()
     failures = run_jobs(jobs, report, args.jobs)
     if failures:

@@ -77,7 +77,9 @@ def _format_for(values: Sequence[float | None], significant: int) -> str:
     return f",.{decimals(values, significant)}f"
 
 
-def fixed(values: Iterable[float | None], significant: int = 3, like: Iterable[float | None] | None = None) -> list[str]:
+def fixed(
+    values: Iterable[float | None], significant: int = 3, like: Iterable[float | None] | None = None
+) -> list[str]:
     """Numbers of one kind formatted alike: ``fixed([2.2, 2.134])`` is ['2.20', '2.13'];
     missing or non-finite values become 'n/a'. ``like``: take the format from these values
     instead (spreads with the decimals of their means)."""
@@ -97,8 +99,10 @@ def mean_sds(means: Iterable[float], sds: Iterable[float], significant: int = 3)
     """'2.13 ± 0.05' for each pair, all with the decimals the means ask for (a tiny spread is
     not allowed to ask for more); no-break spaces keep a table cell on one line."""
     means = list(means)
-    return [f"{m}\u00a0±\u00a0{s}" for m, s in zip(fixed(means, significant), fixed(sds, significant, like=means),
-                                                  strict=True)]
+    return [
+        f"{m}\u00a0±\u00a0{s}"
+        for m, s in zip(fixed(means, significant), fixed(sds, significant, like=means), strict=True)
+    ]
 
 
 def mean_sd(mean: float, sd: float, significant: int = 3) -> str:

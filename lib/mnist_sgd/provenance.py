@@ -27,6 +27,7 @@ from .results import read_manifest
 
 def git_state() -> dict[str, str | bool]:
     """The commit the notebooks and library were run from, and whether the tree was dirty."""
+
     def git(*args: str) -> str:
         done = subprocess.run(["git", *args], cwd=paths.ROOT, capture_output=True, text=True, timeout=10)
         if done.returncode != 0:
@@ -61,14 +62,18 @@ def run_conditions(device: str) -> dict[str, str | int]:
 
 def conditions_text(cond: dict[str, Any]) -> str:
     """The conditions as a phrase, e.g. '1 torch thread on cpu, 2 jobs of the report running in parallel'."""
-    return (f"{plural(int(cond['threads']), 'torch thread')} on {cond['device']}, "
-            f"{plural(int(cond['parallel_jobs']), 'job')} of the report running in parallel")
+    return (
+        f"{plural(int(cond['threads']), 'torch thread')} on {cond['device']}, "
+        f"{plural(int(cond['parallel_jobs']), 'job')} of the report running in parallel"
+    )
 
 
 def timing_note(cond: dict[str, Any]) -> str:
     """The sentence a section that quotes times gives once: they are measured, under what, and vary."""
-    return (f"*Timing:* the times are measured ({conditions_text(cond)}) and vary between builds with the load "
-            f"of the machine; they are not reproducible to the digit.")
+    return (
+        f"*Timing:* the times are measured ({conditions_text(cond)}) and vary between builds with the load "
+        f"of the machine; they are not reproducible to the digit."
+    )
 
 
 def report_conditions() -> dict[str, str | int]:
@@ -113,8 +118,14 @@ def job_times(reader: str) -> pd.DataFrame:
         stamp = paths.executed_dir() / f"{job['job_id']}.json"
         if stamp.exists():
             info = json.loads(stamp.read_text())
-            rows.append({"job": job["job_id"], "notebook": job["notebook"], "seconds": info["seconds"],
-                         "finished": info["finished"]})
+            rows.append(
+                {
+                    "job": job["job_id"],
+                    "notebook": job["notebook"],
+                    "seconds": info["seconds"],
+                    "finished": info["finished"],
+                }
+            )
     return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished"])
 
 
@@ -139,10 +150,12 @@ def job_time_text(times: pd.DataFrame) -> str:
     return (
         f"The {plural(len(times), 'task job')} took {duration(times['seconds'].sum())} of job time (the sum of their "
         f"run times, each from the start of its kernel to the end of its last cell)"
-        + (f"; their wall time, from the start of the first to the end of the last, was {duration(wall)}."
-           if wall is not None else
-           "; they were not all run in this build (a job left unchanged keeps its time from an earlier build), "
-           "so there is no one wall time.")
+        + (
+            f"; their wall time, from the start of the first to the end of the last, was {duration(wall)}."
+            if wall is not None
+            else "; they were not all run in this build (a job left unchanged keeps its time from an earlier build), "
+            "so there is no one wall time."
+        )
     )
 
 

@@ -73,6 +73,7 @@ class Evaluator:
     def columns(self) -> list[str]:
         """The curve columns this evaluator fills."""
         return CURVE_COLUMNS + (["heldout_acc"] if self.x_heldout is not None else [])
+
     @classmethod
     def from_mnist(cls, mnist: MNIST, **kwargs: Any) -> Evaluator:
         return cls(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, **kwargs)
@@ -84,8 +85,11 @@ class Evaluator:
         """``train_loss``, ``train_acc`` and ``test_acc`` of ``W``."""
         with torch.inference_mode():
             train_acc = _accuracy32(W, self.x_acc, self.labels_acc)
-            test_acc = (math.nan if self.x_test is None or self.labels_test is None
-                        else _accuracy32(W, self.x_test, self.labels_test))
+            test_acc = (
+                math.nan
+                if self.x_test is None or self.labels_test is None
+                else _accuracy32(W, self.x_test, self.labels_test)
+            )
             out = {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
             if self.x_heldout is not None and self.labels_heldout is not None:
                 out["heldout_acc"] = _accuracy32(W, self.x_heldout, self.labels_heldout)
@@ -236,7 +240,11 @@ def train_sgd(
         nonlocal t
         while t < target:
             steps = min(target - t, chunk_steps)
-            chunk = torch.randint(n, (steps, batch_size), generator=generator) if indices is None else indices[t : t + steps]
+            chunk = (
+                torch.randint(n, (steps, batch_size), generator=generator)
+                if indices is None
+                else indices[t : t + steps]
+            )
             for block in chunk.split(check_every):
                 stepper.run(block)
                 t += block.shape[0]
@@ -245,8 +253,18 @@ def train_sgd(
         return t, True
 
     with torch.inference_mode():
-        return record_run(advance, lambda: W.contiguous(), stepper.batch_loss, evaluator,
-                          batch_size, lr, seed, iterations, checkpoints, blowup)
+        return record_run(
+            advance,
+            lambda: W.contiguous(),
+            stepper.batch_loss,
+            evaluator,
+            batch_size,
+            lr,
+            seed,
+            iterations,
+            checkpoints,
+            blowup,
+        )
 
 
 def record_run(
@@ -254,7 +272,12 @@ def record_run(
     weights: Callable[[], torch.Tensor],
     batch_loss: Callable[[], float],
     evaluator: Evaluator,
-    batch_size: int, lr: float, seed: int, iterations: int, checkpoints: int, blowup: float = 1e3,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    iterations: int,
+    checkpoints: int,
+    blowup: float = 1e3,
 ) -> SGDRun:
     """Drive a training loop from checkpoint to checkpoint and record its curves.
 
@@ -274,7 +297,9 @@ def record_run(
         if measured is None or not measured["train_loss"] <= limit_loss:
             diverged_at = t
             break
-        rows.append({"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": batch_loss(), **measured})
+        rows.append(
+            {"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": batch_loss(), **measured}
+        )
     return SGDRun(
         batch_size=batch_size,
         lr=lr,
@@ -303,11 +328,19 @@ def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
     smallest is chosen, being the farthest from divergence and the one with the lower
     noise floor. Raises ValueError if every learning rate had a diverged run.
     """
-    by_lr = runs.groupby("lr").agg(
-        seeds=("diverged", "size"), diverged_seeds=("diverged", "sum"), mean_loss=("final_train_loss", "mean"),
-        sd_loss=("final_train_loss", lambda v: float(np.std(v))), min_loss=("final_train_loss", "min"),
-        max_loss=("final_train_loss", "max"), mean_test_acc=("final_test_acc", "mean"),
-    ).reset_index()
+    by_lr = (
+        runs.groupby("lr")
+        .agg(
+            seeds=("diverged", "size"),
+            diverged_seeds=("diverged", "sum"),
+            mean_loss=("final_train_loss", "mean"),
+            sd_loss=("final_train_loss", lambda v: float(np.std(v))),
+            min_loss=("final_train_loss", "min"),
+            max_loss=("final_train_loss", "max"),
+            mean_test_acc=("final_test_acc", "mean"),
+        )
+        .reset_index()
+    )
     stable = (by_lr["diverged_seeds"] == 0) & np.isfinite(by_lr["mean_loss"])
     if not stable.any():
         raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
@@ -387,8 +420,9 @@ def iterations_needed(curve: pd.DataFrame, rel_tol: float, window: float = 2.0, 
     changes = changes[changes["change"].abs() > 0]
     if len(changes) < 2:
         return None
-    slope, intercept = np.polyfit(np.log(changes["t"].to_numpy(dtype=np.float64)),
-                                  np.log(changes["change"].abs().to_numpy()), 1)
+    slope, intercept = np.polyfit(
+        np.log(changes["t"].to_numpy(dtype=np.float64)), np.log(changes["change"].abs().to_numpy()), 1
+    )
     if slope >= 0:
         return None
     return float(np.exp((math.log(rel_tol) - intercept) / slope))

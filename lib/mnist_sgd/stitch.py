@@ -74,6 +74,7 @@ def format_value(value: object) -> str:
 def fill_parameters(markdown: str, values: dict[str, object]) -> str:
     """A parameter named in Markdown as `name` becomes the value the job ran with: prose
     shows values, not the notebook's variable names."""
+
     def value(match: re.Match) -> str:
         name = match.group(1)
         return format_value(values[name]) if name in values else match.group(0)
@@ -130,8 +131,9 @@ def section_cells(job: Job, nb: nbformat.NotebookNode, heading: str, levels: int
             if "text/markdown" in out.get("data", {}):
                 out["data"]["text/markdown"] = bind_units(out["data"]["text/markdown"])
     shared = {k: v for k, v in values.items() if k not in job.grid}  # the method is the same for every grid job
-    head = new_markdown_cell(f'<a id="{job.job_id}"></a>\n\n{heading}\n' + shift_headings(fill_parameters(body, shared),
-                                                                                            levels))
+    head = new_markdown_cell(
+        f'<a id="{job.job_id}"></a>\n\n{heading}\n' + shift_headings(fill_parameters(body, shared), levels)
+    )
     if first is not None and method:
         cells[cells.index(first)] = head
     else:
@@ -168,7 +170,7 @@ def task_prefix(notebook: str) -> str:
 def subtitle(title: str, task_title: str) -> str:
     """A summary's own heading without its task's words: "Across all sizes"."""
     if title.startswith(task_title):
-        rest = title[len(task_title):].lstrip(" ,:;-")
+        rest = title[len(task_title) :].lstrip(" ,:;-")
     else:
         rest = re.sub(r"^Task \d+:\s*", "", title)
     return rest[:1].upper() + rest[1:] if rest else title
@@ -211,8 +213,9 @@ def task_sections(jobs: list[Job]) -> list[Section]:
             task.entries.append((group[0].job_id, label))
             continue
         if not any(job.grid for job in group):
-            sections.append(Section(title, group[0].job_id,
-                                    cells=section_cells(group[0], books[0], f"## {title}", 1, method=True)))
+            sections.append(
+                Section(title, group[0].job_id, cells=section_cells(group[0], books[0], f"## {title}", 1, method=True))
+            )
             continue
         head = section_cells(group[0], books[0], f"## {title}", 1, method=True)
         method = head[: next(i for i, c in enumerate(head) if c.cell_type == "markdown") + 1]
@@ -430,8 +433,9 @@ TYPST_HEADER = """
 def auto_columns(typst_source: str) -> str:
     """Tables sized by their content: pandoc's fixed percentages (from the Markdown's dashes)
     make wide cells overflow into their neighbours."""
-    return re.sub(r"columns: \(([0-9.]+%(?:, [0-9.]+%)*)\)",
-                  lambda m: f"columns: {m.group(1).count('%')}", typst_source)
+    return re.sub(
+        r"columns: \(([0-9.]+%(?:, [0-9.]+%)*)\)", lambda m: f"columns: {m.group(1).count('%')}", typst_source
+    )
 
 
 def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
@@ -445,9 +449,17 @@ def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
     atomic_write_text(header, TYPST_HEADER)
     source = work / "report.typ"
     typst_source = pypandoc.convert_text(
-        markdown, "typst", format="markdown",
-        extra_args=["--standalone", "--toc", "--toc-depth=3", f"--include-in-header={header}",
-                    "--metadata", f"title={TITLE}"],
+        markdown,
+        "typst",
+        format="markdown",
+        extra_args=[
+            "--standalone",
+            "--toc",
+            "--toc-depth=3",
+            f"--include-in-header={header}",
+            "--metadata",
+            f"title={TITLE}",
+        ],
     )
     atomic_write_text(source, auto_columns(typst_source))
     pdf = typst.compile(str(source), root=str(work))
@@ -482,7 +494,9 @@ def build_report(profile: Profile, jobs: list[Job], stamps: dict[str, str], pdf:
         last = json.loads(stamp.read_text())
     except (OSError, ValueError):
         last = {}
-    if last.get("key") == key and all(p.exists() and sha256_file(p) == last.get("files", {}).get(p.name) for p in wanted):
+    if last.get("key") == key and all(
+        p.exists() and sha256_file(p) == last.get("files", {}).get(p.name) for p in wanted
+    ):
         return wanted
     stamp.unlink(missing_ok=True)
     nb = combined_notebook(profile, jobs)
