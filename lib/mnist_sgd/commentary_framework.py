@@ -87,9 +87,10 @@ def framework_hand_text(ours: float, low: float, high: float, epochs: float, ref
     )
     listed = "; ".join(f"{100 * v:.1f}% ({setting})" for v, setting in zip(refs["value"], refs["setting"]))
     return (
-        f"**Compared with the hand-made reports.** By hand the framework version reached {listed}. Here, after "
+        f"**Compared with the hand-made reports.** By hand the framework version reached {listed}; their "
+        f"learning rate, batch size and seed are not stated. Here, after "
         f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
-        f"{100 * high:.2f}% over seeds): {where}. Without the hand-made runs' learning rate and batch size the "
-        f"spread between their figures cannot be attributed; the seeds here alone span "
+        f"{100 * high:.2f}% over seeds): {where}. Without those settings the spread between the hand-made "
+        f"figures cannot be attributed; the seeds here alone span "
         f"{100 * (high - low):.2f} points."
     )
