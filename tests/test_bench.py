@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_sgd import bench, naive, paths
+from mnist_sgd import bench, bench_report, naive, paths
 from mnist_sgd.data import load_mnist, one_hot
 from mnist_sgd.sgd import Evaluator, train_sgd
 
@@ -115,6 +115,7 @@ def test_quick_bench_runs_end_to_end(tmp_path):
         "bandwidth",
         "sgemm",
         "step_B1000_limit",
+        "task3_bound",
         "step_B1",
         "cnn_epoch_limit",
         "cnn_eval_share",
@@ -126,6 +127,7 @@ def test_quick_bench_runs_end_to_end(tmp_path):
         "task3_total_vs_b",
         "mlp_epoch",
         "step_B1000_limit",
+        "task3_bound",
         "step_B1",
         "cnn_epoch_limit",
         "cnn_eval_share",
@@ -133,6 +135,9 @@ def test_quick_bench_runs_end_to_end(tmp_path):
         assert rows[key]["target"] is not None and isinstance(rows[key]["met"], bool), key
     assert all(rows[k]["ratio"] > 0 for k in expected if k.startswith(("sgd", "task3")))
     assert "scaled" in rows["sgd_B1_vs_b"]["note"] and "scaled" in rows["task3_total_vs_b"]["note"]
+    # the deliverable's bound adds up its parts, and is below the time measured
+    assert "steps" in rows["task3_bound"]["note"] and "Evaluator build" in rows["task3_bound"]["note"]
+    assert 0 < rows["task3_bound"]["reference"] < rows["task3_bound"]["project"]
     cond = payload["conditions"]
     assert cond["quick"] is True and cond["torch_threads"] >= 1
     assert {"cpu", "torch", "date"} <= set(cond)
@@ -231,8 +236,8 @@ def _payload(quick: bool = False) -> dict:
 
 
 def test_formatters_have_one_home_and_one_style():
-    assert bench.fmt_duration(2.19e-5) == "21.9 µs" and bench.fmt_duration(3.9) == "3.90 s"
-    assert bench.fmt_duration(1666.0) == "27 min 46 s"  # never 1.67e+03 s
+    assert bench_report.fmt_duration(2.19e-5) == "21.9 µs" and bench_report.fmt_duration(3.9) == "3.90 s"
+    assert bench_report.fmt_duration(1666.0) == "27 min 46 s"  # never 1.67e+03 s
     row = {
         "ratio": 12.34,
         "ratio_lo": 10.1,
@@ -242,30 +247,30 @@ def test_formatters_have_one_home_and_one_style():
         "target_op": ">=",
         "met": False,
     }
-    assert bench.fmt_ratio(row) == "12.3× [10.1 – 14.0]"
-    assert bench.fmt_target(row) == "≥ 20×" and bench.fmt_met(row) == "no"
-    assert bench.fmt_spread(0.0256, 0.02, 0.03, "s") == "25.6 ms [20.0 – 30.0 ms]"
-    assert bench.fmt_spread(9.87, 9.0, 11.2, "GB/s") == "9.87 GB/s [9.00 – 11.20 GB/s]"
+    assert bench_report.fmt_ratio(row) == "12.3× [10.1 – 14.0]"
+    assert bench_report.fmt_target(row) == "≥ 20×" and bench_report.fmt_met(row) == "no"
+    assert bench_report.fmt_spread(0.0256, 0.02, 0.03, "s") == "25.6 ms [20.0 – 30.0 ms]"
+    assert bench_report.fmt_spread(9.87, 9.0, 11.2, "GB/s") == "9.87 GB/s [9.00 – 11.20 GB/s]"
 
 
 def test_the_speed_appendix_reads_as_prose_with_the_headline_ratios():
-    text = bench.headline(_payload())
+    text = bench_report.headline(_payload())
     assert "Some CPU (2 cores), with 1 torch thread" in text
     assert "took 12.3 s with the project's loop" in text and "took 4 min 00 s (the project 20× faster)" in text
     assert "27 min 46 s (the project 139× faster)" in text and "(the project 2.8× faster)" in text
     assert "3.0× the least time" in text and "the time of 8.0 empty torch calls" in text
     assert "vary between runs" in text
     assert "target" not in text and "(s)" not in text and "quick" not in text
-    assert "toy sizes" in bench.headline(_payload(quick=True))
+    assert "toy sizes" in bench_report.headline(_payload(quick=True))
 
 
 def test_the_speed_appendix_says_in_one_sentence_when_there_is_no_benchmark():
-    text = bench.missing_text()
+    text = bench_report.missing_text()
     assert text.count(". ") == 0 and text.endswith(".") and "make bench" in text
 
 
 def test_the_full_table_leaves_the_old_job_times_to_the_provenance_appendix():
-    table = bench.report_table(_payload())
+    table = bench_report.report_table(_payload())
     assert len(table) == 7 and not table["measurement"].str.contains("28 jobs").any()
     assert table.loc[0, "met"] == "yes" and table.loc[0, "target"] == "≥ 20×"
 
@@ -273,6 +278,24 @@ def test_the_full_table_leaves_the_old_job_times_to_the_provenance_appendix():
 def test_the_speed_notebook_formats_rows_through_bench_only():
     nb = json.loads((paths.NOTEBOOKS / "90_speed.ipynb").read_text())
     code = "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
-    assert "def " not in code and "bench.headline(" in code and "bench.report_table(" in code
-    tagged = [c for c in nb["cells"] if "bench.report_table(" in "".join(c["source"])]
+    assert "def " not in code and "bench_report.headline(" in code and "bench_report.report_table(" in code
+    tagged = [c for c in nb["cells"] if "bench_report.report_table(" in "".join(c["source"])]
     assert tagged and all("html-only" in c["metadata"].get("tags", []) for c in tagged)
+
+
+def test_editing_the_benchmark_reruns_no_job():
+    import ast
+
+    from mnist_sgd import identity
+
+    assert {"bench.py", "naive.py"} <= identity.NOT_IN_JOBS
+    imported = set()
+    for nb in paths.NOTEBOOKS.glob("*.ipynb"):
+        for cell in json.loads(nb.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                for node in ast.walk(ast.parse("".join(cell["source"]))):
+                    if isinstance(node, ast.ImportFrom) and node.module == "mnist_sgd":
+                        imported |= {a.name for a in node.names}
+                    elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mnist_sgd."):
+                        imported.add(node.module.split(".")[1])
+    assert "bench_report" in imported and not {"bench", "naive"} & imported

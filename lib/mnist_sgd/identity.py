@@ -34,9 +34,18 @@ from .files import atomic_write_text
 
 PACKAGE = Path(__file__).resolve().parent
 
-# Modules that build and run the report but are never imported by a notebook, so
+# Modules that build, check or time the report but are never imported by a notebook, so
 # editing them does not change any job's result.
-NOT_IN_JOBS = {"pipeline.py", "stitch.py", "params.py", "identity.py", "execute.py", "hygiene.py"}
+NOT_IN_JOBS = {
+    "pipeline.py",
+    "stitch.py",
+    "params.py",
+    "identity.py",
+    "execute.py",
+    "hygiene.py",
+    "bench.py",
+    "naive.py",
+}
 
 # How each part of an identity is named when it explains why a job runs again.
 PART_NAMES = {
