@@ -330,6 +330,9 @@ def typst_block(parts: list[str], opening: str) -> str:
 # a figure and its caption, together, at the top or bottom of the page (the next one if it
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
+# ... except right under a heading, where it stays in the flow: a float would leave the heading
+# behind, and the heading's stickiness then takes it to the next page with the figure
+IN_FLOW = "#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)"  # a long table may run over pages
 LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
 
@@ -351,10 +354,13 @@ def markdown_cell(source: str) -> str:
 FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
 
 
-def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple[list[str], int]:
+def output_parts(
+    cell: nbformat.NotebookNode, media: Path, figure: int, under_heading: bool = False
+) -> tuple[list[str], int]:
     """A code cell's outputs as Markdown: a figure kept with the caption under it (floating
-    to the top or bottom of a page), a long table allowed to break across pages (its
-    caption heads it)."""
+    to the top or bottom of a page; in the flow when it is the cell's first output and the
+    cell comes ``under_heading``), a long table allowed to break across pages (its caption
+    heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -379,7 +385,8 @@ def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple
                 if pending_figure and text.lstrip().startswith("**Figure"):
                     # numbered anew: the PDF leaves out the figures of HTML-only cells
                     text = re.sub(r"\*\*Figure \d+\.\*\*", f"**Figure {figure}.**", text, count=1)
-                    parts.append(typst_block([pending_figure, text], KEEP_TOGETHER))
+                    in_flow = under_heading and not parts
+                    parts.append(typst_block([pending_figure, text], IN_FLOW if in_flow else KEEP_TOGETHER))
                     pending_figure = None
                     continue
                 rows = sum(1 for line in text.splitlines() if line.startswith("|"))
@@ -399,6 +406,11 @@ def output_parts(cell: nbformat.NotebookNode, media: Path, figure: int) -> tuple
     return parts, figure
 
 
+def _ends_with_heading(markdown: str) -> bool:
+    lines = [line for line in markdown.splitlines() if line.strip()]
+    return bool(lines) and re.match(r"#{1,6}\s", lines[-1]) is not None
+
+
 def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
     """Pandoc Markdown of the visible report: prose, figures, tables, printed text."""
     media.mkdir(parents=True, exist_ok=True)
@@ -412,7 +424,9 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
         elif cell.cell_type == "code":
             if SHOW_CODE_TAG in cell.metadata.get("tags", []):
                 parts.append(f"```python\n{cell.source}\n```")
-            more, figure = output_parts(cell, media, figure)
+            more, figure = output_parts(
+                cell, media, figure, under_heading=bool(parts) and _ends_with_heading(parts[-1])
+            )
             parts += more
     return "\n\n".join(parts) + "\n"
 
