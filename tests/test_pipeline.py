@@ -105,7 +105,7 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
 def test_longest_recorded_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
     jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie")]
     for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0)):
-        identity.write_stamp(tmp_path, name, {}, [], seconds, "2026-01-01T00:00:00+0000")
+        identity.write_stamp(tmp_path, name, {}, [], seconds, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000")
     seconds = pipeline.expected_seconds(tmp_path, jobs)
     assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": float("inf"), "tie": 5.0}
     started = [j.job_id for j in pipeline.longest_first(jobs, seconds)]

@@ -121,6 +121,24 @@ def test_job_time_has_no_wall_time_when_jobs_come_from_several_builds():
     assert provenance.job_time_text(times.iloc[:1]).startswith("The 1 task job took 10.0 s")
 
 
+def test_jobs_kept_from_an_earlier_build_give_no_wall_time_even_when_close_in_time():
+    # a job re-run a quarter of an hour after the others: its span still fits in the sum of the times
+    times = pd.DataFrame(
+        {
+            "job": ["a", "b", "c"],
+            "notebook": ["a", "b", "c"],
+            "seconds": [1200.0, 1200.0, 5.0],
+            "finished": ["2026-01-01T10:20:00+0000", "2026-01-01T10:20:00+0000", "2026-01-01T10:35:00+0000"],
+            "build": ["2026-01-01T10:00:00+0000", "2026-01-01T10:00:00+0000", "2026-01-01T10:34:55+0000"],
+        }
+    )
+    assert provenance.wall_seconds(times) is None
+    assert "no one wall time" in provenance.job_time_text(times)
+    one_build = times.assign(build="2026-01-01T10:00:00+0000")
+    assert provenance.wall_seconds(one_build) == 35 * 60
+    assert provenance.wall_seconds(times.assign(build=None)) is None  # stamps older than the field
+
+
 def test_conditions_and_timing_note_have_no_template_leftovers():
     note = provenance.timing_note({"threads": 1, "device": "cpu", "parallel_jobs": 2})
     assert "1 torch thread on cpu, 2 jobs of the report running in parallel" in note

@@ -185,13 +185,16 @@ def why_stale(report: Path, job_id: str, parts: dict[str, Any]) -> str | None:
 
 
 def write_stamp(
-    report: Path, job_id: str, parts: dict[str, Any], outputs: list[Path], seconds: float, finished: str
+    report: Path, job_id: str, parts: dict[str, Any], outputs: list[Path], seconds: float, finished: str, build: str
 ) -> None:
-    """Record a finished job: its identity, the parts, and every output with its SHA-256."""
+    """Record a finished job: its identity, the parts, every output with its SHA-256, and the
+    build that ran it (the time that build started), so that a job kept from an earlier build
+    is told from one run in this build."""
     stamp = {
         "hash": identity(parts),
         "seconds": seconds,
         "finished": finished,
+        "build": build,
         "parts": parts,
         "outputs": {p.relative_to(report).as_posix(): sha256_file(p) for p in sorted(outputs)},
     }

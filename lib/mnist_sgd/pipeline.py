@@ -225,7 +225,7 @@ def start(job: Job, report: Path, source: str, parts: dict[str, Any], threads: i
     return Running(job, proc, staging, parts)
 
 
-def finish(run: Running, report: Path) -> Failure | None:
+def finish(run: Running, report: Path, build: str) -> Failure | None:
     """Move a finished job's outputs into the report, stamp last; or describe its failure."""
     job_id = run.job.job_id
     final = identity.executed_path(report, job_id)
@@ -273,7 +273,7 @@ def finish(run: Running, report: Path) -> Failure | None:
     os.replace(staged_nb, final)
     failed.unlink(missing_ok=True)
     identity.write_stamp(
-        report, job_id, run.parts, [final, *written], outcome["seconds"], time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        report, job_id, run.parts, [final, *written], outcome["seconds"], time.strftime("%Y-%m-%dT%H:%M:%S%z"), build
     )
     shutil.rmtree(run.staging, ignore_errors=True)
     return None
@@ -322,6 +322,7 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
     Returns the failures; raises Interrupted on Ctrl-C, after stopping every running job."""
     from tqdm import tqdm
 
+    build = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # names this build in the stamps it writes
     sources = read_notebooks(jobs)
     static = static_parts(jobs, report, sources)
     todo = plan(jobs, report, static)
@@ -359,7 +360,7 @@ def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Fai
             time.sleep(0.1)
             for run in [r for r in running if r.proc.poll() is not None]:
                 running.remove(run)
-                failure = finish(run, report)
+                failure = finish(run, report, build)
                 if failure:
                     failures.append(failure)
                     failed_notebooks.add(run.job.notebook)

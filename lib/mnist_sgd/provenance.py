@@ -124,15 +124,19 @@ def job_times(reader: str) -> pd.DataFrame:
                     "notebook": job["notebook"],
                     "seconds": info["seconds"],
                     "finished": info["finished"],
+                    "build": info.get("build"),  # absent in a stamp older than the field
                 }
             )
-    return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished"])
+    return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished", "build"])
 
 
 def wall_seconds(times: pd.DataFrame) -> float | None:
     """From the start of the first job of ``times`` to the end of the last, when they ran in one
-    build; None when they did not (a job left unchanged keeps its time from an earlier build)."""
+    build; None when they did not (a job left unchanged keeps its time from an earlier build).
+    One build: every stamp names the same ``build`` (when the column is there)."""
     if times.empty:
+        return None
+    if "build" in times and (times["build"].isna().any() or times["build"].nunique() > 1):
         return None
     ends = [datetime.strptime(f, "%Y-%m-%dT%H:%M:%S%z").timestamp() for f in times["finished"]]
     span = max(ends) - min(end - s for end, s in zip(ends, times["seconds"]))
