@@ -21,7 +21,7 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from . import paths
+from . import architectures, paths
 from .files import atomic_write_bytes, atomic_write_text
 from .identity import executed_path, sha256_file
 from .params import Job, Profile
@@ -57,8 +57,12 @@ def first_heading(nb: nbformat.NotebookNode, default: str) -> str:
 
 
 def grid_label(job: Job) -> str:
-    """The grid values of a job as a reader writes them: "B = 10, lr = 0.1"."""
-    return ", ".join(f"{GRID_LABELS.get(k, k)} = {format_value(v)}" for k, v in job.grid.items())
+    """The grid values of a job as a reader writes them: "B = 10, lr = 0.1"; a Task 8 model
+    by the name its tables and figures give it ("MLP 500-300"), not by its job key."""
+    return ", ".join(
+        architectures.setup(str(v)).model if k == "model" else f"{GRID_LABELS.get(k, k)} = {format_value(v)}"
+        for k, v in job.grid.items()
+    )
 
 
 def format_value(value: object) -> str:
