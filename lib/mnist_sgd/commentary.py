@@ -8,6 +8,7 @@ import math
 import pandas as pd
 
 from .present import fixed, mean_sd, mean_sds, plural
+from .sgd import intervals_overlap
 
 
 def _fmt_int(value: float) -> str:
@@ -27,11 +28,6 @@ def _trend(values: list[float]) -> str:
 # Halving η at a pure noise floor halves the excess over L* (it is ∝ η); below this ratio
 # the floor dominates, at 1 or above the smaller step is still behind: unfinished descent.
 FLOOR_RATIO = 0.75
-
-
-def _intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
-    """Whether mean ± s.d. intervals overlap: the seeds cannot tell the two apart."""
-    return abs(m1 - m2) <= s1 + s2
 
 
 def lr_choice_text(
@@ -161,14 +157,19 @@ def floor_text(row: pd.Series | dict) -> str:
     )
 
 
+def agrees_with_hand(diff_points: float, sd_points: float) -> bool:
+    """A hand figure (one run, rounded to 0.1 point) agrees with the same setting re-run here when
+    they differ by at most two s.d. of a single run over seeds plus that rounding."""
+    return abs(diff_points) <= 2 * sd_points + 0.05
+
+
 def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
     """A hand-made test accuracy against the same setting re-run here (fractions; ``sd`` over
     ``seeds``): the two figures, their difference and whether seed noise covers it."""
     diff = 100 * (ours - theirs)
-    # a hand figure is one run, rounded to 0.1 point: it varies with its seed as one of ours does
     verdict = (
         "agrees: the difference is within two s.d. of a single run plus the hand figure's rounding"
-        if abs(diff) <= 2 * 100 * sd + 0.05
+        if agrees_with_hand(diff, 100 * sd)
         else "differs by more than a single run's seed noise; the hand-made report does not state its seed, "
         "sampling or data scaling, so the cause cannot be pinned down from here"
     )
@@ -219,7 +220,7 @@ def fastest_to_target(table: pd.DataFrame) -> tuple[list[int], bool]:
     tied = [
         int(r["batch_size"])
         for _, r in reached.iterrows()
-        if _intervals_overlap(
+        if intervals_overlap(
             first["seconds_target"], first["seconds_target_sd"], r["seconds_target"], r["seconds_target_sd"]
         )
     ]
@@ -438,7 +439,7 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
         within = [
             int(b)
             for b, d, sd in zip(accs["batch_size"], diffs, accs["hand_test_acc_std"])
-            if abs(d) <= 2 * 100 * sd + 0.05
+            if agrees_with_hand(d, 100 * sd)
         ]
         out.append(
             "Re-run in the hand-made setting, the test accuracies differ from the hand figures by "

@@ -565,6 +565,17 @@ class Comparison:
     def count(self, status: str) -> int:
         return sum(r.status == status for r in self.results)
 
+    def counts(self) -> list[int]:
+        """Tables compared, identical, within tolerance, differing, only here, only there."""
+        return [
+            len(self.results),
+            self.count("identical"),
+            self.count("within tolerance"),
+            self.count("differs"),
+            len(self.only_this),
+            len(self.only_other),
+        ]
+
     def differences(self) -> list[Difference]:
         """Every non-identical value, beyond tolerance first, then by the share of its tolerance
         used (a relative difference would rank the noise of a 1e-29 loss first)."""
@@ -657,15 +668,7 @@ def summary_text(c: Comparison, html_path: Path | None, top: int = 8) -> str:
         lines.append("conditions (this / other): " + "; ".join(conditions))
     lines.append("tolerance: " + c.tolerance_text())
     header = ["", "compared", "identical", "within tolerance", "differing", "only here", "only there"]
-    row = [
-        "tables",
-        len(c.results),
-        c.count("identical"),
-        c.count("within tolerance"),
-        c.count("differs"),
-        len(c.only_this),
-        len(c.only_other),
-    ]
+    row = ["tables", *c.counts()]
     widths = [max(len(h), 6) for h in header]
     lines.append("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
     lines.append("  ".join(str(v).ljust(w) for v, w in zip(row, widths)).rstrip())
@@ -811,16 +814,7 @@ def html_page(c: Comparison, limit: int = 300) -> str:
                 "only in this build",
                 "only in the other",
             ],
-            [
-                [
-                    len(c.results),
-                    c.count("identical"),
-                    c.count("within tolerance"),
-                    c.count("differs"),
-                    len(c.only_this),
-                    len(c.only_other),
-                ]
-            ],
+            [c.counts()],
             numeric={0, 1, 2, 3, 4, 5},
         ),
         "<p>Rows are matched on each table's key columns. Exact columns (counts, integers, booleans, text) "

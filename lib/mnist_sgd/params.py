@@ -232,6 +232,11 @@ def _suggest(word: str, options: list[str]) -> str:
 BASE_KEY = "base"  # a profile may name another as its base and give only what differs
 
 
+def _not_found() -> str:
+    known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
+    return f"profile not found; available profiles: {', '.join(known)}"
+
+
 def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         raw = yaml.safe_load(path.read_text())
@@ -268,8 +273,7 @@ def _merged_notebooks(path: Path, chain: tuple[Path, ...]) -> tuple[dict[str, di
                 + " -> ".join(str(p) for p in (*chain, base.resolve()))
             )
         if not base.is_file():
-            known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
-            raise ParamError(f"{path}: {BASE_KEY} = {base}: profile not found; available profiles: {', '.join(known)}")
+            raise ParamError(f"{path}: {BASE_KEY} = {base}: {_not_found()}")
         base_notebooks, base_errors = _merged_notebooks(base, (*chain, base.resolve()))
         if base_errors:
             raise ParamError("\n".join(base_errors))
@@ -308,8 +312,7 @@ def load_profile(name_or_path: str) -> Profile:
     """
     path = profile_path(name_or_path)
     if not path.is_file():
-        known = sorted(p.stem for p in paths.PARAMS.glob("*.yaml"))
-        raise ParamError(f"{path}: profile not found; available profiles: {', '.join(known)}")
+        raise ParamError(f"{path}: {_not_found()}")
     notebooks, errors = _merged_notebooks(path, (path.resolve(),))
     for notebook in notebooks:
         missing = [n for n in SPECS[notebook].needs if n not in notebooks and SPECS[notebook].needs != EVERYTHING]

@@ -319,6 +319,12 @@ def record_run(
     )
 
 
+def intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
+    """Whether mean ± s.d. intervals overlap: the seeds cannot tell the two apart (the report's
+    one rule for a tie, between learning rates and between timings)."""
+    return abs(m1 - m2) <= s1 + s2
+
+
 def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
     """The learning rates of a sweep, ranked, with the choice and the rates tied with it.
 
@@ -352,7 +358,11 @@ def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
     by_lr["rank"] = by_lr["mean_loss"].where(stable).rank(method="first").fillna(0).astype(int)
     best = by_lr[by_lr["rank"] == 1].iloc[0]
-    by_lr["tied"] = stable & (by_lr["mean_loss"] - best["mean_loss"] <= by_lr["sd_loss"] + best["sd_loss"])
+    overlaps = [
+        intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
+        for m, s in zip(by_lr["mean_loss"], by_lr["sd_loss"])
+    ]
+    by_lr["tied"] = stable & pd.Series(overlaps, index=by_lr.index)
     by_lr["chosen"] = by_lr["lr"] == by_lr.loc[by_lr["tied"], "lr"].min()
     return by_lr
 
