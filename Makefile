@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PROFILE ?= full
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# an existing Dask cluster to run the jobs on (README, "More machines"); empty: a local one of JOBS workers
+SCHEDULER ?=
+SCHEDULER_FILE ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv data report quick test check lab bench compare snapshot clean distclean
@@ -12,7 +15,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 help: ## list the targets
 	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
-	@echo "Variables: PROFILE=$(PROFILE) (a name in params/ or a YAML path), JOBS=$(JOBS) (jobs in parallel)"
+	@echo "Variables: PROFILE=$(PROFILE) (a name in params/ or a YAML path), JOBS=$(JOBS) (jobs in parallel),"
+	@echo "  SCHEDULER=tcp://host:8786 or SCHEDULER_FILE=path (run the jobs on an existing Dask cluster)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: '$(PYTHON)' not found. Install Python 3.11, or point to it: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -31,7 +35,7 @@ data: $(STAMP) ## fetch the MNIST files and verify their checksums
 	$(PY) -m mnist_sgd.data
 
 report: $(STAMP) ## build report/index.html and report/report.pdf (PROFILE=full by default)
-	$(PY) -m mnist_sgd.pipeline --profile $(PROFILE) -j $(JOBS)
+	$(PY) -m mnist_sgd.pipeline --profile $(PROFILE) -j $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE))
 
 quick: ## build the report on the quick profile (toy sizes) into report/quick/
 	@$(MAKE) --no-print-directory report PROFILE=quick

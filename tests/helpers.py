@@ -36,15 +36,30 @@ def run(path, report):
     return executed, failures, "\n".join(lines)
 
 
-def processes_of(report: Path) -> list[str]:
-    """Every live process started for this report folder (workers and kernels)."""
+def _processes() -> list[tuple[int, bytes, str]]:
+    """(pid, environment, command line) of every process this user can read."""
     found = []
     for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
         try:
-            env = (proc / "environ").read_bytes().split(b"\0")
+            env = (proc / "environ").read_bytes()
             cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
         except OSError:
             continue
-        if f"MNIST_SGD_REPORT_DIR={report}".encode() in env and proc.name != str(os.getpid()):
-            found.append(f"{proc.name}: {cmd}")
+        found.append((int(proc.name), env, cmd))
     return found
+
+
+def processes_of(report: Path) -> list[str]:
+    """Every live process started for this report folder: the build's workers (they inherit its
+    MNIST_SGD_REPORT_DIR) and its jobs and kernels (MNIST_SGD_BUILD names the folder)."""
+    return [f"{pid}: {cmd}" for pid, env, cmd in _processes() if str(report).encode() in env]
+
+
+def kernel_of(report: Path, job: str) -> int | None:
+    """The pid of the kernel running ``job`` for this report folder, if there is one."""
+    for pid, env, cmd in _processes():
+        if str(report).encode() in env and f"MNIST_SGD_JOB={job}\0".encode() in env + b"\0" and "ipykernel" in cmd:
+            return pid
+    return None

@@ -74,7 +74,7 @@ def test_profile_section_groups_jobs_by_task(report_dir):
     stamps = {"03_batch_size__batch_size-1": 10.0, "03_batch_size__batch_size-10": 5.5, "04_batch_size_summary": 2.0}
     for job, seconds in stamps.items():
         (executed / f"{job}.json").write_text(
-            json.dumps({"hash": "x", "seconds": seconds, "finished": "2026-01-01T00:00:10+0000"})
+            json.dumps({"hash": "x", "seconds": seconds, "finished": "2026-01-01T00:00:10+0000", "outputs": {}})
         )
     rows = {r.key: r for r in bench.section_profile(lambda row: None)}
     assert rows["profile_03"].project == pytest.approx(15.5) and rows["profile_03"].reps == 2

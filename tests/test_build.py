@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, processes_of, profile_file, run
+from helpers import FIXTURES, kernel_of, processes_of, profile_file, run
 
-from mnist_sgd import files, identity, paths, pipeline
-from mnist_sgd.params import load_profile
+from mnist_sgd import files, identity, paths, pipeline, worker
+from mnist_sgd.params import expand_jobs, load_profile
 
 pytestmark = pytest.mark.slow  # builds in real processes
 BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "-j", "2", "--profile"]
@@ -77,18 +77,17 @@ def test_a_reader_reruns_when_the_results_it_read_changed_even_if_their_identity
     assert executed == ["reader"] and "the results it reads changed (ok__value-1)" in log
 
 
-def test_a_changed_installed_version_reruns_every_job(tmp_path, fixture_notebooks, monkeypatch):
+def test_a_changed_installed_version_reruns_every_job(tmp_path, fixture_notebooks):
     path = profile_file(tmp_path, "ok:\n  value: [1, 2]\n")
     run(path, fixture_notebooks)
-    real = identity.metadata.version
-    monkeypatch.setattr(identity.metadata, "version", lambda name: "9.9.9" if name == "numpy" else real(name))
-    identity.environment.cache_clear()
-    try:
-        executed, _, log = run(path, fixture_notebooks)
-    finally:
-        identity.environment.cache_clear()
+    for job_id in ("ok__value-1", "ok__value-2"):  # as if they had run with another numpy
+        stamp = identity.read_stamp(fixture_notebooks, job_id)
+        stamp["parts"]["environment"]["numpy"] = "1.0.0"
+        stamp["hash"] = identity.identity(stamp["parts"])
+        identity.stamp_path(fixture_notebooks, job_id).write_text(json.dumps(stamp))
+    executed, _, log = run(path, fixture_notebooks)
     assert executed == ["ok__value-1", "ok__value-2"]
-    assert "the environment changed (numpy 2.4.6 -> 9.9.9)" in log.replace(real("numpy"), "2.4.6")
+    assert f"the environment changed (numpy 1.0.0 -> {identity.metadata.version('numpy')})" in log
 
 
 def test_the_environment_names_packages_python_torch_build_and_device():
@@ -121,7 +120,7 @@ def test_ctrl_c_stops_the_build_and_its_kernels_and_the_next_build_resumes(tmp_p
     report = tmp_path / "report"
     profile = profile_file(tmp_path, "ok:\n  value: [1, 2, 3]\nsleepy:\n  seconds: 120\n")
     proc = start_build(profile, report)
-    wait_for(lambda: list(report.glob(".staging/sleepy/kernel.pid")) and list(report.glob("executed/ok__*.json")))
+    wait_for(lambda: kernel_of(report, "sleepy") and list(report.glob("executed/ok__*.json")))
     start = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
     _, err = proc.communicate(timeout=10)
@@ -141,7 +140,7 @@ def test_ctrl_c_stops_the_build_and_its_kernels_and_the_next_build_resumes(tmp_p
 def test_a_killed_build_leaves_no_process_behind(tmp_path):
     report = tmp_path / "report"
     proc = start_build(profile_file(tmp_path, "sleepy:\n  seconds: 120\n"), report)
-    wait_for(lambda: (report / ".staging" / "sleepy" / "kernel.pid").exists())
+    wait_for(lambda: kernel_of(report, "sleepy"))
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     wait_for(lambda: not processes_of(report), timeout=5)
@@ -150,13 +149,14 @@ def test_a_killed_build_leaves_no_process_behind(tmp_path):
 def test_a_second_build_of_one_folder_is_refused_and_leaves_the_first_alone(tmp_path):
     report = tmp_path / "report"
     first = start_build(profile_file(tmp_path, "sleepy:\n  seconds: 120\n"), report)
-    wait_for(lambda: (report / ".staging" / "sleepy" / "kernel.pid").exists())
+    wait_for(lambda: kernel_of(report, "sleepy"))
+    kernel = kernel_of(report, "sleepy")
     (tmp_path / "second").mkdir()
     second = start_build(profile_file(tmp_path / "second", "ok:\n  value: 1\n"), report)
     _, err = second.communicate(timeout=60)
     assert second.returncode == 75
     assert f"is being built by another build (pid {first.pid}" in err
-    assert (report / ".staging" / "sleepy" / "kernel.pid").exists(), "the live build's files were removed"
+    assert kernel_of(report, "sleepy") == kernel, "the live build's job was disturbed"
 
     other = start_build(profile_file(tmp_path / "second", "ok:\n  value: 1\n"), tmp_path / "other")
     assert other.communicate(timeout=120) and other.returncode == 0, "another folder builds alongside"
@@ -209,13 +209,31 @@ def test_outputs_are_listed_with_their_hashes_in_the_stamp(tmp_path, fixture_not
     assert set(stamp["outputs"]) == {"executed/ok__value-1.ipynb", f"results/{name}"}
 
 
+def job_input(tmp_path: Path, report: Path, profile: str, job_id: str) -> worker.JobInput:
+    """What the driver would send a worker for ``job_id``."""
+    jobs = expand_jobs(load_profile(str(profile_file(tmp_path, profile))))
+    sources = pipeline.read_notebooks(jobs)
+    static = pipeline.static_parts(jobs, report, sources)
+    return pipeline.job_inputs(jobs, report, pipeline.plan(jobs, report, static), sources, static)[job_id]
+
+
 def test_a_job_whose_library_changed_while_it_ran_is_not_kept(tmp_path, fixture_notebooks, monkeypatch):
-    hashes = iter(["library as the build started", "library edited meanwhile"])
-    monkeypatch.setattr(identity, "code_hash", lambda: next(hashes))
-    _, failures, _ = run(profile_file(tmp_path, "ok:\n  value: 1\n"), fixture_notebooks)
-    assert [f.job_id for f in failures] == ["ok__value-1"] and "changed while the job ran" in failures[0].error
+    task = job_input(tmp_path, fixture_notebooks, "ok:\n  value: 1\n", "ok__value-1")
+    monkeypatch.setattr(identity, "code_hash", lambda: "library edited meanwhile")
+    outcome = worker.run_job(task)
+    assert not outcome.ok and "changed while the job ran" in outcome.error
+    assert pipeline.store(outcome, fixture_notebooks) is not None
     assert not identity.stamp_path(fixture_notebooks, "ok__value-1").exists()
     assert not (fixture_notebooks / "results" / "ok__value-1.txt").exists()
+
+
+def test_a_worker_of_another_version_refuses_the_job_and_names_both(tmp_path, fixture_notebooks, monkeypatch):
+    task = job_input(tmp_path, fixture_notebooks, "ok:\n  value: 1\n", "ok__value-1")
+    monkeypatch.setattr(identity, "package_hash", lambda: "0123456789ab")
+    outcome = worker.run_job(task)
+    assert not outcome.ok and outcome.notebook is None
+    assert f"library: {task.versions['library']} on the driver, 0123456789ab here" in outcome.error
+    assert "make venv" in outcome.error
 
 
 def test_a_job_runs_the_notebook_as_it_was_hashed(tmp_path, fixture_notebooks, monkeypatch):

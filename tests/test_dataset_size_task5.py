@@ -15,7 +15,7 @@ from mnist_sgd.commentary import (
     dataset_size_stopping_text,
     double_descent_text,
 )
-from mnist_sgd.experiments import at_budget, holdout_split, peak_of_mean
+from mnist_sgd.experiments import at_budget, held_out_run, holdout_split, peak_of_mean
 from mnist_sgd.sgd import Evaluator, converged_iterations, converged_to_optimum, early_stop, train_sgd
 
 
@@ -57,6 +57,15 @@ def test_the_heldout_accuracy_is_recorded_along_a_run():
     y = torch.nn.functional.one_hot(labels[:40], 10).float()
     run = train_sgd(x[:40], y, 10, 0.001, 50, seed=0, checkpoints=5, evaluator=ev)
     assert "heldout_acc" in run.curves.columns and run.curves["heldout_acc"].between(0, 1).all()
+
+
+def test_the_early_stopped_run_trains_without_its_heldout_part_and_stops_at_its_peak():
+    g = torch.Generator().manual_seed(1)
+    x, labels = torch.rand(80, 784, generator=g), torch.randint(10, (80,), generator=g)
+    out = held_out_run(x[:60], labels[:60], x[60:], labels[60:], 10, 0.001, 40, 5, 0.25, seed=2)
+    assert out["heldout_images"] == 15 and 0 < out["early_t"] <= 40
+    assert 0 <= out["early_test_acc"] <= 1 and 0 <= out["heldout_end_test_acc"] <= 1
+    assert held_out_run(x[:60], labels[:60], x[60:], labels[60:], 10, 0.001, 40, 5, 0.25, seed=2) == out
 
 
 def test_peak_and_budget_of_the_mean_curve():

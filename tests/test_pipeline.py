@@ -9,7 +9,7 @@ import sys
 
 from helpers import processes_of, profile_file, run
 
-from mnist_sgd import identity, params, paths, pipeline, provenance
+from mnist_sgd import files, identity, params, paths, pipeline, provenance, schedule
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
@@ -94,7 +94,7 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
     resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
     assert resumed.returncode == 0, resumed.stderr
     assert f"{len(done_before)} up to date" in resumed.stdout
-    assert not list(stopped.rglob("*.part")) and not (stopped / ".staging").exists()
+    assert not list(stopped.rglob("*.part"))
 
     a, b = _tables(stopped), _tables(quick[0])  # against an uninterrupted build
     assert a.keys() == b.keys() and len(a) > 3
@@ -105,9 +105,12 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
 def test_longest_recorded_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
     jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie")]
     for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0)):
-        identity.write_stamp(tmp_path, name, {}, [], seconds, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000")
-    seconds = pipeline.expected_seconds(tmp_path, jobs)
+        stamp = identity.stamp_text({}, {}, seconds, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000", {})
+        files.atomic_write_text(identity.stamp_path(tmp_path, name), stamp)
+    seconds = schedule.expected_seconds(tmp_path, jobs)
     assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": float("inf"), "tie": 5.0}
-    started = [j.job_id for j in pipeline.longest_first(jobs, seconds)]
+    started = [j.job_id for j in schedule.longest_first(jobs, seconds)]
     assert started == ["new", "also_new", "long", "short", "tie"]
-    assert "longest" in provenance.start_order_text()
+    priority = schedule.priorities(tmp_path, jobs)
+    assert sorted(priority, key=lambda j: -priority[j]) == started
+    assert "longer it took" in provenance.start_order_text()

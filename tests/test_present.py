@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_sgd import paths, provenance, results
+from mnist_sgd import paths, present, provenance, results
 from mnist_sgd.present import _Table, duration, fixed, fixed_columns, mean_sd, mean_sds, number, plural
 
 
@@ -169,3 +169,10 @@ def test_parameters_table_has_short_job_labels_and_two_columns(report_dir):
     assert table["job"].tolist() == ["07_mlp_grid, batch_size = 128, lr = 1", "00_summary"]
     assert table["parameters"].tolist() == ["epochs = 1, train_size = 5,000", "(defaults)"]
     assert not table["parameters"].str.contains("__|job =").any()  # no job names among the parameters
+
+
+def test_the_summary_links_each_question_to_its_section_and_missing_targets_say_so():
+    answers = present.Answers()
+    answers.add("4. Role of B", "B = 100", "04_batch_size_summary")
+    assert "[4. Role of B](#04_batch_size_summary)" in answers.table() and "| B = 100" in answers.table()
+    assert present.or_not_reached([1.0, float("nan")], ["1", "2"]) == ["1", "not reached"]

@@ -57,7 +57,7 @@ def test_prose_shows_values_not_parameter_names(quick, monkeypatch):
     code aside, and each grid task states its method once."""
     monkeypatch.setenv("MNIST_SGD_REPORT_DIR", str(quick[0]))
     profile = load_profile("quick")
-    nb = combined_notebook(profile, expand_jobs(profile))
+    nb = combined_notebook(profile, expand_jobs(profile), quick[0])
     names = {name for spec in params.SPECS.values() for name in spec.params if "_" in name}
     texts = [c.source for c in nb.cells if c.cell_type == "markdown"]
     texts += [

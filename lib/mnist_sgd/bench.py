@@ -21,6 +21,7 @@ appendix notebook ``90_speed`` shows. Sections (the ``section`` of each row):
 7. The Task 8 CNN on one torch thread (as a build's jobs run): a training epoch against its
    FLOP bound (FLOPs per image x 60,000 over the one-thread sgemm rate), and scoring the
    70,000 images as a share of that epoch.
+8. The job runner: empty jobs on a Dask LocalCluster against a thread pool (``bench_runner``).
 
 Method: the variants of a comparison run in turn (A B A B ...), after a short warm-up
 of each, for several repetitions; a row reports medians, the min-max spread, and the
@@ -58,6 +59,7 @@ from . import naive, paths
 from .bench_report import FILENAME, TASK3_BATCH_SIZES, fmt_value, table_lines
 from .data import MNIST, load_mnist, one_hot
 from .files import atomic_write_text
+from .identity import read_stamp
 from .linear import Gram
 from .linear import loss as direct_loss
 from .present import duration, plural
@@ -95,6 +97,8 @@ FULL: dict[str, Any] = {
     "cnn_steps": 150,  # CNN training steps of batch 64 timed, scaled to an epoch
     "cnn_eval_rows": 10000,  # images scored, scaled to 70,000
     "cnn_reps": 3,
+    "runner_jobs": 20,  # empty jobs per round, section 8
+    "runner_reps": 2,
 }
 QUICK: dict[str, Any] = {
     **FULL,
@@ -118,6 +122,8 @@ QUICK: dict[str, Any] = {
     "cnn_steps": 3,
     "cnn_eval_rows": 256,
     "cnn_reps": 2,
+    "runner_jobs": 4,
+    "runner_reps": 1,
 }
 TARGETS = {
     "s2_vs_a": 20.0,  # Task 3 deliverable, total, reference (a) / project, at least
@@ -546,17 +552,10 @@ def section_profile(log: Callable[[Row], None]) -> list[Row]:
     from .results import read_manifest
 
     executed = paths.executed_dir()
-    stamps = {p.stem: p for p in sorted(executed.glob("*.json"))} if executed.is_dir() else {}
+    names = sorted(p.stem for p in executed.glob("*.json")) if executed.is_dir() else []
     listed = {j["job_id"] for j in read_manifest()["jobs"]}
-    if listed:
-        stamps = {job: p for job, p in stamps.items() if job in listed}
-    jobs: dict[str, dict[str, Any]] = {}
-    for job, path in stamps.items():
-        try:
-            jobs[job] = json.loads(path.read_text())
-        except (OSError, ValueError):
-            continue
-    jobs = {j: v for j, v in jobs.items() if isinstance(v.get("seconds"), int | float)}
+    stamps = {job: read_stamp(paths.report_dir(), job) for job in names if job in listed or not listed}
+    jobs = {j: v for j, v in stamps.items() if v is not None and isinstance(v.get("seconds"), int | float)}
     if not jobs:
         row = Row(
             5,
@@ -955,10 +954,13 @@ SECTIONS = {
     5: "full profile per task",
     6: "machine limit",
     7: "CNN against its bound",
+    8: "job runner",
 }
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .bench_runner import section_runner  # it builds on this module's rows
+
     parser = argparse.ArgumentParser(prog="python -m mnist_sgd.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="shrink every measurement (checks the machinery only)")
     parser.add_argument("--only", type=int, nargs="+", choices=sorted(SECTIONS), help="run only these sections")
@@ -1000,6 +1002,7 @@ def main(argv: list[str] | None = None) -> int:
             5: lambda: section_profile(log),
             6: lambda: section_machine(s, log, next((r for r in rows if r.key == "task3_total_vs_a"), None)),
             7: lambda: section_cnn(s, log),
+            8: lambda: section_runner(cfg, log),
         }[number]
         rows.extend(runner())
     cond["load_average_end"] = _loadavg()

@@ -1,12 +1,12 @@
 """Execute one job in a process of its own: ``python -m mnist_sgd.execute <staging folder>``.
 
-The pipeline starts one such process per job, in a session of its own, so that a
-terminal's Ctrl-C reaches the pipeline alone and the pipeline decides how jobs stop
-(SIGTERM: papermill's client then shuts the kernel down). The staging folder holds
+The worker (``worker.py``) starts one such process per job, in a session of its own, so
+that a terminal's Ctrl-C reaches the build's driver alone and the driver decides how jobs
+stop (SIGTERM: papermill's client then shuts the kernel down). The staging folder holds
 ``job.json`` (what to run) and ``input.ipynb`` (the notebook as hashed); papermill writes the executed notebook there and the
 notebook writes its result tables to ``results/`` in it (``MNIST_SGD_OUTPUT_DIR``); the
-outcome goes to ``outcome.json``. The pipeline moves the outputs into the report only
-when the job succeeded, so a failed or stopped job never replaces a good result.
+outcome goes to ``outcome.json``. The driver writes the outputs into the report only when
+the job succeeded, so a failed or stopped job never replaces a good result.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ SPEC, INPUT, NOTEBOOK, OUTCOME, KERNEL_PID = "job.json", "input.ipynb", "execute
 
 
 def exit_with_parent() -> None:
-    """Exit if the pipeline disappears (killed with SIGKILL): the kernel, whose parent
+    """Exit if the worker disappears (killed with SIGKILL): the kernel, whose parent
     this process is, then exits too (ipykernel watches its parent), so nothing lingers."""
     parent = os.getppid()
 
@@ -77,6 +77,7 @@ def run(staging: Path) -> dict:
     except DeadKernelError as err:
         return {
             "ok": False,
+            "lost": True,  # not the notebook's fault: the worker tries once more
             "cell": "",
             "error": f"kernel died while running the notebook (killed, e.g. by the out-of-memory killer?): {err}",
         }

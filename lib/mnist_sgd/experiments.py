@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from .data import one_hot
 from .present import progress
-from .sgd import Evaluator, train_sgd
+from .sgd import Evaluator, early_stop, train_sgd
 
 
 def lr_grid(lr_min: float, lr_max: float, points: int) -> list[float]:
@@ -94,6 +95,41 @@ def holdout_split(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, tor
     held = min(max(int(round(fraction * n)), 1 if n >= 2 else 0), n - 1)
     order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     return order[held:].sort().values, order[:held].sort().values
+
+
+def held_out_run(
+    x: torch.Tensor,
+    labels: torch.Tensor,
+    x_test: torch.Tensor,
+    labels_test: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    iterations: int,
+    checkpoints: int,
+    heldout_fraction: float,
+    seed: int,
+) -> dict[str, float]:
+    """SGD on ``x`` minus a held-out part, stopped where the held-out accuracy peaks (early stopping)."""
+    kept, held = holdout_split(x.shape[0], heldout_fraction, seed=seed)
+    evaluator = Evaluator(x[kept], labels[kept], x_test, labels_test, x_heldout=x[held], labels_heldout=labels[held])
+    run = train_sgd(
+        x[kept],
+        one_hot(labels[kept]),
+        batch_size,
+        lr,
+        iterations,
+        seed=seed,
+        checkpoints=checkpoints,
+        evaluator=evaluator,
+    )
+    best = early_stop(run.curves[run.curves["t"] > 0])
+    return {
+        "heldout_images": int(held.shape[0]),
+        "early_t": int(best["t"]),
+        "early_heldout_acc": best["heldout_acc"],
+        "early_test_acc": best["test_acc"],
+        "heldout_end_test_acc": run.summary()["final_test_acc"],
+    }
 
 
 def peak_of_mean(curves: pd.DataFrame, by: str, column: str = "test_acc") -> pd.DataFrame:

@@ -30,7 +30,6 @@ from typing import Any
 import nbformat
 
 from . import paths
-from .files import atomic_write_text
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -38,12 +37,15 @@ PACKAGE = Path(__file__).resolve().parent
 # editing them does not change any job's result.
 NOT_IN_JOBS = {
     "pipeline.py",
+    "cluster.py",
+    "worker.py",
     "stitch.py",
     "params.py",
     "identity.py",
     "execute.py",
     "hygiene.py",
     "bench.py",
+    "bench_runner.py",
     "naive.py",
 }
 
@@ -184,18 +186,36 @@ def why_stale(report: Path, job_id: str, parts: dict[str, Any]) -> str | None:
     return None
 
 
-def write_stamp(
-    report: Path, job_id: str, parts: dict[str, Any], outputs: list[Path], seconds: float, finished: str, build: str
-) -> None:
-    """Record a finished job: its identity, the parts, every output with its SHA-256, and the
-    build that ran it (the time that build started), so that a job kept from an earlier build
-    is told from one run in this build."""
+def stamp_text(
+    parts: dict[str, Any], outputs: dict[str, bytes], seconds: float, finished: str, build: str, where: dict[str, Any]
+) -> str:
+    """A finished job's stamp: its identity, the parts, every output (report-folder path)
+    with its SHA-256, the build that ran it (the time that build started, so that a job
+    kept from an earlier build is told from one run in this build) and where it ran (host,
+    device, threads). The worker that ran the job writes it; the driver stores it as is."""
     stamp = {
         "hash": identity(parts),
         "seconds": seconds,
         "finished": finished,
         "build": build,
+        **where,
         "parts": parts,
-        "outputs": {p.relative_to(report).as_posix(): sha256_file(p) for p in sorted(outputs)},
+        "outputs": {name: hashlib.sha256(data).hexdigest() for name, data in sorted(outputs.items())},
     }
-    atomic_write_text(stamp_path(report, job_id), json.dumps(stamp, indent=1))
+    return json.dumps(stamp, indent=1)
+
+
+def package_hash() -> str:
+    """Hash of every module of the package, the build's own included: what driver and worker must share."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(PACKAGE).as_posix().encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def versions() -> dict[str, str]:
+    """What a worker must share with the driver to run its jobs: the library and the
+    environment, the device aside (a GPU worker may run the jobs of a CPU driver)."""
+    env = {k: v for k, v in environment().items() if k != "device"}
+    return {"library": package_hash(), **env}

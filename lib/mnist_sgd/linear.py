@@ -108,11 +108,21 @@ class Gram:
         """
         active = torch.diagonal(self.G) > 0
         values, vectors = torch.linalg.eigh(self.G[active][:, active])
-        cut = values.shape[0] * torch.finfo(torch.float64).eps * values.max().clamp(min=0)
-        inverse = torch.where(values > cut, 1.0 / values, torch.zeros_like(values))
+        inverse = torch.where(values > null_cut(values), 1.0 / values, torch.zeros_like(values))
         W = torch.zeros_like(self.C)
         W[active] = vectors @ (inverse[:, None] * (vectors.T @ self.C[active]))
         return W
+
+
+def null_cut(values: torch.Tensor) -> float:
+    """The eigenvalue below which a symmetric PSD matrix's eigenvalue counts as zero: ``d * eps
+    * lambda_max`` in float64, the usual cut of a pseudo-inverse (``Gram.solve``) and a rank."""
+    return values.shape[0] * torch.finfo(torch.float64).eps * values.max().clamp(min=0).item()
+
+
+def rank(values: torch.Tensor) -> int:
+    """The rank of a symmetric PSD matrix from its eigenvalues: those above ``null_cut``."""
+    return int((values > null_cut(values)).sum().item())
 
 
 def closed_form(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
@@ -189,7 +199,6 @@ def reference(mnist: MNIST, gram: Gram | None = None) -> Reference:
     values = gram.eigenvalues()
     W_star = gram.solve()
     lambda_max = values[-1].item()
-    cut = values.shape[0] * torch.finfo(torch.float64).eps * lambda_max
     x64 = mnist.x_train.to(torch.float64)
     beta = x64.square().sum(dim=1).max().item()
     trace = torch.trace(gram.G).item()
@@ -200,7 +209,7 @@ def reference(mnist: MNIST, gram: Gram | None = None) -> Reference:
         test_acc_star=accuracy(W_star, mnist.x_test, mnist.y_test),
         lambda_max=lambda_max,
         trace_H=trace,
-        rank_H=int((values > cut).sum().item()),
+        rank_H=rank(values),
         beta=beta,
         lr_stability=2.0 / lambda_max,
         m_star=beta / lambda_max + 1.0,

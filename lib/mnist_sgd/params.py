@@ -60,6 +60,7 @@ class NotebookSpec:
     params: dict[str, P]
     needs: tuple[str, ...] = ()  # notebooks whose results this one reads; EVERYTHING: all task notebooks
     reads: tuple[str, ...] = ()  # files of the report folder it reads, written outside the pipeline
+    gpu: bool = False  # trains networks: runs on a GPU worker when the cluster has one
 
 
 EVERYTHING = ("*",)  # the summary and the appendix read every task's results
@@ -137,7 +138,8 @@ SPECS: dict[str, NotebookSpec] = {
             "epochs": EPOCHS,
             "seeds": SEEDS,
             "train_size": TRAIN_SIZE,
-        }
+        },
+        gpu=True,
     ),
     "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
     "08_architectures": NotebookSpec(
@@ -149,7 +151,8 @@ SPECS: dict[str, NotebookSpec] = {
             "cnn_eval_every": P("int", 1, 1000),
             "seed": SEED,
             "train_size": TRAIN_SIZE,
-        }
+        },
+        gpu=True,
     ),
     "08_architectures_summary": NotebookSpec({}, needs=("08_architectures",)),
     "90_speed": NotebookSpec({}, reads=("bench.json",)),

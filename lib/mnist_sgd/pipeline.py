@@ -1,14 +1,17 @@
-"""Run a profile: validate it, execute each job with papermill, then stitch the report.
+"""Run a profile: validate it, execute its jobs on a Dask cluster, then stitch the report.
 
-A job runs again only when its identity (``identity.py``: notebook, parameters, library
-code, environment, files and upstream results it reads) changed or when an output it
-wrote is missing or altered. Each job runs in a process of its own (``execute.py``) and
-writes into a staging folder; its outputs are moved into the report only when it
-succeeded, and its stamp is written last. One build holds a report folder at a time
-(``.lock``); Ctrl-C stops the running jobs and their kernels, keeps what finished, and
-the next run resumes.
+This process is the build's driver. It decides which jobs must run: a job runs again only
+when its identity (``identity.py``: notebook, parameters, library code, environment,
+files and upstream results it reads) changed or when an output it wrote is missing or
+altered. It submits those jobs to Dask, each with the jobs it reads as dependencies, to a
+LocalCluster of ``-j`` workers or to an existing scheduler (``cluster.py``). A worker runs
+a job in a scratch folder of its own (``worker.py``) and hands its outputs back; only the
+driver writes the report folder, a job's outputs only when it succeeded, its stamp last.
+One build holds a report folder at a time (``.lock``); Ctrl-C stops the cluster's work
+for this build, keeps what finished, and the next run resumes.
 
     python -m mnist_sgd.pipeline --profile quick -j 2
+    python -m mnist_sgd.pipeline --profile quick --scheduler tcp://127.0.0.1:8786
 """
 
 from __future__ import annotations
@@ -16,33 +19,26 @@ from __future__ import annotations
 import argparse
 import errno
 import fcntl
-import json
-import math
 import os
-import shutil
 import signal
-import subprocess
+import socket
 import sys
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import execute, identity, params, paths
+from . import identity, params, paths, schedule, worker
+from .cluster import Cluster, ClusterError, connect
+from .files import atomic_write_bytes, atomic_write_text
 from .params import Job, ParamError, Profile, expand_jobs, load_profile
-from .results import write_manifest
+from .results import MANIFEST, write_manifest
+from .worker import JobInput, JobOutcome
 
-STAGING = ".staging"  # one folder per running job, inside the report folder
-STOP_GRACE = 6.0  # seconds a stopped job gets to shut its kernel down before it is killed
 EXIT_BUSY = 75  # EX_TEMPFAIL: another build holds the report folder; try again later
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
-# The order jobs start in, as the provenance appendix states it. Longest first keeps every
-# worker busy to the end instead of leaving one long job alone on the last core.
-START_ORDER = (
-    "Among the jobs whose inputs are ready, the runner starts the one that took longest in the previous "
-    "build that ran it (its stamp's run time); a job with no recorded time (new, or never finished here) "
-    "counts as longer than any other, and ties keep the profile's order."
-)
+STOP_WAIT = 2 * worker.STOP_GRACE + 5  # seconds the workers get to stop their jobs after Ctrl-C
 
 
 def report_folder(profile: Profile) -> Path:
@@ -63,8 +59,10 @@ class Failure:
 
     def describe(self) -> str:
         where = f"\n  executed notebook: {self.notebook}" if self.notebook else ""
-        cell = "\n".join(f"    | {line}" for line in self.cell.splitlines()) or "    (no cell)"
-        return f"FAILED {self.job_id}{where}\n  failing cell:\n{cell}\n  error: {self.error}"
+        cell = "".join(f"\n    | {line}" for line in self.cell.splitlines())
+        return (
+            f"FAILED {self.job_id}{where}" + (f"\n  failing cell:{cell}" if cell else "") + f"\n  error: {self.error}"
+        )
 
 
 class Interrupted(Exception):
@@ -107,7 +105,6 @@ class BuildLock:
 
 def remove_leftovers(report: Path) -> None:
     """Temporary files of a build that was killed: never read, dropped under the lock only."""
-    shutil.rmtree(report / STAGING, ignore_errors=True)
     for path in report.glob("**/.*.part"):
         path.unlink(missing_ok=True)
 
@@ -157,17 +154,6 @@ def order(jobs: list[Job]) -> list[Job]:
     return done
 
 
-def expected_seconds(report: Path, jobs: list[Job]) -> dict[str, float]:
-    """Each job's run time in the last build that finished it (infinite when none is recorded)."""
-    stamps = {j.job_id: identity.read_stamp(report, j.job_id) for j in jobs}
-    return {job_id: float(stamp.get("seconds", math.inf)) if stamp else math.inf for job_id, stamp in stamps.items()}
-
-
-def longest_first(jobs: list[Job], seconds: dict[str, float]) -> list[Job]:
-    """``jobs`` by expected run time, longest first; a stable sort keeps the given order on ties."""
-    return sorted(jobs, key=lambda j: -seconds[j.job_id])
-
-
 def plan(jobs: list[Job], report: Path, static: dict[str, dict[str, Any]]) -> dict[str, str]:
     """The jobs that must run, each with the reason; a job runs again when one it reads does."""
     todo: dict[str, str] = {}
@@ -184,204 +170,227 @@ def plan(jobs: list[Job], report: Path, static: dict[str, dict[str, Any]]) -> di
     return todo
 
 
-@dataclass
-class Running:
-    job: Job
-    proc: subprocess.Popen
-    staging: Path
-    parts: dict[str, Any]
+def files_read(job: Job, jobs: list[Job], report: Path, todo: dict[str, str]) -> dict[str, bytes]:
+    """The files of the report folder a job reads that no job of this build hands over: the
+    manifest, the outputs and stamps of its upstream jobs that stay as they are, and the
+    files its notebook reads (``bench.json``). They travel with the job to its worker."""
+    names = [f"results/{MANIFEST}", *params.SPECS[job.notebook].reads]
+    for u in upstream_of(job, jobs):
+        if u.job_id not in todo:
+            stamp = identity.read_stamp(report, u.job_id) or {}
+            names += [n for n in stamp.get("outputs", {}) if n.startswith("results/")]
+            names.append(identity.stamp_path(report, u.job_id).relative_to(report).as_posix())
+    return {name: (report / name).read_bytes() for name in names if (report / name).exists()}
 
 
-def start(job: Job, report: Path, source: str, parts: dict[str, Any], threads: int, workers: int) -> Running:
-    """Start a job in its own process and session (a terminal's Ctrl-C reaches the pipeline only)."""
-    staging = report / STAGING / job.job_id
-    shutil.rmtree(staging, ignore_errors=True)
-    (staging / "results").mkdir(parents=True)
-    (staging / execute.INPUT).write_text(source)
-    spec = {
-        "notebook": str(staging / execute.INPUT),
-        "parameters": job.parameters,
-        "kernel": paths.KERNEL_NAME,
-        "cwd": str(job.path.parent),
-    }
-    (staging / execute.SPEC).write_text(json.dumps(spec))
-    env = {
-        **os.environ,
-        "MNIST_SGD_REPORT_DIR": str(report),
-        "MNIST_SGD_OUTPUT_DIR": str(staging / "results"),
-        "MNIST_SGD_PIPELINE": "1",
-        "MNIST_SGD_PARALLEL_JOBS": str(workers),
-        **{var: str(threads) for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")},
-    }
-    with open(staging / "log.txt", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mnist_sgd.execute", str(staging)],
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    return Running(job, proc, staging, parts)
-
-
-def finish(run: Running, report: Path, build: str) -> Failure | None:
-    """Move a finished job's outputs into the report, stamp last; or describe its failure."""
-    job_id = run.job.job_id
+def store(outcome: JobOutcome, report: Path) -> Failure | None:
+    """Write a finished job's outputs into the report, stamp last; or describe its failure."""
+    job_id = outcome.job_id
     final = identity.executed_path(report, job_id)
     failed = final.with_name(f"{job_id}.failed.ipynb")
-    try:
-        outcome = json.loads((run.staging / execute.OUTCOME).read_text())
-    except (OSError, ValueError):
-        log = (run.staging / "log.txt").read_text(errors="replace").strip().splitlines()[-5:]
-        code = run.proc.returncode
-        how = f"killed by signal {-code}" if code < 0 else f"exit code {code}"
-        return Failure(
-            job_id,
-            None,
-            "",
-            f"the job's process ended without a result ({how})" + "".join(f"\n    {line}" for line in log),
-        )
-    staged_nb = run.staging / execute.NOTEBOOK
-    if outcome["ok"] and identity.code_hash() != run.parts["code"]:
-        # the kernel imported the library as it was on disk: its result belongs to neither version
-        outcome = {
-            "ok": False,
-            "cell": "",
-            "error": "the library (lib/mnist_sgd) changed while the job ran; "
-            "its result was discarded: run the build again",
-        }
-    if not outcome["ok"]:
+    if not outcome.ok:
         notebook = None
-        if staged_nb.exists():
-            failed.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staged_nb, failed)
+        if outcome.notebook is not None:
+            atomic_write_bytes(failed, outcome.notebook)
             notebook = failed
-        return Failure(job_id, notebook, outcome["cell"], outcome["error"])
+        return Failure(job_id, notebook, outcome.cell, outcome.error)
+    assert outcome.notebook is not None
     # the stamp goes first and comes back last: a build stopped in between re-runs the job
     identity.stamp_path(report, job_id).unlink(missing_ok=True)
     results = report / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in sorted((run.staging / "results").iterdir()):
-        os.replace(path, results / path.name)
-        written.append(results / path.name)
+    written = [results / name for name in outcome.results]
+    for path, data in zip(written, outcome.results.values()):
+        atomic_write_bytes(path, data)
     for stale in results.glob(f"{job_id}.*"):  # tables an earlier version of the job wrote
         if stale not in written:
             stale.unlink()
-    final.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(staged_nb, final)
+    atomic_write_bytes(final, outcome.notebook)
     failed.unlink(missing_ok=True)
-    identity.write_stamp(
-        report, job_id, run.parts, [final, *written], outcome["seconds"], time.strftime("%Y-%m-%dT%H:%M:%S%z"), build
-    )
-    shutil.rmtree(run.staging, ignore_errors=True)
+    atomic_write_text(identity.stamp_path(report, job_id), outcome.stamp)
     return None
 
 
-def stop(running: list[Running]) -> None:
-    """SIGTERM each job (papermill's client shuts its kernel down); SIGKILL a job or a
-    kernel still there after the grace period, so that no process outlives the build."""
-    for run in running:
-        if run.proc.poll() is None:
-            os.killpg(run.proc.pid, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_GRACE
-    for run in running:
+def lost(job_id: str, err: BaseException) -> Failure:
+    """A job whose task raised: its process or kernel died twice, or the worker could not run it."""
+    from distributed import KilledWorker
+
+    if isinstance(err, KilledWorker):
+        return Failure(job_id, None, "", "the Dask worker running it died, and again on the retry")
+    if isinstance(err, worker.JobLost):
+        return Failure(job_id, None, "", f"{err} (and again on the retry)")
+    if isinstance(err, ModuleNotFoundError):
+        return Failure(
+            job_id, None, "", f"the Dask worker cannot import this project ({err}): start it from the project's .venv"
+        )
+    return Failure(job_id, None, "", f"{type(err).__name__}: {err}")
+
+
+@dataclass
+class Build:
+    """One build's jobs on a cluster: what was submitted and what came back."""
+
+    jobs: list[Job]
+    report: Path
+    cluster: Cluster
+    futures: dict[str, Any]  # job id -> its Dask future, for the jobs to run
+    stop_event: str
+    finished: list[str]
+    failures: list[Failure]
+
+    def running(self) -> list[str]:
+        """The jobs the workers are running now."""
+        keys = {k for tasks in self.cluster.client.processing().values() for k in tasks}
+        return [job_id for job_id, f in self.futures.items() if f.key in keys]
+
+    def collect(self, job_id: str, bar: Any) -> None:
+        """Take a done job's outcome and write it (or its failure)."""
         try:
-            run.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            os.killpg(run.proc.pid, signal.SIGKILL)
-            run.proc.wait()
-    kernels = [int(p.read_text()) for r in running if (p := r.staging / execute.KERNEL_PID).exists()]
-    while (alive := [pid for pid in kernels if process_exists(pid)]) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for pid in alive:
-        kill_quietly(pid)
+            outcome = self.futures[job_id].result()
+        except Exception as err:
+            job = next(j for j in self.jobs if j.job_id == job_id)
+            failed_upstream = {u.job_id for u in upstream_of(job, self.jobs)} & {f.job_id for f in self.failures}
+            failure: Failure | None = (
+                Failure(job_id, None, "", "not run: a job it reads failed") if failed_upstream else lost(job_id, err)
+            )
+        else:
+            if outcome.stopped:
+                return
+            failure = store(outcome, self.report)
+        if failure:
+            self.failures.append(failure)
+            if not failure.error.startswith("not run:"):
+                bar.write(failure.describe())
+        else:
+            self.finished.append(job_id)
+        bar.update(1)
+
+    def stop(self, pending: set[str], bar: Any) -> list[str]:
+        """Ctrl-C: tell the workers to stop this build's jobs, keep those that finish
+        meanwhile, cancel the rest; the jobs that were stopped."""
+        from distributed import Event
+
+        running = self.running()
+        Event(self.stop_event, client=self.cluster.client).set()
+        deadline = time.monotonic() + STOP_WAIT
+        while any(not self.futures[j].done() for j in running) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for job_id in [j for j in running if self.futures[j].done()]:
+            self.collect(job_id, bar)
+            pending.discard(job_id)
+        self.cluster.client.cancel(list(self.futures.values()), force=True)
+        return [j for j in running if j not in self.finished]
 
 
-def process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def job_inputs(
+    jobs: list[Job], report: Path, todo: dict[str, str], sources: dict[str, str], static: dict[str, dict[str, Any]]
+) -> dict[str, JobInput]:
+    """What each job to run takes to its worker, once the build's stamp and stop signal are named."""
+    build = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # names this build in the stamps it writes
+    label = f"{socket.gethostname()}:{report}"
+    versions = identity.versions()
+    return {
+        j.job_id: JobInput(
+            job_id=j.job_id,
+            source=sources[j.notebook],
+            parameters=j.parameters,
+            static=static[j.job_id],
+            upstream=sorted(u.job_id for u in upstream_of(j, jobs)),
+            files=files_read(j, jobs, report, todo),
+            versions=versions,
+            build=build,
+            label=label,
+        )
+        for j in jobs
+        if j.job_id in todo
+    }
 
 
-def kill_quietly(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)  # a kernel leads a session of its own (jupyter_client)
-    except (ProcessLookupError, PermissionError):
-        pass
+def submit(
+    jobs: list[Job], report: Path, cluster: Cluster, inputs: dict[str, JobInput], stop_event: str
+) -> dict[str, Any]:
+    """Hand every job to Dask in one graph, each with the jobs it reads as dependencies."""
+    import dask
+
+    slots, gpus = cluster.slots(), cluster.has_gpus()
+    priority = schedule.priorities(report, [j for j in jobs if j.job_id in inputs])
+    tasks: dict[str, Any] = {}
+    for job in order([j for j in jobs if j.job_id in inputs]):
+        task = inputs[job.job_id]
+        task.stop_event, task.slots = stop_event, slots
+        deps = [tasks[u.job_id] for u in upstream_of(job, jobs) if u.job_id in tasks]
+        # Dask groups tasks by a key's first item: the jobs that read none form one large group, which
+        # its scheduler queues and hands out by priority, one job per free worker slot
+        group = "mnist-sgd-reader" if deps else "mnist-sgd-job"
+        with dask.annotate(
+            priority=priority[job.job_id],
+            retries=1,  # JobLost: the job's process or kernel died (a notebook error is an outcome, not raised)
+            **({"resources": {"GPU": 1}} if gpus and params.SPECS[job.notebook].gpu else {}),
+        ):
+            tasks[job.job_id] = dask.delayed(worker.run_job, pure=False)(
+                task, *deps, dask_key_name=(group, f"{job.job_id}@{stop_event}")
+            )
+    # one graph: the scheduler sees the whole group at once (submitted one by one, the first few would skip the queue)
+    futures = cluster.client.compute(list(tasks.values()), optimize_graph=False)
+    return dict(zip(tasks, futures))
 
 
-def run_jobs(jobs: list[Job], report: Path, workers: int, log=print) -> list[Failure]:
-    """Execute what is not current, ``workers`` at a time, each after the jobs it reads.
+def run_jobs(
+    jobs: list[Job],
+    report: Path,
+    workers: int,
+    log=print,
+    scheduler: str | None = None,
+    scheduler_file: str | None = None,
+) -> list[Failure]:
+    """Execute what is not current on a Dask cluster, each job after the jobs it reads.
 
-    Returns the failures; raises Interrupted on Ctrl-C, after stopping every running job."""
+    Returns the failures; raises Interrupted on Ctrl-C, after stopping this build's jobs."""
     from tqdm import tqdm
 
-    build = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # names this build in the stamps it writes
     sources = read_notebooks(jobs)
     static = static_parts(jobs, report, sources)
     todo = plan(jobs, report, static)
-    log(f"{len(jobs)} jobs, {len(jobs) - len(todo)} up to date, {len(todo)} to run ({workers} at a time)")
-    for job_id, reason in todo.items():
-        log(f"  {job_id}: {reason}")
-    failures: list[Failure] = []
     if not todo:
-        return failures
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    # the loop below starts the first ready job of this list (see START_ORDER)
-    pending = [j for j in order(jobs) if j.job_id in todo]
-    pending = longest_first(pending, expected_seconds(report, pending))
-    running: list[Running] = []
-    finished: list[str] = []
-    failed_notebooks: set[str] = set()
-    bar = tqdm(total=len(todo), unit="job", file=sys.stderr, dynamic_ncols=True)
+        log(f"{len(jobs)} jobs, {len(jobs)} up to date, 0 to run")
+        return []
+    inputs = job_inputs(jobs, report, todo, sources, static)
+    cluster = connect(workers, scheduler, scheduler_file)
     try:
-        while pending or running:
-            for job in list(pending):
-                if len(running) >= workers:
-                    break
-                if any(n in failed_notebooks for n in job.needs):
-                    pending.remove(job)
-                    failures.append(Failure(job.job_id, None, "", "not run: a job it depends on failed"))
-                    failed_notebooks.add(job.notebook)
-                    bar.update(1)
-                elif not any(u in pending or u in [r.job for r in running] for u in upstream_of(job, jobs)):
-                    pending.remove(job)
-                    parts = job_parts(job, jobs, report, static)
-                    running.append(start(job, report, sources[job.notebook], parts, threads, workers))
-            names = ", ".join(r.job.job_id for r in running)
-            if names != bar.postfix:
-                bar.set_postfix_str(names)
-            time.sleep(0.1)
-            for run in [r for r in running if r.proc.poll() is not None]:
-                running.remove(run)
-                failure = finish(run, report, build)
-                if failure:
-                    failures.append(failure)
-                    failed_notebooks.add(run.job.notebook)
-                    bar.write(failure.describe())
-                else:
-                    finished.append(run.job.job_id)
-                bar.update(1)
-    except KeyboardInterrupt:
-        # a second Ctrl-C while the jobs stop: kill them outright
-        def kill_all(*_: object) -> None:
-            for r in running:
-                os.killpg(r.proc.pid, signal.SIGKILL)
-
-        signal.signal(signal.SIGINT, kill_all)
+        slots = cluster.slots()
+        where = (
+            f"on the Dask scheduler {scheduler or scheduler_file}: {sum(slots.values())} job slots on "
+            f"{len(slots)} host(s)"
+            if cluster.local is None
+            else f"{workers} at a time"
+        )
+        log(f"{len(jobs)} jobs, {len(jobs) - len(todo)} up to date, {len(todo)} to run ({where})")
+        for job_id, reason in todo.items():
+            log(f"  {job_id}: {reason}")
+        if address := cluster.dashboard():
+            log(f"Dask dashboard: {address}")
+        stop_event = f"mnist-sgd-stop-{uuid.uuid4().hex[:12]}"
+        build = Build(jobs, report, cluster, submit(jobs, report, cluster, inputs, stop_event), stop_event, [], [])
+        pending = set(build.futures)
+        bar = tqdm(total=len(todo), unit="job", file=sys.stderr, dynamic_ncols=True)
+        try:
+            while pending:
+                for job_id in [j for j in build.futures if j in pending and build.futures[j].done()]:
+                    pending.discard(job_id)
+                    build.collect(job_id, bar)
+                names = ", ".join(build.running())
+                if names != bar.postfix:
+                    bar.set_postfix_str(names)
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            # a second Ctrl-C while the jobs stop: close the cluster at once (its workers' jobs die with them)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            bar.close()
+            stopped = build.stop(pending, bar)
+            raise Interrupted(build.finished, stopped) from None
         bar.close()
-        stop(running)
-        shutil.rmtree(report / STAGING, ignore_errors=True)
-        raise Interrupted(finished, [r.job.job_id for r in running]) from None
-    bar.close()
-    shutil.rmtree(report / STAGING, ignore_errors=True)
-    return failures
+        return build.failures
+    finally:
+        cluster.close()
 
 
 def raise_keyboard_interrupt(signum: int, frame: object) -> None:
@@ -393,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", default="full", help="profile name in params/ or a YAML path")
     parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1, help="jobs run in parallel")
     parser.add_argument("--no-pdf", action="store_true", help="build the HTML only")
+    parser.add_argument("--scheduler", help="address of a running Dask scheduler (tcp://host:8786) to run the jobs on")
+    parser.add_argument("--scheduler-file", help="the scheduler file a running Dask scheduler wrote")
     args = parser.parse_args(argv)
     if args.jobs < 1:
         print(f"error: -j/--jobs = {args.jobs}: expected an integer >= 1", file=sys.stderr)
@@ -403,9 +414,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     jobs = expand_jobs(profile)
-    report = report_folder(profile)
-    # the kernels and the report's stitching find the folder here
-    os.environ["MNIST_SGD_REPORT_DIR"] = str(report)
+    report = report_folder(profile)  # worked out once, and passed to what needs it
     # Ctrl-C stops a build even when started from a script that ignores it, and `kill` as Ctrl-C does
     previous = {sig: signal.signal(sig, raise_keyboard_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -456,6 +465,7 @@ def build(profile: Profile, jobs: list[Job], report: Path, args: argparse.Namesp
         print(f"error: {err}", file=sys.stderr)
         return 3
     write_manifest(
+        report,
         profile.name,
         [
             {"job_id": j.job_id, "notebook": j.notebook, "needs": list(j.needs), "parameters": j.parameters}
@@ -463,7 +473,11 @@ def build(profile: Profile, jobs: list[Job], report: Path, args: argparse.Namesp
         ],
     )
     start_time = time.perf_counter()
-    failures = run_jobs(jobs, report, args.jobs)
+    try:
+        failures = run_jobs(jobs, report, args.jobs, scheduler=args.scheduler, scheduler_file=args.scheduler_file)
+    except ClusterError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 4
     if failures:
         print(f"\n{len(failures)} job(s) failed; the report was not built:", file=sys.stderr)
         for failure in failures:
@@ -472,7 +486,7 @@ def build(profile: Profile, jobs: list[Job], report: Path, args: argparse.Namesp
     from .stitch import build_report
 
     stamps = {j.job_id: identity.stamp_digest(report, j.job_id) for j in jobs}
-    outputs = build_report(profile, jobs, stamps, pdf=not args.no_pdf)
+    outputs = build_report(profile, jobs, stamps, report, pdf=not args.no_pdf)
     print(f"report ready in {time.perf_counter() - start_time:.1f} s: " + ", ".join(str(p) for p in outputs))
     return 0
 

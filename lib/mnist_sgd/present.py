@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
+from tabulate import tabulate
 
 
 class _Table:
@@ -169,3 +170,22 @@ def progress(items: Iterable[Any], **kwargs: Any) -> Iterable[Any]:
     from tqdm import tqdm  # the text bar: the widget one needs ipywidgets
 
     return tqdm(items, disable=in_pipeline(), **kwargs)
+
+
+class Answers:
+    """The summary's table: one row per question, the question linked to the section that answers it."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, str]] = []
+
+    def add(self, task: str, answer: str, job_id: str) -> None:
+        self.rows.append({"task": f"[{task}](#{job_id})", "answer": answer})
+
+    def table(self) -> str:
+        """The rows as a Markdown table."""
+        return tabulate(pd.DataFrame(self.rows), headers=["question", "answer"], tablefmt="pipe", showindex=False)
+
+
+def or_not_reached(values: Iterable[float], texts: Iterable[str]) -> list[str]:
+    """Each text, or "not reached" where its value is missing (a target no run reached)."""
+    return ["not reached" if pd.isna(v) else text for v, text in zip(values, texts, strict=True)]

@@ -20,9 +20,10 @@ import pandas as pd
 import torch
 
 from . import paths
-from .pipeline import START_ORDER
+from .identity import read_stamp
 from .present import duration, plural
 from .results import read_manifest
+from .schedule import START_ORDER
 
 
 def git_state() -> dict[str, str | bool]:
@@ -109,15 +110,18 @@ def package_versions() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# What each job's stamp says of where it ran, and the heading it has in the appendix.
+WHERE = {"host": "host", "device": "device", "threads": "torch threads per job"}
+
+
 def job_times(reader: str) -> pd.DataFrame:
     """Run time of each job that job ``reader`` reads the results of (all finished before it)."""
     jobs = read_manifest()["jobs"]
     needs: list[str] = next((j.get("needs", []) for j in jobs if j["job_id"] == reader), [])
     rows = []
     for job in (j for j in jobs if j["notebook"] in needs):
-        stamp = paths.executed_dir() / f"{job['job_id']}.json"
-        if stamp.exists():
-            info = json.loads(stamp.read_text())
+        info = read_stamp(paths.report_dir(), job["job_id"])
+        if info is not None:
             rows.append(
                 {
                     "job": job["job_id"],
@@ -125,9 +129,19 @@ def job_times(reader: str) -> pd.DataFrame:
                     "seconds": info["seconds"],
                     "finished": info["finished"],
                     "build": info.get("build"),  # absent in a stamp older than the field
+                    **{key: info.get(key, "not recorded") for key in WHERE},
                 }
             )
-    return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished", "build"])
+    return pd.DataFrame(rows, columns=["job", "notebook", "seconds", "finished", "build", *WHERE])
+
+
+def where_jobs_ran(times: pd.DataFrame) -> pd.DataFrame:
+    """The hosts, devices and thread counts the jobs of ``times`` ran with, and how many jobs each."""
+    if times.empty:
+        return pd.DataFrame(columns=[*WHERE.values(), "jobs", "notebooks"])
+    groups = times.astype({key: str for key in WHERE}).groupby(list(WHERE), sort=True)
+    table = groups.agg(jobs=("job", "size"), notebooks=("notebook", lambda n: ", ".join(sorted(set(n)))))
+    return table.reset_index().rename(columns=WHERE)
 
 
 def wall_seconds(times: pd.DataFrame) -> float | None:

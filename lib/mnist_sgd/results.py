@@ -29,9 +29,10 @@ def write_table(df: pd.DataFrame, job: str, table: str) -> None:
     atomic_write_text(paths.output_dir() / f"{job}.{table}.csv", df.to_csv(index=False))
 
 
-def write_manifest(profile: str, jobs: list[dict[str, Any]]) -> None:
+def write_manifest(report: Path, profile: str, jobs: list[dict[str, Any]]) -> None:
+    """List the jobs of this run in ``report``'s results (the build's driver writes it)."""
     payload = json.dumps({"profile": profile, "jobs": jobs}, indent=1)
-    atomic_write_text(paths.results_dir() / MANIFEST, payload)
+    atomic_write_text(report / "results" / MANIFEST, payload)
 
 
 def read_manifest() -> dict[str, Any]:

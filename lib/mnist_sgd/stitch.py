@@ -199,7 +199,7 @@ def drop_repeats(cells: list) -> None:
             cell.outputs = kept
 
 
-def task_sections(jobs: list[Job]) -> list[Section]:
+def task_sections(jobs: list[Job], report: Path) -> list[Section]:
     """The report's sections, in profile order. A grid notebook's method is shown once, at
     the head of its task, and each grid job holds its own results under it; a notebook that
     continues a task (same number: the summary across the grid) nests under it too."""
@@ -208,7 +208,7 @@ def task_sections(jobs: list[Job]) -> list[Section]:
         by_notebook.setdefault(job.notebook, []).append(job)
     sections: list[Section] = []
     for notebook, group in by_notebook.items():
-        books = [nbformat.read(executed_path(paths.report_dir(), job.job_id), as_version=4) for job in group]
+        books = [nbformat.read(executed_path(report, job.job_id), as_version=4) for job in group]
         title = first_heading(books[0], notebook)
         task = sections[-1] if sections and task_prefix(sections[-1].anchor) == task_prefix(notebook) else None
         if task is not None and not any(job.grid for job in group):  # the task's summary
@@ -243,9 +243,9 @@ def contents(sections: list[Section]) -> str:
     return "\n".join(lines)
 
 
-def combined_notebook(profile: Profile, jobs: list[Job], front: str = "") -> nbformat.NotebookNode:
+def combined_notebook(profile: Profile, jobs: list[Job], report: Path, front: str = "") -> nbformat.NotebookNode:
     """Title, contents and every task's section in profile order."""
-    sections = task_sections(jobs)
+    sections = task_sections(jobs, report)
     # the PDF has pandoc's title and Typst's outline instead of these two
     title = new_markdown_cell(f"# {TITLE}", metadata={"tags": [HTML_ONLY_TAG]})
     toc = new_markdown_cell(f"## Contents\n\n{contents(sections)}", metadata={"tags": [HTML_ONLY_TAG]})
@@ -499,10 +499,12 @@ def page_ink(pdf_path: Path) -> list[float]:
     return shares
 
 
-def build_report(profile: Profile, jobs: list[Job], stamps: dict[str, str], pdf: bool = True) -> list[Path]:
+def build_report(
+    profile: Profile, jobs: list[Job], stamps: dict[str, str], report: Path, pdf: bool = True
+) -> list[Path]:
     """Write index.html (and report.pdf) unless the jobs' stamps, this module and the
     written files are all as they were at the last build."""
-    out_dir = paths.report_dir()
+    out_dir = report
     html_path, pdf_path = out_dir / "index.html", out_dir / "report.pdf"
     wanted = [html_path] + ([pdf_path] if pdf else [])
     code = sha256_file(Path(__file__))
@@ -517,7 +519,7 @@ def build_report(profile: Profile, jobs: list[Job], stamps: dict[str, str], pdf:
     ):
         return wanted
     stamp.unlink(missing_ok=True)
-    nb = combined_notebook(profile, jobs)
+    nb = combined_notebook(profile, jobs, report)
     atomic_write_text(html_path, to_html(nb))
     if pdf:
         to_pdf(nb, pdf_path)
