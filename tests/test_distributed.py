@@ -139,3 +139,33 @@ def test_a_worker_of_another_library_version_is_refused_and_nothing_is_written(t
     assert f"library: {identity.package_hash()} on the driver, " in done.stderr and "make venv" in done.stderr
     assert not (report / "executed").exists() or not list((report / "executed").iterdir())
     assert not list((report / "results").glob("ok__*"))
+
+
+def test_the_network_jobs_ask_for_a_gpu_when_the_cluster_has_one(tmp_path, fixture_notebooks, monkeypatch):
+    from dataclasses import replace
+
+    from distributed import Client, LocalCluster
+
+    from mnist_sgd import params, pipeline
+    from mnist_sgd.cluster import Cluster
+    from mnist_sgd.params import expand_jobs, load_profile
+
+    monkeypatch.setitem(params.SPECS, "ok", replace(params.SPECS["ok"], gpu=True))
+    jobs = expand_jobs(load_profile(str(profile_file(tmp_path, "ok:\n  value: 1\nreader: {}\n"))))
+    sources = pipeline.read_notebooks(jobs)
+    static = pipeline.static_parts(jobs, fixture_notebooks, sources)
+    todo = pipeline.plan(jobs, fixture_notebooks, static)
+    inputs = pipeline.job_inputs(jobs, fixture_notebooks, todo, sources, static)
+    local = LocalCluster(n_workers=1, threads_per_worker=1, resources={"GPU": 1}, dashboard_address=None)
+    cluster = Cluster(Client(local), local)
+    try:
+        assert cluster.has_gpus()
+        futures = pipeline.submit(jobs, fixture_notebooks, cluster, inputs, "test-stop")
+        wanted = cluster.client.run_on_scheduler(
+            lambda dask_scheduler: {str(k): ts.resource_restrictions for k, ts in dask_scheduler.tasks.items()}
+        )
+        assert wanted[str(futures["ok__value-1"].key)] == {"GPU": 1}
+        assert not wanted[str(futures["reader"].key)]
+        assert [o.ok for o in cluster.client.gather(list(futures.values()))] == [True, True]
+    finally:
+        cluster.close()

@@ -16,7 +16,7 @@ from typing import Any
 
 import nbformat
 
-from . import identity, worker
+from . import identity, paths, worker
 from .bench import Row, comparison, run_in_turn
 from .cluster import connect
 
@@ -24,7 +24,8 @@ from .cluster import connect
 def empty_jobs(count: int) -> list[worker.JobInput]:
     """``count`` jobs of a notebook that only sets its parameter."""
     cell = nbformat.v4.new_code_cell('job: str = "empty"', metadata={"tags": ["parameters"]})
-    source = nbformat.writes(nbformat.v4.new_notebook(cells=[cell]))
+    kernel = {"name": paths.KERNEL_NAME, "display_name": "Python 3 (mnist-sgd)", "language": "python"}
+    source = nbformat.writes(nbformat.v4.new_notebook(cells=[cell], metadata={"kernelspec": kernel}))
     versions, code = identity.versions(), identity.code_hash()
     return [
         worker.JobInput(

@@ -45,6 +45,13 @@ NOT_IN_JOBS = {
     "execute.py",
     "hygiene.py",
     "bench.py",
+    "bench_sgd.py",
+    "bench_task3.py",
+    "bench_loss.py",
+    "bench_mlp.py",
+    "bench_profile.py",
+    "bench_machine.py",
+    "bench_cnn.py",
     "bench_runner.py",
     "naive.py",
 }

@@ -264,7 +264,7 @@ class Build:
             self.finished.append(job_id)
         bar.update(1)
 
-    def stop(self, pending: set[str], bar: Any) -> list[str]:
+    def stop(self, bar: Any) -> list[str]:
         """Ctrl-C: tell the workers to stop this build's jobs, keep those that finish
         meanwhile, cancel the rest; the jobs that were stopped."""
         from distributed import Event
@@ -276,7 +276,6 @@ class Build:
             time.sleep(0.1)
         for job_id in [j for j in running if self.futures[j].done()]:
             self.collect(job_id, bar)
-            pending.discard(job_id)
         self.cluster.client.cancel(list(self.futures.values()), force=True)
         return [j for j in running if j not in self.finished]
 
@@ -380,12 +379,12 @@ def run_jobs(
                 names = ", ".join(build.running())
                 if names != bar.postfix:
                     bar.set_postfix_str(names)
-                time.sleep(0.2)
+                time.sleep(0.5)
         except KeyboardInterrupt:
             # a second Ctrl-C while the jobs stop: close the cluster at once (its workers' jobs die with them)
             signal.signal(signal.SIGINT, signal.default_int_handler)
             bar.close()
-            stopped = build.stop(pending, bar)
+            stopped = build.stop(bar)
             raise Interrupted(build.finished, stopped) from None
         bar.close()
         return build.failures

@@ -127,15 +127,18 @@ def run_job(job: JobInput, *upstream: JobOutcome) -> JobOutcome:
         )
     if refused := version_mismatch(job.versions):
         return JobOutcome(job.job_id, ok=False, error=refused)
+    stop = stop_requested(job.stop_event)
+    if stop():  # handed out after the build's Ctrl-C, before the driver cancelled it
+        return JobOutcome(job.job_id, ok=False, error="stopped by Ctrl-C", stopped=True)
     check_data_once()
     scratch = Path(tempfile.mkdtemp(prefix=f"mnist-sgd-{job.job_id}-"))
     try:
-        return _run_in(scratch, job, upstream)
+        return _run_in(scratch, job, upstream, stop)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _run_in(scratch: Path, job: JobInput, upstream: tuple[JobOutcome, ...]) -> JobOutcome:
+def _run_in(scratch: Path, job: JobInput, upstream: tuple[JobOutcome, ...], stop: Callable[[], bool]) -> JobOutcome:
     report, staging = scratch / "report", scratch / "staging"
     files = dict(job.files)
     for u in upstream:  # the upstream jobs of this build hand their outputs over
@@ -173,7 +176,6 @@ def _run_in(scratch: Path, job: JobInput, upstream: tuple[JobOutcome, ...]) -> J
             stderr=subprocess.STDOUT,
             start_new_session=True,  # a terminal's Ctrl-C reaches the driver, which decides
         )
-    stop = stop_requested(job.stop_event)
     while proc.poll() is None:
         if stop():
             terminate(proc, staging)
