@@ -94,3 +94,32 @@ def framework_hand_text(ours: float, low: float, high: float, epochs: float, ref
         f"figures cannot be attributed; the seeds here alone span "
         f"{100 * (high - low):.2f} points."
     )
+
+
+def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float, classes: int = 10) -> str:
+    """The measured ratio of nn.MSELoss's gradient to the hand-written loss's, against 2/k,
+    and the learning rate it converts to (``ratio_within``: the 1e-6 tolerance)."""
+    predicted = 2 / classes
+    within = "within" if ratio_within(ratio, classes) else "NOT within"
+    return (
+        f"The measured ratio of the gradients is {ratio:.12f}, {within} 1e-6 of 2/k = {predicted:g} (largest "
+        f"entry-wise deviation {deviation:.1e} of the largest gradient entry), so the learning rate given to "
+        f"`torch.optim.SGD` is **{factor:g} × η**: η = {lr:g} here becomes {lr * factor:g}."
+    )
+
+
+def ratio_within(ratio: float, classes: int = 10) -> bool:
+    """Whether the measured gradient ratio is 2/k to within 1e-6."""
+    return abs(ratio - 2 / classes) < 1e-6
+
+
+def equivalence_text(converted: float, unconverted: float, steps: int, factor: float) -> str:
+    """How far torch.optim.SGD's weights end from the hand-written ones, with the learning
+    rate converted and not (relative differences of the weights, same batches)."""
+    below = "below" if converted < 1e-5 else "NOT below"
+    return (
+        f"With the converted learning rate the final weights differ from the hand-written ones by **{converted:.1e}** "
+        f"relative ({below} 1e-5: float32 rounding of differently ordered sums, accumulated over {steps:,} steps). "
+        f"Passing η unconverted gives weights {unconverted:.2f} relative away ({unconverted / converted:.1e} times "
+        f"farther): the optimiser then takes steps {factor:g} times too short."
+    )

@@ -1,0 +1,72 @@
+"""Task 8's commentary on the models it trains, written from their result tables: the
+comparison bullets and the comparison with the hand-made figures are computed here, so the
+prose follows the numbers of the tables it sits under."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .architectures import FIRST, FIRST_LR, LR
+from .present import fixed, pct, plural
+
+
+def models_text(summary: pd.DataFrame, history: pd.DataFrame) -> str:
+    """One bullet per model that trained (parameters, time per epoch, final test accuracy),
+    the diverged runs, the comparison of the models at η = LR, and what the learning rate did
+    to the one-hidden-layer network. ``summary``: one row per model; ``history``: one per
+    model and epoch."""
+    ok = summary[~summary["diverged"]].set_index("model")
+    text = [
+        f"**{m}**: {r['parameters']:,} parameters, {seconds} s per epoch, final test accuracy {pct(r['final_test_acc'])}"
+        for (m, r), seconds in zip(ok.iterrows(), fixed(ok["seconds_per_epoch"]), strict=True)
+    ]
+    if summary["diverged"].any():
+        diverged = summary.loc[summary["diverged"], ["model", "diverged_at"]].values
+        text.append("**diverged**: " + ", ".join(f"{m} (epoch {int(e)})" for m, e in diverged))
+    main = ok.drop(index=[m for m in ok.index if m.endswith("(first run)")])
+    if len(main) >= 2:
+        top, small = main["final_test_acc"].idxmax(), main["parameters"].idxmin()
+        slow, fast = main["seconds_per_epoch"].idxmax(), main["seconds_per_epoch"].idxmin()
+        text.append(
+            f"**comparison** at η = {LR:g}: the highest final test accuracy is the {top}'s; the fewest parameters are "
+            f"the {small}'s; an epoch of the {slow} takes "
+            f"{main.loc[slow, 'seconds_per_epoch'] / main.loc[fast, 'seconds_per_epoch']:.1f}× as long as one of the {fast}"
+        )
+    if {"MLP 128", FIRST} <= set(ok.index):
+        a, b = ok.loc["MLP 128"], ok.loc[FIRST]
+        line = (
+            f"**learning rate, one hidden layer**: η = {LR:g} reached {pct(a['final_test_acc'])} after "
+            f"{plural(int(a['epochs']), 'epoch')} against {pct(b['final_test_acc'])} for η = {FIRST_LR:g} after "
+            f"{int(b['epochs'])}"
+        )
+        h = history[history["model"] == "MLP 128"].set_index("epoch")["test_acc"]
+        e = int(b["epochs"])
+        if e != int(a["epochs"]) and e in h.index and h[e] == h[e]:
+            line += f"; after the same {plural(e, 'epoch')}, η = {LR:g} had {pct(h[e])}"
+        text.append(line)
+    return "\n".join(f"- {t}." for t in text)
+
+
+def reference_text(ref: pd.DataFrame, settings: dict[str, str]) -> str:
+    """One bullet per model with a hand-made figure: this report's final test accuracy, the
+    gap in points, the hand-made setting, and whether the epochs match. ``ref`` has the
+    columns model, ref_key, ref_text, asked, epochs_done, final_test_acc, diverged; ``settings``
+    maps ref_key to the hand-made setting."""
+    lines = []
+    for _, r in ref.iterrows():
+        if r["diverged"] or r["final_test_acc"] != r["final_test_acc"]:
+            lines.append(f"- {r['model']}: no final accuracy here (the run diverged).")
+            continue
+        diff = 100 * (r["final_test_acc"] - r["ref_test"])
+        rel = "above" if diff > 0 else "below" if diff < 0 else "equal to"
+        line = (
+            f"- {r['model']}: {pct(r['final_test_acc'])} here, {abs(diff):.2f} points {rel} the reference "
+            f"({r['ref_text']}; by hand: {settings[r['ref_key']]})"
+        )
+        if r["epochs_done"] < r["asked"]:
+            line += (
+                f"; this run had {int(r['epochs_done'])} of the reference's {int(r['asked'])} epochs, so this is "
+                f"not a like-for-like comparison"
+            )
+        lines.append(line + ".")
+    return "\n".join(lines)

@@ -1,0 +1,62 @@
+"""Task 8's commentary follows the tables of models it is given."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mnist_sgd.architectures import FIRST, FIRST_LR, LR
+from mnist_sgd.commentary_architectures import models_text, reference_text
+
+
+def summary(diverged_cnn: bool = False) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"model": FIRST, "parameters": 101770, "seconds_per_epoch": 4.0, "final_test_acc": 0.9712, "epochs": 3},
+            {"model": "MLP 128", "parameters": 101770, "seconds_per_epoch": 4.0, "final_test_acc": 0.9801, "epochs": 5},
+            {"model": "CNN", "parameters": 431080, "seconds_per_epoch": 14.0, "final_test_acc": 0.9919, "epochs": 5},
+        ]
+    ).assign(diverged=[False, False, diverged_cnn], diverged_at=[math.nan, math.nan, 2 if diverged_cnn else math.nan])
+
+
+def history() -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"model": "MLP 128", "epoch": e, "test_acc": 0.95 + e / 200} for e in range(1, 6)]
+        + [{"model": "CNN", "epoch": e, "test_acc": 0.98 + e / 500} for e in range(1, 6)]
+    )
+
+
+def test_the_models_text_names_the_best_the_smallest_and_the_time_ratio():
+    text = models_text(summary(), history())
+    assert "**CNN**: 431,080 parameters, 14 s per epoch, final test accuracy 99.19%" in text
+    assert f"**comparison** at η = {LR:g}: the highest final test accuracy is the CNN's" in text
+    assert "the fewest parameters are the MLP 128's" in text and "takes 3.5× as long as one of the MLP 128" in text
+    # the first run against the same network at the task's rate, and at the first run's 3 epochs
+    assert f"η = {LR:g} reached 98.01% after 5 epochs against 97.12% for η = {FIRST_LR:g} after 3" in text
+    assert f"after the same 3 epochs, η = {LR:g} had 96.50%" in text
+    assert "diverged" not in text
+
+
+def test_a_diverged_model_is_named_and_left_out_of_the_comparison():
+    text = models_text(summary(diverged_cnn=True), history())
+    assert "**diverged**: CNN (epoch 2)" in text and "**CNN**:" not in text
+    assert "**comparison**" not in text  # one model at η = LR is left: nothing to compare it with
+
+
+def test_the_reference_text_gives_the_gap_and_flags_fewer_epochs():
+    ref = pd.DataFrame(
+        [
+            {"model": "CNN", "ref_key": "cnn", "ref_text": "about 99.10%", "ref_test": 0.991, "asked": 40,
+             "epochs_done": 40, "final_test_acc": 0.9919, "diverged": False},
+            {"model": "MLP 128", "ref_key": "mlp128", "ref_text": "98.00%", "ref_test": 0.98, "asked": 20,
+             "epochs_done": 5, "final_test_acc": 0.9750, "diverged": False},
+            {"model": "MLP 500-300", "ref_key": "mlp500", "ref_text": "98.30%", "ref_test": 0.983, "asked": 20,
+             "epochs_done": 3, "final_test_acc": math.nan, "diverged": True},
+        ]
+    )  # fmt: skip
+    text = reference_text(ref, {"cnn": "by hand A", "mlp128": "by hand B", "mlp500": "by hand C"})
+    assert "- CNN: 99.19% here, 0.09 points above the reference (about 99.10%; by hand: by hand A)." in text
+    assert "- MLP 128: 97.50% here, 0.50 points below the reference" in text
+    assert "this run had 5 of the reference's 20 epochs, so this is not a like-for-like comparison" in text
+    assert "- MLP 500-300: no final accuracy here (the run diverged)." in text
