@@ -35,6 +35,12 @@ class P:
     lo_open: bool = False  # lo itself not allowed (e.g. a learning rate > 0)
     grid: bool = False
     choices: tuple[str, ...] = ()
+    symbol: str = ""  # how the report names a grid value of this key ("B" reads "B = 100"); "": the key
+    names: tuple[tuple[str, str], ...] = ()  # (value, name) pairs: a value the report names in words
+
+    def reads(self, key: str, value: object) -> str:
+        """A grid value as a reader writes it: "B = 100", or a value's name ("MLP 500-300")."""
+        return dict(self.names).get(str(value)) or f"{self.symbol or key} = {format_value(value)}"
 
     def allowed(self) -> str:
         item = {"ints": "int", "floats": "float"}.get(self.kind, self.kind)
@@ -53,6 +59,17 @@ class P:
         if self.grid:
             text += " (or a non-empty list of such values: one run each)"
         return text
+
+
+def format_value(value: object) -> str:
+    """A parameter's value as the report prints it: 60,000; 0.001; yes."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -75,7 +92,8 @@ ITERATIONS = P("int", 1, 10_000_000)
 CHECKPOINTS = P("int", 2, 10_000)
 EPOCHS = P("int", 1, 1000)
 TRAIN_SIZE = P("int", 1, TRAIN_N)
-LR_GRID = P("float", 0, 10, lo_open=True, grid=True)
+LR_GRID = P("float", 0, 10, lo_open=True, grid=True, symbol="lr")
+BATCH_GRID = P("int", 1, TRAIN_N, grid=True, symbol="B")
 
 SPECS: dict[str, NotebookSpec] = {
     "00_summary": NotebookSpec({}, needs=EVERYTHING),
@@ -92,7 +110,7 @@ SPECS: dict[str, NotebookSpec] = {
     ),
     "03_batch_size": NotebookSpec(
         {
-            "batch_size": P("int", 1, TRAIN_N, grid=True),
+            "batch_size": BATCH_GRID,
             "lr_min": LR,
             "lr_max": LR,
             "lr_points": P("int", 2, 50),
@@ -106,7 +124,7 @@ SPECS: dict[str, NotebookSpec] = {
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
     "05_dataset_size": NotebookSpec(
         {
-            "dataset_size": P("int", 1, TRAIN_N, grid=True),
+            "dataset_size": P("int", 1, TRAIN_N, grid=True, symbol="N'"),
             "batch_size": P("int", 1, TRAIN_N),
             "lr": LR,
             "lr_from_task3": P("bool"),
@@ -132,19 +150,18 @@ SPECS: dict[str, NotebookSpec] = {
         needs=("03_batch_size",),
     ),
     "07_mlp_grid": NotebookSpec(
-        {
-            "batch_size": P("int", 1, TRAIN_N, grid=True),
-            "lr": LR_GRID,
-            "epochs": EPOCHS,
-            "seeds": SEEDS,
-            "train_size": TRAIN_SIZE,
-        },
-        gpu=True,
+        {"batch_size": BATCH_GRID, "lr": LR_GRID, "epochs": EPOCHS, "seeds": SEEDS, "train_size": TRAIN_SIZE}, gpu=True
     ),
     "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
     "08_architectures": NotebookSpec(
         {
-            "model": P("str", grid=True, choices=architectures.KEYS),
+            # a model reads as its tables and figures name it ("MLP 500-300"), not as its key
+            "model": P(
+                "str",
+                grid=True,
+                choices=architectures.KEYS,
+                names=tuple((k, architectures.setup(k).model) for k in architectures.KEYS),
+            ),
             "mlp_epochs": EPOCHS,
             "first_run_epochs": EPOCHS,
             "cnn_epochs": EPOCHS,

@@ -21,14 +21,13 @@ from typing import Any
 import nbformat
 from nbformat.v4 import new_markdown_cell, new_notebook
 
-from . import architectures, paths
+from . import params, paths
 from .files import atomic_write_bytes, atomic_write_text
 from .identity import executed_path, sha256_file
-from .params import Job, Profile
+from .params import Job, Profile, format_value
 from .present import FIGURE_MARK
 
 TITLE = "Minibatch SGD on MNIST: a reproducible report"
-GRID_LABELS = {"batch_size": "B", "lr": "lr", "dataset_size": "N'"}
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove"}
 HTML_ONLY_TAG = "html-only"
 SHOW_CODE_TAG = "show-code"  # a code cell whose source belongs in the report (and PDF)
@@ -57,22 +56,10 @@ def first_heading(nb: nbformat.NotebookNode, default: str) -> str:
 
 
 def grid_label(job: Job) -> str:
-    """The grid values of a job as a reader writes them: "B = 10, lr = 0.1"; a Task 8 model
-    by the name its tables and figures give it ("MLP 500-300"), not by its job key."""
-    return ", ".join(
-        architectures.setup(str(v)).model if k == "model" else f"{GRID_LABELS.get(k, k)} = {format_value(v)}"
-        for k, v in job.grid.items()
-    )
-
-
-def format_value(value: object) -> str:
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
+    """The grid values of a job as a reader writes them: "B = 10, lr = 0.1", each key as its
+    parameter declares it (``params.P.reads``)."""
+    spec = params.SPECS[job.notebook].params
+    return ", ".join(spec[k].reads(k, v) for k, v in job.grid.items())
 
 
 def fill_parameters(markdown: str, values: dict[str, object]) -> str:
