@@ -229,7 +229,7 @@ def test_a_job_whose_library_changed_while_it_ran_is_not_kept(tmp_path, fixture_
 
 def test_a_worker_of_another_version_refuses_the_job_and_names_both(tmp_path, fixture_notebooks, monkeypatch):
     task = job_input(tmp_path, fixture_notebooks, "ok:\n  value: 1\n", "ok__value-1")
-    monkeypatch.setattr(identity, "package_hash", lambda: "0123456789ab")
+    monkeypatch.setattr(identity, "worker_hash", lambda: "0123456789ab")
     outcome = worker.run_job(task)
     assert not outcome.ok and outcome.notebook is None
     assert f"library: {task.versions['library']} on the driver, 0123456789ab here" in outcome.error

@@ -136,7 +136,7 @@ def test_a_worker_of_another_library_version_is_refused_and_nothing_is_written(t
             timeout=300,
         )
     assert done.returncode == 1
-    assert f"library: {identity.package_hash()} on the driver, " in done.stderr and "make venv" in done.stderr
+    assert f"library: {identity.worker_hash()} on the driver, " in done.stderr and "make venv" in done.stderr
     assert not (report / "executed").exists() or not list((report / "executed").iterdir())
     assert not list((report / "results").glob("ok__*"))
 

@@ -79,6 +79,14 @@ def connect(jobs: int, scheduler: str | None = None, scheduler_file: str | None 
                 # a job of unknown length counts as long, so that a job whose inputs are ready goes to a free
                 # worker rather than behind a running one
                 "distributed.scheduler.unknown-task-duration": "1h",
+                # the workers only wait for their jobs' processes: the machinery that watches a busy
+                # Python worker (thread sampling, event-loop ticks every 20 ms, work stealing) would
+                # only take CPU from the jobs
+                "distributed.worker.profile.enabled": False,
+                "distributed.admin.system-monitor.gil.enabled": False,
+                "distributed.admin.system-monitor.interval": "5s",
+                "distributed.admin.tick.interval": "1s",
+                "distributed.scheduler.work-stealing": False,
             }
         ):
             local = LocalCluster(

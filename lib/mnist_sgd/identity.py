@@ -22,6 +22,7 @@ import hashlib
 import json
 import platform
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -56,6 +57,10 @@ NOT_IN_JOBS = {
     "naive.py",
 }
 
+# The modules a worker runs besides the jobs' own: a worker must have them as the driver does
+# (editing the rest, the driver's, during a build does not stop its workers).
+WORKER_CODE = {"worker.py", "execute.py"}
+
 # How each part of an identity is named when it explains why a job runs again.
 PART_NAMES = {
     "notebook": "its notebook changed",
@@ -73,8 +78,12 @@ def sha256_file(path: Path) -> str:
 
 def code_hash() -> str:
     """Hash of the library modules notebooks use: a change there re-runs every job."""
+    return _modules_hash(lambda name: name not in NOT_IN_JOBS)
+
+
+def _modules_hash(included: Callable[[str], bool]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in PACKAGE.rglob("*.py") if p.name not in NOT_IN_JOBS):
+    for path in sorted(p for p in PACKAGE.rglob("*.py") if included(p.name)):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
@@ -212,17 +221,13 @@ def stamp_text(
     return json.dumps(stamp, indent=1)
 
 
-def package_hash() -> str:
-    """Hash of every module of the package, the build's own included: what driver and worker must share."""
-    digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        digest.update(path.relative_to(PACKAGE).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
+def worker_hash() -> str:
+    """Hash of the code a worker runs: the jobs' modules and the worker's own (``WORKER_CODE``)."""
+    return _modules_hash(lambda name: name not in NOT_IN_JOBS or name in WORKER_CODE)[:12]
 
 
 def versions() -> dict[str, str]:
     """What a worker must share with the driver to run its jobs: the library and the
     environment, the device aside (a GPU worker may run the jobs of a CPU driver)."""
     env = {k: v for k, v in environment().items() if k != "device"}
-    return {"library": package_hash(), **env}
+    return {"library": worker_hash(), **env}

@@ -372,13 +372,15 @@ def run_jobs(
         pending = set(build.futures)
         bar = tqdm(total=len(todo), unit="job", file=sys.stderr, dynamic_ncols=True)
         try:
+            asked = 0.0
             while pending:
-                for job_id in [j for j in build.futures if j in pending and build.futures[j].done()]:
+                done = [j for j in build.futures if j in pending and build.futures[j].done()]
+                for job_id in done:
                     pending.discard(job_id)
                     build.collect(job_id, bar)
-                names = ", ".join(build.running())
-                if names != bar.postfix:
-                    bar.set_postfix_str(names)
+                if done or time.monotonic() - asked > 5:  # which jobs run: asked of the scheduler now and then
+                    bar.set_postfix_str(", ".join(build.running()))
+                    asked = time.monotonic()
                 time.sleep(0.5)
         except KeyboardInterrupt:
             # a second Ctrl-C while the jobs stop: close the cluster at once (its workers' jobs die with them)
