@@ -324,7 +324,8 @@ KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: f
 # ... except right under a heading, where it stays in the flow: a float would leave the heading
 # behind, and the heading's stickiness then takes it to the next page with the figure
 IN_FLOW = "#block(breakable: false, width: 100%)["
-BREAKABLE = "#[#show figure: set block(breakable: true)"  # a long table may run over pages
+# a long table may run over pages, but its caption (above it) never stays behind at a page's foot
+BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: it => block(sticky: true, it)"
 LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
 
 
