@@ -119,6 +119,8 @@ def test_quick_bench_runs_end_to_end(tmp_path):
         "step_B1",
         "cnn_epoch_limit",
         "cnn_eval_share",
+        "runner_dask",
+        "runner_dask_extra",
     ]
     assert keys == expected
     rows = {r["key"]: r for r in payload["rows"]}

@@ -161,11 +161,11 @@ def test_the_network_jobs_ask_for_a_gpu_when_the_cluster_has_one(tmp_path, fixtu
     try:
         assert cluster.has_gpus()
         futures = pipeline.submit(jobs, fixture_notebooks, cluster, inputs, "test-stop")
+        assert [o.ok for o in cluster.client.gather(list(futures.values()))] == [True, True]
         wanted = cluster.client.run_on_scheduler(
             lambda dask_scheduler: {str(k): ts.resource_restrictions for k, ts in dask_scheduler.tasks.items()}
         )
         assert wanted[str(futures["ok__value-1"].key)] == {"GPU": 1}
         assert not wanted[str(futures["reader"].key)]
-        assert [o.ok for o in cluster.client.gather(list(futures.values()))] == [True, True]
     finally:
         cluster.close()
