@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import time
 from pathlib import Path
 
 from mnist_sgd import paths, pipeline
@@ -63,3 +64,11 @@ def kernel_of(report: Path, job: str) -> int | None:
         if str(report).encode() in env and f"MNIST_SGD_JOB={job}\0".encode() in env + b"\0" and "ipykernel" in cmd:
             return pid
     return None
+
+
+def wait_for(condition, timeout: float = 60) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+    deadline = time.time() + timeout
+    while not condition():
+        assert time.time() < deadline, "timed out"
+        time.sleep(0.1)

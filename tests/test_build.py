@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, kernel_of, processes_of, profile_file, run
+from helpers import FIXTURES, kernel_of, processes_of, profile_file, run, wait_for
 
 from mnist_sgd import files, identity, paths, pipeline, worker
 from mnist_sgd.params import expand_jobs, load_profile
@@ -34,13 +34,6 @@ def start_build(profile: Path, report: Path) -> subprocess.Popen:
         text=True,
         start_new_session=True,
     )
-
-
-def wait_for(condition, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.1)
 
 
 def test_a_deleted_or_edited_output_reruns_its_job_and_the_jobs_that_read_it(tmp_path, fixture_notebooks):

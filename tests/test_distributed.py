@@ -10,13 +10,12 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file
+from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file, wait_for
 from test_pipeline import _tables
 
 from mnist_sgd import identity, paths
@@ -24,13 +23,6 @@ from mnist_sgd import identity, paths
 pytestmark = pytest.mark.slow  # builds in real processes
 DASK = Path(sys.executable).parent / "dask"
 FIXTURE_BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "--profile"]
-
-
-def wait_for(condition, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while not condition():
-        assert time.time() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 @contextmanager

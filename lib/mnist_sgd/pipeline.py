@@ -281,9 +281,16 @@ class Build:
 
 
 def job_inputs(
-    jobs: list[Job], report: Path, todo: dict[str, str], sources: dict[str, str], static: dict[str, dict[str, Any]]
+    jobs: list[Job],
+    report: Path,
+    todo: dict[str, str],
+    sources: dict[str, str],
+    static: dict[str, dict[str, Any]],
+    stop_event: str = "",
+    slots: dict[str, int] | None = None,
 ) -> dict[str, JobInput]:
-    """What each job to run takes to its worker, once the build's stamp and stop signal are named."""
+    """What each job to run takes to its worker: ``stop_event`` names the build's stop signal,
+    ``slots`` the jobs each host of the cluster runs at once (``Cluster.slots``)."""
     build = time.strftime("%Y-%m-%dT%H:%M:%S%z")  # names this build in the stamps it writes
     label = f"{socket.gethostname()}:{report}"
     versions = identity.versions()
@@ -298,6 +305,8 @@ def job_inputs(
             versions=versions,
             build=build,
             label=label,
+            stop_event=stop_event,
+            slots=slots or {},
         )
         for j in jobs
         if j.job_id in todo
@@ -310,12 +319,10 @@ def submit(
     """Hand every job to Dask in one graph, each with the jobs it reads as dependencies."""
     import dask
 
-    slots, gpus = cluster.slots(), cluster.has_gpus()
+    gpus = cluster.has_gpus()
     priority = schedule.priorities(report, [j for j in jobs if j.job_id in inputs])
     tasks: dict[str, Any] = {}
     for job in order([j for j in jobs if j.job_id in inputs]):
-        task = inputs[job.job_id]
-        task.stop_event, task.slots = stop_event, slots
         deps = [tasks[u.job_id] for u in upstream_of(job, jobs) if u.job_id in tasks]
         # Dask groups tasks by a key's first item: the jobs that read none form one large group, which
         # its scheduler queues and hands out by priority, one job per free worker slot
@@ -326,7 +333,7 @@ def submit(
             **({"resources": {"GPU": 1}} if gpus and params.SPECS[job.notebook].gpu else {}),
         ):
             tasks[job.job_id] = dask.delayed(worker.run_job, pure=False)(
-                task, *deps, dask_key_name=(group, f"{job.job_id}@{stop_event}")
+                inputs[job.job_id], *deps, dask_key_name=(group, f"{job.job_id}@{stop_event}")
             )
     # one graph: the scheduler sees the whole group at once (submitted one by one, the first few would skip the queue)
     futures = cluster.client.compute(list(tasks.values()), optimize_graph=False)
@@ -352,7 +359,6 @@ def run_jobs(
     if not todo:
         log(f"{len(jobs)} jobs, {len(jobs)} up to date, 0 to run")
         return []
-    inputs = job_inputs(jobs, report, todo, sources, static)
     cluster = connect(workers, scheduler, scheduler_file)
     try:
         slots = cluster.slots()
@@ -368,6 +374,7 @@ def run_jobs(
         if address := cluster.dashboard():
             log(f"Dask dashboard: {address}")
         stop_event = f"mnist-sgd-stop-{uuid.uuid4().hex[:12]}"
+        inputs = job_inputs(jobs, report, todo, sources, static, stop_event, slots)
         build = Build(jobs, report, cluster, submit(jobs, report, cluster, inputs, stop_event), stop_event, [], [])
         pending = set(build.futures)
         bar = tqdm(total=len(todo), unit="job", file=sys.stderr, dynamic_ncols=True)
