@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from mnist_sgd import linear
 from mnist_sgd.data import load_mnist, one_hot
 from mnist_sgd.linear import Gram, accuracy, closed_form, eta_max, eta_star, gradient, loss, predict, reference
 
@@ -132,3 +133,11 @@ def test_eta_star_and_eta_max():
     assert eta_star(10, beta, lam) == pytest.approx(10 / (beta + 9 * lam))
     assert eta_star(10**9, beta, lam) == pytest.approx(1 / lam, rel=1e-6)
     assert eta_max(7, beta, lam) == pytest.approx(2 * eta_star(7, beta, lam))
+
+
+def test_the_autograd_check_finds_a_wrong_gradient(monkeypatch):
+    gen = torch.Generator().manual_seed(1)
+    X, Y = torch.rand(50, 784, generator=gen), torch.rand(50, 10, generator=gen)
+    assert linear.autograd_difference(X, Y, 8, 0) < 1e-12
+    monkeypatch.setattr(linear, "gradient", lambda W, X, Y: X.T @ (X @ W - Y) / (2 * X.shape[0]))
+    assert linear.autograd_difference(X, Y, 8, 0) > 1e-6

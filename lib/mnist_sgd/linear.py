@@ -37,6 +37,19 @@ def gradient(W: torch.Tensor, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
     return X.T @ (X @ W - Y) / X.shape[0]
 
 
+def autograd_difference(X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int) -> float:
+    """The largest entry-wise difference between ``gradient`` and autograd's gradient of
+    ``loss``, on ``batch_size`` rows drawn with replacement and a random W (float64)."""
+    gen = torch.Generator().manual_seed(seed)
+    W = torch.randn(784, 10, generator=gen, dtype=torch.float64) * 0.01
+    rows = torch.randint(0, len(X), (batch_size,), generator=gen)
+    xb, yb = X[rows].double(), Y[rows].double()
+    W_auto = W.clone().requires_grad_(True)
+    (0.5 * ((xb @ W_auto - yb) ** 2).sum(dim=1).mean()).backward()
+    assert W_auto.grad is not None
+    return (gradient(W, xb, yb) - W_auto.grad).abs().max().item()
+
+
 def predict(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """Predicted labels: the argmax of the ten scores of each row, in the wider of the two dtypes."""
     dtype = torch.promote_types(W.dtype, X.dtype)

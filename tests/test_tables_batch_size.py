@@ -1,0 +1,177 @@
+"""Tasks 2-4's tables follow the runs they are given."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mnist_sgd import linear
+from mnist_sgd.tables_batch_size import (
+    batch_size_summary,
+    chosen_row,
+    hand_caption,
+    hand_table,
+    numbers_table,
+    sweep_table,
+)
+from mnist_sgd.tables_sgd import reference_table
+
+L_STAR = 0.2
+
+
+def reference() -> linear.Reference:
+    return linear.Reference(
+        n_train=1000,
+        train_loss_star=L_STAR,
+        train_acc_star=0.9,
+        test_acc_star=0.86,
+        lambda_max=5.0,
+        trace_H=50.0,
+        rank_H=700,
+        beta=100.0,
+        lr_stability=0.4,
+        m_star=21.0,
+        m_star_trace=11.0,
+        eigenvalues=np.array([5.0, 1.0]),
+        W_star=torch.zeros(784, 10),
+    )
+
+
+def curves(excess_at: dict[int, float], seeds: int = 2) -> pd.DataFrame:
+    """Curves on a doubling grid, the same for every seed, with the excess given per t."""
+    rows = [
+        {
+            "seed": s,
+            "t": t,
+            "train_loss": L_STAR + e,
+            "excess": e,
+            "test_acc": 0.8 + 0.01 * s,
+            "train_acc": 0.85,
+            "train_seconds": t / 1000 * (1 + s),
+        }
+        for s in range(seeds)
+        for t, e in excess_at.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def ranking(diverging: list[float]) -> pd.DataFrame:
+    lrs = [0.001, 0.01, 0.1, *diverging]
+    return pd.DataFrame(
+        {
+            "lr": lrs,
+            "diverged_seeds": [0, 0, 0] + [2] * len(diverging),
+            "mean_loss": [0.3, 0.25, 0.21] + [math.nan] * len(diverging),
+            "sd_loss": [0.01, 0.002, 0.001] + [math.nan] * len(diverging),
+            "mean_test_acc": [0.8, 0.84, 0.85] + [math.nan] * len(diverging),
+            "tied": [False, True, True] + [False] * len(diverging),
+            "chosen": [False, True, False] + [False] * len(diverging),
+        }
+    )
+
+
+GRID = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256]
+
+
+def test_a_flat_end_converges_and_the_row_follows_the_runs():
+    excess = dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02]))
+    c = curves(excess)
+    runs = pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]})
+    hand = pd.DataFrame({"final_test_acc": [0.70, 0.72]})
+    row = chosen_row(10, 0.01, runs, c, curves(excess), hand, ranking([0.5, 1.0]), reference(), 0.01, 256, 1000).iloc[0]
+    assert row["converged"] and row["itr"] < 256 and row["seeds"] == 2
+    assert math.isnan(row["itr_needed"])
+    assert row["excess_pct"] == 100 * 0.02 / L_STAR
+    assert row["hand_test_acc"] == 0.71 and math.isclose(row["hand_test_acc_std"], 0.01)
+    assert math.isclose(row["seconds_50_epochs"], 0.3 / 256 * 50 * 1000 / 10)
+    assert row["smallest_diverging"] == 0.5
+    assert row["eta_star"] == linear.eta_star(10, 100.0, 5.0)
+
+
+def test_a_loss_still_falling_at_the_horizon_is_not_converged():
+    excess = {t: 1.0 / (1 + t) for t in GRID}
+    row = chosen_row(
+        10,
+        0.01,
+        pd.DataFrame({"train_seconds": [1.0]}),
+        curves(excess, 1),
+        curves(excess, 1),
+        pd.DataFrame({"final_test_acc": [0.7]}),
+        ranking([]),
+        reference(),
+        0.01,
+        256,
+        1000,
+    ).iloc[0]
+    assert not row["converged"] and row["itr"] == 256 and math.isfinite(row["itr_needed"])  # extrapolated
+    assert math.isnan(row["smallest_diverging"])
+
+
+def test_the_sweep_table_says_which_rate_the_rule_chose():
+    shown = sweep_table(ranking([0.5]))
+    assert list(shown["rule"]) == ["", "chosen", "", ""] and list(shown["tie"]) == ["", "tied", "tied", ""]
+    assert list(shown["η"]) == ["0.001", "0.01", "0.1", "0.5"]
+
+
+def summary_input() -> tuple[pd.DataFrame, pd.DataFrame]:
+    base = dict(
+        eta_star=0.1,
+        eta_max=0.2,
+        smallest_diverging=0.5,
+        cap=256,
+        itr_needed=math.nan,
+        train_seconds_mean=1.0,
+        train_seconds_std=0.1,
+        final_train_loss=0.21,
+        excess_pct=5.0,
+        final_test_acc=0.85,
+        end_excess_pct=5.0,
+        half_end_excess_pct=2.5,
+        last_change=-0.001,
+        hand_test_acc=0.8,
+        hand_test_acc_std=0.01,
+        seconds_50_epochs=12.0,
+    )
+    chosen = pd.DataFrame(
+        [
+            {**base, "batch_size": 100, "lr": 0.1, "itr": 64, "converged": True},
+            {**base, "batch_size": 1, "lr": 0.01, "itr": 256, "converged": False},
+        ]
+    )
+    fast = curves(dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.01, 0.01, 0.01, 0.01, 0.01]))).assign(batch_size=100)
+    slow = curves({t: 1.0 for t in GRID}).assign(batch_size=1)
+    return chosen, pd.concat([fast, slow], ignore_index=True)
+
+
+def test_the_summary_counts_a_target_reached_only_when_every_seed_reached_it():
+    chosen, c = summary_input()
+    table = batch_size_summary(chosen, c, 0.05)
+    assert list(table["batch_size"]) == [1, 100]  # by batch size
+    slow, fast = table.iloc[0], table.iloc[1]
+    assert math.isnan(slow["t_target"]) and math.isnan(slow["seconds_target"])
+    assert fast["t_target"] == 8 and math.isclose(fast["seconds_target"], (0.008 + 0.016) / 2)
+    assert fast["hand_lr"] == 0.01 and slow["hand_lr"] == 0.001  # the hand-made figures of each B
+    shown = numbers_table(table, 5.0)
+    assert list(shown["ITR"]) == ["not met in 256", "64"]
+    assert shown["iterations to 5%"].iloc[1] == "8" and "not reached" in shown["iterations to 5%"].iloc[0]
+
+
+def test_the_hand_table_leaves_a_missing_figure_blank():
+    chosen, c = summary_input()
+    table = batch_size_summary(
+        chosen.assign(batch_size=[100, 7]), c.assign(batch_size=c["batch_size"].map({100: 100, 1: 7})), 0.05
+    )
+    shown = hand_table(table)
+    assert shown["η by hand"].iloc[0] == "" and shown["η by hand"].iloc[1] == "0.01"
+    assert shown["same setting here"].iloc[1] == "80.00\u00a0±\u00a01.00%"
+    assert "re-run with 3 seeds" in hand_caption(3)
+
+
+def test_the_reference_table_quotes_each_quantity():
+    shown = reference_table(reference(), 0.45)
+    values = dict(zip(shown["quantity"], shown["value"]))
+    assert values["training loss at the optimum, L*"] == "0.20000" and values["rank of H"] == "700"
+    assert values["training loss at W = 0"] == "0.45000" and values["critical batch size m* = β/λ_max + 1"] == "21.00"
