@@ -63,6 +63,15 @@ def loss_gradients(W: torch.Tensor, xb: torch.Tensor, yb: torch.Tensor) -> tuple
     return out[0], out[1]
 
 
+def gradient_ratio(g_ours: torch.Tensor, g_mse: torch.Tensor) -> tuple[float, float]:
+    """(measured ratio, deviation) of ``nn.MSELoss``'s gradient ``g_mse`` to our loss's ``g_ours``
+    (both d x k): the ratio <g_mse, g_ours> / <g_ours, g_ours>, the least-squares factor between
+    them, and max |g_mse - (2/k) g_ours| / max |g_ours|, how far any entry is from the predicted 2/k."""
+    ratio = ((g_mse * g_ours).sum() / g_ours.square().sum()).item()
+    deviation = ((g_mse - (2 / g_ours.shape[1]) * g_ours).abs().max() / g_ours.abs().max()).item()
+    return ratio, deviation
+
+
 def train_framework_same_batches(
     x: torch.Tensor, y_onehot: torch.Tensor, indices: torch.Tensor, lr_ours: float, factor: float | None = None
 ) -> torch.Tensor:

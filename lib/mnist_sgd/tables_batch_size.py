@@ -34,9 +34,9 @@ def chosen_row(
     ``ranking``: the sweep's ``sgd.lr_ranking``; ``cap``: the horizon of every run; ``n_train``:
     the training images (for the time of 50 epochs).
     """
-    itr = sgd.converged_iterations(curves, rel_tol)
-    converged = itr is not None
-    itr = int(itr if converged else cap)
+    found = sgd.converged_iterations(curves, rel_tol)
+    converged = found is not None
+    itr = int(found) if found is not None else cap
     at_itr = curves[curves["t"] == itr]
     seconds = at_itr["train_seconds"]
     changes = sgd.loss_changes(curves)
