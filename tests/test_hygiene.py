@@ -1,4 +1,4 @@
-"""The pre-commit checks: notebooks stored without outputs, YAML that parses."""
+"""The pre-commit checks: notebooks stored without outputs and in their shape, YAML that parses."""
 
 from __future__ import annotations
 
@@ -31,3 +31,28 @@ def test_yaml_that_does_not_parse_is_named(tmp_path, capsys):
     assert hygiene.main(["yaml", str(good), str(bad)]) == 1
     assert str(bad) in capsys.readouterr().err
     assert hygiene.main(["nothing"]) == 2
+
+
+def notebook(tmp_path, *sources: str):
+    path = tmp_path / "nb.ipynb"
+    cells = [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "n = 1\n" * 100}]
+    cells += [{"cell_type": "code", "metadata": {}, "source": s} for s in sources]
+    path.write_text(json.dumps({"cells": cells}))
+    return path
+
+
+def test_a_notebook_keeps_to_showing_and_saying(tmp_path):
+    drawing = "fig, ax = plt.subplots()\nax.plot(\n" + "    1,\n" * 80 + ")\n"
+    computing = "%matplotlib inline\nimport math\n" + "x = math.pi\n" * hygiene.MAX_CODE_LINES
+    assert hygiene.shape_problems(notebook(tmp_path, drawing, computing)) == []
+    too_long = hygiene.shape_problems(notebook(tmp_path, computing, "y = 2\n"))
+    assert too_long == [
+        f"nb.ipynb: {hygiene.MAX_CODE_LINES + 1} lines of code besides figures and imports (at most 60)"
+    ]
+    defining = hygiene.shape_problems(notebook(tmp_path, "def helper():\n    return 1\n"))
+    assert defining == ["nb.ipynb: defines helper (line 1 of its cell): move it into the library"]
+    assert hygiene.main(["shape", str(notebook(tmp_path, "class A:\n    pass\n"))]) == 1
+
+
+def test_every_notebook_keeps_its_shape():
+    assert [p for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")) for p in hygiene.shape_problems(nb)] == []
