@@ -42,17 +42,17 @@ def section_cnn(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     batch, steps, reps, seed = 64, cfg["cnn_steps"], cfg["cnn_reps"], cfg["seed"]
     full = load_mnist()  # an epoch is over the 60,000 training images, scoring over all 70,000
     cpu = torch.device("cpu")
-    x = nets._inputs(full.x_train, True, cpu)
+    x = nets.prepare_inputs(full.x_train, True, cpu)
     rows_scored = min(cfg["cnn_eval_rows"], len(x))
     model = nets.cnn(seed)
-    opt = nets._optimizer(model, 0.04, 1e-4, cpu)
+    opt = nets.sgd_optimizer(model, 0.04, 1e-4, cpu)
     shuffle = torch.Generator().manual_seed(seed)
     n = cfg["gemm_n"]
     a, b, c = torch.rand(n, n), torch.rand(n, n), torch.empty(n, n)
 
     def train_steps(k: int) -> None:
         model.train()
-        nets._epoch(model, opt, x, full.y_train, torch.randperm(len(x), generator=shuffle)[: k * batch], batch)
+        nets.train_epoch(model, opt, x, full.y_train, torch.randperm(len(x), generator=shuffle)[: k * batch], batch)
 
     def score() -> None:
         model.eval()

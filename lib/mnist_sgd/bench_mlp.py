@@ -34,18 +34,18 @@ def section_mlp(s: Setup, log: Callable[[Row], None]) -> list[Row]:
     epoch_steps = math.ceil(len(full.x_train) / batch)
 
     model_p = nets.build(MLP_ARCH, seed)
-    opt_p = nets._optimizer(model_p, lr, 0.0, cpu)
+    opt_p = nets.sgd_optimizer(model_p, lr, 0.0, cpu)
     shuffle = torch.Generator().manual_seed(seed)
 
     def project(n: int) -> None:
         order = torch.randperm(len(full.x_train), generator=shuffle)[: n * batch]
         model_p.train()
-        nets._epoch(model_p, opt_p, full.x_train, full.y_train, order, batch)
+        nets.train_epoch(model_p, opt_p, full.x_train, full.y_train, order, batch)
 
     dataset = TorchvisionMNIST(root=str(paths.DATA), train=True, download=False, transform=ToTensor())
     loader = DataLoader(dataset, batch_size=batch, shuffle=True, generator=torch.Generator().manual_seed(seed))
     model_r = nets.build(MLP_ARCH, seed)
-    opt_r = nets._optimizer(model_r, lr, 0.0, cpu)
+    opt_r = nets.sgd_optimizer(model_r, lr, 0.0, cpu)
 
     def reference(n: int) -> None:
         model_r.train()

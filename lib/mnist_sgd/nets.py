@@ -220,7 +220,8 @@ def stuck_rule(majority: float, classes: int = 10) -> str:
     )
 
 
-def _inputs(x: torch.Tensor, normalize: bool, dev: torch.device) -> torch.Tensor:
+def prepare_inputs(x: torch.Tensor, normalize: bool, dev: torch.device) -> torch.Tensor:
+    """Images as float32 on ``dev``, mapped from [0, 1] to [-1, 1] when ``normalize``."""
     x = x.to(dev, torch.float32)
     return x * 2 - 1 if normalize else x  # [0, 1] -> [-1, 1] for Task 8
 
@@ -248,13 +249,16 @@ def _sync(dev: torch.device) -> None:
         torch.cuda.synchronize(dev)
 
 
-def _optimizer(model: nn.Module, lr: float, weight_decay: float, dev: torch.device) -> torch.optim.Optimizer:
+def sgd_optimizer(model: nn.Module, lr: float, weight_decay: float, dev: torch.device) -> torch.optim.Optimizer:
+    """Plain SGD (no momentum) over ``model``'s parameters, fused where torch has it."""
     # The fused step was the fastest variant measured; it exists for CPU and CUDA only.
     fused = dev.type in ("cpu", "cuda")
     return torch.optim.SGD(model.parameters(), lr=lr, weight_decay=weight_decay, fused=fused or None)
 
 
-def _epoch(model, opt, x, y, order: torch.Tensor, batch_size: int) -> tuple[float, int]:
+def train_epoch(
+    model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor, order: torch.Tensor, batch_size: int
+) -> tuple[float, int]:
     """One pass over ``order`` in minibatches; returns (mean minibatch loss, batches)."""
     total = torch.zeros((), device=x.device)
     batches = 0
@@ -299,11 +303,11 @@ def train(
     if isinstance(model, str):
         model = build(model, seed)
     model = model.to(dev)
-    x_train, x_test = _inputs(data.x_train, normalize, dev), _inputs(data.x_test, normalize, dev)
+    x_train, x_test = prepare_inputs(data.x_train, normalize, dev), prepare_inputs(data.x_test, normalize, dev)
     y_train, y_test = data.y_train.to(dev), data.y_test.to(dev)
     subset = train_acc_subset(len(x_train), TRAIN_ACC_IMAGES)
     x_part, y_part = (x_train, y_train) if subset is None else (x_train[subset.to(dev)], y_train[subset.to(dev)])
-    opt = _optimizer(model, lr, weight_decay, dev)
+    opt = sgd_optimizer(model, lr, weight_decay, dev)
     # A CPU generator gives the same order of examples on every device.
     shuffle = torch.Generator().manual_seed(seed)
     rows: list[dict[str, Any]] = []
@@ -314,7 +318,7 @@ def train(
         _sync(dev)
         start = time.perf_counter()
         model.train()
-        loss, _ = _epoch(model, opt, x_train, y_train, order, batch_size)
+        loss, _ = train_epoch(model, opt, x_train, y_train, order, batch_size)
         _sync(dev)
         seconds = time.perf_counter() - start
         if not math.isfinite(loss):

@@ -154,7 +154,7 @@ class SGDRun:
         }
 
 
-class _Stepper:
+class Stepper:
     """The preallocated buffers and the step loop of one run.
 
     The weights are kept transposed, ``V = W^T`` (10 x 784, contiguous), with the
@@ -238,7 +238,7 @@ def train_sgd(
     n = x.shape[0]
     generator = torch.Generator().manual_seed(seed)
     chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
-    stepper = _Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
+    stepper = Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
     W = stepper.W
     t = 0
 
