@@ -42,10 +42,21 @@ def test_mse_gradient_is_a_fifth_of_ours():
     x = load_mnist().x_train[:100].to(torch.float64)
     y = one_hot(load_mnist().y_train[:100]).to(torch.float64)
     W = 0.01 * torch.randn(784, 10, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
-    ours, mse = framework.loss_gradients(W, x, y)
-    ratio = ((mse * ours).sum() / ours.square().sum()).item()
+    ratio, deviation = framework.gradient_ratio(*framework.loss_gradients(W, x, y))
     assert ratio == pytest.approx(2 / 10, abs=1e-6)
-    assert ((mse - 0.2 * ours).abs().max() / ours.abs().max()).item() < 1e-12
+    assert deviation < 1e-12
+
+
+def test_the_gradient_ratio_measures_the_factor_and_the_worst_entry():
+    ours = torch.tensor([[1.0, -2.0], [0.5, 4.0]], dtype=torch.float64)
+    assert framework.gradient_ratio(ours, ours) == (1.0, 0.0)  # k = 2: the predicted factor 2/k is 1
+    off = ours.clone()
+    off[1, 1] = 5.0  # one entry a quarter of the largest entry away from the prediction
+    ratio, deviation = framework.gradient_ratio(ours, off)
+    assert ratio == pytest.approx((1 + 4 + 0.25 + 20) / (1 + 4 + 0.25 + 16))
+    assert deviation == pytest.approx(0.25)
+    three = torch.ones(4, 3, dtype=torch.float64)  # k = 3: the prediction is 2/3
+    assert framework.gradient_ratio(three, 0.5 * three) == pytest.approx((0.5, 2 / 3 - 0.5))
 
 
 def test_framework_with_the_factor_matches_the_hand_written_sgd(data, same_batches):
