@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.architectures import FIRST, FIRST_LR, LR
-from mnist_sgd.commentary_architectures import models_text, reference_text
+from mnist_sgd import references
+from mnist_sgd.architectures import FIRST, FIRST_01, FIRST_LR, LR
+from mnist_sgd.commentary_architectures import first_run_comparison_text, models_text, quick_look_text, reference_text
 
 
 def summary(diverged_cnn: bool = False) -> pd.DataFrame:
@@ -60,3 +61,40 @@ def test_the_reference_text_gives_the_gap_and_flags_fewer_epochs():
     assert "- MLP 128: 97.50% here, 0.50 points below the reference" in text
     assert "this run had 5 of the reference's 20 epochs, so this is not a like-for-like comparison" in text
     assert "- MLP 500-300: no final accuracy here (the run diverged)." in text
+
+
+def test_the_quick_look_warning_appears_only_below_the_whole_training_set():
+    assert quick_look_text(pd.DataFrame({"train_images": [2000, 60000]})).startswith(
+        "**Quick look:** trained on the first 2,000 training images only"
+    )
+    assert quick_look_text(pd.DataFrame({"train_images": [60000, 60000]})) is None
+
+
+def first_runs(diverged_01: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The two first runs, 2 epochs each: inputs in [-1, 1] reaches 88% then 90%, inputs in [0, 1] 85% then 87%."""
+    runs = pd.DataFrame(
+        {
+            "model": [FIRST, FIRST_01],
+            "final_test_acc": [0.90, math.nan if diverged_01 else 0.87],
+            "epochs": [2, 2],
+            "diverged": [False, diverged_01],
+        }
+    )
+    curves = pd.DataFrame(
+        {"model": [FIRST, FIRST, FIRST_01, FIRST_01], "epoch": [1, 2, 1, 2], "test_acc": [0.88, 0.90, 0.85, 0.87]}
+    )
+    return runs, curves
+
+
+def test_the_first_run_is_compared_with_its_hand_figure_and_the_other_inputs():
+    hand = references.value(8, "test accuracy", "mlp128-first")
+    runs, curves = first_runs()
+    text = first_run_comparison_text(runs, curves, 0.2)
+    assert text is not None
+    assert f"90.00% here after 2 epochs against {100 * hand:.2f}% by hand" in text
+    assert "Under the alternatives tested here, with everything else equal: inputs in [0, 1]: 87.00%." in text
+    assert "The inputs in [-1, 1] run passed the hand figure after epoch 1 (88.00%)." in text
+    alone = first_run_comparison_text(*first_runs(diverged_01=True), 0.2)
+    assert alone is not None and "alternatives" not in alone and "The inputs in [0, 1] run" not in alone
+    assert first_run_comparison_text(runs.assign(diverged=True), curves, 0.2) is None
+    assert first_run_comparison_text(runs[runs["model"] != FIRST], curves, 0.2) is None

@@ -6,7 +6,14 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.commentary_mlp import mlp_batch_text, mlp_lr_text, mlp_reference_summary_text
+from mnist_sgd import provenance
+from mnist_sgd.commentary_mlp import (
+    mlp_batch_text,
+    mlp_lr_text,
+    mlp_reference_summary_text,
+    mlp_scope_text,
+    mlp_timing_note,
+)
 
 
 def cells(changes: dict | None = None) -> pd.DataFrame:
@@ -74,3 +81,25 @@ def test_the_reference_summary_counts_and_compares():
     assert text.startswith("1 of the 5 reference cells has results here.") and "-0.23" not in text
     assert "largest: 0.23 at B = 32, η = 0.1" in text
     assert "nothing to compare" in mlp_reference_summary_text(compared.assign(test=math.nan), 5, 20)
+
+
+def test_the_scope_text_counts_the_cells_and_warns_of_a_shorter_or_uneven_budget():
+    grid = cells().assign(epochs=20)
+    ran = grid[~((grid["batch_size"] == 8) & (grid["lr"] == 1.0))]
+    text = mlp_scope_text(ran, 20)
+    assert text.startswith("This profile ran **8 of the 9 cells** spanned by batch sizes 8, 32, 128")
+    assert "learning rates 0.01, 0.1, 1, with 20 epochs per run and 1 seed per cell." in text
+    assert "shorter budget" not in text and "not directly comparable" not in text
+    short = mlp_scope_text(ran.assign(epochs=5), 20)
+    assert "with 5 epochs per run" in short and "The assignment asks for 20 epochs" in short
+    assert "not directly comparable" not in short
+    uneven = mlp_scope_text(ran.assign(epochs=[20] * 7 + [5]), 20)
+    assert (
+        "with 5 or 20 epochs per run" in uneven and "shorter budget" in uneven and "not directly comparable" in uneven
+    )
+
+
+def test_the_timing_note_needs_one_set_of_conditions():
+    runs = pd.DataFrame({"threads": [1, 1], "device": ["cpu", "cpu"], "parallel_jobs": [2, 2]})
+    assert mlp_timing_note(runs) == provenance.timing_note({"threads": 1, "device": "cpu", "parallel_jobs": 2})
+    assert mlp_timing_note(runs.assign(threads=[1, 4])) is None

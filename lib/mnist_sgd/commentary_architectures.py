@@ -6,8 +6,25 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .architectures import FIRST, FIRST_LR, LR
+from . import references
+from .architectures import FIRST, FIRST_01, FIRST_LR, LR
+from .commentary import first_run_text
 from .present import fixed, pct, plural
+
+FULL_TRAINING_SET = 60000  # MNIST's training images: fewer make a quick look
+
+
+def quick_look_text(summary: pd.DataFrame) -> str | None:
+    """The warning that the models trained on part of the training set only (the fewest
+    ``train_images`` of ``summary``), so their accuracies are not comparable with the hand-made
+    figures; None when every model trained on the whole set."""
+    images = summary["train_images"].min()
+    if images >= FULL_TRAINING_SET:
+        return None
+    return (
+        f"**Quick look:** trained on the first {images:,} training images only; the accuracies "
+        f"below are not comparable with the reference figures."
+    )
 
 
 def models_text(summary: pd.DataFrame, history: pd.DataFrame) -> str:
@@ -70,3 +87,23 @@ def reference_text(ref: pd.DataFrame, settings: dict[str, str]) -> str:
             )
         lines.append(line + ".")
     return "\n".join(lines)
+
+
+def first_run_comparison_text(summary: pd.DataFrame, history: pd.DataFrame, resolution: float) -> str | None:
+    """``commentary.first_run_text`` for the first run (``FIRST``) against its hand figure, with
+    the first run on inputs in [0, 1] (``FIRST_01``) as the alternative when it did not diverge;
+    None when the first run diverged or was not run (or the hand-made reports give no figure
+    for it). ``resolution``: the per-epoch noise of one run, in points."""
+    ok = summary[~summary["diverged"]].set_index("model")
+    reference = references.value(8, "test accuracy", "mlp128-first")
+    if FIRST not in ok.index or reference is None:
+        return None
+    alternatives = {"inputs in [0, 1]": ok.loc[FIRST_01, "final_test_acc"]} if FIRST_01 in ok.index else {}
+    curves = {
+        label: history.loc[history["model"] == m, "test_acc"].tolist()
+        for label, m in [("inputs in [-1, 1]", FIRST), ("inputs in [0, 1]", FIRST_01)]
+        if m in ok.index
+    }
+    return first_run_text(
+        ok.loc[FIRST, "final_test_acc"], reference, alternatives, int(ok.loc[FIRST, "epochs"]), resolution, curves
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from . import provenance
 from .present import fixed, pct, plural
 
 NAMES = {"lr": "η", "batch_size": "B"}
@@ -43,6 +44,33 @@ def _noisiest(df: pd.DataFrame, key: str) -> str | None:
         f"{top['completed'] - 1:.0f} epoch-to-epoch steps (largest rise {100 * top['max_rise']:.2g}%), against "
         + ", ".join(f"{r['rises']:.3g} for {name} = {r[key]:g}" for _, r in others.iterrows())
     )
+
+
+def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
+    """What this profile ran of the grid: the cells against those its batch sizes and rates
+    span, the epochs and seeds per cell, and a warning when the epochs are not the
+    assignment's ``assignment_epochs`` or differ between cells. ``cells`` as in ``mlp_lr_text``,
+    plus epochs."""
+    batches = sorted(cells["batch_size"].unique())
+    lrs = sorted(cells["lr"].unique())
+    epochs_run = sorted(cells["epochs"].unique())
+    text = (
+        f"This profile ran **{len(cells)} of the {len(batches) * len(lrs)} cells** spanned by batch sizes "
+        f"{', '.join(str(b) for b in batches)} and learning rates {', '.join(f'{lr:g}' for lr in lrs)}, "
+        f"with {plural(epochs_run, 'epoch')} per run and {plural(sorted(cells['seeds'].unique()), 'seed')} per cell."
+    )
+    if epochs_run != [assignment_epochs]:
+        text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
+    if len(epochs_run) > 1:
+        text += " The cells ran different numbers of epochs, so their final values are not directly comparable."
+    return text
+
+
+def mlp_timing_note(runs: pd.DataFrame) -> str | None:
+    """``provenance.timing_note`` of the conditions (threads, device, parallel jobs) every run
+    in ``runs`` was timed under; None when the runs were timed under different conditions."""
+    conditions = runs[["threads", "device", "parallel_jobs"]].drop_duplicates()
+    return provenance.timing_note(conditions.iloc[0]) if len(conditions) == 1 else None
 
 
 def mlp_lr_text(cells: pd.DataFrame) -> str:
