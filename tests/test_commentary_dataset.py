@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.commentary import dataset_size_commentary
+from mnist_sgd.commentary_dataset import learning_rate_text, subsets_text
 
 
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
@@ -79,3 +80,79 @@ def test_any_subset_of_sizes_works():
     assert "not every subset met the convergence criterion" in two and "At N' = 100, 500" in two
     one = dataset_size_commentary(table([0.62], [1.0], sizes=(500,)))
     assert "Only one training-set size was run (N' = 500)" in one and "62.00%" in one
+
+
+def one_size(
+    converged=(True, False),
+    rank=(100, 100),
+    size=100,
+    iterations=500,
+    cf_loss=(1e-29, 3e-29),
+    train_loss=(0.015, 0.017),
+):
+    """Two subsets of one size, as tables_dataset_size.subset_runs writes them (batch size 100)."""
+    return pd.DataFrame(
+        {
+            "dataset_size": [size] * 2,
+            "batch_size": [100] * 2,
+            "iterations": [iterations] * 2,
+            "itr": [200 if c else iterations for c in converged],
+            "converged": list(converged),
+            "final_train_loss": list(train_loss),
+            "final_train_acc": [1.0, 0.99],
+            "final_test_acc": [0.61, 0.63],
+            "closed_form_train_loss": list(cf_loss),
+            "closed_form_train_acc": [1.0, 1.0],
+            "closed_form_test_acc": [0.57, 0.59],
+            "rank": list(rank),
+            "heldout_images": [size // 5] * 2,
+            "early_t": [120, 60],
+            "early_test_acc": [0.64, 0.66],
+            "heldout_end_test_acc": [0.6, 0.62],
+        }
+    )
+
+
+def checkpoints(test_acc):
+    ts = [0, 10, 100, 500]
+    return pd.DataFrame({"t": ts * 2, "test_acc": list(test_acc) * 2})
+
+
+def test_the_learning_rate_and_where_it_comes_from():
+    assert learning_rate_text(0.0215, "given as a parameter") == "Learning rate η = 0.0215: given as a parameter."
+
+
+def test_one_size_at_the_end_of_its_runs():
+    text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    assert text.startswith("**N' = 100.** 1 of 2 runs met the convergence criterion (training loss within 0.01 of")
+    assert "within 500 iterations, at ITR = 200 at the latest. After 500 iterations (500 passes over" in text
+    assert "SGD reaches 62.00% test accuracy (min 61.00%, max 63.00%) and 99.50% on its training subset" in text
+    assert "a train/test gap of 37.50 points" in text
+    assert "reaches 58.00% test accuracy and 100.00% training accuracy" in text
+    none = subsets_text(one_size(converged=(False, False), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.05)
+    assert "**N' = 50,000.** 0 of 2 runs met" in none and "within 0.05 of" in none
+    assert "within 500 iterations. After 500 iterations (1 pass over the subset)" in none
+    assert "(2.5 passes" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+
+
+def test_a_peak_along_the_runs_and_stopping_early():
+    dropped = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    assert "highest at t = 10, 70.00%, 8.00 points above its value at the end: training longer on these 100" in dropped
+    flat = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "highest at t = 100, 62.50%; at the end it is 62.00%." in flat and "training longer" not in flat
+    assert "best accuracy on 20 held-out images of each subset (training on the other 80) gives 65.00%" in flat
+    assert "(mean; stopped at t = 60, 120), against 61.00% for the same runs at t = 500." in flat
+
+
+def test_the_rank_says_whether_an_exact_fit_exists():
+    exact = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    assert "Every subset's X' has rank 100 = N'" in exact
+    assert "training loss is 3e-29 at most" in exact and "SGD's training loss is 0.016 (mean) after 500" in exact
+    short = subsets_text(
+        one_size(rank=(98, 99), cf_loss=(0.01, 0.02), train_loss=(0.011, 0.021)),
+        checkpoints([0.1, 0.7, 0.6, 0.6]),
+        0.01,
+    )
+    assert "The subsets' X' have rank 98, 99 < N' = 100, so X'W = Y' cannot be met exactly" in short
+    assert "minimum on the subsets is 0.0150 (mean), and SGD ends 7.5% above it." in short
+    assert "Every subset" not in short

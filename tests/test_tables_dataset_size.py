@@ -1,0 +1,141 @@
+"""Task 5's tables follow the runs they are given."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+import torch
+
+from mnist_sgd.data import MNIST
+from mnist_sgd.tables_dataset_size import (
+    size_summary,
+    sizes_table,
+    subset_rows,
+    subset_runs,
+    subsets_caption,
+    subsets_table,
+)
+
+
+def test_a_subset_is_drawn_by_its_seed_and_the_whole_set_is_every_row():
+    a, b = subset_rows(50, 10, 0), subset_rows(50, 10, 1)
+    assert len(a) == 10 and len(set(a.tolist())) == 10 and a.tolist() == sorted(a.tolist())
+    assert torch.equal(subset_rows(50, 10, 0), a) and not torch.equal(a, b)
+    assert torch.equal(subset_rows(50, 50, 3), torch.arange(50))
+    with pytest.raises(ValueError, match="1..50, got 51"):
+        subset_rows(50, 51, 0)
+
+
+def tiny_mnist(features: int = 30) -> MNIST:
+    """40 training and 20 test images of ``features`` pixels: more pixels than the subsets of 10
+    have images (an exact fit), fewer than the whole set has (none)."""
+    g = torch.Generator().manual_seed(0)
+    return MNIST(
+        torch.rand(40, features, generator=g),
+        torch.randint(10, (40,), generator=g),
+        torch.rand(20, features, generator=g),
+        torch.randint(10, (20,), generator=g),
+    )
+
+
+def test_small_subsets_are_fitted_exactly_by_the_closed_form():
+    runs, curves = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 4, 0.01, 0.2)
+    assert list(runs["subset"]) == [0, 1] and set(curves["subset"]) == {0, 1}
+    assert (runs["rank"] == 10).all() and (runs["closed_form_train_acc"] == 1.0).all()
+    assert (runs["closed_form_train_loss"] < 1e-20).all()
+    # 20 small steps are far from an exact fit: not converged, ITR is the horizon
+    assert not runs["converged"].any() and (runs["itr"] == 20).all()
+    assert (runs["heldout_images"] == 2).all()  # 20% of 10
+    assert runs["closed_form_test_acc"].nunique() == 2  # two different subsets
+    assert list(runs.columns[-6:]) == [
+        "heldout_images",
+        "early_t",
+        "early_heldout_acc",
+        "early_test_acc",
+        "heldout_end_test_acc",
+        "closed_form_norm",
+    ]
+
+
+def test_the_whole_set_shares_one_closed_form_and_a_loose_tolerance_converges():
+    runs, _ = subset_runs(tiny_mnist(), 40, 5, 0.01, 20, 2, 4, 1.0, 0.2)
+    assert runs["closed_form_test_acc"].nunique() == 1 and (runs["rank"] == 30).all()  # 30 pixels < 40 images
+    assert (runs["closed_form_train_loss"] > 0.01).all()  # no exact fit
+    assert runs["converged"].all() and (runs["itr"] < 20).all()
+    assert runs["final_test_acc"].nunique() == 2  # the sampler seed still differs
+
+
+def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], converged: tuple[bool, bool]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "dataset_size": [size] * 2,
+            "subset": [0, 1],
+            "batch_size": [100] * 2,
+            "lr": [0.02] * 2,
+            "iterations": [3000] * 2,
+            "itr": [1200 if c else 3000 for c in converged],
+            "converged": list(converged),
+            "final_train_loss": [0.01, 0.03],
+            "final_train_acc": [1.0, 0.98],
+            "final_test_acc": list(test),
+            "train_seconds": [1.25, 1.5],
+            "closed_form_train_loss": [1e-29, 2e-29],
+            "closed_form_train_acc": [1.0, 1.0],
+            "closed_form_test_acc": [0.55, 0.57],
+            "rank": list(rank),
+            "heldout_images": [size // 5] * 2,
+            "early_t": [100, 200],
+            "early_test_acc": [0.7, 0.72],
+            "heldout_end_test_acc": [0.6, 0.62],
+            "closed_form_norm": [3.0, 5.0],
+        }
+    )
+
+
+def test_one_size_as_shown():
+    runs = runs_of(100, (100, 99), (0.6, 0.625), (True, False))
+    shown = subsets_table(runs)
+    assert list(shown["ITR"]) == ["1,200", "not converged in 3,000"]
+    assert list(shown["test acc. (%)"]) == ["60.00", "62.50"]
+    assert list(shown["training loss"]) == ["0.01000", "0.03000"]
+    assert list(shown["closed form: rank of X'"]) == [100, 99]
+    caption = subsets_caption(runs, 10000)
+    assert caption.startswith("N' = 100: SGD after 3,000 iterations (B = 100, η = 0.02)")
+    assert "on the 10,000 test images" in caption
+
+
+def curves_of(size: int, peak_at: int) -> pd.DataFrame:
+    ts = [0, 10, 100, 1000]
+    return pd.DataFrame(
+        {
+            "dataset_size": size,
+            "subset": [s for s in (0, 1) for _ in ts],
+            "t": ts * 2,
+            "test_acc": [0.9 if t == peak_at else 0.5 for t in ts] * 2,
+        }
+    )
+
+
+def test_the_summary_across_sizes_follows_the_runs():
+    runs = pd.concat(
+        [runs_of(1000, (784, 784), (0.8, 0.84), (True, True)), runs_of(100, (100, 99), (0.6, 0.625), (True, False))],
+        ignore_index=True,
+    )
+    curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000)], ignore_index=True)
+    refs = pd.DataFrame({"eta_t": [None, 2.0]})  # at η = 0.02: a budget of 100 iterations
+    table = size_summary(runs, curves, refs)
+    assert list(table["dataset_size"]) == [100, 1000]  # smallest first
+    small = table.iloc[0]
+    assert small["subsets"] == 2 and small["converged_subsets"] == 1
+    assert small["test_acc"] == pytest.approx(0.6125)
+    assert (small["test_acc_min"], small["test_acc_max"]) == (0.6, 0.625)
+    assert (small["rank_min"], small["rank_max"]) == (99, 100) and small["closed_form_norm"] == 4.0
+    assert (small["early_t_min"], small["early_t_max"]) == (100, 200) and small["heldout_images"] == 20
+    assert list(table["peak_t"]) == [10, 1000] and list(table["peak_test_acc"]) == [0.9, 0.9]
+    assert list(table["at_hand_budget_t"]) == [100, 100] and list(table["at_hand_budget_acc"]) == [0.5, 0.5]
+    shown = sizes_table(table)
+    assert list(shown["N'"]) == ["100", "1,000"]
+    assert list(shown["converged"]) == ["1 of 2", "2 of 2"]
+    assert list(shown["rank of X'"]) == ["99-100", "784"]
+    assert list(shown["SGD test acc. (%)"]) == ["61.25 [60.00, 62.50]", "82.00 [80.00, 84.00]"]
+    assert list(shown["gap (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
