@@ -9,6 +9,7 @@ import torch
 from mnist_sgd.data import MNIST
 from mnist_sgd.tables_dataset_size import (
     size_summary,
+    sizes_caption,
     sizes_table,
     subset_rows,
     subset_runs,
@@ -46,6 +47,7 @@ def test_small_subsets_are_fitted_exactly_by_the_closed_form():
     # 20 small steps are far from an exact fit: not converged, ITR is the horizon
     assert not runs["converged"].any() and (runs["itr"] == 20).all()
     assert (runs["heldout_images"] == 2).all()  # 20% of 10
+    assert (runs["rel_tol"] == 0.01).all()  # the criterion is recorded with the runs it judged
     assert runs["closed_form_test_acc"].nunique() == 2  # two different subsets
     assert list(runs.columns[-6:]) == [
         "heldout_images",
@@ -139,3 +141,4 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert list(shown["rank of X'"]) == ["99-100", "784"]
     assert list(shown["SGD test acc. (%)"]) == ["61.25 [60.00, 62.50]", "82.00 [80.00, 84.00]"]
     assert list(shown["gap (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
+    assert "within 0.5% of the way" in sizes_caption(0.005) and "within 1% of" in sizes_caption(0.01)

@@ -11,6 +11,12 @@ from .present import fixed, mean_sd, mean_sds, plural
 from .sgd import intervals_overlap
 
 
+def learning_rate_text(lr: float, source: str) -> str:
+    """The learning rate a section's runs use and where it comes from (``source``, as
+    ``experiments.task3_lr`` words it)."""
+    return f"Learning rate η = {lr:g}: {source}."
+
+
 def _fmt_int(value: float) -> str:
     return "not reached" if not math.isfinite(value) else f"{int(round(value)):,}"
 

@@ -9,11 +9,6 @@ import pandas as pd
 from .present import number, plural
 
 
-def learning_rate_text(lr: float, source: str) -> str:
-    """The learning rate the runs use and where it comes from (``source``, as ``task3_lr`` words it)."""
-    return f"Learning rate η = {lr:g}: {source}."
-
-
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame, rel_tol: float) -> str:
     """The paragraph under one size's table: convergence and accuracies at the end of the runs,
     the test accuracy along them and stopped early, and the rank of the subsets.

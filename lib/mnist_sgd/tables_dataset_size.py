@@ -85,6 +85,7 @@ def subset_runs(
                 "iterations": iterations,
                 "itr": itr if itr is not None else iterations,
                 "converged": itr is not None,
+                "rel_tol": rel_tol,
                 "diverged": run.diverged,
                 "final_train_loss": summary["final_train_loss"],
                 # exact accuracy on the whole subset (the curves' train_acc uses at most 10,000 of its rows)
@@ -201,4 +202,14 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
             "closed form: test acc. (%)": _percent(table["closed_form_test_acc"]),
             "training s": fixed(table["train_seconds"]),
         }
+    )
+
+
+def sizes_caption(rel_tol: float) -> str:
+    """The caption of ``sizes_table``, with the convergence criterion the runs were judged by."""
+    return (
+        "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the end of its "
+        f"runs, the closed form on the same subsets; converged: training loss within {100 * rel_tol:g}% of the way "
+        "from L(0) to the subset's least-squares optimum; training s is SGD's training time per run, evaluation "
+        "excluded (measured: it varies between builds)."
     )
