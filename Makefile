@@ -59,10 +59,10 @@ bench: data ## time the code against naive loops and the machine's limits: repor
 	$(PY) -m mnist_sgd.bench
 
 compare: $(STAMP) ## did it reproduce? this build's result tables vs OTHER=<folder or snapshot NAME>; writes compare.html
-	$(PY) -m mnist_sgd.compare "$(OTHER)" --profile $(PROFILE)
+	$(PY) -m mnist_sgd.compare_cli "$(OTHER)" --profile $(PROFILE)
 
 snapshot: $(STAMP) ## keep this build's results in report/snapshots/NAME, to compare with later
-	$(PY) -m mnist_sgd.compare --snapshot "$(NAME)" --profile $(PROFILE)
+	$(PY) -m mnist_sgd.compare_cli --snapshot "$(NAME)" --profile $(PROFILE)
 
 clean: ## delete the generated report (keeps data and .venv)
 	rm -rf report

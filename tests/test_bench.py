@@ -76,7 +76,7 @@ def test_profile_section_groups_jobs_by_task(report_dir):
         (executed / f"{job}.json").write_text(
             json.dumps({"hash": "x", "seconds": seconds, "finished": "2026-01-01T00:00:10+0000", "outputs": {}})
         )
-    rows = {r.key: r for r in bench_profile.section_profile(lambda row: None)}
+    rows = {r.key: r for r in bench_profile.section_profile(report_dir, lambda row: None)}
     assert rows["profile_03"].project == pytest.approx(15.5) and rows["profile_03"].reps == 2
     assert rows["profile_04"].project == pytest.approx(2.0)
     assert rows["profile_total"].project == pytest.approx(17.5)
@@ -91,7 +91,7 @@ def test_cnn_flops_count_every_multiply_add_twice():
 
 
 def test_profile_section_says_when_the_report_was_not_built(report_dir):
-    (row,) = bench_profile.section_profile(lambda row: None)
+    (row,) = bench_profile.section_profile(report_dir, lambda row: None)
     assert row.label == "run make report first" and row.project is None
 
 
@@ -286,21 +286,10 @@ def test_the_speed_notebook_formats_rows_through_bench_only():
 
 
 def test_editing_the_benchmark_reruns_no_job():
-    import ast
-
     from mnist_sgd import identity
 
     # The benchmark, each section's module included; the notebooks read its results through bench_report.
     benchmark = ({p.stem for p in identity.PACKAGE.glob("bench*.py")} - {"bench_report"}) | {"naive"}
     assert {"bench", "bench_sgd", "bench_cnn", "bench_runner"} <= benchmark
-    assert {f"{name}.py" for name in benchmark} <= identity.NOT_IN_JOBS
-    imported = set()
-    for nb in paths.NOTEBOOKS.glob("*.ipynb"):
-        for cell in json.loads(nb.read_text())["cells"]:
-            if cell["cell_type"] == "code":
-                for node in ast.walk(ast.parse("".join(cell["source"]))):
-                    if isinstance(node, ast.ImportFrom) and node.module == "mnist_sgd":
-                        imported |= {a.name for a in node.names}
-                    elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("mnist_sgd."):
-                        imported.add(node.module.split(".")[1])
-    assert "bench_report" in imported and not benchmark & imported
+    in_jobs = {p.stem for p in identity.job_modules()}
+    assert "bench_report" in in_jobs and not benchmark & in_jobs

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, kernel_of, processes_of, profile_file, run, wait_for
 
-from mnist_sgd import files, identity, paths, pipeline, worker
+from mnist_sgd import files, identity, paths, pipeline, stamps, worker
 from mnist_sgd.params import expand_jobs, load_profile
 
 pytestmark = pytest.mark.slow  # builds in real processes
@@ -63,7 +63,7 @@ def test_a_deleted_or_edited_output_reruns_its_job_and_the_jobs_that_read_it(tmp
 def test_a_reader_reruns_when_the_results_it_read_changed_even_if_their_identity_did_not(tmp_path, fixture_notebooks):
     path = profile_file(tmp_path, "ok:\n  value: [1]\nreader: {}\n")
     run(path, fixture_notebooks)
-    stamp = identity.stamp_path(fixture_notebooks, "ok__value-1")
+    stamp = stamps.stamp_path(fixture_notebooks, "ok__value-1")
     recorded = json.loads(stamp.read_text())
     stamp.write_text(json.dumps({**recorded, "seconds": recorded["seconds"] + 1}))  # as after a re-run
     executed, _, log = run(path, fixture_notebooks)
@@ -74,10 +74,10 @@ def test_a_changed_installed_version_reruns_every_job(tmp_path, fixture_notebook
     path = profile_file(tmp_path, "ok:\n  value: [1, 2]\n")
     run(path, fixture_notebooks)
     for job_id in ("ok__value-1", "ok__value-2"):  # as if they had run with another numpy
-        stamp = identity.read_stamp(fixture_notebooks, job_id)
+        stamp = stamps.read_stamp(fixture_notebooks, job_id)
         stamp["parts"]["environment"]["numpy"] = "1.0.0"
         stamp["hash"] = identity.identity(stamp["parts"])
-        identity.stamp_path(fixture_notebooks, job_id).write_text(json.dumps(stamp))
+        stamps.stamp_path(fixture_notebooks, job_id).write_text(json.dumps(stamp))
     executed, _, log = run(path, fixture_notebooks)
     assert executed == ["ok__value-1", "ok__value-2"]
     assert f"the environment changed (numpy 1.0.0 -> {identity.metadata.version('numpy')})" in log
@@ -197,8 +197,8 @@ def test_a_full_disk_gives_one_clear_error_and_no_corrupt_file(tmp_path, fixture
 def test_outputs_are_listed_with_their_hashes_in_the_stamp(tmp_path, fixture_notebooks):
     name = "ok__value-1.txt"
     run(profile_file(tmp_path, "ok:\n  value: 1\n"), fixture_notebooks)
-    stamp = identity.read_stamp(fixture_notebooks, "ok__value-1")
-    assert stamp["outputs"][f"results/{name}"] == identity.sha256_file(fixture_notebooks / "results" / name)
+    stamp = stamps.read_stamp(fixture_notebooks, "ok__value-1")
+    assert stamp["outputs"][f"results/{name}"] == stamps.sha256_file(fixture_notebooks / "results" / name)
     assert set(stamp["outputs"]) == {"executed/ok__value-1.ipynb", f"results/{name}"}
 
 
@@ -216,7 +216,7 @@ def test_a_job_whose_library_changed_while_it_ran_is_not_kept(tmp_path, fixture_
     outcome = worker.run_job(task)
     assert not outcome.ok and "changed while the job ran" in outcome.error
     assert pipeline.store(outcome, fixture_notebooks) is not None
-    assert not identity.stamp_path(fixture_notebooks, "ok__value-1").exists()
+    assert not stamps.stamp_path(fixture_notebooks, "ok__value-1").exists()
     assert not (fixture_notebooks / "results" / "ok__value-1.txt").exists()
 
 

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_sgd import compare, paths
+from mnist_sgd import compare, compare_cli, paths
 
 EDITED = "03_batch_size__batch_size-10.runs"  # a seeded table every profile writes
 
@@ -33,7 +33,7 @@ def copy_build(source, target):
 
 def run(*args):
     """The command line in this process: exit code, stdout, stderr."""
-    return compare.main([str(a) for a in args])
+    return compare_cli.main([str(a) for a in args])
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_a_folder_being_built_is_not_read(pair, capsys):
     (b / ".lock").write_text("pid 1, since 12:00:00: pipeline --profile quick\n")
     with open(b / ".lock") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds it
-        assert run(b, "--report", a) == compare.EXIT_BUSY
+        assert run(b, "--report", a) == compare_cli.EXIT_BUSY
     assert "is being built (pid 1" in capsys.readouterr().err
     assert run(b, "--report", a) == 0  # released
 

@@ -18,7 +18,7 @@ import pytest
 from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file, wait_for
 from test_pipeline import _tables
 
-from mnist_sgd import identity, paths
+from mnist_sgd import identity, paths, stamps
 
 pytestmark = pytest.mark.slow  # builds in real processes
 DASK = Path(sys.executable).parent / "dask"
@@ -105,7 +105,7 @@ def test_a_worker_killed_mid_job_is_replaced_and_nothing_runs_twice(tmp_path):
     os.kill(dask_worker, signal.SIGKILL)
     out, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, out + err
-    assert identity.read_stamp(report, "sleepy") and not list(report.rglob("*.part"))
+    assert stamps.read_stamp(report, "sleepy") and not list(report.rglob("*.part"))
     again = subprocess.run(build, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0 and "3 jobs, 3 up to date, 0 to run" in again.stdout
     wait_for(lambda: not processes_of(report), timeout=10)

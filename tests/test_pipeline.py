@@ -9,7 +9,7 @@ import sys
 
 from helpers import processes_of, profile_file, run
 
-from mnist_sgd import files, identity, params, paths, pipeline, provenance, schedule
+from mnist_sgd import files, identity, params, paths, pipeline, provenance, schedule, stamps
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
@@ -106,7 +106,7 @@ def test_longest_recorded_job_starts_first_and_unknown_times_count_as_longest(tm
     jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie")]
     for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0)):
         stamp = identity.stamp_text({}, {}, seconds, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000", {})
-        files.atomic_write_text(identity.stamp_path(tmp_path, name), stamp)
+        files.atomic_write_text(stamps.stamp_path(tmp_path, name), stamp)
     seconds = schedule.expected_seconds(tmp_path, jobs)
     assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": float("inf"), "tie": 5.0}
     started = [j.job_id for j in schedule.longest_first(jobs, seconds)]

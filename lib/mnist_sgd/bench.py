@@ -1,7 +1,7 @@
 """How fast the project is: the library against naive reference loops and the machine's limits.
 
 ``python -m mnist_sgd.bench`` (``make bench``) prints one table and writes
-``report/bench.json`` (``paths.report_dir() / "bench.json"``, atomically), which the
+``report/bench.json`` (``bench.json`` in the full profile's report folder, atomically), which the
 appendix notebook ``90_speed`` shows. Sections (the ``section`` of each row), each in its
 own module:
 
@@ -66,11 +66,13 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import naive, paths
+from . import naive
 from .bench_report import FILENAME, TASK3_BATCH_SIZES, fmt_value, table_lines
 from .data import MNIST, load_mnist, one_hot
 from .files import atomic_write_text
 from .linear import Gram
+from .params import ParamError, load_profile
+from .pipeline import report_folder
 from .present import plural
 from .sgd import Evaluator, train_sgd
 
@@ -366,6 +368,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=int, nargs="+", choices=sorted(SECTIONS), help="run only these sections")
     parser.add_argument("--out", type=Path, help=f"where to write the JSON (default: <report dir>/{FILENAME})")
     args = parser.parse_args(argv)
+    try:
+        # the full profile's folder, worked out once as the build does, and passed to what needs it
+        report = report_folder(load_profile("full"))
+    except ParamError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     cfg = QUICK if args.quick else FULL
     sections = args.only or sorted(SECTIONS)
     began = time.perf_counter()
@@ -399,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
             2: lambda: bench_task3.section_task3(s, log),
             3: lambda: bench_loss.section_loss(s, log),
             4: lambda: bench_mlp.section_mlp(s, log),
-            5: lambda: bench_profile.section_profile(log),
+            5: lambda: bench_profile.section_profile(report, log),
             6: lambda: bench_machine.section_machine(
                 s, log, next((r for r in rows if r.key == "task3_total_vs_a"), None)
             ),
@@ -415,7 +423,7 @@ def main(argv: list[str] | None = None) -> int:
         "rows": [asdict(r) for r in rows],
     }
     payload = _clean(payload)
-    out = args.out or paths.report_dir() / FILENAME
+    out = args.out or report / FILENAME
     atomic_write_text(out, json.dumps(payload, indent=1))
 
     mode = "QUICK MODE: toy sizes, the numbers mean nothing. " if args.quick else ""

@@ -9,20 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
-from . import paths
 from .bench import Row
-from .identity import read_stamp
 from .present import duration
+from .stamps import read_stamp
 
 
-def section_profile(log: Callable[[Row], None]) -> list[Row]:
+def section_profile(report: Path, log: Callable[[Row], None]) -> list[Row]:
+    """The rows of the section, from the stamps in ``report`` (the full profile's folder)."""
     from .results import read_manifest
 
-    executed = paths.executed_dir()
+    executed = report / "executed"
     names = sorted(p.stem for p in executed.glob("*.json")) if executed.is_dir() else []
-    listed = {j["job_id"] for j in read_manifest()["jobs"]}
-    stamps = {job: read_stamp(paths.report_dir(), job) for job in names if job in listed or not listed}
+    listed = {j["job_id"] for j in read_manifest(report)["jobs"]}
+    stamps = {job: read_stamp(report, job) for job in names if job in listed or not listed}
     jobs = {j: v for j, v in stamps.items() if v is not None and isinstance(v.get("seconds"), int | float)}
     if not jobs:
         row = Row(

@@ -1,26 +1,20 @@
 """Did it reproduce? Compare the result tables of this build with another build's.
 
-    python -m mnist_sgd.compare OTHER [--report DIR | --profile P]   (make compare OTHER=...)
-    python -m mnist_sgd.compare --snapshot NAME [--report DIR | --profile P]   (make snapshot NAME=...)
+For every table ``results/<job>.<table>.csv`` present in both builds, rows are matched on
+the table's key columns and every other column is compared according to its class
+(declared below, in one place): exact, deterministic float, seed-dependent, rounding error,
+timing (reported as ratios, never expected to match) or run condition (shown as
+provenance, not compared). Builds on the same environment and run conditions must agree to
+the last bits of a float64; otherwise floats may move in float32's last bits and
+seed-dependent values within their spread over seeds.
 
-OTHER is another report folder (``report/``, ``report/<profile>/``, a copy from another
-machine) or the NAME of a snapshot kept in ``report/snapshots/<NAME>/``. For every table
-``results/<job>.<table>.csv`` present in both builds, rows are matched on the table's key
-columns and every other column is compared according to its class (declared below, in one
-place): exact, deterministic float, seed-dependent, rounding error, timing (reported as
-ratios, never expected to match) or run condition (shown as provenance, not compared).
-Builds on the same environment and run conditions must agree to the last bits of a float64;
-otherwise floats may move in float32's last bits and seed-dependent values within their
-spread over seeds.
-
-Writes ``compare.html`` and ``compare.json`` into this build's folder. Exit code 0 when
-everything that should match does, 1 when something differs or is missing, 2 for bad
-input, 75 when a build holds one of the folders.
+The command line (``make compare``, ``make snapshot``) is ``compare_cli.py``. The
+provenance appendix imports this module (``reproduced_against``), which makes it part of
+every job's identity: it imports nothing of the build.
 """
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import html
 import json
@@ -28,7 +22,6 @@ import math
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -42,7 +35,7 @@ import pandas as pd
 
 from . import paths
 from .files import atomic_write_text
-from .identity import read_stamp, sha256_file
+from .stamps import read_stamp, sha256_file
 
 # ---------------------------------------------------------------------------------------
 # What is compared and how: the one place to edit when a notebook gains a table or column.
@@ -130,7 +123,6 @@ ROUNDOFF_BOUND = 1e-5
 # Column classes, from strictest to not compared.
 EXACT, FLOAT, SEED, ROUNDOFF, TIMING, CONDITION = "exact", "float", "seed-dependent", "rounding", "timing", "condition"
 
-EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 75  # 75: as the pipeline, a build holds the folder
 RESULT_FILE, HTML_FILE, SNAPSHOT_FILE = "compare.json", "compare.html", "snapshot.json"
 TABLE_NAME = re.compile(r"^(?P<job>.+)\.(?P<table>[A-Za-z0-9_]+)\.csv$")  # <job>.<table>.csv; jobs may hold dots
 
@@ -962,61 +954,3 @@ def snapshot(report: Path, name: str, snapshots: Path) -> Path:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return target
-
-
-# ---------------------------------------------------------------------------------------
-# Command line
-# ---------------------------------------------------------------------------------------
-
-
-def this_report(args: argparse.Namespace) -> Path:
-    """--report, else the folder the profile builds into (MNIST_SGD_REPORT_DIR honoured)."""
-    if args.report:
-        return Path(args.report).expanduser().resolve()
-    from .params import ParamError, load_profile
-    from .pipeline import report_folder
-
-    try:
-        return report_folder(load_profile(args.profile))
-    except ParamError as err:
-        raise BadInput(str(err)) from None
-
-
-def run(args: argparse.Namespace) -> int:
-    report = this_report(args)
-    snapshots = Path(args.snapshots).expanduser() if args.snapshots else paths.ROOT / "report" / "snapshots"
-    if args.snapshot is not None:
-        target = snapshot(report, args.snapshot, snapshots)
-        print(f"snapshot of {build_name(report)} kept in {target}; compare with it: make compare OTHER={args.snapshot}")
-        return EXIT_OK
-    check_report_folder(report, "this build")
-    other = resolve_other(args.other or "", snapshots)
-    with not_being_built(report), not_being_built(other):
-        result = compare(report, other)
-    html_path = report / HTML_FILE
-    atomic_write_text(html_path, html_page(result))
-    atomic_write_text(report / RESULT_FILE, json.dumps(record(result), indent=1))
-    print(summary_text(result, html_path))
-    return EXIT_OK if result.reproduced else EXIT_DIFFERS
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mnist_sgd.compare", description=__doc__.split("\n\n")[0])
-    parser.add_argument("other", nargs="?", help="another report folder, or the NAME of a snapshot")
-    parser.add_argument("--report", help="this build's folder (default: the folder of --profile)")
-    parser.add_argument("--profile", default="full", help="profile whose folder is this build (default: full)")
-    parser.add_argument("--snapshot", metavar="NAME", help="instead of comparing, keep a snapshot of this build")
-    parser.add_argument("--snapshots", help="the folder of snapshots (default: report/snapshots)")
-    args = parser.parse_args(argv)
-    try:
-        return run(args)
-    except BadInput as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except Busy as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_BUSY
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -4,7 +4,9 @@ A job's identity is a SHA-256 over its parts:
 
 - ``notebook``: the notebook's cells as written (outputs and counts ignored);
 - ``parameters``: the values it runs with;
-- ``code``: the library modules notebooks import;
+- ``code``: the library modules the notebooks import, directly or through other modules,
+  found by following the imports (``job_modules``): editing a module no notebook reaches
+  (the build's driver, its workers, the benchmark) re-runs nothing;
 - ``environment``: the installed version of every pinned package (read from the
   installed distributions), Python's version, the torch build and the device class;
 - ``reads``: the SHA-256 of each file of the report folder it reads (``bench.json``);
@@ -18,11 +20,12 @@ output the stamp lists is present with the SHA-256 it had when written.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import platform
 import re
-from collections.abc import Callable
+from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -31,35 +34,15 @@ from typing import Any
 import nbformat
 
 from . import paths
+from .stamps import read_stamp, sha256_file, stamp_path
 
 PACKAGE = Path(__file__).resolve().parent
+PACKAGE_NAME = PACKAGE.name  # "mnist_sgd"
 
-# Modules that build, check or time the report but are never imported by a notebook, so
-# editing them does not change any job's result.
-NOT_IN_JOBS = {
-    "pipeline.py",
-    "cluster.py",
-    "worker.py",
-    "stitch.py",
-    "params.py",
-    "identity.py",
-    "execute.py",
-    "hygiene.py",
-    "bench.py",
-    "bench_sgd.py",
-    "bench_task3.py",
-    "bench_loss.py",
-    "bench_mlp.py",
-    "bench_profile.py",
-    "bench_machine.py",
-    "bench_cnn.py",
-    "bench_runner.py",
-    "naive.py",
-}
-
-# The modules a worker runs besides the jobs' own: a worker must have them as the driver does
-# (editing the rest, the driver's, during a build does not stop its workers).
-WORKER_CODE = {"worker.py", "execute.py"}
+# The modules a worker runs besides the jobs' own (with what they import): a worker must
+# have them as the driver does (editing the rest, the driver's, during a build does not stop
+# its workers).
+WORKER_ENTRY = ("worker.py", "execute.py")
 
 # How each part of an identity is named when it explains why a job runs again.
 PART_NAMES = {
@@ -72,21 +55,156 @@ PART_NAMES = {
 }
 
 
-def sha256_file(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def code_hash() -> str:
-    """Hash of the library modules notebooks use: a change there re-runs every job."""
-    return _modules_hash(lambda name: name not in NOT_IN_JOBS)
+    """Hash of the library modules the notebooks use (``job_modules``): a change there re-runs
+    every job."""
+    return _modules_hash(job_modules())
 
 
-def _modules_hash(included: Callable[[str], bool]) -> str:
+def _modules_hash(modules: Iterable[Path]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in PACKAGE.rglob("*.py") if included(p.name)):
+    for path in sorted(modules):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+# ---------------------------------------------------------------------------------------
+# Which modules the jobs can execute: the notebooks' imports, followed through the library
+# ---------------------------------------------------------------------------------------
+
+
+def job_modules(notebooks: Path = paths.NOTEBOOKS) -> list[Path]:
+    """The library's module files a job can execute: those the code cells of the notebooks in
+    ``notebooks`` import (``import mnist_sgd.x``, ``from mnist_sgd import x``, ``from
+    mnist_sgd.x import y``), then those these modules import, and so on, whether at module
+    level or inside a function (a notebook may call it), but not under ``if TYPE_CHECKING:``.
+
+    The default is the project's notebooks folder as this module found it when imported, so
+    the driver and its workers (other processes) agree even when a test points
+    ``paths.NOTEBOOKS`` at notebooks of its own. Files are parsed once per version (size and
+    modification time), so asking again costs a ``stat`` of each file."""
+    wanted: set[str] = set()
+    for book in sorted(notebooks.glob("*.ipynb")):
+        wanted |= _notebook_imports(book, *_version(book))
+    return module_closure(wanted)
+
+
+def module_closure(names: Iterable[str]) -> list[Path]:
+    """The files of the library modules ``names`` (dotted, ``mnist_sgd.x``) and of every library
+    module they import, transitively; the packages that hold them included."""
+    found: set[Path] = set()
+    todo = [path for name in names for path in _files_of(name)]
+    while todo:
+        path = todo.pop()
+        if path in found:
+            continue
+        found.add(path)
+        todo += [f for name in _module_imports(path, *_version(path)) for f in _files_of(name)]
+    return sorted(found)
+
+
+def _version(path: Path) -> tuple[int, int]:
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE).with_suffix("").parts
+    return ".".join((PACKAGE_NAME, *(parts[:-1] if parts[-1] == "__init__" else parts)))
+
+
+def _files_of(name: str) -> list[Path]:
+    """The files importing library module ``name`` executes: the packages on its way and itself
+    (none when it is not a module of the library, e.g. ``from mnist_sgd.x import a_function``)."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE_NAME:
+        return []
+    files = [PACKAGE.joinpath(*parts[1:i], "__init__.py") for i in range(1, len(parts))]
+    module = PACKAGE.joinpath(*parts[1:])
+    if module.with_suffix(".py").is_file():
+        return [*files, module.with_suffix(".py")]
+    if (module / "__init__.py").is_file():
+        return [*files, module / "__init__.py"]
+    return []
+
+
+@cache
+def _module_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    """The modules a library file imports (absolute dotted names; the candidate submodules of
+    ``from p import a`` included, kept by ``_files_of`` only when they are modules)."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return frozenset(_imports(ast.parse(path.read_bytes(), str(path)), package))
+
+
+@cache
+def _notebook_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
+    names: set[str] = set()
+    for cell in json.loads(path.read_text()).get("cells", []):
+        if cell.get("cell_type") == "code":
+            source = cell.get("source", "")
+            tree = _parse_cell("".join(source) if isinstance(source, list) else source)
+            if tree is not None:
+                names |= _imports(tree, None)
+    return frozenset(names)
+
+
+def _parse_cell(source: str) -> ast.Module | None:
+    """A code cell as Python: the lines of IPython magics and shell commands (``%``, ``!``)
+    left out. When it does not parse so (``x = !ls``), as IPython turns it into Python; None
+    when not even that parses: such a cell runs nothing."""
+    lines = [
+        line[: len(line) - len(line.lstrip())] + "pass" if line.lstrip().startswith(("%", "!")) else line
+        for line in source.splitlines()
+    ]
+    try:
+        return ast.parse("\n".join(lines))
+    except SyntaxError:
+        pass
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    try:
+        return ast.parse(TransformerManager().transform_cell(source))
+    except SyntaxError:
+        return None
+
+
+def _imports(tree: ast.AST, package: str | None) -> set[str]:
+    """Every module an AST imports, at any depth, absolute; relative imports resolved against
+    ``package`` (None: a notebook's cells). What ``if TYPE_CHECKING:`` guards is never run."""
+    names: set[str] = set()
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
+            for statement in node.orelse:
+                visit(statement)
+            return
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                base = node.module or ""
+            elif package is None:
+                base = ""
+            else:
+                parts = package.split(".")
+                up = parts[: len(parts) - node.level + 1]
+                base = ".".join(up + ([node.module] if node.module else [])) if up else ""
+            if base:
+                names.add(base)
+                names.update(f"{base}.{alias.name}" for alias in node.names if alias.name != "*")
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def notebook_hash(text: str) -> str:
@@ -144,23 +262,6 @@ def environment() -> dict[str, str]:
 
 def identity(parts: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
-
-
-def executed_path(report: Path, job_id: str) -> Path:
-    return report / "executed" / f"{job_id}.ipynb"
-
-
-def stamp_path(report: Path, job_id: str) -> Path:
-    return report / "executed" / f"{job_id}.json"
-
-
-def read_stamp(report: Path, job_id: str) -> dict[str, Any] | None:
-    """The stamp of a finished job, or None when it is missing or unreadable."""
-    try:
-        stamp = json.loads(stamp_path(report, job_id).read_text())
-    except (OSError, ValueError):
-        return None
-    return stamp if isinstance(stamp, dict) and isinstance(stamp.get("outputs"), dict) else None
 
 
 def file_digest(path: Path) -> str:
@@ -222,8 +323,10 @@ def stamp_text(
 
 
 def worker_hash() -> str:
-    """Hash of the code a worker runs: the jobs' modules and the worker's own (``WORKER_CODE``)."""
-    return _modules_hash(lambda name: name not in NOT_IN_JOBS or name in WORKER_CODE)[:12]
+    """Hash of the code a worker runs: the jobs' modules and the worker's own (``WORKER_ENTRY``
+    and what it imports)."""
+    own = module_closure(_module_name(PACKAGE / name) for name in WORKER_ENTRY)
+    return _modules_hash(set(job_modules()) | set(own))[:12]
 
 
 def versions() -> dict[str, str]:

@@ -19,7 +19,10 @@ KERNEL_NAME = "mnist-sgd"
 
 
 def report_dir() -> Path:
-    """The folder of the report being built (read at call time so tests can move it)."""
+    """The folder of the report being built, read from the environment at every call: for
+    code running inside a job's kernel, where the environment is how the worker tells it its
+    folder (and tests move it). The command-line drivers (pipeline, compare, bench) work it
+    out once (``pipeline.report_folder``) and pass it."""
     return Path(os.environ.get("MNIST_SGD_REPORT_DIR", ROOT / "report"))
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import identity, params, paths, schedule, worker
+from . import identity, params, paths, schedule, stamps, worker
 from .cluster import Cluster, ClusterError, connect
 from .files import atomic_write_bytes, atomic_write_text
 from .params import Job, ParamError, Profile, expand_jobs, load_profile
@@ -177,16 +177,16 @@ def files_read(job: Job, jobs: list[Job], report: Path, todo: dict[str, str]) ->
     names = [f"results/{MANIFEST}", *params.SPECS[job.notebook].reads]
     for u in upstream_of(job, jobs):
         if u.job_id not in todo:
-            stamp = identity.read_stamp(report, u.job_id) or {}
+            stamp = stamps.read_stamp(report, u.job_id) or {}
             names += [n for n in stamp.get("outputs", {}) if n.startswith("results/")]
-            names.append(identity.stamp_path(report, u.job_id).relative_to(report).as_posix())
+            names.append(stamps.stamp_path(report, u.job_id).relative_to(report).as_posix())
     return {name: (report / name).read_bytes() for name in names if (report / name).exists()}
 
 
 def store(outcome: JobOutcome, report: Path) -> Failure | None:
     """Write a finished job's outputs into the report, stamp last; or describe its failure."""
     job_id = outcome.job_id
-    final = identity.executed_path(report, job_id)
+    final = stamps.executed_path(report, job_id)
     failed = final.with_name(f"{job_id}.failed.ipynb")
     if not outcome.ok:
         notebook = None
@@ -196,7 +196,7 @@ def store(outcome: JobOutcome, report: Path) -> Failure | None:
         return Failure(job_id, notebook, outcome.cell, outcome.error)
     assert outcome.notebook is not None
     # the stamp goes first and comes back last: a build stopped in between re-runs the job
-    identity.stamp_path(report, job_id).unlink(missing_ok=True)
+    stamps.stamp_path(report, job_id).unlink(missing_ok=True)
     results = report / "results"
     written = [results / name for name in outcome.results]
     for path, data in zip(written, outcome.results.values()):
@@ -206,7 +206,7 @@ def store(outcome: JobOutcome, report: Path) -> Failure | None:
             stale.unlink()
     atomic_write_bytes(final, outcome.notebook)
     failed.unlink(missing_ok=True)
-    atomic_write_text(identity.stamp_path(report, job_id), outcome.stamp)
+    atomic_write_text(stamps.stamp_path(report, job_id), outcome.stamp)
     return None
 
 
@@ -493,8 +493,8 @@ def build(profile: Profile, jobs: list[Job], report: Path, args: argparse.Namesp
         return 1
     from .stitch import build_report
 
-    stamps = {j.job_id: identity.stamp_digest(report, j.job_id) for j in jobs}
-    outputs = build_report(profile, jobs, stamps, report, pdf=not args.no_pdf)
+    digests = {j.job_id: identity.stamp_digest(report, j.job_id) for j in jobs}
+    outputs = build_report(profile, jobs, digests, report, pdf=not args.no_pdf)
     print(f"report ready in {time.perf_counter() - start_time:.1f} s: " + ", ".join(str(p) for p in outputs))
     return 0
 

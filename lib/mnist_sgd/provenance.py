@@ -20,10 +20,10 @@ import pandas as pd
 import torch
 
 from . import paths
-from .identity import read_stamp
 from .present import duration, plural
 from .results import read_manifest
 from .schedule import START_ORDER
+from .stamps import read_stamp
 
 
 def git_state() -> dict[str, str | bool]:

@@ -35,8 +35,9 @@ def write_manifest(report: Path, profile: str, jobs: list[dict[str, Any]]) -> No
     atomic_write_text(report / "results" / MANIFEST, payload)
 
 
-def read_manifest() -> dict[str, Any]:
-    path = paths.results_dir() / MANIFEST
+def read_manifest(report: Path | None = None) -> dict[str, Any]:
+    """The jobs of the last run in ``report`` (default: this kernel's report folder)."""
+    path = (report / "results" if report else paths.results_dir()) / MANIFEST
     return json.loads(path.read_text()) if path.exists() else {"profile": None, "jobs": []}
 
 

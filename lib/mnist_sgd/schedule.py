@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import identity
-from .params import Job
+from .stamps import read_stamp
+
+if TYPE_CHECKING:  # for the hints alone: the jobs' identity covers this module, not the build's params
+    from .params import Job
 
 # Longest first keeps every worker busy to the end instead of leaving one long job alone
 # on the last core.
@@ -24,7 +27,7 @@ START_ORDER = (
 
 def expected_seconds(report: Path, jobs: list[Job]) -> dict[str, float]:
     """Each job's run time in the last build that finished it (infinite when none is recorded)."""
-    stamps = {j.job_id: identity.read_stamp(report, j.job_id) for j in jobs}
+    stamps = {j.job_id: read_stamp(report, j.job_id) for j in jobs}
     return {job_id: float(stamp.get("seconds", math.inf)) if stamp else math.inf for job_id, stamp in stamps.items()}
 
 

@@ -23,9 +23,9 @@ from nbformat.v4 import new_markdown_cell, new_notebook
 
 from . import params, paths
 from .files import atomic_write_bytes, atomic_write_text
-from .identity import executed_path, sha256_file
 from .params import Job, Profile, format_value
 from .present import FIGURE_MARK
+from .stamps import executed_path, sha256_file
 
 TITLE = "Minibatch SGD on MNIST: a reproducible report"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove"}
