@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from mnist_sgd import references
-from mnist_sgd.commentary import (
+from mnist_sgd.commentary_dataset_size import (
     dataset_size_commentary,
     dataset_size_references_text,
     dataset_size_stopping_text,

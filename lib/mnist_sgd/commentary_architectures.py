@@ -4,11 +4,12 @@ prose follows the numbers of the tables it sits under."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from . import references
 from .architectures import FIRST, FIRST_01, FIRST_LR, LR
-from .commentary import first_run_text
 from .present import fixed, pct, plural
 
 FULL_TRAINING_SET = 60000  # MNIST's training images: fewer make a quick look
@@ -90,7 +91,7 @@ def reference_text(ref: pd.DataFrame, settings: dict[str, str]) -> str:
 
 
 def first_run_comparison_text(summary: pd.DataFrame, history: pd.DataFrame, resolution: float) -> str | None:
-    """``commentary.first_run_text`` for the first run (``FIRST``) against its hand figure, with
+    """``first_run_text`` for the first run (``FIRST``) against its hand figure, with
     the first run on inputs in [0, 1] (``FIRST_01``) as the alternative when it did not diverge;
     None when the first run diverged or was not run (or the hand-made reports give no figure
     for it). ``resolution``: the per-epoch noise of one run, in points."""
@@ -107,3 +108,99 @@ def first_run_comparison_text(summary: pd.DataFrame, history: pd.DataFrame, reso
     return first_run_text(
         ok.loc[FIRST, "final_test_acc"], reference, alternatives, int(ok.loc[FIRST, "epochs"]), resolution, curves
     )
+
+
+def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
+    """The one-epoch dips of the test accuracy (``netplots.dips``), and whether they recovered.
+
+    ``resolution``: the per-epoch noise of one run, in points (median over runs).
+    """
+    if found.empty:
+        return f"**Dips.** No run's test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} from one epoch to the next."
+    parts = []
+    for model, d in found.groupby("model", sort=False):
+        parts.append(
+            f"{model}: "
+            + ", ".join(
+                f"{100 * r.test_acc:.2f}% at epoch {int(r.epoch)} (from {100 * r.before:.2f}%"
+                + (f", back to {100 * r.after:.2f}% one epoch later)" if r.after == r.after else ", the last epoch)")
+                for r in d.itertuples(index=False)
+            )
+        )
+    back = found.dropna(subset=["back_at"])
+    text = (
+        f"**Dips.** The test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} in one epoch at: "
+        + "; ".join(parts)
+        + f". The per-epoch noise of one run is {resolution:.2f} points: "
+        + (
+            "every fall is more than twice that. "
+            if (100 * (found["before"] - found["test_acc"]) > 2 * resolution).all()
+            else "not every fall is more than twice that. "
+        )
+        + f"In {len(back)} of {len(found)} dips the accuracy later regained its level before the dip"
+        + (" (at epoch " + ", ".join(str(int(e)) for e in back["back_at"]) + ")" if len(back) else "")
+    )
+    text += (
+        ": a dip is one evaluation of an SGD iterate that a constant step keeps moving around the minimum (a few "
+        "unlucky last steps of the epoch), not a lasting loss of accuracy. "
+        if len(back) == len(found)
+        else "; the others did not regain it within the epochs run, so not every dip can be told apart from a lasting "
+        "loss here. "
+    )
+    return text + (
+        "The best-epoch column of the table shows what stopping at the best epoch would have given (read on the test "
+        "set, so an upper bound)."
+    )
+
+
+def first_run_text(
+    here: float,
+    reference: float,
+    alternatives: dict[str, float],
+    epochs: int,
+    resolution: float,
+    curves: dict[str, list[float]] | None = None,
+) -> str:
+    """Why the first run (MLP 128, lr 0.01) differs from the hand figure: what can be tested here
+    (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known.
+    ``curves``: label -> test accuracy after each epoch (1, 2, ...), to say when each run first
+    reached the hand figure."""
+    text = (
+        f"**The first run against the hand figure.** {100 * here:.2f}% here after {plural(epochs, 'epoch')} against "
+        f"{100 * reference:.2f}% by hand ({100 * (here - reference):+.2f} points)."
+    )
+    if alternatives:
+        text += (
+            " Under the alternatives tested here, with everything else equal: "
+            + ", ".join(f"{k}: {100 * v:.2f}%" for k, v in alternatives.items())
+            + "."
+        )
+        near = min(alternatives, key=lambda k: abs(alternatives[k] - reference))
+        if abs(alternatives[near] - reference) < abs(here - reference):
+            text += f" The closest to the hand figure is {near}, {100 * (alternatives[near] - reference):+.2f} points from it."
+        else:
+            text += " None of them comes closer to the hand figure than the run as specified."
+    for label, accs in (curves or {}).items():
+        first = next((i + 1 for i, a in enumerate(accs) if a == a and a >= reference), None)
+        text += (
+            f" The {label} run passed the hand figure after epoch {first} ({100 * accs[first - 1]:.2f}%)."
+            if first
+            else f" The {label} run never reached the hand figure in {plural(len(accs), 'epoch')}."
+        )
+    text += (
+        " The hand-made report does not state its initialisation, its seed, how its inputs were scaled in that run "
+        "or how its accuracy was measured, so the cause of the difference cannot be known from it."
+    )
+    gap = abs(100 * (here - reference))
+    if math.isfinite(resolution) and resolution > 0:
+        text += (
+            f" The gap is {gap / resolution:.0f} times the per-epoch noise of one run here ({resolution:.2f} points)"
+            + (
+                ": far more than the epoch-to-epoch noise of one run."
+                if gap > 10 * resolution
+                else ", not far beyond what one seed on each side can resolve."
+                if gap > 2 * resolution
+                else ": within what one seed on each side can resolve."
+            )
+        )
+    return text

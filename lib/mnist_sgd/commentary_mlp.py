@@ -4,12 +4,14 @@ computed here from that table, so the prose cannot contradict the heat maps."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
 from . import provenance
+from .commentary import trend
 from .present import fixed, pct, plural
 
 NAMES = {"lr": "η", "batch_size": "B"}
@@ -251,5 +253,154 @@ def mlp_reference_summary_text(compared: pd.DataFrame, references: int, assignme
             f"Among these {len(both)} cells, the best test accuracy here is at B = {int(here_best['batch_size'])}, "
             f"η = {here_best['lr']:g}, and the reference's best is at B = {int(ref_best['batch_size'])}, "
             f"η = {ref_best['lr']:g}" + (": the same cell." if same else ".")
+        )
+    return text
+
+
+def _cell(b: float, lr: float) -> str:
+    return f"B = {int(b)}, η = {lr:g}"
+
+
+def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
+    """Status of each cell, the best learning rate per batch size against the noise scale
+    η/B, and what one seed can resolve.
+
+    ``cells`` columns: batch_size, lr, status ('converged', 'stuck at chance', 'diverged'),
+    test_acc (fraction), final_loss. ``resolution``: the per-epoch noise of one run's test
+    accuracy in points (``netplots.epoch_noise``); a gap under twice it is not resolved.
+    """
+    c = cells.sort_values(["batch_size", "lr"]).assign(noise=lambda d: d["lr"] / d["batch_size"])
+    counts = c["status"].value_counts()
+    out = []
+    text = (
+        "**Status of the cells.** "
+        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("converged", "stuck at chance", "diverged"))
+        + f" of {len(c)}."
+    )
+    bad = c[c["status"] != "converged"]
+    if len(bad):
+        text += (
+            " Not learning: "
+            + "; ".join(
+                f"{_cell(r.batch_size, r.lr)} {r.status}"
+                + (
+                    f" (final training loss {r.final_loss:.3f} against ln 10 = {math.log(10):.3f}, test accuracy "
+                    f"{100 * r.test_acc:.2f}%)"
+                    if r.status == "stuck at chance"
+                    else ""
+                )
+                for r in bad.itertuples(index=False)
+            )
+            + "."
+        )
+    out.append(text)
+
+    ok = c[c["status"] == "converged"].dropna(subset=["test_acc"])
+    best = []
+    for b, at in ok.groupby("batch_size"):
+        if len(at) >= 2:
+            ranked = at.sort_values("test_acc", ascending=False)
+            best.append((int(b), ranked.iloc[0], ranked.iloc[1]))
+    if len(best) >= 2:
+        lrs = [r["lr"] for _, r, _ in best]
+        direction = trend(lrs)
+        verb = {"rises": "grows with B", "falls": "shrinks as B grows"}.get(
+            direction,
+            "never shrinks as B grows" if all(b >= a for a, b in zip(lrs, lrs[1:])) else "is not monotone in B",
+        )
+        text = (
+            "**The best learning rate and the noise scale η/B.** Among the cells that learnt, the best final test "
+            "accuracy is at "
+            + ", ".join(f"η = {r['lr']:g} for B = {b}" for b, r, _ in best)
+            + f": the best η {verb}. The gradient of a batch averages B per-example gradients, so the noise an SGD "
+            "step adds scales with η/B: a larger batch tolerates, and needs, a larger step for the same noise. "
+            "η/B of these best cells: " + ", ".join(f"{r['noise']:.3g} (B = {b})" for b, r, _ in best) + "."
+        )
+        lo, hi = min(r["noise"] for _, r, _ in best), max(r["noise"] for _, r, _ in best)
+        if len(bad):
+            above = bad[bad["noise"] > hi]
+            text += (
+                " The cells that did not learn have η/B = "
+                + ", ".join(f"{r.noise:.3g} ({_cell(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
+                + (": all above every best cell's, too noisy a step." if len(above) == len(bad) else ".")
+            )
+        text += (
+            f" The grid steps η tenfold, so the best η/B is located only to within that factor "
+            f"({lo:.3g} to {hi:.3g} here)."
+        )
+        out.append(text)
+        if math.isfinite(resolution):
+            gaps = [(b, 100 * (r["test_acc"] - s["test_acc"]), s["lr"]) for b, r, s in best]
+            unresolved = [(b, g, lr) for b, g, lr in gaps if g < 2 * resolution]
+            text = (
+                f"**What one seed resolves.** Each cell ran one seed; the test accuracy of one run moves by "
+                f"{resolution:.2f} points (median s.d. over its last epochs) from epoch to epoch, so gaps under "
+                f"{2 * resolution:.2f} points are not resolved. The best η beats the next best by "
+                + ", ".join(f"{g:.2f} points at B = {b} (η = {lr:g} next)" for b, g, lr in gaps)
+                + ": "
+            )
+            text += (
+                (
+                    "unresolved at "
+                    + ", ".join(f"B = {b}" for b, _, _ in unresolved)
+                    + ", where the best η is a tie within the noise"
+                )
+                if unresolved
+                else "all resolved"
+            ) + "."
+            out.append(text)
+    return "\n\n".join(out)
+
+
+def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
+    """'Compared with the hand-made reports' for Task 7.
+
+    ``compared``: one row per reference cell with batch_size, lr, ref_test, ref_train
+    (fractions), setting, and this report's test_acc, train_acc, status, epochs (NaN / missing
+    when the cell was not run). ``resolution`` as in ``mlp_grid_commentary``.
+    """
+    c = compared.sort_values(["batch_size", "lr"])
+    text = (
+        f"**Compared with the hand-made reports.** By hand ({c['setting'].iloc[0]}), test / train accuracy: "
+        + "; ".join(
+            f"{_cell(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
+            for r in c.itertuples(index=False)
+        )
+        + "."
+    )
+    ran = c.dropna(subset=["test_acc"])
+    if ran.empty:
+        return text + " None of these cells was run here."
+    seeds = plural(sorted({int(n) for n in ran["seeds"]}), "seed") + " per cell, " if "seeds" in ran else ""
+    text += (
+        " Here (PyTorch's default initialisation, inputs in [0, 1], "
+        + seeds
+        + plural(sorted({int(e) for e in ran["epochs"]}), "epoch")
+        + "): "
+        + "; ".join(
+            f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
+            + ("" if r.status == "converged" else f" ({r.status})")
+            for r in ran.itertuples(index=False)
+        )
+        + "."
+    )
+    bad = ran[ran["status"] != "converged"]
+    if len(bad):
+        text += (
+            " The hand-made report has no run that stopped learning; ours at "
+            + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
+            + " did; with one run on each side, what makes the difference (initialisation, seed, input scaling) "
+            "cannot be told."
+        )
+    ok = ran[ran["status"] == "converged"]
+    if len(ok) and math.isfinite(resolution):
+        diff = 100 * (ok["test_acc"] - ok["ref_test"])
+        inside = int((diff.abs() < 2 * resolution).sum())
+        text += (
+            " Among the cells that learnt, ours minus the hand figure is "
+            + ", ".join(f"{d:+.2f}" for d in diff)
+            + f" test points; {inside} of {len(ok)} within twice the "
+            f"per-epoch noise of one run ({2 * resolution:.2f} points), which is all one seed on each side can "
+            "resolve."
         )
     return text

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from . import architectures, provenance, references
-from .commentary import fastest_to_target
+from .commentary_batch_size import fastest_to_target
 from .present import mean_sd, pct, plural
 
 

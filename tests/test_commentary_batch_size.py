@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.commentary import (
+from mnist_sgd.commentary_batch_size import (
     batch_hand_summary_text,
     batch_size_commentary,
     fastest_to_target,
