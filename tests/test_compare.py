@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_sgd import compare, compare_cli, paths
+from mnist_sgd import compare, compare_cli, paths, results
 
 EDITED = "03_batch_size__batch_size-10.runs"  # a seeded table every profile writes
 
@@ -76,7 +76,7 @@ def test_two_builds_compare_as_identical_apart_from_timings(pair):
         ["make", "-s", "compare", f"OTHER={b}"], cwd=paths.ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    tables = len(compare.tables_of(a))
+    tables = len(results.tables_of(a))
     assert re.search(rf"^tables\s+{tables}\s+{tables}(\s+0){{4}}$", done.stdout, re.M), done.stdout
     assert "0 differing" in done.stdout and "REPRODUCED" in done.stdout
     assert "other/this median 1.5" in done.stdout
@@ -85,12 +85,12 @@ def test_two_builds_compare_as_identical_apart_from_timings(pair):
     assert saved["reproduced"] and saved["identical"] == tables and saved["differing"] == 0
     page = (a / "compare.html").read_text()
     assert "<script" not in page and "<link" not in page and "http" not in page  # self-contained
-    env_torch = compare.provenance(a, compare.tables_of(a))["environment"]["torch"]
+    env_torch = compare.provenance(a, results.tables_of(a))["environment"]["torch"]
     assert env_torch in page and "condition: threads" in page and "Reproduced" in page
     # the provenance appendix can say so, while the tables are still those compared
-    assert compare.reproduced_against(a) == str(b)
+    assert results.reproduced_against(a) == str(b)
     edit(a, EDITED, lambda d: d.__setitem__("train_seconds", d["train_seconds"] * 2))
-    assert compare.reproduced_against(a) is None
+    assert results.reproduced_against(a) is None
 
 
 def test_an_edited_number_is_named_and_fails(pair, capsys):
@@ -109,7 +109,7 @@ def test_an_edited_number_is_named_and_fails(pair, capsys):
     assert "changed after its job wrote it" in out  # the stamp says the copy was edited
     page = (a / "compare.html").read_text()
     assert f"<td>{old!r}</td><td>{new!r}</td>" in page and f"{EDITED}: 1 difference(s)" in page
-    assert compare.reproduced_against(a) is None
+    assert results.reproduced_against(a) is None
     # an edited count is caught too, however small
     shutil.copy(a / "results" / f"{EDITED}.csv", b / "results")
     iterations = int(pd.read_csv(b / "results" / "02_sgd.checks.csv")["iterations"][0])
@@ -185,13 +185,13 @@ def test_a_snapshot_is_whole_and_named_by_its_name(pair, tmp_path, capsys):
     capsys.readouterr()
     assert run("before", "--report", a, "--snapshots", snapshots) == 0
     assert "other: snapshot before" in capsys.readouterr().out
-    assert compare.reproduced_against(a) == "snapshot before"
+    assert results.reproduced_against(a) == "snapshot before"
 
 
 def test_every_table_of_a_real_build_has_unique_declared_keys(built):
     """A new table or a key that no longer names a row shows up here, not as a silent
     row-order comparison."""
-    for name, path in compare.tables_of(built).items():
+    for name, path in results.tables_of(built).items():
         kind = compare.table_kind(name)
         assert kind in compare.KEYS, f"{name}: declare its key columns in compare.KEYS"
         keys, warnings = compare.key_columns(kind, [pd.read_csv(path)])

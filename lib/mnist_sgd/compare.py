@@ -8,9 +8,9 @@ provenance, not compared). Builds on the same environment and run conditions mus
 the last bits of a float64; otherwise floats may move in float32's last bits and
 seed-dependent values within their spread over seeds.
 
-The command line (``make compare``, ``make snapshot``) is ``compare_cli.py``. The
-provenance appendix imports this module (``reproduced_against``), which makes it part of
-every job's identity: it imports nothing of the build.
+The command line (``make compare``, ``make snapshot``) is ``compare_cli.py``. The record it
+writes, ``compare.json``, is read back by ``results.reproduced_against`` for the provenance
+appendix, so that no job depends on the comparison's code.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import pandas as pd
 
 from . import paths
 from .files import atomic_write_text
+from .results import tables_of
 from .stamps import read_stamp, sha256_file
 
 # ---------------------------------------------------------------------------------------
@@ -123,8 +124,7 @@ ROUNDOFF_BOUND = 1e-5
 # Column classes, from strictest to not compared.
 EXACT, FLOAT, SEED, ROUNDOFF, TIMING, CONDITION = "exact", "float", "seed-dependent", "rounding", "timing", "condition"
 
-RESULT_FILE, HTML_FILE, SNAPSHOT_FILE = "compare.json", "compare.html", "snapshot.json"
-TABLE_NAME = re.compile(r"^(?P<job>.+)\.(?P<table>[A-Za-z0-9_]+)\.csv$")  # <job>.<table>.csv; jobs may hold dots
+HTML_FILE, SNAPSHOT_FILE = "compare.html", "snapshot.json"
 
 
 class BadInput(Exception):
@@ -378,15 +378,6 @@ def compare_frames(name: str, this: pd.DataFrame, other: pd.DataFrame, same: boo
 # ---------------------------------------------------------------------------------------
 # Builds: what a report folder holds, and where it came from
 # ---------------------------------------------------------------------------------------
-
-
-def tables_of(folder: Path) -> dict[str, Path]:
-    """'<job>.<table>' -> path, for every result table of a build."""
-    found = {}
-    for path in sorted((folder / "results").glob("*.csv")):
-        if TABLE_NAME.match(path.name):
-            found[path.name[:-4]] = path
-    return found
 
 
 def check_report_folder(folder: Path, role: str) -> None:
@@ -893,18 +884,6 @@ def record(c: Comparison) -> dict[str, Any]:
         "only_other": c.only_other,
         "digests": c.digests,
     }
-
-
-def reproduced_against(report: Path | None = None) -> str | None:
-    """The name of the build this one was last compared with (``snapshot <NAME>`` or a
-    folder) when that comparison found nothing differing and this build's result tables
-    are still those compared; else None. For the provenance appendix: "reproduced against ..."."""
-    folder = report or paths.report_dir()
-    saved = _read_json(folder / RESULT_FILE)
-    if not saved.get("reproduced") or not isinstance(saved.get("digests"), dict):
-        return None
-    now = {f"results/{p.name}": sha256_file(p) for p in tables_of(folder).values()}
-    return str(saved["other"]) if now == saved["digests"] else None
 
 
 # ---------------------------------------------------------------------------------------

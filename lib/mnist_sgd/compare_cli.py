@@ -27,7 +27,6 @@ from pathlib import Path
 from . import paths
 from .compare import (
     HTML_FILE,
-    RESULT_FILE,
     BadInput,
     Busy,
     build_name,
@@ -43,6 +42,7 @@ from .compare import (
 from .files import atomic_write_text
 from .params import ParamError, load_profile
 from .pipeline import report_folder
+from .results import COMPARE_RECORD
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 75  # 75: as the pipeline, a build holds the folder
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace, report: Path) -> int:
         result = compare(report, other)
     html_path = report / HTML_FILE
     atomic_write_text(html_path, html_page(result))
-    atomic_write_text(report / RESULT_FILE, json.dumps(record(result), indent=1))
+    atomic_write_text(report / COMPARE_RECORD, json.dumps(record(result), indent=1))
     print(summary_text(result, html_path))
     return EXIT_OK if result.reproduced else EXIT_DIFFERS
 

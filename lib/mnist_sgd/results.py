@@ -8,6 +8,7 @@ reads exactly the jobs of its own profile, not leftovers of another one.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,11 @@ import pandas as pd
 
 from . import paths
 from .files import atomic_write_text
+from .stamps import sha256_file
 
 MANIFEST = "manifest.json"
+TABLE_NAME = re.compile(r"^(?P<job>.+)\.(?P<table>[A-Za-z0-9_]+)\.csv$")  # <job>.<table>.csv; jobs may hold dots
+COMPARE_RECORD = "compare.json"  # what ``make compare`` found, written by compare_cli
 
 
 def table_path(job: str, table: str) -> Path:
@@ -61,3 +65,27 @@ def read_tables(notebook: str, table: str) -> pd.DataFrame:
     if not frames:
         raise FileNotFoundError(f"no '{table}' results of {notebook} in {paths.results_dir()}; run make report first")
     return pd.concat(frames, ignore_index=True)
+
+
+def tables_of(folder: Path) -> dict[str, Path]:
+    """'<job>.<table>' -> path, for every result table of the build in ``folder``."""
+    found = {}
+    for path in sorted((folder / "results").glob("*.csv")):
+        if TABLE_NAME.match(path.name):
+            found[path.name[:-4]] = path
+    return found
+
+
+def reproduced_against(report: Path | None = None) -> str | None:
+    """The name of the build this one was last compared with (``snapshot <NAME>`` or a
+    folder) when that comparison found nothing differing and this build's result tables
+    are still those compared; else None. For the provenance appendix: "reproduced against ..."."""
+    folder = report or paths.report_dir()
+    try:
+        saved = json.loads((folder / COMPARE_RECORD).read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or not saved.get("reproduced") or not isinstance(saved.get("digests"), dict):
+        return None
+    now = {f"results/{p.name}": sha256_file(p) for p in tables_of(folder).values()}
+    return str(saved["other"]) if now == saved["digests"] else None
