@@ -14,6 +14,7 @@ from mnist_sgd.tables_batch_size import (
     chosen_row,
     hand_caption,
     hand_table,
+    numbers_caption,
     numbers_table,
     sweep_table,
 )
@@ -175,3 +176,9 @@ def test_the_reference_table_quotes_each_quantity():
     values = dict(zip(shown["quantity"], shown["value"]))
     assert values["training loss at the optimum, L*"] == "0.20000" and values["rank of H"] == "700"
     assert values["training loss at W = 0"] == "0.45000" and values["critical batch size m* = β/λ_max + 1"] == "21.00"
+
+
+def test_the_numbers_caption_quotes_the_optimum_and_the_conditions():
+    caption = numbers_caption(reference(), {"threads": 1, "device": "cpu", "parallel_jobs": 2})
+    assert "L* = 0.20000, test accuracy of W* = 86.00%." in caption
+    assert caption.endswith("measured with 1 torch thread on cpu, 2 jobs of the report running in parallel.")

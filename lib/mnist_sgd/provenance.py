@@ -177,6 +177,37 @@ def job_time_text(times: pd.DataFrame) -> str:
     )
 
 
+def profile_text(profile: str, git: dict[str, str | bool], written: str) -> str:
+    """The appendix's first line: the profile, when it was written and from which commit
+    (``git``: ``git_state``), and whether the working tree had changes."""
+    return (
+        f"Profile **{profile}**, appendix written {written}, from commit `{git['commit']}`"
+        + (" **with uncommitted changes**" if git["dirty"] else " (clean working tree)")
+        + "."
+    )
+
+
+def reproduced_text(reproduced: str | None) -> str | None:
+    """The sentence saying this build reproduced another (``results.reproduced_against``), or
+    None. A snapshot is named; any other folder is a path on someone's machine, so it is not."""
+    if not reproduced:
+        return None
+    other = reproduced if reproduced.startswith("snapshot ") else "another build"
+    return (
+        f"**Reproduced** against {other}: `make compare` found every number of the result tables equal to its "
+        "own, within the tolerances stated in the README (timings aside)."
+    )
+
+
+def versions_text(versions: pd.DataFrame) -> str:
+    """The installed version of each pinned requirement (``package_versions``), in one sentence."""
+    return (
+        "Installed versions of the pinned requirements: "
+        + ", ".join(f"{r.package} {r.version}" for r in versions.itertuples())
+        + "."
+    )
+
+
 def start_order_text() -> str:
     """How the runner chose which job to start next, in one sentence: the runner's own wording,
     so that the appendix cannot drift from what it does."""

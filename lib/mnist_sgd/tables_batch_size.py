@@ -4,6 +4,7 @@ sizes, and the tables the sections show, laid out from those rows."""
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -161,6 +162,17 @@ def numbers_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
                 table["seconds_target"], mean_sds(table["seconds_target"], table["seconds_target_sd"])
             ),
         }
+    )
+
+
+def numbers_caption(ref: linear.Reference, conditions: dict[str, Any]) -> str:
+    """The caption of ``numbers_table``: what each column means, the optimum it is measured
+    against, and the conditions the training seconds were measured in."""
+    return (
+        f"Per batch size, at its chosen learning rate (mean over seeds; ± is the standard deviation; iterations to "
+        f"the target: the slowest seed's). "
+        f"L* = {ref.train_loss_star:.5f}, test accuracy of W* = {100 * ref.test_acc_star:.2f}%. "
+        f"Training seconds measured with {provenance.conditions_text(conditions)}."
     )
 
 

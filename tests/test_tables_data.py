@@ -1,0 +1,55 @@
+"""Task 1's tables and sentences, and the provenance appendix's, follow what they are given."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+
+from mnist_sgd import provenance
+from mnist_sgd.commentary_data import balance_text, tensors_text
+from mnist_sgd.data import CANONICAL
+from mnist_sgd.tables_data import class_counts, files_table, tensors_table
+
+
+def test_the_files_table_gives_each_file_its_status():
+    status = {name: "ok" for name in CANONICAL} | {next(iter(CANONICAL)): "missing"}
+    shown = files_table(status)
+    assert list(shown["file"]) == list(CANONICAL) and list(shown["expected MD5"]) == list(CANONICAL.values())
+    assert list(shown["status"]) == ["missing", "ok", "ok", "ok"]
+
+
+def test_the_tensors_table_and_text_state_shapes_and_ranges():
+    shown = tensors_table({"X": torch.tensor([[0.0, 0.5], [1.0, 0.25]]), "y": torch.tensor([3, 7])})
+    assert shown.to_dict("list") == {
+        "tensor": ["X", "y"],
+        "shape": [(2, 2), (2,)],
+        "dtype": ["float32", "int64"],
+        "min": [0.0, 3.0],
+        "max": [1.0, 7.0],
+    }
+    text = tensors_text(0.0, 1.0, True, False, 70000)
+    assert text.startswith("Pixels lie in [0, 1]; every one-hot row sums to one (True)")
+    assert "for all 70,000 images (False)." in text
+
+
+def test_the_class_counts_and_the_balance_name_the_rarest_and_the_most_common_digit():
+    counts = class_counts(torch.tensor([0, 1, 1, 2, 2, 2]), torch.tensor([0, 2]), classes=3)
+    assert list(counts["train"]) == [1, 2, 3] and list(counts["test"]) == [1, 0, 1]
+    assert list(counts["test %"]) == [50.0, 0.0, 50.0]
+    assert balance_text(counts).endswith("the rarest digit is 0 (16.67%) and the most common is 2 (50.00%).")
+
+
+def test_the_appendix_says_the_commit_and_whether_it_reproduced():
+    clean = provenance.profile_text("full", {"commit": "abc123", "dirty": False}, "2026-01-02 03:04 UTC")
+    assert (
+        clean == "Profile **full**, appendix written 2026-01-02 03:04 UTC, from commit `abc123` (clean working tree)."
+    )
+    assert "**with uncommitted changes**" in provenance.profile_text("quick", {"commit": "a", "dirty": True}, "now")
+    assert provenance.reproduced_text(None) is None
+    assert provenance.reproduced_text("snapshot stop1").startswith("**Reproduced** against snapshot stop1:")
+    assert provenance.reproduced_text("/home/me/report").startswith("**Reproduced** against another build:")
+    versions = pd.DataFrame({"package": ["torch", "numpy"], "version": ["2.14.1", "2.3.0"]})
+    assert (
+        provenance.versions_text(versions)
+        == "Installed versions of the pinned requirements: torch 2.14.1, numpy 2.3.0."
+    )
