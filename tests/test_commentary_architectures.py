@@ -6,9 +6,15 @@ import math
 
 import pandas as pd
 
-from mnist_sgd import references
+from mnist_sgd import architectures, references
 from mnist_sgd.architectures import FIRST, FIRST_01, FIRST_LR, LR
-from mnist_sgd.commentary_architectures import first_run_comparison_text, models_text, quick_look_text, reference_text
+from mnist_sgd.commentary_architectures import (
+    first_run_comparison_text,
+    model_text,
+    models_text,
+    quick_look_text,
+    reference_text,
+)
 
 
 def summary(diverged_cnn: bool = False) -> pd.DataFrame:
@@ -98,3 +104,43 @@ def test_the_first_run_is_compared_with_its_hand_figure_and_the_other_inputs():
     assert alone is not None and "alternatives" not in alone and "The inputs in [0, 1] run" not in alone
     assert first_run_comparison_text(runs.assign(diverged=True), curves, 0.2) is None
     assert first_run_comparison_text(runs[runs["model"] != FIRST], curves, 0.2) is None
+
+
+def model_run(epochs: int, eval_every: int = 1, diverged_at: int | None = None) -> pd.DataFrame:
+    """One model's runs table: 225,034 parameters, 1.5 s of training per epoch, 98% test and 99% training accuracy."""
+    return pd.DataFrame(
+        [
+            {"parameters": 225034, "epochs": epochs, "eval_every": eval_every, "device": "cpu",
+             "diverged": diverged_at is not None, "diverged_at": diverged_at, "seconds_per_epoch": 1.5,
+             "final_test_acc": 0.98, "final_train_acc": 0.99}
+        ]
+    )  # fmt: skip
+
+
+def test_the_model_text_says_the_setting_the_times_and_the_accuracies():
+    cnn = architectures.setup("cnn")
+    # evaluated after epochs 2, 4 and 5 (the last): 1.25 s of evaluation over 5 epochs
+    history = pd.DataFrame({"eval_seconds": [0.0, 0.5, 0.0, 0.5, 0.25]})
+    text = model_text(cnn, model_run(5, eval_every=2), history)
+    assert text == (
+        f"**CNN**: 225,034 parameters, η = {LR:g}, inputs in [-1, 1], 5 epochs of the "
+        f"{architectures.ASKED_EPOCHS['cnn']} the assignment asks for (fewer to fit this profile's budget), evaluated "
+        "every 2; device: cpu. 1.50 s of training per epoch and 0.250 s of evaluation; final test accuracy 98.00%, "
+        "final training accuracy 99.00% (whole training set)."
+    )
+
+
+def test_the_model_text_of_the_asked_epochs_evaluated_every_epoch_says_neither():
+    first01 = architectures.setup("first-inputs01")
+    asked = architectures.ASKED_EPOCHS[first01.budget]
+    text = model_text(first01, model_run(asked), pd.DataFrame({"eval_seconds": [0.2] * asked}))
+    assert text.startswith(
+        f"**{FIRST_01}**: 225,034 parameters, η = {FIRST_LR:g}, inputs in [0, 1], {asked} epochs; device: cpu. "
+    )
+    assert "assignment" not in text and "evaluated every" not in text and "0.200 s of evaluation" in text
+
+
+def test_a_diverged_model_says_where_and_gives_no_times():
+    text = model_text(architectures.setup("mlp128"), model_run(3, diverged_at=2), pd.DataFrame({"eval_seconds": [0.2]}))
+    assert text.endswith("; device: cpu. The loss became non-finite in epoch 2: the run diverged and stopped.")
+    assert "3 epochs of the 40" in text and "s of training" not in text and "accuracy" not in text

@@ -7,7 +7,14 @@ import math
 import pandas as pd
 
 from mnist_sgd import references
-from mnist_sgd.tables_mlp import cells_table, reference_cells, reference_comparison, reference_table
+from mnist_sgd.tables_mlp import (
+    cells_table,
+    reference_cells,
+    reference_comparison,
+    reference_table,
+    seeds_caption,
+    seeds_table,
+)
 
 
 def cells() -> pd.DataFrame:
@@ -72,3 +79,43 @@ def test_the_reference_table_says_which_cells_were_not_run():
     at = shown[(shown["B"] == 32) & (shown["η"] == 0.1)].iloc[0]
     assert at["epochs here"] == "3" and at["test, here (%)"] == 97.5
     assert (shown["epochs here"] == "not run").sum() == len(shown) - 1
+
+
+def seeds(diverged_at: list) -> pd.DataFrame:
+    """Two seeds of the cell B = 128, η = 0.1, 3 epochs; ``diverged_at`` as the runs table holds it."""
+    return pd.DataFrame(
+        {
+            "seed": [0, 1],
+            "batch_size": [128, 128],
+            "lr": [0.1, 0.1],
+            "epochs": [3, 3],
+            "status": ["converged", "diverged" if diverged_at[1] is not None else "converged"],
+            "diverged_at": diverged_at,
+            "final_train_loss": [0.05, math.nan if diverged_at[1] is not None else 0.06],
+            "final_train_acc": [0.99, math.nan if diverged_at[1] is not None else 0.985],
+            "final_test_acc": [0.975, math.nan if diverged_at[1] is not None else 0.97],
+            "seconds_per_epoch": [2.0, 1.5],
+        }
+    )
+
+
+def test_the_seeds_table_shows_percentages_and_the_epoch_a_seed_diverged_in():
+    shown = seeds_table(seeds([None, 2]))
+    assert list(shown.columns) == [
+        "seed",
+        "status",
+        "diverged in epoch",
+        "final training loss",
+        "final train acc. (%)",
+        "final test acc. (%)",
+        "s per epoch (training)",
+    ]
+    assert shown["diverged in epoch"].tolist() == ["", "2"]  # pandas holds the None beside an epoch as NaN
+    assert shown["final test acc. (%)"].tolist()[0] == 97.5 and math.isnan(shown["final train acc. (%)"].iloc[1])
+    # no seed diverged: the column holds None only, and stays blank
+    assert seeds_table(seeds([None, None]))["diverged in epoch"].tolist() == ["", ""]
+
+
+def test_the_seeds_caption_names_the_cell_and_its_epochs():
+    assert seeds_caption(seeds([None, None])).startswith("B = 128, η = 0.1, 3 epochs: one row per seed;")
+    assert seeds_caption(seeds([None, None]).assign(epochs=1)).startswith("B = 128, η = 0.1, 1 epoch:")

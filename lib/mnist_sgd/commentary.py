@@ -44,3 +44,18 @@ def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
         f"{100 * theirs:.1f}% test accuracy; that setting re-run here gives {100 * ours:.2f}% ± {100 * sd:.2f} "
         f"({plural(seeds, 'seed')}), {diff:+.2f} points: it {verdict}"
     )
+
+
+FULL_TRAINING_SET = 60000  # MNIST's training images: fewer make a quick look
+
+
+def quick_look_text(train_images: int) -> str | None:
+    """The warning that a section trained on its first ``train_images`` training images only, so
+    that its accuracies are not comparable with the hand-made reference figures; None when it
+    trained on the whole training set (``FULL_TRAINING_SET``)."""
+    if train_images >= FULL_TRAINING_SET:
+        return None
+    return (
+        f"**Quick look:** trained on the first {train_images:,} training images only; the accuracies below "
+        f"are not comparable with the reference figures."
+    )

@@ -8,23 +8,39 @@ import math
 
 import pandas as pd
 
-from . import references
-from .architectures import FIRST, FIRST_01, FIRST_LR, LR
+from . import commentary, references
+from .architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, Setup
 from .present import fixed, pct, plural
-
-FULL_TRAINING_SET = 60000  # MNIST's training images: fewer make a quick look
 
 
 def quick_look_text(summary: pd.DataFrame) -> str | None:
-    """The warning that the models trained on part of the training set only (the fewest
-    ``train_images`` of ``summary``), so their accuracies are not comparable with the hand-made
-    figures; None when every model trained on the whole set."""
-    images = summary["train_images"].min()
-    if images >= FULL_TRAINING_SET:
-        return None
-    return (
-        f"**Quick look:** trained on the first {images:,} training images only; the accuracies "
-        f"below are not comparable with the reference figures."
+    """``commentary.quick_look_text`` for the model that trained on the fewest images
+    (``train_images`` of ``summary``): the warning that the accuracies are not comparable with
+    the hand-made figures, or None when every model trained on the whole set."""
+    return commentary.quick_look_text(int(summary["train_images"].min()))
+
+
+def model_text(setup: Setup, summary: pd.DataFrame, history: pd.DataFrame) -> str:
+    """The paragraph under one model's job: its parameters, learning rate, inputs, the epochs
+    it ran (against the assignment's, when fewer) and how often it was evaluated, the device;
+    then where it diverged, or its time per epoch (training and evaluation) and final
+    accuracies. ``summary``: the model's one-row runs table (``netplots.runs_table`` with
+    eval_every); ``history``: its rows per epoch."""
+    r = summary.iloc[0]
+    epochs, asked, eval_every = int(r["epochs"]), ASKED_EPOCHS[setup.budget], int(r["eval_every"])
+    text = (
+        f"**{setup.model}**: {r['parameters']:,} parameters, η = {setup.lr:g}, "
+        f"inputs in {'[-1, 1]' if setup.normalize else '[0, 1]'}, {plural(epochs, 'epoch')}"
+        + (f" of the {asked} the assignment asks for (fewer to fit this profile's budget)" if epochs < asked else "")
+        + (f", evaluated every {eval_every}" if eval_every > 1 else "")
+        + f"; device: {r['device']}. "
+    )
+    if r["diverged"]:
+        return text + f"The loss became non-finite in epoch {int(r['diverged_at'])}: the run diverged and stopped."
+    train_s, eval_s = fixed([r["seconds_per_epoch"]])[0], fixed([history["eval_seconds"].sum() / len(history)])[0]
+    return text + (
+        f"{train_s} s of training per epoch and {eval_s} s of evaluation; final test accuracy "
+        f"{pct(r['final_test_acc'])}, final training accuracy {pct(r['final_train_acc'])} (whole training set)."
     )
 
 

@@ -1,14 +1,44 @@
-"""Task 7's tables: the grid's cells as the section shows them, and the hand-made reference
-cells beside this build's, as rows and as shown."""
+"""Task 7's tables: the seeds of one cell and the grid's cells as the section shows them, and
+the hand-made reference cells beside this build's, as rows and as shown."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from . import references
+from .commentary_mlp import cell_setting
 from .present import fixed_columns
 
 KEYS = ["batch_size", "lr"]  # what names a cell of the grid
+
+
+def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """The runs of one cell as shown, one row per seed (``netplots.with_status``): its status,
+    the epoch it diverged in (blank when it did not), the final loss, the accuracies in percent
+    and the training time per epoch, under their display names."""
+    table = runs[
+        ["seed", "status", "diverged_at", "final_train_loss", "final_train_acc", "final_test_acc", "seconds_per_epoch"]
+    ].copy()
+    table[["final_train_acc", "final_test_acc"]] *= 100
+    # None in a column of runs that all went on; NaN beside the epoch of one that diverged
+    table["diverged_at"] = table["diverged_at"].map(lambda e: "" if pd.isna(e) else str(int(e)))
+    return table.rename(
+        columns={
+            "diverged_at": "diverged in epoch",
+            "final_train_loss": "final training loss",
+            "final_train_acc": "final train acc. (%)",
+            "final_test_acc": "final test acc. (%)",
+            "seconds_per_epoch": "s per epoch (training)",
+        }
+    )
+
+
+def seeds_caption(runs: pd.DataFrame) -> str:
+    """The caption of ``seeds_table``: the cell, its epochs, and where the figures come from."""
+    return (
+        f"{cell_setting(runs)}: one row per seed; training time measured; final accuracies on the whole training "
+        "and test sets."
+    )
 
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
