@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from mnist_sgd.commentary import FULL_TRAINING_SET, quick_look_text
+from mnist_sgd.commentary import quick_look_text
+from mnist_sgd.dataset import TRAIN_IMAGES
 
 
 def test_the_quick_look_warning_names_the_images_and_is_left_out_on_the_whole_training_set():
@@ -10,5 +11,5 @@ def test_the_quick_look_warning_names_the_images_and_is_left_out_on_the_whole_tr
         "**Quick look:** trained on the first 5,000 training images only; the accuracies below are not comparable "
         "with the reference figures."
     )
-    assert "the first 59,999 training images" in (quick_look_text(FULL_TRAINING_SET - 1) or "")
-    assert quick_look_text(FULL_TRAINING_SET) is None
+    assert "the first 59,999 training images" in (quick_look_text(TRAIN_IMAGES - 1) or "")
+    assert quick_look_text(TRAIN_IMAGES) is None

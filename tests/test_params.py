@@ -15,7 +15,7 @@ def specs(monkeypatch):
             {
                 "batch_size": P("int", 1, 60000, grid=True),
                 "lr": P("float", 0, None, lo_open=True, grid=True),
-                "dataset_size": P("int", 1, params.TRAIN_N),
+                "dataset_size": P("int", 1, params.TRAIN_IMAGES),
                 "seeds": P("int", 1, 20),
                 "lrs": P("floats", 0, None, lo_open=True),
                 "device": P("str", choices=("auto", "cpu", "cuda")),

@@ -1,10 +1,12 @@
 """The sentences every task's commentary shares: the learning rate and where it comes from,
-a trend along a grid, and a hand-made figure set against this build's. Each task's own
+a trend along a grid, a hand-made figure set against this build's, and the warning of a
+quick look on part of the training set. Each task's own
 commentary is in ``commentary_<task>.py``; every number in the text is computed from the
 table it is given, so the prose cannot contradict the plots."""
 
 from __future__ import annotations
 
+from .dataset import TRAIN_IMAGES
 from .present import plural
 
 
@@ -46,14 +48,11 @@ def hand_setting_text(theirs: float, ours: float, sd: float, seeds: int) -> str:
     )
 
 
-FULL_TRAINING_SET = 60000  # MNIST's training images: fewer make a quick look
-
-
 def quick_look_text(train_images: int) -> str | None:
     """The warning that a section trained on its first ``train_images`` training images only, so
     that its accuracies are not comparable with the hand-made reference figures; None when it
-    trained on the whole training set (``FULL_TRAINING_SET``)."""
-    if train_images >= FULL_TRAINING_SET:
+    trained on the whole training set (``TRAIN_IMAGES``)."""
+    if train_images >= TRAIN_IMAGES:
         return None
     return (
         f"**Quick look:** trained on the first {train_images:,} training images only; the accuracies below "

@@ -9,6 +9,7 @@ import math
 import pandas as pd
 
 from .commentary import agrees_with_hand, hand_setting_text, trend
+from .dataset import TRAIN_IMAGES
 from .present import fixed, mean_sd, mean_sds, plural
 from .sgd import intervals_overlap
 
@@ -435,7 +436,7 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
         )
         if largest == tb[0]:
             text += (
-                f", where an epoch is the most steps ({60000 // tb[0]:,}): a fixed cost per step, such as an "
+                f", where an epoch is the most steps ({TRAIN_IMAGES // tb[0]:,}): a fixed cost per step, such as an "
                 f"interpreted loop's, weighs most there"
             )
         out.append(text + ".")

@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from . import architectures, paths
+from .dataset import TRAIN_IMAGES
 
 
 class ParamError(ValueError):
@@ -83,24 +84,22 @@ class NotebookSpec:
 EVERYTHING = ("*",)  # the summary and the appendix read every task's results
 
 
-TRAIN_N = 60000
-
 LR = P("float", 0, 10, lo_open=True)
 SEED = P("int", 0, 2**31 - 1)
 SEEDS = P("int", 1, 20)
 ITERATIONS = P("int", 1, 10_000_000)
 CHECKPOINTS = P("int", 2, 10_000)
 EPOCHS = P("int", 1, 1000)
-TRAIN_SIZE = P("int", 1, TRAIN_N)
+TRAIN_SIZE = P("int", 1, TRAIN_IMAGES)
 LR_GRID = P("float", 0, 10, lo_open=True, grid=True, symbol="lr")
-BATCH_GRID = P("int", 1, TRAIN_N, grid=True, symbol="B")
+BATCH_GRID = P("int", 1, TRAIN_IMAGES, grid=True, symbol="B")
 
 SPECS: dict[str, NotebookSpec] = {
     "00_summary": NotebookSpec({}, needs=EVERYTHING),
     "01_data": NotebookSpec({"n_images": P("int", 1, 100)}),
     "02_sgd": NotebookSpec(
         {
-            "batch_size": P("int", 1, TRAIN_N),
+            "batch_size": P("int", 1, TRAIN_IMAGES),
             "lr": LR,
             "iterations": ITERATIONS,
             "checkpoints": CHECKPOINTS,
@@ -124,8 +123,8 @@ SPECS: dict[str, NotebookSpec] = {
     "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
     "05_dataset_size": NotebookSpec(
         {
-            "dataset_size": P("int", 1, TRAIN_N, grid=True, symbol="N'"),
-            "batch_size": P("int", 1, TRAIN_N),
+            "dataset_size": P("int", 1, TRAIN_IMAGES, grid=True, symbol="N'"),
+            "batch_size": P("int", 1, TRAIN_IMAGES),
             "lr": LR,
             "lr_from_task3": P("bool"),
             "subsets": SEEDS,
@@ -139,7 +138,7 @@ SPECS: dict[str, NotebookSpec] = {
     "05_dataset_size_summary": NotebookSpec({}, needs=("05_dataset_size",)),
     "06_pytorch": NotebookSpec(
         {
-            "batch_size": P("int", 1, TRAIN_N),
+            "batch_size": P("int", 1, TRAIN_IMAGES),
             "lr": LR,
             "equivalence_steps": ITERATIONS,
             "iterations": ITERATIONS,
