@@ -105,8 +105,8 @@ def test_a_file_read_is_hashed_in_the_folder_the_job_reads(tmp_path, fixture_not
 def test_a_profile_other_than_full_builds_in_its_own_folder(monkeypatch):
     monkeypatch.delenv("MNIST_SGD_REPORT_DIR", raising=False)
     root = pipeline.paths.ROOT / "report"
-    assert pipeline.report_folder(load_profile("quick")) == root / "quick"
-    assert pipeline.report_folder(load_profile("full")) == root
+    assert pipeline.paths.report_folder(load_profile("quick").name) == root / "quick"
+    assert pipeline.paths.report_folder(load_profile("full").name) == root
 
 
 def test_ctrl_c_stops_the_build_and_its_kernels_and_the_next_build_resumes(tmp_path):

@@ -66,13 +66,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import naive
+from . import naive, paths
 from .bench_report import FILENAME, TASK3_BATCH_SIZES, fmt_value, table_lines
 from .data import MNIST, load_mnist, one_hot
 from .files import atomic_write_text
 from .linear import Gram
-from .params import ParamError, load_profile
-from .pipeline import report_folder
 from .present import plural
 from .sgd import Evaluator, train_sgd
 
@@ -368,12 +366,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", type=int, nargs="+", choices=sorted(SECTIONS), help="run only these sections")
     parser.add_argument("--out", type=Path, help=f"where to write the JSON (default: <report dir>/{FILENAME})")
     args = parser.parse_args(argv)
-    try:
-        # the full profile's folder, worked out once as the build does, and passed to what needs it
-        report = report_folder(load_profile("full"))
-    except ParamError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    report = paths.report_folder("full")  # worked out once, as the build does, and passed to what needs it
     cfg = QUICK if args.quick else FULL
     sections = args.only or sorted(SECTIONS)
     began = time.perf_counter()

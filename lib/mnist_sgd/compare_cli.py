@@ -7,7 +7,7 @@ snapshot of them to compare with later: the command line of ``compare.py``.
 OTHER is another report folder (``report/``, ``report/<profile>/``, a copy from another
 machine) or the NAME of a snapshot kept in ``report/snapshots/<NAME>/``. This build is
 ``--report``, else the folder ``--profile`` builds into, worked out once as the build does
-(``pipeline.report_folder``).
+(``paths.report_folder``).
 
 Writes ``compare.html`` and ``compare.json`` into this build's folder. Exit code 0 when
 everything that should match does, 1 when something differs or is missing, 2 for bad
@@ -41,7 +41,6 @@ from .compare import (
 )
 from .files import atomic_write_text
 from .params import ParamError, load_profile
-from .pipeline import report_folder
 from .results import COMPARE_RECORD
 
 EXIT_OK, EXIT_DIFFERS, EXIT_BAD_INPUT, EXIT_BUSY = 0, 1, 2, 75  # 75: as the pipeline, a build holds the folder
@@ -52,7 +51,7 @@ def this_report(args: argparse.Namespace) -> Path:
     if args.report:
         return Path(args.report).expanduser().resolve()
     try:
-        return report_folder(load_profile(args.profile))
+        return paths.report_folder(load_profile(args.profile).name)
     except ParamError as err:
         raise BadInput(str(err)) from None
 

@@ -18,11 +18,20 @@ RAW = DATA / "MNIST" / "raw"
 KERNEL_NAME = "mnist-sgd"
 
 
+def report_folder(profile: str) -> Path:
+    """The folder the profile named ``profile`` builds into: report/ for full, report/<profile>/
+    for others, or MNIST_SGD_REPORT_DIR when set (tests build into temporary folders). The
+    command-line drivers (pipeline, compare, bench) work it out once and pass it."""
+    if "MNIST_SGD_REPORT_DIR" in os.environ:
+        return Path(os.environ["MNIST_SGD_REPORT_DIR"]).resolve()
+    base = ROOT / "report"
+    return base if profile == "full" else base / profile
+
+
 def report_dir() -> Path:
     """The folder of the report being built, read from the environment at every call: for
     code running inside a job's kernel, where the environment is how the worker tells it its
-    folder (and tests move it). The command-line drivers (pipeline, compare, bench) work it
-    out once (``pipeline.report_folder``) and pass it."""
+    folder (and tests move it). The drivers use ``report_folder``."""
     return Path(os.environ.get("MNIST_SGD_REPORT_DIR", ROOT / "report"))
 
 

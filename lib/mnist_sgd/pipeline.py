@@ -41,15 +41,6 @@ EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for Ctrl-C
 STOP_WAIT = 2 * worker.STOP_GRACE + 5  # seconds the workers get to stop their jobs after Ctrl-C
 
 
-def report_folder(profile: Profile) -> Path:
-    """The folder a profile builds into: report/ for full, report/<profile>/ for others,
-    or MNIST_SGD_REPORT_DIR when set (tests build into temporary folders)."""
-    if "MNIST_SGD_REPORT_DIR" in os.environ:
-        return Path(os.environ["MNIST_SGD_REPORT_DIR"]).resolve()
-    base = paths.ROOT / "report"
-    return base if profile.name == "full" else base / profile.name
-
-
 @dataclass
 class Failure:
     job_id: str
@@ -422,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     jobs = expand_jobs(profile)
-    report = report_folder(profile)  # worked out once, and passed to what needs it
+    report = paths.report_folder(profile.name)  # worked out once, and passed to what needs it
     # Ctrl-C stops a build even when started from a script that ignores it, and `kill` as Ctrl-C does
     previous = {sig: signal.signal(sig, raise_keyboard_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
