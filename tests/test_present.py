@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from mnist_sgd import paths, present, provenance, results
-from mnist_sgd.present import _Table, duration, fixed, fixed_columns, mean_sd, mean_sds, number, plural
+from mnist_sgd.present import _Table, duration, fixed, fixed_columns, mean_ranges, mean_sd, mean_sds, number, plural
 
 
 @pytest.mark.parametrize(
@@ -176,3 +176,7 @@ def test_the_summary_links_each_question_to_its_section_and_missing_targets_say_
     answers.add("4. Role of B", "B = 100", "04_batch_size_summary")
     assert "[4. Role of B](#04_batch_size_summary)" in answers.table() and "| B = 100" in answers.table()
     assert present.or_not_reached([1.0, float("nan")], ["1", "2"]) == ["1", "not reached"]
+
+
+def test_a_mean_and_its_range_share_their_decimals():
+    assert mean_ranges([0.5, 12.3456], [0.25, 12.0], [1.0, 12.5], 2) == ["0.50 [0.25, 1.00]", "12.35 [12.00, 12.50]"]

@@ -140,6 +140,12 @@ def mlp_lr_text(cells: pd.DataFrame) -> str:
     return text
 
 
+def _steps_per_epoch(table: pd.DataFrame) -> np.ndarray:
+    """The SGD steps of one epoch for each row (train_images and batch_size columns): the last
+    batch of an epoch may be smaller, so the division rounds up."""
+    return -(-table["train_images"].to_numpy() // table["batch_size"].to_numpy())
+
+
 def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
     """The batch size, large against small, at each learning rate run with two or more.
 
@@ -159,7 +165,7 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
         timed = at.dropna(subset=["seconds_per_epoch"])
         if len(timed) >= 2:
             spe = timed["seconds_per_epoch"].to_numpy()
-            steps = np.ceil(timed["train_images"].to_numpy() / timed["batch_size"].to_numpy())
+            steps = _steps_per_epoch(timed)
             falling = bool(np.all(np.diff(spe) < 0))
             first_ms, last_ms = fixed([1000 * spe[0] / steps[0], 1000 * spe[-1] / steps[-1]])
             parts.append(
@@ -299,8 +305,7 @@ def _epoch_time_text(runs: pd.DataFrame, history: pd.DataFrame, cond: dict[str, 
     spe = history["epoch_seconds"]
     if spe.empty:
         return ""
-    r = runs.iloc[0]
-    steps = math.ceil(int(r["train_images"]) / int(r["batch_size"]))  # the last batch of an epoch may be smaller
+    steps = int(_steps_per_epoch(runs)[0])
     over = plural(len(spe), "epoch") + (f" of {plural(history['seed'].nunique(), 'seed')}" if len(runs) > 1 else "")
     mean_s, low, high = fixed([spe.mean(), spe.min(), spe.max()])
     spread = f"mean over {over}, range {low} to {high} s" if len(spe) > 1 else "one epoch"
@@ -357,7 +362,7 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
     out = []
     text = (
         "**Status of the cells.** "
-        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in ("converged", "stuck at chance", "diverged"))
+        + ", ".join(f"{int(counts.get(s, 0))} {s}" for s in nets.STATUSES)
         + f" of {len(c)}."
     )
     bad = c[c["status"] != "converged"]

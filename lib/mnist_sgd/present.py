@@ -111,6 +111,11 @@ def mean_sd(mean: float, sd: float, significant: int = 3) -> str:
     return mean_sds([mean], [sd], significant)[0]
 
 
+def mean_ranges(means: Iterable[float], lows: Iterable[float], highs: Iterable[float], digits: int) -> list[str]:
+    """'2.13 [2.10, 2.16]' for each mean and its range, all three with ``digits`` decimals."""
+    return [f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for m, lo, hi in zip(means, lows, highs, strict=True)]
+
+
 def number(value: float, digits: int = 1) -> str:
     """A computed amount for prose: '300' when it is a whole number, else '2.5' (``digits`` decimals)."""
     if float(value).is_integer():

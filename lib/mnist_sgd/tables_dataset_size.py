@@ -12,7 +12,7 @@ import torch
 from . import linear, sgd
 from .data import MNIST, one_hot
 from .experiments import at_budget, held_out_run, peak_of_mean
-from .present import fixed, progress
+from .present import fixed, mean_ranges, progress
 
 
 def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
@@ -193,10 +193,9 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
             ],
             "SGD training loss": fixed(table["final_train_loss"], 4),
             "SGD training acc. (%)": _percent(table["train_acc"]),
-            "SGD test acc. (%)": [
-                f"{100 * m:.2f} [{100 * lo:.2f}, {100 * hi:.2f}]"
-                for m, lo, hi in zip(table["test_acc"], table["test_acc_min"], table["test_acc_max"])
-            ],
+            "SGD test acc. (%)": mean_ranges(
+                100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
+            ),
             "gap (points)": _percent(table["train_acc"] - table["test_acc"]),
             "closed form: training loss": fixed(table["closed_form_train_loss"]),
             "closed form: test acc. (%)": _percent(table["closed_form_test_acc"]),

@@ -9,7 +9,7 @@ import pandas as pd
 import torch
 
 from . import framework, linear, provenance, sgd
-from .present import mean_sds, plural, progress
+from .present import mean_ranges, mean_sds, plural, progress
 
 HAND = "hand-written"
 LOADER = "PyTorch DataLoader"
@@ -176,11 +176,6 @@ def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _with_range(means: pd.Series, lows: pd.Series, highs: pd.Series, digits: int) -> list[str]:
-    """'mean [min, max]' for each implementation, all three with ``digits`` decimals."""
-    return [f"{m:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]" for m, lo, hi in zip(means, lows, highs, strict=True)]
-
-
 def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
     """``implementation_summary``'s rows as shown: how each implementation samples, its final
     losses and accuracies with their range over seeds, its training time (mean ± s.d.; one seed has
@@ -189,9 +184,9 @@ def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
         {
             "implementation": by.index,
             "sampling": [SAMPLING[name] for name in by.index],
-            "training loss": _with_range(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5),
+            "training loss": mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5),
             "training acc. (%)": 100 * by["train_acc"],
-            "test acc. (%)": _with_range(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2),
+            "test acc. (%)": mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2),
             "training s": mean_sds(by["seconds"], by["seconds_sd"].fillna(0)),
             "µs per step": (1e6 * by["seconds"] / iterations).map(lambda v: f"{v:.0f}"),
         }
