@@ -32,10 +32,10 @@ $(STAMP): requirements.txt pyproject.toml
 venv: $(STAMP) ## create the virtual environment (.venv) from the pinned requirements
 
 data: $(STAMP) ## fetch the MNIST files and verify their checksums
-	$(PY) -m mnist_sgd.data
+	$(PY) -m mnist_sgd.science.data
 
 report: $(STAMP) ## build report/index.html and report/report.pdf (PROFILE=full by default)
-	$(PY) -m mnist_sgd.pipeline --profile $(PROFILE) -j $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE))
+	$(PY) -m mnist_sgd.build.cli --profile $(PROFILE) -j $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE))
 
 quick: ## build the report on the quick profile (toy sizes) into report/quick/
 	@$(MAKE) --no-print-directory report PROFILE=quick
@@ -56,13 +56,13 @@ lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: data ## time the code against naive loops and the machine's limits: report/bench.json (a few minutes)
-	$(PY) -m mnist_sgd.bench
+	$(PY) -m mnist_sgd.bench.cli
 
 compare: $(STAMP) ## did it reproduce? this build's result tables vs OTHER=<folder or snapshot NAME>; writes compare.html
-	$(PY) -m mnist_sgd.compare_cli "$(OTHER)" --profile $(PROFILE)
+	$(PY) -m mnist_sgd.compare.cli "$(OTHER)" --profile $(PROFILE)
 
 snapshot: $(STAMP) ## keep this build's results in report/snapshots/NAME, to compare with later
-	$(PY) -m mnist_sgd.compare_cli --snapshot "$(NAME)" --profile $(PROFILE)
+	$(PY) -m mnist_sgd.compare.cli --snapshot "$(NAME)" --profile $(PROFILE)
 
 clean: ## delete the generated report (keeps data and .venv)
 	rm -rf report

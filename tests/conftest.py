@@ -8,7 +8,8 @@ import subprocess
 import pytest
 from helpers import FIXTURES, QUICK, fixture_specs
 
-from mnist_sgd import params, paths
+from mnist_sgd.build import params
+from mnist_sgd.store import paths
 
 # Tests that execute notebooks in kernels (the real quick build, the fixture notebooks) are
 # marked slow: `make check` leaves them out, `make test` runs everything.

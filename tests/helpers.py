@@ -8,11 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-from mnist_sgd import paths, pipeline
-from mnist_sgd.params import expand_jobs, load_profile
+from mnist_sgd.build import run as build_run
+from mnist_sgd.build.params import expand_jobs, load_profile
+from mnist_sgd.store import paths
 
 FIXTURES = paths.ROOT / "tests" / "fixtures"
-QUICK = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2"]
+QUICK = [sys.executable, "-m", "mnist_sgd.build.cli", "--profile", "quick", "-j", "2"]
 
 
 def fixture_specs() -> dict:
@@ -32,7 +33,7 @@ def run(path, report):
     """Run a fixture profile in this process; the jobs executed, the failures and the log."""
     jobs = expand_jobs(load_profile(str(path)))
     lines: list[str] = []
-    failures = pipeline.run_jobs(jobs, report, workers=2, log=lines.append)
+    failures = build_run.run_jobs(jobs, report, workers=2, log=lines.append)
     executed = [line.split(":")[0].strip() for line in lines[1:]]
     return executed, failures, "\n".join(lines)
 

@@ -12,9 +12,15 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_sgd import bench, bench_cnn, bench_machine, bench_profile, bench_report, naive, paths
-from mnist_sgd.data import load_mnist, one_hot
-from mnist_sgd.sgd import Evaluator, train_sgd
+from mnist_sgd.bench import cli as bench
+from mnist_sgd.bench import cnn as bench_cnn
+from mnist_sgd.bench import machine as bench_machine
+from mnist_sgd.bench import naive
+from mnist_sgd.bench import profile as bench_profile
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.sgd import Evaluator, train_sgd
+from mnist_sgd.store import paths
+from mnist_sgd.tasks.speed import tables as bench_report
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +89,7 @@ def test_profile_section_groups_jobs_by_task(report_dir):
 
 
 def test_cnn_flops_count_every_multiply_add_twice():
-    from mnist_sgd import nets
+    from mnist_sgd.science import nets
 
     forward, training = bench_cnn.cnn_flops(nets.cnn())
     macs = 26 * 26 * 32 * 9 + 11 * 11 * 64 * 32 * 9 + 64 * 5 * 5 * 128 + 128 * 10  # no padding: 26, 13, 11, 5
@@ -99,7 +105,7 @@ def test_profile_section_says_when_the_report_was_not_built(report_dir):
 def test_quick_bench_runs_end_to_end(tmp_path):
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(tmp_path)}
     done = subprocess.run(
-        [sys.executable, "-m", "mnist_sgd.bench", "--quick"], env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "mnist_sgd.bench.cli", "--quick"], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     payload = json.loads((tmp_path / "bench.json").read_text())
@@ -286,10 +292,10 @@ def test_the_speed_notebook_formats_rows_through_bench_only():
 
 
 def test_editing_the_benchmark_reruns_no_job():
-    from mnist_sgd import identity
+    from mnist_sgd.build import identity
 
-    # The benchmark, each section's module included; the notebooks read its results through bench_report.
-    benchmark = ({p.stem for p in identity.PACKAGE.glob("bench*.py")} - {"bench_report"}) | {"naive"}
-    assert {"bench", "bench_sgd", "bench_cnn", "bench_runner"} <= benchmark
-    in_jobs = {p.stem for p in identity.job_modules()}
-    assert "bench_report" in in_jobs and not benchmark & in_jobs
+    # the benchmark is a subpackage of its own; the speed appendix reads its bench.json through tasks/speed
+    benchmark = {p.relative_to(identity.PACKAGE).as_posix() for p in (identity.PACKAGE / "bench").glob("*.py")}
+    assert {"bench/cli.py", "bench/core.py", "bench/sgd.py", "bench/cnn.py", "bench/runner.py"} <= benchmark
+    in_jobs = {p.relative_to(identity.PACKAGE).as_posix() for p in identity.job_modules()}
+    assert "tasks/speed/tables.py" in in_jobs and not benchmark & in_jobs

@@ -16,8 +16,12 @@ from pathlib import Path
 import pytest
 from helpers import FIXTURES, kernel_of, processes_of, profile_file, run, wait_for
 
-from mnist_sgd import files, identity, paths, pipeline, stamps, worker
-from mnist_sgd.params import expand_jobs, load_profile
+from mnist_sgd.build import cli as pipeline
+from mnist_sgd.build import identity, worker
+from mnist_sgd.build import plan as build_plan
+from mnist_sgd.build import run as build_run
+from mnist_sgd.build.params import expand_jobs, load_profile
+from mnist_sgd.store import files, paths, stamps
 
 pytestmark = pytest.mark.slow  # builds in real processes
 BUILD = [sys.executable, str(FIXTURES / "build.py"), "--no-pdf", "-j", "2", "--profile"]
@@ -104,9 +108,9 @@ def test_a_file_read_is_hashed_in_the_folder_the_job_reads(tmp_path, fixture_not
 
 def test_a_profile_other_than_full_builds_in_its_own_folder(monkeypatch):
     monkeypatch.delenv("MNIST_SGD_REPORT_DIR", raising=False)
-    root = pipeline.paths.ROOT / "report"
-    assert pipeline.paths.report_folder(load_profile("quick").name) == root / "quick"
-    assert pipeline.paths.report_folder(load_profile("full").name) == root
+    root = paths.ROOT / "report"
+    assert paths.report_folder(load_profile("quick").name) == root / "quick"
+    assert paths.report_folder(load_profile("full").name) == root
 
 
 def test_ctrl_c_stops_the_build_and_its_kernels_and_the_next_build_resumes(tmp_path):
@@ -205,17 +209,17 @@ def test_outputs_are_listed_with_their_hashes_in_the_stamp(tmp_path, fixture_not
 def job_input(tmp_path: Path, report: Path, profile: str, job_id: str) -> worker.JobInput:
     """What the driver would send a worker for ``job_id``."""
     jobs = expand_jobs(load_profile(str(profile_file(tmp_path, profile))))
-    sources = pipeline.read_notebooks(jobs)
-    static = pipeline.static_parts(jobs, report, sources)
-    return pipeline.job_inputs(jobs, report, pipeline.plan(jobs, report, static), sources, static)[job_id]
+    sources = build_plan.read_notebooks(jobs)
+    static = build_plan.static_parts(jobs, report, sources)
+    return build_run.job_inputs(jobs, report, build_plan.plan(jobs, report, static), sources, static)[job_id]
 
 
 def test_a_job_whose_library_changed_while_it_ran_is_not_kept(tmp_path, fixture_notebooks, monkeypatch):
     task = job_input(tmp_path, fixture_notebooks, "ok:\n  value: 1\n", "ok__value-1")
-    monkeypatch.setattr(identity, "code_hash", lambda: "library edited meanwhile")
+    monkeypatch.setattr(identity, "notebook_code", lambda text: "library edited meanwhile")
     outcome = worker.run_job(task)
     assert not outcome.ok and "changed while the job ran" in outcome.error
-    assert pipeline.store(outcome, fixture_notebooks) is not None
+    assert build_run.store(outcome, fixture_notebooks) is not None
     assert not stamps.stamp_path(fixture_notebooks, "ok__value-1").exists()
     assert not (fixture_notebooks / "results" / "ok__value-1.txt").exists()
 
@@ -234,13 +238,13 @@ def test_a_job_runs_the_notebook_as_it_was_hashed(tmp_path, fixture_notebooks, m
     notebooks = tmp_path / "notebooks"
     shutil.copytree(FIXTURES, notebooks)
     monkeypatch.setattr(paths, "NOTEBOOKS", notebooks)
-    real = pipeline.read_notebooks
+    real = build_plan.read_notebooks
 
     def read_then_edit(jobs):
         sources = real(jobs)
         shutil.copy(notebooks / "broken.ipynb", notebooks / "ok.ipynb")  # the edit lands mid-build
         return sources
 
-    monkeypatch.setattr(pipeline, "read_notebooks", read_then_edit)
+    monkeypatch.setattr(build_run, "read_notebooks", read_then_edit)
     _, failures, _ = run(profile_file(tmp_path, "ok:\n  value: 1\n"), fixture_notebooks)
     assert failures == [] and (fixture_notebooks / "results" / "ok__value-1.txt").read_text() == "2"

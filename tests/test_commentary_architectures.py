@@ -6,9 +6,10 @@ import math
 
 import pandas as pd
 
-from mnist_sgd import architectures, references
-from mnist_sgd.architectures import FIRST, FIRST_01, FIRST_LR, LR
-from mnist_sgd.commentary_architectures import (
+from mnist_sgd.science import architectures
+from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
+from mnist_sgd.show import references
+from mnist_sgd.tasks.architectures.commentary import (
     first_run_comparison_text,
     model_text,
     models_text,

@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.commentary_batch_size import (
+from mnist_sgd.science.sgd import lr_ranking
+from mnist_sgd.tasks.batch_size.commentary import (
     batch_hand_summary_text,
     batch_size_commentary,
     fastest_to_target,
@@ -16,7 +17,6 @@ from mnist_sgd.commentary_batch_size import (
     itr_text,
     lr_choice_text,
 )
-from mnist_sgd.sgd import lr_ranking
 
 L_STAR = 0.1955
 
@@ -211,8 +211,8 @@ def test_the_hand_summary_compares_rates_accuracies_and_times():
 
 
 def test_the_framework_version_is_placed_against_the_hand_made_range():
-    from mnist_sgd import references
-    from mnist_sgd.commentary_framework import framework_hand_text
+    from mnist_sgd.show import references
+    from mnist_sgd.tasks.pytorch.commentary import framework_hand_text
 
     refs = references.table(6)
     inside = framework_hand_text(0.8534, 0.8447, 0.8608, 5.0, refs)
@@ -245,7 +245,7 @@ def test_the_hand_summary_says_where_the_rate_of_0_1_diverged():
 
 
 def test_the_framework_comparison_follows_its_table():
-    from mnist_sgd.commentary_framework import framework_comparison_text
+    from mnist_sgd.tasks.pytorch.commentary import framework_comparison_text
 
     by = pd.DataFrame(
         {

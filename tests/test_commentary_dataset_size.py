@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mnist_sgd.commentary import learning_rate_text
-from mnist_sgd.commentary_dataset_size import dataset_size_commentary, subsets_text
+from mnist_sgd.show.commentary import learning_rate_text
+from mnist_sgd.tasks.dataset_size.commentary import dataset_size_commentary, subsets_text
 
 
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import torch
 
-from mnist_sgd import provenance
-from mnist_sgd.commentary_mlp import (
+from mnist_sgd.show import provenance
+from mnist_sgd.tasks.mlp_grid.commentary import (
     cell_setting,
     cell_text,
     mlp_batch_text,

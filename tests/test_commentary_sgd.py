@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mnist_sgd.commentary_framework import equivalence_text, lr_conversion_text, ratio_within
-from mnist_sgd.commentary_sgd import demonstration_text, gradient_check_text, hand_run_text
+from mnist_sgd.tasks.pytorch.commentary import equivalence_text, lr_conversion_text, ratio_within
+from mnist_sgd.tasks.sgd.commentary import demonstration_text, gradient_check_text, hand_run_text
 
 
 def test_the_gradient_check_and_the_demonstration_state_their_numbers():

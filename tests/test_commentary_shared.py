@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from mnist_sgd.commentary import quick_look_text
-from mnist_sgd.dataset import TRAIN_IMAGES
+from mnist_sgd.science.dataset import TRAIN_IMAGES
+from mnist_sgd.show.commentary import quick_look_text
 
 
 def test_the_quick_look_warning_names_the_images_and_is_left_out_on_the_whole_training_set():

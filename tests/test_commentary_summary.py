@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from mnist_sgd import references
-from mnist_sgd.commentary_summary import (
+from mnist_sgd.show import references
+from mnist_sgd.show.present import mean_sd
+from mnist_sgd.tasks.summary.commentary import (
     architectures_answer,
     batch_size_answers,
     batch_size_role_answer,
@@ -19,7 +20,6 @@ from mnist_sgd.commentary_summary import (
     mlp_grid_answer,
     sgd_answer,
 )
-from mnist_sgd.present import mean_sd
 
 
 def test_the_data_answer_counts_the_images_of_every_class():

@@ -18,7 +18,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_sgd import compare, compare_cli, paths, results
+from mnist_sgd.compare import cli as compare_cli
+from mnist_sgd.compare import tables as compare
+from mnist_sgd.store import paths, results
 
 EDITED = "03_batch_size__batch_size-10.runs"  # a seeded table every profile writes
 

@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pytest
 
-from mnist_sgd import data
+from mnist_sgd.science import data
 
 
 def test_idx_roundtrip(tmp_path):

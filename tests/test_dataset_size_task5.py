@@ -8,15 +8,15 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_sgd import references
-from mnist_sgd.commentary_dataset_size import (
+from mnist_sgd.science.experiments import at_budget, held_out_run, holdout_split, peak_of_mean
+from mnist_sgd.science.sgd import Evaluator, converged_iterations, converged_to_optimum, early_stop, train_sgd
+from mnist_sgd.show import references
+from mnist_sgd.tasks.dataset_size.commentary import (
     dataset_size_commentary,
     dataset_size_references_text,
     dataset_size_stopping_text,
     double_descent_text,
 )
-from mnist_sgd.experiments import at_budget, held_out_run, holdout_split, peak_of_mean
-from mnist_sgd.sgd import Evaluator, converged_iterations, converged_to_optimum, early_stop, train_sgd
 
 
 def curve(losses, ts=None):

@@ -18,7 +18,8 @@ import pytest
 from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file, wait_for
 from test_pipeline import _tables
 
-from mnist_sgd import identity, paths, stamps
+from mnist_sgd.build import identity
+from mnist_sgd.store import paths, stamps
 
 pytestmark = pytest.mark.slow  # builds in real processes
 DASK = Path(sys.executable).parent / "dask"
@@ -138,21 +139,23 @@ def test_the_network_jobs_ask_for_a_gpu_when_the_cluster_has_one(tmp_path, fixtu
 
     from distributed import Client, LocalCluster
 
-    from mnist_sgd import params, pipeline
-    from mnist_sgd.cluster import Cluster
-    from mnist_sgd.params import expand_jobs, load_profile
+    from mnist_sgd.build import params
+    from mnist_sgd.build import plan as build_plan
+    from mnist_sgd.build import run as build_run
+    from mnist_sgd.build.cluster import Cluster
+    from mnist_sgd.build.params import expand_jobs, load_profile
 
     monkeypatch.setitem(params.SPECS, "ok", replace(params.SPECS["ok"], gpu=True))
     jobs = expand_jobs(load_profile(str(profile_file(tmp_path, "ok:\n  value: 1\nreader: {}\n"))))
-    sources = pipeline.read_notebooks(jobs)
-    static = pipeline.static_parts(jobs, fixture_notebooks, sources)
-    todo = pipeline.plan(jobs, fixture_notebooks, static)
-    inputs = pipeline.job_inputs(jobs, fixture_notebooks, todo, sources, static)
+    sources = build_plan.read_notebooks(jobs)
+    static = build_plan.static_parts(jobs, fixture_notebooks, sources)
+    todo = build_plan.plan(jobs, fixture_notebooks, static)
+    inputs = build_run.job_inputs(jobs, fixture_notebooks, todo, sources, static)
     local = LocalCluster(n_workers=1, threads_per_worker=1, resources={"GPU": 1}, dashboard_address=None)
     cluster = Cluster(Client(local), local)
     try:
         assert cluster.has_gpus()
-        futures = pipeline.submit(jobs, fixture_notebooks, cluster, inputs, "test-stop")
+        futures = build_run.submit(jobs, fixture_notebooks, cluster, inputs, "test-stop")
         assert [o.ok for o in cluster.client.gather(list(futures.values()))] == [True, True]
         wanted = cluster.client.run_on_scheduler(
             lambda dask_scheduler: {str(k): ts.resource_restrictions for k, ts in dask_scheduler.tasks.items()}

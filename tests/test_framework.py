@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mnist_sgd import framework
-from mnist_sgd.data import load_mnist, one_hot
-from mnist_sgd.sgd import CURVE_COLUMNS, Evaluator, checkpoint_schedule, train_sgd
+from mnist_sgd.science import framework
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.sgd import CURVE_COLUMNS, Evaluator, checkpoint_schedule, train_sgd
 
 STEPS, BATCH, LR = 1000, 100, 0.01
 

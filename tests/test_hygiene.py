@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
-from mnist_sgd import hygiene, paths
+from mnist_sgd.build import hygiene
+from mnist_sgd.store import paths
 
 
 def test_outputs_are_stripped_and_the_parameters_tag_kept(tmp_path):

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 import torch
 
-from mnist_sgd import linear
-from mnist_sgd.data import load_mnist, one_hot
-from mnist_sgd.linear import Gram, accuracy, closed_form, eta_max, eta_star, gradient, loss, predict, reference
+from mnist_sgd.science import linear
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.linear import Gram, accuracy, closed_form, eta_max, eta_star, gradient, loss, predict, reference
 
 
 @pytest.fixture(scope="module")

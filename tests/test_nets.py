@@ -10,8 +10,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mnist_sgd import nets
-from mnist_sgd.data import MNIST, load_mnist
+from mnist_sgd.science import nets
+from mnist_sgd.science.data import MNIST, load_mnist
 
 
 def synthetic(n_train: int = 256, n_test: int = 128, seed: int = 0) -> MNIST:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mnist_sgd import architectures, params
-from mnist_sgd.params import NotebookSpec, P, ParamError, expand_jobs, load_profile
+from mnist_sgd.build import params
+from mnist_sgd.build.params import NotebookSpec, P, ParamError, expand_jobs, load_profile
+from mnist_sgd.science import architectures
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_profiles_cover_every_parameter_cell():
 
     import nbformat
 
-    from mnist_sgd import paths
+    from mnist_sgd.store import paths
 
     for notebook, spec in params.SPECS.items():
         nb = nbformat.read(paths.NOTEBOOKS / f"{notebook}.ipynb", as_version=4)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import subprocess
@@ -9,7 +10,11 @@ import sys
 
 from helpers import processes_of, profile_file, run
 
-from mnist_sgd import files, identity, params, paths, pipeline, provenance, schedule, stamps
+from mnist_sgd.build import cli as pipeline
+from mnist_sgd.build import identity, params, schedule
+from mnist_sgd.build.params import expand_jobs, load_profile
+from mnist_sgd.show import provenance
+from mnist_sgd.store import files, paths, results, stamps
 
 
 def test_unchanged_jobs_are_skipped_and_a_changed_parameter_reruns_only_its_job(tmp_path, fixture_notebooks):
@@ -74,7 +79,7 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
 
     import pandas as pd
 
-    cmd = [sys.executable, "-m", "mnist_sgd.pipeline", "--profile", "quick", "-j", "2", "--no-pdf"]
+    cmd = [sys.executable, "-m", "mnist_sgd.build.cli", "--profile", "quick", "-j", "2", "--no-pdf"]
     stopped = tmp_path / "stopped"
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(stopped)}
     proc = subprocess.Popen(
@@ -102,15 +107,40 @@ def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
         pd.testing.assert_frame_equal(a[name], b[name], obj=name)
 
 
-def test_longest_recorded_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
-    jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie")]
-    for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0)):
+def test_longest_expected_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
+    jobs = [params.Job("nb", name, {}) for name in ("short", "new", "long", "also_new", "tie", "measured")]
+    for name, seconds in (("short", 5.0), ("long", 300.0), ("tie", 5.0), ("measured", 1.0)):
         stamp = identity.stamp_text({}, {}, seconds, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000", {})
         files.atomic_write_text(stamps.stamp_path(tmp_path, name), stamp)
-    seconds = schedule.expected_seconds(tmp_path, jobs)
-    assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": float("inf"), "tie": 5.0}
+    # without a stamp, the committed table; a stamp wins over it
+    table = tmp_path / "job_seconds.csv"
+    table.write_text("job,seconds\nalso_new,100\nmeasured,900\n")
+    seconds = schedule.expected_seconds(tmp_path, jobs, table)
+    assert seconds == {"short": 5.0, "new": float("inf"), "long": 300.0, "also_new": 100.0, "tie": 5.0, "measured": 1.0}
     started = [j.job_id for j in schedule.longest_first(jobs, seconds)]
-    assert started == ["new", "also_new", "long", "short", "tie"]
-    priority = schedule.priorities(tmp_path, jobs)
+    assert started == ["new", "long", "also_new", "short", "tie", "measured"]
+    priority = schedule.priorities(tmp_path, jobs, table)
     assert sorted(priority, key=lambda j: -priority[j]) == started
-    assert "longer it took" in provenance.start_order_text()
+
+
+def test_a_fresh_clone_starts_its_longest_jobs_first(tmp_path):
+    """No stamps at all: the committed table orders the full profile's jobs."""
+    jobs = expand_jobs(load_profile("full"))
+    seconds = schedule.expected_seconds(tmp_path, jobs)
+    assert all(math.isfinite(s) for s in seconds.values()), [j for j, s in seconds.items() if math.isinf(s)]
+    first = [j.job_id for j in schedule.longest_first([j for j in jobs if not j.needs], seconds)[:4]]
+    assert "08_architectures__model-cnn" in first and "03_batch_size__batch_size-1000" in first
+
+
+def test_the_expected_wall_time_follows_the_slots_and_the_dependencies():
+    jobs = [params.Job("a", "a", {}), params.Job("b", "b", {}), params.Job("c", "c", {}, needs=("a",))]
+    seconds = {"a": 10.0, "b": 4.0, "c": 3.0}
+    upstream = lambda job: [u for u in jobs if u.notebook in job.needs]  # noqa: E731
+    assert schedule.expected_wall(jobs, seconds, 1, upstream) == 17.0
+    assert schedule.expected_wall(jobs, seconds, 2, upstream) == 13.0  # c waits for a
+
+
+def test_the_appendix_reads_the_start_order_from_the_manifest(report_dir):
+    results.write_manifest(report_dir, "quick", [], schedule.START_ORDER)
+    assert provenance.start_order_text() == schedule.START_ORDER
+    assert "expected to take" in provenance.start_order_text()

@@ -9,8 +9,19 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mnist_sgd import paths, present, provenance, results
-from mnist_sgd.present import _Table, duration, fixed, fixed_columns, mean_ranges, mean_sd, mean_sds, number, plural
+from mnist_sgd.show import present, provenance
+from mnist_sgd.show.present import (
+    _Table,
+    duration,
+    fixed,
+    fixed_columns,
+    mean_ranges,
+    mean_sd,
+    mean_sds,
+    number,
+    plural,
+)
+from mnist_sgd.store import paths, results
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,7 @@ import subprocess
 
 import yaml
 
-from mnist_sgd import paths
+from mnist_sgd.store import paths
 
 
 def test_environment_yml_installs_the_same_pins():

@@ -15,9 +15,9 @@ from pdf_layout import (
     typst_headings,
 )
 
-from mnist_sgd import params
-from mnist_sgd.params import expand_jobs, load_profile
-from mnist_sgd.stitch import combined_notebook, page_ink
+from mnist_sgd.build import params
+from mnist_sgd.build.params import expand_jobs, load_profile
+from mnist_sgd.stitch.assemble import combined_notebook, page_ink
 
 
 def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):

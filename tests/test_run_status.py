@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import torch
 
-from mnist_sgd import netplots, nets
-from mnist_sgd.commentary_mlp import mlp_grid_commentary
+from mnist_sgd.science import nets
+from mnist_sgd.show import netplots
+from mnist_sgd.tasks.mlp_grid.commentary import mlp_grid_commentary
 
 LN10 = math.log(10)
 
@@ -120,8 +121,8 @@ def test_grid_commentary_names_the_stuck_cell_and_the_noise_scale():
 
 
 def test_the_comparison_with_the_hand_made_grid():
-    from mnist_sgd import references
-    from mnist_sgd.commentary_mlp import mlp_references_text
+    from mnist_sgd.show import references
+    from mnist_sgd.tasks.mlp_grid.commentary import mlp_references_text
 
     ref = references.mlp_grid()
     here = pd.DataFrame(
@@ -146,7 +147,7 @@ def test_the_comparison_with_the_hand_made_grid():
 
 
 def test_dips_are_found_and_described():
-    from mnist_sgd.commentary_architectures import dips_text
+    from mnist_sgd.tasks.architectures.commentary import dips_text
 
     h = pd.DataFrame(
         {"model": "MLP 500-300", "epoch": range(1, 7), "test_acc": [0.97, 0.975, 0.9356, 0.976, 0.977, 0.9356]}
@@ -168,7 +169,7 @@ def test_dips_are_found_and_described():
 
 
 def test_first_run_text_follows_the_numbers():
-    from mnist_sgd.commentary_architectures import first_run_text
+    from mnist_sgd.tasks.architectures.commentary import first_run_text
 
     text = first_run_text(0.9457, 0.8675, {"inputs in [0, 1]": 0.92}, 10, resolution=0.2)
     assert "94.57% here after 10 epochs against 86.75% by hand (+7.82 points)" in text

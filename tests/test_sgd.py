@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_sgd.data import load_mnist, one_hot
-from mnist_sgd.linear import gradient, loss
-from mnist_sgd.sgd import (
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.linear import gradient, loss
+from mnist_sgd.science.sgd import (
     CURVE_COLUMNS,
     Evaluator,
     checkpoint_schedule,

@@ -6,9 +6,9 @@ import math
 
 import pandas as pd
 
-from mnist_sgd import references
-from mnist_sgd.architectures import FIRST
-from mnist_sgd.tables_architectures import (
+from mnist_sgd.science.architectures import FIRST
+from mnist_sgd.show import references
+from mnist_sgd.tasks.architectures.tables import (
     accuracy_by_epoch_table,
     in_task_order,
     models_caption,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_sgd import linear
-from mnist_sgd.tables_batch_size import (
+from mnist_sgd.science import linear
+from mnist_sgd.tasks.batch_size.tables import (
     batch_size_summary,
     chosen_row,
     hand_caption,
@@ -18,7 +18,7 @@ from mnist_sgd.tables_batch_size import (
     numbers_table,
     sweep_table,
 )
-from mnist_sgd.tables_sgd import reference_table
+from mnist_sgd.tasks.sgd.tables import reference_table
 
 L_STAR = 0.2
 

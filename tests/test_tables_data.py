@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import torch
 
-from mnist_sgd import provenance
-from mnist_sgd.commentary_data import balance_text, tensors_text
-from mnist_sgd.data import CANONICAL
-from mnist_sgd.tables_data import class_counts, files_table, tensors_table
+from mnist_sgd.science.data import CANONICAL
+from mnist_sgd.show import provenance
+from mnist_sgd.tasks.data.commentary import balance_text, tensors_text
+from mnist_sgd.tasks.data.tables import class_counts, files_table, tensors_table
 
 
 def test_the_files_table_gives_each_file_its_status():

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_sgd.data import MNIST
-from mnist_sgd.tables_dataset_size import (
+from mnist_sgd.science.data import MNIST
+from mnist_sgd.tasks.dataset_size.tables import (
     size_summary,
     sizes_caption,
     sizes_table,

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_sgd.data import one_hot
-from mnist_sgd.sgd import Evaluator
-from mnist_sgd.tables_framework import (
+from mnist_sgd.science.data import one_hot
+from mnist_sgd.science.sgd import Evaluator
+from mnist_sgd.tasks.pytorch.tables import (
     HAND,
     LOADER,
     equivalence,

@@ -6,8 +6,8 @@ import math
 
 import pandas as pd
 
-from mnist_sgd import references
-from mnist_sgd.tables_mlp import (
+from mnist_sgd.show import references
+from mnist_sgd.tasks.mlp_grid.tables import (
     cells_table,
     reference_cells,
     reference_comparison,

@@ -1,0 +1,1 @@
+"""Running a profile: its parameters, each job's identity, the plan, the start order, the Dask workers, the command line."""

@@ -1,0 +1,1 @@
+"""Did a build reproduce another: the comparison of two builds' result tables, its page and its command line."""

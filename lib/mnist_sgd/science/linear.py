@@ -1,0 +1,232 @@
+"""The linear least-squares classifier and its exact reference quantities.
+
+Model: scores ``W^T x`` with ``W`` of shape 784 x 10, no bias; the prediction is the
+argmax of the scores. Loss over the N samples used, with one-hot targets ``y``::
+
+    L(W) = 1/(2N) sum_i ||W^T x_i - y_i||^2
+
+Training runs in float32; every reference quantity (optimum, spectrum, exact losses)
+is computed in float64. ``Gram`` holds the sufficient statistics of the loss so that
+the exact full training loss costs a 784 x 784 by 784 x 10 product, not a data pass.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:
+    from mnist_sgd.science.data import MNIST
+
+# Rows per float64 block when accumulating X^T X: 8192 x 784 doubles is ~50 MB, so the
+# full training set is never copied to float64 at once (that would be ~380 MB).
+GRAM_BLOCK = 8192
+
+
+def loss(W: torch.Tensor, X: torch.Tensor, Y: torch.Tensor) -> float:
+    """L(W) = ||X W - Y||^2 / (2N), computed directly in the dtype of the inputs."""
+    residual = X @ W.to(X.dtype) - Y.to(X.dtype)
+    return 0.5 * residual.square().sum().item() / X.shape[0]
+
+
+def gradient(W: torch.Tensor, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Gradient of ``loss``: X^T (X W - Y) / N."""
+    return X.T @ (X @ W - Y) / X.shape[0]
+
+
+def autograd_difference(X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int) -> float:
+    """The largest entry-wise difference between ``gradient`` and autograd's gradient of
+    ``loss``, on ``batch_size`` rows drawn with replacement and a random W (float64)."""
+    gen = torch.Generator().manual_seed(seed)
+    W = torch.randn(784, 10, generator=gen, dtype=torch.float64) * 0.01
+    rows = torch.randint(0, len(X), (batch_size,), generator=gen)
+    xb, yb = X[rows].double(), Y[rows].double()
+    W_auto = W.clone().requires_grad_(True)
+    (0.5 * ((xb @ W_auto - yb) ** 2).sum(dim=1).mean()).backward()
+    assert W_auto.grad is not None
+    return (gradient(W, xb, yb) - W_auto.grad).abs().max().item()
+
+
+def predict(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
+    """Predicted labels: the argmax of the ten scores of each row, in the wider of the two dtypes."""
+    dtype = torch.promote_types(W.dtype, X.dtype)
+    return (X.to(dtype) @ W.to(dtype)).argmax(dim=1)
+
+
+def accuracy(W: torch.Tensor, X: torch.Tensor, labels: torch.Tensor) -> float:
+    """Fraction in [0, 1] of rows whose predicted label equals ``labels``."""
+    return (predict(W, X) == labels).to(torch.float64).mean().item()
+
+
+@dataclass(frozen=True)
+class Gram:
+    """Sufficient statistics of the loss on one data set, in float64.
+
+    ``G = X^T X / N`` (784 x 784), ``C = X^T Y / N`` (784 x 10), ``yy = sum ||y_i||^2 / N``.
+    Then ``L(W) = 0.5 * (<W, G W> - 2 <W, C> + yy)`` exactly. The evaluation stays in
+    float64 on purpose: in float32 the three terms (each of order 1 near the optimum,
+    far larger along the way) cancel down to a loss of about 0.2, and rounding G itself
+    to float32 already moves the loss at the optimum by ~1e-8 relative; in float64 the
+    same product costs ~1 ms, negligible at a few hundred checkpoints.
+    """
+
+    G: torch.Tensor
+    C: torch.Tensor
+    yy: float
+    n: int
+
+    @classmethod
+    def from_data(cls, X: torch.Tensor, Y: torch.Tensor) -> Gram:
+        """Accumulate the statistics block by block in float64 (one pass over X)."""
+        d, k = X.shape[1], Y.shape[1]
+        G = torch.zeros(d, d, dtype=torch.float64)
+        C = torch.zeros(d, k, dtype=torch.float64)
+        yy = 0.0
+        for start in range(0, X.shape[0], GRAM_BLOCK):
+            xb = X[start : start + GRAM_BLOCK].to(torch.float64)
+            yb = Y[start : start + GRAM_BLOCK].to(torch.float64)
+            G.addmm_(xb.T, xb)
+            C.addmm_(xb.T, yb)
+            yy += yb.square().sum().item()
+        n = X.shape[0]
+        return cls(G / n, C / n, yy / n, n)
+
+    def loss(self, W: torch.Tensor) -> float:
+        """The exact loss on the data the Gram was built from (no pass over the data)."""
+        W64 = W.to(torch.float64)
+        quadratic = (W64 * (self.G @ W64)).sum() - 2.0 * (W64 * self.C).sum()
+        return 0.5 * (quadratic.item() + self.yy)
+
+    def loss_at_zero(self) -> float:
+        """L(0) = yy / 2 (0.5 for one-hot targets): the scale divergence is judged against."""
+        return 0.5 * self.yy
+
+    def eigenvalues(self) -> torch.Tensor:
+        """Eigenvalues of the Hessian H = G, ascending."""
+        return torch.linalg.eigvalsh(self.G)
+
+    def solve(self) -> torch.Tensor:
+        """Minimum-norm minimiser pinv(G) C, in float64.
+
+        Features that are zero in every sample (G_jj = 0: MNIST's never-lit pixels) get
+        weight exactly 0 and are left out of the eigendecomposition: otherwise the large
+        exactly-null cluster leaks rounding-level components into the eigenvectors of the
+        smallest genuine eigenvalues, which 1/lambda then amplifies. On the rest,
+        eigenvalues below ``d * eps * lambda_max`` count as zero (the usual pinv cut); on
+        MNIST they sit below 1e-17 relative and the next ones above 1e-12 (2,000 rows) or
+        2e-11 (all rows), so the cut is not a judgement call.
+        """
+        active = torch.diagonal(self.G) > 0
+        values, vectors = torch.linalg.eigh(self.G[active][:, active])
+        inverse = torch.where(values > null_cut(values), 1.0 / values, torch.zeros_like(values))
+        W = torch.zeros_like(self.C)
+        W[active] = vectors @ (inverse[:, None] * (vectors.T @ self.C[active]))
+        return W
+
+
+def null_cut(values: torch.Tensor) -> float:
+    """The eigenvalue below which a symmetric PSD matrix's eigenvalue counts as zero: ``d * eps
+    * lambda_max`` in float64, the usual cut of a pseudo-inverse (``Gram.solve``) and a rank."""
+    return values.shape[0] * torch.finfo(torch.float64).eps * values.max().clamp(min=0).item()
+
+
+def rank(values: torch.Tensor) -> int:
+    """The rank of a symmetric PSD matrix from its eigenvalues: those above ``null_cut``."""
+    return int((values > null_cut(values)).sum().item())
+
+
+def closed_form(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
+    """Least-squares W* in float64, the minimum-norm one whenever X^T X is singular.
+
+    MNIST's X^T X is singular even with all 60,000 rows (constant-zero border pixels),
+    and with N < 784 it always is, so the pseudo-inverse is used in every case. It goes
+    through the 784 x 784 Gram (one eigendecomposition, ~0.3 s; see ``Gram.solve``)
+    rather than an SVD of X, which on the full training set took over 10 s (LAPACK gelsd).
+    """
+    return Gram.from_data(X, Y).solve()
+
+
+def eta_star(B: int, beta: float, lambda_max: float) -> float:
+    """Optimal constant step size of minibatch-B SGD on a quadratic loss.
+
+    ``eta*(B) = B / (beta + (B - 1) lambda_max)`` with ``beta = max_i ||x_i||^2`` and
+    ``lambda_max`` the top eigenvalue of the Hessian: Ma, Bassily & Belkin, "The Power of
+    Interpolation: Understanding the Effectiveness of SGD in Modern Over-parametrized
+    Learning", ICML 2018. At B = 1 it is 1 / beta; for large B it tends to 1 / lambda_max.
+    """
+    return B / (beta + (B - 1) * lambda_max)
+
+
+def eta_max(B: int, beta: float, lambda_max: float) -> float:
+    """The step-size limit ``2 eta*(B) = 2 B / (beta + (B - 1) lambda_max)`` of the same paper.
+
+    For the quadratic loss the paper's per-step contraction factor of E||w - w*||^2 is
+    below 1 exactly for step sizes under this value; it is a worst-case bound (through
+    beta), so in practice SGD may still converge somewhat above it. For B -> infinity
+    it tends to gradient descent's limit 2 / lambda_max.
+    """
+    return 2.0 * eta_star(B, beta, lambda_max)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Exact quantities of the full training set, all in float64.
+
+    ``eigenvalues`` (descending) and ``W_star`` are kept for plots and distances to the
+    optimum; ``as_dict`` leaves them out so the rest fits in a one-row table.
+    """
+
+    n_train: int
+    train_loss_star: float
+    train_acc_star: float
+    test_acc_star: float
+    lambda_max: float
+    trace_H: float
+    rank_H: int
+    beta: float
+    lr_stability: float  # 2 / lambda_max: full gradient descent diverges above it
+    m_star: float  # beta / lambda_max + 1, the paper's critical batch size
+    m_star_trace: float  # trace_H / lambda_max + 1, the same with the average ||x||^2
+    eigenvalues: np.ndarray
+    W_star: torch.Tensor
+
+    def as_dict(self) -> dict[str, Any]:
+        """The scalar fields (everything but ``eigenvalues`` and ``W_star``)."""
+        skip = {"eigenvalues", "W_star"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
+
+
+def reference(mnist: MNIST, gram: Gram | None = None) -> Reference:
+    """The reference values of the full training set; pass ``gram`` if one is already built.
+
+    The Gram pass over the data dominates (~2-4 s on 2 cores, depending on load); the
+    two eigendecompositions (spectrum, minimum-norm optimum) take ~0.3 s each.
+    """
+    from mnist_sgd.science.data import one_hot
+
+    if gram is None:
+        gram = Gram.from_data(mnist.x_train, one_hot(mnist.y_train))
+    values = gram.eigenvalues()
+    W_star = gram.solve()
+    lambda_max = values[-1].item()
+    x64 = mnist.x_train.to(torch.float64)
+    beta = x64.square().sum(dim=1).max().item()
+    trace = torch.trace(gram.G).item()
+    return Reference(
+        n_train=gram.n,
+        train_loss_star=gram.loss(W_star),
+        train_acc_star=accuracy(W_star, x64, mnist.y_train),
+        test_acc_star=accuracy(W_star, mnist.x_test, mnist.y_test),
+        lambda_max=lambda_max,
+        trace_H=trace,
+        rank_H=rank(values),
+        beta=beta,
+        lr_stability=2.0 / lambda_max,
+        m_star=beta / lambda_max + 1.0,
+        m_star_trace=trace / lambda_max + 1.0,
+        eigenvalues=values.flip(0).numpy(),
+        W_star=W_star,
+    )

@@ -1,0 +1,484 @@
+"""Hand-written minibatch SGD for the linear least-squares classifier, with its curves.
+
+One step, for a batch of B indices drawn uniformly with replacement::
+
+    g = X_b^T (X_b W - Y_b) / B,    W <- W - lr * g,    W_0 = 0 (float32)
+
+The loop does only fused tensor operations per step (two ``index_select`` into reused
+buffers, one ``addmm`` for the residual, one in-place ``addmm_`` for the update): no
+autograd, no optimizer object, no allocation. Batches come from a seeded
+``torch.Generator``, drawn with ``torch.randint`` in chunks of whole steps between
+checkpoints, so a run is determined by (seed, batch size, learning rate, iterations).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mnist_sgd.science.data import MNIST, one_hot
+from mnist_sgd.science.linear import Gram
+
+CURVE_COLUMNS = ["t", "samples", "train_seconds", "train_loss", "batch_loss", "train_acc", "test_acc"]
+# Indices pre-drawn at once at most (8 MB of int64), so long gaps between late
+# checkpoints at B = 1000 do not allocate gigabytes.
+MAX_CHUNK_INDICES = 1 << 20
+# Training accuracy is measured on a fixed subset: on the full 60,000 rows the product
+# took ~80-150 ms on the 2-core machine, more than a whole B = 1 run between checkpoints.
+TRAIN_ACC_SAMPLES = 10_000
+
+
+class Evaluator:
+    """Measures a weight matrix on one data set; build it once, share it across a sweep.
+
+    ``train_loss`` is the exact loss on the whole training set (from the float64
+    ``Gram``, no data pass). ``train_acc`` is the accuracy on a fixed random subset of
+    ``train_acc_samples`` training rows (drawn with ``subset_seed``; ``None`` means all
+    rows). ``test_acc`` is on the whole test set, NaN when none is given.
+    """
+
+    def __init__(
+        self,
+        x_train: torch.Tensor,
+        labels_train: torch.Tensor,
+        x_test: torch.Tensor | None = None,
+        labels_test: torch.Tensor | None = None,
+        *,
+        train_acc_samples: int | None = TRAIN_ACC_SAMPLES,
+        subset_seed: int = 0,
+        gram: Gram | None = None,
+        x_heldout: torch.Tensor | None = None,
+        labels_heldout: torch.Tensor | None = None,
+    ) -> None:
+        self.gram = gram if gram is not None else Gram.from_data(x_train, one_hot(labels_train))
+        n = x_train.shape[0]
+        if train_acc_samples is None or train_acc_samples >= n:
+            self.x_acc, self.labels_acc = x_train, labels_train
+        else:
+            g = torch.Generator().manual_seed(subset_seed)
+            rows = torch.randperm(n, generator=g)[:train_acc_samples].sort().values
+            self.x_acc, self.labels_acc = x_train[rows], labels_train[rows]
+        self.x_test, self.labels_test = x_test, labels_test
+        # images of the same pool kept out of training, to choose where to stop without the test set
+        self.x_heldout, self.labels_heldout = x_heldout, labels_heldout
+        # each scored set also stored transposed, for the faster layout of the product (see _accuracy32)
+        self._scored = {
+            name: (x.T.contiguous(), labels)
+            for name, x, labels in (
+                ("train_acc", self.x_acc, self.labels_acc),
+                ("test_acc", x_test, labels_test),
+                ("heldout_acc", x_heldout, labels_heldout),
+            )
+            if x is not None and labels is not None
+        }
+
+    @property
+    def columns(self) -> list[str]:
+        """The curve columns this evaluator fills."""
+        return CURVE_COLUMNS + (["heldout_acc"] if self.x_heldout is not None else [])
+
+    @classmethod
+    def from_mnist(cls, mnist: MNIST, **kwargs: Any) -> Evaluator:
+        return cls(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, **kwargs)
+
+    def loss_at_zero(self) -> float:
+        return self.gram.loss_at_zero()
+
+    def evaluate(self, W: torch.Tensor) -> dict[str, float]:
+        """``train_loss``, ``train_acc`` and ``test_acc`` of ``W``."""
+        with torch.inference_mode():
+            out = {"train_loss": self.gram.loss(W), "test_acc": math.nan}
+            out.update({name: _accuracy32(W, xt, labels) for name, (xt, labels) in self._scored.items()})
+            return out
+
+
+def _accuracy32(W: torch.Tensor, XT: torch.Tensor, labels: torch.Tensor) -> float:
+    """Accuracy of W (d x k) on the images XT (d x n, one image per column). The scores are
+    formed as W^T X^T (k x n): on one thread this runs about twice as fast as X W (n x k),
+    whose skinny output the matrix product handles poorly (10,000 images: 8 ms against 17 ms).
+    Float32 scores, like the model is trained in; a non-finite W scores as it may."""
+    return (torch.mm(W.T.to(XT.dtype), XT).argmax(dim=0) == labels).to(torch.float64).mean().item()
+
+
+def checkpoint_schedule(iterations: int, checkpoints: int) -> np.ndarray:
+    """Iterations at which a run is measured: 0, then ``checkpoints - 1`` points spaced
+    geometrically from 1 to ``iterations`` (rounded, duplicates dropped, so early on it is
+    every iteration and there are at most ``checkpoints`` points), always ending at
+    ``iterations``. Even spacing in log t, for log-x plots."""
+    if iterations <= 0:
+        return np.array([0], dtype=np.int64)
+    points = np.rint(np.geomspace(1, iterations, max(checkpoints - 1, 1))).astype(np.int64)
+    return np.unique(np.concatenate([[0], points, [iterations]]))
+
+
+@dataclass
+class SGDRun:
+    """One training run: its configuration, curves, final weights and divergence status.
+
+    ``curves`` has one row per healthy checkpoint (columns ``CURVE_COLUMNS``); a diverged
+    run stops at ``diverged_at`` and its curves end at the last checkpoint before it.
+    """
+
+    batch_size: int
+    lr: float
+    seed: int
+    iterations: int
+    curves: pd.DataFrame
+    W: torch.Tensor
+    diverged: bool = False
+    diverged_at: int | None = None
+    train_seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """One row; the ``final_*`` values are NaN for a diverged run."""
+        last = self.curves.iloc[-1] if len(self.curves) and not self.diverged else None
+        final = {k: math.nan if last is None else float(last[k]) for k in ("train_loss", "test_acc", "train_acc")}
+        return {
+            "batch_size": self.batch_size,
+            "lr": self.lr,
+            "seed": self.seed,
+            "iterations": self.iterations,
+            "diverged": self.diverged,
+            "diverged_at": self.diverged_at,
+            "final_train_loss": final["train_loss"],
+            "final_test_acc": final["test_acc"],
+            "final_train_acc": final["train_acc"],
+            "train_seconds": self.train_seconds,
+        }
+
+
+class Stepper:
+    """The preallocated buffers and the step loop of one run.
+
+    The weights are kept transposed, ``V = W^T`` (10 x 784, contiguous), with the
+    targets transposed to match: the residual ``V X_b^T - Y_b^T`` and the update
+    ``V -= lr/B (V X_b^T - Y_b^T) X_b`` are then MKL products with 10 rows, which measured
+    1.5-2x faster at B >= 10 than the same products laid out as 784 x 10 (at B = 1000,
+    ~0.7 ms against ~1.5 ms per step) and no slower at B = 1.
+    """
+
+    def __init__(self, x: torch.Tensor, y: torch.Tensor, batch_size: int, lr: float) -> None:
+        self.x, self.yT = x, y.T.contiguous()
+        self.V = torch.zeros(y.shape[1], x.shape[1], dtype=x.dtype)
+        self.xb = torch.empty(batch_size, x.shape[1], dtype=x.dtype)
+        self.ybT = torch.empty(y.shape[1], batch_size, dtype=x.dtype)
+        self.rT = torch.zeros(y.shape[1], batch_size, dtype=x.dtype)
+        self.alpha = -lr / batch_size
+        self.steps_done = 0
+
+    @property
+    def W(self) -> torch.Tensor:
+        """The weights as 784 x 10 (a view)."""
+        return self.V.T
+
+    def run(self, rows: torch.Tensor) -> None:
+        """One SGD step per row of ``rows`` (each row the B indices of a batch)."""
+        x, yT, V, xb, ybT, rT, alpha = self.x, self.yT, self.V, self.xb, self.ybT, self.rT, self.alpha
+        for idx in rows.unbind(0):
+            torch.index_select(x, 0, idx, out=xb)
+            torch.index_select(yT, 1, idx, out=ybT)
+            torch.addmm(ybT, V, xb.T, beta=-1, out=rT)  # r^T = W^T X_b^T - Y_b^T
+            V.addmm_(rT, xb, alpha=alpha)  # W^T -= lr/B * r^T X_b
+        self.steps_done += rows.shape[0]
+
+    def batch_loss(self) -> float:
+        """Minibatch loss of the last step, at the weights before that step's update."""
+        return math.nan if self.steps_done == 0 else 0.5 * self.rT.square().sum().item() / self.rT.shape[1]
+
+
+def train_sgd(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    iterations: int,
+    seed: int,
+    checkpoints: int = 200,
+    evaluator: Evaluator | None = None,
+    indices: torch.Tensor | None = None,
+    check_every: int = 64,
+    blowup: float = 1e3,
+    weight_limit: float = 1e6,
+) -> SGDRun:
+    """Run minibatch SGD from W = 0 and record its curves.
+
+    Checkpoints follow ``checkpoint_schedule(iterations, checkpoints)`` (t = 0, then
+    geometric, last = ``iterations``). At each one the row holds ``t``, ``samples``
+    (t * B), ``train_seconds`` (cumulative time of the training loop only: drawing
+    indices, the steps and the cheap divergence checks, timed with ``perf_counter``;
+    evaluation is excluded), the ``evaluator``'s ``train_loss`` (exact, full training
+    set), ``train_acc`` (fixed training subset, see ``Evaluator``) and ``test_acc``, and
+    ``batch_loss`` (minibatch loss of the last step; NaN at t = 0).
+
+    Without an ``evaluator`` one is built on (x, labels of ``y_onehot``), with no test
+    set; in a sweep pass a shared one, whose training set must be ``x``.
+
+    ``indices`` (iterations x B, int64) replaces the random batches: step t uses row t,
+    and ``seed`` is then unused.
+
+    Divergence: every ``check_every`` steps (within each chunk) the largest ``|W|`` is
+    read; if it is not finite or exceeds ``weight_limit``, the run stops. At every
+    checkpoint the run also stops if the training loss is not finite or exceeds
+    ``blowup`` times the loss at W = 0. ``diverged_at`` is the iteration at which it was
+    detected. Nothing is printed or warned either way.
+    """
+    if batch_size < 1 or iterations < 0:
+        raise ValueError(f"need batch_size >= 1 and iterations >= 0, got {batch_size} and {iterations}")
+    if indices is not None and tuple(indices.shape) != (iterations, batch_size):
+        raise ValueError(f"indices must have shape ({iterations}, {batch_size}), got {tuple(indices.shape)}")
+    if evaluator is None:
+        evaluator = Evaluator(x, y_onehot.argmax(dim=1))
+    n = x.shape[0]
+    generator = torch.Generator().manual_seed(seed)
+    chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
+    stepper = Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
+    W = stepper.W
+    t = 0
+
+    def advance(target: int) -> tuple[int, bool]:
+        nonlocal t
+        while t < target:
+            steps = min(target - t, chunk_steps)
+            chunk = (
+                torch.randint(n, (steps, batch_size), generator=generator)
+                if indices is None
+                else indices[t : t + steps]
+            )
+            for block in chunk.split(check_every):
+                stepper.run(block)
+                t += block.shape[0]
+                if not W.abs().max().item() <= weight_limit:  # also true for NaN
+                    return t, False
+        return t, True
+
+    with torch.inference_mode():
+        return record_run(
+            advance,
+            lambda: W.contiguous(),
+            stepper.batch_loss,
+            evaluator,
+            batch_size,
+            lr,
+            seed,
+            iterations,
+            checkpoints,
+            blowup,
+        )
+
+
+def record_run(
+    advance: Callable[[int], tuple[int, bool]],
+    weights: Callable[[], torch.Tensor],
+    batch_loss: Callable[[], float],
+    evaluator: Evaluator,
+    batch_size: int,
+    lr: float,
+    seed: int,
+    iterations: int,
+    checkpoints: int,
+    blowup: float = 1e3,
+) -> SGDRun:
+    """Drive a training loop from checkpoint to checkpoint and record its curves.
+
+    ``advance(target)`` trains up to iteration ``target`` and returns the iteration reached
+    and whether the weights are still healthy; only its time counts as training time. At
+    each checkpoint the weights are evaluated; the run stops as diverged when they are not
+    healthy or the training loss is not finite or exceeds ``blowup`` times the loss at 0.
+    """
+    limit_loss = blowup * evaluator.loss_at_zero()
+    rows: list[dict[str, float]] = []
+    seconds, t, diverged_at = 0.0, 0, None
+    for target in checkpoint_schedule(iterations, checkpoints).tolist():
+        start = time.perf_counter()
+        t, healthy = advance(target)
+        seconds += time.perf_counter() - start
+        measured = evaluator.evaluate(weights()) if healthy else None
+        if measured is None or not measured["train_loss"] <= limit_loss:
+            diverged_at = t
+            break
+        rows.append(
+            {"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": batch_loss(), **measured}
+        )
+    return SGDRun(
+        batch_size=batch_size,
+        lr=lr,
+        seed=seed,
+        iterations=iterations,
+        curves=pd.DataFrame(rows, columns=getattr(evaluator, "columns", CURVE_COLUMNS)),
+        W=weights(),
+        diverged=diverged_at is not None,
+        diverged_at=diverged_at,
+        train_seconds=seconds,
+    )
+
+
+def intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
+    """Whether mean ± s.d. intervals overlap: the seeds cannot tell the two apart (the report's
+    one rule for a tie, between learning rates and between timings)."""
+    return abs(m1 - m2) <= s1 + s2
+
+
+def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
+    """The learning rates of a sweep, ranked, with the choice and the rates tied with it.
+
+    ``runs`` has one row per run with at least ``lr``, ``diverged``, ``final_train_loss``
+    and ``final_test_acc`` (the rows of ``SGDRun.summary``). One row per learning rate:
+    ``seeds``, ``diverged_seeds``, ``mean_loss``, ``sd_loss`` (over seeds, population
+    s.d.), ``min_loss``, ``max_loss``, ``mean_test_acc``, ``rank`` (1 = lowest mean loss
+    among the rates no seed diverged at; 0 for the others), ``tied`` and ``chosen``.
+
+    The rule: the best is the stable rate with the lowest mean final loss. A stable rate
+    is tied with it when their mean ± s.d. intervals overlap (``mean_loss - best mean <=
+    sd_loss + best s.d.``): the seeds cannot tell them apart. Among the tied rates the
+    smallest is chosen, being the farthest from divergence and the one with the lower
+    noise floor. Raises ValueError if every learning rate had a diverged run.
+    """
+    by_lr = (
+        runs.groupby("lr")
+        .agg(
+            seeds=("diverged", "size"),
+            diverged_seeds=("diverged", "sum"),
+            mean_loss=("final_train_loss", "mean"),
+            sd_loss=("final_train_loss", lambda v: float(np.std(v))),
+            min_loss=("final_train_loss", "min"),
+            max_loss=("final_train_loss", "max"),
+            mean_test_acc=("final_test_acc", "mean"),
+        )
+        .reset_index()
+    )
+    stable = (by_lr["diverged_seeds"] == 0) & np.isfinite(by_lr["mean_loss"])
+    if not stable.any():
+        raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
+    by_lr["rank"] = by_lr["mean_loss"].where(stable).rank(method="first").fillna(0).astype(int)
+    best = by_lr[by_lr["rank"] == 1].iloc[0]
+    overlaps = [
+        intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
+        for m, s in zip(by_lr["mean_loss"], by_lr["sd_loss"])
+    ]
+    by_lr["tied"] = stable & pd.Series(overlaps, index=by_lr.index)
+    by_lr["chosen"] = by_lr["lr"] == by_lr.loc[by_lr["tied"], "lr"].min()
+    return by_lr
+
+
+def choose_lr(runs: pd.DataFrame) -> float:
+    """The learning rate ``lr_ranking`` chooses (see its rule)."""
+    ranking = lr_ranking(runs)
+    return float(ranking.loc[ranking["chosen"], "lr"].iloc[0])
+
+
+def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:
+    """How much the loss still moves, per ``window``-fold increase of t, on a smoothed curve.
+
+    L(t) is ``train_loss`` averaged over all rows with the same ``t`` (the seed-mean on a
+    shared checkpoint grid). M(s) is the mean of L over the checkpoints in [s, window*s]:
+    averaging over a whole window removes most of SGD's step-to-step noise, which at
+    B = 1 moves single checkpoints by several percent around a flat mean. For each
+    checkpoint s > 0 whose next window ends within the run (window² * s <= the last t),
+    ``change`` = (M(window*s) - M(s)) / M(window*s): negative while the loss descends.
+    Columns: t, mean_loss (M(s)), change. Empty if no window fits or L is not finite.
+    """
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    t, loss = mean.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64)
+    if len(t) == 0 or not np.isfinite(loss).all():
+        return pd.DataFrame(columns=["t", "mean_loss", "change"])
+    sums = np.concatenate([[0.0], np.cumsum(loss)])
+
+    def window_mean(start: np.ndarray) -> np.ndarray:
+        lo = np.searchsorted(t, start, side="left")
+        hi = np.searchsorted(t, window * start, side="right")
+        return (sums[hi] - sums[lo]) / (hi - lo)
+
+    s = t[(t > 0) & (window * window * t <= t[-1])]
+    here, later = window_mean(s), window_mean(window * s)
+    return pd.DataFrame({"t": s.astype(np.int64), "mean_loss": here, "change": (later - here) / np.abs(later)})
+
+
+def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.0) -> int | None:
+    """ITR: the first checkpoint t from which the smoothed loss has stopped moving.
+
+    With the changes of ``loss_changes(curve, window)``: the smallest judged checkpoint t
+    such that every judged checkpoint s >= t has ``|change| <= rel_tol`` (from t on, the
+    loss averaged over each doubling of the iterations, when window = 2, moves by less
+    than ``rel_tol`` to the next). So the criterion holds over a stretch of at least
+    two windows after t, up to the end of the run. None if the last judged window still
+    moves more, if no window fits in the run, or if the loss is not finite.
+    """
+    changes = loss_changes(curve, window)
+    if changes.empty:
+        return None
+    failing = np.flatnonzero(np.abs(changes["change"].to_numpy()) > rel_tol)
+    if len(failing) == 0:
+        return int(changes["t"].iloc[0])
+    if failing[-1] + 1 == len(changes):
+        return None
+    return int(changes["t"].iloc[failing[-1] + 1])
+
+
+def iterations_needed(curve: pd.DataFrame, rel_tol: float, window: float = 2.0, points: int = 4) -> float | None:
+    """For a run that did not converge, the ITR it would reach if the trend went on.
+
+    Fits log|change| against log t over the last ``points`` judged windows of
+    ``loss_changes`` and solves for |change| = ``rel_tol`` (a power law: for a loss whose
+    approach slows like t^-p it is exact, for a faster, exponential approach it
+    over-estimates). The run would have to last ``window²`` times longer than the result
+    for the criterion to be checked. None when the changes do not shrink with t (the
+    loss fluctuates rather than descends: noise at this step size), or with fewer than
+    two windows.
+    """
+    changes = loss_changes(curve, window).tail(points)
+    changes = changes[changes["change"].abs() > 0]
+    if len(changes) < 2:
+        return None
+    slope, intercept = np.polyfit(
+        np.log(changes["t"].to_numpy(dtype=np.float64)), np.log(changes["change"].abs().to_numpy()), 1
+    )
+    if slope >= 0:
+        return None
+    return float(np.exp((math.log(rel_tol) - intercept) / slope))
+
+
+def end_excess(curve: pd.DataFrame, optimum: float, window: float = 2.0) -> float:
+    """The seed-mean loss over the last window of the run, [last t / window, last t], minus
+    ``optimum``: where the run ended, with checkpoint noise averaged out."""
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    last = float(mean.index[-1])
+    return float(mean[mean.index >= last / window].mean() - optimum)
+
+
+def converged_to_optimum(curve: pd.DataFrame, optimum: float, rel_tol: float) -> int | None:
+    """The first checkpoint t > 0 from which the run stays within ``rel_tol`` of the way
+    from its start to the optimum: (L(s) - L*) <= rel_tol * (L(0) - L*) for every s >= t.
+
+    Judged on the excess over ``optimum`` (L*, e.g. the closed-form least squares on the
+    same data), not on the loss's own relative change: when L* = 0 (an exact fit exists)
+    the loss keeps halving forever, so a relative-change test never passes even at 1e-11.
+    ``curve`` as in ``converged_iterations`` (seed-mean per t, must include t = 0). None if
+    the end is not within the tolerance or the loss is not finite.
+    """
+    mean = curve.groupby("t")["train_loss"].mean().sort_index()
+    t, loss = mean.index.to_numpy(dtype=np.float64), mean.to_numpy(dtype=np.float64)
+    if len(t) < 2 or t[0] != 0 or not np.isfinite(loss).all():
+        return None
+    scale = loss[0] - optimum
+    if scale <= 0:
+        return None
+    within = (loss - optimum) <= rel_tol * scale
+    if not within[-1]:
+        return None
+    outside = np.flatnonzero(~within)
+    first = 1 if len(outside) == 0 else outside[-1] + 1
+    return int(t[max(first, 1)])
+
+
+def early_stop(curve: pd.DataFrame, column: str = "heldout_acc") -> pd.Series:
+    """The checkpoint row with the highest ``column`` (the earliest among ties): where a run
+    stopped by a held-out score would have stopped."""
+    values = curve[column].to_numpy(dtype=np.float64)
+    return curve.iloc[int(np.nanargmax(values))]

@@ -1,0 +1,1 @@
+"""Stitching the executed notebooks into one HTML page and one PDF."""

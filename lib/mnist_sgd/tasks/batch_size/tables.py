@@ -1,0 +1,213 @@
+"""Tasks 3 and 4's tables: the row each batch size's job writes, the summary across batch
+sizes, and the tables the sections show, laid out from those rows."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from mnist_sgd.science import linear, sgd
+from mnist_sgd.science.experiments import first_reaching
+from mnist_sgd.show import provenance, references
+from mnist_sgd.show.present import fixed_columns, mean_sds, or_not_reached, plural
+
+
+def chosen_row(
+    batch_size: int,
+    lr: float,
+    runs: pd.DataFrame,
+    curves: pd.DataFrame,
+    halved: pd.DataFrame,
+    hand_runs: pd.DataFrame,
+    ranking: pd.DataFrame,
+    ref: linear.Reference,
+    rel_tol: float,
+    cap: int,
+    n_train: int,
+) -> pd.DataFrame:
+    """Task 3's one-row table for a batch size: the chosen rate and ITR, where the runs ended,
+    and the evidence for a noise floor (at η and η/2) and for the hand-made setting.
+
+    ``runs``/``curves``: the seeds at the chosen rate ``lr`` (``curves`` with an ``excess``
+    column over L*); ``halved``: the same at ``lr``/2; ``hand_runs``: the hand-made setting;
+    ``ranking``: the sweep's ``sgd.lr_ranking``; ``cap``: the horizon of every run; ``n_train``:
+    the training images (for the time of 50 epochs).
+    """
+    found = sgd.converged_iterations(curves, rel_tol)
+    converged = found is not None
+    itr = int(found) if found is not None else cap
+    at_itr = curves[curves["t"] == itr]
+    seconds = at_itr["train_seconds"]
+    changes = sgd.loss_changes(curves)
+    L_star = ref.train_loss_star
+    row = {
+        "batch_size": batch_size,
+        "lr": lr,
+        "itr": itr,
+        "converged": converged,
+        "cap": cap,
+        "seeds": len(runs),
+        "rel_tol": rel_tol,
+        "itr_needed": math.nan if converged else (sgd.iterations_needed(curves, rel_tol) or math.nan),
+        "train_seconds_mean": seconds.mean(),
+        "train_seconds_std": seconds.std(ddof=0),
+        "final_train_loss": at_itr["train_loss"].mean(),
+        "excess": at_itr["excess"].mean(),
+        "excess_pct": 100 * at_itr["excess"].mean() / L_star,
+        "final_test_acc": at_itr["test_acc"].mean(),
+        "final_test_acc_std": at_itr["test_acc"].std(ddof=0),
+        "final_train_acc": at_itr["train_acc"].mean(),
+        # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
+        "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
+        "end_excess_pct": 100 * sgd.end_excess(curves, L_star) / L_star,
+        "half_end_excess_pct": 100 * sgd.end_excess(halved, L_star) / L_star,
+        "hand_test_acc": hand_runs["final_test_acc"].mean(),
+        "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
+        "seconds_50_epochs": runs["train_seconds"].mean() / cap * 50 * n_train / batch_size,
+        "eta_star": linear.eta_star(batch_size, ref.beta, ref.lambda_max),
+        "eta_max": linear.eta_max(batch_size, ref.beta, ref.lambda_max),
+        "lr_stability": ref.lr_stability,
+        "smallest_diverging": ranking.loc[ranking["diverged_seeds"] > 0, "lr"].min(),
+        "train_loss_star": L_star,
+        "test_acc_star": ref.test_acc_star,
+        **provenance.run_conditions("cpu"),  # the linear runs use CPU tensors
+    }
+    return pd.DataFrame([row])
+
+
+def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
+    """The learning-rate sweep as shown: one row per rate, the rule's verdict in words."""
+    return (
+        fixed_columns(ranking, ["mean_loss", "sd_loss"], 4)
+        .assign(
+            lr=ranking["lr"].map(lambda v: f"{v:.3g}"),
+            mean_test_acc=100 * ranking["mean_test_acc"],
+            tied=ranking["tied"].map({True: "tied", False: ""}),
+            chosen=ranking["chosen"].map({True: "chosen", False: ""}),
+        )[["lr", "diverged_seeds", "mean_loss", "sd_loss", "mean_test_acc", "tied", "chosen"]]
+        .rename(
+            columns={
+                "lr": "η",
+                "diverged_seeds": "seeds diverged",
+                "mean_loss": "mean final loss",
+                "sd_loss": "s.d.",
+                "mean_test_acc": "mean test acc. (%)",
+                "tied": "tie",
+                "chosen": "rule",
+            }
+        )
+    )
+
+
+def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess: float) -> pd.DataFrame:
+    """Task 4's table: Task 3's row of each batch size (``chosen``), with the iterations and
+    seconds to bring the excess loss under ``target_excess`` (``curves`` with an ``excess``
+    column) and the hand-made figures of that batch size."""
+    rows = []
+    for _, row in chosen.sort_values("batch_size").iterrows():
+        b = int(row["batch_size"])
+        hand = references.batch_size(b)
+        hits = first_reaching(curves[curves["batch_size"] == b], "excess", target_excess)
+        reached = hits["t"].notna().all()  # a target counts as reached only if every seed reached it
+        rows.append(
+            {
+                "batch_size": b,
+                "lr": row["lr"],
+                "eta_star": row["eta_star"],
+                "eta_max": row["eta_max"],
+                "smallest_diverging": row["smallest_diverging"],
+                "itr": int(row["itr"]),
+                "converged": bool(row["converged"]),
+                "cap": int(row["cap"]),
+                "itr_needed": row["itr_needed"],
+                "train_seconds_mean": row["train_seconds_mean"],
+                "train_seconds_std": row["train_seconds_std"],
+                "final_train_loss": row["final_train_loss"],
+                "excess_pct": row["excess_pct"],
+                "final_test_acc": row["final_test_acc"],
+                "t_target": hits["t"].max() if reached else np.nan,
+                "seconds_target": hits["train_seconds"].mean() if reached else np.nan,
+                "seconds_target_sd": hits["train_seconds"].std(ddof=0) if reached else np.nan,
+                "end_excess_pct": row["end_excess_pct"],
+                "half_end_excess_pct": row["half_end_excess_pct"],
+                "last_change": row["last_change"],
+                "hand_lr": hand["lr"],
+                "hand_ref_test_acc": hand["test_acc"],
+                "hand_test_acc": row["hand_test_acc"],
+                "hand_test_acc_std": row["hand_test_acc_std"],
+                "hand_seconds_50": hand["seconds_50_epochs"],
+                "seconds_50_epochs": row["seconds_50_epochs"],
+            }
+        )
+    return pd.DataFrame(rows).astype({"hand_lr": float, "hand_ref_test_acc": float, "hand_seconds_50": float})
+
+
+def numbers_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
+    """Task 4's numbers as shown, one row per batch size of ``batch_size_summary``."""
+    return pd.DataFrame(
+        {
+            "B": table["batch_size"],
+            "chosen η": table["lr"].map(lambda v: f"{v:g}"),
+            "ITR": [f"{i:,}" if c else f"not met in {i:,}" for i, c in zip(table["itr"], table["converged"])],
+            "training s to ITR": mean_sds(table["train_seconds_mean"], table["train_seconds_std"]),
+            "final training loss": table["final_train_loss"].map(lambda v: f"{v:.4f}"),
+            "excess over L*": table["excess_pct"].map(lambda v: f"{v:.2f}%"),
+            "test accuracy": table["final_test_acc"].map(lambda v: f"{100 * v:.2f}%"),
+            f"iterations to {target_pct:g}%": or_not_reached(
+                table["t_target"], [f"{v:,.0f}" for v in table["t_target"]]
+            ),
+            f"seconds to {target_pct:g}%": or_not_reached(
+                table["seconds_target"], mean_sds(table["seconds_target"], table["seconds_target_sd"])
+            ),
+        }
+    )
+
+
+def numbers_caption(ref: linear.Reference, conditions: dict[str, Any]) -> str:
+    """The caption of ``numbers_table``: what each column means, the optimum it is measured
+    against, and the conditions the training seconds were measured in."""
+    return (
+        f"Per batch size, at its chosen learning rate (mean over seeds; ± is the standard deviation; iterations to "
+        f"the target: the slowest seed's). "
+        f"L* = {ref.train_loss_star:.5f}, test accuracy of W* = {100 * ref.test_acc_star:.2f}%. "
+        f"Training seconds measured with {provenance.conditions_text(conditions)}."
+    )
+
+
+def hand_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The hand-made figures beside this build's, one row per batch size of ``batch_size_summary``
+    (blank where the hand-made reports give no figure)."""
+
+    def given(values: pd.Series, form: str) -> pd.Series:
+        return values.map(lambda v: "" if pd.isna(v) else form.format(v))
+
+    return pd.DataFrame(
+        {
+            "B": table["batch_size"],
+            "η by hand": given(table["hand_lr"], "{:g}"),
+            "η here": table["lr"].map(lambda v: f"{v:g}"),
+            f"test acc. by hand, η = {references.TASK3_HAND_LR:g}": given(100 * table["hand_ref_test_acc"], "{:.1f}%"),
+            "same setting here": [
+                f"{100 * m:.2f}\u00a0±\u00a0{100 * s:.2f}%"
+                for m, s in zip(table["hand_test_acc"], table["hand_test_acc_std"])
+            ],
+            "test acc. here at ITR (or end)": table["final_test_acc"].map(lambda v: f"{100 * v:.2f}%"),
+            "50 epochs by hand (s)": given(table["hand_seconds_50"], "{:g}"),
+            "50 epochs here (s, extrapolated)": table["seconds_50_epochs"].map(lambda v: f"{v:.1f}"),
+        }
+    )
+
+
+def hand_caption(seeds: int) -> str:
+    """The caption of ``hand_table``: where each hand-made figure comes from, and how this
+    build's were measured."""
+    return (
+        "The hand-made figures beside this build's. By hand: "
+        + "; ".join(f"{what}, {setting}" for what, setting in references.settings(3).items())
+        + f". Here: the hand setting re-run with {plural(seeds, 'seed')} (mean ± s.d.); the "
+        f"50-epoch times are the training loop's measured time per iteration at the chosen rate, times the "
+        f"iterations of 50 epochs."
+    )

@@ -1,0 +1,382 @@
+"""Task 5's commentary: on one training-set size, where its runs ended, what stopping early
+gave, and what the rank of its subsets says of the closed form, each sentence written from
+the tables the section computed."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mnist_sgd.show.commentary import trend
+from mnist_sgd.show.present import fixed, number, plural
+
+
+def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame, rel_tol: float) -> str:
+    """The paragraph under one size's table: convergence and accuracies at the end of the runs,
+    the test accuracy along them and stopped early, and the rank of the subsets.
+
+    ``runs``: one row per subset of one size (``tables_dataset_size.subset_runs``), ``curves``:
+    their checkpoints; ``rel_tol``: the convergence criterion the runs were judged by.
+    """
+    return _end_of_runs(runs, rel_tol) + _along_the_runs(runs, curves) + _rank(runs)
+
+
+def _size_and_iterations(runs: pd.DataFrame) -> tuple[int, int]:
+    """N' and the iterations of the runs (the same for every subset of a size)."""
+    return int(runs["dataset_size"].iloc[0]), int(runs["iterations"].iloc[0])
+
+
+def _end_of_runs(runs: pd.DataFrame, rel_tol: float) -> str:
+    """How many runs converged, and the accuracies of SGD and of the closed form at the end."""
+    dataset_size, iterations = _size_and_iterations(runs)
+    converged = int(runs["converged"].sum())
+    gap = 100 * (runs["final_train_acc"] - runs["final_test_acc"])
+    passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
+    return (
+        f"**N' = {dataset_size:,}.** {converged} of {plural(len(runs), 'run')} met the convergence criterion (training "
+        f"loss within {rel_tol:g} of the way from L(0) to the subset's least-squares optimum) within {iterations:,} "
+        "iterations"
+        + (f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest. " if converged else ". ")
+        + f"After {iterations:,} iterations ({number(passes)} pass{'' if passes == 1 else 'es'} over the subset) SGD "
+        f"reaches {100 * runs['final_test_acc'].mean():.2f}% test accuracy (min {100 * runs['final_test_acc'].min():.2f}%, "
+        f"max {100 * runs['final_test_acc'].max():.2f}%) and {100 * runs['final_train_acc'].mean():.2f}% on its training "
+        f"subset: a train/test gap of {gap.mean():.2f} points. The least-squares solution on the same subsets reaches "
+        f"{100 * runs['closed_form_test_acc'].mean():.2f}% test accuracy and "
+        f"{100 * runs['closed_form_train_acc'].mean():.2f}% training accuracy."
+    )
+
+
+def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
+    """The peak of the subset-mean test curve against its end, and the runs stopped early on
+    held-out images against the same runs at the end."""
+    dataset_size, iterations = _size_and_iterations(runs)
+    held = int(runs["heldout_images"].iloc[0])
+    mean_test = curves.groupby("t")["test_acc"].mean()
+    t_peak, final_mean = int(mean_test.idxmax()), mean_test.iloc[-1]
+    return (
+        f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%"
+        + (
+            f", {100 * (mean_test.max() - final_mean):.2f} points above its value at the end: training longer on "
+            f"these {dataset_size:,} images lowered the test accuracy."
+            if mean_test.max() - final_mean > 0.01  # a drop of more than 1 point, not the noise of a plateau
+            else f"; at the end it is {100 * final_mean:.2f}%."
+        )
+        + f" Chosen without the test set, stopping at the best accuracy on {plural(held, 'held-out image')} "
+        f"of each subset (training on the other {dataset_size - held:,}) gives "
+        f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = "
+        f"{', '.join(f'{v:,}' for v in sorted(set(runs['early_t'])))}), against "
+        f"{100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
+    )
+
+
+def _rank(runs: pd.DataFrame) -> str:
+    """Whether the subsets can be fitted exactly (rank N'), and SGD's training loss against the
+    closed form's."""
+    dataset_size, iterations = _size_and_iterations(runs)
+    ranks = ", ".join(str(r) for r in sorted(set(runs["rank"])))
+    if (runs["rank"] == dataset_size).all():
+        return (
+            f" Every subset's X' has rank {ranks} = N' (its images are linearly independent), so the least-squares "
+            f"system X'W = Y' is solved exactly: the closed form's training loss is "
+            f"{runs['closed_form_train_loss'].max():.2g} at most, zero up to rounding, and it is the minimum-norm one "
+            f"among all exact fits. SGD's training loss is {runs['final_train_loss'].mean():.3g} (mean) after "
+            f"{iterations:,} iterations."
+        )
+    return (
+        f" The subsets' X' have rank {ranks} < N' = {dataset_size:,}, so X'W = Y' cannot be met exactly: the "
+        f"least-squares minimum on the subsets is {runs['closed_form_train_loss'].mean():.4f} (mean), and SGD ends "
+        f"{100 * (runs['final_train_loss'] / runs['closed_form_train_loss'] - 1).mean():.1f}% above it."
+    )
+
+
+def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:
+    """What more training data buys, from one row per training-set size N'.
+
+    ``table`` columns: dataset_size, subsets, converged_subsets (how many subsets met the
+    convergence criterion), test_acc, test_acc_min, test_acc_max, train_acc (SGD at the end
+    of its runs, fractions; mean, min and max over subsets), final_train_loss (SGD, mean), closed_form_test_acc,
+    closed_form_train_acc, closed_form_train_loss (least squares on the same subsets,
+    means). ``gap_points``: the train/test gap, in accuracy points, counted as closed.
+    Works with any number of rows (one or more sizes).
+    """
+    t = table.sort_values("dataset_size").reset_index(drop=True)
+    ns = [int(n) for n in t["dataset_size"]]
+    test = (100 * t["test_acc"]).tolist()
+    train = (100 * t["train_acc"]).tolist()
+    gap = [a - b for a, b in zip(train, test)]
+    cf_test = (100 * t["closed_form_test_acc"]).tolist()
+    out = []
+
+    if len(t) < 2:
+        return (
+            f"Only one training-set size was run (N' = {ns[0]:,}), so there is nothing to compare: SGD reached "
+            f"{test[0]:.2f}% test accuracy and {train[0]:.2f}% on its training subset (a gap of {gap[0]:.2f} points); "
+            f"the closed form on the same subsets reached {cf_test[0]:.2f}% on the test set."
+        )
+
+    out.append(_gains_text(ns, test))
+
+    text = (
+        "**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
+        + ", ".join(f"{g:.2f}" for g in gap)
+        + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
+        f"{trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data."
+    )
+    closed = [i for i in range(len(ns)) if abs(gap[i]) < gap_points and all(abs(g) < gap_points for g in gap[i:])]
+    if closed:
+        i = closed[0]
+        text += f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} from N' = {ns[i]:,} on" + (
+            f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run."
+        )
+    else:
+        smallest = min(range(len(gap)), key=lambda j: abs(gap[j]))
+        text += (
+            f" It does not stay below {gap_points:g} point{'s' if gap_points != 1 else ''} within the sizes run "
+            f"(smallest: {gap[smallest]:.2f} at N' = {ns[smallest]:,})."
+        )
+    out.append(text)
+
+    diff = [s - c for s, c in zip(test, cf_test)]
+    above = [n for n, d in zip(ns, diff) if d > 0]
+    text = (
+        "**SGD against the closed form.** On the same subsets, SGD's test accuracy minus the least-squares "
+        "solution's is " + ", ".join(f"{d:+.2f}" for d in diff) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}."
+    )
+    interpolating = [n for n, loss in zip(ns, t["closed_form_train_loss"]) if loss < 1e-6]
+    if interpolating:
+        text += (
+            f" At N' = {', '.join(f'{n:,}' for n in interpolating)} the closed form fits its training subset exactly "
+            f"(training loss below 1e-6)"
+        )
+        sgd_loss = dict(zip(ns, t["final_train_loss"]))
+        spread = dict(zip(ns, (100 * (t["test_acc_max"] - t["test_acc_min"])).tolist()))
+        margin = dict(zip(ns, diff))
+        better = [n for n in interpolating if n in above and margin[n] > spread[n]]
+        unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
+        if better:
+            text += (
+                f"; SGD, whose training loss there is still {', '.join(fixed([sgd_loss[n] for n in better]))} at the "
+                f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
+                f"than the spread of SGD over subsets: the exact fit of the few training images generalises worse "
+                f"than SGD stopped before it"
+            )
+        else:
+            text += "; SGD's test accuracy is not higher there by more than its spread over subsets"
+        if unclear:
+            text += (
+                f" (at N' = {', '.join(f'{n:,}' for n in unclear)} the difference is within SGD's min-max range over "
+                f"subsets, {', '.join(f'{spread[n]:.2f}' for n in unclear)} points)"
+            )
+        text += "."
+    out.append(text)
+
+    unconverged = [n for n, c, s in zip(ns, t["converged_subsets"], t["subsets"]) if c < s]
+    if unconverged:
+        out.append(
+            f"At N' = {', '.join(f'{n:,}' for n in unconverged)} not every subset met the convergence criterion "
+            f"within the iterations run, so those points describe SGD after a fixed budget rather than at rest."
+        )
+    if {"rank_min", "rank_max"} <= set(t.columns):
+        out.append(double_descent_text(t))
+    return "\n\n".join(out)
+
+
+def _step_factor(a: int, b: int) -> str:
+    ratio = b / a
+    return f"×{ratio:.0f}" if abs(ratio - round(ratio)) < 1e-9 else f"×{ratio:.2g}"
+
+
+def _gains_text(ns: list[int], test: list[float]) -> str:
+    """The gain of each step of the grid, with a rate in the unit of that step: per tenfold
+    only for a tenfold step; steps of other sizes are compared per doubling of N'."""
+    parts, per_doubling = [], []
+    for a, b, d in zip(ns, ns[1:], [y - x for x, y in zip(test, test[1:])]):
+        doublings = math.log2(b / a)
+        per_doubling.append(d / doublings)
+        if abs(b / a - 10) < 1e-9:
+            parts.append(f"{a:,}→{b:,}: {d:+.2f} points ({d:+.2f} per tenfold)")
+        elif abs(b / a - 2) < 1e-9:
+            parts.append(f"{a:,}→{b:,} (a doubling): {d:+.2f} points")
+        else:
+            parts.append(f"{a:,}→{b:,} ({_step_factor(a, b)}): {d:+.2f} points ({d / doublings:+.2f} per doubling)")
+    text = (
+        f"**Test accuracy against data.** SGD's test accuracy {trend(test)} with the training-set size, from "
+        f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
+        + ", ".join(parts)
+        + "."
+    )
+    if len(per_doubling) >= 2:
+        shown = ", ".join(f"{p:+.2f}" for p in per_doubling)
+        if all(b < a for a, b in zip(per_doubling, per_doubling[1:])):
+            text += (
+                f" Per doubling of N' the gain ({shown} points) falls at every step of the grid: diminishing returns."
+            )
+        elif all(b > a for a, b in zip(per_doubling, per_doubling[1:])):
+            text += f" Per doubling of N' the gain ({shown} points) rises at every step of the grid."
+        else:
+            text += f" Per doubling of N' the gain ({shown} points) is not monotone across the grid."
+    return text
+
+
+def double_descent_text(t: pd.DataFrame) -> str:
+    """Where the minimum-norm least squares is worst, named against the rank of X'.
+
+    ``t`` columns: dataset_size, closed_form_test_acc, rank_min, rank_max (of X' over the
+    subsets). An exact fit exists while rank X' = N'; past the largest rank a subset can
+    have, it does not. The test accuracy of the minimum-norm fit dips where N' reaches the
+    rank (the interpolation threshold), because the smallest non-zero singular value of X'
+    is smallest there and the fit's norm largest: the double-descent peak of the error.
+    """
+    ns = [int(n) for n in t["dataset_size"]]
+    cf = (100 * t["closed_form_test_acc"]).tolist()
+    full = [n for n, lo in zip(ns, t["rank_min"]) if lo == n]
+    short = [(n, int(lo), int(hi)) for n, lo, hi in zip(ns, t["rank_min"], t["rank_max"]) if lo < n]
+    worst = cf.index(min(cf))
+    text = (
+        f"**The closed form's dip: double descent.** The least-squares solution's test accuracy is lowest at "
+        f"N' = {ns[worst]:,} ({cf[worst]:.2f}%, against {', '.join(f'{c:.2f}%' for c in cf)} for N' = "
+        f"{', '.join(f'{n:,}' for n in ns)})."
+    )
+    ranks = ", ".join(f"N' = {n:,}: {lo}" + (f"-{hi}" if hi != lo else "") for n, lo, hi in short)
+    if full:
+        text += f" Up to N' = {max(full):,} every subset has rank X' = N' and is fitted exactly"
+        text += f"; above it the rank is below N' ({ranks})" if short else ""
+        text += "."
+    elif short:
+        text += f" No subset has rank X' = N' ({ranks})."
+    if full and short and ns[worst] in (max(full), min(n for n, _, _ in short)):
+        lo = max(full)
+        text += (
+            f" The interpolation threshold, where the number of images reaches the number of independent directions "
+            f"they span, therefore lies between N' = {lo:,} and the rank reached at N' = {short[0][0]:,} "
+            f"({short[0][2]} at most), not at the 784 pixels: the images span fewer directions than they have pixels "
+            f"(a pixel never lit in a subset adds none), at most {max(hi for _, _, hi in short)} in these subsets. "
+            f"The dip at N' = {ns[worst]:,} is the double-descent peak of the test error of the minimum-norm fit: at "
+            f"the threshold an exact fit still exists but is badly conditioned, its smallest non-zero singular values "
+            f"near zero."
+        )
+        if "test_acc" in t.columns:
+            sgd = (100 * t["test_acc"]).tolist()
+            text += (
+                " SGD's test accuracy at the same sizes, "
+                + ", ".join(f"{v:.2f}%" for v in sgd)
+                + (
+                    ", has no dip: it rises at every step."
+                    if trend(sgd) == "rises"
+                    else ", does not rise at every step either."
+                )
+            )
+    if "closed_form_norm" in t.columns:
+        norms = t["closed_form_norm"].tolist()
+        top = norms.index(max(norms))
+        text += (
+            " The norm of the closed-form weights, ‖W*‖, is "
+            + ", ".join(f"{v:.3g}" for v in norms)
+            + f" for the same sizes: largest at N' = {ns[top]:,}"
+            + (", where the test accuracy dips." if top == worst else ".")
+        )
+    return text
+
+
+def _closest(target: float, candidates: dict[str, float]) -> str:
+    return min(candidates, key=lambda k: abs(candidates[k] - target))
+
+
+def dataset_size_stopping_text(t: pd.DataFrame, heldout_fraction: float) -> str:
+    """End of run, best along the run and stopped early, per N'.
+
+    ``t`` columns: dataset_size, iterations, test_acc (end of run, subset mean),
+    peak_test_acc and peak_t (highest point of the subset-mean test curve and its t),
+    early_test_acc (mean over subsets of the test accuracy where each run, trained without
+    its held-out part, had its best held-out accuracy), early_t_min, early_t_max, and
+    heldout_end_test_acc (the same held-out runs at their end).
+    """
+    t = t.sort_values("dataset_size")
+    lines = []
+    for r in t.itertuples(index=False):
+        stop = f"{r.early_t_min:,}" if r.early_t_min == r.early_t_max else f"{r.early_t_min:,}-{r.early_t_max:,}"
+        lines.append(
+            f"- N' = {r.dataset_size:,}: end of run (t = {r.iterations:,}) {100 * r.test_acc:.2f}%; best along the run "
+            f"{100 * r.peak_test_acc:.2f}% at t = {r.peak_t:,}; stopped early {100 * r.early_test_acc:.2f}% (t = {stop}), "
+            f"against {100 * r.heldout_end_test_acc:.2f}% for the same runs at their end."
+        )
+    gain = 100 * (t["early_test_acc"] - t["heldout_end_test_acc"])
+    helped = [int(n) for n, g in zip(t["dataset_size"], gain) if g > 0]
+    share = f"{100 * heldout_fraction:.0f}%"
+    return (
+        "**End of run, best along the run, stopped early.** The best along the run is read off the test set itself, "
+        "so it is an upper bound, not an estimate. The early-stopped value is honest: each subset was split at random, "
+        f"{share} of its N' images held out and never trained on, SGD run on the other "
+        f"{100 - 100 * heldout_fraction:.0f}% with the same settings, stopped at the checkpoint of highest accuracy on "
+        "the held-out images, and its test accuracy there is reported (a model that saw fewer images than N').\n\n"
+        + "\n".join(lines)
+        + "\n\n"
+        + (
+            f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n in helped)}"
+            f" (by {', '.join(f'{g:.2f}' for g in gain[gain > 0])} points)"
+            if helped
+            else "Stopping on the held-out images beat running to the end at no N'"
+        )
+        + ": the longer run fits the few training images ever more closely at the expense of the test images."
+    )
+
+
+def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float) -> str:
+    """'Compared with the hand-made reports' for Task 5.
+
+    ``t`` as for ``dataset_size_stopping_text`` plus, optionally, ``at_hand_budget_acc``
+    (the subset-mean test accuracy at the checkpoint nearest t = eta_t / lr) and
+    ``at_hand_budget_t``. ``refs``: ``references.table(5)`` (columns what, key, value,
+    setting, eta_t); ``lr`` the learning rate of these runs.
+    """
+    t = t.sort_values("dataset_size").set_index("dataset_size")
+    out = ["**Compared with the hand-made reports.**"]
+    for _what, group in refs.groupby("what", sort=False):
+        group = group.assign(n=group["key"].astype(int)).sort_values("n")
+        out.append(
+            f"By hand ({group['setting'].iloc[0]}): "
+            + ", ".join(f"{100 * v:.0f}%" for v in group["value"])
+            + f" for N' = {', '.join(f'{n:,}' for n in group['n'])}."
+        )
+    iters = int(t["iterations"].iloc[0])
+    out.append(
+        f"Here (B = 100, η = {lr:g}, {iters:,} iterations, so η·t = {lr * iters:,.0f}): end of run "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["test_acc"])
+        + "; best along the run "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["peak_test_acc"])
+        + "; stopped early "
+        + ", ".join(f"{100 * v:.2f}%" for v in t["early_test_acc"])
+        + "."
+    )
+    first = refs[refs["eta_t"].notna()]
+    if len(first):
+        hand = {int(k): v for k, v in zip(first["key"], first["value"])}
+        common = [n for n in t.index if n in hand]
+        kinds = {"end of run": "test_acc", "best along the run": "peak_test_acc", "stopped early": "early_test_acc"}
+        if "at_hand_budget_acc" in t.columns:
+            kinds["at the hand-made budget"] = "at_hand_budget_acc"
+        dist = {k: sum(abs(100 * (t.loc[n, c] - hand[n])) for n in common) / len(common) for k, c in kinds.items()}
+        near = _closest(0.0, dist)
+        eta_t = float(first["eta_t"].iloc[0])
+        text = (
+            f"The hand-made runs stopped at η·t = {eta_t:g}, {lr * iters / eta_t:,.0f} times sooner than these. "
+            f"Against the first report's figures the mean distance is "
+            + ", ".join(f"{d:.2f} points ({k})" for k, d in dist.items())
+            + f": the closest of our readings is “{near}”."
+        )
+        if "at_hand_budget_acc" in t.columns:
+            text += (
+                f" At the checkpoint nearest η·t = {eta_t:g} (t ≈ {eta_t / lr:,.0f}) our subset-mean test accuracy is "
+                + ", ".join(f"{100 * v:.2f}%" for v in t.loc[common, "at_hand_budget_acc"])
+                + f" for N' = {', '.join(f'{n:,}' for n in common)}."
+            )
+        if {"test_acc_min", "test_acc_max"} <= set(t.columns):
+            spread = 100 * (t.loc[common, "test_acc_max"] - t.loc[common, "test_acc_min"])
+            text += (
+                " The hand figures come from one subset and one run each; our subsets' end-of-run test accuracies "
+                f"span {', '.join(f'{s:.2f}' for s in spread)} points (min to max) at the same N', so a single "
+                "subset's figure can differ from a mean by about that much."
+            )
+        out.append(text)
+    return " ".join(out[:1]) + " " + " ".join(out[1:])

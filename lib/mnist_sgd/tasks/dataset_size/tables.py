@@ -1,0 +1,214 @@
+"""Task 5's tables: the runs each training-set size's job makes on its random subsets, the
+summary across sizes, and the tables the sections show, laid out from those rows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from mnist_sgd.science import linear, sgd
+from mnist_sgd.science.data import MNIST, one_hot
+from mnist_sgd.science.experiments import at_budget, held_out_run, peak_of_mean
+from mnist_sgd.show.present import fixed, mean_ranges, progress
+
+
+def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
+    """The training rows of subset ``k``: ``dataset_size`` of the ``n_train`` rows drawn without
+    replacement with seed ``k``, sorted; every row when ``dataset_size`` is ``n_train``."""
+    if not 1 <= dataset_size <= n_train:
+        raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
+    if dataset_size == n_train:
+        return torch.arange(n_train)
+    return torch.randperm(n_train, generator=torch.Generator().manual_seed(k))[:dataset_size].sort().values
+
+
+def _closed_form_columns(
+    W: torch.Tensor, evaluator: sgd.Evaluator, x: torch.Tensor, y: torch.Tensor, labels: torch.Tensor, mnist: MNIST
+) -> dict[str, Any]:
+    """The least-squares solution ``W`` on the subset (``x``, one-hot ``y``, ``labels``) of
+    ``evaluator``: its training loss, training and test accuracy, and the rank of the subset."""
+    return {
+        # directly in float64: the Gram form cancels to rounding noise (even below 0) at an exact fit
+        "closed_form_train_loss": linear.loss(W, x.to(torch.float64), y.to(torch.float64)),
+        "closed_form_train_acc": linear.accuracy(W, x, labels),
+        "closed_form_test_acc": linear.accuracy(W, mnist.x_test, mnist.y_test),
+        "rank": linear.rank(evaluator.gram.eigenvalues()),
+    }
+
+
+def subset_runs(
+    mnist: MNIST,
+    dataset_size: int,
+    batch_size: int,
+    lr: float,
+    iterations: int,
+    subsets: int,
+    checkpoints: int,
+    rel_tol: float,
+    heldout_fraction: float,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SGD and the closed form on ``subsets`` random subsets of ``dataset_size`` training images
+    (``subset_rows``; subset k trained with sampler seed k), each also trained without a
+    ``heldout_fraction`` held out and stopped early on it (``held_out_run``).
+
+    Returns (runs, curves): one row per subset (its ITR against the subset's own optimum, the
+    final SGD numbers, the closed form's, the early-stopped run's), and the SGD curves of every
+    subset.
+    """
+    n_train = mnist.x_train.shape[0]
+    whole = dataset_size == n_train
+    rows, curve_frames, closed = [], [], None
+    for k in progress(range(subsets), desc=f"N'={dataset_size}"):
+        rows_k = subset_rows(n_train, dataset_size, k)
+        x, labels = mnist.x_train[rows_k], mnist.y_train[rows_k]
+        y = one_hot(labels)
+        if closed is None or not whole:  # the whole set is the same for every k: one Gram, one solve
+            evaluator = sgd.Evaluator(x, labels, mnist.x_test, mnist.y_test)
+            W_cf = evaluator.gram.solve()
+            closed = (evaluator, W_cf, _closed_form_columns(W_cf, evaluator, x, y, labels, mnist))
+        evaluator, W_cf, cf = closed
+        run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
+        itr = sgd.converged_to_optimum(run.curves, cf["closed_form_train_loss"], rel_tol)
+        stop = held_out_run(
+            x, labels, mnist.x_test, mnist.y_test, batch_size, lr, iterations, checkpoints, heldout_fraction, seed=k
+        )
+        summary = run.summary()
+        rows.append(
+            {
+                "dataset_size": dataset_size,
+                "subset": k,
+                "batch_size": batch_size,
+                "lr": lr,
+                "iterations": iterations,
+                "itr": itr if itr is not None else iterations,
+                "converged": itr is not None,
+                "rel_tol": rel_tol,
+                "diverged": run.diverged,
+                "final_train_loss": summary["final_train_loss"],
+                # exact accuracy on the whole subset (the curves' train_acc uses at most 10,000 of its rows)
+                "final_train_acc": np.nan if run.diverged else linear.accuracy(run.W, x, labels),
+                "final_test_acc": summary["final_test_acc"],
+                "train_seconds": run.train_seconds,
+                **cf,
+                **stop,
+                "closed_form_norm": float(W_cf.norm()),
+            }
+        )
+        curve_frames.append(run.curves.assign(dataset_size=dataset_size, subset=k))
+    return pd.DataFrame(rows), pd.concat(curve_frames, ignore_index=True)
+
+
+def _percent(values: pd.Series) -> pd.Series:
+    """Fractions as percentages with two decimals, for a table column."""
+    return (100 * values).map(lambda v: f"{v:.2f}")
+
+
+def subsets_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """One size's runs as shown, one row per subset of ``subset_runs``: SGD at the end of its
+    iterations beside the closed form on the same subset."""
+    return pd.DataFrame(
+        {
+            "subset": runs["subset"],
+            "ITR": [
+                f"{i:,}" if c else f"not converged in {n:,}"
+                for i, c, n in zip(runs["itr"], runs["converged"], runs["iterations"])
+            ],
+            "training loss": fixed(runs["final_train_loss"], 4),
+            "training acc. (%)": _percent(runs["final_train_acc"]),
+            "test acc. (%)": _percent(runs["final_test_acc"]),
+            "training s": fixed(runs["train_seconds"]),
+            "closed form: training loss": fixed(runs["closed_form_train_loss"]),
+            "closed form: rank of X'": runs["rank"],
+            "closed form: test acc. (%)": _percent(runs["closed_form_test_acc"]),
+        }
+    )
+
+
+def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
+    """The caption of ``subsets_table``: the size and the settings of its runs, and what each
+    accuracy is measured on (``test_images``: the size of the test set)."""
+    first = runs.iloc[0]
+    return (
+        f"N' = {int(first['dataset_size']):,}: SGD after {int(first['iterations']):,} iterations "
+        f"(B = {int(first['batch_size'])}, η = {first['lr']:g}) and the least-squares solution on the same subset. "
+        f"Training accuracy is on the whole subset, test accuracy on the {test_images:,} test images; training s is "
+        f"measured and varies between builds."
+    )
+
+
+def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame) -> pd.DataFrame:
+    """Task 5's table across sizes, one row per training-set size: the means (and ranges) over
+    its subsets of ``subset_runs``' runs, the peak of the subset-mean test curve (``peak_of_mean``)
+    and its value at the hand-made runs' budget (``at_budget``: ``refs``, Task 5's hand-made
+    figures from ``references.table``, give the budget as η·t, read at this build's η)."""
+    table = (
+        runs.groupby("dataset_size")
+        .agg(
+            subsets=("subset", "count"),
+            converged_subsets=("converged", "sum"),
+            lr=("lr", "first"),
+            iterations=("iterations", "first"),
+            test_acc=("final_test_acc", "mean"),
+            test_acc_min=("final_test_acc", "min"),
+            test_acc_max=("final_test_acc", "max"),
+            train_acc=("final_train_acc", "mean"),
+            train_acc_min=("final_train_acc", "min"),
+            train_acc_max=("final_train_acc", "max"),
+            final_train_loss=("final_train_loss", "mean"),
+            train_seconds=("train_seconds", "mean"),
+            closed_form_test_acc=("closed_form_test_acc", "mean"),
+            closed_form_test_acc_min=("closed_form_test_acc", "min"),
+            closed_form_test_acc_max=("closed_form_test_acc", "max"),
+            closed_form_train_acc=("closed_form_train_acc", "mean"),
+            closed_form_train_loss=("closed_form_train_loss", "mean"),
+            rank_min=("rank", "min"),
+            rank_max=("rank", "max"),
+            closed_form_norm=("closed_form_norm", "mean"),
+            early_test_acc=("early_test_acc", "mean"),
+            early_t_min=("early_t", "min"),
+            early_t_max=("early_t", "max"),
+            heldout_end_test_acc=("heldout_end_test_acc", "mean"),
+            heldout_images=("heldout_images", "first"),
+        )
+        .reset_index()
+        .sort_values("dataset_size")
+    )
+    hand_budget = float(refs["eta_t"].dropna().iloc[0]) / float(runs["lr"].iloc[0])  # iterations at this build's η
+    return table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
+        at_budget(curves, "dataset_size", hand_budget), on="dataset_size"
+    )
+
+
+def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The numbers per training-set size as shown, one row per size of ``size_summary``."""
+    return pd.DataFrame(
+        {
+            "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
+            "converged": [f"{c} of {s}" for c, s in zip(table["converged_subsets"], table["subsets"])],
+            "rank of X'": [
+                f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in zip(table["rank_min"], table["rank_max"])
+            ],
+            "SGD training loss": fixed(table["final_train_loss"], 4),
+            "SGD training acc. (%)": _percent(table["train_acc"]),
+            "SGD test acc. (%)": mean_ranges(
+                100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
+            ),
+            "gap (points)": _percent(table["train_acc"] - table["test_acc"]),
+            "closed form: training loss": fixed(table["closed_form_train_loss"]),
+            "closed form: test acc. (%)": _percent(table["closed_form_test_acc"]),
+            "training s": fixed(table["train_seconds"]),
+        }
+    )
+
+
+def sizes_caption(rel_tol: float) -> str:
+    """The caption of ``sizes_table``, with the convergence criterion the runs were judged by."""
+    return (
+        "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the end of its "
+        f"runs, the closed form on the same subsets; converged: training loss within {100 * rel_tol:g}% of the way "
+        "from L(0) to the subset's least-squares optimum; training s is SGD's training time per run, evaluation "
+        "excluded (measured: it varies between builds)."
+    )

@@ -1,0 +1,204 @@
+"""Task 6's tables: the gradient check, the same-batches equivalence and the runs of the two
+implementations, as rows the section writes, and the tables it shows, laid out from those rows."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import torch
+
+from mnist_sgd.science import framework, linear, sgd
+from mnist_sgd.show import provenance
+from mnist_sgd.show.present import mean_ranges, mean_sds, plural, progress
+
+HAND = "hand-written"
+LOADER = "PyTorch DataLoader"
+# how each implementation draws its batches, as the comparison table names it
+SAMPLING = {HAND: "with replacement", LOADER: "without replacement per epoch"}
+
+
+def gradient_check(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    evaluator: sgd.Evaluator,
+    warmup: int = 50,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """One row: the predicted (2/k) and measured ratio of ``nn.MSELoss``'s gradient to this report's
+    loss's, the largest entry-wise deviation from 2/k (relative to the largest gradient entry), the
+    hand-written formula's relative distance from autograd, and the learning-rate factor k/2.
+
+    Measured in float64 on one batch of ``batch_size`` rows drawn with ``seed``, at the nonzero weights
+    of a ``warmup``-step hand-written run at ``lr`` with the same seed.
+    """
+    rows = torch.randint(x.shape[0], (batch_size,), generator=torch.Generator().manual_seed(seed))
+    xb, yb = x[rows].to(torch.float64), y_onehot[rows].to(torch.float64)
+    W = sgd.train_sgd(x, y_onehot, batch_size, lr, warmup, seed=seed, checkpoints=2, evaluator=evaluator).W
+    W = W.to(torch.float64)
+    g_ours, g_mse = framework.loss_gradients(W, xb, yb)
+    ratio, deviation = framework.gradient_ratio(g_ours, g_mse)
+    classes = y_onehot.shape[1]
+    row = {
+        "predicted_ratio": 2 / classes,
+        "measured_ratio": ratio,
+        "max_deviation": deviation,
+        # the hand-written formula X^T (XW - Y) / B against autograd's gradient of the same loss
+        "formula_vs_autograd": framework.relative_difference(linear.gradient(W, xb, yb), g_ours),
+        "lr_factor": framework.lr_factor(classes),
+    }
+    return pd.DataFrame([row])
+
+
+def gradient_check_table(check: pd.DataFrame) -> pd.DataFrame:
+    """``gradient_check``'s row as shown: one quantity per row, each at the precision it is quoted at."""
+    row = check.iloc[0]
+    rows = [
+        ("predicted ratio 2/k", f"{row['predicted_ratio']:g}"),
+        ("measured ratio ⟨∇MSE, ∇L⟩ / ⟨∇L, ∇L⟩", f"{row['measured_ratio']:.12f}"),
+        ("max |∇MSE − 0.2 ∇L| / max |∇L|", f"{row['max_deviation']:.2e}"),
+        ("‖X_bᵀ(X_b W − Y_b)/B − ∇L (autograd)‖ / ‖∇L‖", f"{row['formula_vs_autograd']:.2e}"),
+        ("learning-rate factor k/2", f"{row['lr_factor']:g}"),
+    ]
+    return pd.DataFrame(rows, columns=["quantity", "value"])
+
+
+def gradient_check_caption(batch_size: int) -> str:
+    """The caption of ``gradient_check_table``."""
+    return f"Gradients of the two losses on one batch of B = {batch_size} (float64)."
+
+
+def equivalence(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    steps: int,
+    evaluator: sgd.Evaluator,
+    seed: int = 1,
+) -> pd.DataFrame:
+    """One row per implementation given the same ``steps`` batches of ``batch_size`` rows (drawn with
+    replacement with ``seed``): the hand-written SGD, and ``torch.optim.SGD`` with the learning rate
+    converted and not. Each row has the rate given to torch (NaN for the hand-written one), the
+    weights' relative distance from the hand-written ones, the evaluator's measures, and the setting
+    (steps, batch_size, lr)."""
+    indices = torch.randint(x.shape[0], (steps, batch_size), generator=torch.Generator().manual_seed(seed))
+    hand = sgd.train_sgd(
+        x, y_onehot, batch_size, lr, steps, seed=0, checkpoints=2, evaluator=evaluator, indices=indices
+    )
+    factor = framework.lr_factor(y_onehot.shape[1])
+    variants = {
+        f"torch.optim.SGD, lr = {factor:g}η (converted)": factor,
+        "torch.optim.SGD, lr = η (not converted)": 1.0,
+    }
+    rows = [
+        {
+            "implementation": f"{HAND} (sgd.train_sgd)",
+            "torch_lr": math.nan,
+            "relative_difference": 0.0,
+            **evaluator.evaluate(hand.W),
+        }
+    ]
+    for name, f in variants.items():
+        W = framework.train_framework_same_batches(x, y_onehot, indices, lr, factor=f)
+        rows.append(
+            {
+                "implementation": name,
+                "torch_lr": lr * f,
+                "relative_difference": framework.relative_difference(W, hand.W),
+                **evaluator.evaluate(W),
+            }
+        )
+    return pd.DataFrame(rows).assign(steps=steps, batch_size=batch_size, lr=lr)
+
+
+def equivalence_table(table: pd.DataFrame) -> pd.DataFrame:
+    """``equivalence``'s rows as shown: the rate each implementation was given (η for the
+    hand-written one), the distance of its weights from the hand-written ones, its training loss
+    and test accuracy."""
+    return pd.DataFrame(
+        {
+            "implementation": table["implementation"],
+            "lr given": table["torch_lr"].fillna(table["lr"]).map(lambda v: f"{v:g}"),
+            "‖W − W_hand‖ / ‖W_hand‖": table["relative_difference"].map(lambda v: f"{v:.2e}"),
+            "training loss": table["train_loss"].map(lambda v: f"{v:.6f}"),
+            "test acc. (%)": 100 * table["test_acc"],
+        }
+    )
+
+
+def equivalence_caption(table: pd.DataFrame) -> str:
+    """The caption of ``equivalence_table``: the setting the rows share."""
+    first = table.iloc[0]
+    return (
+        f"After {int(first['steps']):,} steps of B = {int(first['batch_size'])} on the same batches, "
+        f"η = {first['lr']:g}: the final weights of each implementation against the hand-written ones "
+        f"(Frobenius norm), and their training loss and test accuracy."
+    )
+
+
+def implementation_runs(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    lr: float,
+    iterations: int,
+    seeds: int,
+    checkpoints: int,
+    evaluator: sgd.Evaluator,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The hand-written SGD and the idiomatic DataLoader loop, each sampling its own way, over
+    ``seeds`` seeds: (one row per run, the curves of every run), both with an implementation
+    column, the curves with a seed column."""
+    runs, curves = [], []
+    for seed in progress(range(seeds), desc="hand-written and DataLoader"):
+        for name, train in [(HAND, sgd.train_sgd), (LOADER, framework.train_framework)]:
+            run = train(x, y_onehot, batch_size, lr, iterations, seed, checkpoints, evaluator)
+            runs.append({"implementation": name, **run.summary()})
+            curves.append(run.curves.assign(implementation=name, seed=seed))
+    return pd.DataFrame(runs), pd.concat(curves, ignore_index=True)
+
+
+def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per implementation, indexed by it: the final training loss and test accuracy (mean,
+    min, max over seeds), the training accuracy (mean), and the training seconds (mean, s.d.)."""
+    return runs.groupby("implementation").agg(
+        train_loss=("final_train_loss", "mean"),
+        train_loss_min=("final_train_loss", "min"),
+        train_loss_max=("final_train_loss", "max"),
+        test_acc=("final_test_acc", "mean"),
+        test_min=("final_test_acc", "min"),
+        test_max=("final_test_acc", "max"),
+        train_acc=("final_train_acc", "mean"),
+        seconds=("train_seconds", "mean"),
+        seconds_sd=("train_seconds", "std"),
+    )
+
+
+def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
+    """``implementation_summary``'s rows as shown: how each implementation samples, its final
+    losses and accuracies with their range over seeds, its training time (mean ± s.d.; one seed has
+    no s.d.) and the time per step over ``iterations`` steps."""
+    return pd.DataFrame(
+        {
+            "implementation": by.index,
+            "sampling": [SAMPLING[name] for name in by.index],
+            "training loss": mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5),
+            "training acc. (%)": 100 * by["train_acc"],
+            "test acc. (%)": mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2),
+            "training s": mean_sds(by["seconds"], by["seconds_sd"].fillna(0)),
+            "µs per step": (1e6 * by["seconds"] / iterations).map(lambda v: f"{v:.0f}"),
+        }
+    )
+
+
+def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: int, cond: dict[str, str | int]) -> str:
+    """The caption of ``implementation_table``: the setting, what the spreads are, and the
+    conditions (``provenance.run_conditions``) the times were measured under."""
+    return (
+        f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean over {plural(seeds, 'seed')}, "
+        f"[min, max] or ± s.d.; training time excludes evaluation ({provenance.conditions_text(cond)}). "
+        f"Training accuracy is on a fixed subset of {sgd.TRAIN_ACC_SAMPLES:,} training images."
+    )

@@ -1,0 +1,1 @@
+"""The speed appendix (90_speed): the last make bench, read from bench.json."""

@@ -1,0 +1,1 @@
+"""The summary (00_summary): one answer per question of the assignment."""
