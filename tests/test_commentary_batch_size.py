@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science.sgd import lr_ranking
+from mnist_sgd.science.criteria import lr_ranking
 from mnist_sgd.tasks.batch_size.commentary import (
     batch_hand_summary_text,
     batch_size_commentary,

@@ -8,9 +8,8 @@ import pandas as pd
 import torch
 
 from mnist_sgd.show import provenance
+from mnist_sgd.tasks.mlp_grid.cell import cell_setting, cell_text
 from mnist_sgd.tasks.mlp_grid.commentary import (
-    cell_setting,
-    cell_text,
     mlp_batch_text,
     mlp_lr_text,
     mlp_reference_summary_text,

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from mnist_sgd.science.criteria import converged_iterations, converged_to_optimum, early_stop
 from mnist_sgd.science.experiments import at_budget, held_out_run, holdout_split, peak_of_mean
-from mnist_sgd.science.sgd import Evaluator, converged_iterations, converged_to_optimum, early_stop, train_sgd
+from mnist_sgd.science.sgd import Evaluator, train_sgd
 from mnist_sgd.show import references
 from mnist_sgd.tasks.dataset_size.commentary import (
     dataset_size_commentary,

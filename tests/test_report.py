@@ -17,7 +17,8 @@ from pdf_layout import (
 
 from mnist_sgd.build import params
 from mnist_sgd.build.params import expand_jobs, load_profile
-from mnist_sgd.stitch.assemble import combined_notebook, page_ink
+from mnist_sgd.stitch.assemble import combined_notebook
+from mnist_sgd.stitch.pdf import page_ink
 
 
 def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):

@@ -8,8 +8,9 @@ import math
 import pandas as pd
 import torch
 
-from mnist_sgd.science import nets
+from mnist_sgd.science import net_runs, nets
 from mnist_sgd.show import netplots
+from mnist_sgd.tasks.mlp_grid import tables as mlp_tables
 from mnist_sgd.tasks.mlp_grid.commentary import mlp_grid_commentary
 
 LN10 = math.log(10)
@@ -62,7 +63,7 @@ def grid():
         (128, 0.1, 0, False, 0.05, 0.985, 0.975, 3, 1.0, 1, 1),
         (128, 1.0, 0, False, 0.01, 0.998, 0.981, 3, 1.0, 1, 1),
     ]
-    r = netplots.with_status(runs(rows), majority=0.1124)
+    r = net_runs.with_status(runs(rows), majority=0.1124)
     history = pd.DataFrame(
         [
             {
@@ -84,7 +85,7 @@ def grid():
 def test_cells_carry_the_status_and_the_colour_scale_ignores_the_stuck_cell():
     r, history = grid()
     assert r.loc[(r["batch_size"] == 8) & (r["lr"] == 1.0), "status"].item() == "stuck at chance"
-    cells = netplots.grid_cells(r, history)
+    cells = mlp_tables.grid_cells(r, history)
     assert cells.set_index(["batch_size", "lr"]).loc[(8, 1.0), "status"] == "stuck at chance"
     assert (cells["status"] == "converged").sum() == 5
     lo, hi = netplots.colour_limits(cells, ["test_acc"])
@@ -95,13 +96,13 @@ def test_epoch_noise_is_the_median_late_spread():
     h = pd.DataFrame(
         {"batch_size": 8, "lr": 0.1, "seed": 0, "epoch": range(1, 7), "test_acc": [0.5, 0.97, 0.98, 0.97, 0.98, 0.97]}
     )
-    assert abs(netplots.epoch_noise(h, last=5) - 100 * pd.Series([0.97, 0.98, 0.97, 0.98, 0.97]).std()) < 1e-9
-    assert math.isnan(netplots.epoch_noise(h, last=10))
+    assert abs(net_runs.epoch_noise(h, last=5) - 100 * pd.Series([0.97, 0.98, 0.97, 0.98, 0.97]).std()) < 1e-9
+    assert math.isnan(net_runs.epoch_noise(h, last=10))
 
 
 def test_grid_commentary_names_the_stuck_cell_and_the_noise_scale():
     r, history = grid()
-    cells = netplots.grid_cells(r, history)
+    cells = mlp_tables.grid_cells(r, history)
     text = mlp_grid_commentary(cells, resolution=0.1)
     assert "5 converged, 1 stuck at chance, 0 diverged of 6" in text
     assert (
@@ -152,7 +153,7 @@ def test_dips_are_found_and_described():
     h = pd.DataFrame(
         {"model": "MLP 500-300", "epoch": range(1, 7), "test_acc": [0.97, 0.975, 0.9356, 0.976, 0.977, 0.9356]}
     )
-    found = netplots.dips(h, points=1.0)
+    found = net_runs.dips(h, points=1.0)
     assert found["epoch"].tolist() == [3, 6]
     text = dips_text(found, 1.0, resolution=0.2)
     assert (
@@ -163,9 +164,9 @@ def test_dips_are_found_and_described():
     assert "In 1 of 2 dips the accuracy later regained its level before the dip (at epoch 4)" in text
     assert "not every dip can be told apart from a lasting loss" in text
     healed = h.assign(test_acc=[0.97, 0.975, 0.9356, 0.976, 0.977, 0.98])
-    assert "not a lasting loss of accuracy" in dips_text(netplots.dips(healed), 1.0, 0.2)
+    assert "not a lasting loss of accuracy" in dips_text(net_runs.dips(healed), 1.0, 0.2)
     assert "not every fall is more than twice that" in dips_text(found, 1.0, resolution=2.5)
-    assert "No run's test accuracy fell by more than 1 point" in dips_text(netplots.dips(h.head(2)), 1.0, 0.2)
+    assert "No run's test accuracy fell by more than 1 point" in dips_text(net_runs.dips(h.head(2)), 1.0, 0.2)
 
 
 def test_first_run_text_follows_the_numbers():
@@ -193,7 +194,7 @@ def test_the_heat_map_hatches_and_annotates_a_stuck_cell():
     import matplotlib.pyplot as plt
 
     r, history = grid()
-    cells = netplots.grid_cells(r, history)
+    cells = mlp_tables.grid_cells(r, history)
     fig, ax = plt.subplots()
     image = netplots.heatmap(ax, cells, "test_acc", "test", *netplots.colour_limits(cells, ["test_acc"]))
     texts = [t.get_text() for t in ax.texts]

@@ -10,20 +10,17 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_sgd.science.data import load_mnist, one_hot
-from mnist_sgd.science.linear import gradient, loss
-from mnist_sgd.science.sgd import (
-    CURVE_COLUMNS,
-    Evaluator,
-    checkpoint_schedule,
+from mnist_sgd.science.criteria import (
     choose_lr,
     converged_iterations,
     end_excess,
     iterations_needed,
     loss_changes,
     lr_ranking,
-    train_sgd,
 )
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.linear import gradient, loss
+from mnist_sgd.science.sgd import CURVE_COLUMNS, Evaluator, checkpoint_schedule, train_sgd
 
 
 @pytest.fixture(scope="module")

@@ -82,7 +82,19 @@ def test_a_flat_end_converges_and_the_row_follows_the_runs():
     c = curves(excess)
     runs = pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]})
     hand = pd.DataFrame({"final_test_acc": [0.70, 0.72]})
-    row = chosen_row(10, 0.01, runs, c, curves(excess), hand, ranking([0.5, 1.0]), reference(), 0.01, 256, 1000).iloc[0]
+    row = chosen_row(
+        10,
+        0.01,
+        runs=runs,
+        curves=c,
+        halved=curves(excess),
+        hand_runs=hand,
+        ranking=ranking([0.5, 1.0]),
+        ref=reference(),
+        rel_tol=0.01,
+        cap=256,
+        n_train=1000,
+    ).iloc[0]
     assert row["converged"] and row["itr"] < 256 and row["seeds"] == 2
     assert math.isnan(row["itr_needed"])
     assert row["excess_pct"] == 100 * 0.02 / L_STAR
@@ -97,15 +109,15 @@ def test_a_loss_still_falling_at_the_horizon_is_not_converged():
     row = chosen_row(
         10,
         0.01,
-        pd.DataFrame({"train_seconds": [1.0]}),
-        curves(excess, 1),
-        curves(excess, 1),
-        pd.DataFrame({"final_test_acc": [0.7]}),
-        ranking([]),
-        reference(),
-        0.01,
-        256,
-        1000,
+        runs=pd.DataFrame({"train_seconds": [1.0]}),
+        curves=curves(excess, 1),
+        halved=curves(excess, 1),
+        hand_runs=pd.DataFrame({"final_test_acc": [0.7]}),
+        ranking=ranking([]),
+        ref=reference(),
+        rel_tol=0.01,
+        cap=256,
+        n_train=1000,
     ).iloc[0]
     assert not row["converged"] and row["itr"] == 256 and math.isfinite(row["itr_needed"])  # extrapolated
     assert math.isnan(row["smallest_diverging"])

@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import one_hot
-from mnist_sgd.science.sgd import Evaluator, early_stop, train_sgd
+from mnist_sgd.science.sgd import Evaluator, train_sgd
 from mnist_sgd.show.present import progress
 
 

@@ -194,3 +194,13 @@ class Answers:
 def or_not_reached(values: Iterable[float], texts: Iterable[str]) -> list[str]:
     """Each text, or "not reached" where its value is missing (a target no run reached)."""
     return ["not reached" if pd.isna(v) else text for v, text in zip(values, texts, strict=True)]
+
+
+def mean_spread(values: pd.Series, digits: int = 2) -> str:
+    """Mean of fractions as a percentage, with ± s.d. and the count when there are several."""
+    values = values.dropna()
+    if values.empty:
+        return "n/a"
+    if len(values) == 1:
+        return pct(values.iloc[0], digits)
+    return f"{pct(values.mean(), digits)} ± {100 * values.std(ddof=0):.{digits}f} (s.d. over {len(values)} seeds)"

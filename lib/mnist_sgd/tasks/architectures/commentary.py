@@ -24,7 +24,7 @@ def model_text(setup: Setup, summary: pd.DataFrame, history: pd.DataFrame) -> st
     """The paragraph under one model's job: its parameters, learning rate, inputs, the epochs
     it ran (against the assignment's, when fewer) and how often it was evaluated, the device;
     then where it diverged, or its time per epoch (training and evaluation) and final
-    accuracies. ``summary``: the model's one-row runs table (``netplots.runs_table`` with
+    accuracies. ``summary``: the model's one-row runs table (``net_runs.runs_table`` with
     eval_every); ``history``: its rows per epoch."""
     r = summary.iloc[0]
     epochs, asked, eval_every = int(r["epochs"]), ASKED_EPOCHS[setup.budget], int(r["eval_every"])
@@ -127,7 +127,7 @@ def first_run_comparison_text(summary: pd.DataFrame, history: pd.DataFrame, reso
 
 
 def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
-    """The one-epoch dips of the test accuracy (``netplots.dips``), and whether they recovered.
+    """The one-epoch dips of the test accuracy (``net_runs.dips``), and whether they recovered.
 
     ``resolution``: the per-epoch noise of one run, in points (median over runs).
     """

@@ -8,8 +8,8 @@ import math
 
 import pandas as pd
 
+from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.science.dataset import TRAIN_IMAGES
-from mnist_sgd.science.sgd import intervals_overlap
 from mnist_sgd.show.commentary import agrees_with_hand, hand_setting_text, trend
 from mnist_sgd.show.present import fixed, mean_sd, mean_sds, plural
 
@@ -29,7 +29,7 @@ def lr_choice_text(
     """What the learning-rate sweep of one batch size chose, how close the runner-up was,
     and where the choice sits against the theory.
 
-    ``ranking``: ``sgd.lr_ranking`` of the sweep (columns lr, seeds, diverged_seeds,
+    ``ranking``: ``criteria.lr_ranking`` of the sweep (columns lr, seeds, diverged_seeds,
     mean_loss, sd_loss, rank, tied, chosen). ``horizon``: iterations of every sweep run.
     """
     r = ranking.sort_values("lr")

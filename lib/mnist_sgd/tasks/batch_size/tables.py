@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mnist_sgd.science import linear, sgd
+from mnist_sgd.science import criteria, linear
 from mnist_sgd.science.experiments import first_reaching
 from mnist_sgd.show import provenance, references
 from mnist_sgd.show.present import fixed_columns, mean_sds, or_not_reached, plural
@@ -18,6 +18,7 @@ from mnist_sgd.show.present import fixed_columns, mean_sds, or_not_reached, plur
 def chosen_row(
     batch_size: int,
     lr: float,
+    *,
     runs: pd.DataFrame,
     curves: pd.DataFrame,
     halved: pd.DataFrame,
@@ -33,15 +34,15 @@ def chosen_row(
 
     ``runs``/``curves``: the seeds at the chosen rate ``lr`` (``curves`` with an ``excess``
     column over L*); ``halved``: the same at ``lr``/2; ``hand_runs``: the hand-made setting;
-    ``ranking``: the sweep's ``sgd.lr_ranking``; ``cap``: the horizon of every run; ``n_train``:
+    ``ranking``: the sweep's ``criteria.lr_ranking``; ``cap``: the horizon of every run; ``n_train``:
     the training images (for the time of 50 epochs).
     """
-    found = sgd.converged_iterations(curves, rel_tol)
+    found = criteria.converged_iterations(curves, rel_tol)
     converged = found is not None
     itr = int(found) if found is not None else cap
     at_itr = curves[curves["t"] == itr]
     seconds = at_itr["train_seconds"]
-    changes = sgd.loss_changes(curves)
+    changes = criteria.loss_changes(curves)
     L_star = ref.train_loss_star
     row = {
         "batch_size": batch_size,
@@ -51,7 +52,7 @@ def chosen_row(
         "cap": cap,
         "seeds": len(runs),
         "rel_tol": rel_tol,
-        "itr_needed": math.nan if converged else (sgd.iterations_needed(curves, rel_tol) or math.nan),
+        "itr_needed": math.nan if converged else (criteria.iterations_needed(curves, rel_tol) or math.nan),
         "train_seconds_mean": seconds.mean(),
         "train_seconds_std": seconds.std(ddof=0),
         "final_train_loss": at_itr["train_loss"].mean(),
@@ -62,8 +63,8 @@ def chosen_row(
         "final_train_acc": at_itr["train_acc"].mean(),
         # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
         "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
-        "end_excess_pct": 100 * sgd.end_excess(curves, L_star) / L_star,
-        "half_end_excess_pct": 100 * sgd.end_excess(halved, L_star) / L_star,
+        "end_excess_pct": 100 * criteria.end_excess(curves, L_star) / L_star,
+        "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
         "seconds_50_epochs": runs["train_seconds"].mean() / cap * 50 * n_train / batch_size,

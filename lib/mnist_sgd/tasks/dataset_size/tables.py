@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_sgd.science import linear, sgd
+from mnist_sgd.science import criteria, linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import at_budget, held_out_run, peak_of_mean
 from mnist_sgd.show.present import fixed, mean_ranges, progress
@@ -71,7 +71,7 @@ def subset_runs(
             closed = (evaluator, W_cf, _closed_form_columns(W_cf, evaluator, x, y, labels, mnist))
         evaluator, W_cf, cf = closed
         run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
-        itr = sgd.converged_to_optimum(run.curves, cf["closed_form_train_loss"], rel_tol)
+        itr = criteria.converged_to_optimum(run.curves, cf["closed_form_train_loss"], rel_tol)
         stop = held_out_run(
             x, labels, mnist.x_test, mnist.y_test, batch_size, lr, iterations, checkpoints, heldout_fraction, seed=k
         )

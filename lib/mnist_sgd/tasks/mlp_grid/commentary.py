@@ -1,24 +1,21 @@
 """Task 7's commentary on the grid of batch sizes and learning rates: the paragraph under each
 cell, written from the runs of its seeds, and the comparison of the cells, written from the
-table of its cells (``netplots.grid_cells``). Every number and comparison in the text is
+table of its cells (``mlp_tables.grid_cells``). Every number and comparison in the text is
 computed here from those tables, so the prose cannot contradict the tables and heat maps."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import nets
-from mnist_sgd.show import netplots, provenance
+from mnist_sgd.show import provenance
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import fixed, pct, plural
-
-if TYPE_CHECKING:
-    import torch
+from mnist_sgd.tasks.mlp_grid.cell import cell_label, steps_per_epoch
 
 NAMES = {"lr": "η", "batch_size": "B"}
 
@@ -85,7 +82,7 @@ def mlp_lr_text(cells: pd.DataFrame) -> str:
     """The learning rate, high against low, at each batch size run with two or more rates.
 
     ``cells``: one row per (batch_size, lr) with status, diverged, diverged_seeds, seeds,
-    test_acc, loss_epoch1, rises, max_rise, completed (``netplots.grid_cells``).
+    test_acc, loss_epoch1, rises, max_rise, completed (``mlp_tables.grid_cells``).
     """
     summary, lines = [], []
     for b in sorted(cells["batch_size"].unique()):
@@ -141,12 +138,6 @@ def mlp_lr_text(cells: pd.DataFrame) -> str:
     return text
 
 
-def _steps_per_epoch(table: pd.DataFrame) -> np.ndarray:
-    """The SGD steps of one epoch for each row (train_images and batch_size columns): the last
-    batch of an epoch may be smaller, so the division rounds up."""
-    return -(-table["train_images"].to_numpy() // table["batch_size"].to_numpy())
-
-
 def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
     """The batch size, large against small, at each learning rate run with two or more.
 
@@ -166,7 +157,7 @@ def mlp_batch_text(cells: pd.DataFrame, timing_note: str | None) -> str:
         timed = at.dropna(subset=["seconds_per_epoch"])
         if len(timed) >= 2:
             spe = timed["seconds_per_epoch"].to_numpy()
-            steps = _steps_per_epoch(timed)
+            steps = steps_per_epoch(timed)
             falling = bool(np.all(np.diff(spe) < 0))
             first_ms, last_ms = fixed([1000 * spe[0] / steps[0], 1000 * spe[-1] / steps[-1]])
             parts.append(
@@ -269,94 +260,13 @@ def mlp_reference_summary_text(compared: pd.DataFrame, references: int, assignme
     return text
 
 
-def _cell(b: float, lr: float) -> str:
-    return f"B = {int(b)}, η = {lr:g}"
-
-
-def cell_setting(runs: pd.DataFrame) -> str:
-    """The cell the runs of one job share and the epochs asked of them, as the section names
-    it: 'B = 128, η = 0.1, 3 epochs'. ``runs``: one row per seed (``netplots.runs_table``)."""
-    r = runs.iloc[0]
-    return f"{_cell(r['batch_size'], r['lr'])}, {plural(int(r['epochs']), 'epoch')}"
-
-
-def _stuck_text(runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """The runs stuck at chance, and each one of them that answers one digit for every image
-    (its accuracies are that digit's share of the test and of the training labels); '' when
-    no run is stuck."""
-    stuck = runs[runs["status"] == "stuck at chance"]
-    if stuck.empty:
-        return ""
-    who = "Every run" if len(stuck) == len(runs) else f"{len(stuck)} of {len(runs)} runs"
-    text = f"**{who} stuck at chance:** the network stopped learning. "
-    for r in stuck.itertuples(index=False):
-        digit = nets.constant_answer(r.final_test_acc, y_test)
-        if digit is not None and digit == nets.constant_answer(r.final_train_acc, y_train):
-            text += (
-                f"Seed {r.seed} scores exactly the share of the digit {digit} in the test and the training set: "
-                f"it answers {digit} for every image, its output no longer depends on the input (the usual cause "
-                f"is ReLU units that died after too long a step; the units are not inspected here). "
-            )
-    return text
-
-
-def _epoch_time_text(runs: pd.DataFrame, history: pd.DataFrame, cond: dict[str, Any]) -> str:
-    """The training time per epoch and per step over the epochs in ``history``, with the
-    conditions it was measured under; '' when no epoch completed."""
-    spe = history["epoch_seconds"]
-    if spe.empty:
-        return ""
-    steps = int(_steps_per_epoch(runs)[0])
-    over = plural(len(spe), "epoch") + (f" of {plural(history['seed'].nunique(), 'seed')}" if len(runs) > 1 else "")
-    mean_s, low, high = fixed([spe.mean(), spe.min(), spe.max()])
-    spread = f"mean over {over}, range {low} to {high} s" if len(spe) > 1 else "one epoch"
-    return (
-        f"Training took {mean_s} s per epoch ({steps:,} steps, so {1000 * spe.mean() / steps:.3g} ms "
-        f"per step; {spread}), evaluation excluded.\n\n{provenance.timing_note(cond)}"
-    )
-
-
-def cell_text(
-    runs: pd.DataFrame, history: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor, cond: dict[str, Any]
-) -> str:
-    """The paragraph under one cell of the grid: the runs that diverged (and, when every one
-    did, the epochs they diverged in), the final accuracies and loss of the others, those
-    stuck at chance and the rule that calls them so, then the training time per epoch and per
-    step under the conditions ``cond``.
-
-    ``runs``: one row per seed with status (``netplots.with_status``), train_images, epochs;
-    ``history``: one row per seed and completed epoch; ``y_train``, ``y_test``: the labels the
-    runs were trained and tested on (a stuck run may score exactly one digit's share of them).
-    """
-    text = f"**{cell_setting(runs)}.** "
-    diverged = int(runs["diverged"].sum())
-    done = runs[~runs["diverged"]]
-    if diverged == len(runs):
-        epochs = ", ".join(str(int(e)) for e in runs["diverged_at"])
-        text += f"Every run diverged (the loss became non-finite in epoch {epochs}), so there is no final accuracy. "
-    else:
-        if diverged:
-            text += (
-                f"{diverged} of {len(runs)} seeds diverged; the numbers that follow are over the {len(done)} that "
-                "did not. "
-            )
-        text += (
-            f"Final test accuracy {netplots.mean_spread(done['final_test_acc'])}, final training accuracy "
-            f"{netplots.mean_spread(done['final_train_acc'])}, final training loss "
-            f"{done['final_train_loss'].mean():.4g}. "
-        )
-        text += _stuck_text(runs, y_train, y_test)
-        text += f"Rule: {nets.stuck_rule(nets.majority_share(y_train))}. "
-    return text + _epoch_time_text(runs, history, cond)
-
-
 def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
     """Status of each cell, the best learning rate per batch size against the noise scale
     η/B, and what one seed can resolve.
 
     ``cells`` columns: batch_size, lr, status ('converged', 'stuck at chance', 'diverged'),
     test_acc (fraction), final_loss. ``resolution``: the per-epoch noise of one run's test
-    accuracy in points (``netplots.epoch_noise``); a gap under twice it is not resolved.
+    accuracy in points (``net_runs.epoch_noise``); a gap under twice it is not resolved.
     """
     c = cells.sort_values(["batch_size", "lr"]).assign(noise=lambda d: d["lr"] / d["batch_size"])
     counts = c["status"].value_counts()
@@ -371,7 +281,7 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
         text += (
             " Not learning: "
             + "; ".join(
-                f"{_cell(r.batch_size, r.lr)} {r.status}"
+                f"{cell_label(r.batch_size, r.lr)} {r.status}"
                 + (
                     f" (final training loss {r.final_loss:.3f} against ln 10 = {math.log(10):.3f}, test accuracy "
                     f"{100 * r.test_acc:.2f}%)"
@@ -410,7 +320,7 @@ def mlp_grid_commentary(cells: pd.DataFrame, resolution: float) -> str:
             above = bad[bad["noise"] > hi]
             text += (
                 " The cells that did not learn have η/B = "
-                + ", ".join(f"{r.noise:.3g} ({_cell(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
+                + ", ".join(f"{r.noise:.3g} ({cell_label(r.batch_size, r.lr)})" for r in bad.itertuples(index=False))
                 + (": all above every best cell's, too noisy a step." if len(above) == len(bad) else ".")
             )
         text += (
@@ -452,7 +362,7 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
     text = (
         f"**Compared with the hand-made reports.** By hand ({c['setting'].iloc[0]}), test / train accuracy: "
         + "; ".join(
-            f"{_cell(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
+            f"{cell_label(r.batch_size, r.lr)}: {100 * r.ref_test:.2f}% / {100 * r.ref_train:.2f}%"
             for r in c.itertuples(index=False)
         )
         + "."
@@ -467,7 +377,7 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
         + plural(sorted({int(e) for e in ran["epochs"]}), "epoch")
         + "): "
         + "; ".join(
-            f"{_cell(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
+            f"{cell_label(r.batch_size, r.lr)}: {100 * r.test_acc:.2f}% / {100 * r.train_acc:.2f}%"
             + ("" if r.status == "converged" else f" ({r.status})")
             for r in ran.itertuples(index=False)
         )
@@ -477,7 +387,7 @@ def mlp_references_text(compared: pd.DataFrame, resolution: float) -> str:
     if len(bad):
         text += (
             " The hand-made report has no run that stopped learning; ours at "
-            + ", ".join(_cell(r.batch_size, r.lr) for r in bad.itertuples(index=False))
+            + ", ".join(cell_label(r.batch_size, r.lr) for r in bad.itertuples(index=False))
             + " did; with one run on each side, what makes the difference (initialisation, seed, input scaling) "
             "cannot be told."
         )

@@ -1,0 +1,204 @@
+"""The PDF: the combined notebook as Markdown with figures, to Typst by pandoc, compiled by Typst; and a check that no page is blank."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import nbformat
+
+from mnist_sgd.stitch.tags import HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE
+from mnist_sgd.store.files import atomic_write_bytes, atomic_write_text
+
+
+def _png_width_px(png: bytes) -> int:
+    return int.from_bytes(png[16:20], "big")
+
+
+def _html_to_markdown(html: str) -> str:
+    import pypandoc
+
+    return pypandoc.convert_text(html, "markdown", format="html")
+
+
+def typst_block(parts: list[str], opening: str) -> str:
+    """Markdown parts wrapped in a raw Typst block (pandoc passes ``{=typst}`` through);
+    ``opening`` leaves its content brackets open; they are closed after the parts."""
+    closing = "]" * (opening.count("[") - opening.count("]"))
+    return "\n\n".join([f"```{{=typst}}\n{opening}\n```", *parts, f"```{{=typst}}\n{closing}\n```"])
+
+
+# a figure and its caption, together, at the top or bottom of the page (the next one if it
+# does not fit): the text flows around it instead of leaving half a page empty
+KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
+
+
+# ... except right under a heading, where it stays in the flow: a float would leave the heading
+# behind, and the heading's stickiness then takes it to the next page with the figure
+IN_FLOW = "#block(breakable: false, width: 100%)["
+
+
+# a long table may run over pages, but its caption (above it) never stays behind at a page's foot
+BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: it => block(sticky: true, it)"
+
+
+LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
+
+
+def markdown_cell(source: str) -> str:
+    """A Markdown cell for the PDF: an anchored heading (a section of the contents) keeps its
+    anchor as identifier; any other heading stays out of the PDF's outline."""
+    source = re.sub(r'<a id="([^"]*)"></a>\s*\n\s*(#+ .+)', r"\2 {#\1}", source)
+    lines, fenced = [], False
+    for line in source.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        if not fenced and re.match(r"#{1,6}\s", line) and not line.rstrip().endswith("}"):
+            line += " {.unlisted}"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
+
+
+def output_parts(
+    cell: nbformat.NotebookNode, media: Path, figure: int, under_heading: bool = False
+) -> tuple[list[str], int]:
+    """A code cell's outputs as Markdown: a figure kept with the caption under it (floating
+    to the top or bottom of a page; in the flow when it is the cell's first output and the
+    cell comes ``under_heading``), a long table allowed to break across pages (its caption
+    heads it)."""
+    parts: list[str] = []
+    pending_figure: str | None = None
+    for out in cell.get("outputs", []):
+        text = None
+        if out.output_type == "stream":
+            if out.name == "stdout" and out.text.strip():
+                text = "```\n" + out.text.rstrip() + "\n```"
+        else:
+            data = out.get("data", {})
+            if "image/png" in data:
+                if pending_figure:
+                    parts.append(pending_figure)
+                figure += 1
+                png = base64.b64decode(data["image/png"])
+                name = f"figure-{figure:03d}.png"
+                atomic_write_bytes(media / name, png)
+                width = min(FIGURE_WIDTH, _png_width_px(png) / 110)
+                pending_figure = f"![]({media.name}/{name}){{width={width:.2f}in}}"
+                continue
+            if "text/markdown" in data:
+                text = data["text/markdown"]
+                if pending_figure and text.lstrip().startswith("**Figure"):
+                    # numbered anew: the PDF leaves out the figures of HTML-only cells
+                    text = re.sub(r"\*\*Figure \d+\.\*\*", f"**Figure {figure}.**", text, count=1)
+                    in_flow = under_heading and not parts
+                    parts.append(typst_block([pending_figure, text], IN_FLOW if in_flow else KEEP_TOGETHER))
+                    pending_figure = None
+                    continue
+                rows = sum(1 for line in text.splitlines() if line.startswith("|"))
+                if rows > LONG_TABLE:
+                    text = typst_block([text], BREAKABLE)
+            elif "text/html" in data:
+                text = _html_to_markdown(data["text/html"])
+            elif "text/plain" in data:
+                text = "```\n" + data["text/plain"] + "\n```"
+        if text is not None:
+            if pending_figure:
+                parts.append(pending_figure)
+                pending_figure = None
+            parts.append(text)
+    if pending_figure:
+        parts.append(pending_figure)
+    return parts, figure
+
+
+def _ends_with_heading(markdown: str) -> bool:
+    lines = [line for line in markdown.splitlines() if line.strip()]
+    return bool(lines) and re.match(r"#{1,6}\s", lines[-1]) is not None
+
+
+def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
+    """Pandoc Markdown of the visible report: prose, figures, tables, printed text."""
+    media.mkdir(parents=True, exist_ok=True)
+    parts: list[str] = []
+    figure = 0
+    for cell in nb.cells:
+        if HTML_ONLY_TAG in cell.metadata.get("tags", []):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(markdown_cell(cell.source))
+        elif cell.cell_type == "code":
+            if SHOW_CODE_TAG in cell.metadata.get("tags", []):
+                parts.append(f"```python\n{cell.source}\n```")
+            more, figure = output_parts(
+                cell, media, figure, under_heading=bool(parts) and _ends_with_heading(parts[-1])
+            )
+            parts += more
+    return "\n\n".join(parts) + "\n"
+
+
+TYPST_HEADER = """
+#set page(paper: "a4", margin: (x: 1.6cm, y: 1.5cm), numbering: "1")
+#set text(size: 10pt)
+#set par(justify: false)
+#show table: set text(size: 8pt)
+#show table.cell: set par(justify: false)
+#show figure.where(kind: table): set figure.caption(position: top)
+#show figure: set block(above: 1em, below: 1em)
+#show raw: set text(size: 8pt)
+#show heading: set block(sticky: true)
+"""
+
+
+def auto_columns(typst_source: str) -> str:
+    """Tables sized by their content: pandoc's fixed percentages (from the Markdown's dashes)
+    make wide cells overflow into their neighbours."""
+    return re.sub(
+        r"columns: \(([0-9.]+%(?:, [0-9.]+%)*)\)", lambda m: f"columns: {m.group(1).count('%')}", typst_source
+    )
+
+
+def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
+    """Markdown -> Typst (pandoc) -> PDF (typst), built in ``report/pdf/``."""
+    import pypandoc
+    import typst
+
+    work = out.parent / "pdf"
+    markdown = to_markdown(nb, work / "media")
+    header = work / "header.typ"
+    atomic_write_text(header, TYPST_HEADER)
+    source = work / "report.typ"
+    typst_source = pypandoc.convert_text(
+        markdown,
+        "typst",
+        format="markdown",
+        extra_args=[
+            "--standalone",
+            "--toc",
+            "--toc-depth=3",
+            f"--include-in-header={header}",
+            "--metadata",
+            f"title={TITLE}",
+        ],
+    )
+    atomic_write_text(source, auto_columns(typst_source))
+    pdf = typst.compile(str(source), root=str(work))
+    atomic_write_bytes(out, pdf)
+
+
+def page_ink(pdf_path: Path) -> list[float]:
+    """Share of non-white pixels on each page of a PDF (0 means a blank page)."""
+    import pypdfium2
+
+    shares = []
+    pdf = pypdfium2.PdfDocument(str(pdf_path))
+    try:
+        for page in pdf:
+            pixels = page.render(scale=0.5).to_numpy()
+            shares.append(float((pixels.min(axis=2) < 200).mean()))
+    finally:
+        pdf.close()
+    return shares
