@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -73,3 +74,17 @@ def wait_for(condition, timeout: float = 60) -> None:
     while not condition():
         assert time.time() < deadline, "timed out"
         time.sleep(0.1)
+
+
+TIMING = re.compile(r"seconds|_s$|^seconds")
+
+
+def result_tables(report):
+    """Every result table, timing columns dropped."""
+    import pandas as pd
+
+    out = {}
+    for path in sorted((report / "results").glob("*.csv")):
+        df = pd.read_csv(path)
+        out[path.name] = df[[c for c in df.columns if not TIMING.search(c)]]
+    return out

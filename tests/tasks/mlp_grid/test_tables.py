@@ -1,12 +1,14 @@
-"""Task 7's tables follow the cells they are given."""
+"""Task 7's tables follow the cells they are given; a cell's status, and the colour scale a stuck cell does not swamp."""
 
 from __future__ import annotations
 
 import math
 
 import pandas as pd
+from made_up import grid
 
-from mnist_sgd.show import references
+from mnist_sgd.show import netplots, references
+from mnist_sgd.tasks.mlp_grid import tables as mlp_tables
 from mnist_sgd.tasks.mlp_grid.tables import (
     cells_table,
     reference_cells,
@@ -15,6 +17,16 @@ from mnist_sgd.tasks.mlp_grid.tables import (
     seeds_caption,
     seeds_table,
 )
+
+
+def test_cells_carry_the_status_and_the_colour_scale_ignores_the_stuck_cell():
+    r, history = grid()
+    assert r.loc[(r["batch_size"] == 8) & (r["lr"] == 1.0), "status"].item() == "stuck at chance"
+    cells = mlp_tables.grid_cells(r, history)
+    assert cells.set_index(["batch_size", "lr"]).loc[(8, 1.0), "status"] == "stuck at chance"
+    assert (cells["status"] == "converged").sum() == 5
+    lo, hi = netplots.colour_limits(cells, ["test_acc"])
+    assert lo == 92.0 and abs(hi - 98.2) < 1e-9  # not 10.09
 
 
 def cells() -> pd.DataFrame:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from made_up import table
 
 from mnist_sgd.science.criteria import lr_ranking
 from mnist_sgd.tasks.batch_size.commentary import (
@@ -18,36 +19,12 @@ from mnist_sgd.tasks.batch_size.commentary import (
     lr_choice_text,
 )
 
-L_STAR = 0.1955
-
-
-def table(
-    t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04), seconds_sd=(0.01,) * 4, half=(6.0, 5.0, 4.0, 3.0)
-):
-    return pd.DataFrame(
-        {
-            "batch_size": [1, 10, 100, 1000],
-            "lr": list(lr),
-            "eta_star": [0.0034, 0.016, 0.025, 0.026],
-            "eta_max": [0.0068, 0.031, 0.049, 0.052],
-            "smallest_diverging": [0.0215, 0.1, 0.1, math.nan],
-            "itr": [200000, 15000, 3000, 1500],
-            "excess_pct": list(excess),
-            "final_test_acc": list(acc),
-            "t_target": list(t_target),
-            "seconds_target": list(seconds),
-            "seconds_target_sd": list(seconds_sd),
-            "train_seconds_mean": [2.0, 0.4, 0.5, 2.2],
-            "end_excess_pct": list(excess),
-            "half_end_excess_pct": list(half),
-            "last_change": [-0.001, -0.008, -0.007, -0.004],
-        }
-    )
-
-
 BASE = table(
     [math.nan, 9000, 1400, 500], [math.nan, 0.25, 0.25, 0.86], [12, 4.2, 3.1, 2.5], [0.835, 0.848, 0.856, 0.854]
 )
+
+
+L_STAR = 0.1955
 
 
 def test_numbers_and_comparisons_come_from_the_table():
@@ -210,19 +187,6 @@ def test_the_hand_summary_compares_rates_accuracies_and_times():
     assert "9×, 1× these, most at B = 1, where an epoch is the most steps (60,000)" in text
 
 
-def test_the_framework_version_is_placed_against_the_hand_made_range():
-    from mnist_sgd.show import references
-    from mnist_sgd.tasks.pytorch.commentary import framework_hand_text
-
-    refs = references.table(6)
-    inside = framework_hand_text(0.8534, 0.8447, 0.8608, 5.0, refs)
-    assert "82.7%" in inside and "85.7%" in inside and "85.34% (from 84.47% to 86.08% over seeds): inside" in inside
-    assert "after 5 epochs" in inside and "span 1.61 points" in inside
-    assert "above every hand-made figure" in framework_hand_text(0.87, 0.86, 0.88, 5.0, refs)
-    assert "below every hand-made figure" in framework_hand_text(0.80, 0.79, 0.81, 5.0, refs)
-    assert "no figure" in framework_hand_text(0.8, 0.8, 0.8, 5.0, refs.iloc[:0])
-
-
 def test_the_hand_summary_says_where_the_rate_of_0_1_diverged():
     t = pd.DataFrame(
         {
@@ -242,34 +206,3 @@ def test_the_hand_summary_says_where_the_rate_of_0_1_diverged():
         in batch_hand_summary_text(t)
     )
     assert "here it diverged at B = 1 only" in batch_hand_summary_text(t.assign(smallest_diverging=[0.0215, math.nan]))
-
-
-def test_the_framework_comparison_follows_its_table():
-    from mnist_sgd.tasks.pytorch.commentary import framework_comparison_text
-
-    by = pd.DataFrame(
-        {
-            "train_loss": [0.2026, 0.2018],
-            "train_loss_min": [0.2011, 0.2017],
-            "train_loss_max": [0.2042, 0.2019],
-            "test_acc": [0.8509, 0.8534],
-            "test_min": [0.8490, 0.8447],
-            "test_max": [0.8528, 0.8608],
-            "seconds": [0.732, 4.529],
-            "seconds_sd": [0.097, 0.111],
-        },
-        index=["hand-written", "PyTorch DataLoader"],
-    )
-    text = framework_comparison_text(by, 3000, 100, 60000, 3, 2.233, "Timing note.")
-    assert "+0.25 points" in text and "up to 1.61 points, so the difference is within the seed noise" in text
-    assert "3,000 iterations are 5 epochs" in text and "ranges of the final training loss over seeds overlap" in text
-    assert "6.2 × as long (1266 µs more per step)" in text and text.endswith("Timing note.")
-    apart = by.assign(
-        train_loss_min=[0.2030, 0.2010],
-        train_loss_max=[0.2040, 0.2015],
-        test_min=[0.85, 0.853],
-        test_max=[0.851, 0.854],
-        test_acc=[0.8505, 0.8535],
-    )
-    text = framework_comparison_text(apart, 3000, 100, 60000, 3, 2.233, "Timing note.")
-    assert "larger than the seed noise" in text and "every run without replacement ends below" in text

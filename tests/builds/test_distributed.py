@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file, wait_for
-from test_pipeline import _tables
+from helpers import FIXTURES, QUICK, kernel_of, processes_of, profile_file, result_tables, wait_for
 
 from mnist_sgd.build import identity
 from mnist_sgd.store import paths, stamps
@@ -87,7 +86,7 @@ def test_the_quick_build_on_a_scheduler_elsewhere_gives_the_same_tables(tmp_path
         assert done.returncode == 0, done.stdout + done.stderr
         assert f"on the Dask scheduler {address}: 2 job slots on 1 host(s)" in done.stdout
     assert not list((tmp_path / "elsewhere" / "empty-report").iterdir()), "a worker wrote into its report folder"
-    a, b = _tables(report), _tables(quick[0])  # against the build on the default LocalCluster
+    a, b = result_tables(report), result_tables(quick[0])  # against the build on the default LocalCluster
     assert a.keys() == b.keys() and len(a) > 3
     for name in a:
         assert a[name].equals(b[name]), name

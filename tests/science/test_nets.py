@@ -178,3 +178,29 @@ def test_cnn_layout_and_pool_order_give_the_textbook_forward():
 
 def test_device_is_cuda_when_available():
     assert nets.device().type == ("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def test_a_run_at_ln10_and_chance_accuracy_is_stuck():
+    assert nets.run_status(False, 2.33, 0.1022, majority=0.1124) == "stuck at chance"  # the B = 8, η = 1 run
+    assert nets.run_status(False, 0.02, 0.995, majority=0.1124) == "converged"
+    assert nets.run_status(True, math.nan, math.nan, majority=0.1124) == "diverged"
+    assert nets.run_status(False, math.inf, 0.1, majority=0.1124) == "diverged"
+    # both conditions are needed: a chance-level loss with real accuracy, or the reverse, is not stuck
+    assert nets.run_status(False, 2.30, 0.40, majority=0.1124) == "converged"
+    assert nets.run_status(False, 1.50, 0.11, majority=0.1124) == "converged"
+    # the 5% edge: ln 10 * 1.05 = 2.418
+    assert nets.run_status(False, 2.41, 0.11, majority=0.1124) == "stuck at chance"
+    assert nets.run_status(False, 2.43, 0.11, majority=0.1124) == "converged"
+
+
+def test_majority_share_and_the_rule_in_words():
+    assert nets.majority_share(torch.tensor([1, 1, 1, 2])) == 0.75
+    rule = nets.stuck_rule(0.1124)
+    assert "within 5% of ln 10 = 2.303" in rule and "within 2 points of 11.24%" in rule
+
+
+def test_a_constant_answer_is_recognised_from_the_accuracy():
+    labels = torch.tensor([7] * 1028 + [1] * 1135 + [0] * 7837)
+    assert nets.constant_answer(0.1028, labels) == 7
+    assert nets.constant_answer(0.1135, labels) == 1
+    assert nets.constant_answer(0.2, labels) is None

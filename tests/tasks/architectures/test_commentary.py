@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science import architectures
+from mnist_sgd.science import architectures, net_runs
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.show import references
 from mnist_sgd.tasks.architectures.commentary import (
@@ -145,3 +145,43 @@ def test_a_diverged_model_says_where_and_gives_no_times():
     text = model_text(architectures.setup("mlp128"), model_run(3, diverged_at=2), pd.DataFrame({"eval_seconds": [0.2]}))
     assert text.endswith("; device: cpu. The loss became non-finite in epoch 2: the run diverged and stopped.")
     assert "3 epochs of the 40" in text and "s of training" not in text and "accuracy" not in text
+
+
+def test_dips_are_found_and_described():
+    from mnist_sgd.tasks.architectures.commentary import dips_text
+
+    h = pd.DataFrame(
+        {"model": "MLP 500-300", "epoch": range(1, 7), "test_acc": [0.97, 0.975, 0.9356, 0.976, 0.977, 0.9356]}
+    )
+    found = net_runs.dips(h, points=1.0)
+    assert found["epoch"].tolist() == [3, 6]
+    text = dips_text(found, 1.0, resolution=0.2)
+    assert (
+        "MLP 500-300: 93.56% at epoch 3 (from 97.50%, back to 97.60% one epoch later), 93.56% at epoch 6 (from 97.70%, the last epoch)"
+        in text
+    )
+    assert "every fall is more than twice that" in text
+    assert "In 1 of 2 dips the accuracy later regained its level before the dip (at epoch 4)" in text
+    assert "not every dip can be told apart from a lasting loss" in text
+    healed = h.assign(test_acc=[0.97, 0.975, 0.9356, 0.976, 0.977, 0.98])
+    assert "not a lasting loss of accuracy" in dips_text(net_runs.dips(healed), 1.0, 0.2)
+    assert "not every fall is more than twice that" in dips_text(found, 1.0, resolution=2.5)
+    assert "No run's test accuracy fell by more than 1 point" in dips_text(net_runs.dips(h.head(2)), 1.0, 0.2)
+
+
+def test_first_run_text_follows_the_numbers():
+    from mnist_sgd.tasks.architectures.commentary import first_run_text
+
+    text = first_run_text(0.9457, 0.8675, {"inputs in [0, 1]": 0.92}, 10, resolution=0.2)
+    assert "94.57% here after 10 epochs against 86.75% by hand (+7.82 points)" in text
+    assert (
+        "inputs in [0, 1]: 92.00%" in text
+        and "The closest to the hand figure is inputs in [0, 1], +5.25 points" in text
+    )
+    assert "cannot be known" in text and "39 times the per-epoch noise" in text
+    assert "None of them comes closer" in first_run_text(0.9457, 0.8675, {"x": 0.97}, 10, 0.2)
+    timed = first_run_text(
+        0.9457, 0.8675, {}, 10, 0.2, curves={"inputs in [-1, 1]": [0.8902, 0.9049], "slow": [0.5, 0.6]}
+    )
+    assert "The inputs in [-1, 1] run passed the hand figure after epoch 1 (89.02%)" in timed
+    assert "The slow run never reached the hand figure in 2 epochs" in timed

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mnist_sgd.show import references
 from mnist_sgd.show.commentary import learning_rate_text
-from mnist_sgd.tasks.dataset_size.commentary import dataset_size_commentary, subsets_text
+from mnist_sgd.tasks.dataset_size.commentary import (
+    dataset_size_commentary,
+    dataset_size_references_text,
+    dataset_size_stopping_text,
+    double_descent_text,
+    subsets_text,
+)
 
 
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
@@ -156,3 +163,102 @@ def test_the_rank_says_whether_an_exact_fit_exists():
     assert "The subsets' X' have rank 98, 99 < N' = 100, so X'W = Y' cannot be met exactly" in short
     assert "minimum on the subsets is 0.0150 (mean), and SGD ends 7.5% above it." in short
     assert "Every subset" not in short
+
+
+def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), early=(0.66, 0.78, 0.81, 0.84)):
+    return pd.DataFrame(
+        {
+            "dataset_size": [100, 500, 1000, 10000],
+            "iterations": [30000] * 4,
+            "test_acc": list(end),
+            "test_acc_min": [e - 0.02 for e in end],
+            "test_acc_max": [e + 0.02 for e in end],
+            "peak_test_acc": list(peak),
+            "peak_t": [60, 300, 900, 20000],
+            "early_test_acc": list(early),
+            "early_t_min": [40, 200, 500, 10000],
+            "early_t_max": [90, 400, 500, 30000],
+            "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
+            "at_hand_budget_acc": [0.69, 0.80, 0.82, 0.84],
+            "at_hand_budget_t": [279] * 4,
+        }
+    )
+
+
+def test_the_three_values_per_size_follow_the_table():
+    text = dataset_size_stopping_text(three(), 0.2)
+    assert (
+        "N' = 100: end of run (t = 30,000) 60.70%; best along the run 69.90% at t = 60; stopped early 66.00% (t = 40-90)"
+        in text
+    )
+    assert (
+        "N' = 1,000: end of run (t = 30,000) 74.20%; best along the run 83.20% at t = 900; stopped early 81.00% (t = 500)"
+        in text
+    )
+    assert "20% of its N' images held out" in text
+    assert "beat running to the end at N' = 100, 500, 1,000 (by 8.00, 14.00, 8.00 points)" in text
+    other = dataset_size_stopping_text(three(early=(0.57, 0.6, 0.7, 0.8)), 0.25)
+    assert "beat running to the end at no N'" in other and "25% of its N' images" in other
+
+
+def test_the_comparison_with_the_hand_made_reports():
+    text = dataset_size_references_text(three(), references.table(5), lr=0.0215)
+    assert text.startswith("**Compared with the hand-made reports.**")
+    assert "70%, 80%, 83%, 85% for N' = 100, 500, 1,000, 10,000" in text
+    assert "67%, 78%, 74%, 79%" in text and "500 iterations" in text
+    assert "η·t = 645" in text and "η·t = 6," in text and "108 times sooner" in text
+    # first report 70/80/83/85: end of run 8.22 points off on average, best along the run 0.65
+    assert "8.22 points (end of run), 0.65 points (best along the run)" in text
+    assert "the closest of our readings is “best along the run”" in text
+    assert "(t ≈ 279) our subset-mean test accuracy is 69.00%, 80.00%, 82.00%, 84.00%" in text
+    end_first = dataset_size_references_text(
+        three(peak=(0.5,) * 4, early=(0.5,) * 4).drop(columns=["at_hand_budget_acc"]), references.table(5), lr=0.0215
+    )
+    assert "the closest of our readings is “end of run”" in end_first
+
+
+def test_double_descent_is_named_at_the_rank():
+    t = pd.DataFrame(
+        {
+            "dataset_size": [100, 500, 1000, 10000],
+            "closed_form_test_acc": [0.60, 0.269, 0.70, 0.85],
+            "rank_min": [100, 500, 570, 710],
+            "rank_max": [100, 500, 640, 712],
+        }
+    )
+    text = double_descent_text(t)
+    assert "lowest at N' = 500 (26.90%" in text
+    assert "Up to N' = 500 every subset has rank X' = N'" in text
+    assert "N' = 1,000: 570-640" in text and "N' = 10,000: 710-712" in text
+    assert "between N' = 500 and the rank reached at N' = 1,000 (640 at most), not at the 784 pixels" in text
+    assert "at most 712 in these subsets" in text
+    with_sgd = double_descent_text(t.assign(test_acc=[0.607, 0.658, 0.742, 0.844]))
+    assert "SGD's test accuracy at the same sizes, 60.70%, 65.80%, 74.20%, 84.40%, has no dip" in with_sgd
+    assert "double-descent peak" in text
+    normed = double_descent_text(t.assign(closed_form_norm=[3.0, 250.0, 20.0, 5.0]))
+    assert "‖W*‖, is 3, 250, 20, 5 for the same sizes: largest at N' = 500, where the test accuracy dips." in normed
+    no_dip = double_descent_text(t.assign(closed_form_test_acc=[0.60, 0.7, 0.8, 0.85]))
+    assert "lowest at N' = 100" in no_dip and "double-descent peak" not in no_dip
+
+
+def test_the_main_commentary_carries_the_double_descent_paragraph():
+    t = pd.DataFrame(
+        {
+            "dataset_size": [500, 1000],
+            "subsets": [5, 5],
+            "converged_subsets": [5, 5],
+            "test_acc": [0.66, 0.74],
+            "test_acc_min": [0.65, 0.73],
+            "test_acc_max": [0.67, 0.75],
+            "train_acc": [1.0, 0.95],
+            "final_train_loss": [1e-11, 0.05],
+            "closed_form_test_acc": [0.269, 0.70],
+            "closed_form_train_acc": [1.0, 0.96],
+            "closed_form_train_loss": [1e-30, 0.04],
+            "rank_min": [500, 570],
+            "rank_max": [500, 640],
+        }
+    )
+    text = dataset_size_commentary(t)
+    assert "500→1,000 (a doubling): +8.00 points" in text and "per tenfold" not in text
+    assert "double descent" in text

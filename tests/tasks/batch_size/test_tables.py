@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
-import torch
+from made_up import reference
 
 from mnist_sgd.science import linear
 from mnist_sgd.tasks.batch_size.tables import (
@@ -18,27 +17,8 @@ from mnist_sgd.tasks.batch_size.tables import (
     numbers_table,
     sweep_table,
 )
-from mnist_sgd.tasks.sgd.tables import reference_table
 
 L_STAR = 0.2
-
-
-def reference() -> linear.Reference:
-    return linear.Reference(
-        n_train=1000,
-        train_loss_star=L_STAR,
-        train_acc_star=0.9,
-        test_acc_star=0.86,
-        lambda_max=5.0,
-        trace_H=50.0,
-        rank_H=700,
-        beta=100.0,
-        lr_stability=0.4,
-        m_star=21.0,
-        m_star_trace=11.0,
-        eigenvalues=np.array([5.0, 1.0]),
-        W_star=torch.zeros(784, 10),
-    )
 
 
 def curves(excess_at: dict[int, float], seeds: int = 2) -> pd.DataFrame:
@@ -181,13 +161,6 @@ def test_the_hand_table_leaves_a_missing_figure_blank():
     assert shown["η by hand"].iloc[0] == "" and shown["η by hand"].iloc[1] == "0.01"
     assert shown["same setting here"].iloc[1] == "80.00\u00a0±\u00a01.00%"
     assert "re-run with 3 seeds" in hand_caption(3)
-
-
-def test_the_reference_table_quotes_each_quantity():
-    shown = reference_table(reference(), 0.45)
-    values = dict(zip(shown["quantity"], shown["value"]))
-    assert values["training loss at the optimum, L*"] == "0.20000" and values["rank of H"] == "700"
-    assert values["training loss at W = 0"] == "0.45000" and values["critical batch size m* = β/λ_max + 1"] == "21.00"
 
 
 def test_the_numbers_caption_quotes_the_optimum_and_the_conditions():

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import torch
 
 from mnist_sgd.science.data import CANONICAL
-from mnist_sgd.show import provenance
 from mnist_sgd.tasks.data.commentary import balance_text, tensors_text
 from mnist_sgd.tasks.data.tables import class_counts, files_table, tensors_table
 
@@ -37,19 +35,3 @@ def test_the_class_counts_and_the_balance_name_the_rarest_and_the_most_common_di
     assert list(counts["train"]) == [1, 2, 3] and list(counts["test"]) == [1, 0, 1]
     assert list(counts["test %"]) == [50.0, 0.0, 50.0]
     assert balance_text(counts).endswith("the rarest digit is 0 (16.67%) and the most common is 2 (50.00%).")
-
-
-def test_the_appendix_says_the_commit_and_whether_it_reproduced():
-    clean = provenance.profile_text("full", {"commit": "abc123", "dirty": False}, "2026-01-02 03:04 UTC")
-    assert (
-        clean == "Profile **full**, appendix written 2026-01-02 03:04 UTC, from commit `abc123` (clean working tree)."
-    )
-    assert "**with uncommitted changes**" in provenance.profile_text("quick", {"commit": "a", "dirty": True}, "now")
-    assert provenance.reproduced_text(None) is None
-    assert provenance.reproduced_text("snapshot stop1").startswith("**Reproduced** against snapshot stop1:")
-    assert provenance.reproduced_text("/home/me/report").startswith("**Reproduced** against another build:")
-    versions = pd.DataFrame({"package": ["torch", "numpy"], "version": ["2.14.1", "2.3.0"]})
-    assert (
-        provenance.versions_text(versions)
-        == "Installed versions of the pinned requirements: torch 2.14.1, numpy 2.3.0."
-    )

@@ -1,14 +1,10 @@
-"""The pipeline: job identity and caching, failing notebooks, and a real quick build."""
+"""The plan of a build on the fixture notebooks: which jobs run and why, a bad profile refused, the start order."""
 
 from __future__ import annotations
 
 import math
-import os
-import re
-import subprocess
-import sys
 
-from helpers import processes_of, profile_file, run
+from helpers import profile_file, run
 
 from mnist_sgd.build import cli as pipeline
 from mnist_sgd.build import identity, params, schedule
@@ -56,55 +52,6 @@ def test_bad_profile_is_refused_before_anything_runs(tmp_path, fixture_notebooks
     err = capsys.readouterr().err
     assert "valeu" in err and "did you mean 'value'" in err
     assert not fixture_notebooks.exists()
-
-
-TIMING = re.compile(r"seconds|_s$|^seconds")
-
-
-def _tables(report):
-    """Every result table, timing columns dropped."""
-    import pandas as pd
-
-    out = {}
-    for path in sorted((report / "results").glob("*.csv")):
-        df = pd.read_csv(path)
-        out[path.name] = df[[c for c in df.columns if not TIMING.search(c)]]
-    return out
-
-
-def test_interrupted_run_resumes_and_results_are_deterministic(tmp_path, quick):
-    """Ctrl-C a real quick build half-way, run it again, compare with an uninterrupted build."""
-    import signal
-    import time
-
-    import pandas as pd
-
-    cmd = [sys.executable, "-m", "mnist_sgd.build.cli", "--profile", "quick", "-j", "2", "--no-pdf"]
-    stopped = tmp_path / "stopped"
-    env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(stopped)}
-    proc = subprocess.Popen(
-        cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
-    )
-    deadline = time.time() + 300
-    while time.time() < deadline and len(list((stopped / "executed").glob("*.json"))) < 2:
-        time.sleep(0.2)
-    os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C
-    _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130, err
-    time.sleep(2)
-    assert not processes_of(stopped), "a job or kernel outlived the build"
-    done_before = {p.stem for p in (stopped / "executed").glob("*.json")}
-    assert done_before, "nothing finished before the interruption"
-
-    resumed = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
-    assert resumed.returncode == 0, resumed.stderr
-    assert f"{len(done_before)} up to date" in resumed.stdout
-    assert not list(stopped.rglob("*.part"))
-
-    a, b = _tables(stopped), _tables(quick[0])  # against an uninterrupted build
-    assert a.keys() == b.keys() and len(a) > 3
-    for name in a:
-        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
 
 
 def test_longest_expected_job_starts_first_and_unknown_times_count_as_longest(tmp_path):
