@@ -10,7 +10,7 @@ SCHEDULER ?=
 SCHEDULER_FILE ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help venv data report quick test check lab bench compare snapshot clean distclean
+.PHONY: help venv data report plan quick test check lab bench compare snapshot clean distclean
 
 help: ## list the targets
 	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
@@ -36,6 +36,9 @@ data: $(STAMP) ## fetch the MNIST files and verify their checksums
 
 report: $(STAMP) ## build report/index.html and report/report.pdf (PROFILE=full by default)
 	$(PY) -m mnist_sgd.build.cli --profile $(PROFILE) -j $(JOBS) $(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(SCHEDULER_FILE),--scheduler-file $(SCHEDULER_FILE))
+
+plan: $(STAMP) ## dry run: the jobs a build would run, why, and the expected time; runs nothing
+	$(PY) -m mnist_sgd.build.cli --profile $(PROFILE) -j $(JOBS) --dry-run
 
 quick: ## build the report on the quick profile (toy sizes) into report/quick/
 	@$(MAKE) --no-print-directory report PROFILE=quick
