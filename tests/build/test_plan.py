@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import math
+import shutil
 
+import pytest
 from helpers import profile_file, run
 
 from mnist_sgd.build import cli as pipeline
 from mnist_sgd.build import identity, params, schedule
+from mnist_sgd.build import plan as build_plan
 from mnist_sgd.build.params import expand_jobs, load_profile
 from mnist_sgd.show import provenance
 from mnist_sgd.store import files, paths, results, stamps
@@ -91,3 +94,68 @@ def test_the_appendix_reads_the_start_order_from_the_manifest(report_dir):
     results.write_manifest(report_dir, "quick", [], schedule.START_ORDER)
     assert provenance.start_order_text() == schedule.START_ORDER
     assert "expected to take" in provenance.start_order_text()
+
+
+def stamp_every_job(jobs, report):
+    """Stamps that make every job current, as a build would leave them (no outputs to check)."""
+    sources = build_plan.read_notebooks(jobs)
+    static = build_plan.static_parts(jobs, report, sources)
+    for job in build_plan.order(jobs):
+        parts = build_plan.job_parts(job, jobs, report, static)
+        stamp = identity.stamp_text(parts, {}, 1.0, "2026-01-01T00:00:00+0000", "2026-01-01T00:00:00+0000", {})
+        files.atomic_write_text(stamps.stamp_path(report, job.job_id), stamp)
+
+
+def stale_after_editing(module, jobs, report):
+    (identity.PACKAGE / module).write_text((identity.PACKAGE / module).read_text() + "\n# edited\n")
+    sources = build_plan.read_notebooks(jobs)
+    return build_plan.plan(jobs, report, build_plan.static_parts(jobs, report, sources))
+
+
+@pytest.fixture
+def library_copy(tmp_path, monkeypatch):
+    """The library copied aside, so that a test can edit it and the plan follow the edit."""
+    copy = tmp_path / "lib" / identity.PACKAGE_NAME
+    shutil.copytree(identity.PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(identity, "PACKAGE", copy)
+    return copy
+
+
+def test_an_edit_reruns_the_jobs_whose_notebooks_reach_it_and_their_readers_only(tmp_path, library_copy):
+    jobs = expand_jobs(load_profile("full"))
+    report = tmp_path / "report"
+    stamp_every_job(jobs, report)
+    assert build_plan.plan(jobs, report, build_plan.static_parts(jobs, report, build_plan.read_notebooks(jobs))) == {}
+
+    # Task 7's cross-grid prose: its summary and the two notebooks that read every job; no training
+    todo = stale_after_editing("tasks/mlp_grid/commentary.py", jobs, report)
+    assert set(todo) == {"07_mlp_summary", "00_summary", "99_provenance"}
+    assert todo["07_mlp_summary"] == "the library code changed"
+    assert todo["00_summary"].startswith("it reads jobs that run again")
+
+    # a grid cell's own paragraph: the grid's jobs and their readers
+    stamp_every_job(jobs, report)
+    todo = stale_after_editing("tasks/mlp_grid/cell.py", jobs, report)
+    task7 = {j.job_id for j in jobs if j.notebook.startswith("07_")}
+    assert set(todo) == task7 | {"00_summary", "99_provenance"}
+
+    stamp_every_job(jobs, report)
+    todo = stale_after_editing("science/sgd.py", jobs, report)
+    linear = {j.notebook for j in jobs if j.job_id in todo} - {"00_summary", "99_provenance"}
+    assert linear == {
+        "02_sgd",
+        "03_batch_size",
+        "04_batch_size_summary",
+        "05_dataset_size",
+        "05_dataset_size_summary",
+        "06_pytorch",
+    }
+
+
+def test_the_dry_run_lists_what_would_run_and_writes_nothing(tmp_path, fixture_notebooks, capsys):
+    path = profile_file(tmp_path, "ok:\n  value: [1, 2]\nreader: {}\n")
+    assert pipeline.main(["--profile", str(path), "--dry-run", "-j", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "3 jobs, 0 up to date, 3 would run (dry run: nothing is run)" in out
+    assert "ok__value-1" in out and "never run here" in out and "on 2 worker(s)" in out
+    assert not any(fixture_notebooks.rglob("*.json")) and not (fixture_notebooks / ".lock").exists()
