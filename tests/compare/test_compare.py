@@ -19,6 +19,7 @@ import pandas as pd
 import pytest
 
 from mnist_sgd.compare import cli as compare_cli
+from mnist_sgd.compare import folders
 from mnist_sgd.compare import tables as compare
 from mnist_sgd.store import paths, results
 
@@ -87,7 +88,7 @@ def test_two_builds_compare_as_identical_apart_from_timings(pair):
     assert saved["reproduced"] and saved["identical"] == tables and saved["differing"] == 0
     page = (a / "compare.html").read_text()
     assert "<script" not in page and "<link" not in page and "http" not in page  # self-contained
-    env_torch = compare.provenance(a, results.tables_of(a))["environment"]["torch"]
+    env_torch = folders.provenance(a, results.tables_of(a))["environment"]["torch"]
     assert env_torch in page and "condition: threads" in page and "Reproduced" in page
     # the provenance appendix can say so, while the tables are still those compared
     assert results.reproduced_against(a) == str(b)
@@ -169,7 +170,7 @@ def test_a_folder_being_built_is_not_read(pair, capsys):
     with open(b / ".lock") as held:
         fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)  # as a running build holds it
         assert run(b, "--report", a) == compare_cli.EXIT_BUSY
-    assert "is being built (pid 1" in capsys.readouterr().err
+    assert "is being built by another build (pid 1" in capsys.readouterr().err
     assert run(b, "--report", a) == 0  # released
 
 
