@@ -8,6 +8,8 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 # an existing Dask cluster to run the jobs on (README, "More machines"); empty: a local one of JOBS workers
 SCHEDULER ?=
 SCHEDULER_FILE ?=
+# more options for jupyter lab (make lab LAB_ARGS="--no-browser --port=8899")
+LAB_ARGS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help venv data report plan quick test check lab bench compare snapshot clean distclean
@@ -16,7 +18,8 @@ help: ## list the targets
 	@echo "Minibatch SGD on MNIST, a reproducible report. Targets:"
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z]+):.*## (.*)/  make \1\t\2/' | expand -t 18
 	@echo "Variables: PROFILE=$(PROFILE) (a name in params/ or a YAML path), JOBS=$(JOBS) (jobs in parallel),"
-	@echo "  SCHEDULER=tcp://host:8786 or SCHEDULER_FILE=path (run the jobs on an existing Dask cluster)"
+	@echo "  SCHEDULER=tcp://host:8786 or SCHEDULER_FILE=path (run the jobs on an existing Dask cluster),"
+	@echo "  LAB_ARGS=\"--no-browser --port=8899\" (options make lab passes to Jupyter)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: '$(PYTHON)' not found. Install Python 3.11, or point to it: make <target> PYTHON=/path/to/python3.11" >&2; exit 1; }
@@ -55,8 +58,8 @@ check: data ## the fast checks: ruff, mypy and the tests that execute no noteboo
 	$(PY) -m mypy
 	$(PY) -m pytest -m "not slow" -q
 
-lab: $(STAMP) ## open the notebooks in JupyterLab (localhost only, token auth on)
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 --MultiKernelManager.default_kernel_name=mnist-sgd $(if $(filter 0,$(shell id -u)),--allow-root)
+lab: $(STAMP) ## JupyterLab on the project (localhost, token auth): runs write to report/lab/, never to a built report
+	$(PY) -m mnist_sgd.build.lab --profile $(PROFILE) $(LAB_ARGS)
 
 bench: data ## time the code against naive loops and the machine's limits: report/bench.json (a few minutes)
 	$(PY) -m mnist_sgd.bench.cli

@@ -27,6 +27,7 @@ def report_dir(tmp_path, monkeypatch):
     """Point every generated path at a temporary folder."""
     folder = tmp_path / "report"
     monkeypatch.setenv("MNIST_SGD_REPORT_DIR", str(folder))
+    monkeypatch.setenv("MNIST_SGD_LAB_DIR", str(tmp_path / "lab"))  # what a test writes outside a build
     return folder
 
 

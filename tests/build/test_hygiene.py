@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import shutil
 
+import pytest
+
 from mnist_sgd.build import hygiene
 from mnist_sgd.store import paths
 
@@ -57,3 +59,16 @@ def test_a_notebook_keeps_to_showing_and_saying(tmp_path):
 
 def test_every_notebook_keeps_its_shape():
     assert [p for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")) for p in hygiene.shape_problems(nb)] == []
+
+
+@pytest.mark.parametrize("where", ["notebooks/02_sgd.ipynb", "report/executed/02_sgd.ipynb"])
+def test_the_lab_saves_only_tracked_notebooks_clean(where):
+    committed = (paths.NOTEBOOKS / "02_sgd.ipynb").read_text()
+    nb = json.loads(committed)
+    nb["metadata"]["language_info"] |= {"version": "3.11.9", "codemirror_mode": {"name": "ipython"}}
+    nb["cells"][2] |= {"execution_count": 4, "outputs": [{"output_type": "stream", "name": "stdout", "text": "hi"}]}
+    nb["cells"][2]["metadata"] = {"scrolled": True, "execution": {"iopub.status.busy": "2026-12-03"}}
+    model = {"type": "notebook", "content": nb}
+    hygiene.strip_on_save(model, where)
+    saved = json.dumps(model["content"], indent=1, ensure_ascii=False, sort_keys=True) + "\n"  # as Jupyter writes
+    assert (saved == committed) == where.startswith("notebooks/")

@@ -1,5 +1,6 @@
 """Checks run before each commit (.pre-commit-config.yaml): notebooks stored without
-outputs and keeping their shape, and YAML files that parse.
+outputs and keeping their shape, and YAML files that parse; and the hook with which
+``make lab`` saves the tracked notebooks as committed, whatever a session ran in them.
 ``python -m mnist_sgd.build.hygiene strip|shape|yaml FILE...``"""
 
 from __future__ import annotations
@@ -9,8 +10,37 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
+
+# The notebook-level metadata every tracked notebook is committed with: the project's
+# kernel, and the language without the patch version a session's kernel would record.
+NOTEBOOK_METADATA = {
+    "kernelspec": {"display_name": "Python 3 (mnist-sgd)", "language": "python", "name": "mnist-sgd"},
+    "language_info": {"name": "python", "version": "3.11"},
+}
+TRACKED = "notebooks/"  # where the tracked notebooks live, relative to the lab's root
+
+
+def clean_notebook(nb: dict[str, Any]) -> None:
+    """Bring a notebook (as JSON) to its committed form, in place: no outputs nor execution
+    counts, cell metadata reduced to the tags (the ``parameters`` tag among them), and the
+    project's notebook metadata (a session adds widths, scroll states, timings, its kernel's version)."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+        tags = cell.get("metadata", {}).get("tags")
+        cell["metadata"] = {"tags": tags} if tags else {}
+    nb["metadata"] = json.loads(json.dumps(NOTEBOOK_METADATA))
+
+
+def strip_on_save(model: dict[str, Any], path: str, contents_manager: Any = None, **_: Any) -> None:
+    """Jupyter's pre-save hook (``make lab`` sets it): a tracked notebook is saved clean, so
+    running and saving it in the lab leaves ``git status`` as it was; any other file
+    (a copy, a notebook of the built report) is saved as it is."""
+    if model.get("type") == "notebook" and path.lstrip("/").startswith(TRACKED) and model.get("content"):
+        clean_notebook(model["content"])
 
 
 def strip_outputs(path: Path) -> bool:
@@ -18,10 +48,8 @@ def strip_outputs(path: Path) -> bool:
     ``parameters`` tag included). True when the file changed."""
     text = path.read_text()
     nb = json.loads(text)
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code":
-            cell["outputs"], cell["execution_count"] = [], None
-    stripped = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    clean_notebook(nb)
+    stripped = json.dumps(nb, indent=1, ensure_ascii=False, sort_keys=True) + "\n"
     if stripped != text:
         path.write_text(stripped)
     return stripped != text

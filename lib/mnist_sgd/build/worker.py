@@ -169,7 +169,6 @@ def _run_in(scratch: Path, job: JobInput, upstream: tuple[JobOutcome, ...], stop
         **job_environment(),
         "MNIST_SGD_REPORT_DIR": str(report),
         "MNIST_SGD_OUTPUT_DIR": str(paths.results_of(staging)),
-        "MNIST_SGD_PIPELINE": "1",
         "MNIST_SGD_BUILD": job.label,
         "MNIST_SGD_JOB": job.job_id,
         "MNIST_SGD_PARALLEL_JOBS": str(jobs),

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import html
 import math
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 import pandas as pd
 from IPython.display import Markdown, display
 from tabulate import tabulate
+
+from mnist_sgd.store import paths
 
 
 class _Table:
@@ -167,7 +168,7 @@ def figure_caption(text: str) -> None:
 
 def in_pipeline() -> bool:
     """True when run by the report pipeline (progress bars would only clutter the page)."""
-    return os.environ.get("MNIST_SGD_PIPELINE") == "1"
+    return paths.in_build()
 
 
 def progress(items: Iterable[Any], **kwargs: Any) -> Iterable[Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +28,46 @@ def table_path(job: str, table: str) -> Path:
     return paths.results_dir() / f"{job}.{table}.csv"
 
 
+_said: set[str] = set()  # the one-line notices of an interactive session, each said once
+
+
+def _say_once(key: str, text: str) -> None:
+    if key not in _said:
+        _said.add(key)
+        print(text)
+
+
 def write_table(df: pd.DataFrame, job: str, table: str) -> None:
-    """Save one tidy table of a job (into its staging folder under the pipeline). Returns
-    nothing, so a cell ending with it shows no path of the machine in the report."""
+    """Save one tidy table of a job (into its staging folder under the pipeline, into the
+    lab's scratch folder outside a build, saying so once). Returns nothing, so a cell ending
+    with it shows no path of the machine in the report."""
+    if not paths.in_build():
+        _say_once(
+            "write",
+            f"Interactive run, not a build: this session's tables go to {paths.output_dir()} "
+            "(only make report writes a report's results/).",
+        )
     atomic_write_text(paths.output_dir() / f"{job}.{table}.csv", df.to_csv(index=False))
+
+
+def reading_text(folder: Path) -> str:
+    """The line an interactive session shows before it reads tables: which folder, and what it holds."""
+    if paths.reads_lab():
+        return f"Reading this lab's scratch tables in {paths.results_of(folder)} (MNIST_SGD_LAB_READS=lab), not a built report."
+    manifest = paths.results_of(folder) / MANIFEST
+    if not manifest.exists():
+        return f"Reading {folder}: no build there (no {MANIFEST})."
+    built = time.strftime("%Y-%m-%d %H:%M", time.localtime(manifest.stat().st_mtime))
+    profile = read_manifest(folder).get("profile")
+    return (
+        f"Reading the built report in {folder} (profile {profile}, built {built}); "
+        "MNIST_SGD_LAB_READS=lab reads this lab's scratch tables instead."
+    )
+
+
+def _reading(folder: Path) -> None:
+    if not paths.in_build():
+        _say_once("read", reading_text(folder))
 
 
 def write_manifest(report: Path, profile: str, jobs: list[dict[str, Any]], start_order: str) -> None:
@@ -42,7 +79,9 @@ def write_manifest(report: Path, profile: str, jobs: list[dict[str, Any]], start
 
 
 def read_manifest(report: Path | None = None) -> dict[str, Any]:
-    """The jobs of the last run in ``report`` (default: this kernel's report folder)."""
+    """The jobs of the last run in ``report`` (default: the folder this kernel reads)."""
+    if report is None:
+        _reading(paths.read_folder())
     path = (paths.results_of(report) if report else paths.results_dir()) / MANIFEST
     return json.loads(path.read_text()) if path.exists() else {"profile": None, "jobs": []}
 
@@ -58,6 +97,7 @@ def jobs_of(notebook: str) -> list[str]:
 
 def read_tables(notebook: str, table: str) -> pd.DataFrame:
     """One table concatenated over every job of ``notebook``, with a ``job`` column."""
+    _reading(paths.read_folder())
     frames = []
     for job in jobs_of(notebook):
         path = table_path(job, table)
@@ -65,7 +105,13 @@ def read_tables(notebook: str, table: str) -> pd.DataFrame:
             raise FileNotFoundError(f"{path}: missing; run the job {job} first (make report)")
         frames.append(pd.read_csv(path).assign(job=job))
     if not frames:
-        raise FileNotFoundError(f"no '{table}' results of {notebook} in {paths.results_dir()}; run make report first")
+        hint = (
+            f"run {notebook} in this lab first"
+            if paths.reads_lab()
+            else "run make report first (or, in JupyterLab, "
+            "MNIST_SGD_REPORT_DIR=report/<profile> for another profile's build)"
+        )
+        raise FileNotFoundError(f"no '{table}' results of {notebook} in {paths.results_dir()}; {hint}")
     return pd.concat(frames, ignore_index=True)
 
 
