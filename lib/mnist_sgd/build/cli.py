@@ -72,7 +72,10 @@ def main(argv: list[str] | None = None) -> int:
     jobs = expand_jobs(profile)
     report = paths.report_folder(profile.name)  # worked out once, and passed to what needs it
     if args.dry_run:  # reads the stamps only: no lock, no data, nothing written
-        print("\n".join(plan_lines(jobs, report, args.jobs)))
+        try:
+            print("\n".join(plan_lines(jobs, report, args.jobs)), flush=True)
+        except BrokenPipeError:  # `make plan | head`: the reader took what it wanted
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     # Ctrl-C stops a build even when started from a script that ignores it, and `kill` as Ctrl-C does
     previous = {sig: signal.signal(sig, raise_keyboard_interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
