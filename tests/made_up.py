@@ -12,11 +12,20 @@ from mnist_sgd.science import linear, net_runs
 
 
 def table(
-    t_target, seconds, excess, acc, lr=(0.002, 0.005, 0.02, 0.04), seconds_sd=(0.01,) * 4, half=(6.0, 5.0, 4.0, 3.0)
+    t_target,
+    seconds,
+    excess,
+    acc,
+    lr=(0.002, 0.005, 0.02, 0.04),
+    seconds_sd=(0.01,) * 4,
+    half=(6.0, 5.0, 4.0, 3.0),
+    t_sd=(0.0,) * 4,
+    noise=(math.nan,) * 4,
 ):
+    sizes = np.array([1, 10, 100, 1000])
     return pd.DataFrame(
         {
-            "batch_size": [1, 10, 100, 1000],
+            "batch_size": sizes,
             "lr": list(lr),
             "eta_star": [0.0034, 0.016, 0.025, 0.026],
             "eta_max": [0.0068, 0.031, 0.049, 0.052],
@@ -25,6 +34,12 @@ def table(
             "excess_pct": list(excess),
             "final_test_acc": list(acc),
             "t_target": list(t_target),
+            "t_target_sd": list(t_sd),
+            "samples_target": list(np.array(t_target, dtype=float) * sizes),
+            "samples_target_sd": list(np.array(t_sd, dtype=float) * sizes),
+            "checkpoint_ratio": [1.09] * 4,
+            "noise_target": list(noise),
+            "seeds": [3] * 4,
             "seconds_target": list(seconds),
             "seconds_target_sd": list(seconds_sd),
             "train_seconds_mean": [2.0, 0.4, 0.5, 2.2],

@@ -13,9 +13,11 @@ from mnist_sgd.science.criteria import (
     converged_iterations,
     converged_to_optimum,
     end_excess,
+    horizon_too_short,
     iterations_needed,
     loss_changes,
     lr_ranking,
+    rate_itrs,
 )
 
 
@@ -91,10 +93,48 @@ def test_the_sweep_ranking_ties_within_the_seed_spread():
     ranking = lr_ranking(runs).set_index("lr")
     assert ranking.loc[0.3, "rank"] == 1 and ranking.loc[0.4, "rank"] == 0
     assert ranking["tied"].to_dict() == {0.1: False, 0.2: True, 0.3: True, 0.4: False}
-    assert choose_lr(runs) == 0.2  # the smaller of the tied rates
+    assert choose_lr(runs) == 0.3  # no rate known to have converged: the lowest loss
+    # of the tied converged rates, the one converged first; the larger on an equal ITR
+    assert choose_lr(runs, pd.Series({0.1: 10.0, 0.2: 50.0, 0.3: 100.0})) == 0.2
+    assert choose_lr(runs, pd.Series({0.1: 10.0, 0.2: 100.0, 0.3: 100.0})) == 0.3
     apart = runs.assign(final_train_loss=[0.40, 0.42, 0.300, 0.302, 0.245, 0.250, math.nan, 0.1])
-    assert choose_lr(apart) == 0.3
+    assert choose_lr(apart, pd.Series({0.1: 10.0, 0.2: 50.0, 0.3: 100.0})) == 0.3
     assert end_excess(pd.DataFrame({"t": [0, 50, 100], "train_loss": [9.0, 2.0, 3.0]}), optimum=1.0) == 1.5
+
+
+def test_only_converged_rates_are_candidates_and_a_lower_unconverged_one_asks_for_more():
+    runs = pd.DataFrame(
+        {
+            "lr": [0.1, 0.1, 0.2, 0.2, 0.4, 0.4],
+            "diverged": [False] * 6,
+            "final_train_loss": [0.200, 0.201, 0.230, 0.231, 0.300, 0.302],
+            "final_test_acc": [0.8] * 6,
+        }
+    )
+    # 0.1 ends lowest but has not converged: 0.2 is the best converged, and the horizon is too short
+    ranking = lr_ranking(runs, pd.Series({0.1: math.nan, 0.2: 40.0, 0.4: 10.0})).set_index("lr")
+    assert ranking["chosen"].idxmax() == 0.2 and ranking.loc[0.1, "rank"] == 0 and not ranking.loc[0.1, "converged"]
+    assert horizon_too_short(ranking.reset_index())
+    # within the seeds' spread of the best converged: fair already
+    close = runs.assign(final_train_loss=[0.229, 0.232, 0.230, 0.231, 0.300, 0.302])
+    assert not horizon_too_short(lr_ranking(close, pd.Series({0.1: math.nan, 0.2: 40.0, 0.4: 10.0})))
+    # nothing converged: too short
+    assert horizon_too_short(lr_ranking(runs))
+
+
+def test_each_rate_gets_the_itr_of_its_seed_mean_curve():
+    flat = [1.0, 0.5, *[0.3] * 10]
+    falling = [1.0 / (1 + i) for i in range(12)]
+    ts = [0, *[2**i for i in range(11)]]
+    curves = pd.concat(
+        [
+            pd.DataFrame({"t": ts, "train_loss": losses, "lr": lr, "seed": seed})
+            for lr, losses in ((0.1, flat), (0.01, falling))
+            for seed in (0, 1)
+        ]
+    )
+    itrs = rate_itrs(curves, 0.01)
+    assert itrs[0.1] == converged_iterations(curves[curves["lr"] == 0.1], 0.01) and math.isnan(itrs[0.01])
 
 
 def curve(losses, ts=None):

@@ -117,6 +117,7 @@ SPECS: dict[str, NotebookSpec] = {
             "seeds": SEEDS,
             "iterations": ITERATIONS,
             "samples": P("int", 1, 10**9),
+            "max_doublings": P("int", 0, 10),
             "checkpoints": CHECKPOINTS,
             "rel_tol": P("float", 0, 1, lo_open=True),
         }

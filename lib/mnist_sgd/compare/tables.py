@@ -37,6 +37,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "02_sgd.curves": ("t",),
     "02_sgd.hand": ("seed",),
     "03_batch_size.sweep": ("batch_size", "lr", "seed"),
+    "03_batch_size.sweep_curves": ("batch_size", "lr", "seed", "t"),
     "03_batch_size.runs": ("batch_size", "lr", "seed"),
     "03_batch_size.curves": ("batch_size", "lr", "seed", "t"),
     "03_batch_size.halved": ("batch_size", "lr", "seed", "t"),

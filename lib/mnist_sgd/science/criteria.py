@@ -14,20 +14,25 @@ def intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
     return abs(m1 - m2) <= s1 + s2
 
 
-def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
+def lr_ranking(runs: pd.DataFrame, itr: pd.Series | None = None) -> pd.DataFrame:
     """The learning rates of a sweep, ranked, with the choice and the rates tied with it.
 
     ``runs`` has one row per run with at least ``lr``, ``diverged``, ``final_train_loss``
-    and ``final_test_acc`` (the rows of ``SGDRun.summary``). One row per learning rate:
-    ``seeds``, ``diverged_seeds``, ``mean_loss``, ``sd_loss`` (over seeds, population
-    s.d.), ``min_loss``, ``max_loss``, ``mean_test_acc``, ``rank`` (1 = lowest mean loss
-    among the rates no seed diverged at; 0 for the others), ``tied`` and ``chosen``.
+    and ``final_test_acc`` (the rows of ``SGDRun.summary``). ``itr`` maps a rate to the
+    iteration from which its seed-mean loss has converged (``converged_iterations``; NaN
+    for a rate that did not converge within the horizon); None: no rate is known to have
+    converged. One row per learning rate: ``seeds``, ``diverged_seeds``, ``mean_loss``,
+    ``sd_loss`` (over seeds, population s.d.), ``min_loss``, ``max_loss``,
+    ``mean_test_acc``, ``itr``, ``converged``, ``rank`` (1 = the best; 0 for the rates
+    no candidate), ``tied`` and ``chosen``.
 
-    The rule: the best is the stable rate with the lowest mean final loss. A stable rate
-    is tied with it when their mean ± s.d. intervals overlap (``mean_loss - best mean <=
-    sd_loss + best s.d.``): the seeds cannot tell them apart. Among the tied rates the
-    smallest is chosen, being the farthest from divergence and the one with the lower
-    noise floor. Raises ValueError if every learning rate had a diverged run.
+    The rule: the candidates are the rates at which no seed diverged and whose loss
+    converged within the horizon (or, when none did, every stable rate). The best is the
+    candidate with the lowest mean final loss: the lowest plateau SGD reaches in the
+    horizon. A candidate is tied with it when their mean ± s.d. intervals overlap (the
+    seeds cannot tell the plateaus apart); among the tied rates the one that converged
+    first (smallest ITR; when none converged, the best itself) is chosen: the same loss,
+    sooner. Raises ValueError if every learning rate had a diverged run.
     """
     by_lr = (
         runs.groupby("lr")
@@ -42,24 +47,60 @@ def lr_ranking(runs: pd.DataFrame) -> pd.DataFrame:
         )
         .reset_index()
     )
+    by_lr["itr"] = by_lr["lr"].map(itr) if itr is not None else math.nan
     stable = (by_lr["diverged_seeds"] == 0) & np.isfinite(by_lr["mean_loss"])
     if not stable.any():
         raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
-    by_lr["rank"] = by_lr["mean_loss"].where(stable).rank(method="first").fillna(0).astype(int)
+    by_lr["converged"] = stable & by_lr["itr"].notna()
+    candidates = by_lr["converged"] if by_lr["converged"].any() else stable
+    by_lr["rank"] = by_lr["mean_loss"].where(candidates).rank(method="first").fillna(0).astype(int)
     best = by_lr[by_lr["rank"] == 1].iloc[0]
     overlaps = [
         intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
         for m, s in zip(by_lr["mean_loss"], by_lr["sd_loss"])
     ]
-    by_lr["tied"] = stable & pd.Series(overlaps, index=by_lr.index)
-    by_lr["chosen"] = by_lr["lr"] == by_lr.loc[by_lr["tied"], "lr"].min()
+    by_lr["tied"] = candidates & pd.Series(overlaps, index=by_lr.index)
+    if by_lr["converged"].any():  # the earliest of the tied to converge, the larger rate on an equal ITR
+        first = by_lr[by_lr["tied"]].sort_values(["itr", "lr"], ascending=[True, False]).index[0]
+    else:
+        first = best.name
+    by_lr["chosen"] = by_lr.index == first
     return by_lr
 
 
-def choose_lr(runs: pd.DataFrame) -> float:
+def horizon_too_short(ranking: pd.DataFrame) -> bool:
+    """Whether a sweep's horizon is too short to choose a rate by ``lr_ranking``'s rule: no
+    stable rate converged, or a stable rate that did not converge already ends lower than
+    the best converged one (beyond the seeds' spread), so its plateau, still to come,
+    would be lower still and the comparison is not yet fair."""
+    if not ranking["converged"].any():
+        return True
+    best = ranking[ranking["rank"] == 1].iloc[0]
+    unsettled = ranking[
+        (ranking["diverged_seeds"] == 0) & ~ranking["converged"] & (ranking["mean_loss"] < best["mean_loss"])
+    ]
+    return any(
+        not intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
+        for m, s in zip(unsettled["mean_loss"], unsettled["sd_loss"])
+    )
+
+
+def choose_lr(runs: pd.DataFrame, itr: pd.Series | None = None) -> float:
     """The learning rate ``lr_ranking`` chooses (see its rule)."""
-    ranking = lr_ranking(runs)
+    ranking = lr_ranking(runs, itr)
     return float(ranking.loc[ranking["chosen"], "lr"].iloc[0])
+
+
+def rate_itrs(curves: pd.DataFrame, rel_tol: float, window: float = 2.0) -> pd.Series:
+    """Per learning rate of a sweep's ``curves`` (columns lr, seed, t, train_loss): the ITR
+    of its seed-mean curve (``converged_iterations``), NaN where it did not converge."""
+    return pd.Series(
+        {
+            lr: math.nan if (found := converged_iterations(group, rel_tol, window)) is None else found
+            for lr, group in curves.groupby("lr")
+        },
+        dtype=np.float64,
+    )
 
 
 def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:

@@ -6,10 +6,13 @@ The notebooks of the linear tasks share these loops; each returns plain DataFram
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import torch
 
+from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import one_hot
 from mnist_sgd.science.sgd import Evaluator, train_sgd
@@ -29,15 +32,62 @@ def sweep(
     seeds: int,
     iterations: int,
     evaluator: Evaluator,
-    checkpoints: int = 10,
-) -> pd.DataFrame:
-    """Final metrics of every (learning rate, seed) run: one row per run."""
-    rows = []
-    for lr in progress(lrs, desc=f"sweep B={batch_size}"):
+    checkpoints: int = 150,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every (learning rate, seed) run: (one row per run; the loss curves, with lr and seed columns).
+
+    The curves hold the exact training loss at every checkpoint (what the convergence
+    criterion reads); the accuracies are measured once, on each run's last weights, as
+    measuring them at every checkpoint of every run would cost more than the training.
+    With the same ``checkpoints``, a run here and the run of ``repeat`` with the same
+    seed, rate and horizon are the same run: the same batches and the same losses.
+    """
+    loss_only = evaluator.loss_only()
+    rows, curves = [], []
+    for lr in progress(lrs, desc=f"sweep B={batch_size}, {iterations:,} iterations"):
         for seed in range(seeds):
-            run = train_sgd(x, y, batch_size, lr, iterations, seed, checkpoints, evaluator)
-            rows.append(run.summary())
-    return pd.DataFrame(rows)
+            run = train_sgd(x, y, batch_size, lr, iterations, seed, checkpoints, loss_only)
+            row = run.summary()
+            if not run.diverged:
+                final = evaluator.evaluate(run.W)
+                row.update(final_test_acc=final["test_acc"], final_train_acc=final["train_acc"])
+            rows.append(row)
+            curves.append(run.curves[["t", "train_loss"]].assign(batch_size=batch_size, lr=lr, seed=seed))
+    return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
+
+
+def sweep_to_convergence(
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    lrs: list[float],
+    seeds: int,
+    horizon: int,
+    max_doublings: int,
+    rel_tol: float,
+    evaluator: Evaluator,
+    checkpoints: int = 150,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
+    """The sweep of ``sweep`` at ``horizon`` iterations, doubled (at most ``max_doublings``
+    times) while ``criteria.horizon_too_short``: no stable rate's loss has converged by
+    ``criteria.converged_iterations``, or one that has not ends lower than the best that has.
+
+    Returns (runs, curves, ranking, the horizon used): ``ranking`` is
+    ``criteria.lr_ranking`` at that horizon, so the rate is chosen at the horizon its runs
+    actually last. A longer sweep re-runs only the rates at which no seed diverged.
+    """
+    diverged = pd.DataFrame()
+    while True:
+        runs, curves = sweep(x, y, batch_size, lrs, seeds, horizon, evaluator, checkpoints)
+        runs = pd.concat([diverged, runs], ignore_index=True) if len(diverged) else runs
+        ranking = criteria.lr_ranking(runs, criteria.rate_itrs(curves, rel_tol))
+        if not criteria.horizon_too_short(ranking) or max_doublings == 0:
+            return runs, curves, ranking, horizon
+        # a rate with a diverged seed stays out of the ranking at any horizon: its rows are kept as they are
+        unstable = ranking.loc[ranking["diverged_seeds"] > 0, "lr"]
+        diverged = runs[runs["lr"].isin(unstable)]
+        lrs = [lr for lr in lrs if lr not in set(unstable)]
+        horizon, max_doublings = 2 * horizon, max_doublings - 1
 
 
 def repeat(
@@ -60,19 +110,47 @@ def repeat(
 
 
 def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
-    """Per seed, the first checkpoint where ``column`` <= threshold (t and train_seconds; NaN if never)."""
+    """Per seed, when ``column`` first falls to ``threshold``: t, train_seconds and, when the
+    curves have it, noise_scale (NaN if never).
+
+    The crossing is interpolated between the last checkpoint above the threshold and the
+    first at or below it, linearly in (log t, log value) where both are positive (a loss
+    gap decays roughly as a power of t between nearby checkpoints), so the time resolution
+    is finer than the checkpoint spacing; train_seconds and noise_scale are interpolated
+    at that t, linearly in t.
+    """
+    extra = [c for c in ("noise_scale",) if c in curves.columns]
     rows = []
     for seed, curve in curves.groupby("seed"):
-        hit = curve[curve[column] <= threshold]
-        first = hit.iloc[0] if len(hit) else None
-        rows.append(
-            {
-                "seed": seed,
-                "t": np.nan if first is None else float(first["t"]),
-                "train_seconds": np.nan if first is None else float(first["train_seconds"]),
-            }
-        )
+        curve = curve.sort_values("t")
+        below = np.flatnonzero(curve[column].to_numpy(dtype=np.float64) <= threshold)
+        row: dict[str, float] = {"seed": seed, "t": np.nan, "train_seconds": np.nan, **dict.fromkeys(extra, np.nan)}
+        if len(below):
+            j = int(below[0])
+            hit = curve.iloc[j]
+            t = float(hit["t"])
+            if j > 0:
+                before = curve.iloc[j - 1]
+                t = crossing_time(before["t"], before[column], hit["t"], hit[column], threshold)
+                share = (t - before["t"]) / (hit["t"] - before["t"])
+                for name in ["train_seconds", *extra]:
+                    row[name] = float(before[name] + share * (hit[name] - before[name]))
+            else:
+                row.update({name: float(hit[name]) for name in ["train_seconds", *extra]})
+            row["t"] = t
+        rows.append(row)
     return pd.DataFrame(rows)
+
+
+def crossing_time(t0: float, v0: float, t1: float, v1: float, threshold: float) -> float:
+    """Where a curve through (t0, v0) and (t1, v1), v0 > threshold >= v1, crosses the threshold:
+    interpolated in (log t, log v) when all are positive, else linearly."""
+    if v1 == threshold:
+        return float(t1)
+    if min(t0, v1, threshold) > 0:
+        share = math.log(v0 / threshold) / math.log(v0 / v1)
+        return float(math.exp(math.log(t0) + share * math.log(t1 / t0)))
+    return float(t0 + (v0 - threshold) / (v0 - v1) * (t1 - t0))
 
 
 def task3_lr(batch_size: int, given: float) -> tuple[float, str]:

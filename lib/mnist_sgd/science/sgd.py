@@ -13,6 +13,7 @@ checkpoints, so a run is determined by (seed, batch size, learning rate, iterati
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ import torch
 
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.linear import Gram
+from mnist_sgd.science.noise import NoiseScale
 
 CURVE_COLUMNS = ["t", "samples", "train_seconds", "train_loss", "batch_loss", "train_acc", "test_acc"]
 # Indices pre-drawn at once at most (8 MB of int64), so long gaps between late
@@ -56,8 +58,11 @@ class Evaluator:
         gram: Gram | None = None,
         x_heldout: torch.Tensor | None = None,
         labels_heldout: torch.Tensor | None = None,
+        noise_scale: bool = False,
     ) -> None:
         self.gram = gram if gram is not None else Gram.from_data(x_train, one_hot(labels_train))
+        # B_noise at every checkpoint: one pass over the training set (~50 ms), so only where asked
+        self.noise = NoiseScale(x_train, one_hot(labels_train), self.gram) if noise_scale else None
         n = x_train.shape[0]
         if train_acc_samples is None or train_acc_samples >= n:
             self.x_acc, self.labels_acc = x_train, labels_train
@@ -82,11 +87,23 @@ class Evaluator:
     @property
     def columns(self) -> list[str]:
         """The curve columns this evaluator fills."""
-        return CURVE_COLUMNS + (["heldout_acc"] if self.x_heldout is not None else [])
+        return (
+            CURVE_COLUMNS
+            + (["heldout_acc"] if self.x_heldout is not None else [])
+            + (["noise_scale"] if self.noise is not None else [])
+        )
 
     @classmethod
     def from_mnist(cls, mnist: MNIST, **kwargs: Any) -> Evaluator:
         return cls(mnist.x_train, mnist.y_train, mnist.x_test, mnist.y_test, **kwargs)
+
+    def loss_only(self) -> Evaluator:
+        """The same evaluator measuring the training loss only (from the Gram matrix, ~1 ms):
+        for sweeps, whose many curves need the loss at every checkpoint and the accuracies
+        only once, at the end."""
+        light = copy.copy(self)
+        light._scored, light.noise = {}, None
+        return light
 
     def loss_at_zero(self) -> float:
         return self.gram.loss_at_zero()
@@ -96,6 +113,8 @@ class Evaluator:
         with torch.inference_mode():
             out = {"train_loss": self.gram.loss(W), "test_acc": math.nan}
             out.update({name: _accuracy32(W, xt, labels) for name, (xt, labels) in self._scored.items()})
+            if self.noise is not None:
+                out["noise_scale"] = self.noise(W)
             return out
 
 
@@ -152,6 +171,13 @@ class SGDRun:
             "final_train_acc": final["train_acc"],
             "train_seconds": self.train_seconds,
         }
+
+
+def draw_batches(n: int, steps: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
+    """The batches of ``steps`` steps, one row of ``batch_size`` indices each, sampled uniformly
+    from 0..n-1 *with replacement*: every index is drawn independently, so a batch may hold
+    the same image twice and consecutive batches are independent."""
+    return torch.randint(n, (steps, batch_size), generator=generator)
 
 
 class Stepper:
@@ -246,11 +272,7 @@ def train_sgd(
         nonlocal t
         while t < target:
             steps = min(target - t, chunk_steps)
-            chunk = (
-                torch.randint(n, (steps, batch_size), generator=generator)
-                if indices is None
-                else indices[t : t + steps]
-            )
+            chunk = draw_batches(n, steps, batch_size, generator) if indices is None else indices[t : t + steps]
             for block in chunk.split(check_every):
                 stepper.run(block)
                 t += block.shape[0]

@@ -8,16 +8,8 @@ import pandas as pd
 from made_up import table
 
 from mnist_sgd.science.criteria import lr_ranking
-from mnist_sgd.tasks.batch_size.commentary import (
-    batch_hand_summary_text,
-    batch_size_commentary,
-    fastest_to_target,
-    floor_text,
-    floor_verdict,
-    hand_batch_text,
-    itr_text,
-    lr_choice_text,
-)
+from mnist_sgd.tasks.batch_size.commentary import batch_hand_summary_text, batch_size_commentary, fewest
+from mnist_sgd.tasks.batch_size.per_batch import floor_text, floor_verdict, hand_batch_text, itr_text, lr_choice_text
 
 BASE = table(
     [math.nan, 9000, 1400, 500], [math.nan, 0.25, 0.25, 0.86], [12, 4.2, 3.1, 2.5], [0.835, 0.848, 0.856, 0.854]
@@ -31,7 +23,7 @@ def test_numbers_and_comparisons_come_from_the_table():
     text = batch_size_commentary(BASE, m_star=8.7, target_pct=5, train_loss_star=L_STAR)
     assert "B = 1 never came within 5% of L*" in text
     assert "iterations falls with the batch size" in text and "samples processed (iterations × B) rises" in text
-    assert "fewest samples were needed at B = 10" in text
+    assert "B = 10 needed the fewest samples, by more than the seeds' spread" in text
     assert "83.50% to 85.60%" in text
     # the halved-step runs decide floor or descent: 6/12 = 0.5 a floor; 5/4.2 and 4/3.1 > 1 descent; 3/2.5 descent
     assert "B = 1: at SGD's noise floor" in text
@@ -46,7 +38,7 @@ def test_the_text_changes_when_the_numbers_change():
     assert before != after
     assert "never came within" not in after
     assert "B = 100 was the fastest, by more than the spread over seeds" in after
-    assert "fewest samples were needed at B = 1." in after
+    assert "B = 1 needed the fewest samples" in after
 
 
 def test_diminishing_returns_are_judged_from_the_data():
@@ -60,6 +52,42 @@ def test_diminishing_returns_are_judged_from_the_data():
     assert "10→100 bought 20% of the ideal cut" in batch_size_commentary(shrinking, 8.7, 5, L_STAR)
 
 
+def test_samples_are_ranked_only_where_the_seeds_separate_them():
+    # B = 10 needs 90,000 samples, B = 100 140,000: apart with no spread, a tie with 5,000 iterations' s.d.
+    noisy = table(
+        [math.nan, 9000, 1400, 500],
+        [math.nan, 0.25, 0.25, 0.86],
+        [12, 4.2, 3.1, 2.5],
+        [0.85] * 4,
+        t_sd=(0, 3000, 300, 10),
+    )
+    text = batch_size_commentary(noisy, 8.7, 5, L_STAR)
+    assert "B = 10, 100 tie for the fewest samples" in text and "needed the fewest" not in text
+    assert "B = 10: 9,000 ± 3,000" in text and "checkpoints 9-9% apart" in text
+
+
+def test_a_cut_better_than_the_ideal_is_explained_by_the_rates():
+    # 1 -> 10 cuts the iterations 20-fold for a 10-fold batch: 200% of the ideal
+    superlinear = table([200000, 10000, 2000, 1000], [1, 1, 1, 1], [4.0, 3, 3, 3], [0.85] * 4)
+    text = batch_size_commentary(superlinear, 8.7, 5, L_STAR)
+    assert "1→10: 200%" in text and "the chosen η grew 2.5× for a 10× batch" in text
+    assert "close to the target" in text  # B = 1 ended 4% above L*, against a 5% target
+    assert "well below the target" in batch_size_commentary(
+        table([200000, 10000, 2000, 1000], [1, 1, 1, 1], [1.0, 3, 3, 3], [0.85] * 4), 8.7, 5, L_STAR
+    )
+
+
+def test_the_noise_scale_is_set_against_the_steps_model():
+    # S = 1000 (1 + 100 / B) exactly: the fit recovers B_noise = 100, inside the range measured
+    steps = [1000 * (1 + 100 / b) for b in (1, 10, 100, 1000)]
+    fitted = table(steps, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
+    text = batch_size_commentary(fitted, 8.7, 5, L_STAR)
+    assert "S_min = 1,000 and B_noise = 100" in text and "within the range measured" in text
+    far = batch_size_commentary(fitted.assign(noise_target=[5000, 6000, 7000, 8000]), 8.7, 5, L_STAR)
+    assert "not the same order" in far
+    assert "Gradient noise, measured" not in batch_size_commentary(BASE, 8.7, 5, L_STAR)
+
+
 def test_a_single_batch_size_has_nothing_to_compare():
     assert "nothing to compare" in batch_size_commentary(BASE.iloc[:1], 8.7, 5, L_STAR)
 
@@ -69,7 +97,7 @@ def test_numbers_of_one_kind_in_a_sentence_share_their_decimals():
     assert "12.0%, 4.2%, 3.1%, 2.5% above L*" in text  # not "12%, 4.2%"
     assert "0.59×, 0.31×, 0.80×, 1.54×" in text  # not "0.8×" beside "1.5×"
     assert "B = 10: 0.250\u00a0±\u00a00.010 s, B = 100: 0.250\u00a0±\u00a00.010 s" in text
-    assert "divided the iterations by 6.4 (10→100, ×10 batch), 2.8 (100→1000" in text
+    assert "10→100: 64%, 100→1000: 28%" in text
 
 
 def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
@@ -80,13 +108,13 @@ def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
         [0.85] * 4,
         seconds_sd=(0, 0.01, 0.01, 0.01),
     )
-    assert fastest_to_target(clear) == ([100], True)
+    assert fewest(clear, "seconds_target") == ([100], True)
     assert "B = 100 was the fastest" in batch_size_commentary(clear, 8.7, 5, L_STAR)
     noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
-    assert fastest_to_target(noisy) == ([100, 10], False)
+    assert fewest(noisy, "seconds_target") == ([100, 10], False)
     text = batch_size_commentary(noisy, 8.7, 5, L_STAR)
     assert "B = 100, 10 tie for the fastest" in text and "was the fastest" not in text
-    assert fastest_to_target(clear.assign(seconds_target=math.nan)) == ([], False)
+    assert fewest(clear.assign(seconds_target=math.nan), "seconds_target") == ([], False)
 
 
 def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
@@ -99,16 +127,19 @@ def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
 
 
 def test_the_sweep_text_names_a_tie_and_how_it_was_broken():
+    itr = pd.Series({0.001: math.nan, 0.002: 3000.0, 0.005: 1000.0})
     tied = lr_ranking(
-        sweep({0.001: [0.30, 0.31], 0.002: [0.2210, 0.2230], 0.005: [0.2200, 0.2210], 0.01: [math.nan, 0.5]})
+        sweep({0.001: [0.30, 0.31], 0.002: [0.2210, 0.2230], 0.005: [0.2200, 0.2210], 0.01: [math.nan, 0.5]}), itr
     )
-    assert tied.loc[tied["chosen"], "lr"].item() == 0.002  # the smaller of the two tied rates
-    text = lr_choice_text(tied, 10, 5000, 0.016, 0.031, 0.05)
-    assert "**η = 0.002**" in text and "η = 0.002 ended within the seeds' spread" in text and "a tie" in text
+    assert tied.loc[tied["chosen"], "lr"].item() == 0.005  # of the two tied rates, the one converged first
+    text = lr_choice_text(tied, 10, 2500, 5000, 0.016, 0.031, 0.05)
+    assert "**η = 0.005**" in text and "η = 0.002 ended within the seeds' spread" in text and "a tie" in text
+    assert "grown from 2,500 by 1 doubling" in text and "converged from ITR = 1,000" in text
     assert "Runs diverged at η ≥ 0.01" in text
-    clear = lr_ranking(sweep({0.001: [0.30, 0.31], 0.002: [0.2500, 0.2510], 0.005: [0.2200, 0.2210]}))
-    text = lr_choice_text(clear, 10, 5000, 0.016, 0.031, 0.05)
+    clear = lr_ranking(sweep({0.001: [0.30, 0.31], 0.002: [0.2500, 0.2510], 0.005: [0.2200, 0.2210]}), itr)
+    text = lr_choice_text(clear, 10, 5000, 5000, 0.016, 0.031, 0.05)
     assert "**η = 0.005**" in text and "runner-up, η = 0.002, ended 13.61% higher" in text and "no tie" in text
+    assert "the first horizon, long enough" in text
 
 
 def chosen_row(**changes):
@@ -122,8 +153,10 @@ def chosen_row(**changes):
         "seeds": 3,
         "train_seconds_mean": 0.2,
         "train_seconds_std": 0.01,
+        "itr_seconds_mean": 0.1,
+        "itr_seconds_std": 0.005,
         "final_train_loss": 0.219,
-        "excess_pct": 12.0,
+        "excess_pct": 11.0,
         "final_test_acc": 0.835,
         "final_test_acc_std": 0.002,
         "train_loss_star": L_STAR,
@@ -140,10 +173,12 @@ def chosen_row(**changes):
 
 
 def test_a_batch_size_that_does_not_converge_is_reported_with_its_budget():
-    assert "ITR = 20,000 iterations**, reached in" in itr_text(chosen_row())
+    converged = itr_text(chosen_row())
+    assert "ITR = 20,000 iterations**, reached after 0.100\u00a0±\u00a00.005 s" in converged
+    assert "11.00% above L*" in converged  # at the end of the run, for every B
     late = itr_text(chosen_row(converged=False, itr=500000, itr_needed=2.1e6, last_change=-0.03))
     assert "not converged within 500,000 iterations" in late and "-3.00% per doubling" in late
-    assert "near t ≈ 2,100,000 (a run of about 8,400,000 iterations" in late and "At ITR" not in late
+    assert "near t ≈ 2,100,000 (a run of about 8,400,000 iterations" in late and "reached after" not in late
     noisy = itr_text(chosen_row(converged=False, itr=500000, itr_needed=math.nan, last_change=0.02))
     assert "no budget would do at this η" in noisy
 
@@ -151,7 +186,10 @@ def test_a_batch_size_that_does_not_converge_is_reported_with_its_budget():
 def test_floor_or_descent_follows_the_halved_step():
     assert floor_verdict(0.5) == "noise floor" and floor_verdict(1.3) == "descending" and floor_verdict(0.85) == "both"
     assert "SGD's noise floor" in floor_text(chosen_row())
-    assert "descent still under way" in floor_text(chosen_row(half_end_excess_pct=14.0))
+    descending = floor_text(chosen_row(half_end_excess_pct=14.0))
+    assert "descent still under way" in descending and "The criterion is met all the same" in descending
+    unconverged = floor_text(chosen_row(half_end_excess_pct=14.0, converged=False))
+    assert "the criterion agrees: the run has not converged" in unconverged
     assert "part noise floor, part descent" in floor_text(chosen_row(half_end_excess_pct=9.0))
 
 

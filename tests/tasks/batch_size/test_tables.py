@@ -73,11 +73,13 @@ def test_a_flat_end_converges_and_the_row_follows_the_runs():
         ref=reference(),
         rel_tol=0.01,
         cap=256,
+        start=128,
         n_train=1000,
     ).iloc[0]
     assert row["converged"] and row["itr"] < 256 and row["seeds"] == 2
     assert math.isnan(row["itr_needed"])
-    assert row["excess_pct"] == 100 * 0.02 / L_STAR
+    assert math.isclose(row["excess_pct"], 100 * 0.02 / L_STAR)  # over the last doubling of the run
+    assert row["start"] == 128 and math.isclose(row["itr_seconds_mean"], row["itr"] / 1000 * 1.5)
     assert row["hand_test_acc"] == 0.71 and math.isclose(row["hand_test_acc_std"], 0.01)
     assert math.isclose(row["seconds_50_epochs"], 0.3 / 256 * 50 * 1000 / 10)
     assert row["smallest_diverging"] == 0.5
@@ -97,6 +99,7 @@ def test_a_loss_still_falling_at_the_horizon_is_not_converged():
         ref=reference(),
         rel_tol=0.01,
         cap=256,
+        start=128,
         n_train=1000,
     ).iloc[0]
     assert not row["converged"] and row["itr"] == 256 and math.isfinite(row["itr_needed"])  # extrapolated
@@ -118,6 +121,9 @@ def summary_input() -> tuple[pd.DataFrame, pd.DataFrame]:
         itr_needed=math.nan,
         train_seconds_mean=1.0,
         train_seconds_std=0.1,
+        itr_seconds_mean=0.5,
+        itr_seconds_std=0.05,
+        seeds=2,
         final_train_loss=0.21,
         excess_pct=5.0,
         final_test_acc=0.85,
@@ -148,8 +154,17 @@ def test_the_summary_counts_a_target_reached_only_when_every_seed_reached_it():
     assert fast["t_target"] == 8 and math.isclose(fast["seconds_target"], (0.008 + 0.016) / 2)
     assert fast["hand_lr"] == 0.01 and slow["hand_lr"] == 0.001  # the hand-made figures of each B
     shown = numbers_table(table, 5.0)
-    assert list(shown["ITR"]) == ["not met in 256", "64"]
-    assert shown["iterations to 5%"].iloc[1] == "8" and "not reached" in shown["iterations to 5%"].iloc[0]
+    assert list(shown["ITR (horizon)"]) == ["not met (256)", "64 (256)"]
+    assert shown["iterations to 5%"].iloc[1] == "8\u00a0±\u00a00" and "not reached" in shown["iterations to 5%"].iloc[0]
+    assert shown["samples to 5%"].iloc[1] == "800\u00a0±\u00a00"
+    assert fast["checkpoint_ratio"] == 2  # the doubling grid around t = 8
+
+
+def test_a_crossing_between_checkpoints_is_interpolated():
+    chosen, c = summary_input()
+    # between t = 4 (excess 0.1) and t = 8 (0.05), 0.0707 lies half-way in log-log: t = 4 * sqrt(2)
+    table = batch_size_summary(chosen, c, 0.05 * 2**0.5)
+    assert math.isclose(table.iloc[1]["t_target"], 4 * 2**0.5)
 
 
 def test_the_hand_table_leaves_a_missing_figure_blank():

@@ -1,201 +1,16 @@
-"""Tasks 3 and 4's commentary: the learning rate each batch size's sweep chose, its ITR,
-noise floor and hand-made setting, and what the batch size does across all of them, each
-sentence written from the tables the sections computed."""
+"""Task 4's commentary: what the batch size does across all of Task 3's runs, each sentence
+written from the table the summary computed (Task 3's per-batch-size text: ``per_batch``)."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
 from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.science.dataset import TRAIN_IMAGES
-from mnist_sgd.show.commentary import agrees_with_hand, hand_setting_text, trend
-from mnist_sgd.show.present import fixed, mean_sd, mean_sds, plural
-
-
-def _fmt_int(value: float) -> str:
-    return "not reached" if not math.isfinite(value) else f"{int(round(value)):,}"
-
-
-# Halving η at a pure noise floor halves the excess over L* (it is ∝ η); below this ratio
-# the floor dominates, at 1 or above the smaller step is still behind: unfinished descent.
-FLOOR_RATIO = 0.75
-
-
-def lr_choice_text(
-    ranking: pd.DataFrame, batch_size: int, horizon: int, eta_star: float, eta_max: float, lr_stability: float
-) -> str:
-    """What the learning-rate sweep of one batch size chose, how close the runner-up was,
-    and where the choice sits against the theory.
-
-    ``ranking``: ``criteria.lr_ranking`` of the sweep (columns lr, seeds, diverged_seeds,
-    mean_loss, sd_loss, rank, tied, chosen). ``horizon``: iterations of every sweep run.
-    """
-    r = ranking.sort_values("lr")
-    chosen = r[r["chosen"]].iloc[0]
-    best = r[r["rank"] == 1].iloc[0]
-    seeds = int(r["seeds"].max())
-    text = (
-        f"Swept at the horizon of the runs below ({horizon:,} iterations, {plural(seeds, 'seed')} per rate), the "
-        f"rule picks **η = {chosen['lr']:g}** for B = {batch_size}. "
-    )
-    diverged = r[r["diverged_seeds"] > 0]["lr"].tolist()
-    text += f"Runs diverged at η ≥ {min(diverged):g}. " if diverged else "No run of the grid diverged. "
-    others = r[r["tied"] & (r["lr"] != best["lr"])]
-    if len(others):
-        text += (
-            f"The best mean loss was at η = {best['lr']:g} ({best['mean_loss']:.5f} ± {best['sd_loss']:.5f}); "
-            f"η = {', '.join(f'{v:g}' for v in others['lr'])} ended within the seeds' spread of it (mean ± s.d. "
-            f"intervals overlap): a tie, broken by the rule's choice of the smallest tied rate. "
-        )
-    else:
-        second = r[r["rank"] == 2]
-        if len(second):
-            s2 = second.iloc[0]
-            gap = s2["mean_loss"] - best["mean_loss"]
-            spread = s2["sd_loss"] + best["sd_loss"]
-            text += (
-                f"The runner-up, η = {s2['lr']:g}, ended {100 * gap / best['mean_loss']:.2f}% higher "
-                f"({s2['mean_loss']:.5f} against {best['mean_loss']:.5f}), "
-                + (
-                    f"{gap / spread:.1f} times the seeds' spread (the sum of the two s.d.): no tie. "
-                    if spread > 0
-                    else "with no spread over seeds: no tie. "
-                )
-            )
-    # the asterisks escaped: two of them in one paragraph would set the text between them in italics
-    text += "Theory: η\\*(B) = {}, its limit 2η\\*(B) = {} and the full-batch limit 2/λ_max = {}. ".format(
-        *fixed([eta_star, eta_max, lr_stability], 4)
-    )
-    return text + f"The chosen rate is {chosen['lr'] / eta_star:.2f} × η\\*(B)."
-
-
-def floor_verdict(ratio: float) -> str:
-    """'noise floor', 'descending' or 'both', from the excess at η/2 over the excess at η."""
-    if not math.isfinite(ratio):
-        return "unknown"
-    if ratio < FLOOR_RATIO:
-        return "noise floor"
-    return "descending" if ratio >= 1 else "both"
-
-
-def itr_text(row: pd.Series | dict) -> str:
-    """ITR of one batch size, or why there is none, and what the gap to L* is made of.
-
-    ``row``: the ``chosen`` table of Task 3: batch_size, lr, itr, converged, cap,
-    itr_needed (NaN when converged or when no trend can be extrapolated), seeds,
-    train_seconds_mean/std, final_train_loss, excess_pct, final_test_acc(_std),
-    train_loss_star, test_acc_star, rel_tol, last_change (signed change of the last
-    judged window, fraction), end_excess_pct and half_end_excess_pct (excess over L*
-    averaged over the last doubling of the run, at η and at η/2, percent of L*).
-    """
-    b, lr = int(row["batch_size"]), row["lr"]
-    took = (
-        f"{mean_sd(row['train_seconds_mean'], row['train_seconds_std'])} s of training (mean ± s.d. over "
-        f"{plural(int(row['seeds']), 'seed')}, evaluation excluded)"
-    )
-    if row["converged"]:
-        text = f"**B = {b}: η = {lr:g}, ITR = {int(row['itr']):,} iterations**, reached in {took}. At ITR"
-    else:
-        text = (
-            f"**B = {b}: η = {lr:g}, not converged within {int(row['cap']):,} iterations:** over the last window "
-            f"the loss still changed by {100 * row['last_change']:+.2f}% per doubling of t, more than the tolerance "
-            f"({100 * row['rel_tol']:g}%). "
-        )
-        needed = row.get("itr_needed", math.nan)
-        if needed is not None and math.isfinite(needed):
-            text += (
-                f"At the trend of its last windows it would meet the criterion near t ≈ {needed:,.0f} (a run of "
-                f"about {4 * needed:,.0f} iterations to check it). "
-            )
-        else:
-            text += (
-                "Its changes do not shrink with t: they are SGD's noise at this step, larger than the tolerance, "
-                "so no budget would do at this η; a smaller step would. "
-            )
-        text += f"The {int(row['cap']):,} iterations took {took}. At the end of the run"
-    text += (
-        f" the training loss is {row['final_train_loss']:.4f}, {row['excess_pct']:.1f}% above L* = "
-        f"{row['train_loss_star']:.4f}, and the test accuracy is {100 * row['final_test_acc']:.2f}% ± "
-        f"{100 * row['final_test_acc_std']:.2f} (W*: {100 * row['test_acc_star']:.2f}%)."
-    )
-    return text + "\n\n" + floor_text(row)
-
-
-def floor_text(row: pd.Series | dict) -> str:
-    """Is the gap to L* at the end SGD's noise floor or unfinished descent? Evidence: the
-    same seeds and horizon at η/2 (a noise floor is ∝ η) and the last window's change."""
-    full, half = row["end_excess_pct"], row["half_end_excess_pct"]
-    ratio = half / full if full > 0 else math.nan
-    verdict = floor_verdict(ratio)
-    text = (
-        f"**Floor or descent.** Over the last doubling of the run the loss averaged {full:.2f}% above L* and was "
-        f"still changing by {100 * row['last_change']:+.2f}% per doubling of t. The same seeds at η/2 = "
-        f"{row['lr'] / 2:g} ended {half:.2f}% above L*, {ratio:.2f} times the gap at η: "
-    )
-    if verdict == "noise floor":
-        return text + (
-            "close to the halving a noise floor predicts (the stationary excess of constant-step SGD is "
-            "∝ η), so at this B the run ends at SGD's noise floor for its step."
-        )
-    if verdict == "descending":
-        return text + (
-            "not lower but higher, so the gap at η is not noise: it is descent still under way, slow along "
-            "the directions of low curvature, which a smaller step travels more slowly."
-        )
-    return text + (
-        f"between the halving of a pure noise floor (0.5) and no change (1): the gap is part noise floor, "
-        f"part descent still under way (the rule: below {FLOOR_RATIO:g} a floor, from 1 on descent)."
-    )
-
-
-def hand_batch_text(row: pd.Series | dict, hand: dict[str, float | None], hand_lr: float, hand_iterations: int) -> str:
-    """One batch size against the hand-made reports.
-
-    ``row``: Task 3's ``chosen`` row with lr, final_test_acc, seeds, hand_test_acc and
-    hand_test_acc_std (the hand setting re-run here, fractions), seconds_50_epochs
-    (this run's training loop extrapolated to 50 epochs). ``hand``:
-    ``references.batch_size(B)`` (test_acc, lr, seconds_50_epochs, None when not given).
-    """
-    b = int(row["batch_size"])
-    parts = []
-    if hand["lr"] is not None:
-        parts.append(f"The rate chosen by hand was {hand['lr']:g} (here, by the rule above: {row['lr']:g})")
-    if hand["test_acc"] is not None:
-        parts.append(
-            f"at η = {hand_lr:g} and {hand_iterations:,} iterations the hand-made run reached "
-            + hand_setting_text(hand["test_acc"], row["hand_test_acc"], row["hand_test_acc_std"], int(row["seeds"]))
-        )
-    if hand["seconds_50_epochs"] is not None:
-        parts.append(
-            f"50 epochs took {hand['seconds_50_epochs']:g} s by hand; here the training loop would take about "
-            f"{row['seconds_50_epochs']:.1f} s (extrapolated from the time per iteration measured over the runs at "
-            f"the chosen rate, evaluation excluded; the hand-made report gives neither its machine nor what it timed)"
-        )
-    if not parts:
-        return f"The hand-made reports give no figure for B = {b}."
-    return f"**Compared with the hand-made reports (B = {b}).** " + "; ".join(parts) + "."
-
-
-def fastest_to_target(table: pd.DataFrame) -> tuple[list[int], bool]:
-    """The batch sizes fastest in training seconds to the target, and whether that is a
-    win: ([B], True) when the fastest's mean ± s.d. over seeds does not overlap any
-    other's; otherwise every B tied with it, fastest first, and False. ([], False) when
-    no B reached the target. ``table``: batch_size, seconds_target (mean over seeds,
-    NaN if not every seed reached it), seconds_target_sd."""
-    reached = table.dropna(subset=["seconds_target"]).sort_values("seconds_target")
-    if reached.empty:
-        return [], False
-    first = reached.iloc[0]
-    tied = [
-        int(r["batch_size"])
-        for _, r in reached.iterrows()
-        if intervals_overlap(
-            first["seconds_target"], first["seconds_target_sd"], r["seconds_target"], r["seconds_target_sd"]
-        )
-    ]
-    return tied, len(tied) == 1
+from mnist_sgd.science.noise import fit_steps_model
+from mnist_sgd.show.commentary import agrees_with_hand, trend
+from mnist_sgd.show.present import fixed, mean_sds, plural
+from mnist_sgd.tasks.batch_size.per_batch import FLOOR_RATIO, floor_verdict
 
 
 def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float, train_loss_star: float) -> str:
@@ -218,32 +33,16 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
 
     reached = t[t["t_target"].notna()]
     if len(reached) >= 2:
-        iters = reached["t_target"].tolist()
-        samples = (reached["t_target"] * reached["batch_size"]).tolist()
-        rb = reached["batch_size"].tolist()
-        text = (
-            f"**Iterations against samples.** To come within {target_pct:g}% of L*, the number of iterations "
-            f"{trend(iters)} with the batch size ({', '.join(f'B = {b}: {_fmt_int(i)}' for b, i in zip(rb, iters))}), "
-            f"while the number of samples processed (iterations × B) {trend(samples)} "
-            f"({', '.join(f'{_fmt_int(s)}' for s in samples)})."
-        )
-        best = rb[samples.index(min(samples))]
-        text += f" The fewest samples were needed at B = {best}."
-        steps = [(rb[i], rb[i + 1]) for i in range(len(rb) - 1)]
-        gains = fixed([iters[i] / iters[i + 1] for i in range(len(rb) - 1)], 2)
-        text += (
-            " Each step up in batch size divided the iterations by "
-            + ", ".join(f"{g} ({a}→{b}, ×{b // a if b % a == 0 else b / a:g} batch)" for (a, b), g in zip(steps, gains))
-            + "."
-        )
-        out.append(text)
+        out.append(_clocks_paragraph(reached, target_pct))
         out.append(_wall_clock_paragraph(reached, target_pct))
     missing = t[t["t_target"].isna()]["batch_size"].tolist()
     if missing:
         out.append(f"B = {', '.join(map(str, missing))} never came within {target_pct:g}% of L* in the iterations run.")
     out.append(_floor_paragraph(t))
     if len(reached) >= 2:
-        out.append(_critical_batch(reached, m_star, train_loss_star))
+        out.append(_critical_batch(reached, m_star, train_loss_star, target_pct))
+    if len(reached) >= 2 and reached["noise_target"].notna().all():
+        out.append(_noise_scale_paragraph(reached, target_pct))
     acc = (100 * t["final_test_acc"]).tolist()
     spread = max(acc) - min(acc)
     verdict = (
@@ -288,11 +87,89 @@ def _lr_paragraph(t: pd.DataFrame, train_loss_star: float) -> str:
     return text
 
 
+def fewest(table: pd.DataFrame, column: str) -> tuple[list[int], bool]:
+    """The batch sizes with the least ``column`` (mean over seeds, with ``column``_sd), and
+    whether that is a win: ([B], True) when its mean ± s.d. overlaps no other's; otherwise
+    every B tied with it, least first, and False. ([], False) when none has a value."""
+    ranked = table.dropna(subset=[column]).sort_values(column)
+    if ranked.empty:
+        return [], False
+    first = ranked.iloc[0]
+    tied = [
+        int(r["batch_size"])
+        for _, r in ranked.iterrows()
+        if intervals_overlap(first[column], first[f"{column}_sd"], r[column], r[f"{column}_sd"])
+    ]
+    return tied, len(tied) == 1
+
+
+def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
+    """Iterations and samples to the target, ranked only where the seeds separate them."""
+    rb = reached["batch_size"].astype(int).tolist()
+    iters, samples = reached["t_target"].tolist(), reached["samples_target"].tolist()
+    seeds = int(reached["seeds"].min())
+    spacing = reached["checkpoint_ratio"].dropna()
+    text = (
+        f"**Iterations against samples.** To come within {target_pct:g}% of L* (each seed's crossing interpolated "
+        f"between checkpoints"
+        + (f" {100 * (spacing.min() - 1):.0f}-{100 * (spacing.max() - 1):.0f}% apart in t" if len(spacing) else "")
+        + f"; mean ± s.d. over {plural(seeds, 'seed')}), the number of iterations {trend(iters)} with the batch size "
+        f"({', '.join(f'B = {b}: {m:,.0f} ± {sd:,.0f}' for b, m, sd in zip(rb, iters, reached['t_target_sd']))}), "
+        f"while the samples processed (iterations × B) {trend(samples)} "
+        f"({', '.join(f'{m:,.0f} ± {sd:,.0f}' for m, sd in zip(samples, reached['samples_target_sd']))})."
+    )
+    least, won = fewest(reached, "samples_target")
+    if won:
+        text += f" B = {least[0]} needed the fewest samples, by more than the seeds' spread."
+    else:
+        text += (
+            f" B = {', '.join(map(str, least))} tie for the fewest samples: their mean ± s.d. intervals overlap, "
+            "so these runs cannot rank them."
+        )
+    return text
+
+
+def _noise_scale_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
+    """The gradient noise scale measured at the target against the steps the batch sizes took,
+    read through McCandlish et al.'s model S = S_min (1 + B_noise / B)."""
+    rb = reached["batch_size"].astype(int).tolist()
+    noise = reached["noise_target"].tolist()
+    s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
+    level = sum(noise) / len(noise)
+    text = (
+        "**Gradient noise, measured.** A batch of B samples drawn with replacement estimates the full gradient G "
+        "with a noise of covariance Σ/B, where Σ is the covariance of the per-sample gradients; the noise scale "
+        "B_noise = tr(Σ)/|G|² (McCandlish et al., *An Empirical Model of Large-Batch Training*, 2018) is the batch "
+        "size at which the noise's expected squared norm equals the gradient's own. Computed exactly over the "
+        f"60,000 training images along the runs, at the moment each came within {target_pct:g}% of L* it was "
+        + ", ".join(f"{v:,.0f} (B = {b})" for b, v in zip(rb, noise))
+        + ". So at every batch size below it a step's direction is mostly noise, which is why the chosen rate "
+        "must shrink with B and why the gap at the end is set by noise rather than by curvature. The model "
+        "predicts S = S_min·(1 + B_noise/B) steps to a fixed loss: fitted to the iterations measured, "
+        f"S_min = {s_min:,.0f} and B_noise = {b_crit:,.0f}"
+    )
+    inside = min(noise) <= b_crit <= max(noise)
+    ratio = b_crit / level
+    return text + (
+        f", {ratio:.1f} times the mean measured at the target ({level:,.0f})"
+        + (
+            ", within the range measured: the steps saved by larger batches follow the noise they remove."
+            if inside
+            else (
+                ": the same order, though outside the range measured (the model assumes the best rate at each B "
+                "and one noise scale along the whole run)."
+                if 0.3 <= ratio <= 3
+                else ": not the same order, so these runs do not bear the model out quantitatively."
+            )
+        )
+    )
+
+
 def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     """Training seconds to the target, with a winner named only when the seeds' spread allows."""
     shown = mean_sds(reached["seconds_target"], reached["seconds_target_sd"])
     listed = ", ".join(f"B = {int(b)}: {s} s" for b, s in zip(reached["batch_size"], shown))
-    fastest, won = fastest_to_target(reached)
+    fastest, won = fewest(reached, "seconds_target")
     if won:
         verdict = (
             f"B = {fastest[0]} was the fastest, by more than the spread over seeds (mean ± s.d. intervals do "
@@ -305,7 +182,9 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         )
     return (
         f"**Wall-clock time.** Training seconds to within {target_pct:g}% of L* (mean ± s.d. over seeds, each "
-        f"seed timed on its own run): {listed}. {verdict}."
+        f"seed timed on its own run): {listed}. {verdict}. The seeds' spread in time is not the algorithm's: the "
+        f"report's jobs run side by side on the machine's cores, so a run's seconds include the load of whatever "
+        f"ran beside it, and only differences well beyond that spread are read."
     )
 
 
@@ -323,7 +202,7 @@ def _floor_paragraph(t: pd.DataFrame) -> str:
     }
     return (
         "**Noise floor or still descending.** With a constant step SGD does not settle at the optimum but in a "
-        "neighbourhood whose size grows with the gradient noise (∝ η/B), provided it has finished descending. Over the "
+        "neighbourhood whose size grows with the gradient noise it sees, provided it has finished descending. Over the "
         "last doubling of each run the loss sat "
         + ", ".join(f"{f}%" for f in fixed(t["end_excess_pct"], 2))
         + f" above L* for B = {', '.join(map(str, bs))}, and was still changing by "
@@ -332,11 +211,12 @@ def _floor_paragraph(t: pd.DataFrame) -> str:
         + ", ".join(fixed(ratios, 2))
         + " times as far above L*. So B = "
         + "; B = ".join(f"{', '.join(map(str, g))}: {names[v]}" for v, g in groups.items())
-        + f". The rule: below {FLOOR_RATIO:g} times a floor, from 1 on descent, between the two both."
+        + f". The rule, applied to the gap at η/2 divided by the gap at η: below {FLOOR_RATIO:g} a noise floor, "
+        "1 or more descent still under way, in between both."
     )
 
 
-def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float) -> str:
+def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float, target_pct: float) -> str:
     """How much of the ideal (proportional) cut in iterations each batch increase bought,
     read against m*, which is derived for interpolation (L* = 0)."""
     rb, iters = reached["batch_size"].tolist(), reached["t_target"].tolist()
@@ -346,6 +226,21 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
         f"**Critical batch size.** The data give m* = β/λ_max + 1 = {m_star:.1f}. A batch k times larger would "
         f"ideally need k times fewer iterations; the share of that ideal cut actually obtained was {listed}."
     )
+    rows = reached.reset_index(drop=True)
+    for i, (a, b, e) in enumerate(steps):
+        if e > 1:
+            small, large = rows.iloc[i], rows.iloc[i + 1]
+            text += (
+                f" More than the ideal at {a}→{b} is possible because the rate changes with B: the chosen η grew "
+                f"{large['lr'] / small['lr']:.3g}× for a {b / a:g}× batch, and the smaller batch's run ended "
+                f"{small['end_excess_pct']:.2f}% above L*, "
+                + (
+                    "close to the target, so its last stretch to the target is slow: the count at the smaller batch "
+                    "is inflated by its floor, not a gain per sample at the larger one."
+                    if small["end_excess_pct"] > target_pct / 2
+                    else "well below the target: the gain is the larger step the larger batch allows."
+                )
+            )
     below = [e for a, b, e in steps if b <= m_star]
     above = [(a, b, e) for a, b, e in steps if a >= m_star]
     if below and above:

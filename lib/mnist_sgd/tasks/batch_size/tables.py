@@ -27,6 +27,7 @@ def chosen_row(
     ref: linear.Reference,
     rel_tol: float,
     cap: int,
+    start: int,
     n_train: int,
 ) -> pd.DataFrame:
     """Task 3's one-row table for a batch size: the chosen rate and ITR, where the runs ended,
@@ -34,36 +35,46 @@ def chosen_row(
 
     ``runs``/``curves``: the seeds at the chosen rate ``lr`` (``curves`` with an ``excess``
     column over L*); ``halved``: the same at ``lr``/2; ``hand_runs``: the hand-made setting;
-    ``ranking``: the sweep's ``criteria.lr_ranking``; ``cap``: the horizon of every run; ``n_train``:
-    the training images (for the time of 50 epochs).
+    ``ranking``: the sweep's ``criteria.lr_ranking``; ``cap``: the horizon of every run, after
+    the sweep doubled it from ``start`` as needed; ``n_train``: the training images (for the
+    time of 50 epochs).
+
+    Every quantity compared across batch sizes is read at the end of the run (the loss
+    and its gap to L* averaged over the last doubling, [cap/2, cap], as the criterion
+    reads it; the accuracies at the last checkpoint), so that every B is read at the
+    horizon its rate was chosen at; only ``itr`` and ``itr_seconds`` are read at ITR.
     """
     found = criteria.converged_iterations(curves, rel_tol)
     converged = found is not None
     itr = int(found) if found is not None else cap
-    at_itr = curves[curves["t"] == itr]
-    seconds = at_itr["train_seconds"]
+    at_itr = curves[curves["t"] == itr]["train_seconds"]
+    at_end = curves[curves["t"] == curves["t"].max()]
     changes = criteria.loss_changes(curves)
     L_star = ref.train_loss_star
+    end_excess = criteria.end_excess(curves, L_star)
     row = {
         "batch_size": batch_size,
         "lr": lr,
         "itr": itr,
         "converged": converged,
         "cap": cap,
+        "start": start,
         "seeds": len(runs),
         "rel_tol": rel_tol,
         "itr_needed": math.nan if converged else (criteria.iterations_needed(curves, rel_tol) or math.nan),
-        "train_seconds_mean": seconds.mean(),
-        "train_seconds_std": seconds.std(ddof=0),
-        "final_train_loss": at_itr["train_loss"].mean(),
-        "excess": at_itr["excess"].mean(),
-        "excess_pct": 100 * at_itr["excess"].mean() / L_star,
-        "final_test_acc": at_itr["test_acc"].mean(),
-        "final_test_acc_std": at_itr["test_acc"].std(ddof=0),
-        "final_train_acc": at_itr["train_acc"].mean(),
+        "itr_seconds_mean": at_itr.mean() if converged else math.nan,
+        "itr_seconds_std": at_itr.std(ddof=0) if converged else math.nan,
+        "train_seconds_mean": at_end["train_seconds"].mean(),
+        "train_seconds_std": at_end["train_seconds"].std(ddof=0),
+        "final_train_loss": L_star + end_excess,
+        "excess": end_excess,
+        "excess_pct": 100 * end_excess / L_star,
+        "final_test_acc": at_end["test_acc"].mean(),
+        "final_test_acc_std": at_end["test_acc"].std(ddof=0),
+        "final_train_acc": at_end["train_acc"].mean(),
         # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
         "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
-        "end_excess_pct": 100 * criteria.end_excess(curves, L_star) / L_star,
+        "end_excess_pct": 100 * end_excess / L_star,
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
@@ -104,15 +115,30 @@ def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess: float) -> pd.DataFrame:
-    """Task 4's table: Task 3's row of each batch size (``chosen``), with the iterations and
-    seconds to bring the excess loss under ``target_excess`` (``curves`` with an ``excess``
-    column) and the hand-made figures of that batch size."""
+    """Task 4's table: Task 3's row of each batch size (``chosen``), with when the excess loss
+    first falls under ``target_excess`` (``curves`` with an ``excess`` column and, where
+    measured, ``noise_scale``) and the hand-made figures of that batch size.
+
+    The crossing is interpolated between checkpoints (``first_reaching``) for each seed;
+    ``t_target``, ``samples_target`` and ``seconds_target`` are means over the seeds with
+    their s.d., ``noise_target`` the gradient noise scale B_noise there (seed mean), and
+    ``checkpoint_ratio`` the ratio of consecutive checkpoint iterations around the
+    crossing (the resolution the interpolation improves on). A target counts as reached
+    only if every seed reached it.
+    """
     rows = []
     for _, row in chosen.sort_values("batch_size").iterrows():
         b = int(row["batch_size"])
         hand = references.batch_size(b)
-        hits = first_reaching(curves[curves["batch_size"] == b], "excess", target_excess)
-        reached = hits["t"].notna().all()  # a target counts as reached only if every seed reached it
+        mine = curves[curves["batch_size"] == b]
+        hits = first_reaching(mine, "excess", target_excess)
+        reached = hits["t"].notna().all()
+        grid = np.unique(mine["t"].to_numpy(dtype=np.float64))
+        at = np.searchsorted(grid, hits["t"].mean()) if reached else 0
+        spread = grid[at] / grid[at - 1] if reached and 0 < at < len(grid) else np.nan
+        t_mean, t_sd = _over_seeds(hits["t"], reached)
+        sec_mean, sec_sd = _over_seeds(hits["train_seconds"], reached)
+        noise = hits["noise_scale"].mean() if reached and "noise_scale" in hits else np.nan
         rows.append(
             {
                 "batch_size": b,
@@ -123,15 +149,23 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
                 "itr": int(row["itr"]),
                 "converged": bool(row["converged"]),
                 "cap": int(row["cap"]),
+                "seeds": int(row["seeds"]),
                 "itr_needed": row["itr_needed"],
+                "itr_seconds_mean": row["itr_seconds_mean"],
+                "itr_seconds_std": row["itr_seconds_std"],
                 "train_seconds_mean": row["train_seconds_mean"],
                 "train_seconds_std": row["train_seconds_std"],
                 "final_train_loss": row["final_train_loss"],
                 "excess_pct": row["excess_pct"],
                 "final_test_acc": row["final_test_acc"],
-                "t_target": hits["t"].max() if reached else np.nan,
-                "seconds_target": hits["train_seconds"].mean() if reached else np.nan,
-                "seconds_target_sd": hits["train_seconds"].std(ddof=0) if reached else np.nan,
+                "t_target": t_mean,
+                "t_target_sd": t_sd,
+                "samples_target": t_mean * b,
+                "samples_target_sd": t_sd * b,
+                "checkpoint_ratio": spread,
+                "seconds_target": sec_mean,
+                "seconds_target_sd": sec_sd,
+                "noise_target": noise,
                 "end_excess_pct": row["end_excess_pct"],
                 "half_end_excess_pct": row["half_end_excess_pct"],
                 "last_change": row["last_change"],
@@ -146,19 +180,31 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
     return pd.DataFrame(rows).astype({"hand_lr": float, "hand_ref_test_acc": float, "hand_seconds_50": float})
 
 
+def _over_seeds(values: pd.Series, reached: bool) -> tuple[float, float]:
+    """Mean and s.d. over seeds, NaN unless every seed reached the target."""
+    return (float(values.mean()), float(values.std(ddof=0))) if reached else (np.nan, np.nan)
+
+
 def numbers_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
     """Task 4's numbers as shown, one row per batch size of ``batch_size_summary``."""
     return pd.DataFrame(
         {
             "B": table["batch_size"],
             "chosen η": table["lr"].map(lambda v: f"{v:g}"),
-            "ITR": [f"{i:,}" if c else f"not met in {i:,}" for i, c in zip(table["itr"], table["converged"])],
-            "training s to ITR": mean_sds(table["train_seconds_mean"], table["train_seconds_std"]),
-            "final training loss": table["final_train_loss"].map(lambda v: f"{v:.4f}"),
-            "excess over L*": table["excess_pct"].map(lambda v: f"{v:.2f}%"),
-            "test accuracy": table["final_test_acc"].map(lambda v: f"{100 * v:.2f}%"),
+            "ITR (horizon)": [
+                f"{i:,} ({c:,})" if ok else f"not met ({c:,})"
+                for i, c, ok in zip(table["itr"], table["cap"], table["converged"])
+            ],
+            "training s to ITR": or_not_reached(
+                table["itr_seconds_mean"], mean_sds(table["itr_seconds_mean"], table["itr_seconds_std"])
+            ),
+            "excess over L* at the end": table["excess_pct"].map(lambda v: f"{v:.2f}%"),
+            "test acc. at the end": table["final_test_acc"].map(lambda v: f"{100 * v:.2f}%"),
             f"iterations to {target_pct:g}%": or_not_reached(
-                table["t_target"], [f"{v:,.0f}" for v in table["t_target"]]
+                table["t_target"], _counts(table["t_target"], table["t_target_sd"])
+            ),
+            f"samples to {target_pct:g}%": or_not_reached(
+                table["samples_target"], _counts(table["samples_target"], table["samples_target_sd"])
             ),
             f"seconds to {target_pct:g}%": or_not_reached(
                 table["seconds_target"], mean_sds(table["seconds_target"], table["seconds_target_sd"])
@@ -167,12 +213,18 @@ def numbers_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
     )
 
 
+def _counts(means: pd.Series, sds: pd.Series) -> list[str]:
+    """'115,870 ± 2,310' per row: counts of iterations or samples, whole, with their spread."""
+    return [f"{m:,.0f}\u00a0±\u00a0{s:,.0f}" for m, s in zip(means, sds)]
+
+
 def numbers_caption(ref: linear.Reference, conditions: dict[str, Any]) -> str:
     """The caption of ``numbers_table``: what each column means, the optimum it is measured
     against, and the conditions the training seconds were measured in."""
     return (
-        f"Per batch size, at its chosen learning rate (mean over seeds; ± is the standard deviation; iterations to "
-        f"the target: the slowest seed's). "
+        f"Per batch size, at its chosen learning rate (mean ± s.d. over seeds). ITR and the horizon the rate was "
+        f"chosen at; the excess and the accuracy at the end of the run (the excess averaged over its last doubling); "
+        f"the iterations, samples and seconds to the target interpolated between checkpoints for each seed. "
         f"L* = {ref.train_loss_star:.5f}, test accuracy of W* = {100 * ref.test_acc_star:.2f}%. "
         f"Training seconds measured with {provenance.conditions_text(conditions)}."
     )

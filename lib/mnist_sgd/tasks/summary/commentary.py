@@ -11,7 +11,7 @@ import pandas as pd
 from mnist_sgd.science import architectures
 from mnist_sgd.show import provenance, references
 from mnist_sgd.show.present import mean_sd, pct, plural
-from mnist_sgd.tasks.batch_size.commentary import fastest_to_target
+from mnist_sgd.tasks.batch_size.commentary import fewest
 
 
 def data_answer(counts: pd.DataFrame) -> str:
@@ -35,18 +35,22 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
 
 def batch_size_answers(chosen: pd.DataFrame) -> list[tuple[str, str, str]]:
     """Task 3's answers, one per batch size, smallest first: (question, answer, job that answers
-    it). ``chosen``: one row per batch size with batch_size, lr, converged, itr (ITR, or the
-    horizon when not converged), train_seconds_mean, train_seconds_std, seeds, final_test_acc,
-    excess_pct and job."""
+    it). ``chosen``: one row per batch size with batch_size, lr, converged, itr, cap (the
+    horizon), itr_seconds_mean/std (training seconds to ITR), seeds, final_test_acc and
+    excess_pct (at the end of the run) and job."""
     rows = []
     for _, row in chosen.sort_values("batch_size").iterrows():
-        # the time as its section quotes it
         answer = (
-            f"η = {row['lr']:g} (by sweep at the runs' horizon), "
-            + (f"ITR = {row['itr']:,}" if row["converged"] else f"not converged in {row['itr']:,} iterations")
-            + f", {mean_sd(row['train_seconds_mean'], row['train_seconds_std'])} s of training (measured; mean ± "
-            f"s.d. over {plural(row['seeds'], 'seed')}), "
-            f"test accuracy {pct(row['final_test_acc'])}, loss {row['excess_pct']:.1f}% above L*"
+            f"η = {row['lr']:g}, "
+            + (
+                f"converged from ITR = {row['itr']:,} iterations, "
+                f"{mean_sd(row['itr_seconds_mean'], row['itr_seconds_std'])} s of training (mean ± s.d. over "
+                f"{plural(row['seeds'], 'seed')})"
+                if row["converged"]
+                else f"not converged in {row['cap']:,} iterations, the longest horizon allowed"
+            )
+            + f"; after {row['cap']:,} iterations the loss is {row['excess_pct']:.2f}% above L* and the test "
+            f"accuracy {pct(row['final_test_acc'])}"
         )
         rows.append((f"3. B = {row['batch_size']}", answer, row["job"]))
     return rows
@@ -54,24 +58,26 @@ def batch_size_answers(chosen: pd.DataFrame) -> list[tuple[str, str, str]]:
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
     """Task 4's answer: which batch size reaches the target in the fewest iterations, samples and
-    seconds (a tie when the fastest's seconds overlap another's within the seeds' spread).
-    ``table``: one row per batch size with batch_size, t_target (iterations to the target, NaN if
-    never), seconds_target and seconds_target_sd."""
+    seconds, each named only when the seeds' spread separates it from the others (a tie
+    otherwise). ``table``: one row per batch size with batch_size and, per clock, the mean
+    over seeds and its s.d.: t_target(_sd), samples_target(_sd), seconds_target(_sd) (NaN
+    where a seed never reached the target)."""
     reached = table.dropna(subset=["t_target"])
     if not len(reached):
         return "no batch size reached the target within its iterations"
-    fewest_t = reached.loc[reached["t_target"].idxmin()]
-    fewest_s = reached.loc[(reached["t_target"] * reached["batch_size"]).idxmin()]
-    fastest, won = fastest_to_target(reached)
-    return (
-        f"to within the target of L*: fewest iterations at B = {fewest_t['batch_size']}, fewest samples at "
-        f"B = {fewest_s['batch_size']}, "
-        + (
-            f"least time at B = {fastest[0]}"
+    parts = []
+    for column, what in (
+        ("t_target", "the fewest iterations"),
+        ("samples_target", "the fewest samples"),
+        ("seconds_target", "the least training time"),
+    ):
+        least, won = fewest(reached, column)
+        parts.append(
+            f"{what} at B = {least[0]}"
             if won
-            else f"least time: a tie between B = {', '.join(map(str, fastest))} (within the seeds' spread)"
+            else f"{what}: a tie between B = {', '.join(map(str, least))} (within the seeds' spread)"
         )
-    )
+    return "to come within the target of L*: " + "; ".join(parts)
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
