@@ -43,7 +43,6 @@ def table(
             "seconds_target": list(seconds),
             "seconds_target_sd": list(seconds_sd),
             "train_seconds_mean": [2.0, 0.4, 0.5, 2.2],
-            "end_excess_pct": list(excess),
             "half_end_excess_pct": list(half),
             "last_change": [-0.001, -0.008, -0.007, -0.004],
         }

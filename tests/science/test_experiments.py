@@ -1,12 +1,22 @@
-"""The experiments' building blocks: the held-out split, the held-out run stopped early, the peak and budget of a mean curve."""
+"""The experiments' building blocks: the sweep taken to a longer horizon, the held-out split, the held-out run stopped early, the peak and budget of a mean curve."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from mnist_sgd.science.criteria import early_stop
-from mnist_sgd.science.experiments import at_budget, held_out_run, holdout_split, peak_of_mean
+from mnist_sgd.science.data import load_mnist, one_hot
+from mnist_sgd.science.experiments import (
+    at_budget,
+    held_out_run,
+    holdout_split,
+    peak_of_mean,
+    repeat,
+    sweep_to_convergence,
+)
 from mnist_sgd.science.sgd import Evaluator, train_sgd
 
 
@@ -44,3 +54,23 @@ def test_peak_and_budget_of_the_mean_curve():
     assert peak["peak_test_acc"] == 0.8 and peak["peak_t"] == 10
     assert at_budget(c, "n", 40).iloc[0]["at_hand_budget_t"] == 100  # log-nearest: 40 is nearer 100 than 10
     assert at_budget(c, "n", 20).iloc[0]["at_hand_budget_t"] == 10
+
+
+def test_a_doubled_sweep_takes_its_runs_on_and_its_chosen_rate_is_the_run_repeated():
+    m = load_mnist()
+    x, labels = m.x_train[:1500], m.y_train[:1500]
+    ev = Evaluator(x, labels, m.x_test[:500], m.y_test[:500], train_acc_samples=None)
+    y = one_hot(labels)
+    swept = sweep_to_convergence(x, y, 10, [0.001, 0.01, 5.0], 2, 40, 1, 1e-9, ev, checkpoints=10)
+    assert swept.horizon == 80  # a tolerance no run meets: one doubling, the cap
+    assert set(swept.runs.loc[swept.runs["lr"] == 5.0, "iterations"]) == {40}  # diverged: not taken on
+    assert set(swept.runs.loc[swept.runs["lr"] < 1, "iterations"]) == {80}
+    runs, curves = swept.at_rate(0.01, ev)
+    fresh_runs, fresh = repeat(x, y, 10, 0.01, 2, 80, ev, checkpoints=10)
+    ends = curves.groupby("seed").last()
+    fresh_ends = fresh.groupby("seed").last()
+    for column in ("train_loss", "test_acc", "train_acc"):
+        assert np.allclose(ends[column], fresh_ends[column], rtol=1e-9), column
+    assert np.allclose(runs["final_test_acc"], fresh_runs["final_test_acc"])
+    with pytest.raises(ValueError, match="no stable runs"):
+        swept.at_rate(5.0, ev)

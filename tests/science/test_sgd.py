@@ -12,7 +12,7 @@ import torch
 
 from mnist_sgd.science.data import load_mnist, one_hot
 from mnist_sgd.science.linear import gradient, loss
-from mnist_sgd.science.sgd import CURVE_COLUMNS, Evaluator, checkpoint_schedule, train_sgd
+from mnist_sgd.science.sgd import CURVE_COLUMNS, Evaluator, Training, checkpoint_schedule, remeasure, train_sgd
 
 
 @pytest.fixture(scope="module")
@@ -142,3 +142,33 @@ def test_train_seconds_exclude_evaluation(small):
     wall = time.perf_counter() - start
     assert slow.calls == len(run.curves)
     assert 0 < run.train_seconds <= wall - slow.calls * slow.pause
+
+
+def test_a_run_taken_further_makes_the_steps_of_a_fresh_run_and_keeps_its_checkpoints(small):
+    x, y, evaluator = small
+    fresh = train_sgd(x, y, 5, 0.01, 400, seed=3, checkpoints=12, evaluator=evaluator)
+    training = Training(x, y, 5, 0.01, 3, evaluator, keep_weights=True)
+    first = training.run_to(100, 12)
+    taken = training.run_to(400, 12)
+    assert torch.equal(taken.W, fresh.W)  # the batch stream does not depend on how the steps were split
+    t = taken.curves["t"].tolist()
+    assert t[: len(first.curves)] == first.curves["t"].tolist()  # the shorter run's checkpoints are kept
+    later = [s for s in checkpoint_schedule(400, 12).tolist() if s > 100]
+    assert t[len(first.curves) :] == later and t[-1] == 400
+    common = taken.curves.merge(fresh.curves, on="t", suffixes=("", "_fresh"))
+    assert len(common) >= len(later)
+    assert np.allclose(common["train_loss"], common["train_loss_fresh"], rtol=1e-12)
+    assert len(taken.snapshots) == len(taken.curves)
+
+
+def test_remeasured_snapshots_give_the_curves_of_a_run_measured_in_full(small):
+    x, y, evaluator = small
+    full = train_sgd(x, y, 5, 0.01, 300, seed=4, checkpoints=10, evaluator=evaluator)
+    light = Training(x, y, 5, 0.01, 4, evaluator.loss_only(), keep_weights=True).run_to(300, 10)
+    assert light.curves["test_acc"].isna().all()
+    again = remeasure(light, evaluator)
+    assert list(again.curves.columns) == list(full.curves.columns) and again.snapshots is None
+    for column in ("t", "samples", "train_loss", "train_acc", "test_acc", "batch_loss"):
+        assert np.allclose(again.curves[column], full.curves[column], equal_nan=True), column
+    with pytest.raises(ValueError, match="snapshots"):
+        remeasure(full, evaluator)

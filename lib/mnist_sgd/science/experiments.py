@@ -7,6 +7,7 @@ The notebooks of the linear tasks share these loops; each returns plain DataFram
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -15,7 +16,7 @@ import torch
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import one_hot
-from mnist_sgd.science.sgd import Evaluator, train_sgd
+from mnist_sgd.science.sgd import Evaluator, Training, remeasure, train_sgd
 from mnist_sgd.show.present import progress
 
 
@@ -24,35 +25,48 @@ def lr_grid(lr_min: float, lr_max: float, points: int) -> list[float]:
     return [float(f"{v:.3g}") for v in np.geomspace(lr_min, lr_max, points)]
 
 
-def sweep(
-    x: torch.Tensor,
-    y: torch.Tensor,
-    batch_size: int,
-    lrs: list[float],
-    seeds: int,
-    iterations: int,
-    evaluator: Evaluator,
-    checkpoints: int = 150,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Every (learning rate, seed) run: (one row per run; the loss curves, with lr and seed columns).
+@dataclass
+class Sweep:
+    """A learning-rate sweep at the horizon it ended at: one row per run, the runs' loss
+    curves, ``criteria.lr_ranking`` at that horizon, and the runs themselves, kept with
+    their weights at every checkpoint so that the chosen rate's runs can be measured in
+    full (``at_rate``) without being trained again."""
 
-    The curves hold the exact training loss at every checkpoint (what the convergence
-    criterion reads); the accuracies are measured once, on each run's last weights, as
-    measuring them at every checkpoint of every run would cost more than the training.
-    With the same ``checkpoints``, a run here and the run of ``repeat`` with the same
-    seed, rate and horizon are the same run: the same batches and the same losses.
-    """
-    loss_only = evaluator.loss_only()
+    runs: pd.DataFrame
+    curves: pd.DataFrame
+    ranking: pd.DataFrame
+    horizon: int
+    trainings: dict[tuple[float, int], Training]
+
+    def at_rate(self, lr: float, evaluator: Evaluator) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The runs at ``lr`` as ``repeat`` returns them, every checkpoint measured by ``evaluator``."""
+        done = [
+            remeasure(training.recorder.result(lr, seed, self.horizon), evaluator)
+            for (rate, seed), training in sorted(self.trainings.items())
+            if rate == lr
+        ]
+        if not done:
+            raise ValueError(f"the sweep has no stable runs at lr = {lr:g}")
+        runs = pd.DataFrame([run.summary() for run in done])
+        curves = [run.curves.assign(seed=run.seed, batch_size=run.batch_size, lr=lr) for run in done]
+        return runs, pd.concat(curves, ignore_index=True)
+
+
+def _run_all(
+    trainings: dict[tuple[float, int], Training], horizon: int, checkpoints: int, evaluator: Evaluator, desc: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Take every run of ``trainings`` to ``horizon``: (one row per run, the loss curves).
+    The accuracies are measured once, on each run's last weights: measuring them at every
+    checkpoint of every run would cost more than the training."""
     rows, curves = [], []
-    for lr in progress(lrs, desc=f"sweep B={batch_size}, {iterations:,} iterations"):
-        for seed in range(seeds):
-            run = train_sgd(x, y, batch_size, lr, iterations, seed, checkpoints, loss_only)
-            row = run.summary()
-            if not run.diverged:
-                final = evaluator.evaluate(run.W)
-                row.update(final_test_acc=final["test_acc"], final_train_acc=final["train_acc"])
-            rows.append(row)
-            curves.append(run.curves[["t", "train_loss"]].assign(batch_size=batch_size, lr=lr, seed=seed))
+    for (lr, seed), training in progress(list(trainings.items()), desc=desc):
+        run = training.run_to(horizon, checkpoints)
+        row = run.summary()
+        if not run.diverged:
+            final = evaluator.evaluate(run.W)
+            row.update(final_test_acc=final["test_acc"], final_train_acc=final["train_acc"])
+        rows.append(row)
+        curves.append(run.curves[["t", "train_loss"]].assign(batch_size=run.batch_size, lr=lr, seed=seed))
     return pd.DataFrame(rows), pd.concat(curves, ignore_index=True)
 
 
@@ -67,26 +81,34 @@ def sweep_to_convergence(
     rel_tol: float,
     evaluator: Evaluator,
     checkpoints: int = 150,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, int]:
-    """The sweep of ``sweep`` at ``horizon`` iterations, doubled (at most ``max_doublings``
-    times) while ``criteria.horizon_too_short``: no stable rate's loss has converged by
-    ``criteria.converged_iterations``, or one that has not ends lower than the best that has.
+) -> Sweep:
+    """Every (learning rate, seed) run to ``horizon`` iterations, the horizon doubled (at most
+    ``max_doublings`` times) while ``criteria.horizon_too_short``: no stable rate's loss has
+    converged by ``criteria.converged_iterations``, or one that has not ends lower than the
+    best that has. The ranking is ``criteria.lr_ranking`` at the horizon used, so the rate
+    is chosen at the horizon its runs actually last.
 
-    Returns (runs, curves, ranking, the horizon used): ``ranking`` is
-    ``criteria.lr_ranking`` at that horizon, so the rate is chosen at the horizon its runs
-    actually last. A longer sweep re-runs only the rates at which no seed diverged.
+    A doubling takes the runs of the rates at which no seed diverged further, from where
+    they stand (the same steps as a run started afresh at the longer horizon); a rate with a
+    diverged seed stays out of the ranking at any horizon, and its rows are kept as they are.
     """
+    loss_only = evaluator.loss_only()
+    trainings = {
+        (lr, seed): Training(x, y, batch_size, lr, seed, loss_only, keep_weights=True)
+        for lr in lrs
+        for seed in range(seeds)
+    }
     diverged = pd.DataFrame()
     while True:
-        runs, curves = sweep(x, y, batch_size, lrs, seeds, horizon, evaluator, checkpoints)
+        desc = f"sweep B={batch_size}, {horizon:,} iterations"
+        runs, curves = _run_all(trainings, horizon, checkpoints, evaluator, desc)
         runs = pd.concat([diverged, runs], ignore_index=True) if len(diverged) else runs
         ranking = criteria.lr_ranking(runs, criteria.rate_itrs(curves, rel_tol))
         if not criteria.horizon_too_short(ranking) or max_doublings == 0:
-            return runs, curves, ranking, horizon
-        # a rate with a diverged seed stays out of the ranking at any horizon: its rows are kept as they are
-        unstable = ranking.loc[ranking["diverged_seeds"] > 0, "lr"]
+            return Sweep(runs, curves, ranking, horizon, trainings)
+        unstable = set(ranking.loc[ranking["diverged_seeds"] > 0, "lr"])
         diverged = runs[runs["lr"].isin(unstable)]
-        lrs = [lr for lr in lrs if lr not in set(unstable)]
+        trainings = {key: training for key, training in trainings.items() if key[0] not in unstable}
         horizon, max_doublings = 2 * horizon, max_doublings - 1
 
 

@@ -14,6 +14,7 @@ checkpoints, so a run is determined by (seed, batch size, learning rate, iterati
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import time
 from collections.abc import Callable
@@ -61,7 +62,7 @@ class Evaluator:
         noise_scale: bool = False,
     ) -> None:
         self.gram = gram if gram is not None else Gram.from_data(x_train, one_hot(labels_train))
-        # B_noise at every checkpoint: one pass over the training set (~50 ms), so only where asked
+        # B_noise at every checkpoint (~2 ms, but a pass over the data to set up), so only where asked
         self.noise = NoiseScale(x_train, one_hot(labels_train), self.gram) if noise_scale else None
         n = x_train.shape[0]
         if train_acc_samples is None or train_acc_samples >= n:
@@ -143,6 +144,8 @@ class SGDRun:
 
     ``curves`` has one row per healthy checkpoint (columns ``CURVE_COLUMNS``); a diverged
     run stops at ``diverged_at`` and its curves end at the last checkpoint before it.
+    ``snapshots``, when kept, are the weights at each row of ``curves``, to measure them
+    again later (``remeasure``) without training again.
     """
 
     batch_size: int
@@ -154,6 +157,7 @@ class SGDRun:
     diverged: bool = False
     diverged_at: int | None = None
     train_seconds: float = 0.0
+    snapshots: list[torch.Tensor] | None = None
 
     def summary(self) -> dict[str, Any]:
         """One row; the ``final_*`` values are NaN for a diverged run."""
@@ -171,6 +175,18 @@ class SGDRun:
             "final_train_acc": final["train_acc"],
             "train_seconds": self.train_seconds,
         }
+
+
+def remeasure(run: SGDRun, evaluator: Evaluator) -> SGDRun:
+    """``run`` with every checkpoint measured again by ``evaluator`` from its kept snapshots:
+    the curves a run with that evaluator would have recorded (the same t, samples, training
+    seconds and minibatch loss), at the cost of the measurements only."""
+    if run.snapshots is None:
+        raise ValueError("the run kept no snapshots of its weights (train it with keep_weights=True)")
+    kept = run.curves[["t", "samples", "train_seconds", "batch_loss"]].reset_index(drop=True)
+    measured = pd.DataFrame([evaluator.evaluate(W) for W in run.snapshots])
+    curves = pd.concat([kept, measured], axis=1)
+    return dataclasses.replace(run, curves=curves[evaluator.columns], snapshots=None)
 
 
 def draw_batches(n: int, steps: int, batch_size: int, generator: torch.Generator) -> torch.Tensor:
@@ -259,39 +275,134 @@ def train_sgd(
         raise ValueError(f"need batch_size >= 1 and iterations >= 0, got {batch_size} and {iterations}")
     if indices is not None and tuple(indices.shape) != (iterations, batch_size):
         raise ValueError(f"indices must have shape ({iterations}, {batch_size}), got {tuple(indices.shape)}")
-    if evaluator is None:
-        evaluator = Evaluator(x, y_onehot.argmax(dim=1))
-    n = x.shape[0]
-    generator = torch.Generator().manual_seed(seed)
-    chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
-    stepper = Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
-    W = stepper.W
-    t = 0
+    training = Training(
+        x, y_onehot, batch_size, lr, seed, evaluator, indices, check_every, blowup=blowup, weight_limit=weight_limit
+    )
+    return training.run_to(iterations, checkpoints)
 
-    def advance(target: int) -> tuple[int, bool]:
-        nonlocal t
-        while t < target:
-            steps = min(target - t, chunk_steps)
-            chunk = draw_batches(n, steps, batch_size, generator) if indices is None else indices[t : t + steps]
-            for block in chunk.split(check_every):
-                stepper.run(block)
-                t += block.shape[0]
-                if not W.abs().max().item() <= weight_limit:  # also true for NaN
-                    return t, False
-        return t, True
 
-    with torch.inference_mode():
-        return record_run(
-            advance,
-            lambda: W.contiguous(),
-            stepper.batch_loss,
-            evaluator,
-            batch_size,
-            lr,
-            seed,
-            iterations,
-            checkpoints,
-            blowup,
+class Training:
+    """One SGD run that can be taken further: ``run_to(T)`` trains from where it stands to
+    iteration T. Batches are drawn from one seeded generator whose stream does not depend on
+    how the steps are split, so a run taken to T in several calls makes the same steps as one
+    taken there at once; only its checkpoints differ: each call adds those of
+    ``checkpoint_schedule(T, checkpoints)`` past the current iteration.
+    """
+
+    def __init__(
+        self,
+        x: torch.Tensor,
+        y_onehot: torch.Tensor,
+        batch_size: int,
+        lr: float,
+        seed: int,
+        evaluator: Evaluator | None = None,
+        indices: torch.Tensor | None = None,
+        check_every: int = 64,
+        *,
+        blowup: float = 1e3,
+        weight_limit: float = 1e6,
+        keep_weights: bool = False,
+    ) -> None:
+        if evaluator is None:
+            evaluator = Evaluator(x, y_onehot.argmax(dim=1))
+        self.lr, self.seed = lr, seed
+        n = x.shape[0]
+        generator = torch.Generator().manual_seed(seed)
+        chunk_steps = max(1, MAX_CHUNK_INDICES // batch_size)
+        stepper = Stepper(x.to(torch.float32), y_onehot.to(torch.float32), batch_size, lr)
+        W = stepper.W
+
+        def advance(target: int) -> tuple[int, bool]:
+            t = stepper.steps_done
+            while t < target:
+                steps = min(target - t, chunk_steps)
+                chunk = draw_batches(n, steps, batch_size, generator) if indices is None else indices[t : t + steps]
+                for block in chunk.split(check_every):
+                    stepper.run(block)
+                    t += block.shape[0]
+                    if not W.abs().max().item() <= weight_limit:  # also true for NaN
+                        return t, False
+            return t, True
+
+        self.recorder = Recorder(
+            advance, lambda: W.contiguous(), stepper.batch_loss, evaluator, batch_size, blowup, keep_weights
+        )
+
+    def run_to(self, iterations: int, checkpoints: int = 200) -> SGDRun:
+        """Train up to ``iterations`` (no further once diverged) and return the run so far."""
+        with torch.inference_mode():
+            self.recorder.record_to(checkpoint_schedule(iterations, checkpoints).tolist())
+        return self.recorder.result(self.lr, self.seed, iterations)
+
+
+class Recorder:
+    """Drives a training loop from checkpoint to checkpoint and records its curves.
+
+    ``advance(target)`` trains up to iteration ``target`` and returns the iteration reached
+    and whether the weights are still healthy; only its time counts as training time. At
+    each checkpoint the weights are evaluated; the run stops as diverged when they are not
+    healthy or the training loss is not finite or exceeds ``blowup`` times the loss at 0.
+    With ``keep_weights`` a copy of the weights is kept at every checkpoint (31 kB each).
+    """
+
+    def __init__(
+        self,
+        advance: Callable[[int], tuple[int, bool]],
+        weights: Callable[[], torch.Tensor],
+        batch_loss: Callable[[], float],
+        evaluator: Evaluator,
+        batch_size: int,
+        blowup: float = 1e3,
+        keep_weights: bool = False,
+    ) -> None:
+        self.advance, self.weights, self.batch_loss, self.evaluator = advance, weights, batch_loss, evaluator
+        self.batch_size = batch_size
+        self.limit_loss = blowup * evaluator.loss_at_zero()
+        self.rows: list[dict[str, float]] = []
+        self.snapshots: list[torch.Tensor] | None = [] if keep_weights else None
+        self.seconds, self.t, self.diverged_at = 0.0, 0, None
+
+    def record_to(self, targets: list[int]) -> None:
+        """Visit the checkpoints of ``targets`` not recorded yet, in order, until one diverges."""
+        for target in targets:
+            if self.diverged_at is not None:
+                return
+            if self.rows and target <= self.t:
+                continue
+            start = time.perf_counter()
+            self.t, healthy = self.advance(target)
+            self.seconds += time.perf_counter() - start
+            W = self.weights()
+            measured = self.evaluator.evaluate(W) if healthy else None
+            if measured is None or not measured["train_loss"] <= self.limit_loss:
+                self.diverged_at = self.t
+                return
+            self.rows.append(
+                {
+                    "t": self.t,
+                    "samples": self.t * self.batch_size,
+                    "train_seconds": self.seconds,
+                    "batch_loss": self.batch_loss(),
+                    **measured,
+                }
+            )
+            if self.snapshots is not None:
+                self.snapshots.append(W.clone())
+
+    def result(self, lr: float, seed: int, iterations: int) -> SGDRun:
+        """The run as recorded so far."""
+        return SGDRun(
+            batch_size=self.batch_size,
+            lr=lr,
+            seed=seed,
+            iterations=iterations,
+            curves=pd.DataFrame(self.rows, columns=getattr(self.evaluator, "columns", CURVE_COLUMNS)),
+            W=self.weights(),
+            diverged=self.diverged_at is not None,
+            diverged_at=self.diverged_at,
+            train_seconds=self.seconds,
+            snapshots=None if self.snapshots is None else list(self.snapshots),
         )
 
 
@@ -307,35 +418,7 @@ def record_run(
     checkpoints: int,
     blowup: float = 1e3,
 ) -> SGDRun:
-    """Drive a training loop from checkpoint to checkpoint and record its curves.
-
-    ``advance(target)`` trains up to iteration ``target`` and returns the iteration reached
-    and whether the weights are still healthy; only its time counts as training time. At
-    each checkpoint the weights are evaluated; the run stops as diverged when they are not
-    healthy or the training loss is not finite or exceeds ``blowup`` times the loss at 0.
-    """
-    limit_loss = blowup * evaluator.loss_at_zero()
-    rows: list[dict[str, float]] = []
-    seconds, t, diverged_at = 0.0, 0, None
-    for target in checkpoint_schedule(iterations, checkpoints).tolist():
-        start = time.perf_counter()
-        t, healthy = advance(target)
-        seconds += time.perf_counter() - start
-        measured = evaluator.evaluate(weights()) if healthy else None
-        if measured is None or not measured["train_loss"] <= limit_loss:
-            diverged_at = t
-            break
-        rows.append(
-            {"t": t, "samples": t * batch_size, "train_seconds": seconds, "batch_loss": batch_loss(), **measured}
-        )
-    return SGDRun(
-        batch_size=batch_size,
-        lr=lr,
-        seed=seed,
-        iterations=iterations,
-        curves=pd.DataFrame(rows, columns=getattr(evaluator, "columns", CURVE_COLUMNS)),
-        W=weights(),
-        diverged=diverged_at is not None,
-        diverged_at=diverged_at,
-        train_seconds=seconds,
-    )
+    """A whole run of any training loop, checkpoint by checkpoint: see ``Recorder``."""
+    recorder = Recorder(advance, weights, batch_loss, evaluator, batch_size, blowup)
+    recorder.record_to(checkpoint_schedule(iterations, checkpoints).tolist())
+    return recorder.result(lr, seed, iterations)

@@ -163,7 +163,6 @@ def chosen_row(**changes):
         "test_acc_star": 0.8534,
         "rel_tol": 0.01,
         "last_change": -0.002,
-        "end_excess_pct": 11.0,
         "half_end_excess_pct": 5.8,
         "hand_test_acc": 0.826,
         "hand_test_acc_std": 0.002,

@@ -127,7 +127,6 @@ def summary_input() -> tuple[pd.DataFrame, pd.DataFrame]:
         final_train_loss=0.21,
         excess_pct=5.0,
         final_test_acc=0.85,
-        end_excess_pct=5.0,
         half_end_excess_pct=2.5,
         last_change=-0.001,
         hand_test_acc=0.8,

@@ -17,10 +17,10 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
     """The role of the batch size, from one row per B.
 
     ``table`` columns: batch_size, lr, eta_star, eta_max, smallest_diverging (smallest
-    learning rate of the sweep at which a seed diverged, NaN if none), itr, excess_pct
-    (at ITR), final_test_acc (fraction), t_target (iterations for every seed to reach
+    learning rate of the sweep at which a seed diverged, NaN if none), itr,
+    final_test_acc (fraction, at the end of the run), t_target (iterations for every seed to reach
     ``target_pct``% above L*, NaN if never), seconds_target and seconds_target_sd
-    (training seconds to it, mean and s.d. over seeds), end_excess_pct and
+    (training seconds to it, mean and s.d. over seeds), excess_pct and
     half_end_excess_pct (percent above L* over the last doubling of the run, at η and at
     η/2), last_change (signed change per doubling over the last window, fraction).
     ``train_loss_star``: L*, the least-squares optimum of the training set.
@@ -191,7 +191,7 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
 def _floor_paragraph(t: pd.DataFrame) -> str:
     """Across batch sizes: is the gap to L* at the end a noise floor or unfinished descent?"""
     bs = t["batch_size"].tolist()
-    ratios = (t["half_end_excess_pct"] / t["end_excess_pct"]).tolist()
+    ratios = (t["half_end_excess_pct"] / t["excess_pct"]).tolist()
     verdicts = [floor_verdict(r) for r in ratios]
     groups = {v: [b for b, w in zip(bs, verdicts) if w == v] for v in dict.fromkeys(verdicts)}
     names = {
@@ -204,7 +204,7 @@ def _floor_paragraph(t: pd.DataFrame) -> str:
         "**Noise floor or still descending.** With a constant step SGD does not settle at the optimum but in a "
         "neighbourhood whose size grows with the gradient noise it sees, provided it has finished descending. Over the "
         "last doubling of each run the loss sat "
-        + ", ".join(f"{f}%" for f in fixed(t["end_excess_pct"], 2))
+        + ", ".join(f"{f}%" for f in fixed(t["excess_pct"], 2))
         + f" above L* for B = {', '.join(map(str, bs))}, and was still changing by "
         + ", ".join(f"{100 * c:+.2f}%" for c in t["last_change"])
         + " per doubling of t. The same seeds at η/2 ended "
@@ -233,11 +233,11 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
             text += (
                 f" More than the ideal at {a}→{b} is possible because the rate changes with B: the chosen η grew "
                 f"{large['lr'] / small['lr']:.3g}× for a {b / a:g}× batch, and the smaller batch's run ended "
-                f"{small['end_excess_pct']:.2f}% above L*, "
+                f"{small['excess_pct']:.2f}% above L*, "
                 + (
                     "close to the target, so its last stretch to the target is slow: the count at the smaller batch "
                     "is inflated by its floor, not a gain per sample at the larger one."
-                    if small["end_excess_pct"] > target_pct / 2
+                    if small["excess_pct"] > target_pct / 2
                     else "well below the target: the gain is the larger step the larger batch allows."
                 )
             )

@@ -144,7 +144,7 @@ def floor_text(row: pd.Series | dict) -> str:
     Evidence: the same seeds and horizon at η/2 (a noise floor is ∝ η). The criterion
     (the loss stopped moving) and this test (why it is not at L*) answer different
     questions; the text says how they fit together at this B."""
-    full, half = row["end_excess_pct"], row["half_end_excess_pct"]
+    full, half = row["excess_pct"], row["half_end_excess_pct"]
     ratio = half / full if full > 0 else math.nan
     verdict = floor_verdict(ratio)
     text = (

@@ -74,7 +74,6 @@ def chosen_row(
         "final_train_acc": at_end["train_acc"].mean(),
         # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
         "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
-        "end_excess_pct": 100 * end_excess / L_star,
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
@@ -166,7 +165,6 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
                 "seconds_target": sec_mean,
                 "seconds_target_sd": sec_sd,
                 "noise_target": noise,
-                "end_excess_pct": row["end_excess_pct"],
                 "half_end_excess_pct": row["half_end_excess_pct"],
                 "last_change": row["last_change"],
                 "hand_lr": hand["lr"],
