@@ -141,3 +141,47 @@ def test_the_autograd_check_finds_a_wrong_gradient(monkeypatch):
     assert linear.autograd_difference(X, Y, 8, 0) < 1e-12
     monkeypatch.setattr(linear, "gradient", lambda W, X, Y: X.T @ (X @ W - Y) / (2 * X.shape[0]))
     assert linear.autograd_difference(X, Y, 8, 0) > 1e-6
+
+
+def test_the_minimum_norm_fit_is_the_pseudo_inverse_solution():
+    g = torch.Generator().manual_seed(3)
+    X = torch.rand(6, 9, generator=g, dtype=torch.float64)
+    X[:, [2, 7]] = 0.0  # two pixels never lit: left out, weight exactly 0
+    Y = one_hot(torch.randint(10, (6,), generator=g)).to(torch.float64)
+    fit = linear.LeastSquaresSVD.from_data(X, Y)
+    W = fit.minimum_norm()
+    assert relative(W, torch.linalg.pinv(X) @ Y) < 1e-12
+    assert fit.rank == 6 and int(fit.columns.sum()) == 7 and W[[2, 7]].abs().max() == 0
+    assert loss(W, X, Y) < 1e-25  # 6 independent rows, 7 columns: an exact fit
+    tall = torch.rand(12, 4, generator=g, dtype=torch.float64)  # more rows than columns: least squares
+    Yt = one_hot(torch.randint(10, (12,), generator=g)).to(torch.float64)
+    assert relative(linear.LeastSquaresSVD.from_data(tall, Yt).minimum_norm(), torch.linalg.pinv(tall) @ Yt) < 1e-12
+
+
+def test_gradient_descent_from_the_svd_is_the_loop_and_tends_to_the_fit():
+    g = torch.Generator().manual_seed(4)
+    X = torch.rand(5, 8, generator=g, dtype=torch.float64)
+    Y = one_hot(torch.randint(10, (5,), generator=g)).to(torch.float64)
+    fit = linear.LeastSquaresSVD.from_data(X, Y)
+    lr, W = 0.3, torch.zeros(8, 10, dtype=torch.float64)
+    for _ in range(40):
+        W = W - lr * gradient(W, X, Y)
+    assert relative(fit.gradient_descent(lr, 40), W) < 1e-12
+    assert fit.gradient_descent(lr, 0).abs().max() == 0
+    assert relative(fit.gradient_descent(lr, 10**9), fit.minimum_norm()) < 1e-9
+    # the slowest direction: n / (lr s_min^2) steps
+    assert fit.slowest_steps(lr) == pytest.approx(5 / (lr * fit.s[-1].item() ** 2))
+
+
+def test_rank_and_the_independent_prefix():
+    rows = torch.tensor(
+        [[1.0, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]], dtype=torch.float64
+    )  # the third row is the sum of the first two
+    assert linear.matrix_rank(rows) == 4 and linear.matrix_rank(rows[:2]) == 2
+    assert linear.independent_rows(rows) == 2
+    assert linear.independent_rows(rows[[0, 1, 3, 4, 2]]) == 4  # dependent only from the fifth row on
+    assert linear.independent_rows(torch.eye(3, dtype=torch.float64)) == 3  # every row independent
+    assert linear.matrix_rank(torch.zeros(3, 4)) == 0
+    # a row that is independent only through a tiny component still counts (1e-9 of the others)
+    tiny = torch.tensor([[1.0, 0], [1.0, 1e-9]], dtype=torch.float64)
+    assert linear.matrix_rank(tiny) == 2 and linear.matrix_rank(torch.tensor([[1.0, 0], [1.0, 1e-17]])) == 1

@@ -149,6 +149,98 @@ def closed_form(X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
     return Gram.from_data(X, Y).solve()
 
 
+def svd_cut(s: torch.Tensor, shape: tuple[int, ...]) -> float:
+    """The singular value at or below which a matrix of ``shape`` with singular values ``s``
+    counts it as zero: ``max(shape) * eps * s_max`` in float64, the usual cut of a rank."""
+    return max(shape) * torch.finfo(torch.float64).eps * (s.max().item() if s.numel() else 0.0)
+
+
+def matrix_rank(X: torch.Tensor) -> int:
+    """The rank of X from its singular values in float64 (those above ``svd_cut``); columns
+    that are zero in every row are dropped first, which changes no singular value but zero."""
+    X = X.to(torch.float64)
+    X = X[:, (X != 0).any(dim=0)]
+    if X.numel() == 0:
+        return 0
+    s = torch.linalg.svdvals(X)
+    return int((s > svd_cut(s, tuple(X.shape))).sum().item())
+
+
+def independent_rows(X: torch.Tensor) -> int:
+    """The largest n such that the first n rows of X are linearly independent (rank n).
+
+    Once a prefix is dependent every longer one is (a row adds at most one to the rank), so
+    the answer is found by bisection, about log2(d) ranks of at most d + 1 rows.
+    """
+    lo, hi = 0, min(X.shape[0], X.shape[1] + 1)  # the first lo rows are independent; hi: all, or dependent
+    if matrix_rank(X[:hi]) == hi:
+        return hi
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if matrix_rank(X[:mid]) == mid else (lo, mid)
+    return lo
+
+
+@dataclass(frozen=True)
+class LeastSquaresSVD:
+    """The least-squares problem ``X W = Y`` through the thin SVD ``X = U S V^T``, in float64.
+
+    Only the columns of X that are non-zero in some row take part (``columns``): a zero column
+    adds nothing, and its weight is 0 in every W below. Singular values at or below ``svd_cut``
+    count as zero and are dropped; ``s`` holds the others, descending, ``Vt`` their right
+    singular vectors (restricted to ``columns``) and ``UtY`` the targets in their basis.
+
+    Gradient descent on ``L(W) = ||X W - Y||^2 / (2n)`` from W = 0 with step ``lr`` moves each
+    singular direction independently: its component is multiplied by ``1 - (1 - lr s^2/n)^t``
+    of its limit ``u^T Y / s`` after t steps. So the iterate at any t (``gradient_descent``) and
+    its limit, the minimum-norm least-squares fit ``X^+ Y`` (``minimum_norm``), are exact. SGD
+    from W = 0 with batches drawn uniformly with replacement has expected iterate equal to the
+    gradient-descent one at the same step and t (its batch gradient is unbiased and linear in W).
+    Unlike the ``Gram`` route, the SVD does not square the singular values, so directions with
+    s down to ~1e-10 s_max stay resolved (on the Gram they fall under the eigenvalue cut).
+    """
+
+    columns: torch.Tensor
+    s: torch.Tensor
+    Vt: torch.Tensor
+    UtY: torch.Tensor
+    n: int
+
+    @classmethod
+    def from_data(cls, X: torch.Tensor, Y: torch.Tensor) -> LeastSquaresSVD:
+        X64, Y64 = X.to(torch.float64), Y.to(torch.float64)
+        columns = (X64 != 0).any(dim=0)
+        U, s, Vt = torch.linalg.svd(X64[:, columns], full_matrices=False)
+        keep = s > svd_cut(s, (X64.shape[0], int(columns.sum().item())))
+        return cls(columns, s[keep], Vt[keep], U[:, keep].T @ Y64, X64.shape[0])
+
+    @property
+    def rank(self) -> int:
+        return int(self.s.shape[0])
+
+    def _weights(self, factors: torch.Tensor) -> torch.Tensor:
+        """W = V diag(factors) U^T Y, zero on the unused columns (d x k)."""
+        W = torch.zeros(self.columns.shape[0], self.UtY.shape[1], dtype=torch.float64)
+        W[self.columns] = self.Vt.T @ (factors[:, None] * self.UtY)
+        return W
+
+    def minimum_norm(self) -> torch.Tensor:
+        """The minimum-norm least-squares fit ``X^+ Y``: the limit of gradient descent (and of
+        SGD) from W = 0 at any stable constant step."""
+        return self._weights(1.0 / self.s)
+
+    def gradient_descent(self, lr: float, t: int) -> torch.Tensor:
+        """Full-batch gradient descent from W = 0 after ``t`` steps of ``lr``, exactly (a
+        direction with lr s^2/n > 2 diverges, as gradient descent does)."""
+        decay = (1.0 - lr * self.s.square() / self.n) ** t
+        return self._weights((1.0 - decay) / self.s)
+
+    def slowest_steps(self, lr: float) -> float:
+        """Steps of ``lr`` after which the slowest direction (the smallest non-zero singular
+        value) is still a share 1/e from its limit: n / (lr s_min^2), for lr s_min^2/n small."""
+        return self.n / (lr * self.s[-1].item() ** 2)
+
+
 def eta_star(B: int, beta: float, lambda_max: float) -> float:
     """Optimal constant step size of minibatch-B SGD on a quadratic loss.
 

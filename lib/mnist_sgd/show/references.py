@@ -33,7 +33,7 @@ TASK3_HAND_ITERATIONS = 6000
 _T3 = f"η = {TASK3_HAND_LR:g}, {TASK3_HAND_ITERATIONS:,} iterations, one run, seed not stated"
 _T3_LR = "found by hand, the search not stated"
 _T3_TIME = "50 epochs (50 × 60,000 / B iterations); machine, learning rate and what was timed not stated"
-_T5 = "linear, B = 100; η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
+_T5 = "linear, full batches (B = N'); η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
 _T5_OTHER = "linear, B = 100, 500 iterations; learning rate not stated"
 _T7 = "MLP 784-512-256-10, ReLU, cross-entropy, plain SGD, 20 epochs, one run; initialisation and seed not stated"
 # Task 7: (batch size, learning rate) -> (test, train) accuracy after 20 epochs
@@ -63,7 +63,7 @@ REFERENCES: tuple[Reference, ...] = (
     Reference(6, "test accuracy", "10 epochs", 0.827, "quoted as 'about', after 10 epochs"),
     Reference(6, "test accuracy", "best", 0.857, "the highest figure quoted"),
     *(
-        Reference(5, "test accuracy", str(n), v, _T5, eta_t=6.0, label="one report, η·t = 6")
+        Reference(5, "test accuracy", str(n), v, _T5, eta_t=6.0, label="one report, full batches, η·t = 6")
         for n, v in [(100, 0.70), (500, 0.80), (1000, 0.83), (10000, 0.85)]
     ),
     *(

@@ -7,11 +7,14 @@ import pandas as pd
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import learning_rate_text
 from mnist_sgd.tasks.dataset_size.commentary import (
+    budget_text,
+    counted,
     dataset_size_commentary,
     dataset_size_references_text,
     dataset_size_stopping_text,
-    double_descent_text,
+    limit_text,
     subsets_text,
+    threshold_text,
 )
 
 
@@ -84,7 +87,6 @@ def test_any_subset_of_sizes_works():
     two = dataset_size_commentary(table([0.62, 0.81], [1.0, 0.88], sizes=(100, 500), converged=[0, 3]))
     assert "100→500 (×5): +19.00 points (+8.18 per doubling)" in two
     assert "per tenfold" not in two  # a fivefold step is not quoted per tenfold
-    assert "not every subset met the convergence criterion" in two and "At N' = 100, 500" in two
     one = dataset_size_commentary(table([0.62], [1.0], sizes=(500,)))
     assert "Only one training-set size was run (N' = 500)" in one and "62.00%" in one
 
@@ -101,7 +103,9 @@ def one_size(
     return pd.DataFrame(
         {
             "dataset_size": [size] * 2,
+            "subset": [0, 1],
             "batch_size": [100] * 2,
+            "lr": [0.01] * 2,
             "iterations": [iterations] * 2,
             "itr": [200 if c else iterations for c in converged],
             "converged": list(converged),
@@ -131,13 +135,13 @@ def test_the_learning_rate_and_where_it_comes_from():
 
 def test_one_size_at_the_end_of_its_runs():
     text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
-    assert text.startswith("**N' = 100.** 1 of 2 runs met the convergence criterion (training loss within 0.01 of")
+    assert text.startswith("**N' = 100.** 1 of 2 runs met the convergence criterion (training loss within 1% of")
     assert "within 500 iterations, at ITR = 200 at the latest. After 500 iterations (500 passes over" in text
     assert "SGD reaches 62.00% test accuracy (min 61.00%, max 63.00%) and 99.50% on its training subset" in text
     assert "a train/test gap of 37.50 points" in text
     assert "reaches 58.00% test accuracy and 100.00% training accuracy" in text
     none = subsets_text(one_size(converged=(False, False), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.05)
-    assert "**N' = 50,000.** 0 of 2 runs met" in none and "within 0.05 of" in none
+    assert "**N' = 50,000.** None of the 2 runs met" in none and "within 5% of the way" in none
     assert "within 500 iterations. After 500 iterations (1 pass over the subset)" in none
     assert "(2.5 passes" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
 
@@ -148,7 +152,22 @@ def test_a_peak_along_the_runs_and_stopping_early():
     flat = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
     assert "highest at t = 100, 62.50%; at the end it is 62.00%." in flat and "training longer" not in flat
     assert "best accuracy on 20 held-out images of each subset (training on the other 80) gives 65.00%" in flat
-    assert "(mean; stopped at t = 60, 120), against 61.00% for the same runs at t = 500." in flat
+    # one stop per subset, in the order of the subsets, even when two subsets stop at the same t
+    assert "(mean; stopped at t = 120, 60, one stop per subset), against 61.00% for the same runs at t = 500." in flat
+    same = subsets_text(one_size().assign(early_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "stopped at t = 60, 60, one stop per subset" in same
+    reordered = subsets_text(one_size().assign(subset=[1, 0]), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "stopped at t = 60, 120, one stop per subset" in reordered
+
+
+def test_a_small_held_out_part_is_caveated_with_its_step():
+    small = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "On 20 images the held-out accuracy moves in steps of 1/20 = 5 points" in small
+    assert "the early-stopped accuracy at this size is a rough figure" in small
+    hundred = subsets_text(one_size(size=500), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "steps of 1/100 = 1 point:" in hundred  # a step of one point still gets the caveat
+    large = subsets_text(one_size(size=1000), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    assert "rough figure" not in large and "200 held-out images" in large
 
 
 def test_the_rank_says_whether_an_exact_fit_exists():
@@ -165,6 +184,63 @@ def test_the_rank_says_whether_an_exact_fit_exists():
     assert "Every subset" not in short
 
 
+def test_the_slowest_direction_is_set_against_the_budget():
+    far = subsets_text(
+        one_size().assign(smallest_singular=[0.02, 0.03], slowest_steps=[2.5e7, 1.1e7]),
+        checkpoints([0.1, 0.7, 0.65, 0.62]),
+        0.01,
+    )
+    assert "singular value s of X' (0.02 to 0.03 over the subsets)" in far
+    assert "N'/(η s²) = 1.1e+07 to 2.5e+07 iterations at η = 0.01, at least 2.2e+04 times the run's 500" in far
+    assert "still far from the limit" in far
+    near = subsets_text(
+        one_size().assign(smallest_singular=[1.1, 1.1], slowest_steps=[300.0, 400.0]),
+        checkpoints([0.1, 0.7, 0.65, 0.62]),
+        0.01,
+    )
+    assert "= 3e+02 to 4e+02 iterations at η = 0.01, within the run's 500 iterations." in near
+    mixed = subsets_text(
+        one_size().assign(smallest_singular=[1.1, 0.1], slowest_steps=[300.0, 4000.0]),
+        checkpoints([0.1, 0.7, 0.65, 0.62]),
+        0.01,
+    )
+    assert "beyond the run's 500 iterations for some of the subsets." in mixed
+
+
+def test_counts_are_said_in_words():
+    assert counted(0, 5, "subset") == "none of the 5 subsets"
+    assert counted(5, 5, "subset") == "all 5 subsets"
+    assert counted(3, 5, "subset") == "3 of 5 subsets"
+    assert counted(2, 2, "run") == "both runs" and counted(0, 2, "run") == "none of the 2 runs"
+    assert counted(1, 1, "run") == "the one run" and counted(0, 1, "run") == "no run"
+
+
+def test_final_means_the_budget_and_the_convergence_is_counted_per_size():
+    t = pd.DataFrame(
+        {
+            "dataset_size": [100, 500, 1000, 10000, 60000],
+            "iterations": [30000] * 5,
+            "subsets": [5] * 5,
+            "converged_subsets": [5, 0, 0, 3, 5],
+        }
+    )
+    text = budget_text(t, 0.01, exact_up_to=10000)
+    assert "the one at the budget of 30,000 iterations of every run" in text
+    assert "(training loss within 1% of the way from L(0)" in text
+    assert (
+        "all 5 subsets at N' = 100 and 60,000, none of the 5 subsets at N' = 500 and 1,000 and 3 of 5 subsets at "
+        "N' = 10,000 had converged" in text
+    )
+    assert "At N' = 500, 1,000 and 10,000 the figures therefore describe SGD after a fixed budget" in text
+    assert "computed exactly below" in text
+    assert "computed exactly below" not in budget_text(t, 0.01, exact_up_to=500)  # 1,000 and 10,000 are not
+    done = budget_text(t.assign(converged_subsets=[5] * 5), 0.01)
+    assert "all 5 subsets at N' = 100, 500, 1,000, 10,000 and 60,000 had converged" in done
+    assert "fixed budget" not in done
+    mixed = budget_text(t.assign(iterations=[1000, 2000, 3000, 4000, 5000]), 0.01)
+    assert "the iteration budget of each size (1,000 at N' = 100, 2,000 at N' = 500" in mixed
+
+
 def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), early=(0.66, 0.78, 0.81, 0.84)):
     return pd.DataFrame(
         {
@@ -179,6 +255,7 @@ def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), e
             "early_t_min": [40, 200, 500, 10000],
             "early_t_max": [90, 400, 500, 30000],
             "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
+            "heldout_images": [20, 100, 200, 2000],
             "at_hand_budget_acc": [0.69, 0.80, 0.82, 0.84],
             "at_hand_budget_t": [279] * 4,
         }
@@ -197,8 +274,13 @@ def test_the_three_values_per_size_follow_the_table():
     )
     assert "20% of its N' images held out" in text
     assert "beat running to the end at N' = 100, 500, 1,000 (by 8.00, 14.00, 8.00 points)" in text
+    assert "The held-out parts are 20, 100, 200 and 2,000 images" in text
+    assert "moves in steps of 5, 1, 0.5 and 0.05 points: at N' = 100 and 500 that step is too coarse" in text
+    fine = dataset_size_stopping_text(three().assign(heldout_images=[200, 1000, 2000, 20000]), 0.2)
+    assert "steps of 0.5, 0.1, 0.05 and 0.005 points." in fine and "too coarse" not in fine
     other = dataset_size_stopping_text(three(early=(0.57, 0.6, 0.7, 0.8)), 0.25)
-    assert "beat running to the end at no N'" in other and "25% of its N' images" in other
+    assert "beat running to the end at no N'." in other and "25% of its N' images" in other
+    assert "at the expense of the test images" in text and "at the expense" not in other
 
 
 def test_the_comparison_with_the_hand_made_reports():
@@ -215,50 +297,92 @@ def test_the_comparison_with_the_hand_made_reports():
         three(peak=(0.5,) * 4, early=(0.5,) * 4).drop(columns=["at_hand_budget_acc"]), references.table(5), lr=0.0215
     )
     assert "the closest of our readings is “end of run”" in end_first
+    assert "full batches (B = N')" in text  # the first report's setting, as the references give it
+    exact = dataset_size_references_text(
+        three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, 0.85]), references.table(5), lr=0.0215
+    )
+    assert "0.00 points (full batches at the hand-made budget)" in exact
+    assert "the closest of our readings is “full batches at the hand-made budget”" in exact
+    assert "after the same η·t = 6 (η = 0.0215, t = 279; the report's own η is not stated)" in exact
+    assert "reaches 70.00%, 80.00%, 83.00%, 85.00% (subset means)" in exact
+    partial = dataset_size_references_text(
+        three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, float("nan")]), references.table(5), lr=0.0215
+    )
+    assert "full batches at the hand-made budget" not in partial  # not computed at every size compared
 
 
-def test_double_descent_is_named_at_the_rank():
-    t = pd.DataFrame(
+def thresholds_of(values=(557, 552, 555), lit=(586, 571, 581)):
+    lit = lit[: len(values)]
+    return pd.DataFrame({"subset": range(len(values)), "threshold": list(values), "lit_pixels": list(lit)})
+
+
+def test_the_threshold_is_named_per_subset_against_the_pixels():
+    text = threshold_text(thresholds_of(), 784, (60000, 712, 717))
+    assert "up to N* = 557, 552, 555 for subsets 0-2" in text
+    assert "Those N* images light 586, 571, 581 of the 784 pixels" in text
+    assert "between 552 and 557 images" in text
+    assert "the whole training set (60,000 images) lights 717 pixels and has rank 712" in text
+    one = threshold_text(thresholds_of((30,), (40,)), 50)
+    assert "N* = 30 for subset 0" in one and ", at 30 images." in one and "whole training set" not in one
+
+
+def limit_of(acc, norm, gd=(0.60, 0.66, 0.70, 0.72, 0.76), slow=(8e3, 2e8, 4e19, 1e15, 1e16)):
+    """Five sizes of the exact grid, the thresholds between 550 and 557."""
+    return pd.DataFrame(
         {
-            "dataset_size": [100, 500, 1000, 10000],
-            "closed_form_test_acc": [0.60, 0.269, 0.70, 0.85],
-            "rank_min": [100, 500, 570, 710],
-            "rank_max": [100, 500, 640, 712],
+            "dataset_size": [100, 500, 550, 600, 1000],
+            "limit_test_acc": list(acc),
+            "limit_norm_median": list(norm),
+            "gd_budget_test_acc": list(gd),
+            "gd_budget_norm": [2.2, 4.8, 4.7, 4.6, 3.9],
+            "smallest_singular": [1.1, 0.018, 0.0002, 0.0001, 0.001],
+            "slowest_steps_min": list(slow),
+            "lr": [0.01] * 5,
+            "budget_iterations": [30000] * 5,
         }
     )
-    text = double_descent_text(t)
-    assert "lowest at N' = 500 (26.90%" in text
-    assert "Up to N' = 500 every subset has rank X' = N'" in text
-    assert "N' = 1,000: 570-640" in text and "N' = 10,000: 710-712" in text
-    assert "between N' = 500 and the rank reached at N' = 1,000 (640 at most), not at the 784 pixels" in text
-    assert "at most 712 in these subsets" in text
-    with_sgd = double_descent_text(t.assign(test_acc=[0.607, 0.658, 0.742, 0.844]))
-    assert "SGD's test accuracy at the same sizes, 60.70%, 65.80%, 74.20%, 84.40%, has no dip" in with_sgd
-    assert "double-descent peak" in text
-    normed = double_descent_text(t.assign(closed_form_norm=[3.0, 250.0, 20.0, 5.0]))
-    assert "‖W*‖, is 3, 250, 20, 5 for the same sizes: largest at N' = 500, where the test accuracy dips." in normed
-    no_dip = double_descent_text(t.assign(closed_form_test_acc=[0.60, 0.7, 0.8, 0.85]))
-    assert "lowest at N' = 100" in no_dip and "double-descent peak" not in no_dip
 
 
-def test_the_main_commentary_carries_the_double_descent_paragraph():
-    t = pd.DataFrame(
-        {
-            "dataset_size": [500, 1000],
-            "subsets": [5, 5],
-            "converged_subsets": [5, 5],
-            "test_acc": [0.66, 0.74],
-            "test_acc_min": [0.65, 0.73],
-            "test_acc_max": [0.67, 0.75],
-            "train_acc": [1.0, 0.95],
-            "final_train_loss": [1e-11, 0.05],
-            "closed_form_test_acc": [0.269, 0.70],
-            "closed_form_train_acc": [1.0, 0.96],
-            "closed_form_train_loss": [1e-30, 0.04],
-            "rank_min": [500, 570],
-            "rank_max": [500, 640],
-        }
+def sgd_at(test=(0.6074, 0.6981, 0.7660)):
+    return pd.DataFrame({"dataset_size": [100, 500, 1000, 60000], "test_acc": [*test, 0.85]})
+
+
+def test_the_limit_dips_and_its_norm_jumps_at_the_threshold():
+    lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
+    text = limit_text(lim, thresholds_of((550, 557)), sgd_at())
+    assert "lowest at N' = 550, 12.60%, the grid size nearest the thresholds." in text
+    assert "jumps most between N' = 500 and 550, from 65 to 4e+03 (×62), and is largest at N' = 600 (4.7e+03)" in text
+    assert "at N' = 1,000 it is 870." in text
+    assert "Both happen at the threshold, where the smallest non-zero singular value of X' falls from 1.1" in text
+    assert "to 0.0002 (means)" in text
+    # past the threshold the norm stays high: the smallest s past 557 is 0.001 at most
+    assert "the smallest s is 0.001 or less at every size past the thresholds" in text
+    # the runs' grid alone puts the dip and the largest norm on different sizes, either side of the threshold
+    assert "lowest at 500 but its norm largest at 1,000 (2.2, 65 and 870): 500 lies just below the thresholds" in text
+    assert "the denser grid puts both changes at N' = 550, between the two." in text
+    assert "rises at every size of the grid, from 60.00% at N' = 100 to 76.00% at N' = 1,000: at that budget" in text
+    assert "its norm stays between 2.2 and 4.8" in text
+    # SGD 60.74, 69.81, 76.60 against gradient descent 60.00, 66.00, 76.00: 3.81 points at most, at 500
+    assert "within 3.81 points of it (the most at N' = 500)" in text
+    assert "at N' = 550 the slowest direction of every subset needs N'/(η s²) ≥ 4.0e+19 iterations" in text
+    assert "at every size past the thresholds at least 1.0e+15, against 30,000" in text
+    assert "So SGD shows no dip only because the runs stop at 30,000 iterations" in text
+
+
+def test_the_limit_text_follows_other_numbers():
+    # the dip away from the threshold, and gradient descent not monotone at the budget
+    lim = limit_of(
+        acc=(0.607, 0.269, 0.30, 0.32, 0.636), norm=(2.2, 65.0, 5e3, 5.1e4, 9.2e4), gd=(0.60, 0.66, 0.65, 0.72, 0.76)
     )
-    text = dataset_size_commentary(t)
-    assert "500→1,000 (a doubling): +8.00 points" in text and "per tenfold" not in text
-    assert "double descent" in text
+    text = limit_text(lim, thresholds_of((550, 557)), sgd_at())
+    assert "lowest at N' = 500, 26.90%." in text and "Both happen" not in text
+    assert "is largest at N' = 1,000 (9.2e+04)." in text
+    assert ": 500 lies below the thresholds, 1,000 past them." in text
+    assert "is not monotone across the grid, from 60.00%" in text and "no dip" not in text
+    # a budget long enough for the slowest direction at the dip
+    reached = limit_text(
+        limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0), slow=(1e2,) * 5),
+        thresholds_of((550, 557)),
+        sgd_at(),
+    )
+    assert "The runs come near the limit's dip" in reached and "only because" not in reached

@@ -49,14 +49,16 @@ def test_small_subsets_are_fitted_exactly_by_the_closed_form():
     assert (runs["heldout_images"] == 2).all()  # 20% of 10
     assert (runs["rel_tol"] == 0.01).all()  # the criterion is recorded with the runs it judged
     assert runs["closed_form_test_acc"].nunique() == 2  # two different subsets
-    assert list(runs.columns[-6:]) == [
+    assert list(runs.columns[-5:]) == [
         "heldout_images",
         "early_t",
         "early_heldout_acc",
         "early_test_acc",
         "heldout_end_test_acc",
-        "closed_form_norm",
     ]
+    assert (runs["final_norm"] > 0).all() and (runs["closed_form_norm"] > runs["final_norm"]).all()
+    # the slowest direction of the exact fit needs N'/(η s²) steps of η = 0.01
+    assert runs["slowest_steps"].to_numpy() == pytest.approx(10 / (0.01 * runs["smallest_singular"] ** 2))
 
 
 def test_the_whole_set_shares_one_closed_form_and_a_loose_tolerance_converges():
@@ -90,6 +92,7 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], converg
             "early_test_acc": [0.7, 0.72],
             "heldout_end_test_acc": [0.6, 0.62],
             "closed_form_norm": [3.0, 5.0],
+            "final_norm": [1.0, 2.0],
         }
     )
 
@@ -132,6 +135,7 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert small["test_acc"] == pytest.approx(0.6125)
     assert (small["test_acc_min"], small["test_acc_max"]) == (0.6, 0.625)
     assert (small["rank_min"], small["rank_max"]) == (99, 100) and small["closed_form_norm"] == 4.0
+    assert small["final_norm"] == 1.5 and "gd_hand_test_acc" not in table.columns
     assert (small["early_t_min"], small["early_t_max"]) == (100, 200) and small["heldout_images"] == 20
     assert list(table["peak_t"]) == [10, 1000] and list(table["peak_test_acc"]) == [0.9, 0.9]
     assert list(table["at_hand_budget_t"]) == [100, 100] and list(table["at_hand_budget_acc"]) == [0.5, 0.5]
@@ -142,3 +146,29 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert list(shown["SGD test acc. (%)"]) == ["61.25 [60.00, 62.50]", "82.00 [80.00, 84.00]"]
     assert list(shown["gap (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
     assert "within 0.5% of the way" in sizes_caption(0.005) and "within 1% of" in sizes_caption(0.01)
+    # with the exact limit: gradient descent at the hand-made budget where its grid has the size
+    limit = pd.DataFrame({"dataset_size": [100, 500], "gd_hand_test_acc": [0.7, 0.8]})
+    joined = size_summary(runs, curves, refs, limit)
+    assert joined["gd_hand_test_acc"].iloc[0] == 0.7 and pd.isna(joined["gd_hand_test_acc"].iloc[1])
+
+
+def test_the_gap_is_the_difference_of_the_accuracies_as_shown():
+    table = pd.DataFrame(
+        {
+            "dataset_size": [100],
+            "converged_subsets": [0],
+            "subsets": [5],
+            "rank_min": [100],
+            "rank_max": [100],
+            "final_train_loss": [0.1],
+            "train_acc": [0.856549],  # shown 85.65
+            "test_acc": [0.855451],  # shown 85.55: the gap shown is 0.10, not 0.11 (0.1098 rounded)
+            "test_acc_min": [0.85],
+            "test_acc_max": [0.86],
+            "closed_form_train_loss": [1e-29],
+            "closed_form_test_acc": [0.5],
+            "train_seconds": [1.0],
+        }
+    )
+    shown = sizes_table(table)
+    assert list(shown["SGD training acc. (%)"]) == ["85.65"] and list(shown["gap (points)"]) == ["0.10"]

@@ -62,3 +62,28 @@ def test_the_framework_comparison_follows_its_table():
     )
     text = framework_comparison_text(apart, 3000, 100, 60000, 3, 2.233, "Timing note.")
     assert "larger than the seed noise" in text and "every run without replacement ends below" in text
+
+
+def test_every_difference_is_taken_between_the_values_as_shown():
+    from mnist_sgd.tasks.pytorch.commentary import framework_comparison_text
+
+    by = pd.DataFrame(
+        {
+            "train_loss": [0.203504, 0.203096],  # shown 0.20350 and 0.20310
+            "train_loss_min": [0.20303, 0.20307],
+            "train_loss_max": [0.20392, 0.20312],
+            "test_acc": [0.85544, 0.85646],  # shown 85.54 and 85.65: +0.11, though the unrounded gap is 0.102
+            "test_min": [0.85354, 0.85264],  # shown 85.35 and 85.26
+            "test_max": [0.85706, 0.85934],  # shown 85.71 and 85.93: ranges 0.36 and 0.67
+            "seconds": [0.8274, 5.4994],  # shown 0.827 and 5.499
+            "seconds_sd": [0.042, 0.435],
+        },
+        index=["hand-written", "PyTorch DataLoader"],
+    )
+    text = framework_comparison_text(by, 3000, 100, 60000, 3, 2.5074, "Timing note.")
+    assert "85.65% test accuracy against 85.54% for the hand-written one, a difference of +0.11 points" in text
+    assert "up to 0.67 points" in text
+    assert "−0.20% relative" in text or "-0.20% relative" in text  # 0.20310 / 0.20350 − 1
+    # 5.499 / 0.827 = 6.65, and the µs per step as the table shows them: 1833 − 276 = 1557
+    assert "6.6 × as long (1557 µs more per step)" in text
+    assert "takes 2.507 s (836 µs per batch): 46% of the idiomatic loop's time" in text

@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from mnist_sgd.science.data import one_hot
-from mnist_sgd.science.sgd import Evaluator
+from mnist_sgd.science.linear import accuracy
+from mnist_sgd.science.sgd import Evaluator, train_sgd
 from mnist_sgd.tasks.pytorch.tables import (
     HAND,
     LOADER,
@@ -117,6 +118,17 @@ def test_the_two_implementations_run_every_seed(tiny):
     assert (curves.groupby(["implementation", "seed"])["t"].max() == 30).all()
 
 
+def test_the_final_training_accuracy_is_on_every_training_image(tiny):
+    x, y, _ = tiny
+    labels = y.argmax(dim=1)
+    # an evaluator that scores training accuracy on 50 of the 300 images only, as the curves do
+    sampled = Evaluator(x, labels, x[:5], labels[:5], train_acc_samples=50)
+    runs, curves = implementation_runs(x, y, 10, 0.05, 30, 1, 3, sampled)
+    hand = train_sgd(x, y, 10, 0.05, 30, 0, 3, sampled)  # the same run again: it is determined by its seed
+    assert runs.loc[runs["implementation"] == HAND, "final_train_acc"].iloc[0] == accuracy(hand.W, x, labels)
+    assert accuracy(hand.W, x, labels) != curves.loc[curves["implementation"] == HAND, "train_acc"].iloc[-1]
+
+
 def test_the_summary_takes_means_ranges_and_spreads_per_implementation():
     runs = pd.DataFrame(
         {
@@ -165,8 +177,8 @@ def test_the_comparison_table_shows_ranges_and_times():
 
 def test_the_comparison_caption_counts_the_seeds():
     cond = {"threads": 1, "device": "cpu", "parallel_jobs": 2}
-    text = implementation_caption(3000, 100, 0.01, 2, cond)
+    text = implementation_caption(3000, 100, 0.01, 2, cond, 60000)
     assert text.startswith("After 3,000 iterations of B = 100, η = 0.01: mean over 2 seeds, [min, max] or ± s.d.; ")
     assert "(1 torch thread on cpu, 2 jobs of the report running in parallel)" in text
-    assert "fixed subset of 10,000 training images" in text
-    assert "mean over 1 seed," in implementation_caption(3000, 100, 0.01, 1, cond)
+    assert "Training accuracy is on all 60,000 training images." in text
+    assert "mean over 1 seed," in implementation_caption(3000, 100, 0.01, 1, cond, 60000)

@@ -11,10 +11,13 @@ import pandas as pd
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import fixed, number, plural
 
+# A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
+COARSE_STEP_POINTS = 1.0
+
 
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame, rel_tol: float) -> str:
-    """The paragraph under one size's table: convergence and accuracies at the end of the runs,
-    the test accuracy along them and stopped early, and the rank of the subsets.
+    """The paragraph under one size's table: convergence and accuracies at the budget of the
+    runs, the test accuracy along them and stopped early, and the rank of the subsets.
 
     ``runs``: one row per subset of one size (``tables_dataset_size.subset_runs``), ``curves``:
     their checkpoints; ``rel_tol``: the convergence criterion the runs were judged by.
@@ -22,39 +25,73 @@ def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame, rel_tol: float) -> st
     return _end_of_runs(runs, rel_tol) + _along_the_runs(runs, curves) + _rank(runs)
 
 
+def counted(count: int, total: int, noun: str) -> str:
+    """How many of ``total`` things, in words: 'none of the 5 runs', 'all 5 runs', 'both runs',
+    '3 of 5 runs', 'no run' and 'the one run' (of one)."""
+    if total == 1:
+        return f"the one {noun}" if count else f"no {noun}"
+    if count == 0:
+        return f"none of the {total} {noun}s"
+    if count == total:
+        return f"both {noun}s" if total == 2 else f"all {total} {noun}s"
+    return f"{count} of {total} {noun}s"
+
+
+def criterion_text(rel_tol: float) -> str:
+    """The convergence criterion the runs are judged by, as every Task 5 text states it."""
+    return f"training loss within {100 * rel_tol:g}% of the way from L(0) to the subset's least-squares optimum"
+
+
+def shown(value: float, digits: int = 2) -> float:
+    """``value`` rounded as it is printed with ``digits`` decimals: differences quoted in the
+    text are taken between the values as shown, so they match the tables to the last digit."""
+    return float(f"{value:.{digits}f}")
+
+
 def _size_and_iterations(runs: pd.DataFrame) -> tuple[int, int]:
     """N' and the iterations of the runs (the same for every subset of a size)."""
     return int(runs["dataset_size"].iloc[0]), int(runs["iterations"].iloc[0])
 
 
+def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
+    return runs.sort_values("subset") if "subset" in runs.columns else runs
+
+
 def _end_of_runs(runs: pd.DataFrame, rel_tol: float) -> str:
-    """How many runs converged, and the accuracies of SGD and of the closed form at the end."""
+    """How many runs converged, and the accuracies of SGD at the budget and of the closed form."""
     dataset_size, iterations = _size_and_iterations(runs)
     converged = int(runs["converged"].sum())
-    gap = 100 * (runs["final_train_acc"] - runs["final_test_acc"])
+    train, test = shown(100 * runs["final_train_acc"].mean()), shown(100 * runs["final_test_acc"].mean())
     passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
+    who = counted(converged, len(runs), "run")
     return (
-        f"**N' = {dataset_size:,}.** {converged} of {plural(len(runs), 'run')} met the convergence criterion (training "
-        f"loss within {rel_tol:g} of the way from L(0) to the subset's least-squares optimum) within {iterations:,} "
-        "iterations"
+        f"**N' = {dataset_size:,}.** {who[0].upper() + who[1:]} met the convergence criterion "
+        f"({criterion_text(rel_tol)}) within {iterations:,} iterations"
         + (f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest. " if converged else ". ")
         + f"After {iterations:,} iterations ({number(passes)} pass{'' if passes == 1 else 'es'} over the subset) SGD "
-        f"reaches {100 * runs['final_test_acc'].mean():.2f}% test accuracy (min {100 * runs['final_test_acc'].min():.2f}%, "
-        f"max {100 * runs['final_test_acc'].max():.2f}%) and {100 * runs['final_train_acc'].mean():.2f}% on its training "
-        f"subset: a train/test gap of {gap.mean():.2f} points. The least-squares solution on the same subsets reaches "
+        f"reaches {test:.2f}% test accuracy (min {100 * runs['final_test_acc'].min():.2f}%, "
+        f"max {100 * runs['final_test_acc'].max():.2f}%) and {train:.2f}% on its training "
+        f"subset: a train/test gap of {train - test:.2f} points. The least-squares solution on the same subsets reaches "
         f"{100 * runs['closed_form_test_acc'].mean():.2f}% test accuracy and "
         f"{100 * runs['closed_form_train_acc'].mean():.2f}% training accuracy."
     )
 
 
+def heldout_step_text(held: int) -> str:
+    """The resolution of an accuracy measured on ``held`` images: '1/20 = 5 points'."""
+    return f"1/{held:,} = {100 / held:.2g} point{'' if 100 / held == 1 else 's'}"
+
+
 def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     """The peak of the subset-mean test curve against its end, and the runs stopped early on
-    held-out images against the same runs at the end."""
+    held-out images against the same runs at the end, with one stop per subset and the
+    resolution of the held-out accuracy they were chosen on."""
     dataset_size, iterations = _size_and_iterations(runs)
     held = int(runs["heldout_images"].iloc[0])
     mean_test = curves.groupby("t")["test_acc"].mean()
     t_peak, final_mean = int(mean_test.idxmax()), mean_test.iloc[-1]
-    return (
+    stops = ", ".join(f"{int(v):,}" for v in _by_subset(runs)["early_t"])
+    text = (
         f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%"
         + (
             f", {100 * (mean_test.max() - final_mean):.2f} points above its value at the end: training longer on "
@@ -64,48 +101,79 @@ def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
         )
         + f" Chosen without the test set, stopping at the best accuracy on {plural(held, 'held-out image')} "
         f"of each subset (training on the other {dataset_size - held:,}) gives "
-        f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = "
-        f"{', '.join(f'{v:,}' for v in sorted(set(runs['early_t'])))}), against "
-        f"{100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
+        f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = {stops}, one stop per "
+        f"subset), against {100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
     )
+    if 100 / held >= COARSE_STEP_POINTS:
+        text += (
+            f" On {plural(held, 'image')} the held-out accuracy moves in steps of {heldout_step_text(held)}: "
+            "checkpoints a step apart or less tie (the earliest is taken), so where to stop is chosen coarsely and the "
+            "early-stopped accuracy at this size is a rough figure."
+        )
+    return text
 
 
 def _rank(runs: pd.DataFrame) -> str:
-    """Whether the subsets can be fitted exactly (rank N'), and SGD's training loss against the
-    closed form's."""
+    """Whether the subsets can be fitted exactly (rank N'), SGD's training loss against the
+    closed form's, and how many steps the slowest direction of X' needs against the budget."""
     dataset_size, iterations = _size_and_iterations(runs)
     ranks = ", ".join(str(r) for r in sorted(set(runs["rank"])))
     if (runs["rank"] == dataset_size).all():
-        return (
+        text = (
             f" Every subset's X' has rank {ranks} = N' (its images are linearly independent), so the least-squares "
             f"system X'W = Y' is solved exactly: the closed form's training loss is "
             f"{runs['closed_form_train_loss'].max():.2g} at most, zero up to rounding, and it is the minimum-norm one "
             f"among all exact fits. SGD's training loss is {runs['final_train_loss'].mean():.3g} (mean) after "
             f"{iterations:,} iterations."
         )
-    return (
-        f" The subsets' X' have rank {ranks} < N' = {dataset_size:,}, so X'W = Y' cannot be met exactly: the "
-        f"least-squares minimum on the subsets is {runs['closed_form_train_loss'].mean():.4f} (mean), and SGD ends "
-        f"{100 * (runs['final_train_loss'] / runs['closed_form_train_loss'] - 1).mean():.1f}% above it."
+    else:
+        text = (
+            f" The subsets' X' have rank {ranks} < N' = {dataset_size:,}, so X'W = Y' cannot be met exactly: the "
+            f"least-squares minimum on the subsets is {runs['closed_form_train_loss'].mean():.4f} (mean), and SGD ends "
+            f"{100 * (runs['final_train_loss'] / runs['closed_form_train_loss'] - 1).mean():.1f}% above it."
+        )
+    if "slowest_steps" not in runs.columns:
+        return text
+    slow, lr = runs["slowest_steps"], float(runs["lr"].iloc[0])
+    if slow.max() <= iterations:
+        verdict = f"within the run's {iterations:,} iterations."
+    elif slow.min() > iterations:
+        verdict = (
+            f"at least {slow.min() / iterations:.2g} times the run's {iterations:,} iterations: in that direction the "
+            "runs are still far from the limit."
+        )
+    else:
+        verdict = f"beyond the run's {iterations:,} iterations for some of the subsets."
+    return text + (
+        f" SGD from W = 0 tends to the minimum-norm solution; its slowest direction, along the smallest non-zero "
+        f"singular value s of X' ({_span(runs['smallest_singular'])} over the subsets), closes a share 1 − 1/e of its "
+        f"gap only after N'/(η s²) = {_span(slow)} iterations at η = {lr:g}, {verdict}"
     )
+
+
+def _span(values: pd.Series) -> str:
+    """'0.012' or '0.012 to 0.03': the range of a positive quantity with two significant digits."""
+    lo, hi = f"{values.min():.2g}", f"{values.max():.2g}"
+    return lo if lo == hi else f"{lo} to {hi}"
 
 
 def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:
     """What more training data buys, from one row per training-set size N'.
 
     ``table`` columns: dataset_size, subsets, converged_subsets (how many subsets met the
-    convergence criterion), test_acc, test_acc_min, test_acc_max, train_acc (SGD at the end
-    of its runs, fractions; mean, min and max over subsets), final_train_loss (SGD, mean), closed_form_test_acc,
+    convergence criterion), test_acc, test_acc_min, test_acc_max, train_acc (SGD at the
+    budget of its runs, fractions; mean, min and max over subsets), final_train_loss (SGD, mean), closed_form_test_acc,
     closed_form_train_acc, closed_form_train_loss (least squares on the same subsets,
     means). ``gap_points``: the train/test gap, in accuracy points, counted as closed.
     Works with any number of rows (one or more sizes).
     """
     t = table.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
-    test = (100 * t["test_acc"]).tolist()
-    train = (100 * t["train_acc"]).tolist()
+    # as the tables show them (two decimals), so every difference below matches them
+    test = [shown(100 * v) for v in t["test_acc"]]
+    train = [shown(100 * v) for v in t["train_acc"]]
     gap = [a - b for a, b in zip(train, test)]
-    cf_test = (100 * t["closed_form_test_acc"]).tolist()
+    cf_test = [shown(100 * v) for v in t["closed_form_test_acc"]]
     out = []
 
     if len(t) < 2:
@@ -156,8 +224,8 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
         unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
         if better:
             text += (
-                f"; SGD, whose training loss there is still {', '.join(fixed([sgd_loss[n] for n in better]))} at the "
-                f"end of its runs, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
+                f"; SGD, whose training loss there is still {', '.join(fixed([sgd_loss[n] for n in better]))} after "
+                f"its budget, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
                 f"than the spread of SGD over subsets: the exact fit of the few training images generalises worse "
                 f"than SGD stopped before it"
             )
@@ -171,15 +239,47 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
         text += "."
     out.append(text)
 
-    unconverged = [n for n, c, s in zip(ns, t["converged_subsets"], t["subsets"]) if c < s]
-    if unconverged:
-        out.append(
-            f"At N' = {', '.join(f'{n:,}' for n in unconverged)} not every subset met the convergence criterion "
-            f"within the iterations run, so those points describe SGD after a fixed budget rather than at rest."
-        )
-    if {"rank_min", "rank_max"} <= set(t.columns):
-        out.append(double_descent_text(t))
     return "\n\n".join(out)
+
+
+def budget_text(t: pd.DataFrame, rel_tol: float, exact_up_to: int = 0) -> str:
+    """What 'final' means across sizes: the accuracy at the iteration budget, and which sizes'
+    subsets had converged by then by the criterion (``rel_tol``), counted per size.
+
+    ``t`` columns: dataset_size, iterations, subsets, converged_subsets; ``exact_up_to``: the
+    largest N' whose limit is computed exactly in the section (0: none).
+    """
+    t = t.sort_values("dataset_size")
+    budgets = sorted(set(int(i) for i in t["iterations"]))
+    budget = (
+        f"the budget of {budgets[0]:,} iterations of every run"
+        if len(budgets) == 1
+        else "the iteration budget of each size ("
+        + ", ".join(f"{int(i):,} at N' = {int(n):,}" for n, i in zip(t["dataset_size"], t["iterations"]))
+        + ")"
+    )
+    groups: dict[str, list[int]] = {}
+    for n, c, total in zip(t["dataset_size"], t["converged_subsets"], t["subsets"]):
+        groups.setdefault(counted(int(c), int(total), "subset"), []).append(int(n))
+    parts = [f"{who} at N' = {_and(ns)}" for who, ns in groups.items()]
+    unconverged = [int(n) for n, c, total in zip(t["dataset_size"], t["converged_subsets"], t["subsets"]) if c < total]
+    return (
+        f"**What “final” means here.** Every accuracy called final, or at the end of the run, is the one at {budget}, "
+        f"whether or not the run has converged by then. By the convergence criterion ({criterion_text(rel_tol)}), "
+        f"{_and(parts)} had converged within the budget."
+        + (
+            f" At N' = {_and(unconverged)} the figures therefore describe SGD after a fixed budget, not at rest"
+            + ("; where it tends as t grows is computed exactly below." if max(unconverged) <= exact_up_to else ".")
+            if unconverged
+            else ""
+        )
+    )
+
+
+def _and(items: list) -> str:
+    """'a', 'a and b', 'a, b and c' (numbers with thousands separators)."""
+    words = [f"{v:,}" if isinstance(v, int) else str(v) for v in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _step_factor(a: int, b: int) -> str:
@@ -219,64 +319,148 @@ def _gains_text(ns: list[int], test: list[float]) -> str:
     return text
 
 
-def double_descent_text(t: pd.DataFrame) -> str:
-    """Where the minimum-norm least squares is worst, named against the rank of X'.
+def threshold_text(th: pd.DataFrame, pixels: int, whole: tuple[int, int, int] | None = None) -> str:
+    """Where the images of a subset stop being linearly independent, subset by subset.
 
-    ``t`` columns: dataset_size, closed_form_test_acc, rank_min, rank_max (of X' over the
-    subsets). An exact fit exists while rank X' = N'; past the largest rank a subset can
-    have, it does not. The test accuracy of the minimum-norm fit dips where N' reaches the
-    rank (the interpolation threshold), because the smallest non-zero singular value of X'
-    is smallest there and the fit's norm largest: the double-descent peak of the error.
+    ``th``: one row per subset (``limit.thresholds``: subset, threshold N*, lit_pixels at N*);
+    ``pixels``: the pixels of an image; ``whole``: (images, rank, lit pixels) of the whole
+    training set, when known.
     """
-    ns = [int(n) for n in t["dataset_size"]]
-    cf = (100 * t["closed_form_test_acc"]).tolist()
-    full = [n for n, lo in zip(ns, t["rank_min"]) if lo == n]
-    short = [(n, int(lo), int(hi)) for n, lo, hi in zip(ns, t["rank_min"], t["rank_max"]) if lo < n]
-    worst = cf.index(min(cf))
+    th = th.sort_values("subset")
+    n_star, lit = th["threshold"].astype(int).tolist(), th["lit_pixels"].astype(int).tolist()
     text = (
-        f"**The closed form's dip: double descent.** The least-squares solution's test accuracy is lowest at "
-        f"N' = {ns[worst]:,} ({cf[worst]:.2f}%, against {', '.join(f'{c:.2f}%' for c in cf)} for N' = "
-        f"{', '.join(f'{n:,}' for n in ns)})."
-    )
-    ranks = ", ".join(f"N' = {n:,}: {lo}" + (f"-{hi}" if hi != lo else "") for n, lo, hi in short)
-    if full:
-        text += f" Up to N' = {max(full):,} every subset has rank X' = N' and is fitted exactly"
-        text += f"; above it the rank is below N' ({ranks})" if short else ""
-        text += "."
-    elif short:
-        text += f" No subset has rank X' = N' ({ranks})."
-    if full and short and ns[worst] in (max(full), min(n for n, _, _ in short)):
-        lo = max(full)
-        text += (
-            f" The interpolation threshold, where the number of images reaches the number of independent directions "
-            f"they span, therefore lies between N' = {lo:,} and the rank reached at N' = {short[0][0]:,} "
-            f"({short[0][2]} at most), not at the 784 pixels: the images span fewer directions than they have pixels "
-            f"(a pixel never lit in a subset adds none), at most {max(hi for _, _, hi in short)} in these subsets. "
-            f"The dip at N' = {ns[worst]:,} is the double-descent peak of the test error of the minimum-norm fit: at "
-            f"the threshold an exact fit still exists but is badly conditioned, its smallest non-zero singular values "
-            f"near zero."
+        "**The interpolation threshold.** The first N' images of a subset stay linearly independent (rank X' = N', "
+        f"so X'W = Y' has exact solutions) up to N* = {', '.join(f'{v:,}' for v in n_star)} for "
+        f"{_subsets(len(th))}; from N* + 1 images on, rank X' < N' and no exact fit exists. Those N* images light "
+        f"{', '.join(f'{v:,}' for v in lit)} of the {pixels:,} pixels (the others are zero in every one of them): the "
+        f"threshold lies below both {pixels:,} and the number of lit pixels"
+        + (
+            f", at {int(min(n_star)):,}"
+            if min(n_star) == max(n_star)
+            else f", between {min(n_star):,} and {max(n_star):,}"
         )
-        if "test_acc" in t.columns:
-            sgd = (100 * t["test_acc"]).tolist()
-            text += (
-                " SGD's test accuracy at the same sizes, "
-                + ", ".join(f"{v:.2f}%" for v in sgd)
-                + (
-                    ", has no dip: it rises at every step."
-                    if trend(sgd) == "rises"
-                    else ", does not rise at every step either."
-                )
-            )
-    if "closed_form_norm" in t.columns:
-        norms = t["closed_form_norm"].tolist()
-        top = norms.index(max(norms))
+        + " images."
+    )
+    if whole is not None:
+        images, rank, lit_all = whole
         text += (
-            " The norm of the closed-form weights, ‖W*‖, is "
-            + ", ".join(f"{v:.3g}" for v in norms)
-            + f" for the same sizes: largest at N' = {ns[top]:,}"
-            + (", where the test accuracy dips." if top == worst else ".")
+            f" Past it the rank still grows, slowly: the whole training set ({images:,} images) lights {lit_all:,} "
+            f"pixels and has rank {rank:,}."
         )
     return text
+
+
+def _subsets(count: int) -> str:
+    return "subset 0" if count == 1 else f"subsets 0-{count - 1}" if count > 2 else "subsets 0 and 1"
+
+
+def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> str:
+    """The exact limit of SGD from W = 0 against N', and where the runs stop on the way to it.
+
+    ``limit``: ``limit.limit_summary`` (per size: limit_test_acc, limit_norm_median,
+    gd_budget_test_acc, gd_budget_norm, smallest_singular, slowest_steps_min, lr,
+    budget_iterations); ``th``: ``limit.thresholds``; ``sizes``: the runs per size
+    (dataset_size, test_acc: SGD at the budget, mean over subsets). The accuracy is read by
+    its mean over subsets, the norm by its median (it spreads over decades between subsets).
+    """
+    lim = limit.sort_values("dataset_size").reset_index(drop=True)
+    ns = [int(n) for n in lim["dataset_size"]]
+    acc = [shown(100 * v) for v in lim["limit_test_acc"]]
+    norm = lim["limit_norm_median"].tolist()
+    worst, top = acc.index(min(acc)), norm.index(max(norm))
+    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
+    # the grid size nearest the thresholds: from N* to N* + 1 counts as distance 0
+    near = min(range(len(ns)), key=lambda i: max(lo - ns[i], ns[i] - hi - 1, 0))
+    jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
+    text = (
+        f"**The limit's dip and norm.** The limit's test accuracy (mean over subsets) is lowest at N' = {ns[worst]:,}, "
+        f"{acc[worst]:.2f}%" + (", the grid size nearest the thresholds" if worst == near else "") + "."
+    )
+    if jump:
+        text += (
+            f" Its norm ‖W‖ (median over subsets) jumps most between N' = {ns[jump - 1]:,} and {ns[jump]:,}, from "
+            f"{norm[jump - 1]:.3g} to {norm[jump]:.3g} (×{norm[jump] / norm[jump - 1]:.2g}), and is largest at "
+            f"N' = {ns[top]:,} ({norm[top]:.3g})"
+            + (f"; at N' = {ns[-1]:,} it is {norm[-1]:.3g}." if top != len(ns) - 1 else ".")
+        )
+    if worst == near and ns[jump - 1] < lo <= ns[jump] + 1:
+        text += (
+            f" Both happen at the threshold, where the smallest non-zero singular value of X' falls from "
+            f"{lim.loc[0, 'smallest_singular']:.2g} at N' = {ns[0]:,} to {lim.loc[near, 'smallest_singular']:.2g} "
+            "(means): an exact fit still exists but leans on directions the images barely span, which the inverse 1/s "
+            "of the fit amplifies."
+        )
+        past = lim.loc[[i for i, n in enumerate(ns) if n > hi], "smallest_singular"]
+        if top != near and norm[top] > 10 * norm[jump - 1] and len(past):
+            text += (
+                " Past the threshold the norm stays high and varies from subset to subset (the table's range) while "
+                f"the accuracy recovers: directions of tiny singular value remain (the smallest s is {past.max():.2g} "
+                "or less at every size past the thresholds), and the large weights along them change few test "
+                "predictions, as the recovering accuracy shows: there the norm no longer follows the accuracy."
+            )
+    run_sizes = [int(n) for n in sizes["dataset_size"] if int(n) in ns]
+    if len(run_sizes) >= 2:
+        on_grid = lim.set_index("dataset_size").loc[run_sizes]
+        grid_worst, grid_top = int(on_grid["limit_test_acc"].idxmin()), int(on_grid["limit_norm_median"].idxmax())
+        text += f" On the runs' sizes alone (N' = {_and(run_sizes)}) the limit's accuracy is lowest at {grid_worst:,}"
+        if grid_worst == grid_top:
+            text += " and its norm largest there too."
+        else:
+            text += (
+                f" but its norm largest at {grid_top:,} ({_and([f'{v:.3g}' for v in on_grid['limit_norm_median']])})"
+            )
+            if grid_worst < lo and grid_top > hi:
+                text += (
+                    f": {grid_worst:,} lies just below the thresholds, where the accuracy has fallen but the norm has "
+                    f"not jumped yet, {grid_top:,} past them, where the norm is still high; the denser grid puts both "
+                    f"changes at N' = {ns[near]:,}, between the two."
+                    if worst == near and ns[jump - 1] < lo
+                    else f": {grid_worst:,} lies below the thresholds, {grid_top:,} past them."
+                )
+            else:
+                text += "."
+
+    lr, budget = float(lim["lr"].iloc[0]), int(lim["budget_iterations"].iloc[0])
+    gd = [shown(100 * v) for v in lim["gd_budget_test_acc"]]
+    rises = trend(gd) == "rises"
+    text += (
+        f"\n\n**Where the runs stop.** After the runs' {budget:,} iterations (η = {lr:g}), gradient descent's test "
+        f"accuracy {_trend_words(gd)}, from {gd[0]:.2f}% at N' = {ns[0]:,} to {gd[-1]:.2f}% at N' = {ns[-1]:,}"
+        + (": at that budget there is no dip" if rises else "")
+        + f"; its norm stays between {min(lim['gd_budget_norm']):.3g} and {max(lim['gd_budget_norm']):.3g}."
+    )
+    sgd = sizes.set_index("dataset_size")["test_acc"]
+    off = {n: abs(shown(100 * sgd.loc[n]) - gd[ns.index(n)]) for n in run_sizes}
+    if off:
+        far = max(off, key=lambda n: off[n])
+        text += (
+            f" SGD's subset means at the runs' sizes lie within {off[far]:.2f} points of it (the most at N' = {far:,}), "
+            "as they should: SGD's expected iterate is gradient descent's at the same step and t."
+        )
+    slow = lim["slowest_steps_min"].tolist()  # per size, the least any subset's slowest direction needs
+    past = [slow[i] for i, n in enumerate(ns) if n > hi]
+    needs = (
+        f"at N' = {ns[worst]:,} the slowest direction of every subset needs N'/(η s²) ≥ {slow[worst]:.1e} iterations "
+        "to close a share 1 − 1/e of its gap"
+        + (f", and at every size past the thresholds at least {min(past):.1e}" if past else "")
+    )
+    if slow[worst] > budget:
+        text += f" The limit's dip is out of reach of such runs: {needs}, against {budget:,}."
+        if rises:
+            text += (
+                f" So SGD shows no dip only because the runs stop at {budget:,} iterations: its expected iterate tends "
+                "to the limit, dip included, as t grows."
+            )
+    else:
+        text += f" The runs come near the limit's dip: {needs}, within the budget of {budget:,}."
+    return text
+
+
+def _trend_words(values: list[float]) -> str:
+    verdict = trend(values)
+    return {"rises": "rises at every size of the grid", "falls": "falls at every size of the grid"}.get(
+        verdict, "is not monotone across the grid"
+    )
 
 
 def _closest(target: float, candidates: dict[str, float]) -> str:
@@ -301,24 +485,43 @@ def dataset_size_stopping_text(t: pd.DataFrame, heldout_fraction: float) -> str:
             f"{100 * r.peak_test_acc:.2f}% at t = {r.peak_t:,}; stopped early {100 * r.early_test_acc:.2f}% (t = {stop}), "
             f"against {100 * r.heldout_end_test_acc:.2f}% for the same runs at their end."
         )
-    gain = 100 * (t["early_test_acc"] - t["heldout_end_test_acc"])
-    helped = [int(n) for n, g in zip(t["dataset_size"], gain) if g > 0]
+    gain = [shown(100 * e) - shown(100 * h) for e, h in zip(t["early_test_acc"], t["heldout_end_test_acc"])]
+    helped = [(int(n), g) for n, g in zip(t["dataset_size"], gain) if g > 0]
     share = f"{100 * heldout_fraction:.0f}%"
+    held = [int(h) for h in t["heldout_images"]] if "heldout_images" in t.columns else []
+    coarse = [(int(n), h) for n, h in zip(t["dataset_size"], held) if 100 / h >= COARSE_STEP_POINTS]
+    resolution = (
+        " The held-out parts are "
+        + _and([f"{h:,}" for h in held])
+        + " images, so the accuracy the stop is chosen on moves in steps of "
+        + _and([f"{100 / h:.2g}" for h in held])
+        + " points"
+        + (
+            f": at N' = {_and([n for n, _ in coarse])} that step is too coarse to tell nearby checkpoints apart, and "
+            "the early-stopped figure there is a rough one."
+            if coarse
+            else "."
+        )
+        if held
+        else ""
+    )
     return (
         "**End of run, best along the run, stopped early.** The best along the run is read off the test set itself, "
         "so it is an upper bound, not an estimate. The early-stopped value is honest: each subset was split at random, "
         f"{share} of its N' images held out and never trained on, SGD run on the other "
         f"{100 - 100 * heldout_fraction:.0f}% with the same settings, stopped at the checkpoint of highest accuracy on "
-        "the held-out images, and its test accuracy there is reported (a model that saw fewer images than N').\n\n"
+        "the held-out images, and its test accuracy there is reported (a model that saw fewer images than N')."
+        + resolution
+        + "\n\n"
         + "\n".join(lines)
         + "\n\n"
         + (
-            f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n in helped)}"
-            f" (by {', '.join(f'{g:.2f}' for g in gain[gain > 0])} points)"
+            f"Stopping on the held-out images beat running to the end at N' = {', '.join(f'{n:,}' for n, _ in helped)}"
+            f" (by {', '.join(f'{g:.2f}' for _, g in helped)} points): the longer run fits the few training images "
+            "ever more closely at the expense of the test images."
             if helped
-            else "Stopping on the held-out images beat running to the end at no N'"
+            else "Stopping on the held-out images beat running to the end at no N'."
         )
-        + ": the longer run fits the few training images ever more closely at the expense of the test images."
     )
 
 
@@ -327,8 +530,10 @@ def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float)
 
     ``t`` as for ``dataset_size_stopping_text`` plus, optionally, ``at_hand_budget_acc``
     (the subset-mean test accuracy at the checkpoint nearest t = eta_t / lr) and
-    ``at_hand_budget_t``. ``refs``: ``references.table(5)`` (columns what, key, value,
-    setting, eta_t); ``lr`` the learning rate of these runs.
+    ``at_hand_budget_t``, and ``gd_hand_test_acc`` (full-batch gradient descent on the same
+    subsets after eta_t / lr steps, computed exactly; NaN where not computed). ``refs``:
+    ``references.table(5)`` (columns what, key, value, setting, eta_t); ``lr`` the learning
+    rate of these runs.
     """
     t = t.sort_values("dataset_size").set_index("dataset_size")
     out = ["**Compared with the hand-made reports.**"]
@@ -356,6 +561,9 @@ def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float)
         kinds = {"end of run": "test_acc", "best along the run": "peak_test_acc", "stopped early": "early_test_acc"}
         if "at_hand_budget_acc" in t.columns:
             kinds["at the hand-made budget"] = "at_hand_budget_acc"
+        full_batch = "gd_hand_test_acc" in t.columns and t.loc[common, "gd_hand_test_acc"].notna().all()
+        if full_batch:
+            kinds["full batches at the hand-made budget"] = "gd_hand_test_acc"
         dist = {k: sum(abs(100 * (t.loc[n, c] - hand[n])) for n in common) / len(common) for k, c in kinds.items()}
         near = _closest(0.0, dist)
         eta_t = float(first["eta_t"].iloc[0])
@@ -370,6 +578,14 @@ def dataset_size_references_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float)
                 f" At the checkpoint nearest η·t = {eta_t:g} (t ≈ {eta_t / lr:,.0f}) our subset-mean test accuracy is "
                 + ", ".join(f"{100 * v:.2f}%" for v in t.loc[common, "at_hand_budget_acc"])
                 + f" for N' = {', '.join(f'{n:,}' for n in common)}."
+            )
+        if full_batch:
+            text += (
+                f" That report trained on full batches (B = N'): gradient descent on our subsets after the same "
+                f"η·t = {eta_t:g} (η = {lr:g}, t = {eta_t / lr:,.0f}; the report's own η is not stated), computed "
+                "exactly, reaches "
+                + ", ".join(f"{100 * v:.2f}%" for v in t.loc[common, "gd_hand_test_acc"])
+                + " (subset means)."
             )
         if {"test_acc_min", "test_acc_max"} <= set(t.columns):
             spread = 100 * (t.loc[common, "test_acc_max"] - t.loc[common, "test_acc_min"])

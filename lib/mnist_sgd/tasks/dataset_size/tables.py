@@ -13,29 +13,41 @@ from mnist_sgd.science import criteria, linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import at_budget, held_out_run, peak_of_mean
 from mnist_sgd.show.present import fixed, mean_ranges, progress
+from mnist_sgd.tasks.dataset_size.commentary import criterion_text, shown
+
+
+def subset_order(n_train: int, k: int) -> torch.Tensor:
+    """The order in which subset ``k`` draws the training rows: a permutation seeded with ``k``.
+    The subset of N' images is its first N' rows, so the subsets of one k are nested."""
+    return torch.randperm(n_train, generator=torch.Generator().manual_seed(k))
 
 
 def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
-    """The training rows of subset ``k``: ``dataset_size`` of the ``n_train`` rows drawn without
-    replacement with seed ``k``, sorted; every row when ``dataset_size`` is ``n_train``."""
+    """The training rows of subset ``k``: the first ``dataset_size`` rows of ``subset_order``
+    (drawn without replacement), sorted; every row when ``dataset_size`` is ``n_train``."""
     if not 1 <= dataset_size <= n_train:
         raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
     if dataset_size == n_train:
         return torch.arange(n_train)
-    return torch.randperm(n_train, generator=torch.Generator().manual_seed(k))[:dataset_size].sort().values
+    return subset_order(n_train, k)[:dataset_size].sort().values
 
 
 def _closed_form_columns(
-    W: torch.Tensor, evaluator: sgd.Evaluator, x: torch.Tensor, y: torch.Tensor, labels: torch.Tensor, mnist: MNIST
+    fit: linear.LeastSquaresSVD, lr: float, x: torch.Tensor, y: torch.Tensor, labels: torch.Tensor, mnist: MNIST
 ) -> dict[str, Any]:
-    """The least-squares solution ``W`` on the subset (``x``, one-hot ``y``, ``labels``) of
-    ``evaluator``: its training loss, training and test accuracy, and the rank of the subset."""
+    """The minimum-norm least-squares solution of ``fit`` on the subset (``x``, one-hot ``y``,
+    ``labels``), as columns: its training loss, training and test accuracy and norm, the rank of
+    the subset, its smallest non-zero singular value and the steps of ``lr`` that direction needs."""
+    W = fit.minimum_norm()
     return {
         # directly in float64: the Gram form cancels to rounding noise (even below 0) at an exact fit
         "closed_form_train_loss": linear.loss(W, x.to(torch.float64), y.to(torch.float64)),
         "closed_form_train_acc": linear.accuracy(W, x, labels),
         "closed_form_test_acc": linear.accuracy(W, mnist.x_test, mnist.y_test),
-        "rank": linear.rank(evaluator.gram.eigenvalues()),
+        "closed_form_norm": float(W.norm()),
+        "rank": fit.rank,
+        "smallest_singular": fit.s[-1].item(),
+        "slowest_steps": fit.slowest_steps(lr),
     }
 
 
@@ -55,8 +67,8 @@ def subset_runs(
     ``heldout_fraction`` held out and stopped early on it (``held_out_run``).
 
     Returns (runs, curves): one row per subset (its ITR against the subset's own optimum, the
-    final SGD numbers, the closed form's, the early-stopped run's), and the SGD curves of every
-    subset.
+    SGD numbers at the end of the ``iterations``, the closed form's, from the SVD of the subset,
+    the early-stopped run's), and the SGD curves of every subset.
     """
     n_train = mnist.x_train.shape[0]
     whole = dataset_size == n_train
@@ -65,11 +77,11 @@ def subset_runs(
         rows_k = subset_rows(n_train, dataset_size, k)
         x, labels = mnist.x_train[rows_k], mnist.y_train[rows_k]
         y = one_hot(labels)
-        if closed is None or not whole:  # the whole set is the same for every k: one Gram, one solve
+        if closed is None or not whole:  # the whole set is the same for every k: one evaluator, one SVD
             evaluator = sgd.Evaluator(x, labels, mnist.x_test, mnist.y_test)
-            W_cf = evaluator.gram.solve()
-            closed = (evaluator, W_cf, _closed_form_columns(W_cf, evaluator, x, y, labels, mnist))
-        evaluator, W_cf, cf = closed
+            cf = _closed_form_columns(linear.LeastSquaresSVD.from_data(x, y), lr, x, y, labels, mnist)
+            closed = (evaluator, cf)
+        evaluator, cf = closed
         run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
         itr = criteria.converged_to_optimum(run.curves, cf["closed_form_train_loss"], rel_tol)
         stop = held_out_run(
@@ -91,10 +103,10 @@ def subset_runs(
                 # exact accuracy on the whole subset (the curves' train_acc uses at most 10,000 of its rows)
                 "final_train_acc": np.nan if run.diverged else linear.accuracy(run.W, x, labels),
                 "final_test_acc": summary["final_test_acc"],
+                "final_norm": float(run.W.norm()),
                 "train_seconds": run.train_seconds,
                 **cf,
                 **stop,
-                "closed_form_norm": float(W_cf.norm()),
             }
         )
         curve_frames.append(run.curves.assign(dataset_size=dataset_size, subset=k))
@@ -139,11 +151,15 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     )
 
 
-def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame) -> pd.DataFrame:
+def size_summary(
+    runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame, limit: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and ranges) over
     its subsets of ``subset_runs``' runs, the peak of the subset-mean test curve (``peak_of_mean``)
     and its value at the hand-made runs' budget (``at_budget``: ``refs``, Task 5's hand-made
-    figures from ``references.table``, give the budget as η·t, read at this build's η)."""
+    figures from ``references.table``, give the budget as η·t, read at this build's η); with
+    ``limit`` (``limit.limit_summary``), gradient descent's test accuracy at that budget,
+    ``gd_hand_test_acc``, where the exact grid has the size (NaN elsewhere)."""
     table = (
         runs.groupby("dataset_size")
         .agg(
@@ -167,6 +183,7 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame) -
             rank_min=("rank", "min"),
             rank_max=("rank", "max"),
             closed_form_norm=("closed_form_norm", "mean"),
+            final_norm=("final_norm", "mean"),
             early_test_acc=("early_test_acc", "mean"),
             early_t_min=("early_t", "min"),
             early_t_max=("early_t", "max"),
@@ -177,9 +194,12 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame) -
         .sort_values("dataset_size")
     )
     hand_budget = float(refs["eta_t"].dropna().iloc[0]) / float(runs["lr"].iloc[0])  # iterations at this build's η
-    return table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
+    table = table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
         at_budget(curves, "dataset_size", hand_budget), on="dataset_size"
     )
+    if limit is not None and "gd_hand_test_acc" in limit.columns:
+        table = table.merge(limit[["dataset_size", "gd_hand_test_acc"]], on="dataset_size", how="left")
+    return table
 
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -196,7 +216,10 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
             "SGD test acc. (%)": mean_ranges(
                 100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
             ),
-            "gap (points)": _percent(table["train_acc"] - table["test_acc"]),
+            # between the two columns as shown, so the gap matches them to the last digit
+            "gap (points)": [
+                f"{shown(100 * a) - shown(100 * b):.2f}" for a, b in zip(table["train_acc"], table["test_acc"])
+            ],
             "closed form: training loss": fixed(table["closed_form_train_loss"]),
             "closed form: test acc. (%)": _percent(table["closed_form_test_acc"]),
             "training s": fixed(table["train_seconds"]),
@@ -207,8 +230,8 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
 def sizes_caption(rel_tol: float) -> str:
     """The caption of ``sizes_table``, with the convergence criterion the runs were judged by."""
     return (
-        "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the end of its "
-        f"runs, the closed form on the same subsets; converged: training loss within {100 * rel_tol:g}% of the way "
-        "from L(0) to the subset's least-squares optimum; training s is SGD's training time per run, evaluation "
-        "excluded (measured: it varies between builds)."
+        "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the budget of its "
+        f"runs, the closed form on the same subsets; converged: subsets whose run met the criterion ({criterion_text(rel_tol)}) "
+        "within the budget; training s is SGD's training time per run, evaluation excluded (measured: it varies "
+        "between builds)."
     )

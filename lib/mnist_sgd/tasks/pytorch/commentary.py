@@ -8,6 +8,17 @@ import pandas as pd
 from mnist_sgd.show.present import fixed, number
 
 
+def shown(value: float, digits: int) -> float:
+    """``value`` rounded as it is printed with ``digits`` decimals, so that a difference quoted
+    in the text is the difference of the numbers shown."""
+    return float(f"{value:.{digits}f}")
+
+
+def _value(text: str) -> float:
+    """A number back from its printed form ('1,234.5')."""
+    return float(text.replace(",", ""))
+
+
 def framework_comparison_text(
     by: pd.DataFrame,
     iterations: int,
@@ -25,22 +36,25 @@ def framework_comparison_text(
     from the DataLoader alone. ``timing_note``: how the times were measured.
     """
     hand_row, fw_row = by.loc["hand-written"], by.loc["PyTorch DataLoader"]
-    acc_diff = 100 * (fw_row["test_acc"] - hand_row["test_acc"])
-    spread = 100 * max(hand_row["test_max"] - hand_row["test_min"], fw_row["test_max"] - fw_row["test_min"])
-    loss_diff_pct = 100 * (fw_row["train_loss"] / hand_row["train_loss"] - 1)
+    # every difference and ratio below is taken between the values as the table and the text show them
+    fw_test, hand_test = shown(100 * fw_row["test_acc"], 2), shown(100 * hand_row["test_acc"], 2)
+    acc_diff = fw_test - hand_test
+    spread = max(shown(100 * row["test_max"], 2) - shown(100 * row["test_min"], 2) for row in (hand_row, fw_row))
+    loss_diff_pct = 100 * (shown(fw_row["train_loss"], 5) / shown(hand_row["train_loss"], 5) - 1)
     epochs = iterations * batch_size / train_images
     unseen = (1 - 1 / train_images) ** train_images  # share of images an epoch's worth of draws with replacement misses
-    speed = fw_row["seconds"] / hand_row["seconds"]
-    per_step = 1e6 * (fw_row["seconds"] - hand_row["seconds"]) / iterations
     # every duration of the paragraph with the same decimals, the spreads with those of the means
     means = [fw_row["seconds"], hand_row["seconds"], loader_seconds]
     fw_s, hand_s, loader_text = fixed(means)
+    speed = _value(fw_s) / _value(hand_s)
+    per_step = shown(1e6 * fw_row["seconds"] / iterations, 0) - shown(1e6 * hand_row["seconds"] / iterations, 0)
+    loader_share = _value(loader_text) / _value(fw_s)
     if seeds > 1:
         fw_sd, hand_sd = fixed([fw_row["seconds_sd"], hand_row["seconds_sd"]], like=means)
         fw_s, hand_s = f"{fw_s} ± {fw_sd}", f"{hand_s} ± {hand_sd}"
     text = (
-        f"**Accuracy.** The idiomatic loop ends at {100 * fw_row['test_acc']:.2f}% test accuracy against "
-        f"{100 * hand_row['test_acc']:.2f}% for the hand-written one, a difference of {acc_diff:+.2f} points; the "
+        f"**Accuracy.** The idiomatic loop ends at {fw_test:.2f}% test accuracy against "
+        f"{hand_test:.2f}% for the hand-written one, a difference of {acc_diff:+.2f} points; the "
         f"seed-to-seed range within either implementation is up to {spread:.2f} points, so the difference is "
         + ("within the seed noise. " if abs(acc_diff) <= spread else "larger than the seed noise. ")
         + f"Its final training loss is {loss_diff_pct:+.2f}% relative to the hand-written one's. Given the same batches the two "
@@ -62,7 +76,7 @@ def framework_comparison_text(
         + (f"mean ± s.d. over {seeds} seeds" if seeds > 1 else "one seed")
         + f"), {speed:.1f} × as long ({per_step:.0f} µs more per step). Drawing the same {iterations:,} batches "
         f"from the DataLoader alone, with no training, takes {loader_text} s "
-        f"({1e6 * loader_seconds / iterations:.0f} µs per batch): {100 * loader_seconds / fw_row['seconds']:.0f}% of the idiomatic "
+        f"({1e6 * loader_seconds / iterations:.0f} µs per batch): {100 * loader_share:.0f}% of the idiomatic "
         f"loop's time. With a TensorDataset the loader indexes the {batch_size} rows one by one in Python and stacks them; "
         f"the hand-written loop gathers a batch with one `index_select` into a reused buffer and updates W in place, "
         f"without autograd or an optimiser object.\n\n{timing_note}"
@@ -92,7 +106,7 @@ def framework_hand_text(ours: float, low: float, high: float, epochs: float, ref
         f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
         f"{100 * high:.2f}% over seeds): {where}. Without those settings the spread between the hand-made "
         f"figures cannot be attributed; the seeds here alone span "
-        f"{100 * (high - low):.2f} points."
+        f"{shown(100 * high, 2) - shown(100 * low, 2):.2f} points."
     )
 
 
