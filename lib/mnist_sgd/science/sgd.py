@@ -361,7 +361,8 @@ class Recorder:
         self.limit_loss = blowup * evaluator.loss_at_zero()
         self.rows: list[dict[str, float]] = []
         self.snapshots: list[torch.Tensor] | None = [] if keep_weights else None
-        self.seconds, self.t, self.diverged_at = 0.0, 0, None
+        self.seconds, self.t = 0.0, 0
+        self.diverged_at: int | None = None
 
     def record_to(self, targets: list[int]) -> None:
         """Visit the checkpoints of ``targets`` not recorded yet, in order, until one diverges."""
