@@ -47,6 +47,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "05_dataset_size.runs": ("dataset_size", "subset"),
     "05_dataset_size.curves": ("dataset_size", "subset", "t"),
     "05_dataset_size_summary.dataset_size_summary": ("dataset_size",),
+    "05_dataset_size_summary.exact_fits": ("dataset_size", "subset"),
+    "05_dataset_size_summary.thresholds": ("subset",),
     "06_pytorch.equivalence": ("implementation",),
     "06_pytorch.gradient_check": (),
     "06_pytorch.runs": ("implementation", "seed"),

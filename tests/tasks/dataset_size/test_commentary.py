@@ -7,15 +7,13 @@ import pandas as pd
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import learning_rate_text
 from mnist_sgd.tasks.dataset_size.commentary import (
-    budget_text,
     counted,
     dataset_size_commentary,
     dataset_size_references_text,
     dataset_size_stopping_text,
-    limit_text,
     subsets_text,
-    threshold_text,
 )
+from mnist_sgd.tasks.dataset_size.limit_commentary import budget_text, limit_text, threshold_text
 
 
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
@@ -386,3 +384,11 @@ def test_the_limit_text_follows_other_numbers():
         sgd_at(),
     )
     assert "The runs come near the limit's dip" in reached and "only because" not in reached
+
+
+def test_the_jump_counts_at_the_threshold_when_it_ends_at_the_nearest_grid_size():
+    lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
+    assert "Both happen at the threshold" in limit_text(lim, thresholds_of((552, 557)), sgd_at())  # 550: nearest
+    # a jump that ends at a size other than the one nearest the thresholds is not tied to them
+    late = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 80.0, 4.7e3, 870.0))
+    assert "Both happen" not in limit_text(late, thresholds_of((552, 557)), sgd_at())
