@@ -19,6 +19,7 @@ from mnist_sgd.bench import naive
 from mnist_sgd.bench import profile as bench_profile
 from mnist_sgd.science.data import load_mnist, one_hot
 from mnist_sgd.science.sgd import Evaluator, train_sgd
+from mnist_sgd.stitch.tags import LEFT_OUT
 from mnist_sgd.store import paths
 from mnist_sgd.tasks.speed import tables as bench_report
 
@@ -272,9 +273,10 @@ def test_the_speed_appendix_reads_as_prose_with_the_headline_ratios():
     assert "toy sizes" in bench_report.headline(_payload(quick=True))
 
 
-def test_the_speed_appendix_says_in_one_sentence_when_there_is_no_benchmark():
-    text = bench_report.missing_text()
-    assert text.count(". ") == 0 and text.endswith(".") and "make bench" in text
+def test_the_speed_appendix_says_in_one_sentence_when_there_is_no_benchmark_and_is_left_out():
+    sentence, mark = bench_report.missing_text().split("\n\n")
+    assert sentence.count(". ") == 0 and sentence.endswith(".") and "make bench" in sentence
+    assert mark == bench_report.LEFT_OUT == LEFT_OUT
 
 
 def test_the_full_table_leaves_the_old_job_times_to_the_provenance_appendix():

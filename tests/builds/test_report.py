@@ -6,19 +6,24 @@ import json
 import re
 import subprocess
 
+import document
+import nbformat
 from helpers import QUICK as CMD
 from pdf_layout import (
     captions_without_their_figure,
     headings_at_page_foot,
     overlapping_words,
+    page_lines,
     split_numbers,
     typst_headings,
 )
 
 from mnist_sgd.build import params
 from mnist_sgd.build.params import expand_jobs, load_profile
-from mnist_sgd.stitch.assemble import combined_notebook
-from mnist_sgd.stitch.pdf import page_ink
+from mnist_sgd.stitch.assemble import combined_notebook, left_out
+from mnist_sgd.stitch.pdf import page_ink, to_markdown
+
+BODY_PAGES = 24  # of the quick build: its grids are smaller, its answers as long as the full ones
 
 
 def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):
@@ -26,7 +31,9 @@ def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):
     html = (report / "index.html").read_text()
     jobs = expand_jobs(load_profile("quick"))
     for job in jobs:
-        assert f'id="{job.job_id}"' in html, f"section {job.job_id} missing"
+        shown = not left_out(nbformat.read(report / "executed" / f"{job.job_id}.ipynb", as_version=4))
+        assert (f'id="{job.job_id}"' in html) == shown, f"section {job.job_id} {'missing' if shown else 'shown'}"
+    assert not (report / "bench.json").exists() and 'id="90_speed"' not in html, "no benchmark, no speed appendix"
     assert "Traceback" not in html and 'data-mime-type="application/vnd.jupyter.stderr"' not in html
     assert html.count("data:image/png;base64") >= len(jobs)
 
@@ -89,3 +96,35 @@ def test_pdf_pages_are_laid_out_for_reading(quick):
     headings = typst_headings((report / "pdf" / "report.typ").read_text())
     assert len(headings) > 10
     assert headings_at_page_foot(pdf, headings) == []
+
+
+def pdf_notebook(report, monkeypatch):
+    """The notebook the quick build's PDF is made of (per-run detail in its appendix)."""
+    monkeypatch.setenv("MNIST_SGD_REPORT_DIR", str(report))
+    profile = load_profile("quick")
+    return combined_notebook(profile, expand_jobs(profile), report, folded=False)
+
+
+def test_the_body_reads_in_about_twenty_pages(quick):
+    """The answers come before the appendices, in at most BODY_PAGES pages; the per-run detail
+    follows them."""
+    pages = page_lines(quick[0] / "report.pdf")
+    contents = " ".join(pages[0])
+    assert "Appendix: per-run detail" in contents, "the contents list the per-run detail"
+    # the heading is a line of its own; its entry in the contents has dots and a page number
+    body_pages = next(i for i, lines in enumerate(pages) if "Appendix: per-run detail" in lines)
+    assert body_pages <= BODY_PAGES, f"the body runs to {body_pages} pages"
+
+
+def test_no_sentence_is_said_twice(quick, monkeypatch):
+    repeated = document.repeated_sentences(pdf_notebook(quick[0], monkeypatch))
+    assert not repeated, "\n".join(f"{n}x {s[:150]}" for s, n in repeated.items())
+
+
+def test_the_prose_names_nothing_only_the_code_knows(quick, monkeypatch):
+    assert document.internal_names(pdf_notebook(quick[0], monkeypatch)) == []
+
+
+def test_every_figure_and_table_has_a_numbered_caption(quick, monkeypatch, tmp_path):
+    markdown = to_markdown(pdf_notebook(quick[0], monkeypatch), tmp_path / "media")
+    assert document.uncaptioned(markdown) == []

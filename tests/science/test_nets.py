@@ -1,4 +1,4 @@
-"""Networks and the SGD trainer: learning, seeding, divergence, shapes, bookkeeping."""
+"""Networks and the SGD trainer: learning, seeding, divergence, shapes, bookkeeping, the written-out MLP step."""
 
 from __future__ import annotations
 
@@ -76,7 +76,10 @@ def test_huge_learning_rate_is_reported_as_diverged_silently(capfd):
     assert run.diverged_at == 1
     assert len(run.history) == run.diverged_at - 1
     summary = run.summary()
-    assert summary["diverged"] and summary["diverged_at"] == 1 and math.isnan(summary["final_test_acc"])
+    assert summary["diverged"] and summary["diverged_at"] == 1 and math.isnan(summary["final_train_loss"])
+    # scored as it stopped: non-finite weights answer one class for every image
+    assert not summary["weights_finite"] and 0 <= summary["final_test_acc"] <= 1
+    assert summary["best_epoch"] is None and math.isnan(summary["min_train_loss"])
     out, err = capfd.readouterr()
     assert out == "" and err == ""
 
@@ -180,27 +183,68 @@ def test_device_is_cuda_when_available():
     assert nets.device().type == ("cuda" if torch.cuda.is_available() else "cpu")
 
 
-def test_a_run_at_ln10_and_chance_accuracy_is_stuck():
-    assert nets.run_status(False, 2.33, 0.1022, majority=0.1124) == "stuck at chance"  # the B = 8, η = 1 run
-    assert nets.run_status(False, 0.02, 0.995, majority=0.1124) == "converged"
-    assert nets.run_status(True, math.nan, math.nan, majority=0.1124) == "diverged"
-    assert nets.run_status(False, math.inf, 0.1, majority=0.1124) == "diverged"
-    # both conditions are needed: a chance-level loss with real accuracy, or the reverse, is not stuck
-    assert nets.run_status(False, 2.30, 0.40, majority=0.1124) == "converged"
-    assert nets.run_status(False, 1.50, 0.11, majority=0.1124) == "converged"
-    # the 5% edge: ln 10 * 1.05 = 2.418
-    assert nets.run_status(False, 2.41, 0.11, majority=0.1124) == "stuck at chance"
-    assert nets.run_status(False, 2.43, 0.11, majority=0.1124) == "converged"
+def test_a_run_that_diverges_after_learning_keeps_its_best_epoch_and_is_scored_as_it_stopped():
+    data = synthetic()
+    model = nets.build("mlp32", seed=0)
+    real = nets.manual_epoch
+
+    def blow_up_in_epoch_3(layers, x, y, order, batch_size, lr):
+        blow_up_in_epoch_3.calls += 1
+        if blow_up_in_epoch_3.calls == 3:
+            with torch.no_grad():
+                layers[0].weight.fill_(math.nan)
+            return math.inf, 1
+        return real(layers, x, y, order, batch_size, lr)
+
+    blow_up_in_epoch_3.calls = 0
+    nets.manual_epoch, saved = blow_up_in_epoch_3, nets.manual_epoch
+    try:
+        run = nets.train(model, data, batch_size=32, lr=0.1, epochs=5, seed=0, device="cpu", manual_backward=True)
+    finally:
+        nets.manual_epoch = saved
+    s = run.summary()
+    assert run.diverged and run.diverged_at == 3 and len(run.history) == 2
+    best = run.history.loc[run.history["test_acc"].idxmax()]
+    assert s["best_epoch"] == best["epoch"] and s["best_test_acc"] == best["test_acc"]
+    assert s["min_train_loss"] == run.history["train_loss"].min()
+    # the best network was kept and scored on the whole training set: that of a run stopped at its epoch
+    again = nets.train("mlp32", data, batch_size=32, lr=0.1, epochs=int(s["best_epoch"]), seed=0, device="cpu",
+                       manual_backward=True)  # fmt: skip
+    assert s["best_train_acc"] == again.summary()["final_train_acc"]
+    # the end: NaN weights answer one class for every image
+    assert not s["weights_finite"]
+    shares = torch.bincount(data.y_test, minlength=10) / len(data.y_test)
+    assert any(math.isclose(s["final_test_acc"], float(v)) for v in shares)
 
 
-def test_majority_share_and_the_rule_in_words():
-    assert nets.majority_share(torch.tensor([1, 1, 1, 2])) == 0.75
-    rule = nets.stuck_rule(0.1124)
-    assert "within 5% of ln 10 = 2.303" in rule and "within 2 points of 11.24%" in rule
+def test_the_written_out_step_is_autograds_step_with_torch_sgd():
+    data = synthetic()
+    for batch, lr in [(32, 0.1), (7, 0.5)]:  # 7: the last batch of an epoch is smaller
+        a, b = nets.build("mlp32-16", seed=3), nets.build("mlp32-16", seed=3)
+        ra = nets.train(a, data, batch_size=batch, lr=lr, epochs=2, seed=1, device="cpu")
+        rb = nets.train(b, data, batch_size=batch, lr=lr, epochs=2, seed=1, device="cpu", manual_backward=True)
+        for p, q in zip(a.parameters(), b.parameters(), strict=True):
+            torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
+        assert ra.history["train_loss"].tolist() == pytest.approx(rb.history["train_loss"].tolist(), rel=1e-4)
 
 
-def test_a_constant_answer_is_recognised_from_the_accuracy():
-    labels = torch.tensor([7] * 1028 + [1] * 1135 + [0] * 7837)
-    assert nets.constant_answer(0.1028, labels) == 7
-    assert nets.constant_answer(0.1135, labels) == 1
-    assert nets.constant_answer(0.2, labels) is None
+def test_the_written_out_step_takes_an_mlp_under_plain_sgd_only():
+    data = synthetic()
+    assert nets.mlp_layers(nets.build("cnn")) is None
+    assert [m.out_features for m in nets.mlp_layers(nets.build("mlp32-16"))] == [32, 16, 10]
+    with pytest.raises(ValueError):
+        nets.train("cnn", data, batch_size=32, lr=0.1, epochs=1, seed=0, device="cpu", manual_backward=True)
+    with pytest.raises(ValueError):
+        nets.train("mlp16", data, 32, 0.1, 1, 0, weight_decay=1e-4, device="cpu", manual_backward=True)
+
+
+def test_without_the_subset_the_training_accuracy_is_scored_after_the_last_epoch_only():
+    data = synthetic()
+    run = nets.train("mlp16", data, 64, 0.1, 3, 0, device="cpu", subset_train_acc=False, score_best=True)
+    assert run.history["train_acc_images"].tolist() == [0, 0, len(data.x_train)]
+    assert run.history["train_acc"].isna().tolist() == [True, True, False]
+    assert run.history["test_acc"].notna().all()
+    s = run.summary()
+    if s["best_epoch"] == 3:  # the best network is the final one
+        assert s["best_train_acc"] == s["final_train_acc"]
+    assert 0 <= s["best_train_acc"] <= 1

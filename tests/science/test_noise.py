@@ -30,5 +30,8 @@ def test_the_steps_model_is_recovered_from_exact_steps():
     b = np.array([1, 10, 100, 1000])
     s_min, b_crit = fit_steps_model(b, 500 * (1 + 40 / b))
     assert math.isclose(s_min, 500) and math.isclose(b_crit, 40)
+    # counts spanning decades (Task 3's, to 5% of L*): every batch size weighs, not the smallest alone
+    s_min, b_crit = fit_steps_model(np.array([1, 10, 100, 1000]), np.array([111_890, 10_496, 1_204, 481]))
+    assert s_min > 0 and 100 < b_crit < 1000
     with pytest.raises(ValueError, match="two batch sizes"):
         fit_steps_model(b[:1], np.array([10.0]))

@@ -58,6 +58,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "07_mlp_summary.cells": ("batch_size", "lr"),
     "08_architectures.runs": ("model", "seed"),
     "08_architectures.history": ("model", "seed", "epoch"),
+    "08_architectures_summary.models": ("model",),
+    "08_architectures_summary.accuracy_by_epoch": ("model", "epoch"),
 }
 
 # Key columns that draw a random replicate (a seed, or a random subset of the data): the

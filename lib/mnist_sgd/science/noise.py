@@ -59,11 +59,14 @@ class NoiseScale:
 
 def fit_steps_model(batch_sizes: np.ndarray, steps: np.ndarray) -> tuple[float, float]:
     """(S_min, B_crit) of S(B) = S_min·(1 + B_crit/B) fitted to measured steps, by least squares
-    on S = a + b/B (so S_min = a, B_crit = b/a). Needs two batch sizes or more."""
+    on the relative error of S = a + b/B (so S_min = a, B_crit = b/a): the counts span decades,
+    and fitted on their own scale the smallest batch's count alone would set both. NaN for
+    B_crit when no positive S_min fits. Needs two batch sizes or more."""
     b = np.asarray(batch_sizes, dtype=np.float64)
     s = np.asarray(steps, dtype=np.float64)
     if len(b) < 2:
         raise ValueError(f"need at least two batch sizes to fit S_min and B_crit, got {len(b)}")
-    design = np.column_stack([np.ones_like(b), 1.0 / b])
-    (a, slope), *_ = np.linalg.lstsq(design, s, rcond=None)
+    # (a + b/B_i) / S_i ≈ 1, each row divided by its own count
+    design = np.column_stack([1.0 / s, 1.0 / (b * s)])
+    (a, slope), *_ = np.linalg.lstsq(design, np.ones_like(s), rcond=None)
     return float(a), float(slope / a) if a > 0 else float("nan")

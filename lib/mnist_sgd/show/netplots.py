@@ -1,10 +1,11 @@
 """Figures shared by the neural-network notebooks (Tasks 7 and 8): a line style per learning
-rate, diverged runs marked instead of failing the figure, the heat map of a grid and its
-colour scale. The runs' tables and what is read from them are ``science/net_runs.py``."""
+rate, diverged runs marked instead of failing the figure, the heat map of a grid (mean ± s.d.
+over the seeds, a cell that did not converge on every seed hatched) and its colour scale. The runs' tables and what is read from them are ``science/net_runs.py``."""
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import matplotlib as mpl
@@ -39,15 +40,22 @@ def mark_diverged(ax, runs: pd.DataFrame, color: str = plots.DIVERGED, label: st
     )
 
 
+def _learnt(row) -> bool:
+    """Whether a cell of ``heatmap`` goes on the colour scale: every seed converged."""
+    every = getattr(row, "all_converged", None)
+    return bool(every) if every is not None else getattr(row, "status", "converged") == "converged"
+
+
 def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None = None, vmax: float | None = None):
     """Batch size (rows) x learning rate (columns) of ``value`` (a fraction), annotated in %.
 
-    ``cells`` has one row per grid cell with ``batch_size``, ``lr``, ``value`` and
-    ``diverged`` (all seeds diverged), optionally ``diverged_seeds``, ``seeds`` and ``status``
-    (see ``grid_cells``). The axes span every batch size and learning rate present; a cell that
-    was not run reads 'not run', a diverged one 'diverged'. A cell stuck at chance is hatched and
-    annotated, and kept off the colour scale: at ~10% it would stretch the scale so far that
-    the differences between the cells that learnt (a few points) vanish.
+    ``cells`` has one row per grid cell with ``batch_size``, ``lr`` and ``value``, optionally
+    ``<value>_sd`` (annotated as ± for a cell of several ``seeds``), ``status`` and
+    ``all_converged`` (see ``grid_cells``). The axes span every batch size and learning rate
+    present; a cell that was not run reads 'not run'. A cell where some seed did not converge
+    (stuck at chance, diverged) is hatched, annotated with its value and status, and kept off
+    the colour scale: at ~10% it would stretch the scale so far that the differences between
+    the cells that learnt (a few points) vanish.
     """
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
@@ -56,22 +64,22 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
     for row in cells.itertuples(index=False):
         i, j = batches.index(row.batch_size), lrs.index(row.lr)
         v = getattr(row, value)
-        stuck = getattr(row, "status", "") == "stuck at chance"
-        if row.diverged:
-            text[i][j] = "diverged"
-        elif stuck:
-            text[i][j] = f"{100 * v:.2f}%\nstuck at chance"
+        sd = getattr(row, f"{value}_sd", math.nan)
+        shown = f"{100 * v:.2f}%" + (
+            f"\n± {100 * sd:.2f}" if getattr(row, "seeds", 1) > 1 and math.isfinite(sd) else ""
+        )
+        if not math.isfinite(v):
+            text[i][j] = "n/a"
+        elif _learnt(row):
+            grid[i, j] = 100 * v
+            text[i][j] = shown
+        else:
+            # one line per status of the mix: '2 converged,\n1 learnt, then diverged'
+            status = re.sub(r", (?=\d)", ",\n", str(getattr(row, "status", "did not converge")))
+            text[i][j] = f"{shown}\n{status}"
             ax.add_patch(
                 mpl.patches.Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor=plots.DIVERGED, lw=0)
             )
-        elif math.isfinite(v):
-            grid[i, j] = 100 * v
-            text[i][j] = f"{100 * v:.2f}%"
-        else:
-            text[i][j] = "n/a"
-        some = getattr(row, "diverged_seeds", 0)
-        if not row.diverged and some:
-            text[i][j] += f"\n({some} of {row.seeds} diverged)"
     cmap = mpl.colormaps["viridis"].with_extremes(bad="#eeeeee")
     image = ax.imshow(np.ma.masked_invalid(grid), cmap=cmap, vmin=vmin, vmax=vmax, aspect="auto")
     norm = image.norm
@@ -79,15 +87,15 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
         for j in range(len(lrs)):
             v = grid[i, j]
             dark = math.isfinite(v) and norm(v) < 0.6
-            shown = math.isfinite(v) or "stuck" in text[i][j]
+            run = text[i][j] not in ("not run", "n/a")
             ax.text(
                 j,
                 i,
                 text[i][j],
                 ha="center",
                 va="center",
-                fontsize=9,
-                color="white" if dark else ("black" if shown else plots.DIVERGED),
+                fontsize=8 if "\n" in text[i][j] and not math.isfinite(v) else 9,
+                color="white" if dark else ("black" if run else plots.DIVERGED),
             )
     ax.set_xticks(range(len(lrs)), [f"{lr:g}" for lr in lrs])
     ax.set_yticks(range(len(batches)), [str(b) for b in batches])
@@ -97,8 +105,12 @@ def heatmap(ax, cells: pd.DataFrame, value: str, title: str, vmin: float | None 
 
 
 def colour_limits(cells: pd.DataFrame, columns: list[str]) -> tuple[float, float]:
-    """Colour-scale limits in % from the cells that learnt (status 'converged'), so a cell
-    stuck at chance does not swamp the scale; (0, 100) when there are none."""
-    ok = cells[cells["status"] == "converged"] if "status" in cells else cells
+    """Colour-scale limits in % from the cells that learnt (every seed converged: ``all_converged``,
+    else status 'converged'), so a cell stuck at chance does not swamp the scale; (0, 100) when
+    there are none."""
+    if "all_converged" in cells:
+        ok = cells[cells["all_converged"].astype(bool)]
+    else:
+        ok = cells[cells["status"] == "converged"] if "status" in cells else cells
     values = pd.concat([ok[c] for c in columns]).dropna()
     return (100 * values.min(), 100 * values.max()) if len(values) else (0.0, 100.0)

@@ -26,6 +26,45 @@ body.hide-code .jp-CodeCell:not(.celltag_show-code) .jp-Cell-inputWrapper { disp
 """
 
 
+# the cells of each grid job's section (their ids start ``run-detail-N--``) folded into one <details>
+# under their task, its heading as the summary; a link to a section inside opens its fold
+FOLD = """
+<style>
+details.run-detail { margin: 0.4em 0 0.4em 1em; border-left: 3px solid #ccd; padding-left: 0.6em; }
+details.run-detail > summary { cursor: pointer; font: 600 1.05em sans-serif; padding: 0.3em 0; }
+</style>
+<script>
+(function () {
+  var folds = {};
+  document.querySelectorAll('.jp-Cell[id^="cell-id=run-detail-"]').forEach(function (cell) {
+    var group = cell.id.split('--')[0];
+    var fold = folds[group];
+    if (!fold) {
+      fold = folds[group] = document.createElement('details');
+      fold.className = 'run-detail';
+      var summary = document.createElement('summary');
+      var heading = cell.querySelector('h1, h2, h3, h4, h5, h6');
+      summary.textContent = heading ? heading.textContent.replace('\u00b6', '').trim() : 'Detail';
+      if (heading) { heading.style.display = 'none'; }
+      fold.appendChild(summary);
+      cell.parentNode.insertBefore(fold, cell);
+    }
+    fold.appendChild(cell);
+  });
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var target = id && document.getElementById(id);
+    if (!target) { return; }
+    for (var fold = target.closest('details'); fold; fold = fold.parentElement.closest('details')) { fold.open = true; }
+    target.scrollIntoView();
+  }
+  window.addEventListener('hashchange', openTarget);
+  openTarget();
+})();
+</script>
+"""
+
+
 SPLIT = "<!-- stitch: next text -->"  # kept as it is by pandoc, so the output splits back
 
 
@@ -75,4 +114,4 @@ def to_html(nb: nbformat.NotebookNode) -> str:
     # the template's scripts (require.js, MathJax, mermaid) load from a CDN; the page needs
     # none of them (formulas are MathML) and must make no network request
     html = re.sub(r"<script\b[^>]*>.*?</script>", "", html, flags=re.S)
-    return html.replace("</body>", TOGGLE + "</body>", 1)
+    return html.replace("</body>", TOGGLE + FOLD + "</body>", 1)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import nbformat
 
-from mnist_sgd.stitch.tags import HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE
+from mnist_sgd.stitch.tags import DETAIL_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE, detail_group
 from mnist_sgd.store.files import atomic_write_bytes, atomic_write_text
 
 
@@ -46,6 +46,19 @@ BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: i
 LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
 
 
+# code, display and inline math: left as they are by ``literal_stars``
+_VERBATIM = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
+# a one-letter symbol starred (L*, m*, η*(B), W*): pandoc's Markdown would take the star for the
+# start or end of an emphasis running to the next one, where Jupyter's does not
+_STARRED = re.compile(r"(?<![\w\\*])([A-Za-zη])\*(?![*\w])")
+
+
+def literal_stars(markdown: str) -> str:
+    """``markdown`` with the star of every starred one-letter symbol escaped, outside code and math."""
+    parts = _VERBATIM.split(markdown)
+    return "".join(part if i % 2 else _STARRED.sub(r"\1\\*", part) for i, part in enumerate(parts))
+
+
 def markdown_cell(source: str) -> str:
     """A Markdown cell for the PDF: an anchored heading (a section of the contents) keeps its
     anchor as identifier; any other heading stays out of the PDF's outline."""
@@ -57,19 +70,23 @@ def markdown_cell(source: str) -> str:
         if not fenced and re.match(r"#{1,6}\s", line) and not line.rstrip().endswith("}"):
             line += " {.unlisted}"
         lines.append(line)
-    return "\n".join(lines)
+    return literal_stars("\n".join(lines))
 
 
 FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
 
 
 def output_parts(
-    cell: nbformat.NotebookNode, media: Path, figure: int, under_heading: bool = False
+    cell: nbformat.NotebookNode,
+    media: Path,
+    figure: int,
+    under_heading: bool = False,
+    side_by_side: list[str] | None = None,
 ) -> tuple[list[str], int]:
     """A code cell's outputs as Markdown: a figure kept with the caption under it (floating
     to the top or bottom of a page; in the flow when it is the cell's first output and the
-    cell comes ``under_heading``), a long table allowed to break across pages (its caption
-    heads it)."""
+    cell comes ``under_heading``; or, given a ``side_by_side`` list, appended to it instead,
+    for ``figure_grid``), a long table allowed to break across pages (its caption heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -90,12 +107,17 @@ def output_parts(
                 pending_figure = f"![]({media.name}/{name}){{width={width:.2f}in}}"
                 continue
             if "text/markdown" in data:
-                text = data["text/markdown"]
+                text = literal_stars(data["text/markdown"])
                 if pending_figure and text.lstrip().startswith("**Figure"):
                     # numbered anew: the PDF leaves out the figures of HTML-only cells
                     text = re.sub(r"\*\*Figure \d+\.\*\*", f"**Figure {figure}.**", text, count=1)
-                    in_flow = under_heading and not parts
-                    parts.append(typst_block([pending_figure, text], IN_FLOW if in_flow else KEEP_TOGETHER))
+                    if side_by_side is not None:
+                        side_by_side.append(
+                            re.sub(r"\{width=[0-9.]+in\}", "{width=100%}", pending_figure) + "\n\n" + text
+                        )
+                    else:
+                        in_flow = under_heading and not parts
+                        parts.append(typst_block([pending_figure, text], IN_FLOW if in_flow else KEEP_TOGETHER))
                     pending_figure = None
                     continue
                 rows = sum(1 for line in text.splitlines() if line.startswith("|"))
@@ -120,23 +142,60 @@ def _ends_with_heading(markdown: str) -> bool:
     return bool(lines) and re.match(r"#{1,6}\s", lines[-1]) is not None
 
 
+# one grid job's figures in two columns, each kept with its caption, in smaller type
+GRID_CELL = "[#block(breakable: false)[#set text(size: 8.5pt)"
+
+
+def figure_grid(figures: list[str]) -> str:
+    """Figures with their captions (Markdown) side by side, two to a row."""
+    parts = [f"```{{=typst}}\n#grid(columns: (1fr, 1fr), column-gutter: 1.2em, row-gutter: 1em, {GRID_CELL}\n```"]
+    for i, figure in enumerate(figures):
+        if i:
+            parts.append(f"```{{=typst}}\n]], {GRID_CELL}\n```")
+        parts.append(figure)
+    parts.append("```{=typst}\n]])\n```")
+    return "\n\n".join(parts)
+
+
 def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
-    """Pandoc Markdown of the visible report: prose, figures, tables, printed text."""
+    """Pandoc Markdown of the visible report: prose, figures, tables, printed text. The
+    figures of one grid job's per-run detail are set side by side where its first one was."""
     media.mkdir(parents=True, exist_ok=True)
     parts: list[str] = []
     figure = 0
+    group: str | None = None
+    figures: list[str] = []  # the current per-run detail's figures, set side by side
+    grid_at = 0
+
+    def place_grid() -> None:
+        if figures:
+            parts.insert(grid_at, figure_grid(figures))
+            figures.clear()
+
     for cell in nb.cells:
-        if HTML_ONLY_TAG in cell.metadata.get("tags", []):
+        tags = cell.metadata.get("tags", [])
+        if HTML_ONLY_TAG in tags:
             continue
+        if detail_group(tags) != group:
+            place_grid()
+            group = detail_group(tags)
         if cell.cell_type == "markdown":
             parts.append(markdown_cell(cell.source))
         elif cell.cell_type == "code":
-            if SHOW_CODE_TAG in cell.metadata.get("tags", []):
+            if SHOW_CODE_TAG in tags:
                 parts.append(f"```python\n{cell.source}\n```")
+            before = len(figures)
             more, figure = output_parts(
-                cell, media, figure, under_heading=bool(parts) and _ends_with_heading(parts[-1])
+                cell,
+                media,
+                figure,
+                under_heading=bool(parts) and _ends_with_heading(parts[-1]),
+                side_by_side=figures if DETAIL_TAG in tags else None,
             )
+            if before == 0 and figures:
+                grid_at = len(parts)
             parts += more
+    place_grid()
     return "\n\n".join(parts) + "\n"
 
 
@@ -145,6 +204,7 @@ TYPST_HEADER = """
 #set text(size: 10pt)
 #set par(justify: false)
 #show table: set text(size: 8pt)
+#set table(inset: (x: 5pt, y: 3pt))
 #show table.cell: set par(justify: false)
 #show figure.where(kind: table): set figure.caption(position: top)
 #show figure: set block(above: 1em, below: 1em)

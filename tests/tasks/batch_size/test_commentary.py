@@ -62,7 +62,7 @@ def test_samples_are_ranked_only_where_the_seeds_separate_them():
         t_sd=(0, 3000, 300, 10),
     )
     text = batch_size_commentary(noisy, 8.7, 5, L_STAR)
-    assert "B = 10, 100 tie for the fewest samples" in text and "needed the fewest" not in text
+    assert "B = 10 and 100 tie for the fewest samples" in text and "needed the fewest" not in text
     assert "B = 10: 9,000 ± 3,000" in text and "checkpoints 9-9% apart" in text
 
 
@@ -85,6 +85,11 @@ def test_the_noise_scale_is_set_against_the_steps_model():
     assert "S_min = 1,000 and B_noise = 100" in text and "within the range measured" in text
     far = batch_size_commentary(fitted.assign(noise_target=[5000, 6000, 7000, 8000]), 8.7, 5, L_STAR)
     assert "not the same order" in far
+    # noise 50, 80, 120, 200: B = 1, 10 and 100 below their own crossing's scale, B = 1000 above it
+    assert "B = 1, 10 and 100 lie below the noise scale measured at their own crossing" in text
+    assert "B = 1,000 lies above it" in text
+    rising = table([100, 2000, 3000, 4000], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
+    assert "no positive S_min and B_noise fit them" in batch_size_commentary(rising, 8.7, 5, L_STAR)
     assert "Gradient noise, measured" not in batch_size_commentary(BASE, 8.7, 5, L_STAR)
 
 
@@ -113,7 +118,7 @@ def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
     noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
     assert fewest(noisy, "seconds_target") == ([100, 10], False)
     text = batch_size_commentary(noisy, 8.7, 5, L_STAR)
-    assert "B = 100, 10 tie for the fastest" in text and "was the fastest" not in text
+    assert "B = 10 and 100 tie for the fastest" in text and "was the fastest" not in text
     assert fewest(clear.assign(seconds_target=math.nan), "seconds_target") == ([], False)
 
 

@@ -6,14 +6,9 @@ import pandas as pd
 
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import learning_rate_text
-from mnist_sgd.tasks.dataset_size.commentary import (
-    counted,
-    dataset_size_commentary,
-    dataset_size_references_text,
-    dataset_size_stopping_text,
-    subsets_text,
-)
+from mnist_sgd.tasks.dataset_size.commentary import counted, dataset_size_commentary, subsets_text
 from mnist_sgd.tasks.dataset_size.limit_commentary import budget_text, limit_text, threshold_text
+from mnist_sgd.tasks.dataset_size.readings import readings_caption, readings_table, readings_text
 
 
 def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
@@ -260,53 +255,45 @@ def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), e
     )
 
 
-def test_the_three_values_per_size_follow_the_table():
-    text = dataset_size_stopping_text(three(), 0.2)
-    assert (
-        "N' = 100: end of run (t = 30,000) 60.70%; best along the run 69.90% at t = 60; stopped early 66.00% (t = 40-90)"
-        in text
+def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there_are_some():
+    table = readings_table(three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, float("nan")]), references.table(5))
+    assert list(table.columns) == [
+        "N'",
+        "end of run",
+        "best along the run (t)",
+        "stopped early (t)",
+        "held-out runs, end",
+        "full batches, η·t = 6",
+        "by hand: one report, full batches, η·t = 6",
+        "by hand: another report, 500 iterations",
+    ]
+    first = table.iloc[0]
+    assert (first["end of run"], first["best along the run (t)"], first["stopped early (t)"]) == (
+        "60.70",
+        "69.90\u00a0(60)",
+        "66.00\u00a0(40–90)",
     )
-    assert (
-        "N' = 1,000: end of run (t = 30,000) 74.20%; best along the run 83.20% at t = 900; stopped early 81.00% (t = 500)"
-        in text
-    )
-    assert "20% of its N' images held out" in text
-    assert "beat running to the end at N' = 100, 500, 1,000 (by 8.00, 14.00, 8.00 points)" in text
+    assert table.iloc[2]["stopped early (t)"] == "81.00\u00a0(500)"  # every subset stopped at the same t
+    assert list(table["full batches, η·t = 6"]) == ["70.00", "80.00", "83.00", ""]
+    assert list(table["by hand: another report, 500 iterations"]) == ["67", "78", "74", "79"]
+    caption = readings_caption(three(), references.table(5), lr=0.0215)
+    assert "η·t = 6 (t = 279)" in caption and "500 iterations; learning rate not stated" in caption
+
+
+def test_the_readings_say_how_rough_the_stop_is_whether_it_paid_and_the_closest_reading():
+    text = readings_text(three(), references.table(5), lr=0.0215)
     assert "The held-out parts are 20, 100, 200 and 2,000 images" in text
-    assert "moves in steps of 5, 1, 0.5 and 0.05 points: at N' = 100 and 500 that step is too coarse" in text
-    fine = dataset_size_stopping_text(three().assign(heldout_images=[200, 1000, 2000, 20000]), 0.2)
-    assert "steps of 0.5, 0.1, 0.05 and 0.005 points." in fine and "too coarse" not in fine
-    other = dataset_size_stopping_text(three(early=(0.57, 0.6, 0.7, 0.8)), 0.25)
-    assert "beat running to the end at no N'." in other and "25% of its N' images" in other
-    assert "at the expense of the test images" in text and "at the expense" not in other
-
-
-def test_the_comparison_with_the_hand_made_reports():
-    text = dataset_size_references_text(three(), references.table(5), lr=0.0215)
-    assert text.startswith("**Compared with the hand-made reports.**")
-    assert "70%, 80%, 83%, 85% for N' = 100, 500, 1,000, 10,000" in text
-    assert "67%, 78%, 74%, 79%" in text and "500 iterations" in text
-    assert "η·t = 645" in text and "η·t = 6," in text and "108 times sooner" in text
+    assert "steps of 5, 1, 0.5 and 0.05 points; at N' = 100 and 500 that step is too coarse" in text
+    assert "beat the same runs at their end at N' = 100, 500 and 1,000 (by 8.00, 14.00 and 8.00 points)" in text
     # first report 70/80/83/85: end of run 8.22 points off on average, best along the run 0.65
     assert "8.22 points (end of run), 0.65 points (best along the run)" in text
-    assert "the closest of our readings is “best along the run”" in text
-    assert "(t ≈ 279) our subset-mean test accuracy is 69.00%, 80.00%, 82.00%, 84.00%" in text
-    end_first = dataset_size_references_text(
-        three(peak=(0.5,) * 4, early=(0.5,) * 4).drop(columns=["at_hand_budget_acc"]), references.table(5), lr=0.0215
-    )
-    assert "the closest of our readings is “end of run”" in end_first
-    assert "full batches (B = N')" in text  # the first report's setting, as the references give it
-    exact = dataset_size_references_text(
-        three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, 0.85]), references.table(5), lr=0.0215
-    )
-    assert "0.00 points (full batches at the hand-made budget)" in exact
-    assert "the closest of our readings is “full batches at the hand-made budget”" in exact
-    assert "after the same η·t = 6 (η = 0.0215, t = 279; the report's own η is not stated)" in exact
-    assert "reaches 70.00%, 80.00%, 83.00%, 85.00% (subset means)" in exact
-    partial = dataset_size_references_text(
-        three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, float("nan")]), references.table(5), lr=0.0215
-    )
-    assert "full batches at the hand-made budget" not in partial  # not computed at every size compared
+    assert "the closest is “best along the run”" in text and "go on to η·t = 645" in text
+    fine = readings_text(three().assign(heldout_images=[200, 1000, 2000, 20000]), references.table(5), lr=0.0215)
+    assert "too coarse" not in fine
+    worse = readings_text(three(early=(0.57, 0.6, 0.7, 0.8)), references.table(5), lr=0.0215)
+    assert "beat the same runs at their end at no N'." in worse
+    exact = readings_text(three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, 0.85]), references.table(5), lr=0.0215)
+    assert "0.00 points (full batches); the closest is “full batches”" in exact
 
 
 def thresholds_of(values=(557, 552, 555), lit=(586, 571, 581)):

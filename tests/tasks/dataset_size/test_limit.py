@@ -77,7 +77,10 @@ def test_the_summary_and_the_table_of_the_limit():
     assert list(shown["rank of X'"]) == ["10", "24"]
     assert shown["limit: test acc. (%)"].iloc[0].count("[") == 1
     norms = small["limit_norm"]
-    assert shown["limit: ‖W‖"].iloc[0] == f"{norms.median():.3g} [{norms.min():.3g}, {norms.max():.3g}]"
+    assert (
+        shown["limit: ‖W‖"].iloc[0] == f"{norms.median():.3g}\u00a0[{norms.min():.3g},\u00a0{norms.max():.3g}]"
+    )  # below 100: no change
+    assert limit._norm(29123.0) == "29100" and limit._norm(651.4) == "651" and limit._norm(1.094) == "1.09"
     caption = limit.limit_caption(table)
     assert "after the runs' 30 iterations at η = 0.05" in caption and "at 2 sizes; means over 2 subsets" in caption
 

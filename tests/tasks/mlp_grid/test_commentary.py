@@ -1,4 +1,6 @@
-"""Task 7's commentary follows the cells it is given: the learning rate, the batch size, the scope and timing, the grid and the hand-made grid."""
+"""Task 7's commentary follows the cells it is given: one count of cells everywhere, the rules
+stated once, how the runs ended, the learning rate and the batch size ranked by the tie rule,
+and no claim about the curves that a curve contradicts."""
 
 from __future__ import annotations
 
@@ -8,147 +10,125 @@ import pandas as pd
 from made_up import grid
 
 from mnist_sgd.show import provenance
-from mnist_sgd.tasks.mlp_grid import tables as mlp_tables
 from mnist_sgd.tasks.mlp_grid.commentary import (
+    cell_count,
+    grid_answer,
     mlp_batch_text,
-    mlp_grid_commentary,
     mlp_lr_text,
-    mlp_reference_summary_text,
     mlp_scope_text,
+    mlp_status_text,
+    mlp_terms_text,
     mlp_timing_note,
 )
+from mnist_sgd.tasks.mlp_grid.tables import cells_table, grid_cells
 
-LN10 = math.log(10)
+
+def made_up() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    runs, history = grid()
+    return runs, history, grid_cells(runs, history)
 
 
-def test_grid_commentary_names_the_stuck_cell_and_the_noise_scale():
-    r, history = grid()
-    cells = mlp_tables.grid_cells(r, history)
-    text = mlp_grid_commentary(cells, resolution=0.1)
-    assert "5 converged, 1 stuck at chance, 0 diverged of 6" in text
+def every_seed_diverged() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The made-up grid with B = 128, η = 0.01 diverged from the start in epoch 1 (no completed epoch)."""
+    runs, history = grid()
+    at = (runs["batch_size"] == 128) & (runs["lr"] == 0.01)
+    runs.loc[at, ["diverged", "diverged_at", "final_train_loss", "final_test_acc", "final_train_acc"]] = [
+        True, 1, math.nan, 0.098, 0.0987,
+    ]  # fmt: skip
+    runs.loc[at, ["status", "min_train_loss", "best_epoch", "best_test_acc"]] = [
+        "diverged from the start", math.nan, None, math.nan,
+    ]  # fmt: skip
+    history = history[~((history["batch_size"] == 128) & (history["lr"] == 0.01))]
+    return runs, history, grid_cells(runs, history)
+
+
+def test_one_count_of_cells_in_the_scope_the_status_the_answer_and_the_table():
+    for runs, _, cells in (made_up(), every_seed_diverged()):
+        n = cell_count(cells)
+        assert n == 6 == len(cells_table(cells)) and cells["test_acc"].notna().all()
+        assert f"ran **{n} of the 6 cells**" in mlp_scope_text(cells, 3)
+        assert f"{len(runs)} runs in {n} cells" in mlp_status_text(cells, runs)
+        assert grid_answer(cells).endswith(f"({n} cells, 3 epochs)")
+
+
+def test_the_scope_says_the_seeds_of_the_asked_cells_and_of_the_others():
+    _, _, cells = made_up()
+    text = mlp_scope_text(cells, 3)
+    assert text.startswith("This build ran **6 of the 6 cells** spanned by batch sizes 8, 128 and learning rates 0.01")
+    # B = 8, η = 0.1 and B = 128, η = 0.1 are asked (3 seeds); of the others, B = 128, η = 1 ran 3 seeds
     assert (
-        "B = 8, η = 1 stuck at chance (final training loss 2.330 against ln 10 = 2.303, test accuracy 10.09%)" in text
+        "3 seeds for each of the 2 cells the assignment asks and 1 or 3 seeds for each of the 4 cells it does not"
+        in text
     )
-    assert "η = 0.1 for B = 8, η = 1 for B = 128: the best η grows with B" in text
-    assert "0.0125 (B = 8), 0.00781 (B = 128)" in text
-    assert "η/B = 0.125 (B = 8, η = 1): all above every best cell's" in text
-    # gaps: B = 8: 98.2 - 97.5 = 0.70 (resolved at 2 × 0.1); B = 128: 98.1 - 97.5 = 0.60
-    assert "0.70 points at B = 8 (η = 0.01 next)" in text and "all resolved" in text
-    noisy = mlp_grid_commentary(cells, resolution=0.5)
-    assert "unresolved at B = 8, B = 128" in noisy
-    flat = cells.assign(test_acc=[0.975, 0.982, 0.1009, 0.92, 0.985, 0.981])
-    assert "η = 0.1 for B = 8, η = 0.1 for B = 128: the best η never shrinks as B grows" in mlp_grid_commentary(
-        flat, 0.1
+    assert "shorter budget" not in text
+    assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20)
+    uneven = cells.assign(epochs=[3, 3, 3, 3, 3, 5])
+    assert "not directly comparable" in mlp_scope_text(uneven, 3)
+
+
+def test_the_terms_state_each_rule_once_with_its_numbers():
+    _, _, cells = made_up()
+    text = mlp_terms_text(cells, 0.1124)
+    for rule in ("within 2 points of 11.24%", "more than 10% above the lowest loss", "do not overlap"):
+        assert text.count(rule) == 1
+    assert "0.10 points for the final test accuracy" in text  # the s.d. a one-seed cell is given
+
+
+def test_the_status_names_each_cell_that_did_not_converge_and_each_run_that_learnt_first():
+    runs, _, cells = made_up()
+    text = mlp_status_text(cells, runs)
+    assert text.startswith(
+        "**How the runs ended.** 12 runs in 6 cells: 10 converged, 1 stuck at chance, 1 learnt, then diverged. "
+        "4 of the 6 cells have every seed converged."
     )
-
-
-def test_the_comparison_with_the_hand_made_grid():
-    from mnist_sgd.show import references
-    from mnist_sgd.tasks.mlp_grid.commentary import mlp_references_text
-
-    ref = references.mlp_grid()
-    here = pd.DataFrame(
-        {
-            "batch_size": [32, 32, 8],
-            "lr": [0.1, 1.0, 0.1],
-            "test_acc": [0.9840, 0.1009, 0.9700],
-            "train_acc": [1.0, 0.1022, 0.99],
-            "status": ["converged", "stuck at chance", "converged"],
-            "epochs": [20, 20, 20],
-            "seeds": [1, 1, 1],
-        }
-    )
-    text = mlp_references_text(ref.merge(here, on=["batch_size", "lr"], how="left"), resolution=0.1)
-    assert text.startswith("**Compared with the hand-made reports.** By hand (MLP 784-512-256-10")
-    assert "B = 32, η = 0.1: 98.33% / 100.00%" in text and "B = 128, η = 0.1: 98.03% / 99.88%" in text
-    assert "B = 32, η = 1: 10.09% / 10.22% (stuck at chance)" in text
-    assert "Here (PyTorch's default initialisation, inputs in [0, 1], 1 seed per cell, 20 epochs)" in text
-    assert "ours at B = 32, η = 1 did" in text
-    # B = 8: 97.00 - 97.80 = -0.80, B = 32: 98.40 - 98.33 = +0.07
-    assert "-0.80, +0.07 test points; 1 of 2 within twice the per-epoch noise of one run (0.20 points)" in text
-
-
-def cells(changes: dict | None = None) -> pd.DataFrame:
-    rows = []
-    for b, spe in [(8, 10.0), (32, 4.0), (128, 2.0)]:
-        for lr, acc, loss1 in [(0.01, 0.97, 0.40), (0.1, 0.98, 0.20), (1.0, 0.95, 0.30)]:
-            rows.append(
-                {
-                    "batch_size": b,
-                    "lr": lr,
-                    "status": "converged",
-                    "diverged": False,
-                    "diverged_seeds": 0,
-                    "seeds": 1,
-                    "test_acc": acc + b / 1e4,
-                    "loss_epoch1": loss1 + b / 1e3,
-                    "rises": 1.0,
-                    "max_rise": 0.01,
-                    "completed": 20,
-                    "seconds_per_epoch": spe,
-                    "train_images": 60000,
-                }
-            )
-    table = pd.DataFrame(rows)
-    for (b, lr, column), value in (changes or {}).items():
-        table.loc[(table["batch_size"] == b) & (table["lr"] == lr), column] = value
-    return table
-
-
-def test_the_learning_rate_text_names_the_best_and_the_fastest_per_batch_size():
-    text = mlp_lr_text(cells())
-    assert "- **B = 8:** the best final test accuracy is at η = 0.1: η = 0.1 (98.08%)" in text
-    assert "the fastest descent (lowest loss after epoch 1) is at η = 0.1" in text
-    assert "from one in between in 3" in text
-    stuck = mlp_lr_text(cells({(8, 1.0, "status"): "stuck at chance", (8, 1.0, "test_acc"): 0.1}))
-    assert "η = 1 stuck at chance (no learning)" in stuck
-    one = cells()
-    assert "cannot be compared" in mlp_lr_text(one[one["lr"] == 0.1])
-
-
-def test_the_batch_size_text_uses_the_images_of_an_epoch():
-    text = mlp_batch_text(cells(), "Timing note.")
-    # 60,000 images: 7,500 steps at B = 8 (10 s: 1.333 ms per step), 469 at B = 128 (2 s: 4.26 ms)
-    assert "per step it costs 1.33 ms against 4.26 ms" in text
-    small = cells()
-    small["train_images"] = 5000  # a quick look at 5,000 images: 625 and 40 steps per epoch
-    assert "per step it costs 16 ms against 50 ms" in mlp_batch_text(small, "Timing note.")
-    assert text.endswith("Timing note.") and "time per epoch falls as B grows" in text
-    assert "roughly comparable" in mlp_batch_text(cells(), None)
-
-
-def test_the_reference_summary_counts_and_compares():
-    compared = pd.DataFrame(
-        {
-            "batch_size": [32, 8],
-            "lr": [0.1, 0.1],
-            "epochs": [20, math.nan],
-            "ref_test": [98.33, 97.80],
-            "test": [98.10, math.nan],
-            "test_diff": [-0.23, math.nan],
-            "train_diff": [-0.5, math.nan],
-        }
-    )
-    text = mlp_reference_summary_text(compared, 5, 20)
-    assert text.startswith("1 of the 5 reference cells has results here.") and "-0.23" not in text
-    assert "largest: 0.23 at B = 32, η = 0.1" in text
-    assert "nothing to compare" in mlp_reference_summary_text(compared.assign(test=math.nan), 5, 20)
-
-
-def test_the_scope_text_counts_the_cells_and_warns_of_a_shorter_or_uneven_budget():
-    grid = cells().assign(epochs=20)
-    ran = grid[~((grid["batch_size"] == 8) & (grid["lr"] == 1.0))]
-    text = mlp_scope_text(ran, 20)
-    assert text.startswith("This profile ran **8 of the 9 cells** spanned by batch sizes 8, 32, 128")
-    assert "learning rates 0.01, 0.1, 1, with 20 epochs per run and 1 seed per cell." in text
-    assert "shorter budget" not in text and "not directly comparable" not in text
-    short = mlp_scope_text(ran.assign(epochs=5), 20)
-    assert "with 5 epochs per run" in short and "The assignment asks for 20 epochs" in short
-    assert "not directly comparable" not in short
-    uneven = mlp_scope_text(ran.assign(epochs=[20] * 7 + [5]), 20)
+    assert "B = 8, η = 1: stuck at chance, final test accuracy 10.09% (1 seed), final training loss 2.330" in text
     assert (
-        "with 5 or 20 epochs per run" in uneven and "shorter budget" in uneven and "not directly comparable" in uneven
+        "B = 128, η = 1: 2 converged, 1 learnt, then diverged, final test accuracy 68.63% ± 50.95; seed 2 peaked at "
+        "96.50% test accuracy in epoch 2 and diverged in epoch 3, scoring 9.80% as it stopped."
+    ) in text
+
+
+def test_the_learning_rate_is_ranked_among_the_cells_that_converged_and_the_rest_named():
+    _, _, cells = made_up()
+    text = mlp_lr_text(cells)
+    b8, b128 = text.split("\n")
+    assert b8.startswith("- **B = 8:** η = 1: stuck at chance, not ranked; final test accuracy highest at η = 0.1")
+    # 98.20 ± 0.10 against 97.50 with the borrowed ± 0.10: separated
+    assert "(98.20% ± 0.10), ahead of η = 0.01 (97.50%, 1 seed)" in b8
+    assert b128.startswith("- **B = 128:** η = 1: 2 converged, 1 learnt, then diverged, not ranked;")
+    assert "no loss curve rose, on any seed" in b128
+    assert "cannot be compared" in mlp_lr_text(cells[cells["lr"] == 0.1])
+
+
+def test_no_curve_is_said_calm_when_the_curve_of_a_failed_cell_rose():
+    runs, history = grid()
+    seed = (history["batch_size"] == 128) & (history["lr"] == 1.0) & (history["seed"] == 2)
+    history.loc[seed, "train_loss"] = [0.4, 0.9]  # the diverged seed's loss rose before it blew up
+    text = mlp_lr_text(grid_cells(runs, history)).split("\n")[1]
+    assert "no loss curve rose" not in text
+    assert "the loss rose in 0, 0, 0.333 ± 0.6 epochs per seed at η = 0.01, 0.1, 1" in text
+    assert "the largest rise: 125% above the lowest loss before, at B = 128, η = 1" in text
+
+
+def test_the_batch_size_text_times_the_epochs_and_ranks_the_accuracy():
+    _, _, cells = made_up()
+    text = mlp_batch_text(cells, "Timing note.")
+    line = text.split("\n")[1]
+    # 60,000 images: 7,500 steps at B = 8 (10 s: 1.33 ms per step), 469 at B = 128 (2 s: 4.26 ms)
+    assert line.startswith("- **η = 0.1:** time per epoch falls as B grows: 10 s at B = 8, 2 s at B = 128")
+    assert "per step it costs 1.33 ms against 4.26 ms" in line
+    assert "final test accuracy highest at B = 8 (98.20% ± 0.10), ahead of B = 128 (97.50% ± 0.10)" in line
+    assert text.endswith("Timing note.") and "roughly comparable" in mlp_batch_text(cells, None)
+
+
+def test_the_answer_names_the_cells_tied_with_the_best():
+    _, _, cells = made_up()
+    assert grid_answer(cells).startswith(
+        "best final test accuracy 98.20% at B = 8, η = 0.1; lowest 10.09% at B = 8, η = 1 (stuck at chance)"
     )
+    close = cells.copy()
+    close.loc[(close["batch_size"] == 8) & (close["lr"] == 0.01), "test_acc"] = 0.9815
+    assert ", tied with B = 8, η = 0.01;" in grid_answer(close)
 
 
 def test_the_timing_note_needs_one_set_of_conditions():

@@ -1,4 +1,5 @@
-"""Task 7's tables follow the cells they are given; a cell's status, and the colour scale a stuck cell does not swamp."""
+"""Task 7's tables follow the runs they are given: mean ± s.d. over every seed, each scored at its
+end; a cell's status names the mix of its seeds'."""
 
 from __future__ import annotations
 
@@ -7,127 +8,87 @@ import math
 import pandas as pd
 from made_up import grid
 
-from mnist_sgd.show import netplots, references
-from mnist_sgd.tasks.mlp_grid import tables as mlp_tables
+from mnist_sgd.show import references
 from mnist_sgd.tasks.mlp_grid.tables import (
     cells_table,
+    grid_cells,
     reference_cells,
     reference_comparison,
     reference_table,
-    seeds_caption,
-    seeds_table,
 )
 
 
-def test_cells_carry_the_status_and_the_colour_scale_ignores_the_stuck_cell():
+def test_cells_are_means_and_sample_sds_over_every_seed_scored_at_its_end():
     r, history = grid()
-    assert r.loc[(r["batch_size"] == 8) & (r["lr"] == 1.0), "status"].item() == "stuck at chance"
-    cells = mlp_tables.grid_cells(r, history)
-    assert cells.set_index(["batch_size", "lr"]).loc[(8, 1.0), "status"] == "stuck at chance"
-    assert (cells["status"] == "converged").sum() == 5
-    lo, hi = netplots.colour_limits(cells, ["test_acc"])
-    assert lo == 92.0 and abs(hi - 98.2) < 1e-9  # not 10.09
+    cells = grid_cells(r, history).set_index(["batch_size", "lr"])
+    assert len(cells) == 6 and cells["seeds"].tolist() == [1, 3, 1, 1, 3, 3]
+    at = cells.loc[(8, 0.1)]
+    assert math.isclose(at["test_acc"], 0.982) and math.isclose(at["test_acc_sd"], 0.001)  # s.d. with n - 1
+    assert math.isnan(cells.loc[(8, 0.01), "test_acc_sd"])  # one seed: no s.d.
+    # the seed that diverged counts, scored as it stopped: (0.981 + 0.980 + 0.098) / 3
+    mixed = cells.loc[(128, 1.0)]
+    assert math.isclose(mixed["test_acc"], (0.981 + 0.980 + 0.098) / 3)
+    assert mixed["status"] == "2 converged, 1 learnt, then diverged" and not mixed["all_converged"]
+    assert mixed["diverged_seeds"] == 1 and not mixed["diverged"] and mixed["completed"] == 2
+    assert cells.loc[(8, 1.0), "status"] == "stuck at chance" and cells["all_converged"].sum() == 4
+    # the gap, in points, per seed then averaged; the loss of the first epoch
+    assert math.isclose(at["gap"], 100 * ((0.999 - 0.982) + (0.998 - 0.981) + (0.999 - 0.983)) / 3)
+    assert math.isclose(cells.loc[(128, 0.01), "loss_epoch1"], 0.36)
 
 
-def cells() -> pd.DataFrame:
-    """Two cells: B = 32 at η = 0.1 (a reference cell, 3 epochs) and B = 64 at η = 1 (none)."""
-    return pd.DataFrame(
-        {
-            "batch_size": [32, 64],
-            "lr": [0.1, 1.0],
-            "status": ["converged", "stuck at chance"],
-            "seeds": [2, 2],
-            "epochs": [3, 3],
-            "diverged_seeds": [0, 1],
-            "test_acc": [0.9750, 0.1135],
-            "train_acc": [0.9900, 0.1124],
-            "final_loss": [0.05, 2.3],
-            "loss_epoch1": [0.412, 2.31],
-            "rises": [0.5, 0.0],
-            "seconds_per_epoch": [4.0, 2.0],
-        }
-    )
-
-
-def test_the_cells_table_shows_percentages_and_one_format_for_both_losses():
-    shown = cells_table(cells())
+def test_the_cells_table_shows_mean_and_sd_and_the_value_alone_for_one_seed():
+    r, history = grid()
+    shown = cells_table(grid_cells(r, history))
     assert list(shown.columns) == [
         "B",
         "η",
-        "status",
         "seeds",
-        "epochs",
-        "seeds diverged",
+        "status",
         "test acc. (%)",
         "train acc. (%)",
-        "final loss",
+        "train − test (points)",
         "loss after epoch 1",
         "epochs the loss rose",
         "s per epoch",
     ]
-    assert list(shown["η"]) == ["0.1", "1"]
-    assert shown["test acc. (%)"].tolist() == [97.5, 11.35]
-    # the smallest loss (0.05) asks for three significant digits, four decimals, and all four losses take them
-    assert shown["final loss"].tolist() == ["0.0500", "2.3000"]
-    assert shown["loss after epoch 1"].tolist() == ["0.4120", "2.3100"]
+    assert shown["test acc. (%)"].tolist()[:2] == ["97.50", "98.20\u00a0±\u00a00.10"]
+    assert shown["η"].tolist()[:3] == ["0.01", "0.1", "1"]
 
 
-def test_every_reference_cell_is_compared_and_the_gap_is_here_minus_the_reference():
-    reference = references.mlp_grid()
-    merged = reference_cells(cells())
-    assert len(merged) == len(reference) and merged["ref_test"].tolist() == reference["ref_test"].tolist()
-    compared = reference_comparison(cells())
-    ran = compared[(compared["batch_size"] == 32) & (compared["lr"] == 0.1)].iloc[0]
-    ref = reference[(reference["batch_size"] == 32) & (reference["lr"] == 0.1)].iloc[0]
-    assert math.isclose(ran["test_diff"], 97.5 - 100 * ref["ref_test"])
-    assert math.isclose(ran["train_diff"], 99.0 - 100 * ref["ref_train"])
-    assert compared["test_diff"].notna().sum() == 1  # B = 64 is no reference cell; the others were not run
-
-
-def test_the_reference_table_says_which_cells_were_not_run():
-    shown = reference_table(reference_comparison(cells()))
-    assert list(shown.columns[:3]) == ["B", "η", "epochs here"]
-    assert list(shown.columns[-3:]) == ["train, reference (%)", "train, here (%)", "here − ref. "]
-    at = shown[(shown["B"] == 32) & (shown["η"] == 0.1)].iloc[0]
-    assert at["epochs here"] == "3" and at["test, here (%)"] == 97.5
-    assert (shown["epochs here"] == "not run").sum() == len(shown) - 1
-
-
-def seeds(diverged_at: list) -> pd.DataFrame:
-    """Two seeds of the cell B = 128, η = 0.1, 3 epochs; ``diverged_at`` as the runs table holds it."""
+def compared_cells() -> pd.DataFrame:
+    """Two cells: B = 32 at η = 0.1 (a reference cell, 3 seeds) and B = 64 at η = 1 (none)."""
     return pd.DataFrame(
         {
-            "seed": [0, 1],
-            "batch_size": [128, 128],
-            "lr": [0.1, 0.1],
+            "batch_size": [32, 64],
+            "lr": [0.1, 1.0],
+            "seeds": [3, 1],
             "epochs": [3, 3],
-            "status": ["converged", "diverged" if diverged_at[1] is not None else "converged"],
-            "diverged_at": diverged_at,
-            "final_train_loss": [0.05, math.nan if diverged_at[1] is not None else 0.06],
-            "final_train_acc": [0.99, math.nan if diverged_at[1] is not None else 0.985],
-            "final_test_acc": [0.975, math.nan if diverged_at[1] is not None else 0.97],
-            "seconds_per_epoch": [2.0, 1.5],
+            "status": ["converged", "stuck at chance"],
+            "test_acc": [0.9750, 0.1135],
+            "test_acc_sd": [0.001, math.nan],
+            "train_acc": [0.9900, 0.1124],
+            "train_acc_sd": [0.002, math.nan],
         }
     )
 
 
-def test_the_seeds_table_shows_percentages_and_the_epoch_a_seed_diverged_in():
-    shown = seeds_table(seeds([None, 2]))
-    assert list(shown.columns) == [
-        "seed",
-        "status",
-        "diverged in epoch",
-        "final training loss",
-        "final train acc. (%)",
-        "final test acc. (%)",
-        "s per epoch (training)",
-    ]
-    assert shown["diverged in epoch"].tolist() == ["", "2"]  # pandas holds the None beside an epoch as NaN
-    assert shown["final test acc. (%)"].tolist()[0] == 97.5 and math.isnan(shown["final train acc. (%)"].iloc[1])
-    # no seed diverged: the column holds None only, and stays blank
-    assert seeds_table(seeds([None, None]))["diverged in epoch"].tolist() == ["", ""]
+def test_every_reference_cell_is_compared_and_the_gap_is_here_minus_the_reference():
+    reference = references.mlp_grid()
+    merged = reference_cells(compared_cells())
+    assert len(merged) == len(reference) and merged["ref_test"].tolist() == reference["ref_test"].tolist()
+    compared = reference_comparison(compared_cells())
+    ran = compared[(compared["batch_size"] == 32) & (compared["lr"] == 0.1)].iloc[0]
+    ref = reference[(reference["batch_size"] == 32) & (reference["lr"] == 0.1)].iloc[0]
+    assert math.isclose(ran["test_diff"], 97.5 - 100 * ref["ref_test"])
+    assert math.isclose(ran["train_diff"], 99.0 - 100 * ref["ref_train"])
+    assert math.isclose(ran["test_sd_pts"], 0.1)
+    assert compared["test_diff"].notna().sum() == 1  # B = 64 is no reference cell; the others were not run
 
 
-def test_the_seeds_caption_names_the_cell_and_its_epochs():
-    assert seeds_caption(seeds([None, None])).startswith("B = 128, η = 0.1, 3 epochs: one row per seed;")
-    assert seeds_caption(seeds([None, None]).assign(epochs=1)).startswith("B = 128, η = 0.1, 1 epoch:")
+def test_the_reference_table_says_which_cells_were_not_run():
+    shown = reference_table(reference_comparison(compared_cells()))
+    assert list(shown.columns[:3]) == ["B", "η", "seeds here"]
+    assert list(shown.columns[-3:]) == ["train, reference (%)", "train, here (%)", "here − ref. "]
+    at = shown[(shown["B"] == 32) & (shown["η"] == "0.1")].iloc[0]
+    assert at["seeds here"] == "3" and at["test, here (%)"] == "97.50\u00a0±\u00a00.10" and at["here − ref."] == "-0.83"
+    assert (shown["seeds here"] == "not run").sum() == len(shown) - 1

@@ -1,6 +1,7 @@
-"""Task 8's commentary on the models it trains, written from their result tables: the
-comparison bullets and the comparison with the hand-made figures are computed here, so the
-prose follows the numbers of the tables it sits under."""
+"""Task 8's commentary, written from its tables: each job's paragraph, the noise and the rule by
+which two values are told apart, the hand-made figures, the dips and the best epochs (the
+comparison of the models is in ``comparison``). A
+number of the tables is not repeated here: the prose gives differences, ratios and verdicts."""
 
 from __future__ import annotations
 
@@ -8,215 +9,243 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, Setup
+from mnist_sgd.science import architectures
+from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST_01, Setup
+from mnist_sgd.science.nets import TRAIN_ACC_IMAGES
 from mnist_sgd.show import commentary, references
-from mnist_sgd.show.present import fixed, pct, plural
+from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.architectures import dips as dip_rules
+from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS
+from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, short_name, the_names
 
 
-def quick_look_text(summary: pd.DataFrame) -> str | None:
+def quick_look_text(runs: pd.DataFrame) -> str | None:
     """``commentary.quick_look_text`` for the model that trained on the fewest images
-    (``train_images`` of ``summary``): the warning that the accuracies are not comparable with
+    (``train_images`` of ``runs``): the warning that the accuracies are not comparable with
     the hand-made figures, or None when every model trained on the whole set."""
-    return commentary.quick_look_text(int(summary["train_images"].min()))
+    return commentary.quick_look_text(int(runs["train_images"].min()))
 
 
-def model_text(setup: Setup, summary: pd.DataFrame, history: pd.DataFrame) -> str:
-    """The paragraph under one model's job: its parameters, learning rate, inputs, the epochs
-    it ran (against the assignment's, when fewer) and how often it was evaluated, the device;
-    then where it diverged, or its time per epoch (training and evaluation) and final
-    accuracies. ``summary``: the model's one-row runs table (``net_runs.runs_table`` with
-    eval_every); ``history``: its rows per epoch."""
-    r = summary.iloc[0]
+def seeds_text(seeds: list[int]) -> str:
+    """'seed 0', 'seeds 0, 1 and 2'."""
+    return ("seed " if len(seeds) == 1 else "seeds ") + and_list([str(s) for s in seeds])
+
+
+def model_text(setup: Setup, runs: pd.DataFrame, history: pd.DataFrame) -> str:
+    """The paragraph under one model's job: the epochs it ran (against the assignment's, when
+    fewer), its seeds, how often it was evaluated, the device and the time the evaluations took;
+    then each seed that diverged. Its accuracies and training time are in the comparison, not
+    here. ``runs``: the model's runs table (one row per seed); ``history``: its rows per epoch."""
+    r = runs.iloc[0]
     epochs, asked, eval_every = int(r["epochs"]), ASKED_EPOCHS[setup.budget], int(r["eval_every"])
+    evaluated = history.dropna(subset=["test_acc"])
     text = (
-        f"**{setup.model}**: {r['parameters']:,} parameters, η = {setup.lr:g}, "
-        f"inputs in {'[-1, 1]' if setup.normalize else '[0, 1]'}, {plural(epochs, 'epoch')}"
-        + (f" of the {asked} the assignment asks for (fewer to fit this profile's budget)" if epochs < asked else "")
-        + (f", evaluated every {eval_every}" if eval_every > 1 else "")
-        + f"; device: {r['device']}. "
+        f"Trained for {plural(epochs, 'epoch')}"
+        + (f" of the {asked} the assignment asks for (fewer, to fit this build's budget)" if epochs < asked else "")
+        + f", with {seeds_text(runs['seed'].astype(int).tolist())}"
+        + (f", evaluated every {eval_every} epochs and after the last" if eval_every > 1 else "")
+        + f"; device: {r['device']}."
     )
-    if r["diverged"]:
-        return text + f"The loss became non-finite in epoch {int(r['diverged_at'])}: the run diverged and stopped."
-    train_s, eval_s = fixed([r["seconds_per_epoch"]])[0], fixed([history["eval_seconds"].sum() / len(history)])[0]
-    return text + (
-        f"{train_s} s of training per epoch and {eval_s} s of evaluation; final test accuracy "
-        f"{pct(r['final_test_acc'])}, final training accuracy {pct(r['final_train_acc'])} (whole training set)."
+    if len(evaluated):
+        text += f" An evaluation took {evaluated['eval_seconds'].mean():.2g} s (not counted in the training time)."
+    for d in runs[runs["diverged"].astype(bool)].itertuples(index=False):
+        text += f" Seed {int(d.seed)}: the loss became non-finite in epoch {int(d.diverged_at)} and the run stopped."
+    return text
+
+
+def noise_text(stats: pd.DataFrame) -> str:
+    """How uncertain each model's numbers are, and the rule that uses it. ``stats``:
+    ``tables.model_stats``."""
+    seeded = stats[stats["noise_source"] == "seeds"]
+    single = stats[stats["noise_source"] == "epochs"]
+    parts = ["**Noise.**"]
+    if len(seeded):
+        counts = sorted(set(seeded["seeds"].astype(int)))
+        parts.append(
+            f"{cap(the_names(seeded['name']))} ran {plural(counts, 'seed')} each: a ± in the tables is the sample s.d. over the "
+            "seeds, and a model's noise is the s.d. of its final test accuracy."
+        )
+    if len(single):
+        measured = single[single["noise"].map(math.isfinite)]
+        parts.append(
+            f"{cap(the_names(single['name']))} ran one seed{' each' if len(single) > 1 else ''}; "
+            + ("its" if len(single) == 1 else "their")
+            + " noise is the fluctuation of the test accuracy about a straight line through the run's last "
+            f"{FLUCTUATION_EPOCHS} epochs"
+            + (
+                ": " + ", ".join(f"{r.noise:.2f} points for the {r.name}" for r in measured.itertuples()) + "."
+                if len(measured)
+                else " (too few epochs here to measure it)."
+            )
+        )
+        check = seeded[seeded["fluctuation"].map(math.isfinite)].sort_values("epochs").tail(1)
+        if len(measured) and len(check):
+            c = check.iloc[0]
+            parts.append(
+                f"On the {c['name']}, which has both, the fluctuation is {c['fluctuation']:.2f} points and the seeds' "
+                f"s.d. {c['noise']:.2f}: "
+                + (
+                    "the fluctuation is the larger, so it does not understate the seed noise there."
+                    if c["fluctuation"] >= c["noise"]
+                    else f"the fluctuation is {c['noise'] / c['fluctuation']:.1f} times smaller, so a one-seed "
+                    "model's noise may be understated by about as much."
+                )
+            )
+    parts.append(
+        "Two values are told apart below only when they differ by more than twice their combined noise "
+        "(√(σ₁² + σ₂²), each σ the noise of one model)."
     )
+    return " ".join(parts)
 
 
-def models_text(summary: pd.DataFrame, history: pd.DataFrame) -> str:
-    """One bullet per model that trained (parameters, time per epoch, final test accuracy),
-    the diverged runs, the comparison of the models at η = LR, and what the learning rate did
-    to the one-hidden-layer network. ``summary``: one row per model; ``history``: one per
-    model and epoch."""
-    ok = summary[~summary["diverged"]].set_index("model")
-    text = [
-        f"**{m}**: {r['parameters']:,} parameters, {seconds} s per epoch, final test accuracy {pct(r['final_test_acc'])}"
-        for (m, r), seconds in zip(ok.iterrows(), fixed(ok["seconds_per_epoch"]), strict=True)
-    ]
-    if summary["diverged"].any():
-        diverged = summary.loc[summary["diverged"], ["model", "diverged_at"]].values
-        text.append("**diverged**: " + ", ".join(f"{m} (epoch {int(e)})" for m, e in diverged))
-    main = ok.drop(index=[m for m in ok.index if m.endswith("(first run)")])
-    if len(main) >= 2:
-        top, small = main["final_test_acc"].idxmax(), main["parameters"].idxmin()
-        slow, fast = main["seconds_per_epoch"].idxmax(), main["seconds_per_epoch"].idxmin()
-        text.append(
-            f"**comparison** at η = {LR:g}: the highest final test accuracy is the {top}'s; the fewest parameters are "
-            f"the {small}'s; an epoch of the {slow} takes "
-            f"{main.loc[slow, 'seconds_per_epoch'] / main.loc[fast, 'seconds_per_epoch']:.1f}× as long as one of the {fast}"
-        )
-    if {"MLP 128", FIRST} <= set(ok.index):
-        a, b = ok.loc["MLP 128"], ok.loc[FIRST]
-        line = (
-            f"**learning rate, one hidden layer**: η = {LR:g} reached {pct(a['final_test_acc'])} after "
-            f"{plural(int(a['epochs']), 'epoch')} against {pct(b['final_test_acc'])} for η = {FIRST_LR:g} after "
-            f"{int(b['epochs'])}"
-        )
-        h = history[history["model"] == "MLP 128"].set_index("epoch")["test_acc"]
-        e = int(b["epochs"])
-        if e != int(a["epochs"]) and e in h.index and h[e] == h[e]:
-            line += f"; after the same {plural(e, 'epoch')}, η = {LR:g} had {pct(h[e])}"
-        text.append(line)
-    return "\n".join(f"- {t}." for t in text)
+def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
+    """The first epoch from which every evaluated value of every seed of ``model`` is at or above
+    ``level`` (a fraction), or None."""
+    h = history[(history["model"] == model)].dropna(subset=["test_acc"])
+    for e in sorted(h["epoch"].unique()):
+        if (h.loc[h["epoch"] >= e, "test_acc"] >= level).all():
+            return int(e)
+    return None
 
 
-def reference_text(ref: pd.DataFrame, settings: dict[str, str]) -> str:
-    """One bullet per model with a hand-made figure: this report's final test accuracy, the
-    gap in points, the hand-made setting, and whether the epochs match. ``ref`` has the
-    columns model, ref_key, ref_text, asked, epochs_done, final_test_acc, diverged; ``settings``
-    maps ref_key to the hand-made setting."""
+def _hand_verdict(diff: float, noise: float) -> str:
+    """Whether a difference from a hand figure is within ``commentary.agrees_with_hand``."""
+    if not math.isfinite(noise):
+        return "its noise is not measured here"
+    if commentary.agrees_with_hand(diff, noise):
+        return "within twice its noise plus the figure's rounding: it agrees"
+    return "more than twice its noise plus the figure's rounding"
+
+
+def hand_text(stats: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """Each model with a hand-made figure against it: the difference, its verdict by
+    ``commentary.agrees_with_hand`` (twice the model's noise plus the figure's rounding), the
+    epochs when fewer than the reference's; for the first run when it does not agree, whether
+    the seeds, the epochs or the inputs in [0, 1] account for it. None when no model has a figure."""
     lines = []
-    for _, r in ref.iterrows():
-        if r["diverged"] or r["final_test_acc"] != r["final_test_acc"]:
-            lines.append(f"- {r['model']}: no final accuracy here (the run diverged).")
+    for s in architectures.by_model(stats["model"].tolist()):
+        ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
+        row = row_of(stats, s.model)
+        if ref is None or row is None:
             continue
-        diff = 100 * (r["final_test_acc"] - r["ref_test"])
-        rel = "above" if diff > 0 else "below" if diff < 0 else "equal to"
-        line = (
-            f"- {r['model']}: {pct(r['final_test_acc'])} here, {abs(diff):.2f} points {rel} the reference "
-            f"({r['ref_text']}; by hand: {settings[r['ref_key']]})"
-        )
-        if r["epochs_done"] < r["asked"]:
+        about = "'about'" in references.setting(8, s.ref_key)
+        quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
+        if not math.isfinite(row["final_test_acc"]):
+            lines.append(f"The {s.short}: no final accuracy here to compare with {quoted} (every seed diverged).")
+            continue
+        diff = 100 * (row["final_test_acc"] - ref)
+        line = f"The {s.short}: {diff:+.2f} points from the hand-made figure of {quoted}, {_hand_verdict(diff, row['noise'])}"
+        if row["epochs"] < ASKED_EPOCHS[s.budget]:
             line += (
-                f"; this run had {int(r['epochs_done'])} of the reference's {int(r['asked'])} epochs, so this is "
-                f"not a like-for-like comparison"
+                f"; this run had {row['epochs']} of the reference's {ASKED_EPOCHS[s.budget]} epochs, not like for like"
+            )
+        if s.first_run and not (math.isfinite(row["noise"]) and commentary.agrees_with_hand(diff, row["noise"])):
+            above = _first_above(history, s.model, ref)
+            if above is not None:
+                line += (
+                    f". Every seed was above the hand figure from epoch {above} on, so neither the seed nor the "
+                    "number of epochs accounts for it"
+                )
+            other = row_of(stats, FIRST_01)
+            if other is not None and math.isfinite(other["final_test_acc"]):
+                d01 = 100 * (other["final_test_acc"] - ref)
+                close = math.isfinite(other["noise"]) and commentary.agrees_with_hand(d01, other["noise"])
+                line += f"; the {other['name']} ends {d01:+.2f} points from it, so skipping the rescaling " + (
+                    "could account for it" if close else "does not account for it either"
+                )
+            line += (
+                ". The hand-made report states neither its initialisation nor its seed nor how it measured its "
+                "accuracy: the cause of the difference is left open"
             )
         lines.append(line + ".")
-    return "\n".join(lines)
-
-
-def first_run_comparison_text(summary: pd.DataFrame, history: pd.DataFrame, resolution: float) -> str | None:
-    """``first_run_text`` for the first run (``FIRST``) against its hand figure, with
-    the first run on inputs in [0, 1] (``FIRST_01``) as the alternative when it did not diverge;
-    None when the first run diverged or was not run (or the hand-made reports give no figure
-    for it). ``resolution``: the per-epoch noise of one run, in points."""
-    ok = summary[~summary["diverged"]].set_index("model")
-    reference = references.value(8, "test accuracy", "mlp128-first")
-    if FIRST not in ok.index or reference is None:
+    if not lines:
         return None
-    alternatives = {"inputs in [0, 1]": ok.loc[FIRST_01, "final_test_acc"]} if FIRST_01 in ok.index else {}
-    curves = {
-        label: history.loc[history["model"] == m, "test_acc"].tolist()
-        for label, m in [("inputs in [-1, 1]", FIRST), ("inputs in [0, 1]", FIRST_01)]
-        if m in ok.index
-    }
-    return first_run_text(
-        ok.loc[FIRST, "final_test_acc"], reference, alternatives, int(ok.loc[FIRST, "epochs"]), resolution, curves
-    )
+    return "**Against the hand-made figures.**\n\n" + "\n".join(f"- {line}" for line in lines)
 
 
-def dips_text(found: pd.DataFrame, points: float, resolution: float) -> str:
-    """The one-epoch dips of the test accuracy (``net_runs.dips``), and whether they recovered.
-
-    ``resolution``: the per-epoch noise of one run, in points (median over runs).
-    """
+def dips_text(found: pd.DataFrame, stats: pd.DataFrame, points: float = dip_rules.DIP_POINTS) -> str:
+    """The dips of the test accuracy (``dips.find_dips``), per model, and what was tested of them:
+    whether the training accuracy fell too, and whether the accuracy was back (within the
+    tolerance of its level before the dip) one epoch later, later, or not within the run."""
+    unit = f"{points:g} point{'s' if points != 1 else ''}"
     if found.empty:
-        return f"**Dips.** No run's test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} from one epoch to the next."
-    parts = []
+        return f"**Dips.** No run's test accuracy fell by more than {unit} from one evaluated epoch to the next."
+    per_model = []
     for model, d in found.groupby("model", sort=False):
-        parts.append(
-            f"{model}: "
-            + ", ".join(
-                f"{100 * r.test_acc:.2f}% at epoch {int(r.epoch)} (from {100 * r.before:.2f}%"
-                + (f", back to {100 * r.after:.2f}% one epoch later)" if r.after == r.after else ", the last epoch)")
-                for r in d.itertuples(index=False)
-            )
+        big = d.loc[d["fall"].idxmax()]
+        row = row_of(stats, model)
+        seeds = int(row["seeds"]) if row is not None else d["seed"].nunique()
+        where = "in its one run" if seeds == 1 else f"in {d['seed'].nunique()} of its {seeds} seeds"
+        per_model.append(
+            f"the {short_name(model)}, {plural(len(d), 'dip')} {where}, "
+            + ("the largest " if len(d) > 1 else "")
+            + f"−{big['fall']:.2f} points (seed {int(big['seed'])}, epoch {int(big['epoch'])})"
         )
-    back = found.dropna(subset=["back_at"])
+    n = len(found)
+    fell = dip_rules.training_fell_too(found)
+    soon = dip_rules.back_one_epoch_later(found)
+    late = found[found["back_at"].notna() & ~soon]
+    never = found[found["back_at"].isna() & found["after_below"].notna()]
+    last = found[found["after_below"].isna()]
     text = (
-        f"**Dips.** The test accuracy fell by more than {points:g} point{'s' if points != 1 else ''} in one epoch at: "
-        + "; ".join(parts)
-        + f". The per-epoch noise of one run is {resolution:.2f} points: "
+        f"**Dips.** A run's test accuracy fell by more than {unit} from one evaluated epoch to the next "
+        f"{plural(n, 'time')}: " + "; ".join(per_model) + ". "
+        f"At {fell.sum()} of the {n} the training accuracy (on the fixed {TRAIN_ACC_IMAGES:,} training images) fell "
+        "too, by at least half as much"
         + (
-            "every fall is more than twice that. "
-            if (100 * (found["before"] - found["test_acc"]) > 2 * resolution).all()
-            else "not every fall is more than twice that. "
+            ": the weights themselves were worse for that epoch, on training and test images alike, as a constant-step "
+            "SGD iterate can be after a step that lands too far; over-fitting would lower the test accuracy alone. "
+            if fell.all()
+            else "; at the others the dip is on the test images more than on the training ones. "
         )
-        + f"In {len(back)} of {len(found)} dips the accuracy later regained its level before the dip"
-        + (" (at epoch " + ", ".join(str(int(e)) for e in back["back_at"]) + ")" if len(back) else "")
+        + "Counting an accuracy as back when it is within twice the run's fluctuation of its level before the dip, "
+        f"{soon.sum()} of the {n} {'was' if soon.sum() == 1 else 'were'} back one epoch later"
     )
-    text += (
-        ": a dip is one evaluation of an SGD iterate that a constant step keeps moving around the minimum (a few "
-        "unlucky last steps of the epoch), not a lasting loss of accuracy. "
-        if len(back) == len(found)
-        else "; the others did not regain it within the epochs run, so not every dip can be told apart from a lasting "
-        "loss here. "
-    )
-    return text + (
-        "The best-epoch column of the table shows what stopping at the best epoch would have given (read on the test "
-        "set, so an upper bound)."
-    )
-
-
-def first_run_text(
-    here: float,
-    reference: float,
-    alternatives: dict[str, float],
-    epochs: int,
-    resolution: float,
-    curves: dict[str, list[float]] | None = None,
-) -> str:
-    """Why the first run (MLP 128, lr 0.01) differs from the hand figure: what can be tested here
-    (``alternatives``: label -> test accuracy after the same ``epochs``) and what cannot be known.
-    ``curves``: label -> test accuracy after each epoch (1, 2, ...), to say when each run first
-    reached the hand figure."""
-    text = (
-        f"**The first run against the hand figure.** {100 * here:.2f}% here after {plural(epochs, 'epoch')} against "
-        f"{100 * reference:.2f}% by hand ({100 * (here - reference):+.2f} points)."
-    )
-    if alternatives:
+    if len(late):
+        gap = int((late["back_at"] - late["epoch"]).max())
+        text += f", {len(late)} later (at most {plural(gap, 'epoch')} after the dip)"
+    if len(never):
         text += (
-            " Under the alternatives tested here, with everything else equal: "
-            + ", ".join(f"{k}: {100 * v:.2f}%" for k, v in alternatives.items())
-            + "."
+            f", {len(never)} not within the run (the last epoch "
+            + ", ".join(f"{b:.2f}" for b in never["end_below"])
+            + " points below that level)"
         )
-        near = min(alternatives, key=lambda k: abs(alternatives[k] - reference))
-        if abs(alternatives[near] - reference) < abs(here - reference):
-            text += f" The closest to the hand figure is {near}, {100 * (alternatives[near] - reference):+.2f} points from it."
+    if len(last):
+        text += f"; {len(last)} {'was' if len(last) == 1 else 'were'} at the last epoch, with nothing after"
+    return text + "."
+
+
+def best_text(stats: pd.DataFrame) -> str | None:
+    """What stopping at the best epoch (of the mean over the seeds) would have gained over the last
+    one, per model: nothing where the best is the last; within the tolerance (twice the
+    fluctuation, divided by √seeds for a mean) or by how many points otherwise."""
+    ok = stats[stats["best_test"].map(math.isfinite) & stats["final_test_acc"].map(math.isfinite)]
+    if ok.empty:
+        return None
+    last, within, gains = [], [], []
+    for r in ok.itertuples():
+        gain = 100 * (r.best_test - r.final_test_acc)
+        tol = 2 * r.fluctuation / math.sqrt(r.seeds - r.diverged_seeds) if math.isfinite(r.fluctuation) else 0.0
+        if r.best_epoch == r.epochs:
+            last.append(r.name)
+        elif gain <= tol:
+            within.append(r.name)
         else:
-            text += " None of them comes closer to the hand figure than the run as specified."
-    for label, accs in (curves or {}).items():
-        first = next((i + 1 for i, a in enumerate(accs) if a == a and a >= reference), None)
-        text += (
-            f" The {label} run passed the hand figure after epoch {first} ({100 * accs[first - 1]:.2f}%)."
-            if first
-            else f" The {label} run never reached the hand figure in {plural(len(accs), 'epoch')}."
+            gains.append(f"{gain:.2f} points for the {r.name}")
+    parts = []
+    if last:
+        parts.append(
+            f"{the_names(last)} {'is' if len(last) == 1 else 'are'} best at {'its' if len(last) == 1 else 'their'} last epoch"
         )
-    text += (
-        " The hand-made report does not state its initialisation, its seed, how its inputs were scaled in that run "
-        "or how its accuracy was measured, so the cause of the difference cannot be known from it."
+    if within:
+        parts.append(
+            f"the last epoch of {the_names(within)} is within twice the fluctuation of the best (for a mean over n seeds, "
+            "the fluctuation divided by √n)"
+        )
+    if gains:
+        parts.append("stopping at the best epoch instead of the last would have gained " + and_list(gains))
+    return (
+        "**Best epoch or last** (†). "
+        + cap("; ".join(parts))
+        + ". A best epoch is read on the test set, so what it gives is an upper bound on stopping early."
     )
-    gap = abs(100 * (here - reference))
-    if math.isfinite(resolution) and resolution > 0:
-        text += (
-            f" The gap is {gap / resolution:.0f} times the per-epoch noise of one run here ({resolution:.2f} points)"
-            + (
-                ": far more than the epoch-to-epoch noise of one run."
-                if gap > 10 * resolution
-                else ", not far beyond what one seed on each side can resolve."
-                if gap > 2 * resolution
-                else ": within what one seed on each side can resolve."
-            )
-        )
-    return text

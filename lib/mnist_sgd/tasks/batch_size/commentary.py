@@ -51,7 +51,7 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
         else "the batch size also changes where the runs end"
     )
     out.append(
-        f"**Test accuracy.** At ITR (at the end, for a B that did not converge) the test accuracy ranges from {min(acc):.2f}% to {max(acc):.2f}% across batch sizes "
+        f"**Test accuracy.** At the end of the runs the test accuracy ranges from {min(acc):.2f}% to {max(acc):.2f}% across batch sizes "
         f"(B = {bs[acc.index(max(acc))]} highest), a spread of {spread:.2f} points: {verdict}."
     )
     return "\n\n".join(out)
@@ -123,7 +123,7 @@ def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         text += f" B = {least[0]} needed the fewest samples, by more than the seeds' spread."
     else:
         text += (
-            f" B = {', '.join(map(str, least))} tie for the fewest samples: their mean ± s.d. intervals overlap, "
+            f" B = {joined(sorted(least))} tie for the fewest samples: their mean ± s.d. intervals overlap, "
             "so these runs cannot rank them."
         )
     return text
@@ -136,6 +136,7 @@ def _noise_scale_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     noise = reached["noise_target"].tolist()
     s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
     level = sum(noise) / len(noise)
+    fits = s_min > 0 and b_crit > 0  # NaN when S_min is not positive: not a fit
     text = (
         "**Gradient noise, measured.** A batch of B samples drawn with replacement estimates the full gradient G "
         "with a noise of covariance Σ/B, where Σ is the covariance of the per-sample gradients; the noise scale "
@@ -143,11 +144,18 @@ def _noise_scale_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         "size at which the noise's expected squared norm equals the gradient's own. Computed exactly over the "
         f"60,000 training images along the runs, at the moment each came within {target_pct:g}% of L* it was "
         + ", ".join(f"{v:,.0f} (B = {b})" for b, v in zip(rb, noise))
-        + ". So at every batch size below it a step's direction is mostly noise, which is why the chosen rate "
-        "must shrink with B and why the gap at the end is set by noise rather than by curvature. The model "
-        "predicts S = S_min·(1 + B_noise/B) steps to a fixed loss: fitted to the iterations measured, "
-        f"S_min = {s_min:,.0f} and B_noise = {b_crit:,.0f}"
+        + ". "
+        + _below_and_above(rb, noise)
+        + " The model predicts S = S_min·(1 + B_noise/B) steps to a fixed loss: fitted to the iterations measured "
+        "(least squares on the relative error), "
+        + (
+            f"S_min = {s_min:,.0f} and B_noise = {b_crit:,.0f}"
+            if fits
+            else "no positive S_min and B_noise fit them, so these runs do not bear the model out."
+        )
     )
+    if not fits:
+        return text
     inside = min(noise) <= b_crit <= max(noise)
     ratio = b_crit / level
     return text + (
@@ -165,6 +173,32 @@ def _noise_scale_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     )
 
 
+def _below_and_above(batch_sizes: list[int], noise: list[float]) -> str:
+    """Which batch sizes lie below the noise scale measured at their own crossing, which above,
+    and what that means for a step."""
+    below = [b for b, v in zip(batch_sizes, noise, strict=True) if b < v]
+    above = [b for b, v in zip(batch_sizes, noise, strict=True) if b >= v]
+    text = ""
+    if below:
+        text += (
+            f"B = {joined(below)} {'lies' if len(below) == 1 else 'lie'} below the noise scale measured at their own crossing: there a single step's "
+            "direction is mostly noise, which averages out only over many short steps, so the smaller the batch, the "
+            "smaller the rate it can take."
+        )
+    if above:
+        text += (
+            f"{' ' if text else ''}B = {joined(above)} {'lies' if len(above) == 1 else 'lie'} above it: there a larger batch removes little noise that "
+            "matters, so it saves few steps."
+        )
+    return text
+
+
+def joined(items: list[int]) -> str:
+    """'1', '1 and 10', '1, 10 and 100' (thousands separated)."""
+    words = [f"{v:,}" for v in items]
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
 def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     """Training seconds to the target, with a winner named only when the seeds' spread allows."""
     shown = mean_sds(reached["seconds_target"], reached["seconds_target_sd"])
@@ -177,7 +211,7 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         )
     else:
         verdict = (
-            f"B = {', '.join(map(str, fastest))} tie for the fastest: their mean ± s.d. intervals overlap, so "
+            f"B = {joined(sorted(fastest))} tie for the fastest: their mean ± s.d. intervals overlap, so "
             f"these timings cannot rank them"
         )
     return (

@@ -211,17 +211,21 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
             "rank of X'": [
                 f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in zip(table["rank_min"], table["rank_max"])
             ],
-            "SGD training loss": fixed(table["final_train_loss"], 4),
-            "SGD training acc. (%)": _percent(table["train_acc"]),
-            "SGD test acc. (%)": mean_ranges(
-                100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
-            ),
+            "SGD: train loss": fixed(table["final_train_loss"], 4),
+            "SGD: train acc. (%)": _percent(table["train_acc"]),
+            # a no-break space keeps the range on one line; the mean may sit on the line above it
+            "SGD: test acc. (%)": [
+                v.replace(", ", ",\u00a0")
+                for v in mean_ranges(
+                    100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
+                )
+            ],
             # between the two columns as shown, so the gap matches them to the last digit
-            "gap (points)": [
+            "train − test (points)": [
                 f"{shown(100 * a) - shown(100 * b):.2f}" for a, b in zip(table["train_acc"], table["test_acc"])
             ],
-            "closed form: training loss": fixed(table["closed_form_train_loss"]),
-            "closed form: test acc. (%)": _percent(table["closed_form_test_acc"]),
+            "LS: train loss": fixed(table["closed_form_train_loss"]),
+            "LS: test acc. (%)": _percent(table["closed_form_test_acc"]),
             "training s": fixed(table["train_seconds"]),
         }
     )
@@ -231,7 +235,7 @@ def sizes_caption(rel_tol: float) -> str:
     """The caption of ``sizes_table``, with the convergence criterion the runs were judged by."""
     return (
         "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the budget of its "
-        f"runs, the closed form on the same subsets; converged: subsets whose run met the criterion ({criterion_text(rel_tol)}) "
+        f"runs, LS the least-squares solution (closed form) on the same subsets; converged: subsets whose run met the criterion ({criterion_text(rel_tol)}) "
         "within the budget; training s is SGD's training time per run, evaluation excluded (measured: it varies "
         "between builds)."
     )

@@ -1,81 +1,121 @@
-"""Task 7's tables: the seeds of one cell and the grid's cells as the section shows them, and
-the hand-made reference cells beside this build's, as rows and as shown."""
+"""Task 7's tables of the grid, read by its summary: the grid's cells as the section shows them,
+and the hand-made reference cells beside this build's, as rows and as shown. A cell's numbers are
+means over all its seeds, each scored at the end of its run (a run that diverged as it
+stopped), with their sample standard deviation (NaN for one seed)."""
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 import pandas as pd
 
-from mnist_sgd.science.net_runs import rises
+from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
-from mnist_sgd.show.present import fixed_columns
-from mnist_sgd.tasks.mlp_grid.cell import cell_setting
-
-KEYS = ["batch_size", "lr"]  # what names a cell of the grid
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, status_counts
 
 
-def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs of one cell as shown, one row per seed (``net_runs.with_status``): its status,
-    the epoch it diverged in (blank when it did not), the final loss, the accuracies in percent
-    and the training time per epoch, under their display names."""
-    table = runs[
-        ["seed", "status", "diverged_at", "final_train_loss", "final_train_acc", "final_test_acc", "seconds_per_epoch"]
-    ].copy()
-    table[["final_train_acc", "final_test_acc"]] *= 100
-    # None in a column of runs that all went on; NaN beside the epoch of one that diverged
-    table["diverged_at"] = table["diverged_at"].map(lambda e: "" if pd.isna(e) else str(int(e)))
-    return table.rename(
-        columns={
-            "diverged_at": "diverged in epoch",
-            "final_train_loss": "final training loss",
-            "final_train_acc": "final train acc. (%)",
-            "final_test_acc": "final test acc. (%)",
-            "seconds_per_epoch": "s per epoch (training)",
+def pm(mean: float, sd: float, digits: int = 2) -> str:
+    """'98.39 ± 0.05', or the mean alone when there is no s.d. (one seed); '' when missing.
+    No-break spaces keep a table cell on one line."""
+    if not math.isfinite(mean):
+        return ""
+    return f"{mean:.{digits}f}" + (f"\u00a0±\u00a0{sd:.{digits}f}" if math.isfinite(sd) else "")
+
+
+def _seed_rises(history: pd.DataFrame) -> pd.DataFrame:
+    """Per seed of each cell: the epochs its loss rose (``net_runs.rises``), the largest rise and
+    the epochs it completed."""
+    rows = []
+    for (b, lr, seed), h in history.groupby([*KEYS, "seed"]):
+        count, largest = rises(h.sort_values("epoch")["train_loss"])
+        rows.append({"batch_size": b, "lr": lr, "seed": seed, "rises": count, "max_rise": largest, "done": len(h)})
+    return pd.DataFrame(rows, columns=[*KEYS, "seed", "rises", "max_rise", "done"])
+
+
+def _sd(values: pd.Series) -> float:
+    """Sample standard deviation; NaN for fewer than two values."""
+    values = values.dropna()
+    return float(values.std(ddof=1)) if len(values) >= 2 else math.nan
+
+
+def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """One row per (batch_size, lr) cell of a grid.
+
+    ``runs``: one row per seed with ``status`` (``net_runs.with_status``), final accuracies
+    (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``.
+    Each value ``v`` below is the mean over the cell's seeds with ``v_sd`` its sample s.d.
+    (NaN for one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points),
+    ``loss_epoch1`` (the first epoch's mean loss), ``rises`` (the epochs a seed's loss rose,
+    ``net_runs.rises``), ``seconds_per_epoch``. Also: ``status`` (``status_counts``),
+    ``all_converged``, ``converged_seeds``, ``diverged_seeds``, ``diverged`` (every seed diverged),
+    ``max_rise`` (the largest rise of any seed), ``rose_seeds`` (seeds whose loss rose at least
+    once), ``completed`` (the fewest epochs a seed completed), ``final_loss`` (mean over the seeds
+    that did not diverge).
+    """
+    # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
+    runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
+    per_seed = runs.merge(_seed_rises(history), on=[*KEYS, "seed"], how="left")
+    first = history[history["epoch"] == 1][[*KEYS, "seed", "train_loss"]].rename(columns={"train_loss": "loss1"})
+    per_seed = per_seed.merge(first, on=[*KEYS, "seed"], how="left")
+    per_seed["gap"] = 100 * (per_seed["final_train_acc"] - per_seed["final_test_acc"])
+    per_seed["diverged"] = per_seed["diverged"].astype(bool)
+    rows = []
+    for (b, lr), c in per_seed.groupby(KEYS):
+        row = {
+            "batch_size": b,
+            "lr": lr,
+            "seeds": len(c),
+            "epochs": int(c["epochs"].max()),
+            "status": status_counts(c["status"]),
+            "converged_seeds": int((c["status"] == CONVERGED).sum()),
+            "diverged_seeds": int(c["diverged"].sum()),
+            "threads": c["threads"].max(),
+            "parallel_jobs": c["parallel_jobs"].max(),
+            "train_images": int(c["train_images"].max()),
+            "final_loss": c.loc[~c["diverged"], "final_train_loss"].mean(),
+            "max_rise": c["max_rise"].max(),
+            "rose_seeds": int((c["rises"] > 0).sum()),
+            "completed": c["done"].min(),
         }
-    )
-
-
-def seeds_caption(runs: pd.DataFrame) -> str:
-    """The caption of ``seeds_table``: the cell, its epochs, and where the figures come from."""
-    return (
-        f"{cell_setting(runs)}: one row per seed; training time measured; final accuracies on the whole training "
-        "and test sets."
-    )
+        for name, column in [
+            ("test_acc", "final_test_acc"),
+            ("train_acc", "final_train_acc"),
+            ("gap", "gap"),
+            ("loss_epoch1", "loss1"),
+            ("rises", "rises"),
+            ("seconds_per_epoch", "seconds_per_epoch"),
+        ]:
+            row[name], row[f"{name}_sd"] = c[column].mean(), _sd(c[column])
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    out["all_converged"] = out["converged_seeds"] == out["seeds"]
+    out["diverged"] = out["diverged_seeds"] == out["seeds"]
+    return out
 
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """Every cell run (``grid_cells``) as shown: accuracies in percent, the two losses
-    in one format, the columns under their display names."""
-    table = cells[
-        [
-            *KEYS,
-            "status",
-            "seeds",
-            "epochs",
-            "diverged_seeds",
-            "test_acc",
-            "train_acc",
-            "final_loss",
-            "loss_epoch1",
-            "rises",
-            "seconds_per_epoch",
-        ]
-    ].copy()
-    table[["test_acc", "train_acc"]] *= 100
-    table["lr"] = table["lr"].map(lambda v: f"{v:g}")
-    return fixed_columns(table, ["final_loss", "loss_epoch1"]).rename(
-        columns={
-            "batch_size": "B",
-            "lr": "η",
-            "diverged_seeds": "seeds diverged",
-            "test_acc": "test acc. (%)",
-            "train_acc": "train acc. (%)",
-            "final_loss": "final loss",
-            "loss_epoch1": "loss after epoch 1",
-            "rises": "epochs the loss rose",
-            "seconds_per_epoch": "s per epoch",
+    """Every cell run (``grid_cells``) as shown: mean ± s.d. over the seeds (the mean alone for
+    one seed), accuracies in percent, the columns under their display names."""
+    shown = pd.DataFrame(
+        {
+            "B": cells["batch_size"].astype(int),
+            "η": cells["lr"].map(lambda v: f"{v:g}"),
+            "seeds": cells["seeds"],
+            "status": cells["status"],
         }
     )
+    for name, column, scale, digits in [
+        ("test acc. (%)", "test_acc", 100, 2),
+        ("train acc. (%)", "train_acc", 100, 2),
+        ("train − test (points)", "gap", 1, 2),
+        ("loss after epoch 1", "loss_epoch1", 1, 3),
+        ("epochs the loss rose", "rises", 1, 1),
+        ("s per epoch", "seconds_per_epoch", 1, 2),
+    ]:
+        shown[name] = [
+            pm(scale * m, scale * s, digits) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)
+        ]
+    return shown
 
 
 def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
@@ -85,82 +125,37 @@ def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
-    """``reference_cells`` in percent: ref_test, ref_train, this build's test and train, and
-    test_diff, train_diff (here minus the reference, in points; NaN where the cell was not run)."""
+    """``reference_cells`` in percent: ref_test, ref_train, this build's test and train (means
+    over the seeds, with test_sd and train_sd), and test_diff, train_diff (here minus the
+    reference, in points; NaN where the cell was not run)."""
     compared = reference_cells(cells)
     compared[["ref_test", "ref_train"]] *= 100
-    compared["test"] = 100 * compared["test_acc"]
-    compared["train"] = 100 * compared["train_acc"]
-    compared["test_diff"] = compared["test"] - compared["ref_test"]
-    compared["train_diff"] = compared["train"] - compared["ref_train"]
+    for side in ("test", "train"):
+        compared[side] = 100 * compared[f"{side}_acc"]
+        compared[f"{side}_sd_pts"] = 100 * compared.get(f"{side}_acc_sd", pd.Series(math.nan, index=compared.index))
+        compared[f"{side}_diff"] = compared[side] - compared[f"ref_{side}"]
     return compared
 
 
 def reference_table(compared: pd.DataFrame) -> pd.DataFrame:
     """``reference_comparison`` as shown: the reference and this build side by side, test then
-    train, with the epochs each cell ran here ('not run' when it was not)."""
-    shown = compared[[*KEYS, "ref_test", "test", "test_diff", "ref_train", "train", "train_diff"]].copy()
-    shown.insert(2, "epochs here", compared["epochs"].map(lambda e: "not run" if pd.isna(e) else str(int(e))))
-    return shown.rename(
-        columns={
-            "batch_size": "B",
-            "lr": "η",
-            "ref_test": "test, reference (%)",
-            "test": "test, here (%)",
-            "test_diff": "here − ref.",
-            "ref_train": "train, reference (%)",
-            "train": "train, here (%)",
+    train (mean ± s.d. over the seeds here), with the seeds each cell ran here ('not run' when
+    it was not)."""
+
+    def here(side: str) -> list[str]:
+        return [pm(m, s) for m, s in zip(compared[side], compared[f"{side}_sd_pts"], strict=True)]
+
+    return pd.DataFrame(
+        {
+            "B": compared["batch_size"].astype(int),
+            "η": compared["lr"].map(lambda v: f"{v:g}"),
+            "seeds here": compared["seeds"].map(lambda n: "not run" if pd.isna(n) else str(int(n))),
+            "test, reference (%)": compared["ref_test"].map(lambda v: f"{v:.2f}"),
+            "test, here (%)": here("test"),
+            "here − ref.": compared["test_diff"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
+            "train, reference (%)": compared["ref_train"].map(lambda v: f"{v:.2f}"),
+            "train, here (%)": here("train"),
             # a trailing space: two columns cannot share a name, and both are the difference
-            "train_diff": "here − ref. ",
+            "here − ref. ": compared["train_diff"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
         }
     )
-
-
-def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """One row per (batch_size, lr) cell of a grid, means over the seeds that did not diverge.
-
-    ``runs`` needs a ``status`` column (``with_status``). ``status`` of a cell: 'diverged' when
-    every seed diverged, 'stuck at chance' when every other seed is stuck, else 'converged'.
-    ``loss_epoch1`` is the mean training loss of the first epoch; ``rises`` the mean number
-    of epochs in which a seed's training loss went up and ``max_rise`` the largest relative
-    rise of any seed; ``completed`` the fewest epochs any non-diverged seed completed;
-    ``train_images`` the images of one epoch (``runs`` must have it).
-    """
-    keys = ["batch_size", "lr"]
-    # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
-    runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
-    ok = runs[~runs["diverged"].astype(bool)]
-    noise = []
-    for (b, lr, seed), h in history.groupby([*keys, "seed"]):
-        count, largest = rises(h.sort_values("epoch")["train_loss"])
-        noise.append({"batch_size": b, "lr": lr, "seed": seed, "rises": count, "max_rise": largest, "done": len(h)})
-    noise = pd.DataFrame(noise, columns=[*keys, "seed", "rises", "max_rise", "done"])
-    noise = noise.merge(ok[[*keys, "seed"]], on=[*keys, "seed"])  # diverged seeds do not count as noise
-    first = history[history["epoch"] == 1].groupby(keys)["train_loss"].mean().rename("loss_epoch1")
-    cells = runs.groupby(keys).agg(
-        seeds=("seed", "size"),
-        epochs=("epochs", "max"),
-        diverged_seeds=("diverged", "sum"),
-        threads=("threads", "max"),
-        parallel_jobs=("parallel_jobs", "max"),
-        train_images=("train_images", "max"),
-        stuck_seeds=("status", lambda v: int((v == "stuck at chance").sum())),
-    )
-    means = ok.groupby(keys).agg(
-        test_acc=("final_test_acc", "mean"),
-        test_acc_sd=("final_test_acc", lambda s: s.std(ddof=0)),
-        train_acc=("final_train_acc", "mean"),
-        final_loss=("final_train_loss", "mean"),
-        seconds_per_epoch=("seconds_per_epoch", "mean"),
-    )
-    # time per epoch measured on every completed epoch, diverged seeds' included
-    spe_all = history.groupby(keys)["epoch_seconds"].mean().rename("seconds_per_epoch_all")
-    rough = noise.groupby(keys).agg(rises=("rises", "mean"), max_rise=("max_rise", "max"), completed=("done", "min"))
-    out = cells.join([means, first, rough, spe_all]).reset_index()
-    out["diverged_seeds"] = out["diverged_seeds"].astype(int)
-    out["diverged"] = out["diverged_seeds"] == out["seeds"]
-    # a cell is stuck when every seed that did not diverge is stuck
-    stuck = (out["stuck_seeds"] > 0) & (out["stuck_seeds"] == out["seeds"] - out["diverged_seeds"])
-    out["status"] = np.where(out["diverged"], "diverged", np.where(stuck, "stuck at chance", "converged"))
-    out["seconds_per_epoch"] = out["seconds_per_epoch"].fillna(out["seconds_per_epoch_all"])
-    return out.drop(columns="seconds_per_epoch_all")

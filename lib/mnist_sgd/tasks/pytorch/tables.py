@@ -15,7 +15,7 @@ from mnist_sgd.show.present import mean_ranges, mean_sds, plural, progress
 HAND = "hand-written"
 LOADER = "PyTorch DataLoader"
 # how each implementation draws its batches, as the comparison table names it
-SAMPLING = {HAND: "with replacement", LOADER: "without replacement per epoch"}
+SAMPLING = {HAND: "with replacement", LOADER: "without replacement within each epoch"}
 
 
 def gradient_check(
@@ -95,7 +95,7 @@ def equivalence(
     }
     rows = [
         {
-            "implementation": f"{HAND} (sgd.train_sgd)",
+            "implementation": f"{HAND} (Task 2)",
             "torch_lr": math.nan,
             "relative_difference": 0.0,
             **evaluator.evaluate(hand.W),
@@ -182,20 +182,26 @@ def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
-    """``implementation_summary``'s rows as shown: how each implementation samples, its final
+    """``implementation_summary``'s rows as shown (how each samples is the caption's): its final
     losses and accuracies with their range over seeds, its training time (mean ± s.d.; one seed has
     no s.d.) and the time per step over ``iterations`` steps."""
     return pd.DataFrame(
         {
             "implementation": by.index,
-            "sampling": [SAMPLING[name] for name in by.index],
-            "training loss": mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5),
+            # no-break spaces keep a mean and its range on one line
+            "training loss": _one_line(mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5)),
             "training acc. (%)": 100 * by["train_acc"],
-            "test acc. (%)": mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2),
+            "test acc. (%)": _one_line(
+                mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2)
+            ),
             "training s": mean_sds(by["seconds"], by["seconds_sd"].fillna(0)),
             "µs per step": (1e6 * by["seconds"] / iterations).map(lambda v: f"{v:.0f}"),
         }
     )
+
+
+def _one_line(cells: list[str]) -> list[str]:
+    return [c.replace(" ", "\u00a0") for c in cells]
 
 
 def implementation_caption(
@@ -206,6 +212,7 @@ def implementation_caption(
     (``provenance.run_conditions``) the times were measured under."""
     return (
         f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean over {plural(seeds, 'seed')}, "
-        f"[min, max] or ± s.d.; training time excludes evaluation ({provenance.conditions_text(cond)}). "
+        f"[min, max] or ± s.d.; the hand-written SGD draws its batches {SAMPLING[HAND]}, the DataLoader "
+        f"{SAMPLING[LOADER]}; training time excludes evaluation ({provenance.conditions_text(cond)}). "
         f"Training accuracy is on all {train_images:,} training images."
     )

@@ -137,11 +137,17 @@ def speed_phrase(ratio: float) -> str:
     return f"the project {fixed([shown], 2)[0]}× {'faster' if ratio >= 1 else 'slower'}"
 
 
+# the report leaves out a section that prints this (the stitcher's LEFT_OUT; notebooks do not
+# import the stitcher)
+LEFT_OUT = "<!-- left out of the report -->"
+
+
 def missing_text() -> str:
-    """The appendix when ``make bench`` was not run, in one sentence."""
+    """The appendix when ``make bench`` was not run: one sentence, marked so that the report
+    leaves the appendix out (the provenance appendix says how to add it)."""
     return (
         f"No speed measurements are shown: `make bench` (which writes `{FILENAME}`, a few minutes) has not been "
-        f"run for this report folder."
+        f"run for this report folder.\n\n{LEFT_OUT}"
     )
 
 

@@ -4,13 +4,12 @@ summary quotes the same numbers as the section."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.show import provenance, references
-from mnist_sgd.show.present import mean_sd, pct, plural
+from mnist_sgd.show import references
+from mnist_sgd.show.present import pct, plural
+from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import fewest
 
 
@@ -18,8 +17,8 @@ def data_answer(counts: pd.DataFrame) -> str:
     """Task 1's answer: the number of training and test images. ``counts``: one row per class,
     with the columns train and test (images of that class)."""
     return (
-        f"{counts['train'].sum():,} training and {counts['test'].sum():,} test images, 784 pixels in [0, 1], "
-        f"labels one-hot; all four files match their MD5"
+        f"{counts['train'].sum():,} training and {counts['test'].sum():,} test images, each a 784-vector of pixels "
+        f"scaled to [0, 1] with a one-hot label; all four files match their published MD5 checksums."
     )
 
 
@@ -28,32 +27,38 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
     train_loss_star and test_acc_star; ``checks``: one row with gradient_max_abs_diff."""
     ref, check = reference.iloc[0], checks.iloc[0]
     return (
-        f"gradient equals autograd's to {check['gradient_max_abs_diff']:.1e}; the exact optimum has "
-        f"L* = {ref['train_loss_star']:.5f} and {pct(ref['test_acc_star'])} test accuracy"
+        f"The hand-written batch gradient agrees with automatic differentiation to {check['gradient_max_abs_diff']:.1e}; "
+        f"the exact least-squares optimum, the best SGD can reach, has training loss L* = {ref['train_loss_star']:.5f} "
+        f"and {pct(ref['test_acc_star'])} test accuracy."
     )
 
 
-def batch_size_answers(chosen: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """Task 3's answers, one per batch size, smallest first: (question, answer, job that answers
-    it). ``chosen``: one row per batch size with batch_size, lr, converged, itr, cap (the
-    horizon), itr_seconds_mean/std (training seconds to ITR), seeds, final_test_acc and
-    excess_pct (at the end of the run) and job."""
-    rows = []
-    for _, row in chosen.sort_values("batch_size").iterrows():
-        answer = (
-            f"η = {row['lr']:g}, "
-            + (
-                f"converged from ITR = {row['itr']:,} iterations, "
-                f"{mean_sd(row['itr_seconds_mean'], row['itr_seconds_std'])} s of training (mean ± s.d. over "
-                f"{plural(row['seeds'], 'seed')})"
-                if row["converged"]
-                else f"not converged in {row['cap']:,} iterations, the longest horizon allowed"
-            )
-            + f"; after {row['cap']:,} iterations the loss is {row['excess_pct']:.2f}% above L* and the test "
-            f"accuracy {pct(row['final_test_acc'])}"
+def batch_size_answer(chosen: pd.DataFrame) -> str:
+    """Task 3's answer over all batch sizes, smallest first. ``chosen``: one row per batch size
+    with batch_size, lr, converged, itr, cap (the horizon), itr_seconds_mean (training seconds
+    to ITR), final_test_acc and excess_pct (at the end of the run)."""
+    s = chosen.sort_values("batch_size")
+    met, unmet = s[s["converged"]], s[~s["converged"]]
+    sizes = listed([f"{b:,}" for b in s["batch_size"]])
+    text = f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes}. "
+    if len(met):
+        text += (
+            f"The training loss converged at ITR = {listed([f'{i:,}' for i in met['itr']])} iterations "
+            f"(B = {listed([f'{b:,}' for b in met['batch_size']])}), after "
+            f"{listed([f'{v:.3g} s' for v in met['itr_seconds_mean']])} of training"
         )
-        rows.append((f"3. B = {row['batch_size']}", answer, row["job"]))
-    return rows
+    if len(unmet):
+        where = listed([f"{b:,}" for b in unmet["batch_size"]])
+        within = f"within {listed([f'{c:,}' for c in unmet['cap']])} iterations, the longest horizon allowed"
+        text += (
+            f"; at B = {where} not {within}"
+            if len(met)
+            else f"The training loss did not converge at B = {where} {within}"
+        )
+    return text + (
+        f". At the end of the runs the loss is {listed([f'{v:.1f}%' for v in s['excess_pct']])} above L* and the test "
+        f"accuracy {listed([pct(v) for v in s['final_test_acc']])}."
+    )
 
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
@@ -64,8 +69,8 @@ def batch_size_role_answer(table: pd.DataFrame) -> str:
     where a seed never reached the target)."""
     reached = table.dropna(subset=["t_target"])
     if not len(reached):
-        return "no batch size reached the target within its iterations"
-    parts = []
+        return "No batch size came within the target of L* in the iterations run."
+    parts: list[str] = []
     for column, what in (
         ("t_target", "the fewest iterations"),
         ("samples_target", "the fewest samples"),
@@ -73,25 +78,23 @@ def batch_size_role_answer(table: pd.DataFrame) -> str:
     ):
         least, won = fewest(reached, column)
         parts.append(
-            f"{what} at B = {least[0]}"
+            f"B = {least[0]:,} {'' if parts else 'needed '}{what}"
             if won
-            else f"{what}: a tie between B = {', '.join(map(str, least))} (within the seeds' spread)"
+            else f"B = {listed([f'{b:,}' for b in sorted(least)])} tied for {what} (within the seeds' spread)"
         )
-    return "to come within the target of L*: " + "; ".join(parts)
+    return f"To come within the target of L*, {listed(parts)}."
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
     """Task 5's answer: the test accuracy at the end, at best and when stopped early, for each
     dataset size, smallest first. ``sizes``: one row per size with dataset_size, test_acc,
     peak_test_acc and early_test_acc (means over subsets)."""
+    s = sizes.sort_values("dataset_size")
+    where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     return (
-        "test accuracy at the end of the run / best along it / stopped early on held-out images: "
-        + ", ".join(
-            f"{pct(r['test_acc'])} / {pct(r['peak_test_acc'])} / {pct(r['early_test_acc'])} at "
-            f"N' = {r['dataset_size']:,}"
-            for _, r in sizes.sort_values("dataset_size").iterrows()
-        )
-        + " (means over subsets)"
+        f"At the end of the runs the test accuracy is {listed([pct(v) for v in s['test_acc']])} for {where} "
+        f"(means over subsets); the best along the run is {listed([pct(v) for v in s['peak_test_acc']])}, and stopping "
+        f"early on held-out images gives {listed([pct(v) for v in s['early_test_acc']])}."
     )
 
 
@@ -101,8 +104,9 @@ def framework_answer(equivalence: pd.DataFrame) -> str:
     relative_difference; the first row with a converted rate is quoted."""
     converted = equivalence[equivalence["torch_lr"].notna()].iloc[0]
     return (
-        f"nn.Linear + MSELoss + optim.SGD at lr 5η reproduces the hand-written weights after "
-        f"{converted['steps']:,} steps to a relative difference of {converted['relative_difference']:.1e}"
+        f"nn.Linear, MSELoss and optim.SGD take the hand-written steps once the learning rate is multiplied by 5 "
+        f"(MSELoss also averages over the 10 outputs, without the factor 1/2): given the same batches, their weights "
+        f"after {converted['steps']:,} steps differ from the hand-written ones by a relative {converted['relative_difference']:.1e}."
     )
 
 
@@ -114,10 +118,11 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     best = cells.loc[cells["test_acc"].idxmax()]
     worst = cells.loc[cells["test_acc"].idxmin()]
     return (
-        f"best test accuracy {pct(best['test_acc'])} at B = {best['batch_size']}, η = {best['lr']:g}; "
-        f"worst {pct(worst['test_acc'])} at B = {worst['batch_size']}, η = {worst['lr']:g}"
+        f"Of the {plural(len(cells), 'cell')} with a final accuracy ({plural(int(cells['epochs'].max()), 'epoch')}), "
+        f"B = {best['batch_size']}, η = {best['lr']:g} ends with the highest test accuracy, {pct(best['test_acc'])}, "
+        f"and B = {worst['batch_size']}, η = {worst['lr']:g} the lowest, {pct(worst['test_acc'])}"
         + ("" if worst["status"] == "converged" else f" ({worst['status']})")
-        + f" ({plural(len(cells), 'cell')}, {plural(int(cells['epochs'].max()), 'epoch')})"
+        + "."
     )
 
 
@@ -126,33 +131,35 @@ def hand_test_accuracies() -> dict[str, float | None]:
     return {s.model: references.value(8, "test accuracy", s.ref_key) for s in architectures.SETUPS}
 
 
-def architectures_answer(runs: pd.DataFrame, hand: dict[str, float | None]) -> str:
-    """Task 8's answer: each model's final test accuracy, with the hand-made figure where there
-    is one. ``runs``: one row per model with model, final_test_acc and epochs; ``hand``: the
-    hand-made test accuracy by model name (missing or None where there is none)."""
-    return "; ".join(
-        f"{r['model']}: {pct(r['final_test_acc'])} after {plural(r['epochs'], 'epoch')}"
-        + (f" (by hand: {pct(hand[r['model']])})" if hand.get(r["model"]) else "")
-        for _, r in runs.iterrows()
+def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
+    """Task 8's answer: each model's final test accuracy (mean over its seeds), with the hand-made
+    figure where there is one. ``models``: one row per model with model, name (as the prose
+    names it), final_test_acc and epochs; ``hand``: the hand-made test accuracy by model name
+    (missing or None where there is none)."""
+    return (
+        "Final test accuracy (mean over seeds): "
+        + "; ".join(
+            f"{r['name']} {pct(r['final_test_acc'])} after {plural(r['epochs'], 'epoch')}"
+            + (f" (by hand {pct(hand[r['model']])})" if hand.get(r["model"]) else "")
+            for _, r in models.iterrows()
+        )
+        + "."
     )
 
 
-def how_made_text(
-    built: str,
-    profile: str,
-    git: dict[str, str | bool],
-    machine: dict[str, str | int],
-    times: pd.DataFrame,
-    conditions: dict[str, Any],
-) -> str:
+def answer_list(rows: list[dict[str, str]]) -> str:
+    """The summary's answers as a Markdown list, each led by its question, linked to its section.
+    ``rows``: as ``present.Answers`` collects them (task: the linked question, answer)."""
+    return "\n".join(f"- **{r['task']}.** {r['answer']}" for r in rows)
+
+
+def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine: dict[str, str | int]) -> str:
     """The paragraph on how the report was made: date ``built``, ``profile``, commit (and whether
-    the tree had uncommitted changes), machine, the task jobs' time (``times``, as
-    ``provenance.job_times``) and the note on measured times under ``conditions``."""
+    the tree had uncommitted changes) and machine; the job times are the provenance appendix's."""
     return (
-        f"Built {built} with the **{profile}** profile from commit `{git['commit']}`"
+        f"Built {built} with the **{profile}** settings from commit `{git['commit']}`"
         + (" (with uncommitted changes)" if git["dirty"] else "")
-        + f", on {machine['cpu']} ({plural(int(machine['cores']), 'core')}, GPU: {machine['gpu']}). "
-        f"{provenance.job_time_text(times)} Each section was executed by papermill from the notebook of the same name "
-        f"in `notebooks/`; every number in the text is computed by the notebook. The provenance appendix lists every "
-        f"parameter, package version and job time.\n\n{provenance.timing_note(conditions)}"
+        + f", on {machine['cpu']} ({plural(int(machine['cores']), 'core')}, GPU: {machine['gpu']}). Each section was "
+        f"executed from the notebook of the same name in `notebooks/`, and every number in its text is computed there; "
+        f"the provenance appendix lists every parameter, package version and job time."
     )
