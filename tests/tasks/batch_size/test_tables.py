@@ -84,6 +84,31 @@ def test_a_flat_end_converges_and_the_row_follows_the_runs():
     assert math.isclose(row["seconds_50_epochs"], 0.3 / 256 * 50 * 1000 / 10)
     assert row["smallest_diverging"] == 0.5
     assert row["eta_star"] == linear.eta_star(10, 100.0, 5.0)
+    assert row["excess_pct_sd"] == 0.0  # every seed ends at the same excess
+
+
+def test_the_spread_of_the_end_excess_is_over_the_seeds_own_ends():
+    excess = dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02]))
+    c = curves(excess)
+    c.loc[c["seed"] == 1, "train_loss"] += 0.004  # seed 1 ends 0.004 higher: ends 0.02 and 0.024 above L*
+    halved = curves({t: 2 * e for t, e in excess.items()})
+    row = chosen_row(
+        10,
+        0.01,
+        runs=pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]}),
+        curves=c,
+        halved=halved,
+        hand_runs=pd.DataFrame({"final_test_acc": [0.70, 0.72]}),
+        ranking=ranking([0.5, 1.0]),
+        ref=reference(),
+        rel_tol=0.01,
+        cap=256,
+        start=128,
+        n_train=1000,
+    ).iloc[0]
+    assert math.isclose(row["excess_pct"], 100 * 0.022 / L_STAR)
+    assert math.isclose(row["excess_pct_sd"], 100 * 0.002 / L_STAR)  # s.d. of 0.02 and 0.024 (ddof 0)
+    assert row["half_end_excess_pct_sd"] == 0.0
 
 
 def test_a_loss_still_falling_at_the_horizon_is_not_converged():

@@ -34,7 +34,8 @@ def test_the_sgd_answer_quotes_the_gradient_check_and_the_optimum():
     checks = pd.DataFrame({"gradient_max_abs_diff": [1.23e-16], "job": "02_sgd"})
     assert sgd_answer(reference, checks) == (
         "The hand-written batch gradient agrees with automatic differentiation to 1.2e-16; the exact least-squares "
-        "optimum, the best SGD can reach, has training loss L* = 0.19550 and 85.34% test accuracy."
+        "optimum has training loss L* = 0.19550, the lowest any W can have (no run of SGD ends below it), and 85.34% "
+        "test accuracy."
     )
 
 
@@ -78,10 +79,12 @@ def batch_size_summary(seconds: list[float], sds: list[float], t_sd: float = 0.0
 
 
 def test_the_role_of_the_batch_size_names_a_winner_or_a_tie_or_none():
-    won = batch_size_role_answer(batch_size_summary([1.0, 3.0], [0.1, 0.1]))
+    won = batch_size_role_answer(batch_size_summary([1.0, 3.0], [0.1, 0.1]), 5.0)
     assert won == (
-        "To come within the target of L*, B = 100 needed the fewest iterations, B = 10 the fewest samples and "
-        "B = 10 the least training time."
+        "From B = 10 to 100, the number of iterations needed to come within 5% of L* falls (500 to 100) and the "
+        "number of samples processed rises (5,000 to 10,000): a larger batch averages out more of the gradient's "
+        "noise per step, but each step costs more samples. To come within 5% of L*, B = 100 needed the fewest "
+        "iterations, B = 10 the fewest samples and B = 10 the least training time."
     )
     tie = batch_size_role_answer(batch_size_summary([1.2, 1.0], [0.5, 0.5], t_sd=60))
     assert "B = 10 and 100 tied for the fewest samples (within the seeds' spread)" in tie
@@ -90,20 +93,39 @@ def test_the_role_of_the_batch_size_names_a_winner_or_a_tie_or_none():
     assert batch_size_role_answer(none) == "No batch size came within the target of L* in the iterations run."
 
 
-def test_the_dataset_sizes_are_answered_smallest_first():
-    sizes = pd.DataFrame(
+def test_the_batch_size_trade_is_explained_only_when_the_clocks_move_apart():
+    both_fall = batch_size_summary([1.0, 3.0], [0.1, 0.1]).assign(samples_target=[5000, 4000, math.nan])
+    text = batch_size_role_answer(both_fall, 5.0)
+    assert "the number of samples processed falls (5,000 to 4,000). To come" in text
+    assert "noise" not in text
+    one = batch_size_role_answer(batch_size_summary([1.0, 3.0], [0.1, 0.1]).iloc[[0, 2]], 5.0)
+    assert one.startswith("To come within 5% of L*, B = 10 needed the fewest iterations")
+
+
+def dataset_sizes(test_acc: list[float]) -> pd.DataFrame:
+    """Two sizes, the larger listed first, with a train/test gap that closes from 30 to 2 points."""
+    return pd.DataFrame(
         {
             "dataset_size": [5000, 100],
-            "test_acc": [0.8612, 0.6217],
-            "peak_test_acc": [0.8650, 0.6798],
+            "iterations": [3000, 3000],
+            "test_acc": test_acc,
+            "train_acc": [test_acc[0] + 0.02, test_acc[1] + 0.30],
             "early_test_acc": [0.8600, 0.5919],
             "job": "05_dataset_size_summary",
         }
     )
-    assert dataset_size_answer(sizes) == (
-        "At the end of the runs the test accuracy is 62.17% and 86.12% for N' = 100 and 5,000 (means over subsets); "
-        "the best along the run is 67.98% and 86.50%, and stopping early on held-out images gives 59.19% and 86.00%."
+
+
+def test_the_dataset_sizes_are_answered_smallest_first_with_the_trend_and_the_gap():
+    assert dataset_size_answer(dataset_sizes([0.8612, 0.6217])) == (
+        "After 3,000 iterations the test accuracy rises with the number of training images: 62.17% and 86.12% for "
+        "N' = 100 and 5,000 (means over subsets), while the gap between training and test accuracy goes from 30.0 "
+        "points to 2.0: a few images are fitted closely and generalise poorly. Stopping early on held-out images "
+        "gives 59.19% and 86.00%."
     )
+    falls = dataset_size_answer(dataset_sizes([0.60, 0.6217]))
+    assert "the test accuracy falls with the number of training images" in falls
+    assert "generalise" not in falls
 
 
 def test_the_framework_answer_quotes_the_converted_rate_only():
@@ -130,10 +152,28 @@ def mlp_cells(worst_status: str) -> pd.DataFrame:
 
 def test_the_mlp_grid_names_the_best_and_the_worst_and_its_status_when_not_converged():
     assert mlp_grid_answer(mlp_cells("converged")) == (
-        "Of the 2 cells with a final accuracy (3 epochs), B = 128, η = 0.1 ends with the highest test accuracy, "
-        "64.40%, and B = 128, η = 1 the lowest, 9.41%."
+        "Of the 2 cells with a final accuracy, B = 128, η = 0.1 ends highest (64.40%) and B = 128, η = 1 lowest "
+        "(9.41%)."
     )
-    assert mlp_grid_answer(mlp_cells("diverged")).endswith("the lowest, 9.41% (diverged).")
+    assert mlp_grid_answer(mlp_cells("diverged")).endswith("lowest (9.41%, diverged).")
+
+
+def test_the_mlp_grid_answers_the_learning_rate_at_the_asked_batch_and_the_batch_at_the_asked_rate():
+    cells = pd.DataFrame(
+        {
+            "batch_size": [32, 32, 32, 8, 128],
+            "lr": [0.01, 0.1, 1, 0.1, 0.1],
+            "test_acc": [0.9747, 0.9833, 0.9523, 0.9780, 0.9803],
+            "status": ["converged", "converged", "2 converged, 1 learnt, then diverged", "converged", "converged"],
+            "epochs": [20] * 5,
+        }
+    )
+    assert mlp_grid_answer(cells) == (
+        "At B = 32, the test accuracy after 20 epochs is 97.47% at η = 0.01, 98.33% at η = 0.1 and 95.23% at η = 1 "
+        "(2 converged, 1 learnt, then diverged); at η = 0.1 it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% at "
+        "B = 128 (means over seeds). Of the 5 cells with a final accuracy, B = 32, η = 0.1 ends highest (98.33%) "
+        "and B = 32, η = 1 lowest (95.23%, 2 converged, 1 learnt, then diverged)."
+    )
 
 
 def test_the_architectures_quote_the_hand_made_figure_where_there_is_one():
@@ -146,7 +186,7 @@ def test_the_architectures_quote_the_hand_made_figure_where_there_is_one():
         }
     )
     assert architectures_answer(models, {"MLP 128": None, "CNN": 0.991}) == (
-        "Final test accuracy (mean over seeds): MLP 128 53.64% after 1 epoch; CNN 44.39% after 2 epochs "
+        "The MLP 500-300 ends with the highest test accuracy. Final test accuracy (mean over seeds): MLP 128 53.64% after 1 epoch; CNN 44.39% after 2 epochs "
         "(by hand 99.10%); MLP 500-300 97.00% after 3 epochs."
     )
 

@@ -77,9 +77,10 @@ def lr_choice_text(
                 )
             )
     # the asterisks escaped: two of them in one paragraph would set the text between them in italics
-    text += "Theory: η\\*(B) = {}, its limit 2η\\*(B) = {} and the full-batch limit 2/λ_max = {}. ".format(
-        *fixed([eta_star, eta_max, lr_stability], 4)
-    )
+    text += (
+        "Theory: η\\*(B) = {}, the bound of its convergence guarantee 2η\\*(B) = {}, and 2/λ_max = {}, "
+        "where full-batch descent diverges. "
+    ).format(*fixed([eta_star, eta_max, lr_stability], 4))
     return text + f"The chosen rate is {chosen['lr'] / eta_star:.2f} × η\\*(B)."
 
 

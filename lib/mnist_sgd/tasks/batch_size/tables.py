@@ -69,12 +69,14 @@ def chosen_row(
         "final_train_loss": L_star + end_excess,
         "excess": end_excess,
         "excess_pct": 100 * end_excess / L_star,
+        "excess_pct_sd": _seed_sd_pct(curves, L_star),
         "final_test_acc": at_end["test_acc"].mean(),
         "final_test_acc_std": at_end["test_acc"].std(ddof=0),
         "final_train_acc": at_end["train_acc"].mean(),
         # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
         "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
+        "half_end_excess_pct_sd": _seed_sd_pct(halved, L_star),
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
         "seconds_50_epochs": runs["train_seconds"].mean() / cap * 50 * n_train / batch_size,
@@ -87,6 +89,14 @@ def chosen_row(
         **provenance.run_conditions("cpu"),  # the linear runs use CPU tensors
     }
     return pd.DataFrame([row])
+
+
+def _seed_sd_pct(curves: pd.DataFrame, optimum: float) -> float:
+    """The s.d. over seeds (ddof 0, as the other spreads of the row) of each seed's own end
+    excess over ``optimum`` (``criteria.end_excess`` of that seed alone), in % of it: how far
+    the seeds' ends lie apart, beside their mean."""
+    ends = [criteria.end_excess(seed, optimum) for _, seed in curves.groupby("seed")]
+    return float(100 * np.std(ends) / optimum)
 
 
 def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
