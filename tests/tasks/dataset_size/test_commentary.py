@@ -6,8 +6,16 @@ import pandas as pd
 
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import learning_rate_text
-from mnist_sgd.tasks.dataset_size.commentary import counted, dataset_size_commentary, subsets_text
-from mnist_sgd.tasks.dataset_size.limit_commentary import budget_text, limit_text, threshold_text
+from mnist_sgd.tasks.dataset_size.commentary import (
+    REACHED_OPTIMUM,
+    STOPPED_MOVING,
+    converged_by_text,
+    counted,
+    criterion_text,
+    dataset_size_commentary,
+    subsets_text,
+)
+from mnist_sgd.tasks.dataset_size.limit_commentary import budget_text, limit_in_brief, limit_text, threshold_text
 from mnist_sgd.tasks.dataset_size.readings import readings_caption, readings_table, readings_text
 
 
@@ -86,6 +94,7 @@ def test_any_subset_of_sizes_works():
 
 def one_size(
     converged=(True, False),
+    by=(REACHED_OPTIMUM, None),
     rank=(100, 100),
     size=100,
     iterations=500,
@@ -102,6 +111,7 @@ def one_size(
             "iterations": [iterations] * 2,
             "itr": [200 if c else iterations for c in converged],
             "converged": list(converged),
+            "converged_by": list(by),
             "final_train_loss": list(train_loss),
             "final_train_acc": [1.0, 0.99],
             "final_test_acc": [0.61, 0.63],
@@ -126,16 +136,47 @@ def test_the_learning_rate_and_where_it_comes_from():
     assert learning_rate_text(0.0215, "given as a parameter") == "Learning rate η = 0.0215: given as a parameter."
 
 
+def test_the_criterion_is_one_sentence_naming_both_tests():
+    text = criterion_text(0.01)
+    assert text.startswith(
+        "A run has converged at the first checkpoint from which one of two tests holds until the end"
+    )
+    assert text.endswith(".") and text.count(". ") == 0  # one sentence
+    assert (
+        f"its training loss has {STOPPED_MOVING} (Task 3's test: averaged over each doubling of t, it changes by "
+        in text
+    )
+    assert "less than 1% from one doubling to the next)" in text
+    assert f"or it has {REACHED_OPTIMUM} (it stays within 1% of the way from its value at t = 0 down to the" in text
+    assert "within 0.5% of the way" in criterion_text(0.005)
+
+
+def test_which_test_dated_the_runs_is_said():
+    assert converged_by_text(5, 0) == "the loss stopped moving"
+    assert converged_by_text(0, 2) == "the loss reached the optimum"
+    assert converged_by_text(3, 2) == "the loss stopped moving in 3 and reached the optimum in 2"
+
+
 def test_one_size_at_the_end_of_its_runs():
     text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
-    assert text.startswith("**N' = 100.** 1 of 2 runs met the convergence criterion (training loss within 1% of")
-    assert "within 500 iterations, at ITR = 200 at the latest. After 500 iterations (500 passes over" in text
+    assert text.startswith(f"**N' = 100.** {criterion_text(0.01)} By this criterion, 1 of 2 runs converged within 500")
+    assert (
+        "within 500 iterations, at ITR = 200 at the latest (the loss reached the optimum). After 500 iterations "
+        in text
+    )
+    assert "(500 passes over" in text
     assert "SGD reaches 62.00% test accuracy (min 61.00%, max 63.00%) and 99.50% on its training subset" in text
     assert "a train/test gap of 37.50 points" in text
     assert "reaches 58.00% test accuracy and 100.00% training accuracy" in text
-    none = subsets_text(one_size(converged=(False, False), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.05)
-    assert "**N' = 50,000.** None of the 2 runs met" in none and "within 5% of the way" in none
-    assert "within 500 iterations. After 500 iterations (1 pass over the subset)" in none
+    both = subsets_text(
+        one_size(converged=(True, True), by=(STOPPED_MOVING, STOPPED_MOVING)), checkpoints([0.1] * 4), 0.01
+    )
+    assert "both runs converged within 500 iterations, at ITR = 200 at the latest (the loss stopped moving)." in both
+    none = subsets_text(
+        one_size(converged=(False, False), by=(None, None), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.05
+    )
+    assert "By this criterion, none of the 2 runs converged within 500 iterations. After 500 iterations (1 pass" in none
+    assert "within 5% of the way" in none
     assert "(2.5 passes" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
 
 
@@ -215,20 +256,31 @@ def test_final_means_the_budget_and_the_convergence_is_counted_per_size():
             "iterations": [30000] * 5,
             "subsets": [5] * 5,
             "converged_subsets": [5, 0, 0, 3, 5],
+            "stopped_moving_subsets": [0, 0, 0, 2, 5],
+            "reached_optimum_subsets": [5, 0, 0, 1, 0],
         }
     )
-    text = budget_text(t, 0.01, exact_up_to=10000)
+    text = budget_text(t, 0.01)
     assert "the one at the budget of 30,000 iterations of every run" in text
-    assert "(training loss within 1% of the way from L(0)" in text
+    assert f"whether or not the run has converged by then. {criterion_text(0.01)} By this criterion, " in text
     assert (
-        "all 5 subsets at N' = 100 and 60,000, none of the 5 subsets at N' = 500 and 1,000 and 3 of 5 subsets at "
-        "N' = 10,000 had converged" in text
+        "all 5 subsets at N' = 100 (the loss reached the optimum), none of the 5 subsets at N' = 500 and 1,000, "
+        "3 of 5 subsets at N' = 10,000 (the loss stopped moving in 2 and reached the optimum in 1) and all 5 subsets "
+        "at N' = 60,000 (the loss stopped moving) had converged within the budget." in text
     )
-    assert "At N' = 500, 1,000 and 10,000 the figures therefore describe SGD after a fixed budget" in text
-    assert "computed exactly below" in text
-    assert "computed exactly below" not in budget_text(t, 0.01, exact_up_to=500)  # 1,000 and 10,000 are not
-    done = budget_text(t.assign(converged_subsets=[5] * 5), 0.01)
-    assert "all 5 subsets at N' = 100, 500, 1,000, 10,000 and 60,000 had converged" in done
+    assert text.endswith(
+        "At N' = 500, 1,000 and 10,000 the figures therefore describe SGD after a fixed budget, not at rest."
+    )
+    done = budget_text(
+        t.assign(
+            converged_subsets=[5] * 5, stopped_moving_subsets=[0, 0, 5, 5, 5], reached_optimum_subsets=[5, 5, 0, 0, 0]
+        ),
+        0.01,
+    )
+    assert (
+        "all 5 subsets at N' = 100 and 500 (the loss reached the optimum) and all 5 subsets at N' = 1,000, 10,000 "
+        "and 60,000 (the loss stopped moving) had converged" in done
+    )
     assert "fixed budget" not in done
     mixed = budget_text(t.assign(iterations=[1000, 2000, 3000, 4000, 5000]), 0.01)
     assert "the iteration budget of each size (1,000 at N' = 100, 2,000 at N' = 500" in mixed
@@ -379,3 +431,36 @@ def test_the_jump_counts_at_the_threshold_when_it_ends_at_the_nearest_grid_size(
     # a jump that ends at a size other than the one nearest the thresholds is not tied to them
     late = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 80.0, 4.7e3, 870.0))
     assert "Both happen" not in limit_text(late, thresholds_of((552, 557)), sgd_at())
+
+
+def test_the_limit_in_brief_links_to_the_detail_and_says_the_runs_are_far_from_it():
+    lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
+    text = limit_in_brief(lim, thresholds_of((550, 557)), "job--more")
+    assert text.count(". ") == 1 and "[behind the answer](#job--more)" in text  # two sentences, one link
+    assert (
+        "that limit's test accuracy dips to 12.60% at N' = 550, next to the interpolation thresholds (N* = 550 to 557"
+        in text
+    )
+    # the slowest direction at 550 needs 4e19 iterations; gradient descent at the budget rises at every size
+    assert (
+        "needs at least 4.0e+19 iterations of η = 0.01 to close a share 1 − 1/e of its gap, against the budget of 30,000"
+        in text
+    )
+    assert "which SGD follows on average, has no dip: a training loss that has converged does not mean weights" in text
+
+
+def test_the_limit_in_brief_follows_other_numbers():
+    # lowest at the first size, away from the thresholds; gradient descent at the budget not monotone
+    lim = limit_of(acc=(0.10, 0.269, 0.30, 0.32, 0.636), norm=(2.2,) * 5, gd=(0.60, 0.66, 0.65, 0.72, 0.76))
+    text = limit_in_brief(lim, thresholds_of((552,)), "more")
+    assert "is lowest at N' = 100, 10.00% (the interpolation thresholds are at N* = 552 images)." in text
+    assert "needs at least 8.0e+03 iterations" not in text  # 8e3 is within the budget of 30,000
+    assert (
+        "The runs can come near it: there the slowest direction of the quickest subset needs 8.0e+03 iterations" in text
+    )
+    far = limit_in_brief(
+        limit_of(acc=(0.5, 0.269, 0.30, 0.32, 0.636), norm=(2.2,) * 5, gd=(0.60, 0.66, 0.65, 0.72, 0.76)),
+        thresholds_of((552,)),
+        "more",
+    )
+    assert "gradient descent at the budget, which SGD follows on average, is at 66.00% there, not 26.90%" in far

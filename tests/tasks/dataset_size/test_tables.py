@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
 
+from mnist_sgd.science import criteria
 from mnist_sgd.science.data import MNIST
+from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING
 from mnist_sgd.tasks.dataset_size.tables import (
+    converged_at,
     size_summary,
     sizes_caption,
     sizes_table,
@@ -27,6 +31,46 @@ def test_a_subset_is_drawn_by_its_seed_and_the_whole_set_is_every_row():
         subset_rows(50, 51, 0)
 
 
+def made_up_run(loss) -> pd.DataFrame:
+    """One run's curve: ``loss`` of the iteration t, read at 39 checkpoints from 0 to 30,000 as a run
+    records them (t = 0, then about geometric)."""
+    t = np.unique(np.r_[0, np.geomspace(1, 30000, 40).round().astype(int)])
+    return pd.DataFrame({"t": t, "train_loss": loss(t)})
+
+
+def test_a_run_at_a_noise_floor_has_converged_by_task_3s_test():
+    # L* = 0.5; SGD settles 2.4% of L* above it, farther than 1% of the way from L(0) = 1 (0.005)
+    floor = made_up_run(lambda t: 0.512 + 0.488 * 0.5 ** (t / 50))
+    assert criteria.converged_to_optimum(floor, 0.5, 0.01) is None
+    itr, by = converged_at(floor, 0.5, 0.01)
+    assert by == STOPPED_MOVING and itr == criteria.converged_iterations(floor, 0.01) == 335
+
+
+def test_a_run_fitting_its_subset_exactly_has_converged_by_reaching_the_optimum():
+    # L* = 0: the loss halves every 300 steps, so its change per doubling of t never falls below 1%
+    exact = made_up_run(lambda t: 0.45 * 0.5 ** (t / 300))
+    assert criteria.converged_iterations(exact, 0.01) is None
+    itr, by = converged_at(exact, 0.0, 0.01)
+    assert by == REACHED_OPTIMUM and itr == 2134  # the first checkpoint below 1% of 0.45: 300·log2(100) = 1,993
+
+
+def test_a_run_still_descending_far_from_the_optimum_has_not_converged():
+    # at the end still 4.5% of the way from L* = 0.5, and still falling by 1.4% per doubling of t
+    slow = made_up_run(lambda t: 0.5 + 0.5 / (1 + t) ** 0.3)
+    assert converged_at(slow, 0.5, 0.01) == (None, None)
+
+
+def test_when_both_tests_hold_the_earlier_dates_the_run():
+    # a floor within 1% of the way: the loss stops moving (t = 117) before it is within the tolerance (198)
+    near = made_up_run(lambda t: 0.504 + 0.496 * 0.5 ** (t / 20))
+    assert (criteria.converged_iterations(near, 0.01), criteria.converged_to_optimum(near, 0.5, 0.01)) == (117, 198)
+    assert converged_at(near, 0.5, 0.01) == (117, STOPPED_MOVING)
+    # a fast drop to within 1% of the way (t = 40), then a creep of several % per doubling, relative to a small L*
+    creep = made_up_run(lambda t: 0.01 + 0.99 * 0.5 ** (t / 5) + 0.01 * (1 + t) ** -0.7)
+    assert (criteria.converged_iterations(creep, 0.01), criteria.converged_to_optimum(creep, 0.01, 0.01)) == (198, 40)
+    assert converged_at(creep, 0.01, 0.01) == (40, REACHED_OPTIMUM)
+
+
 def tiny_mnist(features: int = 30) -> MNIST:
     """40 training and 20 test images of ``features`` pixels: more pixels than the subsets of 10
     have images (an exact fit), fewer than the whole set has (none)."""
@@ -40,12 +84,13 @@ def tiny_mnist(features: int = 30) -> MNIST:
 
 
 def test_small_subsets_are_fitted_exactly_by_the_closed_form():
-    runs, curves = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 4, 0.01, 0.2)
+    # 8 checkpoints in 20 iterations: a checkpoint in every doubling of t, as Task 3's test reads them
+    runs, curves = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 0.2)
     assert list(runs["subset"]) == [0, 1] and set(curves["subset"]) == {0, 1}
     assert (runs["rank"] == 10).all() and (runs["closed_form_train_acc"] == 1.0).all()
     assert (runs["closed_form_train_loss"] < 1e-20).all()
     # 20 small steps are far from an exact fit: not converged, ITR is the horizon
-    assert not runs["converged"].any() and (runs["itr"] == 20).all()
+    assert not runs["converged"].any() and (runs["itr"] == 20).all() and runs["converged_by"].isna().all()
     assert (runs["heldout_images"] == 2).all()  # 20% of 10
     assert (runs["rel_tol"] == 0.01).all()  # the criterion is recorded with the runs it judged
     assert runs["closed_form_test_acc"].nunique() == 2  # two different subsets
@@ -62,10 +107,11 @@ def test_small_subsets_are_fitted_exactly_by_the_closed_form():
 
 
 def test_the_whole_set_shares_one_closed_form_and_a_loose_tolerance_converges():
-    runs, _ = subset_runs(tiny_mnist(), 40, 5, 0.01, 20, 2, 4, 1.0, 0.2)
+    runs, _ = subset_runs(tiny_mnist(), 40, 5, 0.01, 20, 2, 8, 1.0, 0.2)
     assert runs["closed_form_test_acc"].nunique() == 1 and (runs["rank"] == 30).all()  # 30 pixels < 40 images
     assert (runs["closed_form_train_loss"] > 0.01).all()  # no exact fit
     assert runs["converged"].all() and (runs["itr"] < 20).all()
+    assert set(runs["converged_by"]) <= {STOPPED_MOVING, REACHED_OPTIMUM}
     assert runs["final_test_acc"].nunique() == 2  # the sampler seed still differs
 
 
@@ -79,6 +125,7 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], converg
             "iterations": [3000] * 2,
             "itr": [1200 if c else 3000 for c in converged],
             "converged": list(converged),
+            "converged_by": [STOPPED_MOVING if c else None for c in converged],
             "final_train_loss": [0.01, 0.03],
             "final_train_acc": [1.0, 0.98],
             "final_test_acc": list(test),
@@ -132,6 +179,7 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert list(table["dataset_size"]) == [100, 1000]  # smallest first
     small = table.iloc[0]
     assert small["subsets"] == 2 and small["converged_subsets"] == 1
+    assert (small["stopped_moving_subsets"], small["reached_optimum_subsets"]) == (1, 0)
     assert small["test_acc"] == pytest.approx(0.6125)
     assert (small["test_acc_min"], small["test_acc_max"]) == (0.6, 0.625)
     assert (small["rank_min"], small["rank_max"]) == (99, 100) and small["closed_form_norm"] == 4.0
@@ -146,7 +194,7 @@ def test_the_summary_across_sizes_follows_the_runs():
     # the range stays on one line; the mean may sit above it
     assert list(shown["SGD: test acc. (%)"]) == ["61.25 [60.00,\u00a062.50]", "82.00 [80.00,\u00a084.00]"]
     assert list(shown["train − test (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
-    assert "within 0.5% of the way" in sizes_caption(0.005) and "within 1% of" in sizes_caption(0.01)
+    assert "converged: subsets whose run met the convergence criterion (stated under the table)" in sizes_caption()
     # with the exact limit: gradient descent at the hand-made budget where its grid has the size
     limit = pd.DataFrame({"dataset_size": [100, 500], "gd_hand_test_acc": [0.7, 0.8]})
     joined = size_summary(runs, curves, refs, limit)

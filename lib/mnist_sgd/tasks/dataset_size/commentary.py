@@ -37,9 +37,31 @@ def counted(count: int, total: int, noun: str) -> str:
     return f"{count} of {total} {noun}s"
 
 
+# The two tests of the convergence criterion, in the words the runs' table records
+# (``converged_by``) and every text names them by.
+STOPPED_MOVING = "stopped moving"
+REACHED_OPTIMUM = "reached the optimum"
+
+
 def criterion_text(rel_tol: float) -> str:
-    """The convergence criterion the runs are judged by, as every Task 5 text states it."""
-    return f"training loss within {100 * rel_tol:g}% of the way from L(0) to the subset's least-squares optimum"
+    """The convergence criterion the runs are judged by (``tables.converged_at``), as every
+    Task 5 text states it: one sentence naming its two tests as ``converged_by`` records them."""
+    tol = f"{100 * rel_tol:g}%"
+    return (
+        "A run has converged at the first checkpoint from which one of two tests holds until the end of the run: "
+        f"its training loss has {STOPPED_MOVING} (Task 3's test: averaged over each doubling of t, it changes by "
+        f"less than {tol} from one doubling to the next), or it has {REACHED_OPTIMUM} (it stays within {tol} of the "
+        "way from its value at t = 0 down to the subset's least-squares minimum)."
+    )
+
+
+def converged_by_text(stopped: int, reached: int) -> str:
+    """Which test of the criterion dated the converged runs (``stopped`` and ``reached`` of
+    them): 'the loss stopped moving', 'the loss reached the optimum', or, when both did some,
+    'the loss stopped moving in 3 and reached the optimum in 2'."""
+    if stopped and reached:
+        return f"the loss {STOPPED_MOVING} in {stopped} and {REACHED_OPTIMUM} in {reached}"
+    return f"the loss {STOPPED_MOVING if stopped else REACHED_OPTIMUM}"
 
 
 def shown(value: float, digits: int = 2) -> float:
@@ -58,16 +80,23 @@ def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _end_of_runs(runs: pd.DataFrame, rel_tol: float) -> str:
-    """How many runs converged, and the accuracies of SGD at the budget and of the closed form."""
+    """The criterion, how many runs met it and by which test, and the accuracies of SGD at the
+    budget and of the closed form."""
     dataset_size, iterations = _size_and_iterations(runs)
     converged = int(runs["converged"].sum())
     train, test = shown(100 * runs["final_train_acc"].mean()), shown(100 * runs["final_test_acc"].mean())
     passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
-    who = counted(converged, len(runs), "run")
+    tests = converged_by_text(
+        int((runs["converged_by"] == STOPPED_MOVING).sum()), int((runs["converged_by"] == REACHED_OPTIMUM).sum())
+    )
     return (
-        f"**N' = {dataset_size:,}.** {who[0].upper() + who[1:]} met the convergence criterion "
-        f"({criterion_text(rel_tol)}) within {iterations:,} iterations"
-        + (f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest. " if converged else ". ")
+        f"**N' = {dataset_size:,}.** {criterion_text(rel_tol)} By this criterion, "
+        f"{counted(converged, len(runs), 'run')} converged within {iterations:,} iterations"
+        + (
+            f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest ({tests}). "
+            if converged
+            else ". "
+        )
         + f"After {iterations:,} iterations ({number(passes)} pass{'' if passes == 1 else 'es'} over the subset) SGD "
         f"reaches {test:.2f}% test accuracy (min {100 * runs['final_test_acc'].min():.2f}%, "
         f"max {100 * runs['final_test_acc'].max():.2f}%) and {train:.2f}% on its training "

@@ -8,15 +8,16 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.tasks.dataset_size.commentary import counted, criterion_text, joined, shown
+from mnist_sgd.tasks.dataset_size.commentary import converged_by_text, counted, criterion_text, joined, shown
 
 
-def budget_text(t: pd.DataFrame, rel_tol: float, exact_up_to: int = 0) -> str:
-    """What 'final' means across sizes: the accuracy at the iteration budget, and which sizes'
-    subsets had converged by then by the criterion (``rel_tol``), counted per size.
+def budget_text(t: pd.DataFrame, rel_tol: float) -> str:
+    """What 'final' means across sizes: the accuracy at the iteration budget, the convergence
+    criterion (``rel_tol``), and which sizes' subsets had converged by then, and by which of its
+    tests, counted per size.
 
-    ``t`` columns: dataset_size, iterations, subsets, converged_subsets; ``exact_up_to``: the
-    largest N' whose limit is computed exactly in the section (0: none).
+    ``t`` columns: dataset_size, iterations, subsets, converged_subsets, stopped_moving_subsets,
+    reached_optimum_subsets (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size")
     budgets = sorted(set(int(i) for i in t["iterations"]))
@@ -27,18 +28,24 @@ def budget_text(t: pd.DataFrame, rel_tol: float, exact_up_to: int = 0) -> str:
         + ", ".join(f"{int(i):,} at N' = {int(n):,}" for n, i in zip(t["dataset_size"], t["iterations"]))
         + ")"
     )
-    groups: dict[str, list[int]] = {}
-    for n, c, total in zip(t["dataset_size"], t["converged_subsets"], t["subsets"]):
-        groups.setdefault(counted(int(c), int(total), "subset"), []).append(int(n))
-    parts = [f"{who} at N' = {joined(ns)}" for who, ns in groups.items()]
+    groups: dict[tuple[str, str], list[int]] = {}
+    for n, c, total, stopped, reached in zip(
+        t["dataset_size"],
+        t["converged_subsets"],
+        t["subsets"],
+        t["stopped_moving_subsets"],
+        t["reached_optimum_subsets"],
+    ):
+        tests = f" ({converged_by_text(int(stopped), int(reached))})" if c else ""
+        groups.setdefault((counted(int(c), int(total), "subset"), tests), []).append(int(n))
+    parts = [f"{who} at N' = {joined(ns)}{tests}" for (who, tests), ns in groups.items()]
     unconverged = [int(n) for n, c, total in zip(t["dataset_size"], t["converged_subsets"], t["subsets"]) if c < total]
     return (
         f"**What “final” means here.** Every accuracy called final, or at the end of the run, is the one at {budget}, "
-        f"whether or not the run has converged by then. By the convergence criterion ({criterion_text(rel_tol)}), "
+        f"whether or not the run has converged by then. {criterion_text(rel_tol)} By this criterion, "
         f"{joined(parts)} had converged within the budget."
         + (
-            f" At N' = {joined(unconverged)} the figures therefore describe SGD after a fixed budget, not at rest"
-            + ("; where it tends as t grows is computed exactly below." if max(unconverged) <= exact_up_to else ".")
+            f" At N' = {joined(unconverged)} the figures therefore describe SGD after a fixed budget, not at rest."
             if unconverged
             else ""
         )
@@ -93,10 +100,9 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     ns = [int(n) for n in lim["dataset_size"]]
     acc = [shown(100 * v) for v in lim["limit_test_acc"]]
     norm = lim["limit_norm_median"].tolist()
-    worst, top = acc.index(min(acc)), norm.index(max(norm))
+    worst, near = _lowest_and_nearest(lim, th)
+    top = norm.index(max(norm))
     lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
-    # the grid size nearest the thresholds: from N* to N* + 1 counts as distance 0
-    near = min(range(len(ns)), key=lambda i: max(lo - ns[i], ns[i] - hi - 1, 0))
     jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
     text = (
         f"**The limit's dip and norm.** The limit's test accuracy (mean over subsets) is lowest at N' = {ns[worst]:,}, "
@@ -180,6 +186,62 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     else:
         text += f" The runs come near the limit's dip: {needs}, within the budget of {budget:,}."
     return text
+
+
+def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:
+    """Positions in ``lim`` (sorted by size) of the limit's lowest test accuracy as shown, and of
+    the grid size nearest the thresholds of ``th`` (from N* to N* + 1 counts as distance 0)."""
+    acc = [shown(100 * v) for v in lim["limit_test_acc"]]
+    ns = lim["dataset_size"].astype(int).tolist()
+    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
+    return acc.index(min(acc)), min(range(len(ns)), key=lambda i: max(lo - ns[i], ns[i] - hi - 1, 0))
+
+
+def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
+    """Two sentences for the answer, with a link to ``more`` (the anchor of what ``limit_text``
+    says at length): where the exact limit's test accuracy is lowest against the interpolation
+    thresholds, and whether runs of the budget come near it there (the steps its slowest
+    direction needs; gradient descent at the budget, which SGD follows on average).
+
+    ``limit``, ``th``: as in ``limit_text``. A run can meet the convergence criterion, which
+    reads the training loss, and still be far from the limit: the slowest directions barely
+    move the loss but can move the test accuracy, so the text says so when they lag.
+    """
+    lim = limit.sort_values("dataset_size").reset_index(drop=True)
+    ns = [int(n) for n in lim["dataset_size"]]
+    worst, near = _lowest_and_nearest(lim, th)
+    acc = shown(100 * lim.loc[worst, "limit_test_acc"])
+    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
+    thresholds = f"N* = {lo:,}" if lo == hi else f"N* = {lo:,} to {hi:,}"
+    lowest = (
+        f"dips to {acc:.2f}% at N' = {ns[worst]:,}"
+        if 0 < worst < len(ns) - 1
+        else f"is lowest at N' = {ns[worst]:,}, {acc:.2f}%"
+    )
+    text = (
+        "**Where SGD would end.** As t grows, SGD from W = 0 tends on average to the minimum-norm least-squares fit "
+        f"of its subset, computed exactly [behind the answer](#{more}); that limit's test accuracy {lowest}"
+        + (
+            f", next to the interpolation thresholds ({thresholds} images, up to which a subset can be fitted exactly)."
+            if worst == near
+            else f" (the interpolation thresholds are at {thresholds} images)."
+        )
+    )
+    budget, lr = int(lim["budget_iterations"].iloc[0]), float(lim["lr"].iloc[0])
+    slow = float(lim.loc[worst, "slowest_steps_min"])
+    if slow <= budget:
+        return text + (
+            f" The runs can come near it: there the slowest direction of the quickest subset needs {slow:.1e} "
+            f"iterations of η = {lr:g} to close a share 1 − 1/e of its gap, within the budget of {budget:,}."
+        )
+    gd = [shown(100 * v) for v in lim["gd_budget_test_acc"]]
+    return text + (
+        f" The runs are far from it: there the slowest direction of every subset needs at least {slow:.1e} iterations "
+        f"of η = {lr:g} to close a share 1 − 1/e of its gap, against the budget of {budget:,}, and gradient descent "
+        "at the budget, which SGD follows on average, "
+        + ("has no dip" if trend(gd) == "rises" else f"is at {gd[worst]:.2f}% there, not {acc:.2f}%")
+        + ": a training loss that has converged does not mean weights at their limit."
+    )
 
 
 def _trend_words(values: list[float]) -> str:
