@@ -3,27 +3,34 @@ written from the table the summary computed (Task 3's per-batch-size text: ``per
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.noise import fit_steps_model
-from mnist_sgd.show.commentary import agrees_with_hand, trend
+from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import fixed, mean_sds, plural
+from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.per_batch import FLOOR_RATIO, floor_verdict
 
 
-def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float, train_loss_star: float) -> str:
+def batch_size_commentary(
+    table: pd.DataFrame, m_star: float, target_pct: float, train_loss_star: float, *, behind: str
+) -> str:
     """The role of the batch size, from one row per B.
 
     ``table`` columns: batch_size, lr, eta_star, eta_max, smallest_diverging (smallest
     learning rate of the sweep at which a seed diverged, NaN if none), itr,
     final_test_acc (fraction, at the end of the run), t_target (iterations for every seed to reach
     ``target_pct``% above L*, NaN if never), seconds_target and seconds_target_sd
-    (training seconds to it, mean and s.d. over seeds), excess_pct and
-    half_end_excess_pct (percent above L* over the last doubling of the run, at η and at
-    η/2), last_change (signed change per doubling over the last window, fraction).
-    ``train_loss_star``: L*, the least-squares optimum of the training set.
+    (training seconds to it, mean and s.d. over seeds), noise_target (B_noise there),
+    excess_pct, last_change (signed change per doubling over the last window, fraction);
+    from ``across.seed_ends``: gap_pct(_sd) and half_ratio(_sd) (the excess over L* at the end
+    and each seed's ratio of it at η/2 to it at η); from ``across.run_facts``: largest_stable
+    and noise_end. ``train_loss_star``: L*, the least-squares optimum of the training set.
+    ``behind``: the anchor of the figures set behind the answer.
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     bs = t["batch_size"].tolist()
@@ -41,8 +48,8 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
     out.append(_floor_paragraph(t))
     if len(reached) >= 2:
         out.append(_critical_batch(reached, m_star, train_loss_star, target_pct))
-    if len(reached) >= 2 and reached["noise_target"].notna().all():
-        out.append(_noise_scale_paragraph(reached, target_pct))
+    if t["noise_end"].notna().all():
+        out.append(_noise_scale_paragraph(t, target_pct, behind))
     acc = (100 * t["final_test_acc"]).tolist()
     spread = max(acc) - min(acc)
     verdict = (
@@ -58,33 +65,74 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
 
 
 def _lr_paragraph(t: pd.DataFrame, train_loss_star: float) -> str:
-    """The chosen rates against η*(B), with what that theory assumes and what holds without it."""
+    """The chosen rates against η*(B), with what that theory assumes and what its bound says."""
     bs = t["batch_size"].tolist()
-    lr_trend = trend(t["lr"].tolist())
     ratio = (t["lr"] / t["eta_star"]).tolist()
-    text = (
-        f"**Learning rate.** The chosen learning rate {'grows' if lr_trend == 'rises' else lr_trend.replace('falls', 'shrinks')} "
-        f"with the batch size, from {t['lr'].iloc[0]:g} at B = {bs[0]} to {t['lr'].iloc[-1]:g} at B = {bs[-1]}: a larger "
-        f"batch averages more gradients, so its step is less noisy and can be longer. Relative to the theory "
+    return (
+        f"**Learning rate.** {_rate_trend(t)} Relative to the theory "
         f"η\\*(B), the chosen rates are {', '.join(f'{r}×' for r in fixed(ratio, 2))} for B = {', '.join(map(str, bs))}. "
         f"That theory (Ma, Bassily & Belkin) assumes a model that fits every training sample exactly (L* = 0); here "
         f"L* = {train_loss_star:.4f}, so η\\*(B) is not the best step (the best rate at a finite horizon balances "
-        f"speed against the noise floor, which is zero only under interpolation)."
+        f"speed against the noise floor, which is zero only under interpolation). " + _guarantee_text(t)
     )
-    limit = t.dropna(subset=["smallest_diverging"])
-    if len(limit):
-        above = limit["smallest_diverging"] > limit["eta_max"]
-        text += (
-            " What does not need L* = 0 is the stability side, set by the curvature alone: "
-            + ("every" if above.all() else "not every")
-            + " rate that diverged in the sweeps was above the limit 2η\\*(B) ("
-            + "; ".join(
-                f"B = {int(r['batch_size'])}: first divergence at {r['smallest_diverging']:g}, limit {r['eta_max']:.4f}"
-                for _, r in limit.iterrows()
-            )
-            + ")."
+
+
+def _rate_trend(t: pd.DataFrame) -> str:
+    """How the chosen rate moves with the batch size, and why only where it grows."""
+    lr, bs = t["lr"].tolist(), t["batch_size"].tolist()
+    if len(set(lr)) == 1:
+        return f"The sweeps chose the same rate, η = {lr[0]:g}, at every batch size."
+    moves = {"rises": "grows", "falls": "shrinks"}.get(trend(lr), "is not monotone")
+    text = (
+        f"The chosen learning rate {moves} with the batch size, from {lr[0]:g} at B = {bs[0]} to {lr[-1]:g} "
+        f"at B = {bs[-1]}"
+    )
+    if moves == "grows":
+        return text + ": a larger batch averages more gradients, so its step is less noisy and can be longer."
+    return text + "."
+
+
+def _guarantee_text(t: pd.DataFrame) -> str:
+    """What 2η*(B) is, against where the sweeps' runs stayed finite and where they diverged:
+    the bound guarantees convergence below it, it does not say where runs diverge."""
+    stable = t["largest_stable"] > t["eta_max"]
+    early = t["smallest_diverging"] <= t["eta_max"]
+    verdicts = []
+    if stable.any():
+        verdicts.append(
+            f"at B = {joined(t.loc[stable, 'batch_size'].tolist())} rates above 2η\\*(B) stayed finite, as a "
+            "sufficient condition allows"
         )
-    return text
+    if early.any():
+        verdicts.append(
+            f"at B = {joined(t.loc[early, 'batch_size'].tolist())} a rate at or below 2η\\*(B) diverged, which "
+            "the guarantee excludes for a model that fits its data exactly"
+        )
+    if not verdicts:
+        verdicts.append(
+            "every rate that stayed finite lay below 2η\\*(B) and every divergence above it: at the sweep's "
+            "spacing the bound and the divergence point cannot be told apart"
+        )
+    return (
+        "2η\\*(B) is the largest step for which their analysis guarantees that SGD converges, a sufficient condition "
+        "set through β by the sample of largest norm, not the rate at which runs diverge. In the sweeps "
+        + "; ".join(_sweep_ends(r) for _, r in t.iterrows())
+        + ": "
+        + "; ".join(verdicts)
+        + "."
+    )
+
+
+def _sweep_ends(row: pd.Series) -> str:
+    """One batch size's sweep around 2η*(B): its largest finite rate and its smallest diverging one."""
+    finite = row["largest_stable"]
+    diverged = row["smallest_diverging"]
+    return (
+        f"B = {int(row['batch_size']):,}: "
+        + (f"finite up to η = {finite:g}" if math.isfinite(finite) else "no rate finite")
+        + (f", first diverging at {diverged:g}" if math.isfinite(diverged) else ", none diverging")
+        + f", 2η\\*(B) = {row['eta_max']:.4f}"
+    )
 
 
 def fewest(table: pd.DataFrame, column: str) -> tuple[list[int], bool]:
@@ -129,68 +177,84 @@ def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     return text
 
 
-def _noise_scale_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
-    """The gradient noise scale measured at the target against the steps the batch sizes took,
-    read through McCandlish et al.'s model S = S_min (1 + B_noise / B)."""
-    rb = reached["batch_size"].astype(int).tolist()
-    noise = reached["noise_target"].tolist()
-    s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
-    level = sum(noise) / len(noise)
-    fits = s_min > 0 and b_crit > 0  # NaN when S_min is not positive: not a fit
+def _noise_scale_paragraph(t: pd.DataFrame, target_pct: float, behind: str) -> str:
+    """The gradient noise scale measured along the runs against the batch sizes, and what
+    McCandlish et al.'s model makes of it for the steps and samples to a given loss: read at
+    the target where two batch sizes or more reached it (with the model fitted to their steps),
+    else over the last doubling of the runs. Its figures are at the anchor ``behind``."""
+    reached = t.dropna(subset=["t_target", "noise_target"])
+    at_target = len(reached) >= 2
+    rows = reached if at_target else t
+    rb = rows["batch_size"].astype(int).tolist()
+    noise = rows["noise_target" if at_target else "noise_end"].tolist()
+    where = f"when each came within {target_pct:g}% of L*" if at_target else "over the last doubling of each run"
     text = (
-        "**Gradient noise, measured.** A batch of B samples drawn with replacement estimates the full gradient G "
-        "with a noise of covariance Σ/B, where Σ is the covariance of the per-sample gradients; the noise scale "
-        "B_noise = tr(Σ)/|G|² (McCandlish et al., *An Empirical Model of Large-Batch Training*, 2018) is the batch "
-        "size at which the noise's expected squared norm equals the gradient's own. Computed exactly over the "
-        f"60,000 training images along the runs, at the moment each came within {target_pct:g}% of L* it was "
-        + ", ".join(f"{v:,.0f} (B = {b})" for b, v in zip(rb, noise))
-        + ". "
+        "**Gradient noise.** The noise scale B_noise = tr(Σ)/|G|², the batch size at which a batch gradient's noise "
+        f"is as large as the gradient itself (McCandlish et al., 2018), computed over the {TRAIN_IMAGES:,} training "
+        "images, was "
+        + listed([f"{v:,.0f} at B = {b:,}" for b, v in zip(rb, noise, strict=True)])
+        + f" {where}. "
         + _below_and_above(rb, noise)
-        + " The model predicts S = S_min·(1 + B_noise/B) steps to a fixed loss: fitted to the iterations measured "
-        "(least squares on the relative error), "
-        + (
-            f"S_min = {s_min:,.0f} and B_noise = {b_crit:,.0f}"
-            if fits
-            else "no positive S_min and B_noise fit them, so these runs do not bear the model out."
+        + " In their model a batch of B needs (1 + B_noise/B) times the fewest steps to a given loss and "
+        "(1 + B/B_noise) times the fewest samples: "
+        + "; ".join(
+            f"B = {b:,}: {1 + v / b:.2g}× the steps, {1 + b / v:.2g}× the samples"
+            for b, v in zip(rb, noise, strict=True)
         )
+        + "."
     )
-    if not fits:
-        return text
-    inside = min(noise) <= b_crit <= max(noise)
-    ratio = b_crit / level
-    return text + (
-        f", {ratio:.1f} times the mean measured at the target ({level:,.0f})"
-        + (
-            ", within the range measured: the steps saved by larger batches follow the noise they remove."
-            if inside
-            else (
-                ": the same order, though outside the range measured (the model assumes the best rate at each B "
-                "and one noise scale along the whole run)."
-                if 0.3 <= ratio <= 3
-                else ": not the same order, so these runs do not bear the model out quantitatively."
-            )
-        )
+    if at_target:
+        text += " " + _steps_fit_text(reached)
+    drawn = "The noise along the runs and the fit are" if at_target else "The noise along the runs is"
+    return f"{text} {drawn} drawn [behind the answer]({behind})."
+
+
+def _steps_fit_text(reached: pd.DataFrame) -> str:
+    """McCandlish et al.'s steps model fitted to the iterations to the target, against the
+    noise scale measured there."""
+    s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
+    text = "Fitted to the iterations measured (least squares on the relative error), S = S_min·(1 + B_noise/B) "
+    if not (s_min > 0 and b_crit > 0):  # NaN when S_min is not positive: not a fit
+        return text + "has no positive S_min and B_noise: these runs do not bear the model out."
+    noise = reached["noise_target"]
+    ratio = b_crit / noise.mean()
+    verdict = (
+        "within the range measured: the steps saved by larger batches follow the noise they remove"
+        if noise.min() <= b_crit <= noise.max()
+        else "the same order, though outside the range measured (the model assumes the best rate at each B and one "
+        "noise scale along the whole run)"
+        if 0.3 <= ratio <= 3
+        else "not the same order, so these runs do not bear the model out quantitatively"
+    )
+    return (
+        text + f"gives S_min = {s_min:,.0f} and B_noise = {b_crit:,.0f}, {ratio:.1f} times the mean measured at "
+        f"the target ({noise.mean():,.0f}): {verdict}."
     )
 
 
 def _below_and_above(batch_sizes: list[int], noise: list[float]) -> str:
-    """Which batch sizes lie below the noise scale measured at their own crossing, which above,
-    and what that means for a step."""
+    """Which batch sizes lie below the noise scale measured at their own runs, which above, and
+    what that means for a step."""
     below = [b for b, v in zip(batch_sizes, noise, strict=True) if b < v]
     above = [b for b, v in zip(batch_sizes, noise, strict=True) if b >= v]
-    text = ""
+    parts = []
     if below:
-        text += (
-            f"B = {joined(below)} {'lies' if len(below) == 1 else 'lie'} below the noise scale measured at their own crossing: there a single step's "
-            "direction is mostly noise, which averages out only over many short steps, so the smaller the batch, the "
-            "smaller the rate it can take."
+        parts.append(
+            f"{_lie(below, 'below')}: there a step's direction is mostly noise, so a larger batch cuts the steps "
+            "almost in proportion at little cost in samples"
         )
     if above:
-        text += (
-            f"{' ' if text else ''}B = {joined(above)} {'lies' if len(above) == 1 else 'lie'} above it: there a larger batch removes little noise that "
-            "matters, so it saves few steps."
+        parts.append(
+            f"{_lie(above, 'above')}: there a larger batch removes little noise that matters, so it saves few steps "
+            "and costs samples almost in proportion"
         )
-    return text
+    return "; ".join(parts) + "."
+
+
+def _lie(batch_sizes: list[int], side: str) -> str:
+    """'B = 10 lies below its own B_noise', 'B = 10 and 100 lie above their own B_noise'."""
+    one = len(batch_sizes) == 1
+    return f"B = {joined(batch_sizes)} {'lies' if one else 'lie'} {side} {'its' if one else 'their'} own B_noise"
 
 
 def joined(items: list[int]) -> str:
@@ -202,7 +266,7 @@ def joined(items: list[int]) -> str:
 def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     """Training seconds to the target, with a winner named only when the seeds' spread allows."""
     shown = mean_sds(reached["seconds_target"], reached["seconds_target_sd"])
-    listed = ", ".join(f"B = {int(b)}: {s} s" for b, s in zip(reached["batch_size"], shown))
+    times = ", ".join(f"B = {int(b)}: {s} s" for b, s in zip(reached["batch_size"], shown))
     fastest, won = fewest(reached, "seconds_target")
     if won:
         verdict = (
@@ -216,17 +280,17 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         )
     return (
         f"**Wall-clock time.** Training seconds to within {target_pct:g}% of L* (mean ± s.d. over seeds, each "
-        f"seed timed on its own run): {listed}. {verdict}. The seeds' spread in time is not the algorithm's: the "
+        f"seed timed on its own run): {times}. {verdict}. The seeds' spread in time is not the algorithm's: the "
         f"report's jobs run side by side on the machine's cores, so a run's seconds include the load of whatever "
         f"ran beside it, and only differences well beyond that spread are read."
     )
 
 
 def _floor_paragraph(t: pd.DataFrame) -> str:
-    """Across batch sizes: is the gap to L* at the end a noise floor or unfinished descent?"""
+    """Across batch sizes: is the gap to L* at the end a noise floor or unfinished descent? Read
+    on each seed's ratio of its gap at η/2 to its gap at η (``across.seed_ends``)."""
     bs = t["batch_size"].tolist()
-    ratios = (t["half_end_excess_pct"] / t["excess_pct"]).tolist()
-    verdicts = [floor_verdict(r) for r in ratios]
+    verdicts = [floor_verdict(r) for r in t["half_ratio"]]
     groups = {v: [b for b, w in zip(bs, verdicts) if w == v] for v in dict.fromkeys(verdicts)}
     names = {
         "noise floor": "at SGD's noise floor (halving η shrank the gap towards half)",
@@ -238,14 +302,14 @@ def _floor_paragraph(t: pd.DataFrame) -> str:
         "**Noise floor or still descending.** With a constant step SGD does not settle at the optimum but in a "
         "neighbourhood whose size grows with the gradient noise it sees, provided it has finished descending. Over the "
         "last doubling of each run the loss sat "
-        + ", ".join(f"{f}%" for f in fixed(t["excess_pct"], 2))
-        + f" above L* for B = {', '.join(map(str, bs))}, and was still changing by "
+        + ", ".join(f"{f}%" for f in mean_sds(t["gap_pct"], t["gap_pct_sd"]))
+        + f" above L* for B = {', '.join(map(str, bs))} (mean ± s.d. over seeds), and was still changing by "
         + ", ".join(f"{100 * c:+.2f}%" for c in t["last_change"])
-        + " per doubling of t. The same seeds at η/2 ended "
-        + ", ".join(fixed(ratios, 2))
-        + " times as far above L*. So B = "
+        + " per doubling of t. Each seed at η/2 ended "
+        + ", ".join(mean_sds(t["half_ratio"], t["half_ratio_sd"], 2))
+        + " times as far above L* as the same seed at η. So B = "
         + "; B = ".join(f"{', '.join(map(str, g))}: {names[v]}" for v, g in groups.items())
-        + f". The rule, applied to the gap at η/2 divided by the gap at η: below {FLOOR_RATIO:g} a noise floor, "
+        + f". The rule, applied to the mean of that ratio: below {FLOOR_RATIO:g} a noise floor, "
         "1 or more descent still under way, in between both."
     )
 
@@ -255,10 +319,10 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
     read against m*, which is derived for interpolation (L* = 0)."""
     rb, iters = reached["batch_size"].tolist(), reached["t_target"].tolist()
     steps = [(rb[i], rb[i + 1], (iters[i] / iters[i + 1]) / (rb[i + 1] / rb[i])) for i in range(len(rb) - 1)]
-    listed = ", ".join(f"{a}→{b}: {100 * e:.0f}%" for a, b, e in steps)
+    shares = ", ".join(f"{a}→{b}: {100 * e:.0f}%" for a, b, e in steps)
     text = (
         f"**Critical batch size.** The data give m* = β/λ_max + 1 = {m_star:.1f}. A batch k times larger would "
-        f"ideally need k times fewer iterations; the share of that ideal cut actually obtained was {listed}."
+        f"ideally need k times fewer iterations; the share of that ideal cut actually obtained was {shares}."
     )
     rows = reached.reset_index(drop=True)
     for i, (a, b, e) in enumerate(steps):
@@ -297,78 +361,3 @@ def _critical_batch(reached: pd.DataFrame, m_star: float, train_loss_star: float
             + "."
         )
     return text
-
-
-def batch_hand_summary_text(table: pd.DataFrame) -> str:
-    """All batch sizes against the hand-made reports: rates, accuracies in the hand setting, times.
-
-    ``table`` columns: batch_size, lr, hand_lr (NaN when not given), hand_ref_test_acc,
-    hand_test_acc, hand_test_acc_std (the hand setting re-run here), hand_seconds_50
-    and seconds_50_epochs (hand figure, and this build's training loop extrapolated);
-    optionally smallest_diverging (smallest rate of the sweep that diverged, NaN if none).
-    """
-    t = table.sort_values("batch_size")
-    bs = [int(b) for b in t["batch_size"]]
-    out = []
-    rates = t.dropna(subset=["hand_lr"])
-    if len(rates):
-        lower = int((rates["hand_lr"] < rates["lr"]).sum())
-        out.append(
-            "By hand the learning rates were "
-            + ", ".join(f"{v:g}" for v in rates["hand_lr"])
-            + f" for B = {', '.join(str(int(b)) for b in rates['batch_size'])}; the sweep at each B's horizon chose "
-            + ", ".join(f"{v:g}" for v in rates["lr"])
-            + f", larger in {lower} of {plural(len(rates), 'case')}"
-            + " (by hand the rates were not compared at the horizon of the runs they were used for)."
-        )
-    if "smallest_diverging" in t.columns:
-        # by hand, η = 0.1 diverged at every batch size
-        diverges = [int(b) for b, v in zip(t["batch_size"], t["smallest_diverging"]) if v <= 0.1]
-        if len(diverges) == len(t):
-            where = (
-                "at every B run too (the smallest diverging rate of each sweep: "
-                + ", ".join(f"{v:g}" for v in t["smallest_diverging"])
-                + ")"
-            )
-        else:
-            where = f"at B = {', '.join(map(str, diverges))} only" if diverges else "at no B of the sweeps"
-        out.append(f"By hand η = 0.1 diverged at every batch size; here it diverged {where}.")
-    accs = t.dropna(subset=["hand_ref_test_acc"])
-    if len(accs):
-        diffs = 100 * (accs["hand_test_acc"] - accs["hand_ref_test_acc"])
-        within = [
-            int(b)
-            for b, d, sd in zip(accs["batch_size"], diffs, accs["hand_test_acc_std"])
-            if agrees_with_hand(d, 100 * sd)
-        ]
-        out.append(
-            "Re-run in the hand-made setting, the test accuracies differ from the hand figures by "
-            + ", ".join(f"{d:+.2f}" for d in diffs)
-            + " points"
-            + (f"; within a single run's seed noise at B = {', '.join(map(str, within))}" if within else "")
-            + "."
-        )
-    times = t.dropna(subset=["hand_seconds_50"])
-    if len(times) >= 2:
-        factor = (times["hand_seconds_50"] / times["seconds_50_epochs"]).tolist()
-        tb = [int(b) for b in times["batch_size"]]
-        largest = tb[factor.index(max(factor))]
-        text = (
-            "For 50 epochs the hand-made times were "
-            + ", ".join(f"{v:g} s" for v in times["hand_seconds_50"])
-            + "; this build's training loop, extrapolated from its measured time per iteration, would take "
-            + ", ".join(f"{v} s" for v in fixed(times["seconds_50_epochs"]))
-            + f" for B = {', '.join(map(str, tb))}: "
-            + "the hand-made times are "
-            + ", ".join(f"{f:.0f}×" for f in factor)
-            + f" these, most at B = {largest}"
-        )
-        if largest == tb[0]:
-            text += (
-                f", where an epoch is the most steps ({TRAIN_IMAGES // tb[0]:,}): a fixed cost per step, such as an "
-                f"interpreted loop's, weighs most there"
-            )
-        out.append(text + ".")
-    if not out:
-        return f"The hand-made reports give no figure for B = {', '.join(map(str, bs))}."
-    return " ".join(out)  # under its own heading
