@@ -13,6 +13,7 @@ from mnist_sgd.show import provenance
 from mnist_sgd.tasks.mlp_grid.commentary import (
     cell_count,
     grid_answer,
+    loss_figure_caption,
     mlp_batch_text,
     mlp_lr_text,
     mlp_scope_text,
@@ -20,7 +21,7 @@ from mnist_sgd.tasks.mlp_grid.commentary import (
     mlp_terms_text,
     mlp_timing_note,
 )
-from mnist_sgd.tasks.mlp_grid.tables import cells_table, grid_cells
+from mnist_sgd.tasks.mlp_grid.tables import LOSS_TOP, cells_table, grid_cells, loss_axis_top
 
 
 def made_up() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -71,7 +72,8 @@ def test_the_terms_state_each_rule_once_with_its_numbers():
     text = mlp_terms_text(cells, 0.1124)
     for rule in ("within 2 points of 11.24%", "more than 10% above the lowest loss", "do not overlap"):
         assert text.count(rule) == 1
-    assert "0.10 points for the final test accuracy" in text  # the s.d. a one-seed cell is given
+    assert "for the final test accuracy, 0.10 points" in text  # the s.d. a one-seed cell is assumed to have
+    assert "in every comparison of this section" in text
 
 
 def test_the_status_names_each_cell_that_did_not_converge_and_each_run_that_learnt_first():
@@ -92,10 +94,12 @@ def test_the_learning_rate_is_ranked_among_the_cells_that_converged_and_the_rest
     _, _, cells = made_up()
     text = mlp_lr_text(cells)
     b8, b128 = text.split("\n")
-    assert b8.startswith("- **B = 8:** η = 1: stuck at chance, not ranked; final test accuracy highest at η = 0.1")
-    # 98.20 ± 0.10 against 97.50 with the borrowed ± 0.10: separated
-    assert "(98.20% ± 0.10), ahead of η = 0.01 (97.50%, 1 seed)" in b8
-    assert b128.startswith("- **B = 128:** η = 1: 2 converged, 1 learnt, then diverged, not ranked;")
+    # the failed cell named by its status; that it is not ranked is said once, in the terms
+    assert b8.startswith("- **B = 8:** η = 1: stuck at chance; final test accuracy highest at η = 0.1")
+    # 98.20 ± 0.10 against 97.50 with the borrowed ± 0.10, shown beside it: separated
+    assert "(98.20% ± 0.10), ahead of η = 0.01 (97.50%, 1 seed, ± 0.10 assumed)" in b8
+    assert b128.startswith("- **B = 128:** η = 1: 2 converged, 1 learnt, then diverged;")
+    assert "not ranked" not in text
     assert "no loss curve rose, on any seed" in b128
     assert "cannot be compared" in mlp_lr_text(cells[cells["lr"] == 0.1])
 
@@ -135,3 +139,22 @@ def test_the_timing_note_needs_one_set_of_conditions():
     runs = pd.DataFrame({"threads": [1, 1], "device": ["cpu", "cpu"], "parallel_jobs": [2, 2]})
     assert mlp_timing_note(runs) == provenance.timing_note({"threads": 1, "device": "cpu", "parallel_jobs": 2})
     assert mlp_timing_note(runs.assign(threads=[1, 4])) is None
+
+
+def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
+    runs, history = grid()
+    seed = (history["batch_size"] == 8) & (history["lr"] == 1.0)
+    history.loc[seed, "train_loss"] = [1.2, 3.3e14, 2.33]  # stuck at chance after a blow-up in epoch 2
+    top = loss_axis_top(history)
+    text = loss_figure_caption(history, runs, top)
+    assert top == LOSS_TOP and "ln 10 = 2.303, the loss of uniform outputs" in text
+    assert "The axis ends at 3.45 (1.5 × ln 10)" in text and "a triangle on the top edge, at its epoch" in text
+    assert "Those epochs, with the loss reached: B = 8, η = 1, seed 0: epoch 2 (3.3e+14)." in text
+    assert text.endswith("A cross just under the top edge marks the epoch in which a run diverged (its loss became "
+                         "non-finite), in its rate's colour.")  # fmt: skip
+    history.loc[seed, "train_loss"] = [1.2, 3.3e14, 40.0]  # two epochs above the axis
+    assert "B = 8, η = 1, seed 0: epochs 2, 3 (3.3e+14 at most)." in loss_figure_caption(history, runs, top)
+    calm = grid()[1]
+    calm_runs = runs.assign(diverged=False)
+    calm_text = loss_figure_caption(calm, calm_runs, loss_axis_top(calm))
+    assert "triangle" not in calm_text and "cross" not in calm_text

@@ -1,5 +1,6 @@
 """Task 7's tables follow the runs they are given: mean ± s.d. over every seed, each scored at its
-end; a cell's status names the mix of its seeds'."""
+end; a cell's status names the mix of its seeds', in full in the tables and in a word per
+outcome on the heat map; the loss figure's axis stops a little above chance."""
 
 from __future__ import annotations
 
@@ -10,11 +11,16 @@ from made_up import grid
 
 from mnist_sgd.show import references
 from mnist_sgd.tasks.mlp_grid.tables import (
+    LOSS_TOP,
     cells_table,
     grid_cells,
+    heatmap_cells,
+    loss_axis_top,
+    off_axis,
     reference_cells,
     reference_comparison,
     reference_table,
+    short_status,
 )
 
 
@@ -62,6 +68,7 @@ def compared_cells() -> pd.DataFrame:
             "batch_size": [32, 64],
             "lr": [0.1, 1.0],
             "seeds": [3, 1],
+            "converged_seeds": [3, 0],
             "epochs": [3, 3],
             "status": ["converged", "stuck at chance"],
             "test_acc": [0.9750, 0.1135],
@@ -92,3 +99,45 @@ def test_the_reference_table_says_which_cells_were_not_run():
     at = shown[(shown["B"] == 32) & (shown["η"] == "0.1")].iloc[0]
     assert at["seeds here"] == "3" and at["test, here (%)"] == "97.50\u00a0±\u00a00.10" and at["here − ref."] == "-0.83"
     assert (shown["seeds here"] == "not run").sum() == len(shown) - 1
+
+
+def test_the_reference_table_counts_the_seeds_that_failed():
+    # B = 32, η = 0.1 with one of its three seeds failed: the table's mean includes it, and says so
+    shown = reference_table(reference_comparison(compared_cells().assign(converged_seeds=[2, 0])))
+    assert shown.loc[(shown["B"] == 32) & (shown["η"] == "0.1"), "seeds here"].iloc[0] == "3, 1 failed"
+
+
+def test_the_heat_map_labels_each_outcome_in_a_word():
+    cells = pd.DataFrame(
+        {"seeds": [3, 1, 1, 3], "converged_seeds": [3, 0, 0, 1], "diverged_seeds": [0, 0, 1, 1],
+         "status": ["converged", "learnt, then stuck at chance", "diverged from the start", "a long mix"]}
+    )  # fmt: skip
+    assert heatmap_cells(cells)["status"].tolist() == [
+        "converged",
+        "stuck",
+        "diverged",
+        "1 converged, 1 stuck, 1 diverged",
+    ]
+    assert short_status(2, 0, 1) == "2 converged, 1 diverged"  # netplots breaks the line at ", 1"
+
+
+def loss_history(losses: dict[int, list[float]]) -> pd.DataFrame:
+    """One row per epoch of each seed at B = 8, η = 1 with its training loss."""
+    return pd.DataFrame(
+        [{"batch_size": 8, "lr": 1.0, "seed": seed, "epoch": e, "train_loss": v}
+         for seed, values in losses.items() for e, v in enumerate(values, start=1)]
+    )  # fmt: skip
+
+
+def test_the_loss_axis_ends_a_little_above_chance_and_names_the_epochs_above_it():
+    # seed 1 learnt, blew up to 3e14 in epoch 2, then sat at chance: the axis stops at 1.5 ln 10
+    history = loss_history({0: [0.5, 0.2, 0.1], 1: [1.2, 3e14, 2.302, 40.0]})
+    top = loss_axis_top(history)
+    assert math.isclose(top, 1.5 * math.log(10)) and top == LOSS_TOP
+    above = off_axis(history, top)
+    assert above[["seed", "epoch"]].values.tolist() == [[1, 2], [1, 4]] and above["train_loss"].max() == 3e14
+    # when every loss is below that, the axis spans them all, ln 10 included, and nothing is off it
+    calm = loss_history({0: [0.5, 0.2, 0.1]})
+    assert math.isclose(loss_axis_top(calm), 1.1 * math.log(10)) and off_axis(calm, loss_axis_top(calm)).empty
+    stuck = loss_history({0: [2.4, 2.3, 2.3]})  # at chance: a quarter above its highest loss
+    assert math.isclose(loss_axis_top(stuck), 3.0) and off_axis(stuck, 3.0).empty

@@ -56,10 +56,33 @@ def test_the_ranking_names_the_best_the_tied_and_those_behind():
 def test_the_ranking_in_words():
     text = ranking_text(rows(test_acc=[0.9742, 0.9839, 0.9833]), "lr", "test_acc", 0.0008, percent=True)
     assert text == (
-        "highest at η = 0.1 (98.39% ± 0.05), tied with η = 1 (98.33%, 1 seed), ahead of η = 0.01 (97.42% ± 0.08)"
+        "highest at η = 0.1 (98.39% ± 0.05), tied with η = 1 (98.33%, 1 seed, ± 0.08 assumed), ahead of η = 0.01 "
+        "(97.42% ± 0.08)"
     )
     assert ranking_text(rows(), "cell", "test_acc", 0.0008, percent=True).startswith("highest at B = 32, η = 0.1 (")
     assert said(0.338, 0.004, 3, digits=0) == "0.338 ± 0.004" and said(2.33, math.nan, 1, digits=0) == "2.33, 1 seed"
     rule = tie_rule(0.08)
-    assert "do not overlap" in rule and "0.08 points for the final test accuracy" in rule
+    assert "do not overlap" in rule and "for the final test accuracy, 0.08 points" in rule
     assert "tied with every other" in tie_rule(math.nan)
+
+
+def test_a_tie_shows_the_intervals_it_is_judged_by():
+    # the same 1.80 difference from the best: tied for a one-seed value (± 1.75 assumed), ranked for a
+    # three-seed value (± 0.04): the words differ, and the intervals beside them say why
+    gaps = pd.DataFrame(
+        {"batch_size": [8, 8, 32], "lr": [0.1, 0.01, 0.1], "seeds": [3, 1, 3], "all_converged": [True] * 3,
+         "gap": [1.58, 3.38, 3.38], "gap_sd": [0.09, math.nan, 0.04]}
+    )  # fmt: skip
+    text = ranking_text(gaps, "cell", "gap", 1.75, highest=False, digits=2)
+    assert text == (
+        "lowest at B = 8, η = 0.1 (1.58 ± 0.09), tied with B = 8, η = 0.01 (3.38, 1 seed, ± 1.75 assumed), below "
+        "B = 32, η = 0.1 (3.38 ± 0.04)"
+    )
+    assert said(0.979, math.nan, 1, percent=True, assumed=0.0006) == "97.90%, 1 seed, ± 0.06 assumed"
+    assert said(0.979, math.nan, 1, percent=True) == "97.90%, 1 seed"  # not ranked: nothing assumed
+
+
+def test_the_rule_is_stated_once_with_what_it_says_of_failed_cells():
+    rule = tie_rule(0.06)
+    assert rule.count("do not overlap") == 1 and "however far apart their means" in rule
+    assert "'± s.d. assumed'" in rule and "some seed did not converge are not ranked" in rule

@@ -137,42 +137,46 @@ def test_the_framework_answer_quotes_the_converted_rate_only():
     )
 
 
-def mlp_cells(worst_status: str) -> pd.DataFrame:
+def mlp_cells(statuses: list[str], test_acc: list[float], batch_sizes: list[int], lrs: list[float]) -> pd.DataFrame:
+    """Cells of three seeds each, with a s.d. of 0.1 points; a cell converged when its status says so."""
     return pd.DataFrame(
         {
-            "batch_size": [128, 128, 8],
-            "lr": [0.1, 1.0, 0.1],
-            "test_acc": [0.644, 0.0941, math.nan],  # the last cell has no accuracy: left out
-            "status": ["converged", worst_status, "diverged"],
-            "epochs": [1, 3, 7],
+            "batch_size": batch_sizes,
+            "lr": lrs,
+            "seeds": 3,
+            "epochs": 20,
+            "status": statuses,
+            "all_converged": [s == "converged" for s in statuses],
+            "test_acc": test_acc,
+            "test_acc_sd": 0.001,
             "job": "07_mlp_summary",
         }
     )
 
 
-def test_the_mlp_grid_names_the_best_and_the_worst_and_its_status_when_not_converged():
-    assert mlp_grid_answer(mlp_cells("converged")) == (
-        "Of the 2 cells with a final accuracy, B = 128, η = 0.1 ends highest (64.40%) and B = 128, η = 1 lowest "
-        "(9.41%)."
+def test_the_mlp_grid_gives_the_sections_verdict_on_the_best_and_the_worst():
+    cells = mlp_cells(
+        ["converged", "stuck at chance", "diverged"], [0.644, 0.0941, math.nan], [128, 128, 8], [0.1, 1, 0.1]
     )
-    assert mlp_grid_answer(mlp_cells("diverged")).endswith("lowest (9.41%, diverged).")
+    assert mlp_grid_answer(cells) == (
+        "Best final test accuracy 64.40% at B = 128, η = 0.1; lowest 9.41% at B = 128, η = 1 (stuck at chance) "
+        "(2 cells, 20 epochs)."
+    )
 
 
 def test_the_mlp_grid_answers_the_learning_rate_at_the_asked_batch_and_the_batch_at_the_asked_rate():
-    cells = pd.DataFrame(
-        {
-            "batch_size": [32, 32, 32, 8, 128],
-            "lr": [0.01, 0.1, 1, 0.1, 0.1],
-            "test_acc": [0.9747, 0.9833, 0.9523, 0.9780, 0.9803],
-            "status": ["converged", "converged", "2 converged, 1 learnt, then diverged", "converged", "converged"],
-            "epochs": [20] * 5,
-        }
+    learnt = "2 converged, 1 learnt, then diverged"
+    cells = mlp_cells(
+        ["converged", "converged", learnt, "converged", "converged"],
+        [0.9747, 0.9833, 0.9523, 0.9780, 0.9803],
+        [32, 32, 32, 8, 128],
+        [0.01, 0.1, 1, 0.1, 0.1],
     )
     assert mlp_grid_answer(cells) == (
         "At B = 32, the test accuracy after 20 epochs is 97.47% at η = 0.01, 98.33% at η = 0.1 and 95.23% at η = 1 "
-        "(2 converged, 1 learnt, then diverged); at η = 0.1 it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% at "
-        "B = 128 (means over seeds). Of the 5 cells with a final accuracy, B = 32, η = 0.1 ends highest (98.33%) "
-        "and B = 32, η = 1 lowest (95.23%, 2 converged, 1 learnt, then diverged)."
+        f"({learnt}); at η = 0.1 it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% at B = 128 (means over "
+        f"seeds). Best final test accuracy 98.33% at B = 32, η = 0.1; lowest 95.23% at B = 32, η = 1 ({learnt}) "
+        "(5 cells, 20 epochs)."
     )
 
 

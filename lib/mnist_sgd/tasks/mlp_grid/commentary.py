@@ -1,9 +1,10 @@
 """Task 7's commentary on the grid of batch sizes and learning rates, written from the table of
 its cells (``tables.grid_cells``) and its runs: what the profile ran, the rules the text uses
-(stated once), how the runs ended, and the learning rate and the batch size compared, each
-ranking made by the rule of ``ties``. Every number and comparison in the text is computed
-here from those tables, so the prose cannot contradict the tables and figures. The mechanisms
-behind the rankings are ``mechanisms``; the hand-made figures, ``hand``."""
+(stated once, so that no later sentence repeats them), the caption of the loss figure, how the
+runs ended, and the learning rate and the batch size compared, each ranking made by the rule of
+``ties``. Every number and comparison in the text is computed here from those tables, so the
+prose cannot contradict the tables and figures. The mechanisms behind the rankings are
+``mechanisms``; the hand-made figures, ``hand``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pandas as pd
 from mnist_sgd.science import net_runs
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import fixed, pct, plural
-from mnist_sgd.tasks.mlp_grid.cell import asked_cells, cell_label, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, asked_cells, cell_label, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import NAMES, borrowed_sd, rank, ranking_text, rise_size, said, tie_rule
 
 
@@ -64,8 +66,45 @@ def mlp_terms_text(cells: pd.DataFrame, majority: float) -> str:
         "and test sets; a run that diverged is scored as it stopped. *Loss after epoch 1* is the mean minibatch "
         "loss of the first epoch. A number of a cell run with several seeds is the mean ± the sample standard "
         f"deviation over them. Status: {net_runs.stuck_rule(majority)}. Noise of a curve: "
-        f"{net_runs.rise_rule()}. Rankings: {tie_rule(borrowed)}."
+        f"{net_runs.rise_rule()}. Rankings, in every comparison of this section: {tie_rule(borrowed)}."
     )
+
+
+def _left_axis(run: pd.DataFrame) -> str:
+    """'B = 8, η = 1, seed 0: epoch 2 (3.3e+14)' for one run's epochs above the axis."""
+    r = run.iloc[0]
+    epochs = run["epoch"].astype(int).tolist()
+    when = f"epoch {epochs[0]}" if len(epochs) == 1 else "epochs " + ", ".join(str(e) for e in epochs)
+    peak = f"{run['train_loss'].max():.2g}" + ("" if len(epochs) == 1 else " at most")
+    return f"{cell_label(r['batch_size'], r['lr'])}, seed {int(r['seed'])}: {when} ({peak})"
+
+
+def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -> str:
+    """The caption of the training-loss figure drawn with its axis ending at ``top``
+    (``tables.loss_axis_top``): what the lines are, the line of uniform outputs, and each run
+    whose loss left the axis, with the epochs it did (marked on the top edge) and how high it
+    went; the crosses of the runs that diverged, when there are any (``runs``: diverged)."""
+    chance = math.log(CLASSES)
+    text = (
+        "Training loss (mean minibatch loss of each epoch, log scale) of every run of the grid, one panel per batch "
+        "size, one line per seed, colour and line style by the learning rate. Dotted grey line: "
+        f"ln {CLASSES} = {chance:.3f}, the loss of uniform outputs, near which a run stuck at chance stays."
+    )
+    above = off_axis(history, top)
+    if len(above):
+        text += (
+            f" The axis ends at {top:.2f} ({top / chance:.2g} × ln {CLASSES}), above the loss of every run while it "
+            "learns; an epoch whose loss is higher is drawn as a triangle on the top edge, at its epoch. Those "
+            "epochs, with the loss reached: "
+            + "; ".join(_left_axis(run) for _, run in above.groupby([*KEYS, "seed"], sort=False))
+            + "."
+        )
+    if runs["diverged"].astype(bool).any():
+        text += (
+            " A cross just under the top edge marks the epoch in which a run diverged (its loss became non-finite), "
+            "in its rate's colour."
+        )
+    return text
 
 
 def mlp_timing_note(runs: pd.DataFrame) -> str | None:
@@ -136,12 +175,13 @@ def _rises_text(at: pd.DataFrame, key: str) -> str | None:
 
 
 def _not_converged(at: pd.DataFrame, key: str) -> str | None:
-    """'η = 1 not ranked (2 converged, 1 learnt, then stuck at chance)' for the rows of ``at``
-    where some seed did not converge; None when every seed did."""
+    """'η = 1: 2 converged, 1 learnt, then stuck at chance' for the rows of ``at`` where some
+    seed did not converge (left out of the accuracy's ranking, by the terms); None when every
+    seed did."""
     bad = at[~at["all_converged"].astype(bool)]
     if bad.empty:
         return None
-    return "; ".join(f"{NAMES[key]} = {r[key]:g}: {r['status']}, not ranked" for _, r in bad.iterrows())
+    return "; ".join(f"{NAMES[key]} = {r[key]:g}: {r['status']}" for _, r in bad.iterrows())
 
 
 def _comparison_lines(cells: pd.DataFrame, key: str, across: str) -> list[tuple[float, list[str]]]:

@@ -12,7 +12,16 @@ import pandas as pd
 
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.ties import Ranking, borrowed_sd, rank, ranking_text, rise_size, said
+from mnist_sgd.tasks.mlp_grid.ties import (
+    Ranking,
+    borrowed_sd,
+    half_widths,
+    rank,
+    ranking_text,
+    rise_size,
+    said,
+    separated,
+)
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
 
@@ -62,6 +71,91 @@ def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame) -> pd.DataFram
     return pd.DataFrame(rows, columns=cols)
 
 
+def _values_at(at: pd.DataFrame, column: str, sd: float) -> str:
+    """'B = 8: 0.227 ± 0.002; B = 32: 0.451, 1 seed, ± 0.05 assumed' for the rows of ``at``."""
+    return "; ".join(
+        f"B = {int(r['batch_size'])}: {said(r[column], r[f'{column}_sd'], int(r['seeds']), digits=0, assumed=sd)}"
+        for _, r in at.sort_values("batch_size").iterrows()
+    )
+
+
+def _first_epoch_text(cells: pd.DataFrame, wins: list[float], judged: list[float], sd: float) -> str:
+    """Whether more updates go further in one epoch: at how many of the learning rates ``judged``
+    the loss after epoch 1 is lowest at the smallest batch (``wins``), with the values at one."""
+    lr = (wins or judged)[0]
+    values = f"(at η = {lr:g}, {_values_at(cells[cells['lr'] == lr], 'loss_epoch1', sd)})"
+    if not wins:
+        where = "" if len(judged) == 1 else f"at any of the {len(judged)} learning rates "
+        return f"Here more updates do not make the loss after epoch 1 lowest at the smallest batch {where}{values}. "
+    if len(judged) == 1:
+        where = ""
+    elif len(wins) == len(judged):
+        where = f"at every one of the {len(judged)} learning rates "
+    else:
+        where = f"at {len(wins)} of the {len(judged)} learning rates, η = {', '.join(f'{v:g}' for v in wins)} "
+    return (
+        f"More updates go further in one epoch: the loss after epoch 1 is lowest at the smallest batch {where}"
+        f"{values}. "
+    )
+
+
+def _largest_against_smallest(at: pd.DataFrame, sd: float) -> str:
+    """'lower', 'higher' or 'tied': the mean loss over the window at the largest batch of ``at``
+    against the smallest's, by the intervals of ``ties`` (a one-seed value ± ``sd``)."""
+    at = at.sort_values("batch_size")
+    small, large = at.iloc[0], at.iloc[-1]
+    half = half_widths(at, "window", sd)
+    if not separated(large["window"], half.iloc[-1], small["window"], half.iloc[0]):
+        return "tied"
+    return "lower" if large["window"] < small["window"] else "higher"
+
+
+def _per_update_text(windows: pd.DataFrame, wins: list[float]) -> str:
+    """The mean minibatch loss over the same number of updates at each batch size, ranked at
+    each learning rate, and what the largest batch does against the smallest there: lower (its
+    gradient is less noisy), tied, or higher (the smallest batch's lead is not only its number of
+    updates); ``wins``: the learning rates at which the smallest batch is ahead after one epoch.
+    '' when no learning rate has two batch sizes to compare."""
+    sd = borrowed_sd(windows, "window")
+    parts: list[str] = []
+    outcome: dict[str, list[float]] = {"lower": [], "tied": [], "higher": []}
+    for lr, rows in windows.groupby("lr"):
+        ranked = ranking_text(rows, "batch_size", "window", sd, highest=False)
+        if ranked:
+            parts.append(f"at η = {lr:g}, {ranked}")
+            outcome[_largest_against_smallest(rows, sd)].append(float(lr))
+    if not parts:
+        return ""
+    first = windows.iloc[0]
+    per = windows[windows["lr"] == first["lr"]]
+    text = (
+        f"Per update: over the first {int(first['updates']):,} updates ("
+        + ", ".join(f"{plural(int(r.epochs_used), 'epoch')} at B = {r.batch_size}" for r in per.itertuples())
+        + "), the mean minibatch loss is, "
+        + "; ".join(parts)
+        + ". "
+    )
+
+    def at(lrs: list[float]) -> str:
+        return "η = " + ", ".join(f"{lr:g}" for lr in lrs)
+
+    if outcome["lower"]:
+        text += (
+            f"Per update the largest batch is lower than the smallest at {at(outcome['lower'])}: it averages more "
+            "examples, so its gradient is less noisy (below)"
+            + ("; per epoch the smaller batch is ahead by its number of updates. " if wins else ". ")
+        )
+    if outcome["tied"]:
+        text += f"The two are tied per update at {at(outcome['tied'])}. "
+    if outcome["higher"]:
+        too = " too" if all(lr in wins for lr in outcome["higher"]) else ""  # ahead per epoch as well
+        text += (
+            f"The smallest batch is lower per update{too} at "
+            f"{at(outcome['higher'])}: there its lead is not only its number of updates. "
+        )
+    return text
+
+
 def updates_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
     """Updates per epoch at each batch size, what they do to the loss after one epoch, and the
     loss over the same number of updates instead; None for fewer than two batch sizes."""
@@ -87,49 +181,10 @@ def updates_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             if r.unique and r.best["batch_size"] == at["batch_size"].min():
                 wins.append(lr)
     if judged:
-        example = cells[cells["lr"] == (wins or judged)[0]].sort_values("batch_size")
-        text += (
-            f"More updates go further in one epoch: the loss after epoch 1 is lowest at the smallest batch, by the "
-            f"ranking rule, at {len(wins)} of the {plural(len(judged), 'learning rate')} (at η = {example['lr'].iloc[0]:g}: "
-            + ", ".join(
-                f"{said(r.loss_epoch1, r.loss_epoch1_sd, r.seeds, digits=0).replace(', 1 seed', ' (1 seed)')} at "
-                f"B = {r.batch_size}"
-                for r in example.itertuples(index=False)
-            )
-            + "). "
-        )
+        text += _first_epoch_text(cells, wins, judged, loss_sd)
     windows = per_update_losses(cells, history)
     if len(windows):
-        first = windows.iloc[0]
-        per = windows[windows["lr"] == first["lr"]]
-        text += (
-            f"Per update it is another matter. Over the first {int(first['updates']):,} updates ("
-            + ", ".join(f"{plural(int(r.epochs_used), 'epoch')} at B = {r.batch_size}" for r in per.itertuples())
-            + "), the mean minibatch loss is, "
-        )
-        sd = borrowed_sd(windows, "window")
-        parts, small_ahead, compared = [], [], []
-        for lr, at in windows.groupby("lr"):
-            ranked = ranking_text(at, "batch_size", "window", sd, highest=False)
-            r = rank(at, "window", sd, highest=False)
-            if ranked and r is not None:
-                parts.append(f"at η = {lr:g}, {ranked}")
-                compared.append(lr)
-                if r.unique and r.best["batch_size"] == at["batch_size"].min():
-                    small_ahead.append(lr)
-        text += "; ".join(parts) + ". "
-        if compared and not small_ahead:
-            text += (
-                "Per update, then, a larger batch does as well or better at every η compared: it averages more "
-                "examples, so its gradient is less noisy (below); per epoch the smaller batch wins by its number of "
-                "updates. "
-            )
-        elif compared:
-            text += (
-                "The smallest batch is ahead per update too at η = "
-                + ", ".join(f"{lr:g}" for lr in small_ahead)
-                + ": there its lead is not only its number of updates. "
-            )
+        text += _per_update_text(windows, wins)
     ms = (1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)).groupby(cells["batch_size"]).mean()
     lo, hi = int(ms.index.min()), int(ms.index.max())
     text += (
@@ -176,11 +231,11 @@ def step_text(cells: pd.DataFrame) -> str | None:
     text = "**The step size.** An SGD step moves the weights by η times the minibatch gradient. "
     text += (
         f"A short step descends slowly: after epoch 1 the loss is {span(lo)} at η = {lo:g} (over the batch sizes) "
-        f"against {span(lrs[1])} at η = {lrs[1]:g}, higher at η = {lo:g} by the ranking rule at {slower} of the "
+        f"against {span(lrs[1])} at η = {lrs[1]:g}, higher at η = {lo:g} at {slower} of the "
         f"{plural(judged, 'batch size')}"
         if slower
         else f"Here a shorter step does not descend more slowly in epoch 1: η = {lo:g} is not behind η = {lrs[1]:g} "
-        "by the ranking rule at any batch size"
+        "at any batch size"
     )
     slow = cells[(cells["lr"] == lo) & cells["all_converged"].astype(bool)]
     slow = slow[slow["train_acc"] < FIT]
@@ -205,16 +260,16 @@ def step_text(cells: pd.DataFrame) -> str | None:
 
     lower = by.drop(index=hi)
     if by["rose"].sum() == 0 and by["failed"].sum() == 0:
-        return text + f"No sign of it up to η = {hi:g} here: no loss curve rose (rule above) and every run converged."
+        return text + f"No sign of it up to η = {hi:g} here: no loss curve rose and every run converged."
     if by["rose"].sum() == 0:
-        text += "No loss curve rose, at any η (rule above). "
+        text += "No loss curve rose, at any η. "
     else:
         top = by["max_rise"].idxmax()
         more = by.loc[hi, "rise_epochs"] / by.loc[hi, "runs"] > (lower["rise_epochs"] / lower["runs"]).max()
         text += (
             ("The curves show it at the largest rate: the loss rose in " if more else "The loss rose in ")
             + ", ".join(rose(lr) for lr in reversed(lrs))
-            + f" (rule above; the largest rise, {rise_size(by.loc[top, 'max_rise'])} the lowest loss before, "
+            + f" (the largest rise, {rise_size(by.loc[top, 'max_rise'])} the lowest loss before, "
             f"at η = {top:g}). "
         )
     failed = by[by["failed"] > 0]
@@ -281,7 +336,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
         (resolved if r.unique else tied).append((int(b), r))
     if resolved or tied:
         text += (
-            "The best η at each batch size (final test accuracy, cells where every seed converged): "
+            "The best η at each batch size, by final test accuracy: "
             + "; ".join(
                 f"B = {b}: η = {r.best['lr']:g} (η/B = {r.best['lr'] / b:.3g})"
                 if r.unique
@@ -334,14 +389,15 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         late = _second_half(fit, history)
         if late is not None:
             text += late
-        ranked = ranking_text(fit, "cell", "gap", borrowed_sd(cells, "gap"), highest=False)
+        ranked = ranking_text(fit, "cell", "gap", borrowed_sd(cells, "gap"), highest=False, digits=2)
         if ranked:
             text += f"Among them, the gap is {ranked}. "
     if len(under):
-        smaller = len(fit) > 0 and under["gap"].max() < fit["gap"].min()
+        smaller = len(fit) > 0 and _all_smaller(under, fit, borrowed_sd(cells, "gap"))
         text += (
             f"The {plural(len(under), 'cell')} that {'does' if len(under) == 1 else 'do'} not fit the training set "
-            f"(final training accuracy below {100 * FIT:g}%) {'has' if len(under) == 1 else 'have'} "
+            + ("" if len(fit) else f"(final training accuracy below {100 * FIT:g}%) ")  # else defined just above
+            + f"{'has' if len(under) == 1 else 'have'} "
             + ", ".join(
                 f"{pct(r.train_acc)} training and {pct(r.test_acc)} test accuracy at {cell_label(r.batch_size, r.lr)}"
                 for r in under.sort_values("train_acc").itertuples(index=False)
@@ -351,6 +407,17 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             "generalisation."
         )
     return text
+
+
+def _all_smaller(under: pd.DataFrame, fit: pd.DataFrame, sd: float) -> bool:
+    """Whether the gap of every cell of ``under`` is ranked below that of every cell of ``fit``,
+    by the intervals of ``ties`` (a one-seed gap ± ``sd``)."""
+    u_half, f_half = half_widths(under, "gap", sd), half_widths(fit, "gap", sd)
+    return all(
+        u < f and separated(u, uh, f, fh)
+        for u, uh in zip(under["gap"], u_half, strict=True)
+        for f, fh in zip(fit["gap"], f_half, strict=True)
+    )
 
 
 def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
@@ -368,9 +435,13 @@ def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
         at = h.pivot_table(index="seed", columns="epoch", values=["train_loss", "test_acc"])
         factors.append(float((at[("train_loss", mid)] / at[("train_loss", epochs)]).mean()))
         changes.append(float(100 * (at[("test_acc", epochs)] - at[("test_acc", mid)]).mean()))
+    fell = f"{min(factors):.2g}" + ("" if f"{min(factors):.2g}" == f"{max(factors):.2g}" else f" to {max(factors):.2g}")
+    changed = f"{min(changes):+.2f}" + (
+        "" if f"{min(changes):+.2f}" == f"{max(changes):+.2f}" else f" to {max(changes):+.2f}"
+    )
     return (
-        f"From epoch {mid} to {epochs}, their training loss fell by a factor of {min(factors):.2g} to "
-        f"{max(factors):.2g} while their test accuracy changed by {min(changes):+.2f} to {max(changes):+.2f} points "
+        f"From epoch {mid} to {epochs}, their training loss fell by a factor of {fell} while their test accuracy "
+        f"changed by {changed} points "
         "(means over the seeds): once the training set is fit, plain SGD (no weight decay, no early stopping) keeps "
         "lowering the training loss, not the test error. "
     )

@@ -1,17 +1,25 @@
-"""Task 7's tables of the grid, read by its summary: the grid's cells as the section shows them,
-and the hand-made reference cells beside this build's, as rows and as shown. A cell's numbers are
-means over all its seeds, each scored at the end of its run (a run that diverged as it
-stopped), with their sample standard deviation (NaN for one seed)."""
+"""Task 7's tables of the grid, read by its summary: the grid's cells as the section shows them
+(and as its heat map labels them), the hand-made reference cells beside this build's, as rows
+and as shown, and the epochs whose loss the loss figure cannot show. A cell's numbers are means
+over all its seeds, each scored at the end of its run (a run that diverged as it stopped), with
+their sample standard deviation (NaN for one seed)."""
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, status_counts
+
+CLASSES = 10
+# The loss figure's axis ends a little above ln 10, the loss of uniform outputs: a run stuck at
+# chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
+# which on a log axis of 1e14 would squash every curve that learns.
+LOSS_TOP = 1.5 * math.log(CLASSES)
 
 
 def pm(mean: float, sd: float, digits: int = 2) -> str:
@@ -118,6 +126,37 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def short_status(converged: int, stuck: int, diverged: int) -> str:
+    """A cell's seeds by outcome in a word each: 'stuck', '2 converged, 1 diverged'."""
+    present = [(n, word) for n, word in ((converged, "converged"), (stuck, "stuck"), (diverged, "diverged")) if n]
+    return present[0][1] if len(present) == 1 else ", ".join(f"{n} {word}" for n, word in present)
+
+
+def heatmap_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` (``grid_cells``) with each status short enough for a cell of the heat map (the
+    table under it gives them in full): ``short_status``, 'stuck' standing for stuck at chance
+    and 'diverged' for either way of diverging, learnt first or not."""
+    stuck = cells["seeds"] - cells["converged_seeds"] - cells["diverged_seeds"]
+    counts = zip(cells["converged_seeds"], stuck, cells["diverged_seeds"], strict=True)
+    return cells.assign(status=[short_status(int(c), int(s), int(d)) for c, s, d in counts])
+
+
+def loss_axis_top(history: pd.DataFrame) -> float:
+    """Where the loss figure's axis ends: a quarter above the largest finite loss, but no higher
+    than ``LOSS_TOP`` (a loss above it is drawn as a mark on the top edge, ``off_axis``) and no
+    lower than a tenth above ln 10, so that the line of uniform outputs is always on the axis."""
+    finite = history["train_loss"][np.isfinite(history["train_loss"])]
+    highest = 1.25 * float(finite.max()) if len(finite) else LOSS_TOP
+    return max(1.1 * math.log(CLASSES), min(LOSS_TOP, highest))
+
+
+def off_axis(history: pd.DataFrame, top: float) -> pd.DataFrame:
+    """The epochs whose finite training loss is above ``top``, the runs' keys first: batch_size,
+    lr, seed, epoch, train_loss, in the order of the runs and their epochs."""
+    above = history[np.isfinite(history["train_loss"]) & (history["train_loss"] > top)]
+    return above[[*KEYS, "seed", "epoch", "train_loss"]].sort_values([*KEYS, "seed", "epoch"]).reset_index(drop=True)
+
+
 def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """One row per hand-made reference cell (``references.mlp_grid``, fractions) with this
     build's columns of that cell from ``cells`` (missing when the cell was not run)."""
@@ -126,9 +165,11 @@ def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
     """``reference_cells`` in percent: ref_test, ref_train, this build's test and train (means
-    over the seeds, with test_sd and train_sd), and test_diff, train_diff (here minus the
-    reference, in points; NaN where the cell was not run)."""
+    over every seed, with test_sd_pts and train_sd_pts), test_diff, train_diff (here minus the
+    reference, in points; NaN where the cell was not run) and failed (the seeds that did not
+    converge)."""
     compared = reference_cells(cells)
+    compared["failed"] = compared["seeds"] - compared["converged_seeds"]
     compared[["ref_test", "ref_train"]] *= 100
     for side in ("test", "train"):
         compared[side] = 100 * compared[f"{side}_acc"]
@@ -139,8 +180,11 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
 
 def reference_table(compared: pd.DataFrame) -> pd.DataFrame:
     """``reference_comparison`` as shown: the reference and this build side by side, test then
-    train (mean ± s.d. over the seeds here), with the seeds each cell ran here ('not run' when
-    it was not)."""
+    train (mean ± s.d. over every seed here, those that failed included), with the seeds each
+    cell ran here and how many failed ('3, 1 failed'; 'not run' when it was not)."""
+
+    def seeds(n: float, failed: float) -> str:
+        return "not run" if pd.isna(n) else f"{int(n)}" + (f", {int(failed)} failed" if failed else "")
 
     def here(side: str) -> list[str]:
         return [pm(m, s) for m, s in zip(compared[side], compared[f"{side}_sd_pts"], strict=True)]
@@ -149,7 +193,7 @@ def reference_table(compared: pd.DataFrame) -> pd.DataFrame:
         {
             "B": compared["batch_size"].astype(int),
             "η": compared["lr"].map(lambda v: f"{v:g}"),
-            "seeds here": compared["seeds"].map(lambda n: "not run" if pd.isna(n) else str(int(n))),
+            "seeds here": [seeds(n, f) for n, f in zip(compared["seeds"], compared["failed"], strict=True)],
             "test, reference (%)": compared["ref_test"].map(lambda v: f"{v:.2f}"),
             "test, here (%)": here("test"),
             "here − ref.": compared["test_diff"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),

@@ -2,9 +2,12 @@
 
 Each value is a mean over seeds with its sample s.d.; its interval is mean ± s.d. Two values
 are ranked only when their intervals do not overlap, otherwise they are tied. A value of one
-run (a cell run with one seed, or a hand-made figure) has no s.d. of its own: it is given the
-largest s.d. among the cells run with several seeds, every seed converged (the widest spread
-the seeds showed); when there is none, a one-run value is tied with every other."""
+run (a cell run with one seed, or a hand-made figure) has no s.d. of its own: it is assumed to
+have the largest s.d. among the cells run with several seeds, every seed converged (the widest
+spread the seeds showed), and the prose shows that assumed s.d. beside it, so that every tie
+can be checked against the two intervals; when there is none, a one-run value is tied with
+every other. The final accuracies of a cell where some seed did not converge are not ranked:
+their mean mixes runs that learnt with runs that failed."""
 
 from __future__ import annotations
 
@@ -66,53 +69,68 @@ def rank(rows: pd.DataFrame, column: str, borrowed: float, highest: bool = True)
 
 
 def tie_rule(borrowed_points: float) -> str:
-    """The rule in words, with the s.d. a one-run final test accuracy is given (in points)."""
+    """The rule in words, once for the whole section, with the s.d. a one-run final test
+    accuracy is assumed to have (in points)."""
     given = (
-        f"{borrowed_points:.2f} points for the final test accuracy"
+        f"for the final test accuracy, {borrowed_points:.2f} points"
         if math.isfinite(borrowed_points)
-        else "none here (no cell ran several seeds that all converged), so a one-run value is tied with every other"
+        else "none here: no cell ran several seeds that all converged, so a one-run value is tied with every other"
     )
     return (
-        "two values are *ranked* only when their intervals, mean ± s.d. over the seeds, do not overlap, and are "
-        "*tied* otherwise; a value of one run (a cell run with one seed, or a hand-made figure) is given the "
-        f"largest s.d. of the same quantity among the cells run with several seeds that all converged: {given}"
+        "two values are *ranked* (higher, lower, above, below, ahead of) only when their intervals, mean ± s.d. "
+        "over the seeds, do not overlap, and are *tied* otherwise, however far apart their means; a value of one run "
+        "(a cell run with one seed, or a hand-made figure) is assumed to have the largest s.d. of the same quantity "
+        f"among the cells run with several seeds that all converged, shown as '± s.d. assumed' beside it ({given}); "
+        "the final accuracies of a cell where some seed did not converge are not ranked, as their mean mixes runs "
+        "that learnt with runs that failed"
     )
 
 
 NAMES = {"lr": "η", "batch_size": "B"}
 
 
-def said(mean: float, sd: float, seeds: int, percent: bool = False, digits: int = 2) -> str:
+def said(mean: float, sd: float, seeds: int, percent: bool = False, digits: int = 2, assumed: float = math.nan) -> str:
     """A cell's value for prose: '98.39% ± 0.05' (fractions shown in percent when ``percent``),
-    the value alone with '(1 seed)' for one seed; significant digits for other amounts when
-    ``digits`` is 0: '0.338 ± 0.004'."""
+    for one seed the value with '1 seed' and, when the value is ranked, the s.d. it is
+    ``assumed`` to have ('97.90%, 1 seed, ± 0.06 assumed'); significant digits for other
+    amounts when ``digits`` is 0: '0.338 ± 0.004'."""
     scale, unit = (100, "%") if percent else (1, "")
     m, s = scale * mean, scale * sd
-    if digits:
-        value, spread = f"{m:.{digits}f}{unit}", f"{s:.{digits}f}"
-    else:
-        value, spread = f"{m:.3g}{unit}", f"{s:.1g}"
-    if seeds >= 2 and math.isfinite(s):
-        return value if s == 0 and not digits else f"{value} ± {spread}"  # a count every seed shares: '0'
 
-    return f"{value}, 1 seed" if seeds == 1 else value
+    def spread(value: float) -> str:
+        return f"{value:.{digits}f}" if digits else f"{value:.1g}"
+
+    value = f"{m:.{digits}f}{unit}" if digits else f"{m:.3g}{unit}"
+    if seeds >= 2 and math.isfinite(s):
+        return value if s == 0 and not digits else f"{value} ± {spread(s)}"  # a count every seed shares: '0'
+    if seeds != 1:
+        return value
+    return f"{value}, 1 seed" + (f", ± {spread(scale * assumed)} assumed" if math.isfinite(assumed) else "")
 
 
 def ranking_text(
-    rows: pd.DataFrame, key: str, column: str, borrowed: float, percent: bool = False, highest: bool = True
+    rows: pd.DataFrame,
+    key: str,
+    column: str,
+    borrowed: float,
+    percent: bool = False,
+    highest: bool = True,
+    digits: int | None = None,
 ) -> str | None:
-    """'highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.01 (98.11%, 1 seed), ahead of η = 1
-    (95.62% ± 0.12)' by ``rank``; for ``highest`` False: 'lowest at ..., below ...'. ``key``
-    names the rows: 'lr', 'batch_size', or 'cell' (both: 'B = 32, η = 0.1'). None for fewer than
-    two values."""
+    """'highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.01 (98.11%, 1 seed, ± 0.06 assumed),
+    ahead of η = 1 (95.62% ± 0.12)' by ``rank``, a one-seed value with the s.d. ``borrowed`` it
+    is ranked with; for ``highest`` False: 'lowest at ..., below ...'. ``key`` names the rows:
+    'lr', 'batch_size', or 'cell' (both: 'B = 32, η = 0.1'). Values with ``digits`` decimals
+    (``said``; by default 2 in percent, else significant digits). None for fewer than two values."""
     r = rank(rows, column, borrowed, highest)
     if r is None:
         return None
-    digits = 2 if percent else 0
+    digits = (2 if percent else 0) if digits is None else digits
 
     def one(row: pd.Series) -> str:
         name = f"B = {int(row['batch_size'])}, η = {row['lr']:g}" if key == "cell" else f"{NAMES[key]} = {row[key]:g}"
-        return f"{name} ({said(row[column], row[f'{column}_sd'], int(row['seeds']), percent, digits)})"
+        value = said(row[column], row[f"{column}_sd"], int(row["seeds"]), percent, digits, assumed=borrowed)
+        return f"{name} ({value})"
 
     text = f"{'highest' if highest else 'lowest'} at {one(r.best)}"
     if not r.tied.empty:

@@ -15,6 +15,7 @@ from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
+from mnist_sgd.tasks.mlp_grid.commentary import grid_answer
 
 
 def data_answer(counts: pd.DataFrame) -> str:
@@ -151,10 +152,10 @@ def framework_answer(equivalence: pd.DataFrame) -> str:
 def mlp_grid_answer(cells: pd.DataFrame) -> str:
     """Task 7's answer: the test accuracy at the asked batch size across its learning rates, and
     at the asked learning rate across its batch sizes (the two comparisons the assignment asks
-    for, each left out when fewer than two of its cells ran), then the best and the worst cell,
-    with the status of a cell whose seeds did not all converge. ``cells``: one row per cell with
-    batch_size, lr, test_acc (mean over seeds; NaN for a cell without one, left out), status and
-    epochs."""
+    for, each left out when fewer than two of its cells ran), then the section's own verdict on
+    the best and the worst cell (``grid_answer``, by its tie rule). ``cells``: the section's cells
+    table (``tables.grid_cells``): batch_size, lr, seeds, epochs, status, all_converged, test_acc
+    (mean over seeds; NaN for a cell without one, left out) and test_acc_sd."""
     cells = cells.dropna(subset=["test_acc"]).astype({"lr": float})
     asked = asked_cells()
     b_fixed = Counter(b for b, _ in asked).most_common(1)[0][0]
@@ -174,25 +175,17 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
                 [f"{pct(r['test_acc'])} at B = {r['batch_size']}{_unless_converged(r)}" for _, r in by_b.iterrows()]
             )
         )
-    best = cells.loc[cells["test_acc"].idxmax()]
-    worst = cells.loc[cells["test_acc"].idxmin()]
-    ends = (
-        f"Of the {plural(len(cells), 'cell')} with a final accuracy, B = {best['batch_size']}, η = {best['lr']:g} ends "
-        f"highest ({pct(best['test_acc'])}) and B = {worst['batch_size']}, η = {worst['lr']:g} lowest "
-        f"({pct(worst['test_acc'])}{_unless_converged(worst, inside=True)})."
-    )
+    ends = grid_answer(cells)
+    ends = f"{ends[0].upper()}{ends[1:]}."
     if not sentences:
         return ends
     lead = "; ".join(sentences)
     return f"{lead[0].upper()}{lead[1:]} (means over seeds). {ends}"
 
 
-def _unless_converged(cell: pd.Series, inside: bool = False) -> str:
-    """The status of a cell whose seeds did not all converge, in brackets (after a comma when
-    already inside brackets); nothing for a converged cell."""
-    if cell["status"] == "converged":
-        return ""
-    return f", {cell['status']}" if inside else f" ({cell['status']})"
+def _unless_converged(cell: pd.Series) -> str:
+    """The status of a cell whose seeds did not all converge, in brackets; nothing otherwise."""
+    return "" if cell["status"] == "converged" else f" ({cell['status']})"
 
 
 def hand_test_accuracies() -> dict[str, float | None]:
