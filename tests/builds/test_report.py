@@ -23,7 +23,7 @@ from mnist_sgd.build.params import expand_jobs, load_profile
 from mnist_sgd.stitch.assemble import combined_notebook, left_out
 from mnist_sgd.stitch.pdf import page_ink, to_markdown
 
-BODY_PAGES = 24  # of the quick build: its grids are smaller, its answers as long as the full ones
+BODY_PAGES = 21  # of the quick build: its grids are smaller, its answers as long as the full ones
 
 
 def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):
