@@ -92,7 +92,7 @@ ITERATIONS = P("int", 1, 10_000_000)
 CHECKPOINTS = P("int", 2, 10_000)
 EPOCHS = P("int", 1, 1000)
 TRAIN_SIZE = P("int", 1, TRAIN_IMAGES)
-LR_GRID = P("float", 0, 10, lo_open=True, grid=True, symbol="lr")
+LR_GRID = P("float", 0, 10, lo_open=True, grid=True, symbol="η")
 BATCH_GRID = P("int", 1, TRAIN_IMAGES, grid=True, symbol="B")
 
 SPECS: dict[str, NotebookSpec] = {
