@@ -56,6 +56,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "07_mlp_grid.runs": ("arch", "batch_size", "lr", "seed"),
     "07_mlp_grid.history": ("arch", "batch_size", "lr", "seed", "epoch"),
     "07_mlp_summary.cells": ("batch_size", "lr"),
+    "07_mlp_summary.backward_check": (),
     "08_architectures.runs": ("model", "seed"),
     "08_architectures.history": ("model", "seed", "epoch"),
     "08_architectures_summary.models": ("model",),
@@ -90,6 +91,8 @@ EXACT_COLUMNS: set[str] = {
     "seeds",
     "subsets",
     "converged_subsets",
+    "stopped_moving_subsets",
+    "reached_optimum_subsets",
     "diverged_seeds",
     "train_acc_images",
 }
@@ -108,7 +111,14 @@ ATOL = 1e-12
 # Columns that measure rounding error (a gradient check, the distance between two
 # implementations' weights): their digits are noise, what must reproduce is that they are
 # small. They agree when both are below ROUNDOFF_BOUND, and as floats otherwise.
-ROUNDOFF_COLUMNS: set[str] = {"relative_difference", "gradient_max_abs_diff", "max_deviation", "formula_vs_autograd"}
+ROUNDOFF_COLUMNS: set[str] = {
+    "relative_difference",
+    "gradient_max_abs_diff",
+    "max_deviation",
+    "formula_vs_autograd",
+    "weights_rel_diff",
+    "loss_rel_diff",
+}
 ROUNDOFF_BOUND = 1e-5
 
 # Column classes, from strictest to not compared.
