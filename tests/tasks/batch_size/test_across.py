@@ -13,6 +13,7 @@ from mnist_sgd.tasks.batch_size.across import (
     across_table,
     across_text,
     batch_hand_summary_text,
+    equal_samples_text,
     run_facts,
     seed_ends,
     step_costs,
@@ -201,3 +202,17 @@ def test_the_hand_timings_of_evaluated_runs_are_set_against_a_training_step_here
     assert "evaluates at 39 checkpoints of a 1,600-iteration run" in text
     assert "what its evaluations cost is not in these tables" in text
     assert "evaluated at every iteration" not in batch_hand_summary_text(hand_times().iloc[:1])
+
+
+def test_a_batch_size_that_ran_more_samples_is_also_read_where_the_others_stopped():
+    # B = 1 runs 16 iterations (16 samples), B = 2 runs 16 iterations (32 samples): B = 2 is read at t <= 8
+    c = pd.concat([curves(1, [0.01, 0.01]), curves(2, [0.01, 0.01])])
+    c.loc[(c["batch_size"] == 2) & (c["t"] <= 8), "train_loss"] = L_STAR + 0.02  # 10% of L* up to 16 samples
+    table = chosen([1, 2]).assign(cap=16, train_loss_star=L_STAR)
+    text = equal_samples_text(table, c)
+    assert text is not None
+    assert "16 and 32 at B = 1 and 2" in text
+    assert "Read after 16 samples, where the runs of B = 1 ended" in text
+    assert text.endswith("is 10.00% at B = 2.")
+    same = table.assign(cap=[32, 16])
+    assert equal_samples_text(same, c) is None

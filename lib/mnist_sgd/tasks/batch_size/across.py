@@ -169,6 +169,33 @@ def across_text(chosen: pd.DataFrame, ends: pd.DataFrame) -> str:
     )
 
 
+def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str | None:
+    """Where the batch sizes stand after the same number of samples, when their horizons differ
+    in samples (t × B): the end of the run compares each B at its own horizon, so a B that ran
+    more samples is also read where the others stopped, the fewest samples any run processed.
+    The excess is the seed mean averaged over the last doubling up to there, as at the end of a
+    run. None when every horizon is the same number of samples."""
+    s = chosen.sort_values("batch_size")
+    samples = s["cap"] * s["batch_size"]
+    common = int(samples.min())
+    longer = s[samples > common]
+    if longer.empty:
+        return None
+    L_star = float(s["train_loss_star"].iloc[0])
+    read = []
+    for _, row in longer.iterrows():
+        b = int(row["batch_size"])
+        mine = curves[(curves["batch_size"] == b) & (curves["t"] * b <= common)]
+        read.append(f"{100 * criteria.end_excess(mine, L_star) / L_star:.2f}% at B = {b:,}")
+    shorter = s[samples == common]
+    return (
+        f"**At equal samples.** The horizons are not the same number of samples: "
+        f"{listed([f'{int(v):,}' for v in samples])} at B = {listed([f'{b:,}' for b in s['batch_size']])}. "
+        f"Read after {common:,} samples, where the runs of B = {listed([f'{b:,}' for b in shorter['batch_size']])} "
+        f"ended, the excess over L* (seed mean, over the last doubling) is {listed(read)}."
+    )
+
+
 def listed(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
