@@ -4,9 +4,10 @@ hand figure explained by its failed runs, and its converged seeds given apart.""
 
 from __future__ import annotations
 
+import pandas as pd
 from made_up import grid
 
-from mnist_sgd.tasks.mlp_grid.hand import difference_text, mlp_references_text, verdict
+from mnist_sgd.tasks.mlp_grid.hand import difference_text, mlp_references_text, run_time_text, verdict
 from mnist_sgd.tasks.mlp_grid.tables import grid_cells, reference_comparison
 
 
@@ -68,3 +69,14 @@ def test_a_cell_with_a_failed_seed_says_why_it_is_far_from_the_hand_figure_and_i
     assert "tied" not in line and "above" not in line and "below" not in line
     assert "; B = 32, η = 1, where some seed failed, is not ranked." in text
     assert "here 1 of the 3 runs at B = 32, η = 1 did not converge" in text
+
+
+def test_the_time_of_a_run_is_set_against_the_hand_made_minutes():
+    cells = pd.DataFrame(
+        {"batch_size": [8, 128], "lr": [0.1, 0.1], "seconds_per_epoch": [30.0, 6.0], "epochs": [20, 20]}
+    )
+    text = run_time_text(cells, 20)
+    assert text.startswith('By hand, each run took "5 to 30 minutes, depending on your computer"; here a run of 20')
+    assert "trains in 2.0 minutes (B = 128, η = 0.1) to 10.0 minutes (B = 8, η = 0.1), evaluation excluded:" in text
+    short = run_time_text(cells.assign(epochs=1), 20)
+    assert "evaluation excluded, extrapolated from the epochs run:" in short

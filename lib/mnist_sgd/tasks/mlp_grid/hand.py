@@ -149,6 +149,7 @@ def mlp_references_text(compared: pd.DataFrame, runs: pd.DataFrame, cells: pd.Da
             + " did not converge, so one run at that setting can end either way: a single hand figure there says how "
             "a run can end, not how often. "
         )
+    text += run_time_text(cells, assignment_epochs) + " "
     short = ran[ran["epochs"] < assignment_epochs]
     if len(short):
         text += (
@@ -156,3 +157,23 @@ def mlp_references_text(compared: pd.DataFrame, runs: pd.DataFrame, cells: pd.Da
             f"instead of the assignment's {assignment_epochs}: not a like-for-like comparison."
         )
     return text.rstrip()
+
+
+# The hand-made report's time for one MLP run of the assignment, in minutes (TASKS.md)
+HAND_RUN_MINUTES = (5, 30)
+
+
+def run_time_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
+    """The time of one run of ``assignment_epochs`` epochs here, from each cell's measured time
+    per epoch (training only), fastest and slowest cell, against the hand report's "5 to 30
+    minutes, depending on your computer"."""
+    per_run = cells["seconds_per_epoch"] * assignment_epochs / 60
+    fast, slow = cells.loc[per_run.idxmin()], cells.loc[per_run.idxmax()]
+    measured = "" if (cells["epochs"] >= assignment_epochs).all() else ", extrapolated from the epochs run"
+    return (
+        f'By hand, each run took "{HAND_RUN_MINUTES[0]} to {HAND_RUN_MINUTES[1]} minutes, depending on your '
+        f'computer"; here a run of {assignment_epochs} epochs trains in {per_run.min():.1f} minutes '
+        f"({cell_label(fast['batch_size'], fast['lr'])}) to {per_run.max():.1f} minutes "
+        f"({cell_label(slow['batch_size'], slow['lr'])}), evaluation excluded{measured}"
+        + (": an epoch at a smaller batch is more steps." if slow["batch_size"] < fast["batch_size"] else ".")
+    )
