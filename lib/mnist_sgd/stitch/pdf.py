@@ -43,7 +43,7 @@ IN_FLOW = "#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: it => block(sticky: true, it)"
 
 
-LONG_TABLE = 6  # rows; a shorter table is kept on one page with its caption
+LONG_TABLE = 14  # lines of a Markdown table (header and rule included); a shorter one stays on one page with its caption
 
 
 # code, display and inline math: left as they are by ``literal_stars``
