@@ -12,8 +12,9 @@ from mnist_sgd.stitch.tags import DETAIL_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITL
 from mnist_sgd.store.files import atomic_write_bytes, atomic_write_text
 
 
-def _png_width_px(png: bytes) -> int:
-    return int.from_bytes(png[16:20], "big")
+def _png_size_px(png: bytes) -> tuple[int, int]:
+    """(width, height) of a PNG, from its header."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
 def _html_to_markdown(html: str) -> str:
@@ -43,7 +44,9 @@ IN_FLOW = "#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: it => block(sticky: true, it)"
 
 
-LONG_TABLE = 14  # lines of a Markdown table (header and rule included); a shorter one stays on one page with its caption
+LONG_TABLE = (
+    14  # lines of a Markdown table (header and rule included); a shorter one stays on one page with its caption
+)
 
 
 # code, display and inline math: left as they are by ``literal_stars``
@@ -74,6 +77,16 @@ def markdown_cell(source: str) -> str:
 
 
 FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
+# inches: a taller figure prints narrower, so that with its caption it fits beside other content
+# instead of leaving most of a page empty before it
+FIGURE_HEIGHT = 3.3
+
+
+def figure_width(png: bytes) -> float:
+    """The printed width of a figure, in inches: as drawn (110 px to the inch), at most
+    FIGURE_WIDTH wide and FIGURE_HEIGHT tall."""
+    width, height = _png_size_px(png)
+    return min(FIGURE_WIDTH, width / 110, FIGURE_HEIGHT * width / height)
 
 
 def output_parts(
@@ -103,7 +116,7 @@ def output_parts(
                 png = base64.b64decode(data["image/png"])
                 name = f"figure-{figure:03d}.png"
                 atomic_write_bytes(media / name, png)
-                width = min(FIGURE_WIDTH, _png_width_px(png) / 110)
+                width = figure_width(png)
                 pending_figure = f"![]({media.name}/{name}){{width={width:.2f}in}}"
                 continue
             if "text/markdown" in data:
