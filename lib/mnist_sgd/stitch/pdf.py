@@ -31,13 +31,9 @@ def typst_block(parts: list[str], opening: str) -> str:
 
 
 # a figure and its caption, together, at the top or bottom of the page (the next one if it
-# does not fit): the text flows around it instead of leaving half a page empty
+# does not fit): the text flows around it instead of leaving half a page empty. A heading right
+# above the figure goes into the float with it, so that it is never left behind.
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
-
-
-# ... except right under a heading, where it stays in the flow: a float would leave the heading
-# behind, and the heading's stickiness then takes it to the next page with the figure
-IN_FLOW = "#block(breakable: false, width: 100%)["
 
 
 # a long table may run over pages, but its caption (above it) never stays behind at a page's foot
@@ -93,13 +89,14 @@ def output_parts(
     cell: nbformat.NotebookNode,
     media: Path,
     figure: int,
-    under_heading: bool = False,
+    heading: str | None = None,
     side_by_side: list[str] | None = None,
 ) -> tuple[list[str], int]:
-    """A code cell's outputs as Markdown: a figure kept with the caption under it (floating
-    to the top or bottom of a page; in the flow when it is the cell's first output and the
-    cell comes ``under_heading``; or, given a ``side_by_side`` list, appended to it instead,
-    for ``figure_grid``), a long table allowed to break across pages (its caption heads it)."""
+    """A code cell's outputs as Markdown: a figure kept with the caption under it, floating to
+    the top or bottom of a page, with ``heading`` (the heading right above the cell) inside the
+    float when the figure is the cell's first output, else before the outputs; or, given a
+    ``side_by_side`` list, appended to it instead, for ``figure_grid``. A long table may break
+    across pages (its caption heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -129,8 +126,9 @@ def output_parts(
                             re.sub(r"\{width=[0-9.]+in\}", "{width=100%}", pending_figure) + "\n\n" + text
                         )
                     else:
-                        in_flow = under_heading and not parts
-                        parts.append(typst_block([pending_figure, text], IN_FLOW if in_flow else KEEP_TOGETHER))
+                        above = [heading] if heading and not parts else []
+                        parts.append(typst_block([*above, pending_figure, text], KEEP_TOGETHER))
+                        heading = None if above else heading
                     pending_figure = None
                     continue
                 rows = sum(1 for line in text.splitlines() if line.startswith("|"))
@@ -147,12 +145,15 @@ def output_parts(
             parts.append(text)
     if pending_figure:
         parts.append(pending_figure)
-    return parts, figure
+    return ([heading] if heading else []) + parts, figure
 
 
-def _ends_with_heading(markdown: str) -> bool:
-    lines = [line for line in markdown.splitlines() if line.strip()]
-    return bool(lines) and re.match(r"#{1,6}\s", lines[-1]) is not None
+def split_heading(markdown: str) -> tuple[str, str | None]:
+    """``markdown`` without the heading it ends with, and that heading (None if it ends otherwise)."""
+    lines = markdown.rstrip().splitlines()
+    if not lines or re.match(r"#{1,6}\s", lines[-1]) is None:
+        return markdown, None
+    return "\n".join(lines[:-1]).rstrip(), lines[-1]
 
 
 # one grid job's figures in two columns, each kept with its caption, in smaller type
@@ -198,12 +199,13 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             if SHOW_CODE_TAG in tags:
                 parts.append(f"```python\n{cell.source}\n```")
             before = len(figures)
+            heading = None
+            if parts and DETAIL_TAG not in tags:  # the heading right above goes with the cell's first figure
+                rest, heading = split_heading(parts[-1])
+                if heading is not None:
+                    parts[-1:] = [rest] if rest else []
             more, figure = output_parts(
-                cell,
-                media,
-                figure,
-                under_heading=bool(parts) and _ends_with_heading(parts[-1]),
-                side_by_side=figures if DETAIL_TAG in tags else None,
+                cell, media, figure, heading=heading, side_by_side=figures if DETAIL_TAG in tags else None
             )
             if before == 0 and figures:
                 grid_at = len(parts)
