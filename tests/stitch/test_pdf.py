@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 from mnist_sgd.stitch import pdf
-from mnist_sgd.stitch.pdf import figure_width
+from mnist_sgd.stitch.pdf import figure_width, split_heading
 
 
 def test_a_tall_figure_prints_narrower_so_that_it_is_at_most_figure_height_tall():
@@ -16,3 +16,15 @@ def test_a_tall_figure_prints_narrower_so_that_it_is_at_most_figure_height_tall(
     assert figure_width(png(220, 110)) == 2.0  # small: as drawn
     tall = figure_width(png(770, 770))  # 7 x 7 in drawn
     assert math.isclose(tall, pdf.FIGURE_HEIGHT) and tall < pdf.FIGURE_WIDTH
+
+
+def test_a_heading_ends_a_part_or_not():
+    assert split_heading("Some text.\n\n#### Figures {.unlisted}") == ("Some text.", "#### Figures {.unlisted}")
+    assert split_heading("#### Alone") == ("", "#### Alone")
+    assert split_heading("#### A heading\n\nthen text.") == ("#### A heading\n\nthen text.", None)
+
+
+def test_a_section_of_the_contents_begins_after_the_figures_of_the_one_before():
+    section = pdf.markdown_cell('<a id="04_batch_size_summary"></a>\n\n## Task 4')
+    assert section.index("#place.flush()") < section.index("## Task 4 {#04_batch_size_summary}")
+    assert "flush" not in pdf.markdown_cell("### A figure's heading") and "{.unlisted}" in pdf.markdown_cell("### A")

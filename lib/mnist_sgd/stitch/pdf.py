@@ -58,16 +58,25 @@ def literal_stars(markdown: str) -> str:
     return "".join(part if i % 2 else _STARRED.sub(r"\1\\*", part) for i, part in enumerate(parts))
 
 
+# every figure still floating is set before a new section of the contents begins, so that no
+# figure of one section is printed under the heading of the next
+FLUSH = "```{=typst}\n#place.flush()\n```"
+
+
 def markdown_cell(source: str) -> str:
     """A Markdown cell for the PDF: an anchored heading (a section of the contents) keeps its
-    anchor as identifier; any other heading stays out of the PDF's outline."""
+    anchor as identifier, after the figures of the section before it (``FLUSH``); any other
+    heading stays out of the PDF's outline."""
     source = re.sub(r'<a id="([^"]*)"></a>\s*\n\s*(#+ .+)', r"\2 {#\1}", source)
     lines, fenced = [], False
     for line in source.splitlines():
         if line.lstrip().startswith("```"):
             fenced = not fenced
-        if not fenced and re.match(r"#{1,6}\s", line) and not line.rstrip().endswith("}"):
-            line += " {.unlisted}"
+        if not fenced and re.match(r"#{1,6}\s", line):
+            if line.rstrip().endswith("}"):
+                lines += [FLUSH, ""]
+            else:
+                line += " {.unlisted}"
         lines.append(line)
     return literal_stars("\n".join(lines))
 
@@ -199,11 +208,14 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             if SHOW_CODE_TAG in tags:
                 parts.append(f"```python\n{cell.source}\n```")
             before = len(figures)
-            heading = None
-            if parts and DETAIL_TAG not in tags:  # the heading right above goes with the cell's first figure
-                rest, heading = split_heading(parts[-1])
-                if heading is not None:
-                    parts[-1:] = [rest] if rest else []
+            headings: list[str] = []
+            while parts and DETAIL_TAG not in tags:  # the headings right above go with the cell's first figure
+                rest, last = split_heading(parts[-1])
+                if last is None:
+                    break
+                headings.insert(0, last)
+                parts[-1:] = [rest] if rest else []
+            heading = "\n\n".join(headings) or None
             more, figure = output_parts(
                 cell, media, figure, heading=heading, side_by_side=figures if DETAIL_TAG in tags else None
             )
