@@ -178,3 +178,9 @@ def test_a_bad_base_is_refused_with_the_base_named(tmp_path, specs):
     (tmp_path / "b.yaml").write_text("base: a.yaml\n10_demo: {}\n")
     with pytest.raises(ParamError, match="name each other as base"):
         load_profile(str(tmp_path / "a.yaml"))
+
+
+def test_a_fraction_given_in_percent_reads_so_in_the_prose():
+    assert params.P("float", 0, 1, percent=True).prints(0.01) == "1%"
+    assert params.P("float", 0, 1).prints(0.01) == "0.01"
+    assert params.P("int", percent=True).prints(True) == "yes"

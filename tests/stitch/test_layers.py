@@ -11,10 +11,10 @@ import re
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mnist_sgd.build.params import Job, Profile
+from mnist_sgd.build.params import Job, P, Profile
 from mnist_sgd.show.present import FIGURE_MARK
 from mnist_sgd.stitch import assemble
-from mnist_sgd.stitch.assemble import APPENDIX_ANCHOR, combined_notebook, task_sections
+from mnist_sgd.stitch.assemble import APPENDIX_ANCHOR, combined_notebook, fill_parameters, task_sections
 from mnist_sgd.stitch.pdf import to_markdown
 from mnist_sgd.stitch.tags import LEFT_OUT, MORE_TAG
 from mnist_sgd.store import paths
@@ -163,3 +163,11 @@ def test_a_rule_is_said_once_in_the_report_and_the_summary_may_say_it_again(tmp_
     assert outs[1] == f"**Task 1.** {RULE} Short one."  # the first time in a task
     assert outs[2] == "Its own words.\n\n- kept"  # said again: dropped, an emptied list item too
     assert outs[3] == "**Figure 1.**"  # a caption said before keeps its number
+
+
+def test_a_parameter_in_the_prose_reads_as_its_spec_prints_it():
+    specs = {"rel_tol": P("float", 0, 1, percent=True)}
+    text = "changes by less than `rel_tol` over `iterations` steps, `unknown` left"
+    assert fill_parameters(text, {"rel_tol": 0.01, "iterations": 4000}, specs) == (
+        "changes by less than 1% over 4,000 steps, `unknown` left"
+    )

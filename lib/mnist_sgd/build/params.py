@@ -39,6 +39,13 @@ class P:
     choices: tuple[str, ...] = ()
     symbol: str = ""  # how the report names a grid value of this key ("B" reads "B = 100"); "": the key
     names: tuple[tuple[str, str], ...] = ()  # (value, name) pairs: a value the report names in words
+    percent: bool = False  # a fraction the report's prose gives in percent (0.01 reads "1%")
+
+    def prints(self, value: object) -> str:
+        """The value as the report's prose gives it: "1%" for a fraction in percent, else ``format_value``."""
+        if self.percent and isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{100 * value:g}%"
+        return format_value(value)
 
     def reads(self, key: str, value: object) -> str:
         """A grid value as a reader writes it: "B = 100", or a value's name ("MLP 500-300")."""
@@ -119,7 +126,7 @@ SPECS: dict[str, NotebookSpec] = {
             "samples": P("int", 1, 10**9),
             "max_doublings": P("int", 0, 10),
             "checkpoints": CHECKPOINTS,
-            "rel_tol": P("float", 0, 1, lo_open=True),
+            "rel_tol": P("float", 0, 1, lo_open=True, percent=True),
         }
     ),
     "03_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
@@ -133,8 +140,8 @@ SPECS: dict[str, NotebookSpec] = {
             "subsets": SEEDS,
             "iterations": ITERATIONS,
             "checkpoints": CHECKPOINTS,
-            "rel_tol": P("float", 0, 1, lo_open=True),
-            "heldout_fraction": P("float", 0, 0.9, lo_open=True),
+            "rel_tol": P("float", 0, 1, lo_open=True, percent=True),
+            "heldout_fraction": P("float", 0, 0.9, lo_open=True, percent=True),
         },
         needs=("03_batch_size",),
     ),

@@ -55,13 +55,16 @@ def grid_label(job: Job) -> str:
     return ", ".join(spec[k].reads(k, v) for k, v in job.grid.items())
 
 
-def fill_parameters(markdown: str, values: dict[str, object]) -> str:
-    """A parameter named in Markdown as `name` becomes the value the job ran with: prose
-    shows values, not the notebook's variable names."""
+def fill_parameters(markdown: str, values: dict[str, object], specs: dict[str, params.P] | None = None) -> str:
+    """A parameter named in Markdown as `name` becomes the value the job ran with, as its spec
+    in ``specs`` prints it (``P.prints``): prose shows values, not the notebook's variable names."""
 
     def value(match: re.Match) -> str:
         name = match.group(1)
-        return format_value(values[name]) if name in values else match.group(0)
+        if name not in values:
+            return match.group(0)
+        spec = (specs or {}).get(name)
+        return spec.prints(values[name]) if spec else format_value(values[name])
 
     return re.sub(r"`([A-Za-z_][A-Za-z0-9_]*)`", value, markdown)
 
@@ -105,6 +108,7 @@ def section_cells(job: Job, nb: nbformat.NotebookNode, heading: str, levels: int
     left as it is (its cells are copied), so a second call shifts its headings from the start."""
     nb = copy.deepcopy(nb)
     values = job_values(job, nb)
+    specs = params.SPECS[job.notebook].params if job.notebook in params.SPECS else {}
     cells = [c for c in nb.cells if not HIDDEN_TAGS & set(c.metadata.get("tags", []))]
     first = next((c for c in cells if c.cell_type == "markdown"), None)
     body = re.sub(r"^#+\s+.+$", "", first.source, count=1, flags=re.M) if first and method else ""
@@ -112,13 +116,13 @@ def section_cells(job: Job, nb: nbformat.NotebookNode, heading: str, levels: int
         cells.remove(first)
     for cell in cells:
         if cell.cell_type == "markdown":
-            cell.source = bind_units(shift_headings(fill_parameters(cell.source, values), levels))
+            cell.source = bind_units(shift_headings(fill_parameters(cell.source, values, specs), levels))
         for out in cell.get("outputs", []):
             if "text/markdown" in out.get("data", {}):
                 out["data"]["text/markdown"] = bind_units(out["data"]["text/markdown"])
     shared = {k: v for k, v in values.items() if k not in job.grid}  # the method is the same for every grid job
     head = new_markdown_cell(
-        f'<a id="{job.job_id}"></a>\n\n{heading}\n' + shift_headings(fill_parameters(body, shared), levels)
+        f'<a id="{job.job_id}"></a>\n\n{heading}\n' + shift_headings(fill_parameters(body, shared, specs), levels)
     )
     if first is not None and method:
         cells[cells.index(first)] = head

@@ -236,6 +236,7 @@ TYPST_HEADER = """
 #show figure.where(kind: table): set figure.caption(position: top)
 #show figure: set block(above: 1em, below: 1em)
 #show raw: set text(size: 8pt)
+#show raw.where(block: true): set text(size: 7pt)
 #show heading: set block(sticky: true)
 """
 

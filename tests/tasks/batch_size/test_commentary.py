@@ -119,7 +119,7 @@ def test_the_noise_scale_is_set_against_the_steps_model():
     assert "B = 1, 10 and 100 lie below their own B_noise" in text
     assert "B = 1,000 lies above its own B_noise" in text
     assert "when each came within 5% of L*" in text
-    assert f"The noise along the runs and the fit are drawn [behind the answer]({MORE})." in text
+    assert f"The noise along the runs and the fit are drawn [in the per-run detail]({MORE})." in text
     rising = summary([100, 2000, 3000, 4000], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
     assert "has no positive S_min and B_noise" in commentary(rising)
 
@@ -130,9 +130,9 @@ def test_without_two_batch_sizes_at_the_target_the_noise_is_read_at_the_end_of_t
     # the model's factors, each B at its own B_noise: 1 + 30/1 steps at B = 1, 1 + 1000/900 samples at B = 1000
     assert "B = 1: 31× the steps, 1× the samples" in text and "B = 1,000: 1.9× the steps, 2.1× the samples" in text
     assert "B = 1,000 lies above its own B_noise" in text and "S_min" not in text
-    assert f"The noise along the runs is drawn [behind the answer]({MORE})." in text
+    assert f"The noise along the runs is drawn [in the per-run detail]({MORE})." in text
     unmeasured = commentary(BASE.assign(noise_end=math.nan))
-    assert "Gradient noise" not in unmeasured and "behind the answer" not in unmeasured
+    assert "Gradient noise" not in unmeasured and "per-run detail" not in unmeasured
 
 
 def test_a_single_batch_size_has_nothing_to_compare():

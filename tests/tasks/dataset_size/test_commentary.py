@@ -436,7 +436,7 @@ def test_the_jump_counts_at_the_threshold_when_it_ends_at_the_nearest_grid_size(
 def test_the_limit_in_brief_links_to_the_detail_and_says_the_runs_are_far_from_it():
     lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
     text = limit_in_brief(lim, thresholds_of((550, 557)), "job--more")
-    assert text.count(". ") == 1 and "[behind the answer](#job--more)" in text  # two sentences, one link
+    assert text.count(". ") == 1 and "[in the per-run detail](#job--more)" in text  # two sentences, one link
     assert (
         "that limit's test accuracy dips to 12.60% at N' = 550, next to the interpolation thresholds (N* = 550 to 557"
         in text

@@ -30,7 +30,7 @@ def batch_size_commentary(
     from ``across.seed_ends``: gap_pct(_sd) and half_ratio(_sd) (the excess over L* at the end
     and each seed's ratio of it at η/2 to it at η); from ``across.run_facts``: largest_stable
     and noise_end. ``train_loss_star``: L*, the least-squares optimum of the training set.
-    ``behind``: the anchor of the figures set behind the answer.
+    ``behind``: the anchor of the figures set in the per-run detail.
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     bs = t["batch_size"].tolist()
@@ -206,7 +206,7 @@ def _noise_scale_paragraph(t: pd.DataFrame, target_pct: float, behind: str) -> s
     if at_target:
         text += " " + _steps_fit_text(reached)
     drawn = "The noise along the runs and the fit are" if at_target else "The noise along the runs is"
-    return f"{text} {drawn} drawn [behind the answer]({behind})."
+    return f"{text} {drawn} drawn [in the per-run detail]({behind})."
 
 
 def _steps_fit_text(reached: pd.DataFrame) -> str:

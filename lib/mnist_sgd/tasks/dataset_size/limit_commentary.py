@@ -220,7 +220,7 @@ def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
     )
     text = (
         "**Where SGD would end.** As t grows, SGD from W = 0 tends on average to the minimum-norm least-squares fit "
-        f"of its subset, computed exactly [behind the answer](#{more}); that limit's test accuracy {lowest}"
+        f"of its subset, computed exactly [in the per-run detail](#{more}); that limit's test accuracy {lowest}"
         + (
             f", next to the interpolation thresholds ({thresholds} images, up to which a subset can be fitted exactly)."
             if worst == near
