@@ -19,6 +19,7 @@ from mnist_sgd.tasks.summary.commentary import (
     how_made_text,
     mlp_grid_answer,
     sgd_answer,
+    trend_beyond_spread,
 )
 
 
@@ -212,3 +213,30 @@ def test_how_the_report_was_made_says_whether_the_tree_was_dirty():
     assert clean.startswith("Built 2026-01-02 with the **quick** settings from commit `abc123`, on Some CPU (1 core,")
     dirty = how_made_text("2026-01-02", "full", {"commit": "abc123", "dirty": True}, machine)
     assert "the **full** settings from commit `abc123` (with uncommitted changes), on Some CPU" in dirty
+
+
+def test_the_batch_sizes_say_what_the_runs_at_half_the_rate_show():
+    chosen = pd.DataFrame(
+        {
+            "batch_size": [1, 100],
+            "lr": [0.0002, 0.02],
+            "converged": [True, True],
+            "itr": [1000, 100],
+            "cap": [4000, 400],
+            "itr_seconds_mean": [1.0, 0.1],
+            "final_test_acc": [0.85, 0.85],
+            "excess_pct": [2.0, 2.0],
+            "half_end_excess_pct": [2.2, 1.9],  # ratios 1.1 (descending) and 0.95 (between)
+        }
+    )
+    assert batch_size_answer(chosen).endswith(
+        "By the runs at η/2, the loss is at B = 1 still descending slowly (at η/2 the gap to L* ends larger); at "
+        "B = 100 between a noise floor and a slow descent."
+    )
+
+
+def test_a_step_within_the_seeds_spread_is_no_step_of_a_trend():
+    assert trend_beyond_spread([111_890, 104_958, 120_427, 480_710], [5_138, 7_000, 3_396, 18_043]) == "rises"
+    assert trend_beyond_spread([100, 50, 200], [1, 1, 1]) == "is not monotone"
+    assert trend_beyond_spread([100, 101], [5, 5]) == "does not change beyond the seeds' spread"
+    assert trend_beyond_spread([100, 50], [1, 1]) == "falls"

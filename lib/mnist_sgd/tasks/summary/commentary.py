@@ -9,11 +9,13 @@ from collections import Counter
 import pandas as pd
 
 from mnist_sgd.science import architectures
+from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import fewest
+from mnist_sgd.tasks.batch_size.per_batch import floor_verdict
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.commentary import grid_answer
 
@@ -60,10 +62,33 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
             if len(met)
             else f"The training loss did not converge at B = {where} {within}"
         )
-    return text + (
-        f". At the end of the runs the loss is {listed([f'{v:.1f}%' for v in s['excess_pct']])} above L* and the test "
-        f"accuracy {listed([pct(v) for v in s['final_test_acc']])}."
+    return (
+        text
+        + (
+            f". At the end of the runs the loss is {listed([f'{v:.1f}%' for v in s['excess_pct']])} above L* and the "
+            f"test accuracy {listed([pct(v) for v in s['final_test_acc']])}."
+        )
+        + _still_moving(s)
     )
+
+
+# what the runs at η/2 say of a converged loss, as the summary words it
+_AT_HALF = {
+    "descending": "still descending slowly (at η/2 the gap to L* ends larger)",
+    "both": "between a noise floor and a slow descent",
+    "noise floor": "at SGD's noise floor",
+}
+
+
+def _still_moving(s: pd.DataFrame) -> str:
+    """What the same seeds at η/2 say of where each converged run stopped: the criterion says the
+    loss has stopped moving by more than the tolerance, not that it is at rest."""
+    if "half_end_excess_pct" not in s.columns:
+        return ""
+    verdicts = [floor_verdict(h / e) for h, e in zip(s["half_end_excess_pct"], s["excess_pct"], strict=True)]
+    groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in dict.fromkeys(verdicts)}
+    said = [f"at B = {listed([f'{b:,}' for b in bs])} {_AT_HALF[v]}" for v, bs in groups.items() if v in _AT_HALF]
+    return f" By the runs at η/2, the loss is {'; '.join(said)}." if said else ""
 
 
 def batch_size_role_answer(table: pd.DataFrame, target_pct: float | None = None) -> str:
@@ -98,7 +123,8 @@ def _clocks_trend(reached: pd.DataFrame, target: str) -> str:
     if len(reached) < 2:
         return ""
     first, last = reached.iloc[0], reached.iloc[-1]
-    steps, samples = trend(reached["t_target"].tolist()), trend(reached["samples_target"].tolist())
+    steps = trend_beyond_spread(reached["t_target"].tolist(), reached["t_target_sd"].tolist())
+    samples = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
     why = (
         ": a larger batch averages out more of the gradient's noise per step, but each step costs more samples"
         if (steps, samples) == ("falls", "rises")
@@ -109,6 +135,23 @@ def _clocks_trend(reached: pd.DataFrame, target: str) -> str:
         f"{target} {steps} ({first['t_target']:,.0f} to {last['t_target']:,.0f}) and the number of samples processed "
         f"{samples} ({first['samples_target']:,.0f} to {last['samples_target']:,.0f}){why}. "
     )
+
+
+def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
+    """'falls', 'rises' or 'is not monotone' along a grid, a step counted only when the two values'
+    mean ± s.d. intervals do not overlap (a step within the seeds' spread is no step); 'does not
+    change beyond the seeds' spread' when no step is."""
+    steps = [
+        0 if intervals_overlap(a, sa, b, sb) else (1 if b > a else -1)
+        for a, sa, b, sb in zip(values, sds, values[1:], sds[1:], strict=False)
+    ]
+    if not any(steps):
+        return "does not change beyond the seeds' spread"
+    if all(x >= 0 for x in steps):
+        return "rises"
+    if all(x <= 0 for x in steps):
+        return "falls"
+    return "is not monotone"
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
