@@ -83,13 +83,13 @@ def test_a_task_without_a_summary_answers_with_its_runs_in_its_body(tmp_path):
     assert not section.details
 
 
-def test_the_pdf_sets_the_runs_in_an_appendix_with_their_figures_side_by_side(tmp_path):
+def test_the_pdf_sets_the_runs_in_an_appendix_with_their_figures_together(tmp_path):
     jobs = grid_task(tmp_path, summary=True)
     nb = combined_notebook(Profile("full", tmp_path), jobs, tmp_path, folded=False)
     markdown = to_markdown(nb, tmp_path / "media")
     appendix = markdown.index(f"{{#{APPENDIX_ANCHOR}}}")
     assert markdown.index("The answer.") < appendix < markdown.index("Status at 100.")
-    assert markdown.count("#grid(columns") == 2  # one grid per run, two figures in each
+    assert markdown.count("#grid(columns") == 2  # one grid per run, its two figures in it
     grid = markdown[markdown.index("#grid(columns") :]
     assert grid.index("loss at 100") < grid.index("accuracy at 100") < grid.index("Status at 100.")
     numbers = [int(n) for n in re.findall(r"\*\*Figure (\d+)\.\*\*", markdown)]

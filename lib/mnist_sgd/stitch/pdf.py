@@ -131,9 +131,7 @@ def output_parts(
                     # numbered anew: the PDF leaves out the figures of HTML-only cells
                     text = re.sub(r"\*\*Figure \d+\.\*\*", f"**Figure {figure}.**", text, count=1)
                     if side_by_side is not None:
-                        side_by_side.append(
-                            re.sub(r"\{width=[0-9.]+in\}", "{width=100%}", pending_figure) + "\n\n" + text
-                        )
+                        side_by_side.append(pending_figure + "\n\n" + text)
                     else:
                         above = [heading] if heading and not parts else []
                         parts.append(typst_block([*above, pending_figure, text], KEEP_TOGETHER))
@@ -165,13 +163,14 @@ def split_heading(markdown: str) -> tuple[str, str | None]:
     return "\n".join(lines[:-1]).rstrip(), lines[-1]
 
 
-# one grid job's figures in two columns, each kept with its caption, in smaller type
+# one grid job's figures, each kept with its caption, in smaller type
 GRID_CELL = "[#block(breakable: false)[#set text(size: 8.5pt)"
 
 
 def figure_grid(figures: list[str]) -> str:
-    """Figures with their captions (Markdown) side by side, two to a row."""
-    parts = [f"```{{=typst}}\n#grid(columns: (1fr, 1fr), column-gutter: 1.2em, row-gutter: 1em, {GRID_CELL}\n```"]
+    """Figures with their captions (Markdown), one to a row at the width of the body's figures:
+    two to a row, the text drawn in them would print at about 4 pt."""
+    parts = [f"```{{=typst}}\n#grid(columns: (1fr,), row-gutter: 1em, {GRID_CELL}\n```"]
     for i, figure in enumerate(figures):
         if i:
             parts.append(f"```{{=typst}}\n]], {GRID_CELL}\n```")

@@ -280,7 +280,10 @@ def test_the_floor_is_read_on_each_seeds_ratio():
     # the ratio shown and judged is the seeds' (half_ratio), not the ratio of the two means
     text = commentary(BASE.assign(half_ratio=[0.9, 0.6, 1.3, 1.2], half_ratio_sd=[0.05, 0.01, 0.2, 0.1]))
     assert "Each seed at η/2 ended 0.90\u00a0±\u00a00.05, 0.60\u00a0±\u00a00.01, 1.30\u00a0±\u00a00.20" in text
-    assert "B = 1: between the two (the gap shrank at η/2, but by far less than the half a pure floor gives); B = 10: at SGD's noise floor" in text
+    assert (
+        "B = 1: between the two (the gap shrank at η/2, but by far less than the half a pure floor gives); B = 10: at SGD's noise floor"
+        in text
+    )
 
 
 def test_the_highest_test_accuracy_is_named_only_beyond_the_seeds_spread():

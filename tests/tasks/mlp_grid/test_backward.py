@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import torch
 
 from mnist_sgd.science import nets
@@ -32,8 +33,11 @@ def test_a_written_out_step_that_differs_is_caught(monkeypatch):
     assert row["weights_rel_diff"] > 1e-3
 
 
-def test_the_sentence_quotes_the_setting_and_the_differences():
-    check = backward_check(images(), "mlp32-16", images=200, batch_size=32, lr=0.1)
-    text = backward_text(check.assign(weights_rel_diff=3.2e-7, loss_rel_diff=1.5e-7))
-    assert "first 200 training images (7 steps of B = 32, η = 0.1)" in text
-    assert "differ by at most 3.2e-07 of the largest weight" in text and "1.5e-07 relative" in text
+def test_the_sentence_quotes_the_setting_and_the_differences_at_each_rate():
+    checks = pd.concat(
+        [backward_check(images(), "mlp32-16", images=200, batch_size=32, lr=lr) for lr in (0.1, 1.0)], ignore_index=True
+    )
+    text = backward_text(checks.assign(weights_rel_diff=[3.2e-7, 4e-7], loss_rel_diff=[1.5e-7, 0.0]))
+    assert "first 200 training images (7 steps of B = 32)" in text
+    assert "at η = 0.1, weights at most 3.2e-07 of the largest weight apart and epoch losses at most 1.5e-07" in text
+    assert "at η = 1, weights at most 4.0e-07 of the largest weight apart and identical epoch losses" in text

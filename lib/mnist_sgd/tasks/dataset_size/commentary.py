@@ -253,10 +253,10 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
         unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
         if better:
             text += (
-                f"; SGD, whose training loss there is still {', '.join(fixed([sgd_loss[n] for n in better]))} after "
-                f"its budget, has the higher test accuracy at N' = {', '.join(f'{n:,}' for n in better)}, by more "
-                f"than the spread of SGD over subsets: the exact fit of the few training images generalises worse "
-                f"than SGD stopped before it"
+                f"; at N' = {', '.join(f'{n:,}' for n in better)} SGD, whose training loss there is still "
+                f"{', '.join(fixed([sgd_loss[n] for n in better]))} after its budget, has the higher test accuracy, by "
+                f"more than the spread of SGD over subsets: the exact fit of the few training images generalises "
+                f"worse than SGD stopped before it"
             )
         else:
             text += "; SGD's test accuracy is not higher there by more than its spread over subsets"
@@ -310,5 +310,8 @@ def _gains_text(ns: list[int], test: list[float]) -> str:
         elif all(b > a for a, b in zip(per_doubling, per_doubling[1:])):
             text += f" Per doubling of N' the gain ({shown} points) rises at every step of the grid."
         else:
-            text += f" Per doubling of N' the gain ({shown} points) is not monotone across the grid."
+            text += (
+                f" Per doubling of N' the gain ({shown} points) is not monotone across the grid (**Where SGD would "
+                f"end**, above, says how the fit SGD tends to changes where the subsets stop being fitted exactly)."
+            )
     return text

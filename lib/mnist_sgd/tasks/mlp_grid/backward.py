@@ -48,14 +48,24 @@ def backward_check(
     )
 
 
-def backward_text(check: pd.DataFrame) -> str:
-    """The check in one sentence: the setting and how far apart the two ways ended."""
-    c = check.iloc[0]
+def backward_text(checks: pd.DataFrame) -> str:
+    """The checks in a sentence: the setting, and how far apart the two ways ended at each rate."""
+    c = checks.iloc[0]
+
+    def apart(r: pd.Series) -> str:
+        losses = (
+            "identical epoch losses"
+            if r["loss_rel_diff"] == 0
+            else (f"epoch losses at most {r['loss_rel_diff']:.1e} apart (relative)")
+        )
+        return (
+            f"at η = {r['lr']:g}, weights at most {r['weights_rel_diff']:.1e} of the largest weight apart and {losses}"
+        )
+
     return (
         f"**The written-out backward pass.** The grid's runs compute their gradients and steps by hand, "
         f"without autograd. Trained both ways from the same initialisation and batch order on the first "
-        f"{c['images']:,} training images ({c['steps']:,} steps of B = {c['batch_size']}, η = {c['lr']:g}), "
-        f"the written-out step and autograd with torch.optim.SGD end with weights that differ by at most "
-        f"{c['weights_rel_diff']:.1e} of the largest weight, and epoch losses that differ by at most "
-        f"{c['loss_rel_diff']:.1e} relative: the same step, up to float32 rounding."
+        f"{c['images']:,} training images ({c['steps']:,} steps of B = {c['batch_size']}), the written-out step and "
+        f"autograd with torch.optim.SGD end {'; '.join(apart(r) for _, r in checks.iterrows())}: the same step, up "
+        f"to float32 rounding, at the rates where the grid's runs learn and where some diverge."
     )
