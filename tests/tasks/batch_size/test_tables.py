@@ -57,18 +57,18 @@ def ranking(diverging: list[float]) -> pd.DataFrame:
 GRID = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256]
 
 
-def test_a_flat_end_converges_and_the_row_follows_the_runs():
-    excess = dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02]))
-    c = curves(excess)
-    runs = pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]})
-    hand = pd.DataFrame({"final_test_acc": [0.70, 0.72]})
-    row = chosen_row(
+FLAT_END = dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02]))
+
+
+def flat_end_row(at_lr: pd.DataFrame, at_half: pd.DataFrame) -> pd.Series:
+    """Task 3's row of B = 10, η = 0.01 from two seeds at η and at η/2, horizon 256."""
+    return chosen_row(
         10,
         0.01,
-        runs=runs,
-        curves=c,
-        halved=curves(excess),
-        hand_runs=hand,
+        runs=pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]}),
+        curves=at_lr,
+        halved=at_half,
+        hand_runs=pd.DataFrame({"final_test_acc": [0.70, 0.72]}),
         ranking=ranking([0.5, 1.0]),
         ref=reference(),
         rel_tol=0.01,
@@ -76,6 +76,10 @@ def test_a_flat_end_converges_and_the_row_follows_the_runs():
         start=128,
         n_train=1000,
     ).iloc[0]
+
+
+def test_a_flat_end_converges_and_the_row_follows_the_runs():
+    row = flat_end_row(curves(FLAT_END), curves(FLAT_END))
     assert row["converged"] and row["itr"] < 256 and row["seeds"] == 2
     assert math.isnan(row["itr_needed"])
     assert math.isclose(row["excess_pct"], 100 * 0.02 / L_STAR)  # over the last doubling of the run
@@ -88,24 +92,9 @@ def test_a_flat_end_converges_and_the_row_follows_the_runs():
 
 
 def test_the_spread_of_the_end_excess_is_over_the_seeds_own_ends():
-    excess = dict(zip(GRID, [1.0, 0.5, 0.2, 0.1, 0.05, 0.02, 0.02, 0.02, 0.02, 0.02]))
-    c = curves(excess)
+    c = curves(FLAT_END)
     c.loc[c["seed"] == 1, "train_loss"] += 0.004  # seed 1 ends 0.004 higher: ends 0.02 and 0.024 above L*
-    halved = curves({t: 2 * e for t, e in excess.items()})
-    row = chosen_row(
-        10,
-        0.01,
-        runs=pd.DataFrame({"final_test_acc": [0.8, 0.81], "train_seconds": [0.2, 0.4]}),
-        curves=c,
-        halved=halved,
-        hand_runs=pd.DataFrame({"final_test_acc": [0.70, 0.72]}),
-        ranking=ranking([0.5, 1.0]),
-        ref=reference(),
-        rel_tol=0.01,
-        cap=256,
-        start=128,
-        n_train=1000,
-    ).iloc[0]
+    row = flat_end_row(c, curves({t: 2 * e for t, e in FLAT_END.items()}))
     assert math.isclose(row["excess_pct"], 100 * 0.022 / L_STAR)
     assert math.isclose(row["excess_pct_sd"], 100 * 0.002 / L_STAR)  # s.d. of 0.02 and 0.024 (ddof 0)
     assert row["half_end_excess_pct_sd"] == 0.0
