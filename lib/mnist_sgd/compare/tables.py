@@ -56,7 +56,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "07_mlp_grid.runs": ("arch", "batch_size", "lr", "seed"),
     "07_mlp_grid.history": ("arch", "batch_size", "lr", "seed", "epoch"),
     "07_mlp_summary.cells": ("batch_size", "lr"),
-    "07_mlp_summary.backward_check": ("lr",),
+    "07_mlp_summary.backward_check": ("lr", "images"),
     "08_architectures.runs": ("model", "seed"),
     "08_architectures.history": ("model", "seed", "epoch"),
     "08_architectures_summary.models": ("model",),

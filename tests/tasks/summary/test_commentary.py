@@ -7,6 +7,7 @@ import math
 import pandas as pd
 
 from mnist_sgd.show import references
+from mnist_sgd.tasks.batch_size.commentary import trend_beyond_spread
 from mnist_sgd.tasks.summary.commentary import (
     answer_list,
     architectures_answer,
@@ -19,7 +20,6 @@ from mnist_sgd.tasks.summary.commentary import (
     how_made_text,
     mlp_grid_answer,
     sgd_answer,
-    trend_beyond_spread,
 )
 
 

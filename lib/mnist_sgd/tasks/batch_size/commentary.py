@@ -164,6 +164,23 @@ def fewest(table: pd.DataFrame, column: str) -> tuple[list[int], bool]:
     return tied, len(tied) == 1
 
 
+def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
+    """'falls', 'rises' or 'is not monotone' along a grid, a step counted only when the two values'
+    mean ± s.d. intervals do not overlap (a step within the seeds' spread is no step); 'does not
+    change beyond the seeds' spread' when no step is."""
+    steps = [
+        0 if intervals_overlap(a, sa, b, sb) else (1 if b > a else -1)
+        for a, sa, b, sb in zip(values, sds, values[1:], sds[1:], strict=False)
+    ]
+    if not any(steps):
+        return "does not change beyond the seeds' spread"
+    if all(x >= 0 for x in steps):
+        return "rises"
+    if all(x <= 0 for x in steps):
+        return "falls"
+    return "is not monotone"
+
+
 def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
     """Iterations and samples to the target, ranked only where the seeds separate them."""
     rb = reached["batch_size"].astype(int).tolist()
@@ -174,9 +191,10 @@ def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         f"**Iterations against samples.** To come within {target_pct:g}% of L* (each seed's crossing interpolated "
         f"between checkpoints"
         + (f" {100 * (spacing.min() - 1):.0f}-{100 * (spacing.max() - 1):.0f}% apart in t" if len(spacing) else "")
-        + f"; mean ± s.d. over {plural(seeds, 'seed')}), the number of iterations {trend(iters)} with the batch size "
+        + f"; mean ± s.d. over {plural(seeds, 'seed')}; a step within the seeds' spread is no step), the number of "
+        f"iterations {trend_beyond_spread(iters, reached['t_target_sd'].tolist())} with the batch size "
         f"({', '.join(f'B = {b}: {m:,.0f} ± {sd:,.0f}' for b, m, sd in zip(rb, iters, reached['t_target_sd']))}), "
-        f"while the samples processed (iterations × B) {trend(samples)} "
+        f"while the samples processed (iterations × B) {trend_beyond_spread(samples, reached['samples_target_sd'].tolist())} "
         f"({', '.join(f'{m:,.0f} ± {sd:,.0f}' for m, sd in zip(samples, reached['samples_target_sd']))})."
     )
     least, won = fewest(reached, "samples_target")

@@ -9,12 +9,11 @@ from collections import Counter
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.batch_size.across import listed
-from mnist_sgd.tasks.batch_size.commentary import fewest
+from mnist_sgd.tasks.batch_size.commentary import fewest, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.commentary import grid_answer
@@ -135,23 +134,6 @@ def _clocks_trend(reached: pd.DataFrame, target: str) -> str:
         f"{target} {steps} ({first['t_target']:,.0f} to {last['t_target']:,.0f}) and the number of samples processed "
         f"{samples} ({first['samples_target']:,.0f} to {last['samples_target']:,.0f}){why}. "
     )
-
-
-def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
-    """'falls', 'rises' or 'is not monotone' along a grid, a step counted only when the two values'
-    mean ± s.d. intervals do not overlap (a step within the seeds' spread is no step); 'does not
-    change beyond the seeds' spread' when no step is."""
-    steps = [
-        0 if intervals_overlap(a, sa, b, sb) else (1 if b > a else -1)
-        for a, sa, b, sb in zip(values, sds, values[1:], sds[1:], strict=False)
-    ]
-    if not any(steps):
-        return "does not change beyond the seeds' spread"
-    if all(x >= 0 for x in steps):
-        return "rises"
-    if all(x <= 0 for x in steps):
-        return "falls"
-    return "is not monotone"
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
