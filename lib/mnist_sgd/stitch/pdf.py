@@ -52,10 +52,17 @@ _VERBATIM = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
 _STARRED = re.compile(r"(?<![\w\\*])([A-Za-zη])\*(?![*\w])")
 
 
+# an apostrophe after a digit ("Task 4's"): Typst would set it as a prime (4′s)
+_DIGIT_APOSTROPHE = re.compile(r"(?<=\d)'(?=[a-z])")
+
+
 def literal_stars(markdown: str) -> str:
-    """``markdown`` with the star of every starred one-letter symbol escaped, outside code and math."""
+    """``markdown`` with the star of every starred one-letter symbol escaped, and an apostrophe
+    after a digit set as one (’), outside code and math."""
     parts = _VERBATIM.split(markdown)
-    return "".join(part if i % 2 else _STARRED.sub(r"\1\\*", part) for i, part in enumerate(parts))
+    return "".join(
+        part if i % 2 else _DIGIT_APOSTROPHE.sub("\u2019", _STARRED.sub(r"\1\\*", part)) for i, part in enumerate(parts)
+    )
 
 
 # every figure still floating is set before a new section of the contents begins, so that no

@@ -26,8 +26,11 @@ def test_the_tensors_table_and_text_state_shapes_and_ranges():
         "max": [1.0, 7.0],
     }
     text = tensors_text(0.0, 1.0, True, False, 70000)
-    assert text.startswith("Pixels lie in [0, 1]; every one-hot row sums to one (True)")
-    assert "for all 70,000 images (False)." in text
+    assert text == (
+        "Pixels lie in [0, 1]; every one-hot row sums to one, and its argmax does NOT always give back the integer "
+        "label, for all 70,000 images."
+    )
+    assert "its argmax gives back the integer label" in tensors_text(0.0, 1.0, True, True, 70000)
 
 
 def test_the_class_counts_and_the_balance_name_the_rarest_and_the_most_common_digit():

@@ -56,7 +56,7 @@ def test_the_text_changes_with_the_numbers():
     assert a != b
     assert "100→1,000: +10.00 points" in b
     assert "not monotone" in b  # gains per tenfold 10, 14.5, ...
-    assert "below 1 point from N' = 60,000 on (at N' = 10,000 it was still 2.50)" in b
+    assert "below 1 point only at the largest size, N' = 60,000 (at N' = 10,000 it was still 2.50)" in b
 
 
 def test_gap_that_never_closes_and_a_looser_threshold():

@@ -230,8 +230,8 @@ def test_the_batch_sizes_say_what_the_runs_at_half_the_rate_show():
         }
     )
     assert batch_size_answer(chosen).endswith(
-        "By the runs at η/2, the loss is at B = 1 still descending slowly (at η/2 the gap to L* ends larger); at "
-        "B = 100 between a noise floor and a slow descent."
+        "The same seeds at η/2 show the loss still descending slowly (the gap to L* ends larger at η/2) at B = 1 and "
+        "between a noise floor and a slow descent at B = 100."
     )
 
 

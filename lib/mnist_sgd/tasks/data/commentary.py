@@ -10,9 +10,11 @@ def tensors_text(pixel_min: float, pixel_max: float, one_hot_rows: bool, roundtr
     """What the tensors hold: the range of the pixels, whether every one-hot row sums to one
     (``one_hot_rows``) and whether its argmax gives back the label (``roundtrip``) for all
     ``images``."""
+    sums = "every one-hot row sums to one" if one_hot_rows else "NOT every one-hot row sums to one"
+    back = "gives back" if roundtrip else "does NOT always give back"
     return (
-        f"Pixels lie in [{pixel_min:g}, {pixel_max:g}]; every one-hot row sums to one ({one_hot_rows}) and its "
-        f"argmax gives back the integer label for all {images:,} images ({roundtrip})."
+        f"Pixels lie in [{pixel_min:g}, {pixel_max:g}]; {sums}, and its argmax {back} the integer label, for all "
+        f"{images:,} images."
     )
 
 

@@ -223,7 +223,8 @@ def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str
     closed = [i for i in range(len(ns)) if abs(gap[i]) < gap_points and all(abs(g) < gap_points for g in gap[i:])]
     if closed:
         i = closed[0]
-        text += f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} from N' = {ns[i]:,} on" + (
+        where = f"only at the largest size, N' = {ns[i]:,}" if i == len(ns) - 1 else f"from N' = {ns[i]:,} on"
+        text += f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} {where}" + (
             f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run."
         )
     else:

@@ -58,7 +58,7 @@ def framework_comparison_text(
         f"seed-to-seed range within either implementation is up to {spread:.2f} points, so the difference is "
         + ("within the seed noise. " if abs(acc_diff) <= spread else "larger than the seed noise. ")
         + f"Its final training loss is {loss_diff_pct:+.2f}% relative to the hand-written one's. Given the same batches the two "
-        f"take the same steps (section 2), so what differs here is how batches are sampled: {iterations:,} iterations are "
+        f"take the same steps (shown above), so what differs here is how batches are sampled: {iterations:,} iterations are "
         f"{number(epochs, 2)} epochs; without replacement every image is "
         f"used exactly once per epoch, while an epoch's worth of draws with replacement misses a share "
         f"(1 − 1/N)^N = {100 * unseen:.1f}% of the images and repeats others, which adds sampling noise to the gradient "

@@ -73,7 +73,7 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
 
 # what the runs at η/2 say of a converged loss, as the summary words it
 _AT_HALF = {
-    "descending": "still descending slowly (at η/2 the gap to L* ends larger)",
+    "descending": "still descending slowly (the gap to L* ends larger at η/2)",
     "both": "between a noise floor and a slow descent",
     "noise floor": "at SGD's noise floor",
 }
@@ -86,8 +86,8 @@ def _still_moving(s: pd.DataFrame) -> str:
         return ""
     verdicts = [floor_verdict(h / e) for h, e in zip(s["half_end_excess_pct"], s["excess_pct"], strict=True)]
     groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in dict.fromkeys(verdicts)}
-    said = [f"at B = {listed([f'{b:,}' for b in bs])} {_AT_HALF[v]}" for v, bs in groups.items() if v in _AT_HALF]
-    return f" By the runs at η/2, the loss is {'; '.join(said)}." if said else ""
+    said = [f"{_AT_HALF[v]} at B = {listed([f'{b:,}' for b in bs])}" for v, bs in groups.items() if v in _AT_HALF]
+    return f" The same seeds at η/2 show the loss {listed(said)}." if said else ""
 
 
 def batch_size_role_answer(table: pd.DataFrame, target_pct: float | None = None) -> str:
