@@ -28,3 +28,10 @@ def test_a_section_of_the_contents_begins_after_the_figures_of_the_one_before():
     section = pdf.markdown_cell('<a id="04_batch_size_summary"></a>\n\n## Task 4')
     assert section.index("#place.flush()") < section.index("## Task 4 {#04_batch_size_summary}")
     assert "flush" not in pdf.markdown_cell("### A figure's heading") and "{.unlisted}" in pdf.markdown_cell("### A")
+
+
+def test_an_apostrophe_after_a_digit_stays_an_apostrophe_outside_raw_text():
+    source = "Task 4's answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe seeds' spread"
+    assert (
+        pdf.digit_apostrophes(source) == "Task 4\u2019s answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe seeds' spread"
+    )

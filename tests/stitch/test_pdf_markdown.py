@@ -16,8 +16,3 @@ def test_a_starred_symbol_keeps_its_star_and_emphasis_stays_emphasis():
 def test_code_and_math_keep_their_stars():
     assert literal_stars("$L^*$, `m*x` and W* = 1") == "$L^*$, `m*x` and W\\* = 1"
     assert literal_stars("```\nm*x\n```\nL*,") == "```\nm*x\n```\nL\\*,"
-
-
-def test_an_apostrophe_after_a_digit_stays_an_apostrophe():
-    assert literal_stars("Task 4's answer, `x = '4's'`") == "Task 4\u2019s answer, `x = '4's'`"
-    assert literal_stars("the seeds' spread") == "the seeds' spread"

@@ -52,17 +52,10 @@ _VERBATIM = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
 _STARRED = re.compile(r"(?<![\w\\*])([A-Za-zη])\*(?![*\w])")
 
 
-# an apostrophe after a digit ("Task 4's"): Typst would set it as a prime (4′s)
-_DIGIT_APOSTROPHE = re.compile(r"(?<=\d)'(?=[a-z])")
-
-
 def literal_stars(markdown: str) -> str:
-    """``markdown`` with the star of every starred one-letter symbol escaped, and an apostrophe
-    after a digit set as one (’), outside code and math."""
+    """``markdown`` with the star of every starred one-letter symbol escaped, outside code and math."""
     parts = _VERBATIM.split(markdown)
-    return "".join(
-        part if i % 2 else _DIGIT_APOSTROPHE.sub("\u2019", _STARRED.sub(r"\1\\*", part)) for i, part in enumerate(parts)
-    )
+    return "".join(part if i % 2 else _STARRED.sub(r"\1\\*", part) for i, part in enumerate(parts))
 
 
 # every figure still floating is set before a new section of the contents begins, so that no
@@ -247,6 +240,18 @@ TYPST_HEADER = """
 """
 
 
+# an apostrophe after a digit ("Task 4's"), which Typst would set as a prime (4′s); pandoc writes
+# a typographic one back as a straight quote, so it is set in the Typst source, outside raw text
+_DIGIT_APOSTROPHE = re.compile(r"(?<=\d)'(?=[a-z])")
+_RAW = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
+
+
+def digit_apostrophes(typst_source: str) -> str:
+    """``typst_source`` with each apostrophe after a digit written as ’, outside raw text."""
+    parts = _RAW.split(typst_source)
+    return "".join(part if i % 2 else _DIGIT_APOSTROPHE.sub("\u2019", part) for i, part in enumerate(parts))
+
+
 def auto_columns(typst_source: str) -> str:
     """Tables sized by their content: pandoc's fixed percentages (from the Markdown's dashes)
     make wide cells overflow into their neighbours."""
@@ -278,7 +283,7 @@ def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
             f"title={TITLE}",
         ],
     )
-    atomic_write_text(source, auto_columns(typst_source))
+    atomic_write_text(source, digit_apostrophes(auto_columns(typst_source)))
     pdf = typst.compile(str(source), root=str(work))
     atomic_write_bytes(out, pdf)
 
