@@ -49,7 +49,7 @@ class P:
 
     def reads(self, key: str, value: object) -> str:
         """A grid value as a reader writes it: "B = 100", or a value's name ("MLP 500-300")."""
-        return dict(self.names).get(str(value)) or f"{self.symbol or key} = {format_value(value)}"
+        return dict(self.names).get(str(value)) or f"{self.symbol or key} = {self.prints(value)}"
 
     def allowed(self) -> str:
         item = {"ints": "int", "floats": "float"}.get(self.kind, self.kind)

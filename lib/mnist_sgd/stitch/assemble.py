@@ -55,7 +55,7 @@ def grid_label(job: Job) -> str:
     return ", ".join(spec[k].reads(k, v) for k, v in job.grid.items())
 
 
-def fill_parameters(markdown: str, values: dict[str, object], specs: dict[str, params.P] | None = None) -> str:
+def fill_parameters(markdown: str, values: dict[str, object], specs: dict[str, params.P]) -> str:
     """A parameter named in Markdown as `name` becomes the value the job ran with, as its spec
     in ``specs`` prints it (``P.prints``): prose shows values, not the notebook's variable names."""
 
@@ -63,7 +63,7 @@ def fill_parameters(markdown: str, values: dict[str, object], specs: dict[str, p
         name = match.group(1)
         if name not in values:
             return match.group(0)
-        spec = (specs or {}).get(name)
+        spec = specs.get(name)
         return spec.prints(values[name]) if spec else format_value(values[name])
 
     return re.sub(r"`([A-Za-z_][A-Za-z0-9_]*)`", value, markdown)

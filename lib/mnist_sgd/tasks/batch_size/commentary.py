@@ -113,12 +113,12 @@ def _guarantee_text(t: pd.DataFrame) -> str:
     verdicts = []
     if stable.any():
         verdicts.append(
-            f"at B = {joined(t.loc[stable, 'batch_size'].tolist())} rates above 2η\\*(B) stayed finite, as a "
+            f"at B = {listed([f'{b:,}' for b in t.loc[stable, 'batch_size'].tolist()])} rates above 2η\\*(B) stayed finite, as a "
             "sufficient condition allows"
         )
     if early.any():
         verdicts.append(
-            f"at B = {joined(t.loc[early, 'batch_size'].tolist())} a rate at or below 2η\\*(B) diverged, which "
+            f"at B = {listed([f'{b:,}' for b in t.loc[early, 'batch_size'].tolist()])} a rate at or below 2η\\*(B) diverged, which "
             "the guarantee excludes for a model that fits its data exactly"
         )
     if not verdicts:
@@ -202,7 +202,7 @@ def _clocks_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         text += f" B = {least[0]} needed the fewest samples, by more than the seeds' spread."
     else:
         text += (
-            f" B = {joined(sorted(least))} tie for the fewest samples: their mean ± s.d. intervals overlap, "
+            f" B = {listed([f'{b:,}' for b in sorted(least)])} tie for the fewest samples: their mean ± s.d. intervals overlap, "
             "so these runs cannot rank them."
         )
     return text
@@ -285,13 +285,7 @@ def _below_and_above(batch_sizes: list[int], noise: list[float]) -> str:
 def _lie(batch_sizes: list[int], side: str) -> str:
     """'B = 10 lies below its own B_noise', 'B = 10 and 100 lie above their own B_noise'."""
     one = len(batch_sizes) == 1
-    return f"B = {joined(batch_sizes)} {'lies' if one else 'lie'} {side} {'its' if one else 'their'} own B_noise"
-
-
-def joined(items: list[int]) -> str:
-    """'1', '1 and 10', '1, 10 and 100' (thousands separated)."""
-    words = [f"{v:,}" for v in items]
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    return f"B = {listed([f'{b:,}' for b in batch_sizes])} {'lies' if one else 'lie'} {side} {'its' if one else 'their'} own B_noise"
 
 
 def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
@@ -306,7 +300,7 @@ def _wall_clock_paragraph(reached: pd.DataFrame, target_pct: float) -> str:
         )
     else:
         verdict = (
-            f"B = {joined(sorted(fastest))} tie for the fastest: their mean ± s.d. intervals overlap, so "
+            f"B = {listed([f'{b:,}' for b in sorted(fastest)])} tie for the fastest: their mean ± s.d. intervals overlap, so "
             f"these timings cannot rank them"
         )
     return (

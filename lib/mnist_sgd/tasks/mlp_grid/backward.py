@@ -5,7 +5,6 @@ rather than only in the tests."""
 from __future__ import annotations
 
 import pandas as pd
-import torch
 
 from mnist_sgd.science import nets
 from mnist_sgd.science.data import MNIST
@@ -30,7 +29,7 @@ def backward_check(
     pairs = [(p.detach(), q.detach()) for p, q in zip(models[0].parameters(), models[1].parameters(), strict=True)]
     largest = max(float(p.abs().max()) for p, _ in pairs)
     weights = max(float((p - q).abs().max()) for p, q in pairs) / largest
-    loss_a, loss_b = (torch.tensor(r.history["train_loss"].to_numpy()) for r in runs)
+    loss_a, loss_b = (r.history["train_loss"] for r in runs)
     losses = float(((loss_a - loss_b).abs() / loss_a.abs()).max())
     return pd.DataFrame(
         [
