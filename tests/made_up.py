@@ -98,6 +98,7 @@ def grid():
                     "diverged": diverged,
                     "diverged_at": 3 if diverged else None,
                     "final_train_loss": loss,
+                    "final_full_train_loss": loss,
                     "final_train_acc": train,
                     "final_test_acc": test,
                     "weights_finite": not diverged,
@@ -120,6 +121,7 @@ def grid():
                     "seed": seed,
                     "epoch": e,
                     "train_loss": v,
+                    "full_train_loss": v,
                     "test_acc": acc,
                     "epoch_seconds": 10.0 if b == 8 else 2.0,
                 }  # fmt: skip
@@ -129,5 +131,5 @@ def grid():
 
 
 def stuck(test_acc: float, train_acc: float) -> dict:
-    return {"status": "stuck at chance", "final_train_loss": 2.3, "final_test_acc": test_acc,
+    return {"status": "stuck at chance", "final_train_loss": 2.3, "final_full_train_loss": 2.3, "final_test_acc": test_acc,
             "final_train_acc": train_acc}  # fmt: skip

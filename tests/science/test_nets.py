@@ -248,3 +248,20 @@ def test_without_the_subset_the_training_accuracy_is_scored_after_the_last_epoch
     if s["best_epoch"] == 3:  # the best network is the final one
         assert s["best_train_acc"] == s["final_train_acc"]
     assert 0 <= s["best_train_acc"] <= 1
+
+
+def test_full_train_scores_give_the_whole_sets_loss_and_accuracy_after_each_epoch():
+    data = synthetic()
+    model = nets.mlp((32,), seed=0)
+    run = nets.train(model, data, batch_size=32, lr=0.1, epochs=3, seed=0, device="cpu", full_train_scores=True)
+    h = run.history
+    assert h["train_acc_images"].tolist() == [256, 256, 256] and h["full_train_loss"].notna().all()
+    # the last row is the trained network scored on the whole training set
+    with torch.no_grad():
+        logits = model(data.x_train)
+    assert h["full_train_loss"].iloc[-1] == pytest.approx(F.cross_entropy(logits, data.y_train).item(), rel=1e-6)
+    assert h["train_acc"].iloc[-1] == (logits.argmax(1) == data.y_train).float().mean().item()
+    assert run.summary()["final_full_train_loss"] == h["full_train_loss"].iloc[-1]
+    # not asked: not measured
+    plain = nets.train("mlp32", data, batch_size=32, lr=0.1, epochs=2, seed=0, device="cpu")
+    assert plain.history["full_train_loss"].isna().all() and math.isnan(plain.summary()["final_full_train_loss"])

@@ -2,9 +2,9 @@
 
 Builders for the multilayer perceptrons and the small CNN, and one trainer shared by
 all of them. The trainer keeps the whole data set as tensors on the device, reshuffles
-it every epoch from a seeded generator, and records per epoch the mean training loss,
-the train and test accuracy and the training time (evaluation excluded), so one run is
-one tidy table. A run whose loss becomes infinite or NaN stops and is marked diverged.
+it every epoch from a seeded generator, and records per epoch the mean minibatch loss
+(and, when asked, the loss on the whole training set), the train and test accuracy and the
+training time (evaluation excluded), so one run is one tidy table. A run whose loss becomes infinite or NaN stops and is marked diverged.
 
 Speed choices, measured with one CPU thread (see ``seconds_per_epoch``): the fused SGD
 step is the fastest of the torch.optim.SGD variants; the loss is summed on the device
@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mnist_sgd.science.backprop import CHECK_EVERY, manual_epoch, mlp_layers
 from mnist_sgd.science.data import MNIST
 
 ModuleT = TypeVar("ModuleT", bound=nn.Module)
@@ -49,10 +50,10 @@ EVAL_CHUNK = 128
 # its training time.
 TRAIN_ACC_IMAGES = 10_000
 TRAIN_ACC_SEED = 0  # draws the subset, apart from the run's seed: every run is scored on the same images
-CHECK_EVERY = 500  # steps between divergence checks (one device sync each)
 HISTORY_COLUMNS = [
     "epoch",
     "train_loss",
+    "full_train_loss",
     "train_acc",
     "train_acc_images",
     "test_acc",
@@ -202,6 +203,8 @@ class NetRun:
             "final_test_acc": final_test,
             "weights_finite": self.weights_finite,
             "min_train_loss": float(self.history["train_loss"].min()) if len(self.history) else math.nan,
+            # the loss on the whole training set after the last epoch (NaN when not measured or diverged)
+            "final_full_train_loss": math.nan if self.diverged or last is None else float(last["full_train_loss"]),
             "best_epoch": best_epoch,
             "best_test_acc": best_test,
             "best_train_acc": self.best_train_acc,
@@ -225,6 +228,18 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         logits = model(x[start : start + EVAL_CHUNK])
         correct += (logits.argmax(1) == y[start : start + EVAL_CHUNK]).sum()
     return correct.item() / len(x)
+
+
+@torch.inference_mode()
+def loss_and_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Mean cross-entropy and fraction of rows classified correctly, in one pass in chunks."""
+    total = torch.zeros((), dtype=torch.float64, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for start in range(0, len(x), EVAL_CHUNK):
+        logits, target = model(x[start : start + EVAL_CHUNK]), y[start : start + EVAL_CHUNK]
+        total += F.cross_entropy(logits, target, reduction="sum").double()
+        correct += (logits.argmax(1) == target).sum()
+    return total.item() / len(x), correct.item() / len(x)
 
 
 def train_acc_subset(n: int, rows: int) -> torch.Tensor | None:
@@ -267,55 +282,6 @@ def train_epoch(
     return total.item() / batches, batches
 
 
-def mlp_layers(model: nn.Module) -> list[nn.Linear] | None:
-    """The linear layers of an MLP as ``mlp`` builds it (Linear, ReLU, ..., Linear), else None."""
-    mods = list(model.children()) if isinstance(model, nn.Sequential) else []
-    linear, relu = mods[0::2], mods[1::2]
-    if not mods or not all(isinstance(m, nn.Linear) for m in linear) or not all(isinstance(m, nn.ReLU) for m in relu):
-        return None
-    return [m for m in linear if isinstance(m, nn.Linear)] if len(linear) == len(relu) + 1 else None
-
-
-@torch.no_grad()
-def manual_epoch(
-    layers: list[nn.Linear], x: torch.Tensor, y: torch.Tensor, order: torch.Tensor, batch_size: int, lr: float
-) -> tuple[float, int]:
-    """``train_epoch`` for an MLP (``mlp_layers``) under plain SGD, with the backward pass written
-    out: the gradient of the mean cross-entropy with respect to the logits is softmax - one-hot
-    over the batch; each layer passes its gradient down through its weights before they change,
-    then takes its step W -= lr g^T a in one in-place product (the gradient of W is never
-    stored), b -= lr sum(g); ReLU passes the gradient where its output is positive, as autograd's.
-    Same step as autograd and torch.optim.SGD up to rounding, without their per-step bookkeeping
-    (at B = 8 an epoch took half the time)."""
-    total = torch.zeros((), device=x.device)
-    rows = torch.arange(batch_size, device=x.device)
-    batches = 0
-    last = len(layers) - 1
-    for start in range(0, len(order), batch_size):
-        idx = order[start : start + batch_size]
-        acts = [x.index_select(0, idx)]
-        target = y.index_select(0, idx)
-        for i, layer in enumerate(layers):
-            z = torch.addmm(layer.bias, acts[-1], layer.weight.t())
-            if i < last:
-                acts.append(z.clamp_min_(0))
-        logp = torch.log_softmax(z, 1)
-        total += F.nll_loss(logp, target)
-        g = logp.exp_()
-        g[rows[: len(idx)], target] -= 1
-        g /= len(idx)
-        for i in range(last, -1, -1):
-            w, b, a = layers[i].weight, layers[i].bias, acts[i]
-            down = (g @ w).masked_fill_(a <= 0, 0) if i else g  # the images need no gradient
-            w.addmm_(g.t(), a, alpha=-lr)
-            b.sub_(g.sum(0), alpha=lr)
-            g = down
-        batches += 1
-        if batches % CHECK_EVERY == 0 and not torch.isfinite(total).item():
-            return math.inf, batches
-    return total.item() / batches, batches
-
-
 def train(
     model: nn.Module | str,
     data: MNIST,
@@ -331,6 +297,7 @@ def train(
     manual_backward: bool = False,
     subset_train_acc: bool = True,
     score_best: bool = False,
+    full_train_scores: bool = False,
 ) -> NetRun:
     """Train ``model`` (or ``build(model, seed)`` for a name) in place with minibatch SGD.
 
@@ -340,7 +307,11 @@ def train(
     and after the last one (NaN in the other rows): test accuracy on the whole test set,
     training accuracy on the whole training set after the last epoch and, when
     ``subset_train_acc``, on a fixed subset of ``TRAIN_ACC_IMAGES`` before (``train_acc_images``
-    says which, per row; 0 where it was not measured). ``progress`` is called with each epoch's row.
+    says which, per row; 0 where it was not measured). ``full_train_scores``: every evaluated epoch
+    scores the whole training set instead, its loss (``full_train_loss``, NaN in the rows where it was
+    not measured: the quantity the loss is minimising, which the epoch's mean minibatch loss, taken
+    while the weights move, only approximates) and its accuracy. ``progress`` is called with each
+    epoch's row.
 
     ``manual_backward``: the step of ``manual_epoch`` (an MLP, no weight decay). A run whose
     loss becomes non-finite stops; it is then scored on the whole sets as it stopped, and so is
@@ -390,11 +361,17 @@ def train(
         test_acc = accuracy(model, x_test, y_test) if evaluate else math.nan
         if test_acc > best_acc:
             best_acc, best_state = test_acc, copy.deepcopy(model.state_dict())
+        full_loss, train_acc, train_images = math.nan, math.nan, 0
+        if evaluate and full_train_scores:
+            (full_loss, train_acc), train_images = loss_and_accuracy(model, x_train, y_train), len(x_train)
+        elif score_train:
+            train_acc, train_images = accuracy(model, x_scored, y_scored), len(x_scored)
         row = {
             "epoch": epoch,
             "train_loss": loss,
-            "train_acc": accuracy(model, x_scored, y_scored) if score_train else math.nan,
-            "train_acc_images": len(x_scored) if score_train else 0,
+            "full_train_loss": full_loss,
+            "train_acc": train_acc,
+            "train_acc_images": train_images,
             "test_acc": test_acc,
             "epoch_seconds": seconds,
             "train_seconds": train_seconds,

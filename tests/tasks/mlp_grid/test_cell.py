@@ -29,7 +29,7 @@ def seed_runs(*rows: dict) -> pd.DataFrame:
     """One row per seed of the cell B = 128, η = 0.1, 3 epochs on 1,000 images (8 steps per epoch); each
     converged at 97% test and 98% training accuracy unless ``rows`` says otherwise."""
     base = {"batch_size": 128, "lr": 0.1, "epochs": 3, "train_images": 1000, "status": "converged",
-            "diverged": False, "diverged_at": None, "final_train_loss": 0.1, "final_train_acc": 0.98,
+            "diverged": False, "diverged_at": None, "final_full_train_loss": 0.1, "final_train_acc": 0.98,
             "final_test_acc": 0.97, "best_test_acc": 0.975, "best_epoch": 2, "best_train_acc": math.nan,
             "weights_finite": True, "seconds_per_epoch": 1.0}  # fmt: skip
     return pd.DataFrame([{**base, "seed": seed, **row} for seed, row in enumerate(rows)])
@@ -38,7 +38,7 @@ def seed_runs(*rows: dict) -> pd.DataFrame:
 def learnt_then_diverged(epoch: int) -> dict:
     """Diverged in ``epoch`` after a best of 95.23% in the epoch before; NaN weights answer 0 (65% of the test
     labels, 60% of the training labels)."""
-    return {"status": "learnt, then diverged", "diverged": True, "diverged_at": epoch, "final_train_loss": math.nan,
+    return {"status": "learnt, then diverged", "diverged": True, "diverged_at": epoch, "final_full_train_loss": math.nan,
             "final_train_acc": 0.6, "final_test_acc": 0.65, "best_test_acc": 0.9523, "best_epoch": epoch - 1,
             "best_train_acc": 0.9659, "weights_finite": False}  # fmt: skip
 
@@ -99,7 +99,7 @@ def test_a_run_that_learnt_then_diverged_gives_its_best_epoch_and_its_end():
 
 
 def test_a_stuck_seed_is_said_to_answer_one_digit_only_when_both_accuracies_are_its_share():
-    stuck = {"status": "stuck at chance", "final_train_loss": 2.3, "final_test_acc": 0.35, "final_train_acc": 0.4}
+    stuck = {"status": "stuck at chance", "final_full_train_loss": 2.3, "final_test_acc": 0.35, "final_train_acc": 0.4}
     other = {**stuck, "final_train_acc": 0.6}  # digit 1's share of the test set, digit 0's of the training set
     text = cell_text(seed_runs(stuck, other), seconds(2, [1.0]), Y_TRAIN, Y_TEST, COND)
     assert "2 seeds, both stuck at chance." in text

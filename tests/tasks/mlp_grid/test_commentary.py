@@ -33,7 +33,7 @@ def every_seed_diverged() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The made-up grid with B = 128, η = 0.01 diverged from the start in epoch 1 (no completed epoch)."""
     runs, history = grid()
     at = (runs["batch_size"] == 128) & (runs["lr"] == 0.01)
-    runs.loc[at, ["diverged", "diverged_at", "final_train_loss", "final_test_acc", "final_train_acc"]] = [
+    runs.loc[at, ["diverged", "diverged_at", "final_full_train_loss", "final_test_acc", "final_train_acc"]] = [
         True, 1, math.nan, 0.098, 0.0987,
     ]  # fmt: skip
     runs.loc[at, ["status", "min_train_loss", "best_epoch", "best_test_acc"]] = [
@@ -107,7 +107,7 @@ def test_the_learning_rate_is_ranked_among_the_cells_that_converged_and_the_rest
 def test_no_curve_is_said_calm_when_the_curve_of_a_failed_cell_rose():
     runs, history = grid()
     seed = (history["batch_size"] == 128) & (history["lr"] == 1.0) & (history["seed"] == 2)
-    history.loc[seed, "train_loss"] = [0.4, 0.9]  # the diverged seed's loss rose before it blew up
+    history.loc[seed, "full_train_loss"] = [0.4, 0.9]  # the diverged seed's loss rose before it blew up
     text = mlp_lr_text(grid_cells(runs, history)).split("\n")[1]
     assert "no loss curve rose" not in text
     assert "the loss rose in 0, 0, 0.333 ± 0.6 epochs per seed at η = 0.01, 0.1, 1" in text
@@ -144,7 +144,7 @@ def test_the_timing_note_needs_one_set_of_conditions():
 def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
     runs, history = grid()
     seed = (history["batch_size"] == 8) & (history["lr"] == 1.0)
-    history.loc[seed, "train_loss"] = [1.2, 3.3e14, 2.33]  # stuck at chance after a blow-up in epoch 2
+    history.loc[seed, "full_train_loss"] = [1.2, 3.3e14, 2.33]  # stuck at chance after a blow-up in epoch 2
     top = loss_axis_top(history)
     text = loss_figure_caption(history, runs, top)
     assert top == LOSS_TOP and "ln 10 = 2.303, the loss of uniform outputs" in text
@@ -152,7 +152,7 @@ def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
     assert "Those epochs, with the loss reached: B = 8, η = 1, seed 0: epoch 2 (3.3e+14)." in text
     assert text.endswith("A cross just under the top edge marks the epoch in which a run diverged (its loss became "
                          "non-finite), in its rate's colour.")  # fmt: skip
-    history.loc[seed, "train_loss"] = [1.2, 3.3e14, 40.0]  # two epochs above the axis
+    history.loc[seed, "full_train_loss"] = [1.2, 3.3e14, 40.0]  # two epochs above the axis
     assert "B = 8, η = 1, seed 0: epochs 2, 3 (3.3e+14 at most)." in loss_figure_caption(history, runs, top)
     calm = grid()[1]
     calm_runs = runs.assign(diverged=False)

@@ -124,7 +124,7 @@ def test_the_heat_map_labels_each_outcome_in_a_word():
 def loss_history(losses: dict[int, list[float]]) -> pd.DataFrame:
     """One row per epoch of each seed at B = 8, η = 1 with its training loss."""
     return pd.DataFrame(
-        [{"batch_size": 8, "lr": 1.0, "seed": seed, "epoch": e, "train_loss": v}
+        [{"batch_size": 8, "lr": 1.0, "seed": seed, "epoch": e, "full_train_loss": v}
          for seed, values in losses.items() for e, v in enumerate(values, start=1)]
     )  # fmt: skip
 
@@ -135,7 +135,7 @@ def test_the_loss_axis_ends_a_little_above_chance_and_names_the_epochs_above_it(
     top = loss_axis_top(history)
     assert math.isclose(top, 1.5 * math.log(10)) and top == LOSS_TOP
     above = off_axis(history, top)
-    assert above[["seed", "epoch"]].values.tolist() == [[1, 2], [1, 4]] and above["train_loss"].max() == 3e14
+    assert above[["seed", "epoch"]].values.tolist() == [[1, 2], [1, 4]] and above["full_train_loss"].max() == 3e14
     # when every loss is below that, the axis spans them all, ln 10 included, and nothing is off it
     calm = loss_history({0: [0.5, 0.2, 0.1]})
     assert math.isclose(loss_axis_top(calm), 1.1 * math.log(10)) and off_axis(calm, loss_axis_top(calm)).empty

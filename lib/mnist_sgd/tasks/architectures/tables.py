@@ -250,8 +250,8 @@ def epoch_caption(stats: pd.DataFrame) -> str:
     return (
         f"Test accuracy (%) after the first epoch, every {EVERY}th, and each model's best ({BEST_MARK}: the highest "
         f"mean over its seeds) and last; mean ± s.d. over the seeds where there are several ({_seeds_phrase(stats)}). "
-        "First run: the MLP 128 at η = 0.01; on [0, 1]: with its inputs left in [0, 1]. Blank: not evaluated then. "
-        "Every epoch's values: results/08_architectures_summary.accuracy_by_epoch.csv beside the report."
+        "First run: the MLP 128 at η = 0.01; on [0, 1]: with its inputs left in [0, 1]. Blank: after the run's last "
+        "epoch (the first runs train for 10). Every epoch is drawn in the figure above."
     )
 
 

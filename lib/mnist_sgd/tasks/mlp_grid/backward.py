@@ -15,7 +15,7 @@ def backward_check(
 ) -> pd.DataFrame:
     """``arch`` trained on the first ``images`` training images for ``epochs`` at ``batch_size``
     and ``lr``, twice from the same initialisation and batch order: by autograd and
-    ``torch.optim.SGD``, and by the written-out step (``nets.manual_epoch``). One row: the
+    ``torch.optim.SGD``, and by the written-out step (``backprop.manual_epoch``). One row: the
     largest difference of any weight between the two, relative to the largest weight; the
     largest difference of an epoch's mean loss, relative to it; and the setting."""
     part = MNIST(mnist.x_train[:images], mnist.y_train[:images], mnist.x_test, mnist.y_test)

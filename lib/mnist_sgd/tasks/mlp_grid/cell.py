@@ -21,6 +21,10 @@ if TYPE_CHECKING:
     import torch
 
 KEYS = ["batch_size", "lr"]  # what names a cell of the grid
+# The training loss a cell is read by: on the whole training set after each epoch (and after the last),
+# not the mean of the minibatch losses taken while the weights move during the epoch.
+LOSS = "full_train_loss"
+FINAL_LOSS = "final_full_train_loss"
 
 
 def asked_cells() -> list[tuple[int, float]]:
@@ -44,7 +48,7 @@ def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
             "status",
             "final_test_acc",
             "final_train_acc",
-            "final_train_loss",
+            FINAL_LOSS,
             "best_test_acc",
             "best_epoch",
             "diverged_at",
@@ -58,7 +62,7 @@ def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
         columns={
             "final_test_acc": "final test acc. (%)",
             "final_train_acc": "final train acc. (%)",
-            "final_train_loss": "final training loss",
+            FINAL_LOSS: "final training loss",
             "best_test_acc": "best test acc. (%)",
             "best_epoch": "best at epoch",
             "diverged_at": "diverged in epoch",
@@ -179,7 +183,7 @@ def cell_text(
         f"Final test accuracy {over_seeds(runs['final_test_acc'])}, final training accuracy "
         f"{over_seeds(runs['final_train_acc'])}" + (f" (mean ± s.d. over the {n} seeds)" if n > 1 else "")
     )
-    finite = runs["final_train_loss"].dropna()
+    finite = runs[FINAL_LOSS].dropna()
     if len(finite):
         text += f", final training loss {finite.mean():.4g}" + (
             f" (mean over the {plural(len(finite), 'seed')} that did not diverge)" if len(finite) < n else ""

@@ -16,7 +16,7 @@ import pandas as pd
 from mnist_sgd.science import net_runs
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import fixed, pct, plural
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, asked_cells, cell_label, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import NAMES, borrowed_sd, rank, ranking_text, rise_size, said, tie_rule
 
@@ -63,8 +63,8 @@ def mlp_terms_text(cells: pd.DataFrame, majority: float) -> str:
     borrowed = 100 * borrowed_sd(cells, "test_acc")
     return (
         "*Terms.* The *final* accuracies are those of the network at the end of the run, on the whole training "
-        "and test sets; a run that diverged is scored as it stopped. *Loss after epoch 1* is the mean minibatch "
-        "loss of the first epoch. A number of a cell run with several seeds is the mean ± the sample standard "
+        "and test sets; a run that diverged is scored as it stopped. *Training loss* is the loss on all the "
+        "training images, measured after each epoch. A number of a cell run with several seeds is the mean ± the sample standard "
         f"deviation over them. Status: {net_runs.stuck_rule(majority)}. Noise of a curve: "
         f"{net_runs.rise_rule()}. Rankings, in every comparison of this section: {tie_rule(borrowed)}."
     )
@@ -75,7 +75,7 @@ def _left_axis(run: pd.DataFrame) -> str:
     r = run.iloc[0]
     epochs = run["epoch"].astype(int).tolist()
     when = f"epoch {epochs[0]}" if len(epochs) == 1 else "epochs " + ", ".join(str(e) for e in epochs)
-    peak = f"{run['train_loss'].max():.2g}" + ("" if len(epochs) == 1 else " at most")
+    peak = f"{run[LOSS].max():.2g}" + ("" if len(epochs) == 1 else " at most")
     return f"{cell_label(r['batch_size'], r['lr'])}, seed {int(r['seed'])}: {when} ({peak})"
 
 
@@ -86,7 +86,7 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     went; the crosses of the runs that diverged, when there are any (``runs``: diverged)."""
     chance = math.log(CLASSES)
     text = (
-        "Training loss (mean minibatch loss of each epoch, log scale) of every run of the grid, one panel per batch "
+        "Training loss (on all the training images after each epoch, log scale) of every run of the grid, one panel per batch "
         "size, one line per seed, colour and line style by the learning rate. Dotted grey line: "
         f"ln {CLASSES} = {chance:.3f}, the loss of uniform outputs, near which a run stuck at chance stays."
     )

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.mlp_grid.cell import cell_label, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.cell import LOSS, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.ties import (
     Ranking,
     borrowed_sd,
@@ -36,9 +36,9 @@ def _times(ratio: float) -> str:
 
 
 def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """For each cell whose learning rate was run at two or more batch sizes: the mean minibatch
-    loss over as many updates as one epoch of the smallest of those batch sizes makes (the
-    first k epochs, k = those updates / the cell's updates per epoch, rounded), per seed and
+    """For each cell whose learning rate was run at two or more batch sizes: the training loss
+    (whole set) after as many updates as one epoch of the smallest of those batch sizes makes
+    (after epoch k, k = those updates / the cell's updates per epoch, rounded), per seed and
     then mean and s.d. over the seeds: columns batch_size, lr, epochs_used, updates, window,
     window_sd, seeds, all_converged. Cells whose seeds completed fewer than k epochs are left
     out."""
@@ -53,8 +53,8 @@ def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame) -> pd.DataFram
             k = max(1, round(updates / steps[c.batch_size]))
             if c.completed < k:
                 continue
-            h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == lr) & (history["epoch"] <= k)]
-            per_seed = h.groupby("seed")["train_loss"].mean()
+            h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == lr) & (history["epoch"] == k)]
+            per_seed = h.groupby("seed")[LOSS].first()
             rows.append(
                 {
                     "batch_size": c.batch_size,
@@ -100,7 +100,7 @@ def _first_epoch_text(cells: pd.DataFrame, wins: list[float], judged: list[float
 
 
 def _largest_against_smallest(at: pd.DataFrame, sd: float) -> str:
-    """'lower', 'higher' or 'tied': the mean loss over the window at the largest batch of ``at``
+    """'lower', 'higher' or 'tied': the loss after the window at the largest batch of ``at``
     against the smallest's, by the intervals of ``ties`` (a one-seed value ± ``sd``)."""
     at = at.sort_values("batch_size")
     small, large = at.iloc[0], at.iloc[-1]
@@ -111,7 +111,7 @@ def _largest_against_smallest(at: pd.DataFrame, sd: float) -> str:
 
 
 def _per_update_text(windows: pd.DataFrame, wins: list[float]) -> str:
-    """The mean minibatch loss over the same number of updates at each batch size, ranked at
+    """The training loss after the same number of updates at each batch size, ranked at
     each learning rate, and what the largest batch does against the smallest there: lower (its
     gradient is less noisy), tied, or higher (the smallest batch's lead is not only its number of
     updates); ``wins``: the learning rates at which the smallest batch is ahead after one epoch.
@@ -129,9 +129,9 @@ def _per_update_text(windows: pd.DataFrame, wins: list[float]) -> str:
     first = windows.iloc[0]
     per = windows[windows["lr"] == first["lr"]]
     text = (
-        f"Per update: over the first {int(first['updates']):,} updates ("
+        f"Per update: after the first {int(first['updates']):,} updates ("
         + ", ".join(f"{plural(int(r.epochs_used), 'epoch')} at B = {r.batch_size}" for r in per.itertuples())
-        + "), the mean minibatch loss is, "
+        + "), the training loss is, "
         + "; ".join(parts)
         + ". "
     )
@@ -432,8 +432,8 @@ def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
     history = history.astype({"lr": float})
     for c in fit.itertuples(index=False):
         h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == c.lr)]
-        at = h.pivot_table(index="seed", columns="epoch", values=["train_loss", "test_acc"])
-        factors.append(float((at[("train_loss", mid)] / at[("train_loss", epochs)]).mean()))
+        at = h.pivot_table(index="seed", columns="epoch", values=[LOSS, "test_acc"])
+        factors.append(float((at[(LOSS, mid)] / at[(LOSS, epochs)]).mean()))
         changes.append(float(100 * (at[("test_acc", epochs)] - at[("test_acc", mid)]).mean()))
     fell = f"{min(factors):.2g}" + ("" if f"{min(factors):.2g}" == f"{max(factors):.2g}" else f" to {max(factors):.2g}")
     changed = f"{min(changes):+.2f}" + (

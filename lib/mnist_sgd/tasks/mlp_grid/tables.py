@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, status_counts
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, status_counts
 
 CLASSES = 10
 # The loss figure's axis ends a little above ln 10, the loss of uniform outputs: a run stuck at
@@ -35,7 +35,7 @@ def _seed_rises(history: pd.DataFrame) -> pd.DataFrame:
     the epochs it completed."""
     rows = []
     for (b, lr, seed), h in history.groupby([*KEYS, "seed"]):
-        count, largest = rises(h.sort_values("epoch")["train_loss"])
+        count, largest = rises(h.sort_values("epoch")[LOSS])
         rows.append({"batch_size": b, "lr": lr, "seed": seed, "rises": count, "max_rise": largest, "done": len(h)})
     return pd.DataFrame(rows, columns=[*KEYS, "seed", "rises", "max_rise", "done"])
 
@@ -53,7 +53,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``.
     Each value ``v`` below is the mean over the cell's seeds with ``v_sd`` its sample s.d.
     (NaN for one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points),
-    ``loss_epoch1`` (the first epoch's mean loss), ``rises`` (the epochs a seed's loss rose,
+    ``loss_epoch1`` (the loss after the first epoch), ``rises`` (the epochs a seed's loss rose,
     ``net_runs.rises``), ``seconds_per_epoch``. Also: ``status`` (``status_counts``),
     ``all_converged``, ``converged_seeds``, ``diverged_seeds``, ``diverged`` (every seed diverged),
     ``max_rise`` (the largest rise of any seed), ``rose_seeds`` (seeds whose loss rose at least
@@ -63,7 +63,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
     runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
     per_seed = runs.merge(_seed_rises(history), on=[*KEYS, "seed"], how="left")
-    first = history[history["epoch"] == 1][[*KEYS, "seed", "train_loss"]].rename(columns={"train_loss": "loss1"})
+    first = history[history["epoch"] == 1][[*KEYS, "seed", LOSS]].rename(columns={LOSS: "loss1"})
     per_seed = per_seed.merge(first, on=[*KEYS, "seed"], how="left")
     per_seed["gap"] = 100 * (per_seed["final_train_acc"] - per_seed["final_test_acc"])
     per_seed["diverged"] = per_seed["diverged"].astype(bool)
@@ -145,16 +145,16 @@ def loss_axis_top(history: pd.DataFrame) -> float:
     """Where the loss figure's axis ends: a quarter above the largest finite loss, but no higher
     than ``LOSS_TOP`` (a loss above it is drawn as a mark on the top edge, ``off_axis``) and no
     lower than a tenth above ln 10, so that the line of uniform outputs is always on the axis."""
-    finite = history["train_loss"][np.isfinite(history["train_loss"])]
+    finite = history[LOSS][np.isfinite(history[LOSS])]
     highest = 1.25 * float(finite.max()) if len(finite) else LOSS_TOP
     return max(1.1 * math.log(CLASSES), min(LOSS_TOP, highest))
 
 
 def off_axis(history: pd.DataFrame, top: float) -> pd.DataFrame:
     """The epochs whose finite training loss is above ``top``, the runs' keys first: batch_size,
-    lr, seed, epoch, train_loss, in the order of the runs and their epochs."""
-    above = history[np.isfinite(history["train_loss"]) & (history["train_loss"] > top)]
-    return above[[*KEYS, "seed", "epoch", "train_loss"]].sort_values([*KEYS, "seed", "epoch"]).reset_index(drop=True)
+    lr, seed, epoch and the loss (``LOSS``), in the order of the runs and their epochs."""
+    above = history[np.isfinite(history[LOSS]) & (history[LOSS] > top)]
+    return above[[*KEYS, "seed", "epoch", LOSS]].sort_values([*KEYS, "seed", "epoch"]).reset_index(drop=True)
 
 
 def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
