@@ -86,3 +86,19 @@ def test_idiomatic_loop_records_comparable_curves():
     assert c["train_loss"].iloc[0] == pytest.approx(0.5) and c["train_loss"].iloc[-1] < 0.4
     assert c["train_seconds"].is_monotonic_increasing and run.train_seconds == c["train_seconds"].iloc[-1]
     assert not run.diverged and torch.equal(run.W, again.W)  # 50 steps = 5 epochs of 10 batches, seeded
+
+
+def test_the_rate_passed_unconverted_takes_the_steps_of_a_rate_five_times_smaller():
+    m = load_mnist()
+    x, labels = m.x_train[:1000], m.y_train[:1000]
+    evaluator = Evaluator(x, labels, m.x_test[:1000], m.y_test[:1000], train_acc_samples=None)
+    y = one_hot(labels)
+    unconverted = framework.train_framework(x, y, 100, LR, 30, seed=2, checkpoints=2, evaluator=evaluator, factor=1.0)
+    smaller = framework.train_framework(x, y, 100, LR / 5, 30, seed=2, checkpoints=2, evaluator=evaluator)
+    converted = framework.train_framework(x, y, 100, LR, 30, seed=2, checkpoints=2, evaluator=evaluator)
+    assert relative(unconverted.W, smaller.W.to(torch.float64)) < 1e-6
+    assert relative(unconverted.W, converted.W.to(torch.float64)) > 0.1
+    # the minibatch loss is in this report's convention whatever rate the optimiser was given
+    batch = unconverted.curves["batch_loss"].iloc[-1]
+    full_loss = 0.5 * (x @ unconverted.W - y).square().sum(1).mean().item()
+    assert batch == pytest.approx(full_loss, rel=0.5)  # a fifth of it if read with the factor given

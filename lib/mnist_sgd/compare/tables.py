@@ -53,6 +53,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "06_pytorch.gradient_check": (),
     "06_pytorch.runs": ("implementation", "seed"),
     "06_pytorch.curves": ("implementation", "seed", "t"),
+    "06_pytorch.hand_rates": ("rate", "implementation", "seed"),
     "07_mlp_grid.runs": ("arch", "batch_size", "lr", "seed"),
     "07_mlp_grid.history": ("arch", "batch_size", "lr", "seed", "epoch"),
     "07_mlp_summary.cells": ("batch_size", "lr"),

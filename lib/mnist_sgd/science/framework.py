@@ -98,10 +98,13 @@ def train_framework(
     seed: int,
     checkpoints: int = 200,
     evaluator: Evaluator | None = None,
+    factor: float | None = None,
 ) -> SGDRun:
     """The idiomatic loop: a shuffled ``DataLoader`` over a ``TensorDataset``, ``nn.MSELoss``,
-    ``torch.optim.SGD`` at ``lr * lr_factor()``; ``lr`` is in our convention, so results
-    compare with ``sgd.train_sgd`` at the same ``lr``.
+    ``torch.optim.SGD`` at ``lr * factor`` (default ``lr_factor()``); ``lr`` is in our
+    convention, so with the default the results compare with ``sgd.train_sgd`` at the same
+    ``lr``. ``factor=1`` passes ``lr`` to the optimiser unconverted, the mistake whose steps
+    are ``lr_factor()`` times too short.
 
     Batches are drawn WITHOUT replacement within each epoch (``shuffle=True``, a new
     permutation per epoch from a generator seeded with ``seed``; the last incomplete
@@ -117,7 +120,8 @@ def train_framework(
     """
     if evaluator is None:
         evaluator = Evaluator(x, y_onehot.argmax(dim=1))
-    factor = lr_factor(y_onehot.shape[1])
+    to_ours = lr_factor(y_onehot.shape[1])  # an MSE value times this is our loss
+    factor = to_ours if factor is None else factor
     model = make_model(x.shape[1], y_onehot.shape[1], dtype=x.dtype)
     optimizer = torch.optim.SGD(model.parameters(), lr=lr * factor)
     loss_fn = nn.MSELoss()
@@ -148,7 +152,7 @@ def train_framework(
         return t, bool(torch.isfinite(weights(model)).all())
 
     def batch_loss() -> float:  # the last step's MSE in this report's convention
-        return math.nan if last_mse is None else last_mse.item() * factor
+        return math.nan if last_mse is None else last_mse.item() * to_ours
 
     return record_run(
         advance, lambda: weights(model), batch_loss, evaluator, batch_size, lr, seed, iterations, checkpoints

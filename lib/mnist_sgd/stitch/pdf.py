@@ -246,10 +246,20 @@ _DIGIT_APOSTROPHE = re.compile(r"(?<=\d)'(?=[a-z])")
 _RAW = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 
 
-def digit_apostrophes(typst_source: str) -> str:
-    """``typst_source`` with each apostrophe after a digit written as ’, outside raw text."""
+# a hyphen before a number that starts a word ("to -0.3", "[-57.15]") is a minus sign: the prose
+# writes some numbers with − and Python formats others with -, and the two differ in print; a
+# length in Typst's own code ("top: -0.4em") stays as it is
+_NUMBER_HYPHEN = re.compile(r"(?<=[\s\[(])-(?=\d)(?![\d.]*(?:em|pt|in|cm|mm|fr)\b)")
+
+
+def typeset_numbers(typst_source: str) -> str:
+    """``typst_source`` with, outside raw text, each apostrophe after a digit written as ’ and each
+    hyphen before a number that starts a word written as a minus sign (−)."""
     parts = _RAW.split(typst_source)
-    return "".join(part if i % 2 else _DIGIT_APOSTROPHE.sub("\u2019", part) for i, part in enumerate(parts))
+    return "".join(
+        part if i % 2 else _NUMBER_HYPHEN.sub("\u2212", _DIGIT_APOSTROPHE.sub("\u2019", part))
+        for i, part in enumerate(parts)
+    )
 
 
 def auto_columns(typst_source: str) -> str:
@@ -283,7 +293,7 @@ def to_pdf(nb: nbformat.NotebookNode, out: Path) -> None:
             f"title={TITLE}",
         ],
     )
-    atomic_write_text(source, digit_apostrophes(auto_columns(typst_source)))
+    atomic_write_text(source, typeset_numbers(auto_columns(typst_source)))
     pdf = typst.compile(str(source), root=str(work))
     atomic_write_bytes(out, pdf)
 

@@ -1,4 +1,6 @@
-"""The batch-size commentary is written from the table it is given."""
+"""The batch-size commentary is written from the table it is given: Task 4's answer reads the
+table beside it without repeating its numbers, the theory behind it goes to the per-run detail;
+Task 3's per-batch-size texts (``per_batch``) read their own rows."""
 
 from __future__ import annotations
 
@@ -8,29 +10,45 @@ import pandas as pd
 from made_up import table
 
 from mnist_sgd.science.criteria import lr_ranking
-from mnist_sgd.tasks.batch_size.commentary import batch_size_commentary, fewest
+from mnist_sgd.tasks.batch_size.commentary import (
+    batch_size_commentary,
+    clocks_caption,
+    clocks_table,
+    cut_shares,
+    fewest,
+    theory_commentary,
+    turn_verdict,
+)
 from mnist_sgd.tasks.batch_size.per_batch import floor_text, floor_verdict, hand_batch_text, itr_text, lr_choice_text
 
 MORE = "#04_batch_size_summary--more"
+NBSP = "\u00a0"
+L_STAR = 0.1955
 
 
-def summary(*args, stable=(0.005, 0.05, 0.05, 0.05), noise_end=(30.0, 60.0, 300.0, 900.0), **kwargs) -> pd.DataFrame:
-    """Task 4's made-up table with what the notebook adds beside it: each seed's gap and its ratio at
-    η/2 (``across.seed_ends``; the ratio here the ratio of the made-up means), the largest finite
-    rate of each sweep and the noise scale at the end of the runs (``run_facts``)."""
+def summary(
+    *args, stable=(0.005, 0.05, 0.05, 0.05), noise=(30.0, 60.0, 300.0, 900.0), near=True, **kwargs
+) -> pd.DataFrame:
+    """Task 4's made-up table with what the notebook adds beside it: the test accuracy's spread,
+    the largest finite rate of each sweep (``run_facts``) and the noise scale near the target,
+    with its range over the window (``noise_near``)."""
     t = table(*args, **kwargs)
     return t.assign(
-        gap_pct=t["excess_pct"],
-        gap_pct_sd=0.1,
-        half_ratio=t["half_end_excess_pct"] / t["excess_pct"],
-        half_ratio_sd=0.02,
+        final_test_acc_std=0.002,
         largest_stable=list(stable),
-        noise_end=list(noise_end),
+        noise_mean=list(noise),
+        noise_low=[0.5 * v for v in noise],
+        noise_high=[2 * v for v in noise],
+        near_target=near,
     )
 
 
 def commentary(t: pd.DataFrame, m_star: float = 8.7, target_pct: float = 5) -> str:
-    return batch_size_commentary(t, m_star, target_pct, L_STAR, behind=MORE)
+    return batch_size_commentary(t, m_star, target_pct, behind=MORE)
+
+
+def theory(t: pd.DataFrame, m_star: float = 8.7, target_pct: float = 5) -> str:
+    return theory_commentary(t, m_star, target_pct)
 
 
 BASE_ARGS = (
@@ -40,26 +58,25 @@ BASE_ARGS = (
     [0.835, 0.848, 0.856, 0.854],
 )
 BASE = summary(*BASE_ARGS)
+# S = 1000 (1 + 100 / B) exactly: 101,000, 11,000, 2,000 and 1,100 iterations to the target
+STEPS = [1000 * (1 + 100 / b) for b in (1, 10, 100, 1000)]
 
 
-L_STAR = 0.1955
-
-
-def test_numbers_and_comparisons_come_from_the_table():
+def test_the_answer_reads_the_table_without_repeating_its_numbers():
     text = commentary(BASE)
-    assert "B = 1 never came within 5% of L*" in text
-    assert "iterations falls with the batch size" in text and "samples processed (iterations × B) rises" in text
-    assert "B = 10 needed the fewest samples, by more than the seeds' spread" in text
-    assert "83.50% to 85.60%" in text
-    # the halved-step runs decide floor or descent: 6/12 = 0.5 a floor; 5/4.2 and 4/3.1 > 1 descent; 3/2.5 descent
-    assert "B = 1: at SGD's noise floor" in text
-    assert "B = 10, 100, 1000: still descending" in text
-    assert "L* = 0.1955, so η\\*(B) is not the best step" in text
-    # 2η*(B) is read as the bound of a guarantee, against the sweeps: B = 10 and 100 stayed finite above it
-    assert "2η\\*(B) is the largest step for which their analysis guarantees that SGD converges" in text
-    assert "at B = 10 and 100 rates above 2η\\*(B) stayed finite, as a sufficient condition allows" in text
-    assert "B = 1,000: finite up to η = 0.05, none diverging, 2η\\*(B) = 0.0520" in text
-    assert "limit 2η" not in text and "stability side" not in text
+    assert "B = 1 never came within 5% of L* in the iterations run" in text
+    assert "the number of iterations falls with the batch size" in text
+    assert "the number of samples processed rises" in text
+    assert "B = 1,000 needed the fewest iterations, B = 10 needed the fewest samples" in text
+    assert "9,000" not in text and "140,000" not in text  # the table's counts stay in the table
+    assert "0.002" not in text  # the rates are Task 3's table's
+    assert text.endswith(f"are [in the per-run detail]({MORE}).")
+
+
+def test_the_counts_carry_the_caveat_of_the_rates_they_were_run_at():
+    text = commentary(BASE)
+    assert "taken at the rates Task 3 chose for the lowest loss at the end of its horizon, not for reaching" in text
+    assert text.count("not for reaching the target soonest") == 1
 
 
 def test_the_text_changes_when_the_numbers_change():
@@ -67,102 +84,147 @@ def test_the_text_changes_when_the_numbers_change():
     before, after = commentary(BASE), commentary(other)
     assert before != after
     assert "never came within" not in after
-    assert "B = 100 was the fastest, by more than the spread over seeds" in after
+    assert "B = 100 reached the target in the least training time, beyond the seeds' spread" in after
+    assert "the smaller batches took more steps, the larger ones more samples" in after
     assert "B = 1 needed the fewest samples" in after
-
-
-def test_diminishing_returns_are_judged_from_the_data():
-    # ideal cuts below m*, poor ones above: diminishing returns
-    shrinking = summary([10000, 1000, 500, 400], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4)
-    assert "diminishing returns beyond the critical batch size" in commentary(shrinking, 50)
-    # the opposite: the text must not claim them
-    growing = summary([10000, 5000, 500, 50], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4)
-    assert "do not show the diminishing returns" in commentary(growing, 50)
-    # past m* the text explains why L* > 0 lets larger batches keep paying, with the measured share
-    assert "10→100 bought 20% of the ideal cut" in commentary(shrinking)
 
 
 def test_samples_are_ranked_only_where_the_seeds_separate_them():
     # B = 10 needs 90,000 samples, B = 100 140,000: apart with no spread, a tie with 5,000 iterations' s.d.
-    noisy = summary(
-        [math.nan, 9000, 1400, 500],
-        [math.nan, 0.25, 0.25, 0.86],
-        [12, 4.2, 3.1, 2.5],
-        [0.85] * 4,
-        t_sd=(0, 3000, 300, 10),
-    )
+    noisy = summary(*BASE_ARGS, t_sd=(0, 3000, 300, 10))
     text = commentary(noisy)
-    assert "B = 10 and 100 tie for the fewest samples" in text and "needed the fewest" not in text
-    assert "B = 10: 9,000 ± 3,000" in text and "checkpoints 9-9% apart" in text
+    assert "B = 10 and 100 tie for the fewest samples" in text and "needed the fewest samples" not in text
 
 
-def test_a_cut_better_than_the_ideal_is_explained_by_the_rates():
-    # 1 -> 10 cuts the iterations 20-fold for a 10-fold batch: 200% of the ideal
-    superlinear = summary([200000, 10000, 2000, 1000], [1, 1, 1, 1], [4.0, 3, 3, 3], [0.85] * 4)
-    text = commentary(superlinear)
-    assert "1→10: 200%" in text and "the chosen η grew 2.5× for a 10× batch" in text
-    assert "close to the target" in text  # B = 1 ended 4% above L*, against a 5% target
-    assert "well below the target" in commentary(
-        summary([200000, 10000, 2000, 1000], [1, 1, 1, 1], [1.0, 3, 3, 3], [0.85] * 4)
-    )
+def test_the_share_of_the_ideal_cut_is_given_with_its_spread():
+    # 1 -> 10: 101,000 / 11,000 / 10 = 92%, with 5% relative s.d. on each count: ± 92 × 7.1% = 6
+    t = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, t_sd=[0.05 * s for s in STEPS])
+    shares = cut_shares(t)
+    assert math.isclose(shares["share"][0], 101000 / 11000 / 10)
+    assert math.isclose(shares["share_sd"][0], shares["share"][0] * math.hypot(0.05, 0.05))
+    text = commentary(t)
+    assert f"1→10: 92{NBSP}±{NBSP}6%, 10→100: 55{NBSP}±{NBSP}4% and 100→1,000: 18{NBSP}±{NBSP}1%" in text
+    assert "the returns diminish as B grows" in text
+    assert "consistent with the ideal" not in text
 
 
-def test_the_noise_scale_is_set_against_the_steps_model():
-    # S = 1000 (1 + 100 / B) exactly: the fit recovers B_noise = 100, inside the range measured
-    steps = [1000 * (1 + 100 / b) for b in (1, 10, 100, 1000)]
-    fitted = summary(steps, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
-    text = commentary(fitted)
-    assert "S_min = 1,000 and B_noise = 100" in text and "within the range measured" in text
-    far = commentary(fitted.assign(noise_target=[5000, 6000, 7000, 8000]))
-    assert "not the same order" in far
-    # noise 50, 80, 120, 200: B = 1, 10 and 100 below their own crossing's scale, B = 1000 above it
-    assert "B = 1, 10 and 100 lie below their own B_noise" in text
-    assert "B = 1,000 lies above its own B_noise" in text
-    assert "when each came within 5% of L*" in text
-    assert f"The noise along the runs and the fit are drawn [in the per-run detail]({MORE})." in text
-    rising = summary([100, 2000, 3000, 4000], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
-    assert "has no positive S_min and B_noise" in commentary(rising)
+def test_a_cut_at_the_ideal_is_said_to_be_consistent_with_it_within_the_spread():
+    # 1 -> 10 cuts the iterations 10.7-fold for a 10-fold batch, with a spread of 9%: the ideal, not more
+    at_ideal = summary([107000, 10000, 1150, 460], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, t_sd=(5000, 700, 30, 20))
+    text = commentary(at_ideal)
+    assert f"1→10: 107{NBSP}±{NBSP}9% (consistent with the ideal within the seeds' spread)" in text
+    assert "more than the ideal" not in text and "chosen η grew" not in text
+    beyond = commentary(at_ideal.assign(t_target_sd=[0, 0, 0, 0], t_target=[200000, 10000, 2000, 1000]))
+    assert f"1→10: 200{NBSP}±{NBSP}0% (more than the ideal, beyond the seeds' spread)" in beyond
 
 
-def test_without_two_batch_sizes_at_the_target_the_noise_is_read_at_the_end_of_the_runs():
-    text = commentary(BASE)  # no noise measured at the target: read over the last doubling
-    assert "was 30 at B = 1, 60 at B = 10, 300 at B = 100 and 900 at B = 1,000 over the last doubling" in text
-    # the model's factors, each B at its own B_noise: 1 + 30/1 steps at B = 1, 1 + 1000/900 samples at B = 1000
-    assert "B = 1: 31× the steps, 1× the samples" in text and "B = 1,000: 1.9× the steps, 2.1× the samples" in text
-    assert "B = 1,000 lies above its own B_noise" in text and "S_min" not in text
-    assert f"The noise along the runs is drawn [in the per-run detail]({MORE})." in text
-    unmeasured = commentary(BASE.assign(noise_end=math.nan))
-    assert "Gradient noise" not in unmeasured and "per-run detail" not in unmeasured
+def test_where_the_theories_put_the_turn_is_judged_from_the_shares():
+    shares = pd.DataFrame({"a": [1, 10, 100], "b": [10, 100, 1000], "share": [1.0, 0.9, 0.25], "share_sd": 0.01})
+    assert turn_verdict(shares, 8.7, 8.7) == "early"  # 10 -> 100 lies beyond 8.7 and still paid
+    assert turn_verdict(shares, 370, 750) == "agrees"  # the steps below paid, the one across did not
+    assert turn_verdict(shares, 5000, 5000) == "late"  # 100 -> 1000 lies below 5000 and did not pay
+    text = commentary(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(370, 500, 600, 750)))
+    assert "B_noise ≈ 370 to 750 (McCandlish et al., 2018), agrees with the measured turn" in text
+    assert "m* of Ma, Bassily & Belkin (Task 2's table)" in text
+    assert "puts it too early (a step beyond m* still bought at least 50% of the ideal cut)" in text
+    assert "8.7" not in text  # m* is Task 2's number
+    late = commentary(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(5000,) * 4), m_star=0.5)
+    assert "B_noise ≈ 5,000 to 5,000 (McCandlish et al., 2018), puts it too late" in late
+
+
+def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
+    clear = summary(*BASE_ARGS[:1], [math.nan, 0.30, 0.20, 0.86], *BASE_ARGS[2:], seconds_sd=(0, 0.01, 0.01, 0.01))
+    assert fewest(clear, "seconds_target") == ([100], True)
+    assert "B = 100 reached the target in the least training time" in commentary(clear)
+    noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
+    assert fewest(noisy, "seconds_target") == ([100, 10], False)
+    text = commentary(noisy)
+    assert "B = 10 and 100 tie for the least training time" in text and "reached the target in" not in text
+    assert fewest(clear.assign(seconds_target=math.nan), "seconds_target") == ([], False)
+
+
+def test_the_end_of_the_runs_is_read_only_beyond_the_seeds_spread():
+    close = commentary(BASE.assign(final_test_acc=[0.850, 0.851, 0.852, 0.856], final_test_acc_std=0.004))
+    assert "far more than the test accuracy at the end, where the batch sizes do not differ" in close
+    apart = commentary(BASE.assign(final_test_acc=[0.830, 0.851, 0.852, 0.856], final_test_acc_std=0.001))
+    assert "B = 1,000 ends highest, beyond the seeds' spread (Task 3)" in apart
+
+
+def test_the_rate_is_explained_only_where_it_grows():
+    grows = commentary(BASE)
+    assert "The chosen learning rate grows with the batch size (Task 3's table): a larger batch" in grows
+    same = commentary(summary(*BASE_ARGS, lr=(0.0139,) * 4))
+    assert "The sweeps chose the same rate at every batch size" in same and "can be longer" not in same
+    shrinks = commentary(summary(*BASE_ARGS, lr=(0.04, 0.02, 0.005, 0.002)))
+    assert "shrinks with the batch size (Task 3's table)." in shrinks and "can be longer" not in shrinks
 
 
 def test_a_single_batch_size_has_nothing_to_compare():
     assert "nothing to compare" in commentary(BASE.iloc[:1])
 
 
-def test_numbers_of_one_kind_in_a_sentence_share_their_decimals():
-    text = commentary(BASE)
-    sd = "\u00a0±\u00a00.10%"
-    assert f"12.00{sd}, 4.20{sd}, 3.10{sd}, 2.50{sd} above L*" in text  # not "12%, 4.2%"
-    assert "0.59×, 0.31×, 0.80×, 1.54×" in text  # not "0.8×" beside "1.5×"
-    assert "B = 10: 0.250\u00a0±\u00a00.010 s, B = 100: 0.250\u00a0±\u00a00.010 s" in text
-    assert "10→100: 64%, 100→1000: 28%" in text
+def test_the_table_rounds_each_count_to_the_seeds_spread():
+    t = table([111890, 10496, 1204, 481], [2.946, 0.66, 0.233, 1.002], [3] * 4, [0.85] * 4,
+              t_sd=(5138, 761, 34, 18), seconds_sd=(0.225, 0.117, 0.040, 0.064))  # fmt: skip
+    shown = clocks_table(t, 5).set_index("B")
+    assert shown.loc["1", "iterations to 5%"] == f"112,000{NBSP}±{NBSP}5,000"
+    assert shown.loc["100", "iterations to 5%"] == f"1,200{NBSP}±{NBSP}30"
+    assert shown.loc["1,000", "samples to 5%"] == f"481,000{NBSP}±{NBSP}18,000"
+    assert shown.loc["1,000", "training s to 5%"] == f"1.00{NBSP}±{NBSP}0.06"
+    assert shown.loc["100", "training s to 5%"] == f"0.233{NBSP}±{NBSP}0.040"
+    unreached = clocks_table(table(*BASE_ARGS), 5).set_index("B")
+    assert unreached.loc["1", "iterations to 5%"] == "not reached"
+    assert "B_noise" not in " ".join(shown.columns) and "η" not in shown.columns
+    assert "rounded to their spread" in clocks_caption(3) and "3 seeds" in clocks_caption(3)
 
 
-def test_a_wall_clock_winner_only_beyond_the_seeds_spread():
-    clear = summary(
-        [math.nan, 9000, 1400, 500],
-        [math.nan, 0.30, 0.20, 0.86],
-        [12, 4.2, 3.1, 2.5],
-        [0.85] * 4,
-        seconds_sd=(0, 0.01, 0.01, 0.01),
+def test_the_theory_sets_the_rates_against_eta_star_and_the_sweeps_against_its_bound():
+    text = theory(BASE)
+    assert "They are 0.59×, 0.31×, 0.8× and 1.5× η\\*(B) for B = 1, 10, 100 and 1,000" in text
+    assert "As L* > 0 here, η\\*(B) is not the best step" in text
+    assert "at B = 10 and 100 rates above 2η\\*(B) stayed finite, as a sufficient condition allows" in text
+    assert "B = 1,000: finite up to η = 0.05, none diverging, 2η\\*(B) = 0.052" in text
+    inside = theory(summary(*BASE_ARGS, stable=(0.005, 0.02, 0.04, 0.05)))
+    assert "at the sweep's spacing the bound and the divergence point cannot be told apart" in inside
+    early = theory(
+        summary(*BASE_ARGS, stable=(0.002, 0.02, 0.04, 0.05)).assign(smallest_diverging=[0.005, 0.1, 0.1, math.nan])
     )
-    assert fewest(clear, "seconds_target") == ([100], True)
-    assert "B = 100 was the fastest" in commentary(clear)
-    noisy = clear.assign(seconds_target_sd=[0, 0.06, 0.06, 0.01])  # 0.20 ± 0.06 overlaps 0.30 ± 0.06
-    assert fewest(noisy, "seconds_target") == ([100, 10], False)
-    text = commentary(noisy)
-    assert "B = 10 and 100 tie for the fastest" in text and "was the fastest" not in text
-    assert fewest(clear.assign(seconds_target=math.nan), "seconds_target") == ([], False)
+    assert "at B = 1 a rate at or below 2η\\*(B) diverged" in early
+    assert "B = 1: finite up to η = 0.002, first diverging at 0.005, 2η\\*(B) = 0.0068" in early
+    none = theory(summary(*BASE_ARGS).assign(largest_stable=math.nan, smallest_diverging=math.nan))
+    assert "B = 1: no rate finite, none diverging" in none
+
+
+def test_the_theory_reads_m_star_against_the_steps_beyond_it():
+    paying = theory(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4))
+    assert "m* = β/λ_max + 1 = 8.7:" in paying
+    assert "as the step 10→100 did: beyond m*, it still bought at least 50% of the ideal cut" in paying
+    flat = theory(summary([10000, 1000, 900, 890], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4))
+    assert "here no step beyond m* bought 50% of the ideal cut, as the theory predicts" in flat
+
+
+def test_the_noise_scale_is_read_over_a_window_and_set_against_the_steps_model():
+    # S = 1000 (1 + 100 / B) exactly: the fit recovers B_noise = 100, inside the range measured
+    fitted = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
+    text = theory(fitted)
+    assert "S_min ≈ 1,000 and B_noise ≈ 100" in text and "within the range measured" in text
+    assert "from t/√2 to √2·t): 50 (25 to 100) at B = 1, 80 (40 to 160) at B = 10" in text
+    assert "B = 1, 10 and 100 lie below their own B_noise" in text and "B = 1,000 lies above its own B_noise" in text
+    # the model's factors, each B at its own B_noise: 1 + 50/1 steps at B = 1, 1 + 1000/200 samples at B = 1000
+    assert "B = 1: 51× the steps, 1.0× the samples" in text
+    assert "B = 1,000: 1.2× the steps, 6.0× the samples" in text
+    far = theory(fitted.assign(noise_mean=[5000, 6000, 7000, 8000]))
+    assert "not the same order" in far
+    rising = theory(summary([100, 2000, 3000, 4000], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200)))
+    assert "has no positive S_min and B_noise" in rising
+
+
+def test_without_the_target_the_noise_is_read_at_the_end_of_the_runs():
+    text = theory(summary(*BASE_ARGS, near=False))
+    assert "the last doubling of each run, as not every batch size reached the target" in text
+    assert "S_min" not in text
+    unmeasured = theory(BASE.assign(noise_mean=math.nan))
+    assert "Gradient noise" not in unmeasured
 
 
 def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
@@ -251,43 +313,3 @@ def test_hand_figures_agree_or_differ_by_the_seed_noise():
         hand_batch_text(chosen_row(batch_size=7), nothing, 0.001, 6000)
         == "The hand-made reports give no figure for B = 7."
     )
-
-
-def test_the_bound_and_the_sweeps_agree_or_not():
-    inside = commentary(summary(*BASE_ARGS, stable=(0.005, 0.02, 0.04, 0.05)))
-    assert "at the sweep's spacing the bound and the divergence point cannot be told apart" in inside
-    assert "stayed finite, as a sufficient condition allows" not in inside
-    early = commentary(
-        summary(*BASE_ARGS, stable=(0.002, 0.02, 0.04, 0.05)).assign(smallest_diverging=[0.005, 0.1, 0.1, math.nan])
-    )
-    assert "at B = 1 a rate at or below 2η\\*(B) diverged" in early
-    assert "B = 1: finite up to η = 0.002, first diverging at 0.005, 2η\\*(B) = 0.0068" in early
-    none = commentary(summary(*BASE_ARGS).assign(largest_stable=math.nan, smallest_diverging=math.nan))
-    assert "B = 1: no rate finite, none diverging" in none
-
-
-def test_the_rate_is_explained_only_where_it_grows():
-    grows = commentary(BASE)
-    assert "grows with the batch size, from 0.002 at B = 1 to 0.04 at B = 1000: a larger batch" in grows
-    same = commentary(summary(*BASE_ARGS, lr=(0.0139,) * 4))
-    assert "The sweeps chose the same rate, η = 0.0139, at every batch size." in same and "can be longer" not in same
-    shrinks = commentary(summary(*BASE_ARGS, lr=(0.04, 0.02, 0.005, 0.002)))
-    assert "shrinks with the batch size, from 0.04 at B = 1 to 0.002 at B = 1000." in shrinks
-    assert "can be longer" not in shrinks
-
-
-def test_the_floor_is_read_on_each_seeds_ratio():
-    # the ratio shown and judged is the seeds' (half_ratio), not the ratio of the two means
-    text = commentary(BASE.assign(half_ratio=[0.9, 0.6, 1.3, 1.2], half_ratio_sd=[0.05, 0.01, 0.2, 0.1]))
-    assert "Each seed at η/2 ended 0.90\u00a0±\u00a00.05, 0.60\u00a0±\u00a00.01, 1.30\u00a0±\u00a00.20" in text
-    assert (
-        "B = 1: between the two (the gap shrank at η/2, but by far less than the half a pure floor gives); B = 10: at SGD's noise floor"
-        in text
-    )
-
-
-def test_the_highest_test_accuracy_is_named_only_beyond_the_seeds_spread():
-    close = commentary(BASE.assign(final_test_acc=[0.850, 0.851, 0.852, 0.856], final_test_acc_std=0.003))
-    assert "(all within the seeds' spread of each other)" in close and "highest" not in close.split("Test accuracy")[1]
-    apart = commentary(BASE.assign(final_test_acc=[0.830, 0.851, 0.852, 0.856], final_test_acc_std=0.001))
-    assert "(B = 1000 highest, beyond the seeds' spread): the batch size also changes where the runs end." in apart

@@ -1,96 +1,32 @@
-"""The generated commentary of Task 5: its numbers and verdicts follow the table it is given."""
+"""The generated commentary of Task 5: its numbers and verdicts follow the tables it is given."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from mnist_sgd.show import references
-from mnist_sgd.show.commentary import learning_rate_text
 from mnist_sgd.tasks.dataset_size.commentary import (
     REACHED_OPTIMUM,
     STOPPED_MOVING,
     converged_by_text,
     counted,
-    criterion_text,
-    dataset_size_commentary,
+    gains_text,
+    gap_text,
+    longer_text,
+    run_status,
+    status_text,
     subsets_text,
 )
-from mnist_sgd.tasks.dataset_size.limit_commentary import budget_text, limit_in_brief, limit_text, threshold_text
-from mnist_sgd.tasks.dataset_size.readings import readings_caption, readings_table, readings_text
-
-
-def table(test, train, closed_test=None, closed_loss=None, sizes=(100, 1000, 10000, 60000), converged=None):
-    n = len(sizes)
-    closed_test = closed_test or [t - 0.01 for t in test]
-    return pd.DataFrame(
-        {
-            "dataset_size": list(sizes),
-            "subsets": [5] * n,
-            "converged_subsets": converged or [5] * n,
-            "test_acc": test,
-            "test_acc_min": [t - 0.005 for t in test],
-            "test_acc_max": [t + 0.005 for t in test],
-            "train_acc": train,
-            "final_train_loss": [0.01, 0.15, 0.19, 0.2][:n],
-            "closed_form_test_acc": closed_test,
-            "closed_form_train_acc": [1.0, 0.95, 0.87, 0.852][:n],
-            "closed_form_train_loss": closed_loss or [1e-29, 0.08, 0.18, 0.196][:n],
-        }
-    )
-
-
-def test_tenfold_gains_and_where_the_gap_closes():
-    text = dataset_size_commentary(table([0.60, 0.80, 0.845, 0.853], [1.0, 0.90, 0.85, 0.855]))
-    assert "from 60.00% at N' = 100 to 85.30% at N' = 60,000" in text
-    assert "100→1,000: +20.00 points (+20.00 per tenfold)" in text
-    assert "1,000→10,000: +4.50 points (+4.50 per tenfold)" in text
-    assert "diminishing returns" in text
-    # gaps 40, 10, 0.5, 0.2: below 1 point from 10,000 on
-    assert "40.00, 10.00, 0.50, 0.20 points" in text
-    assert "below 1 point from N' = 10,000 on (at N' = 1,000 it was still 10.00)" in text
-
-
-def test_the_text_changes_with_the_numbers():
-    a = dataset_size_commentary(table([0.60, 0.80, 0.845, 0.853], [1.0, 0.90, 0.85, 0.855]))
-    b = dataset_size_commentary(table([0.60, 0.70, 0.845, 0.853], [1.0, 0.90, 0.87, 0.855]))
-    assert a != b
-    assert "100→1,000: +10.00 points" in b
-    assert "not monotone" in b  # gains per tenfold 10, 14.5, ...
-    assert "below 1 point only at the largest size, N' = 60,000 (at N' = 10,000 it was still 2.50)" in b
-
-
-def test_gap_that_never_closes_and_a_looser_threshold():
-    t = table([0.60, 0.80, 0.83, 0.84], [1.0, 0.90, 0.859, 0.86])
-    assert (
-        "does not stay below 1 point within the sizes run (smallest: 2.00 at N' = 60,000)" in dataset_size_commentary(t)
-    )
-    assert "below 3 points from N' = 10,000 on" in dataset_size_commentary(t, gap_points=3.0)
-
-
-def test_sgd_against_an_interpolating_closed_form():
-    better = dataset_size_commentary(
-        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.55, 0.79, 0.84, 0.853])
-    )
-    assert "+5.00, +1.00, +0.50, +0.00 points" in better
-    assert "At N' = 100 the closed form fits its training subset exactly" in better
-    assert "; at N' = 100 SGD, whose training loss there is still" in better
-    assert "after its budget, has the higher test accuracy, by more than the spread" in better
-    worse = dataset_size_commentary(
-        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.65, 0.79, 0.84, 0.853])
-    )
-    assert "SGD's test accuracy is not higher there" in worse
-    close = dataset_size_commentary(
-        table([0.60, 0.80, 0.845, 0.853], [1.0, 0.9, 0.85, 0.855], closed_test=[0.595, 0.79, 0.84, 0.853])
-    )
-    assert "is not higher there by more than its spread over subsets (at N' = 100 the difference is within" in close
-
-
-def test_any_subset_of_sizes_works():
-    two = dataset_size_commentary(table([0.62, 0.81], [1.0, 0.88], sizes=(100, 500), converged=[0, 3]))
-    assert "100→500 (×5): +19.00 points (+8.18 per doubling)" in two
-    assert "per tenfold" not in two  # a fivefold step is not quoted per tenfold
-    one = dataset_size_commentary(table([0.62], [1.0], sizes=(500,)))
-    assert "Only one training-set size was run (N' = 500)" in one and "62.00%" in one
+from mnist_sgd.tasks.dataset_size.limit_commentary import limit_in_brief, limit_text, threshold_text
+from mnist_sgd.tasks.dataset_size.readings import (
+    HandReport,
+    early_text,
+    hand_reports,
+    hand_text,
+    read_at,
+    readings_caption,
+    readings_table,
+)
 
 
 def one_size(
@@ -133,25 +69,6 @@ def checkpoints(test_acc):
     return pd.DataFrame({"t": ts * 2, "test_acc": list(test_acc) * 2})
 
 
-def test_the_learning_rate_and_where_it_comes_from():
-    assert learning_rate_text(0.0215, "given as a parameter") == "Learning rate η = 0.0215: given as a parameter."
-
-
-def test_the_criterion_is_one_sentence_naming_both_tests():
-    text = criterion_text(0.01)
-    assert text.startswith(
-        "A run has converged at the first checkpoint from which one of two tests holds until the end"
-    )
-    assert text.endswith(".") and text.count(". ") == 0  # one sentence
-    assert (
-        f"its training loss has {STOPPED_MOVING} (Task 3's test: averaged over each doubling of t, it changes by "
-        in text
-    )
-    assert "less than 1% from one doubling to the next)" in text
-    assert f"or it has {REACHED_OPTIMUM} (it stays within 1% of the way from its value at t = 0 down to the" in text
-    assert "within 0.5% of the way" in criterion_text(0.005)
-
-
 def test_which_test_dated_the_runs_is_said():
     assert converged_by_text(5, 0) == "the loss stopped moving"
     assert converged_by_text(0, 2) == "the loss reached the optimum"
@@ -159,8 +76,9 @@ def test_which_test_dated_the_runs_is_said():
 
 
 def test_one_size_at_the_end_of_its_runs():
-    text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
-    assert text.startswith(f"**N' = 100.** {criterion_text(0.01)} By this criterion, 1 of 2 runs converged within 500")
+    text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
+    # the criterion is stated once, in the method: the paragraph starts with the count
+    assert text.startswith("**N' = 100.** 1 of 2 runs converged within 500 iterations")
     assert (
         "within 500 iterations, at ITR = 200 at the latest (the loss reached the optimum). After 500 iterations "
         in text
@@ -169,50 +87,48 @@ def test_one_size_at_the_end_of_its_runs():
     assert "SGD reaches 62.00% test accuracy (min 61.00%, max 63.00%) and 99.50% on its training subset" in text
     assert "a train/test gap of 37.50 points" in text
     assert "reaches 58.00% test accuracy and 100.00% training accuracy" in text
-    both = subsets_text(
-        one_size(converged=(True, True), by=(STOPPED_MOVING, STOPPED_MOVING)), checkpoints([0.1] * 4), 0.01
+    both = subsets_text(one_size(converged=(True, True), by=(STOPPED_MOVING, STOPPED_MOVING)), checkpoints([0.1] * 4))
+    assert text != both
+    assert (
+        "**N' = 100.** Both runs converged within 500 iterations, at ITR = 200 at the latest (the loss stopped" in both
     )
-    assert "both runs converged within 500 iterations, at ITR = 200 at the latest (the loss stopped moving)." in both
     none = subsets_text(
-        one_size(converged=(False, False), by=(None, None), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.05
+        one_size(converged=(False, False), by=(None, None), size=50000), checkpoints([0.1, 0.7, 0.65, 0.62])
     )
-    assert "By this criterion, none of the 2 runs converged within 500 iterations. After 500 iterations (1 pass" in none
-    assert "within 5% of the way" in none
-    assert "(2.5 passes" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    assert "**N' = 50,000.** None of the 2 runs converged within 500 iterations. After 500 iterations (1 pass" in none
+    assert "(2.5 passes" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]))
 
 
 def test_a_peak_along_the_runs_and_stopping_early():
-    dropped = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    dropped = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert "highest at t = 10, 70.00%, 8.00 points above its value at the end: training longer on these 100" in dropped
-    flat = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    flat = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "highest at t = 100, 62.50%; at the end it is 62.00%." in flat and "training longer" not in flat
     assert "best accuracy on 20 held-out images of each subset (training on the other 80) gives 65.00%" in flat
     # one stop per subset, in the order of the subsets, even when two subsets stop at the same t
     assert "(mean; stopped at t = 120, 60, one stop per subset), against 61.00% for the same runs at t = 500." in flat
-    same = subsets_text(one_size().assign(early_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    same = subsets_text(one_size().assign(early_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "stopped at t = 60, 60, one stop per subset" in same
-    reordered = subsets_text(one_size().assign(subset=[1, 0]), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    reordered = subsets_text(one_size().assign(subset=[1, 0]), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "stopped at t = 60, 120, one stop per subset" in reordered
 
 
 def test_a_small_held_out_part_is_caveated_with_its_step():
-    small = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    small = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "On 20 images the held-out accuracy moves in steps of 1/20 = 5 points" in small
     assert "the early-stopped accuracy at this size is a rough figure" in small
-    hundred = subsets_text(one_size(size=500), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    hundred = subsets_text(one_size(size=500), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "steps of 1/100 = 1 point:" in hundred  # a step of one point still gets the caveat
-    large = subsets_text(one_size(size=1000), checkpoints([0.1, 0.62, 0.625, 0.62]), 0.01)
+    large = subsets_text(one_size(size=1000), checkpoints([0.1, 0.62, 0.625, 0.62]))
     assert "rough figure" not in large and "200 held-out images" in large
 
 
 def test_the_rank_says_whether_an_exact_fit_exists():
-    exact = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]), 0.01)
+    exact = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert "Every subset's X' has rank 100 = N'" in exact
     assert "training loss is 3e-29 at most" in exact and "SGD's training loss is 0.016 (mean) after 500" in exact
     short = subsets_text(
-        one_size(rank=(98, 99), cf_loss=(0.01, 0.02), train_loss=(0.011, 0.021)),
-        checkpoints([0.1, 0.7, 0.6, 0.6]),
-        0.01,
+        one_size(rank=(98, 99), cf_loss=(0.01, 0.02), train_loss=(0.011, 0.021)), checkpoints([0.1, 0.7, 0.6, 0.6])
     )
     assert "The subsets' X' have rank 98, 99 < N' = 100, so X'W = Y' cannot be met exactly" in short
     assert "minimum on the subsets is 0.0150 (mean), and SGD ends 7.5% above it." in short
@@ -223,7 +139,6 @@ def test_the_slowest_direction_is_set_against_the_budget():
     far = subsets_text(
         one_size().assign(smallest_singular=[0.02, 0.03], slowest_steps=[2.5e7, 1.1e7]),
         checkpoints([0.1, 0.7, 0.65, 0.62]),
-        0.01,
     )
     assert "singular value s of X' (0.02 to 0.03 over the subsets)" in far
     assert "N'/(η s²) = 1.1e+07 to 2.5e+07 iterations at η = 0.01, at least 2.2e+04 times the run's 500" in far
@@ -231,13 +146,11 @@ def test_the_slowest_direction_is_set_against_the_budget():
     near = subsets_text(
         one_size().assign(smallest_singular=[1.1, 1.1], slowest_steps=[300.0, 400.0]),
         checkpoints([0.1, 0.7, 0.65, 0.62]),
-        0.01,
     )
     assert "= 3e+02 to 4e+02 iterations at η = 0.01, within the run's 500 iterations." in near
     mixed = subsets_text(
         one_size().assign(smallest_singular=[1.1, 0.1], slowest_steps=[300.0, 4000.0]),
         checkpoints([0.1, 0.7, 0.65, 0.62]),
-        0.01,
     )
     assert "beyond the run's 500 iterations for some of the subsets." in mixed
 
@@ -250,47 +163,135 @@ def test_counts_are_said_in_words():
     assert counted(1, 1, "run") == "the one run" and counted(0, 1, "run") == "no run"
 
 
-def test_final_means_the_budget_and_the_convergence_is_counted_per_size():
-    t = pd.DataFrame(
+# ---------------------------------------------------------------------------------------
+# Across sizes: a made-up table of four sizes, as tables.size_summary writes it.
+# ---------------------------------------------------------------------------------------
+
+
+def sizes(
+    test=(0.60, 0.70, 0.80, 0.81),
+    spread=0.01,
+    train=(1.0, 1.0, 0.90, 0.812),
+    converged=(5, 0, 0, 5),
+    reached=(5, 0, 0, 0),
+    last_change=(-10.0, -0.3, -0.1, -0.002),
+    peak=(0.70, 0.82, 0.83, 0.815),
+    closed_test=(0.60, 0.30, 0.65, 0.812),
+    closed_loss=(1e-29, 1e-28, 0.07, 0.19),
+):
+    """N' = 100, 500, 1,000 and 60,000, 5 subsets each, 30,000 iterations of B = 100."""
+    return pd.DataFrame(
         {
-            "dataset_size": [100, 500, 1000, 10000, 60000],
-            "iterations": [30000] * 5,
-            "subsets": [5] * 5,
-            "converged_subsets": [5, 0, 0, 3, 5],
-            "stopped_moving_subsets": [0, 0, 0, 2, 5],
-            "reached_optimum_subsets": [5, 0, 0, 1, 0],
+            "dataset_size": [100, 500, 1000, 60000],
+            "subsets": [5] * 4,
+            "converged_subsets": list(converged),
+            "reached_optimum_subsets": list(reached),
+            "rel_tol": [0.01] * 4,
+            "batch_size": [100] * 4,
+            "lr": [0.0215] * 4,
+            "iterations": [30000] * 4,
+            "last_change": list(last_change),
+            "test_acc": list(test),
+            "test_acc_min": [v - spread for v in test],
+            "test_acc_max": [v + spread for v in test],
+            "train_acc": list(train),
+            "train_acc_min": [min(v, 1.0) for v in train],
+            "peak_test_acc": list(peak),
+            "closed_form_test_acc": list(closed_test),
+            "closed_form_train_loss": list(closed_loss),
         }
     )
-    text = budget_text(t, 0.01)
-    assert "the one at the budget of 30,000 iterations of every run" in text
-    assert f"whether or not the run has converged by then. {criterion_text(0.01)} By this criterion, " in text
+
+
+def test_the_status_of_the_runs_is_said_per_size():
+    t = sizes()
+    assert [run_status(row) for _, row in t.iterrows()] == [
+        "all 5 converged",
+        "none converged: still descending",
+        "none converged: still descending",
+        "all 5 converged",
+    ]
+    mixed = t.assign(converged_subsets=[5, 3, 0, 5], last_change=[-10.0, -0.3, -0.005, -0.002])
+    # 3 of 5; none converged but the loss moving by less than the tolerance is not called descending
+    assert [run_status(row) for _, row in mixed.iterrows()][1:3] == ["3 of 5 converged", "none converged"]
+
+
+def test_the_budget_is_said_in_passes_and_the_sizes_still_descending_are_named():
+    text = status_text(sizes())
+    assert text.startswith(
+        "**At the end of the budget.** The same 30,000 iterations are 30,000 passes over the subset at N' = 100 but 50 "
+        "at N' = 60,000."
+    )
     assert (
-        "all 5 subsets at N' = 100 (the loss reached the optimum), none of the 5 subsets at N' = 500 and 1,000, "
-        "3 of 5 subsets at N' = 10,000 (the loss stopped moving in 2 and reached the optimum in 1) and all 5 subsets "
-        "at N' = 60,000 (the loss stopped moving) had converged within the budget." in text
+        "At N' = 500 and 1,000 no run converged: the accuracies there are those after 30,000 iterations, still "
+        "descending (the training loss, averaged over a doubling of t, still fell by 30% and 10% to the next)." in text
     )
-    assert text.endswith(
-        "At N' = 500, 1,000 and 10,000 the figures therefore describe SGD after a fixed budget, not at rest."
-    )
-    done = budget_text(
-        t.assign(
-            converged_subsets=[5] * 5, stopped_moving_subsets=[0, 0, 5, 5, 5], reached_optimum_subsets=[5, 5, 0, 0, 0]
-        ),
-        0.01,
-    )
+    settled = status_text(sizes(converged=(5, 5, 5, 5)))
+    assert "still descending" not in settled and settled.endswith("but 50 at N' = 60,000.")
+
+
+def test_a_step_of_the_grid_counts_only_beyond_the_spread_over_subsets():
+    # ranges ±1 point: 60→70→80 apart, 80→81 touching (79-81 against 80-82): within
+    text = gains_text(sizes())
+    assert "SGD's test accuracy rises with N'." in text
+    assert "Every step up to N' = 1,000 moves it beyond the spread over subsets" in text
     assert (
-        "all 5 subsets at N' = 100 and 500 (the loss reached the optimum) and all 5 subsets at N' = 1,000, 10,000 "
-        "and 60,000 (the loss stopped moving) had converged" in done
+        "the step from 1,000 to 60,000 (+1.00 points) stays within it: past 1,000 images, more data no longer" in text
     )
-    assert "fixed budget" not in done
-    mixed = budget_text(t.assign(iterations=[1000, 2000, 3000, 4000, 5000]), 0.01)
-    assert "the iteration budget of each size (1,000 at N' = 100, 2,000 at N' = 500" in mixed
+    wide = gains_text(sizes(spread=0.06))  # every range overlaps the next
+    assert "No step of the grid moves it beyond the spread over subsets: from 100 to 500 (+10.00 points)" in wide
+    apart = gains_text(sizes(test=(0.60, 0.70, 0.80, 0.85)))
+    assert "Every step of the grid moves it beyond the spread over subsets" in apart
+    middle = gains_text(sizes(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
+    assert "The steps from 500 to 1,000 and from 1,000 to 60,000 move it beyond the spread" in middle
+    one = gains_text(sizes(test=(0.60, 0.605, 0.80, 0.805)))
+    assert "The step from 500 to 1,000 moves it beyond" in one and "the steps from 100 to 500 (+0.50 points) and" in one
+    assert "the step from 100 to 500 (+0.50 points) stays within it." in middle
+    assert "not monotone in N'" in gains_text(sizes(test=(0.60, 0.70, 0.80, 0.78)))
+
+
+def test_the_gap_closes_where_it_stays_below_a_point_and_why_is_said():
+    text = gap_text(sizes(), 784)
+    # gaps 40, 30, 10, 0.2: below 1 point only at the largest size
+    assert text.startswith(
+        "**The train/test gap** shrinks with the data and falls below 1 point only at the largest size, N' = 60,000."
+    )
+    assert "**Why:** with 784 weights per digit, a few hundred images can be fitted almost exactly" in text
+    assert "(at N' = 100 and 500 every training image is classified correctly)" in text
+    assert "Once the images outnumber the weights, no exact fit exists" in text
+    early = gap_text(sizes(train=(1.0, 0.99, 0.805, 0.812)), 784)
+    assert "stays below 1 point from N' = 1,000 on." in early and "(at N' = 100 every training" in early
+    open_gap = gap_text(sizes(train=(1.0, 1.0, 0.9, 0.85)), 784, gap_points=2.0)
+    assert "does not stay below 2 points within the sizes run." in open_gap
+
+
+def test_training_longer_names_the_sizes_that_fell_and_sgd_against_the_exact_fit():
+    text = longer_text(sizes())
+    # peaks 10, 12, 3 and 0.5 points above the end: the last is a plateau's noise
+    assert text.startswith("**Training longer.** At N' = 100, 500 and 1,000 the test accuracy peaked early and then")
+    # exact fits at 100 (reached by every run) and 500 (none: 40 points above it)
+    assert "at N' = 100 the runs have reached it; at N' = 500 they are 40.00 points above it." in text
+    flat = longer_text(sizes(peak=(0.605, 0.70, 0.80, 0.81), closed_loss=(0.1, 0.1, 0.1, 0.1)))
+    assert flat == (
+        "**Training longer.** At no size did the test accuracy fall along the runs by more than a point. From W = 0, "
+        "SGD heads for the least-squares fit of smallest norm."
+    )
+    fitted = longer_text(sizes(peak=(0.605, 0.70, 0.80, 0.81)))
+    assert "by more than a point. From W = 0, SGD heads for the least-squares fit of smallest norm, which" in fitted
+
+
+# ---------------------------------------------------------------------------------------
+# The readings and the hand-made reports.
+# ---------------------------------------------------------------------------------------
 
 
 def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), early=(0.66, 0.78, 0.81, 0.84)):
     return pd.DataFrame(
         {
             "dataset_size": [100, 500, 1000, 10000],
+            "subsets": [5] * 4,
+            "batch_size": [100] * 4,
+            "lr": [0.0215] * 4,
             "iterations": [30000] * 4,
             "test_acc": list(end),
             "test_acc_min": [e - 0.02 for e in end],
@@ -302,23 +303,40 @@ def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), e
             "early_t_max": [90, 400, 500, 30000],
             "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
             "heldout_images": [20, 100, 200, 2000],
-            "at_hand_budget_acc": [0.69, 0.80, 0.82, 0.84],
-            "at_hand_budget_t": [279] * 4,
+            "early_gain_min": [-0.014, 0.15, 0.0975, 0.007],
+            "early_gain_max": [0.0972, 0.20, 0.1112, 0.0157],
+            "early_gain_subsets": [4, 5, 5, 5],
+            "at_t": [500] * 4,
+            "at_t_from": [391] * 4,
+            "at_t_to": [513] * 4,
+            "at_t_test_acc": [0.6642, 0.81, 0.8292, 0.8529],
+            "at_t_test_acc_min": [0.6354, 0.8017, 0.8155, 0.8473],
+            "at_t_test_acc_max": [0.6886, 0.8178, 0.8383, 0.8563],
         }
     )
 
 
+def test_the_hand_made_reports_are_read_without_a_setting_the_assignment_does_not_state():
+    first, second = hand_reports(references.table(5))
+    # the assignment states no batch size, rate or iteration count for the first report
+    assert (first.label, first.setting, first.iterations) == ("first report", "setting not stated", None)
+    assert first.figures == {100: 0.70, 500: 0.80, 1000: 0.83, 10000: 0.85}
+    assert (second.label, second.iterations) == ("second report", 500)
+    assert "500 iterations" in second.setting and second.figures[10000] == 0.79
+    assert read_at([first, second]) == 500 and read_at([first]) is None
+
+
 def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there_are_some():
-    table = readings_table(three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, float("nan")]), references.table(5))
+    table = readings_table(three(), hand_reports(references.table(5)))
     assert list(table.columns) == [
         "N'",
         "end of run",
         "best along the run (t)",
         "stopped early (t)",
         "held-out runs, end",
-        "full batches, η·t = 6",
-        "by hand: one report, full batches, η·t = 6",
-        "by hand: another report, 500 iterations",
+        "at t = 500 [min, max]",
+        "by hand: first report",
+        "by hand: second report",
     ]
     first = table.iloc[0]
     assert (first["end of run"], first["best along the run (t)"], first["stopped early (t)"]) == (
@@ -326,27 +344,63 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
         "69.90\u00a0(60)",
         "66.00\u00a0(40–90)",
     )
+    assert first["at t = 500 [min, max]"] == "66.42\u00a0[63.54,\u00a068.86]"
     assert table.iloc[2]["stopped early (t)"] == "81.00\u00a0(500)"  # every subset stopped at the same t
-    assert list(table["full batches, η·t = 6"]) == ["70.00", "80.00", "83.00", ""]
-    assert list(table["by hand: another report, 500 iterations"]) == ["67", "78", "74", "79"]
-    caption = readings_caption(three(), references.table(5), lr=0.0215)
-    assert "η·t = 6 (t = 279)" in caption and "500 iterations; learning rate not stated" in caption
+    assert list(table["by hand: second report"]) == ["67", "78", "74", "79"]
+    without = readings_table(three().drop(columns=["at_t"]), hand_reports(references.table(5)))
+    assert "at t = 500 [min, max]" not in without.columns
 
 
-def test_the_readings_say_how_rough_the_stop_is_whether_it_paid_and_the_closest_reading():
-    text = readings_text(three(), references.table(5), lr=0.0215)
-    assert "The held-out parts are 20, 100, 200 and 2,000 images" in text
-    assert "steps of 5, 1, 0.5 and 0.05 points; at N' = 100 and 500 that step is too coarse" in text
-    assert "beat the same runs at their end at N' = 100, 500 and 1,000 (by 8.00, 14.00 and 8.00 points)" in text
-    # first report 70/80/83/85: end of run 8.22 points off on average, best along the run 0.65
-    assert "8.22 points (end of run), 0.65 points (best along the run)" in text
-    assert "the closest is “best along the run”" in text and "go on to η·t = 645" in text
-    fine = readings_text(three().assign(heldout_images=[200, 1000, 2000, 20000]), references.table(5), lr=0.0215)
-    assert "too coarse" not in fine
-    worse = readings_text(three(early=(0.57, 0.6, 0.7, 0.8)), references.table(5), lr=0.0215)
-    assert "beat the same runs at their end at no N'." in worse
-    exact = readings_text(three().assign(gd_hand_test_acc=[0.70, 0.80, 0.83, 0.85]), references.table(5), lr=0.0215)
-    assert "0.00 points (full batches); the closest is “full batches”" in exact
+def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_stated():
+    caption = readings_caption(three(), hand_reports(references.table(5)))
+    assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
+    assert "and at t = 500, interpolated linearly between the checkpoints around it" in caption
+    assert "(first report: setting not stated; second report: " in caption and "500 iterations" in caption
+    assert "η·t" not in caption and "full batches" not in caption and caption.count("η·t") == 0
+    assert caption.count("first report") == 1
+
+
+def test_stopping_early_is_said_with_the_gain_per_subset():
+    text = early_text(three())
+    assert text.startswith("**Stopping early.** Against the same held-out runs at their end, subset by subset")
+    assert "-1.40 to +9.72 points at N' = 100, +15.00 to +20.00 points at N' = 500" in text
+    assert "(min to max over subsets); the subsets that gained: 4 of 5 at N' = 100." in text
+    every = early_text(three().assign(early_gain_subsets=[5] * 4))
+    assert every.endswith("(min to max over subsets).") and "gained:" not in every
+
+
+def test_the_hand_made_reports_are_compared_with_the_readings_they_can_be_set_against():
+    text = hand_text(three(), hand_reports(references.table(5)), "job--more")
+    assert text.startswith("**Stopping early** on the held-out images beat the same runs at their end in every subset")
+    assert "beat the same runs at their end in every subset at N' = 500, 1,000 and 10,000 (the gains [in the" in text
+    assert text.count("](#job--more)") == 1
+    # first report 70/80/83/85: the best along the run is 0.65 points away on average, the end 8.22
+    assert (
+        "The first report's figures (setting not stated) lie closest to the best along the run: 0.65 points away on "
+        "average, 8.22 from the end of the run." in text
+    )
+    assert "η·t" not in text and "full batches" not in text
+    # second report 67/78/74/79 at t = 500: 67 within [63.54, 68.86]; the others below every subset
+    assert "compares with these runs at t = 500 (interpolated between the checkpoints 391 and 513" in text
+    assert "its 67% at N' = 100 lies within the subsets' range" in text
+    assert "its 78%, 74% and 79% at N' = 500, 1,000 and 10,000 lie below every subset, by 3.00, 8.92 and 6.29" in text
+    assert "the one at N' = 10,000 included: they are left open." in text
+
+
+def test_a_hand_figure_within_the_spread_is_not_left_open():
+    report = HandReport("second report", "B = 100, 500 iterations", 500, {100: 0.66, 500: 0.81})
+    text = hand_text(three(), [report], "more")
+    assert "its 66% and 81% at N' = 100 and 500 lie within the subsets' range." in text
+    assert "left open" not in text
+    above = hand_text(three(), [HandReport("second report", "500 iterations", 500, {1000: 0.90})], "more")
+    assert "its 90% at N' = 1,000 lies above every subset, by 7.08 points from their mean." in above
+    assert "that gap, the one at N' = 1,000 included: it is left open." in above
+
+
+def test_a_report_without_a_setting_can_lie_closest_to_the_end_of_the_run():
+    report = HandReport("first report", "setting not stated", None, {100: 0.607, 500: 0.658})
+    text = hand_text(three(), [report], "more")
+    assert "lie closest to the end of the run: 0.00 points away on average." in text
 
 
 def thresholds_of(values=(557, 552, 555), lit=(586, 571, 581)):
@@ -434,34 +488,20 @@ def test_the_jump_counts_at_the_threshold_when_it_ends_at_the_nearest_grid_size(
     assert "Both happen" not in limit_text(late, thresholds_of((552, 557)), sgd_at())
 
 
-def test_the_limit_in_brief_links_to_the_detail_and_says_the_runs_are_far_from_it():
+def test_the_limit_in_brief_is_one_sentence_with_its_link():
     lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
     text = limit_in_brief(lim, thresholds_of((550, 557)), "job--more")
-    assert text.count(". ") == 1 and "[in the per-run detail](#job--more)" in text  # two sentences, one link
-    assert (
-        "that limit's test accuracy dips to 12.60% at N' = 550, next to the interpolation thresholds (N* = 550 to 557"
-        in text
+    assert text.count(". ") == 0 and text.count("](#job--more)") == 1  # one sentence, one link
+    assert text == (
+        "The least-squares fit's test accuracy dips to 12.60% at N' = 550, where the subsets stop being fitted exactly "
+        "(550 to 557 images); runs of 30,000 iterations stay far from it there (computed exactly "
+        "[in the per-run detail](#job--more))."
     )
-    # the slowest direction at 550 needs 4e19 iterations; gradient descent at the budget rises at every size
-    assert (
-        "needs at least 4.0e+19 iterations of η = 0.01 to close a share 1 − 1/e of its gap, against the budget of 30,000"
-        in text
-    )
-    assert "which SGD follows on average, has no dip: a training loss that has converged does not mean weights" in text
 
 
 def test_the_limit_in_brief_follows_other_numbers():
-    # lowest at the first size, away from the thresholds; gradient descent at the budget not monotone
+    # lowest at the first size, away from the thresholds, and within reach of the budget there
     lim = limit_of(acc=(0.10, 0.269, 0.30, 0.32, 0.636), norm=(2.2,) * 5, gd=(0.60, 0.66, 0.65, 0.72, 0.76))
     text = limit_in_brief(lim, thresholds_of((552,)), "more")
-    assert "is lowest at N' = 100, 10.00% (the interpolation thresholds are at N* = 552 images)." in text
-    assert "needs at least 8.0e+03 iterations" not in text  # 8e3 is within the budget of 30,000
-    assert (
-        "The runs can come near it: there the slowest direction of the quickest subset needs 8.0e+03 iterations" in text
-    )
-    far = limit_in_brief(
-        limit_of(acc=(0.5, 0.269, 0.30, 0.32, 0.636), norm=(2.2,) * 5, gd=(0.60, 0.66, 0.65, 0.72, 0.76)),
-        thresholds_of((552,)),
-        "more",
-    )
-    assert "gradient descent at the budget, which SGD follows on average, is at 66.00% there, not 26.90%" in far
+    assert "is lowest at N' = 100, 10.00% (the subsets stop being fitted exactly at 552 images)" in text
+    assert "runs of 30,000 iterations can come near it there" in text  # 8e3 steps: within the budget

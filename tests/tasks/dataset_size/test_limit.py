@@ -30,11 +30,11 @@ def test_subsets_of_one_seed_are_nested_prefixes_of_its_order():
 
 def test_the_exact_fits_are_the_pseudo_inverse_and_gradient_descent_on_each_subset():
     mnist = dark_mnist()
-    fits = limit.exact_fits(mnist, [10, 40], 2, 0.05, {"budget": 30, "hand": 3})
+    fits = limit.exact_fits(mnist, [10, 40], 2, 0.05, {"budget": 30, "short": 3})
     assert list(zip(fits["dataset_size"], fits["subset"])) == [(10, 0), (10, 1), (40, 0), (40, 1)]
     assert list(fits["rank"]) == [10, 10, 24, 24] and list(fits["lit_pixels"]) == [24] * 4
     assert (
-        (fits["budget_iterations"] == 30).all() and (fits["hand_iterations"] == 3).all() and (fits["lr"] == 0.05).all()
+        (fits["budget_iterations"] == 30).all() and (fits["short_iterations"] == 3).all() and (fits["lr"] == 0.05).all()
     )
     rows = subset_rows(40, 10, 1)
     x, y = mnist.x_train[rows].double(), one_hot(mnist.y_train[rows]).double()
@@ -46,7 +46,7 @@ def test_the_exact_fits_are_the_pseudo_inverse_and_gradient_descent_on_each_subs
     W_gd = torch.zeros(30, 10, dtype=torch.float64)
     for _ in range(3):
         W_gd = W_gd - 0.05 * linear.gradient(W_gd, x, y)
-    assert row["gd_hand_norm"] == pytest.approx(float(W_gd.norm()), rel=1e-10)
+    assert row["gd_short_norm"] == pytest.approx(float(W_gd.norm()), rel=1e-10)
     assert row["gd_budget_norm"] < row["limit_norm"]
     assert (fits.loc[fits["dataset_size"] == 40, "limit_train_loss"] > 0.01).all()  # 40 images, rank 24: no exact fit
 

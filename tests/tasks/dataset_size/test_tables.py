@@ -11,6 +11,7 @@ from mnist_sgd.science import criteria
 from mnist_sgd.science.data import MNIST
 from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING
 from mnist_sgd.tasks.dataset_size.tables import (
+    at_iteration,
     converged_at,
     size_summary,
     sizes_caption,
@@ -122,6 +123,7 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], converg
             "subset": [0, 1],
             "batch_size": [100] * 2,
             "lr": [0.02] * 2,
+            "rel_tol": [0.01] * 2,
             "iterations": [3000] * 2,
             "itr": [1200 if c else 3000 for c in converged],
             "converged": list(converged),
@@ -156,14 +158,19 @@ def test_one_size_as_shown():
     assert "on the 10,000 test images" in caption
 
 
-def curves_of(size: int, peak_at: int) -> pd.DataFrame:
-    ts = [0, 10, 100, 1000]
+def curves_of(size: int, peak_at: int, settled: bool = True) -> pd.DataFrame:
+    """Two subsets' checkpoints, one in every doubling of t: the test accuracy peaks at
+    ``peak_at``; the training loss is flat from t = 160 on when ``settled``, else halves with
+    every doubling of t."""
+    ts = [0, 10, 20, 40, 80, 160, 320, 640, 1000]
+    loss = [0.2 + (0.3 if t < 160 else 0.0) for t in ts] if settled else [10 / (10 + t) for t in ts]
     return pd.DataFrame(
         {
             "dataset_size": size,
             "subset": [s for s in (0, 1) for _ in ts],
             "t": ts * 2,
             "test_acc": [0.9 if t == peak_at else 0.5 for t in ts] * 2,
+            "train_loss": loss * 2,
         }
     )
 
@@ -173,32 +180,75 @@ def test_the_summary_across_sizes_follows_the_runs():
         [runs_of(1000, (784, 784), (0.8, 0.84), (True, True)), runs_of(100, (100, 99), (0.6, 0.625), (True, False))],
         ignore_index=True,
     )
-    curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000)], ignore_index=True)
-    refs = pd.DataFrame({"eta_t": [None, 2.0]})  # at η = 0.02: a budget of 100 iterations
-    table = size_summary(runs, curves, refs)
+    curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000, settled=False)], ignore_index=True)
+    table = size_summary(runs, curves)
     assert list(table["dataset_size"]) == [100, 1000]  # smallest first
     small = table.iloc[0]
     assert small["subsets"] == 2 and small["converged_subsets"] == 1
     assert (small["stopped_moving_subsets"], small["reached_optimum_subsets"]) == (1, 0)
+    assert (small["batch_size"], small["rel_tol"]) == (100, 0.01)
     assert small["test_acc"] == pytest.approx(0.6125)
     assert (small["test_acc_min"], small["test_acc_max"]) == (0.6, 0.625)
     assert (small["rank_min"], small["rank_max"]) == (99, 100) and small["closed_form_norm"] == 4.0
-    assert small["final_norm"] == 1.5 and "gd_hand_test_acc" not in table.columns
+    assert small["final_norm"] == 1.5
     assert (small["early_t_min"], small["early_t_max"]) == (100, 200) and small["heldout_images"] == 20
+    # stopping early against the same held-out runs at their end, per subset: +10 points in both
+    assert (small["early_gain_min"], small["early_gain_max"]) == pytest.approx((0.1, 0.1))
+    assert small["early_gain_subsets"] == 2
     assert list(table["peak_t"]) == [10, 1000] and list(table["peak_test_acc"]) == [0.9, 0.9]
-    assert list(table["at_hand_budget_t"]) == [100, 100] and list(table["at_hand_budget_acc"]) == [0.5, 0.5]
+    assert "at_t" not in table.columns
+    # the last doubling judged: flat at 100 images, still falling (by about half) at 1,000
+    assert table["last_change"].iloc[0] == 0.0 and table["last_change"].iloc[1] < -0.3
+    read = size_summary(runs, curves, read_at=80)
+    assert list(read["at_t"]) == [80, 80] and list(read["at_t_test_acc"]) == [0.5, 0.5]
+    short = size_summary(runs, curves[curves["t"] <= 20])  # too short for a doubling to be judged
+    assert short["last_change"].isna().all()
+
+
+def test_the_test_accuracy_is_read_between_checkpoints_with_the_subsets_spread():
+    curves = pd.DataFrame(
+        {
+            "dataset_size": 500,
+            "subset": [0, 0, 0, 1, 1, 1],
+            "t": [0, 391, 513] * 2,
+            "test_acc": [0.1, 0.80, 0.81, 0.1, 0.82, 0.84],
+        }
+    )
+    read = at_iteration(curves, 500).iloc[0]
+    # 500 lies 109/122 of the way from 391 to 513
+    share = 109 / 122
+    assert read["at_t_test_acc_min"] == pytest.approx(0.80 + share * 0.01)
+    assert read["at_t_test_acc_max"] == pytest.approx(0.82 + share * 0.02)
+    assert read["at_t_test_acc"] == pytest.approx(0.81 + share * 0.015)
+    assert (read["at_t_from"], read["at_t_to"]) == (391, 513)
+    on = at_iteration(curves, 513).iloc[0]  # at a checkpoint: its value, read there
+    assert (on["at_t_from"], on["at_t_to"], on["at_t_test_acc"]) == (513, 513, pytest.approx(0.825))
+
+
+def test_the_sizes_as_shown_say_where_the_runs_stand():
+    runs = pd.concat(
+        [runs_of(1000, (784, 784), (0.8, 0.84), (True, True)), runs_of(100, (100, 99), (0.6, 0.625), (True, False))],
+        ignore_index=True,
+    )
+    curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000)], ignore_index=True)
+    table = size_summary(runs, curves)
     shown = sizes_table(table)
+    assert list(shown.columns) == [
+        "N'",
+        "runs at the end",
+        "SGD: train acc. (%)",
+        "SGD: test acc. (%)",
+        "train − test (points)",
+        "least squares: test acc. (%)",
+    ]
     assert list(shown["N'"]) == ["100", "1,000"]
-    assert list(shown["converged"]) == ["1 of 2", "2 of 2"]
-    assert list(shown["rank of X'"]) == ["99-100", "784"]
+    assert list(shown["runs at the end"]) == ["1 of 2 converged", "converged"]
     # the range stays on one line; the mean may sit above it
     assert list(shown["SGD: test acc. (%)"]) == ["61.25 [60.00,\u00a062.50]", "82.00 [80.00,\u00a084.00]"]
     assert list(shown["train − test (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
-    assert "converged: subsets whose run met the convergence criterion (stated under the table)" in sizes_caption()
-    # with the exact limit: gradient descent at the hand-made budget where its grid has the size
-    limit = pd.DataFrame({"dataset_size": [100, 500], "gd_hand_test_acc": [0.7, 0.8]})
-    joined = size_summary(runs, curves, refs, limit)
-    assert joined["gd_hand_test_acc"].iloc[0] == 0.7 and pd.isna(joined["gd_hand_test_acc"].iloc[1])
+    caption = sizes_caption(table)
+    assert caption.startswith("Per size, after 3,000 iterations of SGD (B = 100, η = 0.02): means over")
+    assert "over the 2 subsets" in caption
 
 
 def test_the_gap_is_the_difference_of_the_accuracies_as_shown():
@@ -207,17 +257,15 @@ def test_the_gap_is_the_difference_of_the_accuracies_as_shown():
             "dataset_size": [100],
             "converged_subsets": [0],
             "subsets": [5],
-            "rank_min": [100],
-            "rank_max": [100],
-            "final_train_loss": [0.1],
+            "rel_tol": [0.01],
+            "last_change": [-0.2],
             "train_acc": [0.856549],  # shown 85.65
             "test_acc": [0.855451],  # shown 85.55: the gap shown is 0.10, not 0.11 (0.1098 rounded)
             "test_acc_min": [0.85],
             "test_acc_max": [0.86],
-            "closed_form_train_loss": [1e-29],
             "closed_form_test_acc": [0.5],
-            "train_seconds": [1.0],
         }
     )
     shown = sizes_table(table)
     assert list(shown["SGD: train acc. (%)"]) == ["85.65"] and list(shown["train − test (points)"]) == ["0.10"]
+    assert list(shown["runs at the end"]) == ["none converged: still descending"]

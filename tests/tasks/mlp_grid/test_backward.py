@@ -45,6 +45,7 @@ def test_the_sentence_says_the_same_step_only_where_the_two_ways_agree_to_roundi
         }
     )
     text = backward_text(checks)
+    assert "torch." not in text and "autograd" not in text  # plain words, no module names
     assert "at η = 0.1 over 63 steps, weights at most 3.2e-07 of the largest weight apart and epoch losses" in text
     assert "at η = 1 over 16 steps, weights at most 8.0e-07 of the largest weight apart and identical epoch" in text
     assert "take the same step, up to float32 rounding (η = 0.1, 1)" in text

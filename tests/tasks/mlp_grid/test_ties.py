@@ -1,5 +1,5 @@
-"""The tie rule of Task 7: two values are ranked only when their intervals, mean ± s.d., do not
-overlap; a one-run value borrows the largest s.d. of the cells whose seeds all converged."""
+"""The tie rule of Task 7: two cells are ranked only when their ranges, mean ± s.d., do not
+overlap, and only cells run with several seeds that all converged are ranked at all."""
 
 from __future__ import annotations
 
@@ -7,82 +7,69 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.tasks.mlp_grid.ties import borrowed_sd, rank, ranking_text, said, separated, tie_rule
+from mnist_sgd.tasks.mlp_grid.ties import borrowed_sd, comparison_rule, rank, rankable, ranking_text, said, separated
 
 
 def rows(**changes) -> pd.DataFrame:
-    """Three cells at B = 32: η = 0.01 (3 seeds), 0.1 (3 seeds), 1 (1 seed)."""
+    """Four cells at B = 32: η = 0.01 (3 seeds), 0.1 (3 seeds), 0.3 (3 seeds), 1 (1 seed, the highest)."""
     table = pd.DataFrame(
         {
-            "batch_size": [32, 32, 32],
-            "lr": [0.01, 0.1, 1.0],
-            "seeds": [3, 3, 1],
-            "all_converged": [True, True, True],
-            "test_acc": [0.9742, 0.9839, 0.9577],
-            "test_acc_sd": [0.0008, 0.0005, math.nan],
+            "batch_size": [32, 32, 32, 32],
+            "lr": [0.01, 0.1, 0.3, 1.0],
+            "seeds": [3, 3, 3, 1],
+            "all_converged": [True, True, True, True],
+            "test_acc": [0.9742, 0.9839, 0.9833, 0.9900],
+            "test_acc_sd": [0.0008, 0.0005, 0.0004, math.nan],
         }
     )
     return table.assign(**changes)
 
 
-def test_intervals_that_do_not_overlap_are_ranked_and_those_that_do_are_tied():
+def test_ranges_that_do_not_overlap_are_ranked_and_those_that_do_are_tied():
     assert separated(98.39, 0.05, 97.42, 0.08)
     assert not separated(98.39, 0.05, 98.30, 0.05)  # 0.09 apart, half-widths 0.10
     assert not separated(98.39, 0.05, 90.0, math.nan)  # no spread: nothing is ranked
 
 
-def test_a_one_seed_value_borrows_the_largest_sd_of_the_cells_whose_seeds_all_converged():
+def test_only_cells_of_several_seeds_that_all_converged_are_ranked():
+    assert rankable(rows()).tolist() == [True, True, True, False]
+    failing = rows(all_converged=[True, False, True, True])
+    assert rankable(failing).tolist() == [True, False, True, False]
+    # the one-seed cell is the highest, yet it is neither the best nor tied with it
+    r = rank(rows(), "test_acc")
+    assert r.best["lr"] == 0.1 and r.tied["lr"].tolist() == [0.3] and r.behind["lr"].tolist() == [0.01]
+    assert 1.0 not in r.tied["lr"].tolist() + r.behind["lr"].tolist()
+    assert rank(rows(seeds=[3, 1, 1, 1]), "test_acc") is None  # fewer than two ranked cells
+    assert rank(rows(), "test_acc", highest=False).best["lr"] == 0.01  # for a loss, the lowest is best
+
+
+def test_a_hand_figure_borrows_the_largest_sd_of_the_ranked_cells():
     assert borrowed_sd(rows(), "test_acc") == 0.0008
     # a cell with a failed seed does not lend its (huge) spread
-    failing = rows(test_acc_sd=[0.0008, 0.40, math.nan], all_converged=[True, False, True])
+    failing = rows(test_acc_sd=[0.0008, 0.40, 0.0004, math.nan], all_converged=[True, False, True, True])
     assert borrowed_sd(failing, "test_acc") == 0.0008
-    assert math.isnan(borrowed_sd(rows(seeds=[1, 1, 1]), "test_acc"))
+    assert math.isnan(borrowed_sd(rows(seeds=[1, 1, 1, 1]), "test_acc"))
 
 
-def test_the_ranking_names_the_best_the_tied_and_those_behind():
-    r = rank(rows(), "test_acc", borrowed=0.0008)
-    assert r.best["lr"] == 0.1 and r.unique and r.behind["lr"].tolist() == [0.01, 1.0]
-    # 98.39 ± 0.05 against 98.33 (one seed, ± 0.08 borrowed): tied
-    close = rows(test_acc=[0.9742, 0.9839, 0.9833])
-    r = rank(close, "test_acc", borrowed=0.0008)
-    assert not r.unique and r.tied["lr"].tolist() == [1.0] and r.behind["lr"].tolist() == [0.01]
-    # with no spread to borrow, the one-seed cell is tied with the best whatever its value
-    assert rank(rows(), "test_acc", borrowed=math.nan).tied["lr"].tolist() == [1.0]
-    assert rank(rows().iloc[:1], "test_acc", borrowed=0.0008) is None
-    # for a loss, the lowest is best
-    assert rank(rows(), "test_acc", borrowed=0.0008, highest=False).best["lr"] == 1.0
-
-
-def test_the_ranking_in_words():
-    text = ranking_text(rows(test_acc=[0.9742, 0.9839, 0.9833]), "lr", "test_acc", 0.0008, percent=True)
-    assert text == (
-        "highest at η = 0.1 (98.39% ± 0.05), tied with η = 1 (98.33%, 1 seed, ± 0.08 assumed), ahead of η = 0.01 "
-        "(97.42% ± 0.08)"
+def test_the_ranking_in_words_with_and_without_its_values():
+    text = ranking_text(rows(), "lr", "test_acc", percent=True)
+    assert (
+        text
+        == "highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.3 (98.33% ± 0.04), ahead of η = 0.01 (97.42% ± 0.08)"
     )
-    assert ranking_text(rows(), "cell", "test_acc", 0.0008, percent=True).startswith("highest at B = 32, η = 0.1 (")
-    assert said(0.338, 0.004, 3, digits=0) == "0.338 ± 0.004" and said(2.33, math.nan, 1, digits=0) == "2.33, 1 seed"
-    rule = tie_rule(0.08)
-    assert "do not overlap" in rule and "for the final test accuracy, 0.08 points" in rule
-    assert "tied with every other" in tie_rule(math.nan)
+    bare = ranking_text(rows(), "lr", "test_acc", percent=True, values=False)
+    assert bare == "highest at η = 0.1, tied with η = 0.3, ahead of η = 0.01"  # a table beside it shows the values
+    assert ranking_text(rows(), "cell", "test_acc", percent=True).startswith("highest at B = 32, η = 0.1 (")
+    assert ranking_text(rows().iloc[[0, 3]], "lr", "test_acc") is None
 
 
-def test_a_tie_shows_the_intervals_it_is_judged_by():
-    # the same 1.80 difference from the best: tied for a one-seed value (± 1.75 assumed), ranked for a
-    # three-seed value (± 0.04): the words differ, and the intervals beside them say why
-    gaps = pd.DataFrame(
-        {"batch_size": [8, 8, 32], "lr": [0.1, 0.01, 0.1], "seeds": [3, 1, 3], "all_converged": [True] * 3,
-         "gap": [1.58, 3.38, 3.38], "gap_sd": [0.09, math.nan, 0.04]}
-    )  # fmt: skip
-    text = ranking_text(gaps, "cell", "gap", 1.75, highest=False, digits=2)
-    assert text == (
-        "lowest at B = 8, η = 0.1 (1.58 ± 0.09), tied with B = 8, η = 0.01 (3.38, 1 seed, ± 1.75 assumed), below "
-        "B = 32, η = 0.1 (3.38 ± 0.04)"
-    )
-    assert said(0.979, math.nan, 1, percent=True, assumed=0.0006) == "97.90%, 1 seed, ± 0.06 assumed"
-    assert said(0.979, math.nan, 1, percent=True) == "97.90%, 1 seed"  # not ranked: nothing assumed
+def test_a_value_is_said_with_its_spread_and_alone_for_one_seed():
+    assert said(0.338, 0.004, 3) == "0.34 ± 0.00" and said(0.338, 0.004, 3, digits=0) == "0.338 ± 0.004"
+    assert said(0.979, math.nan, 1, percent=True) == "97.90%"  # no '± assumed': a single run is not ranked
+    assert said(2.33, math.nan, 3, digits=0) == "2.33"
 
 
-def test_the_rule_is_stated_once_with_what_it_says_of_failed_cells():
-    rule = tie_rule(0.06)
-    assert rule.count("do not overlap") == 1 and "however far apart their means" in rule
-    assert "'± s.d. assumed'" in rule and "some seed did not converge are not ranked" in rule
+def test_the_rule_is_said_once_in_plain_words():
+    rule = comparison_rule()
+    assert rule.count("do not overlap") == 1 and "one seed" in rule and "some seed failed" in rule
+    assert "how often a setting fails" in rule

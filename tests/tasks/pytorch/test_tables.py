@@ -13,18 +13,27 @@ from mnist_sgd.science.data import one_hot
 from mnist_sgd.science.linear import accuracy
 from mnist_sgd.science.sgd import Evaluator, train_sgd
 from mnist_sgd.tasks.pytorch.tables import (
+    CONVERTED,
     HAND,
     LOADER,
+    UNCONVERTED,
     equivalence,
     equivalence_caption,
     equivalence_table,
     gradient_check,
     gradient_check_caption,
     gradient_check_table,
+    hand_rate_caption,
+    hand_rate_runs,
+    hand_rate_summary,
+    hand_rate_table,
     implementation_caption,
     implementation_runs,
     implementation_summary,
     implementation_table,
+    step_seconds,
+    three_figures,
+    time_spread,
 )
 
 
@@ -147,7 +156,8 @@ def test_the_summary_takes_means_ranges_and_spreads_per_implementation():
         0.23,
     )
     assert hand["test_acc"] == pytest.approx(0.86) and (hand["test_min"], hand["test_max"]) == (0.85, 0.87)
-    assert hand["train_acc"] == pytest.approx(0.85) and hand["seconds"] == 2.0
+    assert hand["train_acc"] == pytest.approx(0.85) and (hand["train_acc_min"], hand["train_acc_max"]) == (0.84, 0.86)
+    assert hand["seconds"] == 2.0
     assert hand["seconds_sd"] == pytest.approx(math.sqrt(2)) and by.loc[LOADER, "seconds_sd"] == 0.0
 
 
@@ -158,34 +168,93 @@ def test_the_comparison_table_shows_ranges_and_times():
             "train_loss_min": [0.213, 0.21159],
             "train_loss_max": [0.21412, 0.21334],
             "train_acc": [0.8386, 0.8438],
+            "train_acc_min": [0.8383, 0.8430],
+            "train_acc_max": [0.8389, 0.8446],
             "test_acc": [0.8427, 0.8497],
             "test_min": [0.8423, 0.8487],
             "test_max": [0.8431, 0.8507],
-            "seconds": [0.2086, 0.0326],
-            "seconds_sd": [0.0035, math.nan],  # one seed: no spread, shown as 0
+            "seconds": [4.926, 0.0326],
+            "seconds_sd": [0.419, math.nan],  # one seed: no spread, shown as 0
         },
         index=pd.Index([LOADER, HAND], name="implementation"),
     )
-    shown = implementation_table(by, 300)
+    shown = implementation_table(by, 3000)
     one_line = {ord(" "): "\u00a0"}
     assert list(shown["training loss"]) == [
         "0.21356 [0.21300, 0.21412]".translate(one_line),
         "0.21247 [0.21159, 0.21334]".translate(one_line),
     ]
+    assert list(shown["training acc. (%)"]) == [
+        "83.86 [83.83, 83.89]".translate(one_line),
+        "84.38 [84.30, 84.46]".translate(one_line),
+    ]
     assert list(shown["test acc. (%)"]) == [
         "84.27 [84.23, 84.31]".translate(one_line),
         "84.97 [84.87, 85.07]".translate(one_line),
     ]
-    assert list(shown["training acc. (%)"]) == pytest.approx([83.86, 84.38])
-    assert list(shown["training s"]) == ["0.2086\u00a0±\u00a00.0035", "0.0326\u00a0±\u00a00.0000"]
-    assert list(shown["µs per step"]) == ["695", "109"]
+    assert list(shown["µs per step"]) == ["1,640\u00a0±\u00a0140", "10.9\u00a0±\u00a00.0"]
+
+
+def test_times_are_quoted_to_three_significant_figures():
+    assert [three_figures(v) for v in (1642.4, 165.3, 0.4963, 98.14)] == ["1,640", "165", "0.496", "98.1"]
+    assert time_spread(1642.4, 139.6) == "1,640\u00a0±\u00a0140" and time_spread(165.3, 1.7) == "165\u00a0±\u00a02"
 
 
 def test_the_comparison_caption_counts_the_seeds():
     cond = {"threads": 1, "device": "cpu", "parallel_jobs": 2}
-    text = implementation_caption(3000, 100, 0.01, 2, cond, 60000)
-    assert text.startswith("After 3,000 iterations of B = 100, η = 0.01: mean over 2 seeds, [min, max] or ± s.d.; ")
-    assert "(1 torch thread on cpu, 2 jobs of the report running in parallel)" in text
-    assert "Training accuracy is on all 60,000 training images." in text
-    assert "draws its batches with replacement, the DataLoader without replacement within each epoch" in text
-    assert "mean over 1 seed," in implementation_caption(3000, 100, 0.01, 1, cond, 60000)
+    text = implementation_caption(3000, 100, 0.01, 2, cond)
+    assert text.startswith("After 3,000 iterations of B = 100, η = 0.01: mean [min, max] over 2 seeds; ")
+    assert text.endswith("(1 torch thread on cpu, 2 jobs of the report running in parallel).")
+    assert "over 1 seed;" in implementation_caption(3000, 100, 0.01, 1, cond)
+
+
+def test_the_check_of_the_hand_figures_runs_each_rate_three_ways(tiny):
+    x, y, evaluator = tiny
+    runs = hand_rate_runs(x, y, 30, {"ours": 0.05, "theirs": 0.01}, 2, evaluator, epochs=2)
+    assert len(runs) == 2 * 2 * 3 and (runs["iterations"] == 2 * 300 // 30).all() and (runs["epochs"] == 2).all()
+    first = runs[runs["seed"] == 0]
+    assert list(first["rate"]) == ["ours"] * 3 + ["theirs"] * 3
+    assert list(first["implementation"]) == [HAND, CONVERTED, UNCONVERTED] * 2
+    assert math.isnan(first["torch_lr"].iloc[0]) and list(first["torch_lr"].iloc[1:3]) == pytest.approx([0.25, 0.05])
+    # the hand-written run is the one Task 2 would make; the converted loop is the idiomatic one of Table 8
+    again = train_sgd(x, y, 30, 0.05, 20, 0, 2, evaluator)
+    assert first["final_test_acc"].iloc[0] == evaluator.evaluate(again.W)["test_acc"]
+    summary = hand_rate_summary(runs)
+    assert list(zip(summary["rate"], summary["implementation"])) == [
+        (r, w) for r in ("ours", "theirs") for w in (HAND, CONVERTED, UNCONVERTED)
+    ]
+    assert (summary["seeds"] == 2).all() and (summary["test_min"] <= summary["test_acc"]).all()
+
+
+def test_the_check_table_has_a_row_per_rate_and_a_column_per_way():
+    summary = pd.DataFrame(
+        {
+            "rate": ["this report's"] * 3 + ["the hand reports'"] * 3,
+            "implementation": [HAND, CONVERTED, UNCONVERTED] * 2,
+            "lr": [0.0215] * 3 + [0.001] * 3,
+            "epochs": 10,
+            "iterations": 6000,
+            "batch_size": 100,
+            "seeds": 3,
+            "test_acc": [0.856, 0.857, 0.858, 0.8525, 0.8528, 0.8251],
+            "test_sd": 0.001,
+            "test_min": [0.855, 0.856, 0.857, 0.8515, 0.8518, 0.8241],
+            "test_max": [0.857, 0.858, 0.859, 0.8535, 0.8538, 0.8261],
+        }
+    )
+    shown = hand_rate_table(summary)
+    assert list(shown.columns) == ["η", "hand-written SGD", CONVERTED, UNCONVERTED]
+    assert list(shown["η"]) == ["0.0215 (this report's)", "0.001 (the hand reports')"]
+    assert shown[UNCONVERTED].iloc[1] == "82.51\u00a0[82.41,\u00a082.61]"
+    caption = hand_rate_caption(summary, 5.0)
+    assert caption.startswith(
+        "Test accuracy (%) after 10 epochs (6,000 iterations of B = 100): mean [min, max] over 3 seeds."
+    )
+    assert "PyTorch given 5η" in caption
+
+
+def test_the_same_loop_is_timed_per_step_across_tables():
+    a = pd.DataFrame({"implementation": [HAND, LOADER], "train_seconds": [0.5, 5.0], "iterations": [1000, 1000]})
+    b = pd.DataFrame({"implementation": [HAND, CONVERTED], "train_seconds": [1.2, 9.0], "iterations": [6000, 6000]})
+    assert step_seconds(a, b) == pytest.approx([5e-4, 2e-4])
+    assert step_seconds(a, b, implementation=LOADER) == pytest.approx([5e-3])

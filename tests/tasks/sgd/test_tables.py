@@ -1,14 +1,31 @@
-"""Task 2's reference table quotes each quantity of the optimum."""
+"""Task 2's tables quote each quantity of the optimum and of the curvature."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from made_up import reference
 
-from mnist_sgd.tasks.sgd.tables import reference_table
+from mnist_sgd.tasks.sgd.tables import curvature_table, optimum_table
 
 
-def test_the_reference_table_quotes_each_quantity():
-    shown = reference_table(reference(), 0.45)
+def test_the_optimum_table_quotes_each_quantity():
+    shown = optimum_table(reference(), 0.45)
     values = dict(zip(shown["quantity"], shown["value"]))
-    assert values["training loss at the optimum, L*"] == "0.20000" and values["rank of H"] == "700"
-    assert values["training loss at W = 0"] == "0.45000" and values["critical batch size m* = β/λ_max + 1"] == "21.00"
+    assert values == {
+        "training loss at the optimum, L*": "0.20000",
+        "training accuracy at the optimum": "90.00%",
+        "test accuracy at the optimum": "86.00%",
+        "training loss at W = 0": "0.45000",
+    }
+
+
+def test_the_curvature_table_says_what_each_constant_is_with_a_few_figures():
+    shown = curvature_table(replace(reference(), m_star=8.747737))
+    values = dict(zip(shown["quantity"], shown["value"]))
+    assert values["rank of H"] == "700" and values["λ_max, largest eigenvalue of H"] == "5"
+    assert values["β = max ‖x‖²"] == "100" and values["2/λ_max"] == "0.4"
+    assert dict(zip(shown["quantity"], shown["what it is"]))["rank of H"].startswith("below 784: ")
+    assert values["m* = β/λ_max + 1"] == "8.7"  # a batch size, to two figures as Task 4 quotes it
+    assert list(shown.columns) == ["quantity", "value", "what it is"] and shown["what it is"].str.len().min() > 0
+    assert not any("tr(H)/λ_max" in q for q in shown["quantity"])  # the trace variant serves no task

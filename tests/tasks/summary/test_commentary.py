@@ -55,7 +55,8 @@ def test_the_batch_sizes_are_answered_in_one_sentence_smallest_first_converged_o
     )
     assert batch_size_answer(chosen) == (
         "Good learning rates are η = 0.00518, 0.0373 and 0.05 for B = 10, 100 and 1,000. The training loss converged "
-        "at ITR = 1,200 and 400 iterations (B = 100 and 1,000), after 0.109 s and 0.5 s of training; at B = 10 not "
+        "at about ITR = 1,200 and 400 iterations (B = 100 and 1,000; two significant figures, as the checkpoints "
+        "allow), after 0.11 s and 0.5 s of training; at B = 10 not "
         "within 800 iterations, the longest horizon allowed. At the end of the runs the loss is 13.9%, 5.6% and 1.0% "
         "above L* and the test accuracy 84.32%, 85.41% and 85.00%."
     )
@@ -119,7 +120,7 @@ def dataset_sizes(test_acc: list[float]) -> pd.DataFrame:
 
 def test_the_dataset_sizes_are_answered_smallest_first_with_the_trend_and_the_gap():
     assert dataset_size_answer(dataset_sizes([0.8612, 0.6217])) == (
-        "After 3,000 iterations the test accuracy rises with the number of training images: 62.17% and 86.12% for "
+        "After 3,000 iterations, the test accuracy rises with the number of training images: 62.17% and 86.12% for "
         "N' = 100 and 5,000 (means over subsets), while the gap between training and test accuracy goes from 30.0 "
         "points to 2.0: a few images are fitted closely and generalise poorly. Stopping early on held-out images "
         "gives 59.19% and 86.00%."
@@ -138,6 +139,15 @@ def test_the_framework_answer_quotes_the_converted_rate_only():
     )
 
 
+# seeds converged, stuck and diverged of a made-up cell, by its status
+_COUNTS = {
+    "converged": (3, 0, 0),
+    "stuck at chance": (0, 3, 0),
+    "diverged": (0, 0, 3),
+    "2 converged, 1 learnt, then diverged": (2, 0, 1),
+}
+
+
 def mlp_cells(statuses: list[str], test_acc: list[float], batch_sizes: list[int], lrs: list[float]) -> pd.DataFrame:
     """Cells of three seeds each, with a s.d. of 0.1 points; a cell converged when its status says so."""
     return pd.DataFrame(
@@ -148,6 +158,9 @@ def mlp_cells(statuses: list[str], test_acc: list[float], batch_sizes: list[int]
             "epochs": 20,
             "status": statuses,
             "all_converged": [s == "converged" for s in statuses],
+            "converged_seeds": [_COUNTS[s][0] for s in statuses],
+            "stuck_seeds": [_COUNTS[s][1] for s in statuses],
+            "diverged_seeds": [_COUNTS[s][2] for s in statuses],
             "test_acc": test_acc,
             "test_acc_sd": 0.001,
             "job": "07_mlp_summary",
@@ -160,8 +173,8 @@ def test_the_mlp_grid_gives_the_sections_verdict_on_the_best_and_the_worst():
         ["converged", "stuck at chance", "diverged"], [0.644, 0.0941, math.nan], [128, 128, 8], [0.1, 1, 0.1]
     )
     assert mlp_grid_answer(cells) == (
-        "Best final test accuracy 64.40% at B = 128, η = 0.1; lowest 9.41% at B = 128, η = 1 (stuck at chance) "
-        "(2 cells, 20 epochs)."
+        "Best final test accuracy 64.40% at B = 128, η = 0.1 (of the 1 cell run with several seeds that all "
+        "converged); runs failed at B = 128, η = 1 (3 of 3 stuck at chance) (2 cells, 20 epochs)."
     )
 
 
@@ -174,10 +187,10 @@ def test_the_mlp_grid_answers_the_learning_rate_at_the_asked_batch_and_the_batch
         [0.01, 0.1, 1, 0.1, 0.1],
     )
     assert mlp_grid_answer(cells) == (
-        "At B = 32, the test accuracy after 20 epochs is 97.47% at η = 0.01, 98.33% at η = 0.1 and 95.23% at η = 1 "
-        f"({learnt}); at η = 0.1 it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% at B = 128 (means over "
-        f"seeds). Best final test accuracy 98.33% at B = 32, η = 0.1; lowest 95.23% at B = 32, η = 1 ({learnt}) "
-        "(5 cells, 20 epochs)."
+        "At B = 32, the test accuracy after 20 epochs is 97.47% at η = 0.01, 98.33% at η = 0.1 and 95.23% over the 2 "
+        "surviving seeds (1 of 3 diverged) at η = 1; at η = 0.1 it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% "
+        "at B = 128 (means over seeds). Best final test accuracy 98.33% at B = 32, η = 0.1 (of the 4 cells run with "
+        "several seeds that all converged); runs failed at B = 32, η = 1 (1 of 3 diverged) (5 cells, 20 epochs)."
     )
 
 
@@ -230,8 +243,8 @@ def test_the_batch_sizes_say_what_the_runs_at_half_the_rate_show():
         }
     )
     assert batch_size_answer(chosen).endswith(
-        "The same seeds at η/2 show the loss still descending slowly (the gap to L* ends larger at η/2) at B = 1 and "
-        "between a noise floor and a slow descent at B = 100."
+        "By the same seeds run at η/2: at B = 1 the loss is still descending slowly (it ends further from L* at "
+        "η/2); at B = 100 it sits between a noise floor and a slow descent."
     )
 
 
@@ -240,3 +253,22 @@ def test_a_step_within_the_seeds_spread_is_no_step_of_a_trend():
     assert trend_beyond_spread([100, 50, 200], [1, 1, 1]) == "is not monotone"
     assert trend_beyond_spread([100, 101], [5, 5]) == "does not change beyond the seeds' spread"
     assert trend_beyond_spread([100, 50], [1, 1]) == "falls"
+
+
+def test_the_dataset_sizes_say_where_the_runs_had_converged_by_the_end():
+    sizes = dataset_sizes([0.8612, 0.6217]).assign(subsets=5, converged_subsets=[5, 0])
+    assert dataset_size_answer(sizes).startswith(
+        "After 3,000 iterations (no subset had converged at N' = 100; every subset at N' = 5,000), the test"
+    )
+    partly = dataset_size_answer(sizes.assign(converged_subsets=[0, 3]))
+    assert "(3 of 5 subsets had converged at N' = 100; none at N' = 5,000)" in partly
+
+
+def test_an_iteration_count_is_quoted_to_two_significant_figures():
+    chosen = pd.DataFrame(
+        {"batch_size": [1], "lr": [0.0002], "converged": [True], "itr": [172_541], "cap": [400_000],
+         "itr_seconds_mean": [4.7612], "final_test_acc": [0.85], "excess_pct": [2.0]}
+    )  # fmt: skip
+    assert "at about ITR = 170,000 iterations (B = 1;" in batch_size_answer(
+        chosen
+    ) and "after 4.8 s" in batch_size_answer(chosen)

@@ -1,8 +1,9 @@
-"""Task 8's comparison of the models, one point per paragraph, each explained and tied to a number
-of the tables above it: the step size, the input scaling, capacity, the fit and the train-test
-gap, weight decay, and why a CNN suits images. A difference reads as a distance ('9.22 points
-below'), judged against the noise by the rule of the noise paragraph; when some model's noise is
-not measured, a paragraph says so once, at its end, instead of beside each number."""
+"""Task 8's answer in two layers. The body: how the architectures end (``ranking_text``) and why
+(``comparison_text``), what the compact table's dips are (``dip_note``), the hand-made figures
+(``hand_figures_text``); the per-run detail: the first run on inputs in [0, 1] and the arithmetic
+behind each explanation (``detail_text``). A difference reads as a distance ('0.94 points above')
+with its verdict against the seeds' spread, by the one rule ``spread_text`` states; a noise that
+is not measured is said once, at the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
 
@@ -11,228 +12,391 @@ import math
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
+from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
+from mnist_sgd.show import references
+from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.architectures.tables import GROWTH_EPOCHS
+from mnist_sgd.tasks.architectures import dips
+from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS, epoch_rows
 from mnist_sgd.tasks.architectures.wording import and_list, cap, combined, mean_at, row_of, the_names, told_apart
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
 PIXELS = 784
+FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
+HAND_RULE = "two s.d. of a run plus the figure's rounding"  # ``agrees_with_hand``, in words
 
 
 def distance(diff: float, up: str = "above", down: str = "below", level: str = "level with") -> str:
-    """A signed difference in points as prose: '9.22 points below', '1.50 points above'; ``level``
-    when it rounds to zero."""
+    """A signed difference in points as prose: '9.22 points below'; ``level`` when it rounds to zero."""
     if f"{abs(diff):.2f}" == "0.00":
         return level
     return f"{abs(diff):.2f} points {up if diff > 0 else down}"
 
 
-def judged(diff: float, noise: float) -> str:
-    """The verdict of a difference against its noise, for a parenthesis after it: '3 times the
-    combined noise', 'within twice the combined noise'; '' when the noise is not measured (which
-    ``unmeasured`` says once for the paragraph)."""
+def spread_name(stats: pd.DataFrame) -> str:
+    """'the seeds' spread' when every model's noise comes from its seeds, else 'the noise'."""
+    return "the seeds' spread" if (stats["noise_source"] == "seeds").all() else "the noise"
+
+
+def against(diff: float, noise: float, spread: str) -> str:
+    """' (beyond the seeds' spread)' when told apart, ' (within ...)' if not, '' when not measured."""
     if not math.isfinite(noise):
         return ""
-    return (
-        f"{abs(diff) / noise:.0f} times the combined noise"
-        if told_apart(diff, noise)
-        else "within twice the combined noise"
-    )
-
-
-def _in_parentheses(text: str) -> str:
-    """' (text)' after a number, or nothing when there is no text (an unmeasured noise)."""
-    return f" ({text})" if text else ""
+    return f" ({'beyond' if told_apart(diff, noise) else 'within'} {spread})"
 
 
 def unmeasured(noises: list[tuple[pd.Series, float]]) -> str:
-    """' The noise of the CNN is not measured here, so no difference involving it is judged
-    against the noise.': said once, at the end of a paragraph, for the models (rows of
-    ``model_stats``) whose noise, as the paragraph used it, is NaN; '' when every one is measured."""
+    """Said once, at a paragraph's end, for the models whose noise as it used them is NaN; or ''."""
     names = list(dict.fromkeys(row["name"] for row, noise in noises if not math.isfinite(noise)))
     if not names:
         return ""
     them = "it" if len(names) == 1 else "them"
-    return (
-        f" The noise of {the_names(names)} is not measured here, so no difference involving {them} is judged "
-        "against the noise."
-    )
+    return f" The noise of {the_names(names)} is not measured here, so no difference involving {them} is judged."
+
+
+def spread_text(stats: pd.DataFrame) -> str:
+    """The one rule that judges a difference between two models (the table's caption says what a ± is);
+    a one-seed model's noise, said only if there is one: its fluctuation, checked on a model with both."""
+    seeded, single = stats[stats["noise_source"] == "seeds"], stats[stats["noise_source"] == "epochs"]
+    parts = [
+        f"**Spread.** A difference between two models counts as beyond {spread_name(stats)} when it exceeds "
+        "2√(σ₁² + σ₂²), σ being each model's s.d. over its seeds of the value compared, and as within it otherwise."
+    ]
+    if len(single):
+        one = len(single) == 1
+        ran = f"{'ran' if (single['seeds'] == 1).all() else 'finished'} one seed{'' if one else ' each'}"
+        values = [f"{r.noise:.2f} points" if math.isfinite(r.noise) else "not measurable" for r in single.itertuples()]
+        parts.append(
+            f"{cap(the_names(single['name']))} {ran}: {'its' if one else 'their'} σ is the fluctuation of the test "
+            f"accuracy about a straight line through the run's last {FLUCTUATION_EPOCHS} epochs ({and_list(values)})."
+        )
+    check = seeded[seeded["fluctuation"].map(math.isfinite)].sort_values("epochs").tail(1)
+    if single["noise"].map(math.isfinite).any() and len(check):
+        c = check.iloc[0]
+        ratio = c["noise"] / c["fluctuation"]
+        understated = ", so a one-seed model's noise may be understated by about as much" if ratio > 1 else ""
+        parts.append(
+            f"On the {c['name']}, which has both, the seeds' s.d. is {ratio:.1f} times the fluctuation{understated}."
+        )
+    return " ".join(parts)
+
+
+def ranking_text(stats: pd.DataFrame) -> str | None:
+    """The architectures at η = LR from the highest final test accuracy down, each against the
+    next; None with fewer than two that finished."""
+    ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
+    if len(ok) < 2:
+        return None
+    rows = [r for _, r in ok.sort_values("final_test_acc", ascending=False).iterrows()]
+    steps, noises = [], []
+    for high, low in zip(rows, rows[1:], strict=False):
+        diff, noise = 100 * (high["final_test_acc"] - low["final_test_acc"]), combined(high["noise"], low["noise"])
+        noises += [(high, high["noise"]), (low, low["noise"])]
+        steps.append(f"{distance(diff)} the {low['name']}{against(diff, noise, spread_name(stats))}")
+    epochs = set(ok["epochs"].astype(int))
+    when = f"After {plural(epochs.pop(), 'epoch')}" if len(epochs) == 1 else "At the end of training"
+    ends = f"**How they end.** {when}, the {rows[0]['name']}'s test accuracy is {', which is '.join(steps)}."
+    return ends + unmeasured(noises)
 
 
 def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """The 128-unit network at η = LR against its first run at η = FIRST_LR after the first run's
-    epochs, the training losses there, and whether the first run was still improving; None
-    without both models, or when they share no evaluated epoch."""
+    """The MLP 128 at η = LR against its first run at η = FIRST_LR after the first run's epochs,
+    their training losses there, and whether the first run was still rising; None without both."""
     first, main = row_of(stats, FIRST), row_of(stats, "MLP 128")
     if first is None or main is None or first["epochs"] == 0:
         return None
-    e = int(first["epochs"])
+    e, spread = int(first["epochs"]), spread_name(stats)
     a, b = mean_at(curves, stats, "MLP 128", e), mean_at(curves, stats, FIRST, e)
     if a is None or b is None:
         return None
     diff, noise = a[0] - b[0], combined(a[1], b[1])
     loss = history[history["epoch"] == e].groupby("model")["train_loss"].mean()
     ratio = loss[FIRST] / loss["MLP 128"]
-    verdict = judged(diff, noise)
+    lower = f"{ratio:.1f} times lower" if ratio > 1 else f"{1 / ratio:.1f} times higher"
+    further = ratio > 1 and diff > 0 and told_apart(diff, noise)
     text = (
-        f"**Step size.** After {plural(e, 'epoch')}, the first run's length, the MLP 128 (η = {LR:g}) is "
-        f"{distance(diff)} the first run (η = {FIRST_LR:g}{'; ' + verdict if verdict else ''}), and its training "
-        "loss is "
-        + (f"{ratio:.1f} times lower" if ratio > 1 else f"{1 / ratio:.1f} times higher")
-        + (
-            f": with the same number of steps, a step {LR / FIRST_LR:g} times as long gets further down the loss."
-            if ratio > 1 and diff > 0 and told_apart(diff, noise)
-            else "."
-        )
+        f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run at "
+        f"η = {FIRST_LR:g}{against(diff, noise, spread)}, with a training loss {lower}"
+        + (f": in as many steps, a step {LR / FIRST_LR:g} times as long gets further." if further else ".")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
     if start is not None:
         gain, gain_noise = b[0] - start[0], combined(b[1], start[1])
-        moved, over = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points", f"over its last {plural(k, 'epoch')}"
-        if told_apart(gain, gain_noise) and gain > 0:
-            text += f" The first run was still rising when it stopped ({moved} {over}), so it had not converged."
-        elif math.isfinite(gain_noise):
-            text += f" The first run had levelled off ({moved} {over}, {judged(gain, gain_noise)})."
-        else:
-            text += f" The first run moved {moved} {over}."
+        moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points over its last {plural(k, 'epoch')}"
+        rising, level = (
+            told_apart(gain, gain_noise) and gain > 0,
+            math.isfinite(gain_noise) and not told_apart(gain, gain_noise),
+        )
+        state = "was still rising when it stopped" if rising else "had levelled off" if level else "moved"
+        text += f" The first run {state} ({moved})."
     return text + unmeasured([(first, b[1]), (main, a[1])])
 
 
 def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """The first run on inputs in [-1, 1] against the same run on inputs in [0, 1], and what the
-    rescaling changes: the squared length of an image (how far one step moves the first layer's
-    pre-activations) and the mean pixel; None without both runs."""
+    """The first run on inputs in [-1, 1] against the same run on [0, 1], and the likely cause with
+    its arithmetic: 1 + an image's squared length, which a step on the first layer scales with,
+    grows; the inputs are not centred. None without both runs."""
     a, b = row_of(stats, FIRST), row_of(stats, FIRST_01)
     if a is None or b is None or a["epochs"] == 0 or a["epochs"] != b["epochs"]:
         return None
-    e = int(a["epochs"])
-    x, y = mean_at(curves, stats, FIRST, e), mean_at(curves, stats, FIRST_01, e)
+    x, y = mean_at(curves, stats, FIRST, int(a["epochs"])), mean_at(curves, stats, FIRST_01, int(a["epochs"]))
     if x is None or y is None:
         return None
     diff, noise = x[0] - y[0], combined(x[1], y[1])
     m, q = a["pixel_mean"], a["pixel_mean_square"]
     q2 = 4 * q - 4 * m + 1  # the mean of (2x - 1)^2
-    ratio = (1 + PIXELS * q2) / (1 + PIXELS * q)
+    before, after = 1 + PIXELS * q, 1 + PIXELS * q2
     return (
-        f"**Inputs in [−1, 1] or [0, 1].** After {plural(e, 'epoch')}, the first run (inputs in [−1, 1]) is "
-        f"{distance(diff)} the first run on [0, 1]{_in_parentheses(judged(diff, noise))}. Mapping a pixel x "
-        f"to 2x − 1 turns the black background's 0 into −1 and makes an image's squared length {ratio:.1f} times as "
-        f"large on average (the mean squared pixel goes from {q:.3f} to {q2:.3f}). One SGD step on an image moves the "
-        "first layer's pre-activations for that image in proportion to 1 + its squared length, so on inputs in "
-        f"[−1, 1] the first layer learns as if with a step {ratio:.1f} times as large. The rescaling does not centre the "
-        f"inputs (the mean pixel goes from {m:.3f} to {2 * m - 1:.3f}), so the argument for zero-mean inputs does not "
-        "apply here. Whether the larger step accounts for the whole difference was not tested."
-        + unmeasured([(a, x[1]), (b, y[1])])
+        f"**Inputs in [−1, 1] or [0, 1].** The first run ends {distance(diff)} the same run on inputs left in "
+        f"[0, 1]{against(diff, noise, spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the black background's 0 "
+        f"into −1: the mean squared pixel goes from {q:.3f} to {q2:.3f}, so 1 + an image's squared length grows on "
+        f"average from {before:.0f} to {after:.0f}, {after / before:.1f} times. One SGD step on an image moves the first "
+        "layer's pre-activations for that image in proportion to 1 + its squared length (the 1 for the bias): on "
+        "[−1, 1] the first layer learns as if with a longer step, a likely cause of the difference, not tested on its "
+        f"own. The rescaling does not centre the inputs (the mean pixel goes from {m:.3f} to {2 * m - 1:.3f}), so the "
+        "argument for zero-mean inputs does not apply here." + unmeasured([(a, x[1]), (b, y[1])])
     )
 
 
-def capacity_text(stats: pd.DataFrame) -> str | None:
-    """The parameters of each architecture run (the first runs share the MLP 128's), and what
-    capacity does to the fit and the gap; None when only the first runs were run."""
-    models = stats[~stats["model"].isin([FIRST, FIRST_01])]
-    if models.empty:
-        return None
-    counts = and_list([f"{r.parameters:,} for the {r.name}" for r in models.sort_values("parameters").itertuples()])
-    return (
-        f"Parameters (what a network can fit): {counts}. More parameters let a network fit more of the training "
-        "set, including what holds only for the training images; that part does not carry to new images and shows "
-        "as the train–test gap."
-    )
+def _gap_noise(stats: pd.DataFrame) -> pd.Series:
+    """Each model's noise of its train-test gap (points): its seeds' s.d., else the model's noise."""
+    return (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
 
 
-def _mlp_capacity_text(few: pd.Series, many: pd.Series, noise: float) -> str:
-    """The MLP with more parameters against the one with fewer, both fitting the training set:
-    whether its train-test gap is larger (``noise``: of the difference, in points), as the
-    capacity argument predicts."""
-    diff = 100 * (many["gap"] - few["gap"])
-    verdict = judged(diff, noise)
-    apart = distance(diff, "larger", "smaller", level="")
-    than = f"a gap {apart} than the {few['name']}'s" if apart else f"the same gap as the {few['name']}"
-    text = (
-        f"The {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s parameters, "
-        f"has {than}{_in_parentheses(verdict)}"
-    )
-    if not math.isfinite(noise):
+def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> list[str]:
+    """Of the models that fit: the smallest train-test gap against the largest, and the larger
+    MLP's against the smaller's (whether more capacity widened it)."""
+    small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
+    diff, noise = 100 * (large["gap"] - small["gap"]), combined(gap_noise[small.name], gap_noise[large.name])
+    clauses = [
+        f"the {small['name']}'s train–test gap is the smallest, {100 * small['gap']:.2f} points against the "
+        f"{large['name']}'s {100 * large['gap']:.2f}{against(diff, noise, spread)}"
+    ]
+    mlps = fitted[~fitted["model"].isin(["CNN", *FIRST_RUNS])]
+    if len(mlps) >= 2:
+        few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
+        diff, noise = 100 * (many["gap"] - few["gap"]), combined(gap_noise[few.name], gap_noise[many.name])
+        apart = distance(diff, "larger", "smaller", level="")
+        clauses.append(
+            f"the {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
+            f"parameters, has {f'a gap {apart}' if apart else 'the same gap'}{against(diff, noise, spread)}"
+            + (
+                ""
+                if not math.isfinite(noise)
+                else ": the extra capacity went into what holds only for the training images"
+                if told_apart(diff, noise) and diff > 0
+                else ": more capacity did not widen it"
+            )
+        )
+    return clauses
+
+
+def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
+    """The models that do not fit the training set, and whether their gap is within the noise of
+    zero (they were still learning, not over-fitting)."""
+    level = [
+        r.name
+        for r in others.itertuples()
+        if r.gap <= 0 or (math.isfinite(gap_noise[r.Index]) and not told_apart(100 * r.gap, gap_noise[r.Index]))
+    ]
+    one = len(others) == 1
+    text = f"{cap(the_names(others['name']))} {'ends' if one else 'end'} below {100 * FIT:g}% on the training set"
+    if not level:
         return text + "."
-    if told_apart(diff, noise) and diff > 0:
-        return text + ": the extra capacity went into what holds only for the training images."
-    return text + ": here the extra capacity did not widen the gap."
+    if len(level) == len(others):
+        text += f", {'its gap' if one else 'their gaps'} within {spread} of zero"
+    else:
+        text += f"; the gap of {the_names(level)} is within {spread} of zero"
+    return text + f": {'it was' if len(level) == 1 else 'they were'} still learning, not over-fitting."
 
 
 def fit_text(stats: pd.DataFrame) -> str | None:
-    """Capacity, then the train-test gap: which models fit the training set, whose gap is the
-    smallest among them and whether it is told apart from the largest, and for the others whether
-    their gap is told apart from zero (they stopped while still learning)."""
+    """Which models fit the training set, so that their train-test gaps are what separates them on
+    new images (``_gap_clauses``); the models that do not fit only when none does (otherwise the
+    step size says that the first runs were still rising, and the detail says the rest)."""
     ok = stats[stats["final_train_acc"].map(math.isfinite)]
     if ok.empty:
         return None
-    gap_noise = (100 * ok["gap_sd"]).where(ok["gap_sd"].map(math.isfinite), ok["noise"])  # points
-    fitted = ok[ok["final_train_acc"] >= FIT]
-    others = ok[ok["final_train_acc"] < FIT]
-    parts = ["**Capacity, fit and the train–test gap.**"]
-    capacity = capacity_text(ok)
-    if capacity:
-        parts.append(capacity)
-    noises: list[tuple[pd.Series, float]] = []  # of the differences judged
-    if len(fitted):
-        parts.append(
-            f"{cap(the_names(fitted['name']))} {'ends' if len(fitted) == 1 else 'end'} with at least {100 * FIT:g}% of "
-            "the training images right: "
-            + ("it fits" if len(fitted) == 1 else "they fit")
-            + " the training set, and the test accuracy is the training accuracy less the train–test gap."
-        )
-    mlps = fitted[~fitted["model"].isin(["CNN", FIRST, FIRST_01])]
-    if len(mlps) >= 2:
-        few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
-        noises += [(few, gap_noise[few.name]), (many, gap_noise[many.name])]
-        parts.append(_mlp_capacity_text(few, many, combined(gap_noise[few.name], gap_noise[many.name])))
-    if len(fitted) >= 2:
-        small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
-        diff = 100 * (large["gap"] - small["gap"])
-        noise = combined(gap_noise[small.name], gap_noise[large.name])
-        noises += [(small, gap_noise[small.name]), (large, gap_noise[large.name])]
-        parts.append(
-            f"The {small['name']}'s gap is the smallest of them, "
-            + (
-                f"{large['gap'] / small['gap']:.1f} times smaller than the {large['name']}'s"
-                if small["gap"] > 0
-                else f"against the {large['name']}'s"
-            )
-            + _in_parentheses(judged(diff, noise))
-            + (
-                ": what separates these models on new images is how well they generalise, not how well they fit."
-                if told_apart(diff, noise)
-                else ("; their gaps are not told apart." if math.isfinite(noise) else ".")
-            )
-        )
-    if len(others):
-        level = [
-            r.name
-            for r in others.itertuples()
-            if r.gap <= 0 or (math.isfinite(gap_noise[r.Index]) and not told_apart(100 * r.gap, gap_noise[r.Index]))
-        ]
-        parts.append(
-            f"{cap(the_names(others['name']))} {'ends' if len(others) == 1 else 'end'} below {100 * FIT:g}% on the "
-            "training set"
-            + (
-                f"; the gap of {the_names(level)} is not told apart from zero: "
-                + ("it stopped" if len(level) == 1 else "they stopped")
-                + " while still learning, limited by the training "
-                + ("it" if len(level) == 1 else "they")
-                + " had rather than by over-fitting."
-                if level
-                else "."
-            )
-        )
-    return " ".join(parts) + unmeasured(noises)
+    spread, gap_noise = spread_name(stats), _gap_noise(ok)
+    fitted, others = ok[ok["final_train_acc"] >= FIT], ok[ok["final_train_acc"] < FIT]
+    right = f"at least {100 * FIT:g}% of the training images right"
+    if fitted.empty:
+        return f"**Fit and generalisation.** {_still_learning(others, gap_noise, spread)}"
+    if len(fitted) == 1:
+        return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
+    return (
+        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so they differ on new images by "
+        f"how well they generalise: {', and '.join(_gap_clauses(fitted, gap_noise, spread))}."
+        + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
+    )
 
 
 def decay_text(stats: pd.DataFrame) -> str | None:
-    """What weight decay does here: how much it alone would shrink the weights over each learning
-    rate's longest run, whether the weights grew anyway (and still grew at the end), and how its
-    term compares with the training loss at the end. Says that no run without it was made."""
+    """What weight decay did: whether the weights grew anyway, how its term compares with the
+    training loss at the end, and that no run without it was made."""
+    ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
+    if ok.empty:
+        return None
+    grew, above = ok[ok["final_norm"] > ok["init_norm"]], ok[ok["decay_to_loss"] > 1]
+    who = "Every model" if len(grew) == len(ok) else cap(the_names(grew["name"])) if len(grew) else "No model"
+    term = "at the end the decay term λ‖θ‖²/2 is"
+    return (
+        f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel)"
+        + (
+            f", though {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's "
+            f"training loss for {the_names(above['name'])}: the larger part of what SGD minimises."
+            if len(above)
+            else f"; {term} below the last epoch's training loss for every model."
+        )
+        + " No model ran without decay, so its effect on the test accuracy is not measured."
+    )
+
+
+def cnn_text(stats: pd.DataFrame) -> str | None:
+    """Why the CNN suits images, against the largest MLP at η = LR: its parameters, how often a
+    convolution weight is used per image, and what that costs; 'does better' only when its test
+    accuracy is told apart above the MLP's. None without the CNN and such an MLP."""
+    ok = stats[stats["final_test_acc"].map(math.isfinite)]
+    cnn, mlps = row_of(ok, "CNN"), ok[~ok["model"].isin(["CNN", *FIRST_RUNS])]
+    if cnn is None or mlps.empty:
+        return None
+    mlp = mlps.loc[mlps["parameters"].idxmax()]
+    diff = 100 * (cnn["final_test_acc"] - mlp["final_test_acc"])
+    ratio = cnn["parameters"] / mlp["parameters"]
+    lead = (
+        f"With {ratio:.2f} times the {mlp['name']}'s parameters, the CNN does better"
+        if diff > 0 and told_apart(diff, combined(cnn["noise"], mlp["noise"]))
+        else f"The CNN has {ratio:.2f} times the {mlp['name']}'s parameters"
+    )
+    ops, time = cnn["mult_adds"] / mlp["mult_adds"], cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
+    cost = f"an epoch {time:.1f} times as long" if f"{ops:.1f}" != f"{time:.1f}" else "an epoch as many times as long"
+    return (
+        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter is applied at every position of the image, so a "
+        f"convolution weight is used about {cnn['shared_mult_adds'] / cnn['shared_parameters']:.0f} times per image "
+        "where an MLP's is used once, and learns from a digit's strokes wherever they are. The price: "
+        f"{ops:.1f} times the multiply-adds per image, and {cost}."
+    )
+
+
+def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str:
+    """The body's answer: how the architectures end, then one bullet per point the models allow."""
+    points = [step_size_text(stats, curves, history), fit_text(stats), decay_text(stats), cnn_text(stats)]
+    bullets = "\n".join(f"- {p}" for p in points if p)
+    return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
+
+
+def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:
+    """The dips (``dips.find_dips``) on an epoch the compact table shows, so that a low value or a large
+    ± there reads as one run's dip (its fall, when it was back); None when no shown epoch holds one."""
+    shown = found[found["epoch"].isin(epoch_rows(curves))]
+    if shown.empty:
+        return None
+    items = [
+        f"the {architectures.by_model([d.model])[0].short} at epoch {d.epoch} (seed {d.seed}, −{d.fall:.2f} points)"
+        for d in shown.itertuples()
+    ]
+    back = shown["back_at"].notna()
+    after = f"back within {plural(int((shown['back_at'] - shown['epoch'])[back].max()), 'epoch')}" if back.any() else ""
+    text = f"In the table, {and_list(items)} {'holds' if len(shown) == 1 else 'hold'} a dip of a single run, " + (
+        after if back.all() else f"{back.sum()} of them {after}" if back.any() else "not back by the end of the run"
+    )
+    if dips.training_fell_too(shown).all():
+        text += "; the training accuracy fell too, so the weights themselves were worse for that epoch"
+    return text + "."
+
+
+def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
+    """The first epoch from which every seed of ``model`` stays at or above ``level``, or None."""
+    h = history[history["model"] == model].dropna(subset=["test_acc"])
+    for e in sorted(h["epoch"].unique()):
+        if (h.loc[h["epoch"] >= e, "test_acc"] >= level).all():
+            return int(e)
+    return None
+
+
+def _first_run_cause(stats: pd.DataFrame, history: pd.DataFrame, ref: float) -> str:
+    """What the runs rule out of the first run's difference from its hand figure (the seed, the epochs,
+    the input scaling), and what the hand-made report leaves open."""
+    facts = []
+    above = _first_above(history, FIRST, ref)
+    if above is not None:
+        facts.append(
+            f"Every seed was above that figure from epoch {above} on, so neither the seed nor the epochs explain it"
+        )
+    other = row_of(stats, FIRST_01)
+    if other is not None and math.isfinite(other["final_test_acc"]):
+        d01 = 100 * (other["final_test_acc"] - ref)
+        close = math.isfinite(other["noise"]) and agrees_with_hand(d01, other["noise"])
+        facts.append(
+            f"the same run on inputs left in [0, 1] ends {distance(d01)} it, so the input scaling "
+            + ("could explain it" if close else "does not explain it either")
+        )
+    said = f" {cap('; '.join(facts))}." if facts else ""
+    return said + " The hand-made report states neither its initialisation nor how it measured its accuracy."
+
+
+def hand_figures_text(stats: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """Each model with a hand-made figure against it, by ``agrees_with_hand``: those that agree (in
+    as many epochs) in one sentence, each other one with its difference and, for the first run,
+    what the runs rule out. None when no model has a figure."""
+    agree: list[tuple[str, str, float]] = []
+    differ: list[str] = []
+    for s in architectures.by_model(stats["model"].tolist()):
+        ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
+        row = row_of(stats, s.model)
+        if ref is None or row is None:
+            continue
+        about = "'about'" in references.setting(8, s.ref_key)
+        quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
+        if not math.isfinite(row["final_test_acc"]):
+            differ.append(f"The {s.short} has no final accuracy to set against {quoted}: every seed diverged.")
+            continue
+        diff, measured = 100 * (row["final_test_acc"] - ref), math.isfinite(row["noise"])
+        agrees = measured and agrees_with_hand(diff, row["noise"])
+        asked = ASKED_EPOCHS[s.budget]
+        short = (
+            f"; after {int(row['epochs'])} of the figure's {asked} epochs, not like for like"
+            if row["epochs"] < asked
+            else ""
+        )
+        if agrees and not short:
+            agree.append((s.short, quoted, diff))
+            continue
+        verdict = (
+            "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {HAND_RULE}"
+        )
+        line = f"The {s.short} ends {distance(diff)} the hand-made figure of {quoted} ({verdict}){short}."
+        differ.append(
+            line + (_first_run_cause(stats, history, ref) if s.model == FIRST and measured and not agrees else "")
+        )
+    if agree:
+        names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
+        one = len(agree) == 1
+        differ.insert(
+            0,
+            f"{cap(the_names(names))} {'agrees' if one else 'agree'} with the hand-made {'figure' if one else 'figures'} "
+            f"of {and_list(figures)} ({and_list([f'{d:+.2f}' for d in diffs])} points, within {HAND_RULE}).",
+        )
+    return "**Against the hand-made figures.** " + " ".join(differ) if differ else None
+
+
+def capacity_detail(stats: pd.DataFrame) -> str | None:
+    """What capacity would predict for the gap, and the models that do not fit beside those that do."""
+    if stats[~stats["model"].isin(FIRST_RUNS)].empty:
+        return None
+    ok = stats[stats["final_train_acc"].map(math.isfinite)]
+    others = ok[ok["final_train_acc"] < FIT]
+    return (
+        "**Capacity.** More parameters let a network fit more of the training set, including what holds only for "
+        "the training images; that part does not carry to new images and would show as a wider train–test gap."
+        + (f" {_still_learning(others, _gap_noise(ok), spread_name(stats))}" if 0 < len(others) < len(ok) else "")
+    )
+
+
+def decay_detail(stats: pd.DataFrame) -> str | None:
+    """The arithmetic of weight decay: how much it alone would shrink the weights over each learning
+    rate's longest run, how much the norm still changed at the end, why the weights can grow."""
     ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
     if ok.empty:
         return None
@@ -242,104 +406,41 @@ def decay_text(stats: pd.DataFrame) -> str | None:
         f"{int(r.steps):,} steps of {plural(int(r.epochs), 'epoch')} at η = {r.lr:g}"
         for i, r in enumerate(longest.itertuples())
     ]
-    grew = ok[ok["final_norm"] > ok["init_norm"]]
     text = (
         f"**Weight decay.** With λ = {WEIGHT_DECAY:g}, each step multiplies every parameter by 1 − ηλ before the "
-        f"gradient's step; alone, this would shrink them to {and_list(shrink)}. "
-        + (
-            "The gradient of the loss outweighs it: every model ends with larger weights than it started with (‖θ‖ in "
-            "the table)"
-            if len(grew) == len(ok)
-            else (cap(the_names(grew["name"])) if len(grew) else "No model")
-            + " ends with larger weights than it started with (‖θ‖ in the table)"
-        )
+        f"gradient's step; alone, this would shrink them to {and_list(shrink)}."
     )
     growing = ok[ok["norm_growth"].map(math.isfinite)]
     if len(growing):
         lo, hi = 100 * growing["norm_growth"].min(), 100 * growing["norm_growth"].max()
         span = f"{lo:+.1f}%" if math.isclose(lo, hi, abs_tol=0.05) else f"{lo:+.1f}% to {hi:+.1f}%"
-        text += f", and over the last {GROWTH_EPOCHS} epochs of {the_names(growing['name'])} the norm still changed by {span}"
-    text += "."
-    above = ok[ok["decay_to_loss"] > 1]
-    text += (
-        " As the training loss approaches zero, the decay term λ‖θ‖²/2 becomes a larger part of what SGD minimises: "
-        + (
-            f"at the end it exceeds the last epoch's training loss for {the_names(above['name'])}. Once the "
-            "training images are right, the cross-entropy can still fall by scaling the weights up (more confident "
-            "outputs); it is the decay that pulls against that growth."
-            if len(above)
-            else "at the end it is still below the training loss for every model, so the loss is the larger part of "
-            "the objective."
-        )
+        text += f" Over the last {GROWTH_EPOCHS} epochs of {the_names(growing['name'])} the norm changed by {span}."
+    return text + (
+        " Once the training images are right, the cross-entropy can still fall by scaling the weights up (more "
+        "confident outputs); the decay pulls against that growth."
     )
-    return text + " No model was trained here without weight decay, so its effect on the test accuracy is not measured."
 
 
-def _sharing_text(cnn: pd.Series) -> str:
-    """Where the CNN's parameters and multiply-adds sit, and what locality and weight sharing are,
-    with the counts: how often a convolution weight is used per image, and how many weights the
-    same outputs would need unshared."""
+def sharing_detail(stats: pd.DataFrame) -> str | None:
+    """Where the CNN's parameters and multiply-adds sit, what locality and weight sharing are, and
+    how many weights the same outputs would need unshared. None without the CNN."""
+    cnn = row_of(stats, "CNN")
+    if cnn is None or cnn["shared_parameters"] == 0:
+        return None
     shared, shared_ma = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
     return (
-        f"Its two convolutions hold {shared:,} of its {int(cnn['parameters']):,} parameters "
+        f"**Convolutions.** The CNN's two convolutions hold {shared:,} of its {int(cnn['parameters']):,} parameters "
         f"({100 * shared / cnn['parameters']:.0f}%) but do {shared_ma:,} of its {int(cnn['mult_adds']):,} "
-        f"multiply-adds per image ({100 * shared_ma / cnn['mult_adds']:.0f}%): each 3 × 3 filter is applied at every "
-        f"position of the image, so a convolution weight is used about {shared_ma / shared:.0f} times per image, "
-        "where a weight of an MLP is used once. That is what a CNN assumes about images: locality (a unit looks at "
-        "a small patch, where the strokes of a digit are, not at all 784 pixels) and weight sharing (the same "
-        "filter everywhere, so a stroke is recognised wherever it is; the 2 × 2 pooling adds tolerance to shifts of "
-        f"a pixel). Unshared, the same outputs would need a weight per multiply-add, {shared_ma:,} weights instead "
-        f"of {shared:,}, each learnt from the examples at its own position, as an MLP must."
+        f"multiply-adds per image ({100 * shared_ma / cnn['mult_adds']:.0f}%). Locality: a unit looks at a small patch, "
+        f"where the strokes of a digit are, not at all {PIXELS} pixels. Weight sharing: the same filter everywhere, so "
+        "a stroke is recognised wherever it is; the 2 × 2 pooling adds tolerance to shifts of a pixel. Unshared, the "
+        f"same outputs would need a weight per multiply-add, {shared_ma:,} weights instead of {shared:,}, each learnt "
+        "from the examples at its own position, as an MLP must."
     )
 
 
-def cnn_text(stats: pd.DataFrame) -> str | None:
-    """Why the CNN suits images, against the largest MLP at η = LR: parameters and test accuracy,
-    the train-test gaps, where its parameters and multiply-adds sit (``_sharing_text``), what that
-    does to the gap, and what the sharing costs in time; None without the CNN and an MLP at η = LR
-    that did not diverge."""
-    ok = stats[stats["final_test_acc"].map(math.isfinite)]
-    cnn = row_of(ok, "CNN")
-    mlps = ok[~ok["model"].isin(["CNN", FIRST, FIRST_01])]
-    if cnn is None or mlps.empty:
-        return None
-    mlp = mlps.loc[mlps["parameters"].idxmax()]
-    noise = combined(cnn["noise"], mlp["noise"])
-    diff, gap_diff = 100 * (cnn["final_test_acc"] - mlp["final_test_acc"]), 100 * (mlp["gap"] - cnn["gap"])
-    ratio = cnn["parameters"] / mlp["parameters"]
-    text = (
-        f"**Why a CNN suits images.** The CNN has {int(cnn['parameters']):,} parameters, {ratio:.2f} times the "
-        f"{mlp['name']}'s {int(mlp['parameters']):,}, and ends {distance(diff)} it in test accuracy"
-        + _in_parentheses(judged(diff, noise))
-        + f"; its train–test gap is {distance(gap_diff, 'smaller', 'larger', 'the same')}"
-        + _in_parentheses(judged(gap_diff, noise))
-        + f". {_sharing_text(cnn)}"
-    )
-    both_fit = min(cnn["final_train_acc"], mlp["final_train_acc"]) >= FIT
-    if both_fit and told_apart(gap_diff, noise) and gap_diff > 0:
-        text += (
-            " Both fit the training set, and the CNN's gap is the smaller: features that must hold at every position "
-            "carry less of what holds only for the training images to the test set, "
-            + (
-                "with fewer parameters too."
-                if ratio < 1
-                else "though it has more parameters: the constraint, not the count, narrows the gap."
-            )
-        )
-    return (
-        text + f" The price of the sharing is computation: {cnn['mult_adds'] / mlp['mult_adds']:.1f} times the "
-        f"{mlp['name']}'s multiply-adds per image, and an epoch {cnn['seconds_per_epoch'] / mlp['seconds_per_epoch']:.1f} "
-        "times as long." + unmeasured([(cnn, cnn["noise"]), (mlp, mlp["noise"])])
-    )
-
-
-def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str:
-    """The comparison of the models, one bullet per point that the models run allow."""
-    parts = [
-        step_size_text(stats, curves, history),
-        inputs_text(stats, curves),
-        fit_text(stats),
-        decay_text(stats),
-        cnn_text(stats),
-    ]
+def detail_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
+    """The per-run detail's side of the comparison, one bullet each: the first run on inputs in
+    [0, 1] (``inputs_text``) and the arithmetic behind the body's explanations."""
+    parts = [inputs_text(stats, curves), capacity_detail(stats), decay_detail(stats), sharing_detail(stats)]
     return "\n".join(f"- {p}" for p in parts if p)

@@ -14,11 +14,10 @@ import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria
-from mnist_sgd.science.dataset import TRAIN_IMAGES
-from mnist_sgd.science.sgd import TRAIN_ACC_SAMPLES
-from mnist_sgd.show import provenance, references
-from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.show.present import fixed, mean_sds, plural
+from mnist_sgd.science.criteria import intervals_overlap
+from mnist_sgd.show import provenance
+from mnist_sgd.show.present import mean_sds, plural
+from mnist_sgd.tasks.batch_size.per_batch import FLOOR_RATIO, floor_verdict
 
 
 def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float) -> pd.DataFrame:
@@ -55,47 +54,157 @@ def _end_gaps_pct(curves: pd.DataFrame, train_loss_star: float) -> pd.Series:
     )
 
 
+def _stable(sweeps: pd.DataFrame) -> pd.Series:
+    """(batch_size, lr) -> whether no seed of the sweep diverged at that rate."""
+    return ~sweeps.groupby(["batch_size", "lr"])["diverged"].any()
+
+
 def run_facts(sweeps: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """Per batch size, what the commentary reads from the runs beside Task 4's table: the
-    largest rate of the sweep at which no seed diverged (``largest_stable``, NaN if none), the
-    checkpoints each run at the chosen rate was evaluated at (``checkpoints``, t = 0
-    included) and the gradient noise scale over the last doubling of those runs (``noise_end``,
-    seed mean), where it is read when no two batch sizes reached the target."""
-    finite = ~sweeps.groupby(["batch_size", "lr"])["diverged"].any()
+    """Per batch size, what is read from the runs beside the tables: the largest rate of the
+    sweep at which no seed diverged (``largest_stable``, NaN if none) and the checkpoints each
+    run at the chosen rate was evaluated at (``checkpoints``, t = 0 included)."""
+    stable = _stable(sweeps)
     rows = []
     for b, mine in curves.groupby("batch_size"):
-        rates = finite.loc[b]
-        noise = mine.groupby("t")["noise_scale"].mean()
+        rates = stable.loc[b]
         rows.append(
             {
                 "batch_size": b,
                 "largest_stable": rates[rates].index.max() if rates.any() else math.nan,
                 "checkpoints": int(mine.groupby("seed")["t"].nunique().max()),
-                "noise_end": noise[noise.index >= noise.index.max() / 2].mean(),
             }
         )
     return pd.DataFrame(rows)
 
 
-def across_table(chosen: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
-    """Task 3's ``chosen`` rows as shown, smallest batch first: ITR with the horizon in brackets
-    ("not met" where the criterion did not hold), seconds to ITR and to the end, the excess over
-    L* and its ratio at η/2 (``seed_ends``), and the test accuracy at the end; spreads with the
-    decimals of their means."""
-    s = chosen.merge(ends, on="batch_size").sort_values("batch_size")
+def noise_near(curves: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the gradient noise scale near the target: the seed mean at each checkpoint
+    from t/√2 to √2·t, a doubling of t centred on the seeds' mean crossing t (``crossings``:
+    batch_size, t_target); over the last doubling of the run where the target was not reached
+    (``near_target`` False). A single checkpoint's scale moves by a factor of two or more from
+    one to the next, so it is read as the mean over those checkpoints (``noise_mean``) with their
+    range (``noise_low``, ``noise_high``); NaN where the runs did not measure it."""
+    rows = []
+    for _, row in crossings.iterrows():
+        b, t_target = row["batch_size"], row["t_target"]
+        per_t = curves[curves["batch_size"] == b].groupby("t")["noise_scale"].mean()
+        near = bool(math.isfinite(t_target))
+        low, high = (t_target / math.sqrt(2), t_target * math.sqrt(2)) if near else (per_t.index.max() / 2, math.inf)
+        window = per_t[(per_t.index >= low) & (per_t.index <= high)]
+        rows.append(
+            {
+                "batch_size": b,
+                "noise_mean": window.mean(),
+                "noise_low": window.min(),
+                "noise_high": window.max(),
+                "near_target": near,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def smallest_converged(sweeps: pd.DataFrame, sweep_curves: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the smallest rate of its sweep at which no seed diverged and whose
+    seed-mean loss met the convergence criterion within the horizon (``smallest_converged``,
+    NaN if none), read again from the sweep's curves with the criterion and tolerance the
+    sweep used (``chosen``: rel_tol and cap per batch size)."""
+    stable = _stable(sweeps)
+    rows = []
+    for _, row in chosen.iterrows():
+        b = row["batch_size"]
+        mine = sweep_curves[(sweep_curves["batch_size"] == b) & (sweep_curves["t"] <= row["cap"])]
+        converged = [
+            lr
+            for lr, curve in mine.groupby("lr")
+            if stable.get((b, lr), False) and criteria.converged_iterations(curve, row["rel_tol"]) is not None
+        ]
+        rows.append({"batch_size": b, "smallest_converged": min(converged) if converged else math.nan})
+    return pd.DataFrame(rows)
+
+
+def itr_spacing(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, how far apart the checkpoints around ITR lie, as a fraction of t
+    (``itr_spacing``: the next checkpoint over ITR, less 1; the previous one at the end of the
+    run; NaN where the criterion was not met): ITR is known to no better than that."""
+    rows = []
+    for _, row in chosen.iterrows():
+        b = row["batch_size"]
+        grid = np.unique(curves.loc[curves["batch_size"] == b, "t"].to_numpy(dtype=np.float64))
+        at = int(np.searchsorted(grid, row["itr"]))
+        spacing = math.nan
+        if row["converged"] and at < len(grid) and len(grid) > 1:
+            spacing = grid[at + 1] / grid[at] - 1 if at + 1 < len(grid) else grid[at] / grid[at - 1] - 1
+        rows.append({"batch_size": b, "itr_spacing": spacing})
+    return pd.DataFrame(rows)
+
+
+def across_facts(
+    chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, sweeps: pd.DataFrame, sweep_curves: pd.DataFrame
+) -> pd.DataFrame:
+    """Task 3's ``chosen`` rows, smallest batch first, with what its answer reads beside them:
+    where each seed ended (``seed_ends``), the sweep's largest finite rate (``run_facts``), its
+    smallest converged one (``smallest_converged``) and the checkpoint spacing at ITR
+    (``itr_spacing``)."""
+    L_star = float(chosen["train_loss_star"].iloc[0])
+    return (
+        chosen.merge(seed_ends(curves, halved, L_star), on="batch_size")
+        .merge(run_facts(sweeps, curves), on="batch_size")
+        .merge(smallest_converged(sweeps, sweep_curves, chosen), on="batch_size")
+        .merge(itr_spacing(chosen, curves), on="batch_size")
+        .sort_values("batch_size")
+        .reset_index(drop=True)
+    )
+
+
+def figures_for(spacing: float) -> int:
+    """The significant figures a count known to a relative ``spacing`` can be given with: 2 for
+    checkpoints 1-10% apart, 3 for 0.1-1%, at least 1."""
+    return max(1, 1 + math.floor(-math.log10(spacing))) if spacing > 0 else 3
+
+
+def to_figures(value: float, figures: int) -> int:
+    """A positive count rounded to ``figures`` significant figures: 172,541 -> 170,000 with 2."""
+    return int(round(value, figures - 1 - math.floor(math.log10(value)))) if value > 0 else int(value)
+
+
+def mean_sd_rounded(mean: float, sd: float) -> str:
+    """'112,000 ± 5,000', '0.233 ± 0.040': a mean and its s.d. over seeds rounded to the same
+    place, that of the spread's second significant figure, and no finer than the mean's third
+    (the digits beyond say nothing the seeds can tell apart); no-break spaces, as ``mean_sds``."""
+    if not math.isfinite(mean):
+        return "n/a"
+    places = [2 - math.floor(math.log10(abs(mean)))] if mean else []
+    if sd > 0:
+        places.append(1 - math.floor(math.log10(sd)))
+    place = min(places) if places else 0
+
+    def shown(v: float) -> str:
+        return f"{v:,.{place}f}" if place > 0 else f"{round(v, place):,.0f}"
+
+    return f"{shown(mean)}\u00a0±\u00a0{shown(sd)}"
+
+
+def across_table(facts: pd.DataFrame) -> pd.DataFrame:
+    """Task 3's rows (``across_facts``) as shown: ITR rounded to the checkpoint spacing around it,
+    with the horizon in brackets ("not met" where the criterion did not hold), seconds to ITR and
+    to the end, the excess over L* and its ratio at η/2, and the test accuracy at the end; each
+    mean with its spread over seeds."""
+    s = facts.sort_values("batch_size")
     return pd.DataFrame(
         {
             "B": s["batch_size"].map(lambda v: f"{v:,}"),
             "η": s["lr"].map(lambda v: f"{v:.3g}"),
             "ITR (horizon)": [
-                f"{i:,} ({c:,})" if ok else f"not met ({c:,})"
-                for i, c, ok in zip(s["itr"], s["cap"], s["converged"], strict=True)
+                f"{to_figures(i, figures_for(gap)):,} ({c:,})" if ok else f"not met ({c:,})"
+                for i, c, ok, gap in zip(s["itr"], s["cap"], s["converged"], s["itr_spacing"], strict=True)
             ],
             "training s to ITR": [
-                text if ok else "–"
-                for text, ok in zip(mean_sds(s["itr_seconds_mean"], s["itr_seconds_std"]), s["converged"], strict=True)
+                mean_sd_rounded(m, sd) if ok else "–"
+                for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], s["converged"], strict=True)
             ],
-            "training s, whole run": mean_sds(s["train_seconds_mean"], s["train_seconds_std"]),
+            "training s, whole run": [
+                mean_sd_rounded(m, sd) for m, sd in zip(s["train_seconds_mean"], s["train_seconds_std"], strict=True)
+            ],
             "excess over L* (%)": mean_sds(s["gap_pct"], s["gap_pct_sd"]),
             "excess ratio η/2 : η": mean_sds(s["half_ratio"], s["half_ratio_sd"], 2),
             "test acc. (%)": mean_sds(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
@@ -103,84 +212,184 @@ def across_table(chosen: pd.DataFrame, ends: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def across_caption(chosen: pd.DataFrame, conditions: dict[str, Any]) -> str:
-    """The caption of ``across_table``: where each number is read and how the seconds were measured."""
+def across_caption(facts: pd.DataFrame, conditions: dict[str, Any]) -> str:
+    """The caption of ``across_table``: where each number is read, to what precision, and how the
+    seconds were measured."""
+    spacing = 100 * facts["itr_spacing"].dropna()
+    spaced = (
+        f" (rounded to the checkpoint spacing there, {_span(spacing.min(), spacing.max())}% of t)"
+        if len(spacing)
+        else ""
+    )
     return (
-        f"Per batch size at its chosen learning rate η, mean ± s.d. over {plural(sorted(set(chosen['seeds'])), 'seed')}: "
-        f"ITR and, in brackets, the horizon of the runs; training seconds to ITR (– where the criterion was not met) "
-        f"and for the whole run; at the end of the run, the excess of the training loss over "
-        f"L* = {float(chosen['train_loss_star'].iloc[0]):.5f} (averaged over the last doubling, in % of L*), each "
-        f"seed's excess at η/2 (the same seeds and horizon) over its own at η, and the test accuracy. Seconds of "
-        f"training alone, with {provenance.conditions_text(conditions)}."
+        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: "
+        f"ITR{spaced} and the horizon; training seconds to ITR and in all (evaluation excluded; "
+        f"{provenance.conditions_text(conditions)}); at the end of the run, the excess over L* in % of L* (over the "
+        f"last doubling of t), its ratio at η/2 to η (same seeds), and the test accuracy."
     )
 
 
-def across_text(chosen: pd.DataFrame, ends: pd.DataFrame) -> str:
-    """One or two sentences per question of Task 3, each read from a column of ``across_table``."""
-    s = chosen.merge(ends, on="batch_size").sort_values("batch_size")
-    sizes = listed([f"{b:,}" for b in s["batch_size"]])
-    lr = s["lr"]
-    lr_trend = (
-        f", growing with B ({lr.iloc[-1] / lr.iloc[0]:,.0f} times larger at B = {s['batch_size'].iloc[-1]:,} than at "
-        f"B = {s['batch_size'].iloc[0]:,})"
-        if len(s) > 1 and lr.is_monotonic_increasing and lr.is_unique
-        else ""
-    )
-    met, unmet = s[s["converged"]], s[~s["converged"]]
-    if unmet.empty:
-        held = "The convergence criterion held within the horizon at every batch size"
-    else:
-        held = (
-            f"The convergence criterion held within the horizon at {len(met)} of {len(s)} batch sizes; at "
-            f"B = {listed([f'{b:,}' for b in unmet['batch_size']])} it did not within the longest horizon allowed, "
-            f"{listed([f'{c:,}' for c in unmet['cap']])} iterations, so no ITR is claimed there"
-        )
-    itr = ""
-    if len(met):
-        itr = f": ITR = {listed([f'{i:,}' for i in met['itr']])} at B = {listed([f'{b:,}' for b in met['batch_size']])}"
-        if len(met) > 1 and met["itr"].is_monotonic_decreasing and met["itr"].is_unique:
-            itr += ", fewer iterations as B grows"
-    low, high = s.loc[s["gap_pct"].idxmin()], s.loc[s["gap_pct"].idxmax()]
-    worst, best = s.loc[s["final_test_acc"].idxmin()], s.loc[s["final_test_acc"].idxmax()]
-    excess = mean_sds([low["gap_pct"], high["gap_pct"]], [low["gap_pct_sd"], high["gap_pct_sd"]])
-    accuracy = fixed([100 * worst["final_test_acc"], 100 * best["final_test_acc"]])
-    gap, sd = fixed([100 * (best["final_test_acc"] - worst["final_test_acc"]), 100 * s["final_test_acc_std"].max()])
-    to_itr = (
-        f"Training to ITR took {listed([f'{v:.3g} s' for v in met['itr_seconds_mean']])} at "
-        f"B = {listed([f'{b:,}' for b in met['batch_size']])}; "
-        if len(met)
-        else ""
-    )
+def _span(low: float, high: float) -> str:
+    """'6-9', or '6' when both ends round alike."""
+    a, b = f"{low:.0f}", f"{high:.0f}"
+    return a if a == b else f"{a}-{b}"
+
+
+def across_text(facts: pd.DataFrame, behind: str) -> str:
+    """One short paragraph per question of Task 3, read from ``across_facts``; the numbers are the
+    table's, so the text says what they mean rather than repeating them. ``behind``: the anchor
+    of the comparison at equal samples, in the per-run detail."""
+    s = facts.sort_values("batch_size").reset_index(drop=True)
     return "\n\n".join(
         [
-            f"**A good learning rate.** The rule of the method above chose η = {listed([f'{v:.3g}' for v in lr])} "
-            f"for B = {sizes}{lr_trend}.",
-            f"**ITR.** {held}{itr}.",
-            f"**The training loss** (top row of the figure) at the end of the run lies {excess[0]}% above L* at "
-            f"B = {low['batch_size']:,} and {excess[1]}% at B = {high['batch_size']:,}, the nearest and the farthest "
-            f"(mean ± s.d. over seeds); the same seeds at η/2 are Task 4's evidence on whether that gap is a noise "
-            f"floor or a descent still under way.",
-            f"**Training time.** {to_itr}the whole run took "
-            f"{listed([f'{v:.3g} s' for v in s['train_seconds_mean']])} at B = {sizes}.",
-            f"**Test accuracy** (bottom row). At the end of the run it lies between {accuracy[0]}% "
-            f"(B = {worst['batch_size']:,}) and {accuracy[1]}% (B = {best['batch_size']:,}): {gap} points apart, "
-            f"against a spread over seeds of up to {sd} points (s.d.).",
+            "**A good learning rate.** " + _rule_text(s),
+            "**ITR.** " + _itr_text(s),
+            "**Training time.** " + _time_text(s),
+            "**Test accuracy** (bottom row of the figure). " + _accuracy_text(s),
+            f"The batch sizes compared after equal numbers of samples are [in the per-run detail]({behind}).",
         ]
     )
 
 
-def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str | None:
+def _rule_text(s: pd.DataFrame) -> str:
+    """What the rule of the method picks in practice, and where the grid, not the rule, set the
+    chosen rate: at its largest finite rate."""
+    smallest = [
+        int(b) for b, lr, low in zip(s["batch_size"], s["lr"], s["smallest_converged"], strict=True) if lr == low
+    ]
+    where = (
+        "as at every batch size here"
+        if len(smallest) == len(s)
+        else f"as at B = {listed([f'{b:,}' for b in smallest])}"
+        if smallest
+        else "when one did (none here)"
+    )
+    text = (
+        "With a constant step a smaller rate ends lower once it has converged, so in practice the rule picks the "
+        f"smallest rate that converged within the horizon, {where}: the choice depends on the horizon (a longer run "
+        "lets smaller rates converge)."
+    )
+    for _, row in s[s["lr"] == s["largest_stable"]].iterrows():
+        text += " " + _grid_edge_text(row)
+    return text
+
+
+def _grid_edge_text(row: pd.Series) -> str:
+    """A chosen rate that is the largest finite one of its sweep: the grid leaves the rates above
+    it untried, up to the next one (which diverged) and to 2/λ_max, beyond which even SGD's
+    average step, full-batch descent's, diverges."""
+    b, diverging, limit = int(row["batch_size"]), row["smallest_diverging"], row["lr_stability"]
+    bounded = limit > row["lr"] and not (limit >= diverging)  # with no diverging rate (NaN) the limit bounds
+    head = f"At B = {b:,} the chosen rate is also the grid's largest finite one"
+    if math.isfinite(diverging):
+        head += f" ({diverging:g} diverged): a rate converging sooner may lie in between"
+    else:
+        head += " (none diverged): a larger rate may converge sooner"
+    if bounded:
+        head += ", below 2/λ_max (Task 2's table), beyond which even full-batch descent diverges"
+    return head + "."
+
+
+def _itr_text(s: pd.DataFrame) -> str:
+    """Where the criterion held, and beside it what the runs at η/2 say the remaining gap is."""
+    met, unmet = s[s["converged"]], s[~s["converged"]]
+    if unmet.empty:
+        text = "The criterion held within the horizon at every batch size"
+    else:
+        text = (
+            f"The criterion held within the horizon at {len(met)} of {len(s)} batch sizes; at "
+            f"B = {listed([f'{b:,}' for b in unmet['batch_size']])} it did not within the longest horizon allowed, "
+            f"so no ITR is claimed there"
+        )
+    if len(met) > 1 and met["itr"].is_monotonic_decreasing and met["itr"].is_unique:
+        text += ", ITR falling as B grows"
+    if len(met):
+        text += "; converged means nearly flat, not finished"
+    return f"{text}. {_gap_text(s)}"
+
+
+# what the runs at η/2 say of the gap at η, by ``per_batch.floor_verdict``
+GAP_READINGS = {
+    "descending": "the loss is still descending, slowly",
+    "both": "the gap is part floor, part descent",
+    "noise floor": "the loss sits at SGD's noise floor",
+}
+
+
+def _gap_text(s: pd.DataFrame) -> str:
+    """The runs at η/2 grouped by what they say of the remaining gap, with the reading's rule."""
+    verdicts = [floor_verdict(r) for r in s["half_ratio"]]
+    groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in GAP_READINGS}
+    said = [f"at B = {listed([f'{b:,}' for b in bs])} {GAP_READINGS[v]}" for v, bs in groups.items() if bs]
+    if not said:
+        return "The runs at η/2 give no gap to compare."
+    return (
+        f"By the same seeds at η/2 (the table's ratio: below {FLOOR_RATIO:g} a noise floor, 1 or more descent, "
+        f"in between both), " + "; ".join(said) + "."
+    )
+
+
+def _time_text(s: pd.DataFrame) -> str:
+    """Which batch size trained fastest, to ITR and over the whole run, named only beyond the
+    seeds' spread."""
+    met = s[s["converged"]]
+    whole = least(s, "train_seconds_mean", "train_seconds_std")
+    if len(met) > 1:
+        to_itr = least(met, "itr_seconds_mean", "itr_seconds_std")
+        if to_itr == whole and len(whole) == 1:
+            return (
+                f"B = {whole[0]:,} took the least training time, both to ITR and for the whole run, beyond the "
+                "seeds' spread."
+            )
+        return f"{_fastest(to_itr, 'to ITR')} {_fastest(whole, 'for the whole run')}"
+    return _fastest(whole, "for the whole run")
+
+
+def _fastest(batch_sizes: list[int], what: str) -> str:
+    if len(batch_sizes) == 1:
+        return f"B = {batch_sizes[0]:,} took the least training time {what}, beyond the seeds' spread."
+    return f"B = {listed([f'{b:,}' for b in batch_sizes])} tie for the least training time {what}."
+
+
+def least(table: pd.DataFrame, column: str, sd_column: str) -> list[int]:
+    """The batch size with the least ``column`` (mean over seeds, s.d. in ``sd_column``) and every
+    one whose mean ± s.d. overlaps it, least first: one batch size where the seeds tell it apart."""
+    ranked = table.dropna(subset=[column]).sort_values(column)
+    if ranked.empty:
+        return []
+    first = ranked.iloc[0]
+    return [
+        int(r["batch_size"])
+        for _, r in ranked.iterrows()
+        if intervals_overlap(first[column], first[sd_column], r[column], r[sd_column])
+    ]
+
+
+def _accuracy_text(s: pd.DataFrame) -> str:
+    """The test accuracy at the end across batch sizes: a highest named only beyond the seeds'
+    spread of the lowest."""
+    acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
+    hi, lo = acc.idxmax(), acc.idxmin()
+    if intervals_overlap(acc[hi], sd[hi], acc[lo], sd[lo]):
+        return "At the end of the run the batch sizes do not differ beyond the seeds' spread."
+    return (
+        f"At the end of the run B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
+        "lowest, beyond the seeds' spread."
+    )
+
+
+def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str:
     """Where the batch sizes stand after the same number of samples, when their horizons differ
     in samples (t × B): the end of the run compares each B at its own horizon, so a B that ran
     more samples is also read where the others stopped, the fewest samples any run processed.
     The excess is the seed mean averaged over the last doubling up to there, as at the end of a
-    run. None when every horizon is the same number of samples."""
+    run."""
     s = chosen.sort_values("batch_size")
     samples = s["cap"] * s["batch_size"]
     common = int(samples.min())
     longer = s[samples > common]
     if longer.empty:
-        return None
+        return "Every batch size ran the same number of samples, so the end of the run compares them at equal samples."
     L_star = float(s["train_loss_star"].iloc[0])
     read = []
     for _, row in longer.iterrows():
@@ -189,7 +398,7 @@ def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str | None
         read.append(f"{100 * criteria.end_excess(mine, L_star) / L_star:.2f}% at B = {b:,}")
     shorter = s[samples == common]
     return (
-        f"**At equal samples.** The horizons are not the same number of samples: "
+        f"The horizons are not the same number of samples: "
         f"{listed([f'{int(v):,}' for v in samples])} at B = {listed([f'{b:,}' for b in s['batch_size']])}. "
         f"Read after {common:,} samples, where the runs of B = {listed([f'{b:,}' for b in shorter['batch_size']])} "
         f"ended, the excess over L* (seed mean, over the last doubling) is {listed(read)}."
@@ -201,158 +410,8 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def batch_hand_summary_text(table: pd.DataFrame) -> str:
-    """All batch sizes against the hand-made reports: rates, accuracies in the hand setting, times.
-
-    ``table`` columns: batch_size, lr, hand_lr (NaN when not given), hand_ref_test_acc,
-    hand_test_acc, hand_test_acc_std (the hand setting re-run here), hand_seconds_50
-    and seconds_50_epochs (hand figure, and this build's training loop extrapolated),
-    train_seconds_mean and cap (the training seconds of a run and its iterations) and
-    checkpoints (``run_facts``); optionally smallest_diverging (smallest rate of the sweep
-    that diverged, NaN if none).
-    """
-    t = table.sort_values("batch_size")
-    bs = [int(b) for b in t["batch_size"]]
-    out = []
-    rates = t.dropna(subset=["hand_lr"])
-    if len(rates):
-        lower = int((rates["hand_lr"] < rates["lr"]).sum())
-        out.append(
-            "By hand the learning rates were "
-            + ", ".join(f"{v:g}" for v in rates["hand_lr"])
-            + f" for B = {', '.join(str(int(b)) for b in rates['batch_size'])}; the sweep at each B's horizon chose "
-            + ", ".join(f"{v:g}" for v in rates["lr"])
-            + f", larger in {lower} of {plural(len(rates), 'case')}"
-            + " (by hand the rates were not compared at the horizon of the runs they were used for)."
-        )
-    if "smallest_diverging" in t.columns:
-        # by hand, η = 0.1 diverged at every batch size
-        diverges = [int(b) for b, v in zip(t["batch_size"], t["smallest_diverging"]) if v <= 0.1]
-        if len(diverges) == len(t):
-            where = (
-                "at every B run too (the smallest diverging rate of each sweep: "
-                + ", ".join(f"{v:g}" for v in t["smallest_diverging"])
-                + ")"
-            )
-        else:
-            where = f"at B = {', '.join(map(str, diverges))} only" if diverges else "at no B of the sweeps"
-        out.append(f"By hand η = 0.1 diverged at every batch size; here it diverged {where}.")
-    accs = t.dropna(subset=["hand_ref_test_acc"])
-    if len(accs):
-        diffs = 100 * (accs["hand_test_acc"] - accs["hand_ref_test_acc"])
-        within = [
-            int(b)
-            for b, d, sd in zip(accs["batch_size"], diffs, accs["hand_test_acc_std"])
-            if agrees_with_hand(d, 100 * sd)
-        ]
-        out.append(
-            "Re-run in the hand-made setting, the test accuracies differ from the hand figures by "
-            + ", ".join(f"{d:+.2f}" for d in diffs)
-            + " points"
-            + (f"; within a single run's seed noise at B = {', '.join(map(str, within))}" if within else "")
-            + "."
-        )
-    times = t.dropna(subset=["hand_seconds_50"])
-    if len(times) >= 2:
-        out.append(_epoch_times_text(times))
-    evaluated = t[t["batch_size"] == references.TASK2_HAND["batch_size"]]
-    if len(evaluated):
-        out.append(_evaluated_runs_text(evaluated.iloc[0]))
-    if not out:
-        return f"The hand-made reports give no figure for B = {', '.join(map(str, bs))}."
-    return " ".join(out)  # under its own heading
-
-
-# TASKS.md's hand-made timings of whole runs that evaluated at every iteration (batch size not
-# stated): iterations, seconds per run, what was evaluated
-HAND_EVALUATED_RUNS = ((1000, 350.0, "full-set metrics"), (6000, 6.0, "the test accuracy"))
-
-
-def _epoch_times_text(times: pd.DataFrame) -> str:
-    """The 50-epoch times by hand and here, per step against B, and what splitting a step into a
-    fixed cost and a cost per sample says about the factor between them."""
-    tb = times["batch_size"].astype(int).to_numpy()
-    steps = 50 * TRAIN_IMAGES / tb
-    hand = 1000 * times["hand_seconds_50"].to_numpy() / steps
-    here = 1000 * times["seconds_50_epochs"].to_numpy() / steps
-    return (
-        "For 50 epochs the hand-made times were "
-        + ", ".join(f"{v:g} s" for v in times["hand_seconds_50"])
-        + "; this build's training loop, extrapolated from its measured time per iteration, would take "
-        + ", ".join(f"{v} s" for v in fixed(times["seconds_50_epochs"]))
-        + f" for B = {', '.join(map(str, tb))}. Per step that is "
-        + ", ".join(f"{v:.3g}" for v in hand)
-        + " ms by hand against "
-        + ", ".join(f"{v:.3g}" for v in here)
-        + " ms here, "
-        + ", ".join(f"{_about(f)}×" for f in hand / here)
-        + " as long. "
-        + _step_split_text(tb, hand, here)
-    )
-
-
-def step_costs(batch_sizes: np.ndarray, seconds: np.ndarray) -> tuple[float, float]:
-    """(fixed, per_sample) of the time of a step ≈ fixed + per_sample·B, by least squares on the
-    relative error: the times span decades, and on their own scale the largest batch alone
-    would set both."""
-    b = np.asarray(batch_sizes, dtype=np.float64)
-    s = np.asarray(seconds, dtype=np.float64)
-    design = np.column_stack([1.0 / s, b / s])  # (fixed + per_sample·B_i) / s_i ≈ 1
-    (fixed_cost, per_sample), *_ = np.linalg.lstsq(design, np.ones_like(s), rcond=None)
-    return float(fixed_cost), float(per_sample)
-
-
-def _step_split_text(batch_sizes: np.ndarray, hand: np.ndarray, here: np.ndarray) -> str:
-    """Where the factor between two loops' times per step comes from: at small B it tends to the
-    ratio of their fixed costs per step, at large B to that of their costs per sample."""
-    (hand_fixed, hand_sample), (fixed_cost, per_sample) = step_costs(batch_sizes, hand), step_costs(batch_sizes, here)
-    split = "Split into a fixed cost per step and a cost per sample (a + b·B, fitted to each loop's times)"
-    if min(hand_fixed, hand_sample, fixed_cost, per_sample) <= 0:
-        return split + ", these times give a part at or below zero, so they show no more than the factors."
-    by_step, by_sample = hand_fixed / fixed_cost, hand_sample / per_sample
-    ratios = (
-        f", the hand-made loop's fixed cost is {_about(by_step)}× this build's and its cost per sample "
-        f"{_about(by_sample)}×, so the factor goes from about the first at small B to the second at large B: "
-    )
-    return (
-        split
-        + ratios
-        + (
-            "the gap is mostly a fixed cost per step, such as an interpreted loop's, which weighs most where an "
-            "epoch is the most steps."
-            if by_step > by_sample
-            else "the gap lies in the arithmetic on each sample, not in a fixed cost per step, and weighs most where "
-            "a step carries the most samples."
-        )
-    )
-
-
-def _evaluated_runs_text(row: pd.Series) -> str:
-    """The hand-made timings of whole runs that evaluated at every iteration, against this build's
-    training step at the hand-made batch size, and why they differ: what is evaluated, and when."""
-    b = int(row["batch_size"])
-    step_ms = 1000 * row["train_seconds_mean"] / row["cap"]
-    per_iteration = [1000 * seconds / iterations for iterations, seconds, _ in HAND_EVALUATED_RUNS]
-    return (
-        "The hand-made reports also timed whole runs that evaluated at every iteration: "
-        + " and ".join(
-            f"about {seconds:g} s for {iterations:,} iterations with {what}"
-            for iterations, seconds, what in HAND_EVALUATED_RUNS
-        )
-        + ", "
-        + " and ".join(f"{v:.3g} ms" for v in per_iteration)
-        + f" per iteration, against {step_ms:.3g} ms for a training step at B = {b:,} here "
-        + f"({' and '.join(f'{_about(v / step_ms)}×' for v in per_iteration)}; their batch size is not stated). "
-        + f"Full-set metrics after every step are a pass over all {TRAIN_IMAGES:,} training images, "
-        f"{TRAIN_IMAGES // b:,} times a step's data, so such a run times its evaluation more than its training; "
-        f"this build evaluates at {int(row['checkpoints']):,} checkpoints of a {int(row['cap']):,}-iteration run, "
-        "takes the training loss exactly from XᵀX/N and XᵀY/N, computed once, without a pass over the images, "
-        f"scores the training accuracy on a fixed subset of {TRAIN_ACC_SAMPLES:,} images, and times training "
-        "apart, so what its evaluations cost is not in these tables."
-    )
-
-
-def _about(ratio: float) -> str:
-    """A ratio to two significant digits, written out: '4.3', '1,500'."""
-    rounded = float(f"{ratio:.2g}")
-    return f"{rounded:g}" if rounded < 100 else f"{rounded:,.0f}"
+def two_figures(value: float) -> str:
+    """A positive amount to two significant figures, a trailing zero kept: '650', '81', '5.0', '0.027'."""
+    if value >= 10:
+        return f"{to_figures(value, 2):,}"
+    return f"{value:.{1 - math.floor(math.log10(value))}f}"

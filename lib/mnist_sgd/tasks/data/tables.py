@@ -41,3 +41,13 @@ def class_counts(y_train: torch.Tensor, y_test: torch.Tensor, classes: int = 10)
     counts["train %"] = 100 * counts["train"] / counts["train"].sum()
     counts["test %"] = 100 * counts["test"] / counts["test"].sum()
     return counts
+
+
+def counts_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """``class_counts`` as shown: a row per quantity and a column per digit (two short lines, not
+    ten), counts as whole numbers and shares with two decimals."""
+    by_digit = counts.set_index("digit").T
+    shown = by_digit.apply(
+        lambda row: row.map(lambda v: f"{v:,.0f}" if row.name in ("train", "test") else f"{v:.2f}"), axis=1
+    )
+    return shown.rename_axis("digit").reset_index()

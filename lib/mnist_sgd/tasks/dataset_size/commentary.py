@@ -1,28 +1,31 @@
-"""Task 5's commentary: on one training-set size, where its runs ended, what stopping early
-gave, and what the rank of its subsets says of the closed form, each sentence written from
-the tables the section computed."""
+"""Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
+(the answer: where the runs stand at the end of their budget, what more data buys, the
+train/test gap and why, and what training longer does), each sentence written from the
+tables the section computed."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.show.present import fixed, number, plural
+from mnist_sgd.show.present import number, plural
 
 # A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
 COARSE_STEP_POINTS = 1.0
+# A drop of the mean test curve from its peak to the end smaller than this many points is the noise of a plateau.
+DROP_POINTS = 1.0
+# A closed-form training loss below this is an exact fit (zero up to float64 rounding).
+EXACT_FIT_LOSS = 1e-6
 
 
-def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame, rel_tol: float) -> str:
+def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     """The paragraph under one size's table: convergence and accuracies at the budget of the
     runs, the test accuracy along them and stopped early, and the rank of the subsets.
 
-    ``runs``: one row per subset of one size (``tables_dataset_size.subset_runs``), ``curves``:
-    their checkpoints; ``rel_tol``: the convergence criterion the runs were judged by.
+    ``runs``: one row per subset of one size (``tables.subset_runs``), ``curves``: their
+    checkpoints. The convergence criterion is the method's, stated once at the task's head.
     """
-    return _end_of_runs(runs, rel_tol) + _along_the_runs(runs, curves) + _rank(runs)
+    return _end_of_runs(runs) + _along_the_runs(runs, curves) + _rank(runs)
 
 
 def counted(count: int, total: int, noun: str) -> str:
@@ -38,21 +41,9 @@ def counted(count: int, total: int, noun: str) -> str:
 
 
 # The two tests of the convergence criterion, in the words the runs' table records
-# (``converged_by``) and every text names them by.
+# (``converged_by``) and the method names them by.
 STOPPED_MOVING = "stopped moving"
 REACHED_OPTIMUM = "reached the optimum"
-
-
-def criterion_text(rel_tol: float) -> str:
-    """The convergence criterion the runs are judged by (``tables.converged_at``), as every
-    Task 5 text states it: one sentence naming its two tests as ``converged_by`` records them."""
-    tol = f"{100 * rel_tol:g}%"
-    return (
-        "A run has converged at the first checkpoint from which one of two tests holds until the end of the run: "
-        f"its training loss has {STOPPED_MOVING} (Task 3's test: averaged over each doubling of t, it changes by "
-        f"less than {tol} from one doubling to the next), or it has {REACHED_OPTIMUM} (it stays within {tol} of the "
-        "way from its value at t = 0 down to the subset's least-squares minimum)."
-    )
 
 
 def converged_by_text(stopped: int, reached: int) -> str:
@@ -70,6 +61,12 @@ def shown(value: float, digits: int = 2) -> float:
     return float(f"{value:.{digits}f}")
 
 
+def joined(items: list) -> str:
+    """'a', 'a and b', 'a, b and c' (numbers with thousands separators)."""
+    words = [f"{v:,}" if isinstance(v, int) else str(v) for v in items]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _size_and_iterations(runs: pd.DataFrame) -> tuple[int, int]:
     """N' and the iterations of the runs (the same for every subset of a size)."""
     return int(runs["dataset_size"].iloc[0]), int(runs["iterations"].iloc[0])
@@ -79,8 +76,8 @@ def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
     return runs.sort_values("subset") if "subset" in runs.columns else runs
 
 
-def _end_of_runs(runs: pd.DataFrame, rel_tol: float) -> str:
-    """The criterion, how many runs met it and by which test, and the accuracies of SGD at the
+def _end_of_runs(runs: pd.DataFrame) -> str:
+    """How many runs met the criterion and by which test, and the accuracies of SGD at the
     budget and of the closed form."""
     dataset_size, iterations = _size_and_iterations(runs)
     converged = int(runs["converged"].sum())
@@ -89,9 +86,9 @@ def _end_of_runs(runs: pd.DataFrame, rel_tol: float) -> str:
     tests = converged_by_text(
         int((runs["converged_by"] == STOPPED_MOVING).sum()), int((runs["converged_by"] == REACHED_OPTIMUM).sum())
     )
+    who = counted(converged, len(runs), "run")
     return (
-        f"**N' = {dataset_size:,}.** {criterion_text(rel_tol)} By this criterion, "
-        f"{counted(converged, len(runs), 'run')} converged within {iterations:,} iterations"
+        f"**N' = {dataset_size:,}.** {who[:1].upper()}{who[1:]} converged within {iterations:,} iterations"
         + (
             f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest ({tests}). "
             if converged
@@ -125,7 +122,7 @@ def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
         + (
             f", {100 * (mean_test.max() - final_mean):.2f} points above its value at the end: training longer on "
             f"these {dataset_size:,} images lowered the test accuracy."
-            if mean_test.max() - final_mean > 0.01  # a drop of more than 1 point, not the noise of a plateau
+            if 100 * (mean_test.max() - final_mean) > DROP_POINTS
             else f"; at the end it is {100 * final_mean:.2f}%."
         )
         + f" Chosen without the test set, stopping at the best accuracy on {plural(held, 'held-out image')} "
@@ -186,133 +183,172 @@ def _span(values: pd.Series) -> str:
     return lo if lo == hi else f"{lo} to {hi}"
 
 
-def dataset_size_commentary(table: pd.DataFrame, gap_points: float = 1.0) -> str:
-    """What more training data buys, from one row per training-set size N'.
+# ---------------------------------------------------------------------------------------
+# Across sizes: the answer, from one row per size of ``tables.size_summary``.
+# ---------------------------------------------------------------------------------------
 
-    ``table`` columns: dataset_size, subsets, converged_subsets (how many subsets met the
-    convergence criterion), test_acc, test_acc_min, test_acc_max, train_acc (SGD at the
-    budget of its runs, fractions; mean, min and max over subsets), final_train_loss (SGD, mean), closed_form_test_acc,
-    closed_form_train_acc, closed_form_train_loss (least squares on the same subsets,
-    means). ``gap_points``: the train/test gap, in accuracy points, counted as closed.
-    Works with any number of rows (one or more sizes).
+
+def still_descending(row: pd.Series) -> bool:
+    """Whether no run of a size converged and its loss was still falling at the end: the
+    subset-mean loss, averaged over a doubling of t, fell by more than the criterion's
+    tolerance to the next doubling at the last one checked (``last_change``)."""
+    return int(row["converged_subsets"]) == 0 and float(row["last_change"]) < -float(row["rel_tol"])
+
+
+def run_status(row: pd.Series) -> str:
+    """Where the runs of one size stand at the end of their budget, for the table: 'all 5
+    converged', '3 of 5 converged', 'none converged: still descending' (``still_descending``)
+    or 'none converged'."""
+    converged, total = int(row["converged_subsets"]), int(row["subsets"])
+    if converged == total:
+        return f"all {total} converged" if total > 2 else "converged"
+    if converged:
+        return f"{converged} of {total} converged"
+    return "none converged: still descending" if still_descending(row) else "none converged"
+
+
+def _sizes(ns: list[int]) -> str:
+    return "N' = " + joined(ns)
+
+
+def status_text(t: pd.DataFrame) -> str:
+    """What the accuracies at the end of the runs are: the one iteration budget in passes over
+    the smallest and the largest subset, and, where no run converged and the loss was still
+    descending (``still_descending``), that those accuracies are the budget's, not SGD's at rest,
+    with how fast the loss still fell.
+
+    ``t`` columns: dataset_size, iterations, batch_size, subsets, converged_subsets, rel_tol,
+    last_change (``tables.size_summary``).
     """
-    t = table.sort_values("dataset_size").reset_index(drop=True)
-    ns = [int(n) for n in t["dataset_size"]]
-    # as the tables show them (two decimals), so every difference below matches them
-    test = [shown(100 * v) for v in t["test_acc"]]
-    train = [shown(100 * v) for v in t["train_acc"]]
-    gap = [a - b for a, b in zip(train, test)]
-    cf_test = [shown(100 * v) for v in t["closed_form_test_acc"]]
-    out = []
-
-    if len(t) < 2:
-        return (
-            f"Only one training-set size was run (N' = {ns[0]:,}), so there is nothing to compare: SGD reached "
-            f"{test[0]:.2f}% test accuracy and {train[0]:.2f}% on its training subset (a gap of {gap[0]:.2f} points); "
-            f"the closed form on the same subsets reached {cf_test[0]:.2f}% on the test set."
-        )
-
-    out.append(_gains_text(ns, test))
-
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    first, last = t.iloc[0], t.iloc[-1]
+    iterations = sorted({int(i) for i in t["iterations"]})
+    passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
+    budget = f"{iterations[0]:,} iterations" if len(iterations) == 1 else "iteration budgets"
     text = (
-        "**Train/test gap.** The training accuracy (on the subset trained on) minus the test accuracy is "
-        + ", ".join(f"{g:.2f}" for g in gap)
-        + f" points for N' = {', '.join(f'{n:,}' for n in ns)}: it "
-        f"{trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data."
+        f"**At the end of the budget.** The same {budget} are {passes[0]} passes over the subset at "
+        f"N' = {int(first['dataset_size']):,} but {passes[1]} at N' = {int(last['dataset_size']):,}."
     )
-    closed = [i for i in range(len(ns)) if abs(gap[i]) < gap_points and all(abs(g) < gap_points for g in gap[i:])]
-    if closed:
-        i = closed[0]
-        where = f"only at the largest size, N' = {ns[i]:,}" if i == len(ns) - 1 else f"from N' = {ns[i]:,} on"
-        text += f" It is below {gap_points:g} point{'s' if gap_points != 1 else ''} {where}" + (
-            f" (at N' = {ns[i - 1]:,} it was still {gap[i - 1]:.2f})." if i > 0 else ", the smallest size run."
-        )
-    else:
-        smallest = min(range(len(gap)), key=lambda j: abs(gap[j]))
+    falling = t[[still_descending(row) for _, row in t.iterrows()]]
+    if not falling.empty:
+        drops = [f"{-100 * c:.2g}%" for c in falling["last_change"]]
         text += (
-            f" It does not stay below {gap_points:g} point{'s' if gap_points != 1 else ''} within the sizes run "
-            f"(smallest: {gap[smallest]:.2f} at N' = {ns[smallest]:,})."
+            f" At {_sizes(falling['dataset_size'].astype(int).tolist())} no run converged: the accuracies there are "
+            f"those after {budget}, still descending (the training loss, averaged over a doubling of t, still fell by "
+            f"{joined(drops)} to the next)."
         )
-    out.append(text)
-
-    diff = [s - c for s, c in zip(test, cf_test)]
-    above = [n for n, d in zip(ns, diff) if d > 0]
-    text = (
-        "**SGD against the closed form.** On the same subsets, SGD's test accuracy minus the least-squares "
-        "solution's is " + ", ".join(f"{d:+.2f}" for d in diff) + f" points for N' = {', '.join(f'{n:,}' for n in ns)}."
-    )
-    interpolating = [n for n, loss in zip(ns, t["closed_form_train_loss"]) if loss < 1e-6]
-    if interpolating:
-        text += (
-            f" At N' = {', '.join(f'{n:,}' for n in interpolating)} the closed form fits its training subset exactly "
-            f"(training loss below 1e-6)"
-        )
-        sgd_loss = dict(zip(ns, t["final_train_loss"]))
-        spread = dict(zip(ns, (100 * (t["test_acc_max"] - t["test_acc_min"])).tolist()))
-        margin = dict(zip(ns, diff))
-        better = [n for n in interpolating if n in above and margin[n] > spread[n]]
-        unclear = [n for n in interpolating if abs(margin[n]) <= spread[n]]
-        if better:
-            text += (
-                f"; at N' = {', '.join(f'{n:,}' for n in better)} SGD, whose training loss there is still "
-                f"{', '.join(fixed([sgd_loss[n] for n in better]))} after its budget, has the higher test accuracy, by "
-                f"more than the spread of SGD over subsets: the exact fit of the few training images generalises "
-                f"worse than SGD stopped before it"
-            )
-        else:
-            text += "; SGD's test accuracy is not higher there by more than its spread over subsets"
-        if unclear:
-            text += (
-                f" (at N' = {', '.join(f'{n:,}' for n in unclear)} the difference is within SGD's min-max range over "
-                f"subsets, {', '.join(f'{spread[n]:.2f}' for n in unclear)} points)"
-            )
-        text += "."
-    out.append(text)
-
-    return "\n\n".join(out)
-
-
-def joined(items: list) -> str:
-    """'a', 'a and b', 'a, b and c' (numbers with thousands separators)."""
-    words = [f"{v:,}" if isinstance(v, int) else str(v) for v in items]
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
-
-
-def _step_factor(a: int, b: int) -> str:
-    ratio = b / a
-    return f"×{ratio:.0f}" if abs(ratio - round(ratio)) < 1e-9 else f"×{ratio:.2g}"
-
-
-def _gains_text(ns: list[int], test: list[float]) -> str:
-    """The gain of each step of the grid, with a rate in the unit of that step: per tenfold
-    only for a tenfold step; steps of other sizes are compared per doubling of N'."""
-    parts, per_doubling = [], []
-    for a, b, d in zip(ns, ns[1:], [y - x for x, y in zip(test, test[1:])]):
-        doublings = math.log2(b / a)
-        per_doubling.append(d / doublings)
-        if abs(b / a - 10) < 1e-9:
-            parts.append(f"{a:,}→{b:,}: {d:+.2f} points ({d:+.2f} per tenfold)")
-        elif abs(b / a - 2) < 1e-9:
-            parts.append(f"{a:,}→{b:,} (a doubling): {d:+.2f} points")
-        else:
-            parts.append(f"{a:,}→{b:,} ({_step_factor(a, b)}): {d:+.2f} points ({d / doublings:+.2f} per doubling)")
-    text = (
-        f"**Test accuracy against data.** SGD's test accuracy {trend(test)} with the training-set size, from "
-        f"{test[0]:.2f}% at N' = {ns[0]:,} to {test[-1]:.2f}% at N' = {ns[-1]:,}. Per step of the grid: "
-        + ", ".join(parts)
-        + "."
-    )
-    if len(per_doubling) >= 2:
-        shown = ", ".join(f"{p:+.2f}" for p in per_doubling)
-        if all(b < a for a, b in zip(per_doubling, per_doubling[1:])):
-            text += (
-                f" Per doubling of N' the gain ({shown} points) falls at every step of the grid: diminishing returns."
-            )
-        elif all(b > a for a, b in zip(per_doubling, per_doubling[1:])):
-            text += f" Per doubling of N' the gain ({shown} points) rises at every step of the grid."
-        else:
-            text += (
-                f" Per doubling of N' the gain ({shown} points) is not monotone across the grid (**Where SGD would "
-                f"end**, above, says how the fit SGD tends to changes where the subsets stop being fitted exactly)."
-            )
     return text
+
+
+def _steps(t: pd.DataFrame) -> list[tuple[int, int, float, bool]]:
+    """The steps of the grid (``t`` sorted by size): from, to, the change of the test accuracy
+    in points as shown, and whether it is beyond the spread over subsets (the two sizes'
+    [min, max] ranges do not overlap)."""
+    steps = []
+    for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows()):
+        change = shown(100 * b["test_acc"]) - shown(100 * a["test_acc"])
+        apart = b["test_acc_min"] > a["test_acc_max"] or b["test_acc_max"] < a["test_acc_min"]
+        steps.append((int(a["dataset_size"]), int(b["dataset_size"]), change, bool(apart)))
+    return steps
+
+
+def _step_words(steps: list[tuple[int, int, float, bool]]) -> str:
+    return joined([f"from {a:,} to {b:,} ({d:+.2f} points)" for a, b, d, _ in steps])
+
+
+# a trend along the sizes, as a verb followed by its object
+_MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
+
+
+def gains_text(t: pd.DataFrame) -> str:
+    """How the test accuracy at the end of the runs moves with N', a step of the grid counted
+    as a change only beyond the spread over subsets (``_steps``); the steps within it are
+    quoted with their change.
+
+    ``t`` columns: dataset_size, test_acc, test_acc_min, test_acc_max (``tables.size_summary``).
+    """
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    steps = _steps(t)
+    beyond, within = [s for s in steps if s[3]], [s for s in steps if not s[3]]
+    text = f"**More data.** SGD's test accuracy {_MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'."
+    if not within:
+        return text + " Every step of the grid moves it beyond the spread over subsets (the ranges do not overlap)."
+    if not beyond:
+        return text + f" No step of the grid moves it beyond the spread over subsets: {_step_words(within)}."
+    if steps[: len(beyond)] == beyond:  # the first steps only
+        first = f"Every step up to N' = {beyond[-1][1]:,} moves"
+    else:
+        first = f"The step{'s' if len(beyond) > 1 else ''} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])}"
+        first += " move" if len(beyond) > 1 else " moves"
+    one = len(within) == 1
+    text += (
+        f" {first} it beyond the spread over subsets (the ranges in the table do not overlap); "
+        f"{'the step' if one else 'the steps'} {_step_words(within)} {'stays' if one else 'stay'} within it"
+    )
+    if steps[-len(within) :] == within:  # the last steps only: the accuracy has levelled off
+        return text + f": past {within[0][0]:,} images, more data no longer changes it measurably."
+    return text + "."
+
+
+def gap_text(t: pd.DataFrame, pixels: int, gap_points: float = 1.0) -> str:
+    """The train/test gap against N' (closed: below ``gap_points`` from some size on) and why:
+    a linear classifier with ``pixels`` weights per output fits a few hundred images (almost)
+    exactly, which generalises poorly; past ``pixels`` images no exact fit exists."""
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    ns = [int(n) for n in t["dataset_size"]]
+    gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"])]
+    unit = f"{gap_points:g} point{'s' if gap_points != 1 else ''}"
+    text = f"**The train/test gap** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data"
+    closed = [i for i in range(len(ns)) if all(abs(g) < gap_points for g in gap[i:])]
+    if not closed:
+        text += f" and does not stay below {unit} within the sizes run."
+    elif closed[0] == len(ns) - 1:
+        text += f" and falls below {unit} only at the largest size, N' = {ns[-1]:,}."
+    else:
+        text += f" and stays below {unit} from N' = {ns[closed[0]]:,} on."
+    fitted = [n for n, low in zip(ns, t["train_acc_min"]) if low == 1.0]
+    return text + (
+        f" **Why:** with {pixels:,} weights per digit, a few hundred images can be fitted almost exactly"
+        + (f" (at {_sizes(fitted)} every training image is classified correctly)" if fitted else "")
+        + ", and such weights follow those images rather than the digits. Once the images outnumber the weights, no "
+        "exact fit exists: the weights must serve many examples of each digit, and training and test accuracy meet."
+    )
+
+
+def longer_text(t: pd.DataFrame) -> str:
+    """What training longer does: the sizes whose mean test curve fell from its peak by more
+    than ``DROP_POINTS`` by the end, and, where the least-squares solution fits the subsets
+    exactly, where SGD stands against that fit, which it heads for from W = 0.
+
+    ``t`` columns: dataset_size, test_acc, peak_test_acc, closed_form_test_acc,
+    closed_form_train_loss, subsets, reached_optimum_subsets (``tables.size_summary``).
+    """
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    drop = 100 * (t["peak_test_acc"] - t["test_acc"])
+    fell = [int(n) for n, d in zip(t["dataset_size"], drop) if d > DROP_POINTS]
+    text = "**Training longer.** " + (
+        f"At {_sizes(fell)} the test accuracy peaked early and then fell (figure below): SGD went on fitting the few "
+        "training images, heading from W = 0 for"
+        if fell
+        else "At no size did the test accuracy fall along the runs by more than a point. From W = 0, SGD heads for"
+    )
+    text += " the least-squares fit of smallest norm"
+    exact = t[t["closed_form_train_loss"] < EXACT_FIT_LOSS]
+    if exact.empty:
+        return text + "."
+    reached = [
+        int(n) for n, r, s in zip(exact["dataset_size"], exact["reached_optimum_subsets"], exact["subsets"]) if r == s
+    ]
+    above = [
+        (int(r["dataset_size"]), shown(100 * r["test_acc"]) - shown(100 * r["closed_form_test_acc"]))
+        for _, r in exact.iterrows()
+        if int(r["dataset_size"]) not in reached
+    ]
+    text += ", which generalises worse still where the subsets can be fitted exactly"
+    parts = [f"at {_sizes(reached)} the runs have reached it"] if reached else []
+    if above:
+        parts.append(
+            f"at {_sizes([n for n, _ in above])} they are {joined([f'{d:.2f}' for _, d in above])} points "
+            f"{'above' if all(d > 0 for _, d in above) else 'away from'} it"
+        )
+    return text + (": " + "; ".join(parts) if parts else "") + "."

@@ -1,55 +1,13 @@
-"""Task 5's commentary on the budget and the limit: what the runs' final figures are (the
-accuracy at the iteration budget, converged or not), where the images of a subset stop being
-linearly independent, the exact limit's dip and norm against N', and where the runs stop on
-the way to it; each sentence written from the tables the section computed (``limit``)."""
+"""Task 5's commentary on the limit: where the images of a subset stop being linearly
+independent, the exact limit's dip and norm against N', and where the runs stop on the way to
+it; each sentence written from the tables the section computed (``limit``)."""
 
 from __future__ import annotations
 
 import pandas as pd
 
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.tasks.dataset_size.commentary import converged_by_text, counted, criterion_text, joined, shown
-
-
-def budget_text(t: pd.DataFrame, rel_tol: float) -> str:
-    """What 'final' means across sizes: the accuracy at the iteration budget, the convergence
-    criterion (``rel_tol``), and which sizes' subsets had converged by then, and by which of its
-    tests, counted per size.
-
-    ``t`` columns: dataset_size, iterations, subsets, converged_subsets, stopped_moving_subsets,
-    reached_optimum_subsets (``tables.size_summary``).
-    """
-    t = t.sort_values("dataset_size")
-    budgets = sorted(set(int(i) for i in t["iterations"]))
-    budget = (
-        f"the budget of {budgets[0]:,} iterations of every run"
-        if len(budgets) == 1
-        else "the iteration budget of each size ("
-        + ", ".join(f"{int(i):,} at N' = {int(n):,}" for n, i in zip(t["dataset_size"], t["iterations"]))
-        + ")"
-    )
-    groups: dict[tuple[str, str], list[int]] = {}
-    for n, c, total, stopped, reached in zip(
-        t["dataset_size"],
-        t["converged_subsets"],
-        t["subsets"],
-        t["stopped_moving_subsets"],
-        t["reached_optimum_subsets"],
-    ):
-        tests = f" ({converged_by_text(int(stopped), int(reached))})" if c else ""
-        groups.setdefault((counted(int(c), int(total), "subset"), tests), []).append(int(n))
-    parts = [f"{who} at N' = {joined(ns)}{tests}" for (who, tests), ns in groups.items()]
-    unconverged = [int(n) for n, c, total in zip(t["dataset_size"], t["converged_subsets"], t["subsets"]) if c < total]
-    return (
-        f"**What “final” means here.** Every accuracy called final, or at the end of the run, is the one at {budget}, "
-        f"whether or not the run has converged by then. {criterion_text(rel_tol)} By this criterion, "
-        f"{joined(parts)} had converged within the budget."
-        + (
-            f" At N' = {joined(unconverged)} the figures therefore describe SGD after a fixed budget, not at rest."
-            if unconverged
-            else ""
-        )
-    )
+from mnist_sgd.tasks.dataset_size.commentary import joined, shown
 
 
 def threshold_text(th: pd.DataFrame, pixels: int, whole: tuple[int, int, int] | None = None) -> str:
@@ -198,49 +156,34 @@ def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:
 
 
 def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
-    """Two sentences for the answer, with a link to ``more`` (the anchor of what ``limit_text``
-    says at length): where the exact limit's test accuracy is lowest against the interpolation
-    thresholds, and whether runs of the budget come near it there (the steps its slowest
-    direction needs; gradient descent at the budget, which SGD follows on average).
+    """The one sentence the answer gives the exact limit, with a link to ``more`` (the anchor of
+    what ``limit_text`` says at length): where the limit's test accuracy is lowest against the
+    interpolation thresholds, and whether runs of the budget come near it there (the steps its
+    slowest direction needs against the budget).
 
-    ``limit``, ``th``: as in ``limit_text``. A run can meet the convergence criterion, which
-    reads the training loss, and still be far from the limit: the slowest directions barely
-    move the loss but can move the test accuracy, so the text says so when they lag.
+    ``limit``, ``th``: as in ``limit_text``.
     """
     lim = limit.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in lim["dataset_size"]]
     worst, near = _lowest_and_nearest(lim, th)
     acc = shown(100 * lim.loc[worst, "limit_test_acc"])
     lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
-    thresholds = f"N* = {lo:,}" if lo == hi else f"N* = {lo:,} to {hi:,}"
+    thresholds = f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
     lowest = (
         f"dips to {acc:.2f}% at N' = {ns[worst]:,}"
         if 0 < worst < len(ns) - 1
         else f"is lowest at N' = {ns[worst]:,}, {acc:.2f}%"
     )
-    text = (
-        "**Where SGD would end.** As t grows, SGD from W = 0 tends on average to the minimum-norm least-squares fit "
-        f"of its subset, computed exactly [in the per-run detail](#{more}); that limit's test accuracy {lowest}"
-        + (
-            f", next to the interpolation thresholds ({thresholds} images, up to which a subset can be fitted exactly)."
-            if worst == near
-            else f" (the interpolation thresholds are at {thresholds} images)."
-        )
+    where = (
+        f", where the subsets stop being fitted exactly ({thresholds} images)"
+        if worst == near
+        else f" (the subsets stop being fitted exactly at {thresholds} images)"
     )
-    budget, lr = int(lim["budget_iterations"].iloc[0]), float(lim["lr"].iloc[0])
-    slow = float(lim.loc[worst, "slowest_steps_min"])
-    if slow <= budget:
-        return text + (
-            f" The runs can come near it: there the slowest direction of the quickest subset needs {slow:.1e} "
-            f"iterations of η = {lr:g} to close a share 1 − 1/e of its gap, within the budget of {budget:,}."
-        )
-    gd = [shown(100 * v) for v in lim["gd_budget_test_acc"]]
-    return text + (
-        f" The runs are far from it: there the slowest direction of every subset needs at least {slow:.1e} iterations "
-        f"of η = {lr:g} to close a share 1 − 1/e of its gap, against the budget of {budget:,}, and gradient descent "
-        "at the budget, which SGD follows on average, "
-        + ("has no dip" if trend(gd) == "rises" else f"is at {gd[worst]:.2f}% there, not {acc:.2f}%")
-        + ": a training loss that has converged does not mean weights at their limit."
+    budget = int(lim["budget_iterations"].iloc[0])
+    reach = "stay far from" if float(lim.loc[worst, "slowest_steps_min"]) > budget else "can come near"
+    return (
+        f"The least-squares fit's test accuracy {lowest}{where}; runs of {budget:,} iterations {reach} it there "
+        f"(computed exactly [in the per-run detail](#{more}))."
     )
 
 

@@ -1,37 +1,71 @@
 """Task 5's readings of SGD's test accuracy per training-set size (at the end of the run, the
-best along it, stopped early on held-out images) beside the hand-made reports' figures, as one
-table, its caption and the few sentences that read it."""
+best along it, stopped early on held-out images, at a hand-made report's iteration count)
+beside the hand-made reports' figures: the table and its caption, what stopping early gained,
+and the comparison with the hand-made reports."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 import pandas as pd
 
-from mnist_sgd.tasks.dataset_size.commentary import COARSE_STEP_POINTS, joined
+from mnist_sgd.tasks.dataset_size.commentary import joined, shown
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
+ORDINALS = ("first", "second", "third", "fourth")
+# the iteration count in a hand-made report's stated setting ("B = 100, 500 iterations")
+ITERATIONS = re.compile(r"(\d[\d,]*) iterations")
 
 
-def hand_columns(refs: pd.DataFrame) -> dict[str, dict[int, float]]:
-    """The hand-made figures by report: its short label (as ``references.table(5)`` gives it)
-    and its test accuracy (a fraction) by N'."""
-    return {
-        group["label"].iloc[0]: {int(k): float(v) for k, v in zip(group["key"], group["value"], strict=True)}
-        for _, group in refs.groupby("what", sort=False)
-    }
+@dataclass(frozen=True)
+class HandReport:
+    """One hand-made report's figures for Task 5: its name here, what the assignment states of
+    its setting, the iterations it ran (None when not stated) and its test accuracy by N'."""
+
+    label: str
+    setting: str
+    iterations: int | None
+    figures: dict[int, float]
+
+
+def hand_reports(refs: pd.DataFrame) -> list[HandReport]:
+    """The hand-made reports of ``references.table(5)``, in its order. Only a stated iteration
+    count is taken from a report's setting: the assignment states no batch size, rate or
+    iteration count for the first report, so none is attributed to it (its ``eta_t`` is not
+    used), and a report without one is compared with the readings only as figures."""
+    reports = []
+    for i, (_, group) in enumerate(refs.groupby("what", sort=False)):
+        setting = str(group["setting"].iloc[0])
+        found = ITERATIONS.search(setting)
+        reports.append(
+            HandReport(
+                label=f"{ORDINALS[i]} report",
+                setting=setting if found else "setting not stated",
+                iterations=int(found.group(1).replace(",", "")) if found else None,
+                figures={int(k): float(v) for k, v in zip(group["key"], group["value"], strict=True)},
+            )
+        )
+    return reports
+
+
+def read_at(reports: list[HandReport]) -> int | None:
+    """The iteration at which the runs are read for a hand-made report: the first stated one."""
+    return next((r.iterations for r in reports if r.iterations is not None), None)
 
 
 def _t_range(low: int, high: int) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
-def readings_table(t: pd.DataFrame, refs: pd.DataFrame) -> pd.DataFrame:
+def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
     """One row per N': SGD's test accuracy (%, subset means) at the end of the run, best along
-    the run (with its t), stopped early (with the range of t of the subsets' stops) and the
-    held-out runs at their end; full-batch gradient descent at the first hand-made report's
-    η·t, computed exactly (where computed); each hand-made report's figure (blank where it gives
-    none). ``t``: ``tables.size_summary``; ``refs``: ``references.table(5)``."""
+    the run (with its t), stopped early (with the range of t of the subsets' stops), the
+    held-out runs at their end, at a hand-made report's iteration count (with the subsets'
+    [min, max]) when ``t`` has it; each hand-made report's figure (blank where it gives none).
+    ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
     t = t.sort_values("dataset_size")
-    shown = pd.DataFrame(
+    table = pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
             "end of run": (100 * t["test_acc"]).map(lambda v: f"{v:.2f}"),
@@ -45,75 +79,133 @@ def readings_table(t: pd.DataFrame, refs: pd.DataFrame) -> pd.DataFrame:
             "held-out runs, end": (100 * t["heldout_end_test_acc"]).map(lambda v: f"{v:.2f}"),
         }
     )
-    if "gd_hand_test_acc" in t.columns:
-        eta_t = float(refs["eta_t"].dropna().iloc[0])
-        shown[f"full batches, η·t = {eta_t:g}"] = [
-            "" if pd.isna(v) else f"{100 * v:.2f}" for v in t["gd_hand_test_acc"]
+    if "at_t" in t.columns:
+        table[f"at t = {int(t['at_t'].iloc[0]):,} [min, max]"] = [
+            f"{100 * m:.2f}{NBSP}[{100 * lo:.2f},{NBSP}{100 * hi:.2f}]"
+            for m, lo, hi in zip(t["at_t_test_acc"], t["at_t_test_acc_min"], t["at_t_test_acc_max"], strict=True)
         ]
-    for label, figures in hand_columns(refs).items():
-        shown[f"by hand: {label}"] = [
-            f"{100 * figures[n]:.0f}" if n in figures else "" for n in t["dataset_size"].astype(int)
+    for report in reports:
+        table[f"by hand: {report.label}"] = [
+            f"{100 * report.figures[n]:.0f}" if n in report.figures else "" for n in t["dataset_size"].astype(int)
         ]
-    return shown
+    return table
 
 
-def readings_caption(t: pd.DataFrame, refs: pd.DataFrame, lr: float) -> str:
+def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     """The caption of ``readings_table``."""
-    eta_t = float(refs["eta_t"].dropna().iloc[0])
-    settings = "; ".join(f"{g['label'].iloc[0]}: {g['setting'].iloc[0]}" for _, g in refs.groupby("what", sort=False))
+    first = t.iloc[0]
+    at = (
+        f"; and at t = {int(first['at_t']):,}, interpolated linearly between the checkpoints around it, with the "
+        "subsets' [min, max]"
+        if "at_t" in t.columns
+        else ""
+    )
     return (
-        f"SGD's test accuracy (%, means over subsets; B = 100, η = {lr:g}, {int(t['iterations'].max()):,} iterations) "
-        f"read four ways: at the end of the run; at the highest point of the mean test curve, with its t (chosen on "
-        f"the test set, so an upper bound); stopped at the best held-out accuracy, with the range of t of the subsets' "
-        f"stops; and those held-out runs at their end. Full batches: gradient descent on the same subsets after "
-        f"η·t = {eta_t:g} (t = {eta_t / lr:,.0f}), computed exactly. By hand: the hand-made reports' figures "
-        f"({settings})."
+        f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
+        f"{int(t['iterations'].max()):,} iterations) read at the end of the run; at the highest point of the mean test "
+        "curve, with its t (chosen on the test set, so an upper bound); stopped at the best held-out accuracy, with the "
+        f"range of t of the subsets' stops; those held-out runs at their end{at}. By hand: the hand-made reports' "
+        f"figures ({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
     )
 
 
-def readings_text(t: pd.DataFrame, refs: pd.DataFrame, lr: float) -> str:
-    """What the table says: how rough the early stop is where the held-out part is small,
-    whether stopping early paid, and which reading the hand-made figures are closest to."""
+def early_text(t: pd.DataFrame) -> str:
+    """What stopping early gained over the same held-out runs at their end, per subset (min to
+    max), with the sizes where not every subset gained. (How coarse a small held-out part makes
+    the stop is said with each size's runs.)"""
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    held = [int(h) for h in t["heldout_images"]]
-    coarse = [int(n) for n, h in zip(t["dataset_size"], held, strict=True) if 100 / h >= COARSE_STEP_POINTS]
-    gain = 100 * (t["early_test_acc"] - t["heldout_end_test_acc"])
-    helped = [(int(n), g) for n, g in zip(t["dataset_size"], gain, strict=True) if round(g, 2) > 0]
-    out = [
-        "**Stopping early.** "
-        + (
-            f"The held-out parts are {joined(held)} images, so the accuracy the stop is chosen on moves in steps of "
-            f"{joined([f'{100 / h:.2g}' for h in held])} points; at N' = {joined(coarse)} that step is too coarse to "
-            "tell nearby checkpoints apart, and the early-stopped figure there is a rough one. "
-            if coarse
-            else ""
-        )
-        + (
-            f"Stopping on the held-out images beat the same runs at their end at N' = {joined([n for n, _ in helped])} "
-            f"(by {joined([f'{g:.2f}' for _, g in helped])} points)."
-            if helped
-            else "Stopping on the held-out images beat the same runs at their end at no N'."
-        )
+    ns = [int(n) for n in t["dataset_size"]]
+    gains = [
+        f"{100 * lo:+.2f} to {100 * hi:+.2f} points at N' = {n:,}"
+        for n, lo, hi in zip(ns, t["early_gain_min"], t["early_gain_max"], strict=True)
     ]
-    first = refs[refs["eta_t"].notna()]
-    hand = {int(k): float(v) for k, v in zip(first["key"], first["value"], strict=True)}
-    common = [n for n in t["dataset_size"].astype(int) if n in hand]
-    if common:
-        at = t.set_index("dataset_size").loc[common]
-        kinds = {"end of run": "test_acc", "best along the run": "peak_test_acc", "stopped early": "early_test_acc"}
-        if "gd_hand_test_acc" in at.columns and at["gd_hand_test_acc"].notna().all():
-            kinds["full batches"] = "gd_hand_test_acc"
-        dist = {k: (100 * (at[c] - pd.Series(hand).loc[common])).abs().mean() for k, c in kinds.items()}
-        near = min(dist, key=lambda k: dist[k])
-        eta_t = float(first["eta_t"].iloc[0])
-        iterations = int(t["iterations"].max())
-        spread = 100 * (at["test_acc_max"] - at["test_acc_min"]).max()
-        out.append(
-            f"**Against the hand-made figures.** The first report stopped at η·t = {eta_t:g}, where these runs go on to "
-            f"η·t = {lr * iterations:,.0f}. From its figures the readings lie on average "
-            + ", ".join(f"{d:.2f} points ({k})" for k, d in dist.items())
-            + f"; the closest is “{near}”. The second report's learning rate is not stated, so no reading here repeats "
-            f"its setting. Each hand figure is one subset and one run; here the subsets' end-of-run accuracies span up "
-            f"to {spread:.2f} points at one N', about what a single subset can differ from a mean by."
+    short = [
+        f"{int(k)} of {int(s)} at N' = {n:,}"
+        for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True)
+        if k < s
+    ]
+    return (
+        "**Stopping early.** Against the same held-out runs at their end, subset by subset, stopping early changed the "
+        f"test accuracy by {joined(gains)} (min to max over subsets)"
+        + (f"; the subsets that gained: {joined(short)}." if short else ".")
+    )
+
+
+def hand_text(t: pd.DataFrame, reports: list[HandReport], more: str) -> str:
+    """The answer's paragraphs on stopping early (the sizes where it gained in every subset,
+    with a link to ``more`` for the gains) and on the hand-made reports: a report with a stated
+    iteration count against the runs read there (``_at_its_iterations``), the others against
+    the reading they lie closest to (``_closest_reading``)."""
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    every = [int(n) for n, k, s in zip(t["dataset_size"], t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
+    early = (
+        "**Stopping early** on the held-out images "
+        + (
+            f"beat the same runs at their end in every subset at N' = {joined(every)} "
+            if every
+            else "did not beat the same runs at their end in every subset at any size "
         )
-    return "\n\n".join(out)
+        + f"(the gains [in the per-run detail](#{more}))."
+    )
+    at = t.set_index("dataset_size")
+    said = [
+        _at_its_iterations(at, report)
+        if report.iterations is not None and "at_t" in at.columns
+        else _closest_reading(at, report)
+        for report in reports
+        if any(n in report.figures for n in at.index.astype(int))
+    ]
+    return early + ("\n\n**The hand-made reports.** " + " ".join(said) if said else "")
+
+
+def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
+    """A report without a stated setting against the reading of the runs (``at``: the table
+    by size) it lies closest to, on average over its sizes, and against the end of the run."""
+    common = [n for n in at.index.astype(int) if n in report.figures]
+    hand = pd.Series(report.figures).loc[common]
+    kinds = {"the end of the run": "test_acc", "the best along the run": "peak_test_acc"}
+    kinds |= {"stopping early": "early_test_acc"}
+    if "at_t" in at.columns:
+        kinds[f"the reading at t = {int(at['at_t'].iloc[0]):,}"] = "at_t_test_acc"
+    dist = {k: float((100 * (at.loc[common, c] - hand)).abs().mean()) for k, c in kinds.items()}
+    near = min(dist, key=lambda k: dist[k])
+    end = f", {dist['the end of the run']:.2f} from the end of the run" if near != "the end of the run" else ""
+    return f"The {report.label}'s figures ({report.setting}) lie closest to {near}: {dist[near]:.2f} points away on average{end}."
+
+
+def _at_its_iterations(at: pd.DataFrame, report: HandReport) -> str:
+    """A report with a stated iteration count against the runs read there (``at``: the table by
+    size, with ``at_t``): each figure within the subsets' range, or below or above every subset
+    with its distance from their mean; a difference the runs do not explain is left open."""
+    common = [n for n in at.index.astype(int) if n in report.figures]
+    hand, rows = pd.Series(report.figures).loc[common], at.loc[common]
+    sides = {
+        "within the subsets' range": [
+            n for n in common if rows.loc[n, "at_t_test_acc_min"] <= hand[n] <= rows.loc[n, "at_t_test_acc_max"]
+        ],
+        "below every subset": [n for n in common if hand[n] < rows.loc[n, "at_t_test_acc_min"]],
+        "above every subset": [n for n in common if hand[n] > rows.loc[n, "at_t_test_acc_max"]],
+    }
+    parts = []
+    for where, sizes in sides.items():
+        if not sizes:
+            continue
+        part = f"its {joined([f'{100 * hand[n]:.0f}%' for n in sizes])} at N' = {joined(sizes)} lie{'s' if len(sizes) == 1 else ''} {where}"
+        if not where.startswith("within"):
+            gaps = [abs(100 * hand[n] - shown(100 * rows.loc[n, "at_t_test_acc"])) for n in sizes]
+            part += f", by {joined([f'{g:.2f}' for g in gaps])} points from their mean"
+        parts.append(part)
+    first = rows.iloc[0]
+    text = (
+        f"The {report.label} ({report.setting}) compares with these runs at t = {report.iterations:,} (interpolated "
+        f"between the checkpoints {int(first['at_t_from']):,} and {int(first['at_t_to']):,}; bars in the figure): "
+        f"{'; '.join(parts)}."
+    )
+    off = [n for n in common if n not in sides["within the subsets' range"]]
+    if off:
+        one = len(off) == 1
+        text += (
+            f" Nothing in these runs explains {'that gap' if one else 'those gaps'}, the one at N' = {max(off):,} "
+            f"included: {'it is' if one else 'they are'} left open."
+        )
+    return text

@@ -11,9 +11,9 @@ import torch
 
 from mnist_sgd.science import criteria, linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
-from mnist_sgd.science.experiments import at_budget, held_out_run, peak_of_mean
+from mnist_sgd.science.experiments import held_out_run, peak_of_mean
 from mnist_sgd.show.present import fixed, mean_ranges, progress
-from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, shown
+from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, run_status, shown
 
 
 def subset_order(n_train: int, k: int) -> torch.Tensor:
@@ -178,17 +178,57 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     )
 
 
-def size_summary(
-    runs: pd.DataFrame, curves: pd.DataFrame, refs: pd.DataFrame, limit: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def at_iteration(curves: pd.DataFrame, t: int) -> pd.DataFrame:
+    """Per size of ``curves``: each subset's test accuracy at iteration ``t``, interpolated
+    linearly in t between the two checkpoints around it (the value itself at a checkpoint), as
+    the mean, min and max over the subsets (``at_t_test_acc``, ``_min``, ``_max``), with ``t``
+    and the checkpoints read (``at_t_from``, ``at_t_to``)."""
+    rows = []
+    for size, group in curves.groupby("dataset_size"):
+        values, grid = [], np.array([])
+        for _, curve in group.groupby("subset"):
+            curve = curve.sort_values("t")
+            grid = curve["t"].to_numpy(dtype=np.float64)
+            values.append(float(np.interp(t, grid, curve["test_acc"].to_numpy(dtype=np.float64))))
+        # the checkpoints around t (the same for every subset): t itself twice when it is one
+        after = min(int(np.searchsorted(grid, t)), len(grid) - 1)
+        before = after if grid[after] <= t else max(after - 1, 0)
+        rows.append(
+            {
+                "dataset_size": size,
+                "at_t": t,
+                "at_t_test_acc": float(np.mean(values)),
+                "at_t_test_acc_min": min(values),
+                "at_t_test_acc_max": max(values),
+                "at_t_from": int(grid[before]),
+                "at_t_to": int(grid[after]),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def last_change(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per size of ``curves``: how much the subset-mean training loss still moved at the end, as
+    Task 3's test reads it (``criteria.loss_changes``: the loss averaged over a doubling of t
+    against the next doubling, at the last checkpoint judged; negative while it descends; NaN
+    for a run too short to judge)."""
+    rows = []
+    for size, group in curves.groupby("dataset_size"):
+        changes = criteria.loss_changes(group)["change"]
+        rows.append({"dataset_size": size, "last_change": float(changes.iloc[-1]) if len(changes) else np.nan})
+    return pd.DataFrame(rows)
+
+
+def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, read_at: int | None = None) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and ranges) over
     its subsets of ``subset_runs``' runs, how many converged (``converged_subsets``; by each test
-    of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``), the peak of
-    the subset-mean test curve (``peak_of_mean``) and its value at the hand-made runs' budget
-    (``at_budget``: ``refs``, Task 5's hand-made figures from ``references.table``, give the
-    budget as η·t, read at this build's η); with
-    ``limit`` (``limit.limit_summary``), gradient descent's test accuracy at that budget,
-    ``gd_hand_test_acc``, where the exact grid has the size (NaN elsewhere)."""
+    of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``) and how fast
+    the loss still moved at the end (``last_change``), the peak of the subset-mean test curve
+    (``peak_of_mean``), what stopping early gained over the same held-out runs at their end, per
+    subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many gained), and,
+    given ``read_at``, the test accuracy at that iteration (``at_iteration``: a hand-made
+    report's budget)."""
+    runs = runs.assign(early_gain=runs["early_test_acc"] - runs["heldout_end_test_acc"])
     table = (
         runs.groupby("dataset_size")
         .agg(
@@ -196,6 +236,8 @@ def size_summary(
             converged_subsets=("converged", "sum"),
             stopped_moving_subsets=("converged_by", lambda by: int((by == STOPPED_MOVING).sum())),
             reached_optimum_subsets=("converged_by", lambda by: int((by == REACHED_OPTIMUM).sum())),
+            rel_tol=("rel_tol", "first"),
+            batch_size=("batch_size", "first"),
             lr=("lr", "first"),
             iterations=("iterations", "first"),
             test_acc=("final_test_acc", "mean"),
@@ -220,29 +262,29 @@ def size_summary(
             early_t_max=("early_t", "max"),
             heldout_end_test_acc=("heldout_end_test_acc", "mean"),
             heldout_images=("heldout_images", "first"),
+            early_gain_min=("early_gain", "min"),
+            early_gain_max=("early_gain", "max"),
+            early_gain_subsets=("early_gain", lambda g: int((g > 0).sum())),
         )
         .reset_index()
         .sort_values("dataset_size")
     )
-    hand_budget = float(refs["eta_t"].dropna().iloc[0]) / float(runs["lr"].iloc[0])  # iterations at this build's η
     table = table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
-        at_budget(curves, "dataset_size", hand_budget), on="dataset_size"
+        last_change(curves), on="dataset_size"
     )
-    if limit is not None and "gd_hand_test_acc" in limit.columns:
-        table = table.merge(limit[["dataset_size", "gd_hand_test_acc"]], on="dataset_size", how="left")
+    if read_at is not None:
+        table = table.merge(at_iteration(curves, read_at), on="dataset_size")
     return table
 
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The numbers per training-set size as shown, one row per size of ``size_summary``."""
+    """The numbers per training-set size as shown, one row per size of ``size_summary``: where
+    the runs stand at the end (``commentary.run_status``), SGD's training and test accuracy and
+    their gap, and the least-squares solution's test accuracy."""
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
-            "converged": [f"{c} of {s}" for c, s in zip(table["converged_subsets"], table["subsets"])],
-            "rank of X'": [
-                f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in zip(table["rank_min"], table["rank_max"])
-            ],
-            "SGD: train loss": fixed(table["final_train_loss"], 4),
+            "runs at the end": [run_status(row) for _, row in table.iterrows()],
             "SGD: train acc. (%)": _percent(table["train_acc"]),
             # a no-break space keeps the range on one line; the mean may sit on the line above it
             "SGD: test acc. (%)": [
@@ -255,19 +297,16 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
             "train − test (points)": [
                 f"{shown(100 * a) - shown(100 * b):.2f}" for a, b in zip(table["train_acc"], table["test_acc"])
             ],
-            "LS: train loss": fixed(table["closed_form_train_loss"]),
-            "LS: test acc. (%)": _percent(table["closed_form_test_acc"]),
-            "training s": fixed(table["train_seconds"]),
+            "least squares: test acc. (%)": _percent(table["closed_form_test_acc"]),
         }
     )
 
 
-def sizes_caption() -> str:
-    """The caption of ``sizes_table``; the convergence criterion is stated in the text under the
-    table (``limit_commentary.budget_text``), not repeated here."""
+def sizes_caption(table: pd.DataFrame) -> str:
+    """The caption of ``sizes_table``: the runs' setting, read from ``size_summary``."""
+    first = table.iloc[0]
     return (
-        "Per training-set size: means over the subsets ([min, max] for the test accuracy); SGD at the budget of its "
-        "runs, LS the least-squares solution (closed form) on the same subsets; converged: subsets whose run met the "
-        "convergence criterion (stated under the table) within the budget; training s is SGD's training time per run, "
-        "evaluation excluded (measured: it varies between builds)."
+        f"Per size, after {int(table['iterations'].max()):,} iterations of SGD (B = {int(first['batch_size'])}, "
+        f"η = {first['lr']:g}): means over the {int(table['subsets'].max())} subsets ([min, max] for the test accuracy); "
+        "least squares: the exact solution on the same subsets."
     )

@@ -71,9 +71,9 @@ def backward_text(checks: pd.DataFrame) -> str:
     close = checks[checks["weights_rel_diff"] < ROUNDING]
     far = checks[checks["weights_rel_diff"] >= ROUNDING]
     text = (
-        f"**The written-out backward pass.** The grid's runs compute their gradients and steps by hand, without "
-        f"autograd. Trained both ways from the same initialisation and batch order on the training images (B = "
-        f"{int(c['batch_size'])}), the written-out step and autograd with torch.optim.SGD end "
+        "The grid's runs compute their gradients and steps by hand, without automatic differentiation. Trained both "
+        f"ways from the same initialisation and batch order on the training images (B = {int(c['batch_size'])}), the "
+        "written-out step and PyTorch's automatic differentiation with its SGD optimiser end "
         f"{'; '.join(apart(r) for _, r in checks.iterrows())}."
     )
     if len(close):

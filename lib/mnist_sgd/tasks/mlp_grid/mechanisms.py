@@ -1,303 +1,262 @@
-"""Why Task 7's cells differ, each mechanism tied to numbers of the grid: the updates an epoch
-makes at each batch size, the length of a step against the curvature of the loss (slow descent
-at a small η, overshoot at a large one), the noise of a minibatch gradient (η/B), and the gap
-between training and test accuracy (generalisation). Written from ``tables.grid_cells`` and
-the per-epoch history; every comparison follows the rule of ``ties``."""
+"""Why Task 7's cells differ, each mechanism tied to numbers of the grid. The section's two
+answers: the learning rate at the batch size the assignment varies it at (a short step descends
+slowly, a long one overshoots, and the runs that failed), and the batch size at the rate it varies
+that at (updates per epoch, the loss per epoch and per update, the cost of an update). Behind
+them, in the detail: the noise of a minibatch gradient (η/B) and the gap between training and test
+accuracy. Written from ``tables.grid_cells``, the runs and the per-epoch history; every ranking
+follows ``ties``."""
 
 from __future__ import annotations
 
-import math
+from collections import Counter
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from mnist_sgd.science import net_runs
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.mlp_grid.cell import LOSS, cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.ties import (
-    Ranking,
-    borrowed_sd,
-    half_widths,
-    rank,
-    ranking_text,
-    rise_size,
-    said,
-    separated,
-)
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.tables import listed, two_figures
+from mnist_sgd.tasks.mlp_grid.ties import rank, rankable, ranking_text, said, separated
+
+if TYPE_CHECKING:
+    import torch
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
-
-
-def _sd(values: pd.Series) -> float:
-    values = values.dropna()
-    return float(values.std(ddof=1)) if len(values) >= 2 else math.nan
 
 
 def _times(ratio: float) -> str:
     return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
 
 
-def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
-    """For each cell whose learning rate was run at two or more batch sizes: the training loss
-    (whole set) after as many updates as one epoch of the smallest of those batch sizes makes
-    (after epoch k, k = those updates / the cell's updates per epoch, rounded), per seed and
-    then mean and s.d. over the seeds: columns batch_size, lr, epochs_used, updates, window,
-    window_sd, seeds, all_converged. Cells whose seeds completed fewer than k epochs are left
-    out."""
-    rows = []
-    history = history.astype({"lr": float})
-    for lr, at in cells.groupby("lr"):
-        if len(at) < 2:
-            continue
-        steps = dict(zip(at["batch_size"], steps_per_epoch(at), strict=True))
-        updates = steps[min(steps)]
-        for c in at.itertuples(index=False):
-            k = max(1, round(updates / steps[c.batch_size]))
-            if c.completed < k:
-                continue
-            h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == lr) & (history["epoch"] == k)]
-            per_seed = h.groupby("seed")[LOSS].first()
-            rows.append(
-                {
-                    "batch_size": c.batch_size,
-                    "lr": lr,
-                    "epochs_used": k,
-                    "updates": k * steps[c.batch_size],
-                    "window": per_seed.mean(),
-                    "window_sd": _sd(per_seed),
-                    "seeds": c.seeds,
-                    "all_converged": c.all_converged,
-                }
+def focus(cells: pd.DataFrame, key: str) -> float | None:
+    """The value of ``key`` ('batch_size' or 'lr') at which the section varies the other: the one
+    the assignment varies it at (the most frequent among the cells it asks), when two or more
+    cells ran there; else the value with the most cells run, two at least; None when no value of
+    ``key`` has two cells."""
+    counts = cells.groupby(key).size()
+    counts = counts[counts >= 2]
+    if counts.empty:
+        return None
+    index = KEYS.index(key)
+    asked = Counter(cell[index] for cell in asked_cells()).most_common(1)[0][0]
+    return float(asked) if asked in counts.index else float(counts.idxmax())
+
+
+def _short_step(at: pd.DataFrame, b: float) -> str:
+    """At batch size ``b`` (the rows ``at``, by rate): the loss after epoch 1 at the smallest rate
+    against the next, and whether the smallest rate has fit the training set by the end; '' when
+    the two are not both ranked."""
+    lo, next_ = at.iloc[0], at.iloc[1]
+    if not rankable(at.iloc[:2]).all():
+        return ""
+    slower = separated(lo["loss_epoch1"], lo["loss_epoch1_sd"], next_["loss_epoch1"], next_["loss_epoch1_sd"])
+    if not (slower and lo["loss_epoch1"] > next_["loss_epoch1"]):
+        return (
+            f"At B = {int(b)} a shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is not "
+            f"above that at η = {next_['lr']:g} beyond the spread of the seeds. "
+        )
+    text = (
+        f"A short step descends slowly: at B = {int(b)}, after epoch 1 the loss at η = {lo['lr']:g} is "
+        f"{lo['loss_epoch1'] / next_['loss_epoch1']:.2g} times that at η = {next_['lr']:g}"
+    )
+    if lo["train_acc"] < FIT:
+        text += ", and by the end of its run it has still not fit the training set"
+    return text + ". "
+
+
+def _failed_seeds(runs: pd.DataFrame) -> str:
+    """'in epochs 13 and 18, after having learnt: their best test accuracies were 96.46% and
+    96.18%' for the runs of one cell that diverged."""
+    epochs = listed([str(int(e)) for e in runs["diverged_at"]])
+    text = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
+    learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
+    if len(learnt) == len(runs):
+        best = listed([pct(v) for v in learnt["best_test_acc"]])
+        whose = "their best test accuracies were" if len(runs) > 1 else "its best test accuracy was"
+        text += f", after having learnt: {whose} {best}"
+    elif len(learnt) == 0:
+        text += ", from the start"
+    return text
+
+
+def failures_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """How many runs converged, then each cell where some seed did not: the seeds that diverged
+    (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
+    that no longer depends on its input answers, checked on both sets with ``y_train`` and
+    ``y_test``); then each one-seed cell that converged at a rate where another cell failed,
+    which one run cannot rank."""
+    runs = runs.astype({"lr": float})
+    ok = int((runs["status"] == net_runs.CONVERGED).sum())
+    text = f"Of the {plural(len(runs), 'run')}, {ok} converged."
+    bad = cells[~cells["all_converged"].astype(bool)].sort_values(["lr", "batch_size"])
+    for c in bad.itertuples(index=False):
+        mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
+        of = "the one run" if c.seeds == 1 else None
+        diverged = mine[mine["diverged"].astype(bool)]
+        if len(diverged):  # how many, the table beside says
+            who = of or ("the seed that diverged" if len(diverged) == 1 else "the seeds that diverged")
+            text += (
+                f" At {cell_label(c.batch_size, c.lr)}, {who} (the loss became infinite or not a number) did so "
+                f"{_failed_seeds(diverged)}."
             )
+        stuck = mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)]
+        for r in stuck.itertuples(index=False):
+            who = of or f"seed {int(r.seed)}"
+            digit = net_runs.constant_answer(r.final_test_acc, y_test)
+            same = digit is not None and digit == net_runs.constant_answer(r.final_train_acc, y_train)
+            answer = (
+                f"it answers {digit} for every image, so its accuracy is that digit's share of the images"
+                if same
+                else "its accuracy is near that of a constant answer"
+            )
+            text += (
+                f" At {cell_label(c.batch_size, c.lr)}, {who} got stuck at chance: its output no longer depends on the "
+                f"image; {answer}."
+            )
+    single = cells[(cells["seeds"] == 1) & cells["all_converged"].astype(bool) & cells["lr"].isin(bad["lr"])]
+    for c in single.itertuples(index=False):
+        text += (
+            f" At {cell_label(c.batch_size, c.lr)} the one run converged: that shows a run can converge there, not how "
+            "often, so the cell is not ranked."
+        )
+    return text
+
+
+def lr_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str | None:
+    """The learning rate, high against low, at the batch size ``focus`` picks: what a step is, a
+    short step descending slowly, the final test accuracy ranked, a long step overshooting and the
+    runs that failed (``failures_text``); None when no batch size ran two rates."""
+    b = focus(cells, "batch_size")
+    if b is None:
+        return None
+    at = cells[cells["batch_size"] == b].sort_values("lr")
+    hi = float(cells["lr"].max())
+    text = "An SGD step moves the weights by η times the minibatch gradient. " + _short_step(at, b)
+    ranked = ranking_text(at, "lr", "test_acc", percent=True, values=False)
+    if ranked:
+        text += f"At B = {int(b)}, the final test accuracy is {ranked}. "
+    text += (
+        "A long step overshoots: where the loss curves sharply (curvature above 2/η, which is "
+        f"{2 / hi:g} at η = {hi:g}), a step that long lands past the bottom of the valley, higher than where it "
+        "started, and repeated, the overshoot grows without bound. "
+    )
+    if cells["all_converged"].astype(bool).all():
+        return text + f"No run failed here, up to η = {hi:g}."
+    return text + failures_text(cells, runs, y_train, y_test)
+
+
+def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame, lr: float) -> pd.DataFrame:
+    """For the ranked cells at ``lr`` (``ties.rankable``): the training loss (whole set) after as
+    many updates as one epoch of the smallest of their batch sizes makes (after epoch k, k = those
+    updates / the cell's updates per epoch, rounded), per seed and then mean and s.d. over the
+    seeds: columns batch_size, lr, epochs_used, updates, window, window_sd, seeds, all_converged.
+    Cells whose seeds completed fewer than k epochs are left out."""
+    at = cells[(cells["lr"] == lr) & rankable(cells)].sort_values("batch_size")
+    history = history.astype({"lr": float})
     cols = ["batch_size", "lr", "epochs_used", "updates", "window", "window_sd", "seeds", "all_converged"]
+    if at.empty:
+        return pd.DataFrame(columns=cols)
+    steps = dict(zip(at["batch_size"], steps_per_epoch(at), strict=True))
+    updates = steps[min(steps)]
+    rows = []
+    for c in at.itertuples(index=False):
+        k = max(1, round(updates / steps[c.batch_size]))
+        if c.completed < k:
+            continue
+        h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == lr) & (history["epoch"] == k)]
+        per_seed = h.groupby("seed")[LOSS].first()
+        rows.append(
+            {
+                "batch_size": c.batch_size,
+                "lr": lr,
+                "epochs_used": k,
+                "updates": k * steps[c.batch_size],
+                "window": per_seed.mean(),
+                "window_sd": per_seed.std(ddof=1) if len(per_seed) >= 2 else float("nan"),
+                "seeds": c.seeds,
+                "all_converged": c.all_converged,
+            }
+        )
     return pd.DataFrame(rows, columns=cols)
 
 
-def _values_at(at: pd.DataFrame, column: str, sd: float) -> str:
-    """'B = 8: 0.227 ± 0.002; B = 32: 0.451, 1 seed, ± 0.05 assumed' for the rows of ``at``."""
-    return "; ".join(
-        f"B = {int(r['batch_size'])}: {said(r[column], r[f'{column}_sd'], int(r['seeds']), digits=0, assumed=sd)}"
-        for _, r in at.sort_values("batch_size").iterrows()
-    )
-
-
-def _first_epoch_text(cells: pd.DataFrame, wins: list[float], judged: list[float], sd: float) -> str:
-    """Whether more updates go further in one epoch: at how many of the learning rates ``judged``
-    the loss after epoch 1 is lowest at the smallest batch (``wins``), with the values at one."""
-    lr = (wins or judged)[0]
-    values = f"(at η = {lr:g}, {_values_at(cells[cells['lr'] == lr], 'loss_epoch1', sd)})"
-    if not wins:
-        where = "" if len(judged) == 1 else f"at any of the {len(judged)} learning rates "
-        return f"Here more updates do not make the loss after epoch 1 lowest at the smallest batch {where}{values}. "
-    if len(judged) == 1:
-        where = ""
-    elif len(wins) == len(judged):
-        where = f"at every one of the {len(judged)} learning rates "
-    else:
-        where = f"at {len(wins)} of the {len(judged)} learning rates, η = {', '.join(f'{v:g}' for v in wins)} "
-    return (
-        f"More updates go further in one epoch: the loss after epoch 1 is lowest at the smallest batch {where}"
-        f"{values}. "
-    )
-
-
-def _largest_against_smallest(at: pd.DataFrame, sd: float) -> str:
-    """'lower', 'higher' or 'tied': the loss after the window at the largest batch of ``at``
-    against the smallest's, by the intervals of ``ties`` (a one-seed value ± ``sd``)."""
-    at = at.sort_values("batch_size")
-    small, large = at.iloc[0], at.iloc[-1]
-    half = half_widths(at, "window", sd)
-    if not separated(large["window"], half.iloc[-1], small["window"], half.iloc[0]):
-        return "tied"
-    return "lower" if large["window"] < small["window"] else "higher"
-
-
-def _per_update_text(windows: pd.DataFrame, wins: list[float]) -> str:
-    """The training loss after the same number of updates at each batch size, ranked at
-    each learning rate, and what the largest batch does against the smallest there: lower (its
-    gradient is less noisy), tied, or higher (the smallest batch's lead is not only its number of
-    updates); ``wins``: the learning rates at which the smallest batch is ahead after one epoch.
-    '' when no learning rate has two batch sizes to compare."""
-    sd = borrowed_sd(windows, "window")
-    parts: list[str] = []
-    outcome: dict[str, list[float]] = {"lower": [], "tied": [], "higher": []}
-    for lr, rows in windows.groupby("lr"):
-        ranked = ranking_text(rows, "batch_size", "window", sd, highest=False)
-        if ranked:
-            parts.append(f"at η = {lr:g}, {ranked}")
-            outcome[_largest_against_smallest(rows, sd)].append(float(lr))
-    if not parts:
+def _per_update_text(windows: pd.DataFrame) -> str:
+    """The training loss after the same number of updates at each batch size, ranked, and what
+    the largest batch does against the smallest: lower (its gradient averages more examples),
+    tied, or higher; '' for fewer than two batch sizes."""
+    ranked = ranking_text(windows, "batch_size", "window", highest=False)
+    if not ranked:
         return ""
-    first = windows.iloc[0]
-    per = windows[windows["lr"] == first["lr"]]
+    small, large = windows.iloc[0], windows.iloc[-1]
     text = (
-        f"Per update: after the first {int(first['updates']):,} updates ("
-        + ", ".join(f"{plural(int(r.epochs_used), 'epoch')} at B = {r.batch_size}" for r in per.itertuples())
-        + "), the training loss is, "
-        + "; ".join(parts)
+        f"Per update, after as many updates as one epoch at B = {int(small['batch_size'])} makes ("
+        + ", ".join(
+            f"{plural(int(r.epochs_used), 'epoch')} at B = {int(r.batch_size)}" for r in windows.iloc[1:].itertuples()
+        )
+        + f"), the training loss is {ranked}. "
+    )
+    if not separated(large["window"], large["window_sd"], small["window"], small["window_sd"]):
+        return text + f"B = {int(large['batch_size'])} and B = {int(small['batch_size'])} are tied per update. "
+    if large["window"] > small["window"]:
+        return text + "The smallest batch is ahead per update too: its lead is not only its number of updates. "
+    return text + (
+        f"An update on B = {int(large['batch_size'])} averages more examples than one on B = "
+        f"{int(small['batch_size'])}, so its gradient is less noisy. "
+    )
+
+
+def batch_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """The batch size, large against small, at the rate ``focus`` picks: updates per epoch, the
+    loss per epoch (ranked) and per update, the cost of an update and of an epoch (2 significant
+    figures), and the final test accuracy ranked; None when no rate ran two batch sizes."""
+    lr = focus(cells, "lr")
+    if lr is None:
+        return None
+    at = cells[cells["lr"] == lr].sort_values("batch_size")
+    images = int(at["train_images"].max())
+    steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
+    text = (
+        f"At η = {lr:g}, an epoch of {images:,} images is "
+        + listed([f"{steps[b]:,} updates at B = {b}" for b in steps])
         + ". "
     )
-
-    def at(lrs: list[float]) -> str:
-        return "η = " + ", ".join(f"{lr:g}" for lr in lrs)
-
-    if outcome["lower"]:
-        text += (
-            f"Per update the largest batch is lower than the smallest at {at(outcome['lower'])}: it averages more "
-            "examples, so its gradient is less noisy (below)"
-            + ("; per epoch the smaller batch is ahead by its number of updates. " if wins else ". ")
-        )
-    if outcome["tied"]:
-        text += f"The two are tied per update at {at(outcome['tied'])}. "
-    if outcome["higher"]:
-        too = " too" if all(lr in wins for lr in outcome["higher"]) else ""  # ahead per epoch as well
-        text += (
-            f"The smallest batch is lower per update{too} at "
-            f"{at(outcome['higher'])}: there its lead is not only its number of updates. "
-        )
-    return text
-
-
-def updates_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """Updates per epoch at each batch size, what they do to the loss after one epoch, and the
-    loss over the same number of updates instead; None for fewer than two batch sizes."""
-    b = sorted(cells["batch_size"].unique())
-    if len(b) < 2:
-        return None
-    images = int(cells["train_images"].max())
-    steps = {int(x): int(-(-images // x)) for x in b}
-    largest = max(steps)
-    text = (
-        f"**Updates per epoch.** An epoch of {images:,} images is "
-        + ", ".join(f"{steps[x]:,} updates at B = {x}" for x in steps)
-        + ": "
-        + " and ".join(f"B = {x} makes {_times(steps[x] / steps[largest])}" for x in steps if x != largest)
-        + f" as many per epoch as B = {largest}. "
+    per_epoch = rank(at, "loss_epoch1", highest=False)
+    if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == at["batch_size"].min():
+        text += "Per epoch the smallest batch goes furthest: its loss after epoch 1 is the lowest. "
+    elif per_epoch is not None:
+        text += "Per epoch the smallest batch is not the furthest here after epoch 1. "
+    text += _per_update_text(per_update_losses(cells, history, lr))
+    small, large = at.iloc[0], at.iloc[-1]
+    b0, b1 = int(small["batch_size"]), int(large["batch_size"])
+    ms0, ms1 = (1000 * c["seconds_per_epoch"] / steps[int(c["batch_size"])] for c in (small, large))
+    s0, s1 = (two_figures(c["seconds_per_epoch"], c["seconds_per_epoch_sd"]) for c in (small, large))
+    more = b1 / b0
+    cost = (
+        "far less than in proportion"
+        if ms1 / ms0 < more / 2
+        else "less than in proportion"
+        if ms1 / ms0 < more
+        else "at least in proportion"
     )
-    loss_sd = borrowed_sd(cells, "loss_epoch1")
-    wins, judged = [], []
-    for lr, at in cells.groupby("lr"):
-        r = rank(at, "loss_epoch1", loss_sd, highest=False)
-        if r is not None:
-            judged.append(lr)
-            if r.unique and r.best["batch_size"] == at["batch_size"].min():
-                wins.append(lr)
-    if judged:
-        text += _first_epoch_text(cells, wins, judged, loss_sd)
-    windows = per_update_losses(cells, history)
-    if len(windows):
-        text += _per_update_text(windows, wins)
-    ms = (1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)).groupby(cells["batch_size"]).mean()
-    lo, hi = int(ms.index.min()), int(ms.index.max())
+    longer = separated(small["seconds_per_epoch"], small["seconds_per_epoch_sd"], large["seconds_per_epoch"],
+                       large["seconds_per_epoch_sd"]) and small["seconds_per_epoch"] > large["seconds_per_epoch"]  # fmt: skip
     text += (
-        f"An update costs more on a larger batch, but far less than in proportion: {ms[lo]:.2f} ms at B = {lo} against "
-        f"{ms[hi]:.2f} ms at B = {hi} ({_times(hi / lo)} the examples for {_times(ms[hi] / ms[lo])} the time, mean "
-        "over the learning rates), so an epoch of small batches takes longer."
+        f"An update costs more on a larger batch, {cost}: {ms0:.2g} ms at B = {b0} against {ms1:.2g} ms at B = {b1} "
+        f"({_times(more)} the examples for {_times(ms1 / ms0)} the time)"
+        + (", so an epoch of small batches takes longer: " if longer else "; an epoch takes ")
+        + f"{s0} s at B = {b0} against {s1} s at B = {b1} (training only, mean ± s.d. over the seeds). "
     )
-    return text
-
-
-def _by_lr(cells: pd.DataFrame) -> pd.DataFrame:
-    """Per learning rate: runs, runs whose loss rose, mean rises per run, the largest rise, runs
-    that did not converge."""
-    c = cells.assign(rise_epochs=cells["rises"] * cells["seeds"], failed=cells["seeds"] - cells["converged_seeds"])
-    return c.groupby("lr").agg(
-        runs=("seeds", "sum"),
-        rose=("rose_seeds", "sum"),
-        rise_epochs=("rise_epochs", "sum"),
-        max_rise=("max_rise", "max"),
-        failed=("failed", "sum"),
-    )
-
-
-def step_text(cells: pd.DataFrame) -> str | None:
-    """The step size against the curvature of the loss: slow descent at the smallest η,
-    overshoot (rises, failures) at the largest; None for fewer than two learning rates."""
-    lrs = sorted(cells["lr"].unique())
-    if len(lrs) < 2:
-        return None
-    lo, hi = lrs[0], lrs[-1]
-    by = _by_lr(cells)
-
-    def span(lr: float) -> str:
-        v = cells.loc[cells["lr"] == lr, "loss_epoch1"]
-        return f"{v.min():.3g}" if len(v) == 1 or v.min() == v.max() else f"{v.min():.3g} to {v.max():.3g}"
-
-    loss_sd = borrowed_sd(cells, "loss_epoch1")
-    slower = judged = 0
-    for _, at in cells[cells["lr"].isin([lo, lrs[1]])].groupby("batch_size"):
-        r = rank(at, "loss_epoch1", loss_sd, highest=False)
-        if r is not None:
-            judged += 1
-            slower += int(r.unique and r.best["lr"] == lrs[1])
-    text = "**The step size.** An SGD step moves the weights by η times the minibatch gradient. "
-    text += (
-        f"A short step descends slowly: after epoch 1 the loss is {span(lo)} at η = {lo:g} (over the batch sizes) "
-        f"against {span(lrs[1])} at η = {lrs[1]:g}, higher at η = {lo:g} at {slower} of the "
-        f"{plural(judged, 'batch size')}"
-        if slower
-        else f"Here a shorter step does not descend more slowly in epoch 1: η = {lo:g} is not behind η = {lrs[1]:g} "
-        "at any batch size"
-    )
-    slow = cells[(cells["lr"] == lo) & cells["all_converged"].astype(bool)]
-    slow = slow[slow["train_acc"] < FIT]
-    if len(slow):
-        s = slow.loc[slow["train_acc"].idxmin()]
-        steps = int(steps_per_epoch(s.to_frame().T)[0])
-        text += (
-            f", and {cell_label(s['batch_size'], lo)} ends at {pct(s['train_acc'])} training accuracy: "
-            f"{plural(int(s['epochs']), 'epoch')} of {steps:,} steps of η = {lo:g} have not fit the training set"
-        )
-    text += (
-        ". A long step overshoots: along a direction in which the loss curves sharply (curvature above 2/η, which "
-        f"is {2 / hi:g} at η = {hi:g}), a step of that length lands past the bottom of the valley, higher on the far "
-        "side than where it started, so the loss goes up instead of down; repeated, the overshoot grows without bound "
-        "(divergence). "
-    )
-
-    def rose(lr: float) -> str:
-        r = by.loc[lr]
-        mean = r["rise_epochs"] / r["runs"]
-        return f"{int(r['rose'])} of {plural(int(r['runs']), 'run')} at η = {lr:g} ({mean:.2g} epochs per run)"
-
-    lower = by.drop(index=hi)
-    if by["rose"].sum() == 0 and by["failed"].sum() == 0:
-        return text + f"No sign of it up to η = {hi:g} here: no loss curve rose and every run converged."
-    if by["rose"].sum() == 0:
-        text += "No loss curve rose, at any η. "
-    else:
-        top = by["max_rise"].idxmax()
-        more = by.loc[hi, "rise_epochs"] / by.loc[hi, "runs"] > (lower["rise_epochs"] / lower["runs"]).max()
-        text += (
-            ("The curves show it at the largest rate: the loss rose in " if more else "The loss rose in ")
-            + ", ".join(rose(lr) for lr in reversed(lrs))
-            + f" (the largest rise, {rise_size(by.loc[top, 'max_rise'])} the lowest loss before, "
-            f"at η = {top:g}). "
-        )
-    failed = by[by["failed"] > 0]
-    if len(failed):
-        text += (
-            "Runs that did not converge: "
-            + ", ".join(f"{int(r.failed)} of {int(r.runs)} at η = {lr:g}" for lr, r in failed.iterrows())
-            + " ("
-            + "; ".join(
-                f"{cell_label(c.batch_size, c.lr)}: {c.status}"
-                for c in cells[~cells["all_converged"].astype(bool)].itertuples(index=False)
-            )
-            + ")."
-        )
-        if (cells["status"].str.contains("stuck at chance")).any():
-            text += (
-                " A network stuck at chance is the overshoot's other outcome: a step that throws a ReLU unit to "
-                "where it outputs 0 for every image leaves it without gradient for good, and when the units die the "
-                "output no longer depends on the input."
-            )
-    else:
-        text += "Every run converged, at every η."
-    return text
+    ranked = ranking_text(at, "batch_size", "test_acc", percent=True, values=False)
+    if ranked:
+        text += f"At η = {lr:g}, the final test accuracy is {ranked}."
+    return text.rstrip()
 
 
 def noise_text(cells: pd.DataFrame) -> str | None:
-    """The noise of a minibatch gradient, η/B: the cells by η/B against their status, and the best
-    η at each batch size (where the ranking resolves it); None for fewer than two cells."""
+    """The noise of a minibatch gradient, η/B: the cells by η/B against how their seeds ended, and
+    how often the loss of the cells that converged rose, against η/B; None for fewer than two
+    cells."""
     if len(cells) < 2:
         return None
     c = cells.assign(noise=cells["lr"] / cells["batch_size"]).sort_values("noise")
@@ -315,47 +274,35 @@ def noise_text(cells: pd.DataFrame) -> str | None:
         if ok["noise"].max() < bad["noise"].min():
             text += (
                 f"Every cell up to η/B = {ok['noise'].max():.3g} converged on every seed, and every cell from "
-                f"{bad['noise'].min():.3g} up did not: "
-                + "; ".join(f"{cell_label(r.batch_size, r.lr)}, {r.status}" for r in bad.itertuples(index=False))
-                + ". "
+                f"{bad['noise'].min():.3g} up did not. "
             )
         else:
             text += (
                 "The cells where some seed did not converge are not simply the noisiest: "
-                + "; ".join(f"{cell_label(r.batch_size, r.lr)} ({r.noise:.3g}), {r.status}" for r in bad.itertuples())
-                + f", while {cell_label(ok.iloc[-1]['batch_size'], ok.iloc[-1]['lr'])} converged at "
+                + ", ".join(f"{cell_label(r.batch_size, r.lr)} ({r.noise:.3g})" for r in bad.itertuples())
+                + f" failed, while {cell_label(ok.iloc[-1]['batch_size'], ok.iloc[-1]['lr'])} converged at "
                 f"{ok['noise'].max():.3g}. "
             )
-    acc_sd = borrowed_sd(cells, "test_acc")
-    resolved: list[tuple[int, Ranking]] = []
-    tied: list[tuple[int, Ranking]] = []
-    for b, at in ok.groupby("batch_size"):
-        r = rank(at, "test_acc", acc_sd)
-        if r is None:
-            continue
-        (resolved if r.unique else tied).append((int(b), r))
-    if resolved or tied:
+    rose = ok.dropna(subset=["rises"])
+    if len(rose) >= 2 and (rose["rises"] == 0).all():
+        text += "No epoch of the cells that converged counts as a rise of the loss."
+    elif len(rose) >= 2:
+        values = [
+            f"{said(r.rises, r.rises_sd, r.seeds, digits=1)} at {cell_label(r.batch_size, r.lr)}"
+            for r in rose.itertuples(index=False)
+        ]
+        steady = bool((rose["rises"].diff().dropna() >= 0).all())
         text += (
-            "The best η at each batch size, by final test accuracy: "
-            + "; ".join(
-                f"B = {b}: η = {r.best['lr']:g} (η/B = {r.best['lr'] / b:.3g})"
-                if r.unique
-                else f"B = {b}: tied between η = " + " and ".join(f"{lr:g}" for lr in [r.best["lr"], *r.tied["lr"]])
-                for b, r in sorted(resolved + tied, key=lambda t: t[0])
+            "In the cells that converged, the epochs in which the loss on the whole training set rose, per seed, in "
+            "the order of η/B: "
+            + ", ".join(values)
+            + (
+                ". They grow with η/B: between epochs the loss jumps by the noise the last steps leave in the weights."
+                if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0]
+                else ". They do not grow steadily with η/B."
             )
-            + ". "
         )
-        best = [r.best["lr"] for _, r in sorted(resolved, key=lambda t: t[0])]
-        if len(best) < 2:
-            text += "Fewer than two batch sizes resolve their best η, so whether it grows with B is not resolved here."
-        elif all(y >= x for x, y in zip(best, best[1:], strict=False)) and best[-1] > best[0]:
-            text += (
-                "Where it is resolved, the best η grows with B: a larger batch, with less noise per step, tolerates a "
-                "longer step. The grid steps η tenfold, so the best η/B is located only to within that factor."
-            )
-        else:
-            text += "Where it is resolved, the best η does not grow with B."
-    return text
+    return text.rstrip()
 
 
 def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
@@ -367,10 +314,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         return None
     text = (
         "**Generalisation.** The gap between final training and test accuracy, in points: "
-        + ", ".join(
-            f"{said(r.gap, r.gap_sd, r.seeds).replace(', 1 seed', '')} at {cell_label(r.batch_size, r.lr)}"
-            for r in ok.itertuples(index=False)
-        )
+        + ", ".join(f"{said(r.gap, r.gap_sd, r.seeds)} at {cell_label(r.batch_size, r.lr)}" for r in ok.itertuples())
         + ". "
     )
     fit, under = ok[ok["train_acc"] >= FIT], ok[ok["train_acc"] < FIT]
@@ -389,11 +333,11 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         late = _second_half(fit, history)
         if late is not None:
             text += late
-        ranked = ranking_text(fit, "cell", "gap", borrowed_sd(cells, "gap"), highest=False, digits=2)
+        ranked = ranking_text(fit, "cell", "gap", highest=False, digits=2)
         if ranked:
-            text += f"Among them, the gap is {ranked}. "
+            text += f"Among the ranked ones, the gap is {ranked}. "
     if len(under):
-        smaller = len(fit) > 0 and _all_smaller(under, fit, borrowed_sd(cells, "gap"))
+        smaller = len(fit) > 0 and _all_smaller(under, fit)
         text += (
             f"The {plural(len(under), 'cell')} that {'does' if len(under) == 1 else 'do'} not fit the training set "
             + ("" if len(fit) else f"(final training accuracy below {100 * FIT:g}%) ")  # else defined just above
@@ -406,17 +350,18 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             + "their test accuracy is held back by optimisation (the training set is not yet fit), not only by "
             "generalisation."
         )
-    return text
+    return text.rstrip()
 
 
-def _all_smaller(under: pd.DataFrame, fit: pd.DataFrame, sd: float) -> bool:
-    """Whether the gap of every cell of ``under`` is ranked below that of every cell of ``fit``,
-    by the intervals of ``ties`` (a one-seed gap ± ``sd``)."""
-    u_half, f_half = half_widths(under, "gap", sd), half_widths(fit, "gap", sd)
+def _all_smaller(under: pd.DataFrame, fit: pd.DataFrame) -> bool:
+    """Whether the gap of every cell of ``under`` is below that of every cell of ``fit`` by the
+    rule of ``ties``: ranked cells only, each by its own spread."""
+    if not (rankable(under).all() and rankable(fit).all()):
+        return False
     return all(
-        u < f and separated(u, uh, f, fh)
-        for u, uh in zip(under["gap"], u_half, strict=True)
-        for f, fh in zip(fit["gap"], f_half, strict=True)
+        u.gap < f.gap and separated(u.gap, u.gap_sd, f.gap, f.gap_sd)
+        for u in under.itertuples(index=False)
+        for f in fit.itertuples(index=False)
     )
 
 

@@ -1,8 +1,9 @@
-"""Task 7's tables of the grid, read by its summary: the grid's cells as the section shows them
-(and as its heat map labels them), the hand-made reference cells beside this build's, as rows
-and as shown, and the epochs whose loss the loss figure cannot show. A cell's numbers are means
-over all its seeds, each scored at the end of its run (a run that diverged as it stopped), with
-their sample standard deviation (NaN for one seed)."""
+"""Task 7's tables of the grid, read by its summary: the grid's cells, the section's one table
+(every cell beside the hand-made figures), the detail's table and heat map labels, the hand-made
+reference cells beside this build's, and the epochs whose loss the loss figure cannot show. A
+cell's numbers are means over its seeds, each scored at the end of its run (a run that diverged
+as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
+and some converged, over those that converged (``counted``)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,18 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, status_counts
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, status_counts, steps_per_epoch
 
 CLASSES = 10
 # The loss figure's axis ends a little above ln 10, the loss of uniform outputs: a run stuck at
 # chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
 # which on a log axis of 1e14 would squash every curve that learns.
 LOSS_TOP = 1.5 * math.log(CLASSES)
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def pm(mean: float, sd: float, digits: int = 2) -> str:
@@ -31,13 +37,13 @@ def pm(mean: float, sd: float, digits: int = 2) -> str:
 
 
 def _seed_rises(history: pd.DataFrame) -> pd.DataFrame:
-    """Per seed of each cell: the epochs its loss rose (``net_runs.rises``), the largest rise and
-    the epochs it completed."""
+    """Per seed of each cell: the epochs its loss rose (``net_runs.rises``) and the epochs it
+    completed."""
     rows = []
     for (b, lr, seed), h in history.groupby([*KEYS, "seed"]):
-        count, largest = rises(h.sort_values("epoch")[LOSS])
-        rows.append({"batch_size": b, "lr": lr, "seed": seed, "rises": count, "max_rise": largest, "done": len(h)})
-    return pd.DataFrame(rows, columns=[*KEYS, "seed", "rises", "max_rise", "done"])
+        count, _ = rises(h.sort_values("epoch")[LOSS])
+        rows.append({"batch_size": b, "lr": lr, "seed": seed, "rises": count, "done": len(h)})
+    return pd.DataFrame(rows, columns=[*KEYS, "seed", "rises", "done"])
 
 
 def _sd(values: pd.Series) -> float:
@@ -46,19 +52,27 @@ def _sd(values: pd.Series) -> float:
     return float(values.std(ddof=1)) if len(values) >= 2 else math.nan
 
 
+def counted(seeds: pd.DataFrame) -> pd.DataFrame:
+    """The seeds of one cell whose values the cell reports: those that converged when some did
+    and some did not (the accuracy a failed run ends at says how it failed, and a mean over both
+    kinds describes no run), else every seed. ``seeds``: one row per seed with ``status``."""
+    ok = seeds[seeds["status"] == CONVERGED]
+    return ok if 0 < len(ok) < len(seeds) else seeds
+
+
 def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid.
 
     ``runs``: one row per seed with ``status`` (``net_runs.with_status``), final accuracies
     (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``.
-    Each value ``v`` below is the mean over the cell's seeds with ``v_sd`` its sample s.d.
-    (NaN for one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points),
-    ``loss_epoch1`` (the loss after the first epoch), ``rises`` (the epochs a seed's loss rose,
-    ``net_runs.rises``), ``seconds_per_epoch``. Also: ``status`` (``status_counts``),
-    ``all_converged``, ``converged_seeds``, ``diverged_seeds``, ``diverged`` (every seed diverged),
-    ``max_rise`` (the largest rise of any seed), ``rose_seeds`` (seeds whose loss rose at least
-    once), ``completed`` (the fewest epochs a seed completed), ``final_loss`` (mean over the seeds
-    that did not diverge).
+    Each value ``v`` below is the mean over the cell's ``counted`` seeds (``counted_seeds`` of
+    them: those that converged, where some seeds failed) with ``v_sd`` its sample s.d. (NaN for
+    one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``loss_epoch1`` (the
+    loss after the first epoch), ``rises`` (the epochs a seed's loss rose, ``net_runs.rises``),
+    ``seconds_per_epoch``. Also: ``status`` (``status_counts``), ``all_converged``,
+    ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
+    ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` (mean over the
+    counted seeds that did not diverge).
     """
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
     runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
@@ -69,23 +83,25 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     per_seed["diverged"] = per_seed["diverged"].astype(bool)
     rows = []
     for (b, lr), c in per_seed.groupby(KEYS):
+        converged, diverged = int((c["status"] == CONVERGED).sum()), int(c["diverged"].sum())
+        shown = counted(c)
         row = {
             "batch_size": b,
             "lr": lr,
             "seeds": len(c),
+            "counted_seeds": len(shown),
             "epochs": int(c["epochs"].max()),
             "status": status_counts(c["status"]),
-            "converged_seeds": int((c["status"] == CONVERGED).sum()),
-            "diverged_seeds": int(c["diverged"].sum()),
+            "converged_seeds": converged,
+            "diverged_seeds": diverged,
+            "stuck_seeds": len(c) - converged - diverged,
             "threads": c["threads"].max(),
             "parallel_jobs": c["parallel_jobs"].max(),
             "train_images": int(c["train_images"].max()),
-            "final_loss": c.loc[~c["diverged"], "final_train_loss"].mean(),
-            "max_rise": c["max_rise"].max(),
-            "rose_seeds": int((c["rises"] > 0).sum()),
-            "completed": c["done"].min(),
+            "final_loss": shown.loc[~shown["diverged"], "final_train_loss"].mean(),
+            "completed": shown["done"].min(),
         }
-        for name, column in [
+        for column, source in [
             ("test_acc", "final_test_acc"),
             ("train_acc", "final_train_acc"),
             ("gap", "gap"),
@@ -93,7 +109,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             ("rises", "rises"),
             ("seconds_per_epoch", "seconds_per_epoch"),
         ]:
-            row[name], row[f"{name}_sd"] = c[column].mean(), _sd(c[column])
+            row[column], row[f"{column}_sd"] = shown[source].mean(), _sd(shown[source])
         rows.append(row)
     out = pd.DataFrame(rows)
     out["all_converged"] = out["converged_seeds"] == out["seeds"]
@@ -101,29 +117,57 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def failures(cell: pd.Series) -> str:
+    """How the seeds of a cell failed, in plain words: 'stuck at chance' (one seed), '2 of 3
+    diverged' ('diverged': the loss became non-finite; 'stuck at chance': either having learnt
+    first or not); '' when every seed converged."""
+    seeds = int(cell["seeds"])
+    failed = [(int(cell["stuck_seeds"]), "stuck at chance"), (int(cell["diverged_seeds"]), "diverged")]
+    return "; ".join(what if n == seeds == 1 else f"{n} of {seeds} {what}" for n, what in failed if n)
+
+
+def outcome(cell: pd.Series) -> str:
+    """How a cell's seeds ended: 'converged', or its ``failures`` and, where some seeds survived,
+    that its values are theirs: '2 of 3 diverged; values: the surviving seed'."""
+    if cell["converged_seeds"] == cell["seeds"]:
+        return CONVERGED
+    left = int(cell["converged_seeds"])
+    return failures(cell) + ("; values: the surviving seed" + ("s" if left > 1 else "") if left else "")
+
+
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """Every cell run (``grid_cells``) as shown: mean ± s.d. over the seeds (the mean alone for
-    one seed), accuracies in percent, the columns under their display names."""
-    shown = pd.DataFrame(
+    """Every cell run (``grid_cells``) with what the section's table leaves out: the status of
+    its seeds in full, the gap between training and test accuracy, the epochs its loss rose and
+    the training time per epoch and per update (2 significant figures: they vary by tens of per
+    cent between runs), mean ± s.d. over the counted seeds (the mean alone for one)."""
+    ms = 1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)
+    return pd.DataFrame(
         {
             "B": cells["batch_size"].astype(int),
             "η": cells["lr"].map(lambda v: f"{v:g}"),
             "seeds": cells["seeds"],
             "status": cells["status"],
+            "train − test (points)": [pm(m, s) for m, s in zip(cells["gap"], cells["gap_sd"], strict=True)],
+            "epochs the loss rose": [pm(m, s, 1) for m, s in zip(cells["rises"], cells["rises_sd"], strict=True)],
+            "s per epoch": [
+                two_figures(m, s)
+                for m, s in zip(cells["seconds_per_epoch"], cells["seconds_per_epoch_sd"], strict=True)
+            ],
+            "ms per update": [f"{v:.2g}" for v in ms],
         }
     )
-    for name, column, scale, digits in [
-        ("test acc. (%)", "test_acc", 100, 2),
-        ("train acc. (%)", "train_acc", 100, 2),
-        ("train − test (points)", "gap", 1, 2),
-        ("loss after epoch 1", "loss_epoch1", 1, 3),
-        ("epochs the loss rose", "rises", 1, 1),
-        ("s per epoch", "seconds_per_epoch", 1, 2),
-    ]:
-        shown[name] = [
-            pm(scale * m, scale * s, digits) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)
-        ]
-    return shown
+
+
+def two_figures(mean: float, sd: float) -> str:
+    """A measured time to 2 significant figures, its s.d. to the same decimals, or to one
+    significant figure when those would round it to 0: '9.9 ± 1.1', '14 ± 0.5', '10'."""
+    text = f"{float(f'{mean:.2g}'):g}"  # no exponent: '120', not '1.2e+02'
+    if not math.isfinite(sd):
+        return text
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    if 0 < sd < 0.5 * 10**-decimals:
+        decimals = max(decimals, -math.floor(math.log10(sd)))
+    return f"{text}\u00a0±\u00a0{sd:.{decimals}f}"
 
 
 def short_status(converged: int, stuck: int, diverged: int) -> str:
@@ -136,8 +180,7 @@ def heatmap_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """``cells`` (``grid_cells``) with each status short enough for a cell of the heat map (the
     table under it gives them in full): ``short_status``, 'stuck' standing for stuck at chance
     and 'diverged' for either way of diverging, learnt first or not."""
-    stuck = cells["seeds"] - cells["converged_seeds"] - cells["diverged_seeds"]
-    counts = zip(cells["converged_seeds"], stuck, cells["diverged_seeds"], strict=True)
+    counts = zip(cells["converged_seeds"], cells["stuck_seeds"], cells["diverged_seeds"], strict=True)
     return cells.assign(status=[short_status(int(c), int(s), int(d)) for c, s, d in counts])
 
 
@@ -165,9 +208,9 @@ def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
     """``reference_cells`` in percent: ref_test, ref_train, this build's test and train (means
-    over every seed, with test_sd_pts and train_sd_pts), test_diff, train_diff (here minus the
-    reference, in points; NaN where the cell was not run) and failed (the seeds that did not
-    converge)."""
+    over the counted seeds of ``grid_cells``, with test_sd_pts and train_sd_pts), test_diff,
+    train_diff (here minus the reference, in points; NaN where the cell was not run) and failed
+    (the seeds that did not converge)."""
     compared = reference_cells(cells)
     compared["failed"] = compared["seeds"] - compared["converged_seeds"]
     compared[["ref_test", "ref_train"]] *= 100
@@ -178,28 +221,27 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
     return compared
 
 
-def reference_table(compared: pd.DataFrame) -> pd.DataFrame:
-    """``reference_comparison`` as shown: the reference and this build side by side, test then
-    train (mean ± s.d. over every seed here, those that failed included), with the seeds each
-    cell ran here and how many failed ('3, 1 failed'; 'not run' when it was not)."""
+def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
+    """The section's one table: every cell (``grid_cells``) as shown, how its seeds ended
+    (``outcome``), the loss after epoch 1 and the final accuracies in percent (mean ± s.d. over
+    the counted seeds, the mean alone for one), and the hand-made figures beside them where the
+    assignment gives them (blank elsewhere)."""
+    cells = cells.sort_values(KEYS)
+    hand = cells[KEYS].merge(references.mlp_grid(), on=KEYS, how="left")
 
-    def seeds(n: float, failed: float) -> str:
-        return "not run" if pd.isna(n) else f"{int(n)}" + (f", {int(failed)} failed" if failed else "")
-
-    def here(side: str) -> list[str]:
-        return [pm(m, s) for m, s in zip(compared[side], compared[f"{side}_sd_pts"], strict=True)]
+    def shown(column: str, scale: float, digits: int) -> list[str]:
+        return [pm(scale * m, scale * s, digits) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
 
     return pd.DataFrame(
         {
-            "B": compared["batch_size"].astype(int),
-            "η": compared["lr"].map(lambda v: f"{v:g}"),
-            "seeds here": [seeds(n, f) for n, f in zip(compared["seeds"], compared["failed"], strict=True)],
-            "test, reference (%)": compared["ref_test"].map(lambda v: f"{v:.2f}"),
-            "test, here (%)": here("test"),
-            "here − ref.": compared["test_diff"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
-            "train, reference (%)": compared["ref_train"].map(lambda v: f"{v:.2f}"),
-            "train, here (%)": here("train"),
-            # a trailing space: two columns cannot share a name, and both are the difference
-            "here − ref. ": compared["train_diff"].map(lambda v: "" if pd.isna(v) else f"{v:+.2f}"),
+            "B": cells["batch_size"].astype(int).to_numpy(),
+            "η": cells["lr"].map(lambda v: f"{v:g}").to_numpy(),
+            "seeds": cells["seeds"].to_numpy(),
+            "outcome": [outcome(c) for _, c in cells.iterrows()],
+            "loss after epoch 1": shown("loss_epoch1", 1, 3),
+            "train acc. (%)": shown("train_acc", 100, 2),
+            "test acc. (%)": shown("test_acc", 100, 2),
+            "train, by hand (%)": hand["ref_train"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
+            "test, by hand (%)": hand["ref_test"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
         }
     )

@@ -1,11 +1,18 @@
-"""Task 6's commentary: the idiomatic PyTorch loop against the hand-written SGD, and both
-against the hand-made reports, written from the tables the section computes."""
+"""Task 6's commentary: the conversion of the learning rate, the same steps on the same batches,
+the PyTorch loop against the hand-written SGD, and the hand-made figures, each sentence written
+from the tables the section computes."""
 
 from __future__ import annotations
 
 import pandas as pd
 
-from mnist_sgd.show.present import fixed, number
+from mnist_sgd.show.commentary import agrees_with_hand
+from mnist_sgd.show.present import number
+from mnist_sgd.tasks.batch_size.across import listed
+from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED, three_figures
+
+# how the text names each way of running a rate in the check of the hand-made figures
+WAYS = {HAND: "by the hand-written SGD", CONVERTED: "converted", UNCONVERTED: "not converted"}
 
 
 def shown(value: float, digits: int) -> float:
@@ -14,92 +21,133 @@ def shown(value: float, digits: int) -> float:
     return float(f"{value:.{digits}f}")
 
 
-def _value(text: str) -> float:
-    """A number back from its printed form ('1,234.5')."""
-    return float(text.replace(",", ""))
-
-
-def framework_comparison_text(
-    by: pd.DataFrame,
-    iterations: int,
-    batch_size: int,
-    train_images: int,
-    seeds: int,
-    loader_seconds: float,
-    timing_note: str,
+def same_steps_text(
+    converted: float, unconverted: float, steps: int, batch_size: int, factor: float, detail: str
 ) -> str:
-    """Accuracy and time of the two implementations, each sampling its own way.
-
-    ``by``: one row per implementation, indexed "hand-written" and "PyTorch DataLoader",
-    with train_loss (mean, _min, _max over seeds), test_acc, test_min, test_max (fractions),
-    seconds and seconds_sd (training only). ``loader_seconds``: drawing the same batches
-    from the DataLoader alone. ``timing_note``: how the times were measured.
-    """
-    hand_row, fw_row = by.loc["hand-written"], by.loc["PyTorch DataLoader"]
-    # every difference and ratio below is taken between the values as the table and the text show them
-    fw_test, hand_test = shown(100 * fw_row["test_acc"], 2), shown(100 * hand_row["test_acc"], 2)
-    acc_diff = fw_test - hand_test
-    spread = max(shown(100 * row["test_max"], 2) - shown(100 * row["test_min"], 2) for row in (hand_row, fw_row))
-    loss_diff_pct = 100 * (shown(fw_row["train_loss"], 5) / shown(hand_row["train_loss"], 5) - 1)
-    epochs = iterations * batch_size / train_images
-    unseen = (1 - 1 / train_images) ** train_images  # share of images an epoch's worth of draws with replacement misses
-    # every duration of the paragraph with the same decimals, the spreads with those of the means
-    means = [fw_row["seconds"], hand_row["seconds"], loader_seconds]
-    fw_s, hand_s, loader_text = fixed(means)
-    speed = _value(fw_s) / _value(hand_s)
-    per_step = shown(1e6 * fw_row["seconds"] / iterations, 0) - shown(1e6 * hand_row["seconds"] / iterations, 0)
-    loader_share = _value(loader_text) / _value(fw_s)
-    if seeds > 1:
-        fw_sd, hand_sd = fixed([fw_row["seconds_sd"], hand_row["seconds_sd"]], like=means)
-        fw_s, hand_s = f"{fw_s} ± {fw_sd}", f"{hand_s} ± {hand_sd}"
-    text = (
-        f"**Accuracy.** The idiomatic loop ends at {fw_test:.2f}% test accuracy against "
-        f"{hand_test:.2f}% for the hand-written one, a difference of {acc_diff:+.2f} points; the "
-        f"seed-to-seed range within either implementation is up to {spread:.2f} points, so the difference is "
-        + ("within the seed noise. " if abs(acc_diff) <= spread else "larger than the seed noise. ")
-        + f"Its final training loss is {loss_diff_pct:+.2f}% relative to the hand-written one's. Given the same batches the two "
-        f"take the same steps (shown above), so what differs here is how batches are sampled: {iterations:,} iterations are "
-        f"{number(epochs, 2)} epochs; without replacement every image is "
-        f"used exactly once per epoch, while an epoch's worth of draws with replacement misses a share "
-        f"(1 − 1/N)^N = {100 * unseen:.1f}% of the images and repeats others, which adds sampling noise to the gradient "
-        + (
-            "(here every run without replacement ends below every run with replacement in training loss)."
-            if fw_row["train_loss_max"] < hand_row["train_loss_min"]
-            else "(here, however, every run with replacement ends below every run without replacement in training loss)."
-            if hand_row["train_loss_max"] < fw_row["train_loss_min"]
-            else "(here the ranges of the final training loss over seeds overlap, so no effect of the sampling shows "
-            "beyond the seed noise)."
-        )
-    )
-    text += (
-        f"\n\n**Time.** The idiomatic loop took {fw_s} s of training against {hand_s} s ("
-        + (f"mean ± s.d. over {seeds} seeds" if seeds > 1 else "one seed")
-        + f"), {speed:.1f} × as long ({per_step:.0f} µs more per step). Drawing the same {iterations:,} batches "
-        f"from the DataLoader alone, with no training, takes {loader_text} s "
-        f"({1e6 * loader_seconds / iterations:.0f} µs per batch): {100 * loader_share:.0f}% of the idiomatic "
-        f"loop's time. With a TensorDataset the loader indexes the {batch_size} rows one by one in Python and stacks them; "
-        f"the hand-written loop gathers a batch with one `index_select` into a reused buffer and updates W in place, "
-        f"without autograd or an optimiser object.\n\n{timing_note}"
-    )
-    return text
-
-
-def framework_hand_text(ours: float, low: float, high: float, epochs: float, refs: pd.DataFrame) -> str:
-    """The framework version's test accuracy (mean, min, max over seeds, fractions, after
-    ``epochs``) against each hand-made figure of ``refs`` (``references.table(6)``: key,
-    value, setting), whose settings are not stated."""
-    values = dict(zip(refs["key"], refs["value"]))
-    if not values:
-        return "The hand-made reports give no figure for the framework version."
-    listed = "; ".join(f"{100 * v:.1f}% ({setting})" for v, setting in zip(refs["value"], refs["setting"]))
-    apart = " and ".join(f"{100 * ours - 100 * v:+.2f} points from {100 * v:.1f}%" for v in refs["value"])
+    """How far the PyTorch weights end from the hand-written ones after ``steps`` shared batches
+    (relative differences), with the rate converted and not; ``detail``: the link to the table."""
+    rounding = "float32 rounding" if converted < 1e-5 else "NOT below 1e-5, more than float32 rounding"
     return (
-        f"**Compared with the hand-made reports.** By hand the framework version reached {listed}; their "
-        f"learning rate, batch size and seed are not stated. Here, after "
-        f"{number(epochs, 2)} epochs, the idiomatic loop reaches {100 * ours:.2f}% (from {100 * low:.2f}% to "
-        f"{100 * high:.2f}% over seeds): {apart}. The hand-made figures come from different settings that are not "
-        f"stated, so they do not bound a range, and what separates them cannot be attributed; the seeds here alone "
-        f"span {shown(100 * high, 2) - shown(100 * low, 2):.2f} points."
+        f"**Same steps.** Given the same {steps:,} batches of B = {batch_size}, the PyTorch weights end "
+        f"{converted:.1e} (relative) from the hand-written ones with the rate converted ({rounding}), and "
+        f"{unconverted:.2f} away with η unconverted, its steps {factor:g} times too short (the table, and the "
+        f"factor measured on one batch, {detail})."
+    )
+
+
+def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int) -> str:
+    """The test accuracy of the two implementations, each sampling its own way, and what their
+    training losses say of the sampling. ``by``: ``tables.implementation_summary``."""
+    hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
+    # the difference and the ranges as the table shows them
+    diff = shown(100 * fw_row["test_acc"], 2) - shown(100 * hand_row["test_acc"], 2)
+    spread = max(shown(100 * row["test_max"], 2) - shown(100 * row["test_min"], 2) for row in (hand_row, fw_row))
+    epochs = iterations * batch_size / train_images
+    if fw_row["train_loss_max"] < hand_row["train_loss_min"]:
+        losses = "every run of the loader ends below every run with replacement in training loss"
+    elif hand_row["train_loss_max"] < fw_row["train_loss_min"]:
+        losses = "every run with replacement ends below every run of the loader in training loss"
+    else:
+        losses = "their final training losses overlap across seeds: no effect of it shows beyond the seeds"
+    return (
+        f"**Accuracy.** After {number(epochs, 2)} epochs the PyTorch loop's test accuracy is {diff:+.2f} points from "
+        f"the hand-written SGD's, {'within' if abs(diff) <= spread else 'beyond'} the seeds' range (up to "
+        f"{spread:.2f} points). Given the same batches the two take the same steps, so only the sampling differs; "
+        f"{losses}."
+    )
+
+
+def time_text(
+    by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, hand_steps: list[float]
+) -> str:
+    """The time per step of the two implementations, the loader's share of it (``loader_seconds``:
+    drawing the same batches with no training), and how much the same hand-written loop varied
+    across the section's runs (``hand_steps``: its seconds per step in each)."""
+    fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
+    loader_us = 1e6 * loader_seconds / iterations
+    low, high = 1e6 * min(hand_steps), 1e6 * max(hand_steps)
+    return (
+        f"**Time.** The PyTorch loop takes {fw_us / hand_us:.2g} times as long per step. Drawing the same batches "
+        f"from the loader alone, with no training, takes {100 * loader_us / fw_us:.0f}% of its time: the loader "
+        f"fetches the {batch_size} rows of a batch one by one and stacks them. Times measured while other jobs of "
+        f"the report share the machine vary between runs: the same hand-written loop took {three_figures(low)} to "
+        f"{three_figures(high)} µs per step in this section."
+    )
+
+
+def _runs_named(rows: pd.DataFrame, grouped: bool = True) -> list[str]:
+    """The runs of ``rows`` by name, rate by rate: 'every run at η = 0.0215' when all the ways
+    of a rate are among them (and ``grouped``), else 'η = 0.001 not converted'."""
+    names = []
+    for lr, group in rows.groupby("lr", sort=False):
+        if grouped and len(group) == len(WAYS):
+            names.append(f"every run at η = {lr:g}")
+        else:
+            names += [f"η = {lr:g} {WAYS[way]}" for way in group["implementation"]]
+    return names
+
+
+def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The runs of ``summary`` that agree with a hand-made ``figure`` (``agrees_with_hand``, the
+    rule of Task 2), and the sentence that says which, or which comes nearest."""
+    diffs = 100 * (summary["test_acc"] - figure)
+    agree = summary[[agrees_with_hand(d, 100 * sd) for d, sd in zip(diffs, summary["test_sd"].fillna(0), strict=True)]]
+    if len(agree):
+        only = "only " if len(agree) == 1 else ""
+        return agree, f"{100 * figure:.1f}% agrees {only}with {listed(_runs_named(agree))}"
+    nearest = diffs.abs().idxmin()
+    name = _runs_named(summary.loc[[nearest]])[0]
+    return (
+        agree,
+        f"no run here agrees with {100 * figure:.1f}% (the nearest, {name}, ends {diffs[nearest]:+.2f} points from it)",
+    )
+
+
+def hand_figures_text(summary: pd.DataFrame, refs: pd.DataFrame, factor: float, own: tuple[float, float] | None) -> str:
+    """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
+    the runs of ``tables.hand_rate_summary``: which runs agree with each, and whether the rate
+    passed unconverted explains the lower one. ``own``: (rate, test accuracy) of the hand
+    reports' own hand-written SGD after as many iterations, or None."""
+    if refs.empty:
+        return "The hand-made reports give no figure for the PyTorch version."
+    listed_refs = listed(
+        [f"{100 * v:.1f}% ({setting})" for v, setting in zip(refs["value"], refs["setting"], strict=True)]
+    )
+    checks = [_against(v, summary) for v in refs["value"]]
+    low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
+    text = (
+        f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}, rate and batch size not "
+        f"stated. The table runs this report's rate and the hand reports' own, three ways each. By Task 2's rule, "
+        f"{'; '.join(sentence for _, sentence in checks)}. "
+    )
+    if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
+        text += f"So a rate passed to the loss without the factor {factor:g} explains the lower figure"
+        if own is not None:
+            rate, acc = own
+            at_rate = summary[(summary["lr"] == rate) & (summary["implementation"] != UNCONVERTED)]
+            with_own = _against(acc, at_rate)[0]
+            text += (
+                f": at η = {rate:g} and as many iterations, the hand reports' own hand-written SGD reached "
+                f"{100 * acc:.1f}% (Task 3's figure), "
+                + (
+                    f"which {listed(_runs_named(with_own, grouped=False))} {'agree' if len(with_own) > 1 else 'agrees'}"
+                    " with here"
+                    if len(with_own)
+                    else "which no run at that rate agrees with here"
+                )
+            )
+        text += ". "
+    elif len(low_agree):
+        text += "So the runs do not single out the missing conversion as the cause of the lower figure. "
+    else:
+        text += "So these runs do not explain the lower figure. "
+    pair = summary.set_index(["rate", "implementation"])["test_acc"].unstack()
+    apart = 100 * (pair[CONVERTED] - pair[HAND]).abs().max()
+    spread = 100 * (summary["test_max"] - summary["test_min"]).max()
+    rates = {1: "", 2: " at either rate"}.get(summary["rate"].nunique(), " at every rate")
+    return text + (
+        f"The converted loop and the hand-written SGD end at most {apart:.2f} points apart{rates}, "
+        f"{'within' if apart <= spread else 'beyond'} the seeds' range (up to {spread:.2f} points)."
     )
 
 
@@ -111,22 +159,10 @@ def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float,
     return (
         f"The measured ratio of the gradients is {ratio:.12f}, {within} 1e-6 of 2/k = {predicted:g} (largest "
         f"entry-wise deviation {deviation:.1e} of the largest gradient entry), so the learning rate given to "
-        f"`torch.optim.SGD` is **{factor:g} × η**: η = {lr:g} here becomes {lr * factor:g}."
+        f"PyTorch's optimiser is **{factor:g} × η**: η = {lr:g} here becomes {lr * factor:g}."
     )
 
 
 def ratio_within(ratio: float, classes: int = 10) -> bool:
     """Whether the measured gradient ratio is 2/k to within 1e-6."""
     return abs(ratio - 2 / classes) < 1e-6
-
-
-def equivalence_text(converted: float, unconverted: float, steps: int, factor: float) -> str:
-    """How far torch.optim.SGD's weights end from the hand-written ones, with the learning
-    rate converted and not (relative differences of the weights, same batches)."""
-    below = "below" if converted < 1e-5 else "NOT below"
-    return (
-        f"With the converted learning rate the final weights differ from the hand-written ones by **{converted:.1e}** "
-        f"relative ({below} 1e-5: float32 rounding of differently ordered sums, accumulated over {steps:,} steps). "
-        f"Passing η unconverted gives weights {unconverted:.2f} relative away ({unconverted / converted:.1e} times "
-        f"farther): the optimiser then takes steps {factor:g} times too short."
-    )

@@ -1,21 +1,26 @@
-"""Task 6's tables: the gradient check, the same-batches equivalence and the runs of the two
-implementations, as rows the section writes, and the tables it shows, laid out from those rows."""
+"""Task 6's tables: the gradient check, the same-batches equivalence, the runs of the two
+implementations and the runs that test the hand-made figures, as rows the section writes, and
+the tables it shows, laid out from those rows."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 import torch
 
 from mnist_sgd.science import framework, linear, sgd
 from mnist_sgd.show import provenance
-from mnist_sgd.show.present import mean_ranges, mean_sds, plural, progress
+from mnist_sgd.show.present import mean_ranges, plural, progress
 
 HAND = "hand-written"
 LOADER = "PyTorch DataLoader"
-# how each implementation draws its batches, as the comparison table names it
-SAMPLING = {HAND: "with replacement", LOADER: "without replacement within each epoch"}
+# the PyTorch loop with the rate converted (times k/2) and passed as it is, in the check of the hand figures
+CONVERTED = "PyTorch, rate converted"
+UNCONVERTED = "PyTorch, rate not converted"
+# the hand-made figure "about 82.7% after 10 epochs" (references, Task 6): the length of its check
+HAND_EPOCHS = 10
 
 
 def gradient_check(
@@ -155,8 +160,9 @@ def implementation_runs(
     row of ``x``, as in the other sections (the curves' on the evaluator's fixed subset)."""
     labels = y_onehot.argmax(dim=1)
     runs, curves = [], []
+    trainers: list[tuple[str, Callable[..., sgd.SGDRun]]] = [(HAND, sgd.train_sgd), (LOADER, framework.train_framework)]
     for seed in progress(range(seeds), desc="hand-written and DataLoader"):
-        for name, train in [(HAND, sgd.train_sgd), (LOADER, framework.train_framework)]:
+        for name, train in trainers:
             run = train(x, y_onehot, batch_size, lr, iterations, seed, checkpoints, evaluator)
             final = run.summary()
             final["final_train_acc"] = math.nan if run.diverged else linear.accuracy(run.W, x, labels)
@@ -166,8 +172,8 @@ def implementation_runs(
 
 
 def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
-    """One row per implementation, indexed by it: the final training loss and test accuracy (mean,
-    min, max over seeds), the training accuracy (mean), and the training seconds (mean, s.d.)."""
+    """One row per implementation, indexed by it: the final training loss and the training and
+    test accuracies (mean, min, max over seeds), and the training seconds (mean, s.d.)."""
     return runs.groupby("implementation").agg(
         train_loss=("final_train_loss", "mean"),
         train_loss_min=("final_train_loss", "min"),
@@ -176,43 +182,147 @@ def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
         test_min=("final_test_acc", "min"),
         test_max=("final_test_acc", "max"),
         train_acc=("final_train_acc", "mean"),
+        train_acc_min=("final_train_acc", "min"),
+        train_acc_max=("final_train_acc", "max"),
         seconds=("train_seconds", "mean"),
         seconds_sd=("train_seconds", "std"),
     )
 
 
 def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
-    """``implementation_summary``'s rows as shown (how each samples is the caption's): its final
-    losses and accuracies with their range over seeds, its training time (mean ± s.d.; one seed has
-    no s.d.) and the time per step over ``iterations`` steps."""
+    """``implementation_summary``'s rows as shown: the final loss and accuracies, each with its
+    range over seeds, and the training time per step over ``iterations`` steps (mean ± s.d.; one
+    seed has no s.d.), to three significant figures."""
     return pd.DataFrame(
         {
             "implementation": by.index,
             # no-break spaces keep a mean and its range on one line
             "training loss": _one_line(mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5)),
-            "training acc. (%)": 100 * by["train_acc"],
+            "training acc. (%)": _one_line(
+                mean_ranges(100 * by["train_acc"], 100 * by["train_acc_min"], 100 * by["train_acc_max"], 2)
+            ),
             "test acc. (%)": _one_line(
                 mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2)
             ),
-            "training s": mean_sds(by["seconds"], by["seconds_sd"].fillna(0)),
-            "µs per step": (1e6 * by["seconds"] / iterations).map(lambda v: f"{v:.0f}"),
+            "µs per step": [
+                time_spread(1e6 * m / iterations, 1e6 * sd / iterations)
+                for m, sd in zip(by["seconds"], by["seconds_sd"].fillna(0), strict=True)
+            ],
         }
     )
+
+
+def last_place(value: float, figures: int = 3) -> int:
+    """The decimal place of ``value``'s last significant figure of ``figures``: 2 for 0.496, -1
+    for 1,642 (tens). A measured time is quoted no finer than its run-to-run variation allows."""
+    return figures - 1 - math.floor(math.log10(abs(value))) if value else 0
+
+
+def three_figures(value: float) -> str:
+    """A measured time to three significant figures: '1,640', '165', '0.496'."""
+    place = last_place(value)
+    return f"{round(value, place):,.{max(0, place)}f}"
+
+
+def time_spread(mean: float, sd: float) -> str:
+    """'1,640 ± 140': a mean time to three significant figures, its s.d. to the same place."""
+    place = last_place(mean)
+    return f"{three_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
 
 
 def _one_line(cells: list[str]) -> list[str]:
     return [c.replace(" ", "\u00a0") for c in cells]
 
 
-def implementation_caption(
-    iterations: int, batch_size: int, lr: float, seeds: int, cond: dict[str, str | int], train_images: int
-) -> str:
-    """The caption of ``implementation_table``: the setting, what the spreads are, what the
-    accuracies are measured on (``train_images``: the training set) and the conditions
-    (``provenance.run_conditions``) the times were measured under."""
+def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: int, cond: dict[str, str | int]) -> str:
+    """The caption of ``implementation_table``: the setting, what the spreads are, and the
+    conditions (``provenance.run_conditions``) the times were measured under."""
     return (
-        f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean over {plural(seeds, 'seed')}, "
-        f"[min, max] or ± s.d.; the hand-written SGD draws its batches {SAMPLING[HAND]}, the DataLoader "
-        f"{SAMPLING[LOADER]}; training time excludes evaluation ({provenance.conditions_text(cond)}). "
-        f"Training accuracy is on all {train_images:,} training images."
+        f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean [min, max] over "
+        f"{plural(seeds, 'seed')}; time per step mean ± s.d., evaluation excluded "
+        f"({provenance.conditions_text(cond)})."
     )
+
+
+def hand_rate_runs(
+    x: torch.Tensor,
+    y_onehot: torch.Tensor,
+    batch_size: int,
+    rates: dict[str, float],
+    seeds: int,
+    evaluator: sgd.Evaluator,
+    epochs: int = HAND_EPOCHS,
+) -> pd.DataFrame:
+    """The check of the hand-made figures: each of ``rates`` (named, in this report's convention)
+    run for ``epochs`` epochs of ``batch_size`` by the hand-written SGD and by the PyTorch loop
+    with the rate converted and not, over ``seeds`` seeds. One row per run: rate (its name),
+    implementation, torch_lr (NaN for the hand-written SGD), epochs and the run's summary
+    (lr, seed, iterations, final_test_acc, train_seconds, ...). Only the end of a run is
+    measured: the check needs its final accuracy, not its curve."""
+    iterations = epochs * x.shape[0] // batch_size
+    factor = framework.lr_factor(y_onehot.shape[1])
+    rows = []
+    for seed in progress(range(seeds), desc="the hand-made figures"):
+        for name, lr in rates.items():
+            for way, f in ((HAND, math.nan), (CONVERTED, factor), (UNCONVERTED, 1.0)):
+                if way == HAND:
+                    run = sgd.train_sgd(x, y_onehot, batch_size, lr, iterations, seed, 2, evaluator)
+                else:
+                    run = framework.train_framework(x, y_onehot, batch_size, lr, iterations, seed, 2, evaluator, f)
+                rows.append(
+                    {"rate": name, "implementation": way, "torch_lr": lr * f, "epochs": epochs, **run.summary()}
+                )
+    return pd.DataFrame(rows)
+
+
+def hand_rate_summary(runs: pd.DataFrame) -> pd.DataFrame:
+    """``hand_rate_runs`` per rate and implementation, in run order: lr, epochs, iterations,
+    batch_size and the final test accuracy's mean, s.d., min and max over seeds (fractions)."""
+    return (
+        runs.groupby(["rate", "implementation"], sort=False)
+        .agg(
+            lr=("lr", "first"),
+            epochs=("epochs", "first"),
+            iterations=("iterations", "first"),
+            batch_size=("batch_size", "first"),
+            seeds=("seed", "nunique"),
+            test_acc=("final_test_acc", "mean"),
+            test_sd=("final_test_acc", "std"),
+            test_min=("final_test_acc", "min"),
+            test_max=("final_test_acc", "max"),
+        )
+        .reset_index()
+    )
+
+
+def hand_rate_table(summary: pd.DataFrame) -> pd.DataFrame:
+    """``hand_rate_summary`` as shown: a row per rate, a column per implementation, each cell the
+    test accuracy in % as mean [min, max]."""
+    cells = summary.assign(
+        shown=_one_line(
+            mean_ranges(100 * summary["test_acc"], 100 * summary["test_min"], 100 * summary["test_max"], 2)
+        ),
+        η=[f"{lr:g} ({name})" for lr, name in zip(summary["lr"], summary["rate"], strict=True)],
+    )
+    table = cells.pivot(index="η", columns="implementation", values="shown")
+    order = [w for w in (HAND, CONVERTED, UNCONVERTED) if w in table.columns]
+    rows = list(dict.fromkeys(cells["η"]))
+    return table.loc[rows, order].rename(columns={HAND: "hand-written SGD"}).reset_index().rename_axis(columns=None)
+
+
+def hand_rate_caption(summary: pd.DataFrame, factor: float) -> str:
+    """The caption of ``hand_rate_table``: the setting its runs share."""
+    first = summary.iloc[0]
+    return (
+        f"Test accuracy (%) after {plural(int(first['epochs']), 'epoch')} ({int(first['iterations']):,} iterations of "
+        f"B = {int(first['batch_size'])}): mean [min, max] over {plural(int(first['seeds']), 'seed')}. η in the "
+        f"convention of the hand-written SGD; converted: PyTorch given {factor:g}η, not converted: given η."
+    )
+
+
+def step_seconds(*runs: pd.DataFrame, implementation: str = HAND) -> list[float]:
+    """The training seconds per step of every run of ``implementation`` in the tables ``runs``
+    (rows with implementation, train_seconds and iterations): the same loop timed again."""
+    rows = pd.concat(runs, ignore_index=True)
+    rows = rows[rows["implementation"] == implementation]
+    return (rows["train_seconds"] / rows["iterations"]).tolist()

@@ -16,7 +16,7 @@ from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import fewest, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
-from mnist_sgd.tasks.mlp_grid.commentary import grid_answer
+from mnist_sgd.tasks.mlp_grid.commentary import accuracy_said, grid_answer
 
 
 def data_answer(counts: pd.DataFrame) -> str:
@@ -49,9 +49,9 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
     text = f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes}. "
     if len(met):
         text += (
-            f"The training loss converged at ITR = {listed([f'{i:,}' for i in met['itr']])} iterations "
-            f"(B = {listed([f'{b:,}' for b in met['batch_size']])}), after "
-            f"{listed([f'{v:.3g} s' for v in met['itr_seconds_mean']])} of training"
+            f"The training loss converged at about ITR = {listed([_two_figures(i) for i in met['itr']])} iterations "
+            f"(B = {listed([f'{b:,}' for b in met['batch_size']])}; two significant figures, as the checkpoints "
+            f"allow), after {listed([f'{v:.2g} s' for v in met['itr_seconds_mean']])} of training"
         )
     if len(unmet):
         where = listed([f"{b:,}" for b in unmet["batch_size"]])
@@ -71,11 +71,16 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
     )
 
 
+def _two_figures(n: float) -> str:
+    """An iteration count to two significant figures: 172,541 -> '170,000'."""
+    return f"{float(f'{n:.2g}'):,.0f}"
+
+
 # what the runs at η/2 say of a converged loss, as the summary words it
 _AT_HALF = {
-    "descending": "still descending slowly (the gap to L* ends larger at η/2)",
-    "both": "between a noise floor and a slow descent",
-    "noise floor": "at SGD's noise floor",
+    "descending": "the loss is still descending slowly (it ends further from L* at η/2)",
+    "both": "it sits between a noise floor and a slow descent",
+    "noise floor": "it is at SGD's noise floor (it ends nearer L* at η/2)",
 }
 
 
@@ -86,8 +91,8 @@ def _still_moving(s: pd.DataFrame) -> str:
         return ""
     verdicts = [floor_verdict(h / e) for h, e in zip(s["half_end_excess_pct"], s["excess_pct"], strict=True)]
     groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in dict.fromkeys(verdicts)}
-    said = [f"{_AT_HALF[v]} at B = {listed([f'{b:,}' for b in bs])}" for v, bs in groups.items() if v in _AT_HALF]
-    return f" The same seeds at η/2 show the loss {listed(said)}." if said else ""
+    said = [f"at B = {listed([f'{b:,}' for b in bs])} {_AT_HALF[v]}" for v, bs in groups.items() if v in _AT_HALF]
+    return f" By the same seeds run at η/2: {'; '.join(said)}." if said else ""
 
 
 def batch_size_role_answer(table: pd.DataFrame, target_pct: float | None = None) -> str:
@@ -151,11 +156,28 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"After {int(s['iterations'].max()):,} iterations the test accuracy {_GROWS[accuracy]} the number of training "
+        f"After {int(s['iterations'].max()):,} iterations{_converged_where(s)}, the test accuracy {_GROWS[accuracy]} "
+        "the number of training "
         f"images: {listed([pct(v) for v in s['test_acc']])} for {where} (means over subsets), while the gap between "
         f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}. Stopping early "
         f"on held-out images gives {listed([pct(v) for v in s['early_test_acc']])}."
     )
+
+
+def _converged_where(s: pd.DataFrame) -> str:
+    """' (every subset had converged at N' = 100; none at 500 and 1,000; 3 of 5 at 10,000)': where
+    the runs had converged by the end, from converged_subsets and subsets; '' without them."""
+    if not {"converged_subsets", "subsets"} <= set(s.columns):
+        return ""
+    groups: dict[str, list[str]] = {}
+    for n, k, of in zip(s["dataset_size"], s["converged_subsets"], s["subsets"], strict=True):
+        how = "every subset" if k == of else "none" if k == 0 else f"{int(k)} of {int(of)}"
+        groups.setdefault(how, []).append(f"{int(n):,}")
+    parts = [f"{how} at N' = {listed(sizes)}" for how, sizes in groups.items()]
+    first = next(iter(groups))
+    lead = {"every subset": "every subset had converged", "none": "no subset had converged"}
+    parts[0] = parts[0].replace(first, lead.get(first, f"{first} subsets had converged"), 1)  # its verb said once
+    return f" ({'; '.join(parts)})"
 
 
 # a trend along the sizes, as a verb followed by its object
@@ -190,15 +212,13 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     if len(by_lr) >= 2:
         sentences.append(
             f"At B = {b_fixed}, the test accuracy after {plural(int(by_lr['epochs'].max()), 'epoch')} is "
-            + listed([f"{pct(r['test_acc'])} at η = {r['lr']:g}{_unless_converged(r)}" for _, r in by_lr.iterrows()])
+            + listed([f"{accuracy_said(r)} at η = {r['lr']:g}" for _, r in by_lr.iterrows()])
         )
     by_b = cells[cells["lr"] == lr_fixed].sort_values("batch_size")
     if len(by_b) >= 2:
         sentences.append(
             f"at η = {lr_fixed:g} it is "
-            + listed(
-                [f"{pct(r['test_acc'])} at B = {r['batch_size']}{_unless_converged(r)}" for _, r in by_b.iterrows()]
-            )
+            + listed([f"{accuracy_said(r)} at B = {r['batch_size']}" for _, r in by_b.iterrows()])
         )
     ends = grid_answer(cells)
     ends = f"{ends[0].upper()}{ends[1:]}."
@@ -206,11 +226,6 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
         return ends
     lead = "; ".join(sentences)
     return f"{lead[0].upper()}{lead[1:]} (means over seeds). {ends}"
-
-
-def _unless_converged(cell: pd.Series) -> str:
-    """The status of a cell whose seeds did not all converge, in brackets; nothing otherwise."""
-    return "" if cell["status"] == "converged" else f" ({cell['status']})"
 
 
 def hand_test_accuracies() -> dict[str, float | None]:
