@@ -173,7 +173,7 @@ def test_the_mlp_grid_gives_the_sections_verdict_on_the_best_and_the_worst():
         ["converged", "stuck at chance", "diverged"], [0.644, 0.0941, math.nan], [128, 128, 8], [0.1, 1, 0.1]
     )
     assert mlp_grid_answer(cells) == (
-        "Best final test accuracy 64.40% at B = 128, η = 0.1 (of the 1 cell run with several seeds that all "
+        "Best final test accuracy 64.40% at B = 128, η = 0.1 (the only cell run with several seeds that all "
         "converged); runs failed at B = 128, η = 1 (3 of 3 stuck at chance) (2 cells, 20 epochs)."
     )
 

@@ -148,8 +148,10 @@ def grid_answer(cells: pd.DataFrame) -> str:
         text = f"best final test accuracy {pct(best['test_acc'])} at {cell_label(best['batch_size'], best['lr'])}"
         if r is not None and not r.tied.empty:
             text += ", tied with " + ", ".join(cell_label(b, lr) for b, lr in zip(r.tied["batch_size"], r.tied["lr"]))
-        if len(ranked) < len(cells):
-            text += f" (of the {plural(len(ranked), 'cell')} run with several seeds that all converged)"
+        if len(ranked) == 1 < len(cells):
+            text += " (the only cell run with several seeds that all converged)"
+        elif len(ranked) < len(cells):
+            text += f" (of the {len(ranked)} cells run with several seeds that all converged)"
         parts.append(text)
     failed = cells[~cells["all_converged"].astype(bool)].sort_values(KEYS)
     if len(failed):
