@@ -8,6 +8,7 @@ import pandas as pd
 
 from mnist_sgd.show import references
 from mnist_sgd.tasks.batch_size.commentary import trend_beyond_spread
+from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.summary.commentary import (
     answer_list,
     architectures_answer,
@@ -272,3 +273,21 @@ def test_an_iteration_count_is_quoted_to_two_significant_figures():
     assert "at about ITR = 170,000 iterations (B = 1;" in batch_size_answer(
         chosen
     ) and "after 4.8 s" in batch_size_answer(chosen)
+
+
+def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_hand_figure():
+    equivalence = pd.DataFrame({"torch_lr": [0.05], "steps": [1500], "relative_difference": [3.2e-7]})
+    runs = pd.DataFrame(
+        {
+            "rate": ["the hand reports'", "the hand reports'", "the hand reports'", "this report's"],
+            "implementation": [UNCONVERTED, UNCONVERTED, "hand-written", UNCONVERTED],
+            "lr": [0.001, 0.001, 0.001, 0.02],
+            "epochs": 10,
+            "final_test_acc": [0.8260, 0.8268, 0.85, 0.86],
+        }
+    )
+    assert framework_answer(equivalence, runs).endswith(
+        "Given the hand reports' η = 0.001 unconverted, 10 epochs end at 82.64% test accuracy (mean over 2 seeds), "
+        "beside the about 82.7% a hand-made framework run reported after as many epochs."
+    )
+    assert framework_answer(equivalence, runs[runs["rate"] == "this report's"]) == framework_answer(equivalence)

@@ -17,6 +17,7 @@ from mnist_sgd.tasks.batch_size.commentary import fewest, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.commentary import accuracy_said, grid_answer
+from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 
 
 def data_answer(counts: pd.DataFrame) -> str:
@@ -184,15 +185,29 @@ def _converged_where(s: pd.DataFrame) -> str:
 _GROWS = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
 
 
-def framework_answer(equivalence: pd.DataFrame) -> str:
-    """Task 6's answer: how close the framework's weights come to the hand-written ones.
+def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None = None) -> str:
+    """Task 6's answer: how close the framework's weights come to the hand-written ones, then what
+    the hand reports' rate passed to the framework unconverted gives, beside the hand figure.
     ``equivalence``: rows with torch_lr (NaN where the rate was not converted), steps and
-    relative_difference; the first row with a converted rate is quoted."""
+    relative_difference; the first row with a converted rate is quoted. ``hand_rates``: one row
+    per run with rate (its name), implementation, lr, epochs and final_test_acc."""
     converted = equivalence[equivalence["torch_lr"].notna()].iloc[0]
-    return (
+    text = (
         f"nn.Linear, MSELoss and optim.SGD take the hand-written steps once the learning rate is multiplied by 5 "
         f"(MSELoss also averages over the 10 outputs, without the factor 1/2): given the same batches, their weights "
         f"after {converted['steps']:,} steps differ from the hand-written ones by a relative {converted['relative_difference']:.1e}."
+    )
+    hand = references.value(6, "test accuracy", "10 epochs")
+    if hand_rates is None or hand is None:
+        return text
+    as_given = hand_rates[(hand_rates["implementation"] == UNCONVERTED) & hand_rates["rate"].str.contains("hand")]
+    if as_given.empty:
+        return text
+    first = as_given.iloc[0]
+    return text + (
+        f" Given the hand reports' η = {first['lr']:g} unconverted, {plural(int(first['epochs']), 'epoch')} end at "
+        f"{pct(as_given['final_test_acc'].mean())} test accuracy (mean over {plural(len(as_given), 'seed')}), beside "
+        f"the about {100 * hand:.1f}% a hand-made framework run reported after as many epochs."
     )
 
 
