@@ -288,6 +288,6 @@ def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_
     )
     assert framework_answer(equivalence, runs).endswith(
         "Given the hand reports' η = 0.001 unconverted, 10 epochs end at 82.64% test accuracy (mean over 2 seeds), "
-        "beside the about 82.7% a hand-made framework run reported after as many epochs."
+        "beside the hand-made framework figure, about 82.7% after as many epochs."
     )
     assert framework_answer(equivalence, runs[runs["rate"] == "this report's"]) == framework_answer(equivalence)

@@ -207,7 +207,7 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
     return text + (
         f" Given the hand reports' η = {first['lr']:g} unconverted, {plural(int(first['epochs']), 'epoch')} end at "
         f"{pct(as_given['final_test_acc'].mean())} test accuracy (mean over {plural(len(as_given), 'seed')}), beside "
-        f"the about {100 * hand:.1f}% a hand-made framework run reported after as many epochs."
+        f"the hand-made framework figure, about {100 * hand:.1f}% after as many epochs."
     )
 
 
