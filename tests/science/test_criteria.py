@@ -69,6 +69,15 @@ def test_a_noisy_plateau_converges_where_single_checkpoints_would_not():
     assert (changes["t"] * 4 <= t[-1]).all() and len(descending) and (descending["change"] < 0).all()
 
 
+def test_a_doubling_without_checkpoints_is_no_evidence_of_convergence():
+    # a flat loss checkpointed at t = 1..10 and from t = 100 on: the windows [2s, 4s] of s = 6..10 hold no checkpoint
+    gap = pd.DataFrame({"t": [*range(1, 11), 100, 150, 200, 300, 400], "train_loss": 1.0})
+    assert loss_changes(gap).set_index("t")["change"].loc[6:10].isna().all()
+    assert converged_iterations(gap, rel_tol=0.01) == 100  # not 1: ITR only from where every window was judged
+    ends_in_gap = pd.DataFrame({"t": [*range(1, 11), 30], "train_loss": 1.0})
+    assert converged_iterations(ends_in_gap, rel_tol=0.01) is None  # the last windows judged are empty
+
+
 def test_the_budget_a_run_would_need_is_extrapolated():
     t = np.unique(np.rint(np.geomspace(1, 1_000_000, 200))).astype(int)
     curve = pd.DataFrame({"t": t, "train_loss": 1 + 10 / np.sqrt(t)})  # still settling like t^-1/2

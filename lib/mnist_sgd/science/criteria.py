@@ -111,7 +111,8 @@ def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:
     averaging over a whole window removes most of SGD's step-to-step noise, which at
     B = 1 moves single checkpoints by several percent around a flat mean. For each
     checkpoint s > 0 whose next window ends within the run (window² * s <= the last t),
-    ``change`` = (M(window*s) - M(s)) / M(window*s): negative while the loss descends.
+    ``change`` = (M(window*s) - M(s)) / M(window*s): negative while the loss descends;
+    NaN where [window*s, window²*s] holds no checkpoint (no mean to compare with).
     Columns: t, mean_loss (M(s)), change. Empty if no window fits or L is not finite.
     """
     mean = curve.groupby("t")["train_loss"].mean().sort_index()
@@ -123,7 +124,8 @@ def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:
     def window_mean(start: np.ndarray) -> np.ndarray:
         lo = np.searchsorted(t, start, side="left")
         hi = np.searchsorted(t, window * start, side="right")
-        return (sums[hi] - sums[lo]) / (hi - lo)
+        with np.errstate(invalid="ignore"):  # an empty window's mean is NaN: no evidence either way
+            return (sums[hi] - sums[lo]) / (hi - lo)
 
     s = t[(t > 0) & (window * window * t <= t[-1])]
     here, later = window_mean(s), window_mean(window * s)
@@ -137,13 +139,15 @@ def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.
     such that every judged checkpoint s >= t has ``|change| <= rel_tol`` (from t on, the
     loss averaged over each doubling of the iterations, when window = 2, moves by less
     than ``rel_tol`` to the next). So the criterion holds over a stretch of at least
-    two windows after t, up to the end of the run. None if the last judged window still
-    moves more, if no window fits in the run, or if the loss is not finite.
+    two windows after t, up to the end of the run. A window without checkpoints is no
+    evidence that the loss stopped moving: it counts as moving. None if the last judged
+    window still moves more, if no window fits in the run, or if the loss is not finite.
     """
     changes = loss_changes(curve, window)
     if changes.empty:
         return None
-    failing = np.flatnonzero(np.abs(changes["change"].to_numpy()) > rel_tol)
+    # "not within", rather than "beyond", the tolerance: a NaN change (an empty window) fails
+    failing = np.flatnonzero(~(np.abs(changes["change"].to_numpy()) <= rel_tol))
     if len(failing) == 0:
         return int(changes["t"].iloc[0])
     if failing[-1] + 1 == len(changes):

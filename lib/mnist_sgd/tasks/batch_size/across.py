@@ -10,14 +10,20 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import intervals_overlap
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import mean_sds, plural
-from mnist_sgd.tasks.batch_size.per_batch import FLOOR_RATIO, floor_verdict
+from mnist_sgd.tasks.batch_size.per_batch import (
+    FLOOR_RATIO,
+    checkpoint_spacing,
+    figures_for,
+    floor_verdict,
+    mean_sd_rounded,
+    to_figures,
+)
 
 
 def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float) -> pd.DataFrame:
@@ -124,16 +130,13 @@ def smallest_converged(sweeps: pd.DataFrame, sweep_curves: pd.DataFrame, chosen:
 
 def itr_spacing(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     """Per batch size, how far apart the checkpoints around ITR lie, as a fraction of t
-    (``itr_spacing``: the next checkpoint over ITR, less 1; the previous one at the end of the
-    run; NaN where the criterion was not met): ITR is known to no better than that."""
+    (``itr_spacing``, ``per_batch.checkpoint_spacing``; NaN where the criterion was not met):
+    ITR is known to no better than that."""
     rows = []
     for _, row in chosen.iterrows():
         b = row["batch_size"]
-        grid = np.unique(curves.loc[curves["batch_size"] == b, "t"].to_numpy(dtype=np.float64))
-        at = int(np.searchsorted(grid, row["itr"]))
-        spacing = math.nan
-        if row["converged"] and at < len(grid) and len(grid) > 1:
-            spacing = grid[at + 1] / grid[at] - 1 if at + 1 < len(grid) else grid[at] / grid[at - 1] - 1
+        grid = curves.loc[curves["batch_size"] == b, "t"]
+        spacing = checkpoint_spacing(grid, row["itr"]) if row["converged"] else math.nan
         rows.append({"batch_size": b, "itr_spacing": spacing})
     return pd.DataFrame(rows)
 
@@ -154,34 +157,6 @@ def across_facts(
         .sort_values("batch_size")
         .reset_index(drop=True)
     )
-
-
-def figures_for(spacing: float) -> int:
-    """The significant figures a count known to a relative ``spacing`` can be given with: 2 for
-    checkpoints 1-10% apart, 3 for 0.1-1%, at least 1."""
-    return max(1, 1 + math.floor(-math.log10(spacing))) if spacing > 0 else 3
-
-
-def to_figures(value: float, figures: int) -> int:
-    """A positive count rounded to ``figures`` significant figures: 172,541 -> 170,000 with 2."""
-    return int(round(value, figures - 1 - math.floor(math.log10(value)))) if value > 0 else int(value)
-
-
-def mean_sd_rounded(mean: float, sd: float) -> str:
-    """'112,000 ± 5,000', '0.233 ± 0.040': a mean and its s.d. over seeds rounded to the same
-    place, that of the spread's second significant figure, and no finer than the mean's third
-    (the digits beyond say nothing the seeds can tell apart); no-break spaces, as ``mean_sds``."""
-    if not math.isfinite(mean):
-        return "n/a"
-    places = [2 - math.floor(math.log10(abs(mean)))] if mean else []
-    if sd > 0:
-        places.append(1 - math.floor(math.log10(sd)))
-    place = min(places) if places else 0
-
-    def shown(v: float) -> str:
-        return f"{v:,.{place}f}" if place > 0 else f"{round(v, place):,.0f}"
-
-    return f"{shown(mean)}\u00a0±\u00a0{shown(sd)}"
 
 
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
@@ -257,18 +232,16 @@ def _rule_text(s: pd.DataFrame) -> str:
     smallest = [
         int(b) for b, lr, low in zip(s["batch_size"], s["lr"], s["smallest_converged"], strict=True) if lr == low
     ]
-    where = (
-        "as at every batch size here"
-        if len(smallest) == len(s)
-        else f"as at B = {listed([f'{b:,}' for b in smallest])}"
-        if smallest
-        else "when one did (none here)"
-    )
-    text = (
-        "With a constant step a smaller rate ends lower once it has converged, so in practice the rule picks the "
-        f"smallest rate that converged within the horizon, {where}: the choice depends on the horizon (a longer run "
-        "lets smaller rates converge)."
-    )
+    if not smallest:
+        text = "No rate converged within the horizon at any batch size here, so the rule took the lowest end."
+    else:
+        where = (
+            "at every batch size here" if len(smallest) == len(s) else f"at B = {listed([f'{b:,}' for b in smallest])}"
+        )
+        text = (
+            f"The rule picked the smallest rate that converged within the horizon {where}: the choice depends on the "
+            "horizon (a longer run lets smaller rates converge)."
+        )
     for _, row in s[s["lr"] == s["largest_stable"]].iterrows():
         text += " " + _grid_edge_text(row)
     return text

@@ -4,7 +4,6 @@ sizes, and the tables the sections show, laid out from those rows."""
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -12,7 +11,7 @@ import pandas as pd
 from mnist_sgd.science import criteria, linear
 from mnist_sgd.science.experiments import first_reaching
 from mnist_sgd.show import provenance, references
-from mnist_sgd.show.present import fixed_columns, mean_sds, or_not_reached, plural
+from mnist_sgd.show.present import fixed_columns, plural
 
 
 def chosen_row(
@@ -69,14 +68,12 @@ def chosen_row(
         "final_train_loss": L_star + end_excess,
         "excess": end_excess,
         "excess_pct": 100 * end_excess / L_star,
-        "excess_pct_sd": _seed_sd_pct(curves, L_star),
         "final_test_acc": at_end["test_acc"].mean(),
         "final_test_acc_std": at_end["test_acc"].std(ddof=0),
         "final_train_acc": at_end["train_acc"].mean(),
         # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
         "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
-        "half_end_excess_pct_sd": _seed_sd_pct(halved, L_star),
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
         "seconds_50_epochs": runs["train_seconds"].mean() / cap * 50 * n_train / batch_size,
@@ -89,14 +86,6 @@ def chosen_row(
         **provenance.run_conditions("cpu"),  # the linear runs use CPU tensors
     }
     return pd.DataFrame([row])
-
-
-def _seed_sd_pct(curves: pd.DataFrame, optimum: float) -> float:
-    """The s.d. over seeds (ddof 0, as the other spreads of the row) of each seed's own end
-    excess over ``optimum`` (``criteria.end_excess`` of that seed alone), in % of it: how far
-    the seeds' ends lie apart, beside their mean."""
-    ends = [criteria.end_excess(seed, optimum) for _, seed in curves.groupby("seed")]
-    return float(100 * np.std(ends) / optimum)
 
 
 def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
@@ -130,10 +119,8 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
 
     The crossing is interpolated between checkpoints (``first_reaching``) for each seed;
     ``t_target``, ``samples_target`` and ``seconds_target`` are means over the seeds with
-    their s.d., ``noise_target`` the gradient noise scale B_noise there (seed mean), and
-    ``checkpoint_ratio`` the ratio of consecutive checkpoint iterations around the
-    crossing (the resolution the interpolation improves on). A target counts as reached
-    only if every seed reached it.
+    their s.d. and ``noise_target`` the gradient noise scale B_noise there (seed mean). A
+    target counts as reached only if every seed reached it.
     """
     rows = []
     for _, row in chosen.sort_values("batch_size").iterrows():
@@ -142,9 +129,6 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
         mine = curves[curves["batch_size"] == b]
         hits = first_reaching(mine, "excess", target_excess)
         reached = hits["t"].notna().all()
-        grid = np.unique(mine["t"].to_numpy(dtype=np.float64))
-        at = np.searchsorted(grid, hits["t"].mean()) if reached else 0
-        spread = grid[at] / grid[at - 1] if reached and 0 < at < len(grid) else np.nan
         t_mean, t_sd = _over_seeds(hits["t"], reached)
         sec_mean, sec_sd = _over_seeds(hits["train_seconds"], reached)
         noise = hits["noise_scale"].mean() if reached and "noise_scale" in hits else np.nan
@@ -171,12 +155,9 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
                 "t_target_sd": t_sd,
                 "samples_target": t_mean * b,
                 "samples_target_sd": t_sd * b,
-                "checkpoint_ratio": spread,
                 "seconds_target": sec_mean,
                 "seconds_target_sd": sec_sd,
                 "noise_target": noise,
-                "half_end_excess_pct": row["half_end_excess_pct"],
-                "last_change": row["last_change"],
                 "hand_lr": hand["lr"],
                 "hand_ref_test_acc": hand["test_acc"],
                 "hand_test_acc": row["hand_test_acc"],
@@ -191,45 +172,6 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
 def _over_seeds(values: pd.Series, reached: bool) -> tuple[float, float]:
     """Mean and s.d. over seeds, NaN unless every seed reached the target."""
     return (float(values.mean()), float(values.std(ddof=0))) if reached else (np.nan, np.nan)
-
-
-def numbers_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
-    """Task 4's numbers as shown, one row per batch size of ``batch_size_summary``: the cost of
-    reaching the target on the three clocks, and the noise scale there (ITR and the end of the
-    run are Task 3's table)."""
-    return pd.DataFrame(
-        {
-            "B": table["batch_size"].map(lambda v: f"{v:,}"),
-            "η": table["lr"].map(lambda v: f"{v:g}"),
-            f"iterations to {target_pct:g}%": or_not_reached(
-                table["t_target"], _counts(table["t_target"], table["t_target_sd"])
-            ),
-            f"samples to {target_pct:g}%": or_not_reached(
-                table["samples_target"], _counts(table["samples_target"], table["samples_target_sd"])
-            ),
-            f"seconds to {target_pct:g}%": or_not_reached(
-                table["seconds_target"], mean_sds(table["seconds_target"], table["seconds_target_sd"])
-            ),
-            "B_noise there": or_not_reached(table["noise_target"], [f"{v:,.0f}" for v in table["noise_target"]]),
-        }
-    )
-
-
-def _counts(means: pd.Series, sds: pd.Series) -> list[str]:
-    """'115,870 ± 2,310' per row: counts of iterations or samples, whole, with their spread."""
-    return [f"{m:,.0f}\u00a0±\u00a0{s:,.0f}" for m, s in zip(means, sds)]
-
-
-def numbers_caption(ref: linear.Reference, conditions: dict[str, Any], target_pct: float) -> str:
-    """The caption of ``numbers_table``: what each column means, the optimum it is measured
-    against, and the conditions the training seconds were measured in."""
-    return (
-        f"Per batch size at its chosen learning rate η: the iterations, samples processed (iterations × B) and "
-        f"training seconds each seed took to come within {target_pct:g}% of L* = {ref.train_loss_star:.5f}, its "
-        f"crossing interpolated between checkpoints, mean ± s.d. over seeds; B_noise there: the gradient noise scale "
-        f"tr(Σ)/|G|² at the crossing (seed mean). ITR and the end of the run are in Task 3's table. Training "
-        f"seconds measured with {provenance.conditions_text(conditions)}."
-    )
 
 
 def hand_table(table: pd.DataFrame) -> pd.DataFrame:
