@@ -289,11 +289,18 @@ GAP_READINGS = {
 }
 
 
+def gap_readings(batch_sizes: list[int], half_ratios: list[float]) -> list[str]:
+    """What the runs at η/2 say of the remaining gap, batch sizes grouped by reading (``GAP_READINGS``,
+    from each excess at η/2 over the excess at η): ['at B = 1 and 10 the loss is still descending,
+    slowly', ...]."""
+    verdicts = [floor_verdict(r) for r in half_ratios]
+    groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
+    return [f"at B = {listed([f'{b:,}' for b in bs])} {GAP_READINGS[v]}" for v, bs in groups.items() if bs]
+
+
 def _gap_text(s: pd.DataFrame) -> str:
     """The runs at η/2 grouped by what they say of the remaining gap, with the reading's rule."""
-    verdicts = [floor_verdict(r) for r in s["half_ratio"]]
-    groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in GAP_READINGS}
-    said = [f"at B = {listed([f'{b:,}' for b in bs])} {GAP_READINGS[v]}" for v, bs in groups.items() if bs]
+    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist())
     if not said:
         return "The runs at η/2 give no gap to compare."
     return (

@@ -12,9 +12,8 @@ from mnist_sgd.science import architectures
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.batch_size.across import listed
+from mnist_sgd.tasks.batch_size.across import gap_readings, listed, two_figures
 from mnist_sgd.tasks.batch_size.commentary import fewest, trend_beyond_spread
-from mnist_sgd.tasks.batch_size.per_batch import floor_verdict
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.commentary import accuracy_said, grid_answer
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
@@ -50,7 +49,7 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
     text = f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes}. "
     if len(met):
         text += (
-            f"The training loss converged at about ITR = {listed([_two_figures(i) for i in met['itr']])} iterations "
+            f"The training loss converged at about ITR = {listed([two_figures(i) for i in met['itr']])} iterations "
             f"(B = {listed([f'{b:,}' for b in met['batch_size']])}; two significant figures, as the checkpoints "
             f"allow), after {listed([f'{v:.2g} s' for v in met['itr_seconds_mean']])} of training"
         )
@@ -72,27 +71,12 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
     )
 
 
-def _two_figures(n: float) -> str:
-    """An iteration count to two significant figures: 172,541 -> '170,000'."""
-    return f"{float(f'{n:.2g}'):,.0f}"
-
-
-# what the runs at η/2 say of a converged loss, as the summary words it
-_AT_HALF = {
-    "descending": "the loss is still descending slowly (it ends further from L* at η/2)",
-    "both": "it sits between a noise floor and a slow descent",
-    "noise floor": "it is at SGD's noise floor (it ends nearer L* at η/2)",
-}
-
-
 def _still_moving(s: pd.DataFrame) -> str:
     """What the same seeds at η/2 say of where each converged run stopped: the criterion says the
     loss has stopped moving by more than the tolerance, not that it is at rest."""
     if "half_end_excess_pct" not in s.columns:
         return ""
-    verdicts = [floor_verdict(h / e) for h, e in zip(s["half_end_excess_pct"], s["excess_pct"], strict=True)]
-    groups = {v: [b for b, w in zip(s["batch_size"], verdicts, strict=True) if w == v] for v in dict.fromkeys(verdicts)}
-    said = [f"at B = {listed([f'{b:,}' for b in bs])} {_AT_HALF[v]}" for v, bs in groups.items() if v in _AT_HALF]
+    said = gap_readings(s["batch_size"].tolist(), (s["half_end_excess_pct"] / s["excess_pct"]).tolist())
     return f" By the same seeds run at η/2: {'; '.join(said)}." if said else ""
 
 
