@@ -133,3 +133,13 @@ def grid():
 def stuck(test_acc: float, train_acc: float) -> dict:
     return {"status": "stuck at chance", "final_train_loss": 2.3, "final_full_train_loss": 2.3, "final_test_acc": test_acc,
             "final_train_acc": train_acc}  # fmt: skip
+
+
+def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
+    """A learning-rate sweep's runs: each rate's final training loss per seed (NaN: diverged)."""
+    rows = [
+        {"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
+        for lr, values in losses.items()
+        for i, v in enumerate(values)
+    ]
+    return pd.DataFrame(rows)

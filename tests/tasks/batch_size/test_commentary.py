@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from made_up import table
+from made_up import sweep, table
 
 from mnist_sgd.science.criteria import lr_ranking
 from mnist_sgd.tasks.batch_size.commentary import (
@@ -225,15 +225,6 @@ def test_without_the_target_the_noise_is_read_at_the_end_of_the_runs():
     assert "S_min" not in text
     unmeasured = theory(BASE.assign(noise_mean=math.nan))
     assert "Gradient noise" not in unmeasured
-
-
-def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
-    rows = [
-        {"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
-        for lr, values in losses.items()
-        for i, v in enumerate(values)
-    ]
-    return pd.DataFrame(rows)
 
 
 def test_the_sweep_text_names_a_tie_and_how_it_was_broken():

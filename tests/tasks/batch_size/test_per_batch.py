@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from made_up import sweep
 
 from mnist_sgd.science.criteria import lr_ranking
 from mnist_sgd.tasks.batch_size.per_batch import (
@@ -41,15 +42,6 @@ def test_a_mean_and_its_spread_are_rounded_to_what_the_seeds_tell_apart():
     assert mean_sd_rounded(0.972, 0.102) == f"0.97{NBSP}±{NBSP}0.10"
     assert mean_sd_rounded(2.0, 0.0) == f"2.00{NBSP}±{NBSP}0.00"
     assert mean_sd_rounded(math.nan, 0.0) == "n/a"
-
-
-def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
-    rows = [
-        {"lr": lr, "seed": i, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
-        for lr, values in losses.items()
-        for i, v in enumerate(values)
-    ]
-    return pd.DataFrame(rows)
 
 
 def test_the_sweep_text_quotes_itr_to_the_figures_given_and_the_theory_to_two():
