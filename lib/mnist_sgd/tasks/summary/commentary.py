@@ -46,7 +46,10 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
     s = chosen.sort_values("batch_size")
     met, unmet = s[s["converged"]], s[~s["converged"]]
     sizes = listed([f"{b:,}" for b in s["batch_size"]])
-    text = f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes}. "
+    text = (
+        f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes} (the smallest rate whose "
+        "loss converged within the run). "
+    )
     if len(met):
         text += (
             f"The training loss converged at about ITR = {listed([two_figures(i) for i in met['itr']])} iterations "
@@ -65,9 +68,19 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
         text
         + (
             f". At the end of the runs the loss is {listed([f'{v:.1f}%' for v in s['excess_pct']])} above L* and the "
-            f"test accuracy {listed([pct(v) for v in s['final_test_acc']])}."
+            f"test accuracy {_accuracies(s)}."
         )
         + _still_moving(s)
+    )
+
+
+def _accuracies(s: pd.DataFrame) -> str:
+    """The test accuracies at the end of the runs to a tenth of a point, with the seeds' s.d. where
+    the table has it: '85.1 ± 0.4%, ...'."""
+    if "final_test_acc_std" not in s.columns:
+        return listed([f"{100 * v:.1f}%" for v in s["final_test_acc"]])
+    return listed(
+        [f"{100 * v:.1f} ± {100 * sd:.1f}%" for v, sd in zip(s["final_test_acc"], s["final_test_acc_std"], strict=True)]
     )
 
 
@@ -121,8 +134,9 @@ def _clocks_trend(reached: pd.DataFrame, target: str) -> str:
     )
     return (
         f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,}, the number of iterations needed to come "
-        f"{target} {steps} ({first['t_target']:,.0f} to {last['t_target']:,.0f}) and the number of samples processed "
-        f"{samples} ({first['samples_target']:,.0f} to {last['samples_target']:,.0f}){why}. "
+        f"{target} {steps} (about {two_figures(first['t_target'])} to {two_figures(last['t_target'])}) and the number "
+        f"of samples processed {samples} (about {two_figures(first['samples_target'])} to "
+        f"{two_figures(last['samples_target'])}){why}. "
     )
 
 
@@ -143,9 +157,9 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
     return (
         f"After {int(s['iterations'].max()):,} iterations{_converged_where(s)}, the test accuracy {_GROWS[accuracy]} "
         "the number of training "
-        f"images: {listed([pct(v) for v in s['test_acc']])} for {where} (means over subsets), while the gap between "
+        f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where} (means over subsets), while the gap between "
         f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}. Stopping early "
-        f"on held-out images gives {listed([pct(v) for v in s['early_test_acc']])}."
+        f"on held-out images gives {listed([f'{100 * v:.1f}%' for v in s['early_test_acc']])}."
     )
 
 
