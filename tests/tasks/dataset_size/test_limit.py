@@ -83,6 +83,11 @@ def test_the_summary_and_the_table_of_the_limit():
     assert limit._norm(29123.0) == "29100" and limit._norm(651.4) == "651" and limit._norm(1.094) == "1.09"
     caption = limit.limit_caption(table)
     assert "after the runs' 30 iterations at η = 0.05" in caption and "at 2 sizes; means over 2 subsets" in caption
+    # split at the largest threshold: the sizes with an exact fit, then the others, each with a caption
+    (below, first), (past, second) = limit.limit_parts(table, pd.DataFrame({"subset": [0, 1], "threshold": [20, 24]}))
+    assert list(below["N'"]) == ["10"] and list(past["N'"]) == ["40"]
+    assert first.startswith(caption) and first.endswith("Sizes up to the largest threshold N* = 24.")
+    assert second == "The same past the largest threshold N* = 24: no subset is fitted exactly."
 
 
 def test_the_grid_holds_the_runs_sizes_and_the_whole_set_is_read_from_the_runs():

@@ -123,7 +123,8 @@ def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
     history.loc[seed, "full_train_loss"] = [1.2, 3.3e14, 2.33]  # stuck at chance after a blow-up in epoch 2
     top = loss_axis_top(history)
     text = loss_figure_caption(history, runs, top)
-    assert top == LOSS_TOP and "ln 10 = 2.303, the loss of uniform outputs" in text
+    assert top == LOSS_TOP and "Thin grey line: ln 10 = 2.303, the loss of uniform outputs" in text
+    assert "Dotted" not in text  # a dotted line is a rate's style
     assert "The axis ends at 3.45 (1.5 × ln 10)" in text and "a triangle on the top edge, at its epoch" in text
     assert "Those epochs, with the loss reached: B = 8, η = 1, seed 0: epoch 2 (3.3e+14)." in text
     assert text.endswith("A cross under the top edge: the epoch in which a run diverged, in its rate's colour.")

@@ -53,6 +53,17 @@ def test_a_cell_where_some_seeds_failed_is_valued_over_those_that_converged():
     assert mixed["completed"] == 3  # the fewest epochs of the seeds counted
 
 
+def test_a_cells_time_is_over_every_seed_a_failed_one_over_the_epochs_it_completed():
+    r, history = grid()
+    # B = 128, η = 1: two seeds converged (3 epochs), one diverged after 2; make the failed one slower
+    failed = (r["batch_size"] == 128) & (r["lr"] == 1.0) & r["diverged"].astype(bool)
+    r.loc[failed, "seconds_per_epoch"] = 5.0
+    mixed = grid_cells(r, history).set_index(["batch_size", "lr"]).loc[(128, 1.0)]
+    assert math.isclose(mixed["seconds_per_epoch"], (2.0 * 3 + 2.0 * 3 + 5.0 * 2) / 8)  # mean over the 8 epochs
+    assert math.isclose(mixed["seconds_per_epoch_sd"], pd.Series([2.0, 2.0, 5.0]).std())  # of the seeds' means
+    assert mixed["counted_seeds"] == 2  # the accuracies stay those of the seeds that converged
+
+
 def test_a_cells_outcome_says_how_many_seeds_failed_and_whose_values_are_shown():
     cell = pd.Series({"seeds": 3, "converged_seeds": 1, "stuck_seeds": 0, "diverged_seeds": 2})
     assert failures(cell) == "2 of 3 diverged"

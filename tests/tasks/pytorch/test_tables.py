@@ -32,6 +32,7 @@ from mnist_sgd.tasks.pytorch.tables import (
     implementation_summary,
     implementation_table,
     step_seconds,
+    step_time_ratios,
     three_figures,
     time_spread,
 )
@@ -258,3 +259,10 @@ def test_the_same_loop_is_timed_per_step_across_tables():
     b = pd.DataFrame({"implementation": [HAND, CONVERTED], "train_seconds": [1.2, 9.0], "iterations": [6000, 6000]})
     assert step_seconds(a, b) == pytest.approx([5e-4, 2e-4])
     assert step_seconds(a, b, implementation=LOADER) == pytest.approx([5e-3])
+
+
+def test_the_time_ratio_is_taken_seed_by_seed():
+    runs = pd.DataFrame(
+        {"implementation": [HAND, LOADER, HAND, LOADER], "seed": [0, 0, 1, 1], "train_seconds": [0.2, 1.8, 0.25, 2.5]}
+    )
+    assert step_time_ratios(runs) == pytest.approx([9.0, 10.0])

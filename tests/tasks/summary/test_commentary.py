@@ -244,8 +244,8 @@ def test_the_batch_sizes_say_what_the_runs_at_half_the_rate_show():
         }
     )
     assert batch_size_answer(chosen).endswith(
-        "By the same seeds run at η/2: at B = 1 the loss is still descending, slowly; at B = 100 the gap is part "
-        "floor, part descent."
+        "By the same seeds run at η/2: at B = 1 the loss is still descending, slowly; at B = 100 the gap shrank only "
+        "a little, so it is mostly a slow descent."
     )
 
 

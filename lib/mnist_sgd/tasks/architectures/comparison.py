@@ -12,9 +12,7 @@ import math
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
-from mnist_sgd.show import references
-from mnist_sgd.show.commentary import agrees_with_hand
+from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS, epoch_rows
@@ -24,6 +22,11 @@ FIT = 0.995  # a model "fits" the training set when its final training accuracy 
 PIXELS = 784
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
 HAND_RULE = "two s.d. of a run plus the figure's rounding"  # ``agrees_with_hand``, in words
+
+
+def shown(a: float, b: float) -> float:
+    """``a`` − ``b`` (points) as a reader gets it from the two values printed to 2 decimals."""
+    return round(a, 2) - round(b, 2)
 
 
 def distance(diff: float, up: str = "above", down: str = "below", level: str = "level with") -> str:
@@ -90,7 +93,8 @@ def ranking_text(stats: pd.DataFrame) -> str | None:
     rows = [r for _, r in ok.sort_values("final_test_acc", ascending=False).iterrows()]
     steps, noises = [], []
     for high, low in zip(rows, rows[1:], strict=False):
-        diff, noise = 100 * (high["final_test_acc"] - low["final_test_acc"]), combined(high["noise"], low["noise"])
+        diff = shown(100 * high["final_test_acc"], 100 * low["final_test_acc"])
+        noise = combined(high["noise"], low["noise"])
         noises += [(high, high["noise"]), (low, low["noise"])]
         steps.append(f"{distance(diff)} the {low['name']}{against(diff, noise, spread_name(stats))}")
     epochs = set(ok["epochs"].astype(int))
@@ -101,7 +105,7 @@ def ranking_text(stats: pd.DataFrame) -> str | None:
 
 def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
     """The MLP 128 at η = LR against its first run at η = FIRST_LR after the first run's epochs,
-    their training losses there, and whether the first run was still rising; None without both."""
+    their mean minibatch losses over that epoch, and whether the first run was still rising; None without both."""
     first, main = row_of(stats, FIRST), row_of(stats, "MLP 128")
     if first is None or main is None or first["epochs"] == 0:
         return None
@@ -109,20 +113,21 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFr
     a, b = mean_at(curves, stats, "MLP 128", e), mean_at(curves, stats, FIRST, e)
     if a is None or b is None:
         return None
-    diff, noise = a[0] - b[0], combined(a[1], b[1])
+    diff, noise = shown(a[0], b[0]), combined(a[1], b[1])
     loss = history[history["epoch"] == e].groupby("model")["train_loss"].mean()
     ratio = loss[FIRST] / loss["MLP 128"]
     lower = f"{ratio:.1f} times lower" if ratio > 1 else f"{1 / ratio:.1f} times higher"
     further = ratio > 1 and diff > 0 and told_apart(diff, noise)
     text = (
         f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run at "
-        f"η = {FIRST_LR:g}{against(diff, noise, spread)}, with a training loss {lower}"
+        f"η = {FIRST_LR:g}{against(diff, noise, spread)}, with a mean minibatch loss over that epoch of "
+        f"{loss['MLP 128']:.3g} against {loss[FIRST]:.3g}, {lower}"
         + (f": in as many steps, a step {LR / FIRST_LR:g} times as long gets further." if further else ".")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
     if start is not None:
-        gain, gain_noise = b[0] - start[0], combined(b[1], start[1])
+        gain, gain_noise = shown(b[0], start[0]), combined(b[1], start[1])
         moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points over its last {plural(k, 'epoch')}"
         rising, level = (
             told_apart(gain, gain_noise) and gain > 0,
@@ -143,7 +148,7 @@ def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     x, y = mean_at(curves, stats, FIRST, int(a["epochs"])), mean_at(curves, stats, FIRST_01, int(a["epochs"]))
     if x is None or y is None:
         return None
-    diff, noise = x[0] - y[0], combined(x[1], y[1])
+    diff, noise = shown(x[0], y[0]), combined(x[1], y[1])
     m, q = a["pixel_mean"], a["pixel_mean_square"]
     q2 = 4 * q - 4 * m + 1  # the mean of (2x - 1)^2
     before, after = 1 + PIXELS * q, 1 + PIXELS * q2
@@ -168,7 +173,8 @@ def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> lis
     """Of the models that fit: the smallest train-test gap against the largest, and the larger
     MLP's against the smaller's (whether more capacity widened it)."""
     small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
-    diff, noise = 100 * (large["gap"] - small["gap"]), combined(gap_noise[small.name], gap_noise[large.name])
+    diff = shown(100 * large["gap"], 100 * small["gap"])
+    noise = combined(gap_noise[small.name], gap_noise[large.name])
     clauses = [
         f"the {small['name']}'s train–test gap is the smallest, {100 * small['gap']:.2f} points against the "
         f"{large['name']}'s {100 * large['gap']:.2f}{against(diff, noise, spread)}"
@@ -176,7 +182,8 @@ def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> lis
     mlps = fitted[~fitted["model"].isin(["CNN", *FIRST_RUNS])]
     if len(mlps) >= 2:
         few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
-        diff, noise = 100 * (many["gap"] - few["gap"]), combined(gap_noise[few.name], gap_noise[many.name])
+        diff = shown(100 * many["gap"], 100 * few["gap"])
+        noise = combined(gap_noise[few.name], gap_noise[many.name])
         apart = distance(diff, "larger", "smaller", level="")
         clauses.append(
             f"the {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
@@ -234,7 +241,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
 
 def decay_text(stats: pd.DataFrame) -> str | None:
     """What weight decay did: whether the weights grew anyway, how its term compares with the
-    training loss at the end, and that no run without it was made."""
+    last epoch's mean minibatch loss, and that no run without it was made."""
     ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
     if ok.empty:
         return None
@@ -245,9 +252,9 @@ def decay_text(stats: pd.DataFrame) -> str | None:
         f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel)"
         + (
             f", though {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's "
-            f"training loss for {the_names(above['name'])}: the larger part of what SGD minimises."
+            f"mean minibatch loss for {the_names(above['name'])}: the larger part of what SGD minimises."
             if len(above)
-            else f"; {term} below the last epoch's training loss for every model."
+            else f"; {term} below the last epoch's mean minibatch loss for every model."
         )
         + " No model ran without decay, so its effect on the test accuracy is not measured."
     )
@@ -304,81 +311,6 @@ def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     if dips.training_fell_too(shown).all():
         text += "; the training accuracy fell too, so the weights themselves were worse for that epoch"
     return text + "."
-
-
-def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
-    """The first epoch from which every seed of ``model`` stays at or above ``level``, or None."""
-    h = history[history["model"] == model].dropna(subset=["test_acc"])
-    for e in sorted(h["epoch"].unique()):
-        if (h.loc[h["epoch"] >= e, "test_acc"] >= level).all():
-            return int(e)
-    return None
-
-
-def _first_run_cause(stats: pd.DataFrame, history: pd.DataFrame, ref: float) -> str:
-    """What the runs rule out of the first run's difference from its hand figure (the seed, the epochs,
-    the input scaling), and what the hand-made report leaves open."""
-    facts = []
-    above = _first_above(history, FIRST, ref)
-    if above is not None:
-        facts.append(
-            f"Every seed was above that figure from epoch {above} on, so neither the seed nor the epochs explain it"
-        )
-    other = row_of(stats, FIRST_01)
-    if other is not None and math.isfinite(other["final_test_acc"]):
-        d01 = 100 * (other["final_test_acc"] - ref)
-        close = math.isfinite(other["noise"]) and agrees_with_hand(d01, other["noise"])
-        facts.append(
-            f"the same run on inputs left in [0, 1] ends {distance(d01)} it, so the input scaling "
-            + ("could explain it" if close else "does not explain it either")
-        )
-    said = f" {cap('; '.join(facts))}." if facts else ""
-    return said + " The hand-made report states neither its initialisation nor how it measured its accuracy."
-
-
-def hand_figures_text(stats: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """Each model with a hand-made figure against it, by ``agrees_with_hand``: those that agree (in
-    as many epochs) in one sentence, each other one with its difference and, for the first run,
-    what the runs rule out. None when no model has a figure."""
-    agree: list[tuple[str, str, float]] = []
-    differ: list[str] = []
-    for s in architectures.by_model(stats["model"].tolist()):
-        ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
-        row = row_of(stats, s.model)
-        if ref is None or row is None:
-            continue
-        about = "'about'" in references.setting(8, s.ref_key)
-        quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
-        if not math.isfinite(row["final_test_acc"]):
-            differ.append(f"The {s.short} has no final accuracy to set against {quoted}: every seed diverged.")
-            continue
-        diff, measured = 100 * (row["final_test_acc"] - ref), math.isfinite(row["noise"])
-        agrees = measured and agrees_with_hand(diff, row["noise"])
-        asked = ASKED_EPOCHS[s.budget]
-        short = (
-            f"; after {int(row['epochs'])} of the figure's {asked} epochs, not like for like"
-            if row["epochs"] < asked
-            else ""
-        )
-        if agrees and not short:
-            agree.append((s.short, quoted, diff))
-            continue
-        verdict = (
-            "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {HAND_RULE}"
-        )
-        line = f"The {s.short} ends {distance(diff)} the hand-made figure of {quoted} ({verdict}){short}."
-        differ.append(
-            line + (_first_run_cause(stats, history, ref) if s.model == FIRST and measured and not agrees else "")
-        )
-    if agree:
-        names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
-        one = len(agree) == 1
-        differ.insert(
-            0,
-            f"{cap(the_names(names))} {'agrees' if one else 'agree'} with the hand-made {'figure' if one else 'figures'} "
-            f"of {and_list(figures)} ({and_list([f'{d:+.2f}' for d in diffs])} points, within {HAND_RULE}).",
-        )
-    return "**Against the hand-made figures.** " + " ".join(differ) if differ else None
 
 
 def capacity_detail(stats: pd.DataFrame) -> str | None:

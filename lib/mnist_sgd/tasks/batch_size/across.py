@@ -221,7 +221,8 @@ def across_text(facts: pd.DataFrame, behind: str) -> str:
             "**ITR.** " + _itr_text(s),
             "**Training time.** " + _time_text(s),
             "**Test accuracy** (bottom row of the figure). " + _accuracy_text(s),
-            f"The batch sizes compared after equal numbers of samples are [in the per-run detail]({behind}).",
+            f"The batch sizes compared after equal numbers of samples, and the runs at η/2 against those at η, are "
+            f"[in the per-run detail]({behind}).",
         ]
     )
 
@@ -284,7 +285,7 @@ def _itr_text(s: pd.DataFrame) -> str:
 # what the runs at η/2 say of the gap at η, by ``per_batch.floor_verdict``
 GAP_READINGS = {
     "descending": "the loss is still descending, slowly",
-    "both": "the gap is part floor, part descent",
+    "both": "the gap shrank only a little, so it is mostly a slow descent",
     "noise floor": "the loss sits at SGD's noise floor",
 }
 
@@ -304,25 +305,30 @@ def _gap_text(s: pd.DataFrame) -> str:
     if not said:
         return "The runs at η/2 give no gap to compare."
     return (
-        f"By the same seeds at η/2 (the table's ratio: below {FLOOR_RATIO:g} a noise floor, 1 or more descent, "
-        f"in between both), " + "; ".join(said) + "."
+        f"By the same seeds at η/2 (the table's ratio: below {FLOOR_RATIO:g} read as a noise floor, from 1 up as "
+        f"descent), " + "; ".join(said) + "."
     )
 
 
 def _time_text(s: pd.DataFrame) -> str:
     """Which batch size trained fastest, to ITR and over the whole run, named only beyond the
-    seeds' spread."""
+    seeds' spread; whole runs compared only among those of the same length in samples (the
+    most common one) when their lengths differ."""
     met = s[s["converged"]]
-    whole = least(s, "train_seconds_mean", "train_seconds_std")
-    if len(met) > 1:
-        to_itr = least(met, "itr_seconds_mean", "itr_seconds_std")
-        if to_itr == whole and len(whole) == 1:
-            return (
-                f"B = {whole[0]:,} took the least training time, both to ITR and for the whole run, beyond the "
-                "seeds' spread."
-            )
-        return f"{_fastest(to_itr, 'to ITR')} {_fastest(whole, 'for the whole run')}"
-    return _fastest(whole, "for the whole run")
+    samples = s["cap"] * s["batch_size"]
+    equal = s[samples == samples.mode().iloc[0]]
+    to_itr = least(met, "itr_seconds_mean", "itr_seconds_std") if len(met) > 1 else []
+    whole = least(equal, "train_seconds_mean", "train_seconds_std") if len(equal) > 1 else []
+    of_whole = (
+        "for the whole run"
+        if len(equal) == len(s)
+        else "for the whole run among those that processed the same number of samples "
+        f"(B = {listed([f'{b:,}' for b in equal['batch_size']])})"
+    )
+    if to_itr == whole and len(whole) == 1:
+        return f"B = {whole[0]:,} took the least training time, beyond the seeds' spread, to ITR and {of_whole}."
+    said = ([_fastest(to_itr, "to ITR")] if to_itr else []) + ([_fastest(whole, of_whole)] if whole else [])
+    return " ".join(said) or "No two batch sizes converged or ran the same number of samples: no time is compared."
 
 
 def _fastest(batch_sizes: list[int], what: str) -> str:
@@ -361,27 +367,30 @@ def _accuracy_text(s: pd.DataFrame) -> str:
 def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str:
     """Where the batch sizes stand after the same number of samples, when their horizons differ
     in samples (t × B): the end of the run compares each B at its own horizon, so a B that ran
-    more samples is also read where the others stopped, the fewest samples any run processed.
-    The excess is the seed mean averaged over the last doubling up to there, as at the end of a
-    run."""
+    more samples is also read where the others stopped, the fewest samples any run processed,
+    and set beside the others' ends there. The excess is the seed mean averaged over the last
+    doubling up to there, as at the end of a run."""
     s = chosen.sort_values("batch_size")
     samples = s["cap"] * s["batch_size"]
     common = int(samples.min())
-    longer = s[samples > common]
-    if longer.empty:
+    if (samples == common).all():
         return "Every batch size ran the same number of samples, so the end of the run compares them at equal samples."
     L_star = float(s["train_loss_star"].iloc[0])
-    read = []
-    for _, row in longer.iterrows():
-        b = int(row["batch_size"])
-        mine = curves[(curves["batch_size"] == b) & (curves["t"] * b <= common)]
-        read.append(f"{100 * criteria.end_excess(mine, L_star) / L_star:.2f}% at B = {b:,}")
-    shorter = s[samples == common]
+    excess = {
+        int(b): 100
+        * criteria.end_excess(curves[(curves["batch_size"] == b) & (curves["t"] * b <= common)], L_star)
+        / L_star
+        for b in s["batch_size"]
+    }
+    read = listed([f"{v:.2f}% at B = {b:,}" for b, v in excess.items()])
+    highest = max(excess, key=excess.__getitem__)
+    nearest = max((b for b in excess if b != highest), key=excess.__getitem__)
     return (
         f"The horizons are not the same number of samples: "
         f"{listed([f'{int(v):,}' for v in samples])} at B = {listed([f'{b:,}' for b in s['batch_size']])}. "
-        f"Read after {common:,} samples, where the runs of B = {listed([f'{b:,}' for b in shorter['batch_size']])} "
-        f"ended, the excess over L* (seed mean, over the last doubling) is {listed(read)}."
+        f"Read after {common:,} samples, where the shortest ended, the excess over L* (seed mean, over the last "
+        f"doubling) is {read}: after the same samples B = {highest:,} is the furthest from L*, "
+        f"{excess[highest] / excess[nearest]:.2g} times as far as the next (B = {nearest:,})."
     )
 
 

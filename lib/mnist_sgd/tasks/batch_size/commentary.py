@@ -12,8 +12,6 @@ import numpy as np
 import pandas as pd
 
 from mnist_sgd.science.criteria import intervals_overlap
-from mnist_sgd.science.dataset import TRAIN_IMAGES
-from mnist_sgd.science.noise import fit_steps_model
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
 from mnist_sgd.tasks.batch_size.across import least, listed, mean_sd_rounded, two_figures
@@ -21,6 +19,13 @@ from mnist_sgd.tasks.batch_size.across import least, listed, mean_sd_rounded, tw
 # a batch increase "pays" when it buys at least this share of the ideal (proportional) cut in
 # iterations: where a critical batch size says the returns turn, they should fall below it
 PAYS = 0.5
+
+# a cut in iterations "about" the factor the rate rose: within this factor of it
+ABOUT = 1.5
+
+
+# η/B equal to this relative difference: the grid's rates are rounded to three figures
+SAME_PER_SAMPLE = 0.01
 
 
 def clocks_table(table: pd.DataFrame, target_pct: float) -> pd.DataFrame:
@@ -78,22 +83,45 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, target_pct: float,
         out.append(_wall_clock_paragraph(reached))
     out.append(_where_runs_end(t))
     out.append(
-        "The chosen rates, the critical batch size and the gradient noise against the theory, the runs at η/2 and "
-        f"the hand-made reports' figures are [in the per-run detail]({behind})."
+        "The chosen rates, the critical batch size and the gradient noise against the theory, and the hand-made "
+        f"reports' figures are [in the per-run detail]({behind})."
     )
     return "\n\n".join(out)
 
 
 def _rate_trend(t: pd.DataFrame) -> str:
-    """How the chosen rate moves with the batch size, and why only where it grows."""
+    """How the chosen rate moves with the batch size, and what set it: where η/B is the same, a
+    horizon of the same samples (Task 3's rule takes the smallest rate converged within it, and
+    at the same η/B a run takes the same average step per sample); where the rate is the
+    sweep's largest finite one, the grid."""
     lr = t["lr"].tolist()
     if len(set(lr)) == 1:
         return "The sweeps chose the same rate at every batch size (Task 3's table)."
     moves = {"rises": "grows", "falls": "shrinks"}.get(trend(lr), "is not monotone")
-    text = f"The chosen learning rate {moves} with the batch size (Task 3's table)"
-    if moves == "grows":
-        return text + ": a larger batch averages more gradients, so its step is less noisy and can be longer."
-    return text + "."
+    text = f"The chosen learning rate {moves} with the batch size (Task 3's table)."
+    same = same_rate_per_sample(t)
+    if len(same) >= 2:
+        text += f" η/B is the same at B = {listed([f'{b:,}' for b in same])}"
+        horizons = t.set_index("batch_size").loc[same, "cap"] * pd.Series(same, index=same)
+        if horizons.nunique() == 1:
+            text += (
+                ", whose horizons are the same number of samples: at the same η/B a run takes the same average step "
+                "per sample, so the smallest rate that converges within the same samples (Task 3's rule) grows in "
+                "proportion to B"
+            )
+        text += "."
+    capped = t[t["lr"] == t["largest_stable"]]["batch_size"].tolist()
+    if capped:
+        text += f" At B = {listed([f'{b:,}' for b in capped])} it stops at the grid's largest finite rate (Task 3)."
+    return text
+
+
+def same_rate_per_sample(t: pd.DataFrame) -> list[int]:
+    """The batch sizes whose η/B is that of the smallest batch size, smallest first (just it
+    when no other shares it)."""
+    per_sample = t["lr"] / t["batch_size"]
+    first = per_sample.iloc[0]
+    return [int(b) for b, v in zip(t["batch_size"], per_sample, strict=True) if abs(v / first - 1) <= SAME_PER_SAMPLE]
 
 
 def fewest(table: pd.DataFrame, column: str) -> tuple[list[int], bool]:
@@ -129,18 +157,24 @@ def _clocks_paragraph(reached: pd.DataFrame) -> str:
     return (
         f"**Iterations against samples.** To reach the target, the number of iterations {iters} with the batch size "
         f"and the number of samples processed {samples} (a step within the seeds' spread counts as none): "
-        f"{_ranked(reached, 't_target', 'iterations')}, {_ranked(reached, 'samples_target', 'samples')}. These counts "
-        "are taken at the rates Task 3 chose for the lowest loss at the end of its horizon, not for reaching the "
-        "target soonest; rates tuned to the target could rank the batch sizes differently."
+        f"{_ranked(reached, 't_target', 'iterations')}, {_ranked(reached, 'samples_target', 'samples')}. Rates tuned "
+        "to reach the target soonest could rank the batch sizes differently."
     )
 
 
 def _ranked(reached: pd.DataFrame, column: str, what: str) -> str:
-    """'B = 1,000 needed the fewest iterations', 'B = 1 and 10 tie for the fewest samples'."""
+    """'B = 1,000 needed the fewest iterations', 'B = 1 and 10 tie for the fewest samples', with,
+    for a tie in samples among batch sizes of the same η/B, that the rates make it."""
     first, won = fewest(reached, column)
     if won:
         return f"B = {first[0]:,} needed the fewest {what}"
-    return f"B = {listed([f'{b:,}' for b in sorted(first)])} tie for the fewest {what}"
+    text = f"B = {listed([f'{b:,}' for b in sorted(first)])} tie for the fewest {what}"
+    if column == "samples_target" and set(first) <= set(same_rate_per_sample(reached)):
+        text += (
+            ", as their equal η/B makes them: their curves against the samples lie on top of each other in the "
+            "figure's middle panel"
+        )
+    return text
 
 
 def cut_shares(reached: pd.DataFrame) -> pd.DataFrame:
@@ -158,8 +192,9 @@ def cut_shares(reached: pd.DataFrame) -> pd.DataFrame:
 
 
 def _returns_paragraph(reached: pd.DataFrame, m_star: float) -> str:
-    """How much of the ideal cut in iterations each batch increase bought, and where the two
-    theories of a critical batch size put the turn (one sentence; the theory in the detail)."""
+    """How much of the ideal cut in iterations each batch increase bought, where the two
+    theories of a critical batch size put the turn (one sentence; the theory in the detail), and
+    whether the rate, grown less than B at the turn, explains it as well."""
     shares = cut_shares(reached)
     said = []
     for _, s in shares.iterrows():
@@ -185,15 +220,38 @@ def _returns_paragraph(reached: pd.DataFrame, m_star: float) -> str:
     if len(noise) and np.isfinite(noise).all():
         low, high = float(noise.min()), float(noise.max())
         theories.append(
-            f"the gradient noise scale measured near the target, B_noise ≈ {two_figures(low)} to {two_figures(high)} "
-            f"(McCandlish et al., 2018), {_turn_text(shares, low, high, 'it')}"
+            "the gradient noise scale (the batch size at which a batch gradient's noise is as large as the gradient "
+            f"itself; McCandlish et al., 2018), measured near the target at {two_figures(low)} to "
+            f"{two_figures(high)}, {_turn_text(shares, low, high)}"
         )
     theories.append(
-        "the critical batch size m* of Ma, Bassily & Belkin (Task 2's table), derived for a model that fits its data "
-        f"exactly, {_turn_text(shares, m_star, m_star, 'm*')}"
+        "the critical batch size of Ma, Bassily & Belkin (the batch beyond which, for a model that fits its data "
+        f"exactly, a larger one buys almost no cut; Task 2's table) {_turn_text(shares, m_star, m_star)}"
     )
-    lead = "; ".join(theories)
-    return f"{text} Of two theories of where the returns turn, {lead}."
+    text += f" Of two theories of where the returns turn, {'; '.join(theories)}."
+    turn = shares[shares["share"] < PAYS]  # the first step that did not pay is where the returns turned
+    return f"{text} {_rate_at_turn(reached, turn.iloc[0])}".rstrip() if len(turn) else text
+
+
+def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
+    """For a step that bought less than ``PAYS`` of the ideal cut: whether the rate grew less
+    than B there, and if so whether that alone accounts for the cut (the iterations fell by the
+    factor the rate rose, within a factor ``ABOUT``): a longer step alone cuts the iterations
+    about in proportion, so then the runs cannot tell the rate from the gradient noise. Empty
+    where the rate grew as B did."""
+    r = reached.set_index("batch_size")
+    a, b = int(step["a"]), int(step["b"])
+    rose = r.loc[b, "lr"] / r.loc[a, "lr"]
+    if rose >= (b / a) * (1 - SAME_PER_SAMPLE):
+        return ""
+    cut = r.loc[a, "t_target"] / r.loc[b, "t_target"]
+    text = f"But from B = {a:,} to {b:,} the rate rose only {rose:.2g}×, and the iterations fell {cut:.2g}-fold: "
+    if 1 / ABOUT <= cut / rose <= ABOUT:
+        return text + (
+            "about what the longer step alone gives, so the rate alone can explain the turn, and these runs do not "
+            "separate it from the gradient noise."
+        )
+    return text + "not what the longer step alone gives, so the rate does not explain the turn alone."
 
 
 def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
@@ -207,13 +265,13 @@ def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
     return "agrees"
 
 
-def _turn_text(shares: pd.DataFrame, low: float, high: float, name: str) -> str:
+def _turn_text(shares: pd.DataFrame, low: float, high: float) -> str:
     """The end of a clause whose subject is a critical batch size: where it puts the turn."""
     half = f"{PAYS:.0%} of the ideal cut"
     return {
-        "early": f"puts it too early (a step beyond {name} still bought at least {half})",
-        "late": f"puts it too late (a step below {name} bought less than {half})",
-        "agrees": "agrees with the measured turn",
+        "early": f"puts it too early (a step beyond it still bought at least {half})",
+        "late": f"puts it too late (a step below it bought less than {half})",
+        "agrees": "is of the same order as the measured turn",
     }[turn_verdict(shares, low, high)]
 
 
@@ -248,175 +306,3 @@ def _where_runs_end(t: pd.DataFrame) -> str:
         f"**Where the runs end.** The batch size also changes the test accuracy at the end: B = "
         f"{int(t['batch_size'][hi]):,} ends highest, beyond the seeds' spread (Task 3)."
     )
-
-
-def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> str:
-    """The theory behind the answer, for the per-run detail: the chosen rates against η*(B) and
-    the sweeps against 2η*(B), the critical batch size m*, and the gradient noise scale with
-    McCandlish et al.'s steps model.
-
-    ``table`` columns: batch_size, lr, eta_star, eta_max, largest_stable and
-    smallest_diverging (the sweep's largest finite rate and smallest diverging one, NaN if
-    none), t_target and t_target_sd; from ``across.noise_near``: noise_mean, noise_low,
-    noise_high and near_target (False where it was read over the last doubling instead).
-    """
-    t = table.sort_values("batch_size").reset_index(drop=True)
-    out = [_eta_star_paragraph(t)]
-    reached = t[t["t_target"].notna()]
-    if len(reached) >= 2:
-        out.append(_m_star_paragraph(cut_shares(reached), m_star))
-    if np.isfinite(t["noise_mean"]).all():
-        out.append(_noise_paragraph(t, target_pct))
-    return "\n\n".join(out)
-
-
-def _eta_star_paragraph(t: pd.DataFrame) -> str:
-    """The chosen rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
-    ratios = (t["lr"] / t["eta_star"]).tolist()
-    return (
-        f"**The chosen rates against η\\*(B).** They are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) for "
-        f"B = {listed([f'{b:,}' for b in t['batch_size']])}. As L* > 0 here, η\\*(B) is not the best step: at a "
-        "finite horizon the best rate balances speed against a noise floor that vanishes only when the model fits "
-        "its data exactly. " + _guarantee_text(t)
-    )
-
-
-def _guarantee_text(t: pd.DataFrame) -> str:
-    """Where the sweeps' runs stayed finite and where they diverged, against 2η*(B): the bound
-    guarantees convergence below it, it does not say where runs diverge."""
-    stable = t["largest_stable"] > t["eta_max"]
-    early = t["smallest_diverging"] <= t["eta_max"]
-    verdicts = []
-    if stable.any():
-        verdicts.append(
-            f"at B = {listed([f'{b:,}' for b in t.loc[stable, 'batch_size']])} rates above 2η\\*(B) stayed finite, "
-            "as a sufficient condition allows"
-        )
-    if early.any():
-        verdicts.append(
-            f"at B = {listed([f'{b:,}' for b in t.loc[early, 'batch_size']])} a rate at or below 2η\\*(B) diverged, "
-            "which the guarantee excludes for a model that fits its data exactly"
-        )
-    if not verdicts:
-        verdicts.append(
-            "every rate that stayed finite lay below 2η\\*(B) and every divergence above it: at the sweep's "
-            "spacing the bound and the divergence point cannot be told apart"
-        )
-    return "In the sweeps " + "; ".join(_sweep_ends(r) for _, r in t.iterrows()) + ": " + "; ".join(verdicts) + "."
-
-
-def _sweep_ends(row: pd.Series) -> str:
-    """One batch size's sweep around 2η*(B): its largest finite rate and its smallest diverging one."""
-    finite = row["largest_stable"]
-    diverged = row["smallest_diverging"]
-    return (
-        f"B = {int(row['batch_size']):,}: "
-        + (f"finite up to η = {finite:g}" if math.isfinite(finite) else "no rate finite")
-        + (f", first diverging at {diverged:g}" if math.isfinite(diverged) else ", none diverging")
-        + f", 2η\\*(B) = {row['eta_max']:.2g}"
-    )
-
-
-def _m_star_paragraph(shares: pd.DataFrame, m_star: float) -> str:
-    """m*, derived for interpolation (L* = 0), against the steps beyond it, and why L* > 0 lets a
-    larger batch keep paying past it."""
-    beyond = shares[shares["a"] >= m_star]
-    paid = beyond[beyond["share"] >= PAYS]
-    text = (
-        f"**Critical batch size.** The data give m* = β/λ_max + 1 = {m_star:.3g}: for a model that fits its data "
-        "exactly (L* = 0) a batch larger than m* buys almost no further cut in iterations (Ma, Bassily & Belkin). "
-        "Here L* > 0: at the optimum the gradients of single samples do not vanish, their noise sets a floor ∝ η/B "
-        "that a larger batch keeps lowering, so a target close to L* can keep rewarding larger batches past m*"
-    )
-    if len(paid):
-        steps = listed([f"{a:,}→{b:,}" for a, b in zip(paid["a"], paid["b"], strict=True)])
-        return text + f", as the step {steps} did: beyond m*, it still bought at least {PAYS:.0%} of the ideal cut."
-    if len(beyond):
-        return text + f"; here no step beyond m* bought {PAYS:.0%} of the ideal cut, as the theory predicts."
-    return text + "; no step of the grid lies beyond m*."
-
-
-def _noise_paragraph(t: pd.DataFrame, target_pct: float) -> str:
-    """The gradient noise scale near the target (or at the end of the runs), which batch sizes
-    lie below it, what McCandlish et al.'s model makes of it, and the model fitted to the
-    iterations measured."""
-    near = bool(t["near_target"].all())
-    where = (
-        f"the checkpoints within a doubling of t centred on each batch size's crossing of {target_pct:g}% of L* "
-        "(from t/√2 to √2·t)"
-        if near
-        else "the checkpoints of the last doubling of each run, as not every batch size reached the target"
-    )
-    values = [
-        f"{two_figures(m)} ({two_figures(lo)} to {two_figures(hi)}) at B = {b:,}"
-        for b, m, lo, hi in zip(t["batch_size"], t["noise_mean"], t["noise_low"], t["noise_high"], strict=True)
-    ]
-    text = (
-        "**Gradient noise.** The noise scale B_noise = tr(Σ)/|G|², the batch size at which a batch gradient's noise "
-        f"is as large as the gradient itself (McCandlish et al., 2018), is computed over the {TRAIN_IMAGES:,} training "
-        "images at every checkpoint, and moves from one checkpoint to the next (drawn in the gradient-noise figure), "
-        "so it is read as "
-        f"the seed mean averaged over {where}: {listed(values)}, the range over those checkpoints in brackets. "
-        + _below_and_above(t)
-        + " In their model a batch of B needs (1 + B_noise/B) times the fewest steps to a given loss and "
-        "(1 + B/B_noise) times the fewest samples: "
-        + "; ".join(
-            f"B = {b:,}: {two_figures(1 + v / b)}× the steps, {two_figures(1 + b / v)}× the samples"
-            for b, v in zip(t["batch_size"], t["noise_mean"], strict=True)
-        )
-        + "."
-    )
-    reached = t.dropna(subset=["t_target"])
-    if near and len(reached) >= 2:
-        text += " " + _steps_fit_text(reached)
-    return text
-
-
-def _steps_fit_text(reached: pd.DataFrame) -> str:
-    """McCandlish et al.'s steps model fitted to the iterations to the target, against the
-    noise scale measured there."""
-    s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
-    text = "Fitted to the iterations measured (least squares on the relative error), S = S_min·(1 + B_noise/B) "
-    if not (s_min > 0 and b_crit > 0):  # NaN when S_min is not positive: not a fit
-        return text + "has no positive S_min and B_noise: these runs do not bear the model out."
-    noise = reached["noise_mean"]
-    ratio = b_crit / noise.mean()
-    verdict = (
-        "within the range measured: the steps saved by larger batches follow the noise they remove"
-        if noise.min() <= b_crit <= noise.max()
-        else "the same order, though outside the range measured (the model assumes the best rate at each B and one "
-        "noise scale along the whole run)"
-        if 0.3 <= ratio <= 3
-        else "not the same order, so these runs do not bear the model out quantitatively"
-    )
-    return (
-        text + f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.1f} times the "
-        f"mean measured near the target ({two_figures(noise.mean())}): {verdict}."
-    )
-
-
-def _below_and_above(t: pd.DataFrame) -> str:
-    """Which batch sizes lie below the noise scale measured at their own runs, which above, and
-    what that means for a step."""
-    pairs = list(zip(t["batch_size"].astype(int), t["noise_mean"], strict=True))
-    below = [b for b, v in pairs if b < v]
-    above = [b for b, v in pairs if b >= v]
-    parts = []
-    if below:
-        parts.append(
-            f"{_lie(below, 'below')}: there a step's direction is mostly noise, so a larger batch cuts the steps "
-            "almost in proportion at little cost in samples"
-        )
-    if above:
-        parts.append(
-            f"{_lie(above, 'above')}: there a larger batch removes little noise that matters, so it saves few steps "
-            "and costs samples almost in proportion"
-        )
-    return "; ".join(parts) + "."
-
-
-def _lie(batch_sizes: list[int], side: str) -> str:
-    """'B = 10 lies below its own B_noise', 'B = 10 and 100 lie above their own B_noise'."""
-    one = len(batch_sizes) == 1
-    verb, whose = ("lies", "its") if one else ("lie", "their")
-    return f"B = {listed([f'{b:,}' for b in batch_sizes])} {verb} {side} {whose} own B_noise"

@@ -290,10 +290,13 @@ def gains_text(t: pd.DataFrame) -> str:
     return text + "."
 
 
-def gap_text(t: pd.DataFrame, pixels: int, gap_points: float = 1.0) -> str:
+def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_points: float = 1.0) -> str:
     """The train/test gap against N' (closed: below ``gap_points`` from some size on) and why:
     a linear classifier with ``pixels`` weights per output fits a few hundred images (almost)
-    exactly, which generalises poorly; past ``pixels`` images no exact fit exists."""
+    exactly, which generalises poorly; past ``fit_up_to`` images (the lowest and highest of the
+    subsets' thresholds, computed by ``limit.thresholds``) no exact fit exists. The thresholds
+    lie below ``pixels`` (the images do not span every pixel), so the count of weights is not
+    the reason given."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
     gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"])]
@@ -307,11 +310,16 @@ def gap_text(t: pd.DataFrame, pixels: int, gap_points: float = 1.0) -> str:
     else:
         text += f" and stays below {unit} from N' = {ns[closed[0]]:,} on."
     fitted = [n for n, low in zip(ns, t["train_acc_min"]) if low == 1.0]
+    lo, hi = fit_up_to
     return text + (
         f" **Why:** with {pixels:,} weights per digit, a few hundred images can be fitted almost exactly"
         + (f" (at {_sizes(fitted)} every training image is classified correctly)" if fitted else "")
-        + ", and such weights follow those images rather than the digits. Once the images outnumber the weights, no "
-        "exact fit exists: the weights must serve many examples of each digit, and training and test accuracy meet."
+        + ", and such weights follow those images rather than the digits. Past "
+        + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}")
+        + " images (depending on the subset; fewer than the weights, as some pixels are dark in every image and the rest "
+        "are partly redundant) the "
+        "images stop being independent of one another and no exact fit exists: the weights must serve many examples "
+        "of each digit, and training and test accuracy meet."
     )
 
 

@@ -139,6 +139,20 @@ def limit_caption(table: pd.DataFrame) -> str:
     )
 
 
+def limit_parts(table: pd.DataFrame, th: pd.DataFrame) -> list[tuple[pd.DataFrame, str]]:
+    """``limit_table`` in two tables with their captions, split at the largest threshold N* of
+    ``th`` (``thresholds``): the sizes up to it, then those past it. One table of every size ran
+    over a page break and left a row alone on the next page; the split also puts the sizes
+    where an exact fit exists apart from the others."""
+    hi = int(th["threshold"].max())
+    up_to = table["dataset_size"] <= hi
+    below, past = table[up_to].reset_index(drop=True), table[~up_to].reset_index(drop=True)
+    return [
+        (limit_table(below), f"{limit_caption(table)} Sizes up to the largest threshold N* = {hi:,}."),
+        (limit_table(past), f"The same past the largest threshold N* = {hi:,}: no subset is fitted exactly."),
+    ]
+
+
 def grid(run_sizes: list[int]) -> list[int]:
     """The sizes of the exact grid: ``EXACT_SIZES`` and every size the runs used within its
     range, so the limit is known wherever a run's figures are compared with it."""

@@ -83,7 +83,7 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
         past = lim.loc[[i for i, n in enumerate(ns) if n > hi], "smallest_singular"]
         if top != near and norm[top] > 10 * norm[jump - 1] and len(past):
             text += (
-                " Past the threshold the norm stays high and varies from subset to subset (the table's range) while "
+                " Past the threshold the norm stays high and varies from subset to subset (the ranges in the second table below) while "
                 f"the accuracy recovers: directions of tiny singular value remain (the smallest s is {past.max():.2g} "
                 "or less at every size past the thresholds), and the large weights along them change few test "
                 "predictions, as the recovering accuracy shows: there the norm no longer follows the accuracy."
@@ -158,8 +158,8 @@ def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:
 def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
     """The one sentence the answer gives the exact limit, with a link to ``more`` (the anchor of
     what ``limit_text`` says at length): where the limit's test accuracy is lowest against the
-    interpolation thresholds, and whether runs of the budget come near it there (the steps its
-    slowest direction needs against the budget).
+    interpolation thresholds (named, not quoted: ``gap_text`` quotes them), and whether runs of
+    the budget come near it there (the steps its slowest direction needs against the budget).
 
     ``limit``, ``th``: as in ``limit_text``.
     """
@@ -167,17 +167,16 @@ def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
     ns = [int(n) for n in lim["dataset_size"]]
     worst, near = _lowest_and_nearest(lim, th)
     acc = shown(100 * lim.loc[worst, "limit_test_acc"])
-    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
-    thresholds = f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"
     lowest = (
         f"dips to {acc:.2f}% at N' = {ns[worst]:,}"
         if 0 < worst < len(ns) - 1
         else f"is lowest at N' = {ns[worst]:,}, {acc:.2f}%"
     )
+    # the thresholds' values are given once, with the train/test gap (``commentary.gap_text``)
     where = (
-        f", where the subsets stop being fitted exactly ({thresholds} images)"
+        ", where the subsets stop being fitted exactly"
         if worst == near
-        else f" (the subsets stop being fitted exactly at {thresholds} images)"
+        else ", away from where the subsets stop being fitted exactly"
     )
     budget = int(lim["budget_iterations"].iloc[0])
     reach = "stay far from" if float(lim.loc[worst, "slowest_steps_min"]) > budget else "can come near"

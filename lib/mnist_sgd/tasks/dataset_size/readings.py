@@ -61,8 +61,8 @@ def _t_range(low: int, high: int) -> str:
 def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
     """One row per N': SGD's test accuracy (%, subset means) at the end of the run, best along
     the run (with its t), stopped early (with the range of t of the subsets' stops), the
-    held-out runs at their end, at a hand-made report's iteration count (with the subsets'
-    [min, max]) when ``t`` has it; each hand-made report's figure (blank where it gives none).
+    held-out runs at their end, at a hand-made report's iteration count (and the subsets'
+    min–max beside it) when ``t`` has it; each hand-made report's figure (blank where it gives none).
     ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
     t = t.sort_values("dataset_size")
     table = pd.DataFrame(
@@ -80,9 +80,12 @@ def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
         }
     )
     if "at_t" in t.columns:
-        table[f"at t = {int(t['at_t'].iloc[0]):,} [min, max]"] = [
-            f"{100 * m:.2f}{NBSP}[{100 * lo:.2f},{NBSP}{100 * hi:.2f}]"
-            for m, lo, hi in zip(t["at_t_test_acc"], t["at_t_test_acc_min"], t["at_t_test_acc_max"], strict=True)
+        # the subsets' range in a column of its own: beside the mean, the cell ran into the next column
+        at = f"at t = {int(t['at_t'].iloc[0]):,}"
+        table[at] = (100 * t["at_t_test_acc"]).map(lambda v: f"{v:.2f}").to_numpy()
+        table[f"{at}: min–max"] = [
+            f"{100 * lo:.2f}–{100 * hi:.2f}"
+            for lo, hi in zip(t["at_t_test_acc_min"], t["at_t_test_acc_max"], strict=True)
         ]
     for report in reports:
         table[f"by hand: {report.label}"] = [
@@ -96,7 +99,7 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     first = t.iloc[0]
     at = (
         f"; and at t = {int(first['at_t']):,}, interpolated linearly between the checkpoints around it, with the "
-        "subsets' [min, max]"
+        "subsets' min–max"
         if "at_t" in t.columns
         else ""
     )

@@ -84,7 +84,7 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     chance = math.log(CLASSES)
     text = (
         "Training loss after each epoch (log scale), one panel per batch size, one line per seed, colour and line "
-        f"style by learning rate. Dotted: ln {CLASSES} = {chance:.3f}, the loss of uniform "
+        f"style by learning rate. Thin grey line: ln {CLASSES} = {chance:.3f}, the loss of uniform "
         "outputs, near which a run stuck at chance stays."
     )
     above = off_axis(history, top)

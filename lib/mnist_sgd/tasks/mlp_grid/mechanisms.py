@@ -8,6 +8,7 @@ follows ``ties``."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from typing import TYPE_CHECKING
 
@@ -136,10 +137,11 @@ def lr_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_te
     ranked = ranking_text(at, "lr", "test_acc", percent=True, values=False)
     if ranked:
         text += f"At B = {int(b)}, the final test accuracy is {ranked}. "
+    # the textbook reason, not a finding: the network's curvature is not measured here
     text += (
-        "A long step overshoots: where the loss curves sharply (curvature above 2/η, which is "
-        f"{2 / hi:g} at η = {hi:g}), a step that long lands past the bottom of the valley, higher than where it "
-        "started, and repeated, the overshoot grows without bound. "
+        "A long step can overshoot: on a quadratic valley, a learning rate above 2 divided by the valley's curvature "
+        "makes each step land past the bottom, higher than where it started, so the overshoot grows without bound "
+        "(the textbook reason; this network's curvature is not measured here). "
     )
     if cells["all_converged"].astype(bool).all():
         return text + f"No run failed here, up to η = {hi:g}."
@@ -208,8 +210,8 @@ def _per_update_text(windows: pd.DataFrame) -> str:
 
 def batch_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
     """The batch size, large against small, at the rate ``focus`` picks: updates per epoch, the
-    loss per epoch (ranked) and per update, the cost of an update and of an epoch (2 significant
-    figures), and the final test accuracy ranked; None when no rate ran two batch sizes."""
+    loss per epoch (ranked) and per update, the cost of an update and of an epoch (``_cost_text``),
+    and the final test accuracy ranked; None when no rate ran two batch sizes."""
     lr = focus(cells, "lr")
     if lr is None:
         return None
@@ -227,30 +229,62 @@ def batch_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
     elif per_epoch is not None:
         text += "Per epoch the smallest batch is not the furthest here after epoch 1. "
     text += _per_update_text(per_update_losses(cells, history, lr))
-    small, large = at.iloc[0], at.iloc[-1]
-    b0, b1 = int(small["batch_size"]), int(large["batch_size"])
-    ms0, ms1 = (1000 * c["seconds_per_epoch"] / steps[int(c["batch_size"])] for c in (small, large))
-    s0, s1 = (two_figures(c["seconds_per_epoch"], c["seconds_per_epoch_sd"]) for c in (small, large))
-    more = b1 / b0
-    cost = (
-        "far less than in proportion"
-        if ms1 / ms0 < more / 2
-        else "less than in proportion"
-        if ms1 / ms0 < more
-        else "at least in proportion"
-    )
-    longer = separated(small["seconds_per_epoch"], small["seconds_per_epoch_sd"], large["seconds_per_epoch"],
-                       large["seconds_per_epoch_sd"]) and small["seconds_per_epoch"] > large["seconds_per_epoch"]  # fmt: skip
-    text += (
-        f"An update costs more on a larger batch, {cost}: {ms0:.2g} ms at B = {b0} against {ms1:.2g} ms at B = {b1} "
-        f"({_times(more)} the examples for {_times(ms1 / ms0)} the time)"
-        + (", so an epoch of small batches takes longer: " if longer else "; an epoch takes ")
-        + f"{s0} s at B = {b0} against {s1} s at B = {b1} (training only, mean ± s.d. over the seeds). "
-    )
+    text += _cost_text(cells, int(at["batch_size"].min()), int(at["batch_size"].max()))
     ranked = ranking_text(at, "batch_size", "test_acc", percent=True, values=False)
     if ranked:
         text += f"At η = {lr:g}, the final test accuracy is {ranked}."
     return text.rstrip()
+
+
+def _two(value: float) -> str:
+    """A measured time to 2 significant figures, trailing zero kept and no exponent: '0.90', '5.0', '120'."""
+    text = f"{value:#.2g}".rstrip(".")
+    return two_figures(value, math.nan) if "e" in text else text
+
+
+def _between(low: float, high: float) -> str:
+    """A measured range to 2 significant figures: '0.56 to 0.90', or one value when they round alike."""
+    lo, hi = _two(low), _two(high)
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _cost_text(cells: pd.DataFrame, b0: int, b1: int) -> str:
+    """The cost of an update and of an epoch at batch size ``b0`` against ``b1`` (> ``b0``), each
+    as the range over every cell run at that batch size: the rate does not change the work of a
+    step, so that range is how much the machine's load moved the time. Only what holds across the
+    ranges is claimed: an update costing more, less than in proportion to its examples (or at
+    least in proportion), an epoch of one batch size taking longer than of the other."""
+    ms = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)).groupby("batch_size")
+    per_update, per_epoch = ms["ms"].agg(["min", "max"]), ms["seconds_per_epoch"].agg(["min", "max"])
+    (u0, v0), (u1, v1) = per_update.loc[b0], per_update.loc[b1]
+    more, least, most = b1 / b0, u1 / v0, v1 / u0  # the ratio of the times, at its lowest and highest
+    cost = (
+        "far less than in proportion"
+        if most < more / 2
+        else "less than in proportion"
+        if most < more
+        else "at least in proportion"
+        if least >= more
+        else "by an amount the machine's load leaves unclear"
+    )
+    ratio = _times(least) if _times(least) == _times(most) else f"{_times(least)} to {_times(most)}"
+    (e0, f0), (e1, f1) = per_epoch.loc[b0], per_epoch.loc[b1]
+    epoch = (
+        ", so an epoch of small batches takes longer: "
+        if e0 > f1
+        else ", so an epoch of large batches takes longer: "
+        if e1 > f0
+        else "; an epoch takes, with overlapping ranges, "
+    )
+    head = (
+        f"An update costs more on a larger batch, {cost}" if least > 1 else f"An update on a larger batch costs {cost}"
+    )
+    return (
+        f"{head}: {_between(u0, v0)} ms at B = {b0} against {_between(u1, v1)} ms at B = {b1} ({_times(more)} the "
+        f"examples for {ratio} the time){epoch}{_between(e0, f0)} s at B = {b0} against {_between(e1, f1)} s at "
+        f"B = {b1} (training only; each a range over the cells at that batch size: the rate does not change the work "
+        "of a step, so the range is the machine's load). "
+    )
 
 
 def noise_text(cells: pd.DataFrame) -> str | None:
@@ -335,7 +369,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             text += late
         ranked = ranking_text(fit, "cell", "gap", highest=False, digits=2)
         if ranked:
-            text += f"Among the ranked ones, the gap is {ranked}. "
+            text += f"Among the ranked cells that fit the training set, the gap is {ranked}. "
     if len(under):
         smaller = len(fit) > 0 and _all_smaller(under, fit)
         text += (

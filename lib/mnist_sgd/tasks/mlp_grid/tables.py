@@ -60,6 +60,20 @@ def counted(seeds: pd.DataFrame) -> pd.DataFrame:
     return ok if 0 < len(ok) < len(seeds) else seeds
 
 
+def _epoch_time(seeds: pd.DataFrame) -> tuple[float, float]:
+    """The training time per epoch of a cell over every seed, a failed one over the epochs it
+    completed (an epoch costs the same work whatever the weights hold, so its time is as
+    meaningful as a converged run's): the mean over all those epochs, as each run's own text
+    gives it, and the s.d. of the seeds' means. ``seeds``: ``seconds_per_epoch`` and ``done``
+    (epochs completed) per seed."""
+    timed = seeds[["seconds_per_epoch", "done"]].dropna()
+    timed = timed[timed["done"] > 0]
+    if timed.empty:
+        return math.nan, math.nan
+    mean = float((timed["seconds_per_epoch"] * timed["done"]).sum() / timed["done"].sum())
+    return mean, _sd(timed["seconds_per_epoch"])
+
+
 def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid.
 
@@ -68,8 +82,8 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     Each value ``v`` below is the mean over the cell's ``counted`` seeds (``counted_seeds`` of
     them: those that converged, where some seeds failed) with ``v_sd`` its sample s.d. (NaN for
     one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``loss_epoch1`` (the
-    loss after the first epoch), ``rises`` (the epochs a seed's loss rose, ``net_runs.rises``),
-    ``seconds_per_epoch``. Also: ``status`` (``status_counts``), ``all_converged``,
+    loss after the first epoch), ``rises`` (the epochs a seed's loss rose, ``net_runs.rises``);
+    ``seconds_per_epoch`` over every seed (``_epoch_time``). Also: ``status`` (``status_counts``), ``all_converged``,
     ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
     ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` (mean over the
     counted seeds that did not diverge).
@@ -107,9 +121,9 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             ("gap", "gap"),
             ("loss_epoch1", "loss1"),
             ("rises", "rises"),
-            ("seconds_per_epoch", "seconds_per_epoch"),
         ]:
             row[column], row[f"{column}_sd"] = shown[source].mean(), _sd(shown[source])
+        row["seconds_per_epoch"], row["seconds_per_epoch_sd"] = _epoch_time(c)
         rows.append(row)
     out = pd.DataFrame(rows)
     out["all_converged"] = out["converged_seeds"] == out["seeds"]
@@ -139,7 +153,8 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
     """Every cell run (``grid_cells``) with what the section's table leaves out: the status of
     its seeds in full, the gap between training and test accuracy, the epochs its loss rose and
     the training time per epoch and per update (2 significant figures: they vary by tens of per
-    cent between runs), mean ± s.d. over the counted seeds (the mean alone for one)."""
+    cent between runs), mean ± s.d. over the counted seeds (the mean alone for one), the times
+    over every seed (``_epoch_time``)."""
     ms = 1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)
     return pd.DataFrame(
         {

@@ -13,6 +13,9 @@ from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED,
 
 # how the text names each way of running a rate in the check of the hand-made figures
 WAYS = {HAND: "by the hand-written SGD", CONVERTED: "converted", UNCONVERTED: "not converted"}
+# the gradient ratio is computed in float64, whose rounding leaves about 1e-16: a tolerance far above that
+# and far below the 10% a wrong k or a missing factor 2 would make
+RATIO_TOLERANCE = 1e-12
 
 
 def shown(value: float, digits: int) -> float:
@@ -58,16 +61,25 @@ def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_imag
 
 
 def time_text(
-    by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, hand_steps: list[float]
+    by: pd.DataFrame,
+    iterations: int,
+    batch_size: int,
+    loader_seconds: float,
+    hand_steps: list[float],
+    ratios: list[float],
 ) -> str:
-    """The time per step of the two implementations, the loader's share of it (``loader_seconds``:
-    drawing the same batches with no training), and how much the same hand-written loop varied
-    across the section's runs (``hand_steps``: its seconds per step in each)."""
+    """The time per step of the two implementations, about (2 significant figures) and its range
+    seed by seed (``ratios``: ``tables.step_time_ratios``), the loader's share of it
+    (``loader_seconds``: drawing the same batches with no training), and how much the same
+    hand-written loop varied across the section's runs (``hand_steps``: its seconds per step in each)."""
     fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
     loader_us = 1e6 * loader_seconds / iterations
     low, high = 1e6 * min(hand_steps), 1e6 * max(hand_steps)
+    lo, hi = f"{min(ratios):.2g}", f"{max(ratios):.2g}"
+    span = f" ({lo} to {hi} times seed by seed, each pair run back to back)" if lo != hi else ""
     return (
-        f"**Time.** The PyTorch loop takes {fw_us / hand_us:.2g} times as long per step. Drawing the same batches "
+        f"**Time.** The PyTorch loop takes about {fw_us / hand_us:.2g} times as long per step{span}. Drawing the same "
+        "batches "
         f"from the loader alone, with no training, takes {100 * loader_us / fw_us:.0f}% of its time: the loader "
         f"fetches the {batch_size} rows of a batch one by one and stacks them. Times measured while other jobs of "
         f"the report share the machine vary between runs: the same hand-written loop took {three_figures(low)} to "
@@ -103,11 +115,14 @@ def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
 
 
-def hand_figures_text(summary: pd.DataFrame, refs: pd.DataFrame, factor: float, own: tuple[float, float] | None) -> str:
+def hand_figures_text(
+    summary: pd.DataFrame, refs: pd.DataFrame, factor: float, own: tuple[float, float] | None, batch_size: int
+) -> str:
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
-    the runs of ``tables.hand_rate_summary``: which runs agree with each, and whether the rate
-    passed unconverted explains the lower one. ``own``: (rate, test accuracy) of the hand
-    reports' own hand-written SGD after as many iterations, or None."""
+    the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each, and
+    whether the rate passed unconverted explains the lower one, if the hand runs used that batch
+    size (the hand reports state none). ``own``: (rate, test accuracy) of the hand reports' own
+    hand-written SGD after as many iterations, or None."""
     if refs.empty:
         return "The hand-made reports give no figure for the PyTorch version."
     listed_refs = listed(
@@ -121,7 +136,10 @@ def hand_figures_text(summary: pd.DataFrame, refs: pd.DataFrame, factor: float, 
         f"{'; '.join(sentence for _, sentence in checks)}. "
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
-        text += f"So a rate passed to the loss without the factor {factor:g} explains the lower figure"
+        text += (
+            f"So, assuming the hand runs used B = {batch_size} as these do, a rate passed to the loss without the "
+            f"factor {factor:g} explains the lower figure"
+        )
         if own is not None:
             rate, acc = own
             at_rate = summary[(summary["lr"] == rate) & (summary["implementation"] != UNCONVERTED)]
@@ -153,16 +171,17 @@ def hand_figures_text(summary: pd.DataFrame, refs: pd.DataFrame, factor: float, 
 
 def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float, classes: int = 10) -> str:
     """The measured ratio of nn.MSELoss's gradient to the hand-written loss's, against 2/k,
-    and the learning rate it converts to (``ratio_within``: the 1e-6 tolerance)."""
+    and the learning rate it converts to (``ratio_within``: ``RATIO_TOLERANCE``)."""
     predicted = 2 / classes
     within = "within" if ratio_within(ratio, classes) else "NOT within"
     return (
-        f"The measured ratio of the gradients is {ratio:.12f}, {within} 1e-6 of 2/k = {predicted:g} (largest "
-        f"entry-wise deviation {deviation:.1e} of the largest gradient entry), so the learning rate given to "
+        f"The measured ratio of the gradients is {ratio:.12f}: {within} {RATIO_TOLERANCE:.0e} of 2/k = {predicted:g}, "
+        "a tolerance far above float64 rounding and far below what a wrong factor would give (largest entry-wise "
+        f"deviation {deviation:.1e} of the largest gradient entry), so the learning rate given to "
         f"PyTorch's optimiser is **{factor:g} × η**: η = {lr:g} here becomes {lr * factor:g}."
     )
 
 
 def ratio_within(ratio: float, classes: int = 10) -> bool:
-    """Whether the measured gradient ratio is 2/k to within 1e-6."""
-    return abs(ratio - 2 / classes) < 1e-6
+    """Whether the measured gradient ratio is 2/k to within ``RATIO_TOLERANCE``."""
+    return abs(ratio - 2 / classes) < RATIO_TOLERANCE

@@ -326,3 +326,10 @@ def step_seconds(*runs: pd.DataFrame, implementation: str = HAND) -> list[float]
     rows = pd.concat(runs, ignore_index=True)
     rows = rows[rows["implementation"] == implementation]
     return (rows["train_seconds"] / rows["iterations"]).tolist()
+
+
+def step_time_ratios(runs: pd.DataFrame) -> list[float]:
+    """Seed by seed, the PyTorch loop's training time over the hand-written SGD's (``implementation_runs``
+    trains the two of a seed back to back, so a pair shares the machine's load of that moment)."""
+    seconds = runs.pivot_table(index="seed", columns="implementation", values="train_seconds")
+    return (seconds[LOADER] / seconds[HAND]).tolist()

@@ -1,0 +1,135 @@
+"""Task 8's models against the hand-made figures: those that agree in one sentence, each other
+one with its difference and, for the first run, what the runs rule out and which pair of input
+scaling and epoch matches the figure."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from mnist_sgd.science import architectures
+from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01
+from mnist_sgd.show import references
+from mnist_sgd.show.commentary import agrees_with_hand
+from mnist_sgd.tasks.architectures.comparison import HAND_RULE, distance, shown
+from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
+
+
+def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
+    """The first epoch from which every seed of ``model`` stays at or above ``level``, or None."""
+    h = history[history["model"] == model].dropna(subset=["test_acc"])
+    for e in sorted(h["epoch"].unique()):
+        if (h.loc[h["epoch"] >= e, "test_acc"] >= level).all():
+            return int(e)
+    return None
+
+
+def _agreeing_epochs(curves: pd.DataFrame, stats: pd.DataFrame, model: str, ref: float) -> list[tuple[int, float]]:
+    """The epochs after which ``model``'s mean test accuracy agrees with the hand figure ``ref`` by
+    ``agrees_with_hand`` (its seeds' s.d. at that epoch), each with the difference as printed."""
+    found = []
+    for e in sorted(curves.loc[curves["model"] == model, "epoch"].unique()):
+        at = mean_at(curves, stats, model, int(e))
+        if at is not None and math.isfinite(at[1]):
+            diff = shown(at[0], 100 * ref)
+            if agrees_with_hand(diff, at[1]):
+                found.append((int(e), diff))
+    return found
+
+
+def _epochs(found: list[tuple[int, float]]) -> str:
+    """'epoch 1' or 'epochs 1 and 2' (the agreeing epochs)."""
+    return f"epoch{'s' if len(found) > 1 else ''} {and_list([str(e) for e, _ in found])}"
+
+
+def _first_run_cause(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame, ref: float, asked: int) -> str:
+    """What the runs say of the first run's difference from its hand figure: read after each epoch, on
+    inputs in [−1, 1] and in [0, 1], which of the pairs (input scaling, epoch read) agree with it."""
+    main, above = _agreeing_epochs(curves, stats, FIRST, ref), _first_above(history, FIRST, ref)
+    if main:
+        facts = [
+            f"Read after {_epochs(main)}, it agrees with that figure: read early, the epochs alone could explain it"
+        ]
+    elif above is not None:
+        facts = [
+            f"Every seed was above that figure from epoch {above} on, so neither the seed nor the epochs alone explain it"
+        ]
+    else:
+        facts = []
+    other, early = row_of(stats, FIRST_01), _agreeing_epochs(curves, stats, FIRST_01, ref)
+    if other is not None and math.isfinite(other["final_test_acc"]):
+        d01 = shown(100 * other["final_test_acc"], 100 * ref)
+        if math.isfinite(other["noise"]) and agrees_with_hand(d01, other["noise"]):
+            facts.append(
+                f"the same run on inputs left in [0, 1] ends {distance(d01)} it, so the input scaling alone could explain it"
+            )
+        elif early and not main:
+            e, d = early[0]
+            then = f" after epoch {e}" if len(early) > 1 else ""
+            facts.append(
+                f"the same run on inputs left in [0, 1] ends {distance(d01)} it, so the input scaling alone does not "
+                "explain it either. The input scaling and the epochs together do: on inputs in [0, 1] and read after "
+                f"{_epochs(early)} rather than the {asked} the hand-made report states, the first run agrees with the "
+                f"figure ({distance(d)} it{then}), and no other pair of input scaling and epoch does"
+            )
+        else:
+            when = f"after {_epochs(early)}" if early else "after no epoch"
+            facts.append(f"the same run on inputs left in [0, 1] ends {distance(d01)} it and agrees with it {when}")
+    said = f" {cap('; '.join(facts))}." if facts else ""
+    pair = bool(early) and not main
+    return (
+        said
+        + " The hand-made report states neither its initialisation nor how it measured its accuracy"
+        + (", so a pair that fits the figure does not prove how it was made." if pair else ".")
+    )
+
+
+def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """Each model with a hand-made figure against it, by ``agrees_with_hand``: those that agree (in
+    as many epochs) in one sentence, each other one with its difference and, for the first run,
+    what the runs rule out. None when no model has a figure."""
+    agree: list[tuple[str, str, float]] = []
+    differ: list[str] = []
+    for s in architectures.by_model(stats["model"].tolist()):
+        ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
+        row = row_of(stats, s.model)
+        if ref is None or row is None:
+            continue
+        about = "'about'" in references.setting(8, s.ref_key)
+        quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
+        if not math.isfinite(row["final_test_acc"]):
+            differ.append(f"The {s.short} has no final accuracy to set against {quoted}: every seed diverged.")
+            continue
+        diff, measured = shown(100 * row["final_test_acc"], 100 * ref), math.isfinite(row["noise"])
+        agrees = measured and agrees_with_hand(diff, row["noise"])
+        asked = ASKED_EPOCHS[s.budget]
+        short = (
+            f"; after {int(row['epochs'])} of the figure's {asked} epochs, not like for like"
+            if row["epochs"] < asked
+            else ""
+        )
+        if agrees and not short:
+            agree.append((s.short, quoted, diff))
+            continue
+        verdict = (
+            "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {HAND_RULE}"
+        )
+        line = f"The {s.short} ends {distance(diff)} the hand-made figure of {quoted} ({verdict}){short}."
+        differ.append(
+            line
+            + (
+                _first_run_cause(stats, curves, history, ref, asked)
+                if s.model == FIRST and measured and not agrees
+                else ""
+            )
+        )
+    if agree:
+        names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
+        one = len(agree) == 1
+        differ.insert(
+            0,
+            f"{cap(the_names(names))} {'agrees' if one else 'agree'} with the hand-made {'figure' if one else 'figures'} "
+            f"of {and_list(figures)} ({and_list([f'{d:+.2f}' for d in diffs])} points, within {HAND_RULE}).",
+        )
+    return "**Against the hand-made figures.** " + " ".join(differ) if differ else None

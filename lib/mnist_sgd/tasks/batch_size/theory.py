@@ -1,0 +1,187 @@
+"""Task 4's batch sizes against the theory, in the per-run detail: the chosen rates against the
+minibatch step sizes of Ma, Bassily & Belkin and each sweep's limits, the critical batch size m*,
+and the gradient noise scale B_noise with the steps model of McCandlish et al."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from mnist_sgd.science.dataset import TRAIN_IMAGES
+from mnist_sgd.science.noise import fit_steps_model
+from mnist_sgd.tasks.batch_size.across import listed, two_figures
+from mnist_sgd.tasks.batch_size.commentary import PAYS, cut_shares
+
+
+def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> str:
+    """The theory behind the answer, for the per-run detail: the chosen rates against η*(B) and
+    the sweeps against 2η*(B), the critical batch size m*, and the gradient noise scale with
+    McCandlish et al.'s steps model.
+
+    ``table`` columns: batch_size, lr, eta_star, eta_max, largest_stable and
+    smallest_diverging (the sweep's largest finite rate and smallest diverging one, NaN if
+    none), t_target and t_target_sd; from ``across.noise_near``: noise_mean, noise_low,
+    noise_high and near_target (False where it was read over the last doubling instead).
+    """
+    t = table.sort_values("batch_size").reset_index(drop=True)
+    out = [_eta_star_paragraph(t)]
+    reached = t[t["t_target"].notna()]
+    if len(reached) >= 2:
+        out.append(_m_star_paragraph(cut_shares(reached), m_star))
+    if np.isfinite(t["noise_mean"]).all():
+        out.append(_noise_paragraph(t, target_pct))
+    return "\n\n".join(out)
+
+
+def _eta_star_paragraph(t: pd.DataFrame) -> str:
+    """The chosen rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
+    ratios = (t["lr"] / t["eta_star"]).tolist()
+    return (
+        f"**The chosen rates against η\\*(B).** They are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) for "
+        f"B = {listed([f'{b:,}' for b in t['batch_size']])}. As L* > 0 here, η\\*(B) is not the best step: at a "
+        "finite horizon the best rate balances speed against a noise floor that vanishes only when the model fits "
+        "its data exactly. " + _guarantee_text(t)
+    )
+
+
+def _guarantee_text(t: pd.DataFrame) -> str:
+    """Where the sweeps' runs stayed finite and where they diverged, against 2η*(B): the bound
+    guarantees convergence below it, it does not say where runs diverge."""
+    stable = t["largest_stable"] > t["eta_max"]
+    early = t["smallest_diverging"] <= t["eta_max"]
+    verdicts = []
+    if stable.any():
+        verdicts.append(
+            f"at B = {listed([f'{b:,}' for b in t.loc[stable, 'batch_size']])} rates above 2η\\*(B) stayed finite, "
+            "as a sufficient condition allows"
+        )
+    if early.any():
+        verdicts.append(
+            f"at B = {listed([f'{b:,}' for b in t.loc[early, 'batch_size']])} a rate at or below 2η\\*(B) diverged, "
+            "which the guarantee excludes for a model that fits its data exactly"
+        )
+    if not verdicts:
+        verdicts.append(
+            "every rate that stayed finite lay below 2η\\*(B) and every divergence above it: at the sweep's "
+            "spacing the bound and the divergence point cannot be told apart"
+        )
+    return "In the sweeps " + "; ".join(_sweep_ends(r) for _, r in t.iterrows()) + ": " + "; ".join(verdicts) + "."
+
+
+def _sweep_ends(row: pd.Series) -> str:
+    """One batch size's sweep around 2η*(B): its largest finite rate and its smallest diverging one."""
+    finite = row["largest_stable"]
+    diverged = row["smallest_diverging"]
+    return (
+        f"B = {int(row['batch_size']):,}: "
+        + (f"finite up to η = {finite:g}" if math.isfinite(finite) else "no rate finite")
+        + (f", first diverging at {diverged:g}" if math.isfinite(diverged) else ", none diverging")
+        + f", 2η\\*(B) = {row['eta_max']:.2g}"
+    )
+
+
+def _m_star_paragraph(shares: pd.DataFrame, m_star: float) -> str:
+    """m*, derived for interpolation (L* = 0), against the steps beyond it, and why L* > 0 lets a
+    larger batch keep paying past it."""
+    beyond = shares[shares["a"] >= m_star]
+    paid = beyond[beyond["share"] >= PAYS]
+    text = (
+        f"**Critical batch size.** The data give m* = β/λ_max + 1 = {m_star:.3g}: for a model that fits its data "
+        "exactly (L* = 0) a batch larger than m* buys almost no further cut in iterations (Ma, Bassily & Belkin). "
+        "Here L* > 0: at the optimum the gradients of single samples do not vanish, their noise sets a floor ∝ η/B "
+        "that a larger batch keeps lowering, so a target close to L* can keep rewarding larger batches past m*"
+    )
+    if len(paid):
+        steps = listed([f"{a:,}→{b:,}" for a, b in zip(paid["a"], paid["b"], strict=True)])
+        return text + f", as the step {steps} did: beyond m*, it still bought at least {PAYS:.0%} of the ideal cut."
+    if len(beyond):
+        return text + f"; here no step beyond m* bought {PAYS:.0%} of the ideal cut, as the theory predicts."
+    return text + "; no step of the grid lies beyond m*."
+
+
+def _noise_paragraph(t: pd.DataFrame, target_pct: float) -> str:
+    """The gradient noise scale near the target (or at the end of the runs), which batch sizes
+    lie below it, what McCandlish et al.'s model makes of it, and the model fitted to the
+    iterations measured."""
+    near = bool(t["near_target"].all())
+    where = (
+        f"the checkpoints within a doubling of t centred on each batch size's crossing of {target_pct:g}% of L* "
+        "(from t/√2 to √2·t)"
+        if near
+        else "the checkpoints of the last doubling of each run, as not every batch size reached the target"
+    )
+    values = [
+        f"{two_figures(m)} ({two_figures(lo)} to {two_figures(hi)}) at B = {b:,}"
+        for b, m, lo, hi in zip(t["batch_size"], t["noise_mean"], t["noise_low"], t["noise_high"], strict=True)
+    ]
+    text = (
+        "**Gradient noise.** The noise scale B_noise = tr(Σ)/|G|², the batch size at which a batch gradient's noise "
+        f"is as large as the gradient itself (McCandlish et al., 2018), is computed over the {TRAIN_IMAGES:,} training "
+        "images at every checkpoint, and moves from one checkpoint to the next (drawn in the gradient-noise figure), "
+        "so it is read as "
+        f"the seed mean averaged over {where}: {listed(values)}, the range over those checkpoints in brackets. "
+        + _below_and_above(t)
+        + " In their model a batch of B needs (1 + B_noise/B) times the fewest steps to a given loss and "
+        "(1 + B/B_noise) times the fewest samples: "
+        + "; ".join(
+            f"B = {b:,}: {two_figures(1 + v / b)}× the steps, {two_figures(1 + b / v)}× the samples"
+            for b, v in zip(t["batch_size"], t["noise_mean"], strict=True)
+        )
+        + "."
+    )
+    reached = t.dropna(subset=["t_target"])
+    if near and len(reached) >= 2:
+        text += " " + _steps_fit_text(reached)
+    return text
+
+
+def _steps_fit_text(reached: pd.DataFrame) -> str:
+    """McCandlish et al.'s steps model fitted to the iterations to the target, against the
+    noise scale measured there."""
+    s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
+    text = "Fitted to the iterations measured (least squares on the relative error), S = S_min·(1 + B_noise/B) "
+    if not (s_min > 0 and b_crit > 0):  # NaN when S_min is not positive: not a fit
+        return text + "has no positive S_min and B_noise: these runs do not bear the model out."
+    noise = reached["noise_mean"]
+    ratio = b_crit / noise.mean()
+    verdict = (
+        "within the range measured: the steps saved by larger batches follow the noise they remove"
+        if noise.min() <= b_crit <= noise.max()
+        else "the same order, though outside the range measured (the model assumes the best rate at each B and one "
+        "noise scale along the whole run)"
+        if 0.3 <= ratio <= 3
+        else "not the same order, so these runs do not bear the model out quantitatively"
+    )
+    return (
+        text + f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.1f} times the "
+        f"mean measured near the target ({two_figures(noise.mean())}): {verdict}."
+    )
+
+
+def _below_and_above(t: pd.DataFrame) -> str:
+    """Which batch sizes lie below the noise scale measured at their own runs, which above, and
+    what that means for a step."""
+    pairs = list(zip(t["batch_size"].astype(int), t["noise_mean"], strict=True))
+    below = [b for b, v in pairs if b < v]
+    above = [b for b, v in pairs if b >= v]
+    parts = []
+    if below:
+        parts.append(
+            f"{_lie(below, 'below')}: there a step's direction is mostly noise, so a larger batch cuts the steps "
+            "almost in proportion at little cost in samples"
+        )
+    if above:
+        parts.append(
+            f"{_lie(above, 'above')}: there a larger batch removes little noise that matters, so it saves few steps "
+            "and costs samples almost in proportion"
+        )
+    return "; ".join(parts) + "."
+
+
+def _lie(batch_sizes: list[int], side: str) -> str:
+    """'B = 10 lies below its own B_noise', 'B = 10 and 100 lie above their own B_noise'."""
+    one = len(batch_sizes) == 1
+    verb, whose = ("lies", "its") if one else ("lie", "their")
+    return f"B = {listed([f'{b:,}' for b in batch_sizes])} {verb} {side} {whose} own B_noise"
