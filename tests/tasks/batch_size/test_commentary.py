@@ -196,6 +196,8 @@ def test_a_rate_proportional_to_b_is_put_down_to_the_horizon_in_samples():
 def test_a_tie_in_samples_at_the_same_rate_per_sample_is_put_down_to_the_rates():
     text = commentary(PROPORTIONAL)
     assert "B = 1 and 10 tie for the fewest samples, as their equal η/B makes them: their curves" in text
+    # B = 100 has the same η/B but needed more samples, beyond the spread: said, not left to contradict the reason
+    assert "; B = 100, at the same η/B, needed more, beyond the spread" in text
     unequal = commentary(PROPORTIONAL.assign(lr=[0.0002, 0.003, 0.02, 0.043]))
     assert "B = 1 and 10 tie for the fewest samples. Rates tuned" in unequal
     assert "equal η/B makes them" not in unequal

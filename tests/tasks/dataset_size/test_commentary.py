@@ -261,6 +261,7 @@ def test_the_gap_closes_where_it_stays_below_a_point_and_why_is_said():
     # the thresholds, below the 784 weights, are where exact fits stop: not the count of weights
     assert "Past 550 to 557 images (depending on the subset; fewer than the weights" in text
     assert "no exact fit exists" in text and "outnumber" not in text
+    assert "accuracy meet" not in text  # past the threshold the gap closes gradually, not at once
     early = gap_text(sizes(train=(1.0, 0.99, 0.805, 0.812)), 784, (552, 552))
     assert "Past 552 images (depending" in early
     assert "stays below 1 point from N' = 1,000 on." in early and "(at N' = 100 every training" in early

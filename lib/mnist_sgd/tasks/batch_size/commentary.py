@@ -169,11 +169,18 @@ def _ranked(reached: pd.DataFrame, column: str, what: str) -> str:
     if won:
         return f"B = {first[0]:,} needed the fewest {what}"
     text = f"B = {listed([f'{b:,}' for b in sorted(first)])} tie for the fewest {what}"
-    if column == "samples_target" and set(first) <= set(same_rate_per_sample(reached)):
+    same = same_rate_per_sample(reached)
+    if column == "samples_target" and set(first) <= set(same):
         text += (
             ", as their equal η/B makes them: their curves against the samples lie on top of each other in the "
             "figure's middle panel"
         )
+        more = [b for b in same if b not in first]
+        if more:
+            text += (
+                f"; B = {listed([f'{b:,}' for b in more])}, at the same η/B, needed more, beyond the spread (the "
+                "gradient-noise model in the per-run detail says why)"
+            )
     return text
 
 

@@ -318,8 +318,8 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
         + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}")
         + " images (depending on the subset; fewer than the weights, as some pixels are dark in every image and the rest "
         "are partly redundant) the "
-        "images stop being independent of one another and no exact fit exists: the weights must serve many examples "
-        "of each digit, and training and test accuracy meet."
+        "images stop being independent of one another and no exact fit exists; as the weights come to serve many "
+        "examples of each digit, the gap closes."
     )
 
 
