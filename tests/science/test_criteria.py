@@ -1,4 +1,4 @@
-"""SGD's criteria on made-up curves: the learning rate chosen over seeds, convergence by the loss's change and against the optimum, the budget a run would need."""
+"""SGD's criteria on made-up curves: the one rule for a difference, the learning rate chosen by how soon it reaches its target, convergence by the loss's change and against the optimum."""
 
 from __future__ import annotations
 
@@ -9,31 +9,81 @@ import pandas as pd
 import pytest
 
 from mnist_sgd.science.criteria import (
-    choose_lr,
     converged_iterations,
     converged_to_optimum,
+    crossing_time,
+    differ,
     end_excess,
+    first_reaching,
     horizon_too_short,
-    iterations_needed,
     loss_changes,
-    lr_ranking,
-    rate_itrs,
+    target_ranking,
 )
 
 
-def test_choose_lr_skips_learning_rates_with_a_diverged_seed():
+def test_two_results_differ_beyond_twice_the_spread_of_their_difference():
+    assert differ(1.0, 0.1, 1.5, 0.1)  # 0.5 > 2·√0.02 ≈ 0.28
+    assert not differ(1.0, 0.1, 1.25, 0.1)
+    assert not differ(1.0, math.nan, 5.0, 0.0)  # an unknown spread is no evidence of a difference
+
+
+def sweep(finals: dict[float, list[float]], paths: dict[float, list[list[float]]], ts: list[int]):
+    """Made-up sweep: per rate, final losses per seed, and a loss path per seed at ``ts``."""
     runs = pd.DataFrame(
+        [
+            {"lr": lr, "seed": seed, "diverged": not math.isfinite(v), "final_train_loss": v, "final_test_acc": 0.8}
+            for lr, values in finals.items()
+            for seed, v in enumerate(values)
+        ]
+    )
+    curves = pd.concat(
+        [
+            pd.DataFrame({"t": ts, "train_loss": path, "lr": lr, "seed": seed})
+            for lr, seeds in paths.items()
+            for seed, path in enumerate(seeds)
+        ]
+    )
+    return runs, curves
+
+
+def test_the_chosen_rate_reaches_the_target_first_and_stays_within_it():
+    ts = [0, 10, 20, 40, 80, 160]
+    slow = [2.0, 1.8, 1.5, 1.2, 1.04, 1.01]  # within 5% of L* = 1 from t = 80
+    fast = [2.0, 1.3, 1.04, 1.03, 1.03, 1.02]  # from t = 20: chosen
+    noisy = [2.0, 1.02, 1.2, 1.2, 1.2, 1.2]  # touches the target at t = 10, ends 20% above: not reached
+    runs, curves = sweep(
+        {0.1: [1.01, 1.01], 0.2: [1.02, 1.02], 0.4: [1.2, 1.2], 0.8: [math.nan, 1.0]},
+        {0.1: [slow, slow], 0.2: [fast, fast], 0.4: [noisy, noisy]},
+        ts,
+    )
+    ranking = target_ranking(runs, curves, optimum=1.0, target=0.05).set_index("lr")
+    assert ranking["chosen"].idxmax() == 0.2
+    assert ranking["reached"].to_dict() == {0.1: True, 0.2: True, 0.4: False, 0.8: False}
+    assert 10 < ranking.loc[0.2, "t_target"] < 20 and ranking.loc[0.2, "t_target_sd"] == 0
+    assert 40 < ranking.loc[0.1, "t_target"] <= 80
+    assert ranking.loc[0.8, "diverged_seeds"] == 1 and math.isnan(ranking.loc[0.8, "t_target"])
+    assert not horizon_too_short(ranking.reset_index(), horizon=160)  # crossed before 160 / 4
+    assert horizon_too_short(ranking.reset_index(), horizon=60)  # the end lies too close to the crossing
+    # nothing reached: the lowest final loss is the fallback, and the runs are too short
+    none = target_ranking(runs[runs["lr"] == 0.4], curves[curves["lr"] == 0.4], optimum=1.0, target=0.05)
+    assert none["chosen"].iloc[0] and horizon_too_short(none, horizon=10**6)
+    with pytest.raises(ValueError, match="diverged"):
+        target_ranking(runs[runs["lr"] == 0.8], curves[curves["lr"] == 0.8], optimum=1.0, target=0.05)
+
+
+def test_first_reaching_interpolates_each_seed_between_checkpoints():
+    curves = pd.DataFrame(
         {
-            "lr": [0.1, 0.1, 0.2, 0.2, 0.4, 0.4],
-            "seed": [0, 1, 0, 1, 0, 1],
-            "diverged": [False, False, False, False, True, False],
-            "final_train_loss": [0.30, 0.32, 0.25, 0.27, math.nan, 0.10],
-            "final_test_acc": [0.8] * 6,
+            "seed": [0, 0, 0, 1, 1, 1],
+            "t": [0, 10, 100, 0, 10, 100],
+            "excess": [1.0, 0.1, 0.001, 1.0, 1.0, 1.0],
+            "train_seconds": [0.0, 1.0, 10.0, 0.0, 1.0, 10.0],
         }
     )
-    assert choose_lr(runs) == 0.2
-    with pytest.raises(ValueError, match="diverged"):
-        choose_lr(runs[runs["lr"] == 0.4])
+    hits = first_reaching(curves, "excess", 0.01).set_index("seed")
+    assert hits.loc[0, "t"] == pytest.approx(crossing_time(10, 0.1, 100, 0.001, 0.01)) == pytest.approx(10**1.5)
+    assert 1.0 < hits.loc[0, "train_seconds"] < 10.0 and math.isnan(hits.loc[1, "t"])
+    assert end_excess(pd.DataFrame({"t": [0, 50, 100], "train_loss": [9.0, 2.0, 3.0]}), optimum=1.0) == 1.5
 
 
 def test_converged_iterations_on_synthetic_curves():
@@ -76,74 +126,6 @@ def test_a_doubling_without_checkpoints_is_no_evidence_of_convergence():
     assert converged_iterations(gap, rel_tol=0.01) == 100  # not 1: ITR only from where every window was judged
     ends_in_gap = pd.DataFrame({"t": [*range(1, 11), 30], "train_loss": 1.0})
     assert converged_iterations(ends_in_gap, rel_tol=0.01) is None  # the last windows judged are empty
-
-
-def test_the_budget_a_run_would_need_is_extrapolated():
-    t = np.unique(np.rint(np.geomspace(1, 1_000_000, 200))).astype(int)
-    curve = pd.DataFrame({"t": t, "train_loss": 1 + 10 / np.sqrt(t)})  # still settling like t^-1/2
-    full = converged_iterations(curve, rel_tol=0.01)
-    short = curve[curve["t"] <= full // 4]
-    assert converged_iterations(short, rel_tol=0.01) is None
-    needed = iterations_needed(short, rel_tol=0.01)
-    assert needed is not None and full / 2 <= needed <= 2 * full
-    flat_noise = pd.DataFrame({"t": t, "train_loss": 1 + 0.1 * (np.arange(len(t)) % 2)})
-    assert iterations_needed(flat_noise, rel_tol=0.01) is None  # changes that do not shrink: no budget helps
-
-
-def test_the_sweep_ranking_ties_within_the_seed_spread():
-    runs = pd.DataFrame(
-        {
-            "lr": [0.1, 0.1, 0.2, 0.2, 0.3, 0.3, 0.4, 0.4],
-            "diverged": [False] * 6 + [True, False],
-            "final_train_loss": [0.40, 0.42, 0.250, 0.262, 0.245, 0.250, math.nan, 0.1],
-            "final_test_acc": [0.8] * 8,
-        }
-    )
-    ranking = lr_ranking(runs).set_index("lr")
-    assert ranking.loc[0.3, "rank"] == 1 and ranking.loc[0.4, "rank"] == 0
-    assert ranking["tied"].to_dict() == {0.1: False, 0.2: True, 0.3: True, 0.4: False}
-    assert choose_lr(runs) == 0.3  # no rate known to have converged: the lowest loss
-    # of the tied converged rates, the one converged first; the larger on an equal ITR
-    assert choose_lr(runs, pd.Series({0.1: 10.0, 0.2: 50.0, 0.3: 100.0})) == 0.2
-    assert choose_lr(runs, pd.Series({0.1: 10.0, 0.2: 100.0, 0.3: 100.0})) == 0.3
-    apart = runs.assign(final_train_loss=[0.40, 0.42, 0.300, 0.302, 0.245, 0.250, math.nan, 0.1])
-    assert choose_lr(apart, pd.Series({0.1: 10.0, 0.2: 50.0, 0.3: 100.0})) == 0.3
-    assert end_excess(pd.DataFrame({"t": [0, 50, 100], "train_loss": [9.0, 2.0, 3.0]}), optimum=1.0) == 1.5
-
-
-def test_only_converged_rates_are_candidates_and_a_lower_unconverged_one_asks_for_more():
-    runs = pd.DataFrame(
-        {
-            "lr": [0.1, 0.1, 0.2, 0.2, 0.4, 0.4],
-            "diverged": [False] * 6,
-            "final_train_loss": [0.200, 0.201, 0.230, 0.231, 0.300, 0.302],
-            "final_test_acc": [0.8] * 6,
-        }
-    )
-    # 0.1 ends lowest but has not converged: 0.2 is the best converged, and the horizon is too short
-    ranking = lr_ranking(runs, pd.Series({0.1: math.nan, 0.2: 40.0, 0.4: 10.0})).set_index("lr")
-    assert ranking["chosen"].idxmax() == 0.2 and ranking.loc[0.1, "rank"] == 0 and not ranking.loc[0.1, "converged"]
-    assert horizon_too_short(ranking.reset_index())
-    # within the seeds' spread of the best converged: fair already
-    close = runs.assign(final_train_loss=[0.229, 0.232, 0.230, 0.231, 0.300, 0.302])
-    assert not horizon_too_short(lr_ranking(close, pd.Series({0.1: math.nan, 0.2: 40.0, 0.4: 10.0})))
-    # nothing converged: too short
-    assert horizon_too_short(lr_ranking(runs))
-
-
-def test_each_rate_gets_the_itr_of_its_seed_mean_curve():
-    flat = [1.0, 0.5, *[0.3] * 10]
-    falling = [1.0 / (1 + i) for i in range(12)]
-    ts = [0, *[2**i for i in range(11)]]
-    curves = pd.concat(
-        [
-            pd.DataFrame({"t": ts, "train_loss": losses, "lr": lr, "seed": seed})
-            for lr, losses in ((0.1, flat), (0.01, falling))
-            for seed in (0, 1)
-        ]
-    )
-    itrs = rate_itrs(curves, 0.01)
-    assert itrs[0.1] == converged_iterations(curves[curves["lr"] == 0.1], 0.01) and math.isnan(itrs[0.01])
 
 
 def curve(losses, ts=None):

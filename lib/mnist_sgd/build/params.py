@@ -126,11 +126,11 @@ SPECS: dict[str, NotebookSpec] = {
             "samples": P("int", 1, 10**9),
             "max_doublings": P("int", 0, 10),
             "checkpoints": CHECKPOINTS,
-            "rel_tol": P("float", 0, 1, lo_open=True, percent=True),
+            "target_pct": P("float", 0, 100, lo_open=True),
         }
     ),
     "03_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
-    "04_batch_size_summary": NotebookSpec({"target_pct": P("float", 0, 100, lo_open=True)}, needs=("03_batch_size",)),
+    "04_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
     "05_dataset_size": NotebookSpec(
         {
             "dataset_size": P("int", 1, TRAIN_IMAGES, grid=True, symbol="N'"),

@@ -7,100 +7,131 @@ import math
 import numpy as np
 import pandas as pd
 
+# The report's one rule for telling two results apart, in words (stated once, on the summary page)
+DIFFER_RULE = (
+    "two results differ when their difference exceeds twice its spread: 2√(σ₁² + σ₂²) for two of our results, "
+    "σ being the s.d. over seeds (or subsets), not the smaller standard error, as three seeds give only a rough "
+    "s.d.; for a hand-made figure, a single run, twice the s.d. of a single run at its setting plus its rounding"
+)
+
+
+def differ(m1: float, s1: float, m2: float, s2: float) -> bool:
+    """Whether two results, means m with s.d. s over seeds, differ by ``DIFFER_RULE``: by more than
+    2·√(s1² + s2²). False when a spread is not known (NaN): no evidence of a difference."""
+    return abs(m1 - m2) > 2 * math.hypot(s1, s2)
+
 
 def intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
-    """Whether mean ± s.d. intervals overlap: the seeds cannot tell the two apart (the report's
-    one rule for a tie, between learning rates and between timings)."""
+    """Whether mean ± s.d. intervals overlap (kept for the texts not yet on ``differ``)."""
     return abs(m1 - m2) <= s1 + s2
 
 
-def lr_ranking(runs: pd.DataFrame, itr: pd.Series | None = None) -> pd.DataFrame:
-    """The learning rates of a sweep, ranked, with the choice and the rates tied with it.
+def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
+    """Per seed, when ``column`` first falls to ``threshold``: t, train_seconds (where the curves
+    have it) and, when the curves have it, noise_scale (NaN if never).
 
-    ``runs`` has one row per run with at least ``lr``, ``diverged``, ``final_train_loss``
-    and ``final_test_acc`` (the rows of ``SGDRun.summary``). ``itr`` maps a rate to the
-    iteration from which its seed-mean loss has converged (``converged_iterations``; NaN
-    for a rate that did not converge within the horizon); None: no rate is known to have
-    converged. One row per learning rate: ``seeds``, ``diverged_seeds``, ``mean_loss``,
-    ``sd_loss`` (over seeds, population s.d.), ``min_loss``, ``max_loss``,
-    ``mean_test_acc``, ``itr``, ``converged``, ``rank`` (1 = the best; 0 for the rates
-    no candidate), ``tied`` and ``chosen``.
-
-    The rule: the candidates are the rates at which no seed diverged and whose loss
-    converged within the horizon (or, when none did, every stable rate). The best is the
-    candidate with the lowest mean final loss: the lowest plateau SGD reaches in the
-    horizon. A candidate is tied with it when their mean ± s.d. intervals overlap (the
-    seeds cannot tell the plateaus apart); among the tied rates the one that converged
-    first (smallest ITR; when none converged, the best itself) is chosen: the same loss,
-    sooner. Raises ValueError if every learning rate had a diverged run.
+    The crossing is interpolated between the last checkpoint above the threshold and the
+    first at or below it, linearly in (log t, log value) where both are positive (a loss
+    gap decays roughly as a power of t between nearby checkpoints), so the time resolution
+    is finer than the checkpoint spacing; train_seconds and noise_scale are interpolated
+    at that t, linearly in t.
     """
-    by_lr = (
-        runs.groupby("lr")
-        .agg(
-            seeds=("diverged", "size"),
-            diverged_seeds=("diverged", "sum"),
-            mean_loss=("final_train_loss", "mean"),
-            sd_loss=("final_train_loss", lambda v: float(np.std(v))),
-            min_loss=("final_train_loss", "min"),
-            max_loss=("final_train_loss", "max"),
-            mean_test_acc=("final_test_acc", "mean"),
+    extra = [c for c in ("train_seconds", "noise_scale") if c in curves.columns]
+    rows = []
+    for seed, curve in curves.groupby("seed"):
+        curve = curve.sort_values("t")
+        below = np.flatnonzero(curve[column].to_numpy(dtype=np.float64) <= threshold)
+        row: dict[str, float] = {"seed": seed, "t": np.nan, **dict.fromkeys(extra, np.nan)}
+        if len(below):
+            j = int(below[0])
+            hit = curve.iloc[j]
+            t = float(hit["t"])
+            if j > 0:
+                before = curve.iloc[j - 1]
+                t = crossing_time(before["t"], before[column], hit["t"], hit[column], threshold)
+                share = (t - before["t"]) / (hit["t"] - before["t"])
+                for name in extra:
+                    row[name] = float(before[name] + share * (hit[name] - before[name]))
+            else:
+                row.update({name: float(hit[name]) for name in extra})
+            row["t"] = t
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def crossing_time(t0: float, v0: float, t1: float, v1: float, threshold: float) -> float:
+    """Where a curve through (t0, v0) and (t1, v1), v0 > threshold >= v1, crosses the threshold:
+    interpolated in (log t, log v) when all are positive, else linearly."""
+    if v1 == threshold:
+        return float(t1)
+    if min(t0, v1, threshold) > 0:
+        share = math.log(v0 / threshold) / math.log(v0 / v1)
+        return float(math.exp(math.log(t0) + share * math.log(t1 / t0)))
+    return float(t0 + (v0 - threshold) / (v0 - v1) * (t1 - t0))
+
+
+def target_ranking(runs: pd.DataFrame, curves: pd.DataFrame, optimum: float, target: float) -> pd.DataFrame:
+    """The learning rates of a sweep, judged by how soon their loss comes within ``target`` of
+    ``optimum`` (a fraction: 0.05 is within 5% of L*), and the one chosen.
+
+    ``runs``: one row per run with ``lr``, ``seed``, ``diverged``, ``final_train_loss`` and
+    ``final_test_acc``; ``curves``: the runs' checkpoints (lr, seed, t, train_loss). One row per
+    learning rate: ``seeds``, ``diverged_seeds``, ``mean_loss``, ``sd_loss`` (final loss over
+    seeds, population s.d.), ``min_loss``, ``max_loss``, ``mean_test_acc``, ``end_excess_pct``
+    (the seed-mean loss over the run's last doubling, % above ``optimum``), ``t_target`` and
+    ``t_target_sd`` (``first_reaching`` the target, mean and s.d. over seeds; NaN unless every
+    seed got there), ``reached`` and ``chosen``.
+
+    The rule: a rate has (approximately) converged, ``reached``, when no seed diverged, every
+    seed came within the target and the run's end is still within it (the target was not
+    crossed by a passing fluctuation). The chosen rate is the one that reached it in the
+    fewest iterations (the smaller rate on a tie); when none did, the stable rate that ends
+    lowest. Neither depends on how long the runs last, once they last past the crossing.
+    Raises ValueError if every learning rate had a diverged run.
+    """
+    rows = []
+    for lr, group in runs.groupby("lr"):
+        diverged = int(group["diverged"].sum())
+        finals = group["final_train_loss"].to_numpy(dtype=np.float64)
+        mine = curves[curves["lr"] == lr]
+        stable = diverged == 0 and bool(np.isfinite(finals).all())
+        end = 100 * end_excess(mine, optimum) / optimum if stable else math.nan
+        hits = first_reaching(mine.assign(excess=mine["train_loss"] - optimum), "excess", target * optimum)
+        every = stable and len(hits) == len(group) and bool(hits["t"].notna().all())
+        rows.append(
+            {
+                "lr": lr,
+                "seeds": len(group),
+                "diverged_seeds": diverged,
+                "mean_loss": float(np.mean(finals)),
+                "sd_loss": float(np.std(finals)),
+                "min_loss": float(np.min(finals)),
+                "max_loss": float(np.max(finals)),
+                "mean_test_acc": float(group["final_test_acc"].mean()) if "final_test_acc" in group else math.nan,
+                "end_excess_pct": end,
+                "t_target": float(hits["t"].mean()) if every else math.nan,
+                "t_target_sd": float(hits["t"].std(ddof=0)) if every else math.nan,
+                "reached": every and end <= 100 * target,
+                "stable": stable,
+            }
         )
-        .reset_index()
-    )
-    by_lr["itr"] = by_lr["lr"].map(itr) if itr is not None else math.nan
-    stable = (by_lr["diverged_seeds"] == 0) & np.isfinite(by_lr["mean_loss"])
-    if not stable.any():
+    by_lr = pd.DataFrame(rows)
+    if not by_lr["stable"].any():
         raise ValueError(f"every learning rate had a diverged run: {sorted(by_lr['lr'])}")
-    by_lr["converged"] = stable & by_lr["itr"].notna()
-    candidates = by_lr["converged"] if by_lr["converged"].any() else stable
-    by_lr["rank"] = by_lr["mean_loss"].where(candidates).rank(method="first").fillna(0).astype(int)
-    best = by_lr[by_lr["rank"] == 1].iloc[0]
-    overlaps = [
-        intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
-        for m, s in zip(by_lr["mean_loss"], by_lr["sd_loss"])
-    ]
-    by_lr["tied"] = candidates & pd.Series(overlaps, index=by_lr.index)
-    if by_lr["converged"].any():  # the earliest of the tied to converge, the larger rate on an equal ITR
-        first = by_lr[by_lr["tied"]].sort_values(["itr", "lr"], ascending=[True, False]).index[0]
+    if by_lr["reached"].any():
+        first = by_lr[by_lr["reached"]].sort_values(["t_target", "lr"]).index[0]
     else:
-        first = best.name
+        first = by_lr[by_lr["stable"]].sort_values(["mean_loss", "lr"]).index[0]
     by_lr["chosen"] = by_lr.index == first
-    return by_lr
+    return by_lr.drop(columns="stable")
 
 
-def horizon_too_short(ranking: pd.DataFrame) -> bool:
-    """Whether a sweep's horizon is too short to choose a rate by ``lr_ranking``'s rule: no
-    stable rate converged, or a stable rate that did not converge already ends lower than
-    the best converged one (beyond the seeds' spread), so its plateau, still to come,
-    would be lower still and the comparison is not yet fair."""
-    if not ranking["converged"].any():
-        return True
-    best = ranking[ranking["rank"] == 1].iloc[0]
-    unsettled = ranking[
-        (ranking["diverged_seeds"] == 0) & ~ranking["converged"] & (ranking["mean_loss"] < best["mean_loss"])
-    ]
-    return any(
-        not intervals_overlap(m, s, best["mean_loss"], best["sd_loss"])
-        for m, s in zip(unsettled["mean_loss"], unsettled["sd_loss"])
-    )
-
-
-def choose_lr(runs: pd.DataFrame, itr: pd.Series | None = None) -> float:
-    """The learning rate ``lr_ranking`` chooses (see its rule)."""
-    ranking = lr_ranking(runs, itr)
-    return float(ranking.loc[ranking["chosen"], "lr"].iloc[0])
-
-
-def rate_itrs(curves: pd.DataFrame, rel_tol: float, window: float = 2.0) -> pd.Series:
-    """Per learning rate of a sweep's ``curves`` (columns lr, seed, t, train_loss): the ITR
-    of its seed-mean curve (``converged_iterations``), NaN where it did not converge."""
-    return pd.Series(
-        {
-            lr: math.nan if (found := converged_iterations(group, rel_tol, window)) is None else found
-            for lr, group in curves.groupby("lr")
-        },
-        dtype=np.float64,
-    )
+def horizon_too_short(ranking: pd.DataFrame, horizon: int, margin: float = 4.0) -> bool:
+    """Whether a sweep's runs end too soon to trust ``target_ranking``'s choice: no rate reached
+    the target, or the chosen one reached it later than ``horizon / margin`` (its end, averaged
+    over the last doubling, would then lie too close to the crossing to show that it stays)."""
+    chosen = ranking[ranking["chosen"]].iloc[0]
+    return not bool(chosen["reached"]) or float(chosen["t_target"]) * margin > horizon
 
 
 def loss_changes(curve: pd.DataFrame, window: float = 2.0) -> pd.DataFrame:
@@ -153,29 +184,6 @@ def converged_iterations(curve: pd.DataFrame, rel_tol: float, window: float = 2.
     if failing[-1] + 1 == len(changes):
         return None
     return int(changes["t"].iloc[failing[-1] + 1])
-
-
-def iterations_needed(curve: pd.DataFrame, rel_tol: float, window: float = 2.0, points: int = 4) -> float | None:
-    """For a run that did not converge, the ITR it would reach if the trend went on.
-
-    Fits log|change| against log t over the last ``points`` judged windows of
-    ``loss_changes`` and solves for |change| = ``rel_tol`` (a power law: for a loss whose
-    approach slows like t^-p it is exact, for a faster, exponential approach it
-    over-estimates). The run would have to last ``window²`` times longer than the result
-    for the criterion to be checked. None when the changes do not shrink with t (the
-    loss fluctuates rather than descends: noise at this step size), or with fewer than
-    two windows.
-    """
-    changes = loss_changes(curve, window).tail(points)
-    changes = changes[changes["change"].abs() > 0]
-    if len(changes) < 2:
-        return None
-    slope, intercept = np.polyfit(
-        np.log(changes["t"].to_numpy(dtype=np.float64)), np.log(changes["change"].abs().to_numpy()), 1
-    )
-    if slope >= 0:
-        return None
-    return float(np.exp((math.log(rel_tol) - intercept) / slope))
 
 
 def end_excess(curve: pd.DataFrame, optimum: float, window: float = 2.0) -> float:

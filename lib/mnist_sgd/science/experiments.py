@@ -6,7 +6,6 @@ The notebooks of the linear tasks share these loops; each returns plain DataFram
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,7 +27,7 @@ def lr_grid(lr_min: float, lr_max: float, points: int) -> list[float]:
 @dataclass
 class Sweep:
     """A learning-rate sweep at the horizon it ended at: one row per run, the runs' loss
-    curves, ``criteria.lr_ranking`` at that horizon, and the runs themselves, kept with
+    curves, ``criteria.target_ranking`` at that horizon, and the runs themselves, kept with
     their weights at every checkpoint so that the chosen rate's runs can be measured in
     full (``at_rate``) without being trained again."""
 
@@ -78,15 +77,15 @@ def sweep_to_convergence(
     seeds: int,
     horizon: int,
     max_doublings: int,
-    rel_tol: float,
+    optimum: float,
+    target: float,
     evaluator: Evaluator,
     checkpoints: int = 150,
 ) -> Sweep:
     """Every (learning rate, seed) run to ``horizon`` iterations, the horizon doubled (at most
-    ``max_doublings`` times) while ``criteria.horizon_too_short``: no stable rate's loss has
-    converged by ``criteria.converged_iterations``, or one that has not ends lower than the
-    best that has. The ranking is ``criteria.lr_ranking`` at the horizon used, so the rate
-    is chosen at the horizon its runs actually last.
+    ``max_doublings`` times) while ``criteria.horizon_too_short``: no rate's loss came within
+    ``target`` of ``optimum`` (``criteria.target_ranking``), or the chosen one came so late
+    that the runs' end does not show it stays there.
 
     A doubling takes the runs of the rates at which no seed diverged further, from where
     they stand (the same steps as a run started afresh at the longer horizon); a rate with a
@@ -103,8 +102,8 @@ def sweep_to_convergence(
         desc = f"sweep B={batch_size}, {horizon:,} iterations"
         runs, curves = _run_all(trainings, horizon, checkpoints, evaluator, desc)
         runs = pd.concat([diverged, runs], ignore_index=True) if len(diverged) else runs
-        ranking = criteria.lr_ranking(runs, criteria.rate_itrs(curves, rel_tol))
-        if not criteria.horizon_too_short(ranking) or max_doublings == 0:
+        ranking = criteria.target_ranking(runs, curves, optimum, target)
+        if not criteria.horizon_too_short(ranking, horizon) or max_doublings == 0:
             return Sweep(runs, curves, ranking, horizon, trainings)
         unstable = set(ranking.loc[ranking["diverged_seeds"] > 0, "lr"])
         diverged = runs[runs["lr"].isin(unstable)]
@@ -129,50 +128,6 @@ def repeat(
         runs.append(run.summary())
         curves.append(run.curves.assign(seed=seed, batch_size=batch_size, lr=lr))
     return pd.DataFrame(runs), pd.concat(curves, ignore_index=True)
-
-
-def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
-    """Per seed, when ``column`` first falls to ``threshold``: t, train_seconds and, when the
-    curves have it, noise_scale (NaN if never).
-
-    The crossing is interpolated between the last checkpoint above the threshold and the
-    first at or below it, linearly in (log t, log value) where both are positive (a loss
-    gap decays roughly as a power of t between nearby checkpoints), so the time resolution
-    is finer than the checkpoint spacing; train_seconds and noise_scale are interpolated
-    at that t, linearly in t.
-    """
-    extra = [c for c in ("noise_scale",) if c in curves.columns]
-    rows = []
-    for seed, curve in curves.groupby("seed"):
-        curve = curve.sort_values("t")
-        below = np.flatnonzero(curve[column].to_numpy(dtype=np.float64) <= threshold)
-        row: dict[str, float] = {"seed": seed, "t": np.nan, "train_seconds": np.nan, **dict.fromkeys(extra, np.nan)}
-        if len(below):
-            j = int(below[0])
-            hit = curve.iloc[j]
-            t = float(hit["t"])
-            if j > 0:
-                before = curve.iloc[j - 1]
-                t = crossing_time(before["t"], before[column], hit["t"], hit[column], threshold)
-                share = (t - before["t"]) / (hit["t"] - before["t"])
-                for name in ["train_seconds", *extra]:
-                    row[name] = float(before[name] + share * (hit[name] - before[name]))
-            else:
-                row.update({name: float(hit[name]) for name in ["train_seconds", *extra]})
-            row["t"] = t
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def crossing_time(t0: float, v0: float, t1: float, v1: float, threshold: float) -> float:
-    """Where a curve through (t0, v0) and (t1, v1), v0 > threshold >= v1, crosses the threshold:
-    interpolated in (log t, log v) when all are positive, else linearly."""
-    if v1 == threshold:
-        return float(t1)
-    if min(t0, v1, threshold) > 0:
-        share = math.log(v0 / threshold) / math.log(v0 / v1)
-        return float(math.exp(math.log(t0) + share * math.log(t1 / t0)))
-    return float(t0 + (v0 - threshold) / (v0 - v1) * (t1 - t0))
 
 
 def task3_lr(batch_size: int, given: float) -> tuple[float, str]:
@@ -240,16 +195,4 @@ def peak_of_mean(curves: pd.DataFrame, by: str, column: str = "test_acc") -> pd.
     for key, group in curves.groupby(by):
         mean = group.groupby("t")[column].mean().sort_index()
         rows.append({by: key, f"peak_{column}": float(mean.max()), "peak_t": int(mean.idxmax())})
-    return pd.DataFrame(rows)
-
-
-def at_budget(curves: pd.DataFrame, by: str, t_target: float, column: str = "test_acc") -> pd.DataFrame:
-    """Per value of ``by``: the mean curve of ``column`` at the checkpoint t > 0 nearest
-    ``t_target`` on a log scale (checkpoints are spaced geometrically), and that t."""
-    rows = []
-    for key, group in curves[curves["t"] > 0].groupby(by):
-        mean = group.groupby("t")[column].mean().sort_index()
-        t = mean.index.to_numpy(dtype=np.float64)
-        i = int(np.argmin(np.abs(np.log(t) - np.log(t_target))))
-        rows.append({by: key, "at_hand_budget_acc": float(mean.iloc[i]), "at_hand_budget_t": int(t[i])})
     return pd.DataFrame(rows)

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria, linear
-from mnist_sgd.science.experiments import first_reaching
 from mnist_sgd.show import provenance, references
+from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import fixed_columns, plural
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 
 
 def chosen_row(
@@ -24,7 +25,7 @@ def chosen_row(
     hand_runs: pd.DataFrame,
     ranking: pd.DataFrame,
     ref: linear.Reference,
-    rel_tol: float,
+    target_pct: float,
     cap: int,
     start: int,
     n_train: int,
@@ -34,35 +35,38 @@ def chosen_row(
 
     ``runs``/``curves``: the seeds at the chosen rate ``lr`` (``curves`` with an ``excess``
     column over L*); ``halved``: the same at ``lr``/2; ``hand_runs``: the hand-made setting;
-    ``ranking``: the sweep's ``criteria.lr_ranking``; ``cap``: the horizon of every run, after
+    ``ranking``: the sweep's ``criteria.target_ranking``; ``cap``: the length of every run, after
     the sweep doubled it from ``start`` as needed; ``n_train``: the training images (for the
     time of 50 epochs).
 
-    Every quantity compared across batch sizes is read at the end of the run (the loss
-    and its gap to L* averaged over the last doubling, [cap/2, cap], as the criterion
-    reads it; the accuracies at the last checkpoint), so that every B is read at the
-    horizon its rate was chosen at; only ``itr`` and ``itr_seconds`` are read at ITR.
+    ITR is when the loss first comes within ``target_pct`` % of L* (``criteria.first_reaching``,
+    mean and s.d. over seeds), the training time to it likewise; ``converged`` when every seed
+    got there and the end of the run is still within it. The loss and its gap to L* are read
+    at the end of the run (averaged over its last doubling, [cap/2, cap]), the accuracies at
+    the last checkpoint.
     """
-    found = criteria.converged_iterations(curves, rel_tol)
-    converged = found is not None
-    itr = int(found) if found is not None else cap
-    at_itr = curves[curves["t"] == itr]["train_seconds"]
-    at_end = curves[curves["t"] == curves["t"].max()]
-    changes = criteria.loss_changes(curves)
     L_star = ref.train_loss_star
+    hits = criteria.first_reaching(curves, "excess", target_pct / 100 * L_star)
     end_excess = criteria.end_excess(curves, L_star)
+    converged = bool(hits["t"].notna().all()) and end_excess <= target_pct / 100 * L_star
+    at_end = curves[curves["t"] == curves["t"].max()]
+
+    def over_seeds(column: str) -> tuple[float, float]:
+        return _over_seeds(hits[column], converged)
+
+    (itr, itr_sd), (itr_seconds, itr_seconds_sd) = over_seeds("t"), over_seeds("train_seconds")
     row = {
         "batch_size": batch_size,
         "lr": lr,
-        "itr": itr,
+        "target_pct": target_pct,
         "converged": converged,
+        "itr": itr,
+        "itr_sd": itr_sd,
         "cap": cap,
         "start": start,
         "seeds": len(runs),
-        "rel_tol": rel_tol,
-        "itr_needed": math.nan if converged else (criteria.iterations_needed(curves, rel_tol) or math.nan),
-        "itr_seconds_mean": at_itr.mean() if converged else math.nan,
-        "itr_seconds_std": at_itr.std(ddof=0) if converged else math.nan,
+        "itr_seconds_mean": itr_seconds,
+        "itr_seconds_std": itr_seconds_sd,
         "train_seconds_mean": at_end["train_seconds"].mean(),
         "train_seconds_std": at_end["train_seconds"].std(ddof=0),
         "final_train_loss": L_star + end_excess,
@@ -71,8 +75,7 @@ def chosen_row(
         "final_test_acc": at_end["test_acc"].mean(),
         "final_test_acc_std": at_end["test_acc"].std(ddof=0),
         "final_train_acc": at_end["train_acc"].mean(),
-        # where the run ended, at η and at η/2: the evidence for a noise floor or for descent still under way
-        "last_change": changes["change"].iloc[-1] if len(changes) else math.nan,
+        # where the runs ended at η/2: a gap to L* that halves with η is SGD's noise, not unfinished descent
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
@@ -95,9 +98,12 @@ def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
         .assign(
             lr=ranking["lr"].map(lambda v: f"{v:.3g}"),
             mean_test_acc=100 * ranking["mean_test_acc"],
-            tied=ranking["tied"].map({True: "tied", False: ""}),
+            t_target=[
+                mean_sd_rounded(m, s) if math.isfinite(m) else "not reached"
+                for m, s in zip(ranking["t_target"], ranking["t_target_sd"], strict=True)
+            ],
             chosen=ranking["chosen"].map({True: "chosen", False: ""}),
-        )[["lr", "diverged_seeds", "mean_loss", "sd_loss", "mean_test_acc", "tied", "chosen"]]
+        )[["lr", "diverged_seeds", "mean_loss", "sd_loss", "mean_test_acc", "t_target", "chosen"]]
         .rename(
             columns={
                 "lr": "η",
@@ -105,30 +111,30 @@ def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
                 "mean_loss": "mean final loss",
                 "sd_loss": "s.d.",
                 "mean_test_acc": "mean test acc. (%)",
-                "tied": "tie",
+                "t_target": "iterations to the target",
                 "chosen": "rule",
             }
         )
     )
 
 
-def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess: float) -> pd.DataFrame:
-    """Task 4's table: Task 3's row of each batch size (``chosen``), with when the excess loss
-    first falls under ``target_excess`` (``curves`` with an ``excess`` column and, where
-    measured, ``noise_scale``) and the hand-made figures of that batch size.
+def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+    """Task 4's table: Task 3's row of each batch size (``chosen``) with its ITR, the iterations to
+    within ``target_pct`` % of L*, counted in iterations, samples and seconds, and the gradient
+    noise scale B_noise there (``curves`` with an ``excess`` column and, where measured,
+    ``noise_scale``), and the hand-made figures of that batch size.
 
-    The crossing is interpolated between checkpoints (``first_reaching``) for each seed;
-    ``t_target``, ``samples_target`` and ``seconds_target`` are means over the seeds with
-    their s.d. and ``noise_target`` the gradient noise scale B_noise there (seed mean). A
-    target counts as reached only if every seed reached it.
+    The crossing is interpolated between checkpoints (``criteria.first_reaching``) for each seed,
+    as Task 3's ITR: ``t_target``, ``samples_target`` and ``seconds_target`` are means over the
+    seeds with their s.d.; NaN unless every seed reached the target.
     """
     rows = []
     for _, row in chosen.sort_values("batch_size").iterrows():
         b = int(row["batch_size"])
         hand = references.batch_size(b)
         mine = curves[curves["batch_size"] == b]
-        hits = first_reaching(mine, "excess", target_excess)
-        reached = hits["t"].notna().all()
+        hits = criteria.first_reaching(mine, "excess", row["target_pct"] / 100 * row["train_loss_star"])
+        reached = bool(hits["t"].notna().all())
         t_mean, t_sd = _over_seeds(hits["t"], reached)
         sec_mean, sec_sd = _over_seeds(hits["train_seconds"], reached)
         noise = hits["noise_scale"].mean() if reached and "noise_scale" in hits else np.nan
@@ -136,14 +142,15 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame, target_excess
             {
                 "batch_size": b,
                 "lr": row["lr"],
+                "target_pct": row["target_pct"],
                 "eta_star": row["eta_star"],
                 "eta_max": row["eta_max"],
                 "smallest_diverging": row["smallest_diverging"],
-                "itr": int(row["itr"]),
+                "itr": row["itr"],
+                "itr_sd": row["itr_sd"],
                 "converged": bool(row["converged"]),
                 "cap": int(row["cap"]),
                 "seeds": int(row["seeds"]),
-                "itr_needed": row["itr_needed"],
                 "itr_seconds_mean": row["itr_seconds_mean"],
                 "itr_seconds_std": row["itr_seconds_std"],
                 "train_seconds_mean": row["train_seconds_mean"],
@@ -191,6 +198,10 @@ def hand_table(table: pd.DataFrame) -> pd.DataFrame:
                 f"{100 * m:.2f}\u00a0±\u00a0{100 * s:.2f}%"
                 for m, s in zip(table["hand_test_acc"], table["hand_test_acc_std"])
             ],
+            "agrees?": [
+                "" if pd.isna(h) else ("yes" if agrees_with_hand(100 * (m - h), 100 * s) else "no")
+                for h, m, s in zip(table["hand_ref_test_acc"], table["hand_test_acc"], table["hand_test_acc_std"])
+            ],
             "test acc. here, η here, end of run": table["final_test_acc"].map(lambda v: f"{100 * v:.2f}%"),
             "50 epochs by hand (s)": given(table["hand_seconds_50"], "{:g}"),
             "50 epochs here (s, extrapolated)": table["seconds_50_epochs"].map(lambda v: f"{v:.1f}"),
@@ -204,7 +215,8 @@ def hand_caption(seeds: int) -> str:
     return (
         "The hand-made figures beside this build's. By hand: "
         + "; ".join(f"{what}, {setting}" for what, setting in references.settings(3).items())
-        + f". Here: the hand setting re-run with {plural(seeds, 'seed')} (mean ± s.d.); the "
+        + f". Here: the hand setting re-run with {plural(seeds, 'seed')} (mean ± s.d.), and whether the hand figure "
+        f"agrees with it within a single run's spread and its rounding; the "
         f"50-epoch times are the training loop's measured time per iteration at the chosen rate, times the "
         f"iterations of 50 epochs."
     )
