@@ -42,6 +42,7 @@ def ranking(diverging: list[float]) -> pd.DataFrame:
             "mean_test_acc": [0.8, 0.84, 0.85] + [math.nan] * len(diverging),
             "t_target": [9000.0, 1234.0, math.nan] + [math.nan] * len(diverging),
             "t_target_sd": [500.0, 56.0, math.nan] + [math.nan] * len(diverging),
+            "reached": [False, True, False] + [False] * len(diverging),
             "chosen": [False, True, False] + [False] * len(diverging),
         }
     )
@@ -121,7 +122,7 @@ def test_the_sweep_table_says_which_rate_the_rule_chose():
     shown = sweep_table(ranking([0.5]))
     assert list(shown["rule"]) == ["", "chosen", "", ""]
     assert list(shown["iterations to the target"]) == [
-        "9,000\u00a0±\u00a0500",
+        "reached, ended outside",
         "1,230\u00a0±\u00a060",
         "not reached",
         "not reached",

@@ -99,8 +99,8 @@ def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
             lr=ranking["lr"].map(lambda v: f"{v:.3g}"),
             mean_test_acc=100 * ranking["mean_test_acc"],
             t_target=[
-                mean_sd_rounded(m, s) if math.isfinite(m) else "not reached"
-                for m, s in zip(ranking["t_target"], ranking["t_target_sd"], strict=True)
+                mean_sd_rounded(m, s) if ok else ("reached, ended outside" if math.isfinite(m) else "not reached")
+                for m, s, ok in zip(ranking["t_target"], ranking["t_target_sd"], ranking["reached"], strict=True)
             ],
             chosen=ranking["chosen"].map({True: "chosen", False: ""}),
         )[["lr", "diverged_seeds", "mean_loss", "sd_loss", "mean_test_acc", "t_target", "chosen"]]
