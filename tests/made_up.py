@@ -61,7 +61,6 @@ def reference(train_loss_star: float = 0.2) -> linear.Reference:
         beta=100.0,
         lr_stability=0.4,
         m_star=21.0,
-        m_star_trace=11.0,
         eigenvalues=np.array([5.0, 1.0]),
         W_star=torch.zeros(784, 10),
     )
@@ -143,3 +142,50 @@ def sweep(losses: dict[float, list[float]]) -> pd.DataFrame:
         for i, v in enumerate(values)
     ]
     return pd.DataFrame(rows)
+
+
+from mnist_sgd.science import architectures  # noqa: E402  (appended with Task 8's builders below)
+
+
+def arch_model(name: str, **values) -> dict:
+    """A row of Task 8's ``tables.model_stats`` for the model ``name``: an MLP 128-sized model, 3
+    seeds, 40 epochs, fitted (99.8% train, 98.0% test), noise 0.1 point from its seeds; ``values``
+    override."""
+    names = {s.model: s.short for s in architectures.SETUPS}
+    row = {
+        "model": name, "name": names[name], "seeds": 3, "diverged_seeds": 0, "epochs": 40,
+        "final_test_acc": 0.98, "final_test_acc_sd": 0.001, "final_train_acc": 0.998, "final_train_acc_sd": 0.0005,
+        "gap": 0.018, "gap_sd": 0.001, "best_epoch": 40, "best_test": 0.98, "fluctuation": 0.1, "noise": 0.1,
+        "noise_source": "seeds", "init_norm": 6.8, "final_norm": 16.0, "norm_growth": 0.05,
+        "final_train_loss": 0.02, "decay_term": 0.0128, "decay_to_loss": 0.64, "steps": 37520, "lr": architectures.LR,
+        "parameters": 101770, "shared_parameters": 0, "mult_adds": 101632, "shared_mult_adds": 0,
+        "seconds_per_epoch": 1.2, "pixel_mean": 0.13, "pixel_mean_square": 0.1, "train_images": 60000,
+    }  # fmt: skip
+    return {**row, **values}
+
+
+# Task 8's first run: the MLP 128 at the first rate for 10 epochs, still learning
+ARCH_FIRST_ROW = {"epochs": 10, "steps": 9380, "lr": architectures.FIRST_LR, "final_train_acc": 0.946, "gap": 0.001,
+                  "gap_sd": 0.001, "final_test_acc": 0.945, "norm_growth": math.nan, "decay_to_loss": 0.02,
+                  "best_epoch": 10}  # fmt: skip
+
+
+def arch_stats(large_seeds: int = 3, **overrides: dict) -> pd.DataFrame:
+    """Task 8's five models, the MLP 500-300 and the CNN with ``large_seeds`` seeds (one: their
+    noise is their fluctuation, 0.08 and 0.05 points), each overridden by ``overrides[key]`` (a
+    Setup's key, '-' as '_')."""
+    one = {"seeds": 1, "noise_source": "epochs", "gap_sd": math.nan, "final_test_acc_sd": math.nan}
+    one = one if large_seeds == 1 else {}
+    rows = [
+        arch_model(architectures.FIRST, **ARCH_FIRST_ROW),
+        arch_model(architectures.FIRST_01,
+                   **{**ARCH_FIRST_ROW, "final_test_acc": 0.93, "final_train_acc": 0.93, "gap": 0.0}),
+        arch_model("MLP 128"),
+        arch_model("MLP 500-300", noise=0.08, fluctuation=0.08, final_test_acc=0.9816, final_train_acc=1.0,
+                   gap=0.0184, parameters=545810, mult_adds=545000, seconds_per_epoch=5.0, **one),
+        arch_model("CNN", noise=0.05, fluctuation=0.05, final_test_acc=0.9919, final_train_acc=0.9999, gap=0.008,
+                   parameters=225034, shared_parameters=18816, mult_adds=2631040, shared_mult_adds=2424960,
+                   seconds_per_epoch=28.0, decay_to_loss=30.0, **one),
+    ]  # fmt: skip
+    keys = [s.key.replace("-", "_") for s in architectures.SETUPS]
+    return pd.DataFrame([{**r, **overrides.get(k, {})} for r, k in zip(rows, keys, strict=True)])

@@ -52,7 +52,7 @@ def test_a_doubled_sweep_takes_its_runs_on_and_its_chosen_rate_is_the_run_repeat
     x, labels = m.x_train[:1500], m.y_train[:1500]
     ev = Evaluator(x, labels, m.x_test[:500], m.y_test[:500], train_acc_samples=None)
     y = one_hot(labels)
-    swept = sweep_to_convergence(x, y, 10, [0.001, 0.01, 5.0], 2, 40, 1, 0.01, 1e-9, ev, checkpoints=10)
+    swept = sweep_to_convergence(x, y, 10, [0.001, 0.01, 5.0], 2, 40, 1, 0.01, 1e-7, ev, checkpoints=10)
     assert swept.horizon == 80  # a target no run meets: one doubling, the cap
     assert set(swept.runs.loc[swept.runs["lr"] == 5.0, "iterations"]) == {40}  # diverged: not taken on
     assert set(swept.runs.loc[swept.runs["lr"] < 1, "iterations"]) == {80}

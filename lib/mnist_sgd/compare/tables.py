@@ -47,6 +47,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "04_batch_size_summary.batch_size_summary": ("batch_size",),
     "05_dataset_size.runs": ("dataset_size", "subset"),
     "05_dataset_size.curves": ("dataset_size", "subset", "t"),
+    "05_dataset_size.hand_setting": ("dataset_size", "subset"),
     "05_dataset_size_summary.dataset_size_summary": ("dataset_size",),
     "05_dataset_size_summary.exact_fits": ("dataset_size", "subset"),
     "05_dataset_size_summary.thresholds": ("subset",),
@@ -116,6 +117,7 @@ ATOL = 1e-12
 ROUNDOFF_COLUMNS: set[str] = {
     "relative_difference",
     "gradient_max_abs_diff",
+    "gradient_rel_diff",
     "max_deviation",
     "formula_vs_autograd",
     "weights_rel_diff",

@@ -78,13 +78,13 @@ def sweep_to_convergence(
     horizon: int,
     max_doublings: int,
     optimum: float,
-    target: float,
+    target_pct: float,
     evaluator: Evaluator,
     checkpoints: int = 150,
 ) -> Sweep:
     """Every (learning rate, seed) run to ``horizon`` iterations, the horizon doubled (at most
     ``max_doublings`` times) while ``criteria.horizon_too_short``: no rate's loss came within
-    ``target`` of ``optimum`` (``criteria.target_ranking``), or the chosen one came so late
+    ``target_pct`` % of ``optimum`` (``criteria.target_ranking``), or the chosen one came so late
     that the runs' end does not show it stays there.
 
     A doubling takes the runs of the rates at which no seed diverged further, from where
@@ -102,7 +102,7 @@ def sweep_to_convergence(
         desc = f"sweep B={batch_size}, {horizon:,} iterations"
         runs, curves = _run_all(trainings, horizon, checkpoints, evaluator, desc)
         runs = pd.concat([diverged, runs], ignore_index=True) if len(diverged) else runs
-        ranking = criteria.target_ranking(runs, curves, optimum, target)
+        ranking = criteria.target_ranking(runs, curves, optimum, target_pct / 100)
         if not criteria.horizon_too_short(ranking, horizon) or max_doublings == 0:
             return Sweep(runs, curves, ranking, horizon, trainings)
         unstable = set(ranking.loc[ranking["diverged_seeds"] > 0, "lr"])

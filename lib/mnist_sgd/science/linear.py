@@ -37,19 +37,6 @@ def gradient(W: torch.Tensor, X: torch.Tensor, Y: torch.Tensor) -> torch.Tensor:
     return X.T @ (X @ W - Y) / X.shape[0]
 
 
-def autograd_difference(X: torch.Tensor, Y: torch.Tensor, batch_size: int, seed: int) -> float:
-    """The largest entry-wise difference between ``gradient`` and autograd's gradient of
-    ``loss``, on ``batch_size`` rows drawn with replacement and a random W (float64)."""
-    gen = torch.Generator().manual_seed(seed)
-    W = torch.randn(784, 10, generator=gen, dtype=torch.float64) * 0.01
-    rows = torch.randint(0, len(X), (batch_size,), generator=gen)
-    xb, yb = X[rows].double(), Y[rows].double()
-    W_auto = W.clone().requires_grad_(True)
-    (0.5 * ((xb @ W_auto - yb) ** 2).sum(dim=1).mean()).backward()
-    assert W_auto.grad is not None
-    return (gradient(W, xb, yb) - W_auto.grad).abs().max().item()
-
-
 def predict(W: torch.Tensor, X: torch.Tensor) -> torch.Tensor:
     """Predicted labels: the argmax of the ten scores of each row, in the wider of the two dtypes."""
     dtype = torch.promote_types(W.dtype, X.dtype)
@@ -281,7 +268,6 @@ class Reference:
     beta: float
     lr_stability: float  # 2 / lambda_max: full gradient descent diverges above it
     m_star: float  # beta / lambda_max + 1, the paper's critical batch size
-    m_star_trace: float  # trace_H / lambda_max + 1, the same with the average ||x||^2
     eigenvalues: np.ndarray
     W_star: torch.Tensor
 
@@ -318,7 +304,6 @@ def reference(mnist: MNIST, gram: Gram | None = None) -> Reference:
         beta=beta,
         lr_stability=2.0 / lambda_max,
         m_star=beta / lambda_max + 1.0,
-        m_star_trace=trace / lambda_max + 1.0,
         eigenvalues=values.flip(0).numpy(),
         W_star=W_star,
     )

@@ -6,9 +6,10 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+from made_up import arch_stats
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
+from mnist_sgd.science.architectures import FIRST
 from mnist_sgd.show import references
 from mnist_sgd.tasks.architectures.commentary import (
     best_text,
@@ -21,45 +22,13 @@ from mnist_sgd.tasks.architectures.commentary import (
 from mnist_sgd.tasks.architectures.dips import COLUMNS
 from mnist_sgd.tasks.architectures.wording import told_apart
 
-NAMES = {s.model: s.short for s in architectures.SETUPS}
 HAND_500 = references.value(8, "test accuracy", "mlp500-300")
 HAND_FIRST = references.value(8, "test accuracy", "mlp128-first")
 
 
-def model(name: str, **values) -> dict:
-    """A row of ``tables.model_stats`` for ``name``: an MLP 128-sized model, 3 seeds, 40 epochs,
-    fitted (99.8% train, 98.0% test), noise 0.1 point from its seeds; ``values`` override."""
-    row = {
-        "model": name, "name": NAMES[name], "seeds": 3, "diverged_seeds": 0, "epochs": 40,
-        "final_test_acc": 0.98, "final_test_acc_sd": 0.001, "final_train_acc": 0.998, "final_train_acc_sd": 0.0005,
-        "gap": 0.018, "gap_sd": 0.001, "best_epoch": 40, "best_test": 0.98, "fluctuation": 0.1, "noise": 0.1,
-        "noise_source": "seeds", "init_norm": 6.8, "final_norm": 16.0, "norm_growth": 0.05,
-        "final_train_loss": 0.02, "decay_term": 0.0128, "decay_to_loss": 0.64, "steps": 37520, "lr": LR,
-        "parameters": 101770, "shared_parameters": 0, "mult_adds": 101632, "shared_mult_adds": 0,
-        "seconds_per_epoch": 1.2, "pixel_mean": 0.13, "pixel_mean_square": 0.1, "train_images": 60000,
-    }  # fmt: skip
-    return {**row, **values}
-
-
-FIRST_ROW = {"epochs": 10, "steps": 9380, "lr": FIRST_LR, "final_train_acc": 0.946, "gap": 0.001, "gap_sd": 0.001,
-             "final_test_acc": 0.945, "norm_growth": math.nan, "decay_to_loss": 0.02, "best_epoch": 10}  # fmt: skip
-
-
 def stats(**overrides: dict) -> pd.DataFrame:
-    """The five models, each overridden by ``overrides[key]`` (a Setup's key, '-' as '_')."""
-    rows = [
-        model(FIRST, **FIRST_ROW),
-        model(FIRST_01, **{**FIRST_ROW, "final_test_acc": 0.93, "final_train_acc": 0.93, "gap": 0.0}),
-        model("MLP 128"),
-        model("MLP 500-300", seeds=1, noise_source="epochs", noise=0.08, fluctuation=0.08, final_test_acc=0.9816,
-              final_train_acc=1.0, gap=0.0184, gap_sd=math.nan, parameters=545810, mult_adds=545000,
-              seconds_per_epoch=5.0),
-        model("CNN", seeds=1, noise_source="epochs", noise=0.05, fluctuation=0.05, final_test_acc=0.9919,
-              final_train_acc=0.9999, gap=0.008, gap_sd=math.nan, parameters=225034, shared_parameters=18816,
-              mult_adds=2631040, shared_mult_adds=2424960, seconds_per_epoch=28.0, decay_to_loss=30.0),
-    ]  # fmt: skip
-    keys = [s.key.replace("-", "_") for s in architectures.SETUPS]
-    return pd.DataFrame([{**r, **overrides.get(k, {})} for r, k in zip(rows, keys, strict=True)])
+    """The five models, the MLP 500-300 and the CNN with one seed each (their noise: their fluctuation)."""
+    return arch_stats(large_seeds=1, **overrides)
 
 
 def test_two_values_are_told_apart_beyond_twice_their_noise():

@@ -11,8 +11,8 @@ from mnist_sgd.science import criteria
 from mnist_sgd.science.data import MNIST
 from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING
 from mnist_sgd.tasks.dataset_size.tables import (
-    at_iteration,
     converged_at,
+    hand_setting_runs,
     size_summary,
     sizes_caption,
     sizes_table,
@@ -39,7 +39,7 @@ def made_up_run(loss) -> pd.DataFrame:
     return pd.DataFrame({"t": t, "train_loss": loss(t)})
 
 
-def test_a_run_at_a_noise_floor_has_converged_by_task_3s_test():
+def test_a_run_at_a_noise_floor_has_converged_by_levelling_off():
     # L* = 0.5; SGD settles 2.4% of L* above it, farther than 1% of the way from L(0) = 1 (0.005)
     floor = made_up_run(lambda t: 0.512 + 0.488 * 0.5 ** (t / 50))
     assert criteria.converged_to_optimum(floor, 0.5, 0.01) is None
@@ -150,12 +150,14 @@ def test_one_size_as_shown():
     runs = runs_of(100, (100, 99), (0.6, 0.625), (True, False))
     shown = subsets_table(runs)
     assert list(shown["ITR"]) == ["1,200", "not converged in 3,000"]
+    # ITR to two significant figures, as the checkpoints resolve it
+    assert list(subsets_table(runs.assign(itr=[1990, 4491], converged=True))["ITR"]) == ["2,000", "4,500"]
     assert list(shown["test acc. (%)"]) == ["60.00", "62.50"]
     assert list(shown["training loss"]) == ["0.01000", "0.03000"]
     assert list(shown["closed form: rank of X'"]) == [100, 99]
     caption = subsets_caption(runs, 10000)
     assert caption.startswith("N' = 100: SGD after 3,000 iterations (B = 100, η = 0.02)")
-    assert "on the 10,000 test images" in caption
+    assert "on the 10,000 test images" in caption and "ITR to two significant figures" in caption
 
 
 def curves_of(size: int, peak_at: int, settled: bool = True) -> pd.DataFrame:
@@ -196,33 +198,48 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert (small["early_gain_min"], small["early_gain_max"]) == pytest.approx((0.1, 0.1))
     assert small["early_gain_subsets"] == 2
     assert list(table["peak_t"]) == [10, 1000] and list(table["peak_test_acc"]) == [0.9, 0.9]
-    assert "at_t" not in table.columns
+    assert not [c for c in table.columns if c.startswith("hand")]  # without runs at a hand-made setting
+    # the s.d. over subsets, with n - 1: two subsets at 0.6 and 0.625
+    assert small["test_acc_sd"] == pytest.approx(0.025 / 2**0.5)
+    assert small["closed_form_test_acc_sd"] == pytest.approx(0.02 / 2**0.5)
     # the last doubling judged: flat at 100 images, still falling (by about half) at 1,000
     assert table["last_change"].iloc[0] == 0.0 and table["last_change"].iloc[1] < -0.3
-    read = size_summary(runs, curves, read_at=80)
-    assert list(read["at_t"]) == [80, 80] and list(read["at_t_test_acc"]) == [0.5, 0.5]
+    hand = pd.DataFrame(
+        {
+            "dataset_size": [100, 100, 1000, 1000],
+            "subset": [0, 1, 0, 1],
+            "batch_size": 100,
+            "lr": 0.001,
+            "iterations": 500,
+            "final_test_acc": [0.66, 0.70, 0.78, 0.78],
+        }
+    )
+    with_hand = size_summary(runs, curves, hand)
+    assert list(with_hand["hand_test_acc"]) == pytest.approx([0.68, 0.78])
+    assert list(with_hand["hand_test_acc_sd"]) == pytest.approx([0.04 / 2**0.5, 0.0])
+    assert (with_hand["hand_lr"].iloc[0], with_hand["hand_iterations"].iloc[0]) == (0.001, 500)
+    assert with_hand["hand_batch_size"].iloc[0] == 100
     short = size_summary(runs, curves[curves["t"] <= 20])  # too short for a doubling to be judged
     assert short["last_change"].isna().all()
 
 
-def test_the_test_accuracy_is_read_between_checkpoints_with_the_subsets_spread():
-    curves = pd.DataFrame(
-        {
-            "dataset_size": 500,
-            "subset": [0, 0, 0, 1, 1, 1],
-            "t": [0, 391, 513] * 2,
-            "test_acc": [0.1, 0.80, 0.81, 0.1, 0.82, 0.84],
-        }
-    )
-    read = at_iteration(curves, 500).iloc[0]
-    # 500 lies 109/122 of the way from 391 to 513
-    share = 109 / 122
-    assert read["at_t_test_acc_min"] == pytest.approx(0.80 + share * 0.01)
-    assert read["at_t_test_acc_max"] == pytest.approx(0.82 + share * 0.02)
-    assert read["at_t_test_acc"] == pytest.approx(0.81 + share * 0.015)
-    assert (read["at_t_from"], read["at_t_to"]) == (391, 513)
-    on = at_iteration(curves, 513).iloc[0]  # at a checkpoint: its value, read there
-    assert (on["at_t_from"], on["at_t_to"], on["at_t_test_acc"]) == (513, 513, pytest.approx(0.825))
+def test_the_hand_setting_runs_the_same_subsets_at_its_rate_and_length():
+    hand = hand_setting_runs(tiny_mnist(), 10, 5, 0.01, 20, 2)
+    assert list(hand.columns) == [
+        "dataset_size",
+        "subset",
+        "batch_size",
+        "lr",
+        "iterations",
+        "final_train_loss",
+        "final_test_acc",
+        "train_seconds",
+    ]
+    assert list(hand["subset"]) == [0, 1] and (hand["iterations"] == 20).all() and (hand["lr"] == 0.01).all()
+    assert hand["final_test_acc"].between(0, 1).all()
+    # the same subsets as subset_runs: both start from W = 0 on the same rows with the same sampler seed
+    runs, _ = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 0.2)
+    assert list(hand["final_train_loss"]) == pytest.approx(list(runs["final_train_loss"]))
 
 
 def test_the_sizes_as_shown_say_where_the_runs_stand():
@@ -247,8 +264,10 @@ def test_the_sizes_as_shown_say_where_the_runs_stand():
     assert list(shown["SGD: test acc. (%)"]) == ["61.25 [60.00,\u00a062.50]", "82.00 [80.00,\u00a084.00]"]
     assert list(shown["train − test (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
     caption = sizes_caption(table)
-    assert caption.startswith("Per size, after 3,000 iterations of SGD (B = 100, η = 0.02): means over")
-    assert "over the 2 subsets" in caption
+    assert caption == (
+        "Per size, SGD after 3,000 iterations (B = 100, η = 0.02) and the exact least-squares solution on the same "
+        "subsets: means over 2 subsets, [min, max] for SGD's test accuracy."
+    )
 
 
 def test_the_gap_is_the_difference_of_the_accuracies_as_shown():

@@ -1,7 +1,6 @@
-"""Task 7's commentary follows the cells it is given: one count of cells everywhere, how two
-cells are compared said once where the seeds are, the rules of the detail stated once, a stuck
-run described as what it does, and an answer that ranks no single run and no mean of runs that
-learnt with runs that failed."""
+"""Task 7's commentary follows the cells it is given: one count of cells everywhere, which cells
+are ranked said once where the seeds are (no rule of its own for a difference), the rules of the
+detail stated once, and a stuck run described as what it does."""
 
 from __future__ import annotations
 
@@ -12,9 +11,7 @@ from made_up import grid
 
 from mnist_sgd.show import provenance
 from mnist_sgd.tasks.mlp_grid.commentary import (
-    accuracy_said,
     cell_count,
-    grid_answer,
     loss_figure_caption,
     mlp_scope_text,
     mlp_terms_text,
@@ -43,30 +40,36 @@ def every_seed_diverged() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return runs, history, grid_cells(runs, history)
 
 
-def test_one_count_of_cells_in_the_scope_the_table_and_the_answer():
+def test_one_count_of_cells_in_the_scope_and_the_table():
     for _, _, cells in (made_up(), every_seed_diverged()):
         n = cell_count(cells)
         assert n == 6 == len(grid_table(cells)) and cells["test_acc"].notna().all()
-        assert f"**{n} of the 6 cells**" in mlp_scope_text(cells, 3)
-        assert grid_answer(cells).endswith(f"({n} cells, 3 epochs)")
+        assert f"**All {n} cells**" in mlp_scope_text(cells, 3)
+    _, _, cells = made_up()
+    assert "**5 of the 6 cells**" in mlp_scope_text(cells.iloc[1:], 3)
 
 
-def test_the_scope_says_the_seeds_then_how_two_cells_are_compared():
+def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     _, _, cells = made_up()
     text = mlp_scope_text(cells, 3)
     assert text.startswith(
-        "**6 of the 6 cells** spanned by batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run"
+        "**All 6 cells** of batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run for 3 epochs: "
     )
     # B = 8, η = 0.1 and B = 128, η = 0.1 are asked (3 seeds); of the others, B = 128, η = 1 ran 3 seeds
-    assert (
-        "3 seeds for each of the 2 cells the assignment asks and 1 or 3 seeds for each of the 4 cells it does not"
-        in text
+    assert "3 seeds for each of the 2 cells the assignment asks and 1 or 3 seeds for each of the other 4." in text
+    assert text.endswith(
+        "Only cells with several seeds that all converged are ranked: one run cannot show how often a setting fails."
     )
-    assert text.count("do not overlap") == 1 and text.endswith("are a selection.")  # the rule, once, in plain words
+    assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
     assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20)
     uneven = cells.assign(epochs=[3, 3, 3, 3, 3, 5])
     assert "not directly comparable" in mlp_scope_text(uneven, 3)
+    unasked = mlp_scope_text(cells[cells["lr"] != 0.1], 3)
+    assert "for each of the 4 cells it does not ask." in unasked
+    one = mlp_scope_text(cells[cells["batch_size"] == 128].iloc[1:], 3)  # B = 128 at η = 0.1 and 1
+    assert one.startswith("**All 2 cells** of batch size 128 and learning rates 0.1, 1")
+    assert "3 seeds for the cell the assignment asks (B = 128, η = 0.1) and 3 seeds for the other one (B = 128" in one
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
@@ -79,36 +82,10 @@ def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
     assert "do not overlap" not in text  # the comparison is said once, in the body
 
 
-def test_the_answer_ranks_only_cells_of_several_seeds_that_all_converged():
-    _, _, cells = made_up()
-    assert grid_answer(cells) == (
-        "best final test accuracy 98.20% at B = 8, η = 0.1 (of the 2 cells run with several seeds that all "
-        "converged); runs failed at B = 8, η = 1 (stuck at chance) and B = 128, η = 1 (1 of 3 diverged) "
-        "(6 cells, 3 epochs)"
-    )
-    # a single run above the best is neither the best nor tied with it
-    lucky = cells.copy()
-    lucky.loc[(lucky["batch_size"] == 8) & (lucky["lr"] == 0.01), "test_acc"] = 0.99
-    assert grid_answer(lucky).startswith("best final test accuracy 98.20% at B = 8, η = 0.1 (of the 2")
-    assert "tied" not in grid_answer(lucky)
-    close = cells.copy()
-    close.loc[(close["batch_size"] == 128) & (close["lr"] == 0.1), "test_acc"] = 0.9815
-    assert "at B = 8, η = 0.1, tied with B = 128, η = 0.1 (of the 2" in grid_answer(close)
-
-
-def test_a_cells_accuracy_is_never_a_mean_of_runs_that_learnt_and_runs_that_failed():
-    _, _, cells = made_up()
-    said = {(int(c["batch_size"]), float(c["lr"])): accuracy_said(c) for _, c in cells.iterrows()}
-    assert said[(8, 0.1)] == "98.20%"
-    assert said[(8, 1.0)] == "10.09% (stuck at chance)"
-    assert said[(128, 1.0)] == "98.05% over the 2 surviving seeds (1 of 3 diverged)"
-    one = cells.iloc[[5]].assign(converged_seeds=1, diverged_seeds=2)
-    assert accuracy_said(one.iloc[0]).endswith("on the surviving seed (2 of 3 diverged)")
-
-
 def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
-    assert "where some seeds failed, those of the seeds that converged" in caption and "one run each" in caption
+    assert "(over those that converged, where some failed)" in caption and "one run each" in caption
+    assert caption.startswith("The cells in the order of η/B")
 
 
 def test_the_timing_note_needs_one_set_of_conditions():

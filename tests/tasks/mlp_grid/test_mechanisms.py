@@ -1,8 +1,8 @@
-"""The mechanisms behind Task 7's cells, each tied to a number of the grid: the learning rate at
-the batch size the assignment varies it at (slow short steps, overshooting long ones, the runs
-that failed), the batch size at the rate it varies that at (updates, the loss per epoch and per
-update, the cost of an update), the gradient noise η/B and the gap between training and test
-accuracy."""
+"""The mechanisms behind Task 7's cells, each tied to a number of the grid: η/B, where the cells
+stop converging, how each failed cell failed and how the ranked cells' accuracy goes with it; the
+rate and the batch size within the stable cells (a slow short step, the loss per epoch and per
+update); the time of an update judged against the machine's load, the gradient noise and the gap
+between training and test accuracy."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ import torch
 from made_up import grid
 
 from mnist_sgd.tasks.mlp_grid.mechanisms import (
-    batch_text,
-    failures_text,
     focus,
     gap_text,
-    lr_text,
     noise_text,
     per_update_losses,
+    stability_text,
+    time_text,
+    within_text,
 )
 from mnist_sgd.tasks.mlp_grid.tables import grid_cells
 
@@ -78,46 +78,48 @@ def test_each_comparison_is_made_where_the_assignment_makes_it_else_where_most_c
 
 def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     cells, history = three_batches()
-    text = batch_text(cells, history)
-    assert text.startswith(
-        "At η = 0.1, an epoch of 60,000 images is 7,500 updates at B = 8, 1,875 updates at B = 32 and 469 updates at "
-        "B = 128. Per epoch the smallest batch goes furthest: its loss after epoch 1 is the lowest."
-    )
-    # 7,500 updates: 1 epoch at B = 8, 4 at B = 32, 16 at B = 128 (7,504 updates)
-    assert (
-        "Per update, after as many updates as one epoch at B = 8 makes (4 epochs at B = 32, 16 epochs at B = 128)"
-        in text
-    )
-    assert "the training loss is lowest at B = 128 (0.0377 ± 0.0003), below B = 32" in text
-    assert "An update on B = 128 averages more examples than one on B = 8, so its gradient is less noisy." in text
-    # one cell per batch size: 14.35 s / 7,500 = 1.9 ms per update at B = 8, 4.1 s / 469 = 8.7 ms at B = 128
-    assert "far less than in proportion: 1.9 ms at B = 8 against 8.7 ms at B = 128 (16× the examples for 4.6×" in text
-    assert "so an epoch of small batches takes longer: 14 s at B = 8 against 4.1 s at B = 128 (training only;" in text
-    assert text.endswith("At η = 0.1, the final test accuracy is highest at B = 32, ahead of B = 8 and B = 128.")
-    assert batch_text(cells[cells["batch_size"] == 8], history) is None
+    text = within_text(cells, history)
+    assert text == (
+        "**Within the stable cells.** At η = 0.1, the smallest batch goes furthest per epoch, with 7,500 updates "
+        "against 469 at B = 128. Per update the largest batch goes furthest: after as many updates as an epoch at "
+        "B = 8, the training loss is "
+        "0.0377 ± 0.0003 at B = 128 and 0.0754 ± 0.0005 at B = 32, below B = 8's loss after epoch 1. A step on "
+        "B = 128 averages 16 times the examples, so its gradient is less noisy."
+    )  # 7,500 updates: 1 epoch at B = 8, 4 at B = 32, 16 at B = 128; B = 8's value is the table's
+    assert "ms" not in text and "final test accuracy" not in text  # the time is in the detail, the ranking in η/B
+    assert within_text(cells[cells["batch_size"] == 8], history) is None
+    # B = 32 within the spread of B = 8 per update: only B = 128 is said to be below, and not "the largest" alone
+    near = history.copy()
+    near.loc[(near["batch_size"] == 32) & (near["epoch"] == 4), "full_train_loss"] = [0.2, 0.202]
+    text = within_text(cells, near)
+    assert "the training loss is 0.0377 ± 0.0003 at B = 128, below B = 8's loss after epoch 1." in text
+    lower = history.copy()
+    lower.loc[(lower["batch_size"] == 32) & (lower["epoch"] == 4), "full_train_loss"] = [0.01, 0.0101]
+    assert "Per update larger batches go further: after as many updates" in within_text(cells, lower)
 
 
-def test_the_cost_of_an_update_is_a_range_over_the_cells_of_a_batch_size_and_claims_only_what_holds_across_it():
+def test_the_time_of_an_update_is_judged_against_the_machines_load():
     cells, history = three_batches()
-    # a second cell at each of B = 8 and B = 128, at another rate, timed under a heavier load
+    # B = 8: 14.35 s per epoch, 1.9 ms per update; B = 128: 4.1 s, 8.7 ms: 4.6× the time for 16× the examples
+    text = time_text(cells)
+    assert text == (
+        "**Time.** An update on B = 128 averages 16 times the examples of one on B = 8 and took 4.6 times as long "
+        "(8.7 ms against 1.9 ms, means over the cells of each batch size): less than in proportion, beyond what the "
+        "machine's load can do. An epoch at B = 8 took 3.5 times as long as at B = 128 (14 s against 4.1 s), beyond "
+        "what the machine's load can do."
+    )
+    # a second cell at B = 8 and B = 128, the same work timed 1.6 times as long: said, and in the means
     other = cells[cells["batch_size"] != 32].assign(lr=0.01, seconds_per_epoch=lambda c: 1.6 * c["seconds_per_epoch"])
-    text = batch_text(pd.concat([cells, other], ignore_index=True), history)
-    # B = 8: 1.9 to 3.1 ms; B = 128: 8.7 to 14 ms; the ratio 2.9× to 7.3× stays below 16 / 2
-    assert "far less than in proportion: 1.9 to 3.1 ms at B = 8 against 8.7 to 14 ms at B = 128" in text
-    assert "(16× the examples for 2.9× to 7.3× the time)" in text
-    assert "so an epoch of small batches takes longer: 14 to 23 s at B = 8 against 4.1 to 6.6 s at B = 128" in text
-    # epochs whose ranges overlap: no claim which is longer
-    slow = cells.assign(seconds_per_epoch=[14.35, 6.15, 4.1]).copy()
-    loaded = cells[cells["batch_size"] == 128].assign(lr=0.01, seconds_per_epoch=20.0)
-    text = batch_text(pd.concat([slow, loaded], ignore_index=True), history)
-    assert (
-        "takes longer" not in text
-        and "; an epoch takes, with overlapping ranges, 14 s at B = 8 against 4.1 to 20" in text
+    loaded = time_text(pd.concat([cells, other], ignore_index=True))
+    assert "(11 ms against 2.5 ms," in loaded and "(19 s against 5.3 s)" in loaded
+    assert loaded.endswith(
+        "The same work, an epoch at one batch size, took up to 1.6 times as long in one cell as in another."
     )
-    # 4.6× to 22× the time for 16× the examples: neither less nor more than in proportion across the range
-    assert (
-        "16× the examples for 4.6× to 22× the time" in text and "by an amount the machine's load leaves unclear" in text
-    )
+    # an epoch 1.8 times as long, 16 / 8.9 = 1.8 for the update: within what the load can do
+    close = time_text(cells.assign(seconds_per_epoch=[14.35, 6.15, 8.0]))
+    assert "less than in proportion, within what the machine's load can do" in close
+    assert "took 1.8 times as long as at B = 128 (14 s against 8.0 s), within what the machine's load can do." in close
+    assert time_text(cells[cells["batch_size"] == 8]) is None
 
 
 def test_per_update_the_batch_sizes_are_compared_over_the_same_number_of_updates():
@@ -127,7 +129,7 @@ def test_per_update_the_batch_sizes_are_compared_over_the_same_number_of_updates
     assert math.isclose(windows.loc[32, "window"], 0.3015 / 4)  # the loss after epoch 4, not a mean over 1-4
     blown = history.copy()
     blown.loc[(blown["batch_size"] == 128) & (blown["epoch"] == 16), "full_train_loss"] = 30.0
-    text = batch_text(cells, blown)
+    text = within_text(cells, blown)
     assert "The smallest batch is ahead per update too: its lead is not only its number of updates." in text
     assert "less noisy" not in text
     one = cells.assign(seeds=[1, 2, 2])  # B = 8 ran one seed: not ranked, so not compared per update
@@ -137,47 +139,89 @@ def test_per_update_the_batch_sizes_are_compared_over_the_same_number_of_updates
 def test_more_updates_are_not_said_to_go_further_when_the_loss_does_not_show_it():
     cells, history = three_batches()
     slow = cells.assign(loss_epoch1=cells["loss_epoch1"][::-1].to_numpy())  # the smallest batch now the highest
-    text = batch_text(slow, history)
-    assert "goes furthest" not in text and "Per epoch the smallest batch is not the furthest here" in text
+    text = within_text(slow, history)
+    assert "furthest per epoch" not in text
+    assert "At η = 0.1, the smallest batch is not the furthest after epoch 1, despite its 7,500 updates." in text
 
 
-def test_the_learning_rate_text_names_each_failure_and_ranks_no_single_run():
+def test_the_stability_text_reads_the_grid_by_eta_over_b_and_names_each_failure():
     runs, history = grid()
-    cells = grid_cells(runs, history)
-    text = lr_text(cells, runs, Y_TRAIN, Y_TEST)
-    assert text.startswith("An SGD step moves the weights by η times the minibatch gradient.")
-    # at B = 8 the short step ran one seed: no claim on its speed, and no ranking of the rates
-    assert "short step descends slowly" not in text and "final test accuracy is" not in text
-    # the textbook reason, said as such: no curvature is measured
-    assert "on a quadratic valley, a learning rate above 2 divided by the valley's curvature" in text
-    assert "the textbook reason; this network's curvature is not measured here" in text and "2/η" not in text
-    assert "Of the 12 runs, 10 converged." in text
+    text = stability_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
+    assert text.startswith(
+        "**Stability.** An epoch makes 60,000/B updates, each scaled by η, so the step sizes of an epoch add up to "
+        "60,000 × η/B."
+    )
+    # B = 128, η = 1 failed at η/B = 0.00781 while B = 8, η = 0.1 converged at 0.0125: no clean boundary
     assert (
-        "At B = 8, η = 1, the one run got stuck at chance: its output no longer depends on the image; it answers 7 "
-        "for every image, so its accuracy is that digit's share of the images." in text
+        "The cells where some seed failed are not simply those of the largest η/B: B = 128, η = 1 (0.00781) and "
+        "B = 8, η = 1 (0.125) failed, while B = 8, η = 0.1 converged at 0.0125." in text
     )
     assert (
-        "At B = 128, η = 1, the seed that diverged (the loss became infinite or not a number) did so in epoch 3, "
-        "after having learnt: its best test accuracy was 96.50%." in text
+        "At B = 128, η = 1 the seed that diverged did so late, in epoch 3, after learning (best test accuracy "
+        "96.50%); what set this off is not measured here." in text
     )
-
-
-def test_a_single_run_that_converged_where_others_failed_is_not_ranked():
-    runs, history = grid()
-    single = ~((runs["batch_size"] == 128) & (runs["lr"] == 1.0) & (runs["seed"] > 0))
-    runs, history = (
-        runs[single],
-        history[~((history["batch_size"] == 128) & (history["lr"] == 1.0) & (history["seed"] > 0))],
+    assert "At B = 8, η = 1 the run got stuck at chance: it answers 7 for every image." in text
+    # the ranked cells: B = 128, η = 0.1 (97.50 ± 0.10) then B = 8, η = 0.1 (98.20 ± 0.10) in η/B
+    assert text.endswith(
+        "Among the ranked cells, the final test accuracy rises with η/B up to B = 8, η = 0.1, beyond the seeds' spread."
     )
-    text = failures_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
-    assert "At B = 128, η = 1 the one run converged: that shows a run can converge there, not how often" in text
-    assert "it answers 7" in text
-    other = failures_text(grid_cells(runs, history), runs, Y_TRAIN, labels(10000, 1000))
+    for textbook in ("quadratic", "curvature", "overshoot"):  # no mechanism the runs do not measure
+        assert textbook not in text
+    other = stability_text(grid_cells(runs, history), runs, Y_TRAIN, labels(10000, 1000))
     assert "it answers" not in other and "near that of a constant answer" in other
+
+
+def single_run_at_the_largest_rate() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The made-up grid with only seed 0 of B = 128, η = 1, which converged."""
+    runs, history = grid()
+    keep = ~((runs["batch_size"] == 128) & (runs["lr"] == 1.0) & (runs["seed"] > 0))
+    kept = ~((history["batch_size"] == 128) & (history["lr"] == 1.0) & (history["seed"] > 0))
+    return runs[keep], history[kept]
+
+
+def test_a_clean_boundary_in_eta_over_b_and_a_rate_that_converged_on_a_larger_batch():
+    runs, history = single_run_at_the_largest_rate()
+    text = stability_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
+    assert (
+        "Every cell up to η/B = 0.0125 converged on every seed, and in every cell from 0.125 up some seed failed. So "
+        "η = 1 failed at B = 8 but converged on the one seed at B = 128." in text
+    )
+    several = grid_cells(runs, history).assign(seeds=lambda c: c["seeds"].where(c["lr"] < 1, 3))
+    assert "but converged at B = 128." in stability_text(several, runs, Y_TRAIN, Y_TEST)
+
+
+def test_the_accuracy_against_eta_over_b_is_read_by_the_rule():
+    cells = pd.DataFrame(
+        {
+            "batch_size": [128, 32, 8],
+            "lr": [0.1, 0.1, 0.1],
+            "seeds": 3,
+            "all_converged": True,
+            "test_acc": [0.980, 0.984, 0.9829],
+            "test_acc_sd": [0.0012, 0.0004, 0.0003],
+            "train_images": 60000,
+        }
+    )
+    runs = pd.DataFrame(columns=["batch_size", "lr", "seed", "status", "diverged"])
+    text = stability_text(cells, runs, Y_TRAIN, Y_TEST)
+    assert "Every cell converged on every seed, up to η/B = 0.0125." in text
+    # 98.00 ± 0.12 to 98.40 ± 0.04: 0.40 > 0.25; then 98.29 ± 0.03: 0.11 > 0.10
+    assert text.endswith(
+        "the final test accuracy rises with η/B up to B = 32, η = 0.1 and is lower at B = 8, η = 0.1, each "
+        "difference beyond the seeds' spread."
+    )
+    close = stability_text(cells.assign(test_acc=[0.980, 0.984, 0.9838]), runs, Y_TRAIN, Y_TEST)
+    assert close.endswith("though not every difference is beyond the seeds' spread.")
+    falling = stability_text(cells.assign(test_acc=[0.990, 0.984, 0.9829]), runs, Y_TRAIN, Y_TEST)
+    assert "is highest at the smallest η/B, B = 128, η = 0.1, and is lower at B = 32, η = 0.1 and B = 8" in falling
+    flat = stability_text(cells.assign(test_acc=[0.984, 0.9841, 0.9839]), runs, Y_TRAIN, Y_TEST)
+    assert flat.endswith("within the seeds' spread.")
 
 
 def test_a_short_step_is_called_slow_only_between_ranked_cells():
     runs, history = grid()
+    # at B = 8 the short step ran one seed: no claim on its speed
+    assert "short step" not in within_text(grid_cells(runs, history), history)
     # B = 8, η = 0.01 run with three seeds: the rates at B = 8 can be compared
     runs = runs[~((runs["batch_size"] == 8) & (runs["lr"] == 0.01))]
     history = history[~((history["batch_size"] == 8) & (history["lr"] == 0.01))]
@@ -191,36 +235,32 @@ def test_a_short_step_is_called_slow_only_between_ranked_cells():
     history = pd.concat(
         [history, *[h.assign(seed=s, full_train_loss=h["full_train_loss"] * (1 + 0.01 * s)) for s in range(3)]]
     )
-    text = lr_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
+    text = within_text(grid_cells(runs, history), history)
     # 0.0121 ± 0.0001 after epoch 1 at η = 0.01 against 0.0060 ± 0.0012 at η = 0.1; 99% training accuracy
-    assert (
-        "A short step descends slowly: at B = 8, after epoch 1 the loss at η = 0.01 is 2 times that at η = 0.1, and "
-        "by the end of its run it has still not fit the training set." in text
+    assert text.startswith(
+        "**Within the stable cells.** At B = 8, a short step descends slowly: after epoch 1 the loss at η = 0.01 is 2 "
+        "times that at η = 0.1, and it ends without fitting the training set."
     )
-    assert "At B = 8, the final test accuracy is highest at η = 0.1, ahead of η = 0.01." in text
 
 
 def test_no_failure_anywhere_is_said_once():
     runs, history = grid()
     calm = runs["lr"] < 1.0
-    text = lr_text(grid_cells(runs[calm], history[history["lr"] < 1.0]), runs[calm], Y_TRAIN, Y_TEST)
-    assert text.endswith("No run failed here, up to η = 0.1.") and "converged." not in text
+    text = stability_text(grid_cells(runs[calm], history[history["lr"] < 1.0]), runs[calm], Y_TRAIN, Y_TEST)
+    assert "Every cell converged on every seed, up to η/B = 0.0125." in text and "failed" not in text
 
 
-def test_the_noise_text_sorts_the_cells_by_eta_over_b_and_sets_the_rises_against_it():
+def test_the_noise_text_sets_the_rises_against_eta_over_b():
     runs, history = grid()
     text = noise_text(grid_cells(runs, history))
-    assert (
-        "η/B of the cells: 7.81e-05 (B = 128, η = 0.01), 0.000781 (B = 128, η = 0.1), 0.00125 (B = 8, η = 0.01)" in text
-    )
-    # B = 128, η = 1 failed at η/B = 0.0078 while B = 8, η = 0.1 converged at 0.0125: no clean threshold
-    assert "not simply the noisiest" in text
+    assert text.startswith("**Gradient noise.** A minibatch gradient is the mean of B per-example gradients")
+    assert "η/B of the cells" not in text and "converged on every seed" not in text  # the table and the body say it
     assert text.endswith("No epoch of the cells that converged counts as a rise of the loss.")  # no curve rose
     noisy = history.copy()
     at = (noisy["batch_size"] == 8) & (noisy["lr"] == 0.1)
     noisy.loc[at & (noisy["epoch"] == 3), "full_train_loss"] = 1.0  # every seed of the noisiest cell jumps once
     text = noise_text(grid_cells(runs, noisy))
-    assert "1.0 ± 0.0 at B = 8, η = 0.1. They grow with η/B" in text
+    assert text.endswith("1.0 ± 0.0 at B = 8, η = 0.1. They grow with η/B.")
 
 
 def test_the_gap_separates_the_cells_that_fit_the_training_set_from_those_that_do_not():

@@ -14,6 +14,7 @@ from mnist_sgd.show import references
 from mnist_sgd.tasks.mlp_grid.tables import (
     LOSS_TOP,
     cells_table,
+    eta_over_b,
     failures,
     grid_cells,
     grid_table,
@@ -22,10 +23,13 @@ from mnist_sgd.tasks.mlp_grid.tables import (
     loss_axis_top,
     off_axis,
     outcome,
+    pm,
+    ratio_said,
     reference_cells,
     reference_comparison,
     short_status,
     two_figures,
+    two_significant,
 )
 
 
@@ -77,10 +81,11 @@ def test_a_cells_outcome_says_how_many_seeds_failed_and_whose_values_are_shown()
     assert outcome(fine) == "converged" and failures(fine) == ""
 
 
-def test_the_sections_table_shows_every_cell_beside_its_hand_figure():
+def test_the_sections_table_shows_every_cell_in_the_order_of_eta_over_b_beside_its_hand_figure():
     r, history = grid()
     shown = grid_table(grid_cells(r, history))
     assert list(shown.columns) == [
+        "η/B",
         "B",
         "η",
         "seeds",
@@ -91,13 +96,24 @@ def test_the_sections_table_shows_every_cell_beside_its_hand_figure():
         "train, by hand (%)",
         "test, by hand (%)",
     ]
-    assert shown["test acc. (%)"].tolist()[:3] == ["97.50", "98.20\u00a0±\u00a00.10", "10.09"]
+    assert shown["η/B"].tolist() == ["0.0000781", "0.000781", "0.00125", "0.00781", "0.0125", "0.125"]
+    assert shown["test acc. (%)"].tolist()[:3] == ["92.00", "97.50\u00a0±\u00a00.10", "97.50"]
     row = shown[(shown["B"] == 8) & (shown["η"] == "0.1")].iloc[0]  # a cell the assignment asks
     assert row["test, by hand (%)"] == "97.80" and row["train, by hand (%)"] == "99.15"
+    assert row["train acc. (%)"] == "99.87\u00a0±\u00a00.06"  # the s.d. to 1 figure, the mean to its place
     assert shown.loc[shown["η"] == "0.01", "test, by hand (%)"].tolist() == ["", ""]  # no hand figure
     mixed = shown[(shown["B"] == 128) & (shown["η"] == "1")].iloc[0]
     assert mixed["outcome"] == "1 of 3 diverged; values: the surviving seeds"
     assert mixed["test acc. (%)"] == "98.05\u00a0±\u00a00.07"  # the two that converged, not 68.63 ± 50.95
+
+
+def test_one_rounding_of_a_value_over_seeds_and_of_a_ratio():
+    assert pm(0.1038, 0.01523, ".3f") == "0.104\u00a0±\u00a00.015"  # an s.d. starting with 1: 2 figures
+    assert pm(98.2933, 0.0252) == "98.29\u00a0±\u00a00.03" and pm(99.8783, 0.0988) == "99.9\u00a0±\u00a00.1"
+    assert pm(100.0, 0.0) == "100.00\u00a0±\u00a00.00" and pm(2.328, math.nan, ".3f") == "2.328"
+    assert pm(math.nan, 0.1) == "" and pm(0.0209, 0.0004) == "0.0209\u00a0±\u00a00.0004"
+    assert ratio_said(1 / 32) == "0.0313" and ratio_said(0.01 / 128) == "0.0000781" and ratio_said(0.125) == "0.125"
+    assert eta_over_b(pd.DataFrame({"lr": [0.1], "batch_size": [8]})).tolist() == [0.0125]
 
 
 def test_the_detail_table_gives_what_the_sections_table_leaves_out():
@@ -122,6 +138,7 @@ def test_times_keep_two_significant_figures_and_their_spread_the_same_decimals()
     assert two_figures(14.73, math.nan) == "15" and two_figures(6.49, 1.234) == "6.5\u00a0±\u00a01.2"
     assert two_figures(123.4, 5.0) == "120\u00a0±\u00a05"  # no exponent
     assert two_figures(14.35, 0.49) == "14\u00a0±\u00a00.5"  # a spread is not rounded away
+    assert two_significant(5.02) == "5.0" and two_significant(0.904) == "0.90" and two_significant(123.4) == "120"
     assert listed(["a"]) == "a" and listed(["a", "b", "c"]) == "a, b and c"
 
 

@@ -1,5 +1,6 @@
-"""The tie rule of Task 7: two cells are ranked only when their ranges, mean ± s.d., do not
-overlap, and only cells run with several seeds that all converged are ranked at all."""
+"""The tie rule of Task 7: two cells are ranked only when they differ by the report's one rule
+(``criteria.differ``), and only cells run with several seeds that all converged are ranked at all;
+a value is said with the rounding of the tables."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.tasks.mlp_grid.ties import borrowed_sd, comparison_rule, rank, rankable, ranking_text, said, separated
+from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said, which_are_ranked
 
 
 def rows(**changes) -> pd.DataFrame:
@@ -25,10 +26,15 @@ def rows(**changes) -> pd.DataFrame:
     return table.assign(**changes)
 
 
-def test_ranges_that_do_not_overlap_are_ranked_and_those_that_do_are_tied():
-    assert separated(98.39, 0.05, 97.42, 0.08)
-    assert not separated(98.39, 0.05, 98.30, 0.05)  # 0.09 apart, half-widths 0.10
-    assert not separated(98.39, 0.05, 90.0, math.nan)  # no spread: nothing is ranked
+def test_two_cells_differ_by_twice_their_combined_spread():
+    r = rows().set_index("lr")
+    assert apart(r.loc[0.1], r.loc[0.01], "test_acc")  # 0.0097 apart, 2 √(0.0005² + 0.0008²) = 0.0019
+    assert not apart(r.loc[0.1], r.loc[0.3], "test_acc")  # 0.0006 apart, 0.0013
+    # 0.0009 apart: ranges of ± s.d. overlap (0.0010), yet beyond 2 √(0.0002² + 0.0003²) = 0.0007
+    close = rows(test_acc_sd=[0.0008, 0.0002, 0.0003, math.nan], test_acc=[0.9742, 0.9839, 0.9830, 0.99])
+    c = close.set_index("lr")
+    assert apart(c.loc[0.1], c.loc[0.3], "test_acc")
+    assert not apart(r.loc[0.1], r.loc[1.0], "test_acc")  # no spread: nothing is ranked
 
 
 def test_only_cells_of_several_seeds_that_all_converged_are_ranked():
@@ -43,19 +49,10 @@ def test_only_cells_of_several_seeds_that_all_converged_are_ranked():
     assert rank(rows(), "test_acc", highest=False).best["lr"] == 0.01  # for a loss, the lowest is best
 
 
-def test_a_hand_figure_borrows_the_largest_sd_of_the_ranked_cells():
-    assert borrowed_sd(rows(), "test_acc") == 0.0008
-    # a cell with a failed seed does not lend its (huge) spread
-    failing = rows(test_acc_sd=[0.0008, 0.40, 0.0004, math.nan], all_converged=[True, False, True, True])
-    assert borrowed_sd(failing, "test_acc") == 0.0008
-    assert math.isnan(borrowed_sd(rows(seeds=[1, 1, 1, 1]), "test_acc"))
-
-
 def test_the_ranking_in_words_with_and_without_its_values():
     text = ranking_text(rows(), "lr", "test_acc", percent=True)
-    assert (
-        text
-        == "highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.3 (98.33% ± 0.04), ahead of η = 0.01 (97.42% ± 0.08)"
+    assert text == (
+        "highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.3 (98.33% ± 0.04), ahead of η = 0.01 (97.42% ± 0.08)"
     )
     bare = ranking_text(rows(), "lr", "test_acc", percent=True, values=False)
     assert bare == "highest at η = 0.1, tied with η = 0.3, ahead of η = 0.01"  # a table beside it shows the values
@@ -63,13 +60,16 @@ def test_the_ranking_in_words_with_and_without_its_values():
     assert ranking_text(rows().iloc[[0, 3]], "lr", "test_acc") is None
 
 
-def test_a_value_is_said_with_its_spread_and_alone_for_one_seed():
-    assert said(0.338, 0.004, 3) == "0.34 ± 0.00" and said(0.338, 0.004, 3, digits=0) == "0.338 ± 0.004"
+def test_a_value_is_said_with_the_rounding_of_the_tables_and_alone_for_one_seed():
+    # the s.d. to 1 significant figure, 2 when it starts with a 1, the mean to the same place
+    assert said(0.1038, 0.0152, 3) == "0.104 ± 0.015" and said(0.338, 0.004, 3) == "0.338 ± 0.004"
+    assert said(0.9829, 0.00025, 3, percent=True) == "98.29% ± 0.03"
+    assert said(0.9988, 0.00099, 3, percent=True) == "99.9% ± 0.1"  # 0.099 rounds to 0.1
     assert said(0.979, math.nan, 1, percent=True) == "97.90%"  # no '± assumed': a single run is not ranked
-    assert said(2.33, math.nan, 3, digits=0) == "2.33"
+    assert said(2.33, math.nan, 3, alone=".3g") == "2.33" and said(0.0, 0.0, 3, alone=".1f") == "0.0 ± 0.0"
 
 
-def test_the_rule_is_said_once_in_plain_words():
-    rule = comparison_rule()
-    assert rule.count("do not overlap") == 1 and "one seed" in rule and "some seed failed" in rule
-    assert "how often a setting fails" in rule
+def test_which_cells_are_ranked_is_said_once_in_plain_words():
+    rule = which_are_ranked()
+    assert rule.startswith("Only cells with several seeds that all converged are ranked")
+    assert "how often a setting fails" in rule and "overlap" not in rule and "2√" not in rule

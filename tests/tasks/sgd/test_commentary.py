@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from mnist_sgd.tasks.sgd.commentary import demonstration_text, gradient_check_text, hand_run_text
+from mnist_sgd.tasks.sgd.commentary import (
+    demonstration_rate_text,
+    demonstration_text,
+    gradient_check_text,
+    hand_run_text,
+)
 
 
 def test_the_gradient_check_and_the_demonstration_state_their_numbers():
-    text = gradient_check_text(100, 3.2e-17)
-    assert "batch of 100 images" in text and "at most 3.2e-17 in any entry" in text
+    text = gradient_check_text(100, 3.2e-16)
+    # relative to the gradient's size, so that it reads the same whatever the scale of W
+    assert "batch of 100 images" in text and "by more than 3.2e-16 times the gradient's largest entry" in text
     text = demonstration_text(0.2151, 0.8523, 0.1955, 0.8603)
     assert text == (
         "At the end of the run the training loss is 0.2151, 10.0% above $L^\\star$, and the test accuracy 85.23%, "
@@ -18,13 +24,25 @@ def test_the_gradient_check_and_the_demonstration_state_their_numbers():
     assert "0.1955" not in text and "86.03" not in text  # the optimum is the table's to show
 
 
+def test_the_demonstration_rate_is_placed_between_the_hand_rate_and_the_stability_limit():
+    text = demonstration_rate_text(0.01, 0.001, 0.0525)
+    assert text == (
+        "The demonstration runs at η = 0.01, between the hand reports' 0.001 and 0.0525, the rate beyond which even "
+        "full-batch descent diverges ($2/\\lambda_{\\max}$); Task 3 chooses the rate for each batch size."
+    )
+    beyond = demonstration_rate_text(0.1, 0.001, 0.0525)
+    assert "between" not in beyond and "diverges beyond $2/\\lambda_{\\max}$ = 0.0525" in beyond
+
+
 def test_the_hand_setting_is_set_against_the_seeds():
     runs = pd.DataFrame({"final_test_acc": [0.82, 0.83, 0.84], "final_train_loss": [0.30, 0.30, 0.30]})
     hand = {"batch_size": 100, "lr": 0.001, "iterations": 1000}
     text = hand_run_text(hand, 0.823, runs, 0.2)
     assert text.startswith("By hand, at B = 100, η = 0.001 and 1,000 iterations, the run reached 82.3% test accuracy")
-    assert "gives 83.00% ± 0.82 (mean ± s.d. over 3 seeds), which agrees with it" in text
+    # the s.d. over seeds with n - 1: 1.00 point
+    assert "gives 83.00% ± 1.00 (mean ± s.d. over 3 seeds), which agrees with it, within the seeds' spread" in text
+    assert "two s.d." not in text and "0.1 point" not in text  # the rule is stated once, on the summary page
     assert text.endswith("its training loss is still 50.0% above $L^\\star$.")
-    tight = runs.assign(final_test_acc=[0.840, 0.841, 0.842])  # 1.8 points off, s.d. 0.08
+    tight = runs.assign(final_test_acc=[0.840, 0.841, 0.842])  # 1.8 points off, s.d. 0.1
     far = hand_run_text(hand, 0.823, tight, 0.2)
-    assert "which differs from it by more than a single run's seed noise" in far and "agrees" not in far
+    assert "which differs from it beyond the seeds' spread" in far and "agrees" not in far

@@ -4,9 +4,23 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+import torch
 from made_up import reference
 
-from mnist_sgd.tasks.sgd.tables import curvature_table, optimum_table
+from mnist_sgd.tasks.sgd.tables import curvature_table, gradient_check, optimum_table, relative_max_difference
+
+
+def test_the_gradient_check_is_relative_to_the_gradients_largest_entry():
+    g = torch.Generator().manual_seed(0)
+    x, labels = torch.rand(50, 784, generator=g), torch.randint(10, (50,), generator=g)
+    check = gradient_check(x, torch.nn.functional.one_hot(labels, 10).float(), 8, 0)
+    assert check["gradient_rel_diff"] < 1e-12  # the formula is autograd's gradient up to float64 rounding
+    assert check["gradient_rel_diff"] == pytest.approx(check["gradient_max_abs_diff"] / check["gradient_max_abs"])
+    assert check["gradient_max_abs"] > 0
+    # and it would catch a formula off by a factor: the difference is then half the largest entry
+    ref = torch.tensor([[2.0, -4.0], [1.0, 0.5]])
+    assert relative_max_difference(ref / 2, ref) == 0.5 and relative_max_difference(ref, ref) == 0.0
 
 
 def test_the_optimum_table_quotes_each_quantity():

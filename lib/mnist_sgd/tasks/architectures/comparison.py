@@ -2,8 +2,9 @@
 (``comparison_text``), what the compact table's dips are (``dip_note``), the hand-made figures
 (``hand_figures_text``); the per-run detail: the first run on inputs in [0, 1] and the arithmetic
 behind each explanation (``detail_text``). A difference reads as a distance ('0.94 points above')
-with its verdict against the seeds' spread, by the one rule ``spread_text`` states; a noise that
-is not measured is said once, at the end of its paragraph. The prose repeats no number of the body's table."""
+with its verdict by the report's one rule, ``criteria.differ``, which the summary page states: the
+section only says 'beyond' or 'within the seeds' spread'. A noise that is not measured is said
+once, at the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
 
@@ -13,15 +14,18 @@ import pandas as pd
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
+from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS, epoch_rows
-from mnist_sgd.tasks.architectures.wording import and_list, cap, combined, mean_at, row_of, the_names, told_apart
+from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
 PIXELS = 784
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
-HAND_RULE = "two s.d. of a run plus the figure's rounding"  # ``agrees_with_hand``, in words
+# The same work has been seen to take up to about twice as long in one job as in another on this
+# shared machine, so a ratio of two jobs' times is read as more than the load only beyond that.
+LOAD = 2.0
 
 
 def shown(a: float, b: float) -> float:
@@ -41,11 +45,23 @@ def spread_name(stats: pd.DataFrame) -> str:
     return "the seeds' spread" if (stats["noise_source"] == "seeds").all() else "the noise"
 
 
-def against(diff: float, noise: float, spread: str) -> str:
-    """' (beyond the seeds' spread)' when told apart, ' (within ...)' if not, '' when not measured."""
-    if not math.isfinite(noise):
+def measured(*noises: float) -> bool:
+    """Whether every noise a verdict needs is known."""
+    return all(math.isfinite(n) for n in noises)
+
+
+def verdict(a: float, sa: float, b: float, sb: float, spread: str) -> str:
+    """'beyond the seeds' spread' when ``criteria.differ`` tells a (± sa) from b (± sb), else
+    'within the seeds' spread'; '' when a noise is not measured (``unmeasured`` says so once)."""
+    if not measured(sa, sb):
         return ""
-    return f" ({'beyond' if told_apart(diff, noise) else 'within'} {spread})"
+    return f"{'beyond' if differ(a, sa, b, sb) else 'within'} {spread}"
+
+
+def against(a: float, sa: float, b: float, sb: float, spread: str) -> str:
+    """``verdict`` as a clause after a difference: ', beyond the seeds' spread', or ''."""
+    said = verdict(a, sa, b, sb, spread)
+    return f", {said}" if said else ""
 
 
 def unmeasured(noises: list[tuple[pd.Series, float]]) -> str:
@@ -57,22 +73,21 @@ def unmeasured(noises: list[tuple[pd.Series, float]]) -> str:
     return f" The noise of {the_names(names)} is not measured here, so no difference involving {them} is judged."
 
 
-def spread_text(stats: pd.DataFrame) -> str:
-    """The one rule that judges a difference between two models (the table's caption says what a ± is);
-    a one-seed model's noise, said only if there is one: its fluctuation, checked on a model with both."""
+def spread_text(stats: pd.DataFrame) -> str | None:
+    """The noise of a one-seed model, said only if there is one: its fluctuation, checked on a
+    model with both; None when every model's noise is its seeds' s.d. (the table's caption says
+    what a ± is, the summary page the rule that judges a difference)."""
     seeded, single = stats[stats["noise_source"] == "seeds"], stats[stats["noise_source"] == "epochs"]
+    if single.empty:
+        return None
+    one = len(single) == 1
+    ran = f"{'ran' if (single['seeds'] == 1).all() else 'finished'} one seed{'' if one else ' each'}"
+    values = [f"{r.noise:.2f} points" if math.isfinite(r.noise) else "not measurable" for r in single.itertuples()]
     parts = [
-        f"**Spread.** A difference between two models counts as beyond {spread_name(stats)} when it exceeds "
-        "2√(σ₁² + σ₂²), σ being each model's s.d. over its seeds of the value compared, and as within it otherwise."
+        f"**Spread.** {cap(the_names(single['name']))} {ran}: {'its' if one else 'their'} noise is the fluctuation "
+        f"of the test accuracy about a straight line through the run's last {FLUCTUATION_EPOCHS} epochs "
+        f"({and_list(values)})."
     ]
-    if len(single):
-        one = len(single) == 1
-        ran = f"{'ran' if (single['seeds'] == 1).all() else 'finished'} one seed{'' if one else ' each'}"
-        values = [f"{r.noise:.2f} points" if math.isfinite(r.noise) else "not measurable" for r in single.itertuples()]
-        parts.append(
-            f"{cap(the_names(single['name']))} {ran}: {'its' if one else 'their'} σ is the fluctuation of the test "
-            f"accuracy about a straight line through the run's last {FLUCTUATION_EPOCHS} epochs ({and_list(values)})."
-        )
     check = seeded[seeded["fluctuation"].map(math.isfinite)].sort_values("epochs").tail(1)
     if single["noise"].map(math.isfinite).any() and len(check):
         c = check.iloc[0]
@@ -86,26 +101,30 @@ def spread_text(stats: pd.DataFrame) -> str:
 
 def ranking_text(stats: pd.DataFrame) -> str | None:
     """The architectures at η = LR from the highest final test accuracy down, each against the
-    next; None with fewer than two that finished."""
+    next, their verdicts said once when they agree; None with fewer than two that finished."""
     ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
     if len(ok) < 2:
         return None
     rows = [r for _, r in ok.sort_values("final_test_acc", ascending=False).iterrows()]
-    steps, noises = [], []
+    steps, verdicts, noises = [], [], []
     for high, low in zip(rows, rows[1:], strict=False):
-        diff = shown(100 * high["final_test_acc"], 100 * low["final_test_acc"])
-        noise = combined(high["noise"], low["noise"])
+        a, b = 100 * high["final_test_acc"], 100 * low["final_test_acc"]
         noises += [(high, high["noise"]), (low, low["noise"])]
-        steps.append(f"{distance(diff)} the {low['name']}{against(diff, noise, spread_name(stats))}")
+        steps.append(f"{distance(shown(a, b))} the {low['name']}'s")
+        verdicts.append(verdict(a, high["noise"], b, low["noise"], spread_name(stats)))
     epochs = set(ok["epochs"].astype(int))
     when = f"After {plural(epochs.pop(), 'epoch')}" if len(epochs) == 1 else "At the end of training"
-    ends = f"**How they end.** {when}, the {rows[0]['name']}'s test accuracy is {', which is '.join(steps)}."
-    return ends + unmeasured(noises)
+    if len(set(verdicts)) == 1 and verdicts[0]:
+        both = "both" if len(verdicts) == 2 else "each" if len(verdicts) > 2 else ""
+        ends = ", which is ".join(steps) + f", {both + ' ' if both else ''}{verdicts[0]}"
+    else:
+        ends = ", which is ".join(f"{step} ({v})" if v else step for step, v in zip(steps, verdicts, strict=True))
+    return f"**How they end.** {when}, the {rows[0]['name']}'s test accuracy is {ends}." + unmeasured(noises)
 
 
-def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
+def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     """The MLP 128 at η = LR against its first run at η = FIRST_LR after the first run's epochs,
-    their mean minibatch losses over that epoch, and whether the first run was still rising; None without both."""
+    and whether the first run was still rising; None without both."""
     first, main = row_of(stats, FIRST), row_of(stats, "MLP 128")
     if first is None or main is None or first["epochs"] == 0:
         return None
@@ -113,28 +132,27 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFr
     a, b = mean_at(curves, stats, "MLP 128", e), mean_at(curves, stats, FIRST, e)
     if a is None or b is None:
         return None
-    diff, noise = shown(a[0], b[0]), combined(a[1], b[1])
-    loss = history[history["epoch"] == e].groupby("model")["train_loss"].mean()
-    ratio = loss[FIRST] / loss["MLP 128"]
-    lower = f"{ratio:.1f} times lower" if ratio > 1 else f"{1 / ratio:.1f} times higher"
-    further = ratio > 1 and diff > 0 and told_apart(diff, noise)
+    diff = shown(a[0], b[0])
+    further = diff > 0 and differ(a[0], a[1], b[0], b[1])
     text = (
         f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run at "
-        f"η = {FIRST_LR:g}{against(diff, noise, spread)}, with a mean minibatch loss over that epoch of "
-        f"{loss['MLP 128']:.3g} against {loss[FIRST]:.3g}, {lower}"
+        f"η = {FIRST_LR:g}{against(a[0], a[1], b[0], b[1], spread)}"
         + (f": in as many steps, a step {LR / FIRST_LR:g} times as long gets further." if further else ".")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
     if start is not None:
-        gain, gain_noise = shown(b[0], start[0]), combined(b[1], start[1])
+        gain = shown(b[0], start[0])
         moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points over its last {plural(k, 'epoch')}"
-        rising, level = (
-            told_apart(gain, gain_noise) and gain > 0,
-            math.isfinite(gain_noise) and not told_apart(gain, gain_noise),
+        apart = differ(b[0], b[1], start[0], start[1])
+        state = (
+            "was still rising when it stopped"
+            if apart and gain > 0
+            else "had levelled off"
+            if measured(b[1], start[1]) and not apart
+            else "moved"
         )
-        state = "was still rising when it stopped" if rising else "had levelled off" if level else "moved"
-        text += f" The first run {state} ({moved})."
+        text += f" The first run {state}, {moved}."
     return text + unmeasured([(first, b[1]), (main, a[1])])
 
 
@@ -148,13 +166,13 @@ def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     x, y = mean_at(curves, stats, FIRST, int(a["epochs"])), mean_at(curves, stats, FIRST_01, int(a["epochs"]))
     if x is None or y is None:
         return None
-    diff, noise = shown(x[0], y[0]), combined(x[1], y[1])
+    diff = shown(x[0], y[0])
     m, q = a["pixel_mean"], a["pixel_mean_square"]
     q2 = 4 * q - 4 * m + 1  # the mean of (2x - 1)^2
     before, after = 1 + PIXELS * q, 1 + PIXELS * q2
     return (
         f"**Inputs in [−1, 1] or [0, 1].** The first run ends {distance(diff)} the same run on inputs left in "
-        f"[0, 1]{against(diff, noise, spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the black background's 0 "
+        f"[0, 1]{against(x[0], x[1], y[0], y[1], spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the black background's 0 "
         f"into −1: the mean squared pixel goes from {q:.3f} to {q2:.3f}, so 1 + an image's squared length grows on "
         f"average from {before:.0f} to {after:.0f}, {after / before:.1f} times. One SGD step on an image moves the first "
         "layer's pre-activations for that image in proportion to 1 + its squared length (the 1 for the bias): on "
@@ -171,30 +189,28 @@ def _gap_noise(stats: pd.DataFrame) -> pd.Series:
 
 def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> list[str]:
     """Of the models that fit: the smallest train-test gap against the largest, and the larger
-    MLP's against the smaller's (whether more capacity widened it)."""
+    MLP's against the smaller's (whether more capacity widened it), each a sentence."""
     small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
-    diff = shown(100 * large["gap"], 100 * small["gap"])
-    noise = combined(gap_noise[small.name], gap_noise[large.name])
+    a, sa, b, sb = 100 * large["gap"], gap_noise[large.name], 100 * small["gap"], gap_noise[small.name]
     clauses = [
-        f"the {small['name']}'s train–test gap is the smallest, {100 * small['gap']:.2f} points against the "
-        f"{large['name']}'s {100 * large['gap']:.2f}{against(diff, noise, spread)}"
+        f"The {small['name']}'s train–test gap is the smallest, {b:.2f} points against the {large['name']}'s "
+        f"{a:.2f}{against(a, sa, b, sb, spread)}."
     ]
     mlps = fitted[~fitted["model"].isin(["CNN", *FIRST_RUNS])]
     if len(mlps) >= 2:
         few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
-        diff = shown(100 * many["gap"], 100 * few["gap"])
-        noise = combined(gap_noise[few.name], gap_noise[many.name])
-        apart = distance(diff, "larger", "smaller", level="")
+        a, sa, b, sb = 100 * many["gap"], gap_noise[many.name], 100 * few["gap"], gap_noise[few.name]
+        apart = distance(shown(a, b), "larger", "smaller", level="")
+        wider = (
+            ""
+            if not measured(sa, sb)
+            else ": the extra capacity went into what holds only for the training images"
+            if differ(a, sa, b, sb) and a > b
+            else ": more capacity did not widen it"
+        )
         clauses.append(
-            f"the {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
-            f"parameters, has {f'a gap {apart}' if apart else 'the same gap'}{against(diff, noise, spread)}"
-            + (
-                ""
-                if not math.isfinite(noise)
-                else ": the extra capacity went into what holds only for the training images"
-                if told_apart(diff, noise) and diff > 0
-                else ": more capacity did not widen it"
-            )
+            f"The {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
+            f"parameters, has {f'a gap {apart}' if apart else 'the same gap'}{against(a, sa, b, sb, spread)}{wider}."
         )
     return clauses
 
@@ -205,7 +221,7 @@ def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> 
     level = [
         r.name
         for r in others.itertuples()
-        if r.gap <= 0 or (math.isfinite(gap_noise[r.Index]) and not told_apart(100 * r.gap, gap_noise[r.Index]))
+        if r.gap <= 0 or (measured(gap_noise[r.Index]) and not differ(100 * r.gap, gap_noise[r.Index], 0.0, 0.0))
     ]
     one = len(others) == 1
     text = f"{cap(the_names(others['name']))} {'ends' if one else 'end'} below {100 * FIT:g}% on the training set"
@@ -233,8 +249,8 @@ def fit_text(stats: pd.DataFrame) -> str | None:
     if len(fitted) == 1:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
-        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so they differ on new images by "
-        f"how well they generalise: {', and '.join(_gap_clauses(fitted, gap_noise, spread))}."
+        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so generalisation separates "
+        f"them. {' '.join(_gap_clauses(fitted, gap_noise, spread))}"
         + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
 
@@ -247,48 +263,59 @@ def decay_text(stats: pd.DataFrame) -> str | None:
         return None
     grew, above = ok[ok["final_norm"] > ok["init_norm"]], ok[ok["decay_to_loss"] > 1]
     who = "Every model" if len(grew) == len(ok) else cap(the_names(grew["name"])) if len(grew) else "No model"
-    term = "at the end the decay term λ‖θ‖²/2 is"
+    term = "the decay term λ‖θ‖²/2 is"
     return (
-        f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel)"
+        f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel). At the "
         + (
-            f", though {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's "
-            f"mean minibatch loss for {the_names(above['name'])}: the larger part of what SGD minimises."
+            f"end, {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's mean "
+            f"minibatch loss for {the_names(above['name'])}: most of what SGD minimises."
             if len(above)
-            else f"; {term} below the last epoch's mean minibatch loss for every model."
+            else f"end, {term} below the last epoch's mean minibatch loss for every model."
         )
         + " No model ran without decay, so its effect on the test accuracy is not measured."
     )
 
 
+def times_as_long(ratio: float) -> str:
+    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD``): 'about 5
+    times as long, more than the machine's load can explain' (to 1 significant figure below 10,
+    as the load leaves no second), or '1.6 times as long, within what the machine's load can do'."""
+    if ratio > LOAD:
+        about = f"{ratio:.0f}" if ratio < 10 else f"{ratio:.2g}"
+        return f"about {about} times as long, more than the machine's load can explain"
+    return f"{ratio:.2g} times as long, within what the machine's load can do"
+
+
 def cnn_text(stats: pd.DataFrame) -> str | None:
     """Why the CNN suits images, against the largest MLP at η = LR: its parameters, how often a
-    convolution weight is used per image, and what that costs; 'does better' only when its test
-    accuracy is told apart above the MLP's. None without the CNN and such an MLP."""
+    convolution weight is used per image, and what that costs (``times_as_long`` for the epoch);
+    'does better' only when its test accuracy is beyond the seeds' spread above the MLP's. None
+    without the CNN and such an MLP."""
     ok = stats[stats["final_test_acc"].map(math.isfinite)]
     cnn, mlps = row_of(ok, "CNN"), ok[~ok["model"].isin(["CNN", *FIRST_RUNS])]
     if cnn is None or mlps.empty:
         return None
     mlp = mlps.loc[mlps["parameters"].idxmax()]
-    diff = 100 * (cnn["final_test_acc"] - mlp["final_test_acc"])
+    a, b = 100 * cnn["final_test_acc"], 100 * mlp["final_test_acc"]
     ratio = cnn["parameters"] / mlp["parameters"]
     lead = (
         f"With {ratio:.2f} times the {mlp['name']}'s parameters, the CNN does better"
-        if diff > 0 and told_apart(diff, combined(cnn["noise"], mlp["noise"]))
+        if a > b and differ(a, cnn["noise"], b, mlp["noise"])
         else f"The CNN has {ratio:.2f} times the {mlp['name']}'s parameters"
     )
     ops, time = cnn["mult_adds"] / mlp["mult_adds"], cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
-    cost = f"an epoch {time:.1f} times as long" if f"{ops:.1f}" != f"{time:.1f}" else "an epoch as many times as long"
+    cost = f"an epoch {times_as_long(time)}" if time >= 1 else f"an epoch {1 / time:.2g} times shorter"
     return (
-        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter is applied at every position of the image, so a "
+        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter is applied at every position, so a "
         f"convolution weight is used about {cnn['shared_mult_adds'] / cnn['shared_parameters']:.0f} times per image "
-        "where an MLP's is used once, and learns from a digit's strokes wherever they are. The price: "
-        f"{ops:.1f} times the multiply-adds per image, and {cost}."
+        f"and learns a digit's strokes wherever they are. The price: {ops:.1f} times the multiply-adds per image, "
+        f"and {cost}."
     )
 
 
-def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str:
+def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
     """The body's answer: how the architectures end, then one bullet per point the models allow."""
-    points = [step_size_text(stats, curves, history), fit_text(stats), decay_text(stats), cnn_text(stats)]
+    points = [step_size_text(stats, curves), fit_text(stats), cnn_text(stats)]
     bullets = "\n".join(f"- {p}" for p in points if p)
     return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
 
@@ -327,10 +354,12 @@ def capacity_detail(stats: pd.DataFrame) -> str | None:
 
 
 def decay_detail(stats: pd.DataFrame) -> str | None:
-    """The arithmetic of weight decay: how much it alone would shrink the weights over each learning
-    rate's longest run, how much the norm still changed at the end, why the weights can grow."""
+    """What weight decay did (``decay_text``), then its arithmetic: how much it alone would shrink
+    the weights over each learning rate's longest run, how much the norm still changed at the end,
+    why the weights can grow."""
     ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
-    if ok.empty:
+    said = decay_text(stats)
+    if ok.empty or said is None:
         return None
     longest = ok.sort_values("steps").groupby("lr", sort=False).tail(1).sort_values("lr", ascending=False)
     shrink = [
@@ -339,8 +368,8 @@ def decay_detail(stats: pd.DataFrame) -> str | None:
         for i, r in enumerate(longest.itertuples())
     ]
     text = (
-        f"**Weight decay.** With λ = {WEIGHT_DECAY:g}, each step multiplies every parameter by 1 − ηλ before the "
-        f"gradient's step; alone, this would shrink them to {and_list(shrink)}."
+        f"{said} With λ = {WEIGHT_DECAY:g}, each step multiplies every parameter by 1 − ηλ before the gradient's "
+        f"step; alone, this would shrink them to {and_list(shrink)}."
     )
     growing = ok[ok["norm_growth"].map(math.isfinite)]
     if len(growing):

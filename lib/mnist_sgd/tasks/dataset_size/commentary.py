@@ -5,17 +5,18 @@ tables the section computed."""
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
+from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number, plural
 
 # A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
 COARSE_STEP_POINTS = 1.0
-# A drop of the mean test curve from its peak to the end smaller than this many points is the noise of a plateau.
+# A fall of the mean test curve from its peak to the end by more than this many points is told apart from a small one.
 DROP_POINTS = 1.0
-# A closed-form training loss below this is an exact fit (zero up to float64 rounding).
-EXACT_FIT_LOSS = 1e-6
 
 
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
@@ -42,14 +43,14 @@ def counted(count: int, total: int, noun: str) -> str:
 
 # The two tests of the convergence criterion, in the words the runs' table records
 # (``converged_by``) and the method names them by.
-STOPPED_MOVING = "stopped moving"
+STOPPED_MOVING = "levelled off"
 REACHED_OPTIMUM = "reached the optimum"
 
 
 def converged_by_text(stopped: int, reached: int) -> str:
     """Which test of the criterion dated the converged runs (``stopped`` and ``reached`` of
-    them): 'the loss stopped moving', 'the loss reached the optimum', or, when both did some,
-    'the loss stopped moving in 3 and reached the optimum in 2'."""
+    them): 'the loss levelled off', 'the loss reached the optimum', or, when both did some,
+    'the loss levelled off in 3 and reached the optimum in 2'."""
     if stopped and reached:
         return f"the loss {STOPPED_MOVING} in {stopped} and {REACHED_OPTIMUM} in {reached}"
     return f"the loss {STOPPED_MOVING if stopped else REACHED_OPTIMUM}"
@@ -59,6 +60,11 @@ def shown(value: float, digits: int = 2) -> float:
     """``value`` rounded as it is printed with ``digits`` decimals: differences quoted in the
     text are taken between the values as shown, so they match the tables to the last digit."""
     return float(f"{value:.{digits}f}")
+
+
+def two_figures(count: float) -> str:
+    """An iteration count to two significant figures, as the checkpoints resolve it: 1,990 -> '2,000'."""
+    return f"{int(round(count, 1 - math.floor(math.log10(count)))):,}" if count > 0 else f"{int(count):,}"
 
 
 def joined(items: list) -> str:
@@ -77,29 +83,23 @@ def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _end_of_runs(runs: pd.DataFrame) -> str:
-    """How many runs met the criterion and by which test, and the accuracies of SGD at the
-    budget and of the closed form."""
+    """The budget in passes over the subset, how many runs met the criterion and by which test.
+    (The accuracies are the tables': the subsets' in this size's, their means across sizes.)"""
     dataset_size, iterations = _size_and_iterations(runs)
     converged = int(runs["converged"].sum())
-    train, test = shown(100 * runs["final_train_acc"].mean()), shown(100 * runs["final_test_acc"].mean())
     passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
     tests = converged_by_text(
         int((runs["converged_by"] == STOPPED_MOVING).sum()), int((runs["converged_by"] == REACHED_OPTIMUM).sum())
     )
     who = counted(converged, len(runs), "run")
     return (
-        f"**N' = {dataset_size:,}.** {who[:1].upper()}{who[1:]} converged within {iterations:,} iterations"
+        f"**N' = {dataset_size:,}.** The {iterations:,} iterations are {number(passes)} pass"
+        f"{'' if passes == 1 else 'es'} over the subset. {who[:1].upper()}{who[1:]} converged"
         + (
-            f", at ITR = {int(runs.loc[runs['converged'], 'itr'].max()):,} at the latest ({tests}). "
+            f", at ITR = {two_figures(runs.loc[runs['converged'], 'itr'].max())} at the latest: {tests}."
             if converged
-            else ". "
+            else "."
         )
-        + f"After {iterations:,} iterations ({number(passes)} pass{'' if passes == 1 else 'es'} over the subset) SGD "
-        f"reaches {test:.2f}% test accuracy (min {100 * runs['final_test_acc'].min():.2f}%, "
-        f"max {100 * runs['final_test_acc'].max():.2f}%) and {train:.2f}% on its training "
-        f"subset: a train/test gap of {train - test:.2f} points. The least-squares solution on the same subsets reaches "
-        f"{100 * runs['closed_form_test_acc'].mean():.2f}% test accuracy and "
-        f"{100 * runs['closed_form_train_acc'].mean():.2f}% training accuracy."
     )
 
 
@@ -117,14 +117,10 @@ def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     mean_test = curves.groupby("t")["test_acc"].mean()
     t_peak, final_mean = int(mean_test.idxmax()), mean_test.iloc[-1]
     stops = ", ".join(f"{int(v):,}" for v in _by_subset(runs)["early_t"])
+    drop = shown(100 * mean_test.max()) - shown(100 * final_mean)
     text = (
         f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%"
-        + (
-            f", {100 * (mean_test.max() - final_mean):.2f} points above its value at the end: training longer on "
-            f"these {dataset_size:,} images lowered the test accuracy."
-            if 100 * (mean_test.max() - final_mean) > DROP_POINTS
-            else f"; at the end it is {100 * final_mean:.2f}%."
-        )
+        + (f", {drop:.2f} points above its value at the end." if drop > 0 else ", at the end.")
         + f" Chosen without the test set, stopping at the best accuracy on {plural(held, 'held-out image')} "
         f"of each subset (training on the other {dataset_size - held:,}) gives "
         f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = {stops}, one stop per "
@@ -190,8 +186,8 @@ def _span(values: pd.Series) -> str:
 
 def still_descending(row: pd.Series) -> bool:
     """Whether no run of a size converged and its loss was still falling at the end: the
-    subset-mean loss, averaged over a doubling of t, fell by more than the criterion's
-    tolerance to the next doubling at the last one checked (``last_change``)."""
+    subset-mean loss, averaged over a stretch from t to 2t, fell by more than the criterion's
+    tolerance to the next stretch at the last one judged (``last_change``)."""
     return int(row["converged_subsets"]) == 0 and float(row["last_change"]) < -float(row["rel_tol"])
 
 
@@ -207,15 +203,16 @@ def run_status(row: pd.Series) -> str:
     return "none converged: still descending" if still_descending(row) else "none converged"
 
 
-def _sizes(ns: list[int]) -> str:
+def sizes_named(ns: list[int]) -> str:
+    """ "N' = 100, 500 and 1,000"."""
     return "N' = " + joined(ns)
 
 
 def status_text(t: pd.DataFrame) -> str:
     """What the accuracies at the end of the runs are: the one iteration budget in passes over
     the smallest and the largest subset, and, where no run converged and the loss was still
-    descending (``still_descending``), that those accuracies are the budget's, not SGD's at rest,
-    with how fast the loss still fell.
+    descending (``still_descending``), that those accuracies are the budget's, with how much the
+    loss still fell from one stretch to the next (a share of the earlier stretch's mean).
 
     ``t`` columns: dataset_size, iterations, batch_size, subsets, converged_subsets, rel_tol,
     last_change (``tables.size_summary``).
@@ -226,34 +223,30 @@ def status_text(t: pd.DataFrame) -> str:
     passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
     budget = f"{iterations[0]:,} iterations" if len(iterations) == 1 else "iteration budgets"
     text = (
-        f"**At the end of the budget.** The same {budget} are {passes[0]} passes over the subset at "
-        f"N' = {int(first['dataset_size']):,} but {passes[1]} at N' = {int(last['dataset_size']):,}."
+        f"**At the end of the run.** {budget[:1].upper()}{budget[1:]} are {passes[0]} passes over each subset at "
+        f"N' = {int(first['dataset_size']):,} but {passes[1]} at {int(last['dataset_size']):,}."
     )
     falling = t[[still_descending(row) for _, row in t.iterrows()]]
     if not falling.empty:
-        drops = [f"{-100 * c:.2g}%" for c in falling["last_change"]]
+        # last_change is (later - earlier) / later: the fall as a share of the earlier stretch's mean
+        fell = [f"{100 * -c / (1 - c):.2g}%" for c in falling["last_change"]]
         text += (
-            f" At {_sizes(falling['dataset_size'].astype(int).tolist())} no run converged: the accuracies there are "
-            f"those after {budget}, still descending (the training loss, averaged over a doubling of t, still fell by "
-            f"{joined(drops)} to the next)."
+            f" At {sizes_named(falling['dataset_size'].astype(int).tolist())} the loss still fell by {joined(fell)} per "
+            "stretch: those accuracies are the budget's."
         )
     return text
 
 
 def _steps(t: pd.DataFrame) -> list[tuple[int, int, float, bool]]:
     """The steps of the grid (``t`` sorted by size): from, to, the change of the test accuracy
-    in points as shown, and whether it is beyond the spread over subsets (the two sizes'
-    [min, max] ranges do not overlap)."""
+    in points as shown, and whether it is beyond the spread over subsets (``criteria.differ``
+    on the two sizes' means and s.d. over subsets)."""
     steps = []
-    for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows()):
+    for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows(), strict=True):
         change = shown(100 * b["test_acc"]) - shown(100 * a["test_acc"])
-        apart = b["test_acc_min"] > a["test_acc_max"] or b["test_acc_max"] < a["test_acc_min"]
-        steps.append((int(a["dataset_size"]), int(b["dataset_size"]), change, bool(apart)))
+        apart = criteria.differ(a["test_acc"], a["test_acc_sd"], b["test_acc"], b["test_acc_sd"])
+        steps.append((int(a["dataset_size"]), int(b["dataset_size"]), change, apart))
     return steps
-
-
-def _step_words(steps: list[tuple[int, int, float, bool]]) -> str:
-    return joined([f"from {a:,} to {b:,} ({d:+.2f} points)" for a, b, d, _ in steps])
 
 
 # a trend along the sizes, as a verb followed by its object
@@ -261,102 +254,118 @@ _MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is n
 
 
 def gains_text(t: pd.DataFrame) -> str:
-    """How the test accuracy at the end of the runs moves with N', a step of the grid counted
-    as a change only beyond the spread over subsets (``_steps``); the steps within it are
-    quoted with their change.
+    """How the test accuracy at the end of the runs moves with N': which steps of the grid are
+    beyond the spread over subsets (``_steps``) and which within it, these with their change.
 
-    ``t`` columns: dataset_size, test_acc, test_acc_min, test_acc_max (``tables.size_summary``).
+    ``t`` columns: dataset_size, test_acc, test_acc_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     steps = _steps(t)
     beyond, within = [s for s in steps if s[3]], [s for s in steps if not s[3]]
     text = f"**More data.** SGD's test accuracy {_MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'."
-    if not within:
-        return text + " Every step of the grid moves it beyond the spread over subsets (the ranges do not overlap)."
-    if not beyond:
-        return text + f" No step of the grid moves it beyond the spread over subsets: {_step_words(within)}."
-    if steps[: len(beyond)] == beyond:  # the first steps only
-        first = f"Every step up to N' = {beyond[-1][1]:,} moves"
-    else:
-        first = f"The step{'s' if len(beyond) > 1 else ''} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])}"
-        first += " move" if len(beyond) > 1 else " moves"
-    one = len(within) == 1
-    text += (
-        f" {first} it beyond the spread over subsets (the ranges in the table do not overlap); "
-        f"{'the step' if one else 'the steps'} {_step_words(within)} {'stays' if one else 'stay'} within it"
-    )
-    if steps[-len(within) :] == within:  # the last steps only: the accuracy has levelled off
-        return text + f": past {within[0][0]:,} images, more data no longer changes it measurably."
-    return text + "."
+    if beyond:
+        one = len(beyond) == 1
+        text += (
+            f" The step{'' if one else 's'} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])} "
+            f"{'is' if one else 'are'} beyond the spread over subsets"
+        )
+    if within:
+        one = len(within) == 1
+        words = joined([f"from {a:,} to {b:,} ({d:+.2f} points)" for a, b, d, _ in within])
+        text += (
+            "; the" if beyond else " The"
+        ) + f" step{'' if one else 's'} {words} {'is' if one else 'are'} within it"
+    text += "."
+    if within and steps[-1] == within[-1]:  # the last step: the accuracy has levelled off
+        text += f" Past {within[-1][0]:,} images, more data no longer changes it measurably."
+    return text
+
+
+# A train/test gap of this many points or more is wide: most of the fit does not carry over to the test set.
+WIDE_GAP_POINTS = 10.0
 
 
 def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_points: float = 1.0) -> str:
-    """The train/test gap against N' (closed: below ``gap_points`` from some size on) and why:
-    a linear classifier with ``pixels`` weights per output fits a few hundred images (almost)
-    exactly, which generalises poorly; past ``fit_up_to`` images (the lowest and highest of the
-    subsets' thresholds, computed by ``limit.thresholds``) no exact fit exists. The thresholds
-    lie below ``pixels`` (the images do not span every pixel), so the count of weights is not
-    the reason given."""
+    """The train/test gap against N' and why: up to ``fit_up_to`` images (the lowest and highest
+    of the subsets' thresholds, ``limit.thresholds``) the images are linearly independent and the
+    ``pixels`` weights per digit fit every one exactly, which generalises poorly; past them no
+    exact fit exists, but the gap closes (below ``gap_points``) only where the table shows it
+    does, and stays wide (``WIDE_GAP_POINTS``) at the sizes just past them where it is."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
-    gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"])]
+    gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"], strict=True)]
     unit = f"{gap_points:g} point{'s' if gap_points != 1 else ''}"
-    text = f"**The train/test gap** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data"
+    lo, hi = fit_up_to
+    fitted = [n for n, low in zip(ns, t["train_acc_min"], strict=True) if low == 1.0]
+    text = (
+        f"**The train/test gap** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data. Up "
+        "to " + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}") + " images, depending on the subset, the images are "
+        f"linearly independent: the {pixels:,} weights of each digit fit every one exactly"
+        + (f" (every training image is classified correctly at {sizes_named(fitted)})" if fitted else "")
+        + ", and such weights follow those images rather than the digits."
+    )
+    wide = [n for n, g in zip(ns, gap, strict=True) if n > hi and g >= WIDE_GAP_POINTS]
+    text += " Past that size no exact fit exists" + (
+        f", but the gap closes only slowly: it is still {WIDE_GAP_POINTS:g} points or more at {sizes_named(wide)}"
+        if wide
+        else ""
+    )
     closed = [i for i in range(len(ns)) if all(abs(g) < gap_points for g in gap[i:])]
     if not closed:
-        text += f" and does not stay below {unit} within the sizes run."
-    elif closed[0] == len(ns) - 1:
-        text += f" and falls below {unit} only at the largest size, N' = {ns[-1]:,}."
-    else:
-        text += f" and stays below {unit} from N' = {ns[closed[0]]:,} on."
-    fitted = [n for n, low in zip(ns, t["train_acc_min"]) if low == 1.0]
-    lo, hi = fit_up_to
-    return text + (
-        f" **Why:** with {pixels:,} weights per digit, a few hundred images can be fitted almost exactly"
-        + (f" (at {_sizes(fitted)} every training image is classified correctly)" if fitted else "")
-        + ", and such weights follow those images rather than the digits. Past "
-        + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}")
-        + " images (depending on the subset; fewer than the weights, as some pixels are dark in every image and the rest "
-        "are partly redundant) the "
-        "images stop being independent of one another and no exact fit exists; as the weights come to serve many "
-        "examples of each digit, the gap closes."
-    )
+        return text + f", and it stays above {unit} at every size run."
+    if closed[0] == len(ns) - 1:
+        return text + f", and below {unit} only at N' = {ns[-1]:,}."
+    return text + f"; it stays below {unit} from N' = {ns[closed[0]]:,} on."
 
 
-def longer_text(t: pd.DataFrame) -> str:
-    """What training longer does: the sizes whose mean test curve fell from its peak by more
-    than ``DROP_POINTS`` by the end, and, where the least-squares solution fits the subsets
-    exactly, where SGD stands against that fit, which it heads for from W = 0.
+def longer_text(t: pd.DataFrame, more: str) -> str:
+    """What training longer does: the sizes whose mean test curve fell from its peak by the end
+    (by more than ``DROP_POINTS`` or by less), the sizes where stopping early on held-out images
+    beat the same runs at their end in every subset (the gains in ``more``, the anchor of the
+    per-run detail), and where SGD heads from W = 0: the least-squares fit of smallest norm,
+    reached where the runs reached the optimum, and of lower test accuracy, beyond the spread
+    over subsets (``criteria.differ``), where it is.
 
-    ``t`` columns: dataset_size, test_acc, peak_test_acc, closed_form_test_acc,
-    closed_form_train_loss, subsets, reached_optimum_subsets (``tables.size_summary``).
+    ``t`` columns: dataset_size, test_acc, test_acc_sd, peak_test_acc, closed_form_test_acc,
+    closed_form_test_acc_sd, subsets, reached_optimum_subsets, early_gain_subsets
+    (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    drop = 100 * (t["peak_test_acc"] - t["test_acc"])
-    fell = [int(n) for n, d in zip(t["dataset_size"], drop) if d > DROP_POINTS]
-    text = "**Training longer.** " + (
-        f"At {_sizes(fell)} the test accuracy peaked early and then fell (figure below): SGD went on fitting the few "
-        "training images, heading from W = 0 for"
-        if fell
-        else "At no size did the test accuracy fall along the runs by more than a point. From W = 0, SGD heads for"
-    )
-    text += " the least-squares fit of smallest norm"
-    exact = t[t["closed_form_train_loss"] < EXACT_FIT_LOSS]
-    if exact.empty:
-        return text + "."
-    reached = [
-        int(n) for n, r, s in zip(exact["dataset_size"], exact["reached_optimum_subsets"], exact["subsets"]) if r == s
-    ]
-    above = [
-        (int(r["dataset_size"]), shown(100 * r["test_acc"]) - shown(100 * r["closed_form_test_acc"]))
-        for _, r in exact.iterrows()
-        if int(r["dataset_size"]) not in reached
-    ]
-    text += ", which generalises worse still where the subsets can be fitted exactly"
-    parts = [f"at {_sizes(reached)} the runs have reached it"] if reached else []
-    if above:
-        parts.append(
-            f"at {_sizes([n for n, _ in above])} they are {joined([f'{d:.2f}' for _, d in above])} points "
-            f"{'above' if all(d > 0 for _, d in above) else 'away from'} it"
+    ns = [int(n) for n in t["dataset_size"]]
+    drop = [shown(100 * p) - shown(100 * e) for p, e in zip(t["peak_test_acc"], t["test_acc"], strict=True)]
+    fell = [n for n, d in zip(ns, drop, strict=True) if d > 0]
+    big = [n for n, d in zip(ns, drop, strict=True) if d > DROP_POINTS]
+    small = [n for n in fell if n not in big]
+    unit = f"{DROP_POINTS:g} point{'s' if DROP_POINTS != 1 else ''}"
+    if not fell:
+        text = "**Training longer.** At no size did the mean test accuracy fall along the run."
+    else:
+        where = "every size" if fell == ns else sizes_named(fell)
+        # the sizes are named per part only when both parts are there
+        parts = (
+            [f"by more than {unit} at {sizes_named(big)}", f"by less at {joined(small)}"]
+            if big and small
+            else [f"by {'more' if big else 'less'} than {unit}"]
         )
-    return text + (": " + "; ".join(parts) if parts else "") + "."
+        text = f"**Training longer.** At {where} the mean test accuracy peaked along the run, then fell: {', '.join(parts)}."
+    every = [n for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
+    if every:
+        text += (
+            f" Stopping early on held-out images beat the end of the same runs in every subset at {sizes_named(every)} "
+            f"(the gains [in the per-run detail](#{more}))."
+        )
+    reached = [n for n, r, s in zip(ns, t["reached_optimum_subsets"], t["subsets"], strict=True) if r == s]
+    lower = [
+        int(r["dataset_size"])
+        for _, r in t.iterrows()
+        if r["closed_form_test_acc"] < r["test_acc"]
+        and criteria.differ(r["closed_form_test_acc"], r["closed_form_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
+    ]
+    parts = ([f"at {sizes_named(reached)} the runs have reached it"] if reached else []) + (
+        [f"at {sizes_named(lower)} its test accuracy is lower still"] if lower else []
+    )
+    return (
+        text
+        + " From W = 0, SGD heads for the least-squares fit of smallest norm"
+        + (": " + "; ".join(parts) + "." if parts else ".")
+    )

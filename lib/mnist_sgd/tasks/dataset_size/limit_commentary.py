@@ -155,37 +155,6 @@ def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:
     return acc.index(min(acc)), min(range(len(ns)), key=lambda i: max(lo - ns[i], ns[i] - hi - 1, 0))
 
 
-def limit_in_brief(limit: pd.DataFrame, th: pd.DataFrame, more: str) -> str:
-    """The one sentence the answer gives the exact limit, with a link to ``more`` (the anchor of
-    what ``limit_text`` says at length): where the limit's test accuracy is lowest against the
-    interpolation thresholds (named, not quoted: ``gap_text`` quotes them), and whether runs of
-    the budget come near it there (the steps its slowest direction needs against the budget).
-
-    ``limit``, ``th``: as in ``limit_text``.
-    """
-    lim = limit.sort_values("dataset_size").reset_index(drop=True)
-    ns = [int(n) for n in lim["dataset_size"]]
-    worst, near = _lowest_and_nearest(lim, th)
-    acc = shown(100 * lim.loc[worst, "limit_test_acc"])
-    lowest = (
-        f"dips to {acc:.2f}% at N' = {ns[worst]:,}"
-        if 0 < worst < len(ns) - 1
-        else f"is lowest at N' = {ns[worst]:,}, {acc:.2f}%"
-    )
-    # the thresholds' values are given once, with the train/test gap (``commentary.gap_text``)
-    where = (
-        ", where the subsets stop being fitted exactly"
-        if worst == near
-        else ", away from where the subsets stop being fitted exactly"
-    )
-    budget = int(lim["budget_iterations"].iloc[0])
-    reach = "stay far from" if float(lim.loc[worst, "slowest_steps_min"]) > budget else "can come near"
-    return (
-        f"The least-squares fit's test accuracy {lowest}{where}; runs of {budget:,} iterations {reach} it there "
-        f"(computed exactly [in the per-run detail](#{more}))."
-    )
-
-
 def _trend_words(values: list[float]) -> str:
     verdict = trend(values)
     return {"rises": "rises at every size of the grid", "falls": "falls at every size of the grid"}.get(

@@ -1,5 +1,5 @@
 """Task 5's readings of SGD's test accuracy per training-set size (at the end of the run, the
-best along it, stopped early on held-out images, at a hand-made report's iteration count)
+best along it, stopped early on held-out images, and runs at a hand-made report's setting)
 beside the hand-made reports' figures: the table and its caption, what stopping early gained,
 and the comparison with the hand-made reports."""
 
@@ -10,59 +10,72 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from mnist_sgd.tasks.dataset_size.commentary import joined, shown
+from mnist_sgd.show.commentary import agrees_with_hand
+from mnist_sgd.tasks.dataset_size.commentary import joined, shown, sizes_named
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
 ORDINALS = ("first", "second", "third", "fourth")
-# the iteration count in a hand-made report's stated setting ("B = 100, 500 iterations")
+# the batch size and iteration count in a hand-made report's stated setting ("B = 100, 500 iterations")
+BATCH_SIZE = re.compile(r"B = (\d[\d,]*)")
 ITERATIONS = re.compile(r"(\d[\d,]*) iterations")
 
 
 @dataclass(frozen=True)
 class HandReport:
     """One hand-made report's figures for Task 5: its name here, what the assignment states of
-    its setting, the iterations it ran (None when not stated) and its test accuracy by N'."""
+    its setting, the iterations it ran and its batch size (None when not stated) and its test
+    accuracy by N'."""
 
     label: str
     setting: str
     iterations: int | None
+    batch_size: int | None
     figures: dict[int, float]
 
 
 def hand_reports(refs: pd.DataFrame) -> list[HandReport]:
     """The hand-made reports of ``references.table(5)``, in its order. Only a stated iteration
-    count is taken from a report's setting: the assignment states no batch size, rate or
-    iteration count for the first report, so none is attributed to it (its ``eta_t`` is not
-    used), and a report without one is compared with the readings only as figures."""
+    count (and batch size) is taken from a report's setting: the assignment states no batch
+    size, rate or iteration count for the first report, so none is attributed to it (its
+    ``eta_t`` is not used), and a report without one is compared with the readings only as
+    figures."""
     reports = []
     for i, (_, group) in enumerate(refs.groupby("what", sort=False)):
         setting = str(group["setting"].iloc[0])
-        found = ITERATIONS.search(setting)
+        found, batch = ITERATIONS.search(setting), BATCH_SIZE.search(setting)
         reports.append(
             HandReport(
                 label=f"{ORDINALS[i]} report",
                 setting=setting if found else "setting not stated",
                 iterations=int(found.group(1).replace(",", "")) if found else None,
+                batch_size=int(batch.group(1).replace(",", "")) if found and batch else None,
                 figures={int(k): float(v) for k, v in zip(group["key"], group["value"], strict=True)},
             )
         )
     return reports
 
 
-def read_at(reports: list[HandReport]) -> int | None:
-    """The iteration at which the runs are read for a hand-made report: the first stated one."""
-    return next((r.iterations for r in reports if r.iterations is not None), None)
+def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
+    """(batch size, iterations) of the first hand-made report that states both: the setting
+    the runs re-run at the hand reports' rate; None when no report states them."""
+    return next(((r.batch_size, r.iterations) for r in reports if r.batch_size and r.iterations), None)
 
 
 def _t_range(low: int, high: int) -> str:
     return f"{low:,}" if low == high else f"{low:,}–{high:,}"
 
 
+def _hand_setting_label(t: pd.DataFrame) -> str:
+    """'η = 0.001, t = 500': the runs at a hand-made report's setting, as a column names them."""
+    first = t.iloc[0]
+    return f"η = {first['hand_lr']:g}, t = {int(first['hand_iterations']):,}"
+
+
 def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
     """One row per N': SGD's test accuracy (%, subset means) at the end of the run, best along
     the run (with its t), stopped early (with the range of t of the subsets' stops), the
-    held-out runs at their end, at a hand-made report's iteration count (and the subsets'
-    min–max beside it) when ``t`` has it; each hand-made report's figure (blank where it gives none).
+    held-out runs at their end, the runs at a hand-made report's setting (mean ± s.d. over
+    subsets) when ``t`` has them, and each hand-made report's figure (blank where it gives none).
     ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
     t = t.sort_values("dataset_size")
     table = pd.DataFrame(
@@ -79,13 +92,9 @@ def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
             "held-out runs, end": (100 * t["heldout_end_test_acc"]).map(lambda v: f"{v:.2f}"),
         }
     )
-    if "at_t" in t.columns:
-        # the subsets' range in a column of its own: beside the mean, the cell ran into the next column
-        at = f"at t = {int(t['at_t'].iloc[0]):,}"
-        table[at] = (100 * t["at_t_test_acc"]).map(lambda v: f"{v:.2f}").to_numpy()
-        table[f"{at}: min–max"] = [
-            f"{100 * lo:.2f}–{100 * hi:.2f}"
-            for lo, hi in zip(t["at_t_test_acc_min"], t["at_t_test_acc_max"], strict=True)
+    if "hand_test_acc" in t.columns:
+        table[_hand_setting_label(t)] = [
+            f"{100 * m:.2f}{NBSP}±{NBSP}{100 * sd:.2f}" for m, sd in zip(t["hand_test_acc"], t["hand_test_acc_sd"])
         ]
     for report in reports:
         table[f"by hand: {report.label}"] = [
@@ -97,17 +106,17 @@ def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
 def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     """The caption of ``readings_table``."""
     first = t.iloc[0]
-    at = (
-        f"; and at t = {int(first['at_t']):,}, interpolated linearly between the checkpoints around it, with the "
-        "subsets' min–max"
-        if "at_t" in t.columns
+    hand = (
+        f"; and runs of B = {int(first['hand_batch_size'])} at {_hand_setting_label(t)} on the same subsets "
+        "(mean ± s.d. over subsets)"
+        if "hand_test_acc" in t.columns
         else ""
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
         f"{int(t['iterations'].max()):,} iterations) read at the end of the run; at the highest point of the mean test "
         "curve, with its t (chosen on the test set, so an upper bound); stopped at the best held-out accuracy, with the "
-        f"range of t of the subsets' stops; those held-out runs at their end{at}. By hand: the hand-made reports' "
+        f"range of t of the subsets' stops; those held-out runs at their end{hand}. By hand: the hand-made reports' "
         f"figures ({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
     )
 
@@ -134,31 +143,20 @@ def early_text(t: pd.DataFrame) -> str:
     )
 
 
-def hand_text(t: pd.DataFrame, reports: list[HandReport], more: str) -> str:
-    """The answer's paragraphs on stopping early (the sizes where it gained in every subset,
-    with a link to ``more`` for the gains) and on the hand-made reports: a report with a stated
-    iteration count against the runs read there (``_at_its_iterations``), the others against
-    the reading they lie closest to (``_closest_reading``)."""
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    every = [int(n) for n, k, s in zip(t["dataset_size"], t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
-    early = (
-        "**Stopping early** on the held-out images "
-        + (
-            f"beat the same runs at their end in every subset at N' = {joined(every)} "
-            if every
-            else "did not beat the same runs at their end in every subset at any size "
-        )
-        + f"(the gains [in the per-run detail](#{more}))."
-    )
-    at = t.set_index("dataset_size")
+def hand_text(t: pd.DataFrame, reports: list[HandReport]) -> str:
+    """The paragraph on the hand-made reports: a report with a stated setting against the runs
+    at that setting and the hand reports' rate (``_at_its_setting``), the others against the
+    reading they lie closest to (``_closest_reading``); '' when no report has a figure at the
+    sizes run."""
+    at = t.sort_values("dataset_size").set_index("dataset_size")
     said = [
-        _at_its_iterations(at, report)
-        if report.iterations is not None and "at_t" in at.columns
+        _at_its_setting(at, report)
+        if report.iterations is not None and "hand_test_acc" in at.columns
         else _closest_reading(at, report)
         for report in reports
         if any(n in report.figures for n in at.index.astype(int))
     ]
-    return early + ("\n\n**The hand-made reports.** " + " ".join(said) if said else "")
+    return "**The hand-made reports.** " + " ".join(said) if said else ""
 
 
 def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
@@ -168,47 +166,69 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     hand = pd.Series(report.figures).loc[common]
     kinds = {"the end of the run": "test_acc", "the best along the run": "peak_test_acc"}
     kinds |= {"stopping early": "early_test_acc"}
-    if "at_t" in at.columns:
-        kinds[f"the reading at t = {int(at['at_t'].iloc[0]):,}"] = "at_t_test_acc"
     dist = {k: float((100 * (at.loc[common, c] - hand)).abs().mean()) for k, c in kinds.items()}
     near = min(dist, key=lambda k: dist[k])
-    end = f", {dist['the end of the run']:.2f} from the end of the run" if near != "the end of the run" else ""
-    return f"The {report.label}'s figures ({report.setting}) lie closest to {near}: {dist[near]:.2f} points away on average{end}."
+    return f"The {report.label}'s figures ({report.setting}) lie closest to {near}, {dist[near]:.2f} points away on average."
 
 
-def _at_its_iterations(at: pd.DataFrame, report: HandReport) -> str:
-    """A report with a stated iteration count against the runs read there (``at``: the table by
-    size, with ``at_t``): each figure within the subsets' range, or below or above every subset
-    with its distance from their mean; a difference the runs do not explain is left open."""
+# the rounding ``agrees_with_hand`` allows a hand-made figure, in points: a figure quoted to 0.1 point
+ALLOWED_ROUNDING = 0.05
+
+
+def rounding_points(figure: float) -> float:
+    """Half the last digit of a hand-made accuracy (a fraction) as quoted, in points: 0.5 for a
+    whole percent (67%), 0.05 for one decimal (82.3%)."""
+    return 0.5 if abs(100 * figure - round(100 * figure)) < 1e-9 else 0.05
+
+
+def quoted(figure: float) -> str:
+    """A hand-made accuracy as the report quoted it: '67%', '82.3%'."""
+    return f"{100 * figure:.0f}%" if rounding_points(figure) == 0.5 else f"{100 * figure:.1f}%"
+
+
+def agrees_at_setting(figure: float, mean: float, sd: float) -> bool:
+    """Whether a hand-made figure (one run on one subset) agrees with the runs at its setting
+    (mean and s.d. over subsets, fractions): ``agrees_with_hand``, which allows a figure's
+    rounding to 0.1 point; a figure rounded coarser first has the rest of its rounding taken off."""
+    extra = rounding_points(figure) - ALLOWED_ROUNDING
+    return agrees_with_hand(max(0.0, abs(100 * (mean - figure)) - extra), 100 * sd)
+
+
+def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
+    """A report with a stated setting against the runs at that setting and the hand reports'
+    rate (``at``: the table by size, with ``hand_*``): which figures agree (``agrees_at_setting``)
+    and which do not, these with their distance from the runs' mean, left open."""
     common = [n for n in at.index.astype(int) if n in report.figures]
     hand, rows = pd.Series(report.figures).loc[common], at.loc[common]
-    sides = {
-        "within the subsets' range": [
-            n for n in common if rows.loc[n, "at_t_test_acc_min"] <= hand[n] <= rows.loc[n, "at_t_test_acc_max"]
-        ],
-        "below every subset": [n for n in common if hand[n] < rows.loc[n, "at_t_test_acc_min"]],
-        "above every subset": [n for n in common if hand[n] > rows.loc[n, "at_t_test_acc_max"]],
-    }
-    parts = []
-    for where, sizes in sides.items():
-        if not sizes:
-            continue
-        part = f"its {joined([f'{100 * hand[n]:.0f}%' for n in sizes])} at N' = {joined(sizes)} lie{'s' if len(sizes) == 1 else ''} {where}"
-        if not where.startswith("within"):
-            gaps = [abs(100 * hand[n] - shown(100 * rows.loc[n, "at_t_test_acc"])) for n in sizes]
-            part += f", by {joined([f'{g:.2f}' for g in gaps])} points from their mean"
-        parts.append(part)
+    agree = [
+        n for n in common if agrees_at_setting(hand[n], rows.loc[n, "hand_test_acc"], rows.loc[n, "hand_test_acc_sd"])
+    ]
+    off = [n for n in common if n not in agree]
     first = rows.iloc[0]
     text = (
-        f"The {report.label} ({report.setting}) compares with these runs at t = {report.iterations:,} (interpolated "
-        f"between the checkpoints {int(first['at_t_from']):,} and {int(first['at_t_to']):,}; bars in the figure): "
-        f"{'; '.join(parts)}."
+        f"Runs of the {report.label}'s setting (B = {int(first['hand_batch_size'])}, "
+        f"{int(first['hand_iterations']):,} iterations; its rate is not stated) at the hand reports' own rate, "
+        f"η = {first['hand_lr']:g} (diamonds, ± two s.d.), "
     )
-    off = [n for n in common if n not in sides["within the subsets' range"]]
-    if off:
-        one = len(off) == 1
+    if agree:
+        whose = "figure's" if len(agree) == 1 else "figures'"
         text += (
-            f" Nothing in these runs explains {'that gap' if one else 'those gaps'}, the one at N' = {max(off):,} "
-            f"included: {'it is' if one else 'they are'} left open."
+            f"agree with its {joined([quoted(hand[n]) for n in agree])} at {sizes_named(agree)}, within the spread "
+            f"over subsets and the {whose} rounding"
         )
-    return text
+    if not off:
+        return text + "."
+    gaps = joined([f"{abs(100 * hand[n] - shown(100 * rows.loc[n, 'hand_test_acc'])):.2f}" for n in off])
+    sides = {"below" if hand[n] < rows.loc[n, "hand_test_acc"] else "above" for n in off}
+    side = sides.pop() if len(sides) == 1 else "away from"
+    figures = f"{joined([quoted(hand[n]) for n in off])} at {sizes_named(off)}"
+    one = len(off) == 1
+    if agree:
+        return (
+            text
+            + f"; its {figures} lie{'s' if one else ''} {gaps} points {side} them and {'is' if one else 'are'} left open."
+        )
+    return (
+        text
+        + f"do not agree with its {figures}: {'it lies' if one else 'they lie'} {gaps} points {side} them, left open."
+    )

@@ -13,7 +13,7 @@ from mnist_sgd.science import criteria, linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import held_out_run, peak_of_mean
 from mnist_sgd.show.present import fixed, mean_ranges, progress
-from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, run_status, shown
+from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, run_status, shown, two_figures
 
 
 def subset_order(n_train: int, k: int) -> torch.Tensor:
@@ -37,14 +37,13 @@ def converged_at(curve: pd.DataFrame, optimum: float, rel_tol: float) -> tuple[i
     or (None, None) when neither holds at the end of the run.
 
     Two tests, each a "from this checkpoint on to the end" time, and the earlier one counts:
-    Task 3's, unchanged (``criteria.converged_iterations``: the loss averaged over each
-    doubling of t has stopped moving), which constant-step SGD meets at its noise floor on a
-    subset it cannot fit exactly, where a floor above ``optimum`` may never come within
-    ``rel_tol`` of the way to it; and ``criteria.converged_to_optimum`` (within ``rel_tol`` of
-    the way from L(0) to ``optimum``), which catches a subset fitted exactly (L* = 0), whose
-    loss keeps halving so that its relative change never falls below ``rel_tol``. On a tie,
-    Task 3's test is named, so the full set, where SGD stops at a noise floor, is judged as
-    in Task 3.
+    the loss has levelled off (``criteria.converged_iterations``: its average over each stretch
+    from t to 2t moves by less than ``rel_tol`` to the next), which constant-step SGD meets at
+    its noise floor on a subset it cannot fit exactly, where a floor above ``optimum`` may never
+    come within ``rel_tol`` of the way to it; and ``criteria.converged_to_optimum`` (within
+    ``rel_tol`` of the way from L(0) to ``optimum``), which catches a subset fitted exactly
+    (L* = 0), whose loss keeps halving so that its relative change never falls below
+    ``rel_tol``. On a tie the first test is named: on the full set SGD stops at a noise floor.
     """
     found = {
         STOPPED_MOVING: criteria.converged_iterations(curve, rel_tol),
@@ -140,6 +139,34 @@ def subset_runs(
     return pd.DataFrame(rows), pd.concat(curve_frames, ignore_index=True)
 
 
+def hand_setting_runs(
+    mnist: MNIST, dataset_size: int, batch_size: int, lr: float, iterations: int, subsets: int
+) -> pd.DataFrame:
+    """SGD at a hand-made report's setting (``batch_size``, ``lr``, ``iterations``) on the same
+    ``subsets`` subsets as ``subset_runs`` (subset k with sampler seed k): one row per subset
+    with dataset_size, subset, batch_size, lr, iterations, final_train_loss, final_test_acc and
+    train_seconds. Only the end of a run is measured: the comparison needs its final accuracy."""
+    n_train = mnist.x_train.shape[0]
+    whole = dataset_size == n_train
+    rows, evaluator = [], None
+    for k in progress(range(subsets), desc=f"N'={dataset_size}, hand setting"):
+        rows_k = subset_rows(n_train, dataset_size, k)
+        x, labels = mnist.x_train[rows_k], mnist.y_train[rows_k]
+        if evaluator is None or not whole:  # the whole set is the same for every k: one evaluator
+            evaluator = sgd.Evaluator(x, labels, mnist.x_test, mnist.y_test)
+        run = sgd.train_sgd(x, one_hot(labels), batch_size, lr, iterations, seed=k, checkpoints=2, evaluator=evaluator)
+        final = run.summary()
+        rows.append(
+            {
+                "dataset_size": dataset_size,
+                "subset": k,
+                **{key: final[key] for key in ("batch_size", "lr", "iterations")},
+                **{key: final[key] for key in ("final_train_loss", "final_test_acc", "train_seconds")},
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _percent(values: pd.Series) -> pd.Series:
     """Fractions as percentages with two decimals, for a table column."""
     return (100 * values).map(lambda v: f"{v:.2f}")
@@ -152,7 +179,7 @@ def subsets_table(runs: pd.DataFrame) -> pd.DataFrame:
         {
             "subset": runs["subset"],
             "ITR": [
-                f"{i:,}" if c else f"not converged in {n:,}"
+                two_figures(i) if c else f"not converged in {n:,}"
                 for i, c, n in zip(runs["itr"], runs["converged"], runs["iterations"])
             ],
             "training loss": fixed(runs["final_train_loss"], 4),
@@ -173,45 +200,16 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     return (
         f"N' = {int(first['dataset_size']):,}: SGD after {int(first['iterations']):,} iterations "
         f"(B = {int(first['batch_size'])}, η = {first['lr']:g}) and the least-squares solution on the same subset. "
-        f"Training accuracy is on the whole subset, test accuracy on the {test_images:,} test images; training s is "
-        f"measured and varies between builds."
+        f"ITR to two significant figures, as the checkpoints allow. Training accuracy is on the whole subset, test "
+        f"accuracy on the {test_images:,} test images; training s is measured and varies between builds."
     )
-
-
-def at_iteration(curves: pd.DataFrame, t: int) -> pd.DataFrame:
-    """Per size of ``curves``: each subset's test accuracy at iteration ``t``, interpolated
-    linearly in t between the two checkpoints around it (the value itself at a checkpoint), as
-    the mean, min and max over the subsets (``at_t_test_acc``, ``_min``, ``_max``), with ``t``
-    and the checkpoints read (``at_t_from``, ``at_t_to``)."""
-    rows = []
-    for size, group in curves.groupby("dataset_size"):
-        values, grid = [], np.array([])
-        for _, curve in group.groupby("subset"):
-            curve = curve.sort_values("t")
-            grid = curve["t"].to_numpy(dtype=np.float64)
-            values.append(float(np.interp(t, grid, curve["test_acc"].to_numpy(dtype=np.float64))))
-        # the checkpoints around t (the same for every subset): t itself twice when it is one
-        after = min(int(np.searchsorted(grid, t)), len(grid) - 1)
-        before = after if grid[after] <= t else max(after - 1, 0)
-        rows.append(
-            {
-                "dataset_size": size,
-                "at_t": t,
-                "at_t_test_acc": float(np.mean(values)),
-                "at_t_test_acc_min": min(values),
-                "at_t_test_acc_max": max(values),
-                "at_t_from": int(grid[before]),
-                "at_t_to": int(grid[after]),
-            }
-        )
-    return pd.DataFrame(rows)
 
 
 def last_change(curves: pd.DataFrame) -> pd.DataFrame:
     """Per size of ``curves``: how much the subset-mean training loss still moved at the end, as
-    Task 3's test reads it (``criteria.loss_changes``: the loss averaged over a doubling of t
-    against the next doubling, at the last checkpoint judged; negative while it descends; NaN
-    for a run too short to judge)."""
+    the levelling-off test of ``converged_at`` reads it (``criteria.loss_changes``: the loss
+    averaged over a stretch from t to 2t against the next stretch, at the last one judged;
+    negative while it descends; NaN for a run too short to judge)."""
     rows = []
     for size, group in curves.groupby("dataset_size"):
         changes = criteria.loss_changes(group)["change"]
@@ -219,15 +217,17 @@ def last_change(curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, read_at: int | None = None) -> pd.DataFrame:
-    """Task 5's table across sizes, one row per training-set size: the means (and ranges) over
-    its subsets of ``subset_runs``' runs, how many converged (``converged_subsets``; by each test
-    of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``) and how fast
-    the loss still moved at the end (``last_change``), the peak of the subset-mean test curve
-    (``peak_of_mean``), what stopping early gained over the same held-out runs at their end, per
-    subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many gained), and,
-    given ``read_at``, the test accuracy at that iteration (``at_iteration``: a hand-made
-    report's budget)."""
+def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Task 5's table across sizes, one row per training-set size: the means (and s.d., min and
+    max) over its subsets of ``subset_runs``' runs, how many converged (``converged_subsets``; by
+    each test of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``) and
+    how fast the loss still moved at the end (``last_change``), the peak of the subset-mean test
+    curve (``peak_of_mean``), what stopping early gained over the same held-out runs at their
+    end, per subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many
+    gained), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a hand-made
+    report's setting (``hand_lr``, ``hand_iterations``, ``hand_test_acc`` with ``_sd``, ``_min``,
+    ``_max``). Every s.d. is over the subsets, with n - 1 in the denominator (five subsets give
+    a rough one; the larger estimate keeps a verdict from resting on a lucky draw)."""
     runs = runs.assign(early_gain=runs["early_test_acc"] - runs["heldout_end_test_acc"])
     table = (
         runs.groupby("dataset_size")
@@ -243,6 +243,7 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, read_at: int | None =
             test_acc=("final_test_acc", "mean"),
             test_acc_min=("final_test_acc", "min"),
             test_acc_max=("final_test_acc", "max"),
+            test_acc_sd=("final_test_acc", "std"),
             train_acc=("final_train_acc", "mean"),
             train_acc_min=("final_train_acc", "min"),
             train_acc_max=("final_train_acc", "max"),
@@ -251,6 +252,7 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, read_at: int | None =
             closed_form_test_acc=("closed_form_test_acc", "mean"),
             closed_form_test_acc_min=("closed_form_test_acc", "min"),
             closed_form_test_acc_max=("closed_form_test_acc", "max"),
+            closed_form_test_acc_sd=("closed_form_test_acc", "std"),
             closed_form_train_acc=("closed_form_train_acc", "mean"),
             closed_form_train_loss=("closed_form_train_loss", "mean"),
             rank_min=("rank", "min"),
@@ -272,8 +274,17 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, read_at: int | None =
     table = table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
         last_change(curves), on="dataset_size"
     )
-    if read_at is not None:
-        table = table.merge(at_iteration(curves, read_at), on="dataset_size")
+    if hand is not None:
+        at_hand = hand.groupby("dataset_size").agg(
+            hand_lr=("lr", "first"),
+            hand_iterations=("iterations", "first"),
+            hand_batch_size=("batch_size", "first"),
+            hand_test_acc=("final_test_acc", "mean"),
+            hand_test_acc_sd=("final_test_acc", "std"),
+            hand_test_acc_min=("final_test_acc", "min"),
+            hand_test_acc_max=("final_test_acc", "max"),
+        )
+        table = table.merge(at_hand.reset_index(), on="dataset_size")
     return table
 
 
@@ -306,7 +317,7 @@ def sizes_caption(table: pd.DataFrame) -> str:
     """The caption of ``sizes_table``: the runs' setting, read from ``size_summary``."""
     first = table.iloc[0]
     return (
-        f"Per size, after {int(table['iterations'].max()):,} iterations of SGD (B = {int(first['batch_size'])}, "
-        f"η = {first['lr']:g}): means over the {int(table['subsets'].max())} subsets ([min, max] for the test accuracy); "
-        "least squares: the exact solution on the same subsets."
+        f"Per size, SGD after {int(table['iterations'].max()):,} iterations (B = {int(first['batch_size'])}, "
+        f"η = {first['lr']:g}) and the exact least-squares solution on the same subsets: means over "
+        f"{int(table['subsets'].max())} subsets, [min, max] for SGD's test accuracy."
     )

@@ -1,9 +1,8 @@
 """Task 7's commentary on the grid of batch sizes and learning rates, written from the table of
-its cells (``tables.grid_cells``) and its runs: what the build ran and how two cells are compared
+its cells (``tables.grid_cells``) and its runs: what the build ran and which cells are ranked
 (said once, in plain words), the caption of the loss figure and of the section's table, the rules
-the detail states once (how runs are scored, the statuses, when the loss rose), and the one-line
-answer the report's summary quotes. Every number in the text is computed here from those tables,
-so the prose cannot contradict the tables and figures. The learning rate and the batch size
+the detail states once (how runs are scored, the statuses, when the loss rose). Every number in
+the text is computed here from those tables, so the prose cannot contradict the tables and figures. The learning rate and the batch size
 compared, with their mechanisms, are ``mechanisms``; the hand-made figures, ``hand``."""
 
 from __future__ import annotations
@@ -14,10 +13,10 @@ import pandas as pd
 
 from mnist_sgd.science import net_runs
 from mnist_sgd.show import provenance
-from mnist_sgd.show.present import pct, plural
+from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label
-from mnist_sgd.tasks.mlp_grid.tables import CLASSES, failures, listed, off_axis
-from mnist_sgd.tasks.mlp_grid.ties import comparison_rule, rank, rankable
+from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
+from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
 
 
 def cell_count(cells: pd.DataFrame) -> int:
@@ -26,34 +25,37 @@ def cell_count(cells: pd.DataFrame) -> int:
 
 
 def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
-    """What was run of the grid: the cells against those its batch sizes and rates
-    span, the epochs per run, the seeds of the cells the assignment asks and of the others,
-    a warning when the epochs are not the assignment's ``assignment_epochs`` or differ between
-    cells, then how two cells are compared (``ties.comparison_rule``), where the seeds are first
-    said. ``cells``: one row per cell with batch_size, lr, seeds, epochs."""
+    """What was run of the grid: the cells against those its batch sizes and rates span, the
+    epochs per run, the seeds of the cells the assignment asks and of the others, a warning when
+    the epochs are not the assignment's ``assignment_epochs`` or differ between cells, then which
+    cells are ranked (``ties.which_are_ranked``), where the seeds are first said. ``cells``: one
+    row per cell with batch_size, lr, seeds, epochs."""
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
     epochs_run = sorted(cells["epochs"].unique())
     asked = cells[[(int(b), float(lr)) in asked_cells() for b, lr in zip(cells["batch_size"], cells["lr"])]]
     other = cells.drop(asked.index)
     parts = []
-    for group, what in [(asked, "the assignment asks"), (other, "it does not ask")]:
+    for group, what in [(asked, "the assignment asks"), (other, "it does not ask" if asked.empty else "")]:
+        if len(group) == 1:
+            label = cell_label(group["batch_size"].iloc[0], group["lr"].iloc[0])
+            these = f"the cell {what} ({label})" if what else f"the other one ({label})"
+        elif len(group):
+            these = f"each of the {len(group)} cells {what}" if what else f"each of the other {len(group)}"
         if len(group):
-            which = "" if len(group) > 1 else f" ({cell_label(group['batch_size'].iloc[0], group['lr'].iloc[0])})"
-            parts.append(
-                f"{plural(sorted(group['seeds'].unique()), 'seed')} for each of the {plural(len(group), 'cell')}"
-                f"{which} {what}"
-            )
+            parts.append(f"{plural(sorted(group['seeds'].unique()), 'seed')} for {these}")
+    n, spanned = cell_count(cells), len(batches) * len(lrs)
+    sizes = ("batch size " if len(batches) == 1 else "batch sizes ") + ", ".join(str(b) for b in batches)
+    rates = ("learning rate " if len(lrs) == 1 else "learning rates ") + ", ".join(f"{lr:g}" for lr in lrs)
     text = (
-        f"**{cell_count(cells)} of the {len(batches) * len(lrs)} cells** spanned by batch sizes "
-        f"{', '.join(str(b) for b in batches)} and learning rates {', '.join(f'{lr:g}' for lr in lrs)} were run, "
-        f"with {plural(epochs_run, 'epoch')} per run: " + " and ".join(parts) + "."
+        f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} cells** of {sizes} and {rates} were run "
+        f"for {plural(epochs_run, 'epoch')}: " + " and ".join(parts) + "."
     )
     if epochs_run != [assignment_epochs]:
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
         text += " The cells ran different numbers of epochs, so their final values are not directly comparable."
-    return f"{text} {comparison_rule()}"
+    return f"{text} {which_are_ranked()}"
 
 
 def mlp_terms_text(majority: float) -> str:
@@ -116,47 +118,7 @@ def mlp_timing_note(runs: pd.DataFrame) -> str:
 def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``)."""
     return (
-        "Every cell: how its seeds ended, the training loss after epoch 1 and the final accuracies, mean ± s.d. over "
-        "the seeds (the value alone for one); where some seeds failed, those of the seeds that converged. By hand: "
-        "the figures the assignment quotes (one run each)."
+        "The cells in the order of η/B: how the seeds ended, the loss after epoch 1 and the final accuracies, mean ± "
+        "s.d. over the seeds (over those that converged, where some failed). By hand: the assignment's figures, one "
+        "run each."
     )
-
-
-def accuracy_said(cell: pd.Series) -> str:
-    """A cell's final test accuracy for prose, never a mean over seeds that learnt and seeds that
-    failed: '98.43%'; '10.28% (stuck at chance)'; '95.21% on the surviving seed (2 of 3
-    diverged)'. ``cell``: a row of ``tables.grid_cells``."""
-    value = pct(cell["test_acc"])
-    if cell["converged_seeds"] == cell["seeds"]:
-        return value
-    left = int(cell["converged_seeds"])
-    if not left:
-        return f"{value} ({failures(cell)})"
-    on = "on the surviving seed" if left == 1 else f"over the {left} surviving seeds"
-    return f"{value} {on} ({failures(cell)})"
-
-
-def grid_answer(cells: pd.DataFrame) -> str:
-    """Task 7's one-line answer: the cell with the highest final test accuracy among the ranked
-    ones (several seeds, all converged: ``ties.rankable``) and the cells tied with it, the cells
-    where runs failed and how, and the count of cells."""
-    ranked = cells[rankable(cells)]
-    parts = []
-    if len(ranked):
-        r = rank(ranked, "test_acc")
-        best = ranked.loc[ranked["test_acc"].idxmax()] if r is None else r.best
-        text = f"best final test accuracy {pct(best['test_acc'])} at {cell_label(best['batch_size'], best['lr'])}"
-        if r is not None and not r.tied.empty:
-            text += ", tied with " + ", ".join(cell_label(b, lr) for b, lr in zip(r.tied["batch_size"], r.tied["lr"]))
-        if len(ranked) == 1 < len(cells):
-            text += " (the only cell run with several seeds that all converged)"
-        elif len(ranked) < len(cells):
-            text += f" (of the {len(ranked)} cells run with several seeds that all converged)"
-        parts.append(text)
-    failed = cells[~cells["all_converged"].astype(bool)].sort_values(KEYS)
-    if len(failed):
-        parts.append(
-            "runs failed at "
-            + listed([f"{cell_label(c['batch_size'], c['lr'])} ({failures(c)})" for _, c in failed.iterrows()])
-        )
-    return "; ".join(parts) + f" ({plural(cell_count(cells), 'cell')}, {plural(int(cells['epochs'].max()), 'epoch')})"

@@ -1,10 +1,9 @@
-"""Why Task 7's cells differ, each mechanism tied to numbers of the grid. The section's two
-answers: the learning rate at the batch size the assignment varies it at (a short step descends
-slowly, a long one overshoots, and the runs that failed), and the batch size at the rate it varies
-that at (updates per epoch, the loss per epoch and per update, the cost of an update). Behind
-them, in the detail: the noise of a minibatch gradient (η/B) and the gap between training and test
-accuracy. Written from ``tables.grid_cells``, the runs and the per-epoch history; every ranking
-follows ``ties``."""
+"""Why Task 7's cells differ, each mechanism tied to numbers of the grid. The body's two answers:
+η/B, where the cells stop converging and how the ranked cells' accuracy goes with it
+(``stability_text``), and what the rate and the batch size do within the stable cells
+(``within_text``). Behind them, in the detail: the noise of a minibatch gradient, the time of an
+update and of an epoch, and the gap between training and test accuracy. Written from
+``tables.grid_cells``, the runs and the per-epoch history; every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -15,19 +14,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mnist_sgd.science import net_runs
+from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.tables import listed, two_figures
-from mnist_sgd.tasks.mlp_grid.ties import rank, rankable, ranking_text, said, separated
+from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said, two_significant
+from mnist_sgd.tasks.mlp_grid.ties import apart, name, rank, rankable, ranking_text, said
 
 if TYPE_CHECKING:
     import torch
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
-
-
-def _times(ratio: float) -> str:
-    return f"{ratio:.0f}×" if ratio >= 10 else f"{ratio:.1f}×"
 
 
 def focus(cells: pd.DataFrame, key: str) -> float | None:
@@ -44,6 +40,119 @@ def focus(cells: pd.DataFrame, key: str) -> float | None:
     return float(asked) if asked in counts.index else float(counts.idxmax())
 
 
+def _by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with their η/B (column eta_b), in its order."""
+    return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
+
+
+def _boundary(cells: pd.DataFrame) -> str:
+    """Where in η/B the cells stop converging on every seed: a clean split, or the cells that
+    break it; and each rate that failed at one batch size but converged at a larger one."""
+    c = _by_eta_b(cells)
+    ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
+    if bad.empty:
+        return f"Every cell converged on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
+    if ok.empty:
+        return "In every cell some seed failed. "
+    if ok["eta_b"].max() >= bad["eta_b"].min():
+        top = ok.iloc[-1]
+        return (
+            "The cells where some seed failed are not simply those of the largest η/B: "
+            + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
+            + f" failed, while {cell_label(top['batch_size'], top['lr'])} converged at {ratio_said(top['eta_b'])}. "
+        )
+    text = (
+        f"Every cell up to η/B = {ratio_said(ok['eta_b'].max())} converged on every seed, and in every cell from "
+        f"{ratio_said(bad['eta_b'].min())} up some seed failed. "
+    )
+    for lr, failed in bad.groupby("lr"):
+        saved = ok[ok["lr"] == lr]
+        if saved.empty:
+            continue
+        sizes = listed([f"B = {int(b)}" for b in sorted(failed["batch_size"])])
+        one = "on the one seed " if (saved["seeds"] == 1).all() else ""
+        where = listed([f"B = {int(b)}" for b in saved["batch_size"]])
+        text += f"So η = {lr:g} failed at {sizes} but converged {one}at {where}. "
+    return text
+
+
+def _failed_seeds(runs: pd.DataFrame) -> str:
+    """'late, in epochs 13 and 18, after learning (best test accuracy 96.46% and 96.18%)' for the
+    runs of one cell that diverged."""
+    epochs = listed([str(int(e)) for e in runs["diverged_at"]])
+    learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
+    where = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
+    if len(learnt) == len(runs):
+        best = listed([pct(v) for v in learnt["best_test_acc"]])
+        return f"late, {where}, after learning (best test accuracy {best})"
+    return where + (", from the start" if learnt.empty else "")
+
+
+def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """Each cell where some seed did not converge, in the order of η/B: the seeds that diverged
+    (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
+    that no longer depends on its input answers, checked on both sets with ``y_train`` and
+    ``y_test``). What set a divergence off is not measured, and the text says so."""
+    runs = runs.astype({"lr": float})
+    text = ""
+    for c in _by_eta_b(cells[~cells["all_converged"].astype(bool)]).itertuples(index=False):
+        mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
+        label = cell_label(c.batch_size, c.lr)
+        diverged = mine[mine["diverged"].astype(bool)]
+        if len(diverged):  # how many, the table beside says
+            who = (
+                "the run"
+                if c.seeds == 1
+                else "the seed that diverged"
+                if len(diverged) == 1
+                else "the seeds that diverged"
+            )
+            text += f"At {label} {who} did so {_failed_seeds(diverged)}; what set this off is not measured here. "
+        for r in mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)].itertuples():
+            who = "the run" if c.seeds == 1 else f"seed {int(r.seed)}"
+            digit = net_runs.constant_answer(r.final_test_acc, y_test)
+            same = digit is not None and digit == net_runs.constant_answer(r.final_train_acc, y_train)
+            answer = f"it answers {digit} for every image" if same else "its accuracy is near that of a constant answer"
+            text += f"At {label} {who} got stuck at chance: {answer}. "
+    return text
+
+
+def _trend(cells: pd.DataFrame) -> str:
+    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B: up to its
+    highest and down after it, each difference judged by ``ties.apart``; '' for fewer than two."""
+    rows = [r for _, r in _by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
+    if len(rows) < 2:
+        return ""
+    peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
+    judged = [apart(a, b, "test_acc") for a, b in zip(rows[:peak], rows[1 : peak + 1], strict=True)]
+    judged += [apart(rows[peak], r, "test_acc") for r in rows[peak + 1 :]]
+    top = name(rows[peak], "cell")
+    head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
+    if peak < len(rows) - 1:
+        head += " and is lower at " + listed([name(r, "cell") for r in rows[peak + 1 :]])
+    verdict = (
+        ("each difference " if len(judged) > 1 else "") + "beyond the seeds' spread"
+        if all(judged)
+        else "within the seeds' spread"
+        if not any(judged)
+        else "though not every difference is beyond the seeds' spread"
+    )
+    return f"Among the ranked cells, the final test accuracy {head}, {verdict}."
+
+
+def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """The body's first answer, in η/B: what η/B is, where in it the cells stop converging on
+    every seed (``_boundary``), how each failed cell failed (``_failures``) and how the final test
+    accuracy of the ranked cells goes with η/B (``_trend``). ``cells``: ``tables.grid_cells``;
+    ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
+    images = int(cells["train_images"].max())
+    text = (
+        f"**Stability.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
+        f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
+    )
+    return (text + _trend(cells)).rstrip()
+
+
 def _short_step(at: pd.DataFrame, b: float) -> str:
     """At batch size ``b`` (the rows ``at``, by rate): the loss after epoch 1 at the smallest rate
     against the next, and whether the smallest rate has fit the training set by the end; '' when
@@ -51,101 +160,18 @@ def _short_step(at: pd.DataFrame, b: float) -> str:
     lo, next_ = at.iloc[0], at.iloc[1]
     if not rankable(at.iloc[:2]).all():
         return ""
-    slower = separated(lo["loss_epoch1"], lo["loss_epoch1_sd"], next_["loss_epoch1"], next_["loss_epoch1_sd"])
-    if not (slower and lo["loss_epoch1"] > next_["loss_epoch1"]):
+    if not (lo["loss_epoch1"] > next_["loss_epoch1"] and apart(lo, next_, "loss_epoch1")):
         return (
-            f"At B = {int(b)} a shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is not "
-            f"above that at η = {next_['lr']:g} beyond the spread of the seeds. "
+            f"At B = {int(b)}, a shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is "
+            f"within the seeds' spread of that at η = {next_['lr']:g} or below it. "
         )
     text = (
-        f"A short step descends slowly: at B = {int(b)}, after epoch 1 the loss at η = {lo['lr']:g} is "
+        f"At B = {int(b)}, a short step descends slowly: after epoch 1 the loss at η = {lo['lr']:g} is "
         f"{lo['loss_epoch1'] / next_['loss_epoch1']:.2g} times that at η = {next_['lr']:g}"
     )
     if lo["train_acc"] < FIT:
-        text += ", and by the end of its run it has still not fit the training set"
+        text += ", and it ends without fitting the training set"
     return text + ". "
-
-
-def _failed_seeds(runs: pd.DataFrame) -> str:
-    """'in epochs 13 and 18, after having learnt: their best test accuracies were 96.46% and
-    96.18%' for the runs of one cell that diverged."""
-    epochs = listed([str(int(e)) for e in runs["diverged_at"]])
-    text = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
-    learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
-    if len(learnt) == len(runs):
-        best = listed([pct(v) for v in learnt["best_test_acc"]])
-        whose = "their best test accuracies were" if len(runs) > 1 else "its best test accuracy was"
-        text += f", after having learnt: {whose} {best}"
-    elif len(learnt) == 0:
-        text += ", from the start"
-    return text
-
-
-def failures_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """How many runs converged, then each cell where some seed did not: the seeds that diverged
-    (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
-    that no longer depends on its input answers, checked on both sets with ``y_train`` and
-    ``y_test``); then each one-seed cell that converged at a rate where another cell failed,
-    which one run cannot rank."""
-    runs = runs.astype({"lr": float})
-    ok = int((runs["status"] == net_runs.CONVERGED).sum())
-    text = f"Of the {plural(len(runs), 'run')}, {ok} converged."
-    bad = cells[~cells["all_converged"].astype(bool)].sort_values(["lr", "batch_size"])
-    for c in bad.itertuples(index=False):
-        mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
-        of = "the one run" if c.seeds == 1 else None
-        diverged = mine[mine["diverged"].astype(bool)]
-        if len(diverged):  # how many, the table beside says
-            who = of or ("the seed that diverged" if len(diverged) == 1 else "the seeds that diverged")
-            text += (
-                f" At {cell_label(c.batch_size, c.lr)}, {who} (the loss became infinite or not a number) did so "
-                f"{_failed_seeds(diverged)}."
-            )
-        stuck = mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)]
-        for r in stuck.itertuples(index=False):
-            who = of or f"seed {int(r.seed)}"
-            digit = net_runs.constant_answer(r.final_test_acc, y_test)
-            same = digit is not None and digit == net_runs.constant_answer(r.final_train_acc, y_train)
-            answer = (
-                f"it answers {digit} for every image, so its accuracy is that digit's share of the images"
-                if same
-                else "its accuracy is near that of a constant answer"
-            )
-            text += (
-                f" At {cell_label(c.batch_size, c.lr)}, {who} got stuck at chance: its output no longer depends on the "
-                f"image; {answer}."
-            )
-    single = cells[(cells["seeds"] == 1) & cells["all_converged"].astype(bool) & cells["lr"].isin(bad["lr"])]
-    for c in single.itertuples(index=False):
-        text += (
-            f" At {cell_label(c.batch_size, c.lr)} the one run converged: that shows a run can converge there, not how "
-            "often, so the cell is not ranked."
-        )
-    return text
-
-
-def lr_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str | None:
-    """The learning rate, high against low, at the batch size ``focus`` picks: what a step is, a
-    short step descending slowly, the final test accuracy ranked, a long step overshooting and the
-    runs that failed (``failures_text``); None when no batch size ran two rates."""
-    b = focus(cells, "batch_size")
-    if b is None:
-        return None
-    at = cells[cells["batch_size"] == b].sort_values("lr")
-    hi = float(cells["lr"].max())
-    text = "An SGD step moves the weights by η times the minibatch gradient. " + _short_step(at, b)
-    ranked = ranking_text(at, "lr", "test_acc", percent=True, values=False)
-    if ranked:
-        text += f"At B = {int(b)}, the final test accuracy is {ranked}. "
-    # the textbook reason, not a finding: the network's curvature is not measured here
-    text += (
-        "A long step can overshoot: on a quadratic valley, a learning rate above 2 divided by the valley's curvature "
-        "makes each step land past the bottom, higher than where it started, so the overshoot grows without bound "
-        "(the textbook reason; this network's curvature is not measured here). "
-    )
-    if cells["all_converged"].astype(bool).all():
-        return text + f"No run failed here, up to η = {hi:g}."
-    return text + failures_text(cells, runs, y_train, y_test)
 
 
 def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame, lr: float) -> pd.DataFrame:
@@ -184,145 +210,131 @@ def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame, lr: float) -> 
 
 
 def _per_update_text(windows: pd.DataFrame) -> str:
-    """The training loss after the same number of updates at each batch size, ranked, and what
-    the largest batch does against the smallest: lower (its gradient averages more examples),
-    tied, or higher; '' for fewer than two batch sizes."""
-    ranked = ranking_text(windows, "batch_size", "window", highest=False)
-    if not ranked:
+    """The training loss after the same number of updates at each batch size below the smallest
+    batch's loss after epoch 1 (a value of the section's table, named rather than repeated), when
+    the largest batch is below it by ``ties.apart`` (its gradient averages more examples); else
+    that the two are tied or the smallest is ahead; '' for fewer than two batch sizes."""
+    if len(windows) < 2:  # every row is a ranked cell (``per_update_losses``)
         return ""
     small, large = windows.iloc[0], windows.iloc[-1]
-    text = (
-        f"Per update, after as many updates as one epoch at B = {int(small['batch_size'])} makes ("
-        + ", ".join(
-            f"{plural(int(r.epochs_used), 'epoch')} at B = {int(r.batch_size)}" for r in windows.iloc[1:].itertuples()
-        )
-        + f"), the training loss is {ranked}. "
-    )
-    if not separated(large["window"], large["window_sd"], small["window"], small["window_sd"]):
-        return text + f"B = {int(large['batch_size'])} and B = {int(small['batch_size'])} are tied per update. "
+    b0, b1 = int(small["batch_size"]), int(large["batch_size"])
+    if not apart(large, small, "window"):
+        return f"Per update, B = {b1} and B = {b0} are tied. "
     if large["window"] > small["window"]:
-        return text + "The smallest batch is ahead per update too: its lead is not only its number of updates. "
-    return text + (
-        f"An update on B = {int(large['batch_size'])} averages more examples than one on B = "
-        f"{int(small['batch_size'])}, so its gradient is less noisy. "
+        return "The smallest batch is ahead per update too: its lead is not only its number of updates. "
+    below = [
+        w for _, w in windows.iloc[1:].sort_values("window").iterrows()
+        if w["window"] < small["window"] and apart(w, small, "window")
+    ]  # fmt: skip
+    values = listed(
+        [f"{said(w['window'], w['window_sd'], int(w['seeds']))} at B = {int(w['batch_size'])}" for w in below]
     )
-
-
-def batch_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """The batch size, large against small, at the rate ``focus`` picks: updates per epoch, the
-    loss per epoch (ranked) and per update, the cost of an update and of an epoch (``_cost_text``),
-    and the final test accuracy ranked; None when no rate ran two batch sizes."""
-    lr = focus(cells, "lr")
-    if lr is None:
-        return None
-    at = cells[cells["lr"] == lr].sort_values("batch_size")
-    images = int(at["train_images"].max())
-    steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
-    text = (
-        f"At η = {lr:g}, an epoch of {images:,} images is "
-        + listed([f"{steps[b]:,} updates at B = {b}" for b in steps])
-        + ". "
-    )
-    per_epoch = rank(at, "loss_epoch1", highest=False)
-    if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == at["batch_size"].min():
-        text += "Per epoch the smallest batch goes furthest: its loss after epoch 1 is the lowest. "
-    elif per_epoch is not None:
-        text += "Per epoch the smallest batch is not the furthest here after epoch 1. "
-    text += _per_update_text(per_update_losses(cells, history, lr))
-    text += _cost_text(cells, int(at["batch_size"].min()), int(at["batch_size"].max()))
-    ranked = ranking_text(at, "batch_size", "test_acc", percent=True, values=False)
-    if ranked:
-        text += f"At η = {lr:g}, the final test accuracy is {ranked}."
-    return text.rstrip()
-
-
-def _two(value: float) -> str:
-    """A measured time to 2 significant figures, trailing zero kept and no exponent: '0.90', '5.0', '120'."""
-    text = f"{value:#.2g}".rstrip(".")
-    return two_figures(value, math.nan) if "e" in text else text
-
-
-def _between(low: float, high: float) -> str:
-    """A measured range to 2 significant figures: '0.56 to 0.90', or one value when they round alike."""
-    lo, hi = _two(low), _two(high)
-    return lo if lo == hi else f"{lo} to {hi}"
-
-
-def _cost_text(cells: pd.DataFrame, b0: int, b1: int) -> str:
-    """The cost of an update and of an epoch at batch size ``b0`` against ``b1`` (> ``b0``), each
-    as the range over every cell run at that batch size: the rate does not change the work of a
-    step, so that range is how much the machine's load moved the time. Only what holds across the
-    ranges is claimed: an update costing more, less than in proportion to its examples (or at
-    least in proportion), an epoch of one batch size taking longer than of the other."""
-    ms = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)).groupby("batch_size")
-    per_update, per_epoch = ms["ms"].agg(["min", "max"]), ms["seconds_per_epoch"].agg(["min", "max"])
-    (u0, v0), (u1, v1) = per_update.loc[b0], per_update.loc[b1]
-    more, least, most = b1 / b0, u1 / v0, v1 / u0  # the ratio of the times, at its lowest and highest
-    cost = (
-        "far less than in proportion"
-        if most < more / 2
-        else "less than in proportion"
-        if most < more
-        else "at least in proportion"
-        if least >= more
-        else "by an amount the machine's load leaves unclear"
-    )
-    ratio = _times(least) if _times(least) == _times(most) else f"{_times(least)} to {_times(most)}"
-    (e0, f0), (e1, f1) = per_epoch.loc[b0], per_epoch.loc[b1]
-    epoch = (
-        ", so an epoch of small batches takes longer: "
-        if e0 > f1
-        else ", so an epoch of large batches takes longer: "
-        if e1 > f0
-        else "; an epoch takes, with overlapping ranges, "
-    )
-    head = (
-        f"An update costs more on a larger batch, {cost}" if least > 1 else f"An update on a larger batch costs {cost}"
-    )
+    lead = "the largest batch goes furthest" if below[0]["batch_size"] == b1 else "larger batches go further"
     return (
-        f"{head}: {_between(u0, v0)} ms at B = {b0} against {_between(u1, v1)} ms at B = {b1} ({_times(more)} the "
-        f"examples for {ratio} the time){epoch}{_between(e0, f0)} s at B = {b0} against {_between(e1, f1)} s at "
-        f"B = {b1} (training only; each a range over the cells at that batch size: the rate does not change the work "
-        "of a step, so the range is the machine's load). "
+        f"Per update {lead}: after as many updates as an epoch at B = {b0}, the training loss is "
+        f"{values}, below B = {b0}'s loss after epoch 1. A step on B = {b1} averages {b1 / b0:g} times the "
+        "examples, so its gradient is less noisy. "
     )
+
+
+def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
+    """At rate ``lr`` (the rows ``at``, by batch size): whether the smallest batch goes furthest per
+    epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the smallest and
+    the largest batch."""
+    steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
+    small, large = min(steps), max(steps)
+    per_epoch = rank(at, "loss_epoch1", highest=False)
+    if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == small:
+        return (
+            f"At η = {lr:g}, the smallest batch goes furthest per epoch, with {steps[small]:,} updates against "
+            f"{steps[large]:,} at B = {large}. "
+        )
+    if per_epoch is not None:
+        return (
+            f"At η = {lr:g}, the smallest batch is not the furthest after epoch 1, despite its {steps[small]:,} "
+            "updates. "
+        )
+    return ""
+
+
+def within_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """The body's second answer: what the rate does at the batch size ``focus`` picks (a short
+    step descends slowly) and the batch size at the rate it picks (the loss per epoch and per
+    update); None when neither comparison has two cells."""
+    b, lr = focus(cells, "batch_size"), focus(cells, "lr")
+    text = ""
+    if b is not None:
+        text += _short_step(cells[cells["batch_size"] == b].sort_values("lr"), b)
+    if lr is not None:
+        at = cells[cells["lr"] == lr].sort_values("batch_size")
+        text += _per_epoch_text(at, lr) + _per_update_text(per_update_losses(cells, history, lr))
+    return f"**Within the stable cells.** {text}".rstrip() if text else None
+
+
+# The same work has been seen to take up to about twice as long in one job as in another on this
+# shared machine, so a ratio of two jobs' times is read as more than the load only beyond that.
+LOAD = 2.0
+
+
+def _load_verdict(ratio: float) -> str:
+    """'beyond what the machine's load can do' for a ratio of times (≥ 1) above ``LOAD``, else
+    'within what the machine's load can do'."""
+    return f"{'beyond' if ratio > LOAD else 'within'} what the machine's load can do"
+
+
+def time_text(cells: pd.DataFrame) -> str | None:
+    """The cost of an update and of an epoch at the smallest batch size against the largest,
+    each a mean over the cells run at that batch size (the rate does not change the work of a
+    step), every ratio judged against the machine's load (``LOAD``), and how far apart the same
+    work was timed in two cells of one batch size, where there are two; None for one batch size."""
+    c = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells))
+    by = c.groupby("batch_size")
+    if by.ngroups < 2:
+        return None
+    ms, epoch = by["ms"].mean(), by["seconds_per_epoch"].mean()
+    b0, b1 = int(ms.index.min()), int(ms.index.max())
+    examples, update = b1 / b0, ms[b1] / ms[b0]
+    share = (
+        f"less than in proportion, {_load_verdict(examples / update)}"
+        if update < examples
+        else f"at least in proportion, {_load_verdict(update / examples)}"
+    )
+    longer, shorter = (b0, b1) if epoch[b0] > epoch[b1] else (b1, b0)
+    spans = by["seconds_per_epoch"].agg(lambda t: t.max() / t.min() if len(t) > 1 else math.nan).dropna()
+    text = (
+        f"**Time.** An update on B = {b1} averages {examples:g} times the examples of one on B = {b0} and took "
+        f"{update:.2g} times as long ({two_significant(ms[b1])} ms against {two_significant(ms[b0])} ms, means over "
+        f"the cells of each batch size): {share}. An epoch at B = {longer} took "
+        f"{epoch[longer] / epoch[shorter]:.2g} times as long as at B = {shorter} ({two_significant(epoch[longer])} s "
+        f"against {two_significant(epoch[shorter])} s), {_load_verdict(epoch[longer] / epoch[shorter])}."
+    )
+    if len(spans):
+        text += (
+            f" The same work, an epoch at one batch size, took up to {spans.max():.2g} times as long in one cell "
+            "as in another."
+        )
+    return text
 
 
 def noise_text(cells: pd.DataFrame) -> str | None:
-    """The noise of a minibatch gradient, η/B: the cells by η/B against how their seeds ended, and
-    how often the loss of the cells that converged rose, against η/B; None for fewer than two
-    cells."""
+    """Why η/B is also a measure of noise, and how often the loss of the cells that converged
+    rose, in the order of η/B (the section's table gives each cell's η/B and how it ended); None
+    for fewer than two cells."""
     if len(cells) < 2:
         return None
-    c = cells.assign(noise=cells["lr"] / cells["batch_size"]).sort_values("noise")
-    ok = c[c["all_converged"].astype(bool)]
-    bad = c[~c["all_converged"].astype(bool)]
     text = (
         "**Gradient noise.** A minibatch gradient is the mean of B per-example gradients: the full gradient plus "
-        "a noise whose variance is 1/B of one example's. Over a stretch of training in which the weights travel a "
-        "given distance (η × steps fixed), the steps add a noise whose variance scales with η/B, so a small batch "
-        "and a long step are noisy alike. η/B of the cells: "
-        + ", ".join(f"{r.noise:.3g} ({cell_label(r.batch_size, r.lr)})" for r in c.itertuples(index=False))
-        + ". "
+        "a noise whose variance is 1/B of one example's. Over a stretch of training in which the steps add up to a "
+        "given total (η × steps fixed), they add a noise whose variance scales with η/B, so a small batch and a "
+        "long step are noisy alike. "
     )
-    if len(bad) and len(ok):
-        if ok["noise"].max() < bad["noise"].min():
-            text += (
-                f"Every cell up to η/B = {ok['noise'].max():.3g} converged on every seed, and every cell from "
-                f"{bad['noise'].min():.3g} up did not. "
-            )
-        else:
-            text += (
-                "The cells where some seed did not converge are not simply the noisiest: "
-                + ", ".join(f"{cell_label(r.batch_size, r.lr)} ({r.noise:.3g})" for r in bad.itertuples())
-                + f" failed, while {cell_label(ok.iloc[-1]['batch_size'], ok.iloc[-1]['lr'])} converged at "
-                f"{ok['noise'].max():.3g}. "
-            )
-    rose = ok.dropna(subset=["rises"])
+    c = _by_eta_b(cells)
+    rose = c[c["all_converged"].astype(bool)].dropna(subset=["rises"])
     if len(rose) >= 2 and (rose["rises"] == 0).all():
         text += "No epoch of the cells that converged counts as a rise of the loss."
     elif len(rose) >= 2:
         values = [
-            f"{said(r.rises, r.rises_sd, r.seeds, digits=1)} at {cell_label(r.batch_size, r.lr)}"
+            f"{said(r.rises, r.rises_sd, r.seeds, alone='.1f')} at {cell_label(r.batch_size, r.lr)}"
             for r in rose.itertuples(index=False)
         ]
         steady = bool((rose["rises"].diff().dropna() >= 0).all())
@@ -331,7 +343,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
             "the order of η/B: "
             + ", ".join(values)
             + (
-                ". They grow with η/B: between epochs the loss jumps by the noise the last steps leave in the weights."
+                ". They grow with η/B."
                 if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0]
                 else ". They do not grow steadily with η/B."
             )
@@ -367,7 +379,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         late = _second_half(fit, history)
         if late is not None:
             text += late
-        ranked = ranking_text(fit, "cell", "gap", highest=False, digits=2)
+        ranked = ranking_text(fit, "cell", "gap", highest=False)
         if ranked:
             text += f"Among the ranked cells that fit the training set, the gap is {ranked}. "
     if len(under):
@@ -389,11 +401,11 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
 
 def _all_smaller(under: pd.DataFrame, fit: pd.DataFrame) -> bool:
     """Whether the gap of every cell of ``under`` is below that of every cell of ``fit`` by the
-    rule of ``ties``: ranked cells only, each by its own spread."""
+    rule of ``ties``: ranked cells only, by ``criteria.differ``."""
     if not (rankable(under).all() and rankable(fit).all()):
         return False
     return all(
-        u.gap < f.gap and separated(u.gap, u.gap_sd, f.gap, f.gap_sd)
+        u.gap < f.gap and differ(u.gap, u.gap_sd, f.gap, f.gap_sd)
         for u in under.itertuples(index=False)
         for f in fit.itertuples(index=False)
     )
@@ -420,7 +432,5 @@ def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
     )
     return (
         f"From epoch {mid} to {epochs}, their training loss fell by a factor of {fell} while their test accuracy "
-        f"changed by {changed} points "
-        "(means over the seeds): once the training set is fit, plain SGD (no weight decay, no early stopping) keeps "
-        "lowering the training loss, not the test error. "
+        f"changed by {changed} points (means over the seeds). "
     )

@@ -8,6 +8,7 @@ and some converged, over those that converged (``counted``)."""
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
 import pandas as pd
@@ -28,12 +29,35 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def pm(mean: float, sd: float, digits: int = 2) -> str:
-    """'98.39 ± 0.05', or the mean alone when there is no s.d. (one seed); '' when missing.
-    No-break spaces keep a table cell on one line."""
+def pm(mean: float, sd: float, alone: str = ".2f") -> str:
+    """'98.29 ± 0.03', '0.104 ± 0.015': the one rounding of a value over seeds, in the tables and the
+    text alike. The s.d. to 1 significant figure, 2 when its first digit is a 1 (a 1 alone would
+    round it by up to a third), and the mean to the same decimal place; an s.d. of 0 keeps
+    ``alone``'s decimals. The mean alone, formatted by ``alone``, when there is no s.d. (one seed); '' when
+    missing. No-break spaces keep a table cell on one line."""
     if not math.isfinite(mean):
         return ""
-    return f"{mean:.{digits}f}" + (f"\u00a0±\u00a0{sd:.{digits}f}" if math.isfinite(sd) else "")
+    if not math.isfinite(sd):
+        return format(mean, alone)
+    if sd == 0:
+        return f"{format(mean, alone)}\u00a0±\u00a0{format(0.0, alone)}"
+    figures = 2 if f"{sd:e}".startswith("1") else 1
+    exponent = int(f"{sd:.{figures - 1}e}".split("e")[1])  # of the s.d. as rounded: 0.096 is 0.1
+    places = max(0, figures - 1 - exponent)
+    return f"{mean:.{places}f}\u00a0±\u00a0{sd:.{places}f}"
+
+
+def eta_over_b(cells: pd.DataFrame) -> pd.Series:
+    """η/B of each cell: the learning rate per example of a batch (an epoch's steps add up to
+    the training images times η/B)."""
+    return cells["lr"].astype(float) / cells["batch_size"].astype(float)
+
+
+def ratio_said(value: float) -> str:
+    """η/B to 3 significant figures, rounded half up and written out: '0.0313', '0.0000781'
+    (an exact ratio of two settings, so no spread decides its digits)."""
+    exact = Decimal(repr(float(value)))
+    return format(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 2), rounding=ROUND_HALF_UP), "f")
 
 
 def _seed_rises(history: pd.DataFrame) -> pd.DataFrame:
@@ -163,12 +187,12 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
             "seeds": cells["seeds"],
             "status": cells["status"],
             "train − test (points)": [pm(m, s) for m, s in zip(cells["gap"], cells["gap_sd"], strict=True)],
-            "epochs the loss rose": [pm(m, s, 1) for m, s in zip(cells["rises"], cells["rises_sd"], strict=True)],
+            "epochs the loss rose": [pm(m, s, ".1f") for m, s in zip(cells["rises"], cells["rises_sd"], strict=True)],
             "s per epoch": [
                 two_figures(m, s)
                 for m, s in zip(cells["seconds_per_epoch"], cells["seconds_per_epoch_sd"], strict=True)
             ],
-            "ms per update": [f"{v:.2g}" for v in ms],
+            "ms per update": [two_significant(v) for v in ms],
         }
     )
 
@@ -183,6 +207,13 @@ def two_figures(mean: float, sd: float) -> str:
     if 0 < sd < 0.5 * 10**-decimals:
         decimals = max(decimals, -math.floor(math.log10(sd)))
     return f"{text}\u00a0±\u00a0{sd:.{decimals}f}"
+
+
+def two_significant(value: float) -> str:
+    """A measured time to 2 significant figures, a trailing zero kept and no exponent: '0.90',
+    '5.0', '120'."""
+    text = f"{value:#.2g}".rstrip(".")
+    return two_figures(value, math.nan) if "e" in text else text
 
 
 def short_status(converged: int, stuck: int, diverged: int) -> str:
@@ -237,25 +268,26 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
-    """The section's one table: every cell (``grid_cells``) as shown, how its seeds ended
-    (``outcome``), the loss after epoch 1 and the final accuracies in percent (mean ± s.d. over
-    the counted seeds, the mean alone for one), and the hand-made figures beside them where the
-    assignment gives them (blank elsewhere)."""
-    cells = cells.sort_values(KEYS)
+    """The section's one table: every cell (``grid_cells``) in the order of η/B (``eta_over_b``;
+    the batch size breaks a tie), how its seeds ended (``outcome``), the loss after epoch 1 and the
+    final accuracies in percent (``pm`` over the counted seeds, the value alone for one), and the
+    hand-made figures beside them where the assignment gives them (blank elsewhere)."""
+    cells = cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
     hand = cells[KEYS].merge(references.mlp_grid(), on=KEYS, how="left")
 
-    def shown(column: str, scale: float, digits: int) -> list[str]:
-        return [pm(scale * m, scale * s, digits) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
+    def shown(column: str, scale: float, alone: str) -> list[str]:
+        return [pm(scale * m, scale * s, alone) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
 
     return pd.DataFrame(
         {
+            "η/B": cells["eta_b"].map(ratio_said).to_numpy(),
             "B": cells["batch_size"].astype(int).to_numpy(),
             "η": cells["lr"].map(lambda v: f"{v:g}").to_numpy(),
             "seeds": cells["seeds"].to_numpy(),
             "outcome": [outcome(c) for _, c in cells.iterrows()],
-            "loss after epoch 1": shown("loss_epoch1", 1, 3),
-            "train acc. (%)": shown("train_acc", 100, 2),
-            "test acc. (%)": shown("test_acc", 100, 2),
+            "loss after epoch 1": shown("loss_epoch1", 1, ".3f"),
+            "train acc. (%)": shown("train_acc", 100, ".2f"),
+            "test acc. (%)": shown("test_acc", 100, ".2f"),
             "train, by hand (%)": hand["ref_train"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
             "test, by hand (%)": hand["ref_test"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
         }

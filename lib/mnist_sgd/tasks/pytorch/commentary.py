@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import number
-from mnist_sgd.tasks.batch_size.across import listed
-from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED, three_figures
+from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED, two_figures
 
 # how the text names each way of running a rate in the check of the hand-made figures
-WAYS = {HAND: "by the hand-written SGD", CONVERTED: "converted", UNCONVERTED: "not converted"}
+WAYS = {HAND: "the hand-written SGD", CONVERTED: "the converted loop", UNCONVERTED: "the unconverted loop"}
 # the gradient ratio is computed in float64, whose rounding leaves about 1e-16: a tolerance far above that
 # and far below the 10% a wrong k or a missing factor 2 would make
 RATIO_TOLERANCE = 1e-12
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
 def shown(value: float, digits: int) -> float:
@@ -38,25 +43,31 @@ def same_steps_text(
     )
 
 
+def _spread_words(apart: bool) -> str:
+    return "beyond the seeds' spread" if apart else "within the seeds' spread"
+
+
 def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int) -> str:
     """The test accuracy of the two implementations, each sampling its own way, and what their
-    training losses say of the sampling. ``by``: ``tables.implementation_summary``."""
+    training losses say of the sampling, each told apart by ``criteria.differ`` on the means and
+    s.d. over seeds. ``by``: ``tables.implementation_summary``."""
     hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
-    # the difference and the ranges as the table shows them
+    # the difference as the table shows the two accuracies
     diff = shown(100 * fw_row["test_acc"], 2) - shown(100 * hand_row["test_acc"], 2)
-    spread = max(shown(100 * row["test_max"], 2) - shown(100 * row["test_min"], 2) for row in (hand_row, fw_row))
-    epochs = iterations * batch_size / train_images
-    if fw_row["train_loss_max"] < hand_row["train_loss_min"]:
-        losses = "every run of the loader ends below every run with replacement in training loss"
-    elif hand_row["train_loss_max"] < fw_row["train_loss_min"]:
-        losses = "every run with replacement ends below every run of the loader in training loss"
+    accuracy_apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
+    loss_apart = criteria.differ(
+        fw_row["train_loss"], fw_row["train_loss_sd"], hand_row["train_loss"], hand_row["train_loss_sd"]
+    )
+    if not loss_apart:
+        losses = "their final training losses are within the seeds' spread of each other: no effect of it shows"
     else:
-        losses = "their final training losses overlap across seeds: no effect of it shows beyond the seeds"
+        lower = "the loader's" if fw_row["train_loss"] < hand_row["train_loss"] else "sampling with replacement"
+        losses = f"{lower} ends lower in training loss, beyond the seeds' spread"
+    epochs = iterations * batch_size / train_images
     return (
         f"**Accuracy.** After {number(epochs, 2)} epochs the PyTorch loop's test accuracy is {diff:+.2f} points from "
-        f"the hand-written SGD's, {'within' if abs(diff) <= spread else 'beyond'} the seeds' range (up to "
-        f"{spread:.2f} points). Given the same batches the two take the same steps, so only the sampling differs; "
-        f"{losses}."
+        f"the hand-written SGD's, {_spread_words(accuracy_apart)}. Given the same batches the two take the same "
+        f"steps, so only the sampling differs; {losses}."
     )
 
 
@@ -79,34 +90,39 @@ def time_text(
     span = f" ({lo} to {hi} times seed by seed, each pair run back to back)" if lo != hi else ""
     return (
         f"**Time.** The PyTorch loop takes about {fw_us / hand_us:.2g} times as long per step{span}. Drawing the same "
-        "batches "
-        f"from the loader alone, with no training, takes {100 * loader_us / fw_us:.0f}% of its time: the loader "
-        f"fetches the {batch_size} rows of a batch one by one and stacks them. Times measured while other jobs of "
-        f"the report share the machine vary between runs: the same hand-written loop took {three_figures(low)} to "
-        f"{three_figures(high)} µs per step in this section."
+        f"batches from the loader alone, with no training, takes {100 * loader_us / fw_us:.0f}% of its time: the "
+        f"loader fetches the {batch_size} rows of a batch one by one and stacks them. The machine's load moves times "
+        f"between runs: the same hand-written loop took {two_figures(low)} to {two_figures(high)} µs per step across "
+        "this section."
     )
 
 
-def _runs_named(rows: pd.DataFrame, grouped: bool = True) -> list[str]:
-    """The runs of ``rows`` by name, rate by rate: 'every run at η = 0.0215' when all the ways
-    of a rate are among them (and ``grouped``), else 'η = 0.001 not converted'."""
+def _runs_named(rows: pd.DataFrame) -> list[str]:
+    """The runs of ``rows`` by name, rate by rate: 'every run at η = 0.0215' when all the ways of
+    a rate are among them, else 'the unconverted loop at η = 0.001'."""
     names = []
     for lr, group in rows.groupby("lr", sort=False):
-        if grouped and len(group) == len(WAYS):
+        if len(group) == len(WAYS):
             names.append(f"every run at η = {lr:g}")
         else:
-            names += [f"η = {lr:g} {WAYS[way]}" for way in group["implementation"]]
+            names += [f"{WAYS[way]} at η = {lr:g}" for way in group["implementation"]]
     return names
 
 
-def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The runs of ``summary`` that agree with a hand-made ``figure`` (``agrees_with_hand``, the
-    rule of Task 2), and the sentence that says which, or which comes nearest."""
+def _agreeing(figure: float, summary: pd.DataFrame) -> pd.DataFrame:
+    """The runs of ``summary`` that agree with a hand-made ``figure`` (``agrees_with_hand``)."""
     diffs = 100 * (summary["test_acc"] - figure)
-    agree = summary[[agrees_with_hand(d, 100 * sd) for d, sd in zip(diffs, summary["test_sd"].fillna(0), strict=True)]]
+    return summary[[agrees_with_hand(d, 100 * sd) for d, sd in zip(diffs, summary["test_sd"].fillna(0), strict=True)]]
+
+
+def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The runs of ``summary`` that agree with a hand-made ``figure``, and the clause that says
+    which, or which comes nearest."""
+    agree = _agreeing(figure, summary)
     if len(agree):
         only = "only " if len(agree) == 1 else ""
         return agree, f"{100 * figure:.1f}% agrees {only}with {listed(_runs_named(agree))}"
+    diffs = 100 * (summary["test_acc"] - figure)
     nearest = diffs.abs().idxmin()
     name = _runs_named(summary.loc[[nearest]])[0]
     return (
@@ -115,14 +131,34 @@ def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
 
 
+def _own_figure(summary: pd.DataFrame, own: tuple[float, float]) -> str:
+    """The hand reports' own hand-written SGD at ``own`` (rate, test accuracy) against the runs
+    here at that rate that do take the hand-written steps (all but the unconverted loop)."""
+    rate, acc = own
+    at_rate = summary[(summary["lr"] == rate) & (summary["implementation"] != UNCONVERTED)]
+    agree = _agreeing(acc, at_rate)
+    ways = [WAYS[way] for way in agree["implementation"]]
+    here = (
+        f"here {listed(ways)} {'agree' if len(ways) > 1 else 'agrees'} with it"
+        if ways
+        else "here no run at that rate agrees with it"
+    )
+    return (
+        f": at η = {rate:g} and as many iterations, the hand reports' own hand-written SGD reached {100 * acc:.1f}% "
+        f"(a hand-made figure of Task 3), and {here}"
+    )
+
+
 def hand_figures_text(
     summary: pd.DataFrame, refs: pd.DataFrame, factor: float, own: tuple[float, float] | None, batch_size: int
 ) -> str:
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
-    the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each, and
-    whether the rate passed unconverted explains the lower one, if the hand runs used that batch
-    size (the hand reports state none). ``own``: (rate, test accuracy) of the hand reports' own
-    hand-written SGD after as many iterations, or None."""
+    the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each (within
+    the seeds' spread and the figure's rounding; the rule is stated once, on the summary page),
+    and whether the rate passed unconverted explains the lower one, if the hand runs used that
+    batch size (the hand reports state none). ``own``: (rate, test accuracy) of the hand reports'
+    own hand-written SGD after as many iterations, or None. Last, whether the converted loop and
+    the hand-written SGD differ at any rate (``criteria.differ``)."""
     if refs.empty:
         return "The hand-made reports give no figure for the PyTorch version."
     listed_refs = listed(
@@ -132,53 +168,52 @@ def hand_figures_text(
     low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
     text = (
         f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}, rate and batch size not "
-        f"stated. The table runs this report's rate and the hand reports' own, three ways each. By Task 2's rule, "
-        f"{'; '.join(sentence for _, sentence in checks)}. "
+        f"stated. The table runs this report's rate and the hand reports' own, three ways each. Within the seeds' "
+        f"spread and the figure's rounding, {'; '.join(sentence for _, sentence in checks)}. "
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
         text += (
-            f"So, assuming the hand runs used B = {batch_size} as these do, a rate passed to the loss without the "
-            f"factor {factor:g} explains the lower figure"
+            f"So, if the hand runs used B = {batch_size} as these do, a rate given to PyTorch without the factor "
+            f"{factor:g} explains the lower figure" + (_own_figure(summary, own) if own is not None else "") + ". "
         )
-        if own is not None:
-            rate, acc = own
-            at_rate = summary[(summary["lr"] == rate) & (summary["implementation"] != UNCONVERTED)]
-            with_own = _against(acc, at_rate)[0]
-            text += (
-                f": at η = {rate:g} and as many iterations, the hand reports' own hand-written SGD reached "
-                f"{100 * acc:.1f}% (Task 3's figure), "
-                + (
-                    f"which {listed(_runs_named(with_own, grouped=False))} {'agree' if len(with_own) > 1 else 'agrees'}"
-                    " with here"
-                    if len(with_own)
-                    else "which no run at that rate agrees with here"
-                )
-            )
-        text += ". "
     elif len(low_agree):
         text += "So the runs do not single out the missing conversion as the cause of the lower figure. "
     else:
         text += "So these runs do not explain the lower figure. "
-    pair = summary.set_index(["rate", "implementation"])["test_acc"].unstack()
-    apart = 100 * (pair[CONVERTED] - pair[HAND]).abs().max()
-    spread = 100 * (summary["test_max"] - summary["test_min"]).max()
+    pair = summary.set_index(["rate", "implementation"])
+    apart = [
+        f"{pair.loc[(rate, HAND), 'lr']:g}"
+        for rate in summary["rate"].unique()
+        if criteria.differ(
+            pair.loc[(rate, CONVERTED), "test_acc"],
+            pair.loc[(rate, CONVERTED), "test_sd"],
+            pair.loc[(rate, HAND), "test_acc"],
+            pair.loc[(rate, HAND), "test_sd"],
+        )
+    ]
     rates = {1: "", 2: " at either rate"}.get(summary["rate"].nunique(), " at every rate")
-    return text + (
-        f"The converted loop and the hand-written SGD end at most {apart:.2f} points apart{rates}, "
-        f"{'within' if apart <= spread else 'beyond'} the seeds' range (up to {spread:.2f} points)."
+    if not apart:
+        return text + f"The converted loop and the hand-written SGD end within the seeds' spread of each other{rates}."
+    return (
+        text
+        + f"The converted loop and the hand-written SGD end apart, beyond the seeds' spread, at η = {listed(apart)}."
     )
 
 
 def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float, classes: int = 10) -> str:
-    """The measured ratio of nn.MSELoss's gradient to the hand-written loss's, against 2/k,
-    and the learning rate it converts to (``ratio_within``: ``RATIO_TOLERANCE``)."""
+    """The measured ratio of nn.MSELoss's gradient to the hand-written loss's, against 2/k
+    (``ratio_within``: ``RATIO_TOLERANCE``), and the learning rate it converts to."""
     predicted = 2 / classes
-    within = "within" if ratio_within(ratio, classes) else "NOT within"
+    verdict = (
+        "float64 rounding, far below the 10% a wrong factor would make"
+        if ratio_within(ratio, classes)
+        else f"NOT within {RATIO_TOLERANCE:.0e}: more than float64 rounding"
+    )
     return (
-        f"The measured ratio of the gradients is {ratio:.12f}: {within} {RATIO_TOLERANCE:.0e} of 2/k = {predicted:g}, "
-        "a tolerance far above float64 rounding and far below what a wrong factor would give (largest entry-wise "
-        f"deviation {deviation:.1e} of the largest gradient entry), so the learning rate given to "
-        f"PyTorch's optimiser is **{factor:g} × η**: η = {lr:g} here becomes {lr * factor:g}."
+        f"The measured ratio of the gradients differs from 2/k = {predicted:g} by {abs(ratio - predicted):.1e}, and no "
+        f"entry of the one gradient departs from {predicted:g} times the other by more than {deviation:.1e} of the "
+        f"largest entry: {verdict}. So the learning rate given to PyTorch's optimiser is **{factor:g} × η**: "
+        f"η = {lr:g} here becomes {lr * factor:g}."
     )
 
 
