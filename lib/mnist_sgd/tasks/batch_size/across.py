@@ -1,38 +1,38 @@
-"""Across batch sizes. Task 3's answer: one row per batch size, its chosen rate, ITR, the training
-seconds to ITR and to the end of the run, and the training loss and test accuracy at the end of
-the run, where the method reads every quantity compared across batch sizes, with where each seed
-ended at η and at η/2; the table's caption and the sentences that answer each question of the
-task from it. What Task 4 reads from the runs beside its table, and every batch size against
-the hand-made reports (Task 4's commentary: ``commentary``)."""
+"""Across batch sizes. Task 3's answer: one row per batch size at its good rate, with ITR, the
+training seconds to it, where the runs ended at η and at η/2 and the test accuracy; the table,
+its caption and the short paragraphs that answer the task from it, the hand-made rates set
+beside the sweeps among them. Also what Task 4 reads from the runs beside its table
+(``run_facts``, ``noise_near``), and the wording and timing rules every batch-size text shares."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria
-from mnist_sgd.science.criteria import intervals_overlap
-from mnist_sgd.show import provenance
-from mnist_sgd.show.present import mean_sds, plural
-from mnist_sgd.tasks.batch_size.per_batch import (
-    FLOOR_RATIO,
-    checkpoint_spacing,
-    figures_for,
-    floor_verdict,
-    mean_sd_rounded,
-    to_figures,
-)
+from mnist_sgd.science.criteria import differ
+from mnist_sgd.show import references
+from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded, to_figures
+
+# The same training step has taken up to about twice as long in one job of the report as in another
+# (B = 100: 92 µs per step in Task 3's job, 153 to 235 µs in Task 6's), as the machine's two cores are
+# shared: two jobs' times are told apart only when one is more than this factor of the other.
+LOAD_FACTOR = 2.0
+
+# By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
+HAND_DIVERGING_LR = 0.1
 
 
 def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float) -> pd.DataFrame:
-    """Where each seed's run ended, at the chosen rate (``curves``) and at η/2 (``halved``: the
-    same seeds and horizon), as mean and s.d. (ddof 0) over the seeds, one row per batch size:
-    the excess over L* over the last doubling of the run at η, in % of L* (``gap_pct``), and
-    each seed's excess at η/2 over its own at η (``half_ratio``). The ratio is taken seed by
-    seed because both rates ran the same seeds: its spread is the seeds' own, which the ratio
-    of two means would hide."""
+    """Where each seed's run ended, at the good rate (``curves``) and at η/2 (``halved``: the same
+    seeds and run length), as mean and s.d. (ddof 0) over the seeds, one row per batch size: the
+    gap to L* over the second half of the run, in % of L*, at η (``gap_pct``) and at η/2
+    (``half_pct``), and each seed's gap at η/2 over its own at η (``half_ratio``). The ratio is
+    taken seed by seed because both rates ran the same seeds: its spread is the seeds' own, which
+    the ratio of two means would hide."""
     rows = []
     for b, mine in curves.groupby("batch_size"):
         gap = _end_gaps_pct(mine, train_loss_star)
@@ -43,6 +43,8 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
                 "batch_size": b,
                 "gap_pct": gap.mean(),
                 "gap_pct_sd": gap.std(ddof=0),
+                "half_pct": half.mean(),
+                "half_pct_sd": half.std(ddof=0),
                 "half_ratio": ratio.mean(),
                 "half_ratio_sd": ratio.std(ddof=0),
             }
@@ -51,7 +53,7 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
 
 
 def _end_gaps_pct(curves: pd.DataFrame, train_loss_star: float) -> pd.Series:
-    """Each seed's excess over L* over the last doubling of its run, in % of L*, by seed."""
+    """Each seed's gap to L* over the last doubling of its run, in % of L*, by seed."""
     return pd.Series(
         {
             seed: 100 * criteria.end_excess(run, train_loss_star) / train_loss_star
@@ -60,27 +62,17 @@ def _end_gaps_pct(curves: pd.DataFrame, train_loss_star: float) -> pd.Series:
     )
 
 
-def _stable(sweeps: pd.DataFrame) -> pd.Series:
-    """(batch_size, lr) -> whether no seed of the sweep diverged at that rate."""
-    return ~sweeps.groupby(["batch_size", "lr"])["diverged"].any()
-
-
-def run_facts(sweeps: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+def run_facts(rates: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     """Per batch size, what is read from the runs beside the tables: the largest rate of the
-    sweep at which no seed diverged (``largest_stable``, NaN if none) and the checkpoints each
-    run at the chosen rate was evaluated at (``checkpoints``, t = 0 included)."""
-    stable = _stable(sweeps)
-    rows = []
-    for b, mine in curves.groupby("batch_size"):
-        rates = stable.loc[b]
-        rows.append(
-            {
-                "batch_size": b,
-                "largest_stable": rates[rates].index.max() if rates.any() else math.nan,
-                "checkpoints": int(mine.groupby("seed")["t"].nunique().max()),
-            }
-        )
-    return pd.DataFrame(rows)
+    sweep at which no seed diverged (``largest_stable``, ``largest_finite``; NaN if none) and the
+    checkpoints each run at the good rate was evaluated at (``checkpoints``, t = 0 included)."""
+    checkpoints = curves.groupby(["batch_size", "seed"])["t"].nunique().groupby("batch_size").max()
+    return (
+        checkpoints.rename("checkpoints")
+        .astype(int)
+        .reset_index()
+        .merge(largest_finite(rates), on="batch_size", how="left")[["batch_size", "largest_stable", "checkpoints"]]
+    )
 
 
 def noise_near(curves: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
@@ -109,266 +101,272 @@ def noise_near(curves: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def smallest_converged(sweeps: pd.DataFrame, sweep_curves: pd.DataFrame, chosen: pd.DataFrame) -> pd.DataFrame:
-    """Per batch size, the smallest rate of its sweep at which no seed diverged and whose
-    seed-mean loss met the convergence criterion within the horizon (``smallest_converged``,
-    NaN if none), read again from the sweep's curves with the criterion and tolerance the
-    sweep used (``chosen``: rel_tol and cap per batch size)."""
-    stable = _stable(sweeps)
+def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size with a hand-made rate, how that rate did in the sweep (``rates``: one row
+    per batch size and rate, as ``criteria.target_ranking`` gives them): ``outcome`` 'chosen' (it
+    is the good rate), 'diverged', 'slower' (it reached the target, in ``times`` as many
+    iterations as the good rate), 'outside' (it ended ``end_pct`` % above L*, outside the target)
+    or 'not swept' (no rate of the sweep within 1% of it)."""
     rows = []
-    for _, row in chosen.iterrows():
-        b = row["batch_size"]
-        mine = sweep_curves[(sweep_curves["batch_size"] == b) & (sweep_curves["t"] <= row["cap"])]
-        converged = [
-            lr
-            for lr, curve in mine.groupby("lr")
-            if stable.get((b, lr), False) and criteria.converged_iterations(curve, row["rel_tol"]) is not None
-        ]
-        rows.append({"batch_size": b, "smallest_converged": min(converged) if converged else math.nan})
-    return pd.DataFrame(rows)
+    for b, sweep in rates.groupby("batch_size"):
+        hand = references.batch_size(int(b))["lr"]
+        if hand is None:
+            continue
+        good = sweep[sweep["chosen"].astype(bool)].iloc[0]
+        same = sweep[np.isclose(sweep["lr"], hand, rtol=0.01)]
+        row = {"batch_size": int(b), "hand_lr": hand, "outcome": "not swept", "times": math.nan, "end_pct": math.nan}
+        if len(same):
+            r = same.iloc[0]
+            if bool(r["chosen"]):
+                row["outcome"] = "chosen"
+            elif r["diverged_seeds"] > 0:
+                row["outcome"] = "diverged"
+            elif bool(r["reached"]):
+                row.update(outcome="slower", times=r["t_target"] / good["t_target"])
+            else:
+                row.update(outcome="outside", end_pct=r["end_excess_pct"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["batch_size", "hand_lr", "outcome", "times", "end_pct"])
 
 
-def itr_spacing(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """Per batch size, how far apart the checkpoints around ITR lie, as a fraction of t
-    (``itr_spacing``, ``per_batch.checkpoint_spacing``; NaN where the criterion was not met):
-    ITR is known to no better than that."""
-    rows = []
-    for _, row in chosen.iterrows():
-        b = row["batch_size"]
-        grid = curves.loc[curves["batch_size"] == b, "t"]
-        spacing = checkpoint_spacing(grid, row["itr"]) if row["converged"] else math.nan
-        rows.append({"batch_size": b, "itr_spacing": spacing})
-    return pd.DataFrame(rows)
+def grid_step(rates: pd.DataFrame) -> float:
+    """The factor between neighbouring rates of the sweeps, from their ends (the rates themselves are
+    rounded to three figures): a good rate is known to no better than that."""
+    steps = [(s["lr"].max() / s["lr"].min()) ** (1 / (s["lr"].nunique() - 1)) for _, s in rates.groupby("batch_size")]
+    return float(np.median(steps))
 
 
-def across_facts(
-    chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, sweeps: pd.DataFrame, sweep_curves: pd.DataFrame
-) -> pd.DataFrame:
-    """Task 3's ``chosen`` rows, smallest batch first, with what its answer reads beside them:
-    where each seed ended (``seed_ends``), the sweep's largest finite rate (``run_facts``), its
-    smallest converged one (``smallest_converged``) and the checkpoint spacing at ITR
-    (``itr_spacing``)."""
+def largest_finite(rates: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the largest rate of the sweep at which no seed diverged (``largest_stable``)."""
+    finite = rates[(rates["diverged_seeds"] == 0) & np.isfinite(rates["mean_loss"])]
+    return finite.groupby("batch_size")["lr"].max().rename("largest_stable").reset_index()
+
+
+def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
+    """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``)
+    and the sweep's largest finite rate (``largest_finite``)."""
     L_star = float(chosen["train_loss_star"].iloc[0])
     return (
         chosen.merge(seed_ends(curves, halved, L_star), on="batch_size")
-        .merge(run_facts(sweeps, curves), on="batch_size")
-        .merge(smallest_converged(sweeps, sweep_curves, chosen), on="batch_size")
-        .merge(itr_spacing(chosen, curves), on="batch_size")
+        .merge(largest_finite(rates), on="batch_size", how="left")
         .sort_values("batch_size")
         .reset_index(drop=True)
     )
 
 
+def seconds_sd(mean: float, sd: float) -> str:
+    """'0.13 ± 0.01', '1.6 ± 0.3', '12 ± 1': a time and its s.d. over seeds, both to the place of
+    the time's second significant figure: the machine's load moves a time more than that."""
+    if not math.isfinite(mean):
+        return "n/a"
+    place = 1 - math.floor(math.log10(abs(mean))) if mean else 0
+
+    def shown(v: float) -> str:
+        return f"{v:,.{place}f}" if place > 0 else f"{round(v, place):,.0f}"
+
+    return f"{shown(mean)}\u00a0±\u00a0{shown(sd)}"
+
+
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
-    """Task 3's rows (``across_facts``) as shown: ITR rounded to the checkpoint spacing around it,
-    with the horizon in brackets ("not met" where the criterion did not hold), seconds to ITR and
-    to the end, the excess over L* and its ratio at η/2, and the test accuracy at the end; each
-    mean with its spread over seeds."""
+    """Task 3's rows (``across_facts``) as shown: the good rate, ITR and the seconds to it, the
+    run length, the gap to L* at the end at η and at η/2, and the test accuracy at the end; each
+    mean with its s.d. over seeds, rounded to what the seeds resolve."""
     s = facts.sort_values("batch_size")
+    met = s["converged"].astype(bool)
     return pd.DataFrame(
         {
             "B": s["batch_size"].map(lambda v: f"{v:,}"),
             "η": s["lr"].map(lambda v: f"{v:.3g}"),
-            "ITR (horizon)": [
-                f"{to_figures(i, figures_for(gap)):,} ({c:,})" if ok else f"not met ({c:,})"
-                for i, c, ok, gap in zip(s["itr"], s["cap"], s["converged"], s["itr_spacing"], strict=True)
+            "ITR (iterations)": [
+                mean_sd_rounded(m, sd) if ok else "not reached"
+                for m, sd, ok in zip(s["itr"], s["itr_sd"], met, strict=True)
             ],
             "training s to ITR": [
-                mean_sd_rounded(m, sd) if ok else "–"
-                for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], s["converged"], strict=True)
+                seconds_sd(m, sd) if ok else "–"
+                for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], met, strict=True)
             ],
-            "training s, whole run": [
-                mean_sd_rounded(m, sd) for m, sd in zip(s["train_seconds_mean"], s["train_seconds_std"], strict=True)
-            ],
-            "excess over L* (%)": mean_sds(s["gap_pct"], s["gap_pct_sd"]),
-            "excess ratio η/2 : η": mean_sds(s["half_ratio"], s["half_ratio_sd"], 2),
-            "test acc. (%)": mean_sds(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
+            "run length": s["cap"].map(lambda v: f"{int(v):,}"),
+            "end gap to L* (%)": _rounded(s["gap_pct"], s["gap_pct_sd"]),
+            "same at η/2 (%)": _rounded(s["half_pct"], s["half_pct_sd"]),
+            "test acc. (%)": _rounded(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
         }
     )
 
 
-def across_caption(facts: pd.DataFrame, conditions: dict[str, Any]) -> str:
-    """The caption of ``across_table``: where each number is read, to what precision, and how the
-    seconds were measured."""
-    spacing = 100 * facts["itr_spacing"].dropna()
-    spaced = (
-        f" (rounded to the checkpoint spacing there, {_span(spacing.min(), spacing.max())}% of t)"
-        if len(spacing)
-        else ""
-    )
+def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
+    return [mean_sd_rounded(m, sd) for m, sd in zip(means, sds, strict=True)]
+
+
+def across_caption(facts: pd.DataFrame) -> str:
+    """The caption of ``across_table``: where each number is read."""
     return (
-        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: "
-        f"ITR{spaced} and the horizon; training seconds to ITR and in all (evaluation excluded; "
-        f"{provenance.conditions_text(conditions)}); at the end of the run, the excess over L* in % of L* (over the "
-        f"last doubling of t), its ratio at η/2 to η (same seeds), and the test accuracy."
+        f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
+        "the training seconds to it; the run's length; at its end, the gap between the training loss and L* (% of "
+        "L*, over the run's second half) at η and, same seeds, at η/2; the test accuracy."
     )
 
 
-def _span(low: float, high: float) -> str:
-    """'6-9', or '6' when both ends round alike."""
-    a, b = f"{low:.0f}", f"{high:.0f}"
-    return a if a == b else f"{a}-{b}"
-
-
-def across_text(facts: pd.DataFrame, behind: str) -> str:
-    """One short paragraph per question of Task 3, read from ``across_facts``; the numbers are the
-    table's, so the text says what they mean rather than repeating them. ``behind``: the anchor
-    of the comparison at equal samples, in the per-run detail."""
+def across_text(facts: pd.DataFrame, rates: pd.DataFrame, behind: str) -> str:
+    """Task 3's answer in a few short paragraphs, read from ``across_facts`` and the sweeps'
+    ``rates``; the numbers are the table's, so the text says what they mean rather than repeating
+    them. ``behind``: the anchor of this section's per-run detail."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
     return "\n\n".join(
         [
-            "**A good learning rate.** " + _rule_text(s),
+            "**A good learning rate.** " + _rate_text(s, rates),
+            "**The hand-made rates.** " + hand_rates_text(s, rates),
             "**ITR.** " + _itr_text(s),
-            "**Training time.** " + _time_text(s),
-            "**Test accuracy** (bottom row of the figure). " + _accuracy_text(s),
-            f"The batch sizes compared after equal numbers of samples, and the runs at η/2 against those at η, are "
-            f"[in the per-run detail]({behind}).",
+            "**Test accuracy.** " + _accuracy_text(s),
+            f"The batch sizes compared at equal samples, and the runs at η/2, are [in the per-run detail]({behind}).",
         ]
     )
 
 
-def _rule_text(s: pd.DataFrame) -> str:
-    """What the rule of the method picks in practice, and where the grid, not the rule, set the
-    chosen rate: at its largest finite rate."""
-    smallest = [
-        int(b) for b, lr, low in zip(s["batch_size"], s["lr"], s["smallest_converged"], strict=True) if lr == low
-    ]
-    if not smallest:
-        text = "No rate converged within the horizon at any batch size here, so the rule took the lowest end."
-    else:
-        where = (
-            "at every batch size here" if len(smallest) == len(s) else f"at B = {listed([f'{b:,}' for b in smallest])}"
-        )
-        text = (
-            f"The rule picked the smallest rate that converged within the horizon {where}: the choice depends on the "
-            "horizon (a longer run lets smaller rates converge)."
-        )
-    for _, row in s[s["lr"] == s["largest_stable"]].iterrows():
+def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
+    """How finely the grid places the good rate, and where the grid's top, not the rule, may have
+    set it."""
+    text = f"The sweep's rates are {grid_step(rates):.3g} times apart: each good rate is known to that factor."
+    for _, row in s[s["lr"] >= s["largest_stable"]].iterrows():
         text += " " + _grid_edge_text(row)
     return text
 
 
 def _grid_edge_text(row: pd.Series) -> str:
-    """A chosen rate that is the largest finite one of its sweep: the grid leaves the rates above
-    it untried, up to the next one (which diverged) and to 2/λ_max, beyond which even SGD's
-    average step, full-batch descent's, diverges."""
+    """A good rate that is the largest finite one of its sweep: a faster one may lie above it, below
+    the smallest rate that diverged or 2/λ_max, beyond which even full-batch descent diverges,
+    whichever is lower."""
     b, diverging, limit = int(row["batch_size"]), row["smallest_diverging"], row["lr_stability"]
-    bounded = limit > row["lr"] and not (limit >= diverging)  # with no diverging rate (NaN) the limit bounds
-    head = f"At B = {b:,} the chosen rate is also the grid's largest finite one"
+    head = f"At B = {b:,} the good rate is also the largest that did not diverge; a faster one could lie"
+    if limit > row["lr"] and not (limit >= diverging):  # with no diverging rate (NaN) the limit bounds
+        return f"{head} below {limit:.3g}, where even full-batch descent diverges (Task 2)."
     if math.isfinite(diverging):
-        head += f" ({diverging:g} diverged): a rate converging sooner may lie in between"
-    else:
-        head += " (none diverged): a larger rate may converge sooner"
-    if bounded:
-        head += ", below 2/λ_max (Task 2's table), beyond which even full-batch descent diverges"
-    return head + "."
+        return f"{head} below {diverging:g}, where the runs diverged."
+    return f"{head} above it."
+
+
+def hand_rates_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
+    """The hand-made rates beside the sweeps: where η = 0.1 diverged, by hand and here, and how
+    each hand rate did in the sweep of its batch size; why they differ, when they do."""
+    out = hand_rate_outcomes(rates)
+    text = _hand_rates_named(out) + _divergence_text(s)
+    if out.empty:
+        return text
+    chosen = out[out["outcome"] == "chosen"]["batch_size"].tolist()
+    if len(chosen) == len(out):
+        return text + " Every hand rate is the good rate here."
+    said = []
+    subject = "it" if chosen else "the hand rate"
+    for outcome, what in (
+        ("outside", lambda g: f"ended {listed([f'{v:.1f}%' for v in g['end_pct']])} above L*, outside the target"),
+        ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the good rate"),
+        ("diverged", lambda g: "diverged"),
+        ("not swept", lambda g: "was not in the sweep"),
+    ):
+        group = out[out["outcome"] == outcome]
+        if len(group):
+            said.append(f"at B = {listed([f'{b:,}' for b in group['batch_size']])} {subject} {what(group)}")
+            subject = "it"
+    lead = (
+        f"Only at B = {listed([f'{b:,}' for b in chosen])} is the hand rate the good one here; "
+        if chosen
+        else "In the sweeps, "
+    )
+    return f"{text} {lead}{'; '.join(said)}. The hand rates were guesses tried at one run length."
+
+
+def _hand_rates_named(out: pd.DataFrame) -> str:
+    """'By hand the rates were 0.001 at B = 1 and 0.01 at B = 10, 100 and 1,000, and '."""
+    if out.empty:
+        return "By hand "
+    groups = out.groupby("hand_lr", sort=False)["batch_size"].apply(list)
+    rates = listed([f"{lr:g} at B = {listed([f'{b:,}' for b in bs])}" for lr, bs in groups.items()])
+    return f"By hand the rates were {rates}, and "
+
+
+def _divergence_text(s: pd.DataFrame) -> str:
+    """Where the hand-made reports' diverging rate diverged here: at every batch size or not, with
+    the batch sizes where a smaller rate already did."""
+    text = f"η = {HAND_DIVERGING_LR:g} diverged at every batch size"
+    diverges = s["smallest_diverging"] <= HAND_DIVERGING_LR * 1.01
+    if diverges.all():
+        text += "; here too"
+        earlier = s[s["smallest_diverging"] < HAND_DIVERGING_LR / 1.01]
+        if len(earlier):
+            text += ", " + listed(
+                [
+                    f"at B = {int(b):,} already from {v:g}"
+                    for b, v in zip(earlier["batch_size"], earlier["smallest_diverging"])
+                ]
+            )
+        return text + "."
+    where = s.loc[diverges, "batch_size"].tolist()
+    return text + (f"; here only at B = {listed([f'{int(b):,}' for b in where])}." if where else "; here at none.")
 
 
 def _itr_text(s: pd.DataFrame) -> str:
-    """Where the criterion held, and beside it what the runs at η/2 say the remaining gap is."""
-    met, unmet = s[s["converged"]], s[~s["converged"]]
-    if unmet.empty:
-        text = "The criterion held within the horizon at every batch size"
-    else:
-        text = (
-            f"The criterion held within the horizon at {len(met)} of {len(s)} batch sizes; at "
-            f"B = {listed([f'{b:,}' for b in unmet['batch_size']])} it did not within the longest horizon allowed, "
-            f"so no ITR is claimed there"
-        )
-    if len(met) > 1 and met["itr"].is_monotonic_decreasing and met["itr"].is_unique:
-        text += ", ITR falling as B grows"
+    """How ITR moves with B, that the runs stayed within the target well past it, and what the
+    runs at η/2 say of the gap left at the end."""
+    met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
+    parts = []
+    if len(met) > 1:
+        parts.append(f"ITR {trend_beyond_spread(met['itr'].tolist(), met['itr_sd'].tolist())} as B grows.")
     if len(met):
-        text += "; converged means nearly flat, not finished"
-    return f"{text}. {_gap_text(s)}"
+        whose = "Every run" if unmet.empty else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
+        parts.append(
+            f"{whose} lasted at least {(met['cap'] / met['itr']).min():.2g} times its ITR and ended within the target."
+        )
+    if len(unmet):
+        parts.append(
+            f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "
+            "longest runs allowed, so no ITR is claimed there."
+        )
+    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist())
+    if said:
+        parts.append("At half the rate, with the same seeds, " + " ".join(said))
+    return " ".join(parts)
 
 
-# what the runs at η/2 say of the gap at η, by ``per_batch.floor_verdict``
+# what the runs at η/2 do to the gap left at the end, and what that says of it, by ``per_batch.floor_verdict``
 GAP_READINGS = {
-    "descending": "the loss is still descending, slowly",
-    "both": "the gap shrank only a little, so it is mostly a slow descent",
-    "noise floor": "the loss sits at SGD's noise floor",
+    "noise floor": ("roughly halves", "what is left at η is SGD's noise, not unfinished descent"),
+    "both": ("shrinks by less than half", "part noise, part slow descent"),
+    "descending": ("does not shrink", "mostly a slow descent still under way"),
 }
 
 
 def gap_readings(batch_sizes: list[int], half_ratios: list[float]) -> list[str]:
-    """What the runs at η/2 say of the remaining gap, batch sizes grouped by reading (``GAP_READINGS``,
-    from each excess at η/2 over the excess at η): ['at B = 1 and 10 the loss is still descending,
-    slowly', ...]."""
+    """What the runs at η/2 say of the gap left at the end, batch sizes grouped by reading
+    (``GAP_READINGS``, from each gap at η/2 over the gap at η), a sentence each, the first of
+    which continues 'At half the rate, with the same seeds, ': ['the end gap roughly halves at
+    B = 1 and 10: what is left ...', 'It shrinks by less than half at B = 100: ...']."""
     verdicts = [floor_verdict(r) for r in half_ratios]
     groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
-    return [f"at B = {listed([f'{b:,}' for b in bs])} {GAP_READINGS[v]}" for v, bs in groups.items() if bs]
-
-
-def _gap_text(s: pd.DataFrame) -> str:
-    """The runs at η/2 grouped by what they say of the remaining gap, with the reading's rule."""
-    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist())
-    if not said:
-        return "The runs at η/2 give no gap to compare."
-    return (
-        f"By the same seeds at η/2 (the table's ratio: below {FLOOR_RATIO:g} read as a noise floor, from 1 up as "
-        f"descent), " + "; ".join(said) + "."
-    )
-
-
-def _time_text(s: pd.DataFrame) -> str:
-    """Which batch size trained fastest, to ITR and over the whole run, named only beyond the
-    seeds' spread; whole runs compared only among those of the same length in samples (the
-    most common one) when their lengths differ."""
-    met = s[s["converged"]]
-    samples = s["cap"] * s["batch_size"]
-    equal = s[samples == samples.mode().iloc[0]]
-    to_itr = least(met, "itr_seconds_mean", "itr_seconds_std") if len(met) > 1 else []
-    whole = least(equal, "train_seconds_mean", "train_seconds_std") if len(equal) > 1 else []
-    of_whole = (
-        "for the whole run"
-        if len(equal) == len(s)
-        else "for the whole run among those that processed the same number of samples "
-        f"(B = {listed([f'{b:,}' for b in equal['batch_size']])})"
-    )
-    if to_itr == whole and len(whole) == 1:
-        return f"B = {whole[0]:,} took the least training time, beyond the seeds' spread, to ITR and {of_whole}."
-    said = ([_fastest(to_itr, "to ITR")] if to_itr else []) + ([_fastest(whole, of_whole)] if whole else [])
-    return " ".join(said) or "No two batch sizes converged or ran the same number of samples: no time is compared."
-
-
-def _fastest(batch_sizes: list[int], what: str) -> str:
-    if len(batch_sizes) == 1:
-        return f"B = {batch_sizes[0]:,} took the least training time {what}, beyond the seeds' spread."
-    return f"B = {listed([f'{b:,}' for b in batch_sizes])} tie for the least training time {what}."
-
-
-def least(table: pd.DataFrame, column: str, sd_column: str) -> list[int]:
-    """The batch size with the least ``column`` (mean over seeds, s.d. in ``sd_column``) and every
-    one whose mean ± s.d. overlaps it, least first: one batch size where the seeds tell it apart."""
-    ranked = table.dropna(subset=[column]).sort_values(column)
-    if ranked.empty:
-        return []
-    first = ranked.iloc[0]
-    return [
-        int(r["batch_size"])
-        for _, r in ranked.iterrows()
-        if intervals_overlap(first[column], first[sd_column], r[column], r[sd_column])
+    said = [
+        f"{GAP_READINGS[v][0]} at B = {listed([f'{b:,}' for b in bs])}: {GAP_READINGS[v][1]}."
+        for v, bs in groups.items()
+        if bs
     ]
+    return [f"{'the end gap' if i == 0 else 'It'} {text}" for i, text in enumerate(said)]
 
 
 def _accuracy_text(s: pd.DataFrame) -> str:
-    """The test accuracy at the end across batch sizes: a highest named only beyond the seeds'
-    spread of the lowest."""
+    """The test accuracy at the end across batch sizes: a highest named only when it differs from
+    the lowest beyond the seeds' spread."""
     acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
     hi, lo = acc.idxmax(), acc.idxmin()
-    if intervals_overlap(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return "At the end of the run the batch sizes do not differ beyond the seeds' spread."
+    if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
+        return "At the end of the runs the batch sizes do not differ beyond the seeds' spread."
     return (
-        f"At the end of the run B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
+        f"At the end of the runs B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
         "lowest, beyond the seeds' spread."
     )
 
 
 def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """Where the batch sizes stand after the same number of samples, when their horizons differ
-    in samples (t × B): the end of the run compares each B at its own horizon, so a B that ran
+    """Where the batch sizes stand after the same number of samples, when their runs differ in
+    samples (t × B): the end of the run compares each B at its own length, so a B that ran
     more samples is also read where the others stopped, the fewest samples any run processed,
-    and set beside the others' ends there. The excess is the seed mean averaged over the last
+    and set beside the others' ends there. The gap is the seed mean averaged over the last
     doubling up to there, as at the end of a run."""
     s = chosen.sort_values("batch_size")
     samples = s["cap"] * s["batch_size"]
@@ -386,12 +384,36 @@ def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str:
     highest = max(excess, key=excess.__getitem__)
     nearest = max((b for b in excess if b != highest), key=excess.__getitem__)
     return (
-        f"The horizons are not the same number of samples: "
+        f"The runs are not the same number of samples long: "
         f"{listed([f'{int(v):,}' for v in samples])} at B = {listed([f'{b:,}' for b in s['batch_size']])}. "
-        f"Read after {common:,} samples, where the shortest ended, the excess over L* (seed mean, over the last "
+        f"Read after {common:,} samples, where the shortest ended, the gap to L* (seed mean, over the last "
         f"doubling) is {read}: after the same samples B = {highest:,} is the furthest from L*, "
-        f"{excess[highest] / excess[nearest]:.2g} times as far as the next (B = {nearest:,})."
+        f"{two_figures(excess[highest] / excess[nearest])} times as far as the next (B = {nearest:,})."
     )
+
+
+def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
+    """'falls', 'rises' or 'is not monotone' along a grid, a step counted only when its two values
+    differ beyond the seeds' spread (``criteria.differ``); 'does not change beyond the seeds'
+    spread' when no step does."""
+    steps = [
+        (1 if b > a else -1) if differ(a, sa, b, sb) else 0
+        for a, sa, b, sb in zip(values, sds, values[1:], sds[1:], strict=False)
+    ]
+    if not any(steps):
+        return "does not change beyond the seeds' spread"
+    if all(x >= 0 for x in steps):
+        return "rises"
+    if all(x <= 0 for x in steps):
+        return "falls"
+    return "is not monotone"
+
+
+def beyond_load(fast: float, fast_sd: float, slow: float, slow_sd: float) -> bool:
+    """Whether a time (mean and s.d. over seeds) is longer than a faster one by more than the
+    machine's load can make it: more than ``LOAD_FACTOR`` times the faster, beyond the seeds'
+    spread (``criteria.differ`` against the faster time scaled by that factor)."""
+    return slow > LOAD_FACTOR * fast and differ(slow, slow_sd, LOAD_FACTOR * fast, LOAD_FACTOR * fast_sd)
 
 
 def listed(items: list[str]) -> str:

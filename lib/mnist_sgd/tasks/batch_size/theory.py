@@ -36,13 +36,13 @@ def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> 
 
 
 def _eta_star_paragraph(t: pd.DataFrame) -> str:
-    """The chosen rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
+    """The good rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
     ratios = (t["lr"] / t["eta_star"]).tolist()
     return (
-        f"**The chosen rates against η\\*(B).** They are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) for "
-        f"B = {listed([f'{b:,}' for b in t['batch_size']])}. As L* > 0 here, η\\*(B) is not the best step: at a "
-        "finite horizon the best rate balances speed against a noise floor that vanishes only when the model fits "
-        "its data exactly. " + _guarantee_text(t)
+        f"**The good rates against η\\*(B).** They are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) for "
+        f"B = {listed([f'{b:,}' for b in t['batch_size']])}. As L* > 0 here, η\\*(B) need not be the fastest step to "
+        "the target: a larger step descends faster but leaves a larger gap of SGD's noise, which vanishes only when "
+        "the model fits its data exactly. " + _guarantee_text(t)
     )
 
 
@@ -88,7 +88,7 @@ def _m_star_paragraph(shares: pd.DataFrame, m_star: float) -> str:
     beyond = shares[shares["a"] >= m_star]
     paid = beyond[beyond["share"] >= PAYS]
     text = (
-        f"**Critical batch size.** The data give m* = β/λ_max + 1 = {m_star:.3g}: for a model that fits its data "
+        f"**Critical batch size.** The data give m* = β/λ_max + 1 = {two_figures(m_star)}: for a model that fits its data "
         "exactly (L* = 0) a batch larger than m* buys almost no further cut in iterations (Ma, Bassily & Belkin). "
         "Here L* > 0: at the optimum the gradients of single samples do not vanish, their noise sets a floor ∝ η/B "
         "that a larger batch keeps lowering, so a target close to L* can keep rewarding larger batches past m*"

@@ -5,17 +5,18 @@ summary quotes the same numbers as the section."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 import pandas as pd
 
 from mnist_sgd.science import architectures
+from mnist_sgd.science.criteria import DIFFER_RULE, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.batch_size.across import gap_readings, listed, two_figures
-from mnist_sgd.tasks.batch_size.commentary import fewest, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import LOAD_FACTOR, beyond_load, listed, trend_beyond_spread, two_figures
+from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
-from mnist_sgd.tasks.mlp_grid.commentary import accuracy_said, grid_answer
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 
 
@@ -29,122 +30,129 @@ def data_answer(counts: pd.DataFrame) -> str:
 
 
 def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
-    """Task 2's answer: the gradient check and the exact optimum. ``reference``: one row with
-    train_loss_star and test_acc_star; ``checks``: one row with gradient_max_abs_diff."""
+    """Task 2's answer: the exact optimum and the gradient check. ``reference``: one row with
+    train_loss_star and test_acc_star; ``checks``: one row with gradient_rel_diff (the largest
+    entry-wise difference from automatic differentiation over the gradient's largest entry) or,
+    in tables written before it, gradient_max_abs_diff."""
     ref, check = reference.iloc[0], checks.iloc[0]
+    agrees = (
+        f"to {check['gradient_rel_diff']:.1e} of the gradient's largest entry"
+        if "gradient_rel_diff" in checks.columns
+        else f"to {check['gradient_max_abs_diff']:.1e} in any entry"
+    )
     return (
-        f"The hand-written batch gradient agrees with automatic differentiation to {check['gradient_max_abs_diff']:.1e}; "
-        f"the exact least-squares optimum has training loss L* = {ref['train_loss_star']:.5f}, the lowest any W can "
-        f"have (no run of SGD ends below it), and {pct(ref['test_acc_star'])} test accuracy."
+        f"The exact least-squares optimum has training loss L* = {ref['train_loss_star']:.5f}, below which no run of "
+        f"SGD can end, and {pct(ref['test_acc_star'])} test accuracy. The hand-written batch gradient agrees with "
+        f"automatic differentiation {agrees}."
     )
 
 
 def batch_size_answer(chosen: pd.DataFrame) -> str:
     """Task 3's answer over all batch sizes, smallest first. ``chosen``: one row per batch size
-    with batch_size, lr, converged, itr, cap (the horizon), itr_seconds_mean (training seconds
-    to ITR), final_test_acc and excess_pct (at the end of the run)."""
-    s = chosen.sort_values("batch_size")
-    met, unmet = s[s["converged"]], s[~s["converged"]]
-    sizes = listed([f"{b:,}" for b in s["batch_size"]])
+    with batch_size, lr, target_pct, converged, itr, itr_seconds_mean (training seconds to ITR),
+    cap (the run length), final_test_acc and final_test_acc_std (at the end of the run)."""
+    s = chosen.sort_values("batch_size").reset_index(drop=True)
+    met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
     text = (
-        f"Good learning rates are η = {listed([f'{v:g}' for v in s['lr']])} for B = {sizes} (the smallest rate whose "
-        "loss converged within the run). "
+        f"The good rates, fastest to within {float(s['target_pct'].iloc[0]):g}% of L*, are "
+        f"η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
     )
     if len(met):
         text += (
-            f"The training loss converged at about ITR = {listed([two_figures(i) for i in met['itr']])} iterations "
-            f"(B = {listed([f'{b:,}' for b in met['batch_size']])}; two significant figures, as the checkpoints "
-            f"allow), after {listed([f'{v:.2g} s' for v in met['itr_seconds_mean']])} of training"
+            f" The loss got there after ITR = {listed([two_figures(i) for i in met['itr']])} iterations and "
+            f"{listed([two_figures(v) for v in met['itr_seconds_mean']])} s of training"
+            + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
+            + "."
         )
     if len(unmet):
-        where = listed([f"{b:,}" for b in unmet["batch_size"]])
-        within = f"within {listed([f'{c:,}' for c in unmet['cap']])} iterations, the longest horizon allowed"
         text += (
-            f"; at B = {where} not {within}"
-            if len(met)
-            else f"The training loss did not converge at B = {where} {within}"
+            f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in "
+            f"{listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
-    return (
-        text
-        + (
-            f". At the end of the runs the loss is {listed([f'{v:.1f}%' for v in s['excess_pct']])} above L* and the "
-            f"test accuracy {_accuracies(s)}."
-        )
-        + _still_moving(s)
-    )
+    return text + " " + _accuracies(s)
 
 
 def _accuracies(s: pd.DataFrame) -> str:
-    """The test accuracies at the end of the runs to a tenth of a point, with the seeds' s.d. where
-    the table has it: '85.1 ± 0.4%, ...'."""
-    if "final_test_acc_std" not in s.columns:
-        return listed([f"{100 * v:.1f}%" for v in s["final_test_acc"]])
-    return listed(
-        [f"{100 * v:.1f} ± {100 * sd:.1f}%" for v, sd in zip(s["final_test_acc"], s["final_test_acc_std"], strict=True)]
+    """The test accuracies at the end of the runs as a range, and whether the highest and lowest
+    differ beyond the seeds' spread."""
+    acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
+    hi, lo = acc.idxmax(), acc.idxmin()
+    span = f"{acc[lo]:.1f}% to {acc[hi]:.1f}%"
+    if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
+        return f"At the end of the runs the test accuracy is {span} at every B, within the seeds' spread."
+    return (
+        f"At the end of the runs the test accuracy is {span}, highest at B = {int(s['batch_size'][hi]):,}, beyond "
+        "the seeds' spread."
     )
 
 
-def _still_moving(s: pd.DataFrame) -> str:
-    """What the same seeds at η/2 say of where each converged run stopped: the criterion says the
-    loss has stopped moving by more than the tolerance, not that it is at rest."""
-    if "half_end_excess_pct" not in s.columns:
-        return ""
-    said = gap_readings(s["batch_size"].tolist(), (s["half_end_excess_pct"] / s["excess_pct"]).tolist())
-    return f" By the same seeds run at η/2: {'; '.join(said)}." if said else ""
-
-
-def batch_size_role_answer(table: pd.DataFrame, target_pct: float | None = None) -> str:
+def batch_size_role_answer(table: pd.DataFrame) -> str:
     """Task 4's answer: how the iterations and the samples to the target move with the batch size,
-    then which batch size reaches it in the fewest iterations, samples and seconds, each named only
-    when the seeds' spread separates it from the others (a tie otherwise). ``table``: one row per
-    batch size with batch_size and, per clock, the mean over seeds and its s.d.: t_target(_sd),
-    samples_target(_sd), seconds_target(_sd) (NaN where a seed never reached the target);
-    ``target_pct``: the target, in % of L* (None: not stated)."""
-    target = "within the target of L*" if target_pct is None else f"within {target_pct:g}% of L*"
-    reached = table.dropna(subset=["t_target"]).sort_values("batch_size")
+    then which batch sizes need the fewest samples and the least training time, named apart only
+    beyond the seeds' spread, and beyond the machine's load for the time. ``table``: one row per
+    batch size with batch_size, target_pct and, per clock, the mean over seeds and its s.d.:
+    t_target(_sd), samples_target(_sd), seconds_target(_sd) (NaN where a seed never reached the
+    target)."""
+    reached = table.dropna(subset=["t_target"]).sort_values("batch_size").reset_index(drop=True)
     if not len(reached):
-        return f"No batch size came {target} in the iterations run."
-    parts: list[str] = []
-    for column, what in (
-        ("t_target", "the fewest iterations"),
-        ("samples_target", "the fewest samples"),
-        ("seconds_target", "the least training time"),
-    ):
-        least, won = fewest(reached, column)
-        parts.append(
-            f"B = {least[0]:,} {'' if parts else 'needed '}{what}"
-            if won
-            else f"B = {listed([f'{b:,}' for b in sorted(least)])} tied for {what} (within the seeds' spread)"
-        )
-    return _clocks_trend(reached, target) + f"To come {target}, {listed(parts)}."
+        return f"No batch size came within {float(table['target_pct'].iloc[0]):g}% of L* in the iterations run."
+    if len(reached) == 1:
+        return f"Only B = {int(reached['batch_size'].iloc[0]):,} came within the target in the iterations run."
+    parts = [_clocks_trend(reached)]
+    least, won = fewest(reached, "samples_target")
+    parts.append(
+        f"B = {least[0]:,} needed the fewest samples."
+        if won
+        else f"B = {listed([f'{b:,}' for b in sorted(least)])} tie for the fewest samples."
+    )
+    return " ".join([*parts, _fastest(reached)])
 
 
-def _clocks_trend(reached: pd.DataFrame, target: str) -> str:
+def _clocks_trend(reached: pd.DataFrame) -> str:
     """How the iterations and the samples to the target change from the smallest batch size
     that reached it to the largest: the trade Task 4 asks about, in one sentence."""
-    if len(reached) < 2:
-        return ""
     first, last = reached.iloc[0], reached.iloc[-1]
     steps = trend_beyond_spread(reached["t_target"].tolist(), reached["t_target_sd"].tolist())
     samples = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
-    why = (
-        ": a larger batch averages out more of the gradient's noise per step, but each step costs more samples"
-        if (steps, samples) == ("falls", "rises")
-        else ""
-    )
+    said = {"falls": "fall", "rises": "rise"}
+    if (steps, samples) != ("falls", "rises"):
+        return (
+            f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,} the iterations to the target {steps} "
+            f"and the samples {samples}."
+        )
     return (
-        f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,}, the number of iterations needed to come "
-        f"{target} {steps} (about {two_figures(first['t_target'])} to {two_figures(last['t_target'])}) and the number "
-        f"of samples processed {samples} (about {two_figures(first['samples_target'])} to "
-        f"{two_figures(last['samples_target'])}){why}. "
+        f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,} the iterations to the target "
+        f"{said[steps]} {two_figures(first['t_target'] / last['t_target'])}-fold and the samples "
+        f"{said[samples]} {two_figures(last['samples_target'] / first['samples_target'])}-fold: a larger batch "
+        "averages out more gradient noise per step, but each step costs more samples."
+    )
+
+
+def _fastest(reached: pd.DataFrame) -> str:
+    """The batch size with the least training time to the target, with those the machine's load
+    could have put ahead of it (``across.beyond_load``)."""
+    r = reached.set_index("batch_size")
+    fast = int(r["seconds_target"].idxmin())
+    m, s = r.loc[fast, "seconds_target"], r.loc[fast, "seconds_target_sd"]
+    close = [
+        int(b)
+        for b, o in r.drop(index=fast).iterrows()
+        if not beyond_load(m, s, o["seconds_target"], o["seconds_target_sd"])
+    ]
+    if not close:
+        return f"B = {fast:,} trained fastest, beyond what the machine's load can do."
+    return (
+        f"B = {fast:,} trained fastest, but its lead over B = {listed([f'{b:,}' for b in close])} is within what the "
+        "machine's load can cause."
     )
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
     """Task 5's answer: how the test accuracy at the end of the runs moves with the dataset size,
-    smallest first, with the train/test gap at both ends and the early-stopped accuracies.
-    ``sizes``: one row per size with dataset_size, iterations, test_acc, train_acc and
-    early_test_acc (means over subsets)."""
+    smallest first, with the train/test gap at both ends, the early-stopped accuracies and where
+    the runs had not converged. ``sizes``: one row per size with dataset_size, iterations,
+    test_acc, train_acc and early_test_acc (means over subsets), and optionally subsets and
+    converged_subsets."""
     s = sizes.sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     gap = 100 * (s["train_acc"] - s["test_acc"])
@@ -155,28 +163,27 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"After {int(s['iterations'].max()):,} iterations{_converged_where(s)}, the test accuracy {_GROWS[accuracy]} "
-        "the number of training "
-        f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where} (means over subsets), while the gap between "
-        f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}. Stopping early "
-        f"on held-out images gives {listed([f'{100 * v:.1f}%' for v in s['early_test_acc']])}."
+        f"After {int(s['iterations'].max()):,} iterations the test accuracy {_GROWS[accuracy]} the number of training "
+        f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}. The gap between training and "
+        f"test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}. Stopping early on held-out "
+        f"images gives {listed([f'{100 * v:.1f}%' for v in s['early_test_acc']])}.{_unconverted(s)}"
     )
 
 
-def _converged_where(s: pd.DataFrame) -> str:
-    """' (every subset had converged at N' = 100; none at 500 and 1,000; 3 of 5 at 10,000)': where
-    the runs had converged by the end, from converged_subsets and subsets; '' without them."""
+def _unconverted(s: pd.DataFrame) -> str:
+    """' Not every run had converged by then: none at N' = 500 and 1,000, 3 of 5 at 10,000.', from
+    converged_subsets and subsets; '' without them or when every run had."""
     if not {"converged_subsets", "subsets"} <= set(s.columns):
         return ""
     groups: dict[str, list[str]] = {}
     for n, k, of in zip(s["dataset_size"], s["converged_subsets"], s["subsets"], strict=True):
-        how = "every subset" if k == of else "none" if k == 0 else f"{int(k)} of {int(of)}"
-        groups.setdefault(how, []).append(f"{int(n):,}")
-    parts = [f"{how} at N' = {listed(sizes)}" for how, sizes in groups.items()]
-    first = next(iter(groups))
-    lead = {"every subset": "every subset had converged", "none": "no subset had converged"}
-    parts[0] = parts[0].replace(first, lead.get(first, f"{first} subsets had converged"), 1)  # its verb said once
-    return f" ({'; '.join(parts)})"
+        if k < of:
+            groups.setdefault("none" if k == 0 else f"{int(k)} of {int(of)}", []).append(f"{int(n):,}")
+    if not groups:
+        return ""
+    parts = [f"{how} at {listed(sizes)}" for how, sizes in groups.items()]
+    parts[0] = parts[0].replace(" at ", " at N' = ", 1)
+    return f" Not every run had converged by then: {', '.join(parts)}."
 
 
 # a trend along the sizes, as a verb followed by its object
@@ -191,9 +198,9 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
     per run with rate (its name), implementation, lr, epochs and final_test_acc."""
     converted = equivalence[equivalence["torch_lr"].notna()].iloc[0]
     text = (
-        f"nn.Linear, MSELoss and optim.SGD take the hand-written steps once the learning rate is multiplied by 5 "
-        f"(MSELoss also averages over the 10 outputs, without the factor 1/2): given the same batches, their weights "
-        f"after {converted['steps']:,} steps differ from the hand-written ones by a relative {converted['relative_difference']:.1e}."
+        "PyTorch's linear layer, mean-squared-error loss and SGD optimiser take the hand-written steps once the "
+        f"learning rate is multiplied by 5: given the same batches, their weights after {converted['steps']:,} steps "
+        f"differ by a relative {converted['relative_difference']:.1e}."
     )
     hand = references.value(6, "test accuracy", "10 epochs")
     if hand_rates is None or hand is None:
@@ -203,42 +210,72 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
         return text
     first = as_given.iloc[0]
     return text + (
-        f" Given the hand reports' η = {first['lr']:g} unconverted, {plural(int(first['epochs']), 'epoch')} end at "
-        f"{pct(as_given['final_test_acc'].mean())} test accuracy (mean over {plural(len(as_given), 'seed')}), beside "
-        f"the hand-made framework figure, about {100 * hand:.1f}% after as many epochs."
+        f" With the hand reports' η = {first['lr']:g} passed unconverted, {plural(int(first['epochs']), 'epoch')} give "
+        f"{pct(as_given['final_test_acc'].mean())} test accuracy, beside the hand-made figure of about "
+        f"{100 * hand:.1f}%."
     )
 
 
 def mlp_grid_answer(cells: pd.DataFrame) -> str:
     """Task 7's answer: the test accuracy at the asked batch size across its learning rates, and
     at the asked learning rate across its batch sizes (the two comparisons the assignment asks
-    for, each left out when fewer than two of its cells ran), then the section's own verdict on
-    the best and the worst cell (``grid_answer``, by its tie rule). ``cells``: the section's cells
-    table (``tables.grid_cells``): batch_size, lr, seeds, epochs, status, all_converged, test_acc
-    (mean over seeds; NaN for a cell without one, left out) and test_acc_sd."""
+    for, each left out when fewer than two of its cells ran; a cell where a seed failed given by
+    its failure, not by a mean), then where in η/B the cells stopped converging. ``cells``: the
+    section's cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
+    diverged_seeds, stuck_seeds and test_acc (mean over seeds; NaN for a cell without one)."""
     cells = cells.dropna(subset=["test_acc"]).astype({"lr": float})
     asked = asked_cells()
     b_fixed = Counter(b for b, _ in asked).most_common(1)[0][0]
     lr_fixed = Counter(lr for _, lr in asked).most_common(1)[0][0]
+    epochs = plural(int(cells["epochs"].max()), "epoch")
     sentences = []
     by_lr = cells[cells["batch_size"] == b_fixed].sort_values("lr")
     if len(by_lr) >= 2:
-        sentences.append(
-            f"At B = {b_fixed}, the test accuracy after {plural(int(by_lr['epochs'].max()), 'epoch')} is "
-            + listed([f"{accuracy_said(r)} at η = {r['lr']:g}" for _, r in by_lr.iterrows()])
-        )
+        sentences.append(f"After {epochs} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
     by_b = cells[cells["lr"] == lr_fixed].sort_values("batch_size")
     if len(by_b) >= 2:
-        sentences.append(
-            f"at η = {lr_fixed:g} it is "
-            + listed([f"{accuracy_said(r)} at B = {r['batch_size']}" for _, r in by_b.iterrows()])
-        )
-    ends = grid_answer(cells)
-    ends = f"{ends[0].upper()}{ends[1:]}."
-    if not sentences:
-        return ends
-    lead = "; ".join(sentences)
-    return f"{lead[0].upper()}{lead[1:]} (means over seeds). {ends}"
+        said = _along(by_b, "batch_size", lambda v: f"B = {int(v)}").replace("the test accuracy is", "it is", 1)
+        sentences.append(f"At η = {lr_fixed:g}, {said}.")
+    sentences.append(_stability_boundary(cells))
+    return " ".join(x for x in sentences if x)
+
+
+def _along(cells: pd.DataFrame, column: str, label: Callable[[float], str]) -> str:
+    """'the test accuracy is 97.45% at η = 0.01 and 98.43% at η = 0.1; at η = 1, 2 of 3 seeds
+    diverged': the cells whose seeds all converged by accuracy, the others by their failure."""
+    ok = cells[cells["all_converged"].astype(bool)]
+    text = (
+        "the test accuracy is " + listed([f"{pct(r['test_acc'])} at {label(r[column])}" for _, r in ok.iterrows()])
+        if len(ok)
+        else "no cell converged on every seed"
+    )
+    for _, r in cells[~cells["all_converged"].astype(bool)].iterrows():
+        text += f"; at {label(r[column])}, {_failures(r)}"
+    return text
+
+
+def _failures(cell: pd.Series) -> str:
+    """'2 of 3 seeds diverged', '1 of 1 seed stuck at chance'."""
+    n = int(cell["seeds"])
+    said = [
+        f"{int(cell[column])} of {plural(n, 'seed')} {what}"
+        for column, what in (("diverged_seeds", "diverged"), ("stuck_seeds", "stuck at chance"))
+        if cell.get(column, 0) > 0
+    ]
+    return listed(said) if said else "not every seed converged"
+
+
+def _stability_boundary(cells: pd.DataFrame) -> str:
+    """'Every cell up to η/B = 0.0125 converged on every seed, and every cell from 0.0312 up failed
+    on at least one.', when η/B separates the cells that way; '' otherwise."""
+    per_sample = cells["lr"] / cells["batch_size"]
+    ok = cells["all_converged"].astype(bool)
+    if ok.all() or not ok.any() or per_sample[ok].max() >= per_sample[~ok].min():
+        return ""
+    return (
+        f"Every cell up to η/B = {per_sample[ok].max():.3g} converged on every seed, and every cell from "
+        f"{per_sample[~ok].min():.3g} up failed on at least one."
+    )
 
 
 def hand_test_accuracies() -> dict[str, float | None]:
@@ -247,21 +284,22 @@ def hand_test_accuracies() -> dict[str, float | None]:
 
 
 def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
-    """Task 8's answer: the model that ends with the highest test accuracy, then each model's
-    final test accuracy (mean over its seeds), with the hand-made figure where there is one.
-    ``models``: one row per model with model, name (as the prose names it), final_test_acc and
-    epochs; ``hand``: the hand-made test accuracy by model name (missing or None where there is
-    none)."""
-    best = models.loc[models["final_test_acc"].idxmax()]
-    return (
-        f"The {best['name']} ends with the highest test accuracy. Final test accuracy (mean over seeds): "
-        + "; ".join(
-            f"{r['name']} {pct(r['final_test_acc'])} after {plural(r['epochs'], 'epoch')}"
-            + (f" (by hand {pct(hand[r['model']])})" if hand.get(r["model"]) else "")
-            for _, r in models.iterrows()
+    """Task 8's answer: the model that ends with the highest test accuracy, then each other
+    model's final test accuracy (mean over its seeds), with the hand-made figure where there is
+    one. ``models``: one row per model with model, name (as the prose names it), final_test_acc
+    and epochs; ``hand``: the hand-made test accuracy by model name (missing or None where there
+    is none)."""
+
+    def said(r: pd.Series) -> str:
+        by_hand = hand.get(r["model"])
+        return f"{pct(r['final_test_acc'])} after {plural(r['epochs'], 'epoch')}" + (
+            f" (by hand {pct(by_hand)})" if by_hand else ""
         )
-        + "."
-    )
+
+    best_at = models["final_test_acc"].idxmax()
+    best = models.loc[best_at]
+    others = "; ".join(f"{r['name']} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
+    return f"The {best['name']} ends highest, at {said(best)}." + (f" The others: {others}." if others else "")
 
 
 def answer_list(rows: list[dict[str, str]]) -> str:
@@ -271,12 +309,42 @@ def answer_list(rows: list[dict[str, str]]) -> str:
 
 
 def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine: dict[str, str | int]) -> str:
-    """The paragraph on how the report was made: date ``built``, ``profile``, commit (and whether
-    the tree had uncommitted changes) and machine; the job times are the provenance appendix's."""
+    """The paragraph on how the report was made: date ``built``, the settings when they are not the
+    full ones (``profile``), commit (and whether the tree had uncommitted changes) and machine; the
+    job times are the provenance appendix's."""
+    settings = "" if profile == "full" else f" with the shortened **{profile}** settings (not the report's numbers)"
     return (
-        f"Built {built} with the **{profile}** settings from commit `{git['commit']}`"
-        + (" (with uncommitted changes)" if git["dirty"] else "")
-        + f", on {machine['cpu']} ({plural(int(machine['cores']), 'core')}, GPU: {machine['gpu']}). Each section was "
-        f"executed from the notebook of the same name in `notebooks/`, and every number in its text is computed there; "
-        f"the provenance appendix lists every parameter, package version and job time."
+        f"Built {built}{settings} from commit `{git['commit']}`"
+        + (" with uncommitted changes" if git["dirty"] else "")
+        + f", on {machine['cpu']} with {plural(int(machine['cores']), 'core')} and "
+        + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
+        + ". Every number "
+        "in the text is computed from the runs; the provenance appendix lists every setting, package version and job "
+        "time."
     )
+
+
+def reading_text(cores: int, target_pct: float | None) -> str:
+    """How to read the numbers, said once for the whole report: what ± is, the one rule that tells
+    two results apart (``criteria.DIFFER_RULE``), how far the timings can be trusted on this
+    machine of ``cores`` cores, and a glossary of the terms the sections use; the target, in % of
+    L*, when Task 3 ran (``target_pct``)."""
+    rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
+    text = (
+        "A number for several seeds is their mean; ± is their s.d. (Task 5: over subsets). "
+        f"{rule}. *Beyond the seeds' spread* means two results differ by this rule; *within the seeds' spread*, that "
+        f"they do not. Times were measured on a shared {cores}-core machine, where one step took up to "
+        f"{LOAD_FACTOR:g} times as long in one job as in another: they are given to two significant figures and ranked "
+        "only when further apart than that."
+    )
+    target = f"within {target_pct:g}% of L\\*" if target_pct is not None else "near L\\*"
+    glossary = [
+        ("L\\*", "the lowest training loss any W can have, that of the exact least-squares solution."),
+        ("The target", f"a training loss {target}."),
+        ("ITR", "the iterations until the training loss first comes within the target, in a run that stays there."),
+        ("Good learning rate", "the rate of the sweep that reaches the target in the fewest iterations."),
+        ("η/B", "the learning rate per sample of the batch."),
+        ("Seed", "a run's draw of random numbers: its batches and, for the networks, their starting weights."),
+        ("Epoch", "as many samples as the training set holds."),
+    ]
+    return text + "\n\n" + "\n".join(f"- **{term}**: {meaning}" for term, meaning in glossary)
