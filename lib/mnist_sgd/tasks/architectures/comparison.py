@@ -14,7 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
-from mnist_sgd.science.criteria import differ
+from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS, epoch_rows
@@ -23,9 +23,6 @@ from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
 PIXELS = 784
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
-# The same work has been seen to take up to about twice as long in one job as in another on this
-# shared machine, so a ratio of two jobs' times is read as more than the load only beyond that.
-LOAD = 2.0
 
 
 def shown(a: float, b: float) -> float:
@@ -277,10 +274,10 @@ def decay_text(stats: pd.DataFrame) -> str | None:
 
 
 def times_as_long(ratio: float) -> str:
-    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD``): 'about 5
+    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD_FACTOR``): 'about 5
     times as long, more than the machine's load can explain' (to 1 significant figure below 10,
     as the load leaves no second), or '1.6 times as long, within what the machine's load can do'."""
-    if ratio > LOAD:
+    if ratio > LOAD_FACTOR:
         about = f"{ratio:.0f}" if ratio < 10 else f"{ratio:.2g}"
         return f"about {about} times as long, more than the machine's load can explain"
     return f"{ratio:.2g} times as long, within what the machine's load can do"

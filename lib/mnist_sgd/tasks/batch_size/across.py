@@ -12,15 +12,10 @@ import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria
-from mnist_sgd.science.criteria import differ
+from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded, to_figures
-
-# The same training step has taken up to about twice as long in one job of the report as in another
-# (B = 100: 92 µs per step in Task 3's job, 153 to 235 µs in Task 6's), as the machine's two cores are
-# shared: two jobs' times are told apart only when one is more than this factor of the other.
-LOAD_FACTOR = 2.0
 
 # By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
 HAND_DIVERGING_LR = 0.1

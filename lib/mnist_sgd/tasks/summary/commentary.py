@@ -10,11 +10,11 @@ from collections.abc import Callable
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.criteria import DIFFER_RULE, differ
+from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.batch_size.across import LOAD_FACTOR, beyond_load, listed, trend_beyond_spread, two_figures
+from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread, two_figures
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
