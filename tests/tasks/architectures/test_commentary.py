@@ -9,18 +9,9 @@ import pandas as pd
 from made_up import arch_stats
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import FIRST
 from mnist_sgd.show import references
-from mnist_sgd.tasks.architectures.commentary import (
-    best_text,
-    dips_text,
-    hand_text,
-    model_text,
-    noise_text,
-    quick_look_text,
-)
+from mnist_sgd.tasks.architectures.commentary import best_text, dips_text, model_text, quick_look_text
 from mnist_sgd.tasks.architectures.dips import COLUMNS
-from mnist_sgd.tasks.architectures.wording import told_apart
 
 HAND_500 = references.value(8, "test accuracy", "mlp500-300")
 HAND_FIRST = references.value(8, "test accuracy", "mlp128-first")
@@ -29,10 +20,6 @@ HAND_FIRST = references.value(8, "test accuracy", "mlp128-first")
 def stats(**overrides: dict) -> pd.DataFrame:
     """The five models, the MLP 500-300 and the CNN with one seed each (their noise: their fluctuation)."""
     return arch_stats(large_seeds=1, **overrides)
-
-
-def test_two_values_are_told_apart_beyond_twice_their_noise():
-    assert told_apart(0.5, 0.2) and not told_apart(0.4, 0.2) and not told_apart(5.0, math.nan)
 
 
 def test_the_model_text_gives_the_epochs_seeds_and_evaluation_and_names_a_diverged_seed():
@@ -53,30 +40,6 @@ def test_the_model_text_gives_the_epochs_seeds_and_evaluation_and_names_a_diverg
 def test_the_quick_look_warning_appears_only_below_the_whole_training_set():
     assert quick_look_text(pd.DataFrame({"train_images": [2000, 60000]})).startswith("**Quick look:**")
     assert quick_look_text(pd.DataFrame({"train_images": [60000, 60000]})) is None
-
-
-def test_the_noise_says_where_it_comes_from_and_checks_the_stand_in():
-    text = noise_text(stats())
-    assert "The first run, the first run on [0, 1] and the MLP 128 ran 3 seeds each" in text
-    assert "The MLP 500-300 and the CNN ran one seed each" in text
-    assert "The CNN ran one seed;" in noise_text(stats().drop(index=3))
-    assert "0.08 points for the MLP 500-300, 0.05 points for the CNN" in text
-    assert "the fluctuation is the larger, so it does not understate" in text  # MLP 128: 0.1 against 0.1
-    smaller = noise_text(stats(mlp128={"fluctuation": 0.05, "noise": 0.1}))
-    assert "the fluctuation is 2.0 times smaller, so a one-seed model's noise may be understated" in smaller
-    assert "twice their combined noise" in text
-
-
-def test_the_hand_figures_are_judged_by_the_noise():
-    history = pd.DataFrame({"model": FIRST, "seed": [0, 0, 1, 1], "epoch": [1, 2, 1, 2],
-                            "test_acc": [0.88, 0.90, 0.87, 0.91]})  # fmt: skip
-    text = hand_text(stats(mlp500_300={"final_test_acc": HAND_500 - 0.0015}), history)
-    assert f"The first run: {100 * (0.945 - HAND_FIRST):+.2f} points from the hand-made figure of 86.75%" in text
-    assert "Every seed was above the hand figure from epoch 1 on" in text
-    assert "the first run on [0, 1] ends" in text and "does not account for it either" in text
-    assert "the cause of the difference is left open" in text
-    assert "The MLP 500-300: -0.15 points from the hand-made figure of about 98.3%, within twice" in text
-    assert "more than twice its noise" in hand_text(stats(mlp500_300={"final_test_acc": HAND_500 - 0.005}), history)
 
 
 def test_the_dips_text_says_back_only_within_the_tolerance():

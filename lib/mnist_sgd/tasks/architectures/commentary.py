@@ -9,13 +9,11 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST_01, Setup
+from mnist_sgd.science.architectures import ASKED_EPOCHS, Setup
 from mnist_sgd.science.nets import TRAIN_ACC_IMAGES
-from mnist_sgd.show import commentary, references
+from mnist_sgd.show import commentary
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips as dip_rules
-from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS
 from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, short_name, the_names
 
 
@@ -53,116 +51,6 @@ def model_text(setup: Setup, runs: pd.DataFrame, history: pd.DataFrame) -> str:
     return text
 
 
-def noise_text(stats: pd.DataFrame) -> str:
-    """How uncertain each model's numbers are, and the rule that uses it. ``stats``:
-    ``tables.model_stats``."""
-    seeded = stats[stats["noise_source"] == "seeds"]
-    single = stats[stats["noise_source"] == "epochs"]
-    parts = ["**Noise.**"]
-    if len(seeded):
-        counts = sorted(set(seeded["seeds"].astype(int)))
-        parts.append(
-            f"{cap(the_names(seeded['name']))} ran {plural(counts, 'seed')} each: a ± in the tables is the sample s.d. over the "
-            "seeds, and a model's noise is the s.d. of its final test accuracy."
-        )
-    if len(single):
-        measured = single[single["noise"].map(math.isfinite)]
-        parts.append(
-            f"{cap(the_names(single['name']))} ran one seed{' each' if len(single) > 1 else ''}; "
-            + ("its" if len(single) == 1 else "their")
-            + " noise is the fluctuation of the test accuracy about a straight line through the run's last "
-            f"{FLUCTUATION_EPOCHS} epochs"
-            + (
-                ": " + ", ".join(f"{r.noise:.2f} points for the {r.name}" for r in measured.itertuples()) + "."
-                if len(measured)
-                else " (too few epochs here to measure it)."
-            )
-        )
-        check = seeded[seeded["fluctuation"].map(math.isfinite)].sort_values("epochs").tail(1)
-        if len(measured) and len(check):
-            c = check.iloc[0]
-            parts.append(
-                f"On the {c['name']}, which has both, the fluctuation is {c['fluctuation']:.2f} points and the seeds' "
-                f"s.d. {c['noise']:.2f}: "
-                + (
-                    "the fluctuation is the larger, so it does not understate the seed noise there."
-                    if c["fluctuation"] >= c["noise"]
-                    else f"the fluctuation is {c['noise'] / c['fluctuation']:.1f} times smaller, so a one-seed "
-                    "model's noise may be understated by about as much."
-                )
-            )
-    parts.append(
-        "Two values are told apart below only when they differ by more than twice their combined noise "
-        "(√(σ₁² + σ₂²), each σ the noise of one model)."
-    )
-    return " ".join(parts)
-
-
-def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
-    """The first epoch from which every evaluated value of every seed of ``model`` is at or above
-    ``level`` (a fraction), or None."""
-    h = history[(history["model"] == model)].dropna(subset=["test_acc"])
-    for e in sorted(h["epoch"].unique()):
-        if (h.loc[h["epoch"] >= e, "test_acc"] >= level).all():
-            return int(e)
-    return None
-
-
-def _hand_verdict(diff: float, noise: float) -> str:
-    """Whether a difference from a hand figure is within ``commentary.agrees_with_hand``."""
-    if not math.isfinite(noise):
-        return "its noise is not measured here"
-    if commentary.agrees_with_hand(diff, noise):
-        return "within twice its noise plus the figure's rounding: it agrees"
-    return "more than twice its noise plus the figure's rounding"
-
-
-def hand_text(stats: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """Each model with a hand-made figure against it: the difference, its verdict by
-    ``commentary.agrees_with_hand`` (twice the model's noise plus the figure's rounding), the
-    epochs when fewer than the reference's; for the first run when it does not agree, whether
-    the seeds, the epochs or the inputs in [0, 1] account for it. None when no model has a figure."""
-    lines = []
-    for s in architectures.by_model(stats["model"].tolist()):
-        ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
-        row = row_of(stats, s.model)
-        if ref is None or row is None:
-            continue
-        about = "'about'" in references.setting(8, s.ref_key)
-        quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
-        if not math.isfinite(row["final_test_acc"]):
-            lines.append(f"The {s.short}: no final accuracy here to compare with {quoted} (every seed diverged).")
-            continue
-        diff = 100 * (row["final_test_acc"] - ref)
-        line = f"The {s.short}: {diff:+.2f} points from the hand-made figure of {quoted}, {_hand_verdict(diff, row['noise'])}"
-        if row["epochs"] < ASKED_EPOCHS[s.budget]:
-            line += (
-                f"; this run had {row['epochs']} of the reference's {ASKED_EPOCHS[s.budget]} epochs, not like for like"
-            )
-        if s.first_run and not (math.isfinite(row["noise"]) and commentary.agrees_with_hand(diff, row["noise"])):
-            above = _first_above(history, s.model, ref)
-            if above is not None:
-                line += (
-                    f". Every seed was above the hand figure from epoch {above} on, so neither the seed nor the "
-                    "number of epochs accounts for it"
-                )
-            other = row_of(stats, FIRST_01)
-            if other is not None and math.isfinite(other["final_test_acc"]):
-                d01 = 100 * (other["final_test_acc"] - ref)
-                close = math.isfinite(other["noise"]) and commentary.agrees_with_hand(d01, other["noise"])
-                line += f"; the {other['name']} ends {d01:+.2f} points from it, so skipping the rescaling " + (
-                    "could account for it" if close else "does not account for it either"
-                )
-            line += (
-                ". The hand-made report states neither its initialisation nor its seed nor how it measured its "
-                "accuracy: the cause of the difference is left open"
-            )
-        lines.append(line + ".")
-    if not lines:
-        return None
-    return "**Against the hand-made figures.**\n\n" + "\n".join(f"- {line}" for line in lines)
-
-
 def dips_text(found: pd.DataFrame, stats: pd.DataFrame, points: float = dip_rules.DIP_POINTS) -> str:
     """The dips of the test accuracy (``dips.find_dips``), per model, and what was tested of them:
     whether the training accuracy fell too, and whether the accuracy was back (within the
@@ -193,8 +81,8 @@ def dips_text(found: pd.DataFrame, stats: pd.DataFrame, points: float = dip_rule
         f"At {fell.sum()} of the {n} the training accuracy (on the fixed {TRAIN_ACC_IMAGES:,} training images) fell "
         "too, by at least half as much"
         + (
-            ": the weights themselves were worse for that epoch, on training and test images alike, as a constant-step "
-            "SGD iterate can be after a step that lands too far; over-fitting would lower the test accuracy alone. "
+            ": the weights themselves were worse for that epoch, on training and test images alike (over-fitting "
+            "would lower the test accuracy alone); what set the dip off is not measured here. "
             if fell.all()
             else "; at the others the dip is on the test images more than on the training ones. "
         )

@@ -213,7 +213,7 @@ def fit_table(stats: pd.DataFrame) -> pd.DataFrame:
 def cost_table(stats: pd.DataFrame) -> pd.DataFrame:
     """One row per architecture of ``stats`` (the MLP 128's three models are one): parameters,
     those in convolutions, multiply-adds per image, training seconds per epoch (mean over every
-    seed of the architecture's models)."""
+    seed of the architecture's models, to two significant figures)."""
     arch = stats["model"].map({s.model: s.arch for s in architectures.SETUPS})
     name = {s.arch: s.short for s in architectures.SETUPS if not s.first_run}
     grouped = stats.assign(arch=arch).groupby("arch", sort=False)
@@ -226,7 +226,7 @@ def cost_table(stats: pd.DataFrame) -> pd.DataFrame:
                 "parameters": f"{int(g['parameters'].iloc[0]):,}",
                 "in convolutions": f"{int(g['shared_parameters'].iloc[0]):,}",
                 "multiply-adds per image": f"{int(g['mult_adds'].iloc[0]):,}",
-                "s per epoch": seconds,
+                "s per epoch": f"{seconds:.2g}",  # measured beside other jobs: two figures are what it tells
             }
         )
     return pd.DataFrame(rows)

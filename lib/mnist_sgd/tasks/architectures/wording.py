@@ -31,23 +31,6 @@ def short_name(model: str) -> str:
     return architectures.by_model([model])[0].short
 
 
-def combined(*noises: float) -> float:
-    """The noise of a difference of values with these noises (points): √(σ₁² + σ₂² + ...)."""
-    return math.sqrt(sum(n * n for n in noises))
-
-
-def told_apart(diff: float, noise: float) -> bool:
-    """Two values are told apart when they differ by more than twice their combined noise; an
-    unmeasured noise (NaN) tells nothing apart."""
-    return math.isfinite(noise) and abs(diff) > 2 * noise
-
-
-def verdict(diff: float, noise: float) -> str:
-    if not math.isfinite(noise):
-        return "its noise is not measured here"
-    return f"{abs(diff) / noise:.0f} times the combined noise" if told_apart(diff, noise) else "within twice the noise"
-
-
 def row_of(stats: pd.DataFrame, model: str) -> pd.Series | None:
     rows = stats[stats["model"] == model]
     return rows.iloc[0] if len(rows) else None
