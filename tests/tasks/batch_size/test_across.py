@@ -23,7 +23,6 @@ from mnist_sgd.tasks.batch_size.across import (
     seconds_sd,
     seed_ends,
     trend_beyond_spread,
-    two_figures,
 )
 from mnist_sgd.tasks.batch_size.hand import batch_hand_summary_text, hand_comparison_table
 
@@ -144,10 +143,6 @@ def test_a_time_keeps_two_significant_figures_and_its_spread_the_same_place():
     assert seconds_sd(0.1224, 0.0112) == f"0.12{NBSP}±{NBSP}0.01"
     assert seconds_sd(12.54, 1.33) == f"13{NBSP}±{NBSP}1"
     assert seconds_sd(math.nan, 0.1) == "n/a"
-
-
-def test_an_amount_is_given_to_two_figures():
-    assert [two_figures(v) for v in (652.4, 80.76, 4.96, 0.0269)] == ["650", "81", "5.0", "0.027"]
 
 
 def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():

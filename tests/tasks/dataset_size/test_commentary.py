@@ -16,7 +16,6 @@ from mnist_sgd.tasks.dataset_size.commentary import (
     run_status,
     status_text,
     subsets_text,
-    two_figures,
 )
 from mnist_sgd.tasks.dataset_size.limit_commentary import limit_text, threshold_text
 from mnist_sgd.tasks.dataset_size.readings import (
@@ -98,10 +97,6 @@ def test_one_size_at_the_end_of_its_runs():
     # ITR to two significant figures, as the checkpoints resolve it
     late = subsets_text(one_size().assign(itr=[1990, 500]), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert "at ITR = 2,000 at the latest" in late and "1,990" not in late
-
-
-def test_iteration_counts_are_given_to_two_significant_figures():
-    assert [two_figures(v) for v in (1990, 1517, 4491, 200, 37, 0)] == ["2,000", "1,500", "4,500", "200", "37", "0"]
 
 
 def test_a_peak_along_the_runs_and_stopping_early():

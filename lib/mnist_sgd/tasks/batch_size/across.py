@@ -15,7 +15,8 @@ from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded, to_figures
+from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
+from mnist_sgd.tasks.rounding import two_figures
 
 # By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
 HAND_DIVERGING_LR = 0.1
@@ -414,10 +415,3 @@ def beyond_load(fast: float, fast_sd: float, slow: float, slow_sd: float) -> boo
 def listed(items: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
-
-
-def two_figures(value: float) -> str:
-    """A positive amount to two significant figures, a trailing zero kept: '650', '81', '5.0', '0.027'."""
-    if value >= 10:
-        return f"{to_figures(value, 2):,}"
-    return f"{value:.{1 - math.floor(math.log10(value))}f}"

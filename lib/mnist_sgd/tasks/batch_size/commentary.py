@@ -14,8 +14,9 @@ import pandas as pd
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread, two_figures
+from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.rounding import two_figures
 
 # a batch increase "pays" when it buys at least this share of the ideal (proportional) cut in
 # iterations: where a critical batch size says the returns turn, they should fall below it

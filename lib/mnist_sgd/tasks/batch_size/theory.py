@@ -11,8 +11,9 @@ import pandas as pd
 
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.noise import fit_steps_model
-from mnist_sgd.tasks.batch_size.across import listed, two_figures
+from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import PAYS, cut_shares
+from mnist_sgd.tasks.rounding import two_figures
 
 
 def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> str:

@@ -5,13 +5,12 @@ tables the section computed."""
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number, plural
+from mnist_sgd.tasks.rounding import two_figures
 
 # A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
 COARSE_STEP_POINTS = 1.0
@@ -60,11 +59,6 @@ def shown(value: float, digits: int = 2) -> float:
     """``value`` rounded as it is printed with ``digits`` decimals: differences quoted in the
     text are taken between the values as shown, so they match the tables to the last digit."""
     return float(f"{value:.{digits}f}")
-
-
-def two_figures(count: float) -> str:
-    """An iteration count to two significant figures, as the checkpoints resolve it: 1,990 -> '2,000'."""
-    return f"{int(round(count, 1 - math.floor(math.log10(count)))):,}" if count > 0 else f"{int(count):,}"
 
 
 def joined(items: list) -> str:

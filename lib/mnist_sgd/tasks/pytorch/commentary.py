@@ -9,7 +9,8 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import number
-from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED, two_figures
+from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED
+from mnist_sgd.tasks.rounding import two_figures
 
 # how the text names each way of running a rate in the check of the hand-made figures
 WAYS = {HAND: "the hand-written SGD", CONVERTED: "the converted loop", UNCONVERTED: "the unconverted loop"}

@@ -13,6 +13,7 @@ import torch
 from mnist_sgd.science import framework, linear, sgd
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import mean_ranges, plural, progress
+from mnist_sgd.tasks.rounding import two_figures
 from mnist_sgd.tasks.sgd.tables import relative_max_difference
 
 HAND = "hand-written"
@@ -224,12 +225,6 @@ def last_place(value: float, figures: int = 2) -> int:
     for 1,642 (hundreds). A measured time is quoted no finer than the machine's load allows: it
     moves the same step's time by up to about 2× between jobs."""
     return figures - 1 - math.floor(math.log10(abs(value))) if value else 0
-
-
-def two_figures(value: float) -> str:
-    """A measured time to two significant figures: '1,600', '170', '0.50'."""
-    place = last_place(value)
-    return f"{round(value, place):,.{max(0, place)}f}"
 
 
 def time_spread(mean: float, sd: float) -> str:
