@@ -104,8 +104,8 @@ def output_parts(
     """A code cell's outputs as Markdown: a figure kept with the caption under it, floating to
     the top or bottom of a page, with ``heading`` (the heading right above the cell) inside the
     float when the figure is the cell's first output, else before the outputs; or, given a
-    ``side_by_side`` list, appended to it instead, for ``figure_grid``. A long table may break
-    across pages (its caption heads it)."""
+    ``side_by_side`` list, appended to it instead, for ``figure_grid``. A short table floats
+    the same way; a long one may break across pages (its caption heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -141,6 +141,15 @@ def output_parts(
                 rows = sum(1 for line in text.splitlines() if line.startswith("|"))
                 if rows > LONG_TABLE:
                     text = typst_block([text], BREAKABLE)
+                elif rows and side_by_side is None:
+                    # a short table floats as a figure does, so the text after it fills the page
+                    above = [heading] if heading and not parts and not pending_figure else []
+                    if pending_figure:
+                        parts.append(pending_figure)
+                        pending_figure = None
+                    parts.append(typst_block([*above, text], KEEP_TOGETHER))
+                    heading = None if above else heading
+                    continue
             elif "text/html" in data:
                 text = _html_to_markdown(data["text/html"])
             elif "text/plain" in data:

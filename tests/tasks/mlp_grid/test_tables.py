@@ -71,10 +71,10 @@ def test_a_cells_time_is_over_every_seed_a_failed_one_over_the_epochs_it_complet
 def test_a_cells_outcome_says_how_many_seeds_failed_and_whose_values_are_shown():
     cell = pd.Series({"seeds": 3, "converged_seeds": 1, "stuck_seeds": 0, "diverged_seeds": 2})
     assert failures(cell) == "2 of 3 diverged"
-    assert outcome(cell) == "2 of 3 diverged; values: the surviving seed"
+    assert outcome(cell) == "2 of 3 diverged"
     both = cell.copy()
     both[["converged_seeds", "stuck_seeds", "diverged_seeds"]] = [2, 1, 0]
-    assert outcome(both) == "1 of 3 stuck at chance; values: the surviving seeds"
+    assert outcome(both) == "1 of 3 stuck at chance"
     alone = pd.Series({"seeds": 1, "converged_seeds": 0, "stuck_seeds": 1, "diverged_seeds": 0})
     assert outcome(alone) == "stuck at chance"
     fine = pd.Series({"seeds": 3, "converged_seeds": 3, "stuck_seeds": 0, "diverged_seeds": 0})
@@ -103,7 +103,7 @@ def test_the_sections_table_shows_every_cell_in_the_order_of_eta_over_b_beside_i
     assert row["train acc. (%)"] == "99.87\u00a0±\u00a00.06"  # the s.d. to 1 figure, the mean to its place
     assert shown.loc[shown["η"] == "0.01", "test, by hand (%)"].tolist() == ["", ""]  # no hand figure
     mixed = shown[(shown["B"] == 128) & (shown["η"] == "1")].iloc[0]
-    assert mixed["outcome"] == "1 of 3 diverged; values: the surviving seeds"
+    assert mixed["outcome"] == "1 of 3 diverged"
     assert mixed["test acc. (%)"] == "98.05\u00a0±\u00a00.07"  # the two that converged, not 68.63 ± 50.95
 
 

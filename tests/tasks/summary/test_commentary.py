@@ -204,7 +204,7 @@ def test_the_mlp_grid_answers_the_learning_rate_at_the_asked_batch_and_the_batch
     assert mlp_grid_answer(cells) == (
         "After 20 epochs at B = 32, the test accuracy is 97.47% at η = 0.01 and 98.33% at η = 0.1; at η = 1, 1 of "
         "3 seeds diverged. At η = 0.1, it is 97.80% at B = 8, 98.33% at B = 32 and 98.03% at B = 128. Every cell "
-        "up to η/B = 0.0125 converged on every seed, and every cell from 0.0312 up failed on at least one."
+        "up to η/B = 0.0125 converged on every seed, and every cell from 0.0313 up failed on at least one."
     )
     assert "(" not in mlp_grid_answer(cells)
 

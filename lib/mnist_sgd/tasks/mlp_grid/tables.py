@@ -165,12 +165,9 @@ def failures(cell: pd.Series) -> str:
 
 
 def outcome(cell: pd.Series) -> str:
-    """How a cell's seeds ended: 'converged', or its ``failures`` and, where some seeds survived,
-    that its values are theirs: '2 of 3 diverged; values: the surviving seed'."""
-    if cell["converged_seeds"] == cell["seeds"]:
-        return CONVERGED
-    left = int(cell["converged_seeds"])
-    return failures(cell) + ("; values: the surviving seed" + ("s" if left > 1 else "") if left else "")
+    """How a cell's seeds ended: 'converged', or its ``failures`` ('2 of 3 diverged'); the table's
+    caption says that a cell's values are those of its surviving seeds."""
+    return CONVERGED if cell["converged_seeds"] == cell["seeds"] else failures(cell)
 
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:

@@ -17,6 +17,7 @@ from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
+from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.rounding import two_figures
 
@@ -267,15 +268,15 @@ def _failures(cell: pd.Series) -> str:
 
 
 def _stability_boundary(cells: pd.DataFrame) -> str:
-    """'Every cell up to η/B = 0.0125 converged on every seed, and every cell from 0.0312 up failed
+    """'Every cell up to η/B = 0.0125 converged on every seed, and every cell from 0.0313 up failed
     on at least one.', when η/B separates the cells that way; '' otherwise."""
     per_sample = cells["lr"] / cells["batch_size"]
     ok = cells["all_converged"].astype(bool)
     if ok.all() or not ok.any() or per_sample[ok].max() >= per_sample[~ok].min():
         return ""
     return (
-        f"Every cell up to η/B = {per_sample[ok].max():.3g} converged on every seed, and every cell from "
-        f"{per_sample[~ok].min():.3g} up failed on at least one."
+        f"Every cell up to η/B = {ratio_said(per_sample[ok].max())} converged on every seed, and every cell from "
+        f"{ratio_said(per_sample[~ok].min())} up failed on at least one."
     )
 
 
