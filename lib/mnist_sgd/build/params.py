@@ -127,6 +127,7 @@ SPECS: dict[str, NotebookSpec] = {
             "max_doublings": P("int", 0, 10),
             "checkpoints": CHECKPOINTS,
             "target_pct": P("float", 0, 100, lo_open=True),
+            "hand_seeds": SEEDS,
         }
     ),
     "03_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),

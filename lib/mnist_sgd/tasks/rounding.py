@@ -6,10 +6,21 @@ from __future__ import annotations
 import math
 
 
+def last_place(value: float, figures: int = 2) -> int:
+    """The decimal place of ``value``'s last significant figure of ``figures``: 2 for 0.049, -2 for
+    1,642 (hundreds); 0 for zero."""
+    return figures - 1 - math.floor(math.log10(abs(value))) if value else 0
+
+
 def two_figures(value: float) -> str:
     """An amount to two significant figures, a trailing zero kept: '1,600', '170', '5.0', '0.027',
     '0' for zero."""
-    if value == 0:
-        return "0"
-    place = 1 - math.floor(math.log10(abs(value)))
+    place = last_place(value)
     return f"{round(value, place):,.{max(0, place)}f}"
+
+
+def time_spread(mean: float, sd: float) -> str:
+    """'1,600 ± 100', '1.3 ± 0.1': a mean time to two significant figures (the machine's load moves
+    the same step's time by up to about 2× between jobs), its s.d. to the same place."""
+    place = last_place(mean)
+    return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"

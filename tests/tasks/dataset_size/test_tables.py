@@ -13,6 +13,7 @@ from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOV
 from mnist_sgd.tasks.dataset_size.tables import (
     converged_at,
     hand_setting_runs,
+    noisy_rule,
     size_summary,
     sizes_caption,
     sizes_table,
@@ -149,15 +150,18 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], converg
 def test_one_size_as_shown():
     runs = runs_of(100, (100, 99), (0.6, 0.625), (True, False))
     shown = subsets_table(runs)
-    assert list(shown["ITR"]) == ["1,200", "not converged in 3,000"]
-    # ITR to two significant figures, as the checkpoints resolve it
-    assert list(subsets_table(runs.assign(itr=[1990, 4491], converged=True))["ITR"]) == ["2,000", "4,500"]
+    # a short cell, explained in the caption: a long one wrapped over four lines
+    assert list(shown["levelled off at"]) == ["1,200", "no"]
+    # to two significant figures, as the checkpoints resolve it
+    levelled = subsets_table(runs.assign(itr=[1990, 4491], converged=True))
+    assert list(levelled["levelled off at"]) == ["2,000", "4,500"]
     assert list(shown["test acc. (%)"]) == ["60.00", "62.50"]
     assert list(shown["training loss"]) == ["0.01000", "0.03000"]
     assert list(shown["closed form: rank of X'"]) == [100, 99]
     caption = subsets_caption(runs, 10000)
     assert caption.startswith("N' = 100: SGD after 3,000 iterations (B = 100, η = 0.02)")
-    assert "on the 10,000 test images" in caption and "ITR to two significant figures" in caption
+    assert "on the 10,000 test images" in caption and "no: not within the 3,000 iterations" in caption
+    assert "ITR" not in caption and "converged" not in caption  # Task 3's words
 
 
 def curves_of(size: int, peak_at: int, settled: bool = True) -> pd.DataFrame:
@@ -197,6 +201,8 @@ def test_the_summary_across_sizes_follows_the_runs():
     # stopping early against the same held-out runs at their end, per subset: +10 points in both
     assert (small["early_gain_min"], small["early_gain_max"]) == pytest.approx((0.1, 0.1))
     assert small["early_gain_subsets"] == 2
+    assert small["early_test_acc_sd"] == pytest.approx(0.02 / 2**0.5)
+    assert small["noisy_subsets"] == 0  # the open run's loss, 0.03, is not within the levelled one's, 0.01
     assert list(table["peak_t"]) == [10, 1000] and list(table["peak_test_acc"]) == [0.9, 0.9]
     assert not [c for c in table.columns if c.startswith("hand")]  # without runs at a hand-made setting
     # the s.d. over subsets, with n - 1: two subsets at 0.6 and 0.625
@@ -250,23 +256,28 @@ def test_the_sizes_as_shown_say_where_the_runs_stand():
     curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000)], ignore_index=True)
     table = size_summary(runs, curves)
     shown = sizes_table(table)
+    # the stopping point the held-out images choose leads; the fixed budget's numbers follow
     assert list(shown.columns) == [
         "N'",
-        "runs at the end",
-        "SGD: train acc. (%)",
-        "SGD: test acc. (%)",
-        "train − test (points)",
+        "stopped early: test acc. (%)",
+        "levelled off by 3,000",
+        "at 3,000: train acc. (%)",
+        "at 3,000: test acc. (%)",
+        "at 3,000: train − test (points)",
         "least squares: test acc. (%)",
     ]
     assert list(shown["N'"]) == ["100", "1,000"]
-    assert list(shown["runs at the end"]) == ["1 of 2 converged", "converged"]
-    # the range stays on one line; the mean may sit above it
-    assert list(shown["SGD: test acc. (%)"]) == ["61.25 [60.00,\u00a062.50]", "82.00 [80.00,\u00a084.00]"]
-    assert list(shown["train − test (points)"]) == ["37.75", "17.00"]  # training 99% against the test means
+    assert list(shown["levelled off by 3,000"]) == ["1 of 2", "2 of 2"]
+    # mean ± s.d. over subsets, as the figures' bars, kept on one line
+    sd = 100 * 0.025 / 2**0.5
+    assert list(shown["at 3,000: test acc. (%)"])[0] == f"61.25\u00a0±\u00a0{sd:.2f}"
+    assert list(shown["stopped early: test acc. (%)"])[0] == f"71.00\u00a0±\u00a0{100 * 0.02 / 2**0.5:.2f}"
+    assert list(shown["at 3,000: train − test (points)"]) == ["37.75", "17.00"]  # training 99% against the tests
     caption = sizes_caption(table)
     assert caption == (
-        "Per size, SGD after 3,000 iterations (B = 100, η = 0.02) and the exact least-squares solution on the same "
-        "subsets: means over 2 subsets, [min, max] for SGD's test accuracy."
+        "Per size, SGD (B = 100, η = 0.02) stopped early on held-out images, then after 3,000 iterations (how many "
+        "runs had levelled off by then, its accuracies and their gap), and the exact least-squares solution on the "
+        "same subsets: means over 2 subsets, ± their s.d."
     )
 
 
@@ -280,11 +291,29 @@ def test_the_gap_is_the_difference_of_the_accuracies_as_shown():
             "last_change": [-0.2],
             "train_acc": [0.856549],  # shown 85.65
             "test_acc": [0.855451],  # shown 85.55: the gap shown is 0.10, not 0.11 (0.1098 rounded)
-            "test_acc_min": [0.85],
-            "test_acc_max": [0.86],
+            "test_acc_sd": [0.004],
+            "early_test_acc": [0.86],
+            "early_test_acc_sd": [0.004],
+            "iterations": [30000],
             "closed_form_test_acc": [0.5],
         }
     )
     shown = sizes_table(table)
-    assert list(shown["SGD: train acc. (%)"]) == ["85.65"] and list(shown["train − test (points)"]) == ["0.10"]
-    assert list(shown["runs at the end"]) == ["none converged: still descending"]
+    assert list(shown["at 30,000: train acc. (%)"]) == ["85.65"]
+    assert list(shown["at 30,000: train − test (points)"]) == ["0.10"]
+    assert list(shown["levelled off by 30,000"]) == ["0 of 5"]
+
+
+def test_the_levelling_rule_is_caught_reacting_to_noise():
+    runs = pd.DataFrame(
+        {
+            "dataset_size": [10000] * 5 + [500] * 2,
+            "converged": [True, False, True, False, True, False, False],
+            # subsets 1 and 3 end among the others' losses; subset 3's 0.1910 lies above them
+            "final_train_loss": [0.1902, 0.1889, 0.1895, 0.1910, 0.1874, 0.04, 0.03],
+        }
+    )
+    noisy = noisy_rule(runs).set_index("dataset_size")
+    assert noisy.loc[10000, "noisy_subsets"] == 1
+    assert (noisy.loc[10000, "levelled_loss_min"], noisy.loc[10000, "levelled_loss_max"]) == (0.1874, 0.1902)
+    assert noisy.loc[500, "noisy_subsets"] == 0  # none levelled off: nothing to be within

@@ -58,7 +58,7 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     # B = 8, η = 0.1 and B = 128, η = 0.1 are asked (3 seeds); of the others, B = 128, η = 1 ran 3 seeds
     assert "3 seeds for each of the 2 cells the assignment asks and 1 or 3 seeds for each of the other 4." in text
     assert text.endswith(
-        "Only cells with several seeds that all converged are ranked: one run cannot show how often a setting fails."
+        "Only cells with several seeds that all trained are ranked: one run cannot show how often a setting fails."
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
@@ -76,7 +76,9 @@ def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
     text = mlp_terms_text(0.1124)
     for rule in ("within 2 points of 11.24%", "more than 10% above the lowest loss"):
         assert text.count(rule) == 1
-    assert "over those that converged" not in text  # the table's caption says it
+    assert "over those that" not in text  # the table's caption says it
+    # Task 3 owns "converged": the rule names the runs that neither failed nor got stuck "trained"
+    assert "converged" not in text and text.count("*trained*") == 1
     # the status rule measures against the most frequent digit's share; a stuck run may answer another digit
     assert "answers one digit for every image, not necessarily the most frequent one" in text
     assert "do not overlap" not in text  # the comparison is said once, in the body
@@ -84,7 +86,7 @@ def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
 
 def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
-    assert "(over those that converged, where some failed)" in caption and "one run each" in caption
+    assert "(over those that trained, where some failed)" in caption and "one run each" in caption
     assert caption.startswith("The cells in the order of η/B")
 
 

@@ -99,7 +99,7 @@ def test_a_cell_with_a_failed_seed_sets_its_survivors_against_the_hand_figure_wi
     )
     assert "68.63" not in text  # the mean over every seed, which describes no run
     body = hand_text(reference_comparison(cells), runs)
-    assert "At B = 32, η = 1 the hand run converged, like our surviving seeds (a difference of +2.63 points)." in body
+    assert "At B = 32, η = 1 the hand run trained, like our surviving seeds (a difference of +2.63 points)." in body
     assert "1 of" not in body  # how many failed, the table beside says
 
 

@@ -52,7 +52,7 @@ def test_a_cell_where_some_seeds_failed_is_valued_over_those_that_converged():
     mixed = grid_cells(r, history).set_index(["batch_size", "lr"]).loc[(128, 1.0)]
     # not (0.981 + 0.980 + 0.098) / 3, a mean that describes no run: the two that converged
     assert math.isclose(mixed["test_acc"], (0.981 + 0.980) / 2) and mixed["counted_seeds"] == 2
-    assert mixed["status"] == "2 converged, 1 learnt, then diverged" and not mixed["all_converged"]
+    assert mixed["status"] == "2 trained, 1 learnt, then diverged" and not mixed["all_converged"]
     assert mixed["diverged_seeds"] == 1 and mixed["stuck_seeds"] == 0 and not mixed["diverged"]
     assert mixed["completed"] == 3  # the fewest epochs of the seeds counted
 
@@ -78,7 +78,7 @@ def test_a_cells_outcome_says_how_many_seeds_failed_and_whose_values_are_shown()
     alone = pd.Series({"seeds": 1, "converged_seeds": 0, "stuck_seeds": 1, "diverged_seeds": 0})
     assert outcome(alone) == "stuck at chance"
     fine = pd.Series({"seeds": 3, "converged_seeds": 3, "stuck_seeds": 0, "diverged_seeds": 0})
-    assert outcome(fine) == "converged" and failures(fine) == ""
+    assert outcome(fine) == "trained" and failures(fine) == ""
 
 
 def test_the_sections_table_shows_every_cell_in_the_order_of_eta_over_b_beside_its_hand_figure():
@@ -179,13 +179,8 @@ def test_the_heat_map_labels_each_outcome_in_a_word():
          "diverged_seeds": [0, 0, 1, 1],
          "status": ["converged", "learnt, then stuck at chance", "diverged from the start", "a long mix"]}
     )  # fmt: skip
-    assert heatmap_cells(cells)["status"].tolist() == [
-        "converged",
-        "stuck",
-        "diverged",
-        "1 converged, 1 stuck, 1 diverged",
-    ]
-    assert short_status(2, 0, 1) == "2 converged, 1 diverged"  # netplots breaks the line at ", 1"
+    assert heatmap_cells(cells)["status"].tolist() == ["trained", "stuck", "diverged", "1 trained, 1 stuck, 1 diverged"]
+    assert short_status(2, 0, 1) == "2 trained, 1 diverged"  # netplots breaks the line at ", 1"
 
 
 def loss_history(losses: dict[int, list[float]]) -> pd.DataFrame:

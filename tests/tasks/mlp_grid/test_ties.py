@@ -52,11 +52,15 @@ def test_only_cells_of_several_seeds_that_all_converged_are_ranked():
 def test_the_ranking_in_words_with_and_without_its_values():
     text = ranking_text(rows(), "lr", "test_acc", percent=True)
     assert text == (
-        "highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.3 (98.33% ± 0.04), ahead of η = 0.01 (97.42% ± 0.08)"
+        "tied for the highest at η = 0.1 (98.39% ± 0.05) and η = 0.3 (98.33% ± 0.04), ahead of η = 0.01 (97.42% ± 0.08)"
     )
     bare = ranking_text(rows(), "lr", "test_acc", percent=True, values=False)
-    assert bare == "highest at η = 0.1, tied with η = 0.3, ahead of η = 0.01"  # a table beside it shows the values
-    assert ranking_text(rows(), "cell", "test_acc", percent=True).startswith("highest at B = 32, η = 0.1 (")
+    assert (
+        bare == "tied for the highest at η = 0.1 and η = 0.3, ahead of η = 0.01"
+    )  # a table beside it shows the values
+    assert ranking_text(rows(), "cell", "test_acc", percent=True).startswith(
+        "tied for the highest at B = 32, η = 0.1 ("
+    )
     assert ranking_text(rows().iloc[[0, 3]], "lr", "test_acc") is None
 
 
@@ -71,5 +75,6 @@ def test_a_value_is_said_with_the_rounding_of_the_tables_and_alone_for_one_seed(
 
 def test_which_cells_are_ranked_is_said_once_in_plain_words():
     rule = which_are_ranked()
-    assert rule.startswith("Only cells with several seeds that all converged are ranked")
+    assert rule.startswith("A run *trained* when it neither diverged nor got stuck at chance. Only cells with several")
+    assert "converged" not in rule  # Task 3's word
     assert "how often a setting fails" in rule and "overlap" not in rule and "2√" not in rule

@@ -10,11 +10,9 @@ import math
 import numpy as np
 import pandas as pd
 
+from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import mean_sd, plural
-
-# Halving η at a pure noise floor halves the excess over L* (it is ∝ η); below this ratio
-# the floor dominates, at 1 or above the smaller step is still behind: unfinished descent.
-FLOOR_RATIO = 0.75
+from mnist_sgd.tasks.rounding import time_spread
 
 
 def to_figures(value: float, figures: int) -> int:
@@ -123,13 +121,17 @@ def _grid_edge(r: pd.DataFrame, chosen: pd.Series, lr_stability: float) -> str:
     return f"It is also the grid's largest finite rate: a faster one may lie {where}. "
 
 
-def floor_verdict(ratio: float) -> str:
-    """'noise floor', 'descending' or 'both', from the excess at η/2 over the excess at η."""
+def floor_verdict(ratio: float, ratio_sd: float = 0.0) -> str:
+    """What the gap at η/2 over the gap at η, per seed (mean ``ratio``, s.d. ``ratio_sd``), says of
+    the gap: 'noise floor' within the seeds' spread of 0.5 (SGD's noise is ∝ η), 'descending'
+    within it of 1 or above (a slow descent, which a smaller step travels no faster), 'both'
+    between; 'unknown' when not known."""
     if not math.isfinite(ratio):
         return "unknown"
-    if ratio < FLOOR_RATIO:
+    sd = ratio_sd if math.isfinite(ratio_sd) else 0.0
+    if not differ(ratio, sd, 0.5, 0.0):
         return "noise floor"
-    return "descending" if ratio >= 1 else "both"
+    return "descending" if ratio > 1 or not differ(ratio, sd, 1.0, 0.0) else "both"
 
 
 def itr_text(row: pd.Series | dict) -> str:
@@ -142,11 +144,11 @@ def itr_text(row: pd.Series | dict) -> str:
     """
     b, lr, cap = int(row["batch_size"]), row["lr"], int(row["cap"])
     over = f"mean ± s.d. over {plural(int(row['seeds']), 'seed')}, evaluation excluded"
-    whole = f"{mean_sd_rounded(row['train_seconds_mean'], row['train_seconds_std'])} s"
+    whole = f"{time_spread(row['train_seconds_mean'], row['train_seconds_std'])} s"
     if row["converged"]:
         text = (
             f"**B = {b:,}: η = {lr:g}, ITR = {mean_sd_rounded(row['itr'], row['itr_sd'])} iterations** to within "
-            f"{row['target_pct']:g}% of L*, after {mean_sd_rounded(row['itr_seconds_mean'], row['itr_seconds_std'])} s "
+            f"{row['target_pct']:g}% of L*, after {time_spread(row['itr_seconds_mean'], row['itr_seconds_std'])} s "
             f"of training ({over}). The runs went on to {cap:,} iterations ({whole})."
         )
     else:
@@ -165,19 +167,22 @@ def itr_text(row: pd.Series | dict) -> str:
 
 def floor_text(row: pd.Series | dict) -> str:
     """What the gap to L* at the end is made of: SGD's noise at this step, or descent still under
-    way. Evidence: the same seeds and run length at η/2 (the noise's share of the gap is ∝ η)."""
-    full, half = row["excess_pct"], row["half_end_excess_pct"]
-    ratio = half / full if full > 0 else math.nan
-    verdict = floor_verdict(ratio)
-    text = f"**What the remaining gap is.** At η/2 = {row['lr'] / 2:g} the same seeds ended {half:.2f}% above L*, "
+    way. Evidence: the same seeds and run length at η/2 (the noise's share of the gap is ∝ η), read
+    seed by seed (``half_ratio`` and its s.d.: both rates ran the same seeds)."""
+    ratio, sd = row["half_ratio"], row["half_ratio_sd"]
+    verdict = floor_verdict(ratio, sd)
+    text = (
+        f"**What the remaining gap is.** At η/2 = {row['lr'] / 2:g} the same seeds ended {row['half_end_excess_pct']:.2f}% "
+        f"above L*: seed by seed, {ratio:.2f}\u00a0±\u00a0{sd:.2f} times the gap at η, "
+    )
     if verdict == "noise floor":
         return text + (
-            f"{ratio:.2f} times the gap at η: close to half, so the gap is SGD's noise at this step; a longer run "
-            "would not close it, a smaller step would, more slowly."
+            "half within the seeds' spread, so the gap is SGD's noise at this step; a longer run would not close it, "
+            "a smaller step would, more slowly."
         )
     if verdict == "descending":
         return text + (
-            f"{ratio:.2f} times the gap at η: not smaller, so the gap is mostly a slow descent still under way, "
-            "which a smaller step travels more slowly; a longer run would close it, slowly."
+            "not smaller beyond the seeds' spread, so the gap is mostly a slow descent still under way, which a "
+            "smaller step travels no faster; a longer run would close it, slowly."
         )
-    return text + f"{ratio:.2f} times the gap at η, between half and the same: part noise, part slow descent."
+    return text + "between half and the same: part noise, part slow descent."

@@ -47,6 +47,13 @@ def chosen_row(
     """
     L_star = ref.train_loss_star
     hits = criteria.first_reaching(curves, "excess", target_pct / 100 * L_star)
+    # the gap at η/2 over the gap at η, seed by seed: both rates ran the same seeds
+    half_ratio = pd.Series(
+        {
+            seed: criteria.end_excess(halved[halved["seed"] == seed], L_star) / criteria.end_excess(run, L_star)
+            for seed, run in curves.groupby("seed")
+        }
+    )
     end_excess = criteria.end_excess(curves, L_star)
     converged = bool(hits["t"].notna().all()) and end_excess <= target_pct / 100 * L_star
     at_end = curves[curves["t"] == curves["t"].max()]
@@ -77,8 +84,11 @@ def chosen_row(
         "final_train_acc": at_end["train_acc"].mean(),
         # where the runs ended at η/2: a gap to L* that halves with η is SGD's noise, not unfinished descent
         "half_end_excess_pct": 100 * criteria.end_excess(halved, L_star) / L_star,
+        "half_ratio": half_ratio.mean(),
+        "half_ratio_sd": half_ratio.std(ddof=0),
         "hand_test_acc": hand_runs["final_test_acc"].mean(),
         "hand_test_acc_std": hand_runs["final_test_acc"].std(ddof=0),
+        "hand_seeds": len(hand_runs),
         "seconds_50_epochs": runs["train_seconds"].mean() / cap * 50 * n_train / batch_size,
         "eta_star": linear.eta_star(batch_size, ref.beta, ref.lambda_max),
         "eta_max": linear.eta_max(batch_size, ref.beta, ref.lambda_max),
@@ -213,7 +223,7 @@ def hand_caption(seeds: int) -> str:
     """The caption of ``hand_table``: where each hand-made figure comes from, and how this
     build's were measured."""
     return (
-        "The hand-made figures beside this build's. By hand: "
+        "The hand-made figures beside ours. By hand: "
         + "; ".join(f"{what}, {setting}" for what, setting in references.settings(3).items())
         + f". Here: the hand setting re-run with {plural(seeds, 'seed')} (mean ± s.d.), and whether the hand figure "
         f"agrees with it within a single run's spread and its rounding; the "

@@ -44,15 +44,18 @@ def counted(count: int, total: int, noun: str) -> str:
 # (``converged_by``) and the method names them by.
 STOPPED_MOVING = "levelled off"
 REACHED_OPTIMUM = "reached the optimum"
+# the two tests in the per-size text, where "levelled off" already names the criterion as a whole
+_TEST_WORDS = {STOPPED_MOVING: "the loss stopped moving", REACHED_OPTIMUM: "the loss reached the exact minimum"}
 
 
 def converged_by_text(stopped: int, reached: int) -> str:
-    """Which test of the criterion dated the converged runs (``stopped`` and ``reached`` of
-    them): 'the loss levelled off', 'the loss reached the optimum', or, when both did some,
-    'the loss levelled off in 3 and reached the optimum in 2'."""
+    """Which test of the criterion dated the runs that levelled off (``stopped`` and ``reached``
+    of them): 'the loss stopped moving', 'the loss reached the exact minimum', or, when both did
+    some, 'the loss stopped moving in 3 and reached the exact minimum in 2'."""
     if stopped and reached:
-        return f"the loss {STOPPED_MOVING} in {stopped} and {REACHED_OPTIMUM} in {reached}"
-    return f"the loss {STOPPED_MOVING if stopped else REACHED_OPTIMUM}"
+        reached_words = _TEST_WORDS[REACHED_OPTIMUM].removeprefix("the loss ")
+        return f"{_TEST_WORDS[STOPPED_MOVING]} in {stopped} and {reached_words} in {reached}"
+    return _TEST_WORDS[STOPPED_MOVING if stopped else REACHED_OPTIMUM]
 
 
 def shown(value: float, digits: int = 2) -> float:
@@ -77,23 +80,19 @@ def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _end_of_runs(runs: pd.DataFrame) -> str:
-    """The budget in passes over the subset, how many runs met the criterion and by which test.
+    """The budget in passes over the subset, how many runs had levelled off and by which test.
     (The accuracies are the tables': the subsets' in this size's, their means across sizes.)"""
     dataset_size, iterations = _size_and_iterations(runs)
-    converged = int(runs["converged"].sum())
+    levelled = int(runs["converged"].sum())
     passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
     tests = converged_by_text(
         int((runs["converged_by"] == STOPPED_MOVING).sum()), int((runs["converged_by"] == REACHED_OPTIMUM).sum())
     )
-    who = counted(converged, len(runs), "run")
+    who = counted(levelled, len(runs), "run")
     return (
         f"**N' = {dataset_size:,}.** The {iterations:,} iterations are {number(passes)} pass"
-        f"{'' if passes == 1 else 'es'} over the subset. {who[:1].upper()}{who[1:]} converged"
-        + (
-            f", at ITR = {two_figures(runs.loc[runs['converged'], 'itr'].max())} at the latest: {tests}."
-            if converged
-            else "."
-        )
+        f"{'' if passes == 1 else 'es'} over the subset. {who[:1].upper()}{who[1:]} levelled off"
+        + (f", by t = {two_figures(runs.loc[runs['converged'], 'itr'].max())}: {tests}." if levelled else ".")
     )
 
 
@@ -121,50 +120,40 @@ def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
         f"subset), against {100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
     )
     if 100 / held >= COARSE_STEP_POINTS:
-        text += (
-            f" On {plural(held, 'image')} the held-out accuracy moves in steps of {heldout_step_text(held)}: "
-            "checkpoints a step apart or less tie (the earliest is taken), so where to stop is chosen coarsely and the "
-            "early-stopped accuracy at this size is a rough figure."
-        )
+        text += f" On {plural(held, 'image')} the held-out accuracy moves in steps of {heldout_step_text(held)}: a rough stop."
     return text
 
 
 def _rank(runs: pd.DataFrame) -> str:
-    """Whether the subsets can be fitted exactly (rank N'), SGD's training loss against the
-    closed form's, and how many steps the slowest direction of X' needs against the budget."""
+    """The numbers of the subsets' exact fit, in a sentence: whether they are fitted exactly
+    (rank N'), SGD's training loss against the closed form's, and the iterations the slowest
+    direction of X' needs against the budget. What these mean (SGD from W = 0 tends to the
+    minimum-norm fit, its slowest direction is that of the smallest singular value) is said once,
+    where the limit is computed, not under every size."""
     dataset_size, iterations = _size_and_iterations(runs)
     ranks = ", ".join(str(r) for r in sorted(set(runs["rank"])))
     if (runs["rank"] == dataset_size).all():
         text = (
-            f" Every subset's X' has rank {ranks} = N' (its images are linearly independent), so the least-squares "
-            f"system X'W = Y' is solved exactly: the closed form's training loss is "
-            f"{runs['closed_form_train_loss'].max():.2g} at most, zero up to rounding, and it is the minimum-norm one "
-            f"among all exact fits. SGD's training loss is {runs['final_train_loss'].mean():.3g} (mean) after "
-            f"{iterations:,} iterations."
+            f" Rank of X': {ranks} = N', so each subset is fitted exactly; SGD's training loss is "
+            f"{runs['final_train_loss'].mean():.3g} (mean)."
         )
     else:
         text = (
-            f" The subsets' X' have rank {ranks} < N' = {dataset_size:,}, so X'W = Y' cannot be met exactly: the "
-            f"least-squares minimum on the subsets is {runs['closed_form_train_loss'].mean():.4f} (mean), and SGD ends "
-            f"{100 * (runs['final_train_loss'] / runs['closed_form_train_loss'] - 1).mean():.1f}% above it."
+            f" Rank of X': {ranks} < N', so no exact fit exists; SGD ends "
+            f"{100 * (runs['final_train_loss'] / runs['closed_form_train_loss'] - 1).mean():.1f}% above the "
+            f"least-squares minimum, {runs['closed_form_train_loss'].mean():.4f} (mean)."
         )
     if "slowest_steps" not in runs.columns:
         return text
-    slow, lr = runs["slowest_steps"], float(runs["lr"].iloc[0])
-    if slow.max() <= iterations:
-        verdict = f"within the run's {iterations:,} iterations."
-    elif slow.min() > iterations:
-        verdict = (
-            f"at least {slow.min() / iterations:.2g} times the run's {iterations:,} iterations: in that direction the "
-            "runs are still far from the limit."
-        )
-    else:
-        verdict = f"beyond the run's {iterations:,} iterations for some of the subsets."
-    return text + (
-        f" SGD from W = 0 tends to the minimum-norm solution; its slowest direction, along the smallest non-zero "
-        f"singular value s of X' ({_span(runs['smallest_singular'])} over the subsets), closes a share 1 − 1/e of its "
-        f"gap only after N'/(η s²) = {_span(slow)} iterations at η = {lr:g}, {verdict}"
+    slow = runs["slowest_steps"]
+    where = (
+        "within the run"
+        if slow.max() <= iterations
+        else f"{slow.min() / iterations:.2g} times the run or more"
+        if slow.min() > iterations
+        else "beyond the run for some subsets"
     )
+    return text + f" Slowest direction: N'/(η s²) = {_span(slow)} iterations, {where}."
 
 
 def _span(values: pd.Series) -> str:
@@ -186,15 +175,9 @@ def still_descending(row: pd.Series) -> bool:
 
 
 def run_status(row: pd.Series) -> str:
-    """Where the runs of one size stand at the end of their budget, for the table: 'all 5
-    converged', '3 of 5 converged', 'none converged: still descending' (``still_descending``)
-    or 'none converged'."""
-    converged, total = int(row["converged_subsets"]), int(row["subsets"])
-    if converged == total:
-        return f"all {total} converged" if total > 2 else "converged"
-    if converged:
-        return f"{converged} of {total} converged"
-    return "none converged: still descending" if still_descending(row) else "none converged"
+    """How many runs of one size had levelled off by the end of their budget, for the table's
+    short cell: '5 of 5', '3 of 5', '0 of 5' (the text says where the loss was still falling)."""
+    return f"{int(row['converged_subsets'])} of {int(row['subsets'])}"
 
 
 def sizes_named(ns: list[int]) -> str:
@@ -203,42 +186,54 @@ def sizes_named(ns: list[int]) -> str:
 
 
 def status_text(t: pd.DataFrame) -> str:
-    """What the accuracies at the end of the runs are: the one iteration budget in passes over
-    the smallest and the largest subset, and, where no run converged and the loss was still
-    descending (``still_descending``), that those accuracies are the budget's, with how much the
-    loss still fell from one stretch to the next (a share of the earlier stretch's mean).
+    """What the accuracies after the runs' iterations are: the one budget in passes over the
+    smallest and the largest subset; where no run levelled off and the loss was still descending
+    (``still_descending``), that those accuracies depend on where the run was cut, with how much
+    the loss still fell at the last doubling of t (a share of the earlier stretch's mean); and
+    where the levelling rule reacted to SGD's noise (``tables.noisy_rule``).
 
     ``t`` columns: dataset_size, iterations, batch_size, subsets, converged_subsets, rel_tol,
-    last_change (``tables.size_summary``).
+    last_change, and optionally noisy_subsets, levelled_loss_min, levelled_loss_max
+    (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     first, last = t.iloc[0], t.iloc[-1]
     iterations = sorted({int(i) for i in t["iterations"]})
     passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
-    budget = f"{iterations[0]:,} iterations" if len(iterations) == 1 else "iteration budgets"
+    budget = f"{iterations[0]:,} iterations" if len(iterations) == 1 else "their iteration budgets"
     text = (
-        f"**At the end of the run.** {budget[:1].upper()}{budget[1:]} are {passes[0]} passes over each subset at "
-        f"N' = {int(first['dataset_size']):,} but {passes[1]} at {int(last['dataset_size']):,}."
+        f"**After {budget}.** These are {passes[0]} passes over each subset at N' = {int(first['dataset_size']):,} "
+        f"but {passes[1]} at {int(last['dataset_size']):,}."
     )
     falling = t[[still_descending(row) for _, row in t.iterrows()]]
     if not falling.empty:
         # last_change is (later - earlier) / later: the fall as a share of the earlier stretch's mean
         fell = [f"{100 * -c / (1 - c):.2g}%" for c in falling["last_change"]]
         text += (
-            f" At {sizes_named(falling['dataset_size'].astype(int).tolist())} the loss still fell by {joined(fell)} per "
-            "stretch: those accuracies are the budget's."
+            f" At {sizes_named(falling['dataset_size'].astype(int).tolist())} no run had levelled off: the loss, "
+            f"averaged from t to 2t, still fell by {joined(fell)} at the last doubling of t, so those accuracies "
+            "depend on where the runs were cut."
         )
+    if "noisy_subsets" in t.columns:
+        for _, r in t[t["noisy_subsets"] > 0].iterrows():
+            k = int(r["noisy_subsets"])
+            text += (
+                f" The levelling rule also reacts to SGD's noise: at N' = {int(r['dataset_size']):,} it marks "
+                f"{counted(k, int(r['subsets']), 'run')} as not levelled off although {'its' if k == 1 else 'their'} "
+                f"final training loss lies within that of the runs that did ({r['levelled_loss_min']:.4f} to "
+                f"{r['levelled_loss_max']:.4f})."
+            )
     return text
 
 
-def _steps(t: pd.DataFrame) -> list[tuple[int, int, float, bool]]:
-    """The steps of the grid (``t`` sorted by size): from, to, the change of the test accuracy
-    in points as shown, and whether it is beyond the spread over subsets (``criteria.differ``
-    on the two sizes' means and s.d. over subsets)."""
+def _steps(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
+    """The steps of the grid (``t`` sorted by size) in the test accuracy ``key``: from, to, its
+    change in points as shown, and whether it is beyond the spread over subsets
+    (``criteria.differ`` on the two sizes' means and s.d. over subsets, ``key``_sd)."""
     steps = []
     for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows(), strict=True):
-        change = shown(100 * b["test_acc"]) - shown(100 * a["test_acc"])
-        apart = criteria.differ(a["test_acc"], a["test_acc_sd"], b["test_acc"], b["test_acc_sd"])
+        change = shown(100 * b[key]) - shown(100 * a[key])
+        apart = criteria.differ(a[key], a[f"{key}_sd"], b[key], b[f"{key}_sd"])
         steps.append((int(a["dataset_size"]), int(b["dataset_size"]), change, apart))
     return steps
 
@@ -247,31 +242,43 @@ def _steps(t: pd.DataFrame) -> list[tuple[int, int, float, bool]]:
 _MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
 
 
-def gains_text(t: pd.DataFrame) -> str:
-    """How the test accuracy at the end of the runs moves with N': which steps of the grid are
-    beyond the spread over subsets (``_steps``) and which within it, these with their change.
-
-    ``t`` columns: dataset_size, test_acc, test_acc_sd (``tables.size_summary``).
-    """
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    steps = _steps(t)
+def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
+    """'the steps from 500 to 1,000 and from 1,000 to 10,000 are beyond the spread over subsets;
+    the step from 100 to 500 (+5.07 points) is within it'."""
     beyond, within = [s for s in steps if s[3]], [s for s in steps if not s[3]]
-    text = f"**More data.** SGD's test accuracy {_MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'."
+    parts = []
     if beyond:
         one = len(beyond) == 1
-        text += (
-            f" The step{'' if one else 's'} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])} "
+        parts.append(
+            f"the step{'' if one else 's'} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])} "
             f"{'is' if one else 'are'} beyond the spread over subsets"
         )
     if within:
         one = len(within) == 1
         words = joined([f"from {a:,} to {b:,} ({d:+.2f} points)" for a, b, d, _ in within])
-        text += (
-            "; the" if beyond else " The"
-        ) + f" step{'' if one else 's'} {words} {'is' if one else 'are'} within it"
-    text += "."
-    if within and steps[-1] == within[-1]:  # the last step: the accuracy has levelled off
-        text += f" Past {within[-1][0]:,} images, more data no longer changes it measurably."
+        parts.append(f"the step{'' if one else 's'} {words} {'is' if one else 'are'} within it")
+    return "; ".join(parts)
+
+
+def gains_text(t: pd.DataFrame) -> str:
+    """How the test accuracy moves with N', first stopped early on held-out images (the
+    stopping point the data choose), then after the runs' iterations: which steps of the grid are
+    beyond the spread over subsets (``_steps``) and which within it, these with their change.
+
+    ``t`` columns: dataset_size, iterations, test_acc, test_acc_sd, early_test_acc,
+    early_test_acc_sd (``tables.size_summary``).
+    """
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    text = "**More data.**"
+    for key, when in [
+        ("early_test_acc", "Stopped early on held-out images"),
+        ("test_acc", f"After {int(t['iterations'].max()):,} iterations"),
+    ]:
+        steps = _steps(t, key)
+        moves = _MOVES[trend([shown(100 * v) for v in t[key]])]
+        text += f" {when}, SGD's test accuracy {moves} N': {_steps_said(steps)}."
+        if key == "early_test_acc" and not steps[-1][3]:  # the last step: the accuracy has levelled off
+            text += f" Past {steps[-1][0]:,} images, more data no longer changes it measurably."
     return text
 
 

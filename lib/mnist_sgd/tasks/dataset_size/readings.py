@@ -208,7 +208,7 @@ def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
     text = (
         f"Runs of the {report.label}'s setting (B = {int(first['hand_batch_size'])}, "
         f"{int(first['hand_iterations']):,} iterations; its rate is not stated) at the hand reports' own rate, "
-        f"η = {first['hand_lr']:g} (diamonds, ± two s.d.), "
+        f"η = {first['hand_lr']:g} (diamonds), "
     )
     if agree:
         whose = "figure's" if len(agree) == 1 else "figures'"

@@ -12,7 +12,7 @@ import torch
 from mnist_sgd.science import criteria, linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import held_out_run, peak_of_mean
-from mnist_sgd.show.present import fixed, mean_ranges, progress
+from mnist_sgd.show.present import fixed, progress
 from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, run_status, shown, two_figures
 
 
@@ -178,10 +178,8 @@ def subsets_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "subset": runs["subset"],
-            "ITR": [
-                two_figures(i) if c else f"not converged in {n:,}"
-                for i, c, n in zip(runs["itr"], runs["converged"], runs["iterations"])
-            ],
+            # a short cell: the caption says what "no" means
+            "levelled off at": [two_figures(i) if c else "no" for i, c in zip(runs["itr"], runs["converged"])],
             "training loss": fixed(runs["final_train_loss"], 4),
             "training acc. (%)": _percent(runs["final_train_acc"]),
             "test acc. (%)": _percent(runs["final_test_acc"]),
@@ -200,7 +198,8 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     return (
         f"N' = {int(first['dataset_size']):,}: SGD after {int(first['iterations']):,} iterations "
         f"(B = {int(first['batch_size'])}, η = {first['lr']:g}) and the least-squares solution on the same subset. "
-        f"ITR to two significant figures, as the checkpoints allow. Training accuracy is on the whole subset, test "
+        f"Levelled off at: the iteration from which the training loss had levelled off, to two significant figures as "
+        f"the checkpoints allow; no: not within the {int(first['iterations']):,} iterations. Training accuracy is on the whole subset, test "
         f"accuracy on the {test_images:,} test images; training s is measured and varies between builds."
     )
 
@@ -217,11 +216,26 @@ def last_change(curves: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def noisy_rule(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per size of ``runs``: where the levelling-off test reacts to SGD's noise rather than to the
+    loss still falling: ``noisy_subsets``, the runs not levelled off whose final training loss
+    lies within the range of those that did (``levelled_loss_min``, ``levelled_loss_max``; NaN
+    when none did)."""
+    rows = []
+    for size, r in runs.groupby("dataset_size"):
+        done, open_ = r[r["converged"].astype(bool)], r[~r["converged"].astype(bool)]
+        lo, hi = done["final_train_loss"].min(), done["final_train_loss"].max()
+        noisy = int(open_["final_train_loss"].between(lo, hi).sum()) if len(done) else 0
+        rows.append({"dataset_size": size, "noisy_subsets": noisy, "levelled_loss_min": lo, "levelled_loss_max": hi})
+    return pd.DataFrame(rows)
+
+
 def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | None = None) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and s.d., min and
     max) over its subsets of ``subset_runs``' runs, how many converged (``converged_subsets``; by
     each test of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``) and
-    how fast the loss still moved at the end (``last_change``), the peak of the subset-mean test
+    how fast the loss still moved at the end (``last_change``), where that rule reacted to noise
+    (``noisy_rule``), the peak of the subset-mean test
     curve (``peak_of_mean``), what stopping early gained over the same held-out runs at their
     end, per subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many
     gained), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a hand-made
@@ -260,6 +274,7 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
             closed_form_norm=("closed_form_norm", "mean"),
             final_norm=("final_norm", "mean"),
             early_test_acc=("early_test_acc", "mean"),
+            early_test_acc_sd=("early_test_acc", "std"),
             early_t_min=("early_t", "min"),
             early_t_max=("early_t", "max"),
             heldout_end_test_acc=("heldout_end_test_acc", "mean"),
@@ -271,8 +286,10 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
         .reset_index()
         .sort_values("dataset_size")
     )
-    table = table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size").merge(
-        last_change(curves), on="dataset_size"
+    table = (
+        table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size")
+        .merge(last_change(curves), on="dataset_size")
+        .merge(noisy_rule(runs), on="dataset_size")
     )
     if hand is not None:
         at_hand = hand.groupby("dataset_size").agg(
@@ -289,23 +306,21 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
 
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The numbers per training-set size as shown, one row per size of ``size_summary``: where
-    the runs stand at the end (``commentary.run_status``), SGD's training and test accuracy and
-    their gap, and the least-squares solution's test accuracy."""
+    """The numbers per training-set size as shown, one row per size of ``size_summary``: first
+    the test accuracy of SGD stopped early on held-out images (the stopping point the data
+    choose), then SGD at the end of its iterations (how many runs had levelled off,
+    ``commentary.run_status``, its training and test accuracy and their gap), and the
+    least-squares solution's test accuracy; accuracies mean ± s.d. over subsets, as the figures."""
+    at = f"at {int(table['iterations'].max()):,}"
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
-            "runs at the end": [run_status(row) for _, row in table.iterrows()],
-            "SGD: train acc. (%)": _percent(table["train_acc"]),
-            # a no-break space keeps the range on one line; the mean may sit on the line above it
-            "SGD: test acc. (%)": [
-                v.replace(", ", ",\u00a0")
-                for v in mean_ranges(
-                    100 * table["test_acc"], 100 * table["test_acc_min"], 100 * table["test_acc_max"], 2
-                )
-            ],
+            "stopped early: test acc. (%)": _mean_sd(table["early_test_acc"], table["early_test_acc_sd"]),
+            f"levelled off by {at[3:]}": [run_status(row) for _, row in table.iterrows()],
+            f"{at}: train acc. (%)": _percent(table["train_acc"]),
+            f"{at}: test acc. (%)": _mean_sd(table["test_acc"], table["test_acc_sd"]),
             # between the two columns as shown, so the gap matches them to the last digit
-            "train − test (points)": [
+            f"{at}: train − test (points)": [
                 f"{shown(100 * a) - shown(100 * b):.2f}" for a, b in zip(table["train_acc"], table["test_acc"])
             ],
             "least squares: test acc. (%)": _percent(table["closed_form_test_acc"]),
@@ -316,8 +331,16 @@ def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
 def sizes_caption(table: pd.DataFrame) -> str:
     """The caption of ``sizes_table``: the runs' setting, read from ``size_summary``."""
     first = table.iloc[0]
+    iterations = int(table["iterations"].max())
     return (
-        f"Per size, SGD after {int(table['iterations'].max()):,} iterations (B = {int(first['batch_size'])}, "
-        f"η = {first['lr']:g}) and the exact least-squares solution on the same subsets: means over "
-        f"{int(table['subsets'].max())} subsets, [min, max] for SGD's test accuracy."
+        f"Per size, SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) stopped early on held-out images, then "
+        f"after {iterations:,} iterations (how many runs had levelled off by then, its accuracies and their gap), "
+        f"and the exact least-squares solution on the same subsets: means over {int(table['subsets'].max())} "
+        "subsets, ± their s.d."
     )
+
+
+def _mean_sd(mean: pd.Series, sd: pd.Series) -> list[str]:
+    """Fractions as 'mean ± s.d.' in percent with two decimals, a no-break space keeping each on
+    one line."""
+    return [f"{100 * m:.2f}\u00a0±\u00a0{100 * d:.2f}" for m, d in zip(mean, sd, strict=True)]

@@ -58,7 +58,7 @@ def _over_seeds(values: pd.Series) -> str:
 
 
 def _side(values: pd.Series, ref: float) -> tuple[str, str | None]:
-    """This build's values (fractions, every seed converged) against one hand figure (points):
+    """This build's values (fractions, every seed trained) against one hand figure (points):
     the text and the verdict, None for one seed (not judged)."""
     values = values.dropna()
     diff = 100 * values.mean() - ref
@@ -158,7 +158,7 @@ def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
     if verdicts:
         text += _verdicts_said(verdicts)
     for _, c in ran[ran["failed"] > 0].iterrows():  # how many seeds failed, the table beside says
-        text += f"At {cell_label(c['batch_size'], c['lr'])} the hand run converged"
+        text += f"At {cell_label(c['batch_size'], c['lr'])} the hand run trained"
         if c["converged_seeds"]:
             which = "our surviving seed" if c["converged_seeds"] == 1 else "our surviving seeds"
             text += f", like {which} ({difference_text(c['test_diff'], None)})"

@@ -1,5 +1,5 @@
 """Why Task 7's cells differ, each mechanism tied to numbers of the grid. The body's two answers:
-η/B, where the cells stop converging and how the ranked cells' accuracy goes with it
+η/B, where the cells stop training and how the ranked cells' accuracy goes with it
 (``stability_text``), and what the rate and the batch size do within the stable cells
 (``within_text``). Behind them, in the detail: the noise of a minibatch gradient, the time of an
 update and of an epoch, and the gap between training and test accuracy. Written from
@@ -46,12 +46,13 @@ def _by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def _boundary(cells: pd.DataFrame) -> str:
-    """Where in η/B the cells stop converging on every seed: a clean split, or the cells that
-    break it; and each rate that failed at one batch size but converged at a larger one."""
+    """Where in η/B the cells stop training on every seed: a clean split, or the cells that break
+    it; and each rate that failed at one batch size but trained at a larger one, said as a finding
+    of this grid that rests on how many seeds ran there (one run cannot show how often it fails)."""
     c = _by_eta_b(cells)
     ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
     if bad.empty:
-        return f"Every cell converged on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
+        return f"Every cell trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
     if ok.empty:
         return "In every cell some seed failed. "
     if ok["eta_b"].max() >= bad["eta_b"].min():
@@ -59,20 +60,24 @@ def _boundary(cells: pd.DataFrame) -> str:
         return (
             "The cells where some seed failed are not simply those of the largest η/B: "
             + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
-            + f" failed, while {cell_label(top['batch_size'], top['lr'])} converged at {ratio_said(top['eta_b'])}. "
+            + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
         )
     text = (
-        f"Every cell up to η/B = {ratio_said(ok['eta_b'].max())} converged on every seed, and in every cell from "
-        f"{ratio_said(bad['eta_b'].min())} up some seed failed. "
+        f"In this grid every cell up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every cell "
+        f"from {ratio_said(bad['eta_b'].min())} up had a seed fail. "
     )
     for lr, failed in bad.groupby("lr"):
         saved = ok[ok["lr"] == lr]
         if saved.empty:
             continue
-        sizes = listed([f"B = {int(b)}" for b in sorted(failed["batch_size"])])
-        one = "on the one seed " if (saved["seeds"] == 1).all() else ""
-        where = listed([f"B = {int(b)}" for b in saved["batch_size"]])
-        text += f"So η = {lr:g} failed at {sizes} but converged {one}at {where}. "
+        sizes = listed([str(int(b)) for b in sorted(failed["batch_size"])])
+        where = listed([str(int(b)) for b in saved["batch_size"]])
+        seeds = int(saved["seeds"].min())
+        run = "the one seed run" if seeds == 1 else f"the {seeds} seeds run"
+        text += (
+            f"The cells at η = {lr:g} failed at B = {sizes} and trained on {run} at B = {where}: so η/B, not η "
+            f"alone, separates them here, on {'that one seed' if seeds == 1 else 'those seeds'}. "
+        )
     return text
 
 
@@ -89,7 +94,7 @@ def _failed_seeds(runs: pd.DataFrame) -> str:
 
 
 def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """Each cell where some seed did not converge, in the order of η/B: the seeds that diverged
+    """Each cell where some seed did not train, in the order of η/B: the seeds that diverged
     (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
     that no longer depends on its input answers, checked on both sets with ``y_train`` and
     ``y_test``). What set a divergence off is not measured, and the text says so."""
@@ -141,7 +146,7 @@ def _trend(cells: pd.DataFrame) -> str:
 
 
 def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """The body's first answer, in η/B: what η/B is, where in it the cells stop converging on
+    """The body's first answer, in η/B: what η/B is, where in it the cells stop training on
     every seed (``_boundary``), how each failed cell failed (``_failures``) and how the final test
     accuracy of the ranked cells goes with η/B (``_trend``). ``cells``: ``tables.grid_cells``;
     ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
@@ -312,7 +317,7 @@ def time_text(cells: pd.DataFrame) -> str | None:
 
 
 def noise_text(cells: pd.DataFrame) -> str | None:
-    """Why η/B is also a measure of noise, and how often the loss of the cells that converged
+    """Why η/B is also a measure of noise, and how often the loss of the cells that trained
     rose, in the order of η/B (the section's table gives each cell's η/B and how it ended); None
     for fewer than two cells."""
     if len(cells) < 2:
@@ -326,7 +331,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
     c = _by_eta_b(cells)
     rose = c[c["all_converged"].astype(bool)].dropna(subset=["rises"])
     if len(rose) >= 2 and (rose["rises"] == 0).all():
-        text += "No epoch of the cells that converged counts as a rise of the loss."
+        text += "No epoch of the cells that trained counts as a rise of the loss."
     elif len(rose) >= 2:
         values = [
             f"{said(r.rises, r.rises_sd, r.seeds, alone='.1f')} at {cell_label(r.batch_size, r.lr)}"
@@ -334,7 +339,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
         ]
         steady = bool((rose["rises"].diff().dropna() >= 0).all())
         text += (
-            "In the cells that converged, the epochs in which the loss on the whole training set rose, per seed, in "
+            "In the cells that trained, the epochs in which the loss on the whole training set rose, per seed, in "
             "the order of η/B: "
             + ", ".join(values)
             + (
@@ -347,9 +352,9 @@ def noise_text(cells: pd.DataFrame) -> str | None:
 
 
 def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """Generalisation: the train - test gap of the cells where every seed converged, those that
+    """Generalisation: the train - test gap of the cells where every seed trained, those that
     fit the training set (``FIT``) against those that did not, and what the second half of the
-    epochs did to their training loss and test accuracy; None when no cell converged."""
+    epochs did to their training loss and test accuracy; None when no cell trained."""
     ok = cells[cells["all_converged"].astype(bool)].sort_values("gap")
     if ok.empty:
         return None
@@ -374,7 +379,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         late = _second_half(fit, history)
         if late is not None:
             text += late
-        ranked = ranking_text(fit, "cell", "gap", highest=False)
+        ranked = ranking_text(fit, "cell", "gap", highest=False, values=False)  # the list above gives them
         if ranked:
             text += f"Among the ranked cells that fit the training set, the gap is {ranked}. "
     if len(under):

@@ -3,7 +3,8 @@
 reference cells beside this build's, and the epochs whose loss the loss figure cannot show. A
 cell's numbers are means over its seeds, each scored at the end of its run (a run that diverged
 as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
-and some converged, over those that converged (``counted``)."""
+and some trained, over those that trained (``counted``). A run that neither diverged nor got stuck
+at chance is said to have *trained* (``TRAINED``): "converged" means reaching Task 3's target."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ CLASSES = 10
 # chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
 # which on a log axis of 1e14 would squash every curve that learns.
 LOSS_TOP = 1.5 * math.log(CLASSES)
+# the word for a run the runs' table marks ``CONVERGED``: Task 3 uses "converged" for reaching its target
+TRAINED = "trained"
 
 
 def listed(items: list[str]) -> str:
@@ -129,7 +132,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "seeds": len(c),
             "counted_seeds": len(shown),
             "epochs": int(c["epochs"].max()),
-            "status": status_counts(c["status"]),
+            "status": status_counts(c["status"]).replace(CONVERGED, TRAINED),
             "converged_seeds": converged,
             "diverged_seeds": diverged,
             "stuck_seeds": len(c) - converged - diverged,
@@ -158,16 +161,16 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
 def failures(cell: pd.Series) -> str:
     """How the seeds of a cell failed, in plain words: 'stuck at chance' (one seed), '2 of 3
     diverged' ('diverged': the loss became non-finite; 'stuck at chance': either having learnt
-    first or not); '' when every seed converged."""
+    first or not); '' when every seed trained."""
     seeds = int(cell["seeds"])
     failed = [(int(cell["stuck_seeds"]), "stuck at chance"), (int(cell["diverged_seeds"]), "diverged")]
     return "; ".join(what if n == seeds == 1 else f"{n} of {seeds} {what}" for n, what in failed if n)
 
 
 def outcome(cell: pd.Series) -> str:
-    """How a cell's seeds ended: 'converged', or its ``failures`` ('2 of 3 diverged'); the table's
+    """How a cell's seeds ended: 'trained', or its ``failures`` ('2 of 3 diverged'); the table's
     caption says that a cell's values are those of its surviving seeds."""
-    return CONVERGED if cell["converged_seeds"] == cell["seeds"] else failures(cell)
+    return TRAINED if cell["converged_seeds"] == cell["seeds"] else failures(cell)
 
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
@@ -213,9 +216,9 @@ def two_significant(value: float) -> str:
     return two_figures(value, math.nan) if "e" in text else text
 
 
-def short_status(converged: int, stuck: int, diverged: int) -> str:
-    """A cell's seeds by outcome in a word each: 'stuck', '2 converged, 1 diverged'."""
-    present = [(n, word) for n, word in ((converged, "converged"), (stuck, "stuck"), (diverged, "diverged")) if n]
+def short_status(trained: int, stuck: int, diverged: int) -> str:
+    """A cell's seeds by outcome in a word each: 'stuck', '2 trained, 1 diverged'."""
+    present = [(n, word) for n, word in ((trained, TRAINED), (stuck, "stuck"), (diverged, "diverged")) if n]
     return present[0][1] if len(present) == 1 else ", ".join(f"{n} {word}" for n, word in present)
 
 

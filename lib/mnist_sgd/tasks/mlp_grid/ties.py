@@ -1,9 +1,9 @@
 """When Task 7 ranks two cells, and when it calls them tied.
 
 Two cells are ranked by the report's one rule, ``criteria.differ`` on their means and s.d. over
-the seeds; otherwise they are tied. Only a cell run with several seeds that all converged is
+the seeds; otherwise they are tied. Only a cell run with several seeds that all trained is
 ranked: a single run cannot show how often a setting fails (at a rate where other cells' seeds
-diverged, one run that converged says that a run can, not how often), and the seeds that survive
+diverged, one run that trained says that a run can, not how often), and the seeds that survive
 a setting where others failed are a selection. Such cells are shown beside a ranking, marked as
 not ranked."""
 
@@ -15,18 +15,21 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.science.criteria import differ
-from mnist_sgd.tasks.mlp_grid.tables import pm
+from mnist_sgd.tasks.mlp_grid.tables import listed, pm
 
 NAMES = {"lr": "η", "batch_size": "B"}
 
 
 def which_are_ranked() -> str:
-    """Which cells are ranked, in one plain sentence, said once where the seeds are first said."""
-    return "Only cells with several seeds that all converged are ranked: one run cannot show how often a setting fails."
+    """What "trained" means and which cells are ranked, said once where the seeds are first said."""
+    return (
+        "A run *trained* when it neither diverged nor got stuck at chance. Only cells with several seeds that all "
+        "trained are ranked: one run cannot show how often a setting fails."
+    )
 
 
 def rankable(rows: pd.DataFrame) -> pd.Series:
-    """Which rows may be ranked: several seeds, every one converged."""
+    """Which rows may be ranked: several seeds, every one trained (``all_converged``)."""
     return (rows["seeds"] >= 2) & rows["all_converged"].astype(bool)
 
 
@@ -84,8 +87,10 @@ def name(row: pd.Series, key: str) -> str:
 def ranking_text(
     rows: pd.DataFrame, key: str, column: str, percent: bool = False, highest: bool = True, values: bool = True
 ) -> str | None:
-    """'highest at η = 0.1 (98.39% ± 0.05), tied with η = 0.01 (98.30% ± 0.08), ahead of η = 1
-    (95.62% ± 0.12)' by ``rank``; for ``highest`` False: 'lowest at ..., below ...'. ``key`` names
+    """'highest at η = 0.1 (98.39% ± 0.05), ahead of η = 1 (95.62% ± 0.12)' by ``rank``, or, when
+    the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
+    and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
+    for ``highest`` False: 'lowest at ..., below ...'. ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
     r = rank(rows, column, highest)
@@ -97,9 +102,8 @@ def ranking_text(
             return name(row, key)
         return f"{name(row, key)} ({said(row[column], row[f'{column}_sd'], int(row['seeds']), percent)})"
 
-    text = f"{'highest' if highest else 'lowest'} at {one(r.best)}"
-    if not r.tied.empty:
-        text += ", tied with " + " and ".join(one(row) for _, row in r.tied.iterrows())
+    top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
+    text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
     if not r.behind.empty:
         text += f", {'ahead of' if highest else 'below'} " + " and ".join(one(row) for _, row in r.behind.iterrows())
     return text

@@ -13,7 +13,7 @@ import torch
 from mnist_sgd.science import framework, linear, sgd
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import mean_ranges, plural, progress
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import time_spread
 from mnist_sgd.tasks.sgd.tables import relative_max_difference
 
 HAND = "hand-written"
@@ -218,19 +218,6 @@ def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
             ],
         }
     )
-
-
-def last_place(value: float, figures: int = 2) -> int:
-    """The decimal place of ``value``'s last significant figure of ``figures``: 2 for 0.049, -2
-    for 1,642 (hundreds). A measured time is quoted no finer than the machine's load allows: it
-    moves the same step's time by up to about 2× between jobs."""
-    return figures - 1 - math.floor(math.log10(abs(value))) if value else 0
-
-
-def time_spread(mean: float, sd: float) -> str:
-    """'1,600 ± 100': a mean time to two significant figures, its s.d. to the same place."""
-    place = last_place(mean)
-    return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
 
 
 def _one_line(cells: list[str]) -> list[str]:
