@@ -29,7 +29,7 @@ def test_the_heat_map_hatches_every_cell_where_some_seed_failed():
     netplots.heatmap(ax, cells, "test_acc", "test", *netplots.colour_limits(cells, ["test_acc"]))
     texts = [t.get_text() for t in ax.texts]
     assert "10.09%\nstuck at chance" in texts
-    assert "98.05%\n± 0.07\n2 converged,\n1 learnt, then diverged" in texts  # the converged seeds' values
+    assert "98.05%\n± 0.07\n2 trained,\n1 learnt, then diverged" in texts  # the surviving seeds' values
     assert "98.20%\n± 0.10" in texts and "97.50%" in texts
     assert sum(p.get_hatch() == "///" for p in ax.patches) == 2
     plt.close(fig)

@@ -1,5 +1,5 @@
-"""The rounding the report's texts share: an amount measured or counted to the two significant
-figures that the seeds, the checkpoints or the machine's load leave meaningful."""
+"""What the report's texts share: an amount measured or counted to the two significant figures
+that the seeds, the checkpoints or the machine's load leave meaningful, and items listed in prose."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ def time_spread(mean: float, sd: float) -> str:
     the same step's time by up to about 2× between jobs), its s.d. to the same place."""
     place = last_place(mean)
     return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
+
+
+def listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

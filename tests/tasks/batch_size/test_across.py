@@ -15,16 +15,16 @@ from mnist_sgd.tasks.batch_size.across import (
     across_table,
     across_text,
     beyond_load,
+    curves_caption,
     equal_samples_text,
     grid_step,
-    hand_rate_outcomes,
     noise_near,
     run_facts,
-    seconds_sd,
     seed_ends,
     trend_beyond_spread,
 )
 from mnist_sgd.tasks.batch_size.hand import batch_hand_summary_text, hand_comparison_table
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rate_outcomes
 
 L_STAR = 0.2
 GRID = [0, 1, 2, 4, 8, 16]
@@ -99,6 +99,10 @@ def chosen(sizes: list[int], **changes) -> pd.DataFrame:
             "smallest_diverging": [0.0215, 0.1, 0.1][:n],
             "lr_stability": 0.0525,
             "train_loss_star": L_STAR,
+            # the hand setting re-run: 82.7% by hand at B = 1 lies 1.3 points off, beyond 2 × 0.4 + 0.05
+            "hand_test_acc": [0.840, 0.853, 0.853][:n],
+            "hand_test_acc_std": 0.004,
+            "hand_seeds": 10,
         }
     ).assign(**changes)
 
@@ -116,7 +120,6 @@ def facts(**changes) -> pd.DataFrame:
 def test_each_seed_is_read_on_its_own_run_and_against_itself_at_half_the_rate():
     ends = seed_ends(AT_ETA, AT_HALF, L_STAR).set_index("batch_size")
     assert math.isclose(ends.loc[1, "gap_pct"], 11.0) and math.isclose(ends.loc[1, "gap_pct_sd"], 1.0)
-    assert math.isclose(ends.loc[1, "half_pct"], 7.3) and math.isclose(ends.loc[1, "half_pct_sd"], 2.3)
     assert math.isclose(ends.loc[1, "half_ratio"], 0.65) and math.isclose(ends.loc[1, "half_ratio_sd"], 0.15)
     assert math.isclose(ends.loc[100, "half_ratio"], 1.2) and ends.loc[100, "half_ratio_sd"] == 0.0
 
@@ -129,20 +132,14 @@ def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_fig
     assert shown.loc["100", "training s to ITR"] == f"0.12{NBSP}±{NBSP}0.01"
     assert shown.loc["1", "run length"] == "500,000"
     assert shown.loc["1", "end gap to L* (%)"] == f"11.0{NBSP}±{NBSP}1.0"
-    assert shown.loc["1", "same at η/2 (%)"] == f"7.3{NBSP}±{NBSP}2.3"
+    # the ratio paired by seed, not the gap at η/2: its spread is the seeds' own
+    assert shown.loc["1", "η/2 over η, per seed"] == f"0.65{NBSP}±{NBSP}0.15"
     assert shown.loc["100", "test acc. (%)"] == f"85.3{NBSP}±{NBSP}0.3"
     unmet = across_table(facts(converged=[True, False])).set_index("B")
     assert unmet.loc["100", "ITR (iterations)"] == "not reached" and unmet.loc["100", "training s to ITR"] == "–"
     caption = across_caption(facts())
     assert "mean ± s.d. over 3 seeds: ITR and the training seconds to it" in caption
-    assert "at η and, same seeds, at η/2" in caption
-
-
-def test_a_time_keeps_two_significant_figures_and_its_spread_the_same_place():
-    assert seconds_sd(1.651, 0.363) == f"1.7{NBSP}±{NBSP}0.4"
-    assert seconds_sd(0.1224, 0.0112) == f"0.12{NBSP}±{NBSP}0.01"
-    assert seconds_sd(12.54, 1.33) == f"13{NBSP}±{NBSP}1"
-    assert seconds_sd(math.nan, 0.1) == "n/a"
+    assert "and the same seed's gap at η/2 over it" in caption
 
 
 def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():
@@ -155,17 +152,29 @@ def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():
     edge = across_text(
         across_facts(chosen([100], lr=0.0215, smallest_diverging=0.0464), AT_ETA, AT_HALF, top), top, MORE
     )
+    # 2/λ_max = 0.0525 lies above the diverging 0.0464, which bounds the faster rate: 2.16 times 0.0215
     assert (
-        "At B = 100 the good rate is also the largest that did not diverge; a faster one could lie below 0.0464,"
-        in edge
+        "At B = 100 the good rate is also the largest that did not diverge; a faster one lies below 0.0464, where "
+        "the runs diverged, at most 2.16 times higher, so ITR could be lower by at most about that factor, the "
+        "iterations scaling about as 1/η." in edge
     )
-    assert "below 0.0464, where the runs diverged." in edge  # 2/λ_max = 0.0525 lies above
+    # the report's case: 0.0464 at the top, 2/λ_max = 0.0525 below the diverging 0.1, named by what it is (Task 2
+    # gives its value): at most 1.13 times
     bounded = across_text(
-        across_facts(chosen([100], lr=0.0215, smallest_diverging=0.0464, lr_stability=0.03), AT_ETA, AT_HALF, top),
-        top,
+        across_facts(chosen([100], lr=0.0464, smallest_diverging=0.1), AT_ETA, AT_HALF, top.assign(diverged_seeds=0)),
+        top.assign(diverged_seeds=0),
         MORE,
     )
-    assert "could lie below 0.03, where even full-batch descent diverges (Task 2)." in bounded
+    assert "a faster one lies below the full-batch limit of Task 2, at most 1.13 times higher, so ITR could" in bounded
+    assert "0.0525" not in bounded
+    unbounded = across_text(
+        across_facts(chosen([100], lr=0.1, smallest_diverging=math.nan), AT_ETA, AT_HALF, top.assign(diverged_seeds=0)),
+        top.assign(diverged_seeds=0),
+        MORE,
+    )
+    assert (
+        "At B = 100 the good rate is also the largest that did not diverge; a faster one may lie above it." in unbounded
+    )
 
 
 def test_the_hand_rates_are_set_beside_the_sweeps():
@@ -178,7 +187,7 @@ def test_the_hand_rates_are_set_beside_the_sweeps():
     )
     assert "here too, at B = 1 already from 0.0215." in text
     assert "In the sweeps, at B = 1 the hand rate ended 6.2% above L*, outside the target; at B = 100 it took " in text
-    assert "2.1× as many iterations as the good rate. The hand rates were guesses tried at one run length." in text
+    assert "2.1× as many iterations as the good rate." in text
     # where a hand rate is the good one, the text says so and gives the others' outcome
     agreed = rates(100, {0.1: "diverged"}, good=0.01)
     both = pd.concat([SWEEPS[SWEEPS["batch_size"] == 1], agreed])
@@ -187,6 +196,33 @@ def test_the_hand_rates_are_set_beside_the_sweeps():
     # where η = 0.1 ran finite, the text says where it diverged
     finite = across_text(facts(smallest_diverging=[0.0215, math.nan]), SWEEPS, MORE)
     assert "η = 0.1 diverged at every batch size; here only at B = 1." in finite
+
+
+def test_a_hand_accuracy_outside_a_single_runs_spread_is_named_and_left_open():
+    text = across_text(facts(), SWEEPS, MORE)
+    # B = 1: 84.0 ± 0.4% over 10 seeds against 82.7% by hand, 1.3 points off; B = 100's 85.3% agrees
+    assert (
+        f"Re-run over 10 seeds, the hand setting (η = 0.001, 6,000 iterations) gives 84.0{NBSP}±{NBSP}0.4% at B = 1, "
+        "against 82.7% by hand, the one hand figure outside a single run's spread; its cause is left open." in text
+    )
+    agreeing = across_text(facts(hand_test_acc=[0.830, 0.853]), SWEEPS, MORE)
+    assert (
+        "Every hand-made test accuracy (η = 0.001, 6,000 iterations) agrees with our re-run of its setting." in agreeing
+    )
+    both = across_text(facts(hand_test_acc=[0.840, 0.870]), SWEEPS, MORE)
+    assert "at B = 1, against 82.7% by hand and " in both and "the hand figures outside" in both
+
+
+def test_the_curves_caption_says_where_the_accuracy_axis_cuts_the_curves():
+    runs = pd.DataFrame(
+        {"batch_size": [1, 1, 1, 100, 100], "seed": 0, "t": [0, 1, 2, 0, 4], "test_acc": [0.1, 0.2, 0.7, 0.1, 0.65]}
+    )
+    caption = curves_caption(runs)
+    assert "on the same log t axis in every panel" in caption and "one log axis" not in caption
+    assert caption.endswith("The accuracy axis starts at 60%; the curves of B = 1 start below it, at 20%.")
+    two = curves_caption(runs.assign(test_acc=[0.1, 0.2, 0.7, 0.1, 0.5]))
+    assert two.endswith("the curves of B = 1 and 100 start below it, at 20% to 50%.")
+    assert "accuracy axis starts" not in curves_caption(runs.assign(test_acc=0.7))
 
 
 def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it():
@@ -201,15 +237,20 @@ def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it(
 
 
 def test_the_runs_at_half_the_rate_say_what_the_gap_left_is():
-    # seed by seed B = 1 ends at 0.65 of its gap at η/2 (near half: noise), B = 100 at 1.2 (still descending)
+    # seed by seed B = 1 ends at 0.65 ± 0.15 of its gap at η/2 (half within the spread: noise), B = 100 at 1.2
     text = across_text(facts(), SWEEPS, MORE)
     assert (
-        "At half the rate, with the same seeds, the end gap roughly halves at B = 1: what is left at η is SGD's "
-        "noise, not unfinished descent. It does not shrink at B = 100: mostly a slow descent still under way." in text
+        "At η/2, seed by seed (the table's ratio), the end gap halves, within the seeds' spread, at B = 1: what is left at η is SGD's noise, not unfinished descent. It does not shrink "
+        "beyond the seeds' spread at B = 100: mostly a slow descent still under way." in text
     )
-    between = across_text(facts().assign(half_ratio=[0.9, 0.95]), SWEEPS, MORE)
-    assert "the end gap shrinks by less than half at B = 1 and 100: part noise, part slow descent." in between
-    assert "0.75" not in text and " ratio" not in text  # the reading's threshold is not jargon in the body
+    # 0.80 ± 0.02 is neither half nor the same; 0.954 ± 0.030 is the same within the spread (1 - 0.954 < 0.06)
+    between = across_text(facts().assign(half_ratio=[0.8, 0.954], half_ratio_sd=[0.02, 0.03]), SWEEPS, MORE)
+    assert "the end gap shrinks, but by less than half at B = 1: part noise, part slow descent." in between
+    assert "It does not shrink beyond the seeds' spread at B = 100" in between
+    # the same mean with a tighter pairing: 0.954 ± 0.01 is below 1 beyond the spread
+    tight = across_text(facts().assign(half_ratio=[0.8, 0.954], half_ratio_sd=[0.02, 0.01]), SWEEPS, MORE)
+    assert "shrinks, but by less than half at B = 1 and 100" in tight
+    assert "0.75" not in text and "0.65" not in text  # the ratios are the table's
 
 
 def test_the_accuracies_are_told_apart_only_beyond_the_seeds_spread():

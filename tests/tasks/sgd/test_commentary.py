@@ -30,6 +30,8 @@ def test_the_demonstration_rate_is_placed_between_the_hand_rate_and_the_stabilit
         "The demonstration runs at η = 0.01, between the hand reports' 0.001 and 0.0525, the rate beyond which even "
         "full-batch descent diverges ($2/\\lambda_{\\max}$); Task 3 chooses the rate for each batch size."
     )
+    best = demonstration_rate_text(0.01, 0.001, 0.0525, best_by_hand=0.01)
+    assert "η = 0.01, the rate the hand reports found best at this batch size, below" in best
     beyond = demonstration_rate_text(0.1, 0.001, 0.0525)
     assert "between" not in beyond and "diverges beyond $2/\\lambda_{\\max}$ = 0.0525" in beyond
 

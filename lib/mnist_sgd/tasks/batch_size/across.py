@@ -13,22 +13,18 @@ import pandas as pd
 
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
-from mnist_sgd.show import references
 from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_text
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
-from mnist_sgd.tasks.rounding import two_figures
-
-# By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
-HAND_DIVERGING_LR = 0.1
+from mnist_sgd.tasks.rounding import listed, time_spread, two_figures
 
 
 def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float) -> pd.DataFrame:
     """Where each seed's run ended, at the good rate (``curves``) and at η/2 (``halved``: the same
     seeds and run length), as mean and s.d. (ddof 0) over the seeds, one row per batch size: the
-    gap to L* over the second half of the run, in % of L*, at η (``gap_pct``) and at η/2
-    (``half_pct``), and each seed's gap at η/2 over its own at η (``half_ratio``). The ratio is
-    taken seed by seed because both rates ran the same seeds: its spread is the seeds' own, which
-    the ratio of two means would hide."""
+    gap to L* over the second half of the run, in % of L*, at η (``gap_pct``), and each seed's gap
+    at η/2 over its own at η (``half_ratio``). The ratio is taken seed by seed because both rates
+    ran the same seeds: its spread is the seeds' own, which the ratio of two means would hide."""
     rows = []
     for b, mine in curves.groupby("batch_size"):
         gap = _end_gaps_pct(mine, train_loss_star)
@@ -39,8 +35,6 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
                 "batch_size": b,
                 "gap_pct": gap.mean(),
                 "gap_pct_sd": gap.std(ddof=0),
-                "half_pct": half.mean(),
-                "half_pct_sd": half.std(ddof=0),
                 "half_ratio": ratio.mean(),
                 "half_ratio_sd": ratio.std(ddof=0),
             }
@@ -97,34 +91,6 @@ def noise_near(curves: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
-    """Per batch size with a hand-made rate, how that rate did in the sweep (``rates``: one row
-    per batch size and rate, as ``criteria.target_ranking`` gives them): ``outcome`` 'chosen' (it
-    is the good rate), 'diverged', 'slower' (it reached the target, in ``times`` as many
-    iterations as the good rate), 'outside' (it ended ``end_pct`` % above L*, outside the target)
-    or 'not swept' (no rate of the sweep within 1% of it)."""
-    rows = []
-    for b, sweep in rates.groupby("batch_size"):
-        hand = references.batch_size(int(b))["lr"]
-        if hand is None:
-            continue
-        good = sweep[sweep["chosen"].astype(bool)].iloc[0]
-        same = sweep[np.isclose(sweep["lr"], hand, rtol=0.01)]
-        row = {"batch_size": int(b), "hand_lr": hand, "outcome": "not swept", "times": math.nan, "end_pct": math.nan}
-        if len(same):
-            r = same.iloc[0]
-            if bool(r["chosen"]):
-                row["outcome"] = "chosen"
-            elif r["diverged_seeds"] > 0:
-                row["outcome"] = "diverged"
-            elif bool(r["reached"]):
-                row.update(outcome="slower", times=r["t_target"] / good["t_target"])
-            else:
-                row.update(outcome="outside", end_pct=r["end_excess_pct"])
-        rows.append(row)
-    return pd.DataFrame(rows, columns=["batch_size", "hand_lr", "outcome", "times", "end_pct"])
-
-
 def grid_step(rates: pd.DataFrame) -> float:
     """The factor between neighbouring rates of the sweeps, from their ends (the rates themselves are
     rounded to three figures): a good rate is known to no better than that."""
@@ -139,34 +105,25 @@ def largest_finite(rates: pd.DataFrame) -> pd.DataFrame:
 
 
 def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
-    """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``)
-    and the sweep's largest finite rate (``largest_finite``)."""
+    """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``;
+    where ``chosen`` already has a column of it, chosen's) and the sweep's largest finite rate
+    (``largest_finite``)."""
     L_star = float(chosen["train_loss_star"].iloc[0])
+    ends = seed_ends(curves, halved, L_star)
     return (
-        chosen.merge(seed_ends(curves, halved, L_star), on="batch_size")
+        chosen.merge(ends.drop(columns=[c for c in ends.columns if c != "batch_size" and c in chosen]), on="batch_size")
         .merge(largest_finite(rates), on="batch_size", how="left")
         .sort_values("batch_size")
         .reset_index(drop=True)
     )
 
 
-def seconds_sd(mean: float, sd: float) -> str:
-    """'0.13 ± 0.01', '1.6 ± 0.3', '12 ± 1': a time and its s.d. over seeds, both to the place of
-    the time's second significant figure: the machine's load moves a time more than that."""
-    if not math.isfinite(mean):
-        return "n/a"
-    place = 1 - math.floor(math.log10(abs(mean))) if mean else 0
-
-    def shown(v: float) -> str:
-        return f"{v:,.{place}f}" if place > 0 else f"{round(v, place):,.0f}"
-
-    return f"{shown(mean)}\u00a0±\u00a0{shown(sd)}"
-
-
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
     """Task 3's rows (``across_facts``) as shown: the good rate, ITR and the seconds to it, the
-    run length, the gap to L* at the end at η and at η/2, and the test accuracy at the end; each
-    mean with its s.d. over seeds, rounded to what the seeds resolve."""
+    run length, the gap to L* at the end at η and, seed by seed, the gap at η/2 over it, and the
+    test accuracy at the end; each mean with its s.d. over seeds, rounded to what the seeds
+    resolve. The ratio is shown rather than the gap at η/2: it is paired by seed, so its spread
+    is finer than the two gaps' s.d.s would suggest, and it is what the text reads."""
     s = facts.sort_values("batch_size")
     met = s["converged"].astype(bool)
     return pd.DataFrame(
@@ -178,12 +135,12 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], met, strict=True)
             ],
             "training s to ITR": [
-                seconds_sd(m, sd) if ok else "–"
+                time_spread(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], met, strict=True)
             ],
             "run length": s["cap"].map(lambda v: f"{int(v):,}"),
             "end gap to L* (%)": _rounded(s["gap_pct"], s["gap_pct_sd"]),
-            "same at η/2 (%)": _rounded(s["half_pct"], s["half_pct_sd"]),
+            "η/2 over η, per seed": _rounded(s["half_ratio"], s["half_ratio_sd"]),
             "test acc. (%)": _rounded(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
         }
     )
@@ -198,7 +155,7 @@ def across_caption(facts: pd.DataFrame) -> str:
     return (
         f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
         "the training seconds to it; the run's length; at its end, the gap between the training loss and L* (% of "
-        "L*, over the run's second half) at η and, same seeds, at η/2; the test accuracy."
+        "L*, over the run's second half), and the same seed's gap at η/2 over it; the test accuracy."
     )
 
 
@@ -228,75 +185,23 @@ def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
 
 
 def _grid_edge_text(row: pd.Series) -> str:
-    """A good rate that is the largest finite one of its sweep: a faster one may lie above it, below
-    the smallest rate that diverged or 2/λ_max, beyond which even full-batch descent diverges,
-    whichever is lower."""
-    b, diverging, limit = int(row["batch_size"]), row["smallest_diverging"], row["lr_stability"]
-    head = f"At B = {b:,} the good rate is also the largest that did not diverge; a faster one could lie"
-    if limit > row["lr"] and not (limit >= diverging):  # with no diverging rate (NaN) the limit bounds
-        return f"{head} below {limit:.3g}, where even full-batch descent diverges (Task 2)."
-    if math.isfinite(diverging):
-        return f"{head} below {diverging:g}, where the runs diverged."
-    return f"{head} above it."
-
-
-def hand_rates_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
-    """The hand-made rates beside the sweeps: where η = 0.1 diverged, by hand and here, and how
-    each hand rate did in the sweep of its batch size; why they differ, when they do."""
-    out = hand_rate_outcomes(rates)
-    text = _hand_rates_named(out) + _divergence_text(s)
-    if out.empty:
-        return text
-    chosen = out[out["outcome"] == "chosen"]["batch_size"].tolist()
-    if len(chosen) == len(out):
-        return text + " Every hand rate is the good rate here."
-    said = []
-    subject = "it" if chosen else "the hand rate"
-    for outcome, what in (
-        ("outside", lambda g: f"ended {listed([f'{v:.1f}%' for v in g['end_pct']])} above L*, outside the target"),
-        ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the good rate"),
-        ("diverged", lambda g: "diverged"),
-        ("not swept", lambda g: "was not in the sweep"),
-    ):
-        group = out[out["outcome"] == outcome]
-        if len(group):
-            said.append(f"at B = {listed([f'{b:,}' for b in group['batch_size']])} {subject} {what(group)}")
-            subject = "it"
-    lead = (
-        f"Only at B = {listed([f'{b:,}' for b in chosen])} is the hand rate the good one here; "
-        if chosen
-        else "In the sweeps, "
+    """A good rate that is the largest finite one of its sweep: a faster one can only lie below the
+    smallest rate that diverged or 2/λ_max, beyond which even full-batch descent diverges (Task 2
+    gives it), whichever is lower; that bound over the good rate bounds what ITR could lose, as the
+    iterations to the target scale about as 1/η."""
+    b, lr, diverging, limit = int(row["batch_size"]), row["lr"], row["smallest_diverging"], row["lr_stability"]
+    head = f"At B = {b:,} the good rate is also the largest that did not diverge"
+    if limit > lr and not (limit >= diverging):  # with no diverging rate (NaN) the limit bounds
+        where = "the full-batch limit of Task 2"
+        bound = limit
+    elif math.isfinite(diverging):
+        bound, where = diverging, f"{diverging:g}, where the runs diverged"
+    else:
+        return f"{head}; a faster one may lie above it."
+    return (
+        f"{head}; a faster one lies below {where}, at most {bound / lr:.3g} times higher, so ITR could be lower by "
+        "at most about that factor, the iterations scaling about as 1/η."
     )
-    return f"{text} {lead}{'; '.join(said)}. The hand rates were guesses tried at one run length."
-
-
-def _hand_rates_named(out: pd.DataFrame) -> str:
-    """'By hand the rates were 0.001 at B = 1 and 0.01 at B = 10, 100 and 1,000, and '."""
-    if out.empty:
-        return "By hand "
-    groups = out.groupby("hand_lr", sort=False)["batch_size"].apply(list)
-    rates = listed([f"{lr:g} at B = {listed([f'{b:,}' for b in bs])}" for lr, bs in groups.items()])
-    return f"By hand the rates were {rates}, and "
-
-
-def _divergence_text(s: pd.DataFrame) -> str:
-    """Where the hand-made reports' diverging rate diverged here: at every batch size or not, with
-    the batch sizes where a smaller rate already did."""
-    text = f"η = {HAND_DIVERGING_LR:g} diverged at every batch size"
-    diverges = s["smallest_diverging"] <= HAND_DIVERGING_LR * 1.01
-    if diverges.all():
-        text += "; here too"
-        earlier = s[s["smallest_diverging"] < HAND_DIVERGING_LR / 1.01]
-        if len(earlier):
-            text += ", " + listed(
-                [
-                    f"at B = {int(b):,} already from {v:g}"
-                    for b, v in zip(earlier["batch_size"], earlier["smallest_diverging"])
-                ]
-            )
-        return text + "."
-    where = s.loc[diverges, "batch_size"].tolist()
-    return text + (f"; here only at B = {listed([f'{int(b):,}' for b in where])}." if where else "; here at none.")
 
 
 def _itr_text(s: pd.DataFrame) -> str:
@@ -316,26 +221,27 @@ def _itr_text(s: pd.DataFrame) -> str:
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "
             "longest runs allowed, so no ITR is claimed there."
         )
-    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist())
+    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist(), s["half_ratio_sd"].tolist())
     if said:
-        parts.append("At half the rate, with the same seeds, " + " ".join(said))
+        # the ratio is paired by seed: the two gaps' own s.d.s would overlap where it does not
+        parts.append("At η/2, seed by seed (the table's ratio), " + " ".join(said))
     return " ".join(parts)
 
 
 # what the runs at η/2 do to the gap left at the end, and what that says of it, by ``per_batch.floor_verdict``
 GAP_READINGS = {
-    "noise floor": ("roughly halves", "what is left at η is SGD's noise, not unfinished descent"),
-    "both": ("shrinks by less than half", "part noise, part slow descent"),
-    "descending": ("does not shrink", "mostly a slow descent still under way"),
+    "noise floor": ("halves, within the seeds' spread,", "what is left at η is SGD's noise, not unfinished descent"),
+    "both": ("shrinks, but by less than half", "part noise, part slow descent"),
+    "descending": ("does not shrink beyond the seeds' spread", "mostly a slow descent still under way"),
 }
 
 
-def gap_readings(batch_sizes: list[int], half_ratios: list[float]) -> list[str]:
+def gap_readings(batch_sizes: list[int], half_ratios: list[float], half_ratio_sds: list[float]) -> list[str]:
     """What the runs at η/2 say of the gap left at the end, batch sizes grouped by reading
-    (``GAP_READINGS``, from each gap at η/2 over the gap at η), a sentence each, the first of
-    which continues 'At half the rate, with the same seeds, ': ['the end gap roughly halves at
-    B = 1 and 10: what is left ...', 'It shrinks by less than half at B = 100: ...']."""
-    verdicts = [floor_verdict(r) for r in half_ratios]
+    (``GAP_READINGS``, from each seed's gap at η/2 over its gap at η, mean and s.d.), a sentence
+    each, the first of which continues 'At η/2, seed by seed (the table's ratio), ': ['the end gap halves, within the
+    seeds' spread, at B = 1 and 10: what is left ...', 'It does not shrink ... at B = 100: ...']."""
+    verdicts = [floor_verdict(r, sd) for r, sd in zip(half_ratios, half_ratio_sds, strict=True)]
     groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
     said = [
         f"{GAP_READINGS[v][0]} at B = {listed([f'{b:,}' for b in bs])}: {GAP_READINGS[v][1]}."
@@ -355,6 +261,33 @@ def _accuracy_text(s: pd.DataFrame) -> str:
     return (
         f"At the end of the runs B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
         "lowest, beyond the seeds' spread."
+    )
+
+
+# the bottom of the test-accuracy axis (%): the early checkpoints below it would squeeze the
+# curves' approach to the end into a sliver; the caption says where each curve starts
+ACCURACY_FLOOR = 60.0
+
+
+def curves_caption(curves: pd.DataFrame) -> str:
+    """The caption of the training-loss and test-accuracy panels (one column per batch size): what
+    is drawn and, where the accuracy axis cuts a curve's start, where that curve starts (the seed
+    mean at its first checkpoint after t = 0)."""
+    text = (
+        "Training loss (top) and test accuracy (bottom) at each batch size's good rate (the table above) against "
+        "the iteration t, on the same log t axis in every panel; line: mean over seeds, band: min to max; "
+        "dashed: L* and the accuracy of the least-squares solution W*; dotted: the target and ITR."
+    )
+    run = curves[curves["t"] > 0]
+    first = run[run["t"] == run.groupby("batch_size")["t"].transform("min")]
+    start = 100 * first.groupby("batch_size")["test_acc"].mean()
+    below = start[start < ACCURACY_FLOOR]
+    if below.empty:
+        return text
+    starts = f"{below.min():.0f}%" if len(below) == 1 else f"{below.min():.0f}% to {below.max():.0f}%"
+    return text + (
+        f" The accuracy axis starts at {ACCURACY_FLOOR:g}%; the curves of B = "
+        f"{listed([f'{int(b):,}' for b in below.index])} start below it, at {starts}."
     )
 
 
@@ -410,8 +343,3 @@ def beyond_load(fast: float, fast_sd: float, slow: float, slow_sd: float) -> boo
     machine's load can make it: more than ``LOAD_FACTOR`` times the faster, beyond the seeds'
     spread (``criteria.differ`` against the faster time scaled by that factor)."""
     return slow > LOAD_FACTOR * fast and differ(slow, slow_sd, LOAD_FACTOR * fast, LOAD_FACTOR * fast_sd)
-
-
-def listed(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"

@@ -1,8 +1,9 @@
 """Task 4's commentary: what the batch size does across all of Task 3's runs, each sentence
 written from the table the summary computed. The answer (``batch_size_commentary``) reads the
 cost of reaching the target on three clocks, what a larger batch buys and, in one paragraph,
-why the returns fall; the theory in full is in the per-run detail (``theory``). Task 3's
-per-batch-size text: ``per_batch``."""
+why the returns fall, which its lead (``open_question_text``) says up front is left open where
+the rate can explain it as well as the noise; the theory in full is in the per-run detail
+(``theory``). Task 3's per-batch-size text: ``per_batch``."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ import pandas as pd
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 # a batch increase "pays" when it buys at least this share of the ideal (proportional) cut in
 # iterations: where a critical batch size says the returns turn, they should fall below it
@@ -65,21 +66,21 @@ def samples_caption(seeds: int) -> str:
     """The caption of ``samples_table``."""
     return (
         "Per batch size at its good rate: η/B; the samples processed to the target (ITR × B); the share of the ideal "
-        "cut in iterations bought from the next smaller B (a batch k times larger ideally needs k times fewer "
-        f"iterations: 100%). Mean ± s.d. over {plural(seeds, 'seed')}."
+        "cut: the factor by which the iterations to the target fell from the next smaller B, over the factor by "
+        f"which B grew (100%: k times the batch, k times fewer iterations). Mean ± s.d. over {plural(seeds, 'seed')}."
     )
 
 
-def batch_size_commentary(table: pd.DataFrame, m_star: float, *, behind: str) -> str:
+def batch_size_commentary(table: pd.DataFrame, *, behind: str) -> str:
     """The role of the batch size, from one row per B, each paragraph a reading of the tables
     beside it (whose numbers it does not repeat).
 
     ``table`` columns: batch_size, lr, target_pct, t_target (iterations for every seed to come
     within the target, NaN if never) and t_target_sd, samples_target(_sd), seconds_target(_sd),
     final_test_acc and final_test_acc_std (fraction, at the end of the run); from
-    ``across.noise_near``: noise_mean (the gradient noise scale near the target). ``m_star``:
-    the critical batch size of Ma, Bassily & Belkin. ``behind``: the anchor of the per-run
-    detail, where the theory is.
+    ``across.noise_near``: noise_mean (the gradient noise scale near the target). ``behind``: the
+    anchor of the per-run detail, where the theory is (the critical batch size of Ma, Bassily &
+    Belkin among it: their theory is for a model that fits its data exactly, which this is not).
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     if len(t) < 2:
@@ -92,7 +93,7 @@ def batch_size_commentary(table: pd.DataFrame, m_star: float, *, behind: str) ->
     if len(reached) >= 2:
         out.append(_clocks_paragraph(reached))
         out.append(_returns_paragraph(reached))
-        out.append(_theory_paragraph(reached, m_star, behind))
+        out.append(_theory_paragraph(reached, behind))
         out.append(_wall_clock_paragraph(reached))
     out.append(_where_runs_end(t))
     return "\n\n".join(out)
@@ -204,13 +205,21 @@ def cut_shares(reached: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["a", "b", "share", "share_sd"])
 
 
+def turn_step(shares: pd.DataFrame) -> pd.Series | None:
+    """The turn of the returns: the first step up in B that bought less than ``PAYS`` of the ideal
+    cut (a row of ``cut_shares``); None when every step paid."""
+    short = shares[shares["share"] < PAYS]
+    return short.iloc[0] if len(short) else None
+
+
 def _returns_paragraph(reached: pd.DataFrame) -> str:
-    """How the share of the ideal cut (the table's column) moves as B grows, and the steps that
-    bought the whole cut within the seeds' spread or more."""
+    """How the share of the ideal cut (the table's column) moves as B grows, the steps that bought
+    the whole cut within the seeds' spread or more, and where the returns turn (``turn_step``),
+    the word defined here for the paragraph after."""
     shares = cut_shares(reached)
     moves = trend_beyond_spread(shares["share"].tolist(), shares["share_sd"].tolist())
     verdict = {
-        "falls": "falls as B grows: the returns diminish",
+        "falls": "falls as B grows",
         "rises": "grows with B",
         "is not monotone": "does not move steadily with B",
     }.get(moves, "does not change beyond the seeds' spread")
@@ -222,54 +231,78 @@ def _returns_paragraph(reached: pd.DataFrame) -> str:
         text += f" From B = {listed(whole)} the step bought the whole cut, within the seeds' spread."
     if more:
         text += f" From B = {listed(more)} it bought more than the whole cut, beyond the seeds' spread."
+    turn = turn_step(shares)
+    if turn is not None:
+        text += (
+            f" The returns turn where a step first bought less than {PAYS:.0%} of the ideal cut: from B = "
+            f"{int(turn['a']):,} to {int(turn['b']):,}."
+        )
     return text
 
 
-def _theory_paragraph(reached: pd.DataFrame, m_star: float, behind: str) -> str:
+def _theory_paragraph(reached: pd.DataFrame, behind: str) -> str:
     """Why the returns fall, in one paragraph: the gradient noise scale measured near the target
-    against the turn, whether the rate alone explains it, and the critical batch size of Ma,
-    Bassily & Belkin; the theory in full behind it."""
+    against the turn, and what the rate did at the turn; the theory in full behind it."""
     shares = cut_shares(reached)
-    text = (
-        "**Why the returns fall.** A batch averages out the noise of single-sample gradients; once that noise is "
-        "smaller than the gradient itself, a larger batch removes little that matters."
-    )
+    turn = turn_step(shares)
+    text = "**Why the returns fall.**"
     noise = reached["noise_mean"] if "noise_mean" in reached.columns else pd.Series(dtype=float)
     if len(noise) and np.isfinite(noise).all():
         low, high = float(noise.min()), float(noise.max())
         text += (
-            f" The batch size where the two are equal, the gradient noise scale (McCandlish et al., 2018), was "
-            f"{two_figures(low)} to {two_figures(high)} near the target: it {_turn_text(shares, low, high)}."
+            " The gradient noise scale (McCandlish et al., 2018), the batch size at which a batch's gradient noise "
+            f"equals the gradient's own size, was {two_figures(low)} to {two_figures(high)} near the target: beyond "
+            "it a larger batch removes little noise that matters"
         )
-    turn = shares[shares["share"] < PAYS]  # the first step that did not pay is where the returns turned
-    if len(turn):
-        text += _rate_at_turn(reached, turn.iloc[0])
-    return text + (
-        f" The critical batch size of Ma, Bassily & Belkin, {two_figures(m_star)}, {_turn_text(shares, m_star, m_star)}; "
-        "their theory is for a model that fits every training image exactly. The theory in full and the hand-made "
-        f"figures are [in the per-run detail]({behind})."
-    )
+        text += f", and it {_turn_text(shares, low, high)}." if turn is not None else "."
+    if turn is not None:
+        text += _rate_at_turn(reached, turn)
+    return text + f" The theory in full and the hand-made figures are [in the per-run detail]({behind})."
 
 
-def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
-    """For a step that bought less than ``PAYS`` of the ideal cut: whether the rate grew less
-    than B there, and if so whether that alone accounts for the cut (the iterations fell by the
-    factor the rate rose, within a factor ``ABOUT``): a longer step alone cuts the iterations
-    about in proportion, so then the runs cannot tell the rate from the gradient noise. Empty
-    where the rate grew as B did."""
+def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
+    """For a step up in B (a row of ``cut_shares``): None when the good rate grew as B did there;
+    else whether the longer step alone accounts for the cut (the iterations fell by the factor
+    the rate rose, within a factor ``ABOUT``: a longer step alone cuts the iterations about in
+    proportion), in which case the runs cannot tell the rate from the gradient noise."""
     r = reached.set_index("batch_size")
     a, b = int(step["a"]), int(step["b"])
     rose = r.loc[b, "lr"] / r.loc[a, "lr"]
     if rose >= (b / a) * (1 - SAME_PER_SAMPLE):
-        return ""
+        return None
     cut = r.loc[a, "t_target"] / r.loc[b, "t_target"]
+    return 1 / ABOUT <= cut / rose <= ABOUT
+
+
+def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
+    """At the turn, how far the rate rose and the iterations fell, and whether that is about what
+    the longer step alone gives (``rate_explains_turn``); empty where the rate grew as B did."""
+    explains = rate_explains_turn(reached, step)
+    if explains is None:
+        return ""
+    r = reached.set_index("batch_size")
+    a, b = int(step["a"]), int(step["b"])
+    rose, cut = r.loc[b, "lr"] / r.loc[a, "lr"], r.loc[a, "t_target"] / r.loc[b, "t_target"]
     text = f" But from B = {a:,} to {b:,} the good rate rose only {rose:.2g}× and the iterations fell {cut:.2g}-fold"
-    if 1 / ABOUT <= cut / rose <= ABOUT:
-        return (
-            text
-            + ", about what the longer step alone gives: the runs cannot tell the rate from the noise as the cause."
-        )
+    if explains:
+        return text + ", about what the longer step alone gives."
     return text + ": more than the longer step alone gives, so the rate does not explain the turn alone."
+
+
+def open_question_text(table: pd.DataFrame) -> str:
+    """Said up front: that why the returns of a larger batch fall is left open, where the good rate
+    grew less than B at the turn and the longer step alone accounts for the cut there
+    (``rate_explains_turn``); '' otherwise (the answer then says why)."""
+    reached = table[table["t_target"].notna()].sort_values("batch_size")
+    if len(reached) < 2:
+        return ""
+    turn = turn_step(cut_shares(reached))
+    if turn is None or not rate_explains_turn(reached, turn):
+        return ""
+    return (
+        "Why a larger batch buys ever less as B grows is left open here: where its returns fall, the good rate "
+        "also grew less than B, and these runs cannot tell that cause from the gradient noise."
+    )
 
 
 def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
@@ -284,11 +317,11 @@ def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
 
 
 def _turn_text(shares: pd.DataFrame, low: float, high: float) -> str:
-    """The end of a clause whose subject is a critical batch size: where it puts the turn."""
+    """The end of a clause whose subject is a critical batch size: where it lies against the turn."""
     half = f"{PAYS:.0%} of the ideal cut"
     return {
-        "early": f"puts the turn too early: a step beyond it still bought at least {half}",
-        "late": f"puts the turn too late: a step below it bought less than {half}",
+        "early": f"lies below the turn: a step beyond it still bought at least {half}",
+        "late": f"lies above the turn: a step below it bought less than {half}",
         "agrees": "is of the same order as the turn",
     }[turn_verdict(shares, low, high)]
 

@@ -11,9 +11,8 @@ from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.sgd import TRAIN_ACC_SAMPLES
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.tables import hand_table
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def hand_comparison_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -9,11 +9,11 @@ import math
 import numpy as np
 import pandas as pd
 
+from mnist_sgd.science.criteria import differ
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.noise import fit_steps_model
-from mnist_sgd.tasks.batch_size.across import listed
 from mnist_sgd.tasks.batch_size.commentary import PAYS, cut_shares
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> str:
@@ -118,8 +118,10 @@ def _noise_paragraph(t: pd.DataFrame, target_pct: float) -> str:
         for b, m, lo, hi in zip(t["batch_size"], t["noise_mean"], t["noise_low"], t["noise_high"], strict=True)
     ]
     text = (
-        "**Gradient noise.** The noise scale B_noise = tr(Σ)/|G|², the batch size at which a batch gradient's noise "
-        f"is as large as the gradient itself (McCandlish et al., 2018), is computed over the {TRAIN_IMAGES:,} training "
+        "**Gradient noise.** The noise scale B_noise = tr(Σ)/|G|², with G the gradient of the training loss, Σ the "
+        "covariance of a single image's gradient around G and tr the sum of a matrix's diagonal, is the batch size "
+        "at which a batch gradient's noise is as large as the gradient itself (McCandlish et al., 2018). It is "
+        f"computed over the {TRAIN_IMAGES:,} training "
         "images at every checkpoint, and moves from one checkpoint to the next (drawn in the gradient-noise figure), "
         "so it is read as "
         f"the seed mean averaged over {where}: {listed(values)}, the range over those checkpoints in brackets. "
@@ -140,45 +142,81 @@ def _noise_paragraph(t: pd.DataFrame, target_pct: float) -> str:
 
 def _steps_fit_text(reached: pd.DataFrame) -> str:
     """McCandlish et al.'s steps model fitted to the iterations to the target, against the
-    noise scale measured there."""
+    noise scale measured there: the mean, and each batch size's range."""
     s_min, b_crit = fit_steps_model(reached["batch_size"].to_numpy(), reached["t_target"].to_numpy())
     text = "Fitted to the iterations measured (least squares on the relative error), S = S_min·(1 + B_noise/B) "
     if not (s_min > 0 and b_crit > 0):  # NaN when S_min is not positive: not a fit
         return text + "has no positive S_min and B_noise: these runs do not bear the model out."
     noise = reached["noise_mean"]
     ratio = b_crit / noise.mean()
-    verdict = (
-        "within the range measured: the steps saved by larger batches follow the noise they remove"
-        if noise.min() <= b_crit <= noise.max()
-        else "the same order, though outside the range measured (the model assumes the best rate at each B and one "
-        "noise scale along the whole run)"
-        if 0.3 <= ratio <= 3
-        else "not the same order, so these runs do not bear the model out quantitatively"
+    text += (
+        f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.1f} times the mean "
+        f"measured near the target ({two_figures(noise.mean())}): "
     )
-    return (
-        text + f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.1f} times the "
-        f"mean measured near the target ({two_figures(noise.mean())}): {verdict}."
+    if not 0.3 <= ratio <= 3:
+        return text + "not the same order, so these runs do not bear the model out quantitatively."
+    return text + f"the same order; {_against_ranges(reached, b_crit)} (the model assumes the best rate at each B)."
+
+
+def _against_ranges(reached: pd.DataFrame, value: float) -> str:
+    """Where ``value`` lies against each batch size's range of the noise scale measured: 'it lies
+    within the range measured at B = 10 and 100, below it at B = 1 and 1,000'. Compared as shown,
+    to two figures: a value printed as a range's end is within it."""
+
+    def shown(v: float) -> float:
+        return float(two_figures(v).replace(",", ""))
+
+    sides: dict[str, list[str]] = {"within": [], "below": [], "above": []}
+    v = shown(value)
+    for b, lo, hi in zip(reached["batch_size"], reached["noise_low"], reached["noise_high"], strict=True):
+        sides["below" if v < shown(lo) else "above" if v > shown(hi) else "within"].append(f"{int(b):,}")
+    said = [(side, bs) for side, bs in sides.items() if bs]
+    if len(said) == 1:
+        return f"it lies {said[0][0]} the range measured at every batch size"
+    return "it lies " + ", ".join(
+        f"{side} {'the range measured' if i == 0 else 'it'} at B = {listed(bs)}" for i, (side, bs) in enumerate(said)
     )
 
 
 def _below_and_above(t: pd.DataFrame) -> str:
-    """Which batch sizes lie below the noise scale measured at their own runs, which above, and
-    what that means for a step."""
+    """Which batch sizes lie below the noise scale measured at their own runs, which above; what
+    the model expects of a step up in B between two below it (nearly the whole cut in steps), and
+    what the steps measured bought (``cut_shares``, judged by ``criteria.differ``)."""
     pairs = list(zip(t["batch_size"].astype(int), t["noise_mean"], strict=True))
     below = [b for b, v in pairs if b < v]
     above = [b for b, v in pairs if b >= v]
     parts = []
     if below:
-        parts.append(
-            f"{_lie(below, 'below')}: there a step's direction is mostly noise, so a larger batch cuts the steps "
-            "almost in proportion at little cost in samples"
-        )
+        parts.append(_lie(below, "below"))
     if above:
-        parts.append(
-            f"{_lie(above, 'above')}: there a larger batch removes little noise that matters, so it saves few steps "
-            "and costs samples almost in proportion"
+        parts.append(_lie(above, "above"))
+    text = " and ".join(parts) + "."
+    reached = t.dropna(subset=["t_target"])
+    steps = cut_shares(reached) if len(reached) >= 2 else pd.DataFrame(columns=["a", "b", "share", "share_sd"])
+    inside = steps[steps["a"].isin(below) & steps["b"].isin(below)]
+    if inside.empty:
+        return text
+    groups: dict[str, list[str]] = {"did, within the seeds' spread": [], "bought less than the whole cut": []}
+    groups["bought more than the whole cut"] = []
+    for _, r in inside.iterrows():
+        apart = differ(r["share"], r["share_sd"], 1.0, 0.0)
+        kind = (
+            "did, within the seeds' spread"
+            if not apart
+            else f"bought {'less' if r['share'] < 1 else 'more'} than the whole cut"
         )
-    return "; ".join(parts) + "."
+        groups[kind].append(f"{int(r['a']):,} to {int(r['b']):,}")
+    said = [
+        f"the step{'s' if len(steps) > 1 else ''} from B = {listed(steps)} {kind}"
+        for kind, steps in groups.items()
+        if steps
+    ]
+    return (
+        text
+        + " Below it, their model expects a larger batch to cut the steps almost in proportion: "
+        + "; ".join(said)
+        + " (Task 4's table)."
+    )
 
 
 def _lie(batch_sizes: list[int], side: str) -> str:

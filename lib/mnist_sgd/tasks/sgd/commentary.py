@@ -18,12 +18,15 @@ def gradient_check_text(batch_size: int, relative: float) -> str:
     )
 
 
-def demonstration_rate_text(lr: float, hand_lr: float, lr_stability: float) -> str:
-    """Why the demonstration runs at ``lr``: against the hand reports' rate ``hand_lr`` and the
-    stability limit 2/λ_max (``lr_stability``), beyond which even full-batch descent diverges.
-    The rate for each batch size is Task 3's to choose."""
+def demonstration_rate_text(lr: float, hand_lr: float, lr_stability: float, best_by_hand: float | None = None) -> str:
+    """Why the demonstration runs at ``lr``: the rate the hand reports found best at its batch size
+    (``best_by_hand``) when it is that one, else against the hand reports' rate ``hand_lr`` and
+    the stability limit 2/λ_max (``lr_stability``), beyond which even full-batch descent
+    diverges. The rate for each batch size is Task 3's to choose."""
     limit = "$2/\\lambda_{\\max}$"
-    if hand_lr < lr < lr_stability:
+    if best_by_hand is not None and lr == best_by_hand:
+        why = f"the rate the hand reports found best at this batch size, below {limit} = {lr_stability:.3g}"
+    elif hand_lr < lr < lr_stability:
         why = (
             f"between the hand reports' {hand_lr:g} and {lr_stability:.3g}, the rate beyond which even full-batch "
             f"descent diverges ({limit})"

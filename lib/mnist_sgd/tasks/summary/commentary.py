@@ -14,12 +14,12 @@ from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import pct, plural
-from mnist_sgd.tasks.batch_size.across import beyond_load, listed, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def data_answer(counts: pd.DataFrame) -> str:

@@ -1,0 +1,139 @@
+"""Task 3's batch sizes against the hand-made reports' learning rates: how each hand rate did in
+the sweep (outside the target, slower than the good rate, diverged), the divergence at η = 0.1
+that every hand-made report saw, and the hand setting's test accuracy re-run here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from mnist_sgd.show import references
+from mnist_sgd.show.commentary import agrees_with_hand
+from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.rounding import listed
+
+# By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
+HAND_DIVERGING_LR = 0.1
+
+
+def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size with a hand-made rate, how that rate did in the sweep (``rates``: one row
+    per batch size and rate, as ``criteria.target_ranking`` gives them): ``outcome`` 'chosen' (it
+    is the good rate), 'diverged', 'slower' (it reached the target, in ``times`` as many
+    iterations as the good rate), 'outside' (it ended ``end_pct`` % above L*, outside the target)
+    or 'not swept' (no rate of the sweep within 1% of it)."""
+    rows = []
+    for b, sweep in rates.groupby("batch_size"):
+        hand = references.batch_size(int(b))["lr"]
+        if hand is None:
+            continue
+        good = sweep[sweep["chosen"].astype(bool)].iloc[0]
+        same = sweep[np.isclose(sweep["lr"], hand, rtol=0.01)]
+        row = {"batch_size": int(b), "hand_lr": hand, "outcome": "not swept", "times": math.nan, "end_pct": math.nan}
+        if len(same):
+            r = same.iloc[0]
+            if bool(r["chosen"]):
+                row["outcome"] = "chosen"
+            elif r["diverged_seeds"] > 0:
+                row["outcome"] = "diverged"
+            elif bool(r["reached"]):
+                row.update(outcome="slower", times=r["t_target"] / good["t_target"])
+            else:
+                row.update(outcome="outside", end_pct=r["end_excess_pct"])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["batch_size", "hand_lr", "outcome", "times", "end_pct"])
+
+
+def hand_rates_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
+    """The hand-made rates beside the sweeps: where η = 0.1 diverged, by hand and here, and how
+    each hand rate did in the sweep of its batch size; why they differ, when they do."""
+    out = hand_rate_outcomes(rates)
+    text = _hand_rates_named(out) + _divergence_text(s)
+    if out.empty:
+        return f"{text} {hand_accuracy_text(s)}".rstrip()
+    text = f"{_hand_outcomes_text(out, text)} {hand_accuracy_text(s)}"
+    return text.rstrip()
+
+
+def _hand_outcomes_text(out: pd.DataFrame, text: str) -> str:
+    """``text`` followed by how each hand rate did in the sweep of its batch size."""
+    chosen = out[out["outcome"] == "chosen"]["batch_size"].tolist()
+    if len(chosen) == len(out):
+        return text + " Every hand rate is the good rate here."
+    said = []
+    subject = "it" if chosen else "the hand rate"
+    for outcome, what in (
+        ("outside", lambda g: f"ended {listed([f'{v:.1f}%' for v in g['end_pct']])} above L*, outside the target"),
+        ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the good rate"),
+        ("diverged", lambda g: "diverged"),
+        ("not swept", lambda g: "was not in the sweep"),
+    ):
+        group = out[out["outcome"] == outcome]
+        if len(group):
+            said.append(f"at B = {listed([f'{b:,}' for b in group['batch_size']])} {subject} {what(group)}")
+            subject = "it"
+    lead = (
+        f"Only at B = {listed([f'{b:,}' for b in chosen])} is the hand rate the good one here; "
+        if chosen
+        else "In the sweeps, "
+    )
+    return f"{text} {lead}{'; '.join(said)}."
+
+
+def hand_accuracy_text(s: pd.DataFrame) -> str:
+    """The hand-made test accuracies against our re-run of their setting (``hand_test_acc`` and its
+    s.d. over ``hand_seeds`` seeds), judged by ``agrees_with_hand``: the ones outside a single
+    run's spread named with both figures, their cause left open (the hand-made reports give no
+    seed or sampling to check against); '' where there is no hand figure or no re-run."""
+    rows = []
+    for _, r in s.iterrows():
+        hand = references.batch_size(int(r["batch_size"]))["test_acc"]
+        if hand is not None and math.isfinite(r.get("hand_test_acc", math.nan)):
+            rows.append((int(r["batch_size"]), hand, 100 * r["hand_test_acc"], 100 * r["hand_test_acc_std"], r))
+    if not rows:
+        return ""
+    setting = f"η = {references.TASK3_HAND_LR:g}, {references.TASK3_HAND_ITERATIONS:,} iterations"
+    apart = [row for row in rows if not agrees_with_hand(row[2] - 100 * row[1], row[3])]
+    if not apart:
+        return f"Every hand-made test accuracy ({setting}) agrees with our re-run of its setting."
+    seeds = plural(sorted({int(r["hand_seeds"]) for *_, r in apart}), "seed")
+    figures = listed(
+        [f"{mean_sd_rounded(m, sd)}% at B = {b:,}, against {100 * h:.1f}% by hand" for b, h, m, sd, _ in apart]
+    )
+    which = "the one hand figure" if len(apart) == 1 else "the hand figures"
+    return (
+        f"Re-run over {seeds}, the hand setting ({setting}) gives {figures}, {which} outside a single run's "
+        "spread; its cause is left open."
+    )
+
+
+def _hand_rates_named(out: pd.DataFrame) -> str:
+    """'By hand the rates were 0.001 at B = 1 and 0.01 at B = 10, 100 and 1,000, and '."""
+    if out.empty:
+        return "By hand "
+    groups = out.groupby("hand_lr", sort=False)["batch_size"].apply(list)
+    rates = listed([f"{lr:g} at B = {listed([f'{b:,}' for b in bs])}" for lr, bs in groups.items()])
+    return f"By hand the rates were {rates}, and "
+
+
+def _divergence_text(s: pd.DataFrame) -> str:
+    """Where the hand-made reports' diverging rate diverged here: at every batch size or not, with
+    the batch sizes where a smaller rate already did."""
+    text = f"η = {HAND_DIVERGING_LR:g} diverged at every batch size"
+    diverges = s["smallest_diverging"] <= HAND_DIVERGING_LR * 1.01
+    if diverges.all():
+        text += "; here too"
+        earlier = s[s["smallest_diverging"] < HAND_DIVERGING_LR / 1.01]
+        if len(earlier):
+            text += ", " + listed(
+                [
+                    f"at B = {int(b):,} already from {v:g}"
+                    for b, v in zip(earlier["batch_size"], earlier["smallest_diverging"])
+                ]
+            )
+        return text + "."
+    where = s.loc[diverges, "batch_size"].tolist()
+    return text + (f"; here only at B = {listed([f'{int(b):,}' for b in where])}." if where else "; here at none.")
