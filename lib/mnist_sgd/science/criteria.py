@@ -1,4 +1,6 @@
-"""SGD's rules, read from a run's table: the learning rate chosen over seeds, when a loss has converged, how far from the optimum it ends, where to stop early."""
+"""The report's rules, read from a run's table: when two results differ, the learning rate chosen by
+how soon its loss comes within a target of the optimum, when a loss has levelled off, how far from the
+optimum it ends, where to stop early."""
 
 from __future__ import annotations
 
@@ -25,11 +27,6 @@ def differ(m1: float, s1: float, m2: float, s2: float) -> bool:
     """Whether two results, means m with s.d. s over seeds, differ by ``DIFFER_RULE``: by more than
     2·√(s1² + s2²). False when a spread is not known (NaN): no evidence of a difference."""
     return abs(m1 - m2) > 2 * math.hypot(s1, s2)
-
-
-def intervals_overlap(m1: float, s1: float, m2: float, s2: float) -> bool:
-    """Whether mean ± s.d. intervals overlap (kept for the texts not yet on ``differ``)."""
-    return abs(m1 - m2) <= s1 + s2
 
 
 def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:

@@ -14,7 +14,6 @@ from mnist_sgd.tasks.batch_size.per_batch import (
     itr_text,
     lr_choice_text,
     mean_sd_rounded,
-    to_figures,
 )
 
 NBSP = "\u00a0"
@@ -39,10 +38,6 @@ def rates(t_target: dict[float, float], diverged: tuple[float, ...] = (), chosen
             "chosen": [lr == fastest for lr in lrs],
         }
     )
-
-
-def test_counts_are_rounded_to_two_figures():
-    assert to_figures(172541, 2) == 170000 and to_figures(629, 2) == 630 and to_figures(1582, 2) == 1600
 
 
 def test_a_mean_and_its_spread_are_rounded_to_what_the_seeds_tell_apart():

@@ -15,11 +15,6 @@ from mnist_sgd.show.present import mean_sd, plural
 from mnist_sgd.tasks.rounding import time_spread
 
 
-def to_figures(value: float, figures: int) -> int:
-    """A positive count rounded to ``figures`` significant figures: 172,541 -> 170,000 with 2."""
-    return int(round(value, figures - 1 - math.floor(math.log10(value)))) if value > 0 else int(value)
-
-
 def mean_sd_rounded(mean: float, sd: float) -> str:
     """'112,000 ± 5,000', '0.233 ± 0.040': a mean and its s.d. over seeds rounded to the same
     place, that of the spread's second significant figure, and no finer than the mean's third
