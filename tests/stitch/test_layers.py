@@ -88,10 +88,10 @@ def test_the_pdf_sets_the_runs_in_an_appendix_with_their_figures_together(tmp_pa
     nb = combined_notebook(Profile("full", tmp_path), jobs, tmp_path, folded=False)
     markdown = to_markdown(nb, tmp_path / "media")
     appendix = markdown.index(f"{{#{APPENDIX_ANCHOR}}}")
-    assert markdown.index("The answer.") < appendix < markdown.index("Status at 100.")
+    assert markdown.index("The answer.") < appendix < markdown.index("loss at 100")
     assert markdown.count("#grid(columns") == 2  # one grid per run, its two figures in it
     grid = markdown[markdown.index("#grid(columns") :]
-    assert grid.index("loss at 100") < grid.index("accuracy at 100") < grid.index("Status at 100.")
+    assert grid.index("loss at 100") < grid.index("accuracy at 100") < grid.index("N' = 500")
     numbers = [int(n) for n in re.findall(r"\*\*Figure (\d+)\.\*\*", markdown)]
     assert numbers == [1, 2, 3, 4, 5], "figures numbered in reading order, body first"
 
@@ -125,7 +125,9 @@ def test_what_a_summary_sets_behind_its_answer_goes_with_the_runs(tmp_path):
     assert [d.label for d in section.details] == ["N' = 100", "N' = 500", "The exact limit"]
     markdown = to_markdown(combined_notebook(Profile("full", tmp_path), jobs, tmp_path, folded=False), tmp_path / "m")
     appendix = markdown.index(f"{{#{APPENDIX_ANCHOR}}}")
-    assert appendix < markdown.index("Status at 500.") < markdown.index("The exact limit") < markdown.index("at length")
+    assert (
+        appendix < markdown.index("accuracy at 500") < markdown.index("The exact limit") < markdown.index("at length")
+    )
     toc = combined_notebook(Profile("full", tmp_path), jobs, tmp_path).cells[2].source
     assert "[The exact limit](#05_dataset_size_summary--more)" in toc
 
@@ -171,3 +173,28 @@ def test_a_parameter_in_the_prose_reads_as_its_spec_prints_it():
     assert fill_parameters(text, {"rel_tol": 0.01, "iterations": 4000}, specs) == (
         "changes by less than 1% over 4,000 steps, `unknown` left"
     )
+
+
+def test_the_pdf_prints_of_a_grid_run_its_heading_figures_and_tables_and_the_web_page_its_prose(tmp_path):
+    jobs = grid_task(tmp_path, summary=True)
+    table = "| N' | loss |\n|---|---|\n| 100 | 0.5 |\n\n: The run's numbers."
+    write(
+        tmp_path,
+        "05_dataset_size__dataset_size-100",
+        [
+            new_markdown_cell("# Task 5: the role of the training-set size\n\nThe method, once."),
+            new_markdown_cell("## The numbers\n\nWhat the table shows, at length."),
+            said(f"A paragraph on the run.\n\n{table}"),
+            figure("loss at 100"),
+        ],
+    )
+    markdown = to_markdown(combined_notebook(Profile("full", tmp_path), jobs, tmp_path, folded=False), tmp_path / "m")
+    for shown in ("The run's numbers.", "| 100 | 0.5 |", "loss at 100", "Across all sizes"):
+        assert shown in markdown
+    for prose in ("The numbers", "What the table shows", "A paragraph on the run.", "Status at 500."):
+        assert prose not in markdown
+    assert "The answer." in markdown, "the body keeps its prose"
+    assert "a paragraph on its runs" in markdown, "the appendix says once what the PDF leaves out"
+    web = texts(combined_notebook(Profile("full", tmp_path), jobs, tmp_path).cells)
+    assert "What the table shows" in web and "A paragraph on the run." in web and "Status at 500." in web
+    assert "a paragraph on its runs" not in web

@@ -1,8 +1,11 @@
-"""How the PDF sizes what it prints."""
+"""How the PDF sizes and places what it prints."""
 
 from __future__ import annotations
 
+import base64
 import math
+
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from mnist_sgd.stitch import pdf
 from mnist_sgd.stitch.pdf import figure_width, split_heading
@@ -41,3 +44,77 @@ def test_a_hyphen_before_a_number_is_a_minus_sign_but_not_in_code_or_a_length():
         "from 39.3 to \u22120.3, [\u221257.15], (\u22120.36 points), 500-300, 9--77\n"
         "#block(inset: (top: -0.4em))\n`beta=-1 -2`"
     )
+
+
+PNG = base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + (770).to_bytes(4, "big") * 2).decode()
+TABLE = "| a | b |\n|---|---|\n| 1 | 2 |\n\n: A short table."
+
+
+def output(text: str | None = None) -> object:
+    data = {"text/markdown": text} if text else {"image/png": PNG}
+    return new_output("display_data", data=data)
+
+
+def figure_cell(caption: str) -> object:
+    return new_code_cell("plot()", outputs=[output(), output(f"**Figure.** {caption}")])
+
+
+def test_a_short_table_stays_in_the_flow_on_one_page_and_a_long_one_may_break(tmp_path):
+    long = "| a |\n|---|\n" + "\n".join(f"| {i} |" for i in range(pdf.LONG_TABLE)) + "\n\n: A long table."
+    cells = [
+        new_markdown_cell("Text before."),
+        new_code_cell("t()", outputs=[output(TABLE)]),
+        new_code_cell("t()", outputs=[output(long)]),
+    ]
+    markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
+    assert "float" not in markdown
+    short = markdown.index("A short table.")
+    assert markdown.rindex(pdf.UNBREAKABLE, 0, short) > markdown.index("Text before.")
+    assert markdown.rindex(pdf.BREAKABLE, 0, markdown.index("A long table.")) > short
+
+
+def test_a_section_heading_stays_in_the_flow_and_a_figures_own_title_floats_with_it(tmp_path):
+    cells = [
+        new_markdown_cell('<a id="05_summary"></a>\n\n### Across all sizes'),
+        new_markdown_cell("Text of the section."),
+        new_markdown_cell("#### Its own title"),
+        figure_cell("A figure in the middle."),
+        new_markdown_cell("More text."),
+    ]
+    markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
+    floated = markdown.index(pdf.KEEP_TOGETHER)
+    assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < floated
+    assert floated < markdown.index("Its own title") < markdown.index("A figure in the middle.")
+
+
+def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):
+    cells = [
+        new_markdown_cell('<a id="s1"></a>\n\n## One'),
+        figure_cell("Opens the section."),
+        new_markdown_cell("Text."),
+        figure_cell("Ends the section."),
+        new_markdown_cell('<a id="s2"></a>\n\n## Two'),
+    ]
+    markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
+    assert pdf.KEEP_TOGETHER not in markdown and markdown.count(pdf.UNBREAKABLE) == 2
+    assert markdown.index("## One {#s1}") < markdown.index("Opens the section.") < markdown.index("Text.")
+
+
+def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_statement_alone():
+    seen: set[str] = set()
+    first = ": B = 8, η = 0.1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
+    again = ": B = 32, η = 1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
+    assert pdf.caption_once(first, seen) == first
+    assert pdf.caption_once(again, seen) == ": B = 32, η = 1, 20 epochs: one row per seed."
+    figure = "**Figure 3.** Sweep at B = 10. Left: loss after 50,000 iterations."
+    assert pdf.caption_once(figure, seen) == figure, "a new explanation is printed"
+    other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
+    assert pdf.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100."
+    assert pdf.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
+
+
+def test_a_grid_point_with_neither_figure_nor_table_prints_nothing_in_the_pdf():
+    prose = new_code_cell(outputs=[new_output("display_data", data={"text/markdown": "An evaluation took 0.3 s."})])
+    table = new_code_cell(outputs=[new_output("display_data", data={"text/markdown": "| a |\n|---|\n| 1 |"})])
+    assert not pdf.prints_in_pdf(new_notebook(cells=[new_markdown_cell("# MLP 128"), prose]))
+    assert pdf.prints_in_pdf(new_notebook(cells=[prose, table]))

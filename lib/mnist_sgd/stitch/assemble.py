@@ -23,10 +23,11 @@ from mnist_sgd.build import params
 from mnist_sgd.build.params import Job, Profile, format_value
 from mnist_sgd.show.present import FIGURE_MARK
 from mnist_sgd.stitch.html import to_html
-from mnist_sgd.stitch.pdf import to_pdf
+from mnist_sgd.stitch.pdf import prints_in_pdf, to_pdf
 from mnist_sgd.stitch.repeats import DIGEST, drop_repeats, drop_said_sentences
 from mnist_sgd.stitch.tags import (
     DETAIL_TAG,
+    GRID_RUN_TAG,
     HIDDEN_TAGS,
     HTML_ONLY_TAG,
     LEFT_OUT,
@@ -256,13 +257,15 @@ def task_sections(jobs: list[Job], report: Path) -> list[Section]:
 
 def detail_cells(detail: Detail, heading: str, levels: int, group: int) -> list:
     """A grid job's section as per-run detail: its cells tagged as one group, so the web page
-    folds them and the PDF sets their figures side by side."""
+    folds them and the PDF sets their figures side by side (and, of a grid job, prints no prose)."""
+    tags = [DETAIL_TAG, detail_group_tag(group)]
     if detail.book is None:
         cells = [new_markdown_cell(f'<a id="{detail.anchor}"></a>\n\n{heading}'), *copy.deepcopy(detail.cells)]
     else:
         cells = section_cells(detail.job, detail.book, heading, levels, method=False)
+        tags.append(GRID_RUN_TAG)
     for cell in cells:
-        cell.metadata.setdefault("tags", []).extend([DETAIL_TAG, detail_group_tag(group)])
+        cell.metadata.setdefault("tags", []).extend(tags)
     return cells
 
 
@@ -276,14 +279,14 @@ def detail_anchor(section: Section) -> str:
 
 def appendix_section(sections: list[Section]) -> Section | None:
     """The PDF's appendix of per-run detail: under each task that has some, its grid jobs'
-    sections, in grid order; None when no task has any."""
+    sections that have a figure or a table, in grid order; None when no task has any."""
     tasks = [s for s in sections if s.details]
     if not tasks:
         return None
     intro = (
         f'<a id="{APPENDIX_ANCHOR}"></a>\n\n## {APPENDIX_TITLE}\n\n'
-        "Each grid point's own curves, table and status, and the longer tables and derivations behind its task's "
-        "answer above."
+        "Under each task: each grid point's curves and tables, then the longer tables and derivations behind "
+        "the task's answer. The web page adds, under each grid point, a paragraph on its runs."
     )
     appendix = Section(APPENDIX_TITLE, APPENDIX_ANCHOR, cells=[new_markdown_cell(intro)])
     group = 0
@@ -292,6 +295,8 @@ def appendix_section(sections: list[Section]) -> Section | None:
         appendix.entries.append((detail_anchor(section), section.title))
         for detail in section.details:
             group += 1
+            if detail.book is not None and not prints_in_pdf(detail.book):
+                continue  # a grid point with neither figure nor table: the PDF would print its heading alone
             appendix.cells += detail_cells(detail, f"#### {detail.label}", 3, group)
     drop_repeats(appendix.cells)
     return appendix

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import base64
+import copy
 import re
 from pathlib import Path
 
 import nbformat
 
-from mnist_sgd.stitch.tags import DETAIL_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE, detail_group
+from mnist_sgd.stitch.tags import DETAIL_TAG, GRID_RUN_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE, detail_group
 from mnist_sgd.store.files import atomic_write_bytes, atomic_write_text
 
 
@@ -31,9 +32,12 @@ def typst_block(parts: list[str], opening: str) -> str:
 
 
 # a figure and its caption, together, at the top or bottom of the page (the next one if it
-# does not fit): the text flows around it instead of leaving half a page empty. A heading right
-# above the figure goes into the float with it, so that it is never left behind.
+# does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
+
+# a short table with its caption, in the flow where the text puts it: on the next page whole
+# when it does not fit (a float would land at a page's top or bottom, splitting the text around it)
+UNBREAKABLE = "#block(breakable: false, width: 100%)["
 
 
 # a long table may run over pages, but its caption (above it) never stays behind at a page's foot
@@ -87,11 +91,32 @@ FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt
 FIGURE_HEIGHT = 3.3
 
 
-def figure_width(png: bytes) -> float:
+# inches: a grid point's figure in the per-run detail prints smaller, so that three fit on a page
+RUN_FIGURE_HEIGHT = 2.1
+
+
+def figure_width(png: bytes, tallest: float = FIGURE_HEIGHT) -> float:
     """The printed width of a figure, in inches: as drawn (110 px to the inch), at most
-    FIGURE_WIDTH wide and FIGURE_HEIGHT tall."""
+    FIGURE_WIDTH wide and ``tallest`` tall."""
     width, height = _png_size_px(png)
-    return min(FIGURE_WIDTH, width / 110, FIGURE_HEIGHT * width / height)
+    return min(FIGURE_WIDTH, width / 110, tallest * width / height)
+
+
+def float_with_heading(body: list[str], heading: str | None) -> str:
+    """``body`` (a figure and its caption) as a float, headed by ``heading`` when given: a
+    figure's own title goes with it, so that the float never leaves it behind."""
+    return typst_block([heading, *body] if heading else body, KEEP_TOGETHER)
+
+
+def settled(part: str) -> str:
+    """``part``, or when it is a figure's float, the figure in the flow, unbreakable: for a figure
+    that opens a section, whose float could land above the section's heading, and for one that
+    ends it, whose float the next section's ``FLUSH`` would set under an emptied page."""
+    opening, closing = typst_block(["x"], KEEP_TOGETHER).split("\n\nx\n\n")
+    if not (part.startswith(opening) and part.endswith(closing)):
+        return part
+    body = part[len(opening) : -len(closing)].strip("\n").split("\n\n")
+    return typst_block(body, UNBREAKABLE)
 
 
 def output_parts(
@@ -102,10 +127,11 @@ def output_parts(
     side_by_side: list[str] | None = None,
 ) -> tuple[list[str], int]:
     """A code cell's outputs as Markdown: a figure kept with the caption under it, floating to
-    the top or bottom of a page, with ``heading`` (the heading right above the cell) inside the
-    float when the figure is the cell's first output, else before the outputs; or, given a
-    ``side_by_side`` list, appended to it instead, for ``figure_grid``. A short table floats
-    the same way; a long one may break across pages (its caption heads it)."""
+    the top or bottom of a page, with ``heading`` (the figure's own title, right above the cell)
+    inside the float when the figure is the cell's first output, else before the outputs; or,
+    given a ``side_by_side`` list, appended to it instead, for ``figure_grid``. A short table
+    stays in the flow on one page with its caption; a long one may break across pages (its
+    caption heads it)."""
     parts: list[str] = []
     pending_figure: str | None = None
     for out in cell.get("outputs", []):
@@ -122,7 +148,7 @@ def output_parts(
                 png = base64.b64decode(data["image/png"])
                 name = f"figure-{figure:03d}.png"
                 atomic_write_bytes(media / name, png)
-                width = figure_width(png)
+                width = figure_width(png, FIGURE_HEIGHT if side_by_side is None else RUN_FIGURE_HEIGHT)
                 pending_figure = f"![]({media.name}/{name}){{width={width:.2f}in}}"
                 continue
             if "text/markdown" in data:
@@ -133,23 +159,14 @@ def output_parts(
                     if side_by_side is not None:
                         side_by_side.append(pending_figure + "\n\n" + text)
                     else:
-                        above = [heading] if heading and not parts else []
-                        parts.append(typst_block([*above, pending_figure, text], KEEP_TOGETHER))
-                        heading = None if above else heading
+                        title = None if parts else heading
+                        parts.append(float_with_heading([pending_figure, text], title))
+                        heading = heading if title is None else None
                     pending_figure = None
                     continue
                 rows = sum(1 for line in text.splitlines() if line.startswith("|"))
-                if rows > LONG_TABLE:
-                    text = typst_block([text], BREAKABLE)
-                elif rows and side_by_side is None:
-                    # a short table floats as a figure does, so the text after it fills the page
-                    above = [heading] if heading and not parts and not pending_figure else []
-                    if pending_figure:
-                        parts.append(pending_figure)
-                        pending_figure = None
-                    parts.append(typst_block([*above, text], KEEP_TOGETHER))
-                    heading = None if above else heading
-                    continue
+                if rows:
+                    text = typst_block([text], BREAKABLE if rows > LONG_TABLE else UNBREAKABLE)
             elif "text/html" in data:
                 text = _html_to_markdown(data["text/html"])
             elif "text/plain" in data:
@@ -162,6 +179,70 @@ def output_parts(
     if pending_figure:
         parts.append(pending_figure)
     return ([heading] if heading else []) + parts, figure
+
+
+# an anchored heading: a section of the contents (see ``markdown_cell``)
+LISTED = re.compile(r"\{#[^}]+\}\s*$")
+
+# what the PDF prints of a grid job's own section: its anchor and the heading under it, its
+# tables, their captions and its figures' captions
+SHOWN = ("<a id=", "|", ": ", "**Figure")
+CAPTION = re.compile(r"^(: |\*\*Figure \d+\.\*\* )(.*)$", re.S)
+# where a caption's first statement ends: a semicolon, or a full stop before a capital
+FIRST_STATEMENT = re.compile(r";|\.(?=\s+[A-Z])")
+
+
+def caption_once(paragraph: str, seen: set[str]) -> str:
+    """``paragraph``, or, when it is a caption whose explanation (what follows its first statement)
+    an earlier caption of the per-run detail gave, numbers aside, its first statement alone."""
+    match = CAPTION.match(paragraph)
+    cut = FIRST_STATEMENT.search(match.group(2)) if match else None
+    if match is None or cut is None:
+        return paragraph
+    explanation = re.sub(r"[\d.,]+", "#", match.group(2)[cut.end() :]).strip()
+    if explanation in seen:
+        return f"{match.group(1)}{match.group(2)[: cut.start()]}."
+    seen.add(explanation)
+    return paragraph
+
+
+def shown_paragraphs(markdown: str, seen: set[str]) -> str:
+    """The paragraphs of ``markdown`` that are an anchor, a table or a caption (``caption_once``),
+    and a heading when the cell has an anchor (a grid point's own heading, not its subsections')."""
+    anchored = "<a id=" in markdown
+    kept = [p.splitlines()[0] if p.startswith("#") else p for p in markdown.split("\n\n")]
+    return "\n\n".join(
+        caption_once(p, seen) for p in kept if p.lstrip().startswith(SHOWN) or (anchored and p.startswith("#"))
+    )
+
+
+def without_run_prose(cell: nbformat.NotebookNode, seen: set[str]) -> nbformat.NotebookNode:
+    """``cell``, or for a cell of a grid job's own section (``GRID_RUN_TAG``) a copy of it without
+    its prose: the web page says, under each grid point, what the PDF shows only in figures and
+    tables. ``seen``: the caption explanations printed so far (``caption_once``)."""
+    if GRID_RUN_TAG not in cell.metadata.get("tags", []):
+        return cell
+    cell = copy.deepcopy(cell)
+    if cell.cell_type == "markdown":
+        cell.source = shown_paragraphs(cell.source, seen)
+    kept = []
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if "text/markdown" in data and "image/png" not in data:
+            data["text/markdown"] = shown_paragraphs(data["text/markdown"], seen)
+            if data["text/markdown"]:
+                kept.append(out)
+        elif "image/png" in data:
+            kept.append(out)
+    if "outputs" in cell:
+        cell.outputs = kept
+    return cell
+
+
+def prints_in_pdf(nb: nbformat.NotebookNode) -> bool:
+    """Whether a grid job's executed notebook has a figure or a table: all the PDF prints of it."""
+    outputs = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
+    return any("image/png" in d or "\n|" in "\n" + d.get("text/markdown", "") for d in outputs)
 
 
 def split_heading(markdown: str) -> tuple[str, str | None]:
@@ -203,7 +284,8 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             parts.insert(grid_at, figure_grid(figures))
             figures.clear()
 
-    for cell in nb.cells:
+    seen: set[str] = set()
+    for cell in (without_run_prose(c, seen) for c in nb.cells):
         tags = cell.metadata.get("tags", [])
         if HTML_ONLY_TAG in tags:
             continue
@@ -211,15 +293,18 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             place_grid()
             group = detail_group(tags)
         if cell.cell_type == "markdown":
-            parts.append(markdown_cell(cell.source))
+            text = markdown_cell(cell.source)
+            if parts and text.startswith(FLUSH):
+                parts[-1] = settled(parts[-1])
+            parts.append(text)
         elif cell.cell_type == "code":
             if SHOW_CODE_TAG in tags:
                 parts.append(f"```python\n{cell.source}\n```")
             before = len(figures)
             headings: list[str] = []
-            while parts and DETAIL_TAG not in tags:  # the headings right above go with the cell's first figure
+            while parts and DETAIL_TAG not in tags:  # a figure's own titles, right above, go with it
                 rest, last = split_heading(parts[-1])
-                if last is None:
+                if last is None or LISTED.search(last):  # a section of the contents stays in the flow
                     break
                 headings.insert(0, last)
                 parts[-1:] = [rest] if rest else []
@@ -229,6 +314,8 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             )
             if before == 0 and figures:
                 grid_at = len(parts)
+            if more and parts and LISTED.search(parts[-1]):  # the first figure of a section
+                more[0] = settled(more[0])
             parts += more
     place_grid()
     return "\n\n".join(parts) + "\n"

@@ -6,6 +6,9 @@ HTML_ONLY_TAG = "html-only"
 SHOW_CODE_TAG = "show-code"  # a code cell whose source belongs in the report (and PDF)
 LEFT_OUT = "<!-- left out of the report -->"  # printed by a notebook that has nothing to show this time
 DETAIL_TAG = "run-detail"  # a cell of a grid job's own section, behind its task's summary
+# a cell of a grid job's own section, not of what a summary set behind its answer: the PDF prints
+# only its headings, figures and tables (the web page, everything)
+GRID_RUN_TAG = "grid-run"
 MORE_TAG = "more-detail"  # a notebook's cell that belongs behind its task's answer, with the per-run detail
 
 
