@@ -20,6 +20,7 @@ from mnist_sgd.tasks.summary.commentary import (
     hand_test_accuracies,
     how_made_text,
     mlp_grid_answer,
+    provenance_text,
     reading_text,
     sgd_answer,
 )
@@ -287,3 +288,34 @@ def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_
         "hand-made figure of about 82.7%."
     )
     assert framework_answer(equivalence, runs[runs["rate"] == "this report's"]) == framework_answer(equivalence)
+
+
+def test_the_first_runs_are_named_for_what_they_are_in_the_architectures_answer():
+    from mnist_sgd.science.architectures import FIRST, FIRST_01
+
+    models = pd.DataFrame(
+        {
+            "model": [FIRST, FIRST_01, "CNN"],
+            "name": ["first run", "first run on [0, 1]", "CNN"],
+            "final_test_acc": [0.9449, 0.9298, 0.9914],
+            "epochs": [10, 10, 40],
+        }
+    )
+    assert architectures_answer(models, {}) == (
+        "The CNN ends highest, at 99.14% after 40 epochs. The others: the first run (MLP 128 at η = 0.01) 94.49% "
+        "after 10 epochs; the same with inputs left in [0, 1] 92.98% after 10 epochs."
+    )
+
+
+def test_the_provenance_line_gives_the_commit_and_the_time_in_plain_words():
+    git = {"commit": "abc123", "dirty": False}
+    assert provenance_text("2026-01-02 10:00 UTC", git, [3000.0, 2760.0], 4000.0) == (
+        "Built 2026-01-02 10:00 UTC from commit `abc123`; its 2 computations took 1 h 36 min in all and 1 h 06 min "
+        "from the first start to the last end."
+    )
+    kept = provenance_text("2026-01-02", {**git, "dirty": True}, [30.0], None)
+    assert kept == (
+        "Built 2026-01-02 from commit `abc123` with uncommitted changes; its 1 computation took 30.0 s in all (some "
+        "were kept from an earlier build, so there is no single elapsed time)."
+    )
+    assert provenance_text("2026-01-02", git, [], None) == "Built 2026-01-02 from commit `abc123`."

@@ -1,8 +1,9 @@
 """Across batch sizes. Task 3's answer: one row per batch size at its good rate, with ITR, the
 training seconds to it, where the runs ended at η and at η/2 and the test accuracy; the table,
 its caption and the short paragraphs that answer the task from it, the hand-made rates set
-beside the sweeps among them. Also what Task 4 reads from the runs beside its table
-(``run_facts``, ``noise_near``), and the wording and timing rules every batch-size text shares."""
+beside the sweeps among them, and the choice redone at other targets (``hand_rates.target_choices``). Also
+what Task 4 reads from the runs beside its table (``run_facts``, ``noise_near``), and the wording
+and timing rules every batch-size text shares."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_text
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_text, target_text
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed, time_spread, two_figures
 
@@ -154,23 +155,27 @@ def across_caption(facts: pd.DataFrame) -> str:
     """The caption of ``across_table``: where each number is read."""
     return (
         f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
-        "the training seconds to it; the run's length; at its end, the gap between the training loss and L* (% of "
-        "L*, over the run's second half), and the same seed's gap at η/2 over it; the test accuracy."
+        "the training seconds to it; the run length; at its end, the training loss's gap to L* (% of L*, over the "
+        "run's second half), each seed's gap at η/2 over its gap at η, and the test accuracy."
     )
 
 
-def across_text(facts: pd.DataFrame, rates: pd.DataFrame, behind: str) -> str:
-    """Task 3's answer in a few short paragraphs, read from ``across_facts`` and the sweeps'
-    ``rates``; the numbers are the table's, so the text says what they mean rather than repeating
-    them. ``behind``: the anchor of this section's per-run detail."""
+def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame, behind: str) -> str:
+    """Task 3's answer in a few short paragraphs, read from ``across_facts``, the sweeps' ``rates``
+    and the choice redone at other targets (``target_choices``); the numbers are the tables', so
+    the text says what they mean rather than repeating them. ``behind``: the anchor of this
+    section's per-run detail."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
+    target = float(s["target_pct"].iloc[0])
     return "\n\n".join(
         [
             "**A good learning rate.** " + _rate_text(s, rates),
             "**The hand-made rates.** " + hand_rates_text(s, rates),
+            f"**The {target:g}% target.** " + target_text(choices, target),
             "**ITR.** " + _itr_text(s),
             "**Test accuracy.** " + _accuracy_text(s),
-            f"The batch sizes compared at equal samples, and the runs at η/2, are [in the per-run detail]({behind}).",
+            "The choice at other targets, the batch sizes at equal samples and the runs at η/2 are "
+            f"[in the per-run detail]({behind}).",
         ]
     )
 
@@ -178,7 +183,7 @@ def across_text(facts: pd.DataFrame, rates: pd.DataFrame, behind: str) -> str:
 def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
     """How finely the grid places the good rate, and where the grid's top, not the rule, may have
     set it."""
-    text = f"The sweep's rates are {grid_step(rates):.3g} times apart: each good rate is known to that factor."
+    text = f"The sweep's rates are {grid_step(rates):.3g} times apart, so each good rate is known to that factor."
     for _, row in s[s["lr"] >= s["largest_stable"]].iterrows():
         text += " " + _grid_edge_text(row)
     return text
@@ -190,7 +195,7 @@ def _grid_edge_text(row: pd.Series) -> str:
     gives it), whichever is lower; that bound over the good rate bounds what ITR could lose, as the
     iterations to the target scale about as 1/η."""
     b, lr, diverging, limit = int(row["batch_size"]), row["lr"], row["smallest_diverging"], row["lr_stability"]
-    head = f"At B = {b:,} the good rate is also the largest that did not diverge"
+    head = f"At B = {b:,} it is also the largest rate that did not diverge"
     if limit > lr and not (limit >= diverging):  # with no diverging rate (NaN) the limit bounds
         where = "the full-batch limit of Task 2"
         bound = limit
@@ -199,8 +204,8 @@ def _grid_edge_text(row: pd.Series) -> str:
     else:
         return f"{head}; a faster one may lie above it."
     return (
-        f"{head}; a faster one lies below {where}, at most {bound / lr:.3g} times higher, so ITR could be lower by "
-        "at most about that factor, the iterations scaling about as 1/η."
+        f"{head}; a faster one lies below {where}, at most {bound / lr:.3g} times higher, so ITR could be at most "
+        "about that factor lower."
     )
 
 
@@ -213,9 +218,7 @@ def _itr_text(s: pd.DataFrame) -> str:
         parts.append(f"ITR {trend_beyond_spread(met['itr'].tolist(), met['itr_sd'].tolist())} as B grows.")
     if len(met):
         whose = "Every run" if unmet.empty else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
-        parts.append(
-            f"{whose} lasted at least {(met['cap'] / met['itr']).min():.2g} times its ITR and ended within the target."
-        )
+        parts.append(f"{whose} ended within the target.")
     if len(unmet):
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "
@@ -224,28 +227,36 @@ def _itr_text(s: pd.DataFrame) -> str:
     said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist(), s["half_ratio_sd"].tolist())
     if said:
         # the ratio is paired by seed: the two gaps' own s.d.s would overlap where it does not
-        parts.append("At η/2, seed by seed (the table's ratio), " + " ".join(said))
+        parts.append("At η/2 (the table's ratio) " + " ".join(said))
     return " ".join(parts)
 
 
-# what the runs at η/2 do to the gap left at the end, and what that says of it, by ``per_batch.floor_verdict``
+# what the runs at η/2 do to the gap left at the end, and what that says of it, by ``gap_verdict``
 GAP_READINGS = {
-    "noise floor": ("halves, within the seeds' spread,", "what is left at η is SGD's noise, not unfinished descent"),
-    "both": ("shrinks, but by less than half", "part noise, part slow descent"),
-    "descending": ("does not shrink beyond the seeds' spread", "mostly a slow descent still under way"),
+    "noise floor": ("halves", "what is left at η is SGD's noise"),
+    "both": ("shrinks, but by less than half", "part noise, part unfinished descent"),
+    "descending": ("stays the same, within the seeds' spread,", "mostly unfinished descent"),
+    "grows": ("grows", "unfinished descent, slower at the smaller step"),
 }
+
+
+def gap_verdict(ratio: float, ratio_sd: float) -> str:
+    """``per_batch.floor_verdict``, with a gap that grows at η/2 beyond the seeds' spread told
+    apart from one that stays the same ('grows')."""
+    verdict = floor_verdict(ratio, ratio_sd)
+    return "grows" if verdict == "descending" and ratio > 1 and differ(ratio, ratio_sd, 1.0, 0.0) else verdict
 
 
 def gap_readings(batch_sizes: list[int], half_ratios: list[float], half_ratio_sds: list[float]) -> list[str]:
     """What the runs at η/2 say of the gap left at the end, batch sizes grouped by reading
     (``GAP_READINGS``, from each seed's gap at η/2 over its gap at η, mean and s.d.), a sentence
-    each, the first of which continues 'At η/2, seed by seed (the table's ratio), ': ['the end gap halves, within the
-    seeds' spread, at B = 1 and 10: what is left ...', 'It does not shrink ... at B = 100: ...']."""
-    verdicts = [floor_verdict(r, sd) for r, sd in zip(half_ratios, half_ratio_sds, strict=True)]
+    each, the first of which continues 'At η/2 (the table's ratio) ': ['the end gap halves at
+    B = 1 and 10: what is left ...', 'It grows at B = 100: ...']."""
+    verdicts = [gap_verdict(r, sd) for r, sd in zip(half_ratios, half_ratio_sds, strict=True)]
     groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
     said = [
         f"{GAP_READINGS[v][0]} at B = {listed([f'{b:,}' for b in bs])}: {GAP_READINGS[v][1]}."
-        for v, bs in groups.items()
+        for v, bs in sorted(groups.items(), key=lambda item: min(item[1], default=math.inf))
         if bs
     ]
     return [f"{'the end gap' if i == 0 else 'It'} {text}" for i, text in enumerate(said)]
@@ -274,9 +285,9 @@ def curves_caption(curves: pd.DataFrame) -> str:
     is drawn and, where the accuracy axis cuts a curve's start, where that curve starts (the seed
     mean at its first checkpoint after t = 0)."""
     text = (
-        "Training loss (top) and test accuracy (bottom) at each batch size's good rate (the table above) against "
-        "the iteration t, on the same log t axis in every panel; line: mean over seeds, band: min to max; "
-        "dashed: L* and the accuracy of the least-squares solution W*; dotted: the target and ITR."
+        "Training loss (top) and test accuracy (bottom) at each batch size's good rate against the iteration t, on "
+        "the same log t axis in every panel; line: seed mean, band: min to max; dashed: L* and the accuracy of W*; "
+        "dotted: the target and ITR."
     )
     run = curves[curves["t"] > 0]
     first = run[run["t"] == run.groupby("batch_size")["t"].transform("min")]
@@ -338,8 +349,8 @@ def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
     return "is not monotone"
 
 
-def beyond_load(fast: float, fast_sd: float, slow: float, slow_sd: float) -> bool:
-    """Whether a time (mean and s.d. over seeds) is longer than a faster one by more than the
-    machine's load can make it: more than ``LOAD_FACTOR`` times the faster, beyond the seeds'
-    spread (``criteria.differ`` against the faster time scaled by that factor)."""
-    return slow > LOAD_FACTOR * fast and differ(slow, slow_sd, LOAD_FACTOR * fast, LOAD_FACTOR * fast_sd)
+def beyond_load(fast: float, slow: float) -> bool:
+    """Whether a time (mean over seeds) is longer than a faster one by more than the machine's
+    load can make it: more than ``LOAD_FACTOR`` times the faster. The ratio of the means alone:
+    the seeds' spread of a time is far smaller than what the load does to it."""
+    return slow > LOAD_FACTOR * fast

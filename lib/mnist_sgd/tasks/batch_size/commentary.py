@@ -1,9 +1,9 @@
 """Task 4's commentary: what the batch size does across all of Task 3's runs, each sentence
-written from the table the summary computed. The answer (``batch_size_commentary``) reads the
-cost of reaching the target on three clocks, what a larger batch buys and, in one paragraph,
-why the returns fall, which its lead (``open_question_text``) says up front is left open where
-the rate can explain it as well as the noise; the theory in full is in the per-run detail
-(``theory``). Task 3's per-batch-size text: ``per_batch``."""
+written from the table the summary computed. The answer (``batch_size_commentary``) says in
+plain words what a larger batch buys (fewer steps), what it costs (more samples), where the
+returns fall and what the good rate did there, and the training seconds; the theory (critical
+batch size, gradient noise) is in the per-run detail (``theory``). Task 3's per-batch-size text:
+``per_batch``."""
 
 from __future__ import annotations
 
@@ -12,15 +12,16 @@ import math
 import numpy as np
 import pandas as pd
 
-from mnist_sgd.science.criteria import differ
+from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
 from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.rounding import listed, two_figures
+from mnist_sgd.tasks.rounding import listed
 
-# a batch increase "pays" when it buys at least this share of the ideal (proportional) cut in
-# iterations: where a critical batch size says the returns turn, they should fall below it
+# a batch increase "pays" when it cuts the iterations by at least this share of the factor the
+# batch grew (the ideal, proportional cut): where a critical batch size says the returns turn,
+# they should fall below it
 PAYS = 0.5
 
 # a cut in iterations "about" the factor the rate rose: within this factor of it
@@ -32,10 +33,9 @@ SAME_PER_SAMPLE = 0.01
 
 def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     """Task 4's numbers that Task 3's table does not give, one row per batch size of
-    ``tables.batch_size_summary``: η/B, the samples processed to the target (ITR × B) and the
-    share of the ideal cut in iterations each step up from the batch size above it bought; each
-    mean and s.d. over seeds rounded to the seeds' spread ("not reached" where a seed never came
-    there)."""
+    ``tables.batch_size_summary``: η/B, the samples processed to the target (ITR × B) and how many
+    times fewer iterations it needed than the batch size before it; each mean and s.d. over seeds
+    rounded to the seeds' spread ("not reached" where a seed never came there)."""
     t = table.sort_values("batch_size").reset_index(drop=True)
     samples = [mean_sd_rounded(m, s) for m, s in zip(t["samples_target"], t["samples_target_sd"], strict=True)]
     shares = cut_shares(t.dropna(subset=["t_target"])).set_index("b")
@@ -44,11 +44,8 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
             "B": t["batch_size"].map(lambda v: f"{v:,}"),
             "η/B": (t["lr"] / t["batch_size"]).map(plain_decimal),
             "samples to the target": or_not_reached(t["samples_target"], samples),
-            "share of the ideal cut": [
-                # whole percents: the seeds' spread is several of them
-                f"{100 * shares.loc[b, 'share']:.0f}\u00a0±\u00a0{100 * shares.loc[b, 'share_sd']:.0f}%"
-                if b in shares.index
-                else "–"
+            "iterations cut from the B before": [
+                f"{mean_sd_rounded(shares.loc[b, 'cut'], shares.loc[b, 'cut_sd'])}×" if b in shares.index else "–"
                 for b in t["batch_size"]
             ],
         }
@@ -65,9 +62,9 @@ def plain_decimal(value: float) -> str:
 def samples_caption(seeds: int) -> str:
     """The caption of ``samples_table``."""
     return (
-        "Per batch size at its good rate: η/B; the samples processed to the target (ITR × B); the share of the ideal "
-        "cut: the factor by which the iterations to the target fell from the next smaller B, over the factor by "
-        f"which B grew (100%: k times the batch, k times fewer iterations). Mean ± s.d. over {plural(seeds, 'seed')}."
+        "Per batch size at its good rate: η/B; the samples processed to the target (ITR × B); the factor by which "
+        "the iterations to the target fell from the next smaller B (ideally the factor by which B grew). Mean ± s.d. "
+        f"over {plural(seeds, 'seed')}."
     )
 
 
@@ -77,10 +74,9 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str) -> str:
 
     ``table`` columns: batch_size, lr, target_pct, t_target (iterations for every seed to come
     within the target, NaN if never) and t_target_sd, samples_target(_sd), seconds_target(_sd),
-    final_test_acc and final_test_acc_std (fraction, at the end of the run); from
-    ``across.noise_near``: noise_mean (the gradient noise scale near the target). ``behind``: the
-    anchor of the per-run detail, where the theory is (the critical batch size of Ma, Bassily &
-    Belkin among it: their theory is for a model that fits its data exactly, which this is not).
+    final_test_acc and final_test_acc_std (fraction, at the end of the run) and largest_stable (the
+    sweep's largest finite rate, ``across.run_facts``). ``behind``: the anchor of the per-run
+    detail, where the theory is.
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     if len(t) < 2:
@@ -92,8 +88,7 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str) -> str:
         out.append(f"B = {listed([f'{b:,}' for b in missing])} never came within the target in the iterations run.")
     if len(reached) >= 2:
         out.append(_clocks_paragraph(reached))
-        out.append(_returns_paragraph(reached))
-        out.append(_theory_paragraph(reached, behind))
+        out.append(_returns_paragraph(reached, behind))
         out.append(_wall_clock_paragraph(reached))
     out.append(_where_runs_end(t))
     return "\n\n".join(out)
@@ -144,15 +139,14 @@ def _clocks_paragraph(reached: pd.DataFrame) -> str:
     samples = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
     verbs = {"falls": "fall", "rises": "rise", "is not monotone": "are not monotone"}
     moves = {m: verbs.get(m, m.replace("does", "do")) for m in (iters, samples)}
-    why = (
-        ": a larger batch averages out more gradient noise per step, but each step costs B samples"
-        if (iters, samples) == ("falls", "rises")
-        else ""
-    )
-    return (
-        f"**Iterations and samples.** {_rate_trend(reached)} To reach the target, the iterations {moves[iters]} as B "
-        f"grows and the samples {moves[samples]} (the table above){why}. " + _fewest_samples(reached)
-    )
+    if (iters, samples) == ("falls", "rises"):
+        moved = (
+            "A larger batch buys fewer steps: the iterations to the target fall as B grows. It costs samples, as each "
+            "step reads B images: the samples rise (the table above)."
+        )
+    else:
+        moved = f"To reach the target, the iterations {moves[iters]} as B grows and the samples {moves[samples]} (the table above)."
+    return f"**Steps and samples.** {_rate_trend(reached)} {moved} " + _fewest_samples(reached)
 
 
 def _rate_trend(t: pd.DataFrame) -> str:
@@ -182,7 +176,7 @@ def _fewest_samples(reached: pd.DataFrame) -> str:
     side = rate_per_sample_against(reached, tied[0])
     if (side[tied] != 0).any():
         return text + "."
-    text += ": at the same η/B, one step on B samples goes on average as far as B steps on one sample."
+    text += ": at the same η/B, one step on B samples goes as far as B steps on one."
     more = side.drop(index=tied)
     for value, label in ((0, "at the same η/B"), (-1, "at a smaller η/B"), (1, "at a larger η/B")):
         group = more.index[more == value].tolist()
@@ -192,17 +186,28 @@ def _fewest_samples(reached: pd.DataFrame) -> str:
 
 
 def cut_shares(reached: pd.DataFrame) -> pd.DataFrame:
-    """For each step to the next batch size that reached the target, the share of the ideal cut
-    in iterations it bought: (t_a / t_b) / (B_b / B_a), 1 when a batch k times larger needs k
-    times fewer iterations; with its s.d. from the seeds' s.d. of the two counts (relative
-    errors added in quadrature: different runs, independent). Columns: a, b, share, share_sd."""
+    """For each step to the next batch size that reached the target, the factor by which the
+    iterations fell, t_a / t_b (``cut``), and its share of the ideal cut, (t_a / t_b) / (B_b / B_a)
+    (``share``: 1 when a batch k times larger needs k times fewer iterations); each with its s.d.
+    from the seeds' s.d. of the two counts (relative errors added in quadrature: different runs,
+    independent). Columns: a, b, cut, cut_sd, share, share_sd."""
     r = reached.sort_values("batch_size")
     rows = []
     for (_, lo), (_, hi) in zip(r.iterrows(), r.iloc[1:].iterrows(), strict=False):
-        share = (lo["t_target"] / hi["t_target"]) / (hi["batch_size"] / lo["batch_size"])
+        cut = lo["t_target"] / hi["t_target"]
+        share = cut / (hi["batch_size"] / lo["batch_size"])
         rel = math.hypot(lo["t_target_sd"] / lo["t_target"], hi["t_target_sd"] / hi["t_target"])
-        rows.append({"a": int(lo["batch_size"]), "b": int(hi["batch_size"]), "share": share, "share_sd": share * rel})
-    return pd.DataFrame(rows, columns=["a", "b", "share", "share_sd"])
+        rows.append(
+            {
+                "a": int(lo["batch_size"]),
+                "b": int(hi["batch_size"]),
+                "cut": cut,
+                "cut_sd": cut * rel,
+                "share": share,
+                "share_sd": share * rel,
+            }
+        )
+    return pd.DataFrame(rows, columns=["a", "b", "cut", "cut_sd", "share", "share_sd"])
 
 
 def turn_step(shares: pd.DataFrame) -> pd.Series | None:
@@ -212,52 +217,34 @@ def turn_step(shares: pd.DataFrame) -> pd.Series | None:
     return short.iloc[0] if len(short) else None
 
 
-def _returns_paragraph(reached: pd.DataFrame) -> str:
-    """How the share of the ideal cut (the table's column) moves as B grows, the steps that bought
-    the whole cut within the seeds' spread or more, and where the returns turn (``turn_step``),
-    the word defined here for the paragraph after."""
+def _returns_paragraph(reached: pd.DataFrame, behind: str) -> str:
+    """Where the returns of a larger batch fall: the steps up in B that cut the iterations as much
+    as the batch grew (within the seeds' spread) or more, the first that cut them by less than
+    ``PAYS`` of that (``turn_step``), and what the good rate did there (``_rate_at_turn``); the
+    theory behind one pointer."""
     shares = cut_shares(reached)
-    moves = trend_beyond_spread(shares["share"].tolist(), shares["share_sd"].tolist())
-    verdict = {
-        "falls": "falls as B grows",
-        "rises": "grows with B",
-        "is not monotone": "does not move steadily with B",
-    }.get(moves, "does not change beyond the seeds' spread")
-    text = f"**What a larger batch buys.** The share of the ideal cut a step bought (the table above) {verdict}."
     pairs = [(f"{int(r['a']):,} to {int(r['b']):,}", r["share"], r["share_sd"]) for _, r in shares.iterrows()]
     whole = [p for p, v, sd in pairs if not differ(v, sd, 1.0, 0.0)]
     more = [p for p, v, sd in pairs if v > 1 and differ(v, sd, 1.0, 0.0)]
+    said = []
     if whole:
-        text += f" From B = {listed(whole)} the step bought the whole cut, within the seeds' spread."
+        said.append(f"from B = {listed(whole)} the iterations fell as much as the batch grew, within the seeds' spread")
     if more:
-        text += f" From B = {listed(more)} it bought more than the whole cut, beyond the seeds' spread."
+        said.append(f"from B = {listed(more)} they fell more than the batch grew, beyond the seeds' spread")
     turn = turn_step(shares)
-    if turn is not None:
-        text += (
-            f" The returns turn where a step first bought less than {PAYS:.0%} of the ideal cut: from B = "
-            f"{int(turn['a']):,} to {int(turn['b']):,}."
+    if turn is None:
+        said.append("every step up in B cut the iterations by at least half as much as the batch grew")
+    else:
+        said.append(
+            f"from B = {int(turn['a']):,} to {int(turn['b']):,} {'they' if said else 'the iterations'} fell by less "
+            "than half as much as the batch grew"
         )
-    return text
-
-
-def _theory_paragraph(reached: pd.DataFrame, behind: str) -> str:
-    """Why the returns fall, in one paragraph: the gradient noise scale measured near the target
-    against the turn, and what the rate did at the turn; the theory in full behind it."""
-    shares = cut_shares(reached)
-    turn = turn_step(shares)
-    text = "**Why the returns fall.**"
-    noise = reached["noise_mean"] if "noise_mean" in reached.columns else pd.Series(dtype=float)
-    if len(noise) and np.isfinite(noise).all():
-        low, high = float(noise.min()), float(noise.max())
-        text += (
-            " The gradient noise scale (McCandlish et al., 2018), the batch size at which a batch's gradient noise "
-            f"equals the gradient's own size, was {two_figures(low)} to {two_figures(high)} near the target: beyond "
-            "it a larger batch removes little noise that matters"
-        )
-        text += f", and it {_turn_text(shares, low, high)}." if turn is not None else "."
-    if turn is not None:
-        text += _rate_at_turn(reached, turn)
-    return text + f" The theory in full and the hand-made figures are [in the per-run detail]({behind})."
+    text = "; ".join(said)
+    rate = _rate_at_turn(reached, turn) if turn is not None else ""
+    return (
+        f"**Where the returns fall.** {text[0].upper()}{text[1:]}.{rate} The theory behind this is "
+        f"[in the per-run detail]({behind})."
+    )
 
 
 def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
@@ -276,54 +263,24 @@ def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
 
 def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     """At the turn, how far the rate rose and the iterations fell, and whether that is about what
-    the longer step alone gives (``rate_explains_turn``); empty where the rate grew as B did."""
+    the longer step alone gives (``rate_explains_turn``), with the good rate at the sweep's top
+    named as what stopped it; empty where the rate grew as B did."""
     explains = rate_explains_turn(reached, step)
     if explains is None:
         return ""
     r = reached.set_index("batch_size")
     a, b = int(step["a"]), int(step["b"])
-    rose, cut = r.loc[b, "lr"] / r.loc[a, "lr"], r.loc[a, "t_target"] / r.loc[b, "t_target"]
-    text = f" But from B = {a:,} to {b:,} the good rate rose only {rose:.2g}× and the iterations fell {cut:.2g}-fold"
-    if explains:
-        return text + ", about what the longer step alone gives."
-    return text + ": more than the longer step alone gives, so the rate does not explain the turn alone."
-
-
-def open_question_text(table: pd.DataFrame) -> str:
-    """Said up front: that why the returns of a larger batch fall is left open, where the good rate
-    grew less than B at the turn and the longer step alone accounts for the cut there
-    (``rate_explains_turn``); '' otherwise (the answer then says why)."""
-    reached = table[table["t_target"].notna()].sort_values("batch_size")
-    if len(reached) < 2:
-        return ""
-    turn = turn_step(cut_shares(reached))
-    if turn is None or not rate_explains_turn(reached, turn):
-        return ""
-    return (
-        "Why a larger batch buys ever less as B grows is left open here: where its returns fall, the good rate "
-        "also grew less than B, and these runs cannot tell that cause from the gradient noise."
-    )
-
-
-def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
-    """Where a critical batch size in [low, high] puts the turn of the returns, against the
-    shares bought: 'early' when a step entirely beyond it still paid (``PAYS``), 'late' when a
-    step entirely below it did not, else 'agrees'."""
-    if any(s["share"] >= PAYS for _, s in shares.iterrows() if s["a"] >= low):
-        return "early"
-    if any(s["share"] < PAYS for _, s in shares.iterrows() if s["b"] <= high):
-        return "late"
-    return "agrees"
-
-
-def _turn_text(shares: pd.DataFrame, low: float, high: float) -> str:
-    """The end of a clause whose subject is a critical batch size: where it lies against the turn."""
-    half = f"{PAYS:.0%} of the ideal cut"
-    return {
-        "early": f"lies below the turn: a step beyond it still bought at least {half}",
-        "late": f"lies above the turn: a step below it bought less than {half}",
-        "agrees": "is of the same order as the turn",
-    }[turn_verdict(shares, low, high)]
+    rose = r.loc[b, "lr"] / r.loc[a, "lr"]
+    text = f" There the good rate rose only {rose:.2g}×"
+    if not explains:
+        return text + ", and the iterations fell more than the longer step alone gives."
+    text += ", about as much as the iterations fell"
+    if "largest_stable" in r.columns and r.loc[b, "lr"] >= r.loc[b, "largest_stable"]:
+        text += (
+            f": at B = {b:,} it is already the largest rate that did not diverge (Task 3), so the larger batch could "
+            "not take a proportionally longer step"
+        )
+    return text + "."
 
 
 def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
@@ -331,23 +288,19 @@ def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
     the machine's load can account for (``across.beyond_load``), and why one in between wins."""
     r = reached.set_index("batch_size")
     fast = int(r["seconds_target"].idxmin())
-    m, s = r.loc[fast, "seconds_target"], r.loc[fast, "seconds_target_sd"]
+    m = r.loc[fast, "seconds_target"]
     others = r.drop(index=fast)
-    slow = [int(b) for b, o in others.iterrows() if beyond_load(m, s, o["seconds_target"], o["seconds_target_sd"])]
+    slow = [int(b) for b, o in others.iterrows() if beyond_load(m, o["seconds_target"])]
     close = [int(b) for b in others.index if b not in slow]
     text = f"**Wall-clock time.** B = {fast:,} reached the target fastest (Task 3's table)"
     if close:
         ratios = listed([f"{r.loc[b, 'seconds_target'] / m:.2g}×" for b in close])
         text += (
-            f", but B = {listed([f'{b:,}' for b in close])} took only {ratios} as long, which the machine's load "
-            "alone can cause"
+            f"; B = {listed([f'{b:,}' for b in close])} took {ratios} as long, which the machine's load alone can cause"
         )
     if slow:
-        text += (
-            f"; B = {listed([f'{b:,}' for b in slow])} took more than twice as long, beyond it"
-            if close
-            else "; the others took more than twice as long, beyond what the machine's load can do"
-        )
+        who = f"B = {listed([f'{b:,}' for b in slow])}" if close else "the others"
+        text += f"; {who} took more than {LOAD_FACTOR:g} times as long, beyond what the load can cause"
         if min(slow) < fast < max(slow):
             text += ": the smaller batches took many more steps, the larger ones many more samples"
     return text + "."

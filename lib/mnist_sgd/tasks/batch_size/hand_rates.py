@@ -1,6 +1,8 @@
-"""Task 3's batch sizes against the hand-made reports' learning rates: how each hand rate did in
+"""Task 3's good rates against the hand-made reports' learning rates: how each hand rate did in
 the sweep (outside the target, slower than the good rate, diverged), the divergence at η = 0.1
-that every hand-made report saw, and the hand setting's test accuracy re-run here."""
+that every hand-made report saw, and the hand setting's test accuracy re-run here; and, as a hand
+rate may miss the target narrowly, the choice redone on the same sweeps at other targets
+(``target_choices``)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from mnist_sgd.science import criteria
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import plural
@@ -17,6 +20,9 @@ from mnist_sgd.tasks.rounding import listed
 
 # By hand, η = 0.1 diverged at every batch size (TASKS.md's reference figures)
 HAND_DIVERGING_LR = 0.1
+
+# a hand rate that ended within this many points (% of L*) above the target missed it narrowly
+NARROW_MISS_PCT = 1.0
 
 
 def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
@@ -54,19 +60,26 @@ def hand_rates_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
     text = _hand_rates_named(out) + _divergence_text(s)
     if out.empty:
         return f"{text} {hand_accuracy_text(s)}".rstrip()
-    text = f"{_hand_outcomes_text(out, text)} {hand_accuracy_text(s)}"
+    text = f"{_hand_outcomes_text(out, text, float(s['target_pct'].iloc[0]))} {hand_accuracy_text(s)}"
     return text.rstrip()
 
 
-def _hand_outcomes_text(out: pd.DataFrame, text: str) -> str:
-    """``text`` followed by how each hand rate did in the sweep of its batch size."""
+def _hand_outcomes_text(out: pd.DataFrame, text: str, target_pct: float) -> str:
+    """``text`` followed by how each hand rate did in the sweep of its batch size; a miss of the
+    target (``target_pct``, % of L*) by less than ``NARROW_MISS_PCT`` is said to be narrow."""
     chosen = out[out["outcome"] == "chosen"]["batch_size"].tolist()
     if len(chosen) == len(out):
         return text + " Every hand rate is the good rate here."
     said = []
     subject = "it" if chosen else "the hand rate"
+
+    def outside(g: pd.DataFrame) -> str:
+        narrow = bool((g["end_pct"] - target_pct < NARROW_MISS_PCT).all())
+        where = f"just outside the {target_pct:g}% target" if narrow else "outside the target"
+        return f"ended {listed([f'{v:.1f}%' for v in g['end_pct']])} above L*, {where}"
+
     for outcome, what in (
-        ("outside", lambda g: f"ended {listed([f'{v:.1f}%' for v in g['end_pct']])} above L*, outside the target"),
+        ("outside", outside),
         ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the good rate"),
         ("diverged", lambda g: "diverged"),
         ("not swept", lambda g: "was not in the sweep"),
@@ -103,10 +116,11 @@ def hand_accuracy_text(s: pd.DataFrame) -> str:
     figures = listed(
         [f"{mean_sd_rounded(m, sd)}% at B = {b:,}, against {100 * h:.1f}% by hand" for b, h, m, sd, _ in apart]
     )
-    which = "the one hand figure" if len(apart) == 1 else "the hand figures"
+    agree = [b for b, *_ in rows if b not in {row[0] for row in apart}]
+    rest = f"; at B = {listed([f'{b:,}' for b in agree])} the hand figures agree" if agree else ""
     return (
-        f"Re-run over {seeds}, the hand setting ({setting}) gives {figures}, {which} outside a single run's "
-        "spread; its cause is left open."
+        f"Re-run over {seeds}, the hand setting ({setting}) gives {figures}, outside a single run's spread "
+        f"(cause unknown){rest}."
     )
 
 
@@ -137,3 +151,88 @@ def _divergence_text(s: pd.DataFrame) -> str:
         return text + "."
     where = s.loc[diverges, "batch_size"].tolist()
     return text + (f"; here only at B = {listed([f'{int(b):,}' for b in where])}." if where else "; here at none.")
+
+
+# the targets (% of L*) at which Task 3's choice is redone beside its own: one stricter, one looser
+OTHER_TARGETS = (2.0, 10.0)
+
+
+def target_choices(
+    sweeps: pd.DataFrame, curves: pd.DataFrame, train_loss_star: float, targets: list[float]
+) -> pd.DataFrame:
+    """Task 3's rule (``criteria.target_ranking``) applied to the sweeps' own runs (``sweeps``: one
+    row per run; ``curves``: their checkpoints) at each target (% of L*): one row per batch size
+    and target with the good rate (``lr``), whether it ``reached`` the target (else ``lr`` is the
+    rate that ended lowest, as the rule falls back on) and ITR (``itr``, ``itr_sd``, NaN unless
+    reached)."""
+    rows = []
+    for b, runs in sweeps.groupby("batch_size"):
+        mine = curves[curves["batch_size"] == b]
+        for pct in targets:
+            ranking = criteria.target_ranking(runs, mine, train_loss_star, pct / 100)
+            good = ranking[ranking["chosen"]].iloc[0]
+            reached = bool(good["reached"])
+            rows.append(
+                {
+                    "batch_size": int(b),
+                    "target_pct": pct,
+                    "lr": float(good["lr"]),
+                    "reached": reached,
+                    "itr": float(good["t_target"]) if reached else math.nan,
+                    "itr_sd": float(good["t_target_sd"]) if reached else math.nan,
+                }
+            )
+    return pd.DataFrame(rows, columns=["batch_size", "target_pct", "lr", "reached", "itr", "itr_sd"])
+
+
+def target_table(choices: pd.DataFrame) -> pd.DataFrame:
+    """``target_choices`` as shown: per batch size, the good rate and ITR at each target ('–' and
+    'not reached' where no rate's runs came and stayed within it)."""
+    out = pd.DataFrame({"B": [f"{int(b):,}" for b in sorted(choices["batch_size"].unique())]})
+    for pct, c in choices.groupby("target_pct"):
+        c = c.sort_values("batch_size")
+        out[f"η at {pct:g}%"] = [f"{lr:.3g}" if ok else "–" for lr, ok in zip(c["lr"], c["reached"], strict=True)]
+        out[f"ITR at {pct:g}%"] = [
+            mean_sd_rounded(m, sd) if ok else "not reached"
+            for m, sd, ok in zip(c["itr"], c["itr_sd"], c["reached"], strict=True)
+        ]
+    return out
+
+
+def target_caption(seeds: int) -> str:
+    """The caption of ``target_table``."""
+    return (
+        "Task 3's rule redone on the same sweeps at other targets (% above L*): per batch size, the good rate and "
+        f"ITR (mean ± s.d. over {plural(seeds, 'seed')})."
+    )
+
+
+def target_text(choices: pd.DataFrame, target_pct: float) -> str:
+    """Whether the good rates hold at the other targets, the looser first: at each, the batch
+    sizes whose rate changes (named the hand-made rate when it is), holds, or where no rate's runs
+    reached it."""
+    main = choices[choices["target_pct"] == target_pct].set_index("batch_size")
+    said = []
+    for pct, c in sorted(choices[choices["target_pct"] != target_pct].groupby("target_pct"), reverse=True):
+        c = c.set_index("batch_size")
+        if not c["reached"].any():
+            said.append(f"at {pct:g}% no rate's runs came and stayed within the target, at any batch size")
+            continue
+        moved = [int(b) for b in c.index if c.loc[b, "reached"] and not math.isclose(c.loc[b, "lr"], main.loc[b, "lr"])]
+        missed = [int(b) for b in c.index if not c.loc[b, "reached"]]
+        kept = [int(b) for b in c.index if int(b) not in moved + missed]
+        parts = []
+        if moved:
+            hand = all(math.isclose(c.loc[b, "lr"], references.batch_size(b)["lr"] or math.nan) for b in moved)
+            parts.append(f"the good rate changes at B = {_bs(moved)}" + (", to the hand-made rate," if hand else ""))
+        if kept:
+            parts.append(f"{'it' if parts else 'the good rate'} holds at B = {_bs(kept)}")
+        if missed:
+            parts.append(f"no rate reaches it at B = {_bs(missed)}")
+        said.append(f"at {pct:g}% " + listed(parts))
+    text = "; ".join(said)
+    return f"{text[0].upper()}{text[1:]}." if text else ""
+
+
+def _bs(batch_sizes: list[int]) -> str:
+    return listed([f"{b:,}" for b in batch_sizes])

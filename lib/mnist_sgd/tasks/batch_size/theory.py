@@ -12,8 +12,8 @@ import pandas as pd
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.noise import fit_steps_model
-from mnist_sgd.tasks.batch_size.commentary import PAYS, cut_shares
-from mnist_sgd.tasks.rounding import listed, two_figures
+from mnist_sgd.tasks.batch_size.commentary import PAYS, cut_shares, rate_explains_turn, turn_step
+from mnist_sgd.tasks.rounding import last_place, listed, two_figures
 
 
 def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> str:
@@ -33,7 +33,50 @@ def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> 
         out.append(_m_star_paragraph(cut_shares(reached), m_star))
     if np.isfinite(t["noise_mean"]).all():
         out.append(_noise_paragraph(t, target_pct))
+        turn = turn_step(cut_shares(reached)) if len(reached) >= 2 else None
+        if turn is not None:
+            out.append(_turn_paragraph(reached, turn))
     return "\n\n".join(out)
+
+
+def _turn_paragraph(reached: pd.DataFrame, turn: pd.Series) -> str:
+    """The noise scale measured near the target against the turn of the returns (Task 4's answer),
+    and, where the good rate stopped growing there (``rate_explains_turn``), why these runs cannot
+    put the turn down to the noise alone."""
+    shares = cut_shares(reached)
+    low, high = float(reached["noise_mean"].min()), float(reached["noise_mean"].max())
+    return (
+        f"**The turn against the noise.** The noise scales measured, {two_figures(low)} to {two_figures(high)}, "
+        f"{_turn_text(shares, low, high)} (from B = {int(turn['a']):,} to {int(turn['b']):,}): beyond the noise "
+        "scale a larger batch removes little noise that matters."
+        + (
+            " But there the good rate also stopped growing with B (Task 4's answer), so these runs cannot tell the "
+            "two causes apart."
+            if rate_explains_turn(reached, turn)
+            else ""
+        )
+    )
+
+
+def turn_verdict(shares: pd.DataFrame, low: float, high: float) -> str:
+    """Where a critical batch size in [low, high] puts the turn of the returns, against the
+    shares bought: 'early' when a step entirely beyond it still paid (``PAYS``), 'late' when a
+    step entirely below it did not, else 'agrees'."""
+    if any(s["share"] >= PAYS for _, s in shares.iterrows() if s["a"] >= low):
+        return "early"
+    if any(s["share"] < PAYS for _, s in shares.iterrows() if s["b"] <= high):
+        return "late"
+    return "agrees"
+
+
+def _turn_text(shares: pd.DataFrame, low: float, high: float) -> str:
+    """The end of a clause whose subject is a critical batch size: where it lies against the turn."""
+    half = f"{PAYS:.0%} of the ideal cut"
+    return {
+        "early": f"lie below the turn: a step beyond them still bought at least {half}",
+        "late": f"lie above the turn: a step below them bought less than {half}",
+        "agrees": "are of the same order as the turn",
+    }[turn_verdict(shares, low, high)]
 
 
 def _eta_star_paragraph(t: pd.DataFrame) -> str:
@@ -90,7 +133,8 @@ def _m_star_paragraph(shares: pd.DataFrame, m_star: float) -> str:
     paid = beyond[beyond["share"] >= PAYS]
     text = (
         f"**Critical batch size.** The data give m* = β/λ_max + 1 = {two_figures(m_star)}: for a model that fits its data "
-        "exactly (L* = 0) a batch larger than m* buys almost no further cut in iterations (Ma, Bassily & Belkin). "
+        "exactly (L* = 0) a batch larger than m* buys almost no further cut in iterations (Ma, Bassily & Belkin), "
+        "where the ideal cut is k times fewer iterations for a k times larger batch. "
         "Here L* > 0: at the optimum the gradients of single samples do not vanish, their noise sets a floor ∝ η/B "
         "that a larger batch keeps lowering, so a target close to L* can keep rewarding larger batches past m*"
     )
@@ -129,8 +173,8 @@ def _noise_paragraph(t: pd.DataFrame, target_pct: float) -> str:
         + " In their model a batch of B needs (1 + B_noise/B) times the fewest steps to a given loss and "
         "(1 + B/B_noise) times the fewest samples: "
         + "; ".join(
-            f"B = {b:,}: {two_figures(1 + v / b)}× the steps, {two_figures(1 + b / v)}× the samples"
-            for b, v in zip(t["batch_size"], t["noise_mean"], strict=True)
+            f"B = {b:,}: {_three_figures(1 + v / b)}× the steps, {_three_figures(1 + b / v)}× the samples"
+            for b, v in zip(t["batch_size"], [_shown(v) for v in t["noise_mean"]], strict=True)
         )
         + "."
     )
@@ -148,9 +192,9 @@ def _steps_fit_text(reached: pd.DataFrame) -> str:
     if not (s_min > 0 and b_crit > 0):  # NaN when S_min is not positive: not a fit
         return text + "has no positive S_min and B_noise: these runs do not bear the model out."
     noise = reached["noise_mean"]
-    ratio = b_crit / noise.mean()
+    ratio = _shown(b_crit) / _shown(noise.mean())  # of the figures shown, so that the reader's division agrees
     text += (
-        f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.1f} times the mean "
+        f"gives S_min ≈ {two_figures(s_min)} and B_noise ≈ {two_figures(b_crit)}, {ratio:.2g} times the mean "
         f"measured near the target ({two_figures(noise.mean())}): "
     )
     if not 0.3 <= ratio <= 3:
@@ -163,13 +207,10 @@ def _against_ranges(reached: pd.DataFrame, value: float) -> str:
     within the range measured at B = 10 and 100, below it at B = 1 and 1,000'. Compared as shown,
     to two figures: a value printed as a range's end is within it."""
 
-    def shown(v: float) -> float:
-        return float(two_figures(v).replace(",", ""))
-
     sides: dict[str, list[str]] = {"within": [], "below": [], "above": []}
-    v = shown(value)
+    v = _shown(value)
     for b, lo, hi in zip(reached["batch_size"], reached["noise_low"], reached["noise_high"], strict=True):
-        sides["below" if v < shown(lo) else "above" if v > shown(hi) else "within"].append(f"{int(b):,}")
+        sides["below" if v < _shown(lo) else "above" if v > _shown(hi) else "within"].append(f"{int(b):,}")
     said = [(side, bs) for side, bs in sides.items() if bs]
     if len(said) == 1:
         return f"it lies {said[0][0]} the range measured at every batch size"
@@ -224,3 +265,16 @@ def _lie(batch_sizes: list[int], side: str) -> str:
     one = len(batch_sizes) == 1
     verb, whose = ("lies", "its") if one else ("lie", "their")
     return f"B = {listed([f'{b:,}' for b in batch_sizes])} {verb} {side} {whose} own B_noise"
+
+
+def _shown(value: float) -> float:
+    """A value as the text shows it, to two significant figures: what is computed from it then
+    agrees with the reader's own arithmetic."""
+    return float(two_figures(value).replace(",", ""))
+
+
+def _three_figures(value: float) -> str:
+    """A factor computed from figures shown to two, to three significant figures, so that it is the
+    rounding of the reader's own arithmetic: '281', '1.00'."""
+    place = last_place(value, 3)
+    return f"{round(value, place):,.{max(0, place)}f}"

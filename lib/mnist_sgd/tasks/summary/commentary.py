@@ -13,7 +13,7 @@ from mnist_sgd.science import architectures
 from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.show.present import pct, plural
+from mnist_sgd.show.present import duration, pct, plural
 from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
@@ -135,12 +135,8 @@ def _fastest(reached: pd.DataFrame) -> str:
     could have put ahead of it (``across.beyond_load``)."""
     r = reached.set_index("batch_size")
     fast = int(r["seconds_target"].idxmin())
-    m, s = r.loc[fast, "seconds_target"], r.loc[fast, "seconds_target_sd"]
-    close = [
-        int(b)
-        for b, o in r.drop(index=fast).iterrows()
-        if not beyond_load(m, s, o["seconds_target"], o["seconds_target_sd"])
-    ]
+    m = r.loc[fast, "seconds_target"]
+    close = [int(b) for b, o in r.drop(index=fast).iterrows() if not beyond_load(m, o["seconds_target"])]
     if not close:
         return f"B = {fast:,} trained fastest, beyond what the machine's load can do."
     return (
@@ -295,6 +291,14 @@ def hand_test_accuracies() -> dict[str, float | None]:
     return {s.model: references.value(8, "test accuracy", s.ref_key) for s in architectures.SETUPS}
 
 
+def _plain_name(model: pd.Series) -> str:
+    """A model as the summary names it: the first runs said for what they are, the rest by name."""
+    return {
+        architectures.FIRST: f"the first run (MLP 128 at η = {architectures.FIRST_LR:g})",
+        architectures.FIRST_01: "the same with inputs left in [0, 1]",
+    }.get(model["model"], str(model["name"]))
+
+
 def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
     """Task 8's answer: the model that ends with the highest test accuracy, then each other
     model's final test accuracy (mean over its seeds), with the hand-made figure where there is
@@ -310,7 +314,7 @@ def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) ->
 
     best_at = models["final_test_acc"].idxmax()
     best = models.loc[best_at]
-    others = "; ".join(f"{r['name']} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
+    others = "; ".join(f"{_plain_name(r)} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
     return f"The {best['name']} ends highest, at {said(best)}." + (f" The others: {others}." if others else "")
 
 
@@ -331,8 +335,23 @@ def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine:
         + f", on {machine['cpu']} with {plural(int(machine['cores']), 'core')} and "
         + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
         + ". Every number "
-        "in the text is computed from the runs; the provenance appendix lists every setting, package version and job "
-        "time."
+        "in the text is computed from the runs; the provenance appendix gives the package versions and data "
+        "checksums, the web page every setting and run time."
+    )
+
+
+def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float], wall: float | None) -> str:
+    """The provenance appendix's first line, in plain words: when and from which commit the report
+    was built, and how long its computations took, in all (``seconds``, one per computation) and
+    from the first start to the last end (``wall``; None when some were kept from an earlier build)."""
+    commit = f"Built {built} from commit `{git['commit']}`" + (" with uncommitted changes" if git["dirty"] else "")
+    if not seconds:
+        return commit + "."
+    took = f"its {plural(len(seconds), 'computation')} took {duration(sum(seconds))} in all"
+    return f"{commit}; {took}" + (
+        f" and {duration(wall)} from the first start to the last end."
+        if wall is not None
+        else " (some were kept from an earlier build, so there is no single elapsed time)."
     )
 
 
@@ -351,12 +370,12 @@ def reading_text(cores: int, target_pct: float | None) -> str:
     )
     target = f"within {target_pct:g}% of L\\*" if target_pct is not None else "near L\\*"
     glossary = [
-        ("L\\*", "the lowest training loss any W can have, that of the exact least-squares solution."),
+        ("L\\*", "the lowest training loss any W can have (the exact least-squares solution)."),
         ("The target", f"a training loss {target}."),
-        ("ITR", "the iterations until the training loss first comes within the target, in a run that stays there."),
-        ("Good learning rate", "the rate of the sweep that reaches the target in the fewest iterations."),
-        ("η/B", "the learning rate per sample of the batch."),
-        ("Seed", "a run's draw of random numbers: its batches and, for the networks, their starting weights."),
-        ("Epoch", "as many samples as the training set holds."),
+        ("ITR", "the iterations a run needs to reach the target and stay there."),
+        ("Good learning rate", "the rate that reaches the target in the fewest iterations."),
+        ("η/B", "the learning rate divided by the batch size."),
+        ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
+        ("Epoch", "one pass over the training set."),
     ]
     return text + "\n\n" + "\n".join(f"- **{term}**: {meaning}" for term, meaning in glossary)
