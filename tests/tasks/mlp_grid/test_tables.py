@@ -55,6 +55,8 @@ def test_a_cell_where_some_seeds_failed_is_valued_over_those_that_converged():
     assert mixed["status"] == "2 trained, 1 learnt, then diverged" and not mixed["all_converged"]
     assert mixed["diverged_seeds"] == 1 and mixed["stuck_seeds"] == 0 and not mixed["diverged"]
     assert mixed["completed"] == 3  # the fewest epochs of the seeds counted
+    # the loss after epoch 1 over every seed that completed it, the one that diverged later included
+    assert math.isclose(mixed["loss_epoch1"], (0.012 + 0.012 + 0.9) / 3)
 
 
 def test_a_cells_time_is_over_every_seed_a_failed_one_over_the_epochs_it_completed():
@@ -105,6 +107,8 @@ def test_the_sections_table_shows_every_cell_in_the_order_of_eta_over_b_beside_i
     mixed = shown[(shown["B"] == 128) & (shown["η"] == "1")].iloc[0]
     assert mixed["outcome"] == "1 of 3 diverged"
     assert mixed["test acc. (%)"] == "98.05\u00a0±\u00a00.07"  # the two that converged, not 68.63 ± 50.95
+    cells = grid_cells(r, history)
+    assert "seeds" not in grid_table(cells.assign(seeds=3))  # one count for every cell: the text says it
 
 
 def test_one_rounding_of_a_value_over_seeds_and_of_a_ratio():

@@ -1,8 +1,9 @@
-"""A cell of Task 7's grid as its own job runs and says it: how many seeds it runs (more for a
-cell the assignment asks), its label, its table of seeds and its paragraph (how each seed ended,
-the final accuracies over the seeds, each run that learnt and then failed with its best epoch
-and its end, the constant answer of a network that stopped depending on its input, time per
-epoch). What only the summary reads is in ``tables``, so that editing it re-runs no training."""
+"""A cell of Task 7's grid as its own job says it: its label, its table of seeds and its
+paragraph (how each seed ended, the final accuracies over the seeds that trained, each run that
+failed with its best epoch and its end, the constant answer of a network that stopped depending
+on its input, time per epoch). A run that neither diverged nor got stuck at chance *trained*
+(``TRAINED``; the runs' table marks it ``net_runs.CONVERGED``, a word Task 3 keeps for reaching
+its target). What only the summary reads is in ``tables``, so that editing it re-runs no training."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ import pandas as pd
 
 from mnist_sgd.science import net_runs
 from mnist_sgd.show import provenance, references
-from mnist_sgd.show.present import fixed, pct, plural
+from mnist_sgd.show.present import pct, plural
+from mnist_sgd.tasks.rounding import two_figures
 
 if TYPE_CHECKING:
     import torch
@@ -25,6 +27,7 @@ KEYS = ["batch_size", "lr"]  # what names a cell of the grid
 # not the mean of the minibatch losses taken while the weights move during the epoch.
 LOSS = "full_train_loss"
 FINAL_LOSS = "final_full_train_loss"
+TRAINED = "trained"  # the word for a run the runs' table marks ``net_runs.CONVERGED``
 
 
 def asked_cells() -> list[tuple[int, float]]:
@@ -32,16 +35,11 @@ def asked_cells() -> list[tuple[int, float]]:
     return [(int(b), float(lr)) for b, lr in references.mlp_grid()[KEYS].itertuples(index=False)]
 
 
-def seeds_for(batch_size: int, lr: float, seeds: int, asked_seeds: int) -> int:
-    """How many seeds a cell runs: ``asked_seeds`` for a cell the assignment asks, else ``seeds``."""
-    return asked_seeds if (batch_size, float(lr)) in asked_cells() else seeds
-
-
 def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
-    """The runs of one cell as shown, one row per seed (``net_runs.with_status``): its status, the
-    final accuracies in percent and training loss (blank for a run that diverged), its best test
+    """The runs of one cell as shown, one row per seed (``net_runs.with_status``): its status (``said``),
+    the final accuracies in percent and training loss (blank for a run that diverged), its best test
     accuracy and the epoch of it, the epoch it diverged in (blank when it did not) and the
-    training time per epoch, under their display names."""
+    training time per epoch (2 significant figures), under their display names."""
     table = runs[
         [
             "seed",
@@ -56,6 +54,8 @@ def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
         ]
     ].copy()
     table[["final_train_acc", "final_test_acc", "best_test_acc"]] *= 100
+    table["status"] = table["status"].map(said)
+    table["seconds_per_epoch"] = table["seconds_per_epoch"].map(lambda t: "" if pd.isna(t) else two_figures(t))
     for column in ("diverged_at", "best_epoch"):  # None in a column of runs that all went on, NaN beside a number
         table[column] = table[column].map(lambda e: "" if pd.isna(e) else str(int(e)))
     return table.rename(
@@ -91,13 +91,18 @@ def cell_setting(runs: pd.DataFrame) -> str:
     return f"{cell_label(r['batch_size'], r['lr'])}, {plural(int(r['epochs']), 'epoch')}"
 
 
+def said(status: str) -> str:
+    """A run's status as the report says it: ``TRAINED`` for ``net_runs.CONVERGED``, else itself."""
+    return TRAINED if status == net_runs.CONVERGED else status
+
+
 def status_counts(statuses: pd.Series) -> str:
-    """The statuses of a cell's seeds: the status itself when they share it, else the count of
-    each in the order of ``net_runs.STATUSES``: '2 converged, 1 learnt, then stuck at chance'."""
+    """The statuses of a cell's seeds (``said``): the status itself when they share it, else the
+    count of each in the order of ``net_runs.STATUSES``: '2 trained, 1 learnt, then stuck at chance'."""
     counts = Counter(statuses)
     if len(counts) == 1:
-        return next(iter(counts))
-    return ", ".join(f"{counts[s]} {s}" for s in net_runs.STATUSES if counts[s])
+        return said(next(iter(counts)))
+    return ", ".join(f"{counts[s]} {said(s)}" for s in net_runs.STATUSES if counts[s])
 
 
 def over_seeds(values: pd.Series) -> str:
@@ -143,28 +148,51 @@ def _failed_text(r: Any, y_train: torch.Tensor, y_test: torch.Tensor, epochs: in
 
 
 def _epoch_time_text(runs: pd.DataFrame, history: pd.DataFrame, cond: dict[str, Any]) -> str:
-    """The training time per epoch and per step over the epochs in ``history``, with the
-    conditions it was measured under; '' when no epoch completed."""
+    """The training time per epoch and per step over the epochs in ``history`` (2 significant
+    figures: the machine's load moves them), with the conditions it was measured under; '' when
+    no epoch completed."""
     spe = history["epoch_seconds"]
     if spe.empty:
         return ""
     steps = int(steps_per_epoch(runs)[0])
     over = plural(len(spe), "epoch") + (f" of {plural(history['seed'].nunique(), 'seed')}" if len(runs) > 1 else "")
-    mean_s, low, high = fixed([spe.mean(), spe.min(), spe.max()])
-    spread = f"mean over {over}, range {low} to {high} s" if len(spe) > 1 else "one epoch"
-    return (
-        f"Training took {mean_s} s per epoch ({steps:,} steps, so {1000 * spe.mean() / steps:.3g} ms "
-        f"per step; {spread}), evaluation excluded.\n\n{provenance.timing_note(cond)}"
+    spread = (
+        f"mean over {over}, range {two_figures(spe.min())} to {two_figures(spe.max())} s"
+        if len(spe) > 1
+        else "one epoch"
     )
+    return (
+        f"Training took {two_figures(spe.mean())} s per epoch ({steps:,} steps, so "
+        f"{two_figures(1000 * spe.mean() / steps)} ms per step; {spread}), evaluation excluded.\n\n"
+        f"{provenance.timing_note(cond)}"
+    )
+
+
+def _accuracies(runs: pd.DataFrame) -> str:
+    """The final accuracies and training loss over the seeds that trained: mean ± s.d. when every
+    seed did, the survivors' own figure when some failed (a mean with a failed run describes no
+    run), nothing when none did (each failed seed is said on its own)."""
+    ok = runs[runs["status"] == net_runs.CONVERGED]
+    if ok.empty:
+        return ""
+    n = len(ok)
+    values = (
+        f"final test accuracy {over_seeds(ok['final_test_acc'])}, final training accuracy "
+        f"{over_seeds(ok['final_train_acc'])}, final training loss {ok[FINAL_LOSS].mean():.2g}"
+    )
+    if n == len(runs):
+        return values[:1].upper() + values[1:] + (f" (mean ± s.d. over the {n} seeds). " if n > 1 else ". ")
+    which = "the seed that trained" if n == 1 else f"the {n} seeds that trained"
+    return f"Over {which}: {values}" + (" (mean ± s.d.). " if n > 1 else ". ")
 
 
 def cell_text(
     runs: pd.DataFrame, history: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor, cond: dict[str, Any]
 ) -> str:
     """The paragraph under one cell of the grid: how its seeds ended, the final accuracies and
-    loss over every seed (and over those that converged, when some did not), each run that
-    did not converge (``_failed_text``), then the training time per epoch and per step under
-    the conditions ``cond``.
+    loss over the seeds that trained (``_accuracies``), each run that did not train
+    (``_failed_text``), then the training time per epoch and per step under the conditions
+    ``cond``.
 
     ``runs``: one row per seed with status (``net_runs.with_status``), the columns of
     ``NetRun.summary``, train_images, epochs; ``history``: one row per seed and completed
@@ -174,27 +202,12 @@ def cell_text(
     n = len(runs)
     text = f"**{cell_setting(runs)}.** "
     if n == 1:
-        text += f"Status: {runs['status'].iloc[0]}. "
+        text += f"Status: {said(runs['status'].iloc[0])}. "
     elif runs["status"].nunique() == 1:
-        text += f"{n} seeds, {'both' if n == 2 else 'all'} {runs['status'].iloc[0]}. "
+        text += f"{n} seeds, {'both' if n == 2 else 'all'} {said(runs['status'].iloc[0])}. "
     else:
         text += f"{n} seeds: {status_counts(runs['status'])}. "
-    text += (
-        f"Final test accuracy {over_seeds(runs['final_test_acc'])}, final training accuracy "
-        f"{over_seeds(runs['final_train_acc'])}" + (f" (mean ± s.d. over the {n} seeds)" if n > 1 else "")
-    )
-    finite = runs[FINAL_LOSS].dropna()
-    if len(finite):
-        text += f", final training loss {finite.mean():.4g}" + (
-            f" (mean over the {plural(len(finite), 'seed')} that did not diverge)" if len(finite) < n else ""
-        )
-    text += ". "
-    ok = runs[runs["status"] == net_runs.CONVERGED]
-    if 0 < len(ok) < n:
-        text += (
-            f"Over the {plural(len(ok), 'seed')} that converged: test {over_seeds(ok['final_test_acc'])}, "
-            f"training {over_seeds(ok['final_train_acc'])}. "
-        )
+    text += _accuracies(runs)
     epochs = int(runs["epochs"].max())
     for r in runs[runs["status"] != net_runs.CONVERGED].itertuples(index=False):
         text += _failed_text(r, y_train, y_test, epochs)

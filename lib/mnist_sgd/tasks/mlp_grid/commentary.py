@@ -14,7 +14,7 @@ import pandas as pd
 from mnist_sgd.science import net_runs
 from mnist_sgd.show import provenance
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, cell_label
 from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
 
@@ -26,36 +26,26 @@ def cell_count(cells: pd.DataFrame) -> int:
 
 def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     """What was run of the grid: the cells against those its batch sizes and rates span, the
-    epochs per run, the seeds of the cells the assignment asks and of the others, a warning when
-    the epochs are not the assignment's ``assignment_epochs`` or differ between cells, then which
-    cells are ranked (``ties.which_are_ranked``), where the seeds are first said. ``cells``: one
-    row per cell with batch_size, lr, seeds, epochs."""
+    epochs and seeds per cell, a warning when the epochs are not the assignment's
+    ``assignment_epochs`` or differ between cells, then which cells are ranked
+    (``ties.which_are_ranked``). ``cells``: one row per cell with batch_size, lr, seeds, epochs."""
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
     epochs_run = sorted(cells["epochs"].unique())
-    asked = cells[[(int(b), float(lr)) in asked_cells() for b, lr in zip(cells["batch_size"], cells["lr"])]]
-    other = cells.drop(asked.index)
-    parts = []
-    for group, what in [(asked, "the assignment asks"), (other, "it does not ask" if asked.empty else "")]:
-        if len(group) == 1:
-            label = cell_label(group["batch_size"].iloc[0], group["lr"].iloc[0])
-            these = f"the cell {what} ({label})" if what else f"the other one ({label})"
-        elif len(group):
-            these = f"each of the {len(group)} cells {what}" if what else f"each of the other {len(group)}"
-        if len(group):
-            parts.append(f"{plural(sorted(group['seeds'].unique()), 'seed')} for {these}")
+    seeds = sorted(int(n) for n in cells["seeds"].unique())
     n, spanned = cell_count(cells), len(batches) * len(lrs)
     sizes = ("batch size " if len(batches) == 1 else "batch sizes ") + ", ".join(str(b) for b in batches)
     rates = ("learning rate " if len(lrs) == 1 else "learning rates ") + ", ".join(f"{lr:g}" for lr in lrs)
+    each = f"{plural(seeds[0], 'seed')} each" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]} seeds per cell"
     text = (
         f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} cells** of {sizes} and {rates} were run "
-        f"for {plural(epochs_run, 'epoch')}: " + " and ".join(parts) + "."
+        f"for {plural(epochs_run, 'epoch')}, {each}."
     )
     if epochs_run != [assignment_epochs]:
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
         text += " The cells ran different numbers of epochs, so their final values are not directly comparable."
-    return f"{text} {which_are_ranked()}"
+    return f"{text} {which_are_ranked(seeds[0])}"
 
 
 def mlp_terms_text(majority: float) -> str:
@@ -120,7 +110,7 @@ def mlp_timing_note(runs: pd.DataFrame) -> str:
 def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``)."""
     return (
-        "The cells in the order of η/B: how the seeds ended, the loss after epoch 1 and the final accuracies, mean ± "
-        "s.d. over the seeds (over those that trained, where some failed). By hand: the assignment's figures, one "
-        "run each."
+        "The cells in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
+        "that completed it; the final accuracies, mean ± s.d. over the seeds that trained. By hand: the "
+        "assignment's figures, one run each."
     )

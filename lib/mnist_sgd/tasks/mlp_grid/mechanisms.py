@@ -2,8 +2,7 @@
 η/B, where the cells stop training and how the ranked cells' accuracy goes with it
 (``stability_text``), and what the rate and the batch size do within the stable cells
 (``within_text``). Behind them, in the detail: the noise of a minibatch gradient, the time of an
-update and of an epoch, and the gap between training and test accuracy. Written from
-``tables.grid_cells``, the runs and the per-epoch history; every ranking follows ``ties``."""
+update and of an epoch, and the train - test gap. Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said, two_significant
 from mnist_sgd.tasks.mlp_grid.ties import apart, name, rank, rankable, ranking_text, said
+from mnist_sgd.tasks.rounding import two_figures
 
 if TYPE_CHECKING:
     import torch
@@ -73,23 +73,21 @@ def _boundary(cells: pd.DataFrame) -> str:
         sizes = listed([str(int(b)) for b in sorted(failed["batch_size"])])
         where = listed([str(int(b)) for b in saved["batch_size"]])
         seeds = int(saved["seeds"].min())
-        run = "the one seed run" if seeds == 1 else f"the {seeds} seeds run"
+        run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
         text += (
             f"The cells at η = {lr:g} failed at B = {sizes} and trained on {run} at B = {where}: so η/B, not η "
-            f"alone, separates them here, on {'that one seed' if seeds == 1 else 'those seeds'}. "
+            f"alone, separates them here{', on that one seed' if seeds == 1 else ''}. "
         )
     return text
 
 
 def _failed_seeds(runs: pd.DataFrame) -> str:
-    """'late, in epochs 13 and 18, after learning (best test accuracy 96.46% and 96.18%)' for the
-    runs of one cell that diverged."""
+    """'late, in epochs 13 and 18, after learning' for the runs of one cell that diverged."""
     epochs = listed([str(int(e)) for e in runs["diverged_at"]])
     learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
     where = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
     if len(learnt) == len(runs):
-        best = listed([pct(v) for v in learnt["best_test_acc"]])
-        return f"late, {where}, after learning (best test accuracy {best})"
+        return f"late, {where}, after learning"
     return where + (", from the start" if learnt.empty else "")
 
 
@@ -112,7 +110,7 @@ def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_
                 if len(diverged) == 1
                 else "the seeds that diverged"
             )
-            text += f"At {label} {who} did so {_failed_seeds(diverged)}; what set this off is not measured here. "
+            text += f"At {label} {who} did so {_failed_seeds(diverged)}. "
         for r in mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)].itertuples():
             who = "the run" if c.seeds == 1 else f"seed {int(r.seed)}"
             digit = net_runs.constant_answer(r.final_test_acc, y_test)
@@ -122,26 +120,41 @@ def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_
     return text
 
 
+def _between(a: pd.Series, b: pd.Series) -> str:
+    """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the spread of ``differ``)."""
+    spread = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
+    against = f"against {two_figures(100 * spread)}" if math.isfinite(spread) else "no spread to judge it by"
+    return f"{name(a, 'cell')} and {name(b, 'cell')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
+
+
+def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
+    """A difference over the spread it is judged against; 0 when there is no spread (nothing judged)."""
+    a, b = pair
+    ratio = abs(a["test_acc"] - b["test_acc"]) / (2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"]) or 1e-12)
+    return ratio if math.isfinite(ratio) else 0.0
+
+
 def _trend(cells: pd.DataFrame) -> str:
-    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B: up to its
-    highest and down after it, each difference judged by ``ties.apart``; '' for fewer than two."""
+    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B, each step
+    judged by ``ties.apart``, the closest call said with its spread (``_between``); '' for < 2 cells."""
     rows = [r for _, r in _by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
     if len(rows) < 2:
         return ""
     peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
-    judged = [apart(a, b, "test_acc") for a, b in zip(rows[:peak], rows[1 : peak + 1], strict=True)]
-    judged += [apart(rows[peak], r, "test_acc") for r in rows[peak + 1 :]]
+    pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
+    judged = [apart(a, b, "test_acc") for a, b in pairs]
     top = name(rows[peak], "cell")
     head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
     if peak < len(rows) - 1:
         head += " and is lower at " + listed([name(r, "cell") for r in rows[peak + 1 :]])
-    verdict = (
-        ("each difference " if len(judged) > 1 else "") + "beyond the seeds' spread"
-        if all(judged)
-        else "within the seeds' spread"
-        if not any(judged)
-        else "though not every difference is beyond the seeds' spread"
-    )
+    if all(judged):
+        every, closest = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
+        verdict = f"{every}beyond the seeds' spread ({closest}{_between(*min(pairs, key=_closeness))})"
+    elif not any(judged):
+        verdict = f"within the seeds' spread ({_between(*max(pairs, key=_closeness))})"
+    else:
+        within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
+        verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
     return f"Among the ranked cells, the final test accuracy {head}, {verdict}."
 
 

@@ -3,8 +3,8 @@
 reference cells beside this build's, and the epochs whose loss the loss figure cannot show. A
 cell's numbers are means over its seeds, each scored at the end of its run (a run that diverged
 as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
-and some trained, over those that trained (``counted``). A run that neither diverged nor got stuck
-at chance is said to have *trained* (``TRAINED``): "converged" means reaching Task 3's target."""
+and some trained, over those that trained (``counted``); the loss after epoch 1 over every seed
+that completed it. A run that neither diverged nor got stuck at chance *trained* (``cell.TRAINED``)."""
 
 from __future__ import annotations
 
@@ -16,15 +16,13 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, status_counts, steps_per_epoch
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, TRAINED, status_counts, steps_per_epoch
 
 CLASSES = 10
 # The loss figure's axis ends a little above ln 10, the loss of uniform outputs: a run stuck at
 # chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
 # which on a log axis of 1e14 would squash every curve that learns.
 LOSS_TOP = 1.5 * math.log(CLASSES)
-# the word for a run the runs' table marks ``CONVERGED``: Task 3 uses "converged" for reaching its target
-TRAINED = "trained"
 
 
 def listed(items: list[str]) -> str:
@@ -108,9 +106,11 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``.
     Each value ``v`` below is the mean over the cell's ``counted`` seeds (``counted_seeds`` of
     them: those that converged, where some seeds failed) with ``v_sd`` its sample s.d. (NaN for
-    one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``loss_epoch1`` (the
-    loss after the first epoch), ``rises`` (the epochs a seed's loss rose, ``net_runs.rises``);
-    ``seconds_per_epoch`` over every seed (``_epoch_time``). Also: ``status`` (``status_counts``), ``all_converged``,
+    one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``rises`` (the epochs a
+    seed's loss rose, ``net_runs.rises``); ``loss_epoch1``, the loss after the first epoch, over
+    every seed whose loss after it is finite (a seed that failed later had completed it like the
+    others); ``seconds_per_epoch`` over every seed (``_epoch_time``) and ``eval_seconds``, the
+    mean time of the evaluation after an epoch (both sets scored). Also: ``status`` (``status_counts``), ``all_converged``,
     ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
     ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` (mean over the
     counted seeds that did not diverge).
@@ -132,7 +132,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "seeds": len(c),
             "counted_seeds": len(shown),
             "epochs": int(c["epochs"].max()),
-            "status": status_counts(c["status"]).replace(CONVERGED, TRAINED),
+            "status": status_counts(c["status"]),
             "converged_seeds": converged,
             "diverged_seeds": diverged,
             "stuck_seeds": len(c) - converged - diverged,
@@ -146,11 +146,14 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             ("test_acc", "final_test_acc"),
             ("train_acc", "final_train_acc"),
             ("gap", "gap"),
-            ("loss_epoch1", "loss1"),
             ("rises", "rises"),
         ]:
             row[column], row[f"{column}_sd"] = shown[source].mean(), _sd(shown[source])
+        first_epoch = c["loss1"][np.isfinite(c["loss1"])]
+        row["loss_epoch1"], row["loss_epoch1_sd"] = first_epoch.mean(), _sd(first_epoch)
         row["seconds_per_epoch"], row["seconds_per_epoch_sd"] = _epoch_time(c)
+        timed = history[(history["batch_size"] == b) & (history["lr"] == lr)]
+        row["eval_seconds"] = timed["eval_seconds"].mean() if "eval_seconds" in timed else math.nan
         rows.append(row)
     out = pd.DataFrame(rows)
     out["all_converged"] = out["converged_seeds"] == out["seeds"]
@@ -269,16 +272,16 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
 
 def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
     """The section's one table: every cell (``grid_cells``) in the order of η/B (``eta_over_b``;
-    the batch size breaks a tie), how its seeds ended (``outcome``), the loss after epoch 1 and the
-    final accuracies in percent (``pm`` over the counted seeds, the value alone for one), and the
-    hand-made figures beside them where the assignment gives them (blank elsewhere)."""
+    the batch size breaks a tie), its seeds (left out when every cell ran as many), how they ended
+    (``outcome``), the loss after epoch 1 and the final accuracies in percent (``pm``, the value alone
+    for one), and the hand-made figures beside them where the assignment gives them (blank elsewhere)."""
     cells = cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
     hand = cells[KEYS].merge(references.mlp_grid(), on=KEYS, how="left")
 
     def shown(column: str, scale: float, alone: str) -> list[str]:
         return [pm(scale * m, scale * s, alone) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
 
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "η/B": cells["eta_b"].map(ratio_said).to_numpy(),
             "B": cells["batch_size"].astype(int).to_numpy(),
@@ -292,3 +295,4 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
             "test, by hand (%)": hand["ref_test"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
         }
     )
+    return table.drop(columns="seeds") if table["seeds"].nunique() == 1 else table  # one count: the text says it

@@ -20,12 +20,11 @@ from mnist_sgd.tasks.mlp_grid.tables import listed, pm
 NAMES = {"lr": "η", "batch_size": "B"}
 
 
-def which_are_ranked() -> str:
-    """What "trained" means and which cells are ranked, said once where the seeds are first said."""
-    return (
-        "A run *trained* when it neither diverged nor got stuck at chance. Only cells with several seeds that all "
-        "trained are ranked: one run cannot show how often a setting fails."
-    )
+def which_are_ranked(fewest_seeds: int) -> str:
+    """What "trained" means and which cells are ranked, said once where the seeds are first said;
+    ``fewest_seeds``, the seeds of the cell that ran fewest: why one seed is not ranked, when one ran."""
+    text = "A run *trained* when it neither diverged nor got stuck at chance; only cells whose seeds all trained are ranked"
+    return text + (": one run cannot show how often a setting fails." if fewest_seeds < 2 else ".")
 
 
 def rankable(rows: pd.DataFrame) -> pd.Series:
