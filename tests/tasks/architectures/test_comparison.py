@@ -17,6 +17,7 @@ from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.show import references
 from mnist_sgd.tasks.architectures.comparison import (
     against,
+    best_rows_note,
     cnn_text,
     comparison_text,
     decay_text,
@@ -100,8 +101,8 @@ def test_the_step_size_is_compared_after_the_first_run_s_epochs():
     text = step_size_text(stats(), STEP_CURVES)
     assert text == (
         "**Step size.** After 10 epochs, the MLP 128 at η = 0.04 is 2.50 points above the first run at η = 0.01, "
-        "beyond the seeds' spread: in as many steps, a step 4 times as long gets further. The first run was still "
-        "rising when it stopped, up 1.50 points over its last 5 epochs."
+        "beyond the seeds' spread: a step 4 times as long gets further in as many steps. The first run was still "
+        "rising, up 1.50 points over its last 5 epochs."
     )
     close = curves({FIRST: {5: (0.93, 0.001), 10: (0.945, 0.001)}, "MLP 128": {10: (0.946, 0.001)}})
     assert "0.10 points above the first run at η = 0.01, within the seeds' spread. The first run" in step_size_text(
@@ -121,7 +122,7 @@ def test_the_inputs_are_compared_at_the_end_with_the_arithmetic_of_the_likely_ca
     )
     assert f"the mean squared pixel goes from 0.100 to {q2:.3f}" in text and q2 == pytest.approx(0.88)
     assert f"grows on average from {before:.0f} to {after:.0f}, {after / before:.1f} times" in text
-    assert "the mean pixel goes from 0.130 to -0.740" in text and "not tested on its own" in text
+    assert "the mean pixel goes from 0.130 to -0.740" in text and "(argued, not tested)" in text
     assert inputs_text(stats().drop(index=1), INPUT_CURVES) is None
     assert "**Inputs" not in comparison_text(stats(), INPUT_CURVES)  # in the per-run detail
     assert text in detail_text(stats(), INPUT_CURVES)
@@ -131,7 +132,7 @@ def test_the_fit_says_which_models_fit_and_compares_their_gaps_without_a_tautolo
     text = fit_text(stats())
     assert text == (
         "**Fit and generalisation.** The MLP 128, the MLP 500-300 and the CNN get at least 99.5% of the training "
-        "images right, so generalisation separates them. The CNN's train–test gap is the smallest, 0.80 points "
+        "images right, so the test images separate them. The CNN's train–test gap is the smallest, 0.80 points "
         "against the MLP 500-300's 1.84, beyond the seeds' spread. The MLP 500-300, with 5.4 times the MLP 128's "
         "parameters, has a gap 0.04 points larger, within the seeds' spread: more capacity did not widen it."
     )
@@ -161,7 +162,7 @@ def test_weight_decay_says_the_weights_grew_and_where_the_decay_term_is_the_larg
     assert text == (
         "**Weight decay.** Every model ends with larger weights than it started with (the figure's lower panel). At "
         "the end, the decay term λ‖θ‖²/2 is 30 times the last epoch's mean minibatch loss for the CNN: most of what "
-        "SGD minimises. No model ran without decay, so its effect on the test accuracy is not measured."
+        "SGD minimises. Its effect on the test accuracy is not measured: every run used it."
     )
     shrunk = decay_text(stats(cnn={"final_norm": 5.0}))
     assert "The first run, the first run on [0, 1], the MLP 128 and the MLP 500-300 ends with larger" in shrunk
@@ -174,7 +175,10 @@ def test_the_cnn_does_better_only_when_its_accuracy_is_beyond_the_spread():
     assert text.startswith(
         "**Why a CNN suits images.** With 0.41 times the MLP 500-300's parameters, the CNN does better:"
     )
-    assert "a convolution weight is used about 129 times per image and learns a digit's strokes" in text
+    assert (
+        "a convolution weight is used about 129 times per image (2,424,960 multiply-adds over 18,816 weights) and "
+        "learns a stroke" in text
+    )
     # 28 s against 5 s per epoch: 5.6 times, beyond the load's 2 times, said to 1 figure
     assert text.endswith(
         "The price: 4.8 times the multiply-adds per image, and an epoch about 6 times as long, more than the "
@@ -253,21 +257,18 @@ def test_the_first_run_s_hand_figure_is_matched_by_a_search_said_to_be_one():
                     FIRST_01: {1: (0.863, 0.0041), 2: (0.8933, 0.0005), 10: (0.93, 0.001)}})  # fmt: skip
     text = hand_figures_text(stats(), early, FIRST_HISTORY)
     assert (
-        "nor does the input scaling alone: on inputs left in [0, 1] it ends 6.25 points above it. Of the 5 pairs of "
-        "input scaling and epoch searched for a match, one agrees: inputs in [0, 1] read after epoch 1, not 10, 0.45 "
-        "points below the figure." in text
+        "nor do inputs left in [0, 1] alone (6.25 points above it). Of 5 pairs of input scaling and epoch, only "
+        "inputs in [0, 1] read after epoch 1, not 10, agree (0.45 points below it)" in text
     )
-    assert text.endswith(
-        "A match found by searching is a plausible setting, not evidence of how the hand-made run was made."
-    )
+    assert text.endswith("a match found by search, not evidence of how the hand run was made, so the gap stays open.")
     two = curves({FIRST: {10: (0.945, 0.001)}, FIRST_01: {1: (0.863, 0.0041), 2: (0.868, 0.0041), 10: (0.93, 0.001)}})
     said_two = hand_figures_text(stats(), two, FIRST_HISTORY)
-    assert "Of the 4 pairs of input scaling and epoch searched for a match, 2 agree" in said_two
-    assert "read after epochs 1 and 2, not 10, 0.45 points below the figure after epoch 1." in said_two
+    assert "Of 4 pairs of input scaling and epoch, inputs in [0, 1] read after epochs 1 and 2" in said_two
+    assert "not 10, agree (0.45 points below it after epoch 1): a match found by search" in said_two
     alone = curves({FIRST: {1: (0.868, 0.004), 10: (0.945, 0.001)}, FIRST_01: {1: (0.863, 0.0041)}})
     said = hand_figures_text(stats(), alone, FIRST_HISTORY)
     assert "Read after epoch 1, it agrees with that figure: the epochs alone could explain it" in said
-    assert "agrees with it after epoch 1." in said and "searched" not in said
+    assert "agrees with it after epoch 1." in said and "search" not in said
     close = hand_figures_text(stats(first_inputs01={"final_test_acc": 0.868}), LATE_CURVES, FIRST_HISTORY)
     assert (
         "the same run on inputs left in [0, 1] ends 0.05 points above it: the input scaling could explain it." in close
@@ -319,3 +320,15 @@ def test_the_detail_holds_the_arithmetic_behind_the_explanations():
     assert "**Weight decay.**" not in comparison_text(stats(), STEP_CURVES)
     assert "**Convolutions.**" not in detail_text(stats().iloc[:3], INPUT_CURVES)
     assert "**Inputs" not in detail_text(stats().iloc[2:], INPUT_CURVES)
+
+
+def test_the_compact_table_s_rows_off_its_pattern_are_said_to_be_best_epochs():
+    c = curves({"MLP 128": {e: (0.97 + (e == 37) * 0.001, 0.001) for e in range(1, 41)},
+                "CNN": {e: (0.99 + (e == 32) * 0.001, 0.001) for e in range(1, 41)}})  # fmt: skip
+    assert best_rows_note(c, stats()) == (
+        "Epochs 32 and 37 are shown as the best epochs of the CNN and the MLP 128, in that order."
+    )
+    one = curves({"CNN": {e: (0.99 + (e == 32) * 0.001, 0.001) for e in range(1, 41)}})
+    assert best_rows_note(one, stats()) == "Epoch 32 is shown as the best epoch of the CNN."
+    on_pattern = curves({"CNN": {e: (0.99 + (e == 40) * 0.001, 0.001) for e in range(1, 41)}})
+    assert best_rows_note(on_pattern, stats()) == ""

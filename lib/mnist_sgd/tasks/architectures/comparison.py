@@ -17,7 +17,7 @@ from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGH
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
-from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS, epoch_rows
+from mnist_sgd.tasks.architectures.tables import EVERY, FLUCTUATION_EPOCHS, GROWTH_EPOCHS, best_epochs, epoch_rows
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
@@ -134,7 +134,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     text = (
         f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run at "
         f"η = {FIRST_LR:g}{against(a[0], a[1], b[0], b[1], spread)}"
-        + (f": in as many steps, a step {LR / FIRST_LR:g} times as long gets further." if further else ".")
+        + (f": a step {LR / FIRST_LR:g} times as long gets further in as many steps." if further else ".")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
@@ -143,7 +143,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points over its last {plural(k, 'epoch')}"
         apart = differ(b[0], b[1], start[0], start[1])
         state = (
-            "was still rising when it stopped"
+            "was still rising"
             if apart and gain > 0
             else "had levelled off"
             if measured(b[1], start[1]) and not apart
@@ -173,9 +173,9 @@ def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         f"into −1: the mean squared pixel goes from {q:.3f} to {q2:.3f}, so 1 + an image's squared length grows on "
         f"average from {before:.0f} to {after:.0f}, {after / before:.1f} times. One SGD step on an image moves the first "
         "layer's pre-activations for that image in proportion to 1 + its squared length (the 1 for the bias): on "
-        "[−1, 1] the first layer learns as if with a longer step, a likely cause of the difference, not tested on its "
-        f"own. The rescaling does not centre the inputs (the mean pixel goes from {m:.3f} to {2 * m - 1:.3f}), so the "
-        "argument for zero-mean inputs does not apply here." + unmeasured([(a, x[1]), (b, y[1])])
+        "[−1, 1] the first layer learns as if with a longer step (argued, not tested). The rescaling does not "
+        f"centre the inputs (the mean pixel goes from {m:.3f} to {2 * m - 1:.3f}), so the argument for zero-mean "
+        "inputs does not apply here." + unmeasured([(a, x[1]), (b, y[1])])
     )
 
 
@@ -246,7 +246,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
     if len(fitted) == 1:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
-        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so generalisation separates "
+        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so the test images separate "
         f"them. {' '.join(_gap_clauses(fitted, gap_noise, spread))}"
         + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
@@ -269,7 +269,7 @@ def decay_text(stats: pd.DataFrame) -> str | None:
             if len(above)
             else f"end, {term} below the last epoch's mean minibatch loss for every model."
         )
-        + " No model ran without decay, so its effect on the test accuracy is not measured."
+        + " Its effect on the test accuracy is not measured: every run used it."
     )
 
 
@@ -302,11 +302,11 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
     )
     ops, time = cnn["mult_adds"] / mlp["mult_adds"], cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
     cost = f"an epoch {times_as_long(time)}" if time >= 1 else f"an epoch {1 / time:.2g} times shorter"
+    shared, uses = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
     return (
-        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter is applied at every position, so a "
-        f"convolution weight is used about {cnn['shared_mult_adds'] / cnn['shared_parameters']:.0f} times per image "
-        f"and learns a digit's strokes wherever they are. The price: {ops:.1f} times the multiply-adds per image, "
-        f"and {cost}."
+        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter slides over the whole image, so a convolution "
+        f"weight is used about {uses / shared:.0f} times per image ({uses:,} multiply-adds over {shared:,} weights) "
+        f"and learns a stroke wherever it is. The price: {ops:.1f} times the multiply-adds per image, and {cost}."
     )
 
 
@@ -315,6 +315,23 @@ def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
     points = [step_size_text(stats, curves), fit_text(stats), cnn_text(stats)]
     bullets = "\n".join(f"- {p}" for p in points if p)
     return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
+
+
+def best_rows_note(curves: pd.DataFrame, stats: pd.DataFrame) -> str:
+    """For the compact table's caption: why it has rows off its every-``EVERY``-th pattern (each is
+    some model's best epoch), naming whose; '' when there are none."""
+    lasts = set(curves.groupby("model")["epoch"].max().astype(int))
+    extra = [e for e in epoch_rows(curves) if e != 1 and e % EVERY and e not in lasts]
+    if not extra:
+        return ""
+    names = dict(zip(stats["model"], stats["name"], strict=True))
+    best = best_epochs(curves)
+    whose = [and_list([f"the {names.get(m, m)}" for m, b in best.items() if b == e]) for e in extra]
+    if len(extra) == 1:
+        return f"Epoch {extra[0]} is shown as the best epoch of {whose[0]}."
+    return (
+        f"Epochs {and_list([str(e) for e in extra])} are shown as the best epochs of {and_list(whose)}, in that order."
+    )
 
 
 def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:

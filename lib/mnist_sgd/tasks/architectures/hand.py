@@ -74,14 +74,14 @@ def _first_run_cause(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
                 f"the same run on inputs left in [0, 1] ends {distance(d01)} it: the input scaling could explain it"
             )
         elif early and not main:
-            facts.append(f"nor does the input scaling alone: on inputs left in [0, 1] it ends {distance(d01)} it")
+            facts.append(f"nor do inputs left in [0, 1] alone ({distance(d01)} it)")
             e, d = early[0]
-            then = f", {distance(d)} the figure" + (f" after epoch {e}" if len(early) > 1 else "")
-            pairs = "one agrees" if len(early) == 1 else f"{len(early)} agree"
+            then = f" ({distance(d)} it" + (f" after epoch {e})" if len(early) > 1 else ")")
+            only = "only " if len(early) == 1 else ""
             search = (
-                f" Of the {_searched(curves)} pairs of input scaling and epoch searched for a match, {pairs}: "
-                f"inputs in [0, 1] read after {_epochs(early)}, not {asked}{then}. A match found by searching is a "
-                "plausible setting, not evidence of how the hand-made run was made."
+                f" Of {_searched(curves)} pairs of input scaling and epoch, {only}inputs in [0, 1] read after "
+                f"{_epochs(early)}, not {asked}, agree{then}: a match found by search, not evidence of how the hand "
+                "run was made, so the gap stays open."
             )
         else:
             when = f"after {_epochs(early)}" if early else "after no epoch"

@@ -151,6 +151,14 @@ def missing_text() -> str:
     )
 
 
+def how_to_add_text() -> str:
+    """The provenance appendix's one sentence when there is no speed appendix: how to add one."""
+    return (
+        "A timing of this code against naive loops and the machine's limits is added as an appendix when "
+        "`make bench` is run before the report is built."
+    )
+
+
 def headline(payload: dict[str, Any]) -> str:
     """What was measured, where, and the ratios a reader looks for, as Markdown."""
     cond = payload["conditions"]
