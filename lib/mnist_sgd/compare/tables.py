@@ -94,9 +94,6 @@ EXACT_COLUMNS: set[str] = {
     "epochs",
     "seeds",
     "subsets",
-    "converged_subsets",
-    "stopped_moving_subsets",
-    "reached_optimum_subsets",
     "diverged_seeds",
     "train_acc_images",
 }

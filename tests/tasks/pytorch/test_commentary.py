@@ -108,10 +108,11 @@ def test_the_hand_figures_are_explained_only_when_the_unconverted_rate_alone_agr
         "Within the seeds' spread and the figure's rounding, 82.7% agrees only with the unconverted loop at η = 0.001; "
         "85.7% agrees with every run at η = 0.0215."
     ) in text
+    assert "the assignment gives neither their rate nor their batch size." in text
     assert "Task 2" not in text  # the rule is stated once, on the summary page: no back-reference
     assert (
-        "So, if the hand runs used B = 100 as these do, a rate given to PyTorch without the factor 5 explains the "
-        "lower figure: at η = 0.001 and as many iterations, the hand reports' own hand-written SGD reached 85.3% (a "
+        "So, assuming the hand runs used B = 100 as these do, a rate given to PyTorch without the factor 5 explains "
+        "the lower figure: at η = 0.001 and as many iterations, the hand reports' own hand-written SGD reached 85.3% (a "
         "hand-made figure of Task 3), and here the hand-written SGD and the converted loop agree with it."
     ) in text
     assert text.endswith(

@@ -140,7 +140,7 @@ def test_the_final_training_accuracy_is_on_every_training_image(tiny):
     assert accuracy(hand.W, x, labels) != curves.loc[curves["implementation"] == HAND, "train_acc"].iloc[-1]
 
 
-def test_the_summary_takes_means_ranges_and_spreads_per_implementation():
+def test_the_summary_takes_means_and_spreads_per_implementation():
     runs = pd.DataFrame(
         {
             "implementation": [HAND, LOADER, HAND, LOADER],
@@ -153,12 +153,8 @@ def test_the_summary_takes_means_ranges_and_spreads_per_implementation():
     by = implementation_summary(runs)
     assert list(by.index) == [LOADER, HAND]  # sorted: capitals first
     hand = by.loc[HAND]
-    assert hand["train_loss"] == pytest.approx(0.22) and (hand["train_loss_min"], hand["train_loss_max"]) == (
-        0.21,
-        0.23,
-    )
-    assert hand["test_acc"] == pytest.approx(0.86) and (hand["test_min"], hand["test_max"]) == (0.85, 0.87)
-    assert hand["train_acc"] == pytest.approx(0.85) and (hand["train_acc_min"], hand["train_acc_max"]) == (0.84, 0.86)
+    assert hand["train_loss"] == pytest.approx(0.22) and hand["test_acc"] == pytest.approx(0.86)
+    assert hand["train_acc"] == pytest.approx(0.85) and hand["train_acc_sd"] == pytest.approx(0.02 / math.sqrt(2))
     assert hand["seconds"] == 2.0
     assert hand["seconds_sd"] == pytest.approx(math.sqrt(2)) and by.loc[LOADER, "seconds_sd"] == 0.0
     # the s.d. the comparisons are judged on, over seeds with n - 1
@@ -167,44 +163,31 @@ def test_the_summary_takes_means_ranges_and_spreads_per_implementation():
     )
 
 
-def test_the_comparison_table_shows_ranges_and_times():
+def test_the_comparison_table_shows_means_with_the_spreads_the_verdicts_use_and_times():
     by = pd.DataFrame(
         {
             "train_loss": [0.21356, 0.21247],
-            "train_loss_min": [0.213, 0.21159],
-            "train_loss_max": [0.21412, 0.21334],
+            "train_loss_sd": [0.00056, math.nan],  # one seed: the value alone
             "train_acc": [0.8386, 0.8438],
-            "train_acc_min": [0.8383, 0.8430],
-            "train_acc_max": [0.8389, 0.8446],
+            "train_acc_sd": [0.0003, 0.0008],
             "test_acc": [0.8427, 0.8497],
-            "test_min": [0.8423, 0.8487],
-            "test_max": [0.8431, 0.8507],
+            "test_sd": [0.0004, 0.0081],
             "seconds": [4.926, 0.0326],
             "seconds_sd": [0.419, math.nan],  # one seed: no spread, shown as 0
         },
         index=pd.Index([LOADER, HAND], name="implementation"),
     )
     shown = implementation_table(by, 3000)
-    one_line = {ord(" "): "\u00a0"}
-    assert list(shown["training loss"]) == [
-        "0.21356 [0.21300, 0.21412]".translate(one_line),
-        "0.21247 [0.21159, 0.21334]".translate(one_line),
-    ]
-    assert list(shown["training acc. (%)"]) == [
-        "83.86 [83.83, 83.89]".translate(one_line),
-        "84.38 [84.30, 84.46]".translate(one_line),
-    ]
-    assert list(shown["test acc. (%)"]) == [
-        "84.27 [84.23, 84.31]".translate(one_line),
-        "84.97 [84.87, 85.07]".translate(one_line),
-    ]
+    assert list(shown["training loss"]) == ["0.21356\u00a0±\u00a00.00056", "0.21247"]
+    assert list(shown["training acc. (%)"]) == ["83.86\u00a0±\u00a00.03", "84.38\u00a0±\u00a00.08"]
+    assert list(shown["test acc. (%)"]) == ["84.27\u00a0±\u00a00.04", "84.97\u00a0±\u00a00.81"]
     assert list(shown["µs per step"]) == ["1,600\u00a0±\u00a0100", "11\u00a0±\u00a00"]
 
 
 def test_the_comparison_caption_counts_the_seeds():
     cond = {"threads": 1, "device": "cpu", "parallel_jobs": 2}
     text = implementation_caption(3000, 100, 0.01, 2, cond)
-    assert text.startswith("After 3,000 iterations of B = 100, η = 0.01: mean [min, max] over 2 seeds; ")
+    assert text.startswith("After 3,000 iterations of B = 100, η = 0.01: mean ± s.d. over 2 seeds; ")
     assert text.endswith("(1 torch thread on cpu, 2 jobs of the report running in parallel).")
     assert "over 1 seed;" in implementation_caption(3000, 100, 0.01, 1, cond)
 
@@ -224,7 +207,7 @@ def test_the_check_of_the_hand_figures_runs_each_rate_three_ways(tiny):
     assert list(zip(summary["rate"], summary["implementation"])) == [
         (r, w) for r in ("ours", "theirs") for w in (HAND, CONVERTED, UNCONVERTED)
     ]
-    assert (summary["seeds"] == 2).all() and (summary["test_min"] <= summary["test_acc"]).all()
+    assert (summary["seeds"] == 2).all() and (summary["test_sd"] >= 0).all()
 
 
 def test_the_check_table_has_a_row_per_rate_and_a_column_per_way():
@@ -239,17 +222,15 @@ def test_the_check_table_has_a_row_per_rate_and_a_column_per_way():
             "seeds": 3,
             "test_acc": [0.856, 0.857, 0.858, 0.8525, 0.8528, 0.8251],
             "test_sd": 0.001,
-            "test_min": [0.855, 0.856, 0.857, 0.8515, 0.8518, 0.8241],
-            "test_max": [0.857, 0.858, 0.859, 0.8535, 0.8538, 0.8261],
         }
     )
     shown = hand_rate_table(summary)
     assert list(shown.columns) == ["η", "hand-written SGD", CONVERTED, UNCONVERTED]
     assert list(shown["η"]) == ["0.0215 (this report's)", "0.001 (the hand reports')"]
-    assert shown[UNCONVERTED].iloc[1] == "82.51\u00a0[82.41,\u00a082.61]"
+    assert shown[UNCONVERTED].iloc[1] == "82.51\u00a0±\u00a00.10"
     caption = hand_rate_caption(summary, 5.0)
     assert caption.startswith(
-        "Test accuracy (%) after 10 epochs (6,000 iterations of B = 100): mean [min, max] over 3 seeds."
+        "Test accuracy (%) after 10 epochs (6,000 iterations of B = 100): mean ± s.d. over 3 seeds."
     )
     assert "PyTorch given 5η" in caption
 

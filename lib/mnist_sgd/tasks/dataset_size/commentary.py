@@ -1,6 +1,6 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer: where the runs stand at the end of their budget, what more data buys, the
-train/test gap and why, and what training longer does), each sentence written from the
+(the answer: what more data buys, what the last doubling of t still changed at the end of the
+budget, the train/test gap and why, and what training longer does), each sentence written from the
 tables the section computed."""
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number, plural
-from mnist_sgd.tasks.rounding import two_figures
 
 # A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
 COARSE_STEP_POINTS = 1.0
@@ -19,43 +18,13 @@ DROP_POINTS = 1.0
 
 
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """The paragraph under one size's table: convergence and accuracies at the budget of the
-    runs, the test accuracy along them and stopped early, and the rank of the subsets.
+    """The paragraph under one size's table: the budget in passes over the subset, the test
+    accuracy along the runs and stopped early, and the rank of the subsets.
 
     ``runs``: one row per subset of one size (``tables.subset_runs``), ``curves``: their
-    checkpoints. The convergence criterion is the method's, stated once at the task's head.
+    checkpoints.
     """
     return _end_of_runs(runs) + _along_the_runs(runs, curves) + _rank(runs)
-
-
-def counted(count: int, total: int, noun: str) -> str:
-    """How many of ``total`` things, in words: 'none of the 5 runs', 'all 5 runs', 'both runs',
-    '3 of 5 runs', 'no run' and 'the one run' (of one)."""
-    if total == 1:
-        return f"the one {noun}" if count else f"no {noun}"
-    if count == 0:
-        return f"none of the {total} {noun}s"
-    if count == total:
-        return f"both {noun}s" if total == 2 else f"all {total} {noun}s"
-    return f"{count} of {total} {noun}s"
-
-
-# The two tests of the convergence criterion, in the words the runs' table records
-# (``converged_by``) and the method names them by.
-STOPPED_MOVING = "levelled off"
-REACHED_OPTIMUM = "reached the optimum"
-# the two tests in the per-size text, where "levelled off" already names the criterion as a whole
-_TEST_WORDS = {STOPPED_MOVING: "the loss stopped moving", REACHED_OPTIMUM: "the loss reached the exact minimum"}
-
-
-def converged_by_text(stopped: int, reached: int) -> str:
-    """Which test of the criterion dated the runs that levelled off (``stopped`` and ``reached``
-    of them): 'the loss stopped moving', 'the loss reached the exact minimum', or, when both did
-    some, 'the loss stopped moving in 3 and reached the exact minimum in 2'."""
-    if stopped and reached:
-        reached_words = _TEST_WORDS[REACHED_OPTIMUM].removeprefix("the loss ")
-        return f"{_TEST_WORDS[STOPPED_MOVING]} in {stopped} and {reached_words} in {reached}"
-    return _TEST_WORDS[STOPPED_MOVING if stopped else REACHED_OPTIMUM]
 
 
 def shown(value: float, digits: int = 2) -> float:
@@ -80,19 +49,13 @@ def _by_subset(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _end_of_runs(runs: pd.DataFrame) -> str:
-    """The budget in passes over the subset, how many runs had levelled off and by which test.
-    (The accuracies are the tables': the subsets' in this size's, their means across sizes.)"""
+    """The budget in passes over the subset. (The accuracies and the loss's last fall are the
+    tables': the subsets' in this size's, their means across sizes.)"""
     dataset_size, iterations = _size_and_iterations(runs)
-    levelled = int(runs["converged"].sum())
     passes = iterations * int(runs["batch_size"].iloc[0]) / dataset_size
-    tests = converged_by_text(
-        int((runs["converged_by"] == STOPPED_MOVING).sum()), int((runs["converged_by"] == REACHED_OPTIMUM).sum())
-    )
-    who = counted(levelled, len(runs), "run")
     return (
         f"**N' = {dataset_size:,}.** The {iterations:,} iterations are {number(passes)} pass"
-        f"{'' if passes == 1 else 'es'} over the subset. {who[:1].upper()}{who[1:]} levelled off"
-        + (f", by t = {two_figures(runs.loc[runs['converged'], 'itr'].max())}: {tests}." if levelled else ".")
+        f"{'' if passes == 1 else 'es'} over the subset."
     )
 
 
@@ -114,8 +77,8 @@ def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     text = (
         f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%"
         + (f", {drop:.2f} points above its value at the end." if drop > 0 else ", at the end.")
-        + f" Chosen without the test set, stopping at the best accuracy on {plural(held, 'held-out image')} "
-        f"of each subset (training on the other {dataset_size - held:,}) gives "
+        + f" Separate runs trained on {dataset_size - held:,} images of each subset and stopped at their best accuracy "
+        f"on the other {plural(held, 'image')} (chosen without the test set) reach "
         f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = {stops}, one stop per "
         f"subset), against {100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
     )
@@ -167,62 +130,53 @@ def _span(values: pd.Series) -> str:
 # ---------------------------------------------------------------------------------------
 
 
-def still_descending(row: pd.Series) -> bool:
-    """Whether no run of a size converged and its loss was still falling at the end: the
-    subset-mean loss, averaged over a stretch from t to 2t, fell by more than the criterion's
-    tolerance to the next stretch at the last one judged (``last_change``)."""
-    return int(row["converged_subsets"]) == 0 and float(row["last_change"]) < -float(row["rel_tol"])
-
-
-def run_status(row: pd.Series) -> str:
-    """How many runs of one size had levelled off by the end of their budget, for the table's
-    short cell: '5 of 5', '3 of 5', '0 of 5' (the text says where the loss was still falling)."""
-    return f"{int(row['converged_subsets'])} of {int(row['subsets'])}"
-
-
 def sizes_named(ns: list[int]) -> str:
     """ "N' = 100, 500 and 1,000"."""
     return "N' = " + joined(ns)
 
 
-def status_text(t: pd.DataFrame) -> str:
+def budget_text(t: pd.DataFrame) -> str:
     """What the accuracies after the runs' iterations are: the one budget in passes over the
-    smallest and the largest subset; where no run levelled off and the loss was still descending
-    (``still_descending``), that those accuracies depend on where the run was cut, with how much
-    the loss still fell at the last doubling of t (a share of the earlier stretch's mean); and
-    where the levelling rule reacted to SGD's noise (``tables.noisy_rule``).
+    smallest and the largest subset, then what the last doubling of t still changed (mean ± s.d.
+    over subsets): where the training loss still fell by more than ``rel_tol`` and the test
+    accuracy still moved beyond its spread (``criteria.differ`` against no change), those
+    accuracies depend on where the runs were cut; where the loss fell but the test accuracy did
+    not move, that is said; the sizes where the loss fell by less are named.
 
-    ``t`` columns: dataset_size, iterations, batch_size, subsets, converged_subsets, rel_tol,
-    last_change, and optionally noisy_subsets, levelled_loss_min, levelled_loss_max
-    (``tables.size_summary``).
+    ``t`` columns: dataset_size, iterations, batch_size, rel_tol, loss_fall, test_change,
+    test_change_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     first, last = t.iloc[0], t.iloc[-1]
-    iterations = sorted({int(i) for i in t["iterations"]})
     passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
-    budget = f"{iterations[0]:,} iterations" if len(iterations) == 1 else "their iteration budgets"
     text = (
-        f"**After {budget}.** These are {passes[0]} passes over each subset at N' = {int(first['dataset_size']):,} "
-        f"but {passes[1]} at {int(last['dataset_size']):,}."
+        f"**After {int(t['iterations'].max()):,} iterations.** That is {passes[0]} passes over each subset at "
+        f"N' = {int(first['dataset_size']):,} but {passes[1]} at {int(last['dataset_size']):,}."
     )
-    falling = t[[still_descending(row) for _, row in t.iterrows()]]
-    if not falling.empty:
-        # last_change is (later - earlier) / later: the fall as a share of the earlier stretch's mean
-        fell = [f"{100 * -c / (1 - c):.2g}%" for c in falling["last_change"]]
-        text += (
-            f" At {sizes_named(falling['dataset_size'].astype(int).tolist())} no run had levelled off: the loss, "
-            f"averaged from t to 2t, still fell by {joined(fell)} at the last doubling of t, so those accuracies "
-            "depend on where the runs were cut."
+    small = f"{100 * float(t['rel_tol'].iloc[0]):g}%"
+    falling = t[t["loss_fall"] > t["rel_tol"]]
+    moved = [criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0) for _, r in falling.iterrows()]
+    cut, still = falling[moved], falling[[not m for m in moved]]
+
+    def changes(rows: pd.DataFrame) -> str:
+        return joined(
+            [f"{100 * m:+.2f} ± {100 * sd:.2f}" for m, sd in zip(rows["test_change"], rows["test_change_sd"])]
         )
-    if "noisy_subsets" in t.columns:
-        for _, r in t[t["noisy_subsets"] > 0].iterrows():
-            k = int(r["noisy_subsets"])
-            text += (
-                f" The levelling rule also reacts to SGD's noise: at N' = {int(r['dataset_size']):,} it marks "
-                f"{counted(k, int(r['subsets']), 'run')} as not levelled off although {'its' if k == 1 else 'their'} "
-                f"final training loss lies within that of the runs that did ({r['levelled_loss_min']:.4f} to "
-                f"{r['levelled_loss_max']:.4f})."
-            )
+
+    if not cut.empty:
+        text += (
+            f" At {sizes_named(cut['dataset_size'].astype(int).tolist())} the training loss still fell by more than "
+            f"{small} over the last doubling of t, and the test accuracy moved with it ({changes(cut)} points): those "
+            "accuracies depend on where the runs were cut."
+        )
+    if not still.empty:
+        text += (
+            f" At {sizes_named(still['dataset_size'].astype(int).tolist())} the loss fell too, but the test accuracy "
+            f"no longer moved ({changes(still)} points)."
+        )
+    settled = t[t["loss_fall"] <= t["rel_tol"]]
+    if not settled.empty:
+        text += f" At {sizes_named(settled['dataset_size'].astype(int).tolist())} it fell by less than {small}."
     return text
 
 
@@ -260,9 +214,10 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
     return "; ".join(parts)
 
 
-def gains_text(t: pd.DataFrame) -> str:
-    """How the test accuracy moves with N', first stopped early on held-out images (the
-    stopping point the data choose), then after the runs' iterations: which steps of the grid are
+def gains_text(t: pd.DataFrame, trained: str) -> str:
+    """How the test accuracy moves with N', first of the separate runs trained on ``trained``
+    ('80%') of each subset and stopped early on the rest (the stopping point the data choose),
+    then of the runs on the whole subset after their iterations: which steps of the grid are
     beyond the spread over subsets (``_steps``) and which within it, these with their change.
 
     ``t`` columns: dataset_size, iterations, test_acc, test_acc_sd, early_test_acc,
@@ -271,14 +226,16 @@ def gains_text(t: pd.DataFrame) -> str:
     t = t.sort_values("dataset_size").reset_index(drop=True)
     text = "**More data.**"
     for key, when in [
-        ("early_test_acc", "Stopped early on held-out images"),
-        ("test_acc", f"After {int(t['iterations'].max()):,} iterations"),
+        ("early_test_acc", f"Trained on {trained} of each subset and stopped early on the rest"),
+        ("test_acc", f"Trained on the whole subset for {int(t['iterations'].max()):,} iterations"),
     ]:
         steps = _steps(t, key)
         moves = _MOVES[trend([shown(100 * v) for v in t[key]])]
         text += f" {when}, SGD's test accuracy {moves} N': {_steps_said(steps)}."
-        if key == "early_test_acc" and not steps[-1][3]:  # the last step: the accuracy has levelled off
-            text += f" Past {steps[-1][0]:,} images, more data no longer changes it measurably."
+        if (
+            key == "early_test_acc" and not steps[-1][3]
+        ):  # the last step within the spread: more data no longer changes it
+            text += f" Past {steps[-1][0]:,} images more data no longer changes it measurably."
     return text
 
 
@@ -301,16 +258,15 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
     text = (
         f"**The train/test gap** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data. Up "
         "to " + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}") + " images, depending on the subset, the images are "
-        f"linearly independent: the {pixels:,} weights of each digit fit every one exactly"
+        f"linearly independent: the {pixels:,} weights of each digit can fit every one exactly"
         + (f" (every training image is classified correctly at {sizes_named(fitted)})" if fitted else "")
-        + ", and such weights follow those images rather than the digits."
+        + ", so they follow those images rather than the digits."
     )
-    wide = [n for n, g in zip(ns, gap, strict=True) if n > hi and g >= WIDE_GAP_POINTS]
-    text += " Past that size no exact fit exists" + (
-        f", but the gap closes only slowly: it is still {WIDE_GAP_POINTS:g} points or more at {sizes_named(wide)}"
-        if wide
-        else ""
-    )
+    wide = [(n, g) for n, g in zip(ns, gap, strict=True) if n > hi and g >= WIDE_GAP_POINTS]
+    text += " Past that size no exact fit exists"
+    if wide:
+        still = [f"{g:.2f} points at N' = {n:,}" if i == 0 else f"{g:.2f} at {n:,}" for i, (n, g) in enumerate(wide)]
+        text += f", but the gap closes slowly: it is still {joined(still)}"
     closed = [i for i in range(len(ns)) if all(abs(g) < gap_points for g in gap[i:])]
     if not closed:
         return text + f", and it stays above {unit} at every size run."
@@ -321,15 +277,14 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
 
 def longer_text(t: pd.DataFrame, more: str) -> str:
     """What training longer does: the sizes whose mean test curve fell from its peak by the end
-    (by more than ``DROP_POINTS`` or by less), the sizes where stopping early on held-out images
-    beat the same runs at their end in every subset (the gains in ``more``, the anchor of the
-    per-run detail), and where SGD heads from W = 0: the least-squares fit of smallest norm,
-    reached where the runs reached the optimum, and of lower test accuracy, beyond the spread
-    over subsets (``criteria.differ``), where it is.
+    (by more than ``DROP_POINTS`` or by less), the sizes where the separate runs stopped early
+    beat their own end in every subset (the gains in ``more``, the anchor of the per-run
+    detail), and where SGD heads from W = 0: the least-squares fit of smallest norm, whose test
+    accuracy the runs end at (the same as shown) where they do, and which is lower, beyond the
+    spread over subsets (``criteria.differ``), where it is.
 
     ``t`` columns: dataset_size, test_acc, test_acc_sd, peak_test_acc, closed_form_test_acc,
-    closed_form_test_acc_sd, subsets, reached_optimum_subsets, early_gain_subsets
-    (``tables.size_summary``).
+    closed_form_test_acc_sd, subsets, early_gain_subsets (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
@@ -352,17 +307,21 @@ def longer_text(t: pd.DataFrame, more: str) -> str:
     every = [n for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
     if every:
         text += (
-            f" Stopping early on held-out images beat the end of the same runs in every subset at {sizes_named(every)} "
+            f" The runs stopped early beat their own end in every subset at {sizes_named(every)} "
             f"(the gains [in the per-run detail](#{more}))."
         )
-    reached = [n for n, r, s in zip(ns, t["reached_optimum_subsets"], t["subsets"], strict=True) if r == s]
+    reached = [
+        n
+        for n, a, b in zip(ns, t["test_acc"], t["closed_form_test_acc"], strict=True)
+        if shown(100 * a) == shown(100 * b)
+    ]
     lower = [
         int(r["dataset_size"])
         for _, r in t.iterrows()
         if r["closed_form_test_acc"] < r["test_acc"]
         and criteria.differ(r["closed_form_test_acc"], r["closed_form_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
     ]
-    parts = ([f"at {sizes_named(reached)} the runs have reached it"] if reached else []) + (
+    parts = ([f"at {sizes_named(reached)} the runs end at its test accuracy"] if reached else []) + (
         [f"at {sizes_named(lower)} its test accuracy is lower still"] if lower else []
     )
     return (

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.tasks.dataset_size.commentary import joined, shown, sizes_named
+from mnist_sgd.tasks.dataset_size.tables import trained_share
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
 ORDINALS = ("first", "second", "third", "fourth")
@@ -85,11 +86,11 @@ def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
             "best along the run (t)": [
                 f"{100 * a:.2f}{NBSP}({p:,})" for a, p in zip(t["peak_test_acc"], t["peak_t"], strict=True)
             ],
-            "stopped early (t)": [
+            f"runs on {trained_share(t)}, stopped early (t)": [
                 f"{100 * a:.2f}{NBSP}({_t_range(lo, hi)})"
                 for a, lo, hi in zip(t["early_test_acc"], t["early_t_min"], t["early_t_max"], strict=True)
             ],
-            "held-out runs, end": (100 * t["heldout_end_test_acc"]).map(lambda v: f"{v:.2f}"),
+            f"runs on {trained_share(t)}, end": (100 * t["heldout_end_test_acc"]).map(lambda v: f"{v:.2f}"),
         }
     )
     if "hand_test_acc" in t.columns:
@@ -115,8 +116,9 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
         f"{int(t['iterations'].max()):,} iterations) read at the end of the run; at the highest point of the mean test "
-        "curve, with its t (chosen on the test set, so an upper bound); stopped at the best held-out accuracy, with the "
-        f"range of t of the subsets' stops; those held-out runs at their end{hand}. By hand: the hand-made reports' "
+        "curve, with its t (chosen on the test set, so an upper bound); separate runs trained on "
+        f"{trained_share(t)} of each subset, stopped at their best accuracy on the rest, with the range of t of the "
+        f"subsets' stops, and at their end{hand}. By hand: the hand-made reports' "
         f"figures ({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
     )
 
@@ -137,8 +139,8 @@ def early_text(t: pd.DataFrame) -> str:
         if k < s
     ]
     return (
-        "**Stopping early.** Against the same held-out runs at their end, subset by subset, stopping early changed the "
-        f"test accuracy by {joined(gains)} (min to max over subsets)"
+        "**Stopping early.** Against their own end, subset by subset, stopping early changed the test accuracy of "
+        f"the runs on {trained_share(t)} of each subset by {joined(gains)} (min to max over subsets)"
         + (f"; the subsets that gained: {joined(short)}." if short else ".")
     )
 
@@ -165,7 +167,7 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     common = [n for n in at.index.astype(int) if n in report.figures]
     hand = pd.Series(report.figures).loc[common]
     kinds = {"the end of the run": "test_acc", "the best along the run": "peak_test_acc"}
-    kinds |= {"stopping early": "early_test_acc"}
+    kinds |= {"the runs stopped early": "early_test_acc"}
     dist = {k: float((100 * (at.loc[common, c] - hand)).abs().mean()) for k, c in kinds.items()}
     near = min(dist, key=lambda k: dist[k])
     return f"The {report.label}'s figures ({report.setting}) lie closest to {near}, {dist[near]:.2f} points away on average."

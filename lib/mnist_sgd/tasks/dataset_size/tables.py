@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mnist_sgd.science import criteria, linear, sgd
+from mnist_sgd.science import linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import held_out_run, peak_of_mean
 from mnist_sgd.show.present import fixed, progress
-from mnist_sgd.tasks.dataset_size.commentary import REACHED_OPTIMUM, STOPPED_MOVING, run_status, shown, two_figures
+from mnist_sgd.tasks.dataset_size.commentary import shown
 
 
 def subset_order(n_train: int, k: int) -> torch.Tensor:
@@ -30,30 +30,6 @@ def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
     if dataset_size == n_train:
         return torch.arange(n_train)
     return subset_order(n_train, k)[:dataset_size].sort().values
-
-
-def converged_at(curve: pd.DataFrame, optimum: float, rel_tol: float) -> tuple[int | None, str | None]:
-    """ITR of one run and the test that dated it (``STOPPED_MOVING`` or ``REACHED_OPTIMUM``),
-    or (None, None) when neither holds at the end of the run.
-
-    Two tests, each a "from this checkpoint on to the end" time, and the earlier one counts:
-    the loss has levelled off (``criteria.converged_iterations``: its average over each stretch
-    from t to 2t moves by less than ``rel_tol`` to the next), which constant-step SGD meets at
-    its noise floor on a subset it cannot fit exactly, where a floor above ``optimum`` may never
-    come within ``rel_tol`` of the way to it; and ``criteria.converged_to_optimum`` (within
-    ``rel_tol`` of the way from L(0) to ``optimum``), which catches a subset fitted exactly
-    (L* = 0), whose loss keeps halving so that its relative change never falls below
-    ``rel_tol``. On a tie the first test is named: on the full set SGD stops at a noise floor.
-    """
-    found = {
-        STOPPED_MOVING: criteria.converged_iterations(curve, rel_tol),
-        REACHED_OPTIMUM: criteria.converged_to_optimum(curve, optimum, rel_tol),
-    }
-    met = {test: t for test, t in found.items() if t is not None}
-    if not met:
-        return None, None
-    first = min(met, key=lambda test: met[test])
-    return met[first], first
 
 
 def _closed_form_columns(
@@ -90,10 +66,10 @@ def subset_runs(
     (``subset_rows``; subset k trained with sampler seed k), each also trained without a
     ``heldout_fraction`` held out and stopped early on it (``held_out_run``).
 
-    Returns (runs, curves): one row per subset (its ITR and the test that dated it, by
-    ``converged_at`` against the subset's own optimum, the SGD numbers at the end of the
-    ``iterations``, the closed form's, from the SVD of the subset, the early-stopped run's),
-    and the SGD curves of every subset.
+    Returns (runs, curves): one row per subset (the SGD numbers at the end of the
+    ``iterations``, the closed form's, from the SVD of the subset, the early-stopped run's, and
+    ``rel_tol``, the fall of the loss over the last doubling of t below which it counts as
+    small), and the SGD curves of every subset.
     """
     n_train = mnist.x_train.shape[0]
     whole = dataset_size == n_train
@@ -108,7 +84,6 @@ def subset_runs(
             closed = (evaluator, cf)
         evaluator, cf = closed
         run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
-        itr, converged_by = converged_at(run.curves, cf["closed_form_train_loss"], rel_tol)
         stop = held_out_run(
             x, labels, mnist.x_test, mnist.y_test, batch_size, lr, iterations, checkpoints, heldout_fraction, seed=k
         )
@@ -120,9 +95,6 @@ def subset_runs(
                 "batch_size": batch_size,
                 "lr": lr,
                 "iterations": iterations,
-                "itr": itr if itr is not None else iterations,
-                "converged": itr is not None,
-                "converged_by": converged_by,
                 "rel_tol": rel_tol,
                 "diverged": run.diverged,
                 "final_train_loss": summary["final_train_loss"],
@@ -172,15 +144,17 @@ def _percent(values: pd.Series) -> pd.Series:
     return (100 * values).map(lambda v: f"{v:.2f}")
 
 
-def subsets_table(runs: pd.DataFrame) -> pd.DataFrame:
+def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     """One size's runs as shown, one row per subset of ``subset_runs``: SGD at the end of its
-    iterations beside the closed form on the same subset."""
+    iterations (with how much its loss fell over the last doubling of t, ``last_doubling`` of
+    ``curves``) beside the closed form on the same subset."""
+    doubling = last_doubling(curves).set_index("subset")
+    fall = pd.Series(doubling.loc[runs["subset"], "loss_fall"].to_numpy(), index=runs.index)
     return pd.DataFrame(
         {
             "subset": runs["subset"],
-            # a short cell: the caption says what "no" means
-            "levelled off at": [two_figures(i) if c else "no" for i, c in zip(runs["itr"], runs["converged"])],
             "training loss": fixed(runs["final_train_loss"], 4),
+            f"loss fall from t = {int(doubling['fall_from_t'].min()):,} (%)": _percent(fall),
             "training acc. (%)": _percent(runs["final_train_acc"]),
             "test acc. (%)": _percent(runs["final_test_acc"]),
             "training s": fixed(runs["train_seconds"]),
@@ -198,58 +172,54 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     return (
         f"N' = {int(first['dataset_size']):,}: SGD after {int(first['iterations']):,} iterations "
         f"(B = {int(first['batch_size'])}, η = {first['lr']:g}) and the least-squares solution on the same subset. "
-        f"Levelled off at: the iteration from which the training loss had levelled off, to two significant figures as "
-        f"the checkpoints allow; no: not within the {int(first['iterations']):,} iterations. Training accuracy is on the whole subset, test "
-        f"accuracy on the {test_images:,} test images; training s is measured and varies between builds."
+        "Loss fall: how much the training loss fell from that t to the end, in % of its value there. Training "
+        f"accuracy is on the whole subset, test accuracy on the {test_images:,} test images; training s is measured "
+        "and varies between builds."
     )
 
 
-def last_change(curves: pd.DataFrame) -> pd.DataFrame:
-    """Per size of ``curves``: how much the subset-mean training loss still moved at the end, as
-    the levelling-off test of ``converged_at`` reads it (``criteria.loss_changes``: the loss
-    averaged over a stretch from t to 2t against the next stretch, at the last one judged;
-    negative while it descends; NaN for a run too short to judge)."""
+def last_doubling(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per size and subset of ``curves``: what the last doubling of t still changed, from the
+    checkpoint nearest half the run (``fall_from_t``) to its end: ``loss_fall``, the fall of the
+    training loss as a share of its value there, and ``test_change``, the change of the test
+    accuracy (fractions). Measured, not judged: where the loss still falls, the accuracies of a
+    fixed budget depend on where the run was cut."""
     rows = []
-    for size, group in curves.groupby("dataset_size"):
-        changes = criteria.loss_changes(group)["change"]
-        rows.append({"dataset_size": size, "last_change": float(changes.iloc[-1]) if len(changes) else np.nan})
-    return pd.DataFrame(rows)
-
-
-def noisy_rule(runs: pd.DataFrame) -> pd.DataFrame:
-    """Per size of ``runs``: where the levelling-off test reacts to SGD's noise rather than to the
-    loss still falling: ``noisy_subsets``, the runs not levelled off whose final training loss
-    lies within the range of those that did (``levelled_loss_min``, ``levelled_loss_max``; NaN
-    when none did)."""
-    rows = []
-    for size, r in runs.groupby("dataset_size"):
-        done, open_ = r[r["converged"].astype(bool)], r[~r["converged"].astype(bool)]
-        lo, hi = done["final_train_loss"].min(), done["final_train_loss"].max()
-        noisy = int(open_["final_train_loss"].between(lo, hi).sum()) if len(done) else 0
-        rows.append({"dataset_size": size, "noisy_subsets": noisy, "levelled_loss_min": lo, "levelled_loss_max": hi})
+    for (size, subset), run in curves.groupby(["dataset_size", "subset"]):
+        at = run.set_index("t").sort_index()
+        end = at.index[-1]
+        start = at.index[int(abs(at.index.to_numpy() - end / 2).argmin())]
+        rows.append(
+            {
+                "dataset_size": size,
+                "subset": subset,
+                "fall_from_t": int(start),
+                "loss_fall": 1 - at.loc[end, "train_loss"] / at.loc[start, "train_loss"],
+                "test_change": at.loc[end, "test_acc"] - at.loc[start, "test_acc"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | None = None) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and s.d., min and
-    max) over its subsets of ``subset_runs``' runs, how many converged (``converged_subsets``; by
-    each test of ``converged_at``: ``stopped_moving_subsets``, ``reached_optimum_subsets``) and
-    how fast the loss still moved at the end (``last_change``), where that rule reacted to noise
-    (``noisy_rule``), the peak of the subset-mean test
+    max) over its subsets of ``subset_runs``' runs (the train/test gap per subset as ``gap``),
+    what the last doubling of t still changed (``last_doubling``: ``fall_from_t``, ``loss_fall``
+    and ``test_change`` with their s.d.), the peak of the subset-mean test
     curve (``peak_of_mean``), what stopping early gained over the same held-out runs at their
     end, per subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many
     gained), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a hand-made
     report's setting (``hand_lr``, ``hand_iterations``, ``hand_test_acc`` with ``_sd``, ``_min``,
     ``_max``). Every s.d. is over the subsets, with n - 1 in the denominator (five subsets give
     a rough one; the larger estimate keeps a verdict from resting on a lucky draw)."""
-    runs = runs.assign(early_gain=runs["early_test_acc"] - runs["heldout_end_test_acc"])
+    runs = runs.assign(
+        early_gain=runs["early_test_acc"] - runs["heldout_end_test_acc"],
+        gap=runs["final_train_acc"] - runs["final_test_acc"],
+    ).merge(last_doubling(curves), on=["dataset_size", "subset"])
     table = (
         runs.groupby("dataset_size")
         .agg(
             subsets=("subset", "count"),
-            converged_subsets=("converged", "sum"),
-            stopped_moving_subsets=("converged_by", lambda by: int((by == STOPPED_MOVING).sum())),
-            reached_optimum_subsets=("converged_by", lambda by: int((by == REACHED_OPTIMUM).sum())),
             rel_tol=("rel_tol", "first"),
             batch_size=("batch_size", "first"),
             lr=("lr", "first"),
@@ -261,6 +231,13 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
             train_acc=("final_train_acc", "mean"),
             train_acc_min=("final_train_acc", "min"),
             train_acc_max=("final_train_acc", "max"),
+            train_acc_sd=("final_train_acc", "std"),
+            gap_sd=("gap", "std"),
+            fall_from_t=("fall_from_t", "min"),
+            loss_fall=("loss_fall", "mean"),
+            loss_fall_sd=("loss_fall", "std"),
+            test_change=("test_change", "mean"),
+            test_change_sd=("test_change", "std"),
             final_train_loss=("final_train_loss", "mean"),
             train_seconds=("train_seconds", "mean"),
             closed_form_test_acc=("closed_form_test_acc", "mean"),
@@ -286,11 +263,7 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
         .reset_index()
         .sort_values("dataset_size")
     )
-    table = (
-        table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size")
-        .merge(last_change(curves), on="dataset_size")
-        .merge(noisy_rule(runs), on="dataset_size")
-    )
+    table = table.merge(peak_of_mean(curves, "dataset_size"), on="dataset_size")
     if hand is not None:
         at_hand = hand.groupby("dataset_size").agg(
             hand_lr=("lr", "first"),
@@ -307,36 +280,48 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
     """The numbers per training-set size as shown, one row per size of ``size_summary``: first
-    the test accuracy of SGD stopped early on held-out images (the stopping point the data
-    choose), then SGD at the end of its iterations (how many runs had levelled off,
-    ``commentary.run_status``, its training and test accuracy and their gap), and the
-    least-squares solution's test accuracy; accuracies mean ± s.d. over subsets, as the figures."""
+    the test accuracy of the separate runs trained on part of each subset and stopped early on
+    the rest (the stopping point the data choose), then SGD on the whole subset at the end of its
+    iterations (its training and test accuracy, their gap, how much its loss fell over the last
+    doubling of t), and the least-squares solution's test accuracy; every value mean ± s.d. over
+    subsets, as the figures."""
     at = f"at {int(table['iterations'].max()):,}"
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
-            "stopped early: test acc. (%)": _mean_sd(table["early_test_acc"], table["early_test_acc_sd"]),
-            f"levelled off by {at[3:]}": [run_status(row) for _, row in table.iterrows()],
-            f"{at}: train acc. (%)": _percent(table["train_acc"]),
+            f"runs on {trained_share(table)}, stopped early: test acc. (%)": _mean_sd(
+                table["early_test_acc"], table["early_test_acc_sd"]
+            ),
+            f"{at}: train acc. (%)": _mean_sd(table["train_acc"], table["train_acc_sd"]),
             f"{at}: test acc. (%)": _mean_sd(table["test_acc"], table["test_acc_sd"]),
-            # between the two columns as shown, so the gap matches them to the last digit
+            # the mean between the two columns as shown, so the gap matches them to the last digit
             f"{at}: train − test (points)": [
-                f"{shown(100 * a) - shown(100 * b):.2f}" for a, b in zip(table["train_acc"], table["test_acc"])
+                f"{shown(100 * a) - shown(100 * b):.2f}\u00a0±\u00a0{100 * sd:.2f}"
+                for a, b, sd in zip(table["train_acc"], table["test_acc"], table["gap_sd"], strict=True)
             ],
-            "least squares: test acc. (%)": _percent(table["closed_form_test_acc"]),
+            f"{at}: loss fall from t = {int(table['fall_from_t'].min()):,} (%)": _mean_sd(
+                table["loss_fall"], table["loss_fall_sd"]
+            ),
+            "least squares: test acc. (%)": _mean_sd(table["closed_form_test_acc"], table["closed_form_test_acc_sd"]),
         }
     )
+
+
+def trained_share(table: pd.DataFrame) -> str:
+    """'80%': the share of each subset the stopped-early runs train on (the rest is held out)."""
+    held = float((table["heldout_images"] / table["dataset_size"]).iloc[0])
+    return f"{100 * (1 - held):.0f}%"
 
 
 def sizes_caption(table: pd.DataFrame) -> str:
     """The caption of ``sizes_table``: the runs' setting, read from ``size_summary``."""
     first = table.iloc[0]
-    iterations = int(table["iterations"].max())
     return (
-        f"Per size, SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) stopped early on held-out images, then "
-        f"after {iterations:,} iterations (how many runs had levelled off by then, its accuracies and their gap), "
-        f"and the exact least-squares solution on the same subsets: means over {int(table['subsets'].max())} "
-        "subsets, ± their s.d."
+        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): separate runs on {trained_share(table)} of "
+        f"each subset, stopped at their best accuracy on the rest; the runs on the whole subset after "
+        f"{int(table['iterations'].max()):,} iterations, and the fall of their training loss over the last doubling "
+        "of t (% of its value at its start); the least-squares solution. Means ± s.d. over "
+        f"{int(table['subsets'].max())} subsets."
     )
 
 

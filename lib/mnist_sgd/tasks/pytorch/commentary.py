@@ -156,8 +156,8 @@ def hand_figures_text(
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
     the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each (within
     the seeds' spread and the figure's rounding; the rule is stated once, on the summary page),
-    and whether the rate passed unconverted explains the lower one, if the hand runs used that
-    batch size (the hand reports state none). ``own``: (rate, test accuracy) of the hand reports'
+    and whether the rate passed unconverted explains the lower one, assuming the hand runs used
+    that batch size (the assignment gives none for them). ``own``: (rate, test accuracy) of the hand reports'
     own hand-written SGD after as many iterations, or None. Last, whether the converted loop and
     the hand-written SGD differ at any rate (``criteria.differ``)."""
     if refs.empty:
@@ -168,14 +168,16 @@ def hand_figures_text(
     checks = [_against(v, summary) for v in refs["value"]]
     low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
     text = (
-        f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}, rate and batch size not "
-        f"stated. The table runs this report's rate and the hand reports' own, three ways each. Within the seeds' "
+        f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}; the assignment gives "
+        f"neither their rate nor their batch size. The table runs this report's rate and the hand reports' own, three ways each. Within the seeds' "
         f"spread and the figure's rounding, {'; '.join(sentence for _, sentence in checks)}. "
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
         text += (
-            f"So, if the hand runs used B = {batch_size} as these do, a rate given to PyTorch without the factor "
-            f"{factor:g} explains the lower figure" + (_own_figure(summary, own) if own is not None else "") + ". "
+            f"So, assuming the hand runs used B = {batch_size} as these do, a rate given to PyTorch without the "
+            f"factor {factor:g} explains the lower figure"
+            + (_own_figure(summary, own) if own is not None else "")
+            + ". "
         )
     elif len(low_agree):
         text += "So the runs do not single out the missing conversion as the cause of the lower figure. "

@@ -12,7 +12,7 @@ import torch
 
 from mnist_sgd.science import framework, linear, sgd
 from mnist_sgd.show import provenance
-from mnist_sgd.show.present import mean_ranges, plural, progress
+from mnist_sgd.show.present import plural, progress
 from mnist_sgd.tasks.rounding import time_spread
 from mnist_sgd.tasks.sgd.tables import relative_max_difference
 
@@ -178,40 +178,31 @@ def implementation_runs(
 
 def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """One row per implementation, indexed by it: the final training loss and the training and
-    test accuracies (mean, min, max over seeds; the loss and test accuracy also their s.d.), and
-    the training seconds (mean, s.d.). Every s.d. is over seeds, with n - 1 in the denominator."""
+    test accuracies (mean and s.d. over seeds), and the training seconds (mean, s.d.). Every
+    s.d. is over seeds, with n - 1 in the denominator."""
     return runs.groupby("implementation").agg(
         train_loss=("final_train_loss", "mean"),
-        train_loss_min=("final_train_loss", "min"),
-        train_loss_max=("final_train_loss", "max"),
         train_loss_sd=("final_train_loss", "std"),
         test_acc=("final_test_acc", "mean"),
-        test_min=("final_test_acc", "min"),
-        test_max=("final_test_acc", "max"),
         test_sd=("final_test_acc", "std"),
         train_acc=("final_train_acc", "mean"),
-        train_acc_min=("final_train_acc", "min"),
-        train_acc_max=("final_train_acc", "max"),
+        train_acc_sd=("final_train_acc", "std"),
         seconds=("train_seconds", "mean"),
         seconds_sd=("train_seconds", "std"),
     )
 
 
 def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
-    """``implementation_summary``'s rows as shown: the final loss and accuracies, each with its
-    range over seeds, and the training time per step over ``iterations`` steps (mean ± s.d.; one
-    seed has no s.d.), to two significant figures."""
+    """``implementation_summary``'s rows as shown: the final loss and accuracies as mean ± s.d.
+    over seeds (the s.d. the text's verdicts use, so a reader can check them), and the training
+    time per step over ``iterations`` steps (mean ± s.d.; one seed has no s.d.), to two
+    significant figures."""
     return pd.DataFrame(
         {
             "implementation": by.index,
-            # no-break spaces keep a mean and its range on one line
-            "training loss": _one_line(mean_ranges(by["train_loss"], by["train_loss_min"], by["train_loss_max"], 5)),
-            "training acc. (%)": _one_line(
-                mean_ranges(100 * by["train_acc"], 100 * by["train_acc_min"], 100 * by["train_acc_max"], 2)
-            ),
-            "test acc. (%)": _one_line(
-                mean_ranges(100 * by["test_acc"], 100 * by["test_min"], 100 * by["test_max"], 2)
-            ),
+            "training loss": plus_minus(by["train_loss"], by["train_loss_sd"], 5),
+            "training acc. (%)": plus_minus(100 * by["train_acc"], 100 * by["train_acc_sd"], 2),
+            "test acc. (%)": plus_minus(100 * by["test_acc"], 100 * by["test_sd"], 2),
             "µs per step": [
                 time_spread(1e6 * m / iterations, 1e6 * sd / iterations)
                 for m, sd in zip(by["seconds"], by["seconds_sd"].fillna(0), strict=True)
@@ -220,15 +211,20 @@ def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
     )
 
 
-def _one_line(cells: list[str]) -> list[str]:
-    return [c.replace(" ", "\u00a0") for c in cells]
+def plus_minus(means: pd.Series, sds: pd.Series, digits: int) -> list[str]:
+    """'mean ± s.d.' with ``digits`` decimals, no-break spaces keeping each on one line; one
+    seed (no s.d.) shows its value alone."""
+    return [
+        f"{m:.{digits}f}" if math.isnan(sd) else f"{m:.{digits}f}\u00a0±\u00a0{sd:.{digits}f}"
+        for m, sd in zip(means, sds, strict=True)
+    ]
 
 
 def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: int, cond: dict[str, str | int]) -> str:
     """The caption of ``implementation_table``: the setting, what the spreads are, and the
     conditions (``provenance.run_conditions``) the times were measured under."""
     return (
-        f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean [min, max] over "
+        f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean ± s.d. over "
         f"{plural(seeds, 'seed')}; time per step mean ± s.d., evaluation excluded "
         f"({provenance.conditions_text(cond)})."
     )
@@ -267,7 +263,7 @@ def hand_rate_runs(
 
 def hand_rate_summary(runs: pd.DataFrame) -> pd.DataFrame:
     """``hand_rate_runs`` per rate and implementation, in run order: lr, epochs, iterations,
-    batch_size and the final test accuracy's mean, s.d., min and max over seeds (fractions)."""
+    batch_size and the final test accuracy's mean and s.d. over seeds (fractions)."""
     return (
         runs.groupby(["rate", "implementation"], sort=False)
         .agg(
@@ -278,8 +274,6 @@ def hand_rate_summary(runs: pd.DataFrame) -> pd.DataFrame:
             seeds=("seed", "nunique"),
             test_acc=("final_test_acc", "mean"),
             test_sd=("final_test_acc", "std"),
-            test_min=("final_test_acc", "min"),
-            test_max=("final_test_acc", "max"),
         )
         .reset_index()
     )
@@ -287,11 +281,9 @@ def hand_rate_summary(runs: pd.DataFrame) -> pd.DataFrame:
 
 def hand_rate_table(summary: pd.DataFrame) -> pd.DataFrame:
     """``hand_rate_summary`` as shown: a row per rate, a column per implementation, each cell the
-    test accuracy in % as mean [min, max]."""
+    test accuracy in % as mean ± s.d. over seeds."""
     cells = summary.assign(
-        shown=_one_line(
-            mean_ranges(100 * summary["test_acc"], 100 * summary["test_min"], 100 * summary["test_max"], 2)
-        ),
+        shown=plus_minus(100 * summary["test_acc"], 100 * summary["test_sd"], 2),
         η=[f"{lr:g} ({name})" for lr, name in zip(summary["lr"], summary["rate"], strict=True)],
     )
     table = cells.pivot(index="η", columns="implementation", values="shown")
@@ -305,7 +297,7 @@ def hand_rate_caption(summary: pd.DataFrame, factor: float) -> str:
     first = summary.iloc[0]
     return (
         f"Test accuracy (%) after {plural(int(first['epochs']), 'epoch')} ({int(first['iterations']):,} iterations of "
-        f"B = {int(first['batch_size'])}): mean [min, max] over {plural(int(first['seeds']), 'seed')}. η in the "
+        f"B = {int(first['batch_size'])}): mean ± s.d. over {plural(int(first['seeds']), 'seed')}. η in the "
         f"convention of the hand-written SGD; converted: PyTorch given {factor:g}η, not converted: given η."
     )
 
