@@ -25,7 +25,10 @@ def demonstration_rate_text(lr: float, hand_lr: float, lr_stability: float, best
     diverges. The rate for each batch size is Task 3's to choose."""
     limit = "$2/\\lambda_{\\max}$"
     if best_by_hand is not None and lr == best_by_hand:
-        why = f"the rate the hand reports found best at this batch size, below {limit} = {lr_stability:.3g}"
+        why = (
+            f"the rate the hand reports found best at this batch size, below {limit} = {lr_stability:.3g} "
+            f"($\\lambda_{{\\max}}$ = {2 / lr_stability:.3g})"
+        )
     elif hand_lr < lr < lr_stability:
         why = (
             f"between the hand reports' {hand_lr:g} and {lr_stability:.3g}, the rate beyond which even full-batch "
@@ -37,12 +40,18 @@ def demonstration_rate_text(lr: float, hand_lr: float, lr_stability: float, best
 
 
 def demonstration_text(train_loss: float, test_acc: float, loss_star: float, acc_star: float) -> str:
-    """Where the demonstration run ended, against the optimum W* (its loss ``loss_star`` and test
-    accuracy ``acc_star``, which the table beside it shows and the text does not repeat)."""
+    """Where the demonstration run (one seed) ended, against the optimum W* (its loss ``loss_star``
+    and test accuracy ``acc_star``, which the table beside it shows and the text does not repeat):
+    the accuracy to a tenth of a point, as a single seed allows."""
+    apart = 100 * (test_acc - acc_star)
+    versus = (
+        "the same as that of $W^\\star$ to a tenth of a point"
+        if abs(apart) < 0.05
+        else f"{apart:+.1f} points from that of $W^\\star$"
+    )
     return (
         f"At the end of the run the training loss is {train_loss:.4f}, {100 * (train_loss / loss_star - 1):.1f}% "
-        f"above $L^\\star$, and the test accuracy {100 * test_acc:.2f}%, {100 * (test_acc - acc_star):+.2f} points "
-        f"from that of $W^\\star$."
+        f"above $L^\\star$, and the test accuracy of this one seed {100 * test_acc:.1f}%, {versus}."
     )
 
 
