@@ -118,3 +118,12 @@ def test_a_grid_point_with_neither_figure_nor_table_prints_nothing_in_the_pdf():
     table = new_code_cell(outputs=[new_output("display_data", data={"text/markdown": "| a |\n|---|\n| 1 |"})])
     assert not pdf.prints_in_pdf(new_notebook(cells=[new_markdown_cell("# MLP 128"), prose]))
     assert pdf.prints_in_pdf(new_notebook(cells=[prose, table]))
+
+
+def test_a_paragraph_with_a_display_equation_stays_on_one_page_but_code_is_left_as_it_is():
+    update = "**Update.** Draw a batch and step\n$$W_{t+1} = W_t - \\eta g_t .$$"
+    out = pdf.markdown_cell(f"Before.\n\n{update}\n\nAfter.")
+    assert out.startswith("Before.\n\n```{=typst}\n#block(breakable: false")
+    assert update in out and out.endswith("]\n```\n\nAfter.")
+    code = "```python\nx = 1\n\ny = '$$'\n```"
+    assert pdf.markdown_cell(code) == code

@@ -82,7 +82,19 @@ def markdown_cell(source: str) -> str:
             else:
                 line += " {.unlisted}"
         lines.append(line)
-    return literal_stars("\n".join(lines))
+    return with_equations_kept(literal_stars("\n".join(lines)))
+
+
+def with_equations_kept(markdown: str) -> str:
+    """``markdown`` with each paragraph that holds a display equation set unbreakable: the sentence
+    that leads into an equation moves to the next page with it rather than end a page without it."""
+    parts, fenced = [], False
+    for paragraph in markdown.split("\n\n"):
+        inside = fenced
+        fenced ^= sum(line.lstrip().startswith("```") for line in paragraph.splitlines()) % 2 == 1
+        keep = not inside and not fenced and "$$" in paragraph
+        parts.append(typst_block([paragraph], UNBREAKABLE) if keep else paragraph)
+    return "\n\n".join(parts)
 
 
 FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt ticks print at 7.6 pt
