@@ -13,15 +13,8 @@ import pandas as pd
 import torch
 from made_up import grid
 
-from mnist_sgd.tasks.mlp_grid.mechanisms import (
-    focus,
-    gap_text,
-    noise_text,
-    per_update_losses,
-    stability_text,
-    time_text,
-    within_text,
-)
+from mnist_sgd.tasks.mlp_grid.mechanisms import focus, gap_text, noise_text, per_update_losses, time_text, within_text
+from mnist_sgd.tasks.mlp_grid.stability import _stuck_text, stability_text
 from mnist_sgd.tasks.mlp_grid.tables import grid_cells
 
 
@@ -297,3 +290,20 @@ def test_a_range_of_one_value_is_said_once():
     assert "changed by +0.00 points (means over the seeds)" in text and "+0.00 to" not in text
     # the ranking is over the cells that fit, and says so: a ranked cell that does not fit may have a smaller gap
     assert "Among the ranked cells that fit the training set, the gap is " in text and "ranked ones" not in text
+
+
+def test_the_seeds_of_a_cell_stuck_at_chance_are_said_together_each_with_its_digit():
+    y = torch.tensor([7] * 1009 + [0] * 980 + [1] * 1135 + [2] * 6876)  # each digit's share its own
+    share = {d: float((y == d).float().mean()) for d in range(10)}
+    stuck = pd.DataFrame({"seed": [0, 1, 2], "final_test_acc": [share[7], share[0], share[1]]})
+    stuck["final_train_acc"] = stuck["final_test_acc"]
+    assert (
+        _stuck_text(stuck, 3, y, y)
+        == "every seed got stuck at chance: each answers one digit for every image (7, 0 and 1)"
+    )
+    assert _stuck_text(stuck.iloc[[1]], 3, y, y) == "seed 1 got stuck at chance: it answers 0 for every image"
+    vague = stuck.assign(final_train_acc=[0.5, share[0], share[1]])  # seed 0's training accuracy is no digit's share
+    assert (
+        _stuck_text(vague.iloc[:2], 3, y, y)
+        == "seeds 0 and 1 got stuck at chance: their accuracies are near a constant answer's"
+    )

@@ -1,8 +1,7 @@
-"""Why Task 7's cells differ, each mechanism tied to numbers of the grid. The body's two answers:
-η/B, where the cells stop training and how the ranked cells' accuracy goes with it
-(``stability_text``), and what the rate and the batch size do within the stable cells
-(``within_text``). Behind them, in the detail: the noise of a minibatch gradient, the time of an
-update and of an epoch, and the train - test gap. Every ranking follows ``ties``."""
+"""Why Task 7's cells differ, each mechanism tied to numbers of the grid: in the body, what the
+rate and the batch size do within the stable cells (``within_text``; where the cells stop being
+stable is ``stability``'s); behind it, in the detail: the noise of a minibatch gradient, the time
+of an update and of an epoch, and the train - test gap. Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -12,16 +11,15 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mnist_sgd.science import net_runs
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said, two_significant
-from mnist_sgd.tasks.mlp_grid.ties import apart, name, rank, rankable, ranking_text, said
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
+from mnist_sgd.tasks.mlp_grid.tables import listed, two_significant
+from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said
 
 if TYPE_CHECKING:
-    import torch
+    pass
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
 
@@ -38,137 +36,6 @@ def focus(cells: pd.DataFrame, key: str) -> float | None:
     index = KEYS.index(key)
     asked = Counter(cell[index] for cell in asked_cells()).most_common(1)[0][0]
     return float(asked) if asked in counts.index else float(counts.idxmax())
-
-
-def _by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
-    """``cells`` with their η/B (column eta_b), in its order."""
-    return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
-
-
-def _boundary(cells: pd.DataFrame) -> str:
-    """Where in η/B the cells stop training on every seed: a clean split, or the cells that break
-    it; and each rate that failed at one batch size but trained at a larger one, said as a finding
-    of this grid that rests on how many seeds ran there (one run cannot show how often it fails)."""
-    c = _by_eta_b(cells)
-    ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
-    if bad.empty:
-        return f"Every cell trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
-    if ok.empty:
-        return "In every cell some seed failed. "
-    if ok["eta_b"].max() >= bad["eta_b"].min():
-        top = ok.iloc[-1]
-        return (
-            "The cells where some seed failed are not simply those of the largest η/B: "
-            + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
-            + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
-        )
-    text = (
-        f"In this grid every cell up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every cell "
-        f"from {ratio_said(bad['eta_b'].min())} up had a seed fail. "
-    )
-    for lr, failed in bad.groupby("lr"):
-        saved = ok[ok["lr"] == lr]
-        if saved.empty:
-            continue
-        sizes = listed([str(int(b)) for b in sorted(failed["batch_size"])])
-        where = listed([str(int(b)) for b in saved["batch_size"]])
-        seeds = int(saved["seeds"].min())
-        run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
-        text += (
-            f"The cells at η = {lr:g} failed at B = {sizes} and trained on {run} at B = {where}: so η/B, not η "
-            f"alone, separates them here{', on that one seed' if seeds == 1 else ''}. "
-        )
-    return text
-
-
-def _failed_seeds(runs: pd.DataFrame) -> str:
-    """'late, in epochs 13 and 18, after learning' for the runs of one cell that diverged."""
-    epochs = listed([str(int(e)) for e in runs["diverged_at"]])
-    learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
-    where = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
-    if len(learnt) == len(runs):
-        return f"late, {where}, after learning"
-    return where + (", from the start" if learnt.empty else "")
-
-
-def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """Each cell where some seed did not train, in the order of η/B: the seeds that diverged
-    (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
-    that no longer depends on its input answers, checked on both sets with ``y_train`` and
-    ``y_test``). What set a divergence off is not measured, and the text says so."""
-    runs = runs.astype({"lr": float})
-    text = ""
-    for c in _by_eta_b(cells[~cells["all_converged"].astype(bool)]).itertuples(index=False):
-        mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
-        label = cell_label(c.batch_size, c.lr)
-        diverged = mine[mine["diverged"].astype(bool)]
-        if len(diverged):  # how many, the table beside says
-            who = (
-                "the run"
-                if c.seeds == 1
-                else "the seed that diverged"
-                if len(diverged) == 1
-                else "the seeds that diverged"
-            )
-            text += f"At {label} {who} did so {_failed_seeds(diverged)}. "
-        for r in mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)].itertuples():
-            who = "the run" if c.seeds == 1 else f"seed {int(r.seed)}"
-            digit = net_runs.constant_answer(r.final_test_acc, y_test)
-            same = digit is not None and digit == net_runs.constant_answer(r.final_train_acc, y_train)
-            answer = f"it answers {digit} for every image" if same else "its accuracy is near that of a constant answer"
-            text += f"At {label} {who} got stuck at chance: {answer}. "
-    return text
-
-
-def _between(a: pd.Series, b: pd.Series) -> str:
-    """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the spread of ``differ``)."""
-    spread = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
-    against = f"against {two_figures(100 * spread)}" if math.isfinite(spread) else "no spread to judge it by"
-    return f"{name(a, 'cell')} and {name(b, 'cell')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
-
-
-def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
-    """A difference over the spread it is judged against; 0 when there is no spread (nothing judged)."""
-    a, b = pair
-    ratio = abs(a["test_acc"] - b["test_acc"]) / (2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"]) or 1e-12)
-    return ratio if math.isfinite(ratio) else 0.0
-
-
-def _trend(cells: pd.DataFrame) -> str:
-    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B, each step
-    judged by ``ties.apart``, the closest call said with its spread (``_between``); '' for < 2 cells."""
-    rows = [r for _, r in _by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
-    if len(rows) < 2:
-        return ""
-    peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
-    pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
-    judged = [apart(a, b, "test_acc") for a, b in pairs]
-    top = name(rows[peak], "cell")
-    head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
-    if peak < len(rows) - 1:
-        head += " and is lower at " + listed([name(r, "cell") for r in rows[peak + 1 :]])
-    if all(judged):
-        every, closest = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
-        verdict = f"{every}beyond the seeds' spread ({closest}{_between(*min(pairs, key=_closeness))})"
-    elif not any(judged):
-        verdict = f"within the seeds' spread ({_between(*max(pairs, key=_closeness))})"
-    else:
-        within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
-        verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
-    return f"Among the ranked cells, the final test accuracy {head}, {verdict}."
-
-
-def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """The body's first answer, in η/B: what η/B is, where in it the cells stop training on
-    every seed (``_boundary``), how each failed cell failed (``_failures``) and how the final test
-    accuracy of the ranked cells goes with η/B (``_trend``). ``cells``: ``tables.grid_cells``;
-    ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
-    images = int(cells["train_images"].max())
-    text = (
-        f"**Stability.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
-        f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
-    )
-    return (text + _trend(cells)).rstrip()
 
 
 def _short_step(at: pd.DataFrame, b: float) -> str:
@@ -341,7 +208,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
         "given total (η × steps fixed), they add a noise whose variance scales with η/B, so a small batch and a "
         "long step are noisy alike. "
     )
-    c = _by_eta_b(cells)
+    c = by_eta_b(cells)
     rose = c[c["all_converged"].astype(bool)].dropna(subset=["rises"])
     if len(rose) >= 2 and (rose["rises"] == 0).all():
         text += "No epoch of the cells that trained counts as a rise of the loss."

@@ -1,0 +1,176 @@
+"""Task 7's first answer, read in η/B: where the cells stop training on every seed, how each
+failed cell failed, and how the final test accuracy of the ranked cells goes with η/B
+(``stability_text``). Every ranking follows ``ties``."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from mnist_sgd.science import net_runs
+from mnist_sgd.tasks.mlp_grid.cell import cell_label
+from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said
+from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable
+from mnist_sgd.tasks.rounding import two_figures
+
+if TYPE_CHECKING:
+    import torch
+
+
+def by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
+    """``cells`` with their η/B (column eta_b), in its order."""
+    return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
+
+
+def _boundary(cells: pd.DataFrame) -> str:
+    """Where in η/B the cells stop training on every seed: a clean split, or the cells that break
+    it; and each rate that failed at one batch size but trained at a larger one, said as a finding
+    of this grid that rests on how many seeds ran there (one run cannot show how often it fails)."""
+    c = by_eta_b(cells)
+    ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
+    if bad.empty:
+        return f"Every cell trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
+    if ok.empty:
+        return "In every cell some seed failed. "
+    if ok["eta_b"].max() >= bad["eta_b"].min():
+        top = ok.iloc[-1]
+        return (
+            "The cells where some seed failed are not simply those of the largest η/B: "
+            + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
+            + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
+        )
+    text = (
+        f"In this grid every cell up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every cell "
+        f"from {ratio_said(bad['eta_b'].min())} up had a seed fail. "
+    )
+    for lr, failed in bad.groupby("lr"):
+        saved = ok[ok["lr"] == lr]
+        if saved.empty:
+            continue
+        sizes = listed([str(int(b)) for b in sorted(failed["batch_size"])])
+        where = listed([str(int(b)) for b in saved["batch_size"]])
+        seeds = int(saved["seeds"].min())
+        run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
+        text += (
+            f"The cells at η = {lr:g} failed at B = {sizes} and trained on {run} at B = {where}: so η/B, not η "
+            f"alone, separates them here{', on that one seed' if seeds == 1 else ''}. "
+        )
+    return text
+
+
+def _failed_seeds(runs: pd.DataFrame) -> str:
+    """'late, in epochs 13 and 18, after learning' for the runs of one cell that diverged."""
+    epochs = listed([str(int(e)) for e in runs["diverged_at"]])
+    learnt = runs[runs["status"] == net_runs.LEARNT_THEN_DIVERGED]
+    where = f"in epoch{'s' if len(runs) > 1 else ''} {epochs}"
+    if len(learnt) == len(runs):
+        return f"late, {where}, after learning"
+    return where + (", from the start" if learnt.empty else "")
+
+
+def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """Each cell where some seed did not train, in the order of η/B: the seeds that diverged
+    (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
+    that no longer depends on its input answers, checked on both sets with ``y_train`` and
+    ``y_test``). What set a divergence off is not measured, and the text says so."""
+    runs = runs.astype({"lr": float})
+    text = ""
+    for c in by_eta_b(cells[~cells["all_converged"].astype(bool)]).itertuples(index=False):
+        mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
+        label = cell_label(c.batch_size, c.lr)
+        diverged = mine[mine["diverged"].astype(bool)]
+        if len(diverged):  # how many, the table beside says
+            who = (
+                "the run"
+                if c.seeds == 1
+                else "the seed that diverged"
+                if len(diverged) == 1
+                else "the seeds that diverged"
+            )
+            text += f"At {label} {who} did so {_failed_seeds(diverged)}. "
+        stuck = mine[(~mine["diverged"].astype(bool)) & (mine["status"] != net_runs.CONVERGED)]
+        if len(stuck):
+            text += f"At {label} {_stuck_text(stuck, int(c.seeds), y_train, y_test)}. "
+    return text
+
+
+def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """'every seed got stuck at chance, each answering one digit for every image (7, 0 and 1)' for
+    the runs of one cell stuck at chance (``seeds``: the cell's seeds): the digit a run answers when
+    both its accuracies are that digit's share, else that its accuracy is near a constant answer's."""
+    digits = []
+    for r in stuck.itertuples():
+        digit = net_runs.constant_answer(r.final_test_acc, y_test)
+        digits.append(
+            digit if digit is not None and digit == net_runs.constant_answer(r.final_train_acc, y_train) else None
+        )
+    one = len(stuck) == 1
+    who = (
+        "the run"
+        if seeds == 1
+        else "every seed"
+        if len(stuck) == seeds
+        else f"seed{'' if one else 's'} {listed([str(int(s)) for s in stuck['seed']])}"
+    )
+    if None in digits:
+        answer = (
+            "its accuracy is near that of a constant answer" if one else "their accuracies are near a constant answer's"
+        )
+    elif one:
+        answer = f"it answers {digits[0]} for every image"
+    else:
+        answer = f"each answers one digit for every image ({listed([str(d) for d in digits])})"
+    return f"{who} got stuck at chance: {answer}"
+
+
+def _between(a: pd.Series, b: pd.Series) -> str:
+    """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the spread of ``differ``)."""
+    spread = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
+    against = f"against {two_figures(100 * spread)}" if math.isfinite(spread) else "no spread to judge it by"
+    return f"{name(a, 'cell')} and {name(b, 'cell')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
+
+
+def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
+    """A difference over the spread it is judged against; 0 when there is no spread (nothing judged)."""
+    a, b = pair
+    ratio = abs(a["test_acc"] - b["test_acc"]) / (2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"]) or 1e-12)
+    return ratio if math.isfinite(ratio) else 0.0
+
+
+def _trend(cells: pd.DataFrame) -> str:
+    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B, each step
+    judged by ``ties.apart``, the closest call said with its spread (``_between``); '' for < 2 cells."""
+    rows = [r for _, r in by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
+    if len(rows) < 2:
+        return ""
+    peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
+    pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
+    judged = [apart(a, b, "test_acc") for a, b in pairs]
+    top = name(rows[peak], "cell")
+    head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
+    if peak < len(rows) - 1:
+        head += " and is lower at " + listed([name(r, "cell") for r in rows[peak + 1 :]])
+    if all(judged):
+        every, closest = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
+        verdict = f"{every}beyond the seeds' spread ({closest}{_between(*min(pairs, key=_closeness))})"
+    elif not any(judged):
+        verdict = f"within the seeds' spread ({_between(*max(pairs, key=_closeness))})"
+    else:
+        within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
+        verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
+    return f"Among the ranked cells, the final test accuracy {head}, {verdict}."
+
+
+def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """The body's first answer, in η/B: what η/B is, where in it the cells stop training on
+    every seed (``_boundary``), how each failed cell failed (``_failures``) and how the final test
+    accuracy of the ranked cells goes with η/B (``_trend``). ``cells``: ``tables.grid_cells``;
+    ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
+    images = int(cells["train_images"].max())
+    text = (
+        f"**Stability.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
+        f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
+    )
+    return (text + _trend(cells)).rstrip()
