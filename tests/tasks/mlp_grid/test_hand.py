@@ -35,6 +35,7 @@ def test_a_difference_reads_as_its_verdict():
     # no direction beside 'within': it would read as a ranking
     assert difference_text(-0.08, "within") == "a difference of -0.08 points, within the seeds' spread"
     assert difference_text(2.63, None) == "a difference of +2.63 points"  # not judged
+    assert difference_text(0.001, "within") == "the same to the figures shown"  # not "+0.00 points"
 
 
 def test_each_asked_cell_is_compared_with_its_hand_figure_by_its_own_seeds():

@@ -53,9 +53,12 @@ def difference_text(diff: float, verdict_word: str | None) -> str:
     """A difference from a hand figure (points) in words that agree with its verdict: '0.49
     points above, beyond the seeds' spread'; 'a difference of -0.08 points, within the seeds'
     spread' (a direction beside 'within' would read as a ranking); with no verdict (``None``:
-    one seed, or seeds that survived where others failed) 'a difference of +0.88 points'."""
+    one seed, or seeds that survived where others failed) 'a difference of +0.88 points'; 'the same
+    to the figures shown' when it rounds to zero."""
     if verdict_word in ("above", "below"):
         return f"{abs(diff):.2f} points {verdict_word}, beyond the seeds' spread"
+    if round(diff, 2) == 0:
+        return "the same to the figures shown"
     return f"a difference of {diff:+.2f} points" + (", within the seeds' spread" if verdict_word else "")
 
 
