@@ -160,14 +160,7 @@ SPECS: dict[str, NotebookSpec] = {
         needs=("03_batch_size",),
     ),
     "07_mlp_grid": NotebookSpec(
-        {
-            "batch_size": BATCH_GRID,
-            "lr": LR_GRID,
-            "epochs": EPOCHS,
-            "seeds": SEEDS,
-            "train_size": TRAIN_SIZE,
-        },
-        gpu=True,
+        {"batch_size": BATCH_GRID, "lr": LR_GRID, "epochs": EPOCHS, "seeds": SEEDS, "train_size": TRAIN_SIZE}, gpu=True
     ),
     "07_mlp_summary": NotebookSpec({}, needs=("07_mlp_grid",)),
     "08_architectures": NotebookSpec(
