@@ -179,9 +179,9 @@ def test_the_cnn_does_better_only_when_its_accuracy_is_beyond_the_spread():
         "a convolution weight is used about 129 times per image (2,424,960 multiply-adds over 18,816 weights) and "
         "learns a stroke" in text
     )
-    # 28 s against 5 s per epoch: 5.6 times, beyond the load's 2 times, said to 1 figure
+    # 28 s against 5 s per epoch: 5.6 times, beyond the load's 2 times, to two figures
     assert text.endswith(
-        "The price: 4.8 times the multiply-adds per image, and an epoch about 6 times as long, more than the "
+        "The price: 4.8 times the multiply-adds per image, and an epoch 5.6 times as long, more than the "
         "machine's load can explain."
     )
     level = cnn_text(stats(cnn={"final_test_acc": 0.982}))
@@ -192,8 +192,8 @@ def test_the_cnn_does_better_only_when_its_accuracy_is_beyond_the_spread():
 
 
 def test_a_ratio_of_times_is_judged_against_the_machines_load():
-    assert times_as_long(4.7) == "about 5 times as long, more than the machine's load can explain"
-    assert times_as_long(13.4) == "about 13 times as long, more than the machine's load can explain"
+    assert times_as_long(4.7) == "4.7 times as long, more than the machine's load can explain"
+    assert times_as_long(13.4) == "13 times as long, more than the machine's load can explain"
     assert times_as_long(2.0) == "2 times as long, within what the machine's load can do"
 
 

@@ -172,17 +172,17 @@ def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     text = commentary(clear)
     assert (
         "**Wall-clock time.** B = 100 reached the target fastest (Task 3's table); B = 10 took 1.5× as long, which "
-        "the machine's load alone can cause; B = 1,000 took more than 2 times as long, beyond what the load can "
-        "cause." in text
+        "the machine's load alone can cause; B = 1,000 took 4.3× as long or more, beyond the 2× the load can cause."
+        in text
     )
     apart = commentary(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
-    assert "(Task 3's table); the others took more than 2 times as long, beyond what the load can cause:" in apart
+    assert "(Task 3's table); the others took 4.3× as long or more, beyond the 2× the load can cause:" in apart
     # the report's case: 2.3 times is beyond the factor 2, however wide the seeds' spread
     report = commentary(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
-    assert "the others took more than 2 times as long" in report and "load alone can cause" not in report
+    assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report
     # between a slower smaller and a slower larger batch: the text says why the middle one wins
     middle = commentary(summary([50000, 9000, 1400, 500], [3.0, 0.25, 0.1, 0.86], [2] * 4, [0.85] * 4))
-    assert "beyond what the load can cause: the smaller batches took many more steps, the larger" in middle
+    assert "beyond the 2× the load can cause: the smaller batches took many more steps, the larger" in middle
 
 
 def test_fewest_ties_what_the_seeds_cannot_tell_apart():

@@ -98,7 +98,7 @@ def test_the_role_of_the_batch_size_names_a_winner_or_a_tie_or_none():
     assert won == (
         "From B = 10 to 100 the iterations to the target fall 5.0-fold and the samples rise 2.0-fold: a larger batch "
         "averages out more gradient noise per step, but each step costs more samples. B = 10 needed the fewest "
-        "samples. B = 10 trained fastest, beyond what the machine's load can do."
+        "samples. B = 10 trained fastest; the others took 3× as long or more, beyond the machine's load."
     )
     tie = batch_size_role_answer(batch_size_summary([1.2, 1.0], [0.5, 0.5], t_sd=60))
     assert "B = 10 and 100 tie for the fewest samples." in tie

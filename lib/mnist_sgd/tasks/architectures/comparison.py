@@ -274,12 +274,11 @@ def decay_text(stats: pd.DataFrame) -> str | None:
 
 
 def times_as_long(ratio: float) -> str:
-    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD_FACTOR``): 'about 5
-    times as long, more than the machine's load can explain' (to 1 significant figure below 10,
-    as the load leaves no second), or '1.6 times as long, within what the machine's load can do'."""
+    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD_FACTOR``), to two
+    significant figures as every time: '4.7 times as long, more than the machine's load can explain',
+    or '1.6 times as long, within what the machine's load can do'."""
     if ratio > LOAD_FACTOR:
-        about = f"{ratio:.0f}" if ratio < 10 else f"{ratio:.2g}"
-        return f"about {about} times as long, more than the machine's load can explain"
+        return f"{ratio:.2g} times as long, more than the machine's load can explain"
     return f"{ratio:.2g} times as long, within what the machine's load can do"
 
 

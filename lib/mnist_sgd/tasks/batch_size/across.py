@@ -218,7 +218,7 @@ def _itr_text(s: pd.DataFrame) -> str:
         parts.append(f"ITR {trend_beyond_spread(met['itr'].tolist(), met['itr_sd'].tolist())} as B grows.")
     if len(met):
         whose = "Every run" if unmet.empty else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
-        parts.append(f"{whose} ended within the target.")
+        parts.append(f"{whose} ended within the target, on average over the second half of the run.")
     if len(unmet):
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "

@@ -300,7 +300,8 @@ def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
         )
     if slow:
         who = f"B = {listed([f'{b:,}' for b in slow])}" if close else "the others"
-        text += f"; {who} took more than {LOAD_FACTOR:g} times as long, beyond what the load can cause"
+        least = min(r.loc[b, "seconds_target"] / m for b in slow)  # the margin over the load factor, shown
+        text += f"; {who} took {least:.2g}× as long or more, beyond the {LOAD_FACTOR:g}× the load can cause"
         if min(slow) < fast < max(slow):
             text += ": the smaller batches took many more steps, the larger ones many more samples"
     return text + "."

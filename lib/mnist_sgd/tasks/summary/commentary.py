@@ -138,7 +138,8 @@ def _fastest(reached: pd.DataFrame) -> str:
     m = r.loc[fast, "seconds_target"]
     close = [int(b) for b, o in r.drop(index=fast).iterrows() if not beyond_load(m, o["seconds_target"])]
     if not close:
-        return f"B = {fast:,} trained fastest, beyond what the machine's load can do."
+        least = min(o["seconds_target"] / m for _, o in r.drop(index=fast).iterrows())
+        return f"B = {fast:,} trained fastest; the others took {least:.2g}× as long or more, beyond the machine's load."
     return (
         f"B = {fast:,} trained fastest, but its lead over B = {listed([f'{b:,}' for b in close])} is within what the "
         "machine's load can cause."
@@ -343,7 +344,7 @@ def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine:
         + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
         + ". Every number "
         "in the text is computed from the runs; the provenance appendix gives the package versions and data "
-        "checksums, the web page every setting and run time."
+        "checksums, the report's web page (index.html) every setting and run time."
     )
 
 
@@ -379,7 +380,11 @@ def reading_text(cores: int, target_pct: float | None) -> str:
     glossary = [
         ("L\\*", "the lowest training loss any W can have (the exact least-squares solution)."),
         ("The target", f"a training loss {target}."),
-        ("ITR", "the iterations a run needs to reach the target and stay there."),
+        (
+            "ITR",
+            "the iterations until the training loss, read at checkpoints, first comes within the target, in runs "
+            "whose second half stays within it on average.",
+        ),
         ("Good learning rate", "the rate that reaches the target in the fewest iterations."),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
