@@ -236,7 +236,8 @@ def test_the_sizes_as_shown_say_where_the_runs_stand():
     assert caption == (
         "Per size (B = 100, η = 0.02): separate runs on 80% of each subset, stopped at their best accuracy on the "
         "rest; the runs on the whole subset after 3,000 iterations, and the fall of their training loss over the "
-        "last doubling of t (% of its value at its start); the least-squares solution. Means ± s.d. over 2 subsets."
+        "second half of the run, from the checkpoint nearest its middle (% of its value there); the least-squares "
+        "solution. Means ± s.d. over 2 subsets."
     )
 
 

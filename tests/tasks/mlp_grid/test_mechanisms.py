@@ -73,7 +73,7 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     cells, history = three_batches()
     text = within_text(cells, history)
     assert text == (
-        "**Within the stable cells.** At η = 0.1, the smallest batch goes furthest per epoch, with 7,500 updates "
+        "**Within the stable cells.** At η = 0.1, the smallest batch goes furthest in the first epoch, with 7,500 updates "
         "against 469 at B = 128. Per update the largest batch goes furthest: after as many updates as an epoch at "
         "B = 8, the training loss is "
         "0.0377 ± 0.0003 at B = 128 and 0.0754 ± 0.0005 at B = 32, below B = 8's loss after epoch 1. A step on "
@@ -133,7 +133,7 @@ def test_more_updates_are_not_said_to_go_further_when_the_loss_does_not_show_it(
     cells, history = three_batches()
     slow = cells.assign(loss_epoch1=cells["loss_epoch1"][::-1].to_numpy())  # the smallest batch now the highest
     text = within_text(slow, history)
-    assert "furthest per epoch" not in text
+    assert "furthest in the first epoch" not in text
     assert "At η = 0.1, the smallest batch is not the furthest after epoch 1, despite its 7,500 updates." in text
 
 

@@ -267,7 +267,7 @@ def test_the_dataset_sizes_say_where_the_accuracies_depend_on_where_the_runs_wer
     )
     assert dataset_size_answer(sizes).endswith(
         "At N' = 100 these depend on where the runs were cut: the training loss and the test accuracy still moved "
-        "over the last doubling of t."
+        "over the second half of the run."
     )
     still = sizes.assign(test_change=[0.001, -0.004])  # the loss fell, the accuracy stayed within its spread
     assert "were cut" not in dataset_size_answer(still)

@@ -169,7 +169,7 @@ def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     before, after = 1 + PIXELS * q, 1 + PIXELS * q2
     return (
         f"**Inputs in [−1, 1] or [0, 1].** The first run ends {distance(diff)} the same run on inputs left in "
-        f"[0, 1]{against(x[0], x[1], y[0], y[1], spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the black background's 0 "
+        f"[0, 1]{against(x[0], x[1], y[0], y[1], spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the background's 0 "
         f"into −1: the mean squared pixel goes from {q:.3f} to {q2:.3f}, so 1 + an image's squared length grows on "
         f"average from {before:.0f} to {after:.0f}, {after / before:.1f} times. One SGD step on an image moves the first "
         "layer's pre-activations for that image in proportion to 1 + its squared length (the 1 for the bias): on "

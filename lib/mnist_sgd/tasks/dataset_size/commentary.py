@@ -1,5 +1,5 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer: what more data buys, what the last doubling of t still changed at the end of the
+(the answer: what more data buys, what the second half of the run still changed at the end of the
 budget, the train/test gap and why, and what training longer does), each sentence written from the
 tables the section computed."""
 
@@ -137,7 +137,7 @@ def sizes_named(ns: list[int]) -> str:
 
 def budget_text(t: pd.DataFrame) -> str:
     """What the accuracies after the runs' iterations are: the one budget in passes over the
-    smallest and the largest subset, then what the last doubling of t still changed (mean ± s.d.
+    smallest and the largest subset, then what the second half of the run still changed (mean ± s.d.
     over subsets): where the training loss still fell by more than ``rel_tol`` and the test
     accuracy still moved beyond its spread (``criteria.differ`` against no change), those
     accuracies depend on where the runs were cut; where the loss fell but the test accuracy did
@@ -166,7 +166,7 @@ def budget_text(t: pd.DataFrame) -> str:
     if not cut.empty:
         text += (
             f" At {sizes_named(cut['dataset_size'].astype(int).tolist())} the training loss still fell by more than "
-            f"{small} over the last doubling of t, and the test accuracy moved with it ({changes(cut)} points): those "
+            f"{small} over the second half of the run, and the test accuracy moved with it ({changes(cut)} points): those "
             "accuracies depend on where the runs were cut."
         )
     if not still.empty:
@@ -176,7 +176,7 @@ def budget_text(t: pd.DataFrame) -> str:
         )
     settled = t[t["loss_fall"] <= t["rel_tol"]]
     if not settled.empty:
-        text += f" At {sizes_named(settled['dataset_size'].astype(int).tolist())} it fell by less than {small}."
+        text += f" At {sizes_named(settled['dataset_size'].astype(int).tolist())} it fell by less than {small} on average over the subsets."
     return text
 
 

@@ -319,8 +319,9 @@ def sizes_caption(table: pd.DataFrame) -> str:
     return (
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): separate runs on {trained_share(table)} of "
         f"each subset, stopped at their best accuracy on the rest; the runs on the whole subset after "
-        f"{int(table['iterations'].max()):,} iterations, and the fall of their training loss over the last doubling "
-        "of t (% of its value at its start); the least-squares solution. Means ± s.d. over "
+        f"{int(table['iterations'].max()):,} iterations, and the fall of their training loss over the second half "
+        "of the run, from the checkpoint nearest its middle (% of its value there); the least-squares solution. "
+        "Means ± s.d. over "
         f"{int(table['subsets'].max())} subsets."
     )
 

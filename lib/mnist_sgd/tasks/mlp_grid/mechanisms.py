@@ -131,7 +131,7 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
     per_epoch = rank(at, "loss_epoch1", highest=False)
     if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == small:
         return (
-            f"At η = {lr:g}, the smallest batch goes furthest per epoch, with {steps[small]:,} updates against "
+            f"At η = {lr:g}, the smallest batch goes furthest in the first epoch, with {steps[small]:,} updates against "
             f"{steps[large]:,} at B = {large}. "
         )
     if per_epoch is not None:

@@ -89,7 +89,8 @@ def ranking_text(
     """'highest at η = 0.1 (98.39% ± 0.05), ahead of η = 1 (95.62% ± 0.12)' by ``rank``, or, when
     the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
     and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
-    for ``highest`` False: 'lowest at ..., below ...'. ``key`` names
+    for ``highest`` False: 'lowest at ..., below ...'; when some tied at the top is within the spread
+    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the seeds' spread'. ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
     r = rank(rows, column, highest)
@@ -103,6 +104,14 @@ def ranking_text(
 
     top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
     text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
-    if not r.behind.empty:
-        text += f", {'ahead of' if highest else 'below'} " + " and ".join(one(row) for _, row in r.behind.iterrows())
-    return text
+    if r.behind.empty:
+        return text
+    behind = " and ".join(one(row) for _, row in r.behind.iterrows())
+    # "ahead of" holds for every one tied at the top only when each is apart from each behind
+    if all(apart(t, b, column) for _, t in r.tied.iterrows() for _, b in r.behind.iterrows()):
+        return text + f", {'ahead of' if highest else 'below'} {behind}"
+    further = "lower" if highest else "higher"
+    return (
+        text
+        + f"; {behind} {'is' if len(r.behind) == 1 else 'are'} {further} than {name(r.best, key)}, beyond the seeds' spread"
+    )

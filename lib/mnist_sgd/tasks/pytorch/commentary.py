@@ -70,7 +70,7 @@ def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_imag
         ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
         if ratio >= SPREAD_RATIO:  # sampling without replacement visits every image once an epoch
             losses += (
-                f", but the loader's varies {number(ratio, 2)} times less from seed to seed (s.d.): each of its "
+                f", but the loader's varies {two_figures(ratio)} times less from seed to seed (s.d.): each of its "
                 "epochs visits every image once"
             )
     else:

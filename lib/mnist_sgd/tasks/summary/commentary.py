@@ -175,7 +175,7 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
 
 def _cut_dependent(s: pd.DataFrame) -> str:
     """' At N' = 500 and 1,000 these depend on where the runs were cut: ...', for the sizes whose
-    training loss still fell by more than rel_tol over the last doubling of t (loss_fall) while the
+    training loss still fell by more than rel_tol over the second half of the run (loss_fall) while the
     test accuracy moved beyond its spread (test_change, test_change_sd); '' without those columns
     or where no size qualifies."""
     if not {"loss_fall", "rel_tol", "test_change", "test_change_sd"} <= set(s.columns):
@@ -189,7 +189,7 @@ def _cut_dependent(s: pd.DataFrame) -> str:
         return ""
     return (
         f" At N' = {listed(cut)} these depend on where the runs were cut: the training loss and the test "
-        "accuracy still moved over the last doubling of t."
+        "accuracy still moved over the second half of the run."
     )
 
 
