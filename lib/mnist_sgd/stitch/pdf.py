@@ -49,6 +49,11 @@ LONG_TABLE = (
 )
 
 
+def table_rows(markdown: str) -> int:
+    """The lines of ``markdown`` that are rows of a Markdown table (header and rule included)."""
+    return sum(1 for line in markdown.splitlines() if line.startswith("|"))
+
+
 # code, display and inline math: left as they are by ``literal_stars``
 _VERBATIM = re.compile(r"(```.*?```|`[^`\n]*`|\$\$.*?\$\$|\$[^$\n]*\$)", re.S)
 # a one-letter symbol starred (L*, m*, η*(B), W*): pandoc's Markdown would take the star for the
@@ -176,7 +181,7 @@ def output_parts(
                         heading = heading if title is None else None
                     pending_figure = None
                     continue
-                rows = sum(1 for line in text.splitlines() if line.startswith("|"))
+                rows = table_rows(text)
                 if rows:
                     text = typst_block([text], BREAKABLE if rows > LONG_TABLE else UNBREAKABLE)
             elif "text/html" in data:
@@ -254,7 +259,7 @@ def without_run_prose(cell: nbformat.NotebookNode, seen: set[str]) -> nbformat.N
 def prints_in_pdf(nb: nbformat.NotebookNode) -> bool:
     """Whether a grid job's executed notebook has a figure or a table: all the PDF prints of it."""
     outputs = [out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", [])]
-    return any("image/png" in d or "\n|" in "\n" + d.get("text/markdown", "") for d in outputs)
+    return any("image/png" in d or table_rows(d.get("text/markdown", "")) for d in outputs)
 
 
 def split_heading(markdown: str) -> tuple[str, str | None]:

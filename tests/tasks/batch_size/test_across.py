@@ -19,6 +19,7 @@ from mnist_sgd.tasks.batch_size.across import (
     curves_caption,
     equal_samples_text,
     grid_step,
+    load_split,
     noise_near,
     run_facts,
     seed_ends,
@@ -303,6 +304,10 @@ def test_a_time_is_longer_only_beyond_what_the_machines_load_can_do():
     # the report's B = 10 against B = 100: 2.3 times, beyond the factor 2, whatever the seeds' spread
     assert beyond_load(0.17, 0.39)
     assert not beyond_load(0.1, 0.2)  # exactly the factor: not beyond it
+    reached = pd.DataFrame({"batch_size": [1, 10, 100, 1000], "seconds_target": [0.81, 0.21, 0.12, 0.5]})
+    fast, close, beyond = load_split(reached)
+    assert fast == 100 and list(close) == [10] and list(beyond) == [1, 1000]
+    assert math.isclose(close[10], 0.21 / 0.12) and math.isclose(beyond[1], 0.81 / 0.12)
 
 
 def test_the_good_rate_is_redone_at_other_targets_with_tasks_own_rule():

@@ -354,3 +354,14 @@ def beyond_load(fast: float, slow: float) -> bool:
     load can make it: more than ``LOAD_FACTOR`` times the faster. The ratio of the means alone:
     the seeds' spread of a time is far smaller than what the load does to it."""
     return slow > LOAD_FACTOR * fast
+
+
+def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, float]]:
+    """The batch size with the least training time to the target (``reached``: batch_size,
+    seconds_target), and each other's time over it, split into those the machine's load could
+    account for and those beyond it (``beyond_load``), by batch size."""
+    seconds = reached.set_index("batch_size")["seconds_target"]
+    fast = int(seconds.idxmin())
+    ratios = {int(b): s / seconds[fast] for b, s in seconds.drop(index=fast).items()}
+    beyond = {b: x for b, x in ratios.items() if beyond_load(seconds[fast], seconds[b])}
+    return fast, {b: x for b, x in ratios.items() if b not in beyond}, beyond

@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed
 
@@ -285,22 +285,17 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
 
 def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
-    the machine's load can account for (``across.beyond_load``), and why one in between wins."""
-    r = reached.set_index("batch_size")
-    fast = int(r["seconds_target"].idxmin())
-    m = r.loc[fast, "seconds_target"]
-    others = r.drop(index=fast)
-    slow = [int(b) for b, o in others.iterrows() if beyond_load(m, o["seconds_target"])]
-    close = [int(b) for b in others.index if b not in slow]
+    the machine's load can account for (``across.load_split``), and why one in between wins."""
+    fast, close, slow = load_split(reached)
     text = f"**Wall-clock time.** B = {fast:,} reached the target fastest (Task 3's table)"
     if close:
-        ratios = listed([f"{r.loc[b, 'seconds_target'] / m:.2g}×" for b in close])
+        ratios = listed([f"{x:.2g}×" for x in close.values()])
         text += (
             f"; B = {listed([f'{b:,}' for b in close])} took {ratios} as long, which the machine's load alone can cause"
         )
     if slow:
         who = f"B = {listed([f'{b:,}' for b in slow])}" if close else "the others"
-        least = min(r.loc[b, "seconds_target"] / m for b in slow)  # the margin over the load factor, shown
+        least = min(slow.values())  # the margin over the load factor, shown
         text += f"; {who} took {least:.2g}× as long or more, beyond the {LOAD_FACTOR:g}× the load can cause"
         if min(slow) < fast < max(slow):
             text += ": the smaller batches took many more steps, the larger ones many more samples"

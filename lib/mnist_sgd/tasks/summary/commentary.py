@@ -14,7 +14,7 @@ from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR, differ
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
-from mnist_sgd.tasks.batch_size.across import beyond_load, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
@@ -132,13 +132,10 @@ def _clocks_trend(reached: pd.DataFrame) -> str:
 
 def _fastest(reached: pd.DataFrame) -> str:
     """The batch size with the least training time to the target, with those the machine's load
-    could have put ahead of it (``across.beyond_load``)."""
-    r = reached.set_index("batch_size")
-    fast = int(r["seconds_target"].idxmin())
-    m = r.loc[fast, "seconds_target"]
-    close = [int(b) for b, o in r.drop(index=fast).iterrows() if not beyond_load(m, o["seconds_target"])]
+    could have put ahead of it (``across.load_split``)."""
+    fast, close, beyond = load_split(reached)
     if not close:
-        least = min(o["seconds_target"] / m for _, o in r.drop(index=fast).iterrows())
+        least = min(beyond.values())
         return f"B = {fast:,} trained fastest; the others took {least:.2g}× as long or more, beyond the machine's load."
     return (
         f"B = {fast:,} trained fastest, but its lead over B = {listed([f'{b:,}' for b in close])} is within what the "
