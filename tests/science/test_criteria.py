@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from mnist_sgd.science.criteria import (
+    beyond_load,
     converged_iterations,
     converged_to_optimum,
     crossing_time,
@@ -147,3 +148,11 @@ def test_a_run_short_of_its_optimum_has_not_converged():
     assert converged_to_optimum(c, optimum=0.19, rel_tol=0.01) is None
     assert converged_to_optimum(c, optimum=0.2185, rel_tol=0.01) == 8  # only the last is within 1%
     assert converged_to_optimum(c.assign(train_loss=[0.5, 0.4, np.nan, 0.3, 0.2]), 0.19, 0.01) is None
+
+
+def test_a_time_is_longer_only_beyond_what_the_machines_load_can_do():
+    assert not beyond_load(0.21 / 0.12)  # 1.75 times: the load alone can do that
+    assert beyond_load(0.81 / 0.12)  # 6.75 times
+    # the report's B = 10 against B = 100: 2.3 times, beyond the factor 2, whatever the seeds' spread
+    assert beyond_load(0.39 / 0.17)
+    assert not beyond_load(0.2 / 0.1)  # exactly the factor: not beyond it

@@ -29,6 +29,13 @@ def differ(m1: float, s1: float, m2: float, s2: float) -> bool:
     return abs(m1 - m2) > 2 * math.hypot(s1, s2)
 
 
+def beyond_load(ratio: float) -> bool:
+    """Whether a time is longer than another by more than the machine's load can make it: their
+    ratio (≥ 1, of means over seeds) above ``LOAD_FACTOR``. The ratio alone: the seeds' spread of a
+    time is far smaller than what the load does to it."""
+    return ratio > LOAD_FACTOR
+
+
 def first_reaching(curves: pd.DataFrame, column: str, threshold: float) -> pd.DataFrame:
     """Per seed, when ``column`` first falls to ``threshold``: t, train_seconds (where the curves
     have it) and, when the curves have it, noise_scale (NaN if never).

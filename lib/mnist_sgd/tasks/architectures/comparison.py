@@ -14,7 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
-from mnist_sgd.science.criteria import LOAD_FACTOR, differ
+from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.tables import EVERY, FLUCTUATION_EPOCHS, GROWTH_EPOCHS, best_epochs, epoch_rows
@@ -274,10 +274,10 @@ def decay_text(stats: pd.DataFrame) -> str | None:
 
 
 def times_as_long(ratio: float) -> str:
-    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``LOAD_FACTOR``), to two
+    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``beyond_load``), to two
     significant figures as every time: '4.7 times as long, more than the machine's load can explain',
     or '1.6 times as long, within what the machine's load can do'."""
-    if ratio > LOAD_FACTOR:
+    if beyond_load(ratio):
         return f"{ratio:.2g} times as long, more than the machine's load can explain"
     return f"{ratio:.2g} times as long, within what the machine's load can do"
 

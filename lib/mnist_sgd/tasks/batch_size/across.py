@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from mnist_sgd.science import criteria
-from mnist_sgd.science.criteria import LOAD_FACTOR, differ
+from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_text, target_text
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
@@ -349,13 +349,6 @@ def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
     return "is not monotone"
 
 
-def beyond_load(fast: float, slow: float) -> bool:
-    """Whether a time (mean over seeds) is longer than a faster one by more than the machine's
-    load can make it: more than ``LOAD_FACTOR`` times the faster. The ratio of the means alone:
-    the seeds' spread of a time is far smaller than what the load does to it."""
-    return slow > LOAD_FACTOR * fast
-
-
 def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, float]]:
     """The batch size with the least training time to the target (``reached``: batch_size,
     seconds_target), and each other's time over it, split into those the machine's load could
@@ -363,5 +356,5 @@ def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, 
     seconds = reached.set_index("batch_size")["seconds_target"]
     fast = int(seconds.idxmin())
     ratios = {int(b): s / seconds[fast] for b, s in seconds.drop(index=fast).items()}
-    beyond = {b: x for b, x in ratios.items() if beyond_load(seconds[fast], seconds[b])}
+    beyond = {b: x for b, x in ratios.items() if beyond_load(seconds[b] / seconds[fast])}
     return fast, {b: x for b, x in ratios.items() if b not in beyond}, beyond

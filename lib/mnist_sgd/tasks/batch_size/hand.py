@@ -85,7 +85,7 @@ def _evaluated_runs_text(row: pd.Series) -> str:
         + f" per iteration, against {two_figures(step_ms)} ms per training step at B = {b:,} here (their batch "
         f"size is not stated). Full-set metrics after every step are a pass over all {TRAIN_IMAGES:,} training "
         f"images, {TRAIN_IMAGES // b:,} times a step's data: such a run times its evaluation, not its training. "
-        f"Here a run of {int(row['cap']):,} iterations is evaluated at {int(row['checkpoints']):,} checkpoints, "
+        f"Here a run of {int(row['cap']):,} iterations is evaluated at {int(row['checkpoints']):,} distinct checkpoints, "
         "outside the timed training; the training loss comes exactly from XᵀX/N and XᵀY/N, computed once, and the "
         f"training accuracy from a fixed subset of {TRAIN_ACC_SAMPLES:,} images."
     )

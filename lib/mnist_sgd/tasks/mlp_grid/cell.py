@@ -37,9 +37,11 @@ def asked_cells() -> list[tuple[int, float]]:
 
 def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
     """The runs of one cell as shown, one row per seed (``net_runs.with_status``): its status (``said``),
-    the final accuracies in percent and training loss (blank for a run that diverged), its best test
-    accuracy and the epoch of it, the epoch it diverged in (blank when it did not) and the
-    training time per epoch (2 significant figures), under their display names."""
+    the final accuracies in percent (blank when its weights became NaN: such a network answers one
+    digit for every image, so its accuracy is that digit's share, not a result) and training loss
+    (blank for a run that diverged), its best test accuracy and the epoch of it, the epoch it diverged
+    in (blank when it did not) and the training time per epoch (2 significant figures), under their
+    display names."""
     table = runs[
         [
             "seed",
@@ -54,6 +56,7 @@ def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
         ]
     ].copy()
     table[["final_train_acc", "final_test_acc", "best_test_acc"]] *= 100
+    table.loc[~runs["weights_finite"].astype(bool), ["final_train_acc", "final_test_acc"]] = math.nan
     table["status"] = table["status"].map(said)
     table["seconds_per_epoch"] = table["seconds_per_epoch"].map(lambda t: "" if pd.isna(t) else two_figures(t))
     for column in ("diverged_at", "best_epoch"):  # None in a column of runs that all went on, NaN beside a number
@@ -74,9 +77,9 @@ def seeds_table(runs: pd.DataFrame) -> pd.DataFrame:
 def seeds_caption(runs: pd.DataFrame) -> str:
     """The caption of ``seeds_table``: the cell, its epochs, and where the figures come from."""
     return (
-        f"{cell_setting(runs)}: one row per seed; final accuracies of the network at the end of the run (as it "
-        "stopped, for a run that diverged) on the whole training and test sets; best: the epoch with the highest "
-        "test accuracy; training time measured."
+        f"{cell_setting(runs)}: one row per seed; final accuracies of the network at the end of the run on the "
+        "whole training and test sets (blank where its weights became NaN); best: the epoch with the highest test "
+        "accuracy; training time measured."
     )
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mnist_sgd.science.criteria import LOAD_FACTOR, differ
+from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
@@ -157,15 +157,15 @@ def within_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
 
 
 def _load_verdict(ratio: float) -> str:
-    """'beyond what the machine's load can do' for a ratio of times (≥ 1) above ``LOAD_FACTOR``, else
+    """'beyond what the machine's load can do' for a ratio of times (≥ 1) beyond the load (``beyond_load``), else
     'within what the machine's load can do'."""
-    return f"{'beyond' if ratio > LOAD_FACTOR else 'within'} what the machine's load can do"
+    return f"{'beyond' if beyond_load(ratio) else 'within'} what the machine's load can do"
 
 
 def time_text(cells: pd.DataFrame) -> str | None:
     """The cost of an update and of an epoch at the smallest batch size against the largest,
     each a mean over the cells run at that batch size (the rate does not change the work of a
-    step), every ratio judged against the machine's load (``LOAD_FACTOR``), and how far apart the same
+    step), every ratio judged against the machine's load (``beyond_load``), and how far apart the same
     work was timed in two cells of one batch size, where there are two; None for one batch size."""
     c = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells))
     by = c.groupby("batch_size")
