@@ -82,9 +82,23 @@ def test_a_section_heading_stays_in_the_flow_and_a_figures_own_title_floats_with
         new_markdown_cell("More text."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    floated = markdown.index(pdf.KEEP_TOGETHER)
+    floated = markdown.index(pdf.KEEP_BELOW)  # near its section's heading: never above it
     assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < floated
     assert floated < markdown.index("Its own title") < markdown.index("A figure in the middle.")
+
+
+def test_a_figure_floats_anywhere_only_half_a_page_after_its_sections_heading(tmp_path):
+    prose = "A sentence of the section's text. " * 40  # about 1,300 characters
+    cells = [
+        new_markdown_cell('<a id="s1"></a>\n\n## One'),
+        new_markdown_cell(prose),
+        figure_cell("Near the heading."),
+        new_markdown_cell(prose),
+        figure_cell("Half a page on."),
+    ]
+    markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
+    assert markdown.count(pdf.KEEP_BELOW) == 1 and markdown.count(pdf.KEEP_TOGETHER) == 1
+    assert markdown.index(pdf.KEEP_BELOW) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
 
 
 def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):

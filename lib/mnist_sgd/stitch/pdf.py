@@ -35,6 +35,10 @@ def typst_block(parts: list[str], opening: str) -> str:
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 
+# the same, for a figure soon after a section's heading: only at the bottom of a page (the next
+# one if it does not fit), so that it never floats above that heading
+KEEP_BELOW = "#place(bottom, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
+
 # a short table with its caption, in the flow where the text puts it: on the next page whole
 # when it does not fit (a float would land at a page's top or bottom, splitting the text around it)
 UNBREAKABLE = "#block(breakable: false, width: 100%)["
@@ -119,16 +123,17 @@ def figure_width(png: bytes, tallest: float = FIGURE_HEIGHT) -> float:
     return min(FIGURE_WIDTH, width / 110, tallest * width / height)
 
 
-def float_with_heading(body: list[str], heading: str | None) -> str:
-    """``body`` (a figure and its caption) as a float, headed by ``heading`` when given: a
-    figure's own title goes with it, so that the float never leaves it behind."""
-    return typst_block([heading, *body] if heading else body, KEEP_TOGETHER)
+def float_with_heading(body: list[str], heading: str | None, opening: str = KEEP_TOGETHER) -> str:
+    """``body`` (a figure and its caption) set by ``opening`` (a float, or ``UNBREAKABLE`` in the
+    flow), headed by ``heading`` when given: a figure's own title goes with it, so that the float
+    never leaves it behind."""
+    return typst_block([heading, *body] if heading else body, opening)
 
 
 def settled(part: str) -> str:
     """``part``, or when it is a figure's float, the figure in the flow, unbreakable: for a figure
-    that opens a section, whose float could land above the section's heading, and for one that
-    ends it, whose float the next section's ``FLUSH`` would set under an emptied page."""
+    that ends a section, whose float the next section's ``FLUSH`` would set under an emptied page
+    (known only once the next section begins)."""
     opening, closing = typst_block(["x"], KEEP_TOGETHER).split("\n\nx\n\n")
     if not (part.startswith(opening) and part.endswith(closing)):
         return part
@@ -142,9 +147,10 @@ def output_parts(
     figure: int,
     heading: str | None = None,
     side_by_side: list[str] | None = None,
+    opening: str = KEEP_TOGETHER,
 ) -> tuple[list[str], int]:
-    """A code cell's outputs as Markdown: a figure kept with the caption under it, floating to
-    the top or bottom of a page, with ``heading`` (the figure's own title, right above the cell)
+    """A code cell's outputs as Markdown: a figure kept with the caption under it, set by
+    ``opening`` (floating to the top or bottom of a page, or in the flow), with ``heading`` (the figure's own title, right above the cell)
     inside the float when the figure is the cell's first output, else before the outputs; or,
     given a ``side_by_side`` list, appended to it instead, for ``figure_grid``. A short table
     stays in the flow on one page with its caption; a long one may break across pages (its
@@ -177,7 +183,7 @@ def output_parts(
                         side_by_side.append(pending_figure + "\n\n" + text)
                     else:
                         title = None if parts else heading
-                        parts.append(float_with_heading([pending_figure, text], title))
+                        parts.append(float_with_heading([pending_figure, text], title, opening))
                         heading = heading if title is None else None
                     pending_figure = None
                     continue
@@ -200,6 +206,23 @@ def output_parts(
 
 # an anchored heading: a section of the contents (see ``markdown_cell``)
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
+LISTED_LINE = re.compile(r"\{#[^}]+\}\s*$", re.M)
+
+# characters of Markdown after a section's heading (about half a page of prose) within which a
+# figure's float could still rise above that heading on the same page
+NEAR_HEADING = 2500
+
+
+def figure_opening(parts: list[str]) -> str:
+    """How to set a figure that comes after ``parts``: in the flow when it opens a section (right
+    after its heading), as a float kept below the text when the heading is near (``KEEP_BELOW``),
+    else as a float at the top or bottom of a page."""
+    if parts and LISTED.search(parts[-1]):
+        return UNBREAKABLE
+    text = "\n\n".join(parts)
+    last = list(LISTED_LINE.finditer(text))
+    return KEEP_BELOW if last and len(text) - last[-1].end() < NEAR_HEADING else KEEP_TOGETHER
+
 
 # what the PDF prints of a grid job's own section: its anchor and the heading under it, its
 # tables, their captions and its figures' captions
@@ -327,12 +350,15 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
                 parts[-1:] = [rest] if rest else []
             heading = "\n\n".join(headings) or None
             more, figure = output_parts(
-                cell, media, figure, heading=heading, side_by_side=figures if DETAIL_TAG in tags else None
+                cell,
+                media,
+                figure,
+                heading=heading,
+                side_by_side=figures if DETAIL_TAG in tags else None,
+                opening=figure_opening(parts),
             )
             if before == 0 and figures:
                 grid_at = len(parts)
-            if more and parts and LISTED.search(parts[-1]):  # the first figure of a section
-                more[0] = settled(more[0])
             parts += more
     place_grid()
     return "\n\n".join(parts) + "\n"
