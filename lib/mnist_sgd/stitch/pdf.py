@@ -124,9 +124,8 @@ def figure_width(png: bytes, tallest: float = FIGURE_HEIGHT) -> float:
 
 
 def float_with_heading(body: list[str], heading: str | None, opening: str = KEEP_TOGETHER) -> str:
-    """``body`` (a figure and its caption) set by ``opening`` (a float, or ``UNBREAKABLE`` in the
-    flow), headed by ``heading`` when given: a figure's own title goes with it, so that the float
-    never leaves it behind."""
+    """``body`` (a figure and its caption) set by ``opening`` (a float, or in the flow), headed by
+    ``heading`` when given: a figure's own title goes with it, so that the float never leaves it."""
     return typst_block([heading, *body] if heading else body, opening)
 
 
@@ -206,7 +205,6 @@ def output_parts(
 
 # an anchored heading: a section of the contents (see ``markdown_cell``)
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
-LISTED_LINE = re.compile(r"\{#[^}]+\}\s*$", re.M)
 
 # characters of Markdown after a section's heading (about half a page of prose) within which a
 # figure's float could still rise above that heading on the same page
@@ -220,7 +218,7 @@ def figure_opening(parts: list[str]) -> str:
     if parts and LISTED.search(parts[-1]):
         return UNBREAKABLE
     text = "\n\n".join(parts)
-    last = list(LISTED_LINE.finditer(text))
+    last = list(re.finditer(LISTED.pattern, text, re.M))
     return KEEP_BELOW if last and len(text) - last[-1].end() < NEAR_HEADING else KEEP_TOGETHER
 
 

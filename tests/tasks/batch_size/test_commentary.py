@@ -16,7 +16,9 @@ from mnist_sgd.tasks.batch_size.commentary import (
     plain_decimal,
     samples_caption,
     samples_table,
+    spread_caveat,
 )
+from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.theory import theory_commentary, turn_verdict
 
 MORE = "#04_batch_size_summary--more"
@@ -78,7 +80,8 @@ def test_the_answer_reads_the_table_without_repeating_its_numbers():
     assert "9,000" not in text and "140,000" not in text  # the table's counts stay in the table
     assert "0.002" not in text  # the rates are Task 3's table's
     assert "Rates tuned" not in text  # the rates are tuned to the target: the old caveat is settled
-    assert f"The theory behind this is [in the per-run detail]({MORE})." in text
+    assert f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({MORE})." in text
+    assert "**Why.** A batch's gradient is the mean of B single-image gradients, so its noise falls as 1/B" in text
 
 
 def test_the_text_changes_when_the_numbers_change():
@@ -171,12 +174,12 @@ def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     clear = summary(*BASE_ARGS[:1], [math.nan, 0.30, 0.20, 0.86], *BASE_ARGS[2:], seconds_sd=(0, 0.01, 0.01, 0.01))
     text = commentary(clear)
     assert (
-        "**Wall-clock time.** B = 100 reached the target fastest (Task 3's table); B = 10 took 1.5× as long, which "
-        "the machine's load alone can cause; B = 1,000 took 4.3× as long or more, beyond the 2× the load can cause."
-        in text
+        "**Seconds.** B = 100 reached the target fastest (Task 3's table); B = 10 took 1.5× as long, which "
+        "the machine's load alone can cause; B = 1,000 took 4.3× as long or more (ratios of the unrounded means), "
+        "beyond the 2× the load can cause." in text
     )
     apart = commentary(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
-    assert "(Task 3's table); the others took 4.3× as long or more, beyond the 2× the load can cause:" in apart
+    assert "(Task 3's table); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
     # the report's case: 2.3 times is beyond the factor 2, however wide the seeds' spread
     report = commentary(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
     assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report
@@ -203,12 +206,12 @@ def test_the_end_of_the_runs_is_read_only_beyond_the_seeds_spread():
 
 def test_the_rate_is_said_to_grow_in_proportion_only_where_eta_over_b_is_the_same():
     grows = commentary(summary([100, 9000, 1400, 500], *BASE_ARGS[1:]))
-    assert "The good rate grows with B (Task 3's table)." in grows
+    assert "Here the good rate grows with B." in grows
     assert "η/B is the same" not in grows
     same = commentary(summary(*BASE_ARGS, lr=(0.0139,) * 4))
-    assert "The good rate is the same at every batch size" in same
+    assert "Here the good rate is the same at every batch size" in same
     shrinks = commentary(summary(*BASE_ARGS, lr=(0.04, 0.02, 0.005, 0.002)))
-    assert "The good rate shrinks with B (Task 3's table)." in shrinks
+    assert "Here the good rate shrinks with B." in shrinks
 
 
 # the report's good rates: η ∝ B from B = 1 to 10, then slower; iterations 78,000, 8,200, 1,200 and 480,
@@ -226,10 +229,7 @@ PROPORTIONAL = summary(
 
 def test_a_tie_in_samples_at_the_same_rate_per_sample_is_put_down_to_the_rates():
     text = commentary(PROPORTIONAL)
-    assert (
-        "The good rate grows with B (Task 3's table), in proportion up to B = 10, where η/B is the same, then more"
-        in text
-    )
+    assert "Here the good rate grows with B, in proportion up to B = 10 (the same η/B), then more" in text
     assert (
         "B = 1 and 10 tie for the fewest samples: at the same η/B, one step on B samples goes as far as B steps on one."
         in text
@@ -247,9 +247,9 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
     # the rate rose 2.2 times, the iterations fell 2.5-fold (the table's): the cut followed the step, which
     # at B = 1,000 is the sweep's largest finite rate
     assert (
-        "There the good rate rose only 2.2×, about as much as the iterations fell: at B = 1,000 it is already the "
-        "largest rate that did not diverge (Task 3), so the larger batch could not take a proportionally longer step."
-        in text
+        "From B = 100 to 1,000 it rose only 2.2×, about as much as the iterations fell: at B = 1,000 it is already "
+        "the largest rate of the grid that did not diverge, so the larger batch could not take a proportionally "
+        "longer step." in text
     )
     assert "2.5-fold" not in text  # the cut is the table's
     assert "left open" not in text and "cannot tell" not in text  # the answer pulls one way
@@ -258,7 +258,7 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
     assert "so these runs cannot tell the two causes apart." in theory(noisy)
     # below the sweep's top the rate is not said to be stopped
     room = commentary(PROPORTIONAL.assign(largest_stable=0.1))
-    assert "There the good rate rose only 2.2×, about as much as the iterations fell. The theory" in room
+    assert "it rose only 2.2×, about as much as the iterations fell.\n\n" in room and "did not diverge" not in room
     # the rate rose 4.3 times, the iterations fell only 2.5-fold: something besides the rate cut the returns
     steep = PROPORTIONAL.assign(lr=[0.000464, 0.00464, 0.0215, 0.093])
     assert "and the iterations fell more than the longer step alone gives." in commentary(steep)
@@ -351,3 +351,37 @@ def test_the_fitted_noise_scale_is_placed_against_each_range_measured():
     )
     assert "it lies within the range measured at B = 100, below it at B = 1 and 1,000, above it at B = 10" in apart
     assert "outside the range measured" not in apart
+
+
+def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
+    # at 10%: 12,302 / 1,541 / 283 / 124 iterations: samples rise, cuts 8.0, 5.4 and 2.3 fall as in PROPORTIONAL
+    choices = pd.DataFrame(
+        {
+            "batch_size": [1, 10, 100, 1000] * 2,
+            "target_pct": [5.0] * 4 + [10.0] * 4,
+            "reached": True,
+            "itr": [77942, 8196, 1204, 481, 12302, 1541, 282.9, 123.6],
+            "itr_sd": [4989, 578, 34, 18, 2064, 290, 14.5, 5.0],
+        }
+    )
+    at_5 = PROPORTIONAL.assign(target_pct=5.0)
+    text = spread_caveat(at_5, choices)
+    assert text == (
+        "**How sure.** Like ITR's (Task 3), the ± of these counts covers the seeds only. At a 10% target, the samples "
+        "rise with B and the iterations are cut 8.0×, 5.4× and 2.3× from one B to the next: the same pattern."
+    )
+    flipped = choices.assign(itr=[77942, 8196, 1204, 481, 12302, 1541, 282.9, 12.0])
+    assert "a different pattern, so the pattern here depends on the target." in spread_caveat(at_5, flipped)
+    unmet = choices.assign(reached=[True] * 7 + [False])
+    assert spread_caveat(at_5, unmet).endswith("covers the seeds only.")
+    assert "**How sure.**" in batch_size_commentary(at_5, behind=MORE, choices=choices)
+
+
+def test_the_hand_times_are_read_in_a_sentence_with_the_load_rule():
+    t = PROPORTIONAL.assign(hand_seconds_50=[246.0, 38.0, 24.0, 21.0], seconds_50_epochs=[58.0, 9.6, 3.7, 6.7])
+    assert hand_times_brief(t) == (
+        "By hand, 50 epochs took longest at B = 1 (246 s) and least at B = 1,000 (21 s); here, extrapolated from "
+        "the time per step, least at B = 100, with B = 1,000 within the load's reach of it."
+    )
+    assert "**The hand-made reports.** By hand, 50 epochs" in commentary(t)
+    assert hand_times_brief(PROPORTIONAL) == ""

@@ -7,7 +7,7 @@ import torch
 
 from mnist_sgd.science import nets
 from mnist_sgd.science.data import MNIST
-from mnist_sgd.tasks.mlp_grid.backward import backward_body_text, backward_check, backward_text
+from mnist_sgd.tasks.mlp_grid.backward import backward_check, backward_text
 
 
 def images(n: int = 300, seed: int = 0) -> MNIST:
@@ -52,17 +52,3 @@ def test_the_sentence_says_the_same_step_only_where_the_two_ways_agree_to_roundi
     assert "Over 63 steps at η = 1 they drift apart, although they agree to rounding over 16:" in text
     alone = backward_text(checks.iloc[[2]])
     assert "same step" not in alone and "does not separate a different step from a grown rounding" in alone
-
-
-def test_the_body_says_in_one_sentence_where_the_written_out_step_drifts_from_autograd():
-    checks = pd.DataFrame({"lr": [0.1, 1.0, 1.0], "steps": [63, 16, 63], "weights_rel_diff": [2.2e-7, 3.2e-7, 0.333]})
-    text = backward_body_text(checks)
-    assert text == (
-        "**The step.** Gradients and updates are written by hand rather than left to PyTorch's automatic "
-        "differentiation and SGD optimiser; the two drift apart at η = 1 within 63 steps (weights up to 33% of the "
-        "largest weight apart), so which seeds fail at η = 1 may depend on how the step is computed, not only on "
-        "the seed."
-    )
-    assert "optim" not in text.replace("optimiser", "")  # no function names
-    same = backward_body_text(checks.iloc[:2])
-    assert same.endswith("; in every check the two take the same step, up to rounding.")

@@ -9,13 +9,11 @@ import math
 import pandas as pd
 from made_up import grid
 
-from mnist_sgd.show import provenance
 from mnist_sgd.tasks.mlp_grid.commentary import (
     cell_count,
     loss_figure_caption,
     mlp_scope_text,
     mlp_terms_text,
-    mlp_timing_note,
     table_caption,
 )
 from mnist_sgd.tasks.mlp_grid.tables import LOSS_TOP, grid_cells, grid_table, loss_axis_top
@@ -44,9 +42,9 @@ def test_one_count_of_cells_in_the_scope_and_the_table():
     for _, _, cells in (made_up(), every_seed_diverged()):
         n = cell_count(cells)
         assert n == 6 == len(grid_table(cells)) and cells["test_acc"].notna().all()
-        assert f"**All {n} cells**" in mlp_scope_text(cells, 3)
+        assert f"**All {n} settings (B, η)**" in mlp_scope_text(cells, 3)
     _, _, cells = made_up()
-    assert "**5 of the 6 cells**" in mlp_scope_text(cells.iloc[1:], 3)
+    assert "**5 of the 6 settings (B, η)**" in mlp_scope_text(cells.iloc[1:], 3)
 
 
 def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
@@ -54,11 +52,13 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     text = mlp_scope_text(cells, 3)
     # the made-up grid ran 1 seed in some cells and 3 in others
     assert text.startswith(
-        "**All 6 cells** of batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run for 3 epochs, 1 to 3 seeds "
-        "per cell. "
+        "**All 6 settings (B, η)** of batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run for 3 epochs, 1 to "
+        "3 seeds per cell; each setting is a *cell* of the grid. "
     )
+    assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
+    # the s.d. of 3 seeds is rough: said once, here, where the seeds are
     assert text.endswith(
-        "only cells whose seeds all trained are ranked: one run cannot show how often a setting fails."
+        "3 seeds give only a rough s.d., so a verdict on a difference of a few tenths of a point is indicative."
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
@@ -66,7 +66,9 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     uneven = cells.assign(epochs=[3, 3, 3, 3, 3, 5])
     assert "not directly comparable" in mlp_scope_text(uneven, 3)
     same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
-    assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same and same.endswith("are ranked.")
+    assert "were run for 3 epochs, 3 seeds each; each setting is a *cell* of the grid. A run *trained*" in same
+    assert "every seed trained. 3 seeds give only a rough s.d." in same
+    assert "rough" not in mlp_scope_text(cells.assign(seeds=10), 3)  # ten seeds: a usable s.d.
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
@@ -86,12 +88,6 @@ def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     assert "the final accuracies, mean ± s.d. over the seeds that trained" in caption and "one run each" in caption
     assert "the loss after epoch 1, mean ± s.d. over every seed that completed it" in caption
     assert caption.startswith("The cells in the order of η/B")
-
-
-def test_the_timing_note_needs_one_set_of_conditions():
-    runs = pd.DataFrame({"threads": [1, 1], "device": ["cpu", "cpu"], "parallel_jobs": [2, 2]})
-    assert mlp_timing_note(runs) == provenance.timing_note({"threads": 1, "device": "cpu", "parallel_jobs": 2})
-    assert "only roughly comparable" in mlp_timing_note(runs.assign(threads=[1, 4]))
 
 
 def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():

@@ -13,7 +13,16 @@ import pandas as pd
 import torch
 from made_up import grid
 
-from mnist_sgd.tasks.mlp_grid.mechanisms import focus, gap_text, noise_text, per_update_losses, time_text, within_text
+from mnist_sgd.science.net_runs import LEARNT_THEN_STUCK, STUCK
+from mnist_sgd.tasks.mlp_grid.mechanisms import (
+    focus,
+    gap_text,
+    noise_text,
+    per_update_losses,
+    per_update_text,
+    time_text,
+    within_text,
+)
 from mnist_sgd.tasks.mlp_grid.stability import _stuck_text, stability_text
 from mnist_sgd.tasks.mlp_grid.tables import grid_cells
 
@@ -71,24 +80,36 @@ def test_each_comparison_is_made_where_the_assignment_makes_it_else_where_most_c
 
 def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     cells, history = three_batches()
-    text = within_text(cells, history)
+    text = within_text(cells)
     assert text == (
-        "**Within the stable cells.** At η = 0.1, the smallest batch goes furthest in the first epoch, with 7,500 updates "
-        "against 469 at B = 128. Per update the largest batch goes furthest: after as many updates as an epoch at "
+        "**Learning rate and batch size.** At η = 0.1, the smallest batch has the lowest loss after the first epoch, "
+        "having made 7,500 updates against 469 at B = 128. Each of its updates averages fewer examples, so its "
+        "gradient is noisier."
+    )
+    overtaken = within_text(cells.assign(final_loss=[0.01, 0.001, 0.005]))  # B = 32 ends lowest
+    assert (
+        "7,500 updates against 469 at B = 128; at the end its mean training loss is no longer the lowest" in overtaken
+    )
+    text = per_update_text(cells, history)
+    assert text == (
+        "**Per update.** Per update the largest batch goes furthest: after as many updates as an epoch at "
         "B = 8, the training loss is "
         "0.0377 ± 0.0003 at B = 128 and 0.0754 ± 0.0005 at B = 32, below B = 8's loss after epoch 1. A step on "
         "B = 128 averages 16 times the examples, so its gradient is less noisy."
     )  # 7,500 updates: 1 epoch at B = 8, 4 at B = 32, 16 at B = 128; B = 8's value is the table's
     assert "ms" not in text and "final test accuracy" not in text  # the time is in the detail, the ranking in η/B
-    assert within_text(cells[cells["batch_size"] == 8], history) is None
+    assert (
+        within_text(cells[cells["batch_size"] == 8]) is None
+        and per_update_text(cells[cells["lr"] > 1], history) is None
+    )
     # B = 32 within the spread of B = 8 per update: only B = 128 is said to be below, and not "the largest" alone
     near = history.copy()
     near.loc[(near["batch_size"] == 32) & (near["epoch"] == 4), "full_train_loss"] = [0.2, 0.202]
-    text = within_text(cells, near)
+    text = per_update_text(cells, near)
     assert "the training loss is 0.0377 ± 0.0003 at B = 128, below B = 8's loss after epoch 1." in text
     lower = history.copy()
     lower.loc[(lower["batch_size"] == 32) & (lower["epoch"] == 4), "full_train_loss"] = [0.01, 0.0101]
-    assert "Per update larger batches go further: after as many updates" in within_text(cells, lower)
+    assert "Per update larger batches go further: after as many updates" in per_update_text(cells, lower)
 
 
 def test_the_time_of_an_update_is_judged_against_the_machines_load():
@@ -122,7 +143,7 @@ def test_per_update_the_batch_sizes_are_compared_over_the_same_number_of_updates
     assert math.isclose(windows.loc[32, "window"], 0.3015 / 4)  # the loss after epoch 4, not a mean over 1-4
     blown = history.copy()
     blown.loc[(blown["batch_size"] == 128) & (blown["epoch"] == 16), "full_train_loss"] = 30.0
-    text = within_text(cells, blown)
+    text = per_update_text(cells, blown)
     assert "The smallest batch is ahead per update too: its lead is not only its number of updates." in text
     assert "less noisy" not in text
     one = cells.assign(seeds=[1, 2, 2])  # B = 8 ran one seed: not ranked, so not compared per update
@@ -132,8 +153,8 @@ def test_per_update_the_batch_sizes_are_compared_over_the_same_number_of_updates
 def test_more_updates_are_not_said_to_go_further_when_the_loss_does_not_show_it():
     cells, history = three_batches()
     slow = cells.assign(loss_epoch1=cells["loss_epoch1"][::-1].to_numpy())  # the smallest batch now the highest
-    text = within_text(slow, history)
-    assert "furthest in the first epoch" not in text
+    text = within_text(slow)
+    assert "lowest loss after the first epoch" not in text
     assert "At η = 0.1, the smallest batch is not the furthest after epoch 1, despite its 7,500 updates." in text
 
 
@@ -141,7 +162,7 @@ def test_the_stability_text_reads_the_grid_by_eta_over_b_and_names_each_failure(
     runs, history = grid()
     text = stability_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
     assert text.startswith(
-        "**Stability.** An epoch makes 60,000/B updates, each scaled by η, so the step sizes of an epoch add up to "
+        "**Which cells trained.** An epoch makes 60,000/B updates, each scaled by η, so the step sizes of an epoch add up to "
         "60,000 × η/B."
     )
     # B = 128, η = 1 failed at η/B = 0.00781 while B = 8, η = 0.1 converged at 0.0125: no clean boundary
@@ -150,10 +171,12 @@ def test_the_stability_text_reads_the_grid_by_eta_over_b_and_names_each_failure(
         "B = 8, η = 1 (0.125) failed, while B = 8, η = 0.1 trained at 0.0125." in text
     )
     assert "At B = 128, η = 1 the seed that diverged did so late, in epoch 3, after learning." in text
-    assert "At B = 8, η = 1 the run got stuck at chance: it answers 7 for every image." in text
+    assert "At B = 8, η = 1 the run got stuck at chance, never having learnt: it answers 7 for every image." in text
     # the ranked cells: B = 128, η = 0.1 (97.50 ± 0.10) then B = 8, η = 0.1 (98.20 ± 0.10) in η/B
+    # one cell diverged, another got stuck: two kinds of failure, said apart
+    assert "trained at 0.0125. The seeds failed in two different ways. At B = 128, η = 1 the seed" in text
     assert text.endswith(
-        "Among the ranked cells, the final test accuracy rises with η/B up to B = 8, η = 0.1, beyond the seeds' spread "
+        "**Final accuracy.** Among the cells where every seed trained, the final test accuracy rises with η/B up to B = 8, η = 0.1, beyond the seeds' spread "
         "(B = 128, η = 0.1 and B = 8, η = 0.1: 0.70 points, against 0.28)."
     )
     for textbook in ("quadratic", "curvature", "overshoot"):  # no mechanism the runs do not measure
@@ -175,12 +198,12 @@ def test_a_clean_boundary_in_eta_over_b_and_a_rate_that_trained_on_a_larger_batc
     text = stability_text(grid_cells(runs, history), runs, Y_TRAIN, Y_TEST)
     assert (
         "In this grid every cell up to η/B = 0.0125 trained on every seed, and every cell from 0.125 up had a seed "
-        "fail. The cells at η = 1 failed at B = 8 and trained on the one seed run at B = 128: so η/B, not η alone, "
-        "separates them here, on that one seed." in text
+        "fail. The cells at η = 1 failed at B = 8 but trained on the one seed run at B = 128, so in these 6 cells × "
+        "1 seed η/B, rather than η alone, separates success from failure: suggestive, not shown." in text
     )
     assert "converged" not in text  # Task 3's word: here a run "trained"
     several = grid_cells(runs, history).assign(seeds=lambda c: c["seeds"].where(c["lr"] < 1, 3))
-    assert "trained on all 3 seeds at B = 128: so η/B, not η alone, separates them here. " in (
+    assert "trained on all 3 seeds at B = 128, so in these 6 cells × 3 seeds η/B, rather than η alone," in (
         stability_text(several, runs, Y_TRAIN, Y_TEST)
     )
 
@@ -221,7 +244,7 @@ def test_the_accuracy_against_eta_over_b_is_read_by_the_rule():
 def test_a_short_step_is_called_slow_only_between_ranked_cells():
     runs, history = grid()
     # at B = 8 the short step ran one seed: no claim on its speed
-    assert "short step" not in within_text(grid_cells(runs, history), history)
+    assert "short step" not in within_text(grid_cells(runs, history))
     # B = 8, η = 0.01 run with three seeds: the rates at B = 8 can be compared
     runs = runs[~((runs["batch_size"] == 8) & (runs["lr"] == 0.01))]
     history = history[~((history["batch_size"] == 8) & (history["lr"] == 0.01))]
@@ -235,10 +258,10 @@ def test_a_short_step_is_called_slow_only_between_ranked_cells():
     history = pd.concat(
         [history, *[h.assign(seed=s, full_train_loss=h["full_train_loss"] * (1 + 0.01 * s)) for s in range(3)]]
     )
-    text = within_text(grid_cells(runs, history), history)
+    text = within_text(grid_cells(runs, history))
     # 0.0121 ± 0.0001 after epoch 1 at η = 0.01 against 0.0060 ± 0.0012 at η = 0.1; 99% training accuracy
     assert text.startswith(
-        "**Within the stable cells.** At B = 8, a short step descends slowly: after epoch 1 the loss at η = 0.01 is 2 "
+        "**Learning rate and batch size.** At B = 8, a short step descends slowly: after epoch 1 the loss at η = 0.01 is 2 "
         "times that at η = 0.1, and it ends without fitting the training set."
     )
 
@@ -289,21 +312,25 @@ def test_a_range_of_one_value_is_said_once():
     text = gap_text(cells, history)  # every cell's test accuracy flat at 98%
     assert "changed by +0.00 points (means over the seeds)" in text and "+0.00 to" not in text
     # the ranking is over the cells that fit, and says so: a ranked cell that does not fit may have a smaller gap
-    assert "Among the ranked cells that fit the training set, the gap is " in text and "ranked ones" not in text
+    assert "Among the cells that fit the training set, the gap is " in text and "ranked ones" not in text
 
 
 def test_the_seeds_of_a_cell_stuck_at_chance_are_said_together_each_with_its_digit():
     y = torch.tensor([7] * 1009 + [0] * 980 + [1] * 1135 + [2] * 6876)  # each digit's share its own
     share = {d: float((y == d).float().mean()) for d in range(10)}
-    stuck = pd.DataFrame({"seed": [0, 1, 2], "final_test_acc": [share[7], share[0], share[1]]})
+    stuck = pd.DataFrame({"seed": [0, 1, 2], "final_test_acc": [share[7], share[0], share[1]], "status": STUCK})
     stuck["final_train_acc"] = stuck["final_test_acc"]
     assert (
         _stuck_text(stuck, 3, y, y)
-        == "every seed got stuck at chance: each answers one digit for every image (7, 0 and 1)"
+        == "every seed got stuck at chance, never having learnt: each answers one digit for every image (7, 0 and 1)"
     )
-    assert _stuck_text(stuck.iloc[[1]], 3, y, y) == "seed 1 got stuck at chance: it answers 0 for every image"
+    stuck["status"] = [STUCK, STUCK, LEARNT_THEN_STUCK]  # one seed had learnt first: not "never"
+    assert _stuck_text(stuck, 3, y, y).startswith("every seed got stuck at chance: each answers")
+    assert _stuck_text(stuck.iloc[[1]], 3, y, y) == (
+        "seed 1 got stuck at chance, never having learnt: it answers 0 for every image"
+    )
     vague = stuck.assign(final_train_acc=[0.5, share[0], share[1]])  # seed 0's training accuracy is no digit's share
     assert (
         _stuck_text(vague.iloc[:2], 3, y, y)
-        == "seeds 0 and 1 got stuck at chance: their accuracies are near a constant answer's"
+        == "seeds 0 and 1 got stuck at chance, never having learnt: their accuracies are near a constant answer's"
     )

@@ -80,7 +80,8 @@ def test_a_value_is_said_with_the_rounding_of_the_tables_and_alone_for_one_seed(
 
 def test_which_cells_are_ranked_is_said_once_in_plain_words():
     rule = which_are_ranked(1)
-    assert rule.startswith("A run *trained* when it neither diverged nor got stuck at chance; only cells whose")
+    assert rule.startswith("A run *trained* when it neither diverged nor got stuck at chance; cells are compared by")
+    assert "ranked" not in rule  # the report's word, not a student's
     assert "converged" not in rule  # Task 3's word
     assert "how often a setting fails" in rule and "overlap" not in rule and "2√" not in rule
     assert "one run" not in which_are_ranked(3)  # every cell ran several seeds: no word on single runs

@@ -1,5 +1,5 @@
 """Task 8's answer in two layers. The body: how the architectures end (``ranking_text``) and why
-(``comparison_text``), what the compact table's dips are (``dip_note``), the hand-made figures
+(``comparison_text``), the compact table (``compact_curves``) and its dips (``dip_note``), the hand-made figures
 (``hand_figures_text``); the per-run detail: the first run on inputs in [0, 1] and the arithmetic
 behind each explanation (``detail_text``). A difference reads as a distance ('0.94 points above')
 with its verdict by the report's one rule, ``criteria.differ``, which the summary page states: the
@@ -13,11 +13,11 @@ import math
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
+from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
-from mnist_sgd.tasks.architectures.tables import EVERY, FLUCTUATION_EPOCHS, GROWTH_EPOCHS, best_epochs, epoch_rows
+from mnist_sgd.tasks.architectures.tables import BEST_MARK, FLUCTUATION_EPOCHS, GROWTH_EPOCHS, best_epochs, epoch_rows
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
@@ -132,15 +132,15 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     diff = shown(a[0], b[0])
     further = diff > 0 and differ(a[0], a[1], b[0], b[1])
     text = (
-        f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run at "
-        f"η = {FIRST_LR:g}{against(a[0], a[1], b[0], b[1], spread)}"
-        + (f": a step {LR / FIRST_LR:g} times as long gets further in as many steps." if further else ".")
+        f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run"
+        f"{against(a[0], a[1], b[0], b[1], spread)}"
+        + (f": a {LR / FIRST_LR:g} times longer step gets further." if further else ".")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
     if start is not None:
         gain = shown(b[0], start[0])
-        moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points over its last {plural(k, 'epoch')}"
+        moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points in its last {plural(k, 'epoch')}"
         apart = differ(b[0], b[1], start[0], start[1])
         state = (
             "was still rising"
@@ -149,7 +149,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             if measured(b[1], start[1]) and not apart
             else "moved"
         )
-        text += f" The first run {state}, {moved}."
+        text += f" The first run {state} ({moved})."
     return text + unmeasured([(first, b[1]), (main, a[1])])
 
 
@@ -184,16 +184,21 @@ def _gap_noise(stats: pd.DataFrame) -> pd.Series:
     return (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
 
 
-def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> list[str]:
-    """Of the models that fit: the smallest train-test gap against the largest, and the larger
-    MLP's against the smaller's (whether more capacity widened it), each a sentence."""
+def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
+    """Of the models that fit: the smallest train-test gap against the largest, a sentence."""
     small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
     a, sa, b, sb = 100 * large["gap"], gap_noise[large.name], 100 * small["gap"], gap_noise[small.name]
-    clauses = [
+    return (
         f"The {small['name']}'s train–test gap is the smallest, {b:.2f} points against the {large['name']}'s "
         f"{a:.2f}{against(a, sa, b, sb, spread)}."
-    ]
+    )
+
+
+def _capacity_clause(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
+    """Of the MLPs that fit, the larger one's gap against the smaller's: whether more capacity
+    widened it; '' with fewer than two."""
     mlps = fitted[~fitted["model"].isin(["CNN", *FIRST_RUNS])]
+    clauses = []
     if len(mlps) >= 2:
         few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
         a, sa, b, sb = 100 * many["gap"], gap_noise[many.name], 100 * few["gap"], gap_noise[few.name]
@@ -209,7 +214,7 @@ def _gap_clauses(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> lis
             f"The {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
             f"parameters, has {f'a gap {apart}' if apart else 'the same gap'}{against(a, sa, b, sb, spread)}{wider}."
         )
-    return clauses
+    return " ".join(clauses)
 
 
 def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
@@ -233,7 +238,7 @@ def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> 
 
 def fit_text(stats: pd.DataFrame) -> str | None:
     """Which models fit the training set, so that their train-test gaps are what separates them on
-    new images (``_gap_clauses``); the models that do not fit only when none does (otherwise the
+    new images (``_smallest_gap``); the models that do not fit only when none does (otherwise the
     step size says that the first runs were still rising, and the detail says the rest)."""
     ok = stats[stats["final_train_acc"].map(math.isfinite)]
     if ok.empty:
@@ -247,7 +252,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
         f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so the test images separate "
-        f"them. {' '.join(_gap_clauses(fitted, gap_noise, spread))}"
+        f"them. {_smallest_gap(fitted, gap_noise, spread)}"
         + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
 
@@ -284,7 +289,7 @@ def times_as_long(ratio: float) -> str:
 
 def cnn_text(stats: pd.DataFrame) -> str | None:
     """Why the CNN suits images, against the largest MLP at η = LR: its parameters, how often a
-    convolution weight is used per image, and what that costs (``times_as_long`` for the epoch);
+    convolution weight is used per image (an explanation, said as one) and its multiply-adds;
     'does better' only when its test accuracy is beyond the seeds' spread above the MLP's. None
     without the CNN and such an MLP."""
     ok = stats[stats["final_test_acc"].map(math.isfinite)]
@@ -299,13 +304,12 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
         if a > b and differ(a, cnn["noise"], b, mlp["noise"])
         else f"The CNN has {ratio:.2f} times the {mlp['name']}'s parameters"
     )
-    ops, time = cnn["mult_adds"] / mlp["mult_adds"], cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
-    cost = f"an epoch {times_as_long(time)}" if time >= 1 else f"an epoch {1 / time:.2g} times shorter"
+    ops = cnn["mult_adds"] / mlp["mult_adds"]
     shared, uses = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
     return (
-        f"**Why a CNN suits images.** {lead}: each 3 × 3 filter slides over the whole image, so a convolution "
-        f"weight is used about {uses / shared:.0f} times per image ({uses:,} multiply-adds over {shared:,} weights) "
-        f"and learns a stroke wherever it is. The price: {ops:.1f} times the multiply-adds per image, and {cost}."
+        f"**Why a CNN suits images.** {lead}. A likely reason (argued, not measured): each 3 × 3 filter slides over "
+        f"the whole image, so each of its weights is used about {uses / shared:.0f} times per image and what it learns "
+        f"about a stroke serves at every position. The price: {ops:.1f} times the multiply-adds per image."
     )
 
 
@@ -316,20 +320,24 @@ def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
     return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
 
 
-def best_rows_note(curves: pd.DataFrame, stats: pd.DataFrame) -> str:
-    """For the compact table's caption: why it has rows off its every-``EVERY``-th pattern (each is
-    some model's best epoch), naming whose; '' when there are none."""
-    lasts = set(curves.groupby("model")["epoch"].max().astype(int))
-    extra = [e for e in epoch_rows(curves) if e != 1 and e % EVERY and e not in lasts]
-    if not extra:
-        return ""
-    names = dict(zip(stats["model"], stats["name"], strict=True))
-    best = best_epochs(curves)
-    whose = [and_list([f"the {names.get(m, m)}" for m, b in best.items() if b == e]) for e in extra]
-    if len(extra) == 1:
-        return f"Epoch {extra[0]} is shown as the best epoch of {whose[0]}."
+def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
+    """``curves`` cut to the epochs the body's table shows: the first, halfway through the longest
+    run, and each model's best and last (the table marks the best), so that it reads in a glance;
+    every epoch stays in the figure."""
+    lasts = curves.groupby("model")["epoch"].max().astype(int)
+    wanted = {1, int(lasts.max()) // 2, *lasts, *best_epochs(curves).values()}
+    return curves[curves["epoch"].isin(wanted)]
+
+
+def compact_caption(stats: pd.DataFrame) -> str:
+    """The caption of the body's table (``compact_curves``): what a cell is, and the first runs."""
+    seeds = set(stats["seeds"].astype(int))
+    over = f"{seeds.pop()} seeds" if len(seeds) == 1 else "the seeds"
     return (
-        f"Epochs {and_list([str(e) for e in extra])} are shown as the best epochs of {and_list(whose)}, in that order."
+        f"Test accuracy (%) after the first, middle and last epoch and each model's best ({BEST_MARK}: its highest "
+        f"mean); mean ± s.d. over {over}. First run: the MLP 128 at η = {FIRST_LR:g} for "
+        f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: the same with inputs "
+        "left in [0, 1]. Every epoch is in the figure above."
     )
 
 
@@ -358,11 +366,13 @@ def capacity_detail(stats: pd.DataFrame) -> str | None:
     if stats[~stats["model"].isin(FIRST_RUNS)].empty:
         return None
     ok = stats[stats["final_train_acc"].map(math.isfinite)]
-    others = ok[ok["final_train_acc"] < FIT]
+    others, fitted = ok[ok["final_train_acc"] < FIT], ok[ok["final_train_acc"] >= FIT]
+    gap_noise, spread = _gap_noise(ok), spread_name(stats)
     return (
         "**Capacity.** More parameters let a network fit more of the training set, including what holds only for "
         "the training images; that part does not carry to new images and would show as a wider train–test gap."
-        + (f" {_still_learning(others, _gap_noise(ok), spread_name(stats))}" if 0 < len(others) < len(ok) else "")
+        + (f" {_capacity_clause(fitted, gap_noise, spread)}" if len(fitted) >= 2 else "")
+        + (f" {_still_learning(others, gap_noise, spread)}" if 0 < len(others) < len(ok) else "")
     )
 
 
@@ -396,12 +406,20 @@ def decay_detail(stats: pd.DataFrame) -> str | None:
 
 
 def sharing_detail(stats: pd.DataFrame) -> str | None:
-    """Where the CNN's parameters and multiply-adds sit, what locality and weight sharing are, and
-    how many weights the same outputs would need unshared. None without the CNN."""
+    """Where the CNN's parameters and multiply-adds sit, what locality and weight sharing are, how
+    many weights the same outputs would need unshared, and the CNN's epoch against the largest
+    MLP's (``times_as_long``). None without the CNN."""
     cnn = row_of(stats, "CNN")
     if cnn is None or cnn["shared_parameters"] == 0:
         return None
     shared, shared_ma = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
+    mlps = stats[~stats["model"].isin(["CNN", *FIRST_RUNS]) & stats["seconds_per_epoch"].map(math.isfinite)]
+    cost = ""
+    if len(mlps) and math.isfinite(cnn["seconds_per_epoch"]):
+        mlp = mlps.loc[mlps["parameters"].idxmax()]
+        time = cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
+        took = f"takes {times_as_long(time)}" if time >= 1 else f"is {1 / time:.2g} times shorter"
+        cost = f" Against the {mlp['name']}, its epoch {took}."
     return (
         f"**Convolutions.** The CNN's two convolutions hold {shared:,} of its {int(cnn['parameters']):,} parameters "
         f"({100 * shared / cnn['parameters']:.0f}%) but do {shared_ma:,} of its {int(cnn['mult_adds']):,} "
@@ -409,7 +427,7 @@ def sharing_detail(stats: pd.DataFrame) -> str | None:
         f"where the strokes of a digit are, not at all {PIXELS} pixels. Weight sharing: the same filter everywhere, so "
         "a stroke is recognised wherever it is; the 2 × 2 pooling adds tolerance to shifts of a pixel. Unshared, the "
         f"same outputs would need a weight per multiply-add, {shared_ma:,} weights instead of {shared:,}, each learnt "
-        "from the examples at its own position, as an MLP must."
+        "from the examples at its own position, as an MLP must." + cost
     )
 
 

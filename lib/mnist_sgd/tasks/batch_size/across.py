@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_text, target_text
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, target_text
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed, time_spread, two_figures
 
@@ -121,10 +121,9 @@ def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFram
 
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
     """Task 3's rows (``across_facts``) as shown: the good rate, ITR and the seconds to it, the
-    run length, the gap to L* at the end at η and, seed by seed, the gap at η/2 over it, and the
-    test accuracy at the end; each mean with its s.d. over seeds, rounded to what the seeds
-    resolve. The ratio is shown rather than the gap at η/2: it is paired by seed, so its spread
-    is finer than the two gaps' s.d.s would suggest, and it is what the text reads."""
+    run length and its training seconds, the gap to L* at the end and the test accuracy at the
+    end; each mean with its s.d. over seeds, rounded to what the seeds resolve. The runs at η/2
+    are read in the per-run detail (``half_text``)."""
     s = facts.sort_values("batch_size")
     met = s["converged"].astype(bool)
     return pd.DataFrame(
@@ -140,8 +139,10 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], met, strict=True)
             ],
             "run length": s["cap"].map(lambda v: f"{int(v):,}"),
+            "training s, whole run": [
+                time_spread(m, sd) for m, sd in zip(s["train_seconds_mean"], s["train_seconds_std"], strict=True)
+            ],
             "end gap to L* (%)": _rounded(s["gap_pct"], s["gap_pct_sd"]),
-            "η/2 over η, per seed": _rounded(s["half_ratio"], s["half_ratio_sd"]),
             "test acc. (%)": _rounded(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
         }
     )
@@ -155,29 +156,85 @@ def across_caption(facts: pd.DataFrame) -> str:
     """The caption of ``across_table``: where each number is read."""
     return (
         f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
-        "the training seconds to it; the run length; at its end, the training loss's gap to L* (% of L*, over the "
-        "run's second half), each seed's gap at η/2 over its gap at η, and the test accuracy."
+        "the training seconds to it; the run length and its training seconds (evaluation excluded); at its end, the "
+        "training loss's gap to L* (% of L*, over the run's second half) and the test accuracy."
     )
 
 
 def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame, behind: str) -> str:
-    """Task 3's answer in a few short paragraphs, read from ``across_facts``, the sweeps' ``rates``
-    and the choice redone at other targets (``target_choices``); the numbers are the tables', so
-    the text says what they mean rather than repeating them. ``behind``: the anchor of this
-    section's per-run detail."""
+    """Task 3's answer in three short paragraphs, read from ``across_facts``, the sweeps' ``rates``
+    and the choice redone at other targets (``target_choices``): ITR and what moves it beyond the
+    seeds, the ends of the runs, and the hand-made reports. The numbers are the tables', so the
+    text says what they mean rather than repeating them. ``behind``: the anchor of this section's
+    per-run detail."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
-    target = float(s["target_pct"].iloc[0])
     return "\n\n".join(
         [
-            "**A good learning rate.** " + _rate_text(s, rates),
-            "**The hand-made rates.** " + hand_rates_text(s, rates),
-            f"**The {target:g}% target.** " + target_text(choices, target),
-            "**ITR.** " + _itr_text(s),
-            "**Test accuracy.** " + _accuracy_text(s),
-            "The choice at other targets, the batch sizes at equal samples and the runs at η/2 are "
-            f"[in the per-run detail]({behind}).",
+            "**ITR.** " + " ".join(filter(None, [_itr_text(s), itr_spread_text(s, rates, choices)])),
+            "**Time, loss and accuracy.** " + _ends_text(s),
+            "**The hand-made reports.** " + hand_rates_brief(s, rates),
+            "How the grid, the target and the hand rates fare in the sweeps, the runs at η/2 and the batch sizes at "
+            f"equal samples are [in the per-run detail]({behind}).",
         ]
     )
+
+
+def rate_detail_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
+    """For the per-run detail: how finely the grid places each good rate, whether it holds at the
+    other targets, and how each hand-made rate did in its sweep."""
+    s = facts.sort_values("batch_size").reset_index(drop=True)
+    target = float(s["target_pct"].iloc[0])
+    return " ".join(
+        filter(None, [_rate_text(s, rates), target_text(choices, target), hand_rates_detail(rates, target)])
+    )
+
+
+def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
+    """What moves ITR beyond the seeds: the grid's next smaller rate that reached the target, how
+    many times as many iterations it took (the grid places the good rate no finer), and ITR at the
+    loosest other target against ITR at the report's, each as a range over the batch sizes."""
+    target = float(s["target_pct"].iloc[0])
+    slower = {}
+    for b, sweep in rates.groupby("batch_size"):
+        good = sweep[sweep["chosen"].astype(bool)]
+        below = sweep[sweep["reached"].astype(bool) & (sweep["lr"] < good["lr"].max())] if len(good) else good
+        if len(below):
+            slower[int(b)] = below.sort_values("lr")["t_target"].iloc[-1] / good["t_target"].iloc[0]
+    looser = sorted(p for p in choices["target_pct"].unique() if p > target)
+    parts = []
+    if slower:
+        parts.append(f"the grid's next smaller rate took {_span(slower)} times as many iterations")
+    if looser:
+        by_b = choices.pivot_table(index="batch_size", columns="target_pct", values="itr")
+        fewer = (by_b[target] / by_b[looser[-1]]).dropna()
+        if len(fewer):
+            most = int(fewer.idxmax())
+            parts.append(
+                f"at a {looser[-1]:g}% target ITR is {_span(fewer.to_dict())} times smaller "
+                f"({fewer[most]:.2g} at B = {most:,})"
+            )
+    if not parts:
+        return ""
+    return f"Its ± covers the seeds only; the rate grid and the {target:g}% target move it far more: {listed(parts)}."
+
+
+def _span(values: dict[int, float]) -> str:
+    """'1.3 to 1.7', or '1.4' for one value or equal ones, two significant figures."""
+    lo, hi = f"{min(values.values()):.2g}", f"{max(values.values()):.2g}"
+    return lo if lo == hi else f"{lo} to {hi}"
+
+
+def _ends_text(s: pd.DataFrame) -> str:
+    """Where the table's times are read, that the runs ended within the target, and the test
+    accuracy at the end across batch sizes."""
+    met = s[s["converged"].astype(bool)]
+    ended = ""
+    if len(met):
+        whose = (
+            "Every run" if len(met) == len(s) else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
+        )
+        ended = f" {whose} ended within the target, on average over the second half of the run."
+    return "The table gives the training time to ITR and over the whole run." + ended + " " + _accuracy_text(s)
 
 
 def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
@@ -210,32 +267,44 @@ def _grid_edge_text(row: pd.Series) -> str:
 
 
 def _itr_text(s: pd.DataFrame) -> str:
-    """How ITR moves with B, that the runs stayed within the target well past it, and what the
-    runs at η/2 say of the gap left at the end."""
+    """How ITR moves with B, and where no ITR is claimed."""
     met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
     parts = []
     if len(met) > 1:
         parts.append(f"ITR {trend_beyond_spread(met['itr'].tolist(), met['itr_sd'].tolist())} as B grows.")
-    if len(met):
-        whose = "Every run" if unmet.empty else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
-        parts.append(f"{whose} ended within the target, on average over the second half of the run.")
     if len(unmet):
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "
             "longest runs allowed, so no ITR is claimed there."
         )
-    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist(), s["half_ratio_sd"].tolist())
-    if said:
-        # the ratio is paired by seed: the two gaps' own s.d.s would overlap where it does not
-        parts.append("At η/2 (the table's ratio) " + " ".join(said))
     return " ".join(parts)
+
+
+def half_text(facts: pd.DataFrame) -> str:
+    """For the per-run detail: the rule that reads the runs at η/2, each batch size's ratio, and
+    what the rule makes of it (``gap_readings``)."""
+    s = facts.sort_values("batch_size")
+    ratios = listed(
+        [
+            f"{mean_sd_rounded(r, sd)} at B = {int(b):,}"
+            for b, r, sd in zip(s["batch_size"], s["half_ratio"], s["half_ratio_sd"], strict=True)
+        ]
+    )
+    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist(), s["half_ratio_sd"].tolist())
+    return (
+        "SGD's noise keeps the loss above L* by an amount about proportional to the step η; a descent that has not "
+        "finished is not sped up by a smaller step. So the same seeds ran again at η/2, and each seed's end gap at "
+        "η/2 is divided by its own at η. The rule: a ratio within the seeds' spread of 0.5 means the gap is noise; "
+        "within it of 1, or above 1, unfinished descent; in between, part of each. The ratios (mean ± s.d. over "
+        f"seeds) are {ratios}. " + (f"So the end gap {' '.join(said)}" if said else "")
+    ).rstrip()
 
 
 # what the runs at η/2 do to the gap left at the end, and what that says of it, by ``gap_verdict``
 GAP_READINGS = {
     "noise floor": ("halves", "what is left at η is SGD's noise"),
     "both": ("shrinks, but by less than half", "part noise, part unfinished descent"),
-    "descending": ("stays the same, within the seeds' spread,", "mostly unfinished descent"),
+    "descending": ("stays the same, within the seeds' spread,", "unfinished descent"),
     "grows": ("grows", "unfinished descent, slower at the smaller step"),
 }
 
@@ -250,8 +319,8 @@ def gap_verdict(ratio: float, ratio_sd: float) -> str:
 def gap_readings(batch_sizes: list[int], half_ratios: list[float], half_ratio_sds: list[float]) -> list[str]:
     """What the runs at η/2 say of the gap left at the end, batch sizes grouped by reading
     (``GAP_READINGS``, from each seed's gap at η/2 over its gap at η, mean and s.d.), a sentence
-    each, the first of which continues 'At η/2 (the table's ratio) ': ['the end gap halves at
-    B = 1 and 10: what is left ...', 'It grows at B = 100: ...']."""
+    each, the first of which continues 'So the end gap ': ['halves at B = 1 and 10: what is
+    left ...', 'It grows at B = 100: ...']."""
     verdicts = [gap_verdict(r, sd) for r, sd in zip(half_ratios, half_ratio_sds, strict=True)]
     groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
     said = [
@@ -259,7 +328,7 @@ def gap_readings(batch_sizes: list[int], half_ratios: list[float], half_ratio_sd
         for v, bs in sorted(groups.items(), key=lambda item: min(item[1], default=math.inf))
         if bs
     ]
-    return [f"{'the end gap' if i == 0 else 'It'} {text}" for i, text in enumerate(said)]
+    return [text if i == 0 else f"It {text}" for i, text in enumerate(said)]
 
 
 def _accuracy_text(s: pd.DataFrame) -> str:
@@ -267,11 +336,13 @@ def _accuracy_text(s: pd.DataFrame) -> str:
     the lowest beyond the seeds' spread."""
     acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
     hi, lo = acc.idxmax(), acc.idxmin()
+    # a s.d. from a few seeds is itself uncertain: the verdict says on how many it rests
+    few = f" ({plural(sorted(set(s['seeds'])), 'seed')}: a rough s.d.)"
     if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return "At the end of the runs the batch sizes do not differ beyond the seeds' spread."
+        return f"At the end of the runs the test accuracies do not differ beyond the seeds' spread{few}."
     return (
         f"At the end of the runs B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
-        "lowest, beyond the seeds' spread."
+        f"lowest in test accuracy, beyond the seeds' spread{few}."
     )
 
 

@@ -16,6 +16,7 @@ from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed
 
@@ -68,15 +69,25 @@ def samples_caption(seeds: int) -> str:
     )
 
 
-def batch_size_commentary(table: pd.DataFrame, *, behind: str) -> str:
+# why a larger batch stops paying, in a student's words: said once, beside the numbers that show it
+MECHANISM = (
+    "A batch's gradient is the mean of B single-image gradients, so its noise falls as 1/B and a larger batch can "
+    "take a longer step. But too long a step makes the descent diverge whatever B is, so the step cannot keep "
+    "growing with B."
+)
+
+
+def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataFrame | None = None) -> str:
     """The role of the batch size, from one row per B, each paragraph a reading of the tables
     beside it (whose numbers it does not repeat).
 
     ``table`` columns: batch_size, lr, target_pct, t_target (iterations for every seed to come
     within the target, NaN if never) and t_target_sd, samples_target(_sd), seconds_target(_sd),
-    final_test_acc and final_test_acc_std (fraction, at the end of the run) and largest_stable (the
-    sweep's largest finite rate, ``across.run_facts``). ``behind``: the anchor of the per-run
-    detail, where the theory is.
+    final_test_acc and final_test_acc_std (fraction, at the end of the run), largest_stable (the
+    sweep's largest finite rate, ``across.run_facts``) and the hand-made 50-epoch times
+    (``hand.hand_times_brief``). ``choices``: Task 3's choice redone at other targets
+    (``hand_rates.target_choices``), for how far the counts hold (``spread_caveat``).
+    ``behind``: the anchor of the per-run detail, where the theory is.
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     if len(t) < 2:
@@ -86,12 +97,42 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str) -> str:
     missing = t[t["t_target"].isna()]["batch_size"].tolist()
     if missing:
         out.append(f"B = {listed([f'{b:,}' for b in missing])} never came within the target in the iterations run.")
+    ends = _where_runs_end(t)
     if len(reached) >= 2:
         out.append(_clocks_paragraph(reached))
-        out.append(_returns_paragraph(reached, behind))
-        out.append(_wall_clock_paragraph(reached))
-    out.append(_where_runs_end(t))
-    return "\n\n".join(out)
+        out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached)}")
+        if choices is not None:
+            out.append(spread_caveat(reached, choices))
+        ends = f"{_wall_clock_paragraph(reached)} {ends}"
+    out.append(ends)
+    hand = hand_times_brief(t)
+    pointer = f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({behind})."
+    out.append(f"**The hand-made reports.** {hand} {pointer}" if hand else pointer)
+    return "\n\n".join(p for p in out if p)
+
+
+def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
+    """How far the samples and the cuts in iterations hold: their ± is over the seeds only, as
+    ITR's is; redone at the loosest other target of ``choices``, do the samples still move with B
+    as here (``trend_beyond_spread``) and do the cuts still shrink as B grows?"""
+    target = float(reached["target_pct"].iloc[0])
+    lead = "**How sure.** Like ITR's (Task 3), the ± of these counts covers the seeds only."
+    looser = sorted(p for p in choices["target_pct"].unique() if p > target)
+    other = choices[choices["target_pct"] == looser[-1]].sort_values("batch_size") if looser else choices.iloc[:0]
+    if len(other) < 2 or not other["reached"].all():
+        return lead
+    samples = trend_beyond_spread(
+        (other["itr"] * other["batch_size"]).tolist(), (other["itr_sd"] * other["batch_size"]).tolist()
+    )
+    here = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
+    cuts = (other["itr"].to_numpy()[:-1] / other["itr"].to_numpy()[1:]).tolist()
+    mine = cut_shares(reached)["cut"].tolist()
+    same = samples == here and trend(cuts) == trend(mine)
+    return (
+        f"{lead} At a {looser[-1]:g}% target, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
+        f"with B and the iterations are cut {listed([f'{c:#.2g}×' for c in cuts])} from one B to the next: "
+        + ("the same pattern." if same else "a different pattern, so the pattern here depends on the target.")
+    )
 
 
 def rate_per_sample_against(t: pd.DataFrame, first: int | None = None) -> pd.Series:
@@ -146,7 +187,7 @@ def _clocks_paragraph(reached: pd.DataFrame) -> str:
         )
     else:
         moved = f"To reach the target, the iterations {moves[iters]} as B grows and the samples {moves[samples]} (the table above)."
-    return f"**Steps and samples.** {_rate_trend(reached)} {moved} " + _fewest_samples(reached)
+    return f"**Steps and samples.** {moved} {_fewest_samples(reached)} {_returns_text(reached)}"
 
 
 def _rate_trend(t: pd.DataFrame) -> str:
@@ -154,12 +195,12 @@ def _rate_trend(t: pd.DataFrame) -> str:
     then more slowly, or as it does."""
     lr = t["lr"].tolist()
     if len(set(lr)) == 1:
-        return "The good rate is the same at every batch size (Task 3's table)."
+        return "Here the good rate is the same at every batch size."
     moves = {"rises": "grows", "falls": "shrinks"}.get(trend(lr), "is not monotone")
-    text = f"The good rate {moves} with B (Task 3's table)"
+    text = f"Here the good rate {moves} with B"
     same = same_rate_per_sample(t)
     if moves == "grows" and len(same) >= 2:
-        text += f", in proportion up to B = {same[-1]:,}, where η/B is the same"
+        text += f", in proportion up to B = {same[-1]:,} (the same η/B)"
         if len(same) < len(t):
             text += ", then more slowly"
     return text + "."
@@ -217,11 +258,10 @@ def turn_step(shares: pd.DataFrame) -> pd.Series | None:
     return short.iloc[0] if len(short) else None
 
 
-def _returns_paragraph(reached: pd.DataFrame, behind: str) -> str:
+def _returns_text(reached: pd.DataFrame) -> str:
     """Where the returns of a larger batch fall: the steps up in B that cut the iterations as much
-    as the batch grew (within the seeds' spread) or more, the first that cut them by less than
-    ``PAYS`` of that (``turn_step``), and what the good rate did there (``_rate_at_turn``); the
-    theory behind one pointer."""
+    as the batch grew (within the seeds' spread) or more, and the first that cut them by less than
+    ``PAYS`` of that (``turn_step``)."""
     shares = cut_shares(reached)
     pairs = [(f"{int(r['a']):,} to {int(r['b']):,}", r["share"], r["share_sd"]) for _, r in shares.iterrows()]
     whole = [p for p, v, sd in pairs if not differ(v, sd, 1.0, 0.0)]
@@ -240,11 +280,13 @@ def _returns_paragraph(reached: pd.DataFrame, behind: str) -> str:
             "than half as much as the batch grew"
         )
     text = "; ".join(said)
-    rate = _rate_at_turn(reached, turn) if turn is not None else ""
-    return (
-        f"**Where the returns fall.** {text[0].upper()}{text[1:]}.{rate} The theory behind this is "
-        f"[in the per-run detail]({behind})."
-    )
+    return f"{text[0].upper()}{text[1:]}."
+
+
+def _rate_at_turn_text(reached: pd.DataFrame) -> str:
+    """What the good rate did where the returns fell (``_rate_at_turn``); '' without a turn."""
+    turn = turn_step(cut_shares(reached))
+    return _rate_at_turn(reached, turn) if turn is not None else ""
 
 
 def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
@@ -271,14 +313,14 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     r = reached.set_index("batch_size")
     a, b = int(step["a"]), int(step["b"])
     rose = r.loc[b, "lr"] / r.loc[a, "lr"]
-    text = f" There the good rate rose only {rose:.2g}×"
+    text = f" From B = {a:,} to {b:,} it rose only {rose:.2g}×"
     if not explains:
         return text + ", and the iterations fell more than the longer step alone gives."
     text += ", about as much as the iterations fell"
     if "largest_stable" in r.columns and r.loc[b, "lr"] >= r.loc[b, "largest_stable"]:
         text += (
-            f": at B = {b:,} it is already the largest rate that did not diverge (Task 3), so the larger batch could "
-            "not take a proportionally longer step"
+            f": at B = {b:,} it is already the largest rate of the grid that did not diverge, so the larger batch "
+            "could not take a proportionally longer step"
         )
     return text + "."
 
@@ -287,7 +329,7 @@ def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
     the machine's load can account for (``across.load_split``), and why one in between wins."""
     fast, close, slow = load_split(reached)
-    text = f"**Wall-clock time.** B = {fast:,} reached the target fastest (Task 3's table)"
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 3's table)"
     if close:
         ratios = listed([f"{x:.2g}×" for x in close.values()])
         text += (
@@ -296,7 +338,10 @@ def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
     if slow:
         who = f"B = {listed([f'{b:,}' for b in slow])}" if close else "the others"
         least = min(slow.values())  # the margin over the load factor, shown
-        text += f"; {who} took {least:.2g}× as long or more, beyond the {LOAD_FACTOR:g}× the load can cause"
+        text += (
+            f"; {who} took {least:.2g}× as long or more (ratios of the unrounded means), beyond the {LOAD_FACTOR:g}× "
+            "the load can cause"
+        )
         if min(slow) < fast < max(slow):
             text += ": the smaller batches took many more steps, the larger ones many more samples"
     return text + "."
@@ -307,11 +352,8 @@ def _where_runs_end(t: pd.DataFrame) -> str:
     acc, sd = t["final_test_acc"], t["final_test_acc_std"]
     hi, lo = acc.idxmax(), acc.idxmin()
     if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return (
-            "**Where the runs end.** The batch size changes the cost of reaching the target, not the test accuracy "
-            "at the end (Task 3)."
-        )
+        return "The batch size changes the cost of reaching the target, not the test accuracy at the end (Task 3)."
     return (
-        f"**Where the runs end.** The batch size also changes the test accuracy at the end: B = "
+        f"The batch size also changes the test accuracy at the end: B = "
         f"{int(t['batch_size'][hi]):,} ends highest, beyond the seeds' spread (Task 3)."
     )

@@ -1,7 +1,7 @@
 """All batch sizes of Task 3 against the hand-made reports, in the per-run detail: their table
 with this report's times, and what the table does not say (the times per step, and those of
 whole runs that evaluated every step). The hand-made rates are set beside the sweeps in Task 3's
-answer (``across.hand_rates_text``)."""
+answer (``hand_rates.hand_rates_brief``)."""
 
 from __future__ import annotations
 
@@ -11,15 +11,26 @@ from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.sgd import TRAIN_ACC_SAMPLES
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
+from mnist_sgd.tasks.batch_size.across import load_split
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.batch_size.tables import hand_table
 from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def hand_comparison_table(table: pd.DataFrame) -> pd.DataFrame:
-    """``tables.hand_table`` with this build's 50-epoch times to two significant figures: they
-    are extrapolated from a time per iteration that varies with the machine's load."""
+    """``tables.hand_table`` with this build's 50-epoch times to two significant figures (they
+    are extrapolated from a time per iteration that varies with the machine's load), the re-run
+    rounded to its seeds' spread, and without the end-of-run accuracy Task 3's table gives."""
     column = "50 epochs here (s, extrapolated)"
-    return hand_table(table).assign(**{column: [two_figures(v) for v in table["seconds_50_epochs"]]})
+    rerun = [
+        f"{mean_sd_rounded(100 * m, 100 * s)}%"
+        for m, s in zip(table["hand_test_acc"], table["hand_test_acc_std"], strict=True)
+    ]
+    return (
+        hand_table(table)
+        .assign(**{column: [two_figures(v) for v in table["seconds_50_epochs"]], "same setting here": rerun})
+        .drop(columns=["test acc. here, η here, end of run"])
+    )
 
 
 def batch_hand_summary_text(table: pd.DataFrame) -> str:
@@ -42,6 +53,25 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
     if not out:
         return f"The hand-made reports give no time for B = {listed([f'{int(b):,}' for b in t['batch_size']])}."
     return " ".join(out)  # under its own heading
+
+
+def hand_times_brief(table: pd.DataFrame) -> str:
+    """The hand-made 50-epoch times in a sentence: where they were longest and least, by hand and
+    here (``seconds_50_epochs``, extrapolated), the least here with the batch sizes the machine's
+    load cannot tell from it (``across.load_split``); '' with fewer than two hand times."""
+    if "hand_seconds_50" not in table:
+        return ""
+    t = table.dropna(subset=["hand_seconds_50"]).set_index("batch_size")
+    if len(t) < 2:
+        return ""
+    slow, fast = int(t["hand_seconds_50"].idxmax()), int(t["hand_seconds_50"].idxmin())
+    here, close, _ = load_split(t["seconds_50_epochs"].rename("seconds_target").reset_index())
+    tied = f", with B = {listed([f'{b:,}' for b in close])} within the load's reach of it" if close else ""
+    return (
+        f"By hand, 50 epochs took longest at B = {slow:,} ({t.loc[slow, 'hand_seconds_50']:g} s) and least at "
+        f"B = {fast:,} ({t.loc[fast, 'hand_seconds_50']:g} s); here, extrapolated from the time per step, least at "
+        f"B = {here:,}{tied}."
+    )
 
 
 # TASKS.md's hand-made timings of whole runs that evaluated at every iteration (batch size not

@@ -53,15 +53,34 @@ def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["batch_size", "hand_lr", "outcome", "times", "end_pct"])
 
 
-def hand_rates_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
-    """The hand-made rates beside the sweeps: where η = 0.1 diverged, by hand and here, and how
-    each hand rate did in the sweep of its batch size; why they differ, when they do."""
+def hand_rates_brief(s: pd.DataFrame, rates: pd.DataFrame) -> str:
+    """The hand-made rates beside the sweeps in two sentences: the rates, where η = 0.1 diverged by
+    hand and here, how the hand rates did in words (their numbers are in the per-run detail,
+    ``hand_rates_detail``), and the hand setting's test accuracy re-run here."""
     out = hand_rate_outcomes(rates)
     text = _hand_rates_named(out) + _divergence_text(s)
-    if out.empty:
-        return f"{text} {hand_accuracy_text(s)}".rstrip()
-    text = f"{_hand_outcomes_text(out, text, float(s['target_pct'].iloc[0]))} {hand_accuracy_text(s)}"
-    return text.rstrip()
+    said = {
+        "chosen": "is the good rate",
+        "outside": "ended outside the target",
+        "slower": "took more iterations than the good rate",
+        "diverged": "diverged",
+        "not swept": "was not in the sweep",
+    }
+    groups = [
+        f"{what} at B = {listed([f'{b:,}' for b in out.loc[out['outcome'] == key, 'batch_size']])}"
+        for key, what in said.items()
+        if (out["outcome"] == key).any()
+    ]
+    if groups:
+        text += f" Here the hand rate {listed(groups)}."
+    return f"{text} {hand_accuracy_text(s)}".rstrip()
+
+
+def hand_rates_detail(rates: pd.DataFrame, target_pct: float) -> str:
+    """For the per-run detail: how each hand-made rate did in the sweep of its batch size, with its
+    numbers; '' where the hand-made reports give no rate."""
+    out = hand_rate_outcomes(rates)
+    return "" if out.empty else _hand_outcomes_text(out, "", target_pct).strip()
 
 
 def _hand_outcomes_text(out: pd.DataFrame, text: str, target_pct: float) -> str:

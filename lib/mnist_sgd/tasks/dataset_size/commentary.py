@@ -135,49 +135,46 @@ def sizes_named(ns: list[int]) -> str:
     return "N' = " + joined(ns)
 
 
-def budget_text(t: pd.DataFrame) -> str:
-    """What the accuracies after the runs' iterations are: the one budget in passes over the
-    smallest and the largest subset, then what the second half of the run still changed (mean ± s.d.
-    over subsets): where the training loss still fell by more than ``rel_tol`` and the test
-    accuracy still moved beyond its spread (``criteria.differ`` against no change), those
-    accuracies depend on where the runs were cut; where the loss fell but the test accuracy did
-    not move, that is said; the sizes where the loss fell by less are named.
+def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
+    """How far the training loss still fell over the second half of the run, from the checkpoint
+    nearest its middle (``fall_from_t``) to its end: the sizes where it fell by more than
+    ``rel_tol`` on average, those where the test accuracy nonetheless stayed within its spread of
+    no change (``criteria.differ``), and the sizes where it fell by less on average, with how many
+    of their subsets it still fell by more (a mean below ``rel_tol`` is not every subset's).
 
-    ``t`` columns: dataset_size, iterations, batch_size, rel_tol, loss_fall, test_change,
-    test_change_sd (``tables.size_summary``).
+    ``t`` columns: dataset_size, rel_tol, fall_from_t, loss_fall, test_change, test_change_sd
+    (``tables.size_summary``); ``falls``: one row per size and subset with loss_fall
+    (``tables.last_doubling``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    first, last = t.iloc[0], t.iloc[-1]
-    passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
-    text = (
-        f"**After {int(t['iterations'].max()):,} iterations.** That is {passes[0]} passes over each subset at "
-        f"N' = {int(first['dataset_size']):,} but {passes[1]} at {int(last['dataset_size']):,}."
-    )
     small = f"{100 * float(t['rel_tol'].iloc[0]):g}%"
+    text = (
+        f"**The training loss at the end.** From t = {int(t['fall_from_t'].min()):,}, the checkpoint nearest the "
+        "middle of the run, to its end"
+    )
     falling = t[t["loss_fall"] > t["rel_tol"]]
-    moved = [criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0) for _, r in falling.iterrows()]
-    cut, still = falling[moved], falling[[not m for m in moved]]
-
-    def changes(rows: pd.DataFrame) -> str:
-        return joined(
-            [f"{100 * m:+.2f} ± {100 * sd:.2f}" for m, sd in zip(rows["test_change"], rows["test_change_sd"])]
-        )
-
-    if not cut.empty:
-        text += (
-            f" At {sizes_named(cut['dataset_size'].astype(int).tolist())} the training loss still fell by more than "
-            f"{small} over the second half of the run, and the test accuracy moved with it ({changes(cut)} points): those "
-            "accuracies depend on where the runs were cut."
-        )
-    if not still.empty:
-        text += (
-            f" At {sizes_named(still['dataset_size'].astype(int).tolist())} the loss fell too, but the test accuracy "
-            f"no longer moved ({changes(still)} points)."
-        )
+    if not falling.empty:
+        text += f" the training loss still fell by more than {small} at {sizes_named(falling['dataset_size'].astype(int).tolist())}"
+    still = [
+        int(r["dataset_size"])
+        for _, r in falling.iterrows()
+        if not criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
+    ]
+    if still:
+        text += f" (at {sizes_named(still)} with the test accuracy within its spread of no change)"
     settled = t[t["loss_fall"] <= t["rel_tol"]]
-    if not settled.empty:
-        text += f" At {sizes_named(settled['dataset_size'].astype(int).tolist())} it fell by less than {small} on average over the subsets."
-    return text
+    if settled.empty:
+        return text + "."
+    counts = []
+    for n, tol in zip(settled["dataset_size"].astype(int), settled["rel_tol"], strict=True):
+        mine = falls[falls["dataset_size"] == n]
+        counts.append(f"{int((mine['loss_fall'] > tol).sum())} of {len(mine)} at {n:,}")
+    return (
+        text
+        + ("; " if not falling.empty else " ")
+        + f"at {sizes_named(settled['dataset_size'].astype(int).tolist())} by less than {small} on average over the "
+        f"subsets, though by more in {joined(counts)} (the loss fall per subset is under each size)."
+    )
 
 
 def _steps(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
@@ -214,28 +211,75 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
     return "; ".join(parts)
 
 
-def gains_text(t: pd.DataFrame, trained: str) -> str:
-    """How the test accuracy moves with N', first of the separate runs trained on ``trained``
-    ('80%') of each subset and stopped early on the rest (the stopping point the data choose),
-    then of the runs on the whole subset after their iterations: which steps of the grid are
-    beyond the spread over subsets (``_steps``) and which within it, these with their change.
+def answer_text(t: pd.DataFrame) -> str:
+    """Task 5's answer: what "final" means (the same iterations at every N', in passes over the
+    smallest and the largest subset), then how the final test accuracy moves with N': which steps
+    of the grid are beyond the spread over subsets (``_steps``) and which within it, these with
+    their change. The values themselves are the table's.
 
-    ``t`` columns: dataset_size, iterations, test_acc, test_acc_sd, early_test_acc,
-    early_test_acc_sd (``tables.size_summary``).
+    ``t`` columns: dataset_size, iterations, batch_size, test_acc, test_acc_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    text = "**More data.**"
-    for key, when in [
-        ("early_test_acc", f"Trained on {trained} of each subset and stopped early on the rest"),
-        ("test_acc", f"Trained on the whole subset for {int(t['iterations'].max()):,} iterations"),
-    ]:
-        steps = _steps(t, key)
-        moves = _MOVES[trend([shown(100 * v) for v in t[key]])]
-        text += f" {when}, SGD's test accuracy {moves} N': {_steps_said(steps)}."
-        if (
-            key == "early_test_acc" and not steps[-1][3]
-        ):  # the last step within the spread: more data no longer changes it
-            text += f" Past {steps[-1][0]:,} images more data no longer changes it measurably."
+    first, last = t.iloc[0], t.iloc[-1]
+    passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
+    moves = _MOVES[trend([shown(100 * v) for v in t["test_acc"]])]
+    return (
+        "**The answer.** Final means after the same number of iterations at every N', on the whole subset: "
+        f"{passes[0]} passes over it at N' = {int(first['dataset_size']):,} but {passes[1]} at "
+        f"{int(last['dataset_size']):,}. The final test accuracy {moves} N' (the table): {_steps_said(_steps(t))}."
+    )
+
+
+def stopping_text(t: pd.DataFrame, trained: str) -> str:
+    """Secondary to the answer: how much the stopping point matters. The sizes where the training
+    loss still fell by more than ``rel_tol`` over the second half of the run and the test
+    accuracy moved beyond its spread of no change (``criteria.differ``): their final accuracies
+    depend on the budget; then the separate runs trained on ``trained`` ('80%') of each subset
+    and stopped early on the rest: the sizes where they end above the final accuracy, beyond the
+    spread over subsets, and the sizes whose stop was chosen on so few images
+    (``COARSE_STEP_POINTS``) that it is rough.
+
+    ``t`` columns: dataset_size, rel_tol, loss_fall, test_change, test_change_sd, test_acc,
+    test_acc_sd, early_test_acc, early_test_acc_sd, heldout_images (``tables.size_summary``).
+    """
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    text = "**How much the stopping point matters** (secondary)."
+    cut = [
+        int(r["dataset_size"])
+        for _, r in t.iterrows()
+        if r["loss_fall"] > r["rel_tol"] and criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
+    ]
+    if cut:
+        text += (
+            f" At {sizes_named(cut)} the training loss still fell by more than {100 * float(t['rel_tol'].iloc[0]):g}% "
+            "over the second half of the run and the test accuracy moved with it, beyond its spread over subsets: "
+            f"{'that final accuracy depends' if len(cut) == 1 else 'those final accuracies depend'} on the budget."
+        )
+    above = [
+        int(r["dataset_size"])
+        for _, r in t.iterrows()
+        if r["early_test_acc"] > r["test_acc"]
+        and criteria.differ(r["early_test_acc"], r["early_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
+    ]
+    text += (
+        f" Separate runs trained on {trained} of each subset and stopped where their accuracy on the rest was best "
+        "(chosen without the test set) end "
+        + (f"above the final accuracy, beyond the spread over subsets, at {sizes_named(above)}." if above else "")
+        + ("within the spread over subsets of the final accuracy at every size." if not above else "")
+    )
+    coarse = [
+        (int(n), int(h))
+        for n, h in zip(t["dataset_size"], t["heldout_images"], strict=True)
+        if 100 / h >= COARSE_STEP_POINTS
+    ]
+    if coarse:
+        n, held = coarse[0]
+        text += (
+            f" At N' = {n:,} that stop is chosen on {plural(held, 'image')}, whose accuracy moves in steps of "
+            f"{heldout_step_text(held)}: a rough stop"
+            + (f" (also at {joined([f'{m:,}' for m, _ in coarse[1:]])})" if len(coarse) > 1 else "")
+            + "."
+        )
     return text
 
 
@@ -248,7 +292,7 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
     of the subsets' thresholds, ``limit.thresholds``) the images are linearly independent and the
     ``pixels`` weights per digit fit every one exactly, which generalises poorly; past them no
     exact fit exists, but the gap closes (below ``gap_points``) only where the table shows it
-    does, and stays wide (``WIDE_GAP_POINTS``) at the sizes just past them where it is."""
+    does, slowly where it is still wide (``WIDE_GAP_POINTS``) past them. The gaps are the table's."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
     gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"], strict=True)]
@@ -262,24 +306,22 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
         + (f" (every training image is classified correctly at {sizes_named(fitted)})" if fitted else "")
         + ", so they follow those images rather than the digits."
     )
-    wide = [(n, g) for n, g in zip(ns, gap, strict=True) if n > hi and g >= WIDE_GAP_POINTS]
-    text += " Past that size no exact fit exists"
-    if wide:
-        still = [f"{g:.2f} points at N' = {n:,}" if i == 0 else f"{g:.2f} at {n:,}" for i, (n, g) in enumerate(wide)]
-        text += f", but the gap closes slowly: it is still {joined(still)}"
+    # the gaps themselves are the table's: only whether the first size past the thresholds is still wide
+    wide = any(n > hi and g >= WIDE_GAP_POINTS for n, g in zip(ns, gap, strict=True))
+    text += " Past that size no exact fit exists" + (", but the gap closes slowly" if wide else "")
     closed = [i for i in range(len(ns)) if all(abs(g) < gap_points for g in gap[i:])]
     if not closed:
         return text + f", and it stays above {unit} at every size run."
     if closed[0] == len(ns) - 1:
-        return text + f", and below {unit} only at N' = {ns[-1]:,}."
+        return text + f": it is below {unit} only at N' = {ns[-1]:,}."
     return text + f"; it stays below {unit} from N' = {ns[closed[0]]:,} on."
 
 
-def longer_text(t: pd.DataFrame, more: str) -> str:
+def longer_text(t: pd.DataFrame) -> str:
     """What training longer does: the sizes whose mean test curve fell from its peak by the end
     (by more than ``DROP_POINTS`` or by less), the sizes where the separate runs stopped early
-    beat their own end in every subset (the gains in ``more``, the anchor of the per-run
-    detail), and where SGD heads from W = 0: the least-squares fit of smallest norm, whose test
+    beat their own end in every subset (the gains follow it), and where SGD heads from W = 0: the
+    least-squares fit with the smallest weights, whose test
     accuracy the runs end at (the same as shown) where they do, and which is lower, beyond the
     spread over subsets (``criteria.differ``), where it is.
 
@@ -306,10 +348,7 @@ def longer_text(t: pd.DataFrame, more: str) -> str:
         text = f"**Training longer.** At {where} the mean test accuracy peaked along the run, then fell: {', '.join(parts)}."
     every = [n for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
     if every:
-        text += (
-            f" The runs stopped early beat their own end in every subset at {sizes_named(every)} "
-            f"(the gains [in the per-run detail](#{more}))."
-        )
+        text += f" The runs stopped early beat their own end in every subset at {sizes_named(every)} (the gains below)."
     reached = [
         n
         for n, a, b in zip(ns, t["test_acc"], t["closed_form_test_acc"], strict=True)
@@ -326,6 +365,6 @@ def longer_text(t: pd.DataFrame, more: str) -> str:
     )
     return (
         text
-        + " From W = 0, SGD heads for the least-squares fit of smallest norm"
+        + " From W = 0, SGD heads for the exact least-squares fit with the smallest weights (the next part)"
         + (": " + "; ".join(parts) + "." if parts else ".")
     )

@@ -12,13 +12,12 @@ import pandas as pd
 
 from mnist_sgd.science import linear
 from mnist_sgd.science.data import MNIST, one_hot
-from mnist_sgd.show.present import mean_ranges, progress
+from mnist_sgd.show.present import progress
 from mnist_sgd.tasks.dataset_size.tables import subset_order, subset_rows
 
 # From 100 to 10,000 images, denser between 300 and 1,500, where the images stop being
 # linearly independent (the rank of X' falls below N' between 550 and 600 images on MNIST).
 EXACT_SIZES = (100, 200, 300, 400, 500, 550, 600, 650, 700, 750, 800, 900, 1000, 1250, 1500, 2000, 5000, 10000)
-NBSP = "\u00a0"
 
 
 def exact_fits(mnist: MNIST, sizes: list[int], subsets: int, lr: float, budgets: dict[str, int]) -> pd.DataFrame:
@@ -88,69 +87,6 @@ def limit_summary(fits: pd.DataFrame) -> pd.DataFrame:
     for column in [c for c in fits.columns if c == "lr" or c.endswith("_iterations")]:
         table[column] = grouped[column].first()
     return table.reset_index().sort_values("dataset_size", ignore_index=True)
-
-
-def limit_table(table: pd.DataFrame) -> pd.DataFrame:
-    """``limit_summary`` as shown, one row per size: the rank of X', the limit's test accuracy
-    (mean [min, max]) and norm (median [min, max]), the smallest non-zero singular value, and gradient descent's
-    test accuracy and norm at the runs' budget."""
-    return pd.DataFrame(
-        {
-            "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
-            "rank of X'": [
-                f"{lo}" if lo == hi else f"{lo}-{hi}" for lo, hi in zip(table["rank_min"], table["rank_max"])
-            ],
-            # no-break spaces keep a cell and its range on one line
-            "limit: test acc. (%)": [
-                v.replace(" ", NBSP)
-                for v in mean_ranges(
-                    100 * table["limit_test_acc"],
-                    100 * table["limit_test_acc_min"],
-                    100 * table["limit_test_acc_max"],
-                    2,
-                )
-            ],
-            "limit: ‖W‖": [
-                f"{_norm(m)}{NBSP}[{_norm(lo)},{NBSP}{_norm(hi)}]"
-                for m, lo, hi in zip(table["limit_norm_median"], table["limit_norm_min"], table["limit_norm_max"])
-            ],
-            "smallest s": table["smallest_singular"].map(lambda v: f"{v:.2g}"),
-            "GD at the budget: test acc. (%)": (100 * table["gd_budget_test_acc"]).map(lambda v: f"{v:.2f}"),
-            "GD at the budget: ‖W‖": table["gd_budget_norm"].map(lambda v: f"{v:.3g}"),
-        }
-    )
-
-
-def _norm(value: float) -> str:
-    """A norm to three significant digits, without an exponent (29100, not 2.91e+04): the
-    table's norms span five decades and an exponent doubles a cell's width."""
-    return f"{float(f'{value:.3g}'):.0f}" if value >= 100 else f"{value:.3g}"
-
-
-def limit_caption(table: pd.DataFrame) -> str:
-    """The caption of ``limit_table``: what each column is, over how many subsets."""
-    first = table.iloc[0]
-    return (
-        f"The limit of SGD from W = 0 (the minimum-norm least-squares fit of each subset) and full-batch gradient "
-        f"descent after the runs' {int(first['budget_iterations']):,} iterations at η = {first['lr']:g}, both computed "
-        f"exactly from the singular value decomposition of X' (GD: gradient descent), at {len(table)} sizes; means over "
-        f"{int(first['subsets'])} subsets ([min, max] for the limit's test accuracy), medians for the limit's ‖W‖ "
-        "(Frobenius norm) with [min, max]; smallest s: the smallest non-zero singular value of X' (mean)."
-    )
-
-
-def limit_parts(table: pd.DataFrame, th: pd.DataFrame) -> list[tuple[pd.DataFrame, str]]:
-    """``limit_table`` in two tables with their captions, split at the largest threshold N* of
-    ``th`` (``thresholds``): the sizes up to it, then those past it. One table of every size ran
-    over a page break and left a row alone on the next page; the split also puts the sizes
-    where an exact fit exists apart from the others."""
-    hi = int(th["threshold"].max())
-    up_to = table["dataset_size"] <= hi
-    below, past = table[up_to].reset_index(drop=True), table[~up_to].reset_index(drop=True)
-    return [
-        (limit_table(below), f"{limit_caption(table)} Sizes up to the largest threshold N* = {hi:,}."),
-        (limit_table(past), f"The same past the largest threshold N* = {hi:,}: no subset is fitted exactly."),
-    ]
 
 
 def grid(run_sizes: list[int]) -> list[int]:

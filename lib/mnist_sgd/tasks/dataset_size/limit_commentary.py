@@ -1,6 +1,6 @@
-"""Task 5's commentary on the limit: where the images of a subset stop being linearly
-independent, the exact limit's dip and norm against N', and where the runs stop on the way to
-it; each sentence written from the tables the section computed (``limit``)."""
+"""Task 5's commentary on where SGD would end: where the images of a subset stop being linearly
+independent, the exact fit's dip at that size, and where the runs stop on the way to it; each
+sentence written from the tables the section computed (``limit``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from mnist_sgd.tasks.dataset_size.commentary import joined, shown
 
 
 def threshold_text(th: pd.DataFrame, pixels: int, whole: tuple[int, int, int] | None = None) -> str:
-    """Where the images of a subset stop being linearly independent, subset by subset.
+    """Where the images of a subset stop being linearly independent, subset by subset, in plain
+    words: below that threshold the weights of a digit can fit every image exactly.
 
     ``th``: one row per subset (``limit.thresholds``: subset, threshold N*, lit_pixels at N*);
     ``pixels``: the pixels of an image; ``whole``: (images, rank, lit pixels) of the whole
@@ -20,25 +21,23 @@ def threshold_text(th: pd.DataFrame, pixels: int, whole: tuple[int, int, int] | 
     th = th.sort_values("subset")
     n_star, lit = th["threshold"].astype(int).tolist(), th["lit_pixels"].astype(int).tolist()
     text = (
-        "**The interpolation threshold.** The first N' images of a subset stay linearly independent (rank X' = N', "
-        f"so X'W = Y' has exact solutions) up to N* = {', '.join(f'{v:,}' for v in n_star)} for "
-        f"{_subsets(len(th))}; from N* + 1 images on, rank X' < N' and no exact fit exists. Those N* images light "
-        f"{', '.join(f'{v:,}' for v in lit)} of the {pixels:,} pixels (the others are zero in every one of them): the "
-        f"threshold lies below both {pixels:,} and the number of lit pixels"
-        + (
-            f", at {int(min(n_star)):,}"
-            if min(n_star) == max(n_star)
-            else f", between {min(n_star):,} and {max(n_star):,}"
-        )
-        + " images."
+        "**Why a few hundred images are fitted exactly.** The weights of a digit can give every training image "
+        "exactly its target as long as no image is a weighted sum of the others (the images are linearly "
+        f"independent). Adding a subset's images one at a time, this holds up to {joined(n_star)} images for "
+        f"{_subsets(len(th))} (its threshold N*), fewer than the {pixels:,} weights because those images leave "
+        f"some pixels blank in every one: they use only {_span(lit)} pixels."
     )
     if whole is not None:
         images, rank, lit_all = whole
         text += (
-            f" Past it the rank still grows, slowly: the whole training set ({images:,} images) lights {lit_all:,} "
-            f"pixels and has rank {rank:,}."
+            f" Past the threshold the independent images still grow, slowly: the {images:,} training images hold only "
+            f"{rank:,} independent ones, on {lit_all:,} pixels."
         )
     return text
+
+
+def _span(values: list[int]) -> str:
+    return f"{min(values):,}" if min(values) == max(values) else f"{min(values):,} to {max(values):,}"
 
 
 def _subsets(count: int) -> str:
@@ -46,104 +45,57 @@ def _subsets(count: int) -> str:
 
 
 def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> str:
-    """The exact limit of SGD from W = 0 against N', and where the runs stop on the way to it.
+    """Where SGD from W = 0 would end as t grows (the exact least-squares fit with the smallest
+    weights), its dip in test accuracy at the threshold, and why the runs do not show it: after
+    their iterations they sit on gradient descent's path, far from that fit.
 
     ``limit``: ``limit.limit_summary`` (per size: limit_test_acc, limit_norm_median,
-    gd_budget_test_acc, gd_budget_norm, smallest_singular, slowest_steps_min, lr,
-    budget_iterations); ``th``: ``limit.thresholds``; ``sizes``: the runs per size
-    (dataset_size, test_acc: SGD at the budget, mean over subsets). The accuracy is read by
-    its mean over subsets, the norm by its median (it spreads over decades between subsets).
+    gd_budget_test_acc, slowest_steps_min, lr, budget_iterations); ``th``: ``limit.thresholds``;
+    ``sizes``: the runs per size (dataset_size, test_acc: SGD at the end of its iterations, mean
+    over subsets). The accuracy is read by its mean over subsets, the size of the weights by its
+    median (it spreads over decades between subsets).
     """
     lim = limit.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in lim["dataset_size"]]
     acc = [shown(100 * v) for v in lim["limit_test_acc"]]
     norm = lim["limit_norm_median"].tolist()
     worst, near = _lowest_and_nearest(lim, th)
-    top = norm.index(max(norm))
-    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
     jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
     text = (
-        f"**The limit's dip and norm.** The limit's test accuracy (mean over subsets) is lowest at N' = {ns[worst]:,}, "
-        f"{acc[worst]:.2f}%" + (", the grid size nearest the thresholds" if worst == near else "") + "."
+        "**Where SGD would end.** Started from W = 0, SGD only ever adds combinations of the subset's images to W, "
+        "so as t grows it tends to the exact least-squares fit with the smallest weights (black). That fit's test "
+        f"accuracy is lowest at N' = {ns[worst]:,}, {acc[worst]:.2f}%"
+        + (", the grid size nearest the thresholds" if worst == near else "")
     )
-    if jump:
-        text += (
-            f" Its norm ‖W‖ (median over subsets) jumps most between N' = {ns[jump - 1]:,} and {ns[jump]:,}, from "
-            f"{norm[jump - 1]:.3g} to {norm[jump]:.3g} (×{norm[jump] / norm[jump - 1]:.2g}), and is largest at "
-            f"N' = {ns[top]:,} ({norm[top]:.3g})"
-            + (f"; at N' = {ns[-1]:,} it is {norm[-1]:.3g}." if top != len(ns) - 1 else ".")
-        )
     if worst == near and jump == near:
         text += (
-            f" Both happen at the threshold, where the smallest non-zero singular value of X' falls from "
-            f"{lim.loc[0, 'smallest_singular']:.2g} at N' = {ns[0]:,} to {lim.loc[near, 'smallest_singular']:.2g} "
-            "(means): an exact fit still exists but leans on directions the images barely span, which the inverse 1/s "
-            "of the fit amplifies."
+            f": there an exact fit still exists, but only with very large weights (‖W‖, median over subsets, jumps "
+            f"from {norm[jump - 1]:.3g} at N' = {ns[jump - 1]:,} to {norm[jump]:.3g}), which follow each image's "
+            "details rather than the digit."
         )
-        past = lim.loc[[i for i, n in enumerate(ns) if n > hi], "smallest_singular"]
-        if top != near and norm[top] > 10 * norm[jump - 1] and len(past):
-            text += (
-                " Past the threshold the norm stays high and varies from subset to subset (the ranges in the second table below) while "
-                f"the accuracy recovers: directions of tiny singular value remain (the smallest s is {past.max():.2g} "
-                "or less at every size past the thresholds), and the large weights along them change few test "
-                "predictions, as the recovering accuracy shows: there the norm no longer follows the accuracy."
-            )
-    run_sizes = [int(n) for n in sizes["dataset_size"] if int(n) in ns]
-    if len(run_sizes) >= 2:
-        on_grid = lim.set_index("dataset_size").loc[run_sizes]
-        grid_worst, grid_top = int(on_grid["limit_test_acc"].idxmin()), int(on_grid["limit_norm_median"].idxmax())
-        text += f" On the runs' sizes alone (N' = {joined(run_sizes)}) the limit's accuracy is lowest at {grid_worst:,}"
-        if grid_worst == grid_top:
-            text += " and its norm largest there too."
-        else:
-            text += (
-                f" but its norm largest at {grid_top:,} ({joined([f'{v:.3g}' for v in on_grid['limit_norm_median']])})"
-            )
-            if grid_worst < lo and grid_top > hi:
-                text += (
-                    f": {grid_worst:,} lies just below the thresholds, where the accuracy has fallen but the norm has "
-                    f"not jumped yet, {grid_top:,} past them, where the norm is still high; the denser grid puts both "
-                    f"changes at N' = {ns[near]:,}, between the two."
-                    if worst == near and jump == near
-                    else f": {grid_worst:,} lies below the thresholds, {grid_top:,} past them."
-                )
-            else:
-                text += "."
-
-    lr, budget = float(lim["lr"].iloc[0]), int(lim["budget_iterations"].iloc[0])
+    else:
+        text += "."
+    budget = int(lim["budget_iterations"].iloc[0])
     gd = [shown(100 * v) for v in lim["gd_budget_test_acc"]]
     rises = trend(gd) == "rises"
     text += (
-        f"\n\n**Where the runs stop.** After the runs' {budget:,} iterations (η = {lr:g}), gradient descent's test "
-        f"accuracy {_trend_words(gd, ns)}"
-        + (": at that budget there is no dip" if rises else "")
-        + f"; its norm stays between {min(lim['gd_budget_norm']):.3g} and {max(lim['gd_budget_norm']):.3g}."
+        f" The runs stop far from it: after as many steps as the runs ({budget:,}), full-batch gradient descent, "
+        f"SGD's average path, {_trend_words(gd, ns)}"
     )
     sgd = sizes.set_index("dataset_size")["test_acc"]
+    run_sizes = [int(n) for n in sizes["dataset_size"] if int(n) in ns]
     off = {n: abs(shown(100 * sgd.loc[n]) - gd[ns.index(n)]) for n in run_sizes}
     if off:
         far = max(off, key=lambda n: off[n])
-        text += (
-            f" SGD's subset means at the runs' sizes lie within {off[far]:.2f} points of it (the most at N' = {far:,}), "
-            "as they should: SGD's expected iterate is gradient descent's at the same step and t."
+        text += f", and SGD's means lie within {off[far]:.2f} points of it (the most at N' = {far:,})"
+    slow = float(lim["slowest_steps_min"].iloc[worst])  # the least any subset needs at the dip
+    if slow > budget:
+        return text + (
+            f". At N' = {ns[worst]:,}, closing two thirds of the way to the exact fit along the direction the images "
+            f"span most weakly would take {slow:.1e} iterations or more, against {budget:,}"
+            + (": the runs show no dip only because they stop." if rises else ".")
         )
-    slow = lim["slowest_steps_min"].tolist()  # per size, the least any subset's slowest direction needs
-    past = [slow[i] for i, n in enumerate(ns) if n > hi]
-    needs = (
-        f"at N' = {ns[worst]:,} the slowest direction of every subset needs N'/(η s²) ≥ {slow[worst]:.1e} iterations "
-        "to close a share 1 − 1/e of its gap"
-        + (f", and at every size past the thresholds at least {min(past):.1e}" if past else "")
-    )
-    if slow[worst] > budget:
-        text += f" The limit's dip is out of reach of such runs: {needs}, against {budget:,}."
-        if rises:
-            text += (
-                f" So SGD shows no dip only because the runs stop at {budget:,} iterations: its expected iterate tends "
-                "to the limit, dip included, as t grows."
-            )
-    else:
-        text += f" The runs come near the limit's dip: {needs}, within the budget of {budget:,}."
-    return text
+    return text + f". At N' = {ns[worst]:,} the runs come near the exact fit within their {budget:,} iterations."
 
 
 def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:

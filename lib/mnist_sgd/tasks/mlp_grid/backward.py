@@ -8,7 +8,6 @@ import pandas as pd
 
 from mnist_sgd.science import nets
 from mnist_sgd.science.data import MNIST
-from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def backward_check(
@@ -96,29 +95,3 @@ def backward_text(checks: pd.DataFrame) -> str:
             + "."
         )
     return text
-
-
-def backward_body_text(checks: pd.DataFrame) -> str:
-    """The body's one sentence on the written-out step: that it replaces PyTorch's automatic
-    differentiation and SGD optimiser, and, at each rate where the two drifted beyond
-    ``ROUNDING`` (the checks of ``backward_check``), how far apart after how many steps, so that
-    which seeds fail there may depend on the implementation."""
-    far = checks[checks["weights_rel_diff"] >= ROUNDING].sort_values("steps")
-    text = (
-        "**The step.** Gradients and updates are written by hand rather than left to PyTorch's automatic "
-        "differentiation and SGD optimiser"
-    )
-    if far.empty:
-        return text + "; in every check the two take the same step, up to rounding."
-    drifts = listed(
-        [
-            f"at η = {lr:g} within {int(r['steps']):,} steps (weights up to "
-            f"{two_figures(100 * r['weights_rel_diff'])}% of the largest weight apart)"
-            for lr, r in ((lr, rows.iloc[0]) for lr, rows in far.groupby("lr"))
-        ]
-    )
-    rates = listed(sorted({f"{lr:g}" for lr in far["lr"]}))
-    return (
-        f"{text}; the two drift apart {drifts}, so which seeds fail at η = {rates} may depend on how the step is "
-        "computed, not only on the seed."
-    )

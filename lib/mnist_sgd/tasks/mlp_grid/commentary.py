@@ -12,11 +12,13 @@ import math
 import pandas as pd
 
 from mnist_sgd.science import net_runs
-from mnist_sgd.show import provenance
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, cell_label
 from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
+
+# up to this many seeds a cell's s.d. is itself rough: its verdicts on small differences are indicative
+FEW_SEEDS = 5
 
 
 def cell_count(cells: pd.DataFrame) -> int:
@@ -38,14 +40,20 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     rates = ("learning rate " if len(lrs) == 1 else "learning rates ") + ", ".join(f"{lr:g}" for lr in lrs)
     each = f"{plural(seeds[0], 'seed')} each" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]} seeds per cell"
     text = (
-        f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} cells** of {sizes} and {rates} were run "
-        f"for {plural(epochs_run, 'epoch')}, {each}."
+        f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} settings (B, η)** of {sizes} and {rates} "
+        f"were run for {plural(epochs_run, 'epoch')}, {each}; each setting is a *cell* of the grid."
     )
     if epochs_run != [assignment_epochs]:
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
         text += " The cells ran different numbers of epochs, so their final values are not directly comparable."
-    return f"{text} {which_are_ranked(seeds[0])}"
+    text += f" {which_are_ranked(seeds[0])}"
+    if 2 <= seeds[-1] <= FEW_SEEDS:
+        text += (
+            f" {plural(seeds[-1], 'seed').capitalize()} give only a rough s.d., so a verdict on a difference of a few "
+            "tenths of a point is indicative."
+        )
+    return text
 
 
 def mlp_terms_text(majority: float) -> str:
@@ -93,18 +101,6 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     if runs["diverged"].astype(bool).any():
         text += " A cross under the top edge: the epoch in which a run diverged, in its rate's colour."
     return text
-
-
-def mlp_timing_note(runs: pd.DataFrame) -> str:
-    """``provenance.timing_note`` of the conditions (threads, device, parallel jobs) every run in
-    ``runs`` was timed under, or, when they differ, that the times are only roughly comparable."""
-    conditions = runs[["threads", "device", "parallel_jobs"]].drop_duplicates()
-    if len(conditions) == 1:
-        return provenance.timing_note(conditions.iloc[0])
-    return (
-        "The cells were timed under different conditions (threads, device, parallel jobs), so their times are only "
-        "roughly comparable; times are measured and vary between builds."
-    )
 
 
 def table_caption() -> str:

@@ -1,7 +1,8 @@
 """Why Task 7's cells differ, each mechanism tied to numbers of the grid: in the body, what the
-rate and the batch size do within the stable cells (``within_text``; where the cells stop being
-stable is ``stability``'s); behind it, in the detail: the noise of a minibatch gradient, the time
-of an update and of an epoch, and the train - test gap. Every ranking follows ``ties``."""
+rate and the batch size do where the seeds trained (``within_text``; where the cells stop
+training is ``stability``'s); behind it, in the detail: the loss per update (``per_update_text``),
+the noise of a minibatch gradient, the time of an update and of an epoch, and the train - test
+gap. Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -122,17 +123,29 @@ def _per_update_text(windows: pd.DataFrame) -> str:
     )
 
 
+def _overtaken(at: pd.DataFrame, small: int) -> str:
+    """'; at the end its mean training loss is no longer the lowest (Figure 8)' when some ranked
+    cell of ``at`` (one rate) with a larger batch ends with a lower mean ``final_loss`` than batch
+    size ``small``; else ''."""
+    ranked = at[rankable(at)].dropna(subset=["final_loss"]).set_index("batch_size")["final_loss"]
+    if small not in ranked.index or ranked.idxmin() == small:
+        return ""
+    return "; at the end its mean training loss is no longer the lowest (Figure 8)"
+
+
 def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
-    """At rate ``lr`` (the rows ``at``, by batch size): whether the smallest batch goes furthest per
-    epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the smallest and
-    the largest batch."""
+    """At rate ``lr`` (the rows ``at``, by batch size): whether the smallest batch goes furthest in
+    the first epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the
+    smallest and the largest batch, whether it is overtaken by the end (``_overtaken``), and why
+    its steps are noisier."""
     steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
     small, large = min(steps), max(steps)
     per_epoch = rank(at, "loss_epoch1", highest=False)
     if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == small:
         return (
-            f"At η = {lr:g}, the smallest batch goes furthest in the first epoch, with {steps[small]:,} updates against "
-            f"{steps[large]:,} at B = {large}. "
+            f"At η = {lr:g}, the smallest batch has the lowest loss after the first epoch, having made "
+            f"{steps[small]:,} updates against {steps[large]:,} at B = {large}{_overtaken(at, small)}. "
+            "Each of its updates averages fewer examples, so its gradient is noisier. "
         )
     if per_epoch is not None:
         return (
@@ -142,18 +155,25 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
     return ""
 
 
-def within_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
+def within_text(cells: pd.DataFrame) -> str | None:
     """The body's second answer: what the rate does at the batch size ``focus`` picks (a short
-    step descends slowly) and the batch size at the rate it picks (the loss per epoch and per
-    update); None when neither comparison has two cells."""
+    step descends slowly) and the batch size at the rate it picks (the loss after the first
+    epoch, and why a small batch's steps are noisier); None when neither comparison has two cells."""
     b, lr = focus(cells, "batch_size"), focus(cells, "lr")
     text = ""
     if b is not None:
         text += _short_step(cells[cells["batch_size"] == b].sort_values("lr"), b)
     if lr is not None:
-        at = cells[cells["lr"] == lr].sort_values("batch_size")
-        text += _per_epoch_text(at, lr) + _per_update_text(per_update_losses(cells, history, lr))
-    return f"**Within the stable cells.** {text}".rstrip() if text else None
+        text += _per_epoch_text(cells[cells["lr"] == lr].sort_values("batch_size"), lr)
+    return f"**Learning rate and batch size.** {text}".rstrip() if text else None
+
+
+def per_update_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """The detail's comparison of the batch sizes per update, at the rate ``focus`` picks
+    (``per_update_losses``, ``_per_update_text``); None when it has fewer than two cells."""
+    lr = focus(cells, "lr")
+    text = "" if lr is None else _per_update_text(per_update_losses(cells, history, lr))
+    return f"**Per update.** {text}".rstrip() if text else None
 
 
 def _load_verdict(ratio: float) -> str:
@@ -261,7 +281,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             text += late
         ranked = ranking_text(fit, "cell", "gap", highest=False, values=False)  # the list above gives them
         if ranked:
-            text += f"Among the ranked cells that fit the training set, the gap is {ranked}. "
+            text += f"Among the cells that fit the training set, the gap is {ranked}. "
     if len(under):
         smaller = len(fit) > 0 and _all_smaller(under, fit)
         text += (

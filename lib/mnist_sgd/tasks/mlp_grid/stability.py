@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mnist_sgd.science import net_runs
-from mnist_sgd.tasks.mlp_grid.cell import cell_label
+from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.mlp_grid.cell import KEYS, cell_label
 from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said
 from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable
 from mnist_sgd.tasks.rounding import two_figures
@@ -54,8 +55,9 @@ def _boundary(cells: pd.DataFrame) -> str:
         seeds = int(saved["seeds"].min())
         run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
         text += (
-            f"The cells at η = {lr:g} failed at B = {sizes} and trained on {run} at B = {where}: so η/B, not η "
-            f"alone, separates them here{', on that one seed' if seeds == 1 else ''}. "
+            f"The cells at η = {lr:g} failed at B = {sizes} but trained on {run} at B = {where}, so in these "
+            f"{len(c)} cells × {plural(seeds, 'seed')} η/B, rather than η alone, separates success from failure: "
+            "suggestive, not shown. "
         )
     return text
 
@@ -76,7 +78,9 @@ def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_
     that no longer depends on its input answers, checked on both sets with ``y_train`` and
     ``y_test``). What set a divergence off is not measured, and the text says so."""
     runs = runs.astype({"lr": float})
-    text = ""
+    failed = runs.merge(cells[~cells["all_converged"].astype(bool)][KEYS], on=KEYS)
+    kinds = (failed["diverged"].astype(bool).any(), (failed["status"].str.contains("stuck")).any())
+    text = "The seeds failed in two different ways. " if all(kinds) else ""
     for c in by_eta_b(cells[~cells["all_converged"].astype(bool)]).itertuples(index=False):
         mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
         label = cell_label(c.batch_size, c.lr)
@@ -114,6 +118,7 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
         if len(stuck) == seeds
         else f"seed{'' if one else 's'} {listed([str(int(s)) for s in stuck['seed']])}"
     )
+    never = "" if (stuck["status"] != net_runs.STUCK).any() else ", never having learnt"
     if None in digits:
         answer = (
             "its accuracy is near that of a constant answer" if one else "their accuracies are near a constant answer's"
@@ -122,7 +127,7 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
         answer = f"it answers {digits[0]} for every image"
     else:
         answer = f"each answers one digit for every image ({listed([str(d) for d in digits])})"
-    return f"{who} got stuck at chance: {answer}"
+    return f"{who} got stuck at chance{never}: {answer}"
 
 
 def _between(a: pd.Series, b: pd.Series) -> str:
@@ -160,7 +165,7 @@ def _trend(cells: pd.DataFrame) -> str:
     else:
         within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
         verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
-    return f"Among the ranked cells, the final test accuracy {head}, {verdict}."
+    return f"**Final accuracy.** Among the cells where every seed trained, the final test accuracy {head}, {verdict}."
 
 
 def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
@@ -170,7 +175,8 @@ def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tenso
     ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
     images = int(cells["train_images"].max())
     text = (
-        f"**Stability.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
+        f"**Which cells trained.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
         f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
     )
-    return (text + _trend(cells)).rstrip()
+    trend = _trend(cells)
+    return text.rstrip() + (f"\n\n{trend}" if trend else "")

@@ -23,7 +23,10 @@ NAMES = {"lr": "η", "batch_size": "B"}
 def which_are_ranked(fewest_seeds: int) -> str:
     """What "trained" means and which cells are ranked, said once where the seeds are first said;
     ``fewest_seeds``, the seeds of the cell that ran fewest: why one seed is not ranked, when one ran."""
-    text = "A run *trained* when it neither diverged nor got stuck at chance; only cells whose seeds all trained are ranked"
+    text = (
+        "A run *trained* when it neither diverged nor got stuck at chance; cells are compared by accuracy only where "
+        "every seed trained"
+    )
     return text + (": one run cannot show how often a setting fails." if fewest_seeds < 2 else ".")
 
 

@@ -41,8 +41,7 @@ def same_steps_text(
     return (
         f"**Same steps.** Given the same {steps:,} batches of B = {batch_size}, the PyTorch weights end "
         f"{converted:.1e} (relative) from the hand-written ones with the rate converted ({rounding}), and "
-        f"{unconverted:.2f} away with η unconverted, its steps {factor:g} times too short (the table, and the "
-        f"factor measured on one batch, {detail})."
+        f"{unconverted:.2f} away with η unconverted, its steps {factor:g} times too short ({detail})."
     )
 
 
@@ -55,58 +54,72 @@ def _spread_words(apart: bool) -> str:
 
 
 def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int) -> str:
-    """The test accuracy of the two implementations, each sampling its own way, and what their
-    training losses say of the sampling, each told apart by ``criteria.differ`` on the means and
-    s.d. over seeds. ``by``: ``tables.implementation_summary``."""
+    """The test accuracy of the two implementations, each sampling its own way, told apart by
+    ``criteria.differ`` on the means and s.d. over seeds. ``by``: ``tables.implementation_summary``."""
     hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
     # the difference as the table shows the two accuracies
     diff = shown(100 * fw_row["test_acc"], 2) - shown(100 * hand_row["test_acc"], 2)
-    accuracy_apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
-    loss_apart = criteria.differ(
-        fw_row["train_loss"], fw_row["train_loss_sd"], hand_row["train_loss"], hand_row["train_loss_sd"]
-    )
-    if not loss_apart:
-        losses = "their mean final training losses are within the seeds' spread of each other"
-        ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
-        if ratio >= SPREAD_RATIO:  # sampling without replacement visits every image once an epoch
-            losses += (
-                f", but the loader's varies {two_figures(ratio)} times less from seed to seed (s.d.): each of its "
-                "epochs visits every image once"
-            )
-    else:
-        lower = "the loader's" if fw_row["train_loss"] < hand_row["train_loss"] else "sampling with replacement"
-        losses = f"{lower} ends lower in training loss, beyond the seeds' spread"
+    apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
     epochs = iterations * batch_size / train_images
     return (
         f"**Accuracy.** After {number(epochs, 2)} epochs the PyTorch loop's test accuracy is {diff:+.2f} points from "
-        f"the hand-written SGD's, {_spread_words(accuracy_apart)}. Given the same batches the two take the same "
-        f"steps, so only the sampling differs; {losses}."
+        f"the hand-written SGD's, {_spread_words(apart)}: given the same batches the two take the same steps, so "
+        "only the sampling differs."
     )
 
 
-def time_text(
-    by: pd.DataFrame,
-    iterations: int,
-    batch_size: int,
-    loader_seconds: float,
-    hand_steps: list[float],
-    ratios: list[float],
-) -> str:
-    """The time per step of the two implementations, about (2 significant figures) and its range
-    seed by seed (``ratios``: ``tables.step_time_ratios``), the loader's share of it
-    (``loader_seconds``: drawing the same batches with no training), and how much the same
-    hand-written loop varied across the section's runs (``hand_steps``: its seconds per step in each)."""
+def losses_text(by: pd.DataFrame) -> str:
+    """What the two implementations' final training losses say of the sampling, told apart by
+    ``criteria.differ``; when within the spread, whether the loader's varies much less from seed to
+    seed (``SPREAD_RATIO``), said to two figures. ``by``: ``tables.implementation_summary``."""
+    hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
+    if criteria.differ(
+        fw_row["train_loss"], fw_row["train_loss_sd"], hand_row["train_loss"], hand_row["train_loss_sd"]
+    ):
+        lower = "the loader's" if fw_row["train_loss"] < hand_row["train_loss"] else "sampling with replacement"
+        return f"**Training loss.** {cap(lower)} ends lower in training loss, beyond the seeds' spread."
+    text = "**Training loss.** The two mean final training losses are within the seeds' spread of each other"
+    ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
+    if ratio >= SPREAD_RATIO:  # sampling without replacement visits every image once an epoch
+        text += (
+            f", but the loader's varies about {two_figures(ratio)} times less from seed to seed (s.d. of 3 seeds "
+            "each, a rough ratio): each of its epochs visits every image once"
+        )
+    return text + "."
+
+
+def cap(text: str) -> str:
+    """``text`` with its first letter in upper case."""
+    return text[:1].upper() + text[1:]
+
+
+def time_text(by: pd.DataFrame, iterations: int, ratios: list[float], detail: str) -> str:
+    """The time per step of the PyTorch loop against the hand-written SGD's, about (2 significant
+    figures) and its range seed by seed (``ratios``: ``tables.step_time_ratios``); ``detail``: the
+    link to where the loader's share and the machine's load are."""
     fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
-    loader_us = 1e6 * loader_seconds / iterations
-    low, high = 1e6 * min(hand_steps), 1e6 * max(hand_steps)
     lo, hi = f"{min(ratios):.2g}", f"{max(ratios):.2g}"
     span = f" ({lo} to {hi} times seed by seed, each pair run back to back)" if lo != hi else ""
     return (
-        f"**Time.** The PyTorch loop takes about {fw_us / hand_us:.2g} times as long per step{span}. Drawing the same "
-        f"batches from the loader alone, with no training, takes {100 * loader_us / fw_us:.0f}% of its time: the "
-        f"loader fetches the {batch_size} rows of a batch one by one and stacks them. The machine's load moves times "
-        f"between runs: the same hand-written loop took {two_figures(low)} to {two_figures(high)} µs per step across "
-        "this section."
+        f"**Time.** The PyTorch loop takes about {fw_us / hand_us:.2g} times as long per step{span}; where the time "
+        f"goes is {detail}."
+    )
+
+
+def time_detail(
+    by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, hand_steps: list[float]
+) -> str:
+    """The loader's share of the PyTorch loop's time (``loader_seconds``: drawing the same batches
+    with no training), and how much the same hand-written loop varied across the section's runs
+    (``hand_steps``: its seconds per step in each)."""
+    fw_us = 1e6 * by.loc[LOADER, "seconds"] / iterations
+    loader_us = 1e6 * loader_seconds / iterations
+    low, high = 1e6 * min(hand_steps), 1e6 * max(hand_steps)
+    return (
+        f"**Time.** Drawing the same batches from the loader alone, with no training, takes "
+        f"{100 * loader_us / fw_us:.2g}% of the PyTorch loop's time: the loader fetches the {batch_size} rows of a batch "
+        f"one by one and stacks them. The machine's load moves times between runs: the same hand-written loop took "
+        f"{two_figures(low)} to {two_figures(high)} µs per step across this section."
     )
 
 
@@ -156,10 +169,7 @@ def _own_figure(summary: pd.DataFrame, own: tuple[float, float]) -> str:
         if ways
         else "here no run at that rate agrees with it"
     )
-    return (
-        f": at η = {rate:g} and as many iterations, the hand reports' own hand-written SGD reached {100 * acc:.1f}% "
-        f"(a hand-made figure of Task 3), and {here}"
-    )
+    return f": at η = {rate:g} the hand reports' own hand-written SGD reached {100 * acc:.1f}% (Task 3), and {here}"
 
 
 def hand_figures_text(
@@ -168,7 +178,7 @@ def hand_figures_text(
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
     the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each (within
     the seeds' spread and the figure's rounding; the rule is stated once, on the summary page),
-    and whether the rate passed unconverted explains the lower one, assuming the hand runs used
+    and whether the rate passed unconverted is consistent with the lower one, assuming the hand runs used
     that batch size (the assignment gives none for them). ``own``: (rate, test accuracy) of the hand reports'
     own hand-written SGD after as many iterations, or None. Last, whether the converted loop and
     the hand-written SGD differ at any rate (``criteria.differ``)."""
@@ -181,13 +191,13 @@ def hand_figures_text(
     low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
     text = (
         f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}; the assignment gives "
-        f"neither their rate nor their batch size. The table runs this report's rate and the hand reports' own, three ways each. Within the seeds' "
-        f"spread and the figure's rounding, {'; '.join(sentence for _, sentence in checks)}. "
+        "neither their rate nor their batch size. Within the seeds' spread and the figure's rounding, "
+        f"{'; '.join(sentence for _, sentence in checks)}. "
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
         text += (
-            f"So, assuming the hand runs used B = {batch_size} as these do, a rate given to PyTorch without the "
-            f"factor {factor:g} explains the lower figure"
+            f"So, if the hand runs used B = {batch_size} as these do, the lower figure is consistent with a rate "
+            f"given to PyTorch without the factor {factor:g} (one explanation the runs allow, not a proven cause)"
             + (_own_figure(summary, own) if own is not None else "")
             + ". "
         )

@@ -77,7 +77,10 @@ def gradient_check_table(check: pd.DataFrame) -> pd.DataFrame:
 
 def gradient_check_caption(batch_size: int) -> str:
     """The caption of ``gradient_check_table``."""
-    return f"Gradients of the two losses on one batch of B = {batch_size} (float64)."
+    return (
+        f"Gradients of the two losses on one batch of B = {batch_size} (float64), at the weights after a short "
+        "hand-written run: another batch and W than Task 2's check, so the rounding differs slightly from its value."
+    )
 
 
 def equivalence(

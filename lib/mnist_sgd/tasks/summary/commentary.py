@@ -144,35 +144,34 @@ def _fastest(reached: pd.DataFrame) -> str:
 
 
 def dataset_size_answer(sizes: pd.DataFrame) -> str:
-    """Task 5's answer: how the test accuracy moves with the dataset size, smallest first, on runs
-    trained on part of each subset and stopped early on the rest (a stopping point the runs choose),
-    then on the whole subset after the fixed number of iterations, with the train/test gap at both
-    ends and where those accuracies depend on where the runs were cut. ``sizes``: one row per size
-    with dataset_size, iterations, test_acc, train_acc, early_test_acc (means over subsets) and
-    heldout_images, and optionally loss_fall, rel_tol, test_change and test_change_sd."""
+    """Task 5's answer: the final test accuracy against the dataset size, smallest first, of the
+    runs on the whole subset after the same number of iterations at every size (said once, with
+    what it is in passes over the smallest and the largest subset), the train/test gap at both
+    ends, and the sizes whose final accuracy depends on the budget. ``sizes``: one row per size
+    with dataset_size, iterations, batch_size, test_acc, train_acc (means over subsets), and
+    optionally loss_fall, rel_tol, test_change and test_change_sd."""
     s = sizes.sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     gap = 100 * (s["train_acc"] - s["test_acc"])
-    accuracy = trend(s["early_test_acc"].tolist())
-    trained = 1 - s["heldout_images"].iloc[0] / s["dataset_size"].iloc[0]
+    first, last = s.iloc[0], s.iloc[-1]
+    passes = [int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"]) for r in (first, last)]
     why = (
         ": a few images are fitted closely and generalise poorly"
         if trend(s["test_acc"].tolist()) == "rises" and gap.iloc[0] > gap.iloc[-1]
         else ""
     )
     return (
-        f"Trained on {100 * trained:.0f}% of each subset and stopped early on the rest (separate runs), the test "
-        f"accuracy {_GROWS[accuracy]} the number of training images: "
-        f"{listed([f'{100 * v:.1f}%' for v in s['early_test_acc']])} for {where}. Trained on the whole subset for "
-        f"{int(s['iterations'].max()):,} iterations it is {listed([f'{100 * v:.1f}%' for v in s['test_acc']])}, "
-        f"and the gap between training and test accuracy goes from {gap.iloc[0]:.1f} points to "
-        f"{gap.iloc[-1]:.1f}{why}.{_cut_dependent(s)}"
+        f"Trained on the whole subset for the same {int(s['iterations'].max()):,} iterations at every size "
+        f"({passes[0]:,.0f} passes over the data at N' = {int(first['dataset_size']):,}, {passes[1]:,.0f} at "
+        f"{int(last['dataset_size']):,}), the final test accuracy {_GROWS[trend(s['test_acc'].tolist())]} the number "
+        f"of training images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}, and the gap between "
+        f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}.{_cut_dependent(s)}"
     )
 
 
 def _cut_dependent(s: pd.DataFrame) -> str:
-    """' At N' = 500 and 1,000 these depend on where the runs were cut: ...', for the sizes whose
-    training loss still fell by more than rel_tol over the second half of the run (loss_fall) while the
+    """' At N' = 500 and 1,000 the test accuracy still moved ...', for the sizes whose training
+    loss still fell by more than rel_tol over the second half of the run (loss_fall) while the
     test accuracy moved beyond its spread (test_change, test_change_sd); '' without those columns
     or where no size qualifies."""
     if not {"loss_fall", "rel_tol", "test_change", "test_change_sd"} <= set(s.columns):
@@ -184,9 +183,10 @@ def _cut_dependent(s: pd.DataFrame) -> str:
     ]
     if not cut:
         return ""
+    one = len(cut) == 1
     return (
-        f" At N' = {listed(cut)} these depend on where the runs were cut: the training loss and the test "
-        "accuracy still moved over the second half of the run."
+        f" At N' = {listed(cut)} the test accuracy still moved over the second half of the run, so "
+        f"{'that one depends' if one else 'those depend'} on the budget."
     )
 
 
@@ -270,14 +270,14 @@ def _failures(cell: pd.Series) -> str:
 
 
 def _stability_boundary(cells: pd.DataFrame) -> str:
-    """'Every cell up to η/B = 0.0125 trained on every seed, and every cell from 0.0313 up failed
+    """'Every setting up to η/B = 0.0125 trained on every seed, and every setting from 0.0313 up failed
     on at least one.', when η/B separates the cells that way; '' otherwise."""
     per_sample = cells["lr"] / cells["batch_size"]
     ok = cells["all_converged"].astype(bool)
     if ok.all() or not ok.any() or per_sample[ok].max() >= per_sample[~ok].min():
         return ""
     return (
-        f"Every cell up to η/B = {ratio_said(per_sample[ok].max())} trained on every seed, and every cell from "
+        f"Every setting up to η/B = {ratio_said(per_sample[ok].max())} trained on every seed, and every setting from "
         f"{ratio_said(per_sample[~ok].min())} up failed on at least one."
     )
 
@@ -299,7 +299,7 @@ def hand_test_accuracies() -> dict[str, float | None]:
 def _plain_name(model: pd.Series) -> str:
     """A model as the summary names it: the first runs said for what they are, the rest by name."""
     return {
-        architectures.FIRST: f"the first run (MLP 128 at η = {architectures.FIRST_LR:g})",
+        architectures.FIRST: f"the first run (MLP 128 at η = {architectures.FIRST_LR:g}, the assignment's first setting)",
         architectures.FIRST_01: "the same with inputs left in [0, 1]",
     }.get(model["model"], str(model["name"]))
 
@@ -341,7 +341,7 @@ def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine:
         + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
         + ". Every number "
         "in the text is computed from the runs; the provenance appendix gives the package versions and data "
-        "checksums, the report's web page (index.html) every setting and run time."
+        "checksums, the report's web page every setting and run time."
     )
 
 
@@ -360,31 +360,27 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     )
 
 
-def reading_text(cores: int, target_pct: float | None) -> str:
-    """How to read the numbers, said once for the whole report: what ± is, the one rule that tells
-    two results apart (``criteria.DIFFER_RULE``), how far the timings can be trusted on this
-    machine of ``cores`` cores, and a glossary of the terms the sections use; the target, in % of
-    L*, when Task 3 ran (``target_pct``)."""
+def reading_text(cores: int, parallel: int, target_pct: float | None) -> str:
+    """How to read the numbers, said once for the whole report as a short list: what ± is, the one
+    rule that tells two results apart (``criteria.DIFFER_RULE``), how far the timings can be trusted
+    on this machine of ``cores`` cores running ``parallel`` computations at a time, and the terms
+    the sections use; the target, in % of L*, when Task 3 ran (``target_pct``)."""
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
-    text = (
-        "A number for several seeds is their mean; ± is their s.d. (Task 5: over subsets). "
-        f"{rule}. *Beyond the seeds' spread* means two results differ by this rule; *within the seeds' spread*, that "
-        f"they do not. Times were measured on a shared {cores}-core machine, where one step took up to "
-        f"{LOAD_FACTOR:g} times as long in one job as in another: they are given to two significant figures and ranked "
-        "only when further apart than that."
-    )
     target = f"within {target_pct:g}% of L\\*" if target_pct is not None else "near L\\*"
-    glossary = [
+    items = [
+        ("±", "the s.d. over seeds (Task 5: over subsets); the number before it is their mean."),
+        ("Beyond / within the seeds' spread", f"{rule}; *beyond* means two results differ by this rule, *within* not."),
+        (
+            "Times",
+            f"measured on a shared {cores}-core machine, {plural(parallel, 'computation')} at a time, so one time is read as "
+            f"longer than another only when more than {LOAD_FACTOR:g} times as long.",
+        ),
         ("L\\*", "the lowest training loss any W can have (the exact least-squares solution)."),
         ("The target", f"a training loss {target}."),
-        (
-            "ITR",
-            "the iterations until the training loss, read at checkpoints, first comes within the target, in runs "
-            "whose second half stays within it on average.",
-        ),
+        ("ITR", "the iterations until the training loss first comes within the target (and stays there)."),
         ("Good learning rate", "the rate that reaches the target in the fewest iterations."),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
         ("Epoch", "one pass over the training set."),
     ]
-    return text + "\n\n" + "\n".join(f"- **{term}**: {meaning}" for term, meaning in glossary)
+    return "\n".join(f"- **{term}**: {meaning}" for term, meaning in items)
