@@ -1,6 +1,6 @@
 """Checks of the report as a document, read from the notebook the PDF is made of (the per-run
 detail in its appendix): the body's length, sentences said twice, internal names in the
-prose, figures and tables without a numbered caption."""
+prose, figures and tables named by number, figures and tables without a numbered caption."""
 
 from __future__ import annotations
 
@@ -89,6 +89,18 @@ def internal_names(nb: nbformat.NotebookNode) -> list[str]:
             plain = re.sub(r"\]\([^)]*\)", "]", prose(text))  # a link's target is no prose
             found += [f"{anchor}: {m.group(0)}" for m in INTERNAL.finditer(plain) if not public(m.group(0), shown)]
     return found
+
+
+def numbered_references(nb: nbformat.NotebookNode) -> list[str]:
+    """Sentences of the prose (figure captions included) that name a figure or a table by its
+    number: the PDF numbers them anew, as it leaves some out, so such a number can point at another."""
+    return [
+        f"{anchor}: {s[:120]}"
+        for anchor, texts in sections(nb)
+        for text in texts
+        for s in sentences(prose(text))
+        if re.search(r"\b(Figure|Table) \d", s) and not re.fullmatch(r"Figure \d+\.", s)  # a caption's own mark
+    ]
 
 
 def uncaptioned(markdown: str) -> list[str]:

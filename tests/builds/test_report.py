@@ -126,6 +126,10 @@ def test_the_prose_names_nothing_only_the_code_knows(quick, monkeypatch):
     assert document.internal_names(pdf_notebook(quick[0], monkeypatch)) == []
 
 
+def test_the_prose_names_no_figure_or_table_by_its_number(quick, monkeypatch):
+    assert document.numbered_references(pdf_notebook(quick[0], monkeypatch)) == []
+
+
 def test_every_figure_and_table_has_a_numbered_caption(quick, monkeypatch, tmp_path):
     markdown = to_markdown(pdf_notebook(quick[0], monkeypatch), tmp_path / "media")
     assert document.uncaptioned(markdown) == []

@@ -87,8 +87,8 @@ def test_a_section_heading_stays_in_the_flow_and_a_figures_own_title_floats_with
     assert floated < markdown.index("Its own title") < markdown.index("A figure in the middle.")
 
 
-def test_a_figure_floats_anywhere_only_half_a_page_after_its_sections_heading(tmp_path):
-    prose = "A sentence of the section's text. " * 40  # about 1,300 characters
+def test_a_figure_floats_anywhere_only_a_few_paragraphs_after_its_sections_heading(tmp_path):
+    prose = "A sentence of the section's text. " * 20  # about 700 characters
     cells = [
         new_markdown_cell('<a id="s1"></a>\n\n## One'),
         new_markdown_cell(prose),

@@ -206,9 +206,9 @@ def output_parts(
 # an anchored heading: a section of the contents (see ``markdown_cell``)
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
 
-# characters of Markdown after a section's heading (about half a page of prose) within which a
-# figure's float could still rise above that heading on the same page
-NEAR_HEADING = 2500
+# characters of Markdown after a section's heading within which a figure's float could rise above
+# it; further on, a float kept below could be pushed to the next page's foot, past the next heading
+NEAR_HEADING = 800
 
 
 def figure_opening(parts: list[str]) -> str:

@@ -87,9 +87,7 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
         "gradient is noisier."
     )
     overtaken = within_text(cells.assign(final_loss=[0.01, 0.001, 0.005]))  # B = 32 ends lowest
-    assert (
-        "7,500 updates against 469 at B = 128; at the end its mean training loss is no longer the lowest" in overtaken
-    )
+    assert "7,500 updates against 469 at B = 128; by the end B = 32's mean training loss is the lowest." in overtaken
     text = per_update_text(cells, history)
     assert text == (
         "**Per update.** Per update the largest batch goes furthest: after as many updates as an epoch at "

@@ -124,13 +124,13 @@ def _per_update_text(windows: pd.DataFrame) -> str:
 
 
 def _overtaken(at: pd.DataFrame, small: int) -> str:
-    """'; at the end its mean training loss is no longer the lowest (Figure 8)' when some ranked
+    """'; by the end B = 32's mean training loss is the lowest' when some ranked
     cell of ``at`` (one rate) with a larger batch ends with a lower mean ``final_loss`` than batch
     size ``small``; else ''."""
     ranked = at[rankable(at)].dropna(subset=["final_loss"]).set_index("batch_size")["final_loss"]
     if small not in ranked.index or ranked.idxmin() == small:
         return ""
-    return "; at the end its mean training loss is no longer the lowest (Figure 8)"
+    return f"; by the end B = {int(ranked.idxmin()):,}'s mean training loss is the lowest"
 
 
 def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
