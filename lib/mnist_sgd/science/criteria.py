@@ -11,9 +11,9 @@ import pandas as pd
 
 # The report's one rule for telling two results apart, in words (stated once, on the summary page)
 DIFFER_RULE = (
-    "two results differ when their difference exceeds twice its spread: 2√(σ₁² + σ₂²) for two of our results, "
-    "σ being the s.d. over seeds (or subsets), not the smaller standard error, as three seeds give only a rough "
-    "s.d.; for a hand-made figure, a single run, twice the s.d. of a single run at its setting plus its rounding"
+    "two results differ when they are further apart than 2√(σ₁² + σ₂²), σ being each one's s.d. over seeds (or "
+    "subsets), a rough one from three seeds; a hand-made figure, one run, has the s.d. of one run at its setting, "
+    "and is further allowed its rounding"
 )
 
 

@@ -377,7 +377,7 @@ def reading_text(cores: int, parallel: int, target_pct: float | None) -> str:
         ),
         ("L\\*", "the lowest training loss any W can have (the exact least-squares solution)."),
         ("The target", f"a training loss {target}."),
-        ("ITR", "the iterations until the training loss first comes within the target (and stays there)."),
+        ("ITR", "the iterations until the training loss first comes within the target (Task 3 gives the rule)."),
         ("Good learning rate", "the rate that reaches the target in the fewest iterations."),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
