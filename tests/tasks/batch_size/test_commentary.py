@@ -1,6 +1,6 @@
 """The batch-size commentary is written from the table it is given: Task 4's answer reads the
 tables beside it without repeating their numbers, tells results apart by the one rule and times
-only beyond the machine's load; the theory behind it goes to the per-run detail."""
+only beyond the machine's load; the theory behind it goes to the per-run detail (``test_theory``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from mnist_sgd.tasks.batch_size.commentary import (
     spread_caveat,
 )
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
-from mnist_sgd.tasks.batch_size.theory import theory_commentary, turn_verdict
 
 MORE = "#04_batch_size_summary--more"
 NBSP = "\u00a0"
@@ -52,10 +51,6 @@ def summary(
 
 def commentary(t: pd.DataFrame) -> str:
     return batch_size_commentary(t, behind=MORE)
-
-
-def theory(t: pd.DataFrame, m_star: float = 8.7, target_pct: float = 5) -> str:
-    return theory_commentary(t, m_star, target_pct)
 
 
 BASE_ARGS = (
@@ -147,26 +142,13 @@ def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_sp
     assert plain_decimal(0.0215) == "0.0215" and plain_decimal(2.5e-6) == "0.0000025"
 
 
-def test_the_noise_scale_is_set_against_the_turn_behind_the_answer_not_in_it():
-    shares = pd.DataFrame({"a": [1, 10, 100], "b": [10, 100, 1000], "share": [1.0, 0.9, 0.25], "share_sd": 0.01})
-    assert turn_verdict(shares, 8.7, 8.7) == "early"  # 10 -> 100 lies beyond 8.7 and still paid
-    assert turn_verdict(shares, 370, 750) == "agrees"  # the steps below paid, the one across did not
-    assert turn_verdict(shares, 5000, 5000) == "late"  # 100 -> 1000 lies below 5000 and did not pay
-    noisy = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(370, 500, 600, 750))
-    assert (
-        "**The turn against the noise.** The noise scales measured, 370 to 750, are of the same order as the turn "
-        "(from B = 100 to 1,000): beyond the noise scale a larger batch removes little noise that matters."
-        in theory(noisy)
-    )
-    # the answer itself names no theory: its symbols and authors are the per-run detail's
-    text = commentary(noisy)
+def test_the_answer_names_no_theory():
+    # its symbols and authors are the per-run detail's
+    text = commentary(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(370, 500, 600, 750)))
     for jargon in ("m*", "B_noise", "Bassily", "McCandlish", "noise scale", "S_min", "ideal cut"):
         assert jargon not in text
-    late = theory(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(5000,) * 4))
-    assert "lie above the turn: a step below them bought less than 50% of the ideal cut" in late
-    # without a turn there is nothing to set the noise scale against
     flat = summary([1000, 100, 10, 1], [1] * 4, [3] * 4, [0.85] * 4, noise=(370, 500, 600, 750))
-    assert "The returns fall" not in commentary(flat) and "the turn" not in theory(flat)
+    assert "The returns fall" not in commentary(flat)
 
 
 def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
@@ -252,17 +234,13 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
         "longer step." in text
     )
     assert "2.5-fold" not in text  # the cut is the table's
-    assert "left open" not in text and "cannot tell" not in text  # the answer pulls one way
-    # behind it, the noise scale is the other candidate, which these runs cannot tell apart from the step
-    noisy = PROPORTIONAL.assign(noise_mean=[280.0, 270.0, 460.0, 370.0])
-    assert "so these runs cannot tell the two causes apart." in theory(noisy)
+    assert "left open" not in text and "cannot tell" not in text  # the answer pulls one way (the theory's doubt)
     # below the sweep's top the rate is not said to be stopped
     room = commentary(PROPORTIONAL.assign(largest_stable=0.1))
     assert "it rose only 2.2×, about as much as the iterations fell.\n\n" in room and "did not diverge" not in room
     # the rate rose 4.3 times, the iterations fell only 2.5-fold: something besides the rate cut the returns
     steep = PROPORTIONAL.assign(lr=[0.000464, 0.00464, 0.0215, 0.093])
     assert "and the iterations fell more than the longer step alone gives." in commentary(steep)
-    assert "cannot tell" not in theory(steep.assign(noise_mean=[280.0, 270.0, 460.0, 370.0]))
     # a rate that grew with B leaves no such doubt
     grown = commentary(PROPORTIONAL.assign(lr=[0.000464, 0.00464, 0.0215, 0.215]))
     assert "rose only" not in grown
@@ -270,87 +248,6 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
 
 def test_a_single_batch_size_has_nothing_to_compare():
     assert "nothing to compare" in commentary(BASE.iloc[:1])
-
-
-def test_the_theory_sets_the_rates_against_eta_star_and_the_sweeps_against_its_bound():
-    text = theory(BASE)
-    assert "They are 0.59×, 0.31×, 0.8× and 1.5× η\\*(B) for B = 1, 10, 100 and 1,000" in text
-    assert "As L* > 0 here, η\\*(B) need not be the fastest step to the target" in text
-    assert "at B = 10 and 100 rates above 2η\\*(B) stayed finite, as a sufficient condition allows" in text
-    assert "B = 1,000: finite up to η = 0.05, none diverging, 2η\\*(B) = 0.052" in text
-    inside = theory(summary(*BASE_ARGS, stable=(0.005, 0.02, 0.04, 0.05)))
-    assert "at the sweep's spacing the bound and the divergence point cannot be told apart" in inside
-    early = theory(
-        summary(*BASE_ARGS, stable=(0.002, 0.02, 0.04, 0.05)).assign(smallest_diverging=[0.005, 0.1, 0.1, math.nan])
-    )
-    assert "at B = 1 a rate at or below 2η\\*(B) diverged" in early
-    assert "B = 1: finite up to η = 0.002, first diverging at 0.005, 2η\\*(B) = 0.0068" in early
-    none = theory(summary(*BASE_ARGS).assign(largest_stable=math.nan, smallest_diverging=math.nan))
-    assert "B = 1: no rate finite, none diverging" in none
-
-
-def test_the_theory_reads_m_star_against_the_steps_beyond_it():
-    paying = theory(summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4))
-    assert "m* = β/λ_max + 1 = 8.7:" in paying
-    assert "m* = β/λ_max + 1 = 8.8:" in theory(summary(STEPS, [1] * 4, [3] * 4, [0.85] * 4), m_star=8.75)
-    assert "as the step 10→100 did: beyond m*, it still bought at least 50% of the ideal cut" in paying
-    flat = theory(summary([10000, 1000, 900, 890], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4))
-    assert "here no step beyond m* bought 50% of the ideal cut, as the theory predicts" in flat
-
-
-def test_the_noise_scale_is_read_over_a_window_and_set_against_the_steps_model():
-    # S = 1000 (1 + 100 / B) exactly: the fit recovers B_noise = 100, inside the range measured
-    fitted = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
-    text = theory(fitted)
-    assert "S_min ≈ 1,000 and B_noise ≈ 100" in text and "within the range measured" in text
-    assert "from t/√2 to √2·t): 50 (25 to 100) at B = 1, 80 (40 to 160) at B = 10" in text
-    assert "B = 1, 10 and 100 lie below their own B_noise" in text and "B = 1,000 lies above its own B_noise" in text
-    # the model's factors, each B at its own B_noise: 1 + 50/1 steps at B = 1, 1 + 1000/200 samples at B = 1000
-    # computed from the B_noise shown, to three figures: the rounding of the reader's own 1 + 50/1
-    assert "B = 1: 51.0× the steps, 1.02× the samples" in text
-    assert "B = 1,000: 1.20× the steps, 6.00× the samples" in text
-    far = theory(fitted.assign(noise_mean=[5000, 6000, 7000, 8000]))
-    assert "not the same order" in far
-    rising = theory(summary([100, 2000, 3000, 4000], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200)))
-    assert "has no positive S_min and B_noise" in rising
-
-
-def test_without_the_target_the_noise_is_read_at_the_end_of_the_runs():
-    text = theory(summary(*BASE_ARGS, near=False))
-    assert "the last doubling of each run, as not every batch size reached the target" in text
-    assert "S_min" not in text
-    unmeasured = theory(BASE.assign(noise_mean=math.nan))
-    assert "Gradient noise" not in unmeasured
-
-
-def test_the_noise_scale_is_defined_and_the_steps_below_it_are_read_from_the_shares():
-    fitted = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
-    text = theory(fitted)
-    assert "with G the gradient of the training loss, Σ the covariance of a single image's gradient around G" in text
-    # B = 1, 10 and 100 lie below their noise scale, yet their steps bought 92% and 55% of the ideal cut (no
-    # spread): the model's expectation is set against the table, not asserted
-    assert "B = 1, 10 and 100 lie below their own B_noise and B = 1,000 lies above its own B_noise." in text
-    assert (
-        "Below it, their model expects a larger batch to cut the steps almost in proportion: the steps from B = 1 "
-        "to 10 and 10 to 100 bought less than the whole cut (Task 4's table)." in text
-    )
-    assert "at little cost in samples" not in text
-    spread = theory(fitted.assign(t_target_sd=[0.1 * s for s in STEPS]))  # 92 ± 13%: the whole cut
-    assert "the step from B = 1 to 10 did, within the seeds' spread; the step from B = 10 to 100 bought less" in spread
-
-
-def test_the_fitted_noise_scale_is_placed_against_each_range_measured():
-    fitted = summary(STEPS, [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, noise=(50, 80, 120, 200))
-    assert (
-        "B_noise ≈ 100, 0.91 times the mean measured near the target (110): the same order; it lies within the "
-        "range measured at every batch size" in theory(fitted)
-    )
-    # the fit, 100, against 150-600, 20-80, 25-100 (its end: within) and 200-800
-    apart = theory(
-        fitted.assign(noise_mean=[300, 40, 50, 400], noise_low=[150, 20, 25, 200], noise_high=[600, 80, 100, 800])
-    )
-    assert "it lies within the range measured at B = 100, below it at B = 1 and 1,000, above it at B = 10" in apart
-    assert "outside the range measured" not in apart
 
 
 def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
