@@ -76,7 +76,10 @@ def test_the_answer_reads_the_table_without_repeating_its_numbers():
     assert "0.002" not in text  # the rates are Task 3's table's
     assert "Rates tuned" not in text  # the rates are tuned to the target: the old caveat is settled
     assert f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({MORE})." in text
-    assert "**Why.** A batch's gradient is the mean of B single-image gradients, so its noise falls as 1/B" in text
+    assert (
+        "**Why.** A batch's gradient is the mean of B single-image gradients, so its variance falls as 1/B (its s.d. as 1/√B)"
+        in text
+    )
 
 
 def test_the_text_changes_when_the_numbers_change():

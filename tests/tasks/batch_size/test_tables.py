@@ -8,7 +8,14 @@ import pandas as pd
 from made_up import reference
 
 from mnist_sgd.science import linear
-from mnist_sgd.tasks.batch_size.tables import batch_size_summary, chosen_row, hand_caption, hand_table, sweep_table
+from mnist_sgd.tasks.batch_size.tables import (
+    batch_size_summary,
+    chosen_row,
+    hand_caption,
+    hand_table,
+    seconds_to_target,
+    sweep_table,
+)
 
 L_STAR = 0.2
 
@@ -172,6 +179,19 @@ def test_the_summary_counts_a_target_reached_only_when_every_seed_reached_it():
     assert fast["t_target"] == 8 and math.isclose(fast["seconds_target"], (0.008 + 0.016) / 2)
     assert fast["hand_lr"] == 0.01 and slow["hand_lr"] == 0.001  # the hand-made figures of each B
     assert fast["t_target_sd"] == 0 and fast["samples_target"] == 800 and math.isnan(slow["samples_target"])
+
+
+def test_the_time_to_the_target_is_the_crossing_times_the_whole_runs_time_per_step():
+    c = curves(FLAT_END)
+    c.loc[(c["t"] > 0) & (c["t"] < 256), "train_seconds"] += 1.0  # a second's stall early on, gone by the end
+    row = flat_end_row(c, curves(FLAT_END))
+    # seed s took (1 + s) ms per step over its whole run, whatever its clock read at the crossing
+    assert math.isclose(row["itr_seconds_mean"], row["itr"] / 1000 * 1.5)
+    assert math.isclose(row["itr_seconds_std"], row["itr"] / 1000 * 0.5)
+    hits = pd.DataFrame({"seed": [1, 0], "t": [10.0, math.nan]})
+    assert seconds_to_target(hits, c).iloc[0] == 10 / 1000 * 2 and math.isnan(seconds_to_target(hits, c).iloc[1])
+    table = batch_size_summary(*summary_input())
+    assert math.isclose(table.iloc[1]["seconds_target"], 8 / 1000 * 1.5)
 
 
 def test_a_crossing_between_checkpoints_is_interpolated():

@@ -83,7 +83,7 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     text = within_text(cells)
     assert text == (
         "**Learning rate and batch size.** At η = 0.1, the smallest batch has the lowest loss after the first epoch, "
-        "having made 7,500 updates against 469 at B = 128. Each of its updates averages fewer examples, so its "
+        "having made 7,500 updates against 469 at B = 128. An update at B = 8 averages fewer examples, so its "
         "gradient is noisier."
     )
     overtaken = within_text(cells.assign(final_loss=[0.01, 0.001, 0.005]))  # B = 32 ends lowest

@@ -146,6 +146,18 @@ def test_the_dataset_sizes_are_answered_smallest_first_with_the_trend_and_the_ga
     assert "generalise" not in falls
 
 
+def test_the_dataset_sizes_name_the_steps_within_the_spread_over_subsets():
+    # 62.17% ± 2 and 86.12% ± 1 points: beyond the spread, no qualifier
+    apart = dataset_size_answer(dataset_sizes([0.8612, 0.6217]).assign(test_acc_sd=[0.01, 0.02]))
+    assert "within the spread" not in apart
+    # 62.17% ± 2 and 66.00% ± 2 points: 3.83 <= 2 × 2.83, within
+    close = dataset_size_answer(dataset_sizes([0.66, 0.6217]).assign(test_acc_sd=[0.02, 0.02]))
+    assert (
+        "62.2% and 66.0% for N' = 100 and 5,000 (the step from 100 to 5,000 is within the spread over subsets), "
+        "and the gap" in close
+    )
+
+
 def test_the_framework_answer_quotes_the_converted_rate_only():
     equivalence = pd.DataFrame(
         {"torch_lr": [math.nan, 0.05], "steps": [300, 1500], "relative_difference": [0.4, 3.2e-7], "job": "06_pytorch"}

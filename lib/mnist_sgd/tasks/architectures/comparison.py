@@ -185,12 +185,13 @@ def _gap_noise(stats: pd.DataFrame) -> pd.Series:
 
 
 def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
-    """Of the models that fit: the smallest train-test gap against the largest, a sentence."""
-    small, large = fitted.loc[fitted["gap"].idxmin()], fitted.loc[fitted["gap"].idxmax()]
-    a, sa, b, sb = 100 * large["gap"], gap_noise[large.name], 100 * small["gap"], gap_noise[small.name]
+    """Of the models that fit: the smallest train-test gap against the next smallest, a sentence
+    (the models that do not fit may have smaller gaps: they are not compared here)."""
+    small, next_ = (fitted.loc[i] for i in fitted["gap"].nsmallest(2).index)
+    a, sa, b, sb = 100 * next_["gap"], gap_noise[next_.name], 100 * small["gap"], gap_noise[small.name]
     return (
-        f"The {small['name']}'s train–test gap is the smallest, {b:.2f} points against the {large['name']}'s "
-        f"{a:.2f}{against(a, sa, b, sb, spread)}."
+        f"Of these, the {small['name']}'s train–test gap is the smallest, {b:.2f} points against the next, the "
+        f"{next_['name']}'s {a:.2f}{against(a, sa, b, sb, spread)}."
     )
 
 

@@ -107,13 +107,14 @@ def largest_finite(rates: pd.DataFrame) -> pd.DataFrame:
 
 def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``;
-    where ``chosen`` already has a column of it, chosen's) and the sweep's largest finite rate
-    (``largest_finite``)."""
+    where ``chosen`` already has a column of it, chosen's), the sweep's largest finite rate
+    (``largest_finite``) and the checkpoints' spacing (``checkpoint_spacing``)."""
     L_star = float(chosen["train_loss_star"].iloc[0])
     ends = seed_ends(curves, halved, L_star)
     return (
         chosen.merge(ends.drop(columns=[c for c in ends.columns if c != "batch_size" and c in chosen]), on="batch_size")
         .merge(largest_finite(rates), on="batch_size", how="left")
+        .merge(checkpoint_spacing(curves), on="batch_size")
         .sort_values("batch_size")
         .reset_index(drop=True)
     )
@@ -156,8 +157,9 @@ def across_caption(facts: pd.DataFrame) -> str:
     """The caption of ``across_table``: where each number is read."""
     return (
         f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
-        "the training seconds to it; the run length and its training seconds (evaluation excluded); at its end, the "
-        "training loss's gap to L* (% of L*, over the run's second half) and the test accuracy."
+        "the training seconds to it (ITR × the run's mean training time per step); the run length and its training "
+        "seconds (evaluation excluded); at its end, the training loss's gap to L* (% of L*, over the run's second "
+        "half) and the test accuracy."
     )
 
 
@@ -213,9 +215,25 @@ def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame)
                 f"at a {looser[-1]:g}% target ITR is {_span(fewer.to_dict())} times smaller "
                 f"({fewer[most]:.2g} at B = {most:,})"
             )
-    if not parts:
-        return ""
-    return f"Its ± covers the seeds only; the rate grid and the {target:g}% target move it far more: {listed(parts)}."
+    lead = f"Its ± covers the seeds only; the rate grid and the {target:g}% target move it far more: "
+    return (f"{lead}{listed(parts)}. " if parts else "") + _checkpoint_text(s)
+
+
+def checkpoint_spacing(curves: pd.DataFrame) -> pd.DataFrame:
+    """Per batch size, the factor in t between the last two checkpoints (``spacing``): even in log t, as at ITR."""
+    ts = curves.drop_duplicates(["batch_size", "t"]).groupby("batch_size")["t"]
+    return ts.agg(lambda t: t.max() / t.nlargest(2).min()).rename("spacing").reset_index()
+
+
+def _checkpoint_text(s: pd.DataFrame) -> str:
+    """The checkpoints ITR is read at, and which way a denser reading would move it."""
+    small, large = s.iloc[0], s.iloc[-1]  # a dip below the target between two checkpoints goes unseen
+    return (
+        f"ITR is read at checkpoints spaced by a factor of {small['spacing']:.3g} in t at B = {small['batch_size']:,} "
+        f"({large['spacing']:.3g} at B = {large['batch_size']:,}); SGD's noise can take the loss below the target "
+        "between two checkpoints, so a denser reading would give a smaller ITR, most at small B, where the noise is "
+        "largest."
+    )
 
 
 def _span(values: dict[int, float]) -> str:

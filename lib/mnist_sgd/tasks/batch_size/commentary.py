@@ -71,8 +71,8 @@ def samples_caption(seeds: int) -> str:
 
 # why a larger batch stops paying, in a student's words: said once, beside the numbers that show it
 MECHANISM = (
-    "A batch's gradient is the mean of B single-image gradients, so its noise falls as 1/B and a larger batch can "
-    "take a longer step. But too long a step makes the descent diverge whatever B is, so the step cannot keep "
+    "A batch's gradient is the mean of B single-image gradients, so its variance falls as 1/B (its s.d. as "
+    "1/√B) and a larger batch can take a longer step. But too long a step makes the descent diverge whatever B is, so the step cannot keep "
     "growing with B."
 )
 

@@ -37,8 +37,8 @@ THEORY_TEXT = (
     "**The theory's lines on the sweeps.** 2/λ_max (Task 2's table) is the step beyond which full-batch "
     "gradient descent diverges. η\\*(B) = B/(β + (B − 1)λ_max), with β the largest ‖x‖² of a training image, "
     "is the minibatch step of Ma, Bassily & Belkin, *The Power of Interpolation* (ICML 2018), and 2η\\*(B) the "
-    "largest step for which their analysis guarantees convergence. That guarantee is a sufficient condition, "
-    "proved for a model that fits its data exactly; least squares on MNIST does not (L\\* > 0), so a rate above "
+    "largest step for which their analysis guarantees convergence. It guarantees convergence below that bound "
+    "only, and only for a model that fits its data exactly; least squares on MNIST does not (L\\* > 0), so a rate above "
     "2η\\*(B) may still be stable: the sweeps show where the runs diverge."
 )
 

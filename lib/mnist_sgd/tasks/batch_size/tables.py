@@ -40,7 +40,7 @@ def chosen_row(
     time of 50 epochs).
 
     ITR is when the loss first comes within ``target_pct`` % of L* (``criteria.first_reaching``,
-    mean and s.d. over seeds), the training time to it likewise; ``converged`` when every seed
+    mean and s.d. over seeds), the training time to it likewise (``seconds_to_target``); ``converged`` when every seed
     got there and the end of the run is still within it. The loss and its gap to L* are read
     at the end of the run (averaged over its last doubling, [cap/2, cap]), the accuracies at
     the last checkpoint.
@@ -61,7 +61,8 @@ def chosen_row(
     def over_seeds(column: str) -> tuple[float, float]:
         return _over_seeds(hits[column], converged)
 
-    (itr, itr_sd), (itr_seconds, itr_seconds_sd) = over_seeds("t"), over_seeds("train_seconds")
+    (itr, itr_sd) = over_seeds("t")
+    itr_seconds, itr_seconds_sd = _over_seeds(seconds_to_target(hits, curves), converged)
     row = {
         "batch_size": batch_size,
         "lr": lr,
@@ -135,8 +136,9 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFra
     ``noise_scale``), and the hand-made figures of that batch size.
 
     The crossing is interpolated between checkpoints (``criteria.first_reaching``) for each seed,
-    as Task 3's ITR: ``t_target``, ``samples_target`` and ``seconds_target`` are means over the
-    seeds with their s.d.; NaN unless every seed reached the target.
+    as Task 3's ITR, and timed as it (``seconds_to_target``): ``t_target``, ``samples_target`` and
+    ``seconds_target`` are means over the seeds with their s.d.; NaN unless every seed reached the
+    target.
     """
     rows = []
     for _, row in chosen.sort_values("batch_size").iterrows():
@@ -146,7 +148,7 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFra
         hits = criteria.first_reaching(mine, "excess", row["target_pct"] / 100 * row["train_loss_star"])
         reached = bool(hits["t"].notna().all())
         t_mean, t_sd = _over_seeds(hits["t"], reached)
-        sec_mean, sec_sd = _over_seeds(hits["train_seconds"], reached)
+        sec_mean, sec_sd = _over_seeds(seconds_to_target(hits, mine), reached)
         noise = hits["noise_scale"].mean() if reached and "noise_scale" in hits else np.nan
         rows.append(
             {
@@ -184,6 +186,16 @@ def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFra
             }
         )
     return pd.DataFrame(rows).astype({"hand_lr": float, "hand_ref_test_acc": float, "hand_seconds_50": float})
+
+
+def seconds_to_target(hits: pd.DataFrame, curves: pd.DataFrame) -> pd.Series:
+    """Per seed of ``hits`` (``criteria.first_reaching``), the training seconds to its crossing:
+    its t there times that seed's mean training time per step over its whole run (``curves``:
+    t and train_seconds per checkpoint). The clock read at the crossing itself is noisy (the
+    start-up's and the machine's load of the moment); the whole run's mean per step is not."""
+    last = curves.sort_values("t").groupby("seed").last()
+    per_step = (last["train_seconds"] / last["t"]).reindex(hits["seed"]).to_numpy()
+    return pd.Series(hits["t"].to_numpy() * per_step, index=hits.index)
 
 
 def _over_seeds(values: pd.Series, reached: bool) -> tuple[float, float]:

@@ -231,19 +231,25 @@ def answer_text(t: pd.DataFrame) -> str:
 
 
 def stopping_text(t: pd.DataFrame, trained: str) -> str:
-    """Secondary to the answer: how much the stopping point matters. The sizes where the training
-    loss still fell by more than ``rel_tol`` over the second half of the run and the test
-    accuracy moved beyond its spread of no change (``criteria.differ``): their final accuracies
-    depend on the budget; then the separate runs trained on ``trained`` ('80%') of each subset
-    and stopped early on the rest: the sizes where they end above the final accuracy, beyond the
-    spread over subsets, and the sizes whose stop was chosen on so few images
-    (``COARSE_STEP_POINTS``) that it is rough.
+    """Secondary to the answer: how much the stopping point matters. First that the budget is
+    the same at every N', not chosen by a convergence rule; then the sizes where the training loss
+    still fell by more than ``rel_tol`` over the second half of the run and the test accuracy moved
+    beyond its spread of no change (``criteria.differ``): their final accuracies depend on the
+    budget. Then the separate runs trained on ``trained`` ('80%') of each subset and stopped by a
+    rule, at their best accuracy on the rest: the sizes where they end above the final accuracy,
+    beyond the spread over subsets, with both accuracies side by side at the sizes that depend on
+    the budget; last, the sizes whose stop was chosen on so few images (``COARSE_STEP_POINTS``)
+    that it is rough.
 
-    ``t`` columns: dataset_size, rel_tol, loss_fall, test_change, test_change_sd, test_acc,
-    test_acc_sd, early_test_acc, early_test_acc_sd, heldout_images (``tables.size_summary``).
+    ``t`` columns: dataset_size, iterations, rel_tol, loss_fall, test_change, test_change_sd,
+    test_acc, test_acc_sd, early_test_acc, early_test_acc_sd, heldout_images
+    (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    text = "**How much the stopping point matters** (secondary)."
+    text = (
+        f"**How much the stopping point matters** (secondary). The {int(t['iterations'].max()):,} iterations are the "
+        "same at every N', not chosen by a convergence rule."
+    )
     cut = [
         int(r["dataset_size"])
         for _, r in t.iterrows()
@@ -255,18 +261,28 @@ def stopping_text(t: pd.DataFrame, trained: str) -> str:
             "over the second half of the run and the test accuracy moved with it, beyond its spread over subsets: "
             f"{'that final accuracy depends' if len(cut) == 1 else 'those final accuracies depend'} on the budget."
         )
-    above = [
-        int(r["dataset_size"])
-        for _, r in t.iterrows()
-        if r["early_test_acc"] > r["test_acc"]
-        and criteria.differ(r["early_test_acc"], r["early_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
+    above = t[
+        [
+            r["early_test_acc"] > r["test_acc"]
+            and criteria.differ(r["early_test_acc"], r["early_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
+            for _, r in t.iterrows()
+        ]
     ]
     text += (
-        f" Separate runs trained on {trained} of each subset and stopped where their accuracy on the rest was best "
-        "(chosen without the test set) end "
-        + (f"above the final accuracy, beyond the spread over subsets, at {sizes_named(above)}." if above else "")
-        + ("within the spread over subsets of the final accuracy at every size." if not above else "")
+        f" Separate runs trained on {trained} of each subset and stopped by a rule, where their accuracy on the rest "
+        "was best (the test set unused), end "
+        + (
+            f"above the final accuracy, beyond the spread over subsets, at {sizes_named(above['dataset_size'].astype(int).tolist())}"
+            if not above.empty
+            else "within the spread over subsets of the final accuracy at every size."
+        )
     )
+    both = above[above["dataset_size"].astype(int).isin(cut)]
+    if not both.empty:
+        early = joined([f"{100 * v:.2f}%" for v in both["early_test_acc"]])
+        final = joined([f"{100 * v:.2f}%" for v in both["test_acc"]])
+        text += f"; at {sizes_named(both['dataset_size'].astype(int).tolist())}: {early} against {final} at the end of the budget"
+    text += "." if not above.empty else ""
     coarse = [
         (int(n), int(h))
         for n, h in zip(t["dataset_size"], t["heldout_images"], strict=True)

@@ -95,3 +95,21 @@ def backward_text(checks: pd.DataFrame) -> str:
             + "."
         )
     return text
+
+
+def backward_brief(checks: pd.DataFrame) -> str:
+    """The body's sentence on the written-out step: the grid's runs use it, and the rates at which
+    it and automatic differentiation end within ``ROUNDING`` of each other (the same step) and
+    those at which they drift apart over the longest check (``backward_text`` has the detail)."""
+    longest = checks.sort_values("steps").groupby("lr").tail(1)
+    same = sorted(longest[longest["weights_rel_diff"] < ROUNDING]["lr"])
+    drift = sorted(longest[longest["weights_rel_diff"] >= ROUNDING]["lr"])
+    text = "The grid's runs compute gradients and steps by a written-out backward pass, not automatic differentiation"
+    if same:
+        text += f"; both take the same step at η = {', '.join(f'{v:g}' for v in same)}"
+    if drift:
+        text += (
+            f"; at η = {', '.join(f'{v:g}' for v in drift)} the two drift apart along a run, so which seeds fail there "
+            "may depend on how the step is computed"
+        )
+    return text + "."

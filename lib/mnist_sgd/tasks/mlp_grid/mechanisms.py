@@ -145,7 +145,7 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
         return (
             f"At η = {lr:g}, the smallest batch has the lowest loss after the first epoch, having made "
             f"{steps[small]:,} updates against {steps[large]:,} at B = {large}{_overtaken(at, small)}. "
-            "Each of its updates averages fewer examples, so its gradient is noisier. "
+            f"An update at B = {small} averages fewer examples, so its gradient is noisier. "
         )
     if per_epoch is not None:
         return (

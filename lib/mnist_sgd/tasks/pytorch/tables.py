@@ -11,7 +11,6 @@ import pandas as pd
 import torch
 
 from mnist_sgd.science import framework, linear, sgd
-from mnist_sgd.show import provenance
 from mnist_sgd.show.present import plural, progress
 from mnist_sgd.tasks.rounding import time_spread
 from mnist_sgd.tasks.sgd.tables import relative_max_difference
@@ -223,13 +222,12 @@ def plus_minus(means: pd.Series, sds: pd.Series, digits: int) -> list[str]:
     ]
 
 
-def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: int, cond: dict[str, str | int]) -> str:
-    """The caption of ``implementation_table``: the setting, what the spreads are, and the
-    conditions (``provenance.run_conditions``) the times were measured under."""
+def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: int) -> str:
+    """The caption of ``implementation_table``: the setting and what the spreads are (the timing
+    conditions are said once, on the summary page)."""
     return (
         f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean ± s.d. over "
-        f"{plural(seeds, 'seed')}; time per step mean ± s.d., evaluation excluded "
-        f"({provenance.conditions_text(cond)})."
+        f"{plural(seeds, 'seed')}; time per step mean ± s.d., evaluation excluded."
     )
 
 

@@ -149,12 +149,29 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
     what it is in passes over the smallest and the largest subset), the train/test gap at both
     ends, and the sizes whose final accuracy depends on the budget. ``sizes``: one row per size
     with dataset_size, iterations, batch_size, test_acc, train_acc (means over subsets), and
-    optionally loss_fall, rel_tol, test_change and test_change_sd."""
+    optionally test_acc_sd (the steps within the spread over subsets are named, ``differ``),
+    loss_fall, rel_tol, test_change and test_change_sd."""
     s = sizes.sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     gap = 100 * (s["train_acc"] - s["test_acc"])
     first, last = s.iloc[0], s.iloc[-1]
     passes = [int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"]) for r in (first, last)]
+    # the steps between neighbouring sizes that the one rule cannot tell from the spread over subsets
+    within = (
+        [
+            f"from {int(a.dataset_size):,} to {int(b.dataset_size):,}"
+            for a, b in zip(s.iloc[:-1].itertuples(), s.iloc[1:].itertuples(), strict=True)
+            if not differ(a.test_acc, a.test_acc_sd, b.test_acc, b.test_acc_sd)
+        ]
+        if "test_acc_sd" in s.columns
+        else []
+    )
+    steps = (
+        f" (the step{'' if len(within) == 1 else 's'} {listed(within)} {'is' if len(within) == 1 else 'are'} within "
+        "the spread over subsets)"
+        if within
+        else ""
+    )
     why = (
         ": a few images are fitted closely and generalise poorly"
         if trend(s["test_acc"].tolist()) == "rises" and gap.iloc[0] > gap.iloc[-1]
@@ -164,7 +181,7 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
         f"Trained on the whole subset for the same {int(s['iterations'].max()):,} iterations at every size "
         f"({passes[0]:,.0f} passes over the data at N' = {int(first['dataset_size']):,}, {passes[1]:,.0f} at "
         f"{int(last['dataset_size']):,}), the final test accuracy {_GROWS[trend(s['test_acc'].tolist())]} the number "
-        f"of training images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}, and the gap between "
+        f"of training images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}, and the gap between "
         f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}.{_cut_dependent(s)}"
     )
 
