@@ -339,3 +339,6 @@ def test_the_compact_table_keeps_the_first_middle_last_and_best_epochs():
     caption = compact_caption(stats())
     assert "First run: the MLP 128 at η = 0.01 for 10 epochs, the assignment's first setting" in caption
     assert "over 3 seeds" in caption and "every" not in caption.split(".")[0]
+    # the grid's method names no seed count: when the models ran different numbers, the caption says which ran how many
+    mixed = compact_caption(stats(large_seeds=1))
+    assert "over the seeds (3 seeds: " in mixed and "; 1 seed: " in mixed

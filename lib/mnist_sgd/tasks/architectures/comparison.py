@@ -17,7 +17,14 @@ from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
-from mnist_sgd.tasks.architectures.tables import BEST_MARK, FLUCTUATION_EPOCHS, GROWTH_EPOCHS, best_epochs, epoch_rows
+from mnist_sgd.tasks.architectures.tables import (
+    BEST_MARK,
+    FLUCTUATION_EPOCHS,
+    GROWTH_EPOCHS,
+    best_epochs,
+    epoch_rows,
+    seeds_phrase,
+)
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
@@ -331,9 +338,10 @@ def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
 
 
 def compact_caption(stats: pd.DataFrame) -> str:
-    """The caption of the body's table (``compact_curves``): what a cell is, and the first runs."""
+    """The caption of the body's table (``compact_curves``): what a cell is, over how many seeds
+    each model ran (``seeds_phrase`` when they differ), and the first runs."""
     seeds = set(stats["seeds"].astype(int))
-    over = f"{seeds.pop()} seeds" if len(seeds) == 1 else "the seeds"
+    over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     return (
         f"Test accuracy (%) after the first, middle and last epoch and each model's best ({BEST_MARK}: its highest "
         f"mean); mean ± s.d. over {over}. First run: the MLP 128 at η = {FIRST_LR:g} for "

@@ -239,20 +239,10 @@ def norm_curves(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     return in_task_order(pd.concat([start, history[["model", "seed", "epoch", "weight_norm"]]], ignore_index=True))
 
 
-def _seeds_phrase(stats: pd.DataFrame) -> str:
+def seeds_phrase(stats: pd.DataFrame) -> str:
     """'3 seeds: first run, MLP 128; 1 seed: MLP 500-300, CNN'."""
     groups = [(int(n), g["name"].tolist()) for n, g in stats.groupby("seeds", sort=False)]
     return "; ".join(f"{n} seed{'s' if n > 1 else ''}: {', '.join(names)}" for n, names in groups)
-
-
-def epoch_caption(stats: pd.DataFrame) -> str:
-    """The caption of ``accuracy_by_epoch_table``."""
-    return (
-        f"Test accuracy (%) after the first epoch, every {EVERY}th, and each model's best ({BEST_MARK}: the highest "
-        f"mean over its seeds) and last; mean ± s.d. over the seeds where there are several ({_seeds_phrase(stats)}). "
-        "First run: the MLP 128 at η = 0.01; on [0, 1]: with its inputs left in [0, 1]. Blank: after the run's last "
-        "epoch (the first runs train for 10). Every epoch is drawn in the figure above."
-    )
 
 
 def fit_caption() -> str:
