@@ -110,8 +110,8 @@ def test_the_noise_is_read_over_a_window_and_set_against_the_batch_sizes():
     assert "So B_noise lies above B = 1, 10 and 100, below B = 1,000." in text
     # below it the model expects the proportional cut; the steps bought 92% and 55% of it, with no spread
     assert (
-        "Below B_noise the model expects the iterations to fall about as much as the batch grew: from B = 1 to 10 and "
-        "10 to 100 they fell by less." in text
+        "Well below B_noise the model expects the iterations to fall about as much as the batch grew, and by less as B "
+        "nears it: from B = 1 to 10 and 10 to 100 they fell by less." in text
     )
     spread = theory(FITTED.assign(t_target_sd=[0.1 * s for s in STEPS]))  # 92 ± 13%: the whole cut
     assert "from B = 1 to 10 they did, within the seeds' spread; from B = 10 to 100 they fell by less." in spread

@@ -238,9 +238,9 @@ def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> 
     if not level:
         return text + "."
     if len(level) == len(others):
-        text += f", {'its gap' if one else 'their gaps'} within {spread} of zero"
+        text += f", {'its gap' if one else 'their gaps'} within {spread} of zero or below it"
     else:
-        text += f"; the gap of {the_names(level)} is within {spread} of zero"
+        text += f"; the gap of {the_names(level)} is within {spread} of zero or below it"
     return text + f": {'it was' if len(level) == 1 else 'they were'} still learning, not over-fitting."
 
 

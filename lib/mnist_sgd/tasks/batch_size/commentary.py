@@ -320,7 +320,8 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     if "largest_stable" in r.columns and r.loc[b, "lr"] >= r.loc[b, "largest_stable"]:
         text += (
             f": at B = {b:,} it is already the largest rate of the grid that did not diverge, so the larger batch "
-            "could not take a proportionally longer step"
+            "could not take a proportionally longer step (a second cause, a batch gradient already close to the full "
+            "one, would cut the iterations the same way: these runs cannot tell the two apart)"
         )
     return text + "."
 

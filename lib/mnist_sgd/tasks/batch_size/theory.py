@@ -166,10 +166,8 @@ def _below_and_above(t: pd.DataFrame) -> str:
         )
     said = [f"from B = {listed(which)} they {kind}" for kind, which in groups.items() if which]
     return (
-        text
-        + " Below B_noise the model expects the iterations to fall about as much as the batch grew: "
-        + "; ".join(said)
-        + "."
+        text + " Well below B_noise the model expects the iterations to fall about as much as the batch grew, and by "
+        "less as B nears it: " + "; ".join(said) + "."
     )
 
 
