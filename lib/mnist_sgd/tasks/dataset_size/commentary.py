@@ -177,7 +177,7 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     )
 
 
-def _steps(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
+def steps_between(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
     """The steps of the grid (``t`` sorted by size) in the test accuracy ``key``: from, to, its
     change in points as shown, and whether it is beyond the spread over subsets
     (``criteria.differ`` on the two sizes' means and s.d. over subsets, ``key``_sd)."""
@@ -190,7 +190,7 @@ def _steps(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float
 
 
 # a trend along the sizes, as a verb followed by its object
-_MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
+MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
 
 
 def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
@@ -211,6 +211,17 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
     return "; ".join(parts)
 
 
+def budget_dependent(t: pd.DataFrame) -> list[int]:
+    """The sizes whose final accuracy depends on the budget: the training loss still fell by more
+    than ``rel_tol`` over the second half of the run (``loss_fall``) and the test accuracy moved
+    beyond its spread of no change (``test_change``, ``test_change_sd``; ``criteria.differ``)."""
+    return [
+        int(r["dataset_size"])
+        for _, r in t.iterrows()
+        if r["loss_fall"] > r["rel_tol"] and criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
+    ]
+
+
 def answer_text(t: pd.DataFrame) -> str:
     """Task 5's answer: what "final" means (the same iterations at every N', in passes over the
     smallest and the largest subset), then how the final test accuracy moves with N': which steps
@@ -222,11 +233,11 @@ def answer_text(t: pd.DataFrame) -> str:
     t = t.sort_values("dataset_size").reset_index(drop=True)
     first, last = t.iloc[0], t.iloc[-1]
     passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
-    moves = _MOVES[trend([shown(100 * v) for v in t["test_acc"]])]
+    moves = MOVES[trend([shown(100 * v) for v in t["test_acc"]])]
     return (
         "**The answer.** Final means after the same number of iterations at every N', on the whole subset: "
         f"{passes[0]} passes over it at N' = {int(first['dataset_size']):,} but {passes[1]} at "
-        f"{int(last['dataset_size']):,}. The final test accuracy {moves} N' (the table): {_steps_said(_steps(t))}."
+        f"{int(last['dataset_size']):,}. The final test accuracy {moves} N' (the table): {_steps_said(steps_between(t))}."
     )
 
 
@@ -250,11 +261,7 @@ def stopping_text(t: pd.DataFrame, trained: str) -> str:
         f"**How much the stopping point matters** (secondary). The {int(t['iterations'].max()):,} iterations are the "
         "same at every N', not chosen by a convergence rule."
     )
-    cut = [
-        int(r["dataset_size"])
-        for _, r in t.iterrows()
-        if r["loss_fall"] > r["rel_tol"] and criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
-    ]
+    cut = budget_dependent(t)
     if cut:
         text += (
             f" At {sizes_named(cut)} the training loss still fell by more than {100 * float(t['rel_tol'].iloc[0]):g}% "

@@ -16,6 +16,7 @@ from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, budget_dependent, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
@@ -158,11 +159,7 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
     passes = [int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"]) for r in (first, last)]
     # the steps between neighbouring sizes that the one rule cannot tell from the spread over subsets
     within = (
-        [
-            f"from {int(a.dataset_size):,} to {int(b.dataset_size):,}"
-            for a, b in zip(s.iloc[:-1].itertuples(), s.iloc[1:].itertuples(), strict=True)
-            if not differ(a.test_acc, a.test_acc_sd, b.test_acc, b.test_acc_sd)
-        ]
+        [f"from {a:,} to {b:,}" for a, b, _, apart in steps_between(s) if not apart]
         if "test_acc_sd" in s.columns
         else []
     )
@@ -180,7 +177,7 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
     return (
         f"Trained on the whole subset for the same {int(s['iterations'].max()):,} iterations at every size "
         f"({passes[0]:,.0f} passes over the data at N' = {int(first['dataset_size']):,}, {passes[1]:,.0f} at "
-        f"{int(last['dataset_size']):,}), the final test accuracy {_GROWS[trend(s['test_acc'].tolist())]} the number "
+        f"{int(last['dataset_size']):,}), the final test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number "
         f"of training images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}, and the gap between "
         f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}.{_cut_dependent(s)}"
     )
@@ -193,11 +190,7 @@ def _cut_dependent(s: pd.DataFrame) -> str:
     or where no size qualifies."""
     if not {"loss_fall", "rel_tol", "test_change", "test_change_sd"} <= set(s.columns):
         return ""
-    cut = [
-        f"{int(r.dataset_size):,}"
-        for r in s.itertuples()
-        if r.loss_fall > r.rel_tol and differ(r.test_change, r.test_change_sd, 0.0, 0.0)
-    ]
+    cut = [f"{n:,}" for n in budget_dependent(s)]
     if not cut:
         return ""
     one = len(cut) == 1
@@ -205,10 +198,6 @@ def _cut_dependent(s: pd.DataFrame) -> str:
         f" At N' = {listed(cut)} the test accuracy still moved over the second half of the run, so "
         f"{'that one depends' if one else 'those depend'} on the budget."
     )
-
-
-# a trend along the sizes, as a verb followed by its object
-_GROWS = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
 
 
 def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None = None) -> str:
