@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, target_text
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, loosest_target, target_text
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed, time_spread, two_figures
 
@@ -202,17 +202,17 @@ def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame)
         below = sweep[sweep["reached"].astype(bool) & (sweep["lr"] < good["lr"].max())] if len(good) else good
         if len(below):
             slower[int(b)] = below.sort_values("lr")["t_target"].iloc[-1] / good["t_target"].iloc[0]
-    looser = sorted(p for p in choices["target_pct"].unique() if p > target)
+    looser = loosest_target(choices, target)
     parts = []
     if slower:
         parts.append(f"the grid's next smaller rate took {_span(slower)} times as many iterations")
-    if looser:
+    if looser is not None:
         by_b = choices.pivot_table(index="batch_size", columns="target_pct", values="itr")
-        fewer = (by_b[target] / by_b[looser[-1]]).dropna()
+        fewer = (by_b[target] / by_b[looser]).dropna()
         if len(fewer):
             most = int(fewer.idxmax())
             parts.append(
-                f"at a {looser[-1]:g}% target ITR is {_span(fewer.to_dict())} times smaller "
+                f"at a {looser:g}% target ITR is {_span(fewer.to_dict())} times smaller "
                 f"({fewer[most]:.2g} at B = {most:,})"
             )
     lead = f"Its ± covers the seeds only; the rate grid and the {target:g}% target move it far more: "

@@ -17,6 +17,7 @@ from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
+from mnist_sgd.tasks.batch_size.hand_rates import loosest_target
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.rounding import listed
 
@@ -117,8 +118,10 @@ def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
     as here (``trend_beyond_spread``) and do the cuts still shrink as B grows?"""
     target = float(reached["target_pct"].iloc[0])
     lead = "**How sure.** Like ITR's (Task 3), the ± of these counts covers the seeds only."
-    looser = sorted(p for p in choices["target_pct"].unique() if p > target)
-    other = choices[choices["target_pct"] == looser[-1]].sort_values("batch_size") if looser else choices.iloc[:0]
+    looser = loosest_target(choices, target)
+    other = (
+        choices[choices["target_pct"] == looser].sort_values("batch_size") if looser is not None else choices.iloc[:0]
+    )
     if len(other) < 2 or not other["reached"].all():
         return lead
     samples = trend_beyond_spread(
@@ -129,7 +132,7 @@ def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
     mine = cut_shares(reached)["cut"].tolist()
     same = samples == here and trend(cuts) == trend(mine)
     return (
-        f"{lead} At a {looser[-1]:g}% target, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
+        f"{lead} At a {looser:g}% target, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
         f"with B and the iterations are cut {listed([f'{c:#.2g}×' for c in cuts])} from one B to the next: "
         + ("the same pattern." if same else "a different pattern, so the pattern here depends on the target.")
     )

@@ -204,6 +204,13 @@ def target_choices(
     return pd.DataFrame(rows, columns=["batch_size", "target_pct", "lr", "reached", "itr", "itr_sd"])
 
 
+def loosest_target(choices: pd.DataFrame, target_pct: float) -> float | None:
+    """The loosest target of ``choices`` (``target_choices``) above ``target_pct``, where the choice
+    differs most from the report's; None when there is none."""
+    looser = [float(p) for p in choices["target_pct"].unique() if p > target_pct]
+    return max(looser) if looser else None
+
+
 def target_table(choices: pd.DataFrame) -> pd.DataFrame:
     """``target_choices`` as shown: per batch size, the good rate and ITR at each target ('–' and
     'not reached' where no rate's runs came and stayed within it)."""
