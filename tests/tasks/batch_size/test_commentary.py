@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from made_up import table
+from made_up import TASK4_BASE, TASK4_MEASURED, TASK4_MEASURED_SETTING, TASK4_STEPS, table
 
 from mnist_sgd.tasks.batch_size.commentary import (
     batch_size_commentary,
@@ -53,15 +53,10 @@ def commentary(t: pd.DataFrame) -> str:
     return batch_size_commentary(t, behind=MORE)
 
 
-BASE_ARGS = (
-    [math.nan, 9000, 1400, 500],
-    [math.nan, 0.25, 0.25, 0.86],
-    [12, 4.2, 3.1, 2.5],
-    [0.835, 0.848, 0.856, 0.854],
-)
+BASE_ARGS = TASK4_BASE
 BASE = summary(*BASE_ARGS)
 # S = 1000 (1 + 100 / B) exactly: 101,000, 11,000, 2,000 and 1,100 iterations to the target
-STEPS = [1000 * (1 + 100 / b) for b in (1, 10, 100, 1000)]
+STEPS = TASK4_STEPS
 
 
 def test_the_answer_reads_the_table_without_repeating_its_numbers():
@@ -201,15 +196,7 @@ def test_the_rate_is_said_to_grow_in_proportion_only_where_eta_over_b_is_the_sam
 
 # the report's good rates: η ∝ B from B = 1 to 10, then slower; iterations 78,000, 8,200, 1,200 and 480,
 # samples 78,000 ± 5,000 and 82,000 ± 5,800 (tied), 120,000 ± 3,000 and 480,000 ± 18,000
-PROPORTIONAL = summary(
-    [77942, 8196, 1204, 481],
-    [1.65, 0.208, 0.122, 0.806],
-    [3] * 4,
-    [0.85] * 4,
-    lr=(0.000464, 0.00464, 0.0215, 0.0464),
-    stable=(0.01, 0.0464, 0.0464, 0.0464),
-    t_sd=(4989, 578, 34, 18),
-)
+PROPORTIONAL = summary(*TASK4_MEASURED, **TASK4_MEASURED_SETTING)
 
 
 def test_a_tie_in_samples_at_the_same_rate_per_sample_is_put_down_to_the_rates():

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from made_up import table
+from made_up import TASK4_BASE, TASK4_MEASURED, TASK4_MEASURED_SETTING, TASK4_STEPS, table
 
 from mnist_sgd.tasks.batch_size.theory import theory_commentary, turn_verdict
 
@@ -29,27 +29,14 @@ def theory(t: pd.DataFrame, m_star: float = 8.7, target_pct: float = 5) -> str:
     return theory_commentary(t, m_star, target_pct)
 
 
-BASE_ARGS = (
-    [math.nan, 9000, 1400, 500],
-    [math.nan, 0.25, 0.25, 0.86],
-    [12, 4.2, 3.1, 2.5],
-    [0.835, 0.848, 0.856, 0.854],
-)
+BASE_ARGS = TASK4_BASE
 BASE = summary(*BASE_ARGS)
 # S = 1000 (1 + 100 / B) exactly: 101,000, 11,000, 2,000 and 1,100 iterations to the target; the
 # steps up in B cut them 9.2×, 5.5× and 1.8×: 92%, 55% and 18% of the factor the batch grew
-STEPS = [1000 * (1 + 100 / b) for b in (1, 10, 100, 1000)]
+STEPS = TASK4_STEPS
 FITTED = summary(STEPS, [1] * 4, [3] * 4, [0.85] * 4, noise=(50, 80, 120, 200))
 # the measured counts at the chosen rates: the rate rose 2.2× from B = 100 to 1,000, the iterations fell 2.5×
-PROPORTIONAL = summary(
-    [77942, 8196, 1204, 481],
-    [1.65, 0.208, 0.122, 0.806],
-    [3] * 4,
-    [0.85] * 4,
-    lr=(0.000464, 0.00464, 0.0215, 0.0464),
-    stable=(0.01, 0.0464, 0.0464, 0.0464),
-    t_sd=(4989, 578, 34, 18),
-)
+PROPORTIONAL = summary(*TASK4_MEASURED, **TASK4_MEASURED_SETTING)
 
 
 def test_the_terms_are_defined_where_first_used_and_the_jargon_is_gone():
