@@ -1,4 +1,4 @@
-"""The experiments' building blocks: the sweep taken to a longer horizon, the held-out split, the held-out run stopped early, the peak and budget of a mean curve."""
+"""The experiments' building blocks: the sweep taken to a longer horizon, where a held-out score stops a run, the peak and budget of a mean curve."""
 
 from __future__ import annotations
 
@@ -9,14 +9,11 @@ import torch
 
 from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import load_mnist, one_hot
-from mnist_sgd.science.experiments import held_out_run, holdout_split, peak_of_mean, repeat, sweep_to_convergence
+from mnist_sgd.science.experiments import peak_of_mean, repeat, sweep_to_convergence
 from mnist_sgd.science.sgd import Evaluator, train_sgd
 
 
-def test_holdout_split_and_early_stop():
-    kept, held = holdout_split(100, 0.2, seed=3)
-    assert len(held) == 20 and len(kept) == 80 and not set(kept.tolist()) & set(held.tolist())
-    assert torch.equal(holdout_split(100, 0.2, seed=3)[1], held)
+def test_early_stop_picks_the_earliest_best_heldout_score():
     c = pd.DataFrame({"t": [1, 2, 4, 8], "heldout_acc": [0.5, 0.7, 0.7, 0.6], "test_acc": [0.4, 0.65, 0.66, 0.6]})
     best = early_stop(c)
     assert best["t"] == 2 and best["test_acc"] == 0.65  # the earliest of the tied best
@@ -30,15 +27,6 @@ def test_the_heldout_accuracy_is_recorded_along_a_run():
     y = torch.nn.functional.one_hot(labels[:40], 10).float()
     run = train_sgd(x[:40], y, 10, 0.001, 50, seed=0, checkpoints=5, evaluator=ev)
     assert "heldout_acc" in run.curves.columns and run.curves["heldout_acc"].between(0, 1).all()
-
-
-def test_the_early_stopped_run_trains_without_its_heldout_part_and_stops_at_its_peak():
-    g = torch.Generator().manual_seed(1)
-    x, labels = torch.rand(80, 784, generator=g), torch.randint(10, (80,), generator=g)
-    out = held_out_run(x[:60], labels[:60], x[60:], labels[60:], 10, 0.001, 40, 5, 0.25, seed=2)
-    assert out["heldout_images"] == 15 and 0 < out["early_t"] <= 40
-    assert 0 <= out["early_test_acc"] <= 1 and 0 <= out["heldout_end_test_acc"] <= 1
-    assert held_out_run(x[:60], labels[:60], x[60:], labels[60:], 10, 0.001, 40, 5, 0.25, seed=2) == out
 
 
 def test_peak_of_the_mean_curve():

@@ -13,8 +13,6 @@ import pandas as pd
 import torch
 
 from mnist_sgd.science import criteria
-from mnist_sgd.science.criteria import early_stop
-from mnist_sgd.science.data import one_hot
 from mnist_sgd.science.sgd import Evaluator, Training, remeasure, train_sgd
 from mnist_sgd.show.present import progress
 
@@ -143,49 +141,6 @@ def task3_lr(batch_size: int, given: float) -> tuple[float, str]:
     if row is None or row.empty:
         return given, f"given as a parameter (no Task 3 result for B = {batch_size} was found)"
     return float(row["lr"].iloc[0]), f"Task 3's choice for B = {batch_size}, read from its results"
-
-
-def holdout_split(n: int, fraction: float, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Row positions 0..n-1 split at random into (kept for training, held out), the held-out
-    part ``round(fraction * n)`` rows (at least 1 when n >= 2), both sorted."""
-    held = min(max(int(round(fraction * n)), 1 if n >= 2 else 0), n - 1)
-    order = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
-    return order[held:].sort().values, order[:held].sort().values
-
-
-def held_out_run(
-    x: torch.Tensor,
-    labels: torch.Tensor,
-    x_test: torch.Tensor,
-    labels_test: torch.Tensor,
-    batch_size: int,
-    lr: float,
-    iterations: int,
-    checkpoints: int,
-    heldout_fraction: float,
-    seed: int,
-) -> dict[str, float]:
-    """SGD on ``x`` minus a held-out part, stopped where the held-out accuracy peaks (early stopping)."""
-    kept, held = holdout_split(x.shape[0], heldout_fraction, seed=seed)
-    evaluator = Evaluator(x[kept], labels[kept], x_test, labels_test, x_heldout=x[held], labels_heldout=labels[held])
-    run = train_sgd(
-        x[kept],
-        one_hot(labels[kept]),
-        batch_size,
-        lr,
-        iterations,
-        seed=seed,
-        checkpoints=checkpoints,
-        evaluator=evaluator,
-    )
-    best = early_stop(run.curves[run.curves["t"] > 0])
-    return {
-        "heldout_images": int(held.shape[0]),
-        "early_t": int(best["t"]),
-        "early_heldout_acc": best["heldout_acc"],
-        "early_test_acc": best["test_acc"],
-        "heldout_end_test_acc": run.summary()["final_test_acc"],
-    }
 
 
 def peak_of_mean(curves: pd.DataFrame, by: str, column: str = "test_acc") -> pd.DataFrame:

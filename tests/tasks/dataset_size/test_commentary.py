@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from mnist_sgd.show import references
@@ -19,7 +21,6 @@ from mnist_sgd.tasks.dataset_size.readings import (
     agrees_at_setting,
     answer_caption,
     answer_table,
-    early_text,
     hand_reports,
     hand_text,
     quoted,
@@ -27,6 +28,7 @@ from mnist_sgd.tasks.dataset_size.readings import (
     readings_table,
     stated_setting,
 )
+from mnist_sgd.tasks.dataset_size.tables import at_stop
 
 
 def one_size(rank=(100, 100), size=100, iterations=500, cf_loss=(1e-29, 3e-29), train_loss=(0.015, 0.017)):
@@ -45,10 +47,10 @@ def one_size(rank=(100, 100), size=100, iterations=500, cf_loss=(1e-29, 3e-29), 
             "closed_form_train_acc": [1.0, 1.0],
             "closed_form_test_acc": [0.57, 0.59],
             "rank": list(rank),
-            "heldout_images": [size // 5] * 2,
-            "early_t": [120, 60],
-            "early_test_acc": [0.64, 0.66],
-            "heldout_end_test_acc": [0.6, 0.62],
+            "validation_images": [10000] * 2,
+            "stop_t": [120, 60],
+            "stop_train_acc": [0.9, 0.92],
+            "stop_test_acc": [0.64, 0.66],
         }
     )
 
@@ -62,14 +64,15 @@ def test_one_size_at_the_end_of_its_runs():
     text = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
     # the accuracies and the loss's last fall are the tables' to show
     assert text.startswith("**N' = 100.** The 500 iterations are 500 passes over the subset. Along the runs")
-    assert "62.00" not in text and "99.50" not in text and "58.00" not in text
+    # the subsets' own accuracies are the table's: only their means are said
+    assert not [v for v in ("61.00", "63.00", "64.00", "66.00", "99.50", "58.00") if v in text]
     assert "levelled" not in text and "converged" not in text and "ITR" not in text  # no convergence verdict
     none = subsets_text(one_size(size=50000), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert none.startswith("**N' = 50,000.** The 500 iterations are 1 pass over the subset.")
     assert "are 2.5 passes over" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]))
 
 
-def test_a_peak_along_the_runs_and_stopping_early():
+def test_a_peak_along_the_runs_and_the_stop_on_validation_images():
     dropped = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert "highest at t = 10, 70.00%, 8.00 points above its value at the end." in dropped
     # a small fall is said too: the answer across sizes names every size where the accuracy fell
@@ -77,27 +80,25 @@ def test_a_peak_along_the_runs_and_stopping_early():
     assert "highest at t = 100, 62.50%, 0.50 points above its value at the end." in flat
     last = subsets_text(one_size(), checkpoints([0.1, 0.6, 0.61, 0.62]))
     assert "highest at t = 500, 62.00%, at the end." in last
-    # the stopped-early accuracies come from separate runs on part of the subset: said so
+    # the same runs, stopped on other training images: one stop per subset, in the order of the subsets
     assert (
-        "Separate runs trained on 80 images of each subset and stopped at their best accuracy on the other 20 images "
-        "(chosen without the test set) reach 65.00%"
-    ) in flat
-    # one stop per subset, in the order of the subsets, even when two subsets stop at the same t
-    assert "(mean; stopped at t = 120, 60, one stop per subset), against 61.00% for the same runs at t = 500." in flat
-    same = subsets_text(one_size().assign(early_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "stopped at t = 60, 60, one stop per subset" in same
+        " Stopped where the accuracy on 10,000 other training images was highest (t = 120, 60, one stop per subset), "
+        "the runs reach 65.00% test accuracy (mean), against 62.00% at t = 500." in flat
+    )
+    assert "Separate runs" not in flat and "held-out" not in flat and "rough" not in flat
+    same = subsets_text(one_size().assign(stop_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]))
+    assert "(t = 60, 60, one stop per subset)" in same
     reordered = subsets_text(one_size().assign(subset=[1, 0]), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "stopped at t = 60, 120, one stop per subset" in reordered
+    assert "(t = 60, 120, one stop per subset)" in reordered
 
 
-def test_a_small_held_out_part_is_caveated_with_its_step():
-    small = subsets_text(one_size(), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "On 20 images the held-out accuracy moves in steps of 1/20 = 5 points" in small
-    assert "steps of 1/20 = 5 points: a rough stop." in small
-    hundred = subsets_text(one_size(size=500), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "steps of 1/100 = 1 point:" in hundred  # a step of one point still gets the caveat
-    large = subsets_text(one_size(size=1000), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "rough" not in large and "on the other 200 images" in large
+def test_without_validation_images_no_stop_is_said():
+    whole = one_size(size=60000).assign(
+        validation_images=0, stop_t=math.nan, stop_train_acc=math.nan, stop_test_acc=math.nan
+    )
+    text = subsets_text(whole, checkpoints([0.1, 0.62, 0.625, 0.62]))
+    assert "highest at t = 100, 62.50%, 0.50 points above its value at the end. Rank of X'" in text
+    assert "Stopped" not in text and "other training images" not in text and "nan" not in text
 
 
 def test_the_rank_says_whether_an_exact_fit_exists():
@@ -148,11 +149,14 @@ def sizes(
     peak=(0.70, 0.82, 0.83, 0.815),
     closed_test=(0.60, 0.30, 0.65, 0.812),
     closed_sd=(0.004, 0.004, 0.004, 0.0),
-    early_gain_subsets=(4, 5, 5, 5),
-    early=(0.65, 0.80, 0.82, 0.86),
+    stop=(0.65, 0.80, 0.81, math.nan),
+    stop_train=(1.0, 0.99, 0.95, math.nan),
+    validation=(10000, 10000, 10000, 0),
 ):
     """N' = 100, 500, 1,000 and 60,000, 5 subsets each, 30,000 iterations of B = 100; every
-    test accuracy with the s.d. ``sd`` over subsets."""
+    test accuracy with the s.d. ``sd`` over subsets; read at the end (``test``, ``train``) and at
+    the stop on ``validation`` images (``stop``, ``stop_train``; none at the whole set)."""
+    has = [v > 0 for v in validation]
     return pd.DataFrame(
         {
             "dataset_size": [100, 500, 1000, 60000],
@@ -169,17 +173,32 @@ def sizes(
             "test_acc_max": [v + spread for v in test],
             "test_acc_sd": [sd] * 4,
             "train_acc": list(train),
+            "train_acc_sd": [0.0] * 4,
             "train_acc_min": [min(v, 1.0) for v in train],
+            "gap_sd": [sd] * 4,
             "peak_test_acc": list(peak),
             "closed_form_test_acc": list(closed_test),
             "closed_form_test_acc_sd": list(closed_sd),
-            "early_gain_subsets": list(early_gain_subsets),
-            "early_test_acc": list(early),
-            "early_test_acc_sd": [sd] * 4,
-            "heldout_images": [20, 100, 200, 12000],
+            "validation_images": list(validation),
+            "stop_test_acc": list(stop),
+            "stop_test_acc_sd": [sd if h else math.nan for h in has],
+            "stop_train_acc": list(stop_train),
+            "stop_train_acc_sd": [0.002 if h else math.nan for h in has],
+            "stop_train_acc_min": [min(v, 1.0) for v in stop_train],
+            "stop_gap_sd": [sd if h else math.nan for h in has],
+            "stop_t_min": [t if h else math.nan for t, h in zip([40, 200, 500, 10000], has, strict=True)],
+            "stop_t_max": [t if h else math.nan for t, h in zip([90, 400, 500, 30000], has, strict=True)],
             "fall_from_t": [13294] * 4,
         }
     )
+
+
+def stopped_at(test=(0.60, 0.70, 0.80, 0.81), train=(1.0, 1.0, 0.90, 0.812)):
+    """``sizes()`` with validation images at every size, read at the stop (``tables.at_stop``),
+    the stop reading ``test`` and ``train``: what the answer's sentences are given. The end of the
+    run reads otherwise (5 points lower, every image fitted), so a sentence reading it would fail."""
+    end = tuple(v - 0.05 for v in test)
+    return at_stop(sizes(test=end, train=(1.0,) * 4, stop=test, stop_train=train, validation=(10000,) * 4))
 
 
 def falls_of(per_size=((0.9998,) * 5, (0.28,) * 5, (0.09,) * 5, (0.02, 0.0, 0.0, -0.01, 0.0))):
@@ -209,77 +228,103 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
     assert "though by more in 5 of 5 at 100, 5 of 5 at 500, 5 of 5 at 1,000 and 1 of 5 at 60,000" in settled
 
 
-def test_the_answer_says_what_final_means_and_which_steps_count():
-    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points; 60→70→80 are, 80→81 is not
-    text = answer_text(sizes())
-    assert text == (
-        "**The answer.** Final means after the same number of iterations at every N', on the whole subset: 30,000 "
-        "passes over it at N' = 100 but 50 at 60,000. The final test accuracy rises with N' (the table): the steps "
-        "from 100 to 500 and from 500 to 1,000 are beyond the spread over subsets; the step from 1,000 to 60,000 "
-        "(+1.00 points) is within it."
+def test_the_answer_names_the_stopping_rule_and_which_steps_count():
+    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points; 65→80 is, 80→81 is not
+    text = answer_text(at_stop(sizes()))
+    assert text.startswith(
+        "**The answer.** SGD (B = 100, η = 0.0215) trains on the whole subset of N' images, 5 random subsets per "
+        "size, and stops by a rule: at the checkpoint where its accuracy on 10,000 other training images, never "
+        "trained on, is highest (t = 40 to 500 here); the test set plays no part in the choice."
     )
-    # the stopped-early runs are secondary: not in the answer; a step within the spread is not called "no change"
-    assert "stopped early" not in text and "no longer" not in text and "measurably" not in text
-    # the min-max ranges (±1 point) overlap from 80 to 81.5, but the means differ beyond the rule: counted apart
-    apart = answer_text(sizes(test=(0.60, 0.70, 0.80, 0.815)))
+    assert text.endswith(
+        " The test accuracy at the stop rises with N' (the table): the step from 100 to 500 is beyond the spread over "
+        "subsets; the step from 500 to 1,000 (+1.00 points) is within it."
+    )
+    # the accuracy at the end of the budget and the whole set (no stop) are not the answer's
+    assert "30,000" not in text and "60,000" not in text and "nan" not in text
+    # the min-max ranges overlap, but the means differ beyond the rule: counted apart
+    apart = answer_text(stopped_at(test=(0.60, 0.70, 0.80, 0.815)))
     assert "the steps from 100 to 500, from 500 to 1,000 and from 1,000 to 60,000 are beyond" in apart
-    assert "within" not in apart
-    wide = answer_text(sizes(sd=0.04))  # 2√2 × 4 = 11.3 points: no step counts
+    assert "within" not in apart and "(t = 40 to 30,000 here)" in apart
+    wide = answer_text(stopped_at().assign(test_acc_sd=0.04))  # 2√2 × 4 = 11.3 points: no step counts
     assert "rises with N' (the table): the steps from 100 to 500 (+10.00 points), from 500 to 1,000" in wide
     assert "beyond" not in wide
-    middle = answer_text(sizes(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
+    middle = answer_text(stopped_at(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
     assert "the steps from 500 to 1,000 and from 1,000 to 60,000 are beyond the spread" in middle
     assert "the step from 100 to 500 (+0.50 points) is within it." in middle
-    assert "not monotone in N'" in answer_text(sizes(test=(0.60, 0.70, 0.80, 0.78)))
+    assert "not monotone in N'" in answer_text(stopped_at(test=(0.60, 0.70, 0.80, 0.78)))
+    # the stops and the validation images are read from the table
+    fewer = answer_text(
+        stopped_at().assign(validation_images=[10000, 10000, 10000, 5000], stop_t_max=[90, 400, 500, 700])
+    )
+    assert "its accuracy on 5,000 other training images" in fewer and "(t = 40 to 700 here)" in fewer
 
 
-def test_how_much_the_stopping_point_matters_is_secondary_and_flags_a_rough_stop():
-    text = stopping_text(sizes(), "80%")
+def test_a_fixed_budget_is_secondary_and_names_where_it_ends_lower():
+    # at the end 60/70/80 against 65/80/81 at the stop (s.d. 0.4: 1.13 points): lower beyond at 100 and 500
+    text = stopping_text(sizes())
     assert text.startswith(
-        "**How much the stopping point matters** (secondary). The 30,000 iterations are the same at every N', not "
-        "chosen by a convergence rule. At N' = 500 and 1,000 the training"
+        "**A fixed budget instead** (secondary). Run on to the end of their 30,000 iterations (the table's last "
+        "column), the same runs end lower, beyond the spread over subsets, at N' = 100 and 500."
     )
-    # at 100 the loss fell but the accuracy did not move: not said to depend on the budget
-    assert "beyond its spread over subsets: those final accuracies depend on the budget." in text
-    # early 65/80/82/86 against the end 60/70/80/81 (s.d. 0.4 each: 1.13 points): all four beyond; side by side
-    # where the final accuracy depends on the budget
+    assert "%" not in text.replace("1%", "")  # the values are the table's, not repeated
+    # at 100 the loss fell but the accuracy did not move; at 1,000 it moved but the end is within the stop's spread
     assert (
-        "end above the final accuracy, beyond the spread over subsets, at N' = 100, 500, 1,000 and 60,000; at N' = 500 "
-        "and 1,000: 80.00% and 82.00% against 70.00% and 80.00% at the end of the budget." in text
+        " At N' = 500 the training loss still fell by more than 1% over the second half of the run and the test "
+        "accuracy moved with it: there an accuracy read after a fixed number of iterations depends on that number."
+        in text
     )
-    # 20 held-out images: 5-point steps; 100: 1-point steps, still rough; 200: fine
     assert text.endswith(
-        "At N' = 100 that stop is chosen on 20 images, whose accuracy moves in steps of 1/20 = 5 points: a rough stop "
-        "(also at 500)."
+        " At N' = 60,000, the whole training set, no image is left to stop on; over the second half of its run the "
+        "test accuracy changed within its spread over subsets."
     )
-    near = stopping_text(sizes(early=(0.60, 0.70, 0.80, 0.81), loss_fall=(0.001,) * 4), "80%")
-    assert "within the spread over subsets of the final accuracy at every size." in near
-    assert "depend on the budget" not in near
-    one = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.001, -0.002)), "80%")
-    assert "At N' = 500 the training loss" in one and "that final accuracy depends on the budget." in one
-    assert "; at N' = 500: 80.00% against 70.00% at the end of the budget." in one
+    near = stopping_text(sizes(stop=(0.60, 0.70, 0.80, math.nan)))
+    assert (
+        "end within the spread over subsets of their accuracy at the stop at every size with validation images." in near
+    )
+    assert "depends on that number" not in near  # the budget's dependence is said only where the end is lower
+    settled = stopping_text(sizes(loss_fall=(0.001,) * 4))
+    assert "at N' = 100 and 500." in settled and "depends on that number" not in settled
+    both = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.001, -0.002), stop=(0.70, 0.80, 0.85, math.nan)))
+    assert "lower, beyond the spread over subsets, at N' = 100, 500 and 1,000." in both
+    assert " At N' = 500 the training loss still fell" in both  # 1,000: its accuracy did not move over the half
+    moved = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.025, -0.05)))
+    assert moved.endswith("over the second half of its run the test accuracy changed beyond its spread over subsets.")
+    every = stopping_text(sizes(validation=(10000,) * 4, stop=(0.65, 0.80, 0.81, 0.82)))
+    assert "whole training set" not in every and "no image is left" not in every
 
 
-def test_the_answer_table_leads_with_the_final_series():
-    t = sizes().assign(train_acc_sd=[0.0] * 4, gap_sd=[0.004] * 4, test_change_sd=[0.0002, 0.0046, 0.0029, 0.007])
+def test_the_answer_table_reads_the_stop_and_then_the_end():
+    t = sizes(stop=(0.855451, 0.80, 0.81, math.nan), stop_train=(0.856549, 0.99, 0.95, math.nan))
     table = answer_table(t)
     assert list(table.columns) == [
         "N'",
-        "final: training acc. (%)",
-        "final: test acc. (%)",
-        "final: training − test (points)",
-        "test acc. change from t = 13,294 (points)",
-        "runs on 80%, stopped early: test acc. (%)",
+        "stopped at t",
+        "training acc. (%)",
+        "test acc. (%)",
+        "training − test (points)",
+        "after 30,000 iterations: test acc. (%)",
     ]
-    first = table.iloc[0].str.replace("\u00a0", " ")
-    assert list(first) == ["100", "100.00 ± 0.00", "60.00 ± 0.40", "40.00 ± 0.40", "-0.01 ± 0.02", "65.00 ± 0.40"]
+    rows = table.apply(lambda c: c.astype(str).str.replace("\u00a0", " "))
+    # the gap is the difference of the two columns as shown: 85.65 - 85.55 = 0.10 (not 0.1098 rounded to 0.11)
+    assert list(rows.iloc[0]) == ["100", "40–90", "85.65 ± 0.20", "85.55 ± 0.40", "0.10 ± 0.40", "60.00 ± 0.40"]
+    assert rows.iloc[2]["stopped at t"] == "500"  # every subset stopped at the same t
+    # the whole set: nothing to stop on, only its end
+    assert list(rows.iloc[3]) == ["60,000", "—", "—", "—", "—", "81.00 ± 0.40"]
     caption = answer_caption(t)
-    assert caption.startswith("Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets). Final: SGD on the whole")
-    assert "after 30,000 iterations. Secondary:" in caption
+    assert caption == (
+        "Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets): SGD on the whole subset, stopped at the "
+        "checkpoint where its accuracy on 10,000 other training images was highest (t: the range over subsets); at "
+        "N' = 60,000, the whole set, no image is left to stop on. Last column: the same runs at the end of their "
+        "30,000 iterations."
+    )
+    every = answer_caption(sizes(validation=(10000,) * 4))
+    assert "no image is left" not in every and "(t: the range over subsets). Last column:" in every
 
 
 def test_the_gap_closes_where_the_table_shows_it_does_and_why_is_said():
-    text = gap_text(sizes(), 784, (550, 557))
+    # read at the stop (``tables.at_stop``), as the answer is
+    text = gap_text(stopped_at(), 784, (550, 557))
     # gaps 40, 30, 10, 0.2: past the thresholds (1,000) still 10 points, below 1 point only at the largest size
     assert text.startswith("**The train/test gap** shrinks with the data. Up to 550 to 557 images, depending on")
     assert "the images are linearly independent: the 784 weights of each digit can fit every one exactly" in text
@@ -289,13 +334,13 @@ def test_the_gap_closes_where_the_table_shows_it_does_and_why_is_said():
         "Past that size no exact fit exists, but the gap closes slowly: it is below 1 point only at N' = 60,000."
     )
     assert "10.00" not in text  # the gaps are the table's
-    two = gap_text(sizes(train=(1.0, 1.0, 0.9043, 0.83)), 784, (450, 450))
+    two = gap_text(stopped_at(train=(1.0, 1.0, 0.9043, 0.83)), 784, (450, 450))
     assert two.endswith("no exact fit exists, but the gap closes slowly, and it stays above 1 point at every size run.")
     assert "meet" not in text  # past the thresholds the gap closes gradually, not at once
-    early = gap_text(sizes(train=(1.0, 0.99, 0.805, 0.812)), 784, (552, 552))
+    early = gap_text(stopped_at(train=(1.0, 0.99, 0.805, 0.812)), 784, (552, 552))
     assert "Up to 552 images, depending" in early and "classified correctly at N' = 100)" in early
     assert early.endswith("Past that size no exact fit exists; it stays below 1 point from N' = 1,000 on.")
-    open_gap = gap_text(sizes(train=(1.0, 1.0, 0.9, 0.85)), 784, (550, 557), gap_points=2.0)
+    open_gap = gap_text(stopped_at(train=(1.0, 1.0, 0.9, 0.85)), 784, (550, 557), gap_points=2.0)
     assert open_gap.endswith("closes slowly, and it stays above 2 points at every size run.")
 
 
@@ -306,10 +351,6 @@ def test_training_longer_names_every_size_that_fell_and_where_sgd_heads():
         "**Training longer.** At every size the mean test accuracy peaked along the run, then fell: by "
         "more than 1 point at N' = 100, 500 and 1,000, by less at 60,000."
     )
-    assert (
-        "The runs stopped early beat their own end in every subset at N' = 500, 1,000 and 60,000 (the gains below)."
-        in text
-    )
     assert "](#" not in text  # said in the per-run detail itself: no pointer
     # the same test accuracy as shown at 100; least squares lower beyond the spread at 500 and 1,000, not at
     # 60,000 (0.2 points)
@@ -319,11 +360,10 @@ def test_training_longer_names_every_size_that_fell_and_where_sgd_heads():
     )
     flat = longer_text(sizes(peak=(0.60, 0.70, 0.80, 0.81), closed_test=(0.59, 0.69, 0.79, 0.805)))
     assert flat == (
-        "**Training longer.** At no size did the mean test accuracy fall along the run. The runs stopped early beat "
-        "their own end in every subset at N' = 500, 1,000 and 60,000 (the gains below). From W = 0, SGD heads for the "
+        "**Training longer.** At no size did the mean test accuracy fall along the run. From W = 0, SGD heads for the "
         "exact least-squares fit with the smallest weights (the next part)."
     )
-    some = longer_text(sizes(peak=(0.605, 0.70, 0.80, 0.81), early_gain_subsets=(4, 4, 4, 4)))
+    some = longer_text(sizes(peak=(0.605, 0.70, 0.80, 0.81)))
     assert "At N' = 100 the mean test accuracy peaked along the run, then fell: by less than 1 point." in some
     assert some.count("N' = 100") == 2  # named once where it fell, once where SGD ends at the exact fit's accuracy
     assert "stopped early" not in some
@@ -334,7 +374,7 @@ def test_training_longer_names_every_size_that_fell_and_where_sgd_heads():
 # ---------------------------------------------------------------------------------------
 
 
-def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), early=(0.66, 0.78, 0.81, 0.84)):
+def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), stop=(0.66, 0.78, 0.81, 0.84)):
     return pd.DataFrame(
         {
             "dataset_size": [100, 500, 1000, 10000],
@@ -347,14 +387,10 @@ def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), e
             "test_acc_max": [e + 0.02 for e in end],
             "peak_test_acc": list(peak),
             "peak_t": [60, 300, 900, 20000],
-            "early_test_acc": list(early),
-            "early_t_min": [40, 200, 500, 10000],
-            "early_t_max": [90, 400, 500, 30000],
-            "heldout_end_test_acc": [0.58, 0.64, 0.73, 0.842],
-            "heldout_images": [20, 100, 200, 2000],
-            "early_gain_min": [-0.014, 0.15, 0.0975, 0.007],
-            "early_gain_max": [0.0972, 0.20, 0.1112, 0.0157],
-            "early_gain_subsets": [4, 5, 5, 5],
+            "validation_images": [10000] * 4,
+            "stop_test_acc": list(stop),
+            "stop_t_min": [40, 200, 500, 10000],
+            "stop_t_max": [90, 400, 500, 30000],
             "hand_lr": [0.001] * 4,
             "hand_iterations": [500] * 4,
             "hand_batch_size": [100] * 4,
@@ -384,58 +420,47 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
     table = readings_table(three(), hand_reports(references.table(5)))
     assert list(table.columns) == [
         "N'",
+        "at the stop",
         "end of run",
         "best along the run (t)",
-        "runs on 80%, stopped early (t)",
-        "runs on 80%, end",
         "η = 0.001, t = 500",
         "by hand: first report",
         "by hand: second report",
     ]
     first = table.iloc[0]
-    assert (first["end of run"], first["best along the run (t)"], first["runs on 80%, stopped early (t)"]) == (
+    assert (first["at the stop"], first["end of run"], first["best along the run (t)"]) == (
+        "66.00",
         "60.70",
         "69.90\u00a0(60)",
-        "66.00\u00a0(40–90)",
     )
     assert first["η = 0.001, t = 500"] == "67.78\u00a0±\u00a03.00"
-    assert table.iloc[2]["runs on 80%, stopped early (t)"] == "81.00\u00a0(500)"  # every subset stopped at the same t
     assert list(table["by hand: second report"]) == ["67", "78", "74", "79"]
     without = readings_table(three().drop(columns=["hand_test_acc"]), hand_reports(references.table(5)))
     assert not [c for c in without.columns if c.startswith("η")]
+    # the whole set has no stop: a dash, not 'nan'
+    whole = readings_table(three(stop=(0.66, 0.78, 0.81, math.nan)), [])
+    assert list(whole["at the stop"]) == ["66.00", "78.00", "81.00", "—"] and list(whole["end of run"])[-1] == "84.40"
 
 
 def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_stated():
     caption = readings_caption(three(), hand_reports(references.table(5)))
     assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
+    assert "read at the stop chosen on the validation images (the answer), at the end of the run, and at" in caption
     assert "and runs of B = 100 at η = 0.001, t = 500 on the same subsets (mean ± s.d. over subsets)" in caption
     assert "(first report: setting not stated; second report: " in caption and "500 iterations" in caption
-    assert "η·t" not in caption and "full batches" not in caption and caption.count("η·t") == 0
+    assert "η·t" not in caption and "full batches" not in caption
     assert caption.count("first report") == 1
-    # the stopped-early readings are separate runs on part of each subset: said so
-    assert "separate runs trained on 80% of each subset, stopped at their best accuracy on the rest" in caption
-
-
-def test_stopping_early_is_said_with_the_gain_per_subset():
-    text = early_text(three())
-    assert text.startswith(
-        "**Stopping early.** Against their own end, subset by subset, stopping early changed the test accuracy of the "
-        "runs on 80% of each subset by"
-    )
-    assert "-1.40 to +9.72 points at N' = 100, +15.00 to +20.00 points at N' = 500" in text
-    assert "(min to max over subsets); the subsets that gained: 4 of 5 at N' = 100." in text
-    every = early_text(three().assign(early_gain_subsets=[5] * 4))
-    assert every.endswith("(min to max over subsets).") and "gained:" not in every
+    assert "separate runs" not in caption and "80%" not in caption
 
 
 def test_the_hand_made_reports_are_compared_with_the_readings_they_can_be_set_against():
     text = hand_text(three(), hand_reports(references.table(5)))
     assert text.startswith("**The hand-made reports.** Of the readings chosen without the test set, the first")
-    # first report 70/80/83/85: the runs stopped early (66/78/81/84) 2.25 points away on average, the final
+    # first report 70/80/83/85: the runs at their stop (66/78/81/84) 2.25 points away on average, the end
     # accuracy 8.22; the best along the run (69.9/82.0/83.2/85.3) is 0.65 away but chosen on the test set: said apart
     assert (
         "Of the readings chosen without the test set, the first report's figures (setting not stated) lie closest to "
-        "the runs stopped early, 2.25 points away on average; the best along the run, chosen on the test set (an upper "
+        "the accuracy at the stop, 2.25 points away on average; the best along the run, chosen on the test set (an upper "
         "bound), lies 0.65 away." in text
     )
     assert "η·t" not in text and "full batches" not in text
@@ -474,10 +499,10 @@ def test_the_hand_text_follows_which_figures_agree():
 def test_a_report_without_a_setting_can_lie_closest_to_the_end_of_the_run():
     report = HandReport("first report", "setting not stated", None, None, {100: 0.607, 500: 0.658})
     text = hand_text(three(), [report])
-    assert "lie closest to the final accuracy, 0.00 points away on average;" in text
+    assert "lie closest to the accuracy at the end of the run, 0.00 points away on average;" in text
     # without the best along the run in the table, only the readings chosen without the test set
     bare = hand_text(three().drop(columns="peak_test_acc"), [report])
-    assert bare.endswith("lie closest to the final accuracy, 0.00 points away on average.")
+    assert bare.endswith("lie closest to the accuracy at the end of the run, 0.00 points away on average.")
 
 
 def thresholds_of(values=(557, 552, 555), lit=(586, 571, 581)):

@@ -1,7 +1,7 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer: what more data buys, what the second half of the run still changed at the end of the
-budget, the train/test gap and why, and what training longer does), each sentence written from the
-tables the section computed."""
+(the answer at the stop chosen on validation images: what more data buys and the train/test gap
+and why; then what a fixed budget gives instead, what the second half of the run still changed,
+and what training longer does), each sentence written from the tables the section computed."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number, plural
 
-# A held-out accuracy moving in steps of this many points or more is too coarse to stop on without a caveat.
-COARSE_STEP_POINTS = 1.0
 # A fall of the mean test curve from its peak to the end by more than this many points is told apart from a small one.
 DROP_POINTS = 1.0
 
 
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     """The paragraph under one size's table: the budget in passes over the subset, the test
-    accuracy along the runs and stopped early, and the rank of the subsets.
+    accuracy along the runs and at their stop, and the rank of the subsets.
 
     ``runs``: one row per subset of one size (``tables.subset_runs``), ``curves``: their
     checkpoints.
@@ -59,32 +57,24 @@ def _end_of_runs(runs: pd.DataFrame) -> str:
     )
 
 
-def heldout_step_text(held: int) -> str:
-    """The resolution of an accuracy measured on ``held`` images: '1/20 = 5 points'."""
-    return f"1/{held:,} = {100 / held:.2g} point{'' if 100 / held == 1 else 's'}"
-
-
 def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """The peak of the subset-mean test curve against its end, and the runs stopped early on
-    held-out images against the same runs at the end, with one stop per subset and the
-    resolution of the held-out accuracy they were chosen on."""
-    dataset_size, iterations = _size_and_iterations(runs)
-    held = int(runs["heldout_images"].iloc[0])
+    """The peak of the subset-mean test curve against its end, and where the runs stopped on
+    their validation images (one stop per subset) with the test accuracy there."""
+    _, iterations = _size_and_iterations(runs)
     mean_test = curves.groupby("t")["test_acc"].mean()
     t_peak, final_mean = int(mean_test.idxmax()), mean_test.iloc[-1]
-    stops = ", ".join(f"{int(v):,}" for v in _by_subset(runs)["early_t"])
     drop = shown(100 * mean_test.max()) - shown(100 * final_mean)
-    text = (
-        f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%"
-        + (f", {drop:.2f} points above its value at the end." if drop > 0 else ", at the end.")
-        + f" Separate runs trained on {dataset_size - held:,} images of each subset and stopped at their best accuracy "
-        f"on the other {plural(held, 'image')} (chosen without the test set) reach "
-        f"{100 * runs['early_test_acc'].mean():.2f}% test accuracy (mean; stopped at t = {stops}, one stop per "
-        f"subset), against {100 * runs['heldout_end_test_acc'].mean():.2f}% for the same runs at t = {iterations:,}."
+    text = f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%" + (
+        f", {drop:.2f} points above its value at the end." if drop > 0 else ", at the end."
     )
-    if 100 / held >= COARSE_STEP_POINTS:
-        text += f" On {plural(held, 'image')} the held-out accuracy moves in steps of {heldout_step_text(held)}: a rough stop."
-    return text
+    if not (runs["validation_images"] > 0).all():
+        return text
+    stops = ", ".join(f"{int(v):,}" for v in _by_subset(runs)["stop_t"])
+    return text + (
+        f" Stopped where the accuracy on {int(runs['validation_images'].iloc[0]):,} other training images was highest "
+        f"(t = {stops}, one stop per subset), the runs reach {100 * runs['stop_test_acc'].mean():.2f}% test accuracy "
+        f"(mean), against {100 * runs['final_test_acc'].mean():.2f}% at t = {iterations:,}."
+    )
 
 
 def _rank(runs: pd.DataFrame) -> str:
@@ -222,86 +212,77 @@ def budget_dependent(t: pd.DataFrame) -> list[int]:
     ]
 
 
-def answer_text(t: pd.DataFrame) -> str:
-    """Task 5's answer: what "final" means (the same iterations at every N', in passes over the
-    smallest and the largest subset), then how the final test accuracy moves with N': which steps
-    of the grid are beyond the spread over subsets (``_steps``) and which within it, these with
-    their change. The values themselves are the table's.
+def answer_text(stop: pd.DataFrame) -> str:
+    """Task 5's answer: how the runs were stopped (by a rule, on validation images, with the
+    range of the stops), then how the test accuracy there moves with N': which steps of the grid
+    are beyond the spread over subsets (``steps_between``) and which within it, these with their
+    change. The values themselves are the table's.
 
-    ``t`` columns: dataset_size, iterations, batch_size, test_acc, test_acc_sd (``tables.size_summary``).
+    ``stop``: the sizes with validation images, read at the stop (``tables.at_stop``), with
+    dataset_size, batch_size, lr, subsets, validation_images, stop_t_min, stop_t_max, test_acc,
+    test_acc_sd.
     """
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    first, last = t.iloc[0], t.iloc[-1]
-    passes = [number(int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"])) for r in (first, last)]
+    t = stop.sort_values("dataset_size").reset_index(drop=True)
+    first = t.iloc[0]
     moves = MOVES[trend([shown(100 * v) for v in t["test_acc"]])]
     return (
-        "**The answer.** Final means after the same number of iterations at every N', on the whole subset: "
-        f"{passes[0]} passes over it at N' = {int(first['dataset_size']):,} but {passes[1]} at "
-        f"{int(last['dataset_size']):,}. The final test accuracy {moves} N' (the table): {_steps_said(steps_between(t))}."
+        f"**The answer.** SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) trains on the whole subset of N' "
+        f"images, {plural(int(t['subsets'].max()), 'random subset')} per size, and stops by a rule: at the checkpoint "
+        f"where its accuracy on {int(t['validation_images'].min()):,} other training images, never trained on, is "
+        f"highest (t = {int(t['stop_t_min'].min()):,} to {int(t['stop_t_max'].max()):,} here); the test set plays no "
+        "part in the choice. Those images choose only when to stop (with N' labelled images in all, one would hold "
+        f"some of them out instead). The test accuracy at the stop {moves} N' (the table): "
+        f"{_steps_said(steps_between(t))}."
     )
 
 
-def stopping_text(t: pd.DataFrame, trained: str) -> str:
-    """Secondary to the answer: how much the stopping point matters. First that the budget is
-    the same at every N', not chosen by a convergence rule; then the sizes where the training loss
-    still fell by more than ``rel_tol`` over the second half of the run and the test accuracy moved
-    beyond its spread of no change (``criteria.differ``): their final accuracies depend on the
-    budget. Then the separate runs trained on ``trained`` ('80%') of each subset and stopped by a
-    rule, at their best accuracy on the rest: the sizes where they end above the final accuracy,
-    beyond the spread over subsets, with both accuracies side by side at the sizes that depend on
-    the budget; last, the sizes whose stop was chosen on so few images (``COARSE_STEP_POINTS``)
-    that it is rough.
+def lower_at_end(t: pd.DataFrame) -> list[int]:
+    """The sizes with validation images whose runs end their iterations below their accuracy at
+    the stop, beyond the spread over subsets (``criteria.differ``). ``t``: ``tables.size_summary``."""
+    return [
+        int(r["dataset_size"])
+        for _, r in t[t["validation_images"] > 0].iterrows()
+        if r["test_acc"] < r["stop_test_acc"]
+        and criteria.differ(r["test_acc"], r["test_acc_sd"], r["stop_test_acc"], r["stop_test_acc_sd"])
+    ]
+
+
+def stopping_text(t: pd.DataFrame) -> str:
+    """Secondary to the answer: what a fixed budget gives instead. The sizes where the same runs,
+    at the end of their iterations, are below their accuracy at the stop beyond the spread over
+    subsets (``criteria.differ``; the values are the answer's table), and of those the sizes
+    where the training loss still fell by more than ``rel_tol`` over the second half of the run
+    and the test accuracy moved beyond its spread (``budget_dependent``); then the sizes without
+    validation images (the whole set), with whether their test accuracy still moved.
 
     ``t`` columns: dataset_size, iterations, rel_tol, loss_fall, test_change, test_change_sd,
-    test_acc, test_acc_sd, early_test_acc, early_test_acc_sd, heldout_images
+    test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd, validation_images
     (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
+    iterations = int(t["iterations"].max())
+    lower = lower_at_end(t)
     text = (
-        f"**How much the stopping point matters** (secondary). The {int(t['iterations'].max()):,} iterations are the "
-        "same at every N', not chosen by a convergence rule."
+        f"**A fixed budget instead** (secondary). Run on to the end of their {iterations:,} iterations (the table's last "
+        "column), the same runs end "
+        + (
+            f"lower, beyond the spread over subsets, at {sizes_named(lower)}."
+            if lower
+            else "within the spread over subsets of their accuracy at the stop at every size with validation images."
+        )
     )
-    cut = budget_dependent(t)
+    cut = [n for n in budget_dependent(t) if n in lower]
     if cut:
         text += (
             f" At {sizes_named(cut)} the training loss still fell by more than {100 * float(t['rel_tol'].iloc[0]):g}% "
-            "over the second half of the run and the test accuracy moved with it, beyond its spread over subsets: "
-            f"{'that final accuracy depends' if len(cut) == 1 else 'those final accuracies depend'} on the budget."
+            "over the second half of the run and the test accuracy moved with it: there an accuracy read after a fixed "
+            "number of iterations depends on that number."
         )
-    above = t[
-        [
-            r["early_test_acc"] > r["test_acc"]
-            and criteria.differ(r["early_test_acc"], r["early_test_acc_sd"], r["test_acc"], r["test_acc_sd"])
-            for _, r in t.iterrows()
-        ]
-    ]
-    text += (
-        f" Separate runs trained on {trained} of each subset and stopped by a rule, where their accuracy on the rest "
-        "was best (the test set unused), end "
-        + (
-            f"above the final accuracy, beyond the spread over subsets, at {sizes_named(above['dataset_size'].astype(int).tolist())}"
-            if not above.empty
-            else "within the spread over subsets of the final accuracy at every size."
-        )
-    )
-    both = above[above["dataset_size"].astype(int).isin(cut)]
-    if not both.empty:
-        early = joined([f"{100 * v:.2f}%" for v in both["early_test_acc"]])
-        final = joined([f"{100 * v:.2f}%" for v in both["test_acc"]])
-        text += f"; at {sizes_named(both['dataset_size'].astype(int).tolist())}: {early} against {final} at the end of the budget"
-    text += "." if not above.empty else ""
-    coarse = [
-        (int(n), int(h))
-        for n, h in zip(t["dataset_size"], t["heldout_images"], strict=True)
-        if 100 / h >= COARSE_STEP_POINTS
-    ]
-    if coarse:
-        n, held = coarse[0]
+    for _, r in t[t["validation_images"] == 0].iterrows():
+        moved = criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
         text += (
-            f" At N' = {n:,} that stop is chosen on {plural(held, 'image')}, whose accuracy moves in steps of "
-            f"{heldout_step_text(held)}: a rough stop"
-            + (f" (also at {joined([f'{m:,}' for m, _ in coarse[1:]])})" if len(coarse) > 1 else "")
-            + "."
+            f" At N' = {int(r['dataset_size']):,}, the whole training set, no image is left to stop on; over the second "
+            f"half of its run the test accuracy changed {'beyond' if moved else 'within'} its spread over subsets."
         )
     return text
 
@@ -342,14 +323,13 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
 
 def longer_text(t: pd.DataFrame) -> str:
     """What training longer does: the sizes whose mean test curve fell from its peak by the end
-    (by more than ``DROP_POINTS`` or by less), the sizes where the separate runs stopped early
-    beat their own end in every subset (the gains follow it), and where SGD heads from W = 0: the
+    (by more than ``DROP_POINTS`` or by less), and where SGD heads from W = 0: the
     least-squares fit with the smallest weights, whose test
     accuracy the runs end at (the same as shown) where they do, and which is lower, beyond the
     spread over subsets (``criteria.differ``), where it is.
 
     ``t`` columns: dataset_size, test_acc, test_acc_sd, peak_test_acc, closed_form_test_acc,
-    closed_form_test_acc_sd, subsets, early_gain_subsets (``tables.size_summary``).
+    closed_form_test_acc_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
@@ -369,9 +349,6 @@ def longer_text(t: pd.DataFrame) -> str:
             else [f"by {'more' if big else 'less'} than {unit}"]
         )
         text = f"**Training longer.** At {where} the mean test accuracy peaked along the run, then fell: {', '.join(parts)}."
-    every = [n for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True) if k == s]
-    if every:
-        text += f" The runs stopped early beat their own end in every subset at {sizes_named(every)} (the gains below)."
     reached = [
         n
         for n, a, b in zip(ns, t["test_acc"], t["closed_form_test_acc"], strict=True)

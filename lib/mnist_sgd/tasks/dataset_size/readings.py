@@ -1,8 +1,8 @@
-"""Task 5's readings of SGD's test accuracy per training-set size: the answer's table (the final
-accuracies first, then how much the stopping point matters), and the readings along the run
-(at the end, the best along it, stopped early on held-out images, runs at a hand-made report's
-setting) beside the hand-made reports' figures: their table and caption, what stopping early
-gained, and the comparison with the hand-made reports."""
+"""Task 5's readings of SGD's test accuracy per training-set size: the answer's table (the
+accuracies at the stop chosen on validation images, then at the end of a fixed budget), and the
+readings along the run (at the stop, at the end, the best along it, runs at a hand-made report's
+setting) beside the hand-made reports' figures: their table and caption, and the comparison with
+the hand-made reports."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.tasks.dataset_size.commentary import joined, shown, sizes_named
-from mnist_sgd.tasks.dataset_size.tables import trained_share
+from mnist_sgd.tasks.dataset_size.tables import at_stop, gap_column, mean_sd
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
 ORDINALS = ("first", "second", "third", "fourth")
@@ -63,47 +63,40 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
     return next(((r.batch_size, r.iterations) for r in reports if r.batch_size and r.iterations), None)
 
 
-def _mean_sd(mean: pd.Series, sd: pd.Series, scale: float = 100) -> list[str]:
-    """'mean ± s.d.' with two decimals (fractions shown in percent or points), a no-break space
-    keeping each on one line."""
-    return [f"{scale * m:.2f}{NBSP}±{NBSP}{scale * d:.2f}" for m, d in zip(mean, sd, strict=True)]
-
-
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): first the
-    runs on the whole subset at the end of their iterations (training and test accuracy, their
-    gap as the difference of the two columns as shown), then, secondary, how much the stopping
-    point matters: the change of the test accuracy over the second half of the run and the test
-    accuracy of the separate runs stopped early. Every value mean ± s.d. over subsets."""
-    t = t.sort_values("dataset_size")
+    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the runs on
+    the whole subset at their stop on the validation images (where they stopped, their training
+    and test accuracy there and the gap, as the difference of the two columns as shown; '—' where
+    no image is left to stop on), then, secondary, the same runs' test accuracy at the end of
+    their iterations. Every value mean ± s.d. over subsets."""
+    t = t.sort_values("dataset_size").reset_index(drop=True)
+    stop = at_stop(t).set_index("dataset_size").reindex(t["dataset_size"]).reset_index()
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "final: training acc. (%)": _mean_sd(t["train_acc"], t["train_acc_sd"]),
-            "final: test acc. (%)": _mean_sd(t["test_acc"], t["test_acc_sd"]),
-            "final: training − test (points)": [
-                f"{shown(100 * a) - shown(100 * b):.2f}{NBSP}±{NBSP}{100 * sd:.2f}"
-                for a, b, sd in zip(t["train_acc"], t["test_acc"], t["gap_sd"], strict=True)
+            "stopped at t": [
+                "—" if pd.isna(lo) else _t_range(int(lo), int(hi))
+                for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
             ],
-            f"test acc. change from t = {int(t['fall_from_t'].min()):,} (points)": _mean_sd(
-                t["test_change"], t["test_change_sd"]
-            ),
-            f"runs on {trained_share(t)}, stopped early: test acc. (%)": _mean_sd(
-                t["early_test_acc"], t["early_test_acc_sd"]
-            ),
+            "training acc. (%)": mean_sd(stop["train_acc"], stop["train_acc_sd"]),
+            "test acc. (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
+            "training − test (points)": gap_column(stop),
+            f"after {int(t['iterations'].max()):,} iterations: test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
         }
     )
 
 
 def answer_caption(t: pd.DataFrame) -> str:
-    """The caption of ``answer_table``: the runs' setting and what each column is."""
+    """The caption of ``answer_table``: the runs' setting, the stopping rule and what each column is."""
     first = t.iloc[0]
+    whole = t[t["validation_images"] == 0]["dataset_size"].astype(int).tolist()
+    validation = int(t.loc[t["validation_images"] > 0, "validation_images"].min())
     return (
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {int(t['subsets'].max())} "
-        f"subsets). Final: SGD on the whole subset after {int(t['iterations'].max()):,} iterations. Secondary: how much "
-        "the test accuracy changed over the second half of the run (from the checkpoint nearest its middle to the "
-        f"end), and separate runs trained on {trained_share(t)} of each subset, stopped at their best accuracy on the "
-        "rest."
+        f"subsets): SGD on the whole subset, stopped at the checkpoint where its accuracy on "
+        f"{validation:,} other training images was highest (t: the range over subsets)"
+        + (f"; at N' = {joined(whole)}, the whole set, no image is left to stop on" if whole else "")
+        + f". Last column: the same runs at the end of their {int(t['iterations'].max()):,} iterations."
     )
 
 
@@ -118,30 +111,23 @@ def _hand_setting_label(t: pd.DataFrame) -> str:
 
 
 def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
-    """One row per N': SGD's test accuracy (%, subset means) at the end of the run, best along
-    the run (with its t), stopped early (with the range of t of the subsets' stops), the
-    held-out runs at their end, the runs at a hand-made report's setting (mean ± s.d. over
-    subsets) when ``t`` has them, and each hand-made report's figure (blank where it gives none).
-    ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
+    """One row per N': SGD's test accuracy (%, subset means) at the stop on the validation images,
+    at the end of the run, best along the run (with its t), the runs at a hand-made report's
+    setting (mean ± s.d. over subsets) when ``t`` has them, and each hand-made report's figure
+    (blank where it gives none). ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
     t = t.sort_values("dataset_size")
     table = pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
+            "at the stop": (100 * t["stop_test_acc"]).map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
             "end of run": (100 * t["test_acc"]).map(lambda v: f"{v:.2f}"),
             "best along the run (t)": [
                 f"{100 * a:.2f}{NBSP}({p:,})" for a, p in zip(t["peak_test_acc"], t["peak_t"], strict=True)
             ],
-            f"runs on {trained_share(t)}, stopped early (t)": [
-                f"{100 * a:.2f}{NBSP}({_t_range(lo, hi)})"
-                for a, lo, hi in zip(t["early_test_acc"], t["early_t_min"], t["early_t_max"], strict=True)
-            ],
-            f"runs on {trained_share(t)}, end": (100 * t["heldout_end_test_acc"]).map(lambda v: f"{v:.2f}"),
         }
     )
     if "hand_test_acc" in t.columns:
-        table[_hand_setting_label(t)] = [
-            f"{100 * m:.2f}{NBSP}±{NBSP}{100 * sd:.2f}" for m, sd in zip(t["hand_test_acc"], t["hand_test_acc_sd"])
-        ]
+        table[_hand_setting_label(t)] = mean_sd(t["hand_test_acc"], t["hand_test_acc_sd"])
     for report in reports:
         table[f"by hand: {report.label}"] = [
             f"{100 * report.figures[n]:.0f}" if n in report.figures else "" for n in t["dataset_size"].astype(int)
@@ -160,33 +146,10 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
-        f"{int(t['iterations'].max()):,} iterations) read at the end of the run; at the highest point of the mean test "
-        "curve, with its t (chosen on the test set, so an upper bound); separate runs trained on "
-        f"{trained_share(t)} of each subset, stopped at their best accuracy on the rest, with the range of t of the "
-        f"subsets' stops, and at their end{hand}. By hand: the hand-made reports' "
-        f"figures ({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
-    )
-
-
-def early_text(t: pd.DataFrame) -> str:
-    """What stopping early gained over the same held-out runs at their end, per subset (min to
-    max), with the sizes where not every subset gained. (How coarse a small held-out part makes
-    the stop is said with each size's runs.)"""
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    ns = [int(n) for n in t["dataset_size"]]
-    gains = [
-        f"{100 * lo:+.2f} to {100 * hi:+.2f} points at N' = {n:,}"
-        for n, lo, hi in zip(ns, t["early_gain_min"], t["early_gain_max"], strict=True)
-    ]
-    short = [
-        f"{int(k)} of {int(s)} at N' = {n:,}"
-        for n, k, s in zip(ns, t["early_gain_subsets"], t["subsets"], strict=True)
-        if k < s
-    ]
-    return (
-        "**Stopping early.** Against their own end, subset by subset, stopping early changed the test accuracy of "
-        f"the runs on {trained_share(t)} of each subset by {joined(gains)} (min to max over subsets)"
-        + (f"; the subsets that gained: {joined(short)}." if short else ".")
+        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen on the validation images (the answer), at "
+        "the end of the run, and at the highest point of the mean test curve, with its t (chosen on the test set, so "
+        f"an upper bound){hand}. By hand: the hand-made reports' figures "
+        f"({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
     )
 
 
@@ -208,17 +171,18 @@ def hand_text(t: pd.DataFrame, reports: list[HandReport]) -> str:
 
 def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     """A report without a stated setting against the readings of the runs (``at``: the table
-    by size), on average over its sizes: of those chosen without the test set (the final accuracy,
-    the runs stopped early) the one it lies closest to; then the best along the run, chosen on
+    by size), on average over its sizes: of those chosen without the test set (at the stop, at
+    the end of the run) the one it lies closest to; then the best along the run, chosen on
     the test set, an upper bound, said apart so that a match with it is not taken for a setting."""
-    common = [n for n in at.index.astype(int) if n in report.figures]
+    # the sizes every reading has (no stop where no image is left to stop on), so the averages compare alike
+    common = [n for n in at.index.astype(int) if n in report.figures and not pd.isna(at.loc[n, "stop_test_acc"])]
     hand = pd.Series(report.figures).loc[common]
 
     # from the readings as the table shows them, so that a reader can check the average
     def away(column: str) -> float:
         return float(pd.Series([abs(shown(100 * at.loc[n, column]) - 100 * hand[n]) for n in common]).mean())
 
-    kinds = {"the final accuracy": "test_acc", "the runs stopped early": "early_test_acc"}
+    kinds = {"the accuracy at the stop": "stop_test_acc", "the accuracy at the end of the run": "test_acc"}
     dist = {k: away(c) for k, c in kinds.items()}
     near = min(dist, key=lambda k: dist[k])
     text = (

@@ -10,8 +10,9 @@ import pandas as pd
 import torch
 
 from mnist_sgd.science import linear, sgd
+from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import MNIST, one_hot
-from mnist_sgd.science.experiments import held_out_run, peak_of_mean
+from mnist_sgd.science.experiments import peak_of_mean
 from mnist_sgd.show.present import fixed, progress
 from mnist_sgd.tasks.dataset_size.commentary import shown
 
@@ -30,6 +31,33 @@ def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
     if dataset_size == n_train:
         return torch.arange(n_train)
     return subset_order(n_train, k)[:dataset_size].sort().values
+
+
+def validation_rows(n_train: int, dataset_size: int, k: int, validation: int) -> torch.Tensor:
+    """The training rows on which subset ``k`` chooses where to stop: the last ``validation``
+    rows of ``subset_order``, so never one of the subset's (at most the ``n_train - dataset_size``
+    rows the subset leaves; none for the whole set), sorted."""
+    if validation < 0:
+        raise ValueError(f"validation must be 0 or more images, got {validation}")
+    if dataset_size == n_train:
+        return torch.arange(0)
+    left = min(validation, n_train - dataset_size)
+    return subset_order(n_train, k)[n_train - left :].sort().values
+
+
+def stopped(curves: pd.DataFrame) -> dict[str, float]:
+    """Where a run stopped by its validation accuracy (``heldout_acc``) would have stopped: the
+    checkpoint after the start where it is highest (``criteria.early_stop``), with the training
+    and test accuracy there; NaN without validation images."""
+    if "heldout_acc" not in curves.columns:
+        return {"stop_t": np.nan, "stop_validation_acc": np.nan, "stop_train_acc": np.nan, "stop_test_acc": np.nan}
+    best = early_stop(curves[curves["t"] > 0])
+    return {
+        "stop_t": int(best["t"]),
+        "stop_validation_acc": best["heldout_acc"],
+        "stop_train_acc": best["train_acc"],
+        "stop_test_acc": best["test_acc"],
+    }
 
 
 def _closed_form_columns(
@@ -60,16 +88,17 @@ def subset_runs(
     subsets: int,
     checkpoints: int,
     rel_tol: float,
-    heldout_fraction: float,
+    validation: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """SGD and the closed form on ``subsets`` random subsets of ``dataset_size`` training images
-    (``subset_rows``; subset k trained with sampler seed k), each also trained without a
-    ``heldout_fraction`` held out and stopped early on it (``held_out_run``).
+    (``subset_rows``; subset k trained with sampler seed k), each run measured along the way on
+    ``validation`` other training images (``validation_rows``), to stop on (``stopped``).
 
-    Returns (runs, curves): one row per subset (the SGD numbers at the end of the
-    ``iterations``, the closed form's, from the SVD of the subset, the early-stopped run's, and
-    ``rel_tol``, the fall of the loss over the last doubling of t below which it counts as
-    small), and the SGD curves of every subset.
+    Returns (runs, curves): one row per subset (the SGD numbers at the stop and at the end of
+    the ``iterations``, the closed form's, from the SVD of the subset, and ``rel_tol``, the fall
+    of the loss over the last doubling of t below which it counts as small), and the SGD curves
+    of every subset (with ``heldout_acc``, the validation accuracy, where there are such images).
+    The training accuracy along the curves is exact up to ``sgd.TRAIN_ACC_SAMPLES`` images.
     """
     n_train = mnist.x_train.shape[0]
     whole = dataset_size == n_train
@@ -79,14 +108,19 @@ def subset_runs(
         x, labels = mnist.x_train[rows_k], mnist.y_train[rows_k]
         y = one_hot(labels)
         if closed is None or not whole:  # the whole set is the same for every k: one evaluator, one SVD
-            evaluator = sgd.Evaluator(x, labels, mnist.x_test, mnist.y_test)
+            held = validation_rows(n_train, dataset_size, k, validation)
+            evaluator = sgd.Evaluator(
+                x,
+                labels,
+                mnist.x_test,
+                mnist.y_test,
+                x_heldout=mnist.x_train[held] if len(held) else None,
+                labels_heldout=mnist.y_train[held] if len(held) else None,
+            )
             cf = _closed_form_columns(linear.LeastSquaresSVD.from_data(x, y), lr, x, y, labels, mnist)
             closed = (evaluator, cf)
         evaluator, cf = closed
         run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
-        stop = held_out_run(
-            x, labels, mnist.x_test, mnist.y_test, batch_size, lr, iterations, checkpoints, heldout_fraction, seed=k
-        )
         summary = run.summary()
         rows.append(
             {
@@ -103,8 +137,9 @@ def subset_runs(
                 "final_test_acc": summary["final_test_acc"],
                 "final_norm": float(run.W.norm()),
                 "train_seconds": run.train_seconds,
+                "validation_images": 0 if evaluator.x_heldout is None else int(evaluator.x_heldout.shape[0]),
+                **stopped(run.curves),
                 **cf,
-                **stop,
             }
         )
         curve_frames.append(run.curves.assign(dataset_size=dataset_size, subset=k))
@@ -145,21 +180,28 @@ def _percent(values: pd.Series) -> pd.Series:
 
 
 def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """One size's runs as shown, one row per subset of ``subset_runs``: SGD at the end of its
-    iterations (with how much its loss fell over the last doubling of t, ``last_doubling`` of
-    ``curves``) beside the closed form on the same subset."""
+    """One size's runs as shown, one row per subset of ``subset_runs``: where the run stopped on
+    its validation images and its test accuracy there (when it has such images), then SGD at the
+    end of its iterations (with how much its loss fell over the second half of the run,
+    ``last_doubling`` of ``curves``) beside the closed form on the same subset."""
     doubling = last_doubling(curves).set_index("subset")
     fall = pd.Series(doubling.loc[runs["subset"], "loss_fall"].to_numpy(), index=runs.index)
+    stop = (
+        {
+            "stopped at t": runs["stop_t"].map(lambda v: f"{int(v):,}"),
+            "test acc. at the stop (%)": _percent(runs["stop_test_acc"]),
+        }
+        if (runs["validation_images"] > 0).all()
+        else {}
+    )
     return pd.DataFrame(
         {
             "subset": runs["subset"],
-            "training loss": fixed(runs["final_train_loss"], 4),
-            f"loss fall from t = {int(doubling['fall_from_t'].min()):,} (%)": _percent(fall),
-            "training acc. (%)": _percent(runs["final_train_acc"]),
-            "test acc. (%)": _percent(runs["final_test_acc"]),
-            "training s": fixed(runs["train_seconds"]),
-            "closed form: training loss": fixed(runs["closed_form_train_loss"]),
-            "closed form: rank of X'": runs["rank"],
+            **stop,
+            "end: training loss": fixed(runs["final_train_loss"], 4),
+            "loss fall over the second half (%)": _percent(fall),
+            "end: training acc. (%)": _percent(runs["final_train_acc"]),
+            "end: test acc. (%)": _percent(runs["final_test_acc"]),
             "closed form: test acc. (%)": _percent(runs["closed_form_test_acc"]),
         }
     )
@@ -169,12 +211,18 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
     """The caption of ``subsets_table``: the size and the settings of its runs, and what each
     accuracy is measured on (``test_images``: the size of the test set)."""
     first = runs.iloc[0]
+    validation = int(first["validation_images"])
+    stop = (
+        f"Stopped: the checkpoint where the accuracy on {validation:,} other training images was highest. "
+        if validation
+        else ""
+    )
     return (
-        f"N' = {int(first['dataset_size']):,}: SGD after {int(first['iterations']):,} iterations "
-        f"(B = {int(first['batch_size'])}, η = {first['lr']:g}) and the least-squares solution on the same subset. "
-        "Loss fall: how much the training loss fell from that t to the end, in % of its value there. Training "
-        f"accuracy is on the whole subset, test accuracy on the {test_images:,} test images; training s is measured "
-        "and varies between builds."
+        f"N' = {int(first['dataset_size']):,}: SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) on each "
+        f"subset and the least-squares solution on the same subset. {stop}End: after {int(first['iterations']):,} "
+        "iterations; loss fall: how much the training loss fell from the checkpoint nearest the middle of the run to "
+        f"its end, in % of its value there. Training accuracy is on the whole subset, test accuracy on the "
+        f"{test_images:,} test images."
     )
 
 
@@ -203,18 +251,18 @@ def last_doubling(curves: pd.DataFrame) -> pd.DataFrame:
 
 def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | None = None) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and s.d., min and
-    max) over its subsets of ``subset_runs``' runs (the train/test gap per subset as ``gap``),
-    what the last doubling of t still changed (``last_doubling``: ``fall_from_t``, ``loss_fall``
-    and ``test_change`` with their s.d.), the peak of the subset-mean test
-    curve (``peak_of_mean``), what stopping early gained over the same held-out runs at their
-    end, per subset (``early_gain_min``, ``early_gain_max``, ``early_gain_subsets``: how many
-    gained), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a hand-made
-    report's setting (``hand_lr``, ``hand_iterations``, ``hand_test_acc`` with ``_sd``, ``_min``,
-    ``_max``). Every s.d. is over the subsets, with n - 1 in the denominator (five subsets give
-    a rough one; the larger estimate keeps a verdict from resting on a lucky draw)."""
+    max) over its subsets of ``subset_runs``' runs, at their stop on the validation images
+    (``stop_*``, NaN where there are none; ``stop_gap``: training minus test accuracy there) and
+    at the end of the iterations (the train/test gap per subset as ``gap``), what the last
+    doubling of t still changed (``last_doubling``: ``fall_from_t``, ``loss_fall`` and
+    ``test_change`` with their s.d.), the peak of the subset-mean test curve
+    (``peak_of_mean``), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a
+    hand-made report's setting (``hand_lr``, ``hand_iterations``, ``hand_test_acc`` with
+    ``_sd``, ``_min``, ``_max``). Every s.d. is over the subsets, with n - 1 in the denominator
+    (five subsets give a rough one; the larger estimate keeps a verdict from resting on a lucky
+    draw)."""
     runs = runs.assign(
-        early_gain=runs["early_test_acc"] - runs["heldout_end_test_acc"],
-        gap=runs["final_train_acc"] - runs["final_test_acc"],
+        stop_gap=runs["stop_train_acc"] - runs["stop_test_acc"], gap=runs["final_train_acc"] - runs["final_test_acc"]
     ).merge(last_doubling(curves), on=["dataset_size", "subset"])
     table = (
         runs.groupby("dataset_size")
@@ -250,15 +298,15 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
             rank_max=("rank", "max"),
             closed_form_norm=("closed_form_norm", "mean"),
             final_norm=("final_norm", "mean"),
-            early_test_acc=("early_test_acc", "mean"),
-            early_test_acc_sd=("early_test_acc", "std"),
-            early_t_min=("early_t", "min"),
-            early_t_max=("early_t", "max"),
-            heldout_end_test_acc=("heldout_end_test_acc", "mean"),
-            heldout_images=("heldout_images", "first"),
-            early_gain_min=("early_gain", "min"),
-            early_gain_max=("early_gain", "max"),
-            early_gain_subsets=("early_gain", lambda g: int((g > 0).sum())),
+            validation_images=("validation_images", "first"),
+            stop_test_acc=("stop_test_acc", "mean"),
+            stop_test_acc_sd=("stop_test_acc", "std"),
+            stop_train_acc=("stop_train_acc", "mean"),
+            stop_train_acc_sd=("stop_train_acc", "std"),
+            stop_train_acc_min=("stop_train_acc", "min"),
+            stop_gap_sd=("stop_gap", "std"),
+            stop_t_min=("stop_t", "min"),
+            stop_t_max=("stop_t", "max"),
         )
         .reset_index()
         .sort_values("dataset_size")
@@ -278,55 +326,57 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
     return table
 
 
+# the columns of a reading, as ``size_summary`` names them at the end of the iterations
+READING = ("test_acc", "test_acc_sd", "train_acc", "train_acc_sd", "train_acc_min", "gap_sd")
+
+
+def at_stop(table: pd.DataFrame) -> pd.DataFrame:
+    """The sizes of ``size_summary`` with validation images, their reading at the stop under the
+    names of the reading at the end (``READING``), so that the same text and figures serve both."""
+    have = table[table["validation_images"] > 0]
+    return have.drop(columns=list(READING)).rename(columns={f"stop_{c}": c for c in READING}).reset_index(drop=True)
+
+
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
-    """The numbers per training-set size as shown, one row per size of ``size_summary``: first
-    the test accuracy of the separate runs trained on part of each subset and stopped early on
-    the rest (the stopping point the data choose), then SGD on the whole subset at the end of its
-    iterations (its training and test accuracy, their gap, how much its loss fell over the last
-    doubling of t), and the least-squares solution's test accuracy; every value mean ± s.d. over
-    subsets, as the figures."""
-    at = f"at {int(table['iterations'].max()):,}"
+    """SGD on the whole subset at the end of its iterations as shown, one row per size of
+    ``size_summary``: its training and test accuracy, their gap, how much its loss fell over the
+    second half of the run, and the least-squares solution's test accuracy; every value mean ±
+    s.d. over subsets, as the figures."""
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
-            f"runs on {trained_share(table)}, stopped early: test acc. (%)": _mean_sd(
-                table["early_test_acc"], table["early_test_acc_sd"]
-            ),
-            f"{at}: train acc. (%)": _mean_sd(table["train_acc"], table["train_acc_sd"]),
-            f"{at}: test acc. (%)": _mean_sd(table["test_acc"], table["test_acc_sd"]),
-            # the mean between the two columns as shown, so the gap matches them to the last digit
-            f"{at}: train − test (points)": [
-                f"{shown(100 * a) - shown(100 * b):.2f}\u00a0±\u00a0{100 * sd:.2f}"
-                for a, b, sd in zip(table["train_acc"], table["test_acc"], table["gap_sd"], strict=True)
-            ],
-            f"{at}: loss fall from t = {int(table['fall_from_t'].min()):,} (%)": _mean_sd(
-                table["loss_fall"], table["loss_fall_sd"]
-            ),
-            "least squares: test acc. (%)": _mean_sd(table["closed_form_test_acc"], table["closed_form_test_acc_sd"]),
+            "training acc. (%)": mean_sd(table["train_acc"], table["train_acc_sd"]),
+            "test acc. (%)": mean_sd(table["test_acc"], table["test_acc_sd"]),
+            "training − test (points)": gap_column(table),
+            "loss fall over the second half (%)": mean_sd(table["loss_fall"], table["loss_fall_sd"]),
+            "least squares: test acc. (%)": mean_sd(table["closed_form_test_acc"], table["closed_form_test_acc_sd"]),
         }
     )
-
-
-def trained_share(table: pd.DataFrame) -> str:
-    """'80%': the share of each subset the stopped-early runs train on (the rest is held out)."""
-    held = float((table["heldout_images"] / table["dataset_size"]).iloc[0])
-    return f"{100 * (1 - held):.0f}%"
 
 
 def sizes_caption(table: pd.DataFrame) -> str:
     """The caption of ``sizes_table``: the runs' setting, read from ``size_summary``."""
     first = table.iloc[0]
     return (
-        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): separate runs on {trained_share(table)} of "
-        f"each subset, stopped at their best accuracy on the rest; the runs on the whole subset after "
-        f"{int(table['iterations'].max()):,} iterations, and the fall of their training loss over the second half "
-        "of the run, from the checkpoint nearest its middle (% of its value there); the least-squares solution. "
-        "Means ± s.d. over "
-        f"{int(table['subsets'].max())} subsets."
+        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): SGD on the whole subset after "
+        f"{int(table['iterations'].max()):,} iterations, and the fall of its training loss over the second half of "
+        "the run, from the checkpoint nearest its middle (% of its value there); the least-squares solution on the "
+        f"same subsets. Means ± s.d. over {int(table['subsets'].max())} subsets."
     )
 
 
-def _mean_sd(mean: pd.Series, sd: pd.Series) -> list[str]:
-    """Fractions as 'mean ± s.d.' in percent with two decimals, a no-break space keeping each on
-    one line."""
-    return [f"{100 * m:.2f}\u00a0±\u00a0{100 * d:.2f}" for m, d in zip(mean, sd, strict=True)]
+def gap_column(table: pd.DataFrame) -> list[str]:
+    """Training minus test accuracy in points, 'mean ± s.d.', the mean taken between the two
+    columns as shown so that it matches them to the last digit ('—' where there is none)."""
+    return [
+        "—" if np.isnan(a) else f"{shown(100 * a) - shown(100 * b):.2f}\u00a0±\u00a0{100 * sd:.2f}"
+        for a, b, sd in zip(table["train_acc"], table["test_acc"], table["gap_sd"], strict=True)
+    ]
+
+
+def mean_sd(mean: pd.Series, sd: pd.Series, scale: float = 100) -> list[str]:
+    """Fractions as 'mean ± s.d.' with two decimals, in percent or points (``scale``), a no-break
+    space keeping each on one line; '—' where there is no value."""
+    return [
+        "—" if np.isnan(m) else f"{scale * m:.2f}\u00a0±\u00a0{scale * d:.2f}" for m, d in zip(mean, sd, strict=True)
+    ]
