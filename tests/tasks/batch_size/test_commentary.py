@@ -13,9 +13,9 @@ from mnist_sgd.tasks.batch_size.commentary import (
     batch_size_commentary,
     cut_shares,
     fewest,
-    plain_decimal,
     samples_caption,
     samples_table,
+    scientific,
     spread_caveat,
 )
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
@@ -40,7 +40,8 @@ def summary(
     t = table(*args, **kwargs)
     return t.assign(
         cap=list(cap),
-        final_test_acc_std=0.002,
+        equal_test_acc=t["final_test_acc"],
+        equal_test_acc_sd=0.002,
         largest_stable=list(stable),
         noise_mean=list(noise),
         noise_low=[0.5 * v for v in noise],
@@ -101,7 +102,7 @@ def test_the_cut_in_iterations_is_shown_in_the_table_and_read_in_plain_words():
     assert math.isclose(shares["share"][0], 101000 / 11000 / 10)
     assert math.isclose(shares["share_sd"][0], shares["share"][0] * math.hypot(0.05, 0.05))
     shown = samples_table(t)
-    assert shown["iterations cut from the B before"].tolist() == [
+    assert shown["ITR of the previous B ÷ ITR"].tolist() == [
         "–",
         f"9.18{NBSP}±{NBSP}0.65×",
         f"5.50{NBSP}±{NBSP}0.39×",
@@ -130,14 +131,15 @@ def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_sp
     t = table([111890, 10496, 1204, 481], [2.946, 0.66, 0.233, 1.002], [3] * 4, [0.85] * 4,
               lr=(0.000464, 0.00464, 0.0215, 0.0464), t_sd=(5138, 761, 34, 18))  # fmt: skip
     shown = samples_table(t).set_index("B")
-    assert shown["η/B"].tolist() == ["0.000464", "0.000464", "0.000215", "0.0000464"]
+    assert shown["η/B"].tolist() == ["4.64 × 10⁻⁴", "4.64 × 10⁻⁴", "2.15 × 10⁻⁴", "4.64 × 10⁻⁵"]
     assert shown.loc["1,000", "samples to the target"] == f"481,000{NBSP}±{NBSP}18,000"
     assert shown.loc["10", "samples to the target"] == f"105,000{NBSP}±{NBSP}8,000"
     unreached = samples_table(table(*BASE_ARGS)).set_index("B")
     assert unreached.loc["1", "samples to the target"] == "not reached"
-    assert unreached.loc["10", "iterations cut from the B before"] == "–"  # no step from a batch size that got there
+    assert unreached.loc["10", "ITR of the previous B ÷ ITR"] == "–"  # no step from a batch size that got there
     assert samples_caption(3).endswith("Mean ± s.d. over 3 seeds.")
-    assert plain_decimal(0.0215) == "0.0215" and plain_decimal(2.5e-6) == "0.0000025"
+    assert scientific(0.0215) == "0.0215" and scientific(2.5e-6) == "2.5 × 10⁻⁶"
+    assert scientific(4.64e-5) == "4.64 × 10⁻⁵" and scientific(9.9996e-5) == "1 × 10⁻⁴"  # rounded into the next power
 
 
 def test_the_answer_names_no_theory():
@@ -178,30 +180,33 @@ def test_fewest_ties_what_the_seeds_cannot_tell_apart():
 
 
 def test_the_end_of_the_runs_is_read_only_beyond_the_seeds_spread():
-    close = commentary(BASE.assign(final_test_acc=[0.850, 0.851, 0.852, 0.856], final_test_acc_std=0.004))
-    assert "The batch size changes the cost of reaching the target, not the test accuracy at the end (Task 3)." in close
-    apart = commentary(BASE.assign(final_test_acc=[0.830, 0.851, 0.852, 0.856], final_test_acc_std=0.001))
-    assert "B = 1,000 ends highest, beyond the seeds' spread (Task 3)" in apart
+    close = commentary(BASE.assign(equal_test_acc=[0.850, 0.851, 0.852, 0.856], equal_test_acc_sd=0.004))
+    assert (
+        "The batch size changes the cost of reaching the target, not the test accuracy after the same samples (Task 3)."
+        in close
+    )
+    apart = commentary(BASE.assign(equal_test_acc=[0.830, 0.851, 0.852, 0.856], equal_test_acc_sd=0.001))
+    assert "after the same samples: B = 1,000 is highest, beyond the seeds' spread (Task 3)" in apart
 
 
 def test_the_rate_is_said_to_grow_in_proportion_only_where_eta_over_b_is_the_same():
     grows = commentary(summary([100, 9000, 1400, 500], *BASE_ARGS[1:]))
-    assert "Here the good rate grows with B." in grows
+    assert "Here the chosen rate grows with B." in grows
     assert "η/B is the same" not in grows
     same = commentary(summary(*BASE_ARGS, lr=(0.0139,) * 4))
-    assert "Here the good rate is the same at every batch size" in same
+    assert "Here the chosen rate is the same at every batch size" in same
     shrinks = commentary(summary(*BASE_ARGS, lr=(0.04, 0.02, 0.005, 0.002)))
-    assert "Here the good rate shrinks with B." in shrinks
+    assert "Here the chosen rate shrinks with B." in shrinks
 
 
-# the report's good rates: η ∝ B from B = 1 to 10, then slower; iterations 78,000, 8,200, 1,200 and 480,
+# the report's chosen rates: η ∝ B from B = 1 to 10, then slower; iterations 78,000, 8,200, 1,200 and 480,
 # samples 78,000 ± 5,000 and 82,000 ± 5,800 (tied), 120,000 ± 3,000 and 480,000 ± 18,000
 PROPORTIONAL = summary(*TASK4_MEASURED, **TASK4_MEASURED_SETTING)
 
 
 def test_a_tie_in_samples_at_the_same_rate_per_sample_is_put_down_to_the_rates():
     text = commentary(PROPORTIONAL)
-    assert "Here the good rate grows with B, in proportion up to B = 10 (the same η/B), then more" in text
+    assert "Here the chosen rate grows with B, in proportion up to B = 10 (the same η/B), then more" in text
     assert (
         "B = 1 and 10 tie for the fewest samples: at the same η/B, one step on B samples goes as far as B steps on one."
         in text

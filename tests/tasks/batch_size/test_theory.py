@@ -60,7 +60,7 @@ def test_the_terms_are_defined_where_first_used_and_the_jargon_is_gone():
 
 def test_the_good_rates_are_set_against_the_best_step_and_the_sweeps_against_its_guarantee():
     text = theory(BASE)
-    assert "The good rates are 0.59×, 0.31×, 0.8× and 1.5× η\\*(B) at B = 1, 10, 100 and 1,000" in text
+    assert "The chosen rates are 0.59×, 0.31×, 0.8× and 1.5× η\\*(B) at B = 1, 10, 100 and 1,000" in text
     assert (
         "(with L* > 0, η\\*(B) need not be the fastest); at B = 10 and 100 rates above 2η\\*(B) did not diverge."
         in text
@@ -148,7 +148,7 @@ def test_the_noise_is_set_against_the_first_step_that_did_not_pay():
 
 def test_where_the_rate_stopped_growing_the_two_causes_are_not_told_apart():
     noisy = PROPORTIONAL.assign(noise_mean=[280.0, 270.0, 460.0, 370.0])
-    assert "But there the good rate also stopped growing, so these runs cannot tell the two causes apart." in theory(
+    assert "But there the chosen rate also stopped growing, so these runs cannot tell the two causes apart." in theory(
         noisy
     )
     # the rate rose 4.3×, the iterations fell only 2.5×: something besides the rate cut the returns

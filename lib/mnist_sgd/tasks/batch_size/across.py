@@ -1,9 +1,9 @@
-"""Across batch sizes. Task 3's answer: one row per batch size at its good rate, with ITR, the
-training seconds to it, where the runs ended at η and at η/2 and the test accuracy; the table,
-its caption and the short paragraphs that answer the task from it, the hand-made rates set
-beside the sweeps among them, and the choice redone at other targets (``hand_rates.target_choices``). Also
-what Task 4 reads from the runs beside its table (``run_facts``, ``noise_near``), and the wording
-and timing rules every batch-size text shares."""
+"""Across batch sizes. Task 3's answer: one row per batch size at its chosen rate, with ITR, the
+training seconds to it and the test accuracy after equal samples (``ends``); the table, its
+caption and the short paragraphs that answer the task from it, the hand-made rates set beside
+the sweeps among them, and the choice redone at other targets (``hand_rates.target_choices``).
+Also what Task 4 reads from the runs beside its table (``run_facts``, ``noise_near``), and the
+wording and timing rules every batch-size text shares."""
 
 from __future__ import annotations
 
@@ -12,51 +12,18 @@ import math
 import numpy as np
 import pandas as pd
 
-from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, loosest_target, target_text
-from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
-from mnist_sgd.tasks.rounding import listed, time_spread, two_figures
-
-
-def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float) -> pd.DataFrame:
-    """Where each seed's run ended, at the good rate (``curves``) and at η/2 (``halved``: the same
-    seeds and run length), as mean and s.d. (ddof 0) over the seeds, one row per batch size: the
-    gap to L* over the second half of the run, in % of L*, at η (``gap_pct``), and each seed's gap
-    at η/2 over its own at η (``half_ratio``). The ratio is taken seed by seed because both rates
-    ran the same seeds: its spread is the seeds' own, which the ratio of two means would hide."""
-    rows = []
-    for b, mine in curves.groupby("batch_size"):
-        gap = _end_gaps_pct(mine, train_loss_star)
-        half = _end_gaps_pct(halved[halved["batch_size"] == b], train_loss_star)
-        ratio = half / gap  # aligned on the seed
-        rows.append(
-            {
-                "batch_size": b,
-                "gap_pct": gap.mean(),
-                "gap_pct_sd": gap.std(ddof=0),
-                "half_ratio": ratio.mean(),
-                "half_ratio_sd": ratio.std(ddof=0),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _end_gaps_pct(curves: pd.DataFrame, train_loss_star: float) -> pd.Series:
-    """Each seed's gap to L* over the last doubling of its run, in % of L*, by seed."""
-    return pd.Series(
-        {
-            seed: 100 * criteria.end_excess(run, train_loss_star) / train_loss_star
-            for seed, run in curves.groupby("seed")
-        }
-    )
+from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends
+from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.rounding import last_place, listed, two_figures
 
 
 def run_facts(rates: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
     """Per batch size, what is read from the runs beside the tables: the largest rate of the
     sweep at which no seed diverged (``largest_stable``, ``largest_finite``; NaN if none) and the
-    checkpoints each run at the good rate was evaluated at (``checkpoints``, t = 0 included)."""
+    checkpoints each run at the chosen rate was evaluated at (``checkpoints``, t = 0 included)."""
     checkpoints = curves.groupby(["batch_size", "seed"])["t"].nunique().groupby("batch_size").max()
     return (
         checkpoints.rename("checkpoints")
@@ -94,7 +61,7 @@ def noise_near(curves: pd.DataFrame, crossings: pd.DataFrame) -> pd.DataFrame:
 
 def grid_step(rates: pd.DataFrame) -> float:
     """The factor between neighbouring rates of the sweeps, from their ends (the rates themselves are
-    rounded to three figures): a good rate is known to no better than that."""
+    rounded to three figures): a chosen rate is known to no better than that."""
     steps = [(s["lr"].max() / s["lr"].min()) ** (1 / (s["lr"].nunique() - 1)) for _, s in rates.groupby("batch_size")]
     return float(np.median(steps))
 
@@ -107,12 +74,15 @@ def largest_finite(rates: pd.DataFrame) -> pd.DataFrame:
 
 def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFrame, rates: pd.DataFrame) -> pd.DataFrame:
     """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``;
-    where ``chosen`` already has a column of it, chosen's), the sweep's largest finite rate
-    (``largest_finite``) and the checkpoints' spacing (``checkpoint_spacing``)."""
+    where ``chosen`` already has a column of it, chosen's), the test accuracy after equal samples
+    (``ends.equal_samples``),
+    the sweep's largest finite rate (``largest_finite``) and the checkpoints' spacing
+    (``checkpoint_spacing``)."""
     L_star = float(chosen["train_loss_star"].iloc[0])
     ends = seed_ends(curves, halved, L_star)
     return (
         chosen.merge(ends.drop(columns=[c for c in ends.columns if c != "batch_size" and c in chosen]), on="batch_size")
+        .merge(equal_samples(chosen, curves), on="batch_size")
         .merge(largest_finite(rates), on="batch_size", how="left")
         .merge(checkpoint_spacing(curves), on="batch_size")
         .sort_values("batch_size")
@@ -121,12 +91,14 @@ def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFram
 
 
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
-    """Task 3's rows (``across_facts``) as shown: the good rate, ITR and the seconds to it, the
-    run length and its training seconds, the gap to L* at the end and the test accuracy at the
-    end; each mean with its s.d. over seeds, rounded to what the seeds resolve. The runs at η/2
-    are read in the per-run detail (``half_text``)."""
+    """Task 3's rows (``across_facts``) as shown: the chosen rate, ITR and the training seconds to
+    it, and the test accuracy after the same samples at every batch size (``equal_samples``), not
+    at the end of runs of different lengths; each mean with its s.d. over seeds, rounded to what
+    the seeds resolve, the seconds as ``seconds_spread``. Where the runs ended, at η and at η/2,
+    is read in the text and the per-run detail."""
     s = facts.sort_values("batch_size")
     met = s["converged"].astype(bool)
+    samples = int(s["equal_samples"].iloc[0])
     return pd.DataFrame(
         {
             "B": s["batch_size"].map(lambda v: f"{v:,}"),
@@ -136,17 +108,27 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], met, strict=True)
             ],
             "training s to ITR": [
-                time_spread(m, sd) if ok else "–"
+                seconds_spread(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], met, strict=True)
             ],
-            "run length": s["cap"].map(lambda v: f"{int(v):,}"),
-            "training s, whole run": [
-                time_spread(m, sd) for m, sd in zip(s["train_seconds_mean"], s["train_seconds_std"], strict=True)
-            ],
-            "end gap to L* (%)": _rounded(s["gap_pct"], s["gap_pct_sd"]),
-            "test acc. (%)": _rounded(100 * s["final_test_acc"], 100 * s["final_test_acc_std"]),
+            f"test acc. after {samples:,} samples (%)": _rounded(
+                100 * s["equal_test_acc"], 100 * s["equal_test_acc_sd"]
+            ),
         }
     )
+
+
+def seconds_spread(mean: float, sd: float) -> str:
+    """'0.81 ± 0.13', '1,600 ± 100', '1.6 ± 0.04': a time to two significant figures (the machine's
+    load moves the same step's time by up to about 2× between jobs) and its s.d. over seeds to the
+    same place, or to its own first figure where that place would show it as 0; the mean alone
+    when the seeds' times are equal."""
+    if not sd > 0:
+        return two_figures(mean)
+    place = last_place(mean)
+    if round(sd, place) == 0:  # below the mean's last figure: its own first one
+        place = last_place(sd, 1)
+    return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
 
 
 def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
@@ -154,69 +136,97 @@ def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
 
 
 def across_caption(facts: pd.DataFrame) -> str:
-    """The caption of ``across_table``: where each number is read."""
+    """The caption of ``across_table``: where each number is read, and where the runs that went
+    on beyond the common number of samples were read instead of their end."""
+    samples = int(facts["equal_samples"].iloc[0])
+    longer = facts[facts["cap"] * facts["batch_size"] > samples]
+    went_on = (
+        f"; the runs of B = {listed([f'{int(b):,}' for b in longer['batch_size']])} went on longer and are read at their "
+        f"last checkpoint up to there (t = {listed([f'{int(t):,}' for t in longer['equal_t']])})"
+        if len(longer)
+        else ""
+    )
     return (
-        f"Per batch size at its good rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
-        "the training seconds to it (ITR × the run's mean training time per step); the run length and its training "
-        "seconds (evaluation excluded); at its end, the training loss's gap to L* (% of L*, over the run's second "
-        "half) and the test accuracy."
+        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
+        "the training seconds to it (ITR × the run's mean training time per step, evaluation excluded); the test "
+        f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
 
 def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame, behind: str) -> str:
     """Task 3's answer in three short paragraphs, read from ``across_facts``, the sweeps' ``rates``
-    and the choice redone at other targets (``target_choices``): ITR and what moves it beyond the
-    seeds, the ends of the runs, and the hand-made reports. The numbers are the tables', so the
-    text says what they mean rather than repeating them. ``behind``: the anchor of this section's
-    per-run detail."""
+    and the choice redone at other targets (``target_choices``): what ITR counts and what moves it
+    beyond the seeds, the test accuracy after equal samples, and the hand-made reports. The numbers
+    are the table's, so the text says what they mean rather than repeating them. ``behind``: the
+    anchor of this section's per-run detail."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
     return "\n\n".join(
         [
-            "**ITR.** " + " ".join(filter(None, [_itr_text(s), itr_spread_text(s, rates, choices)])),
-            "**Time, loss and accuracy.** " + _ends_text(s),
+            "**ITR.** " + " ".join(filter(None, [itr_meaning(s), _itr_text(s), itr_spread_text(s, rates, choices)])),
+            "**Accuracy.** " + _accuracy_text(s),
             "**The hand-made reports.** " + hand_rates_brief(s, rates),
-            "How the grid, the target and the hand rates fare in the sweeps, the runs at η/2 and the batch sizes at "
-            f"equal samples are [in the per-run detail]({behind}).",
+            "The sweeps, the choice at other targets, the runs at η/2 and the checkpoints ITR is read at are "
+            f"[in the per-run detail]({behind}).",
         ]
     )
 
 
+def itr_meaning(s: pd.DataFrame) -> str:
+    """What ITR counts, said plainly: the first iteration within the target, after which the loss
+    still falls, to where the runs ended (``gap_pct``, over their second half), and whether the
+    runs at η/2 (``half_ratio``) say it was still falling there (any reading but SGD's noise)."""
+    target = float(s["target_pct"].iloc[0])
+    lo, hi = s["gap_pct"].min(), s["gap_pct"].max()
+    ended = f"{lo:.1f}%" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}% to {hi:.1f}%"
+    falling = any(
+        gap_verdict(r, sd) != "noise floor" for r, sd in zip(s["half_ratio"], s["half_ratio_sd"], strict=True)
+    )
+    still = ", and the runs at η/2 show it still falling there" if falling else ""
+    return (
+        f"ITR counts the iterations until the training loss first comes within {target:g}% of L*; the loss still "
+        f"falls after it, to {ended} above L* at the end of the runs (over their second half){still}."
+    )
+
+
 def rate_detail_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
-    """For the per-run detail: how finely the grid places each good rate, whether it holds at the
-    other targets, and how each hand-made rate did in its sweep."""
+    """For the per-run detail: how finely the grid places each chosen rate, whether it holds at the
+    other targets, how each hand-made rate did in its sweep, and the checkpoints ITR is read at."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
     target = float(s["target_pct"].iloc[0])
     return " ".join(
-        filter(None, [_rate_text(s, rates), target_text(choices, target), hand_rates_detail(rates, target)])
+        filter(
+            None,
+            [_rate_text(s, rates), target_text(choices, target), hand_rates_detail(rates, target), _checkpoint_text(s)],
+        )
     )
 
 
 def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
-    """What moves ITR beyond the seeds: the grid's next smaller rate that reached the target, how
-    many times as many iterations it took (the grid places the good rate no finer), and ITR at the
-    loosest other target against ITR at the report's, each as a range over the batch sizes."""
+    """What moves ITR beyond the seeds: ITR at the loosest other target against ITR at the
+    report's, as a range over the batch sizes; said to move it mostly when that moves ITR more
+    than the grid's next smaller rate does (``next_rate_slower``)."""
     target = float(s["target_pct"].iloc[0])
+    found = itr_fewer_at_looser(choices, target)
+    if found is None or found[1].empty:
+        return "Its ± covers the seeds only."
+    looser, fewer = found
+    mostly = " mostly" if fewer.max() > max(next_rate_slower(rates).values(), default=0.0) else ""
+    return (
+        f"Its ± covers the seeds only; ITR depends{mostly} on that {target:g}%: at a {looser:g}% target it is "
+        f"{_span(fewer.to_dict())} times smaller (most at B = {int(fewer.idxmax()):,})."
+    )
+
+
+def next_rate_slower(rates: pd.DataFrame) -> dict[int, float]:
+    """Per batch size, how many times as many iterations the grid's next smaller rate that reached
+    the target took as the chosen rate: the grid places the chosen rate no finer."""
     slower = {}
     for b, sweep in rates.groupby("batch_size"):
         good = sweep[sweep["chosen"].astype(bool)]
         below = sweep[sweep["reached"].astype(bool) & (sweep["lr"] < good["lr"].max())] if len(good) else good
         if len(below):
             slower[int(b)] = below.sort_values("lr")["t_target"].iloc[-1] / good["t_target"].iloc[0]
-    looser = loosest_target(choices, target)
-    parts = []
-    if slower:
-        parts.append(f"the grid's next smaller rate took {_span(slower)} times as many iterations")
-    if looser is not None:
-        by_b = choices.pivot_table(index="batch_size", columns="target_pct", values="itr")
-        fewer = (by_b[target] / by_b[looser]).dropna()
-        if len(fewer):
-            most = int(fewer.idxmax())
-            parts.append(
-                f"at a {looser:g}% target ITR is {_span(fewer.to_dict())} times smaller "
-                f"({fewer[most]:.2g} at B = {most:,})"
-            )
-    lead = f"Its ± covers the seeds only; the rate grid and the {target:g}% target move it far more: "
-    return (f"{lead}{listed(parts)}. " if parts else "") + _checkpoint_text(s)
+    return slower
 
 
 def checkpoint_spacing(curves: pd.DataFrame) -> pd.DataFrame:
@@ -242,32 +252,21 @@ def _span(values: dict[int, float]) -> str:
     return lo if lo == hi else f"{lo} to {hi}"
 
 
-def _ends_text(s: pd.DataFrame) -> str:
-    """Where the table's times are read, that the runs ended within the target, and the test
-    accuracy at the end across batch sizes."""
-    met = s[s["converged"].astype(bool)]
-    ended = ""
-    if len(met):
-        whose = (
-            "Every run" if len(met) == len(s) else f"At B = {listed([f'{b:,}' for b in met['batch_size']])} every run"
-        )
-        ended = f" {whose} ended within the target, on average over the second half of the run."
-    return "The table gives the training time to ITR and over the whole run." + ended + " " + _accuracy_text(s)
-
-
 def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
-    """How finely the grid places the good rate, and where the grid's top, not the rule, may have
+    """How finely the grid places the chosen rate, and where the grid's top, not the rule, may have
     set it."""
-    text = f"The sweep's rates are {grid_step(rates):.3g} times apart, so each good rate is known to that factor."
+    text = f"The sweep's rates are {grid_step(rates):.3g} times apart, so each chosen rate is known to that factor"
+    slower = next_rate_slower(rates)
+    text += f"; at the next smaller rate ITR was {_span(slower)} times as large." if slower else "."
     for _, row in s[s["lr"] >= s["largest_stable"]].iterrows():
         text += " " + _grid_edge_text(row)
     return text
 
 
 def _grid_edge_text(row: pd.Series) -> str:
-    """A good rate that is the largest finite one of its sweep: a faster one can only lie below the
+    """A chosen rate that is the largest finite one of its sweep: a faster one can only lie below the
     smallest rate that diverged or 2/λ_max, beyond which even full-batch descent diverges (Task 2
-    gives it), whichever is lower; that bound over the good rate bounds what ITR could lose, as the
+    gives it), whichever is lower; that bound over the chosen rate bounds what ITR could lose, as the
     iterations to the target scale about as 1/η."""
     b, lr, diverging, limit = int(row["batch_size"]), row["lr"], row["smallest_diverging"], row["lr_stability"]
     head = f"At B = {b:,} it is also the largest rate that did not diverge"
@@ -298,69 +297,19 @@ def _itr_text(s: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
-def half_text(facts: pd.DataFrame) -> str:
-    """For the per-run detail: the rule that reads the runs at η/2, each batch size's ratio, and
-    what the rule makes of it (``gap_readings``)."""
-    s = facts.sort_values("batch_size")
-    ratios = listed(
-        [
-            f"{mean_sd_rounded(r, sd)} at B = {int(b):,}"
-            for b, r, sd in zip(s["batch_size"], s["half_ratio"], s["half_ratio_sd"], strict=True)
-        ]
-    )
-    said = gap_readings(s["batch_size"].tolist(), s["half_ratio"].tolist(), s["half_ratio_sd"].tolist())
-    return (
-        "SGD's noise keeps the loss above L* by an amount about proportional to the step η; a descent that has not "
-        "finished is not sped up by a smaller step. So the same seeds ran again at η/2, and each seed's end gap at "
-        "η/2 is divided by its own at η. The rule: a ratio within the seeds' spread of 0.5 means the gap is noise; "
-        "within it of 1, or above 1, unfinished descent; in between, part of each. The ratios (mean ± s.d. over "
-        f"seeds) are {ratios}. " + (f"So the end gap {' '.join(said)}" if said else "")
-    ).rstrip()
-
-
-# what the runs at η/2 do to the gap left at the end, and what that says of it, by ``gap_verdict``
-GAP_READINGS = {
-    "noise floor": ("halves", "what is left at η is SGD's noise"),
-    "both": ("shrinks, but by less than half", "part noise, part unfinished descent"),
-    "descending": ("stays the same, within the seeds' spread,", "unfinished descent"),
-    "grows": ("grows", "unfinished descent, slower at the smaller step"),
-}
-
-
-def gap_verdict(ratio: float, ratio_sd: float) -> str:
-    """``per_batch.floor_verdict``, with a gap that grows at η/2 beyond the seeds' spread told
-    apart from one that stays the same ('grows')."""
-    verdict = floor_verdict(ratio, ratio_sd)
-    return "grows" if verdict == "descending" and ratio > 1 and differ(ratio, ratio_sd, 1.0, 0.0) else verdict
-
-
-def gap_readings(batch_sizes: list[int], half_ratios: list[float], half_ratio_sds: list[float]) -> list[str]:
-    """What the runs at η/2 say of the gap left at the end, batch sizes grouped by reading
-    (``GAP_READINGS``, from each seed's gap at η/2 over its gap at η, mean and s.d.), a sentence
-    each, the first of which continues 'So the end gap ': ['halves at B = 1 and 10: what is
-    left ...', 'It grows at B = 100: ...']."""
-    verdicts = [gap_verdict(r, sd) for r, sd in zip(half_ratios, half_ratio_sds, strict=True)]
-    groups = {v: [b for b, w in zip(batch_sizes, verdicts, strict=True) if w == v] for v in GAP_READINGS}
-    said = [
-        f"{GAP_READINGS[v][0]} at B = {listed([f'{b:,}' for b in bs])}: {GAP_READINGS[v][1]}."
-        for v, bs in sorted(groups.items(), key=lambda item: min(item[1], default=math.inf))
-        if bs
-    ]
-    return [text if i == 0 else f"It {text}" for i, text in enumerate(said)]
-
-
 def _accuracy_text(s: pd.DataFrame) -> str:
-    """The test accuracy at the end across batch sizes: a highest named only when it differs from
-    the lowest beyond the seeds' spread."""
-    acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
+    """The test accuracy after equal samples (``equal_test_acc``) across batch sizes: a highest
+    named only when it differs from the lowest beyond the seeds' spread."""
+    acc, sd = 100 * s["equal_test_acc"], 100 * s["equal_test_acc_sd"]
     hi, lo = acc.idxmax(), acc.idxmin()
     # a s.d. from a few seeds is itself uncertain: the verdict says on how many it rests
     few = f" ({plural(sorted(set(s['seeds'])), 'seed')}: a rough s.d.)"
+    after = f"After the same {int(s['equal_samples'].iloc[0]):,} samples"
     if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return f"At the end of the runs the test accuracies do not differ beyond the seeds' spread{few}."
+        return f"{after} the test accuracies do not differ beyond the seeds' spread{few}."
     return (
-        f"At the end of the runs B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} "
-        f"lowest in test accuracy, beyond the seeds' spread{few}."
+        f"{after} B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} lowest in test "
+        f"accuracy, beyond the seeds' spread{few}."
     )
 
 
@@ -374,7 +323,7 @@ def curves_caption(curves: pd.DataFrame) -> str:
     is drawn and, where the accuracy axis cuts a curve's start, where that curve starts (the seed
     mean at its first checkpoint after t = 0)."""
     text = (
-        "Training loss (top) and test accuracy (bottom) at each batch size's good rate against the iteration t, on "
+        "Training loss (top) and test accuracy (bottom) at each batch size's chosen rate against the iteration t, on "
         "the same log t axis in every panel; line: seed mean, band: min to max; dashed: L* and the accuracy of W*; "
         "dotted: the target and ITR."
     )
@@ -388,36 +337,6 @@ def curves_caption(curves: pd.DataFrame) -> str:
     return text + (
         f" The accuracy axis starts at {ACCURACY_FLOOR:g}%; the curves of B = "
         f"{listed([f'{int(b):,}' for b in below.index])} start below it, at {starts}."
-    )
-
-
-def equal_samples_text(chosen: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """Where the batch sizes stand after the same number of samples, when their runs differ in
-    samples (t × B): the end of the run compares each B at its own length, so a B that ran
-    more samples is also read where the others stopped, the fewest samples any run processed,
-    and set beside the others' ends there. The gap is the seed mean averaged over the last
-    doubling up to there, as at the end of a run."""
-    s = chosen.sort_values("batch_size")
-    samples = s["cap"] * s["batch_size"]
-    common = int(samples.min())
-    if (samples == common).all():
-        return "Every batch size ran the same number of samples, so the end of the run compares them at equal samples."
-    L_star = float(s["train_loss_star"].iloc[0])
-    excess = {
-        int(b): 100
-        * criteria.end_excess(curves[(curves["batch_size"] == b) & (curves["t"] * b <= common)], L_star)
-        / L_star
-        for b in s["batch_size"]
-    }
-    read = listed([f"{v:.2f}% at B = {b:,}" for b, v in excess.items()])
-    highest = max(excess, key=excess.__getitem__)
-    nearest = max((b for b in excess if b != highest), key=excess.__getitem__)
-    return (
-        f"The runs are not the same number of samples long: "
-        f"{listed([f'{int(v):,}' for v in samples])} at B = {listed([f'{b:,}' for b in s['batch_size']])}. "
-        f"Read after {common:,} samples, where the shortest ended, the gap to L* (seed mean, over the last "
-        f"doubling) is {read}: after the same samples B = {highest:,} is the furthest from L*, "
-        f"{two_figures(excess[highest] / excess[nearest])} times as far as the next (B = {nearest:,})."
     )
 
 

@@ -1,7 +1,7 @@
 """Task 4's commentary: what the batch size does across all of Task 3's runs, each sentence
 written from the table the summary computed. The answer (``batch_size_commentary``) says in
 plain words what a larger batch buys (fewer steps), what it costs (more samples), where the
-returns fall and what the good rate did there, and the training seconds; the theory (critical
+returns fall and what the chosen rate did there, and the training seconds; the theory (critical
 batch size, gradient noise) is in the per-run detail (``theory``). Task 3's per-batch-size text:
 ``per_batch``."""
 
@@ -44,9 +44,9 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "B": t["batch_size"].map(lambda v: f"{v:,}"),
-            "η/B": (t["lr"] / t["batch_size"]).map(plain_decimal),
+            "η/B": (t["lr"] / t["batch_size"]).map(scientific),
             "samples to the target": or_not_reached(t["samples_target"], samples),
-            "iterations cut from the B before": [
+            "ITR of the previous B ÷ ITR": [
                 f"{mean_sd_rounded(shares.loc[b, 'cut'], shares.loc[b, 'cut_sd'])}×" if b in shares.index else "–"
                 for b in t["batch_size"]
             ],
@@ -54,18 +54,27 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def plain_decimal(value: float) -> str:
-    """A small positive number to three significant figures without an exponent, or trailing zeros:
-    '0.0000464', '0.002'."""
-    shown = f"{value:.{max(0, 2 - math.floor(math.log10(value)))}f}"
-    return shown.rstrip("0").rstrip(".") if "." in shown else shown
+# the exponent's digits as a student writes them: 10⁻⁵, not 1e-05
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def scientific(value: float) -> str:
+    """A positive number to three significant figures, in powers of ten below 0.01 (where a
+    decimal's zeros are hard to count): '4.64 × 10⁻⁵', '0.0215', '2.5 × 10⁻⁶'."""
+    if value >= 0.01:
+        return f"{value:.3g}"
+    exponent = math.floor(math.log10(value))
+    mantissa = f"{value / 10**exponent:.3g}"
+    if mantissa == "10":  # 9.995e-5 rounds up into the next power
+        mantissa, exponent = "1", exponent + 1
+    return f"{mantissa} × 10{str(exponent).translate(SUPERSCRIPT)}"
 
 
 def samples_caption(seeds: int) -> str:
     """The caption of ``samples_table``."""
     return (
-        "Per batch size at its good rate: η/B; the samples processed to the target (ITR × B); the factor by which "
-        "the iterations to the target fell from the next smaller B (ideally the factor by which B grew). Mean ± s.d. "
+        "Per batch size at its chosen rate: η/B; the samples processed to the target (ITR × B); the factor by which "
+        "ITR fell from the next smaller B (ideally the factor by which B grew). Mean ± s.d. "
         f"over {plural(seeds, 'seed')}."
     )
 
@@ -84,7 +93,7 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
 
     ``table`` columns: batch_size, lr, target_pct, t_target (iterations for every seed to come
     within the target, NaN if never) and t_target_sd, samples_target(_sd), seconds_target(_sd),
-    final_test_acc and final_test_acc_std (fraction, at the end of the run), largest_stable (the
+    equal_test_acc and equal_test_acc_sd (fraction, after equal samples), largest_stable (the
     sweep's largest finite rate, ``across.run_facts``) and the hand-made 50-epoch times
     (``hand.hand_times_brief``). ``choices``: Task 3's choice redone at other targets
     (``hand_rates.target_choices``), for how far the counts hold (``spread_caveat``).
@@ -177,7 +186,7 @@ def fewest(table: pd.DataFrame, column: str) -> tuple[list[int], bool]:
 
 
 def _clocks_paragraph(reached: pd.DataFrame) -> str:
-    """How the good rate, the iterations and the samples to the target move with B, and which
+    """How the chosen rate, the iterations and the samples to the target move with B, and which
     batch sizes needed the fewest samples, with what η/B does to it."""
     iters = trend_beyond_spread(reached["t_target"].tolist(), reached["t_target_sd"].tolist())
     samples = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
@@ -194,13 +203,13 @@ def _clocks_paragraph(reached: pd.DataFrame) -> str:
 
 
 def _rate_trend(t: pd.DataFrame) -> str:
-    """How the good rate moves with B: in proportion (the same η/B) over the first batch sizes,
+    """How the chosen rate moves with B: in proportion (the same η/B) over the first batch sizes,
     then more slowly, or as it does."""
     lr = t["lr"].tolist()
     if len(set(lr)) == 1:
-        return "Here the good rate is the same at every batch size."
+        return "Here the chosen rate is the same at every batch size."
     moves = {"rises": "grows", "falls": "shrinks"}.get(trend(lr), "is not monotone")
-    text = f"Here the good rate {moves} with B"
+    text = f"Here the chosen rate {moves} with B"
     same = same_rate_per_sample(t)
     if moves == "grows" and len(same) >= 2:
         text += f", in proportion up to B = {same[-1]:,} (the same η/B)"
@@ -287,13 +296,13 @@ def _returns_text(reached: pd.DataFrame) -> str:
 
 
 def _rate_at_turn_text(reached: pd.DataFrame) -> str:
-    """What the good rate did where the returns fell (``_rate_at_turn``); '' without a turn."""
+    """What the chosen rate did where the returns fell (``_rate_at_turn``); '' without a turn."""
     turn = turn_step(cut_shares(reached))
     return _rate_at_turn(reached, turn) if turn is not None else ""
 
 
 def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
-    """For a step up in B (a row of ``cut_shares``): None when the good rate grew as B did there;
+    """For a step up in B (a row of ``cut_shares``): None when the chosen rate grew as B did there;
     else whether the longer step alone accounts for the cut (the iterations fell by the factor
     the rate rose, within a factor ``ABOUT``: a longer step alone cuts the iterations about in
     proportion), in which case the runs cannot tell the rate from the gradient noise."""
@@ -308,7 +317,7 @@ def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
 
 def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     """At the turn, how far the rate rose and the iterations fell, and whether that is about what
-    the longer step alone gives (``rate_explains_turn``), with the good rate at the sweep's top
+    the longer step alone gives (``rate_explains_turn``), with the chosen rate at the sweep's top
     named as what stopped it; empty where the rate grew as B did."""
     explains = rate_explains_turn(reached, step)
     if explains is None:
@@ -352,12 +361,13 @@ def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
 
 
 def _where_runs_end(t: pd.DataFrame) -> str:
-    """The test accuracy at the end (Task 3's table) against the cost of getting there."""
-    acc, sd = t["final_test_acc"], t["final_test_acc_std"]
+    """The test accuracy after equal samples (Task 3's table: ``equal_test_acc`` and its s.d.
+    ``equal_test_acc_sd``, ``ends.equal_samples``) against the cost of reaching the target."""
+    acc, sd = t["equal_test_acc"], t["equal_test_acc_sd"]
     hi, lo = acc.idxmax(), acc.idxmin()
     if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return "The batch size changes the cost of reaching the target, not the test accuracy at the end (Task 3)."
+        return "The batch size changes the cost of reaching the target, not the test accuracy after the same samples (Task 3)."
     return (
-        f"The batch size also changes the test accuracy at the end: B = "
-        f"{int(t['batch_size'][hi]):,} ends highest, beyond the seeds' spread (Task 3)."
+        f"The batch size also changes the test accuracy after the same samples: B = "
+        f"{int(t['batch_size'][hi]):,} is highest, beyond the seeds' spread (Task 3)."
     )

@@ -1,5 +1,5 @@
-"""Task 3's good rates against the hand-made reports' learning rates: how each hand rate did in
-the sweep (outside the target, slower than the good rate, diverged), the divergence at η = 0.1
+"""Task 3's chosen rates against the hand-made reports' learning rates: how each hand rate did in
+the sweep (outside the target, slower than the chosen rate, diverged), the divergence at η = 0.1
 that every hand-made report saw, and the hand setting's test accuracy re-run here; and, as a hand
 rate may miss the target narrowly, the choice redone on the same sweeps at other targets
 (``target_choices``)."""
@@ -28,8 +28,8 @@ NARROW_MISS_PCT = 1.0
 def hand_rate_outcomes(rates: pd.DataFrame) -> pd.DataFrame:
     """Per batch size with a hand-made rate, how that rate did in the sweep (``rates``: one row
     per batch size and rate, as ``criteria.target_ranking`` gives them): ``outcome`` 'chosen' (it
-    is the good rate), 'diverged', 'slower' (it reached the target, in ``times`` as many
-    iterations as the good rate), 'outside' (it ended ``end_pct`` % above L*, outside the target)
+    is the chosen rate), 'diverged', 'slower' (it reached the target, in ``times`` as many
+    iterations as the chosen rate), 'outside' (it ended ``end_pct`` % above L*, outside the target)
     or 'not swept' (no rate of the sweep within 1% of it)."""
     rows = []
     for b, sweep in rates.groupby("batch_size"):
@@ -60,9 +60,9 @@ def hand_rates_brief(s: pd.DataFrame, rates: pd.DataFrame) -> str:
     out = hand_rate_outcomes(rates)
     text = _hand_rates_named(out) + _divergence_text(s)
     said = {
-        "chosen": "is the good rate",
+        "chosen": "is the chosen rate",
         "outside": "ended outside the target",
-        "slower": "took more iterations than the good rate",
+        "slower": "took more iterations than the chosen rate",
         "diverged": "diverged",
         "not swept": "was not in the sweep",
     }
@@ -88,7 +88,7 @@ def _hand_outcomes_text(out: pd.DataFrame, text: str, target_pct: float) -> str:
     target (``target_pct``, % of L*) by less than ``NARROW_MISS_PCT`` is said to be narrow."""
     chosen = out[out["outcome"] == "chosen"]["batch_size"].tolist()
     if len(chosen) == len(out):
-        return text + " Every hand rate is the good rate here."
+        return text + " Every hand rate is the chosen rate here."
     said = []
     subject = "it" if chosen else "the hand rate"
 
@@ -99,7 +99,7 @@ def _hand_outcomes_text(out: pd.DataFrame, text: str, target_pct: float) -> str:
 
     for outcome, what in (
         ("outside", outside),
-        ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the good rate"),
+        ("slower", lambda g: f"took {listed([f'{v:.2g}×' for v in g['times']])} as many iterations as the chosen rate"),
         ("diverged", lambda g: "diverged"),
         ("not swept", lambda g: "was not in the sweep"),
     ):
@@ -130,7 +130,11 @@ def hand_accuracy_text(s: pd.DataFrame) -> str:
     setting = f"η = {references.TASK3_HAND_LR:g}, {references.TASK3_HAND_ITERATIONS:,} iterations"
     apart = [row for row in rows if not agrees_with_hand(row[2] - 100 * row[1], row[3])]
     if not apart:
-        return f"Every hand-made test accuracy ({setting}) agrees with our re-run of its setting."
+        seeds = plural(sorted({int(r["hand_seeds"]) for *_, r in rows}), "seed")
+        return (
+            f"Re-run over {seeds}, the hand setting ({setting}) agrees with every hand-made test accuracy, within a "
+            "single run's spread."
+        )
     seeds = plural(sorted({int(r["hand_seeds"]) for *_, r in apart}), "seed")
     figures = listed(
         [f"{mean_sd_rounded(m, sd)}% at B = {b:,}, against {100 * h:.1f}% by hand" for b, h, m, sd, _ in apart]
@@ -181,7 +185,7 @@ def target_choices(
 ) -> pd.DataFrame:
     """Task 3's rule (``criteria.target_ranking``) applied to the sweeps' own runs (``sweeps``: one
     row per run; ``curves``: their checkpoints) at each target (% of L*): one row per batch size
-    and target with the good rate (``lr``), whether it ``reached`` the target (else ``lr`` is the
+    and target with the chosen rate (``lr``), whether it ``reached`` the target (else ``lr`` is the
     rate that ended lowest, as the rule falls back on) and ITR (``itr``, ``itr_sd``, NaN unless
     reached)."""
     rows = []
@@ -212,7 +216,7 @@ def loosest_target(choices: pd.DataFrame, target_pct: float) -> float | None:
 
 
 def target_table(choices: pd.DataFrame) -> pd.DataFrame:
-    """``target_choices`` as shown: per batch size, the good rate and ITR at each target ('–' and
+    """``target_choices`` as shown: per batch size, the chosen rate and ITR at each target ('–' and
     'not reached' where no rate's runs came and stayed within it)."""
     out = pd.DataFrame({"B": [f"{int(b):,}" for b in sorted(choices["batch_size"].unique())]})
     for pct, c in choices.groupby("target_pct"):
@@ -228,13 +232,13 @@ def target_table(choices: pd.DataFrame) -> pd.DataFrame:
 def target_caption(seeds: int) -> str:
     """The caption of ``target_table``."""
     return (
-        "Task 3's rule redone on the same sweeps at other targets (% above L*): per batch size, the good rate and "
+        "Task 3's rule redone on the same sweeps at other targets (% above L*): per batch size, the chosen rate and "
         f"ITR (mean ± s.d. over {plural(seeds, 'seed')})."
     )
 
 
 def target_text(choices: pd.DataFrame, target_pct: float) -> str:
-    """Whether the good rates hold at the other targets, the looser first: at each, the batch
+    """Whether the chosen rates hold at the other targets, the looser first: at each, the batch
     sizes whose rate changes (named the hand-made rate when it is), holds, or where no rate's runs
     reached it."""
     main = choices[choices["target_pct"] == target_pct].set_index("batch_size")
@@ -250,9 +254,9 @@ def target_text(choices: pd.DataFrame, target_pct: float) -> str:
         parts = []
         if moved:
             hand = all(math.isclose(c.loc[b, "lr"], references.batch_size(b)["lr"] or math.nan) for b in moved)
-            parts.append(f"the good rate changes at B = {_bs(moved)}" + (", to the hand-made rate," if hand else ""))
+            parts.append(f"the chosen rate changes at B = {_bs(moved)}" + (", to the hand-made rate," if hand else ""))
         if kept:
-            parts.append(f"{'it' if parts else 'the good rate'} holds at B = {_bs(kept)}")
+            parts.append(f"{'it' if parts else 'the chosen rate'} holds at B = {_bs(kept)}")
         if missed:
             parts.append(f"no rate reaches it at B = {_bs(missed)}")
         said.append(f"at {pct:g}% " + listed(parts))
@@ -262,3 +266,13 @@ def target_text(choices: pd.DataFrame, target_pct: float) -> str:
 
 def _bs(batch_sizes: list[int]) -> str:
     return listed([f"{b:,}" for b in batch_sizes])
+
+
+def itr_fewer_at_looser(choices: pd.DataFrame, target_pct: float) -> tuple[float, pd.Series] | None:
+    """The loosest other target of ``choices`` (``hand_rates.target_choices``) and, by batch size,
+    how many times smaller ITR is there than at ``target_pct``; None without another target."""
+    looser = loosest_target(choices, target_pct)
+    if looser is None:
+        return None
+    by_b = choices.pivot_table(index="batch_size", columns="target_pct", values="itr")
+    return looser, (by_b[target_pct] / by_b[looser]).dropna()

@@ -1,5 +1,5 @@
 """Task 4's batch sizes against the theory, in the per-run detail, in words a student who knows
-SGD can follow: the good rates against the best step η*(B) of Ma, Bassily & Belkin and the sweeps
+SGD can follow: the chosen rates against the best step η*(B) of Ma, Bassily & Belkin and the sweeps
 against the bound of its guarantee, their critical batch size m*, and the gradient noise scale
 B_noise with the steps model of McCandlish et al., whose fit is said to be a consistency check."""
 
@@ -38,12 +38,12 @@ def theory_commentary(table: pd.DataFrame, m_star: float, target_pct: float) -> 
 
 
 def _eta_star_paragraph(t: pd.DataFrame) -> str:
-    """The good rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
+    """The chosen rates against η*(B), and the sweeps against the bound 2η*(B) of its guarantee."""
     ratios = (t["lr"] / t["eta_star"]).tolist()
     return (
         "**The best step.** For a model that fits every image exactly (this one cannot: L* > 0), Ma, Bassily & "
         "Belkin (ICML 2018) derive the best step for a batch of B, η\\*(B) = B/(β + (B − 1)λ_max) (β, λ_max: Task 2's "
-        "table), which grows with B, then levels off, and guarantee convergence below 2η\\*(B) only. The good rates "
+        "table), which grows with B, then levels off, and guarantee convergence below 2η\\*(B) only. The chosen rates "
         f"are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) at B = {listed([f'{b:,}' for b in t['batch_size']])} "
         "(with L* > 0, η\\*(B) need not be the fastest); " + _guarantee_text(t)
     )
@@ -173,7 +173,7 @@ def _below_and_above(t: pd.DataFrame) -> str:
 
 def _turn_paragraph(reached: pd.DataFrame, turn: pd.Series) -> str:
     """The noise scale measured near the target against the first step up in B that did not pay
-    (Task 4's answer), and, where the good rate stopped growing there (``rate_explains_turn``),
+    (Task 4's answer), and, where the chosen rate stopped growing there (``rate_explains_turn``),
     why these runs cannot put that step down to the noise alone."""
     shares = cut_shares(reached)
     low, high = float(reached["noise_mean"].min()), float(reached["noise_mean"].max())
@@ -182,7 +182,7 @@ def _turn_paragraph(reached: pd.DataFrame, turn: pd.Series) -> str:
         f"B = {int(turn['a']):,} to {int(turn['b']):,} (Task 4's answer); the B_noise values measured, "
         f"{two_figures(low)} to {two_figures(high)}, {_turn_text(shares, low, high)}."
         + (
-            " But there the good rate also stopped growing, so these runs cannot tell the two causes apart."
+            " But there the chosen rate also stopped growing, so these runs cannot tell the two causes apart."
             if rate_explains_turn(reached, turn)
             else ""
         )
