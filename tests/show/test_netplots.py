@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from made_up import grid
+from made_up import grid_read_late as grid
 
 from mnist_sgd.show import netplots
 from mnist_sgd.tasks.mlp_grid.tables import grid_cells

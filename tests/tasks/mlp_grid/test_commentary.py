@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from made_up import grid
+from made_up import grid_read_late as grid
 
 from mnist_sgd.tasks.mlp_grid.commentary import (
     cell_count,
@@ -38,23 +38,38 @@ def every_seed_diverged() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return runs, history, grid_cells(runs, history)
 
 
+NO_MOVES = pd.Series([], dtype=float)  # no seed trained: nothing to read over the last epochs
+
+
+def test_the_scope_says_once_how_a_final_accuracy_is_read_and_why():
+    _, _, cells = made_up()
+    text = mlp_scope_text(cells, 3, pd.Series([0.05, 0.213, 0.1]))
+    assert (
+        "every seed trained: one run cannot show how often a setting fails. A seed's test accuracy still moves by up "
+        "to 0.21 points from one epoch to the next near the end, so its final accuracies here are its means over its "
+        "last 3 epochs. 3 seeds give only a rough s.d." in text
+    )
+    assert text.count("last 3 epochs") == 1
+
+
 def test_one_count_of_cells_in_the_scope_and_the_table():
     for _, _, cells in (made_up(), every_seed_diverged()):
         n = cell_count(cells)
         assert n == 6 == len(grid_table(cells)) and cells["test_acc"].notna().all()
-        assert f"**All {n} settings (B, η)**" in mlp_scope_text(cells, 3)
+        assert f"**All {n} settings (B, η)**" in mlp_scope_text(cells, 3, NO_MOVES)
     _, _, cells = made_up()
-    assert "**5 of the 6 settings (B, η)**" in mlp_scope_text(cells.iloc[1:], 3)
+    assert "**5 of the 6 settings (B, η)**" in mlp_scope_text(cells.iloc[1:], 3, NO_MOVES)
 
 
 def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     _, _, cells = made_up()
-    text = mlp_scope_text(cells, 3)
+    text = mlp_scope_text(cells, 3, NO_MOVES)
     # the made-up grid ran 1 seed in some cells and 3 in others
     assert text.startswith(
         "**All 6 settings (B, η)** of batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run for 3 epochs, 1 to "
-        "3 seeds per cell; each setting is a *cell* of the grid. "
+        "3 seeds per setting. "
     )
+    assert "cell" not in text  # a private word: a setting (B, η)
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
     # the s.d. of 3 seeds is rough: said once, here, where the seeds are
     assert text.endswith(
@@ -62,13 +77,13 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
-    assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20)
+    assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20, NO_MOVES)
     uneven = cells.assign(epochs=[3, 3, 3, 3, 3, 5])
-    assert "not directly comparable" in mlp_scope_text(uneven, 3)
-    same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
-    assert "were run for 3 epochs, 3 seeds each; each setting is a *cell* of the grid. A run *trained*" in same
+    assert "not directly comparable" in mlp_scope_text(uneven, 3, NO_MOVES)
+    same = mlp_scope_text(cells.assign(seeds=3), 3, NO_MOVES)  # one seed count: said once, and no word on single runs
+    assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
     assert "every seed trained. 3 seeds give only a rough s.d." in same
-    assert "rough" not in mlp_scope_text(cells.assign(seeds=10), 3)  # ten seeds: a usable s.d.
+    assert "rough" not in mlp_scope_text(cells.assign(seeds=10), 3, NO_MOVES)  # ten seeds: a usable s.d.
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
@@ -85,9 +100,12 @@ def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
 
 def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
-    assert "the final accuracies, mean ± s.d. over the seeds that trained" in caption and "one run each" in caption
+    assert "the final accuracies (each seed's mean over its last epochs), mean ± s.d. over the seeds that trained" in (
+        caption
+    )
+    assert "figures at the last epoch, one run each" in caption
     assert "the loss after epoch 1, mean ± s.d. over every seed that completed it" in caption
-    assert caption.startswith("The cells in the order of η/B")
+    assert caption.startswith("The settings in the order of η/B")
 
 
 def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():

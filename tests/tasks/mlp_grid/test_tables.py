@@ -8,17 +8,19 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from made_up import grid
+from made_up import grid_read_late as grid
 
 from mnist_sgd.show import references
 from mnist_sgd.tasks.mlp_grid.tables import (
     LOSS_TOP,
     cells_table,
+    epoch_moves,
     eta_over_b,
     failures,
     grid_cells,
     grid_table,
     heatmap_cells,
+    late_accuracies,
     listed,
     loss_axis_top,
     off_axis,
@@ -207,3 +209,19 @@ def test_the_loss_axis_ends_a_little_above_chance_and_names_the_epochs_above_it(
     assert math.isclose(loss_axis_top(calm), 1.1 * math.log(10)) and off_axis(calm, loss_axis_top(calm)).empty
     stuck = loss_history({0: [2.4, 2.3, 2.3]})  # at chance: a quarter above its highest loss
     assert math.isclose(loss_axis_top(stuck), 3.0) and off_axis(stuck, 3.0).empty
+
+
+def test_a_seeds_accuracies_are_read_over_its_last_epochs_a_diverged_one_as_it_stopped():
+    runs, history = grid()
+    at = (history["batch_size"] == 8) & (history["lr"] == 0.1) & (history["seed"] == 0)
+    history.loc[at, "test_acc"] = [0.90, 0.98, 0.97]  # the last epoch alone would read 0.97
+    late = late_accuracies(runs, history).set_index(["batch_size", "lr", "seed"])
+    assert math.isclose(late.loc[(8, 0.1, 0), "late_test_acc"], (0.90 + 0.98 + 0.97) / 3)
+    assert math.isclose(late.loc[(8, 0.1, 0), "late_train_acc"], 0.999)  # its epochs average to the final one
+    assert math.isclose(late.loc[(128, 1.0, 2), "late_test_acc"], 0.098)  # diverged: as it stopped
+    cells = grid_cells(runs, history).set_index(["batch_size", "lr"])
+    assert math.isclose(cells.loc[(8, 0.1), "test_acc"], ((0.90 + 0.98 + 0.97) / 3 + 0.981 + 0.983) / 3)
+    # how far a trained seed moved between its last epochs, in points: 8 and 1 here, 0.2 elsewhere
+    moves = epoch_moves(history, runs)
+    assert math.isclose(moves.max(), 8.0) and "stuck" not in str(moves.index)
+    assert len(moves) == 2 * (runs["status"] == "converged").sum()  # two steps between 3 epochs, per trained seed

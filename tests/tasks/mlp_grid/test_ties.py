@@ -58,7 +58,7 @@ def test_the_ranking_in_words_with_and_without_its_values():
     assert (
         bare == "tied for the highest at η = 0.1 and η = 0.3, ahead of η = 0.01"
     )  # a table beside it shows the values
-    assert ranking_text(rows(), "cell", "test_acc", percent=True).startswith(
+    assert ranking_text(rows(), "setting", "test_acc", percent=True).startswith(
         "tied for the highest at B = 32, η = 0.1 ("
     )
     assert ranking_text(rows().iloc[[0, 3]], "lr", "test_acc") is None
@@ -80,7 +80,7 @@ def test_a_value_is_said_with_the_rounding_of_the_tables_and_alone_for_one_seed(
 
 def test_which_cells_are_ranked_is_said_once_in_plain_words():
     rule = which_are_ranked(1)
-    assert rule.startswith("A run *trained* when it neither diverged nor got stuck at chance; cells are compared by")
+    assert rule.startswith("A run *trained* when it neither diverged nor got stuck at chance; settings are compared by")
     assert "ranked" not in rule  # the report's word, not a student's
     assert "converged" not in rule  # Task 3's word
     assert "how often a setting fails" in rule and "overlap" not in rule and "2√" not in rule

@@ -14,7 +14,7 @@ import pandas as pd
 from mnist_sgd.science import net_runs
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, cell_label
-from mnist_sgd.tasks.mlp_grid.tables import CLASSES, off_axis
+from mnist_sgd.tasks.mlp_grid.tables import CLASSES, LATE_EPOCHS, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
 
 # up to this many seeds a cell's s.d. is itself rough: its verdicts on small differences are indicative
@@ -22,15 +22,18 @@ FEW_SEEDS = 5
 
 
 def cell_count(cells: pd.DataFrame) -> int:
-    """The cells that were run: one count for every text and table of Task 7."""
+    """The settings that were run: one count for every text and table of Task 7."""
     return len(cells)
 
 
-def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
-    """What was run of the grid: the cells against those its batch sizes and rates span, the
-    epochs and seeds per cell, a warning when the epochs are not the assignment's
-    ``assignment_epochs`` or differ between cells, then which cells are ranked
-    (``ties.which_are_ranked``). ``cells``: one row per cell with batch_size, lr, seeds, epochs."""
+def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series) -> str:
+    """What was run of the grid: the settings against those its batch sizes and rates span, the
+    epochs and seeds per setting, a warning when the epochs are not the assignment's
+    ``assignment_epochs`` or differ between settings, which settings are ranked
+    (``ties.which_are_ranked``), how a final accuracy is read (over the last ``LATE_EPOCHS``, as
+    the largest of ``moves``, the late epoch-to-epoch changes of a seed's test accuracy in points,
+    ``tables.epoch_moves``, shows is needed) and that verdicts on a few tenths are indicative with
+    few seeds. ``cells``: one row per setting with batch_size, lr, seeds, epochs."""
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
     epochs_run = sorted(cells["epochs"].unique())
@@ -38,16 +41,21 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     n, spanned = cell_count(cells), len(batches) * len(lrs)
     sizes = ("batch size " if len(batches) == 1 else "batch sizes ") + ", ".join(str(b) for b in batches)
     rates = ("learning rate " if len(lrs) == 1 else "learning rates ") + ", ".join(f"{lr:g}" for lr in lrs)
-    each = f"{plural(seeds[0], 'seed')} each" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]} seeds per cell"
+    each = f"{plural(seeds[0], 'seed')} each" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]} seeds per setting"
     text = (
         f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} settings (B, η)** of {sizes} and {rates} "
-        f"were run for {plural(epochs_run, 'epoch')}, {each}; each setting is a *cell* of the grid."
+        f"were run for {plural(epochs_run, 'epoch')}, {each}."
     )
     if epochs_run != [assignment_epochs]:
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
-        text += " The cells ran different numbers of epochs, so their final values are not directly comparable."
+        text += " The settings ran different numbers of epochs, so their final values are not directly comparable."
     text += f" {which_are_ranked(seeds[0])}"
+    if len(moves):
+        text += (
+            f" A seed's test accuracy still moves by up to {moves.max():.2f} points from one epoch to the next near "
+            f"the end, so its final accuracies here are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
+        )
     if 2 <= seeds[-1] <= FEW_SEEDS:
         text += (
             f" {plural(seeds[-1], 'seed').capitalize()} give only a rough s.d., so a verdict on a difference of a few "
@@ -106,7 +114,7 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
 def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``)."""
     return (
-        "The cells in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
-        "that completed it; the final accuracies, mean ± s.d. over the seeds that trained. By hand: the "
-        "assignment's figures, one run each."
+        "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
+        "that completed it; the final accuracies (each seed's mean over its last epochs), mean ± s.d. over the seeds "
+        "that trained. By hand: the assignment's figures at the last epoch, one run each."
     )

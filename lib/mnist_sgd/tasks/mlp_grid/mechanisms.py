@@ -1,4 +1,4 @@
-"""Why Task 7's cells differ, each mechanism tied to numbers of the grid: in the body, what the
+"""Why Task 7's settings differ, each mechanism tied to numbers of the grid: in the body, what the
 rate and the batch size do where the seeds trained (``within_text``; where the cells stop
 training is ``stability``'s); behind it, in the detail: the loss per update (``per_update_text``),
 the noise of a minibatch gradient, the time of an update and of an epoch, and the train - test
@@ -105,7 +105,7 @@ def _per_update_text(windows: pd.DataFrame) -> str:
     small, large = windows.iloc[0], windows.iloc[-1]
     b0, b1 = int(small["batch_size"]), int(large["batch_size"])
     if not apart(large, small, "window"):
-        return f"Per update, B = {b1} and B = {b0} are tied. "
+        return f"Per update at η = {small['lr']:g}, B = {b1} and B = {b0} are tied. "
     if large["window"] > small["window"]:
         return "The smallest batch is ahead per update too: its lead is not only its number of updates. "
     below = [
@@ -117,7 +117,7 @@ def _per_update_text(windows: pd.DataFrame) -> str:
     )
     lead = "the largest batch goes furthest" if below[0]["batch_size"] == b1 else "larger batches go further"
     return (
-        f"Per update {lead}: after as many updates as an epoch at B = {b0}, the training loss is "
+        f"Per update {lead}: at η = {small['lr']:g}, after as many updates as an epoch at B = {b0}, the training loss is "
         f"{values}, below B = {b0}'s loss after epoch 1. A step on B = {b1} averages {b1 / b0:g} times the "
         "examples, so its gradient is less noisy. "
     )
@@ -136,8 +136,7 @@ def _overtaken(at: pd.DataFrame, small: int) -> str:
 def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
     """At rate ``lr`` (the rows ``at``, by batch size): whether the smallest batch goes furthest in
     the first epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the
-    smallest and the largest batch, whether it is overtaken by the end (``_overtaken``), and why
-    its steps are noisier."""
+    smallest and the largest batch, and whether it is overtaken by the end (``_overtaken``)."""
     steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
     small, large = min(steps), max(steps)
     per_epoch = rank(at, "loss_epoch1", highest=False)
@@ -145,7 +144,6 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
         return (
             f"At η = {lr:g}, the smallest batch has the lowest loss after the first epoch, having made "
             f"{steps[small]:,} updates against {steps[large]:,} at B = {large}{_overtaken(at, small)}. "
-            f"An update at B = {small} averages fewer examples, so its gradient is noisier. "
         )
     if per_epoch is not None:
         return (
@@ -158,7 +156,7 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
 def within_text(cells: pd.DataFrame) -> str | None:
     """The body's second answer: what the rate does at the batch size ``focus`` picks (a short
     step descends slowly) and the batch size at the rate it picks (the loss after the first
-    epoch, and why a small batch's steps are noisier); None when neither comparison has two cells."""
+    epoch and at the end); None when neither comparison has two settings."""
     b, lr = focus(cells, "batch_size"), focus(cells, "lr")
     text = ""
     if b is not None:
@@ -204,13 +202,13 @@ def time_text(cells: pd.DataFrame) -> str | None:
     text = (
         f"**Time.** An update on B = {b1} averages {examples:g} times the examples of one on B = {b0} and took "
         f"{update:.2g} times as long ({two_significant(ms[b1])} ms against {two_significant(ms[b0])} ms, means over "
-        f"the cells of each batch size): {share}. An epoch at B = {longer} took "
+        f"the settings of each batch size): {share}. An epoch at B = {longer} took "
         f"{epoch[longer] / epoch[shorter]:.2g} times as long as at B = {shorter} ({two_significant(epoch[longer])} s "
         f"against {two_significant(epoch[shorter])} s), {_load_verdict(epoch[longer] / epoch[shorter])}."
     )
     if len(spans):
         text += (
-            f" The same work, an epoch at one batch size, took up to {spans.max():.2g} times as long in one cell "
+            f" The same work, an epoch at one batch size, took up to {spans.max():.2g} times as long in one setting "
             "as in another."
         )
     return text
@@ -231,7 +229,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
     c = by_eta_b(cells)
     rose = c[c["all_converged"].astype(bool)].dropna(subset=["rises"])
     if len(rose) >= 2 and (rose["rises"] == 0).all():
-        text += "No epoch of the cells that trained counts as a rise of the loss."
+        text += "No epoch of the settings that trained counts as a rise of the loss."
     elif len(rose) >= 2:
         values = [
             f"{said(r.rises, r.rises_sd, r.seeds, alone='.1f')} at {cell_label(r.batch_size, r.lr)}"
@@ -239,7 +237,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
         ]
         steady = bool((rose["rises"].diff().dropna() >= 0).all())
         text += (
-            "In the cells that trained, the epochs in which the loss on the whole training set rose, per seed, in "
+            "In the settings that trained, the epochs in which the loss on the whole training set rose, per seed, in "
             "the order of η/B: "
             + ", ".join(values)
             + (
@@ -266,7 +264,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
     fit, under = ok[ok["train_acc"] >= FIT], ok[ok["train_acc"] < FIT]
     if len(fit):
         text += (
-            f"The {plural(len(fit), 'cell')} that {'fits' if len(fit) == 1 else 'fit'} the training set (final "
+            f"The {plural(len(fit), 'setting')} that {'fits' if len(fit) == 1 else 'fit'} the training set (final "
             f"training accuracy at least {100 * FIT:g}%) {'has a gap' if len(fit) == 1 else 'have gaps'} of "
             + (
                 f"{fit['gap'].min():.2f} points and a test accuracy of {pct(fit['test_acc'].min())}"
@@ -279,20 +277,20 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         late = _second_half(fit, history)
         if late is not None:
             text += late
-        ranked = ranking_text(fit, "cell", "gap", highest=False, values=False)  # the list above gives them
+        ranked = ranking_text(fit, "setting", "gap", highest=False, values=False)  # the list above gives them
         if ranked:
-            text += f"Among the cells that fit the training set, the gap is {ranked}. "
+            text += f"Among the settings that fit the training set, the gap is {ranked}. "
     if len(under):
         smaller = len(fit) > 0 and _all_smaller(under, fit)
         text += (
-            f"The {plural(len(under), 'cell')} that {'does' if len(under) == 1 else 'do'} not fit the training set "
+            f"The {plural(len(under), 'setting')} that {'does' if len(under) == 1 else 'do'} not fit the training set "
             + ("" if len(fit) else f"(final training accuracy below {100 * FIT:g}%) ")  # else defined just above
             + f"{'has' if len(under) == 1 else 'have'} "
             + ", ".join(
                 f"{pct(r.train_acc)} training and {pct(r.test_acc)} test accuracy at {cell_label(r.batch_size, r.lr)}"
                 for r in under.sort_values("train_acc").itertuples(index=False)
             )
-            + (": smaller gaps than any cell that fits, " if smaller else ": ")
+            + (": smaller gaps than any setting that fits, " if smaller else ": ")
             + "their test accuracy is held back by optimisation (the training set is not yet fit), not only by "
             "generalisation."
         )

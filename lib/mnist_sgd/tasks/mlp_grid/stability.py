@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mnist_sgd.science import net_runs
-from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.mlp_grid.cell import KEYS, cell_label
+from mnist_sgd.tasks.mlp_grid.cell import cell_label
 from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said
 from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable
 from mnist_sgd.tasks.rounding import two_figures
@@ -32,19 +31,19 @@ def _boundary(cells: pd.DataFrame) -> str:
     c = by_eta_b(cells)
     ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
     if bad.empty:
-        return f"Every cell trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
+        return f"Every setting trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
     if ok.empty:
-        return "In every cell some seed failed. "
+        return "In every setting some seed failed. "
     if ok["eta_b"].max() >= bad["eta_b"].min():
         top = ok.iloc[-1]
         return (
-            "The cells where some seed failed are not simply those of the largest η/B: "
+            "The settings where some seed failed are not simply those of the largest η/B: "
             + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
             + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
         )
     text = (
-        f"In this grid every cell up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every cell "
-        f"from {ratio_said(bad['eta_b'].min())} up had a seed fail. "
+        f"Every setting up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every one from "
+        f"{ratio_said(bad['eta_b'].min())} up had a seed fail. "
     )
     for lr, failed in bad.groupby("lr"):
         saved = ok[ok["lr"] == lr]
@@ -55,9 +54,8 @@ def _boundary(cells: pd.DataFrame) -> str:
         seeds = int(saved["seeds"].min())
         run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
         text += (
-            f"The cells at η = {lr:g} failed at B = {sizes} but trained on {run} at B = {where}, so in these "
-            f"{len(c)} cells × {plural(seeds, 'seed')} η/B, rather than η alone, separates success from failure: "
-            "suggestive, not shown. "
+            f"At η = {lr:g} seeds failed at B = {sizes} but {run} trained at B = {where}: in this grid η/B, not η "
+            "alone, separates success from failure. "
         )
     return text
 
@@ -73,14 +71,12 @@ def _failed_seeds(runs: pd.DataFrame) -> str:
 
 
 def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """Each cell where some seed did not train, in the order of η/B: the seeds that diverged
+    """Each setting where some seed did not train, in the order of η/B: the seeds that diverged
     (when, and what they had learnt first) and the runs stuck at chance (the one digit a network
     that no longer depends on its input answers, checked on both sets with ``y_train`` and
     ``y_test``). What set a divergence off is not measured, and the text says so."""
     runs = runs.astype({"lr": float})
-    failed = runs.merge(cells[~cells["all_converged"].astype(bool)][KEYS], on=KEYS)
-    kinds = (failed["diverged"].astype(bool).any(), (failed["status"].str.contains("stuck")).any())
-    text = "The seeds failed in two different ways. " if all(kinds) else ""
+    text = ""
     for c in by_eta_b(cells[~cells["all_converged"].astype(bool)]).itertuples(index=False):
         mine = runs[(runs["batch_size"] == c.batch_size) & (runs["lr"] == c.lr)]
         label = cell_label(c.batch_size, c.lr)
@@ -134,7 +130,7 @@ def _between(a: pd.Series, b: pd.Series) -> str:
     """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the spread of ``differ``)."""
     spread = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
     against = f"against {two_figures(100 * spread)}" if math.isfinite(spread) else "no spread to judge it by"
-    return f"{name(a, 'cell')} and {name(b, 'cell')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
+    return f"{name(a, 'setting')} and {name(b, 'setting')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
 
 
 def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
@@ -153,10 +149,10 @@ def _trend(cells: pd.DataFrame) -> str:
     peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
     pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
     judged = [apart(a, b, "test_acc") for a, b in pairs]
-    top = name(rows[peak], "cell")
+    top = name(rows[peak], "setting")
     head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
     if peak < len(rows) - 1:
-        head += " and is lower at " + listed([name(r, "cell") for r in rows[peak + 1 :]])
+        head += " and is lower at " + listed([name(r, "setting") for r in rows[peak + 1 :]])
     if all(judged):
         every, closest = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
         verdict = f"{every}beyond the seeds' spread ({closest}{_between(*min(pairs, key=_closeness))})"
@@ -165,7 +161,9 @@ def _trend(cells: pd.DataFrame) -> str:
     else:
         within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
         verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
-    return f"**Final accuracy.** Among the cells where every seed trained, the final test accuracy {head}, {verdict}."
+    return (
+        f"**Final accuracy.** Among the settings where every seed trained, the final test accuracy {head}, {verdict}."
+    )
 
 
 def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
@@ -175,7 +173,7 @@ def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tenso
     ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
     images = int(cells["train_images"].max())
     text = (
-        f"**Which cells trained.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
+        f"**Which settings trained.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
         f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
     )
     trend = _trend(cells)

@@ -1,8 +1,8 @@
 """Task 7's tables of the grid, read by its summary: the grid's cells, the section's one table
 (every cell beside the hand-made figures), the detail's table and heat map labels, the hand-made
 reference cells beside this build's, and the epochs whose loss the loss figure cannot show. A
-cell's numbers are means over its seeds, each scored at the end of its run (a run that diverged
-as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
+cell's numbers are means over its seeds, each seed's accuracies read over its last epochs
+(``late_accuracies``; a run that diverged as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
 and some trained, over those that trained (``counted``); the loss after epoch 1 over every seed
 that completed it. A run that neither diverged nor got stuck at chance *trained* (``cell.TRAINED``)."""
 
@@ -23,6 +23,9 @@ CLASSES = 10
 # chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
 # which on a log axis of 1e14 would squash every curve that learns.
 LOSS_TOP = 1.5 * math.log(CLASSES)
+# A seed's test accuracy moves from one late epoch to the next by more than the spread of 3 seeds,
+# so a seed's final accuracies are its means over this many last epochs, not one epoch's reading.
+LATE_EPOCHS = 3
 
 
 def listed(items: list[str]) -> str:
@@ -99,11 +102,44 @@ def _epoch_time(seeds: pd.DataFrame) -> tuple[float, float]:
     return mean, _sd(timed["seconds_per_epoch"])
 
 
+def late_accuracies(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """``runs`` with each seed's ``late_test_acc`` and ``late_train_acc``: its mean accuracies over
+    its last ``LATE_EPOCHS`` epochs (``history``: test_acc and train_acc per epoch), except for a
+    run that diverged, which keeps those it stopped at (its last epochs are not a reading of one
+    network). Fractions, like the final ones."""
+    runs = runs.astype({"lr": float}).drop(columns=["late_test_acc", "late_train_acc"], errors="ignore")
+    ordered = history.astype({"lr": float}).sort_values("epoch")
+    late = (
+        ordered.groupby([*KEYS, "seed"])[["test_acc", "train_acc"]]
+        .agg(lambda v: v.tail(LATE_EPOCHS).mean())
+        .rename(columns={"test_acc": "late_test_acc", "train_acc": "late_train_acc"})
+        .reset_index()
+    )
+    out = runs.merge(late, on=[*KEYS, "seed"], how="left")
+    stopped = out["diverged"].astype(bool) | out["late_test_acc"].isna()
+    out.loc[stopped, "late_test_acc"] = out.loc[stopped, "final_test_acc"]
+    out.loc[stopped, "late_train_acc"] = out.loc[stopped, "final_train_acc"]
+    return out
+
+
+def epoch_moves(history: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
+    """How far each trained seed's test accuracy moved (points, absolute) between consecutive
+    epochs among its last ``LATE_EPOCHS``: the reason the accuracies are read over them. ``runs``:
+    status per seed; only runs that trained (``CONVERGED``) count."""
+    ok = runs.astype({"lr": float})
+    ok = ok[ok["status"] == CONVERGED][[*KEYS, "seed"]]
+    h = history.astype({"lr": float}).merge(ok, on=[*KEYS, "seed"]).sort_values("epoch")
+    tail = h.groupby([*KEYS, "seed"]).tail(LATE_EPOCHS)
+    return (100 * tail.groupby([*KEYS, "seed"])["test_acc"].diff().abs()).dropna()
+
+
 def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid.
 
     ``runs``: one row per seed with ``status`` (``net_runs.with_status``), final accuracies
-    (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``.
+    (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``;
+    ``history``: per seed and epoch the loss and both accuracies. Accuracies are read over the last
+    epochs (``late_accuracies``).
     Each value ``v`` below is the mean over the cell's ``counted`` seeds (``counted_seeds`` of
     them: those that converged, where some seeds failed) with ``v_sd`` its sample s.d. (NaN for
     one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``rises`` (the epochs a
@@ -117,10 +153,10 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
     runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
-    per_seed = runs.merge(_seed_rises(history), on=[*KEYS, "seed"], how="left")
+    per_seed = late_accuracies(runs, history).merge(_seed_rises(history), on=[*KEYS, "seed"], how="left")
     first = history[history["epoch"] == 1][[*KEYS, "seed", LOSS]].rename(columns={LOSS: "loss1"})
     per_seed = per_seed.merge(first, on=[*KEYS, "seed"], how="left")
-    per_seed["gap"] = 100 * (per_seed["final_train_acc"] - per_seed["final_test_acc"])
+    per_seed["gap"] = 100 * (per_seed["late_train_acc"] - per_seed["late_test_acc"])
     per_seed["diverged"] = per_seed["diverged"].astype(bool)
     rows = []
     for (b, lr), c in per_seed.groupby(KEYS):
@@ -143,8 +179,8 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "completed": shown["done"].min(),
         }
         for column, source in [
-            ("test_acc", "final_test_acc"),
-            ("train_acc", "final_train_acc"),
+            ("test_acc", "late_test_acc"),
+            ("train_acc", "late_train_acc"),
             ("gap", "gap"),
             ("rises", "rises"),
         ]:

@@ -24,8 +24,8 @@ def which_are_ranked(fewest_seeds: int) -> str:
     """What "trained" means and which cells are ranked, said once where the seeds are first said;
     ``fewest_seeds``, the seeds of the cell that ran fewest: why one seed is not ranked, when one ran."""
     text = (
-        "A run *trained* when it neither diverged nor got stuck at chance; cells are compared by accuracy only where "
-        "every seed trained"
+        "A run *trained* when it neither diverged nor got stuck at chance; settings are compared by accuracy only "
+        "where every seed trained"
     )
     return text + (": one run cannot show how often a setting fails." if fewest_seeds < 2 else ".")
 
@@ -80,8 +80,8 @@ def said(mean: float, sd: float, seeds: int, percent: bool = False, alone: str =
 
 
 def name(row: pd.Series, key: str) -> str:
-    """What names a row in a comparison: 'η = 0.1', 'B = 32', or for ``key`` 'cell' both."""
-    if key == "cell":
+    """What names a row in a comparison: 'η = 0.1', 'B = 32', or for ``key`` 'setting' both."""
+    if key == "setting":
         return f"B = {int(row['batch_size'])}, η = {row['lr']:g}"
     return f"{NAMES[key]} = {row[key]:g}"
 
