@@ -10,7 +10,7 @@ import re
 
 import pandas as pd
 import pytest
-from made_up import arch_stats as stats
+from made_up import arch_stats
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
@@ -21,20 +21,24 @@ from mnist_sgd.tasks.architectures.comparison import (
     compact_caption,
     compact_curves,
     comparison_text,
-    decay_text,
-    detail_text,
     dip_note,
     distance,
     fit_text,
-    inputs_text,
     ranking_text,
     spread_name,
     spread_text,
     step_size_text,
-    times_as_long,
 )
+from mnist_sgd.tasks.architectures.detail import decay_text, detail_text, inputs_text, times_as_long
 from mnist_sgd.tasks.architectures.dips import COLUMNS
 from mnist_sgd.tasks.architectures.hand import first_run_detail, hand_figures_text
+from mnist_sgd.tasks.architectures.late import plain_names
+
+
+def stats(large_seeds: int = 3, **overrides: dict) -> pd.DataFrame:
+    """The made-up models named as the summary names them."""
+    return plain_names(arch_stats(large_seeds, **overrides))
+
 
 HAND_500 = references.value(8, "test accuracy", "mlp500-300")
 HAND_CNN = references.value(8, "test accuracy", "cnn")
@@ -83,32 +87,41 @@ def test_a_one_seed_model_takes_its_fluctuation_checked_on_a_model_with_seeds():
     assert "The CNN finished one seed: its noise" in diverged
 
 
-def test_how_the_architectures_end_goes_down_from_the_highest_with_each_verdict():
-    assert ranking_text(stats()) == (
-        "**How they end.** After 40 epochs, the CNN's test accuracy is 1.03 points above the MLP 500-300's (beyond the "
-        "seeds' spread), which is 0.16 points above the MLP 128's (within the seeds' spread)."
+def test_how_the_architectures_end_says_how_they_are_read_then_goes_down_from_the_highest():
+    text = ranking_text(stats(), 5)
+    assert text.startswith(
+        "**How they end.** A test accuracy swings from one epoch to the next (the figure), so each seed is read as "
+        "its mean over its last 5 of 40 epochs, the training accuracy too, and a model as the mean ± s.d. of these "
+        "over its seeds. "
     )
-    same = ranking_text(stats(mlp128={"final_test_acc": 0.975}))  # 0.66 points: beyond 2 √(0.08² + 0.1²) = 0.26
-    assert same.endswith("which is 0.66 points above the MLP 128's, both beyond the seeds' spread.")
-    one = ranking_text(stats(large_seeds=1))
-    assert "(beyond the noise)" in one and "(within the noise)" in one
-    unmeasured = ranking_text(stats(cnn={"noise": math.nan}))
-    assert "1.03 points above the MLP 500-300's, which" in unmeasured
+    assert text.endswith(
+        "From the top, the test accuracy is the CNN's 99.19 ± 0.10%, then the MLP 500-300's 98.16 ± 0.10% (beyond "
+        "the seeds' spread of the one above), then the MLP 128's 98.00 ± 0.10% (within the seeds' spread of the one "
+        "above)."
+    )
+    same = ranking_text(stats(mlp128={"final_test_acc": 0.975}), 5)  # 0.66 points: beyond 2 √(0.1² + 0.1²) = 0.28
+    assert same.endswith("and the MLP 128's 97.50 ± 0.10%, each beyond the seeds' spread of the next.")
+    one = ranking_text(stats(large_seeds=1), 5)
+    assert "the CNN's 99.19%, then" in one and "(beyond the noise of the one above)" in one
+    unmeasured = ranking_text(stats(cnn={"noise": math.nan}), 5)
+    assert "then the MLP 500-300's 98.16 ± 0.10%, then" in unmeasured
     assert unmeasured.endswith("The noise of the CNN is not measured here, so no difference involving it is judged.")
-    assert ranking_text(stats().iloc[:3]) is None  # the MLP 128 alone besides the first runs
+    assert ranking_text(stats().iloc[:3], 5) is None  # the MLP 128 alone besides the first runs
 
 
 def test_the_step_size_is_compared_after_the_first_run_s_epochs():
     text = step_size_text(stats(), STEP_CURVES)
     assert text == (
-        "**Step size.** After 10 epochs, the MLP 128 at η = 0.04 is 2.50 points above the first run, beyond the "
-        "seeds' spread: a 4 times longer step gets further. The first run was still rising (up 1.50 points in its "
-        "last 5 epochs)."
+        "**Step size.** After 10 epochs, the MLP 128 at η = 0.04 is 2.50 points above the MLP 128 at η = 0.01, "
+        "beyond the seeds' spread: a 4 times longer step gets further. At η = 0.01 it was still rising (up 1.50 "
+        "points in its last 5 epochs)."
     )
     close = curves({FIRST: {5: (0.93, 0.001), 10: (0.945, 0.001)}, "MLP 128": {10: (0.946, 0.001)}})
-    assert "0.10 points above the first run, within the seeds' spread. The first run" in step_size_text(stats(), close)
+    assert "0.10 points above the MLP 128 at η = 0.01, within the seeds' spread. At η = 0.01 it" in step_size_text(
+        stats(), close
+    )
     flat = curves({FIRST: {5: (0.945, 0.001), 10: (0.945, 0.001)}, "MLP 128": {10: (0.97, 0.001)}})
-    assert "The first run had levelled off (" in step_size_text(stats(), flat)
+    assert "At η = 0.01 it had levelled off (" in step_size_text(stats(), flat)
     assert step_size_text(stats().iloc[1:], STEP_CURVES) is None  # no first run
 
 
@@ -117,13 +130,14 @@ def test_the_inputs_are_compared_at_the_end_with_the_arithmetic_of_the_likely_ca
     q2 = 4 * 0.1 - 4 * 0.13 + 1  # the mean of (2x - 1)^2
     before, after = 1 + 784 * 0.1, 1 + 784 * q2
     assert (
-        "The first run ends 1.50 points above the same run on inputs left in [0, 1], beyond the seeds' spread" in text
+        "The MLP 128 at η = 0.01 ends 1.50 points above the same run on inputs left in [0, 1], beyond the seeds' spread"
+        in text
     )
     assert f"the mean squared pixel goes from 0.100 to {q2:.3f}" in text and q2 == pytest.approx(0.88)
     assert f"grows on average from {before:.0f} to {after:.0f}, {after / before:.1f} times" in text
     assert "the mean pixel goes from 0.130 to -0.740" in text and "(argued, not tested)" in text
     assert inputs_text(stats().drop(index=1), INPUT_CURVES) is None
-    assert "**Inputs" not in comparison_text(stats(), INPUT_CURVES)  # in the per-run detail
+    assert "**Inputs" not in comparison_text(stats(), INPUT_CURVES, 5)  # in the per-run detail
     assert text in detail_text(stats(), INPUT_CURVES)
 
 
@@ -153,8 +167,8 @@ def test_the_fit_says_which_models_fit_and_compares_their_gaps_without_a_tautolo
 def test_the_first_runs_that_do_not_fit_are_said_in_the_body_only_when_no_model_fits():
     none_fit = stats().iloc[:2]
     text = fit_text(none_fit)
-    assert "The first run and the first run on [0, 1] end below 99.5% on the training set, their gaps within the " \
-        "seeds' spread of zero or below it: they were still learning, not over-fitting." in text  # fmt: skip
+    assert "The MLP 128 at η = 0.01 and the MLP 128 at η = 0.01 on [0, 1] end below 99.5% on the training set, " \
+        "their gaps within the seeds' spread of zero or below it: they were still learning, not over-fitting." in text  # fmt: skip
     assert "below 99.5%" not in fit_text(stats())
     assert "end below 99.5% on the training set, their gaps within" in detail_text(stats(), INPUT_CURVES)
 
@@ -167,7 +181,8 @@ def test_weight_decay_says_the_weights_grew_and_where_the_decay_term_is_the_larg
         "SGD minimises. Its effect on the test accuracy is not measured: every run used it."
     )
     shrunk = decay_text(stats(cnn={"final_norm": 5.0}))
-    assert "The first run, the first run on [0, 1], the MLP 128 and the MLP 500-300 ends with larger" in shrunk
+    assert "The MLP 128 at η = 0.01, the MLP 128 at η = 0.01 on [0, 1], the MLP 128 and the MLP 500-300 ends with " \
+        "larger" in shrunk  # fmt: skip
     below = decay_text(stats(cnn={"decay_to_loss": 0.5}))
     assert "At the end, the decay term λ‖θ‖²/2 is below the last epoch's mean minibatch loss for every model." in below
 
@@ -230,17 +245,19 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     )
     assert "s.d. of a run" not in text and "rounding" not in text  # the rule is the summary page's
     assert (
-        f"The first run ends {100 * (0.945 - HAND_FIRST):.2f} points above the hand-made figure of 86.75%, beyond"
+        f"The MLP 128 at η = 0.01 ends {100 * (0.945 - HAND_FIRST):.2f} points above the hand-made figure of 86.75%, beyond"
         in text
     )
     # the body says what was tested and what was not, in one sentence; the detail what the runs rule out
     assert text.endswith(
-        "Of what was tested here (the seed, the epoch it is read after, and inputs left in [0, 1]), no one change "
-        "alone explains it, and the hand run's initialisation, shuffling, loss or a smaller training set were not "
-        "tested, so the gap stays open."
+        "beyond the seeds' spread; no one tested change alone (the seed, the epoch it is read after and inputs left "
+        "in [0, 1]) explains it, and the hand run's initialisation, shuffling, loss and training set are not known, "
+        "so the gap stays open."
     )
     detail = first_run_detail(stats(), LATE_CURVES, FIRST_HISTORY)
-    assert detail.startswith("**The first run against its hand figure of 86.75%.** Every seed was above that figure")
+    assert detail.startswith(
+        "**The MLP 128 at η = 0.01 against its hand figure of 86.75%.** Every seed was above that figure"
+    )
     assert "from epoch 1 on, so neither the seed nor the epochs explain it" in detail
     assert f"inputs left in [0, 1] ends {100 * (0.93 - HAND_FIRST):.2f} points above it and agrees with it after no " \
         "epoch." in detail  # fmt: skip
@@ -281,13 +298,13 @@ def test_the_first_run_s_hand_figure_is_matched_by_a_search_said_to_be_one():
     )
     # one tested change explains it: the body says so, not that the gap stays open
     body = hand_figures_text(stats(first_inputs01={"final_test_acc": 0.868}), LATE_CURVES)
-    assert "one change alone can explain it;" in body and "stays open" not in body
+    assert "one tested change alone (" in body and ") can explain it, but" in body and "stays open" not in body
     assert first_run_detail(stats(first={"final_test_acc": 0.868}), LATE_CURVES, FIRST_HISTORY) is None
 
 
 def test_the_comparison_leaves_out_the_points_the_models_do_not_allow():
     only = stats().iloc[[2]]  # the MLP 128 alone
-    text = comparison_text(only, curves({"MLP 128": {10: (0.97, 0.001)}}))
+    text = comparison_text(only, curves({"MLP 128": {10: (0.97, 0.001)}}), 5)
     assert "**Step size.**" not in text and "**Inputs" not in text and "CNN" not in text and "How they end" not in text
     assert "**Weight decay.**" not in text and "**Fit and generalisation.** The MLP 128 gets at least 99.5%" in text
     assert pytest.approx(0.64) == only["decay_to_loss"].iloc[0]
@@ -296,8 +313,8 @@ def test_the_comparison_leaves_out_the_points_the_models_do_not_allow():
 def test_an_unmeasured_noise_is_said_once_per_paragraph():
     c = curves({FIRST: {10: (0.945, math.nan)}, "MLP 128": {10: (0.97, math.nan)}})
     step = step_size_text(stats(first={"noise": math.nan}, mlp128={"noise": math.nan}), c)
-    assert "is 2.50 points above the first run. The noise of" in step
-    assert step.count("not measured") == 1 and "the first run and the MLP 128 is not measured" in step
+    assert "is 2.50 points above the MLP 128 at η = 0.01. The noise of" in step
+    assert step.count("not measured") == 1 and "the MLP 128 at η = 0.01 and the MLP 128 is not measured" in step
     # a noise read from the seeds at that epoch is measured even when the model's final one is not
     judged = step_size_text(stats(first={"noise": math.nan}), STEP_CURVES)
     assert ", beyond the seeds' spread" in judged and "not measured" not in judged
@@ -308,8 +325,9 @@ def test_the_body_states_each_result_once_in_plain_words(large_seeds):
     s = stats(large_seeds)
     c = curves({FIRST: {5: (0.932, 0.001), 10: (0.945, 0.001)}, FIRST_01: {10: (0.93, 0.001)},
                 "MLP 128": {10: (0.97, 0.001)}})  # fmt: skip
-    body = "\n".join([spread_text(s) or "", comparison_text(s, c), hand_figures_text(s, c)])
-    results = re.findall(r"\d+\.\d+", re.sub(r"η = [\d.]+", "", body))  # a setting names a run, it is no result
+    body = "\n".join([spread_text(s) or "", comparison_text(s, c, 5), hand_figures_text(s, c)])
+    # a setting names a run, and a ± belongs to its value: neither is a result of its own
+    results = re.findall(r"\d+\.\d+", re.sub(r"η = [\d.]+|± [\d.]+", "", body))
     assert len(results) == len(set(results)), sorted(r for r in results if results.count(r) > 1)
     for jargon in ("combined noise", "told apart", "this build", "noise_source", "final_test_acc", "section", "2√"):
         assert jargon not in body
@@ -326,7 +344,7 @@ def test_the_detail_holds_the_arithmetic_behind_the_explanations():
     assert "**Capacity.**" in text
     # what the decay did leads its arithmetic, in the detail only: the body's figure shows the norms
     assert text.count("**Weight decay.**") == 1 and f"{decay_text(stats())} With λ = 0.0001, each step" in text
-    assert "**Weight decay.**" not in comparison_text(stats(), STEP_CURVES)
+    assert "**Weight decay.**" not in comparison_text(stats(), STEP_CURVES, 5)
     assert "**Convolutions.**" not in detail_text(stats().iloc[:3], INPUT_CURVES)
     assert "**Inputs" not in detail_text(stats().iloc[2:], INPUT_CURVES)
 
@@ -337,7 +355,7 @@ def test_the_compact_table_keeps_the_first_middle_last_and_best_epochs():
                 FIRST: {e: (0.9 + e * 0.001, 0.001) for e in range(1, 11)}})  # fmt: skip
     assert sorted(set(compact_curves(c)["epoch"])) == [1, 10, 20, 32, 37, 40]
     caption = compact_caption(stats())
-    assert "First run: the MLP 128 at η = 0.01 for 10 epochs, the assignment's first setting" in caption
+    assert "At η = 0.01 the MLP 128 runs 10 epochs, the assignment's first setting" in caption
     assert "over 3 seeds" in caption and "every" not in caption.split(".")[0]
     # the grid's method names no seed count: when the models ran different numbers, the caption says which ran how many
     mixed = compact_caption(stats(large_seeds=1))

@@ -1,10 +1,10 @@
-"""Task 8's answer in two layers. The body: how the architectures end (``ranking_text``) and why
-(``comparison_text``), the compact table (``compact_curves``) and its dips (``dip_note``), the hand-made figures
-(``hand_figures_text``); the per-run detail: the first run on inputs in [0, 1] and the arithmetic
-behind each explanation (``detail_text``). A difference reads as a distance ('0.94 points above')
-with its verdict by the report's one rule, ``criteria.differ``, which the summary page states: the
-section only says 'beyond' or 'within the seeds' spread'. A noise that is not measured is said
-once, at the end of its paragraph. The prose repeats no number of the body's table."""
+"""Task 8's answer in the body: how the architectures end (``ranking_text``) and why
+(``comparison_text``), the compact table (``compact_curves``) and its dips (``dip_note``); the
+hand-made figures are ``hand``'s, the per-run detail ``detail``'s. The models are read as
+``late.late_stats`` reads them. A difference reads as a distance ('0.94 points above') with its
+verdict by the report's one rule, ``criteria.differ``, which the summary page states: the section
+only says 'beyond' or 'within the seeds' spread'. A noise that is not measured is said once, at
+the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
 
@@ -12,23 +12,15 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science import architectures
-from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR, WEIGHT_DECAY
-from mnist_sgd.science.criteria import beyond_load, differ
+from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR
+from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
-from mnist_sgd.tasks.architectures.tables import (
-    BEST_MARK,
-    FLUCTUATION_EPOCHS,
-    GROWTH_EPOCHS,
-    best_epochs,
-    epoch_rows,
-    seeds_phrase,
-)
+from mnist_sgd.tasks.architectures.late import plain_name
+from mnist_sgd.tasks.architectures.tables import BEST_MARK, FLUCTUATION_EPOCHS, best_epochs, epoch_rows, seeds_phrase
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
-PIXELS = 784
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
 
 
@@ -103,32 +95,49 @@ def spread_text(stats: pd.DataFrame) -> str | None:
     return " ".join(parts)
 
 
-def ranking_text(stats: pd.DataFrame) -> str | None:
-    """The architectures at η = LR from the highest final test accuracy down, each against the
-    next, their verdicts said once when they agree; None with fewer than two that finished."""
+def _value(row: pd.Series) -> str:
+    """A model's test accuracy as the ranking says it: 'the CNN's 99.14 ± 0.04%' (no ± for one seed)."""
+    sd = 100 * row["final_test_acc_sd"]
+    return (
+        f"the {row['name']}'s {100 * row['final_test_acc']:.2f}" + (f" ± {sd:.2f}" if math.isfinite(sd) else "") + "%"
+    )
+
+
+def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
+    """How the comparison reads a model (each seed's mean over its ``last`` epochs, then the mean
+    ± s.d. over the seeds: ``late.late_stats``), said once; then the architectures at η = LR from
+    the highest test accuracy down, each against the next, their verdicts said once when they
+    agree. None with fewer than two that finished."""
     ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
     if len(ok) < 2:
         return None
     rows = [r for _, r in ok.sort_values("final_test_acc", ascending=False).iterrows()]
-    steps, verdicts, noises = [], [], []
+    verdicts, noises = [], []
     for high, low in zip(rows, rows[1:], strict=False):
         a, b = 100 * high["final_test_acc"], 100 * low["final_test_acc"]
         noises += [(high, high["noise"]), (low, low["noise"])]
-        steps.append(f"{distance(shown(a, b))} the {low['name']}'s")
         verdicts.append(verdict(a, high["noise"], b, low["noise"], spread_name(stats)))
     epochs = set(ok["epochs"].astype(int))
-    when = f"After {plural(epochs.pop(), 'epoch')}" if len(epochs) == 1 else "At the end of training"
+    of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
+    how = (
+        f"**How they end.** A test accuracy swings from one epoch to the next (the figure), so each seed is read as "
+        f"its mean over its last {last}{of} epochs, the training accuracy too, and a model as the mean ± s.d. of "
+        "these over its seeds."
+    )
     if len(set(verdicts)) == 1 and verdicts[0]:
-        both = "both" if len(verdicts) == 2 else "each" if len(verdicts) > 2 else ""
-        ends = ", which is ".join(steps) + f", {both + ' ' if both else ''}{verdicts[0]}"
+        each = "each" if len(verdicts) > 1 else "the two"
+        ends = f"{and_list([_value(r) for r in rows])}, {each} {verdicts[0]} of the next"
     else:
-        ends = ", which is ".join(f"{step} ({v})" if v else step for step, v in zip(steps, verdicts, strict=True))
-    return f"**How they end.** {when}, the {rows[0]['name']}'s test accuracy is {ends}." + unmeasured(noises)
+        ends = _value(rows[0]) + "".join(
+            f", then {_value(r)}" + (f" ({v} of the one above)" if v else "")
+            for r, v in zip(rows[1:], verdicts, strict=True)
+        )
+    return f"{how} From the top, the test accuracy is {ends}." + unmeasured(noises)
 
 
 def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """The MLP 128 at η = LR against its first run at η = FIRST_LR after the first run's epochs,
-    and whether the first run was still rising; None without both."""
+    """The MLP 128 at η = LR against itself at η = FIRST_LR after the latter's epochs (the first
+    run's), and whether the latter was still rising; None without both."""
     first, main = row_of(stats, FIRST), row_of(stats, "MLP 128")
     if first is None or main is None or first["epochs"] == 0:
         return None
@@ -139,7 +148,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     diff = shown(a[0], b[0])
     further = diff > 0 and differ(a[0], a[1], b[0], b[1])
     text = (
-        f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the first run"
+        f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the {first['name']}"
         f"{against(a[0], a[1], b[0], b[1], spread)}"
         + (f": a {LR / FIRST_LR:g} times longer step gets further." if further else ".")
     )
@@ -156,37 +165,11 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             if measured(b[1], start[1]) and not apart
             else "moved"
         )
-        text += f" The first run {state} ({moved})."
+        text += f" At η = {FIRST_LR:g} it {state} ({moved})."
     return text + unmeasured([(first, b[1]), (main, a[1])])
 
 
-def inputs_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """The first run on inputs in [-1, 1] against the same run on [0, 1], and the likely cause with
-    its arithmetic: 1 + an image's squared length, which a step on the first layer scales with,
-    grows; the inputs are not centred. None without both runs."""
-    a, b = row_of(stats, FIRST), row_of(stats, FIRST_01)
-    if a is None or b is None or a["epochs"] == 0 or a["epochs"] != b["epochs"]:
-        return None
-    x, y = mean_at(curves, stats, FIRST, int(a["epochs"])), mean_at(curves, stats, FIRST_01, int(a["epochs"]))
-    if x is None or y is None:
-        return None
-    diff = shown(x[0], y[0])
-    m, q = a["pixel_mean"], a["pixel_mean_square"]
-    q2 = 4 * q - 4 * m + 1  # the mean of (2x - 1)^2
-    before, after = 1 + PIXELS * q, 1 + PIXELS * q2
-    return (
-        f"**Inputs in [−1, 1] or [0, 1].** The first run ends {distance(diff)} the same run on inputs left in "
-        f"[0, 1]{against(x[0], x[1], y[0], y[1], spread_name(stats))}. Mapping a pixel x to 2x − 1 turns the background's 0 "
-        f"into −1: the mean squared pixel goes from {q:.3f} to {q2:.3f}, so 1 + an image's squared length grows on "
-        f"average from {before:.0f} to {after:.0f}, {after / before:.1f} times. One SGD step on an image moves the first "
-        "layer's pre-activations for that image in proportion to 1 + its squared length (the 1 for the bias): on "
-        "[−1, 1] the first layer learns as if with a longer step (argued, not tested). The rescaling does not "
-        f"centre the inputs (the mean pixel goes from {m:.3f} to {2 * m - 1:.3f}), so the argument for zero-mean "
-        "inputs does not apply here." + unmeasured([(a, x[1]), (b, y[1])])
-    )
-
-
-def _gap_noise(stats: pd.DataFrame) -> pd.Series:
+def gap_noise_of(stats: pd.DataFrame) -> pd.Series:
     """Each model's noise of its train-test gap (points): its seeds' s.d., else the model's noise."""
     return (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
 
@@ -202,30 +185,7 @@ def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> st
     )
 
 
-def _capacity_clause(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
-    """Of the MLPs that fit, the larger one's gap against the smaller's: whether more capacity
-    widened it; '' with fewer than two."""
-    mlps = fitted[~fitted["model"].isin(["CNN", *FIRST_RUNS])]
-    clauses = []
-    if len(mlps) >= 2:
-        few, many = mlps.loc[mlps["parameters"].idxmin()], mlps.loc[mlps["parameters"].idxmax()]
-        a, sa, b, sb = 100 * many["gap"], gap_noise[many.name], 100 * few["gap"], gap_noise[few.name]
-        apart = distance(shown(a, b), "larger", "smaller", level="")
-        wider = (
-            ""
-            if not measured(sa, sb)
-            else ": the extra capacity went into what holds only for the training images"
-            if differ(a, sa, b, sb) and a > b
-            else ": more capacity did not widen it"
-        )
-        clauses.append(
-            f"The {many['name']}, with {many['parameters'] / few['parameters']:.1f} times the {few['name']}'s "
-            f"parameters, has {f'a gap {apart}' if apart else 'the same gap'}{against(a, sa, b, sb, spread)}{wider}."
-        )
-    return " ".join(clauses)
-
-
-def _still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
+def still_learning(others: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
     """The models that do not fit the training set, and whether their gap is within the noise of
     zero (they were still learning, not over-fitting)."""
     level = [
@@ -251,11 +211,11 @@ def fit_text(stats: pd.DataFrame) -> str | None:
     ok = stats[stats["final_train_acc"].map(math.isfinite)]
     if ok.empty:
         return None
-    spread, gap_noise = spread_name(stats), _gap_noise(ok)
+    spread, gap_noise = spread_name(stats), gap_noise_of(ok)
     fitted, others = ok[ok["final_train_acc"] >= FIT], ok[ok["final_train_acc"] < FIT]
     right = f"at least {100 * FIT:g}% of the training images right"
     if fitted.empty:
-        return f"**Fit and generalisation.** {_still_learning(others, gap_noise, spread)}"
+        return f"**Fit and generalisation.** {still_learning(others, gap_noise, spread)}"
     if len(fitted) == 1:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
@@ -263,36 +223,6 @@ def fit_text(stats: pd.DataFrame) -> str | None:
         f"them. {_smallest_gap(fitted, gap_noise, spread)}"
         + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
-
-
-def decay_text(stats: pd.DataFrame) -> str | None:
-    """What weight decay did: whether the weights grew anyway, how its term compares with the
-    last epoch's mean minibatch loss, and that no run without it was made."""
-    ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
-    if ok.empty:
-        return None
-    grew, above = ok[ok["final_norm"] > ok["init_norm"]], ok[ok["decay_to_loss"] > 1]
-    who = "Every model" if len(grew) == len(ok) else cap(the_names(grew["name"])) if len(grew) else "No model"
-    term = "the decay term λ‖θ‖²/2 is"
-    return (
-        f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel). At the "
-        + (
-            f"end, {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's mean "
-            f"minibatch loss for {the_names(above['name'])}: most of what SGD minimises."
-            if len(above)
-            else f"end, {term} below the last epoch's mean minibatch loss for every model."
-        )
-        + " Its effect on the test accuracy is not measured: every run used it."
-    )
-
-
-def times_as_long(ratio: float) -> str:
-    """A ratio of two jobs' times (≥ 1) judged against the machine's load (``beyond_load``), to two
-    significant figures as every time: '4.7 times as long, more than the machine's load can explain',
-    or '1.6 times as long, within what the machine's load can do'."""
-    if beyond_load(ratio):
-        return f"{ratio:.2g} times as long, more than the machine's load can explain"
-    return f"{ratio:.2g} times as long, within what the machine's load can do"
 
 
 def cnn_text(stats: pd.DataFrame) -> str | None:
@@ -321,11 +251,12 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
     )
 
 
-def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """The body's answer: how the architectures end, then one bullet per point the models allow."""
+def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, last: int) -> str:
+    """The body's answer, from ``stats`` as ``late.late_stats`` reads them over ``last`` epochs: how
+    the architectures end, then one bullet per point the models allow."""
     points = [step_size_text(stats, curves), fit_text(stats), cnn_text(stats)]
     bullets = "\n".join(f"- {p}" for p in points if p)
-    return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
+    return "\n\n".join(t for t in [ranking_text(stats, last), bullets] if t)
 
 
 def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
@@ -339,14 +270,14 @@ def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
 
 def compact_caption(stats: pd.DataFrame) -> str:
     """The caption of the body's table (``compact_curves``): what a cell is, over how many seeds
-    each model ran (``seeds_phrase`` when they differ), and the first runs."""
+    each model ran (``seeds_phrase`` when they differ), and the runs at η = FIRST_LR."""
     seeds = set(stats["seeds"].astype(int))
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     return (
         f"Test accuracy (%) after the first, middle and last epoch and each model's best ({BEST_MARK}: its highest "
-        f"mean); mean ± s.d. over {over}. First run: the MLP 128 at η = {FIRST_LR:g} for "
-        f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: the same with inputs "
-        "left in [0, 1]. Every epoch is in the figure above."
+        f"mean); mean ± s.d. over {over}. At η = {FIRST_LR:g} the MLP 128 runs "
+        f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: with inputs left in "
+        "[0, 1]. Every epoch is in the figure above."
     )
 
 
@@ -357,7 +288,7 @@ def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     if shown.empty:
         return None
     items = [
-        f"the {architectures.by_model([d.model])[0].short} at epoch {d.epoch} (seed {d.seed}, −{d.fall:.2f} points)"
+        f"the {plain_name(d.model)} at epoch {d.epoch} (seed {d.seed}, −{d.fall:.2f} points)"
         for d in shown.itertuples()
     ]
     back = shown["back_at"].notna()
@@ -368,80 +299,3 @@ def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     if dips.training_fell_too(shown).all():
         text += "; the training accuracy fell too, so the weights themselves were worse for that epoch"
     return text + "."
-
-
-def capacity_detail(stats: pd.DataFrame) -> str | None:
-    """What capacity would predict for the gap, and the models that do not fit beside those that do."""
-    if stats[~stats["model"].isin(FIRST_RUNS)].empty:
-        return None
-    ok = stats[stats["final_train_acc"].map(math.isfinite)]
-    others, fitted = ok[ok["final_train_acc"] < FIT], ok[ok["final_train_acc"] >= FIT]
-    gap_noise, spread = _gap_noise(ok), spread_name(stats)
-    return (
-        "**Capacity.** More parameters let a network fit more of the training set, including what holds only for "
-        "the training images; that part does not carry to new images and would show as a wider train–test gap."
-        + (f" {_capacity_clause(fitted, gap_noise, spread)}" if len(fitted) >= 2 else "")
-        + (f" {_still_learning(others, gap_noise, spread)}" if 0 < len(others) < len(ok) else "")
-    )
-
-
-def decay_detail(stats: pd.DataFrame) -> str | None:
-    """What weight decay did (``decay_text``), then its arithmetic: how much it alone would shrink
-    the weights over each learning rate's longest run, how much the norm still changed at the end,
-    why the weights can grow."""
-    ok = stats[stats["final_norm"].map(math.isfinite) & (stats["steps"] > 0)]
-    said = decay_text(stats)
-    if ok.empty or said is None:
-        return None
-    longest = ok.sort_values("steps").groupby("lr", sort=False).tail(1).sort_values("lr", ascending=False)
-    shrink = [
-        f"{100 * architectures.decay_shrink(r.lr, int(r.steps)):.1f}%{' of their size' if i == 0 else ''} over the "
-        f"{int(r.steps):,} steps of {plural(int(r.epochs), 'epoch')} at η = {r.lr:g}"
-        for i, r in enumerate(longest.itertuples())
-    ]
-    text = (
-        f"{said} With λ = {WEIGHT_DECAY:g}, each step multiplies every parameter by 1 − ηλ before the gradient's "
-        f"step; alone, this would shrink them to {and_list(shrink)}."
-    )
-    growing = ok[ok["norm_growth"].map(math.isfinite)]
-    if len(growing):
-        lo, hi = 100 * growing["norm_growth"].min(), 100 * growing["norm_growth"].max()
-        span = f"{lo:+.1f}%" if math.isclose(lo, hi, abs_tol=0.05) else f"{lo:+.1f}% to {hi:+.1f}%"
-        text += f" Over the last {GROWTH_EPOCHS} epochs of {the_names(growing['name'])} the norm changed by {span}."
-    return text + (
-        " Once the training images are right, the cross-entropy can still fall by scaling the weights up (more "
-        "confident outputs); the decay pulls against that growth."
-    )
-
-
-def sharing_detail(stats: pd.DataFrame) -> str | None:
-    """Where the CNN's parameters and multiply-adds sit, what locality and weight sharing are, how
-    many weights the same outputs would need unshared, and the CNN's epoch against the largest
-    MLP's (``times_as_long``). None without the CNN."""
-    cnn = row_of(stats, "CNN")
-    if cnn is None or cnn["shared_parameters"] == 0:
-        return None
-    shared, shared_ma = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
-    mlps = stats[~stats["model"].isin(["CNN", *FIRST_RUNS]) & stats["seconds_per_epoch"].map(math.isfinite)]
-    cost = ""
-    if len(mlps) and math.isfinite(cnn["seconds_per_epoch"]):
-        mlp = mlps.loc[mlps["parameters"].idxmax()]
-        time = cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
-        took = f"takes {times_as_long(time)}" if time >= 1 else f"is {1 / time:.2g} times shorter"
-        cost = f" Against the {mlp['name']}, its epoch {took}."
-    return (
-        f"**Convolutions.** The CNN's two convolutions hold {shared:,} of its {int(cnn['parameters']):,} parameters "
-        f"({100 * shared / cnn['parameters']:.0f}%) but do {shared_ma:,} of its {int(cnn['mult_adds']):,} "
-        f"multiply-adds per image ({100 * shared_ma / cnn['mult_adds']:.0f}%). Locality: a unit looks at a small patch, "
-        f"where the strokes of a digit are, not at all {PIXELS} pixels. Weight sharing: the same filter everywhere, so "
-        "a stroke is recognised wherever it is; the 2 × 2 pooling adds tolerance to shifts of a pixel. Unshared, the "
-        f"same outputs would need a weight per multiply-add, {shared_ma:,} weights instead of {shared:,}, each learnt "
-        "from the examples at its own position, as an MLP must." + cost
-    )
-
-
-def detail_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """The per-run detail's side of the comparison, one bullet each: the first run on inputs in
-    [0, 1] (``inputs_text``) and the arithmetic behind the body's explanations."""
-    parts = [inputs_text(stats, curves), capacity_detail(stats), decay_detail(stats), sharing_detail(stats)]
-    return "\n".join(f"- {p}" for p in parts if p)

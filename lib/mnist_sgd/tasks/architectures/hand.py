@@ -100,8 +100,8 @@ def _first_run_cause(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
 
 
 # what could differ in the hand run and was tested here, and what was not (no run varies it)
-TESTED = "the seed, the epoch it is read after, and inputs left in [0, 1]"
-UNTESTED = "the hand run's initialisation, shuffling, loss or a smaller training set"
+TESTED = "the seed, the epoch it is read after and inputs left in [0, 1]"
+UNTESTED = "the hand run's initialisation, shuffling, loss and training set"
 
 
 def _explains(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> bool:
@@ -116,14 +116,11 @@ def _explains(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> bool:
 
 
 def _first_run_verdict(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> str:
-    """The body's one sentence on the first run's gap: what was tested, whether one such change
-    alone explains it, and what was not tested."""
+    """The clause that ends the body's one sentence on the first run's gap: whether one tested
+    change alone explains it, and what was not tested."""
     if _explains(stats, curves, ref):
-        return f" Of what was tested here ({TESTED}), one change alone can explain it; {UNTESTED} were not tested."
-    return (
-        f" Of what was tested here ({TESTED}), no one change alone explains it, and {UNTESTED} were not tested, "
-        "so the gap stays open."
-    )
+        return f"; one tested change alone ({TESTED}) can explain it, but {UNTESTED} are not known"
+    return f"; no one tested change alone ({TESTED}) explains it, and {UNTESTED} are not known, so the gap stays open"
 
 
 def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
@@ -139,7 +136,7 @@ def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
     if agrees_with_hand(shown(100 * row["final_test_acc"], 100 * ref), row["noise"]):
         return None
     cause = _first_run_cause(stats, curves, history, ref, ASKED_EPOCHS[s.budget]).strip()
-    return f"**The first run against its hand figure of {100 * ref:.2f}%.** {cause}"
+    return f"**The {row['name']} against its hand figure of {100 * ref:.2f}%.** {cause}"
 
 
 def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
@@ -156,7 +153,7 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         about = "'about'" in references.setting(8, s.ref_key)
         quoted = ("about " if about else "") + f"{100 * ref:.{1 if about else 2}f}%"
         if not math.isfinite(row["final_test_acc"]):
-            differ.append(f"The {s.short} has no final accuracy to set against {quoted}: every seed diverged.")
+            differ.append(f"The {row['name']} has no final accuracy to set against {quoted}: every seed diverged.")
             continue
         diff, measured = shown(100 * row["final_test_acc"], 100 * ref), math.isfinite(row["noise"])
         agrees = measured and agrees_with_hand(diff, row["noise"])
@@ -167,12 +164,12 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             else ""
         )
         if agrees and not short:
-            agree.append((s.short, quoted, diff))
+            agree.append((row["name"], quoted, diff))
             continue
         verdict = "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {SPREAD}"
-        line = f"The {s.short} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}."
+        why = _first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else ""
         differ.append(
-            line + (_first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else "")
+            f"The {row['name']} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}."
         )
     if agree:
         names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
