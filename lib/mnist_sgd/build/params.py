@@ -127,7 +127,8 @@ SPECS: dict[str, NotebookSpec] = {
             "max_doublings": P("int", 0, 10),
             "checkpoints": CHECKPOINTS,
             "target_pct": P("float", 0, 100, lo_open=True),
-            "hand_seeds": SEEDS,
+            # one quick run each: enough of them that their s.d. is itself sound
+            "hand_seeds": P("int", 1, 1000),
         }
     ),
     "03_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
@@ -142,7 +143,7 @@ SPECS: dict[str, NotebookSpec] = {
             "iterations": ITERATIONS,
             "checkpoints": CHECKPOINTS,
             "rel_tol": P("float", 0, 1, lo_open=True, percent=True),
-            "heldout_fraction": P("float", 0, 0.9, lo_open=True, percent=True),
+            "validation": P("int", 0, TRAIN_IMAGES),
         },
         needs=("03_batch_size",),
     ),

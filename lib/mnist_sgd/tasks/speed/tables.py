@@ -143,20 +143,9 @@ LEFT_OUT = "<!-- left out of the report -->"
 
 
 def missing_text() -> str:
-    """The appendix when ``make bench`` was not run: one sentence, marked so that the report
-    leaves the appendix out (the provenance appendix says how to add it)."""
-    return (
-        f"No speed measurements are shown: `make bench` (which writes `{FILENAME}`, a few minutes) has not been "
-        f"run for this report folder.\n\n{LEFT_OUT}"
-    )
-
-
-def how_to_add_text() -> str:
-    """The provenance appendix's one sentence when there is no speed appendix: how to add one."""
-    return (
-        "A timing of this code against naive loops and the machine's limits is added as an appendix when "
-        "`make bench` is run before the report is built."
-    )
+    """The appendix when the benchmark was not run: one plain sentence (how to run it is the
+    README's), marked so that the report leaves the appendix out."""
+    return f"The speed of this code was not measured for this report.\n\n{LEFT_OUT}"
 
 
 def headline(payload: dict[str, Any]) -> str:

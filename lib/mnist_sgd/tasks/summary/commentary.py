@@ -10,15 +10,17 @@ from collections.abc import Callable
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR, differ
+from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
-from mnist_sgd.tasks.dataset_size.commentary import MOVES, budget_dependent, steps_between
+from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, budget_dependent, lower_at_end, steps_between
+from mnist_sgd.tasks.dataset_size.tables import at_stop
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
-from mnist_sgd.tasks.mlp_grid.tables import ratio_said
+from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.rounding import listed, two_figures
 
@@ -50,19 +52,21 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
     )
 
 
-def batch_size_answer(chosen: pd.DataFrame) -> str:
-    """Task 3's answer over all batch sizes, smallest first. ``chosen``: one row per batch size
-    with batch_size, lr, target_pct, converged, itr, itr_seconds_mean (training seconds to ITR),
-    cap (the run length), final_test_acc and final_test_acc_std (at the end of the run)."""
+def batch_size_answer(chosen: pd.DataFrame, choices: pd.DataFrame | None = None) -> str:
+    """Task 3's answer over all batch sizes, smallest first, then how much ITR owes to the target.
+    ``chosen``: one row per batch size with batch_size, lr, target_pct, converged, itr,
+    itr_seconds_mean (training seconds to ITR) and cap (the run length); ``choices``: the rule
+    redone at other targets (``hand_rates.target_choices``), None when not there."""
     s = chosen.sort_values("batch_size").reset_index(drop=True)
     met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
+    target = float(s["target_pct"].iloc[0])
     text = (
-        f"The good rates, fastest to within {float(s['target_pct'].iloc[0]):g}% of L*, are "
+        f"The chosen rates reach the target, a training loss within {target:g}% of L*, in the fewest iterations: "
         f"η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
     )
     if len(met):
         text += (
-            f" The loss got there after ITR = {listed([two_figures(i) for i in met['itr']])} iterations and "
+            f" They reach it after ITR = {listed([two_figures(i) for i in met['itr']])} iterations and "
             f"{listed([two_figures(v) for v in met['itr_seconds_mean']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
             + "."
@@ -72,21 +76,18 @@ def batch_size_answer(chosen: pd.DataFrame) -> str:
             f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in "
             f"{listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
-    return text + " " + _accuracies(s)
+    return text + ("" if choices is None else _itr_caveat(choices, target))
 
 
-def _accuracies(s: pd.DataFrame) -> str:
-    """The test accuracies at the end of the runs as a range, and whether the highest and lowest
-    differ beyond the seeds' spread."""
-    acc, sd = 100 * s["final_test_acc"], 100 * s["final_test_acc_std"]
-    hi, lo = acc.idxmax(), acc.idxmin()
-    span = f"{acc[lo]:.1f}% to {acc[hi]:.1f}%"
-    if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return f"At the end of the runs the test accuracy is {span} at every B, within the seeds' spread."
-    return (
-        f"At the end of the runs the test accuracy is {span}, highest at B = {int(s['batch_size'][hi]):,}, beyond "
-        "the seeds' spread."
-    )
+def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
+    """' ITR depends on the target: at 10% it is 3.9 to 6.3 times smaller.', '' without a
+    looser target reached at any batch size."""
+    found = itr_fewer_at_looser(choices, target_pct)
+    if found is None or found[1].empty:
+        return ""
+    looser, fewer = found
+    span = " to ".join(dict.fromkeys(f"{v:.2g}" for v in (fewer.min(), fewer.max())))
+    return f" ITR depends on the target: at {looser:g}% it is {span} times smaller."
 
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
@@ -125,7 +126,7 @@ def _clocks_trend(reached: pd.DataFrame) -> str:
         )
     return (
         f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,} the iterations to the target "
-        f"{said[steps]} {two_figures(first['t_target'] / last['t_target'])}-fold and the samples "
+        f"{said[steps]} {two_figures(first['t_target'] / last['t_target'])}-fold and the samples (iterations × B) "
         f"{said[samples]} {two_figures(last['samples_target'] / first['samples_target'])}-fold: a larger batch "
         "averages out more gradient noise per step, but each step costs more samples."
     )
@@ -144,25 +145,16 @@ def _fastest(reached: pd.DataFrame) -> str:
     )
 
 
-def dataset_size_answer(sizes: pd.DataFrame) -> str:
-    """Task 5's answer: the final test accuracy against the dataset size, smallest first, of the
-    runs on the whole subset after the same number of iterations at every size (said once, with
-    what it is in passes over the smallest and the largest subset), the train/test gap at both
-    ends, and the sizes whose final accuracy depends on the budget. ``sizes``: one row per size
-    with dataset_size, iterations, batch_size, test_acc, train_acc (means over subsets), and
-    optionally test_acc_sd (the steps within the spread over subsets are named, ``differ``),
-    loss_fall, rel_tol, test_change and test_change_sd."""
-    s = sizes.sort_values("dataset_size")
+def dataset_size_answer(table: pd.DataFrame) -> str:
+    """Task 5's answer: the test accuracy at the stop chosen on validation images against the
+    dataset size, smallest first (``tables.at_stop``), with the steps within the spread over
+    subsets named (``steps_between``), the train/test gap at both ends, and the sizes where a
+    fixed budget instead ends lower and depends on the budget (``lower_at_end``,
+    ``budget_dependent``). ``table``: ``tables.size_summary``."""
+    s = at_stop(table).sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     gap = 100 * (s["train_acc"] - s["test_acc"])
-    first, last = s.iloc[0], s.iloc[-1]
-    passes = [int(r["iterations"]) * int(r["batch_size"]) / int(r["dataset_size"]) for r in (first, last)]
-    # the steps between neighbouring sizes that the one rule cannot tell from the spread over subsets
-    within = (
-        [f"from {a:,} to {b:,}" for a, b, _, apart in steps_between(s) if not apart]
-        if "test_acc_sd" in s.columns
-        else []
-    )
+    within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps_between(s) if not apart]
     steps = (
         f" (the step{'' if len(within) == 1 else 's'} {listed(within)} {'is' if len(within) == 1 else 'are'} within "
         "the spread over subsets)"
@@ -174,30 +166,19 @@ def dataset_size_answer(sizes: pd.DataFrame) -> str:
         if trend(s["test_acc"].tolist()) == "rises" and gap.iloc[0] > gap.iloc[-1]
         else ""
     )
-    return (
-        f"Trained on the whole subset for the same {int(s['iterations'].max()):,} iterations at every size "
-        f"({passes[0]:,.0f} passes over the data at N' = {int(first['dataset_size']):,}, {passes[1]:,.0f} at "
-        f"{int(last['dataset_size']):,}), the final test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number "
-        f"of training images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}, and the gap between "
-        f"training and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}.{_cut_dependent(s)}"
+    text = (
+        f"Trained on the whole subset and stopped where the accuracy on {int(s['validation_images'].min()):,} other "
+        f"training images was highest, the test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number of training "
+        f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}; the gap between training "
+        f"and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}."
     )
-
-
-def _cut_dependent(s: pd.DataFrame) -> str:
-    """' At N' = 500 and 1,000 the test accuracy still moved ...', for the sizes whose training
-    loss still fell by more than rel_tol over the second half of the run (loss_fall) while the
-    test accuracy moved beyond its spread (test_change, test_change_sd); '' without those columns
-    or where no size qualifies."""
-    if not {"loss_fall", "rel_tol", "test_change", "test_change_sd"} <= set(s.columns):
-        return ""
-    cut = [f"{n:,}" for n in budget_dependent(s)]
-    if not cut:
-        return ""
-    one = len(cut) == 1
-    return (
-        f" At N' = {listed(cut)} the test accuracy still moved over the second half of the run, so "
-        f"{'that one depends' if one else 'those depend'} on the budget."
-    )
+    cut = [n for n in budget_dependent(table) if n in lower_at_end(table)]
+    if cut:
+        text += (
+            f" Read after a fixed {int(table['iterations'].max()):,} iterations instead, the accuracy at "
+            f"N' = {listed([f'{n:,}' for n in cut])} is lower and depends on that number."
+        )
+    return text
 
 
 def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None = None) -> str:
@@ -205,12 +186,12 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
     the hand reports' rate passed to the framework unconverted gives, beside the hand figure.
     ``equivalence``: rows with torch_lr (NaN where the rate was not converted), steps and
     relative_difference; the first row with a converted rate is quoted. ``hand_rates``: one row
-    per run with rate (its name), implementation, lr, epochs and final_test_acc."""
+    per run with rate (its name), implementation, lr, epochs, batch_size and final_test_acc."""
     converted = equivalence[equivalence["torch_lr"].notna()].iloc[0]
     text = (
-        "PyTorch's linear layer, mean-squared-error loss and SGD optimiser take the hand-written steps once the "
-        f"learning rate is multiplied by 5: given the same batches, their weights after {converted['steps']:,} steps "
-        f"differ by a relative {converted['relative_difference']:.1e}."
+        "PyTorch's own layer, loss and optimiser take the hand-written steps once the learning rate is multiplied "
+        f"by 5: given the same batches, the weights after {converted['steps']:,} steps differ by a relative "
+        f"{converted['relative_difference']:.1e}."
     )
     hand = references.value(6, "test accuracy", "10 epochs")
     if hand_rates is None or hand is None:
@@ -220,9 +201,9 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
         return text
     first = as_given.iloc[0]
     return text + (
-        f" With the hand reports' η = {first['lr']:g} passed unconverted, {plural(int(first['epochs']), 'epoch')} give "
-        f"{pct(as_given['final_test_acc'].mean())} test accuracy, beside the hand-made figure of about "
-        f"{100 * hand:.1f}%."
+        f" With the hand reports' η = {first['lr']:g} passed unconverted, {plural(int(first['epochs']), 'epoch')} at "
+        f"B = {int(first['batch_size']):,} give {pct(as_given['final_test_acc'].mean())} test accuracy, beside the "
+        f"hand-made figure of about {100 * hand:.1f}% (whose batch size is not given)."
     )
 
 
@@ -232,7 +213,8 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     for, each left out when fewer than two of its cells ran; a cell where a seed failed given by
     its failure, not by a mean), then where in η/B the cells stopped converging. ``cells``: the
     section's cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
-    diverged_seeds, stuck_seeds and test_acc (mean over seeds; NaN for a cell without one)."""
+    diverged_seeds, stuck_seeds and test_acc (mean over seeds of each seed's mean over its last
+    ``LATE_EPOCHS`` epochs; NaN for a cell without one)."""
     cells = cells.dropna(subset=["test_acc"]).astype({"lr": float})
     asked = asked_cells()
     b_fixed = Counter(b for b, _ in asked).most_common(1)[0][0]
@@ -241,10 +223,13 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     sentences = []
     by_lr = cells[cells["batch_size"] == b_fixed].sort_values("lr")
     if len(by_lr) >= 2:
-        sentences.append(f"After {epochs} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
+        late = f"Over the last {LATE_EPOCHS} of {epochs}"  # how the cells table reads each seed
+        sentences.append(f"{late} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
     by_b = cells[cells["lr"] == lr_fixed].sort_values("batch_size")
     if len(by_b) >= 2:
-        said = _along(by_b, "batch_size", lambda v: f"B = {int(v)}").replace("the test accuracy is", "it is", 1)
+        # the cell at both asked values, when the sentence before quotes it, is not quoted twice
+        rest = by_b[by_b["batch_size"] != b_fixed] if len(by_lr) >= 2 else by_b
+        said = _along(rest, "batch_size", lambda v: f"B = {int(v)}").replace("the test accuracy is", "it is", 1)
         sentences.append(f"At η = {lr_fixed:g}, {said}.")
     sentences.append(_stability_boundary(cells))
     return " ".join(x for x in sentences if x)
@@ -303,18 +288,18 @@ def hand_test_accuracies() -> dict[str, float | None]:
 
 
 def _plain_name(model: pd.Series) -> str:
-    """A model as the summary names it: the first runs said for what they are, the rest by name."""
-    return {
-        architectures.FIRST: f"the first run (MLP 128 at η = {architectures.FIRST_LR:g}, the assignment's first setting)",
-        architectures.FIRST_01: "the same with inputs left in [0, 1]",
-    }.get(model["model"], str(model["name"]))
+    """A model as the summary names it: the first run said for what it is, the rest by name."""
+    if model["model"] == architectures.FIRST:
+        return f"the first run (MLP 128 at η = {architectures.FIRST_LR:g}, the assignment's first setting)"
+    return str(model["name"])
 
 
 def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
     """Task 8's answer: the model that ends with the highest test accuracy, then each other
     model's final test accuracy (mean over its seeds), with the hand-made figure where there is
-    one. ``models``: one row per model with model, name (as the prose names it), final_test_acc
-    and epochs; ``hand``: the hand-made test accuracy by model name (missing or None where there
+    one; the first run on inputs left in [0, 1] (a check of the section's, not a setting asked)
+    is left to the section. ``models``: one row per model with model, name (as the prose names
+    it), final_test_acc and epochs; ``hand``: the hand-made test accuracy by model name (missing or None where there
     is none)."""
 
     def said(r: pd.Series) -> str:
@@ -323,6 +308,7 @@ def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) ->
             f" (by hand {_as_given(r['model'], by_hand)})" if by_hand else ""
         )
 
+    models = models[models["model"] != architectures.FIRST_01]
     best_at = models["final_test_acc"].idxmax()
     best = models.loc[best_at]
     others = "; ".join(f"{_plain_name(r)} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
@@ -338,53 +324,46 @@ def answer_list(rows: list[dict[str, str]]) -> str:
 def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine: dict[str, str | int]) -> str:
     """The paragraph on how the report was made: date ``built``, the settings when they are not the
     full ones (``profile``), commit (and whether the tree had uncommitted changes) and machine; the
-    job times are the provenance appendix's."""
+    run times are the provenance appendix's."""
     settings = "" if profile == "full" else f" with the shortened **{profile}** settings (not the report's numbers)"
     return (
         f"Built {built}{settings} from commit `{git['commit']}`"
         + (" with uncommitted changes" if git["dirty"] else "")
         + f", on {machine['cpu']} with {plural(int(machine['cores']), 'core')} and "
         + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
-        + ". Every number "
-        "in the text is computed from the runs; the provenance appendix gives the package versions and data "
-        "checksums, the report's web page every setting and run time."
+        + "; the provenance appendix gives the package versions and data checksums."
     )
 
 
 def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float], wall: float | None) -> str:
-    """The provenance appendix's first line, in plain words: when and from which commit the report
-    was built, and how long its computations took, in all (``seconds``, one per computation) and
-    from the first start to the last end (``wall``; None when some were kept from an earlier build)."""
+    """The provenance appendix's first lines, in plain words: when and from which commit the report
+    was built, and how long its runs took, in all (``seconds``, one per run: training or a
+    section's analysis) and from the first start to the last end (``wall``; None when some
+    results were reused from an earlier build)."""
     commit = f"Built {built} from commit `{git['commit']}`" + (" with uncommitted changes" if git["dirty"] else "")
     if not seconds:
         return commit + "."
-    took = f"its {plural(len(seconds), 'computation')} took {duration(sum(seconds))} in all"
-    return f"{commit}; {took}" + (
-        f" and {duration(wall)} from the first start to the last end."
-        if wall is not None
-        else " (some were kept from an earlier build, so there is no single elapsed time)."
-    )
+    runs = plural(len(seconds), "run")
+    took = f"Its {runs} (the training runs and the analyses built on them) took {duration(sum(seconds))}"
+    if wall is not None:
+        return f"{commit}. {took} in all, {duration(wall)} from the first start to the last end."
+    return f"{commit}. {took} in all. Results of an earlier build were reused, so there is no single elapsed time."
 
 
-def reading_text(cores: int, parallel: int, target_pct: float | None) -> str:
+def reading_text(cores: int, parallel: int) -> str:
     """How to read the numbers, said once for the whole report as a short list: what ± is, the one
     rule that tells two results apart (``criteria.DIFFER_RULE``), how far the timings can be trusted
-    on this machine of ``cores`` cores running ``parallel`` computations at a time, and the terms
-    the sections use; the target, in % of L*, when Task 3 ran (``target_pct``)."""
+    on this machine of ``cores`` cores running ``parallel`` runs at a time, and the terms the
+    sections use; L*, the target, ITR and the chosen rate are defined where the answers use them."""
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
-    target = f"within {target_pct:g}% of L\\*" if target_pct is not None else "near L\\*"
     items = [
-        ("±", "the s.d. over seeds (Task 5: over subsets); the number before it is their mean."),
+        ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
         ("Beyond / within the seeds' spread", f"{rule}; *beyond* means two results differ by this rule, *within* not."),
         (
             "Times",
-            f"measured on a shared {cores}-core machine, {plural(parallel, 'computation')} at a time, so one time is read as "
-            f"longer than another only when more than {LOAD_FACTOR:g} times as long.",
+            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, so one time is "
+            f"read as longer than another only when more than {LOAD_FACTOR:g} times as long.",
         ),
-        ("L\\*", "the lowest training loss any W can have (the exact least-squares solution)."),
-        ("The target", f"a training loss {target}."),
-        ("ITR", "the iterations until the training loss first comes within the target (Task 3 gives the rule)."),
-        ("Good learning rate", "the rate that reaches the target in the fewest iterations."),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
         ("Epoch", "one pass over the training set."),
