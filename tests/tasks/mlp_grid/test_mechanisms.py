@@ -173,7 +173,7 @@ def test_the_stability_text_reads_the_grid_by_eta_over_b_and_names_each_failure(
     )
     # B = 128, η = 1 failed at η/B = 0.00781 while B = 8, η = 0.1 converged at 0.0125: no clean boundary
     assert (
-        "The settings where some seed failed are not simply those of the largest η/B: B = 128, η = 1 (0.00781) and "
+        "The settings where some seed failed are not simply those of the largest η/B: B = 128, η = 1 (7.81 × 10⁻³) and "
         "B = 8, η = 1 (0.125) failed, while B = 8, η = 0.1 trained at 0.0125." in text
     )
     assert "At B = 128, η = 1 the seed that diverged did so late, in epoch 3, after learning." in text

@@ -100,7 +100,7 @@ def test_the_sections_table_shows_every_cell_in_the_order_of_eta_over_b_beside_i
         "train, by hand (%)",
         "test, by hand (%)",
     ]
-    assert shown["η/B"].tolist() == ["0.0000781", "0.000781", "0.00125", "0.00781", "0.0125", "0.125"]
+    assert shown["η/B"].tolist() == ["7.81 × 10⁻⁵", "7.81 × 10⁻⁴", "1.25 × 10⁻³", "7.81 × 10⁻³", "0.0125", "0.125"]
     assert shown["test acc. (%)"].tolist()[:3] == ["92.00", "97.50\u00a0±\u00a00.10", "97.50"]
     row = shown[(shown["B"] == 8) & (shown["η"] == "0.1")].iloc[0]  # a cell the assignment asks
     assert row["test, by hand (%)"] == "97.80" and row["train, by hand (%)"] == "99.15"
@@ -118,7 +118,7 @@ def test_one_rounding_of_a_value_over_seeds_and_of_a_ratio():
     assert pm(98.2933, 0.0252) == "98.29\u00a0±\u00a00.03" and pm(99.8783, 0.0988) == "99.9\u00a0±\u00a00.1"
     assert pm(100.0, 0.0) == "100.00\u00a0±\u00a00.00" and pm(2.328, math.nan, ".3f") == "2.328"
     assert pm(math.nan, 0.1) == "" and pm(0.0209, 0.0004) == "0.0209\u00a0±\u00a00.0004"
-    assert ratio_said(1 / 32) == "0.0313" and ratio_said(0.01 / 128) == "0.0000781" and ratio_said(0.125) == "0.125"
+    assert ratio_said(1 / 32) == "0.0313" and ratio_said(0.01 / 128) == "7.81 × 10⁻⁵" and ratio_said(0.125) == "0.125"
     assert eta_over_b(pd.DataFrame({"lr": [0.1], "batch_size": [8]})).tolist() == [0.0125]
 
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
+from mnist_sgd.tasks.batch_size.commentary import scientific
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, TRAINED, status_counts, steps_per_epoch
 
 CLASSES = 10
@@ -58,10 +59,10 @@ def eta_over_b(cells: pd.DataFrame) -> pd.Series:
 
 
 def ratio_said(value: float) -> str:
-    """η/B to 3 significant figures, rounded half up and written out: '0.0313', '0.0000781'
-    (an exact ratio of two settings, so no spread decides its digits)."""
+    """η/B to 3 significant figures, rounded half up (an exact ratio of two settings, so no spread
+    decides its digits), in powers of ten below 0.01 as Task 4 writes it: '0.0313', '7.81 × 10⁻⁵'."""
     exact = Decimal(repr(float(value)))
-    return format(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 2), rounding=ROUND_HALF_UP), "f")
+    return scientific(float(exact.quantize(Decimal(1).scaleb(exact.adjusted() - 2), rounding=ROUND_HALF_UP)))
 
 
 def _seed_rises(history: pd.DataFrame) -> pd.DataFrame:

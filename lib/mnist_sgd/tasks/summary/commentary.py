@@ -14,6 +14,7 @@ from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
+from mnist_sgd.tasks.architectures.late import LAST
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
@@ -288,28 +289,36 @@ def hand_test_accuracies() -> dict[str, float | None]:
 
 
 def _plain_name(model: pd.Series) -> str:
-    """A model as the summary names it: the first run said for what it is, the rest by name."""
+    """A model as the summary names it: the first setting's MLP said for what it is, the rest by name."""
     if model["model"] == architectures.FIRST:
-        return f"the first run (MLP 128 at η = {architectures.FIRST_LR:g}, the assignment's first setting)"
+        return f"the MLP 128 at η = {architectures.FIRST_LR:g} (the assignment's first setting)"
     return str(model["name"])
 
 
-def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
+def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None], late: pd.DataFrame | None = None) -> str:
     """Task 8's answer: the model that ends with the highest test accuracy, then each other
     model's final test accuracy (mean over its seeds), with the hand-made figure where there is
-    one; the first run on inputs left in [0, 1] (a check of the section's, not a setting asked)
-    is left to the section. ``models``: one row per model with model, name (as the prose names
-    it), final_test_acc and epochs; ``hand``: the hand-made test accuracy by model name (missing or None where there
-    is none)."""
+    one; the first setting on inputs left in [0, 1] (a check of the section's, not a setting
+    asked) is left to the section. ``models``: one row per model with model, name (as the prose
+    names it), final_test_acc and epochs; ``hand``: the hand-made test accuracy by model name
+    (missing or None where there is none); ``late``: the same models read as the section compares
+    them (each seed's mean over its last ``LAST`` epochs, ``late.late_stats``), quoted so for the
+    models trained longest when given."""
+    longest = int(models["epochs"].max())
+    late_acc = None if late is None else late.set_index("model")["final_test_acc"]
+
+    def reading(r: pd.Series) -> tuple[float, str]:
+        if late_acc is not None and int(r["epochs"]) == longest:
+            return float(late_acc[r["model"]]), f"over its last {LAST} of {plural(longest, 'epoch')}"
+        return float(r["final_test_acc"]), f"after {plural(int(r['epochs']), 'epoch')}"
 
     def said(r: pd.Series) -> str:
         by_hand = hand.get(r["model"])
-        return f"{pct(r['final_test_acc'])} after {plural(r['epochs'], 'epoch')}" + (
-            f" (by hand {_as_given(r['model'], by_hand)})" if by_hand else ""
-        )
+        value, when = reading(r)
+        return f"{pct(value)} {when}" + (f" (by hand {_as_given(r['model'], by_hand)})" if by_hand else "")
 
     models = models[models["model"] != architectures.FIRST_01]
-    best_at = models["final_test_acc"].idxmax()
+    best_at = max(models.index, key=lambda i: reading(models.loc[i])[0])
     best = models.loc[best_at]
     others = "; ".join(f"{_plain_name(r)} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
     return f"The {best['name']} ends highest, at {said(best)}." + (f" The others: {others}." if others else "")
