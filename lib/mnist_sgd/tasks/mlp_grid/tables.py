@@ -216,9 +216,9 @@ def outcome(cell: pd.Series) -> str:
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
     """Every cell run (``grid_cells``) with what the section's table leaves out: the status of
     its seeds in full, the gap between training and test accuracy, the epochs its loss rose and
-    the training time per epoch and per update (2 significant figures: they vary by tens of per
-    cent between runs), mean ± s.d. over the counted seeds (the mean alone for one), the times
-    over every seed (``_epoch_time``)."""
+    the training time per epoch (mean ± s.d. over the counted seeds, the mean alone for one, as
+    every value over seeds: ``pm``; the times over every seed, ``_epoch_time``) and per update (2
+    significant figures: it varies by tens of per cent between runs)."""
     ms = 1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)
     return pd.DataFrame(
         {
@@ -228,9 +228,9 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
             "status": cells["status"],
             "train − test (points)": [pm(m, s) for m, s in zip(cells["gap"], cells["gap_sd"], strict=True)],
             "epochs the loss rose": [pm(m, s, ".1f") for m, s in zip(cells["rises"], cells["rises_sd"], strict=True)],
+            # the one rounding of a value over seeds (``pm``), as every other column
             "s per epoch": [
-                two_figures(m, s)
-                for m, s in zip(cells["seconds_per_epoch"], cells["seconds_per_epoch_sd"], strict=True)
+                pm(m, s) for m, s in zip(cells["seconds_per_epoch"], cells["seconds_per_epoch_sd"], strict=True)
             ],
             "ms per update": [two_significant(v) for v in ms],
         }
