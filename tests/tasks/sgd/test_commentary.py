@@ -18,8 +18,8 @@ def test_the_gradient_check_and_the_demonstration_state_their_numbers():
     assert "batch of 100 images" in text and "by more than 3.2e-16 times the gradient's largest entry" in text
     text = demonstration_text(0.2151, 0.8523, 0.1955)
     assert text == (
-        "At the end of the run the training loss is 0.2151, 10.0% above $L^\\star$, and the test accuracy of this one "
-        "seed 85.2% (one seed, so no spread is given)."
+        "At the end of the run the training loss is 0.2151, 10.0% above $L^\\star$, and the test accuracy 85.2% "
+        "(one seed, so no spread is given)."
     )
     # one seed gives no spread: its accuracy is not set against W*'s, which the table beside it shows
     assert "0.1955" not in text and "W^" not in text

@@ -45,7 +45,7 @@ def demonstration_text(train_loss: float, test_acc: float, loss_star: float) -> 
     not compared with W*'s, as one seed gives no spread to judge a difference of tenths by."""
     return (
         f"At the end of the run the training loss is {train_loss:.4f}, {100 * (train_loss / loss_star - 1):.1f}% "
-        f"above $L^\\star$, and the test accuracy of this one seed {100 * test_acc:.1f}% (one seed, so no spread is "
+        f"above $L^\\star$, and the test accuracy {100 * test_acc:.1f}% (one seed, so no spread is "
         "given)."
     )
 
