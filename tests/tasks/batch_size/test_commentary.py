@@ -11,11 +11,13 @@ from made_up import TASK4_BASE, TASK4_MEASURED, TASK4_MEASURED_SETTING, TASK4_ST
 
 from mnist_sgd.tasks.batch_size.commentary import (
     batch_size_commentary,
+    batch_size_detail,
     cut_shares,
     fewest,
     samples_caption,
     samples_table,
     scientific,
+    spread_brief,
     spread_caveat,
 )
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
@@ -64,8 +66,8 @@ def test_the_answer_reads_the_table_without_repeating_its_numbers():
     text = commentary(BASE)
     assert "B = 1 never came within the target in the iterations run" in text
     assert (
-        "A larger batch buys fewer steps: the iterations to the target fall as B grows. It costs samples, as each "
-        "step reads B images: the samples rise (the table above)." in text
+        "A larger batch needs fewer iterations to the target but more samples, as each step reads B images (the "
+        "table above)." in text
     )
     assert "B = 10 needed the fewest samples." in text
     assert "9,000" not in text and "140,000" not in text  # the table's counts stay in the table
@@ -73,8 +75,8 @@ def test_the_answer_reads_the_table_without_repeating_its_numbers():
     assert "Rates tuned" not in text  # the rates are tuned to the target: the old caveat is settled
     assert f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({MORE})." in text
     assert (
-        "**Why.** A batch's gradient is the mean of B single-image gradients, so its variance falls as 1/B (its s.d. as 1/√B)"
-        in text
+        "**Why.** A batch's gradient averages B images' gradients, so its noise falls as B grows and a larger batch "
+        "can take a longer step; but too long a step diverges whatever B is." in text
     )
 
 
@@ -154,20 +156,30 @@ def test_the_answer_names_no_theory():
 def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     # B = 100 0.20 s; B = 10 0.30 s, 1.5 times: the load can do that; B = 1,000 0.86 s, 4.3 times: beyond it
     clear = summary(*BASE_ARGS[:1], [math.nan, 0.30, 0.20, 0.86], *BASE_ARGS[2:], seconds_sd=(0, 0.01, 0.01, 0.01))
-    text = commentary(clear)
+    # the answer says the fastest and those slower beyond the load in a sentence; the detail every ratio
+    assert (
+        "**Seconds.** B = 100 reached the target fastest (Task 3's table); B = 1,000 took 4.3× as long or more, "
+        "beyond the machine's load." in commentary(clear)
+    )
+    assert "1.5×" not in commentary(clear)
+    detail = batch_size_detail(clear)
     assert (
         "**Seconds.** B = 100 reached the target fastest (Task 3's table); B = 10 took 1.5× as long, which "
         "the machine's load alone can cause; B = 1,000 took 4.3× as long or more (ratios of the unrounded means), "
-        "beyond the 2× the load can cause." in text
+        "beyond the 2× the load can cause." in detail
     )
-    apart = commentary(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
+    apart = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
     assert "(Task 3's table); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
     # the report's case: 2.3 times is beyond the factor 2, however wide the seeds' spread
-    report = commentary(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
+    report = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
     assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report
-    # between a slower smaller and a slower larger batch: the text says why the middle one wins
-    middle = commentary(summary([50000, 9000, 1400, 500], [3.0, 0.25, 0.1, 0.86], [2] * 4, [0.85] * 4))
+    assert "B = 10 and 1,000 took 2.3× as long or more, beyond the machine's load." in commentary(
+        clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1)
+    )
+    # between a slower smaller and a slower larger batch: the detail says why the middle one wins
+    middle = batch_size_detail(summary([50000, 9000, 1400, 500], [3.0, 0.25, 0.1, 0.86], [2] * 4, [0.85] * 4))
     assert "beyond the 2× the load can cause: the smaller batches took many more steps, the larger" in middle
+    assert batch_size_detail(BASE.iloc[:1]) == ""
 
 
 def test_fewest_ties_what_the_seeds_cannot_tell_apart():
@@ -225,9 +237,8 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
     # at B = 1,000 is the sweep's largest finite rate
     assert (
         "From B = 100 to 1,000 it rose only 2.2×, about as much as the iterations fell: at B = 1,000 it is already "
-        "the largest rate of the grid that did not diverge, so the larger batch could not take a proportionally "
-        "longer step (a second cause, a batch gradient already close to the full one, would cut the iterations the "
-        "same way: these runs cannot tell the two apart)." in text
+        "the largest rate of the grid that did not diverge. A second cause, a batch gradient already close to the "
+        "full one, would cut the iterations the same way; these runs cannot tell the two apart." in text
     )
     assert "2.5-fold" not in text  # the cut is the table's
     assert "left open" not in text  # the second cause is named, as the theory in the detail weighs it
@@ -260,14 +271,22 @@ def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
     at_5 = PROPORTIONAL.assign(target_pct=5.0)
     text = spread_caveat(at_5, choices)
     assert text == (
-        "**How sure.** Like ITR's (Task 3), the ± of these counts covers the seeds only. At a 10% target, the samples "
-        "rise with B and the iterations are cut 8.0×, 5.4× and 2.3× from one B to the next: the same pattern."
+        "**At a 10% target**, the samples rise with B and the iterations are cut 8.0×, 5.4× and 2.3× from one B to "
+        "the next: the same pattern."
     )
+    assert text in batch_size_detail(at_5, choices)
     flipped = choices.assign(itr=[77942, 8196, 1204, 481, 12302, 1541, 282.9, 12.0])
     assert "a different pattern, so the pattern here depends on the target." in spread_caveat(at_5, flipped)
     unmet = choices.assign(reached=[True] * 7 + [False])
-    assert spread_caveat(at_5, unmet).endswith("covers the seeds only.")
-    assert "**How sure.**" in batch_size_commentary(at_5, behind=MORE, choices=choices)
+    assert spread_caveat(at_5, unmet) == ""
+    # the answer says it in one sentence, without the cuts (the detail's)
+    assert spread_brief(at_5, choices) == (
+        "**How sure.** The ± covers the seeds only, as ITR's (Task 3); at a 10% target the pattern is the same."
+    )
+    assert spread_brief(at_5, flipped).endswith("at a 10% target the pattern is different.")
+    assert spread_brief(at_5, unmet) == "**How sure.** The ± covers the seeds only, as ITR's (Task 3)."
+    body = batch_size_commentary(at_5, behind=MORE, choices=choices)
+    assert "**How sure.**" in body and "8.0×" not in body
 
 
 def test_the_hand_times_are_read_in_a_sentence_with_the_load_rule():

@@ -57,9 +57,9 @@ def test_the_sentence_says_the_same_step_only_where_the_two_ways_agree_to_roundi
 def test_the_body_says_where_the_written_out_step_and_autograd_agree_and_where_they_drift():
     checks = pd.DataFrame({"lr": [0.1, 1.0, 1.0], "steps": [63, 16, 63], "weights_rel_diff": [2e-7, 3e-7, 0.33]})
     assert backward_brief(checks) == (
-        "The runs compute each step by a written-out backward pass, not PyTorch's automatic differentiation; both "
-        "take the same step at η = 0.1, but at η = 1 the two drift apart along a run, so which seeds fail at η = 1 "
-        "depends on how the step is computed."
+        "The runs compute each step by a written-out backward pass, not by automatic differentiation; both take the "
+        "same step at η = 0.1, but at η = 1 they drift apart along a run, so which seeds fail there depends on how "
+        "the step is computed."
     )
     agree = backward_brief(checks.assign(weights_rel_diff=1e-7))
     assert agree.endswith("both take the same step at η = 0.1, 1.") and "drift" not in agree

@@ -45,9 +45,9 @@ def test_the_scope_says_once_how_a_final_accuracy_is_read_and_why():
     _, _, cells = made_up()
     text = mlp_scope_text(cells, 3, pd.Series([0.05, 0.213, 0.1]))
     assert (
-        "every seed trained: one run cannot show how often a setting fails. A seed's test accuracy still moves by up "
-        "to 0.21 points from one epoch to the next near the end, so its final accuracies here are its means over its "
-        "last 3 epochs. 3 seeds give only a rough s.d." in text
+        "every seed trained: one run cannot show how often a setting fails. Near the end a seed's test accuracy still "
+        "moves by up to 0.21 points an epoch, so its final accuracies are its means over its last 3 epochs. With 3 "
+        "seeds, a verdict" in text
     )
     assert text.count("last 3 epochs") == 1
 
@@ -72,9 +72,7 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "cell" not in text  # a private word: a setting (B, η)
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
     # the s.d. of 3 seeds is rough: said once, here, where the seeds are
-    assert text.endswith(
-        "3 seeds give only a rough s.d., so a verdict on a difference of a few tenths of a point is indicative."
-    )
+    assert text.endswith("With 3 seeds, a verdict on a few tenths of a point is indicative.")
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
     assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20, NO_MOVES)
@@ -82,7 +80,7 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "not directly comparable" in mlp_scope_text(uneven, 3, NO_MOVES)
     same = mlp_scope_text(cells.assign(seeds=3), 3, NO_MOVES)  # one seed count: said once, and no word on single runs
     assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
-    assert "every seed trained. 3 seeds give only a rough s.d." in same
+    assert "every seed trained. With 3 seeds, a verdict" in same
     assert "rough" not in mlp_scope_text(cells.assign(seeds=10), 3, NO_MOVES)  # ten seeds: a usable s.d.
 
 
@@ -118,7 +116,7 @@ def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
     assert "Dotted" not in text  # a dotted line is a rate's style
     assert "The axis ends at 3.45 (1.5 × ln 10)" in text and "a triangle on the top edge, at its epoch" in text
     assert "Those epochs, with the loss reached: B = 8, η = 1, seed 0: epoch 2 (3.3e+14)." in text
-    assert text.endswith("A cross under the top edge: the epoch in which a run diverged, in its rate's colour.")
+    assert text.endswith("A cross under the top edge: the epoch in which a run diverged.")
     history.loc[seed, "full_train_loss"] = [1.2, 3.3e14, 40.0]  # two epochs above the axis
     assert "B = 8, η = 1, seed 0: epochs 2, 3 (3.3e+14 at most)." in loss_figure_caption(history, runs, top)
     calm = grid()[1]

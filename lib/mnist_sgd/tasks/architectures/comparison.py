@@ -120,9 +120,8 @@ def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
     epochs = set(ok["epochs"].astype(int))
     of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
     how = (
-        f"**How they end.** A test accuracy swings from one epoch to the next (the figure), so each seed is read as "
-        f"its mean over its last {last}{of} epochs, the training accuracy too, and a model as the mean ± s.d. of "
-        "these over its seeds."
+        f"**How they end.** A seed's accuracies are read as their means over its last {last}{of} epochs (they swing "
+        "from epoch to epoch), a model as the mean ± s.d. over its seeds."
     )
     if len(set(verdicts)) == 1 and verdicts[0]:
         each = "each" if len(verdicts) > 1 else "the two"
@@ -219,15 +218,14 @@ def fit_text(stats: pd.DataFrame) -> str | None:
     if len(fitted) == 1:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
-        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}, so the test images separate "
-        f"them. {_smallest_gap(fitted, gap_noise, spread)}"
-        + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
+        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}. "
+        f"{_smallest_gap(fitted, gap_noise, spread)}" + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
 
 
 def cnn_text(stats: pd.DataFrame) -> str | None:
-    """Why the CNN suits images, against the largest MLP at η = LR: its parameters, how often a
-    convolution weight is used per image (an explanation, said as one) and its multiply-adds;
+    """Why the CNN suits images, against the largest MLP at η = LR: its parameters, its multiply-adds
+    and the reuse of its filters at every position (an explanation, said as one; the detail counts it);
     'does better' only when its test accuracy is beyond the seeds' spread above the MLP's. None
     without the CNN and such an MLP."""
     ok = stats[stats["final_test_acc"].map(math.isfinite)]
@@ -243,11 +241,9 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
         else f"The CNN has {ratio:.2f} times the {mlp['name']}'s parameters"
     )
     ops = cnn["mult_adds"] / mlp["mult_adds"]
-    shared, uses = int(cnn["shared_parameters"]), int(cnn["shared_mult_adds"])
     return (
-        f"**Why a CNN suits images.** {lead}. A likely reason (argued, not measured): each 3 × 3 filter slides over "
-        f"the whole image, so each of its weights is used about {uses / shared:.0f} times per image and what it learns "
-        f"about a stroke serves at every position. The price: {ops:.1f} times the multiply-adds per image."
+        f"**Why a CNN suits images.** {lead}, for {ops:.1f} times the multiply-adds per image, likely (argued, not "
+        "measured) because each filter is reused at every position of the image."
     )
 
 

@@ -117,10 +117,11 @@ def _explains(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> bool:
 
 def _first_run_verdict(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> str:
     """The clause that ends the body's one sentence on the first run's gap: whether one tested
-    change alone explains it, and what was not tested."""
+    change alone explains it, and, when one can, what was not tested (otherwise the detail says
+    what the hand report leaves unstated, ``first_run_detail``)."""
     if _explains(stats, curves, ref):
         return f"; one tested change alone ({TESTED}) can explain it, but {UNTESTED} are not known"
-    return f"; no one tested change alone ({TESTED}) explains it, and {UNTESTED} are not known, so the gap stays open"
+    return f"; no one tested change alone ({TESTED}) explains it, so the gap stays open"
 
 
 def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:

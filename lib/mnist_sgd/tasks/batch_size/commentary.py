@@ -81,9 +81,8 @@ def samples_caption(seeds: int) -> str:
 
 # why a larger batch stops paying, in a student's words: said once, beside the numbers that show it
 MECHANISM = (
-    "A batch's gradient is the mean of B single-image gradients, so its variance falls as 1/B (its s.d. as "
-    "1/√B) and a larger batch can take a longer step. But too long a step makes the descent diverge whatever B is, so the step cannot keep "
-    "growing with B."
+    "A batch's gradient averages B images' gradients, so its noise falls as B grows and a larger batch can take a "
+    "longer step; but too long a step diverges whatever B is."
 )
 
 
@@ -112,8 +111,8 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
         out.append(_clocks_paragraph(reached))
         out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached)}")
         if choices is not None:
-            out.append(spread_caveat(reached, choices))
-        ends = f"{_wall_clock_paragraph(reached)} {ends}"
+            out.append(spread_brief(reached, choices))
+        ends = f"{_wall_clock_brief(reached)} {ends}"
     out.append(ends)
     hand = hand_times_brief(t)
     pointer = f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({behind})."
@@ -121,18 +120,41 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
     return "\n\n".join(p for p in out if p)
 
 
+def spread_brief(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
+    """``spread_caveat`` in one sentence for the answer: the ± covers the seeds only, and whether
+    the pattern holds at the loosest other target (its cuts are the per-run detail's)."""
+    lead = "**How sure.** The ± covers the seeds only, as ITR's (Task 3)"
+    full = spread_caveat(reached, choices)
+    if not full:
+        return lead + "."
+    looser = loosest_target(choices, float(reached["target_pct"].iloc[0]))
+    same = full.endswith("the same pattern.")
+    return f"{lead}; at a {looser:g}% target the pattern is {'the same' if same else 'different'}."
+
+
+def batch_size_detail(table: pd.DataFrame, choices: pd.DataFrame | None = None) -> str:
+    """What the answer's "How sure" and "Seconds" leave to the per-run detail: the counts redone at
+    the loosest other target (``spread_caveat``) and every batch size's training time against the
+    fastest (``wall_clock_text``); '' with fewer than two batch sizes at the target."""
+    reached = table.sort_values("batch_size").reset_index(drop=True).dropna(subset=["t_target"])
+    if len(reached) < 2:
+        return ""
+    looser = spread_caveat(reached, choices) if choices is not None else ""
+    return "\n\n".join(p for p in (looser, wall_clock_text(reached)) if p)
+
+
 def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
-    """How far the samples and the cuts in iterations hold: their ± is over the seeds only, as
-    ITR's is; redone at the loosest other target of ``choices``, do the samples still move with B
-    as here (``trend_beyond_spread``) and do the cuts still shrink as B grows?"""
+    """How far the samples and the cuts in iterations hold beyond the seeds (whose spread alone
+    their ± covers): redone at the loosest other target of ``choices``, do the samples still move
+    with B as here (``trend_beyond_spread``) and do the cuts still shrink as B grows? '' when no
+    other target was reached by every batch size."""
     target = float(reached["target_pct"].iloc[0])
-    lead = "**How sure.** Like ITR's (Task 3), the ± of these counts covers the seeds only."
     looser = loosest_target(choices, target)
     other = (
         choices[choices["target_pct"] == looser].sort_values("batch_size") if looser is not None else choices.iloc[:0]
     )
     if len(other) < 2 or not other["reached"].all():
-        return lead
+        return ""
     samples = trend_beyond_spread(
         (other["itr"] * other["batch_size"]).tolist(), (other["itr_sd"] * other["batch_size"]).tolist()
     )
@@ -141,7 +163,7 @@ def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
     mine = cut_shares(reached)["cut"].tolist()
     same = samples == here and trend(cuts) == trend(mine)
     return (
-        f"{lead} At a {looser:g}% target, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
+        f"**At a {looser:g}% target**, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
         f"with B and the iterations are cut {listed([f'{c:#.2g}×' for c in cuts])} from one B to the next: "
         + ("the same pattern." if same else "a different pattern, so the pattern here depends on the target.")
     )
@@ -194,8 +216,8 @@ def _clocks_paragraph(reached: pd.DataFrame) -> str:
     moves = {m: verbs.get(m, m.replace("does", "do")) for m in (iters, samples)}
     if (iters, samples) == ("falls", "rises"):
         moved = (
-            "A larger batch buys fewer steps: the iterations to the target fall as B grows. It costs samples, as each "
-            "step reads B images: the samples rise (the table above)."
+            "A larger batch needs fewer iterations to the target but more samples, as each step reads B images (the "
+            "table above)."
         )
     else:
         moved = f"To reach the target, the iterations {moves[iters]} as B grows and the samples {moves[samples]} (the table above)."
@@ -331,14 +353,27 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     text += ", about as much as the iterations fell"
     if "largest_stable" in r.columns and r.loc[b, "lr"] >= r.loc[b, "largest_stable"]:
         text += (
-            f": at B = {b:,} it is already the largest rate of the grid that did not diverge, so the larger batch "
-            "could not take a proportionally longer step (a second cause, a batch gradient already close to the full "
-            "one, would cut the iterations the same way: these runs cannot tell the two apart)"
+            f": at B = {b:,} it is already the largest rate of the grid that did not diverge. A second cause, a batch "
+            "gradient already close to the full one, would cut the iterations the same way; these runs cannot tell "
+            "the two apart"
         )
     return text + "."
 
 
-def _wall_clock_paragraph(reached: pd.DataFrame) -> str:
+def _wall_clock_brief(reached: pd.DataFrame) -> str:
+    """The answer's training seconds in a sentence: the fastest batch size and those slower beyond
+    the machine's load (``across.load_split``); the rest is the per-run detail's (``wall_clock_text``)."""
+    fast, _, slow = load_split(reached)
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 3's table)"
+    if slow:
+        text += (
+            f"; B = {listed([f'{b:,}' for b in slow])} took {min(slow.values()):.2g}× as long or more, beyond the "
+            "machine's load"
+        )
+    return text + "."
+
+
+def wall_clock_text(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
     the machine's load can account for (``across.load_split``), and why one in between wins."""
     fast, close, slow = load_split(reached)

@@ -104,13 +104,13 @@ def backward_brief(checks: pd.DataFrame) -> str:
     longest = checks.sort_values("steps").groupby("lr").tail(1)
     same = sorted(longest[longest["weights_rel_diff"] < ROUNDING]["lr"])
     drift = sorted(longest[longest["weights_rel_diff"] >= ROUNDING]["lr"])
-    text = "The runs compute each step by a written-out backward pass, not PyTorch's automatic differentiation"
+    text = "The runs compute each step by a written-out backward pass, not by automatic differentiation"
     if same:
         text += f"; both take the same step at η = {', '.join(f'{v:g}' for v in same)}"
     if drift:
         rates = ", ".join(f"{v:g}" for v in drift)
         text += (
-            f"{', but' if same else ';'} at η = {rates} the two drift apart along a run, so which seeds fail at η = {rates} depends on how "
-            "the step is computed"
+            f"{', but' if same else ';'} at η = {rates} they drift apart along a run, so which seeds fail there depends "
+            "on how the step is computed"
         )
     return text + "."

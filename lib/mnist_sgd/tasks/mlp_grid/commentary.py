@@ -53,14 +53,11 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series
     text += f" {which_are_ranked(seeds[0])}"
     if len(moves):
         text += (
-            f" A seed's test accuracy still moves by up to {moves.max():.2f} points from one epoch to the next near "
-            f"the end, so its final accuracies here are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
+            f" Near the end a seed's test accuracy still moves by up to {moves.max():.2f} points an epoch, so its "
+            f"final accuracies are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
         )
     if 2 <= seeds[-1] <= FEW_SEEDS:
-        text += (
-            f" {plural(seeds[-1], 'seed').capitalize()} give only a rough s.d., so a verdict on a difference of a few "
-            "tenths of a point is indicative."
-        )
+        text += f" With {plural(seeds[-1], 'seed')}, a verdict on a few tenths of a point is indicative."
     return text
 
 
@@ -93,9 +90,9 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     went; the crosses of the runs that diverged, when there are any (``runs``: diverged)."""
     chance = math.log(CLASSES)
     text = (
-        "Training loss after each epoch (log scale), one panel per batch size, one line per seed, colour and line "
-        f"style by learning rate. Thin grey line: ln {CLASSES} = {chance:.3f}, the loss of uniform "
-        "outputs, near which a run stuck at chance stays."
+        "Training loss per epoch (log scale): a panel per batch size, a line per seed, colour and line style by "
+        f"learning rate. Thin grey line: ln {CLASSES} = {chance:.3f}, the loss of uniform outputs, where a run stuck "
+        "at chance stays."
     )
     above = off_axis(history, top)
     if len(above):
@@ -107,7 +104,7 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
             + "."
         )
     if runs["diverged"].astype(bool).any():
-        text += " A cross under the top edge: the epoch in which a run diverged, in its rate's colour."
+        text += " A cross under the top edge: the epoch in which a run diverged."
     return text
 
 

@@ -165,7 +165,7 @@ def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
         text = f"at {cell_label(c['batch_size'], c['lr'])} the hand run trained"
         if c["converged_seeds"]:
             which = "our surviving seed" if c["converged_seeds"] == 1 else "our surviving seeds"
-            text += f", like {which} ({difference_text(c['test_diff'], None)})"
+            text += f", like {which}"  # by how much: the table's columns, and the detail
         else:
             text += ", while every one of our seeds failed"
         parts.append(text)

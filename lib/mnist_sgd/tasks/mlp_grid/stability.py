@@ -140,15 +140,25 @@ def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
     return ratio if math.isfinite(ratio) else 0.0
 
 
-def _trend(cells: pd.DataFrame) -> str:
-    """How the final test accuracy of the ranked cells (``ties.rankable``) goes with η/B, each step
-    judged by ``ties.apart``, the closest call said with its spread (``_between``); '' for < 2 cells."""
+def _ranked_pairs(cells: pd.DataFrame) -> tuple[list[pd.Series], int, list[tuple[pd.Series, pd.Series]], list[bool]]:
+    """The ranked cells (``ties.rankable``) in η/B, the index of the highest final test accuracy,
+    the pairs read (each step up to it, then it against each after) and whether each pair is
+    apart (``ties.apart``)."""
     rows = [r for _, r in by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
     if len(rows) < 2:
-        return ""
+        return rows, 0, [], []
     peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
     pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
-    judged = [apart(a, b, "test_acc") for a, b in pairs]
+    return rows, peak, pairs, [apart(a, b, "test_acc") for a, b in pairs]
+
+
+def _trend(cells: pd.DataFrame) -> str:
+    """How the final test accuracy of the ranked cells goes with η/B (``_ranked_pairs``), the
+    closest call said with its spread (``_between``) when every pair falls one way; a mixed reading
+    leaves its pairs to the detail (``close_calls_text``); '' for < 2 cells."""
+    rows, peak, pairs, judged = _ranked_pairs(cells)
+    if not pairs:
+        return ""
     top = name(rows[peak], "setting")
     head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
     if peak < len(rows) - 1:
@@ -159,22 +169,40 @@ def _trend(cells: pd.DataFrame) -> str:
     elif not any(judged):
         verdict = f"within the seeds' spread ({_between(*max(pairs, key=_closeness))})"
     else:
-        within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
-        verdict = f"though not every difference is beyond the seeds' spread (within it: {within})"
+        verdict = "though not every difference is beyond the seeds' spread"
     return (
         f"**Final accuracy.** Among the settings where every seed trained, the final test accuracy {head}, {verdict}."
     )
 
 
-def stability_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+def close_calls_text(cells: pd.DataFrame) -> str:
+    """The pairs of the final-accuracy reading within the seeds' spread, each with its difference
+    and the spread it was judged against, when the reading is mixed (some pairs apart, some not);
+    '' otherwise (the body then says the one call that matters)."""
+    _, _, pairs, judged = _ranked_pairs(cells)
+    if all(judged) or not any(judged):
+        return ""
+    within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
+    return f"Of the final test accuracies read in the order of η/B, those within the seeds' spread: {within}."
+
+
+def stability_text(cells: pd.DataFrame) -> str:
     """The body's first answer, in η/B: what η/B is, where in it the cells stop training on
-    every seed (``_boundary``), how each failed cell failed (``_failures``) and how the final test
-    accuracy of the ranked cells goes with η/B (``_trend``). ``cells``: ``tables.grid_cells``;
-    ``runs``: one row per run with status, diverged, diverged_at, best and final accuracies."""
+    every seed (``_boundary``) and how the final test accuracy of the ranked cells goes with η/B
+    (``_trend``). ``cells``: ``tables.grid_cells``. How each failed cell failed is the detail's
+    (``failures_text``)."""
     images = int(cells["train_images"].max())
     text = (
         f"**Which settings trained.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
-        f"up to {images:,} × η/B. " + _boundary(cells) + _failures(cells, runs, y_train, y_test)
+        f"up to {images:,} × η/B. " + _boundary(cells)
     )
     trend = _trend(cells)
     return text.rstrip() + (f"\n\n{trend}" if trend else "")
+
+
+def failures_text(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
+    """For the per-run detail: how each setting where some seed did not train failed
+    (``_failures``), and the close calls of the final accuracies (``close_calls_text``); ''
+    when there is neither. ``runs``: one row per run with status, diverged, diverged_at and
+    final accuracies."""
+    return " ".join(t for t in (_failures(cells, runs, y_train, y_test).rstrip(), close_calls_text(cells)) if t)
