@@ -73,7 +73,7 @@ def test_a_short_table_stays_in_the_flow_on_one_page_and_a_long_one_may_break(tm
     assert markdown.rindex(pdf.BREAKABLE, 0, markdown.index("A long table.")) > short
 
 
-def test_a_section_heading_stays_in_the_flow_and_a_figures_own_title_floats_with_it(tmp_path):
+def test_a_section_heading_stays_in_the_flow_and_a_figure_near_it_stays_with_its_own_title(tmp_path):
     cells = [
         new_markdown_cell('<a id="05_summary"></a>\n\n### Across all sizes'),
         new_markdown_cell("Text of the section."),
@@ -82,12 +82,14 @@ def test_a_section_heading_stays_in_the_flow_and_a_figures_own_title_floats_with
         new_markdown_cell("More text."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    floated = markdown.index(pdf.KEEP_BELOW)  # near its section's heading: never above it
-    assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < floated
-    assert floated < markdown.index("Its own title") < markdown.index("A figure in the middle.")
+    # near its section's heading: in the flow, so that it is neither above it nor pushed past the next one
+    kept = markdown.index(pdf.UNBREAKABLE)
+    assert "float" not in markdown
+    assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < kept
+    assert kept < markdown.index("Its own title") < markdown.index("A figure in the middle.")
 
 
-def test_a_figure_floats_anywhere_only_a_few_paragraphs_after_its_sections_heading(tmp_path):
+def test_a_figure_floats_only_a_few_paragraphs_after_its_sections_heading(tmp_path):
     prose = "A sentence of the section's text. " * 20  # about 700 characters
     cells = [
         new_markdown_cell('<a id="s1"></a>\n\n## One'),
@@ -97,8 +99,9 @@ def test_a_figure_floats_anywhere_only_a_few_paragraphs_after_its_sections_headi
         figure_cell("Half a page on."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    assert markdown.count(pdf.KEEP_BELOW) == 1 and markdown.count(pdf.KEEP_TOGETHER) == 1
-    assert markdown.index(pdf.KEEP_BELOW) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
+    # the float's block is unbreakable too: one in the flow, one inside the float
+    assert markdown.count(pdf.UNBREAKABLE) == 2 and markdown.count(pdf.KEEP_TOGETHER) == 1
+    assert markdown.index(pdf.UNBREAKABLE) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
 
 
 def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):

@@ -35,10 +35,6 @@ def typst_block(parts: list[str], opening: str) -> str:
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 
-# the same, for a figure soon after a section's heading: only at the bottom of a page (the next
-# one if it does not fit), so that it never floats above that heading
-KEEP_BELOW = "#place(bottom, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
-
 # a short table with its caption, in the flow where the text puts it: on the next page whole
 # when it does not fit (a float would land at a page's top or bottom, splitting the text around it)
 UNBREAKABLE = "#block(breakable: false, width: 100%)["
@@ -207,19 +203,17 @@ def output_parts(
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
 
 # characters of Markdown after a section's heading within which a figure's float could rise above
-# it; further on, a float kept below could be pushed to the next page's foot, past the next heading
+# it (to the page's top) or, kept to the page's foot, be pushed to the next page, past the next
+# section's heading: so near, a figure stays in the flow
 NEAR_HEADING = 800
 
 
 def figure_opening(parts: list[str]) -> str:
-    """How to set a figure that comes after ``parts``: in the flow when it opens a section (right
-    after its heading), as a float kept below the text when the heading is near (``KEEP_BELOW``),
-    else as a float at the top or bottom of a page."""
-    if parts and LISTED.search(parts[-1]):
-        return UNBREAKABLE
+    """How to set a figure that comes after ``parts``: in the flow when it opens a section or
+    comes within ``NEAR_HEADING`` of its heading, else as a float at the top or bottom of a page."""
     text = "\n\n".join(parts)
     last = list(re.finditer(LISTED.pattern, text, re.M))
-    return KEEP_BELOW if last and len(text) - last[-1].end() < NEAR_HEADING else KEEP_TOGETHER
+    return UNBREAKABLE if last and len(text) - last[-1].end() < NEAR_HEADING else KEEP_TOGETHER
 
 
 # what the PDF prints of a grid job's own section: its anchor and the heading under it, its

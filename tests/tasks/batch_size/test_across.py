@@ -292,9 +292,8 @@ def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it(
     assert "ITR falls as B grows. Its ± covers the seeds only;" in text
     # the first crossing, not convergence: where the runs ended, and whether the runs at η/2 still fell
     assert (
-        "**ITR.** ITR counts the iterations until the training loss first comes within 5% of L*; the loss still "
-        "falls after it, to 5.0% to 11.0% above L* at the end of the runs (over their second half), and the runs "
-        "at η/2 show it still falling there." in text
+        "**ITR.** After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of the runs (over their "
+        "second half), and the runs at η/2 show it still falling there." in text
     )
     assert "converged" not in text
     floor = across_text(facts(half_ratio=[0.5, 0.5], half_ratio_sd=[0.01, 0.01]), SWEEPS, CHOICES, MORE)

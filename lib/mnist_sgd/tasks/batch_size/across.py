@@ -172,10 +172,10 @@ def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame,
 
 
 def itr_meaning(s: pd.DataFrame) -> str:
-    """What ITR counts, said plainly: the first iteration within the target, after which the loss
-    still falls, to where the runs ended (``gap_pct``, over their second half), and whether the
-    runs at η/2 (``half_ratio``) say it was still falling there (any reading but SGD's noise)."""
-    target = float(s["target_pct"].iloc[0])
+    """What ITR leaves out (what it counts is the method's): the loss still falls after the
+    first iteration within the target, to where the runs ended (``gap_pct``, over their second
+    half), and whether the runs at η/2 (``half_ratio``) say it was still falling there (any
+    reading but SGD's noise)."""
     lo, hi = s["gap_pct"].min(), s["gap_pct"].max()
     ended = f"{lo:.1f}%" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}% to {hi:.1f}%"
     falling = any(
@@ -183,8 +183,7 @@ def itr_meaning(s: pd.DataFrame) -> str:
     )
     still = ", and the runs at η/2 show it still falling there" if falling else ""
     return (
-        f"ITR counts the iterations until the training loss first comes within {target:g}% of L*; the loss still "
-        f"falls after it, to {ended} above L* at the end of the runs (over their second half){still}."
+        f"After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}."
     )
 
 
