@@ -245,15 +245,6 @@ def seeds_phrase(stats: pd.DataFrame) -> str:
     return "; ".join(f"{n} seed{'s' if n > 1 else ''}: {', '.join(names)}" for n, names in groups)
 
 
-def fit_caption() -> str:
-    """The caption of ``fit_table``."""
-    return (
-        "At the end of training, mean ± s.d. over the seeds: the accuracy on the whole training set and how far the "
-        "test accuracy is below it; the norm ‖θ‖ of all the parameters at initialisation and at the end; weight "
-        "decay's term λ‖θ‖²/2 at the end divided by the last epoch's training loss (the mean of its minibatch losses)."
-    )
-
-
 def cost_caption(cond: dict[str, Any] | pd.Series) -> str:
     """The caption of ``cost_table``: what was counted and measured, under the conditions ``cond``."""
     return (
