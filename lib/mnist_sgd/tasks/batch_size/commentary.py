@@ -19,6 +19,7 @@ from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.hand_rates import loosest_target
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.notation import scientific
 from mnist_sgd.tasks.rounding import listed
 
 # a batch increase "pays" when it cuts the iterations by at least this share of the factor the
@@ -52,22 +53,6 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
-
-
-# the exponent's digits as a student writes them: 10⁻⁵, not 1e-05
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def scientific(value: float) -> str:
-    """A positive number to three significant figures, in powers of ten below 0.01 (where a
-    decimal's zeros are hard to count): '4.64 × 10⁻⁵', '0.0215', '2.5 × 10⁻⁶'."""
-    if value >= 0.01:
-        return f"{value:.3g}"
-    exponent = math.floor(math.log10(value))
-    mantissa = f"{value / 10**exponent:.3g}"
-    if mantissa == "10":  # 9.995e-5 rounds up into the next power
-        mantissa, exponent = "1", exponent + 1
-    return f"{mantissa} × 10{str(exponent).translate(SUPERSCRIPT)}"
 
 
 def samples_caption(seeds: int) -> str:

@@ -16,8 +16,8 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
-from mnist_sgd.tasks.batch_size.commentary import scientific
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, TRAINED, status_counts, steps_per_epoch
+from mnist_sgd.tasks.notation import scientific
 
 CLASSES = 10
 # The loss figure's axis ends a little above ln 10, the loss of uniform outputs: a run stuck at
