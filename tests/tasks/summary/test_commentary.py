@@ -54,6 +54,7 @@ def chosen(**changes) -> pd.DataFrame:
             "target_pct": 5.0,
             "converged": True,
             "itr": [1204.3, 8196.5, 480.7],
+            "itr_sd": [30.0, 580.0, 18.0],
             "cap": [5000, 50000, 4000],
             "itr_seconds_mean": [0.1224, 0.208, 0.806],
             "final_test_acc": [0.8528, 0.8497, 0.856],
@@ -65,11 +66,11 @@ def chosen(**changes) -> pd.DataFrame:
 def test_the_batch_sizes_are_answered_smallest_first_in_the_rules_terms():
     assert batch_size_answer(chosen()) == (
         "The chosen rates reach the target, a training loss within 5% of L*, in the fewest iterations: η = 0.00464, "
-        "0.0215 and 0.0464 for B = 10, 100 and 1,000. They reach it after ITR = 8,200, 1,200 and 480 iterations and "
+        "0.0215 and 0.0464 for B = 10, 100 and 1,000. They reach it after ITR = 8,200, 1,200 and 481 iterations and "
         "0.21, 0.12 and 0.81 s of training."
     )
     unmet = batch_size_answer(chosen(converged=[True, False, True]))  # B = 10 did not
-    assert "after ITR = 1,200 and 480 iterations and 0.12 and 0.81 s of training at B = 100 and 1,000." in unmet
+    assert "after ITR = 1,200 and 481 iterations and 0.12 and 0.81 s of training at B = 100 and 1,000." in unmet
     assert "At B = 10 no rate stayed within the target in 50,000 iterations." in unmet
     assert "(" not in batch_size_answer(chosen())  # no parentheses, nested or not
 
@@ -335,9 +336,9 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 6 and "\n\n" not in text
 
 
-def test_an_iteration_count_and_a_time_are_quoted_to_two_significant_figures():
-    one = batch_size_answer(chosen().iloc[[1]].assign(itr=172_541, itr_seconds_mean=4.7612))
-    assert "after ITR = 170,000 iterations and 4.8 s of training." in one
+def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():
+    one = batch_size_answer(chosen().iloc[[1]].assign(itr=172_541, itr_sd=11_000, itr_seconds_mean=4.7612))
+    assert "after ITR = 173,000 iterations and 4.8 s of training." in one  # Table 3: 173,000 ± 11,000
 
 
 def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_hand_figure():

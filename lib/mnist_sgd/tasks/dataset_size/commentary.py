@@ -281,12 +281,13 @@ def stopping_text(t: pd.DataFrame) -> str:
 WIDE_GAP_POINTS = 10.0
 
 
-def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_points: float = 1.0) -> str:
+def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_points: float = 1.0, when: str = "") -> str:
     """The train/test gap against N' and why: up to ``fit_up_to`` images (the lowest and highest
     of the subsets' thresholds, ``limit.thresholds``) the images are linearly independent and the
     ``pixels`` weights per digit fit every one exactly, which generalises poorly; past them no
     exact fit exists, but the gap closes (below ``gap_points``) only where the table shows it
-    does, slowly where it is still wide (``WIDE_GAP_POINTS``) past them. The gaps are the table's."""
+    does, slowly where it is still wide (``WIDE_GAP_POINTS``) past them. ``when`` says which reading
+    the gaps are (' after the 30,000 iterations'). The gaps are the table's."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     ns = [int(n) for n in t["dataset_size"]]
     gap = [shown(100 * a) - shown(100 * b) for a, b in zip(t["train_acc"], t["test_acc"], strict=True)]
@@ -294,7 +295,8 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
     lo, hi = fit_up_to
     fitted = [n for n, low in zip(ns, t["train_acc_min"], strict=True) if low == 1.0]
     text = (
-        f"**The train/test gap** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the data. Up "
+        f"**The train/test gap{when}** {trend(gap).replace('falls', 'shrinks').replace('rises', 'grows')} with the "
+        "data. Up "
         "to " + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}") + " images, depending on the subset, the images are "
         f"linearly independent: the {pixels:,} weights of each digit can fit every one exactly"
         + (f" (every training image is classified correctly at {sizes_named(fitted)})" if fitted else "")
@@ -303,12 +305,13 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
     # the gaps themselves are the table's: only whether the first size past the thresholds is still wide
     wide = any(n > hi and g >= WIDE_GAP_POINTS for n, g in zip(ns, gap, strict=True))
     text += " Past that size no exact fit exists" + (", but the gap closes slowly" if wide else "")
+    gap_is = "it is" if wide else "the gap is"  # named just before when it closes slowly
     closed = [i for i in range(len(ns)) if all(abs(g) < gap_points for g in gap[i:])]
     if not closed:
-        return text + f", and it stays above {unit} at every size run."
+        return text + f", and {gap_is.replace(' is', '')} stays above {unit} at every size run."
     if closed[0] == len(ns) - 1:
-        return text + f": it is below {unit} only at N' = {ns[-1]:,}."
-    return text + f"; it stays below {unit} from N' = {ns[closed[0]]:,} on."
+        return text + f": {gap_is} below {unit} only at N' = {ns[-1]:,}."
+    return text + f"; {gap_is.replace(' is', '')} stays below {unit} from N' = {ns[closed[0]]:,} on."
 
 
 def longer_text(t: pd.DataFrame) -> str:

@@ -18,6 +18,7 @@ from mnist_sgd.tasks.architectures.late import LAST
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.dataset_size.commentary import MOVES, budget_dependent, lower_at_end, steps_between
 from mnist_sgd.tasks.dataset_size.tables import at_stop
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
@@ -67,7 +68,8 @@ def batch_size_answer(chosen: pd.DataFrame, choices: pd.DataFrame | None = None)
     )
     if len(met):
         text += (
-            f" They reach it after ITR = {listed([two_figures(i) for i in met['itr']])} iterations and "
+            f" They reach it after ITR = {listed([_as_in_table(m, sd) for m, sd in zip(met['itr'], met['itr_sd'])])} "
+            "iterations and "
             f"{listed([two_figures(v) for v in met['itr_seconds_mean']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
             + "."
@@ -78,6 +80,11 @@ def batch_size_answer(chosen: pd.DataFrame, choices: pd.DataFrame | None = None)
             f"{listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
     return text + ("" if choices is None else _itr_caveat(choices, target))
+
+
+def _as_in_table(mean: float, sd: float) -> str:
+    """A mean over seeds rounded as Task 3's table rounds it (``mean_sd_rounded``), without its s.d."""
+    return mean_sd_rounded(mean, sd).split("\u00a0±")[0]
 
 
 def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
