@@ -212,18 +212,28 @@ def budget_dependent(t: pd.DataFrame) -> list[int]:
     ]
 
 
-def answer_text(stop: pd.DataFrame) -> str:
-    """Task 5's answer: how the test accuracy at the stop moves with N' (how the runs stop is the
-    section's method): which steps of the grid are beyond the spread over subsets
-    (``steps_between``) and which within it, these with their change. The values themselves are
-    the table's.
+def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
+    """Task 5's answer in both readings of its table (how the runs stop is the section's method):
+    how the test accuracy moves with N' at the stop, which uses other labelled images to choose
+    when to stop, and after the fixed iterations, which uses none; for each, which steps of the
+    grid are beyond the spread over subsets (``steps_between``) and which within it, these with
+    their change. The values themselves are the table's.
 
     ``stop``: the sizes with validation images, read at the stop (``tables.at_stop``), with
-    dataset_size, test_acc, test_acc_sd.
+    dataset_size, test_acc, test_acc_sd, validation_images; ``end``: every size at the end of the
+    iterations (``tables.size_summary``), with dataset_size, iterations, test_acc, test_acc_sd.
     """
-    t = stop.sort_values("dataset_size").reset_index(drop=True)
-    moves = MOVES[trend([shown(100 * v) for v in t["test_acc"]])]
-    return f"**The answer.** The test accuracy at the stop {moves} N' (the table): {_steps_said(steps_between(t))}."
+    at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
+    at_end = end.sort_values("dataset_size").reset_index(drop=True)
+
+    def moves(t: pd.DataFrame) -> str:
+        return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N': {_steps_said(steps_between(t))}"
+
+    return (
+        f"**The answer** (the table). The test accuracy at the stop (which uses "
+        f"{int(at_stop['validation_images'].min()):,} labelled images besides the N' to choose when) {moves(at_stop)}. "
+        f"After the fixed {int(at_end['iterations'].max()):,} iterations (no other images) it {moves(at_end)}."
+    )
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:
@@ -238,7 +248,7 @@ def lower_at_end(t: pd.DataFrame) -> list[int]:
 
 
 def stopping_text(t: pd.DataFrame) -> str:
-    """Secondary to the answer: what a fixed budget gives instead. The sizes where the same runs,
+    """The two readings compared: what a fixed budget gives against the stop. The sizes where the same runs,
     at the end of their iterations, are below their accuracy at the stop beyond the spread over
     subsets (``criteria.differ``; the values are the answer's table), and of those the sizes
     where the training loss still fell by more than ``rel_tol`` over the second half of the run
@@ -253,7 +263,7 @@ def stopping_text(t: pd.DataFrame) -> str:
     iterations = int(t["iterations"].max())
     lower = lower_at_end(t)
     text = (
-        f"**A fixed budget instead** (secondary). Run on to the end of their {iterations:,} iterations (the table's last "
+        f"**The two readings compared.** Run on to the end of their {iterations:,} iterations (the table's last "
         "column), the same runs end "
         + (
             f"lower, beyond the spread over subsets, at {sizes_named(lower)}."
