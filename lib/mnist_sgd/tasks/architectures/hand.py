@@ -140,8 +140,17 @@ def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
     return f"**The {row['name']} against its hand figure of {100 * ref:.2f}%.** {cause}"
 
 
+def _at_last_epoch(row: pd.Series) -> str:
+    """A model's test accuracy at its last epoch as the hand comparison reads it: '98.22% ± 0.02',
+    the s.d. over its seeds (the noise ``agrees_with_hand`` is given), the value alone for one seed."""
+    value = f"{100 * row['final_test_acc']:.2f}%"
+    return value + (f" ± {row['noise']:.2f}" if row["noise_source"] == "seeds" and math.isfinite(row["noise"]) else "")
+
+
 def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """Each model with a hand-made figure against it, by ``agrees_with_hand``: those that agree (in
+    """Each model with a hand-made figure (one run, read at its last epoch) against its own last
+    epoch, like with like (``stats``: the final test accuracy and the noise of ``tables.model_stats``,
+    printed beside each name, ``_at_last_epoch``), by ``agrees_with_hand``: those that agree (in
     as many epochs) in one sentence, each other one with its difference and, for the first run,
     what was tested and what was not (``_first_run_verdict``). None when no model has a figure."""
     agree: list[tuple[str, str, float]] = []
@@ -165,12 +174,12 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             else ""
         )
         if agrees and not short:
-            agree.append((row["name"], quoted, diff))
+            agree.append((f"{row['name']} ({_at_last_epoch(row)})", quoted, diff))
             continue
         verdict = "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {SPREAD}"
         why = _first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else ""
         differ.append(
-            f"The {row['name']} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}."
+            f"The {row['name']} ({_at_last_epoch(row)}) ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}."
         )
     if agree:
         names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
@@ -180,4 +189,7 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             f"{cap(the_names(names))} {'agrees' if one else 'agree'} with the hand-made {'figure' if one else 'figures'} "
             f"of {and_list(figures)}: {and_list([f'{d:+.2f}' for d in diffs])} points, within {SPREAD}.",
         )
-    return "**Against the hand-made figures.** " + " ".join(differ) if differ else None
+    if not differ:
+        return None
+    like = "Each is one run read at its last epoch, so ours are too, like with like (mean ± s.d. over the seeds)."
+    return f"**Against the hand-made figures.** {like} " + " ".join(differ)

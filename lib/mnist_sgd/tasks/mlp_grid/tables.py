@@ -293,17 +293,12 @@ def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
 
 
 def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
-    """``reference_cells`` in percent: ref_test, ref_train, this build's test and train (means
-    over the counted seeds of ``grid_cells``, with test_sd_pts and train_sd_pts), test_diff,
-    train_diff (here minus the reference, in points; NaN where the cell was not run) and failed
-    (the seeds that did not converge)."""
+    """``reference_cells`` with ref_test and ref_train in percent and failed (the seeds that did
+    not converge; NaN where the cell was not run). The hand figures are set against each seed's
+    last epoch, read from the runs (``hand``), not against the cells' means over the last epochs."""
     compared = reference_cells(cells)
     compared["failed"] = compared["seeds"] - compared["converged_seeds"]
     compared[["ref_test", "ref_train"]] *= 100
-    for side in ("test", "train"):
-        compared[side] = 100 * compared[f"{side}_acc"]
-        compared[f"{side}_sd_pts"] = 100 * compared.get(f"{side}_acc_sd", pd.Series(math.nan, index=compared.index))
-        compared[f"{side}_diff"] = compared[side] - compared[f"ref_{side}"]
     return compared
 
 
@@ -318,6 +313,13 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
     def shown(column: str, scale: float, alone: str) -> list[str]:
         return [pm(scale * m, scale * s, alone) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
 
+    def percent(column: str) -> list[str]:  # one number of decimals down an accuracy column, not pm's per row
+        pairs = zip(100 * cells[column], 100 * cells[f"{column}_sd"], strict=True)
+        return [
+            "" if not math.isfinite(m) else f"{m:.2f}" + (f"\u00a0±\u00a0{s:.2f}" if math.isfinite(s) else "")
+            for m, s in pairs
+        ]
+
     table = pd.DataFrame(
         {
             "η/B": cells["eta_b"].map(ratio_said).to_numpy(),
@@ -326,8 +328,8 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
             "seeds": cells["seeds"].to_numpy(),
             "outcome": [outcome(c) for _, c in cells.iterrows()],
             "loss after epoch 1": shown("loss_epoch1", 1, ".3f"),
-            "train acc. (%)": shown("train_acc", 100, ".2f"),
-            "test acc. (%)": shown("test_acc", 100, ".2f"),
+            "train acc. (%)": percent("train_acc"),
+            "test acc. (%)": percent("test_acc"),
             "train, by hand (%)": hand["ref_train"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
             "test, by hand (%)": hand["ref_test"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
         }
