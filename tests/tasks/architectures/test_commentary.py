@@ -10,8 +10,7 @@ from made_up import arch_stats
 
 from mnist_sgd.science import architectures
 from mnist_sgd.show import references
-from mnist_sgd.tasks.architectures.commentary import best_text, dips_text, model_text, quick_look_text
-from mnist_sgd.tasks.architectures.dips import COLUMNS
+from mnist_sgd.tasks.architectures.commentary import best_text, model_text, quick_look_text
 
 HAND_500 = references.value(8, "test accuracy", "mlp500-300")
 HAND_FIRST = references.value(8, "test accuracy", "mlp128-first")
@@ -40,23 +39,6 @@ def test_the_model_text_gives_the_epochs_seeds_and_evaluation_and_names_a_diverg
 def test_the_quick_look_warning_appears_only_below_the_whole_training_set():
     assert quick_look_text(pd.DataFrame({"train_images": [2000, 60000]})).startswith("**Quick look:**")
     assert quick_look_text(pd.DataFrame({"train_images": [60000, 60000]})) is None
-
-
-def test_the_dips_text_says_back_only_within_the_tolerance():
-    found = pd.DataFrame(
-        [("MLP 128", 0, 18, 1.39, 1.2, 0.95, math.nan, 0.63, 0.2), ("MLP 128", 1, 24, 1.1, 0.9, 0.1, 25, 0.0, 0.2),
-         ("CNN", 0, 30, 1.2, 1.0, 0.5, 33, 0.0, 0.1)],
-        columns=COLUMNS,
-    )  # fmt: skip
-    text = dips_text(found, stats())
-    assert "the MLP 128, 2 dips in 2 of its 3 seeds, the largest −1.39 points (seed 0, epoch 18)" in text
-    assert "the CNN, 1 dip in its one run, −1.20 points (seed 0, epoch 30)" in text
-    assert "At 3 of the 3 the training accuracy" in text and "worse for that epoch" in text
-    assert "1 of the 3 was back one epoch later, 1 later (at most 3 epochs after the dip)" in text
-    assert "1 not within the run (the last epoch 0.63 points below that level)" in text
-    test_only = dips_text(found.assign(train_fall=0.1), stats())
-    assert "on the test images more than on the training ones" in test_only
-    assert "No run's test accuracy fell by more than 1 point" in dips_text(found.iloc[:0], stats())
 
 
 def test_the_best_text_separates_the_last_the_within_and_the_gain():

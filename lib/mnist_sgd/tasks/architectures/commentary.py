@@ -10,11 +10,9 @@ import math
 import pandas as pd
 
 from mnist_sgd.science.architectures import ASKED_EPOCHS, Setup
-from mnist_sgd.science.nets import TRAIN_ACC_IMAGES
 from mnist_sgd.show import commentary
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.architectures import dips as dip_rules
-from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, short_name, the_names
+from mnist_sgd.tasks.architectures.wording import and_list, cap, the_names
 
 
 def quick_look_text(runs: pd.DataFrame) -> str | None:
@@ -49,58 +47,6 @@ def model_text(setup: Setup, runs: pd.DataFrame, history: pd.DataFrame) -> str:
     for d in runs[runs["diverged"].astype(bool)].itertuples(index=False):
         text += f" Seed {int(d.seed)}: the loss became non-finite in epoch {int(d.diverged_at)} and the run stopped."
     return text
-
-
-def dips_text(found: pd.DataFrame, stats: pd.DataFrame, points: float = dip_rules.DIP_POINTS) -> str:
-    """The dips of the test accuracy (``dips.find_dips``), per model, and what was tested of them:
-    whether the training accuracy fell too, and whether the accuracy was back (within the
-    tolerance of its level before the dip) one epoch later, later, or not within the run."""
-    unit = f"{points:g} point{'s' if points != 1 else ''}"
-    if found.empty:
-        return f"**Dips.** No run's test accuracy fell by more than {unit} from one evaluated epoch to the next."
-    per_model = []
-    for model, d in found.groupby("model", sort=False):
-        big = d.loc[d["fall"].idxmax()]
-        row = row_of(stats, model)
-        seeds = int(row["seeds"]) if row is not None else d["seed"].nunique()
-        where = "in its one run" if seeds == 1 else f"in {d['seed'].nunique()} of its {seeds} seeds"
-        per_model.append(
-            f"the {short_name(model)}, {plural(len(d), 'dip')} {where}, "
-            + ("the largest " if len(d) > 1 else "")
-            + f"−{big['fall']:.2f} points (seed {int(big['seed'])}, epoch {int(big['epoch'])})"
-        )
-    n = len(found)
-    fell = dip_rules.training_fell_too(found)
-    soon = dip_rules.back_one_epoch_later(found)
-    late = found[found["back_at"].notna() & ~soon]
-    never = found[found["back_at"].isna() & found["after_below"].notna()]
-    last = found[found["after_below"].isna()]
-    text = (
-        f"**Dips.** A run's test accuracy fell by more than {unit} from one evaluated epoch to the next "
-        f"{plural(n, 'time')}: " + "; ".join(per_model) + ". "
-        f"At {fell.sum()} of the {n} the training accuracy (on the fixed {TRAIN_ACC_IMAGES:,} training images) fell "
-        "too, by at least half as much"
-        + (
-            ": the weights themselves were worse for that epoch, on training and test images alike (over-fitting "
-            "would lower the test accuracy alone); what set the dip off is not measured here. "
-            if fell.all()
-            else "; at the others the dip is on the test images more than on the training ones. "
-        )
-        + "Counting an accuracy as back when it is within twice the run's fluctuation of its level before the dip, "
-        f"{soon.sum()} of the {n} {'was' if soon.sum() == 1 else 'were'} back one epoch later"
-    )
-    if len(late):
-        gap = int((late["back_at"] - late["epoch"]).max())
-        text += f", {len(late)} later (at most {plural(gap, 'epoch')} after the dip)"
-    if len(never):
-        text += (
-            f", {len(never)} not within the run (the last epoch "
-            + ", ".join(f"{b:.2f}" for b in never["end_below"])
-            + " points below that level)"
-        )
-    if len(last):
-        text += f"; {len(last)} {'was' if len(last) == 1 else 'were'} at the last epoch, with nothing after"
-    return text + "."
 
 
 def best_text(stats: pd.DataFrame) -> str | None:

@@ -58,8 +58,3 @@ def training_fell_too(dips: pd.DataFrame) -> pd.Series:
     """Per dip: whether the training accuracy fell with the test accuracy, by at least half as
     many points (the weights themselves got worse, not only on the test images)."""
     return dips["train_fall"] >= dips["fall"] / 2
-
-
-def back_one_epoch_later(dips: pd.DataFrame) -> pd.Series:
-    """Per dip: whether the next evaluated epoch is within the tolerance of the level before it."""
-    return dips["after_below"] <= dips["tolerance"]
