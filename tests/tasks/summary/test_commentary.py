@@ -159,7 +159,7 @@ def dataset_sizes(stop_test_acc: list[float], sd: float = 0.0) -> pd.DataFrame:
             "stop_train_acc_sd": [0.0, 0.0, nan],
             "stop_train_acc_min": stop_train,
             "stop_gap_sd": [0.0, 0.0, nan],
-            "test_acc": [0.84, 0.55, 0.85],
+            "test_acc": [*stop_test_acc, 0.85],  # the end as the stop: a test of the fixed budget sets its own
             "test_acc_sd": [0.002, 0.002, 0.002],
             "train_acc": [0.86, 1.0, 0.85],
             "train_acc_sd": [0.0, 0.0, 0.0],
@@ -199,13 +199,17 @@ def test_the_dataset_sizes_name_the_steps_within_the_spread_over_subsets():
 
 def test_the_dataset_sizes_say_where_a_fixed_budget_ends_lower_and_depends_on_it():
     # at 100 the end (55%) is beyond the stop's spread below it (62.17%), the loss still fell and the accuracy moved
-    sizes = dataset_sizes([0.8612, 0.6217]).assign(loss_fall=[0.002, 0.3, 0.001], test_change=[0.001, -0.04, 0.0])
+    sizes = dataset_sizes([0.8612, 0.6217]).assign(
+        test_acc=[0.84, 0.55, 0.85], loss_fall=[0.002, 0.3, 0.001], test_change=[0.001, -0.04, 0.0]
+    )
+    # both sizes end lower beyond the spread, smallest first; only at 100 did the loss and the accuracy still move
     assert dataset_size_answer(sizes).endswith(
-        " Read after a fixed 3,000 iterations instead, the accuracy at N' = 100 is lower and depends on that number."
+        " Read after a fixed 3,000 iterations instead, the accuracy is lower at N' = 100 and 5,000 (at 100 it depends "
+        "on that number)."
     )
     still = sizes.assign(test_change=[0.001, -0.001, 0.0])  # the loss fell, the accuracy stayed within its spread
-    assert "fixed" not in dataset_size_answer(still)
-    level = sizes.assign(test_acc=[0.84, 0.62, 0.85])  # the end within the stop's spread
+    assert dataset_size_answer(still).endswith("is lower at N' = 100 and 5,000.")
+    level = sizes.assign(test_acc=[0.86, 0.62, 0.85])  # the end within the stop's spread
     assert "fixed" not in dataset_size_answer(level)
 
 

@@ -148,7 +148,8 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
         f"{int(t['iterations'].max()):,} iterations) read at the stop chosen on the validation images (the answer), at "
         "the end of the run, and at the highest point of the subset-mean test curve, with its t (read on the test "
-        f"set){hand}. By hand: the hand-made reports' figures "
+        "set, at one t for every subset: so it can lie below the mean of the subsets' own stops)"
+        f"{hand}. By hand: the hand-made reports' figures "
         f"({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
     )
 

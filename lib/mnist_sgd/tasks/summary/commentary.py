@@ -180,11 +180,13 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
         f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}; the gap between training "
         f"and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}."
     )
-    cut = [n for n in budget_dependent(table) if n in lower_at_end(table)]
-    if cut:
+    lower = sorted(lower_at_end(table))
+    if lower:
+        cut = [f"{n:,}" for n in budget_dependent(table) if n in lower]
         text += (
-            f" Read after a fixed {int(table['iterations'].max()):,} iterations instead, the accuracy at "
-            f"N' = {listed([f'{n:,}' for n in cut])} is lower and depends on that number."
+            f" Read after a fixed {int(table['iterations'].max()):,} iterations instead, the accuracy is lower at "
+            f"N' = {listed([f'{n:,}' for n in lower])}"
+            + (f" (at {listed(cut)} it depends on that number)." if cut else ".")
         )
     return text
 
