@@ -57,6 +57,14 @@ def test_a_notebook_keeps_to_showing_and_saying(tmp_path):
     assert hygiene.main(["shape", str(notebook(tmp_path, "class A:\n    pass\n"))]) == 1
 
 
+def test_every_committed_notebook_is_stored_clean(tmp_path):
+    # as the lab saves it (outputs stripped, keys sorted): a lab session then leaves the checkout as committed
+    for notebook in sorted(paths.NOTEBOOKS.glob("*.ipynb")):
+        copy = tmp_path / notebook.name
+        shutil.copy(notebook, copy)
+        assert not hygiene.strip_outputs(copy), f"{notebook.name} is not stored as the lab saves it"
+
+
 def test_every_notebook_keeps_its_shape():
     assert [p for nb in sorted(paths.NOTEBOOKS.glob("*.ipynb")) for p in hygiene.shape_problems(nb)] == []
 

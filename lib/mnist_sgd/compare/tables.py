@@ -64,6 +64,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "08_architectures.runs": ("model", "seed"),
     "08_architectures.history": ("model", "seed", "epoch"),
     "08_architectures_summary.models": ("model",),
+    "08_architectures_summary.models_late": ("model",),
     "08_architectures_summary.accuracy_by_epoch": ("model", "epoch"),
 }
 
