@@ -45,9 +45,9 @@ class Setup:
 
 
 SETUPS = (
-    Setup("first", "MLP 128, η = 0.01 (first run)", "first run", "mlp128", FIRST_LR, True, "first", False,
+    Setup("first", "MLP 128, η = 0.01", "first run", "mlp128", FIRST_LR, True, "first", False,
           "mlp128-first", 5),
-    Setup("first-inputs01", "MLP 128, η = 0.01, inputs in [0, 1] (first run)", "first run on [0, 1]", "mlp128",
+    Setup("first-inputs01", "MLP 128, η = 0.01, inputs in [0, 1]", "first run on [0, 1]", "mlp128",
           FIRST_LR, False, "first", False, "", 1),
     Setup("mlp128", "MLP 128", "MLP 128", "mlp128", LR, True, "mlp", False, "", 0),
     Setup("mlp500-300", "MLP 500-300", "MLP 500-300", "mlp500-300", LR, True, "mlp", True, "mlp500-300", 2),
