@@ -13,9 +13,10 @@ from mnist_sgd.tasks.sgd.commentary import (
 
 
 def test_the_gradient_check_and_the_demonstration_state_their_numbers():
-    text = gradient_check_text(100, 3.2e-16)
+    text = gradient_check_text(100, 3.2e-16, 4.1e-7)
     # relative to the gradient's size, so that it reads the same whatever the scale of W
     assert "batch of 100 images" in text and "by more than 3.2e-16 times the gradient's largest entry" in text
+    assert "in float32, moves $W$ by that gradient's step to within 4.1e-07 of the step's largest entry" in text
     text = demonstration_text(0.2151, 0.8523, 0.1955)
     assert text == (
         "At the end of the run the training loss is 0.2151, 10.0% above $L^\\star$, and the test accuracy 85.2% "

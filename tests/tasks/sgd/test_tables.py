@@ -17,6 +17,8 @@ def test_the_gradient_check_is_relative_to_the_gradients_largest_entry():
     check = gradient_check(x, torch.nn.functional.one_hot(labels, 10).float(), 8, 0)
     assert check["gradient_rel_diff"] < 1e-12  # the formula is autograd's gradient up to float64 rounding
     assert check["gradient_rel_diff"] == pytest.approx(check["gradient_max_abs_diff"] / check["gradient_max_abs"])
+    # the runs' own float32 step: rounding, not zero (the check would not see a float64 path) and not more
+    assert 0 < check["step_rel_diff"] < 1e-5
     assert check["gradient_max_abs"] > 0
     # and it would catch a formula off by a factor: the difference is then half the largest entry
     ref = torch.tensor([[2.0, -4.0], [1.0, 0.5]])
