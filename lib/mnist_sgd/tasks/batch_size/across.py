@@ -14,7 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
-from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends
+from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends, settled
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.rounding import last_place, listed, two_figures
@@ -76,12 +76,13 @@ def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFram
     """Task 3's ``chosen`` rows, smallest batch first, with where each seed ended (``seed_ends``;
     where ``chosen`` already has a column of it, chosen's), the test accuracy after equal samples
     (``ends.equal_samples``),
-    the sweep's largest finite rate (``largest_finite``) and the checkpoints' spacing
-    (``checkpoint_spacing``)."""
+    the sweep's largest finite rate (``largest_finite``), the checkpoints' spacing
+    (``checkpoint_spacing``) and where the loss stays within the target (``ends.settled``)."""
     L_star = float(chosen["train_loss_star"].iloc[0])
     ends = seed_ends(curves, halved, L_star)
     return (
         chosen.merge(ends.drop(columns=[c for c in ends.columns if c != "batch_size" and c in chosen]), on="batch_size")
+        .merge(settled(curves, L_star, float(chosen["target_pct"].iloc[0])), on="batch_size")
         .merge(equal_samples(chosen, curves), on="batch_size")
         .merge(largest_finite(rates), on="batch_size", how="left")
         .merge(checkpoint_spacing(curves), on="batch_size")
@@ -106,6 +107,10 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
             "ITR (iterations)": [
                 mean_sd_rounded(m, sd) if ok else "not reached"
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], met, strict=True)
+            ],
+            "within it from then on (t)": [
+                mean_sd_rounded(m, sd) if ok and math.isfinite(m) else "–"
+                for m, sd, ok in zip(s["settled_t"], s["settled_t_sd"], met, strict=True)
             ],
             "training s to ITR": [
                 seconds_spread(m, sd) if ok else "–"
@@ -147,8 +152,9 @@ def across_caption(facts: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR and "
-        "the training seconds to it (ITR × the run's mean training time per step, evaluation excluded); the test "
+        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR, "
+        "the first checkpoint from which the loss stays within the target at every later one to the run's end, "
+        "the training seconds to ITR (ITR × the run's mean training time per step, evaluation excluded); the test "
         f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
@@ -183,8 +189,37 @@ def itr_meaning(s: pd.DataFrame) -> str:
     )
     still = ", and the runs at η/2 show it still falling there" if falling else ""
     return (
-        f"After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}."
+        f"After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}. "
+        + settled_text(s)
     )
+
+
+def settled_text(s: pd.DataFrame) -> str:
+    """How much later than ITR the loss stays within the target for good (``ends.settled``): the
+    ratio of the two per batch size, as a range, and where noise takes it back above for a while
+    (a ratio of 1.5 or more); where some seed's loss left the target at its last checkpoint, said."""
+    met = s[s["converged"].astype(bool)]
+    ratios = {int(b): t / itr for b, t, itr in zip(met["batch_size"], met["settled_t"], met["itr"], strict=True)}
+    known = {b: r for b, r in ratios.items() if math.isfinite(r)}
+    parts = []
+    if known:
+        late = [b for b, r in known.items() if r >= 1.5]
+        parts.append(
+            f"From {_span(known)} times ITR on it stays within the target at every checkpoint to the run's end"
+            + (
+                f"; at B = {listed([f'{b:,}' for b in late])} SGD's noise takes it back above the target for a while "
+                "after ITR, so the loss is within the target for good only from there."
+                if late
+                else ", so ITR is not a passing dip of the noise."
+            )
+        )
+    unsettled = [b for b, r in ratios.items() if not math.isfinite(r)]
+    if unsettled:
+        parts.append(
+            f"At B = {listed([f'{b:,}' for b in unsettled])} some seed's loss is above the target again at the last "
+            "checkpoint: within it on average over the run's end, not at every checkpoint."
+        )
+    return " ".join(parts)
 
 
 def rate_detail_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
@@ -205,13 +240,15 @@ def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame)
     report's, as a range over the batch sizes; said to move it mostly when that moves ITR more
     than the grid's next smaller rate does (``next_rate_slower``)."""
     target = float(s["target_pct"].iloc[0])
+    apart = 100 * (float(s["spacing"].max()) - 1)
+    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints {two_figures(apart)}% apart in t"
     found = itr_fewer_at_looser(choices, target)
     if found is None or found[1].empty:
-        return "Its ± covers the seeds only."
+        return covers + "."
     looser, fewer = found
     mostly = " mostly" if fewer.max() > max(next_rate_slower(rates).values(), default=0.0) else ""
     return (
-        f"Its ± covers the seeds only; ITR depends{mostly} on that {target:g}%: at a {looser:g}% target it is "
+        f"{covers}. ITR depends{mostly} on that {target:g}%: at a {looser:g}% target it is "
         f"{_span(fewer.to_dict())} times smaller (most at B = {int(fewer.idxmax()):,})."
     )
 

@@ -39,6 +39,33 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
     return pd.DataFrame(rows)
 
 
+def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> pd.DataFrame:
+    """Per batch size, where each seed's loss at the chosen rate (``curves``) is within the target
+    (``target_pct`` % above ``train_loss_star``) at every checkpoint from then on to the end of its
+    run: the first such checkpoint, mean and s.d. (ddof 0) over the seeds (``settled_t``,
+    ``settled_t_sd``; NaN unless every seed ends within it). ITR is the *first* entry into the
+    target; this is the last one, so that noise dipping the loss below the target for a moment
+    does not count, and between the two the loss is approximately converged."""
+    threshold = train_loss_star * (1 + target_pct / 100)
+    rows = []
+    for b, mine in curves.groupby("batch_size"):
+        ts = []
+        for _, run in mine[mine["t"] > 0].groupby("seed"):
+            run = run.sort_values("t")
+            within = (run["train_loss"] <= threshold).to_numpy()
+            outside = (~within).nonzero()[0]
+            ts.append(math.nan if not within[-1] else float(run["t"].iloc[outside[-1] + 1 if len(outside) else 0]))
+        every = all(math.isfinite(t) for t in ts)
+        rows.append(
+            {
+                "batch_size": b,
+                "settled_t": float(pd.Series(ts).mean()) if every else math.nan,
+                "settled_t_sd": float(pd.Series(ts).std(ddof=0)) if every else math.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _end_gaps_pct(curves: pd.DataFrame, train_loss_star: float) -> pd.Series:
     """Each seed's gap to L* over the last doubling of its run, in % of L*, by seed."""
     return pd.Series(
