@@ -37,11 +37,17 @@ def test_the_optimum_table_quotes_each_quantity():
 
 
 def test_the_curvature_table_says_what_each_constant_is_with_a_few_figures():
-    shown = curvature_table(replace(reference(), m_star=8.747737))
+    shown = curvature_table(replace(reference(), m_star=8.747737), lit_pixels=717)
     values = dict(zip(shown["quantity"], shown["value"]))
     assert values["rank of H"] == "700" and values["λ_max, largest eigenvalue of H"] == "5"
     assert values["β = max ‖x‖²"] == "100" and values["2/λ_max"] == "0.4"
-    assert dict(zip(shown["quantity"], shown["what it is"]))["rank of H"].startswith("below 784: ")
+    why = dict(zip(shown["quantity"], shown["what it is"]))["rank of H"]
+    assert why == "below 784: 67 pixels are zero in every image, and the other 717 span 700 dimensions only"
+    # when the lit pixels account for the whole rank, nothing more is said
+    full = curvature_table(replace(reference(), m_star=8.747737), lit_pixels=700)
+    assert (
+        dict(zip(full["quantity"], full["what it is"]))["rank of H"] == "below 784: 84 pixels are zero in every image"
+    )
     assert values["m* = β/λ_max + 1"] == "8.7"  # a batch size, to two figures as Task 4 quotes it
     assert list(shown.columns) == ["quantity", "value", "what it is"] and shown["what it is"].str.len().min() > 0
     assert not any("tr(H)/λ_max" in q for q in shown["quantity"])  # the trace variant serves no task

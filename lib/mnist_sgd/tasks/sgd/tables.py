@@ -65,15 +65,20 @@ def optimum_table(ref: Reference, loss_at_zero: float) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["quantity", "value"])
 
 
-def curvature_table(ref: Reference) -> pd.DataFrame:
+def curvature_table(ref: Reference, lit_pixels: int) -> pd.DataFrame:
     """The constants of H = XᵀX/N that Tasks 3 and 4 use, one per row with what it is, each to
-    three significant figures (m*, a batch size, to two: 8.7, as Task 4 quotes it)."""
+    three significant figures (m*, a batch size, to two: 8.7, as Task 4 quotes it). ``lit_pixels``:
+    the pixels non-zero in some training image, which bound the rank."""
+    pixels = ref.W_star.shape[0]
+    rank_why = f"below {pixels}: {pixels - lit_pixels} pixels are zero in every image" + (
+        f", and the other {lit_pixels} span {ref.rank_H} dimensions only" if ref.rank_H < lit_pixels else ""
+    )
     rows = [
         ("λ_max, largest eigenvalue of H", f"{ref.lambda_max:.3g}", "the curvature of the steepest direction"),
         ("2/λ_max", f"{ref.lr_stability:.3g}", "the full-batch stability limit of the learning rate (Task 3)"),
         ("trace of H", f"{ref.trace_H:.3g}", "the mean squared norm of an image, ‖x‖²"),
-        ("rank of H", f"{ref.rank_H}", f"below {ref.W_star.shape[0]}: some pixels are zero in every image"),
-        ("β = max ‖x‖²", f"{ref.beta:.3g}", "the largest squared norm of an image (Task 3's theory step size)"),
+        ("rank of H", f"{ref.rank_H}", rank_why),
+        ("β = max ‖x‖²", f"{ref.beta:.3g}", "the largest squared norm of an image (the step size of Task 4's theory)"),
         ("m* = β/λ_max + 1", f"{ref.m_star:.2g}", "the critical batch size of that theory (Task 4)"),
     ]
     return pd.DataFrame(rows, columns=["quantity", "value", "what it is"])
