@@ -122,11 +122,15 @@ def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_stateme
     first = ": B = 8, η = 0.1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     again = ": B = 32, η = 1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     assert pdf.caption_once(first, seen) == first
-    assert pdf.caption_once(again, seen) == ": B = 32, η = 1, 20 epochs: one row per seed."
+    assert pdf.caption_once(again, seen) == (
+        ": B = 32, η = 1, 20 epochs: one row per seed; read as the first table of this kind above."
+    )
     figure = "**Figure 3.** Sweep at B = 10. Left: loss after 50,000 iterations."
     assert pdf.caption_once(figure, seen) == figure, "a new explanation is printed"
     other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
-    assert pdf.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100."
+    assert (
+        pdf.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100; read as the first figure of this kind above."
+    )
     assert pdf.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
 
 

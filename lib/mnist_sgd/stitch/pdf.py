@@ -226,14 +226,16 @@ FIRST_STATEMENT = re.compile(r";|\.(?=\s+[A-Z])")
 
 def caption_once(paragraph: str, seen: set[str]) -> str:
     """``paragraph``, or, when it is a caption whose explanation (what follows its first statement)
-    an earlier caption of the per-run detail gave, numbers aside, its first statement alone."""
+    an earlier caption of the per-run detail gave, numbers aside, its first statement alone and
+    where the rest is said (the figures are numbered anew later, so the pointer names no number)."""
     match = CAPTION.match(paragraph)
     cut = FIRST_STATEMENT.search(match.group(2)) if match else None
     if match is None or cut is None:
         return paragraph
     explanation = re.sub(r"[\d.,]+", "#", match.group(2)[cut.end() :]).strip()
     if explanation in seen:
-        return f"{match.group(1)}{match.group(2)[: cut.start()]}."
+        kind = "figure" if match.group(1).startswith("**Figure") else "table"
+        return f"{match.group(1)}{match.group(2)[: cut.start()]}; read as the first {kind} of this kind above."
     seen.add(explanation)
     return paragraph
 
