@@ -24,6 +24,7 @@ from mnist_sgd.tasks.batch_size.across import (
     rate_detail_text,
     run_facts,
     seconds_spread,
+    settled_text,
     trend_beyond_spread,
 )
 from mnist_sgd.tasks.batch_size.ends import equal_samples, equal_samples_text, half_text, seed_ends, settled
@@ -571,3 +572,20 @@ def test_the_loss_is_within_the_target_for_good_only_after_its_last_exit():
     found = settled(runs, L_STAR, 5.0).set_index("batch_size")
     assert found.loc[1, "settled_t"] == 6.0 and found.loc[1, "settled_t_sd"] == 2.0  # t = 8 and 4
     assert math.isnan(found.loc[10, "settled_t"])  # a seed that ends outside: no claim
+
+
+def test_the_text_says_how_much_later_than_itr_the_loss_stays_within_the_target():
+    s = pd.DataFrame(
+        {
+            "batch_size": [1, 10, 100],
+            "converged": [True, True, True],
+            "itr": [1000.0, 100.0, 10.0],
+            "settled_t": [1100.0, 250.0, math.nan],
+        }
+    )
+    text = settled_text(s)
+    assert text.startswith("From 1.1 to 2.5 times ITR on it stays within the target at every checkpoint")
+    assert "; at B = 10 it goes back above the target for a while after ITR" in text
+    assert "At B = 100 some seed's loss is above the target again at the last checkpoint" in text
+    calm = settled_text(s.iloc[:1])
+    assert calm.endswith("to the run's end, so ITR is not a passing dip of the noise.")

@@ -196,8 +196,8 @@ def itr_meaning(s: pd.DataFrame) -> str:
 
 def settled_text(s: pd.DataFrame) -> str:
     """How much later than ITR the loss stays within the target for good (``ends.settled``): the
-    ratio of the two per batch size, as a range, and where noise takes it back above for a while
-    (a ratio of 1.5 or more); where some seed's loss left the target at its last checkpoint, said."""
+    ratio of the two per batch size, as a range, and where the loss goes back above the target for
+    a while (a ratio of 1.5 or more); where some seed's loss left the target at its last checkpoint, said."""
     met = s[s["converged"].astype(bool)]
     ratios = {int(b): t / itr for b, t, itr in zip(met["batch_size"], met["settled_t"], met["itr"], strict=True)}
     known = {b: r for b, r in ratios.items() if math.isfinite(r)}
@@ -207,8 +207,8 @@ def settled_text(s: pd.DataFrame) -> str:
         parts.append(
             f"From {_span(known)} times ITR on it stays within the target at every checkpoint to the run's end"
             + (
-                f"; at B = {listed([f'{b:,}' for b in late])} SGD's noise takes it back above the target for a while "
-                "after ITR, so the loss is within the target for good only from there."
+                f"; at B = {listed([f'{b:,}' for b in late])} it goes back above the target for a while after ITR, "
+                "so there the loss is within the target for good only from that later point."
                 if late
                 else ", so ITR is not a passing dip of the noise."
             )
