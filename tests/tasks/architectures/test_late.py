@@ -10,9 +10,17 @@ import pytest
 from made_up import arch_stats
 
 from mnist_sgd.science.architectures import FIRST, FIRST_01
+from mnist_sgd.tasks.architectures.comparison import gap_noise_of
 from mnist_sgd.tasks.architectures.detail import dips_text
 from mnist_sgd.tasks.architectures.dips import COLUMNS
-from mnist_sgd.tasks.architectures.late import late_fit_caption, late_fit_table, late_stats, plain_columns, plain_names
+from mnist_sgd.tasks.architectures.late import (
+    late_fit_caption,
+    late_fit_table,
+    late_noise,
+    late_stats,
+    plain_columns,
+    plain_names,
+)
 
 
 def history(model: str, seeds: dict[int, list[float]]) -> pd.DataFrame:
@@ -32,14 +40,36 @@ def test_a_model_is_read_as_each_seed_s_mean_over_its_last_epochs_then_over_the_
     )  # fmt: skip  (seed 2 stopped after 2 epochs: left out)
     late = late_stats(arch_stats(), h, last=5).set_index("model")
     assert late.at["CNN", "final_test_acc"] == pytest.approx((0.964 + 0.97) / 2)
-    assert late.at["CNN", "noise"] == pytest.approx(100 * pd.Series([0.964, 0.97]).std())
+    # the seeds' s.d. combined with what the CNN's swing (0.05 point, made up) leaves in a mean of 5 epochs
+    assert late.at["CNN", "noise"] == pytest.approx(
+        math.hypot(100 * pd.Series([0.964, 0.97]).std(), 0.05 / math.sqrt(5))
+    )
     assert late.at["CNN", "gap"] == pytest.approx(0.02) and late.at["CNN", "gap_sd"] == pytest.approx(0, abs=1e-12)
     assert late.at["MLP 128", "final_test_acc"] == arch_stats().set_index("model").at["MLP 128", "final_test_acc"]
     one = late_stats(arch_stats(large_seeds=1), history("CNN", {0: [0.9, 0.95]})).set_index("model")
     assert one.at["CNN", "noise_source"] == "epochs" and not math.isnan(one.at["CNN", "noise"])  # its fluctuation
     table = late_fit_table(late.reset_index())
     assert "train (%)" in table.columns and "final train (%)" not in table.columns
-    assert late_fit_caption(5).startswith("Each seed's mean over its last 5 epochs, then mean ± s.d. over the seeds")
+    assert late_fit_caption(5).startswith("Each seed's mean over its last 5 epochs, then the mean over the seeds")
+    # the gap ± what its verdicts use: the seeds' s.d. (0 here) with the CNN's swing (0.05, made up) over 5 epochs
+    gap = table.set_index("model").at["CNN", "train − test (points)"]
+    assert gap == f"2.00\u00a0±\u00a0{0.05 / math.sqrt(5):.2f}"
+    assert "combined with what the test accuracy's swing leaves in a mean of 5 epochs" in late_fit_caption(5)
+
+
+def test_a_model_s_noise_counts_what_one_run_s_swing_leaves_in_a_mean_of_its_last_epochs():
+    # 3 seeds whose means agree to 0.01 point, one run swinging by 0.07 from epoch to epoch: √(0.01² + 0.07²/5) = 0.033
+    assert late_noise(0.01, 0.07, 5) == pytest.approx(math.hypot(0.01, 0.07 / math.sqrt(5)))
+    assert late_noise(0.01, math.nan, 5) == 0.01  # no swing measured: the s.d. alone
+    # the CNN's two seeds agree to 0.01 point, one run swings by 0.05 (made up): its noise is √(0.01² + 0.05²/3)
+    h = history("CNN", {0: [0.97, 0.97, 0.97], 1: [0.9701, 0.9701, 0.9701]})
+    tight = late_stats(arch_stats(), h, last=3).set_index("model")
+    assert tight.at["CNN", "noise"] == pytest.approx(math.hypot(0.01 / math.sqrt(2), 0.05 / math.sqrt(3)))
+    assert tight.at["CNN", "final_test_acc_sd"] == pytest.approx(pd.Series([0.97, 0.9701]).std())  # kept as it is
+    # the gap holds the test accuracy: its noise counts the swing too, and the gap verdicts use it
+    assert tight.at["CNN", "gap_noise"] == pytest.approx(0.05 / math.sqrt(3))
+    assert gap_noise_of(tight.reset_index()).iloc[4] == pytest.approx(0.05 / math.sqrt(3))
+    assert gap_noise_of(arch_stats()).iloc[4] == pytest.approx(0.1)  # not read over the last epochs: the seeds' s.d.
 
 
 def test_the_first_runs_are_named_by_what_they_are():

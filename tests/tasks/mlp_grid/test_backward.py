@@ -7,7 +7,7 @@ import torch
 
 from mnist_sgd.science import nets
 from mnist_sgd.science.data import MNIST
-from mnist_sgd.tasks.mlp_grid.backward import backward_brief, backward_check, backward_text
+from mnist_sgd.tasks.mlp_grid.backward import backward_brief, backward_check, backward_text, nudged, within_nudge
 
 
 def images(n: int = 300, seed: int = 0) -> MNIST:
@@ -23,43 +23,79 @@ def test_the_two_ways_take_the_same_steps_up_to_rounding():
     row = check.iloc[0]
     assert row["steps"] == 7  # 200 images in batches of 32: the last one smaller
     assert 0 <= row["weights_rel_diff"] < 1e-5 and 0 <= row["loss_rel_diff"] < 1e-5
+    assert row["nudge_weights_rel_diff"] > 0  # the control run starts elsewhere, so it ends elsewhere
+    assert within_nudge(row)
+
+
+def test_the_nudge_moves_every_weight_by_one_rounding_unit_up():
+    model = nets.build("mlp32-16", 0)
+    before = [p.detach().clone() for p in model.parameters()]
+    after = list(nudged(model).parameters())
+    for p, q in zip(before, after, strict=True):
+        assert (q > p).all()
+        assert torch.equal(torch.nextafter(q, torch.full_like(q, -torch.inf)), p)  # one unit, not more
 
 
 def test_a_written_out_step_that_differs_is_caught(monkeypatch):
-    """A manual step at twice the rate ends far from autograd's: the check can fail."""
+    """A manual step at twice the rate ends far from autograd's, further than the nudge: the check can fail."""
     step = nets.manual_epoch
     monkeypatch.setattr(nets, "manual_epoch", lambda layers, x, y, order, b, lr: step(layers, x, y, order, b, 2 * lr))
     row = backward_check(images(), "mlp32-16", images=200, batch_size=32, lr=0.1).iloc[0]
     assert row["weights_rel_diff"] > 1e-3
+    assert not within_nudge(row)
+
+
+CHECKS = pd.DataFrame(
+    {
+        "batch_size": 32,
+        "epochs": 1,
+        "lr": [0.1, 1.0, 1.0],
+        "images": [2000, 512, 2000],
+        "steps": [63, 16, 63],
+        "weights_rel_diff": [3.2e-7, 8e-7, 0.33],
+        "loss_rel_diff": [1.5e-7, 0.0, 5.7e-3],
+        "nudge_weights_rel_diff": [3.1e-3, 0.22, 0.334],
+        "nudge_loss_rel_diff": [4.4e-6, 1.8e-3, 5.0e-3],
+    }
+)
 
 
 def test_the_sentence_says_the_same_step_only_where_the_two_ways_agree_to_rounding():
-    checks = pd.DataFrame(
-        {
-            "batch_size": 32,
-            "lr": [0.1, 1.0, 1.0],
-            "images": [2000, 512, 2000],
-            "steps": [63, 16, 63],
-            "weights_rel_diff": [3.2e-7, 8e-7, 0.33],
-            "loss_rel_diff": [1.5e-7, 0.0, 5.7e-3],
-        }
-    )
-    text = backward_text(checks)
+    text = backward_text(CHECKS)
     assert "torch." not in text and "autograd" not in text  # plain words, no module names
-    assert "at η = 0.1 over 63 steps, weights at most 3.2e-07 of the largest weight apart and epoch losses" in text
-    assert "at η = 1 over 16 steps, weights at most 8.0e-07 of the largest weight apart and identical epoch" in text
-    assert "take the same step, up to float32 rounding (η = 0.1, 1)" in text
-    assert "Over 63 steps at η = 1 they drift apart, although they agree to rounding over 16:" in text
-    alone = backward_text(checks.iloc[[2]])
-    assert "same step" not in alone and "does not separate a different step from a grown rounding" in alone
+    assert "- η = 0.1, 63 steps (2,000 images): the written-out step 3.2e-07 (epoch losses 1.5e-07), the nudged" in text
+    assert (
+        "- η = 1, 16 steps (512 images): the written-out step 8.0e-07 (identical epoch losses), the nudged run 2.2e-01"
+        in text
+    )
+    assert "At every check the written-out step ends no further from automatic differentiation than the nudged" in text
+    assert "(η = 0.1 over 63 steps and η = 1 over 16 steps) they take the same step" in text
+    assert "Over 63 steps at η = 1 they drift apart (over 16 they still agree), no further than the nudged run:" in text
+    alone = backward_text(CHECKS.iloc[[2]])
+    assert "same step" not in alone and "still agree" not in alone and "no further than the nudged run" in alone
+
+
+def test_a_drift_beyond_the_nudge_is_not_called_rounding():
+    """Equal as printed counts as no further; beyond it, the text says how many times as far."""
+    level = CHECKS.iloc[2].copy()
+    level["weights_rel_diff"] = 0.3349  # 3.3e-01, as the nudged run's 0.334
+    assert within_nudge(level)
+    further = CHECKS.assign(nudge_weights_rel_diff=[3.1e-3, 0.22, 0.11])
+    text = backward_text(further)
+    assert "At every check" not in text and "drift apart" not in text
+    assert (
+        "At η = 1 over 63 steps the written-out step ends 3 times as far from automatic differentiation as the " in text
+    )
+    assert "does not show that difference to be rounding alone" in text
+    assert "not shown to be rounding alone" in backward_brief(further)
 
 
 def test_the_body_says_where_the_written_out_step_and_autograd_agree_and_where_they_drift():
-    checks = pd.DataFrame({"lr": [0.1, 1.0, 1.0], "steps": [63, 16, 63], "weights_rel_diff": [2e-7, 3e-7, 0.33]})
-    assert backward_brief(checks) == (
+    assert backward_brief(CHECKS) == (
         "The runs compute each step by a written-out backward pass, not by automatic differentiation; both take the "
-        "same step at η = 0.1, but at η = 1 they drift apart along a run, so which seeds fail there depends on how "
-        "the step is computed."
+        "same step at η = 0.1, but at η = 1 they drift apart along a run, no further than automatic differentiation "
+        "drifts from itself when every initial weight is moved by one rounding unit: the drift is rounding, grown by "
+        "the long step, so which seeds fail there depends on how the step is rounded."
     )
-    agree = backward_brief(checks.assign(weights_rel_diff=1e-7))
-    assert agree.endswith("both take the same step at η = 0.1, 1.") and "drift" not in agree
+    agree = backward_brief(CHECKS.assign(weights_rel_diff=1e-7))
+    assert agree.endswith("both take the same step at η = 0.1 and 1.") and "drift" not in agree

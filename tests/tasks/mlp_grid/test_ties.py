@@ -7,8 +7,9 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import pytest
 
-from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said, which_are_ranked
+from mnist_sgd.tasks.mlp_grid.ties import apart, noise, rank, rankable, ranking_text, said, threshold, which_are_ranked
 
 
 def rows(**changes) -> pd.DataFrame:
@@ -35,6 +36,25 @@ def test_two_cells_differ_by_twice_their_combined_spread():
     c = close.set_index("lr")
     assert apart(c.loc[0.1], c.loc[0.3], "test_acc")
     assert not apart(r.loc[0.1], r.loc[1.0], "test_acc")  # no spread: nothing is ranked
+
+
+def test_a_test_accuracy_is_judged_with_its_sd_and_what_the_runs_swing_leaves_in_a_mean_of_3_epochs():
+    # 0.0009 apart, beyond 2 √(0.0002² + 0.0003²) = 0.0007; with a swing of 0.1 point (0.001) in each cell,
+    # each noise is √(s² + 0.001²/3): 2 √(0.00062² + 0.00064²) = 0.0018, so within
+    close = rows(test_acc_sd=[0.0008, 0.0002, 0.0003, math.nan], test_acc=[0.9742, 0.9839, 0.9830, 0.99])
+    c = close.assign(swing=0.1).set_index("lr")
+    assert noise(c.loc[0.1], "test_acc") == pytest.approx(math.hypot(0.0002, 0.001 / math.sqrt(3)))
+    assert not apart(c.loc[0.1], c.loc[0.3], "test_acc")
+    least, swung = threshold(c.loc[0.1], c.loc[0.3], "test_acc")
+    assert least == pytest.approx(0.0018, abs=1e-4) and swung
+    assert apart(c.loc[0.1], c.loc[0.01], "test_acc")  # 0.0097: beyond both
+    assert threshold(close.set_index("lr").loc[0.1], close.set_index("lr").loc[0.3], "test_acc")[1] is False
+    assert math.isnan(noise(c.loc[1.0], "test_acc"))  # one seed: no s.d., nothing judged
+    # a gap (points) holds the test accuracy: the swing counts in points; a loss has no swing
+    gaps = pd.DataFrame({"gap": [1.0, 1.09], "gap_sd": [0.02, 0.02], "swing": 0.1})
+    assert not apart(gaps.iloc[0], gaps.iloc[1], "gap")
+    losses = gaps.rename(columns={"gap": "loss_epoch1", "gap_sd": "loss_epoch1_sd"})
+    assert apart(losses.iloc[0], losses.iloc[1], "loss_epoch1")
 
 
 def test_only_cells_of_several_seeds_that_all_converged_are_ranked():

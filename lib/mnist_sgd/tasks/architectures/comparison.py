@@ -96,18 +96,34 @@ def spread_text(stats: pd.DataFrame) -> str | None:
 
 
 def _value(row: pd.Series) -> str:
-    """A model's test accuracy as the ranking says it: 'the CNN's 99.14 ± 0.04%' (no ± for one seed)."""
-    sd = 100 * row["final_test_acc_sd"]
+    """A model's test accuracy as the ranking says it: 'the CNN's 99.14 ± 0.04%', ± its noise as
+    ``late.late_noise`` reads it (no ± for one seed)."""
+    noise = row["noise"] if row["noise_source"] == "seeds" else math.nan
     return (
-        f"the {row['name']}'s {100 * row['final_test_acc']:.2f}" + (f" ± {sd:.2f}" if math.isfinite(sd) else "") + "%"
+        f"the {row['name']}'s {100 * row['final_test_acc']:.2f}"
+        + (f" ± {noise:.2f}" if math.isfinite(noise) else "")
+        + "%"
+    )
+
+
+def _reading_said(ok: pd.DataFrame, last: int) -> str:
+    """How the comparison reads a model, said once: why each seed's last ``last`` epochs, and what
+    the ± is (``late.late_noise``)."""
+    epochs = set(ok["epochs"].astype(int))
+    of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
+    return (
+        "**How they end.** One run's test accuracy swings from epoch to epoch (the table's caption says by how "
+        f"much), so a seed is read as its mean over its last {last}{of} epochs, and a model as the mean over its "
+        f"seeds, ± their s.d. s combined with what the swing w leaves in a mean of {last} epochs, √(s² + w²/{last}): "
+        "a few seeds can miss the swing."
     )
 
 
 def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
     """How the comparison reads a model (each seed's mean over its ``last`` epochs, then the mean
-    ± s.d. over the seeds: ``late.late_stats``), said once; then the architectures at η = LR from
-    the highest test accuracy down, each against the next, their verdicts said once when they
-    agree. None with fewer than two that finished."""
+    over the seeds ± its noise: ``late.late_stats``), said once (``_reading_said``); then the
+    architectures at η = LR from the highest test accuracy down, each against the next, their
+    verdicts said once when they agree. None with fewer than two that finished."""
     ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
     if len(ok) < 2:
         return None
@@ -117,12 +133,7 @@ def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
         a, b = 100 * high["final_test_acc"], 100 * low["final_test_acc"]
         noises += [(high, high["noise"]), (low, low["noise"])]
         verdicts.append(verdict(a, high["noise"], b, low["noise"], spread_name(stats)))
-    epochs = set(ok["epochs"].astype(int))
-    of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
-    how = (
-        f"**How they end.** A seed's accuracies are read as their means over its last {last}{of} epochs (they swing "
-        "from epoch to epoch), a model as the mean ± s.d. over its seeds."
-    )
+    how = _reading_said(ok, last)
     if len(set(verdicts)) == 1 and verdicts[0]:
         each = "each" if len(verdicts) > 1 else "the two"
         ends = f"{and_list([_value(r) for r in rows])}, {each} {verdicts[0]} of the next"
@@ -169,8 +180,10 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
 
 
 def gap_noise_of(stats: pd.DataFrame) -> pd.Series:
-    """Each model's noise of its train-test gap (points): its seeds' s.d., else the model's noise."""
-    return (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
+    """Each model's noise of its train-test gap (points): its ``gap_noise`` where ``late.late_stats``
+    read it, else its seeds' s.d., else the model's noise."""
+    noise = (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
+    return stats["gap_noise"].where(stats["gap_noise"].map(math.isfinite), noise) if "gap_noise" in stats else noise
 
 
 def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
@@ -264,14 +277,34 @@ def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
     return curves[curves["epoch"].isin(wanted)]
 
 
+def swing_said(stats: pd.DataFrame) -> str:
+    """'0.05 to 0.08 points' (or '0.06 points'): the models' swing from epoch to epoch, their
+    ``tables.fluctuation`` (the same to the figures shown: one value); '' when none is measured."""
+    swings = stats["fluctuation"][stats["fluctuation"].map(math.isfinite)]
+    if swings.empty:
+        return ""
+    low, high = f"{swings.min():.2f}", f"{swings.max():.2f}"
+    return f"{low} points" if low == high else f"{low} to {high} points"
+
+
 def compact_caption(stats: pd.DataFrame) -> str:
     """The caption of the body's table (``compact_curves``): what a cell is, over how many seeds
-    each model ran (``seeds_phrase`` when they differ), and the runs at η = FIRST_LR."""
+    each model ran (``seeds_phrase`` when they differ), how far one run's reading swings from epoch
+    to epoch (``swing_said``), against which an s.d. of a few seeds at one epoch may be small, and
+    the runs at η = FIRST_LR."""
     seeds = set(stats["seeds"].astype(int))
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
+    swing = swing_said(stats)
+    swings = (
+        f" One run's test accuracy swings from epoch to epoch by {swing} (its s.d. about a straight line through its "
+        f"last {FLUCTUATION_EPOCHS} epochs), so a smaller s.d. of a few seeds at one epoch understates what one "
+        "reading can be off by."
+        if swing
+        else ""
+    )
     return (
         f"Test accuracy (%) after the first, middle and last epoch and each model's best ({BEST_MARK}: its highest "
-        f"mean); mean ± s.d. over {over}. At η = {FIRST_LR:g} the MLP 128 runs "
+        f"mean); mean ± s.d. over {over}.{swings} At η = {FIRST_LR:g} the MLP 128 runs "
         f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: with inputs left in "
         "[0, 1]. Every epoch is in the figure above."
     )

@@ -1,6 +1,6 @@
 """Task 8's models as the comparison reads them: past the swings of the test accuracy from one
-epoch to the next (``late_stats``: each seed's mean over its last epochs, then the mean ± s.d.
-over the seeds), and named in plain words (``plain_names``: the MLP 128 at the first setting's
+epoch to the next (``late_stats``: each seed's mean over its last epochs, then the mean over the
+seeds, ± their s.d. combined with what the swing leaves in such a mean), and named in plain words (``plain_names``: the MLP 128 at the first setting's
 learning rate says what it is, where the result tables call it a "first run")."""
 
 from __future__ import annotations
@@ -45,14 +45,28 @@ def seed_means(history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
     return means.assign(gap=means["train_acc"] - means["test_acc"])
 
 
+def late_noise(sd: float, fluctuation: float, last: int = LAST) -> float:
+    """The noise (points) of a model read as its seeds' means over their last ``last`` epochs: the
+    seeds' s.d. ``sd`` of those means combined with what one run's swing from epoch to epoch
+    (``fluctuation``, points) leaves in a mean of ``last`` epochs, √(sd² + fluctuation² / last): a
+    few seeds can miss the swing, so it is counted whatever they show. ``sd`` alone when the
+    fluctuation is not measured."""
+    if not math.isfinite(fluctuation):
+        return sd
+    return math.hypot(sd, fluctuation / math.sqrt(last))
+
+
 def late_stats(stats: pd.DataFrame, history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
-    """``stats`` with the final test and training accuracy, the gap and the noise read as the mean
-    ± s.d. over the seeds of ``seed_means``; the noise of a one-seed model stays its fluctuation."""
+    """``stats`` with the final test and training accuracy, the gap and the noise read over the
+    seeds of ``seed_means``: means, their s.d.s, and as the noise of the test accuracy and of the gap
+    (``gap_noise``, points) ``late_noise``; the noise of a one-seed model stays its fluctuation
+    (its ``gap_noise`` NaN: ``comparison.gap_noise_of`` then takes that noise)."""
     out = stats.copy()
     for model, m in seed_means(history, last).groupby("model", sort=False):
         i = out.index[out["model"] == model]
         sd = m["test_acc"].std(ddof=1)
         seeds = math.isfinite(sd)
+        fluctuation = out.loc[i, "fluctuation"].iloc[0]
         values = {
             "final_test_acc": m["test_acc"].mean(),
             "final_test_acc_sd": sd,
@@ -60,7 +74,9 @@ def late_stats(stats: pd.DataFrame, history: pd.DataFrame, last: int = LAST) -> 
             "final_train_acc_sd": m["train_acc"].std(ddof=1),
             "gap": m["gap"].mean(),
             "gap_sd": m["gap"].std(ddof=1),
-            "noise": 100 * sd if seeds else out.loc[i, "fluctuation"].iloc[0],
+            # the gap holds the test accuracy, and so its swing
+            "gap_noise": late_noise(100 * m["gap"].std(ddof=1), fluctuation, last) if seeds else math.nan,
+            "noise": late_noise(100 * sd, fluctuation, last) if seeds else fluctuation,
             "noise_source": "seeds" if seeds else "epochs",
         }
         for column, value in values.items():
@@ -69,15 +85,21 @@ def late_stats(stats: pd.DataFrame, history: pd.DataFrame, last: int = LAST) -> 
 
 
 def late_fit_table(late: pd.DataFrame) -> pd.DataFrame:
-    """``tables.fit_table`` of ``late_stats``: the training accuracy and the gap as the comparison reads them."""
-    return fit_table(late).rename(columns={"final train (%)": "train (%)"})
+    """``tables.fit_table`` of ``late_stats``: the training accuracy and the gap as the comparison reads them, the
+    gap ± the noise its verdicts use (``gap_noise``, where measured)."""
+    noise = late["gap_noise"] / 100  # fit_table takes fractions
+    return fit_table(late.assign(gap_sd=noise.where(noise.map(math.isfinite), late["gap_sd"]))).rename(
+        columns={"final train (%)": "train (%)"}
+    )
 
 
 def late_fit_caption(last: int = LAST) -> str:
     """The caption of ``late_fit_table``."""
     return (
-        f"Each seed's mean over its last {last} epochs, then mean ± s.d. over the seeds: the training accuracy (on a "
-        f"fixed {TRAIN_ACC_IMAGES:,} training images, the whole set after the last epoch) and how far the test "
-        "accuracy is below it. At the end: the norm ‖θ‖ of all the parameters (and at initialisation); weight decay's "
-        "term λ‖θ‖²/2 divided by the last epoch's training loss (the mean of its minibatch losses)."
+        f"Each seed's mean over its last {last} epochs, then the mean over the seeds: the training accuracy (on a "
+        f"fixed {TRAIN_ACC_IMAGES:,} training images, the whole set after the last epoch), ± the seeds' s.d., and how "
+        "far the test accuracy is below it, ± the seeds' s.d. combined with what the test accuracy's swing leaves in "
+        f"a mean of {last} epochs, as in the text. At the end: the norm ‖θ‖ of all the parameters (and at "
+        "initialisation); weight decay's term λ‖θ‖²/2 divided by the last epoch's training loss (the mean of its "
+        "minibatch losses)."
     )

@@ -13,12 +13,10 @@ import pandas as pd
 
 from mnist_sgd.science import net_runs
 from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, cell_label
 from mnist_sgd.tasks.mlp_grid.tables import CLASSES, LATE_EPOCHS, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
-
-# up to this many seeds a cell's s.d. is itself rough: its verdicts on small differences are indicative
-FEW_SEEDS = 5
 
 
 def cell_count(cells: pd.DataFrame) -> int:
@@ -32,8 +30,8 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series
     ``assignment_epochs`` or differ between settings, which settings are ranked
     (``ties.which_are_ranked``), how a final accuracy is read (over the last ``LATE_EPOCHS``, as
     the largest of ``moves``, the late epoch-to-epoch changes of a seed's test accuracy in points,
-    ``tables.epoch_moves``, shows is needed) and that verdicts on a few tenths are indicative with
-    few seeds. ``cells``: one row per setting with batch_size, lr, seeds, epochs."""
+    ``tables.epoch_moves``, shows is needed) and how a test accuracy is judged (``_swing_rule``).
+    ``cells``: one row per setting with batch_size, lr, seeds, epochs and swing."""
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
     epochs_run = sorted(cells["epochs"].unique())
@@ -56,9 +54,26 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series
             f" Near the end a seed's test accuracy still moves by up to {moves.max():.2f} points an epoch, so its "
             f"final accuracies are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
         )
-    if 2 <= seeds[-1] <= FEW_SEEDS:
-        text += f" With {plural(seeds[-1], 'seed')}, a verdict on a few tenths of a point is indicative."
+    text += _swing_rule(cells["swing"] if "swing" in cells else pd.Series(dtype=float))
     return text
+
+
+def _swing_rule(swing: pd.Series) -> str:
+    """How a test accuracy is judged, said once: with its seeds' s.d. combined with what one run's
+    swing from epoch to epoch (``swing``, points per setting, ``tables.swings``) leaves in the
+    reading (``ties.noise``, ``hand.agrees``); '' when no swing is measured."""
+    swing = swing.dropna()
+    if swing.empty:
+        return ""
+    low, high = f"{swing.min():.2f}", f"{swing.max():.2f}"
+    by = f"{low} points" if low == high else f"{low} to {high} points, depending on the setting"
+    return (
+        f" One run's test accuracy swings from epoch to epoch by {by} (its s.d. about a straight line through its "
+        f"last {FLUCTUATION_EPOCHS} epochs), which a few seeds can miss: a test accuracy, or a train–test gap, is "
+        f"judged with its seeds' s.d. s combined with what the swing w leaves in a mean of {LATE_EPOCHS} epochs, "
+        f"√(s² + w²/{LATE_EPOCHS}); an accuracy set against a hand figure, one run read at one epoch, with "
+        "√(s² + w²), w being that accuracy's own swing."
+    )
 
 
 def mlp_terms_text(majority: float) -> str:
@@ -109,9 +124,13 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
 
 
 def table_caption() -> str:
-    """The caption of the section's table (``tables.grid_table``)."""
+    """The caption of the section's table (``tables.grid_table``): which reading each accuracy
+    column holds, ours over the last ``LATE_EPOCHS`` and the hand runs' at their last epoch, and why
+    the text's values beside the hand figures differ from the table's."""
     return (
         "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
-        "that completed it; the final accuracies (each seed's mean over its last epochs), mean ± s.d. over the seeds "
-        "that trained. By hand: the assignment's figures at the last epoch, one run each."
+        f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
+        "± s.d. over the seeds that trained), by which the settings are compared. By hand: the assignment's figures, "
+        "one run each read at its last epoch; the text sets them against our last epoch, like with like, so our "
+        "values there differ a little from this table's."
     )

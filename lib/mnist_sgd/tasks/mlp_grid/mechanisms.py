@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from mnist_sgd.science.criteria import beyond_load, differ
+from mnist_sgd.science.criteria import beyond_load
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
 from mnist_sgd.tasks.mlp_grid.tables import listed, two_significant
 from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said
-
-if TYPE_CHECKING:
-    pass
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
 
@@ -124,13 +120,22 @@ def _per_update_text(windows: pd.DataFrame) -> str:
 
 
 def _overtaken(at: pd.DataFrame, small: int) -> str:
-    """'; by the end B = 32's mean training loss is the lowest' when some ranked
-    cell of ``at`` (one rate) with a larger batch ends with a lower mean ``final_loss`` than batch
-    size ``small``; else ''."""
-    ranked = at[rankable(at)].dropna(subset=["final_loss"]).set_index("batch_size")["final_loss"]
-    if small not in ranked.index or ranked.idxmin() == small:
+    """Where batch size ``small`` ends among the ranked cells of ``at`` (one rate) by ``final_loss``
+    (``ties.rank``, lowest first): '' when it is the lowest beyond the seeds' spread; else '; by the
+    end B = 32's training loss is the lowest, beyond the seeds' spread', '; by the end its training
+    loss is tied with B = 32's for the lowest' or '; by the end B = 32 and B = 128 are tied for the
+    lowest training loss'."""
+    ranked = at[rankable(at)]
+    r = rank(ranked, "final_loss", highest=False) if small in set(ranked["batch_size"]) else None
+    if r is None or (r.unique and r.best["batch_size"] == small):
         return ""
-    return f"; by the end B = {int(ranked.idxmin()):,}'s mean training loss is the lowest"
+    if r.unique:
+        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the seeds' spread"
+    top = [int(b) for b in (r.best["batch_size"], *r.tied["batch_size"])]
+    if small in top:
+        others = listed([f"B = {b:,}'s" for b in top if b != small])
+        return f"; by the end its training loss is tied with {others} for the lowest"
+    return f"; by the end {listed([f'B = {b:,}' for b in top])} are tied for the lowest training loss"
 
 
 def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
@@ -236,13 +241,17 @@ def noise_text(cells: pd.DataFrame) -> str | None:
             for r in rose.itertuples(index=False)
         ]
         steady = bool((rose["rises"].diff().dropna() >= 0).all())
+        ranked = rose[rankable(rose)]  # the ends of the growth, judged between settings of several seeds
+        grows = len(ranked) >= 2 and apart(ranked.iloc[0], ranked.iloc[-1], "rises")
         text += (
             "In the settings that trained, the epochs in which the loss on the whole training set rose, per seed, in "
             "the order of η/B: "
             + ", ".join(values)
             + (
                 ". They grow with η/B."
-                if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0]
+                if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0] and grows
+                else ". They do not grow with η/B beyond the seeds' spread."
+                if steady
                 else ". They do not grow steadily with η/B."
             )
         )
@@ -269,8 +278,7 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
             + (
                 f"{fit['gap'].min():.2f} points and a test accuracy of {pct(fit['test_acc'].min())}"
                 if len(fit) == 1
-                else f"{fit['gap'].min():.2f} to {fit['gap'].max():.2f} points and test accuracies of "
-                f"{pct(fit['test_acc'].min())} to {pct(fit['test_acc'].max())}"
+                else f"{span(fit['gap'], '.2f')} points and test accuracies of {span(100 * fit['test_acc'], '.2f')}%"
             )
             + ": the errors made on the test set are errors of generalisation. "
         )
@@ -290,23 +298,23 @@ def gap_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
                 f"{pct(r.train_acc)} training and {pct(r.test_acc)} test accuracy at {cell_label(r.batch_size, r.lr)}"
                 for r in under.sort_values("train_acc").itertuples(index=False)
             )
-            + (": smaller gaps than any setting that fits, " if smaller else ": ")
-            + "their test accuracy is held back by optimisation (the training set is not yet fit), not only by "
-            "generalisation."
+            + (
+                f": {'a smaller gap' if len(under) == 1 else 'smaller gaps'} than any setting that fits; "
+                if smaller
+                else ": "
+            )
+            + f"{'its' if len(under) == 1 else 'their'} test accuracy is held back by optimisation (the training set is "
+            "not yet fit), not only by generalisation."
         )
     return text.rstrip()
 
 
 def _all_smaller(under: pd.DataFrame, fit: pd.DataFrame) -> bool:
     """Whether the gap of every cell of ``under`` is below that of every cell of ``fit`` by the
-    rule of ``ties``: ranked cells only, by ``criteria.differ``."""
+    rule of ``ties``: ranked cells only, by ``ties.apart``."""
     if not (rankable(under).all() and rankable(fit).all()):
         return False
-    return all(
-        u.gap < f.gap and differ(u.gap, u.gap_sd, f.gap, f.gap_sd)
-        for u in under.itertuples(index=False)
-        for f in fit.itertuples(index=False)
-    )
+    return all(u["gap"] < f["gap"] and apart(u, f, "gap") for _, u in under.iterrows() for _, f in fit.iterrows())
 
 
 def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
@@ -324,11 +332,14 @@ def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
         at = h.pivot_table(index="seed", columns="epoch", values=[LOSS, "test_acc"])
         factors.append(float((at[(LOSS, mid)] / at[(LOSS, epochs)]).mean()))
         changes.append(float(100 * (at[("test_acc", epochs)] - at[("test_acc", mid)]).mean()))
-    fell = f"{min(factors):.2g}" + ("" if f"{min(factors):.2g}" == f"{max(factors):.2g}" else f" to {max(factors):.2g}")
-    changed = f"{min(changes):+.2f}" + (
-        "" if f"{min(changes):+.2f}" == f"{max(changes):+.2f}" else f" to {max(changes):+.2f}"
-    )
     return (
-        f"From epoch {mid} to {epochs}, their training loss fell by a factor of {fell} while their test accuracy "
-        f"changed by {changed} points (means over the seeds). "
+        f"From epoch {mid} to {epochs}, their training loss fell by a factor of {span(factors, '.2g')} while their "
+        f"test accuracy changed by {span(changes, '+.2f')} points (means over the seeds). "
     )
+
+
+def span(values: list[float] | pd.Series, spec: str) -> str:
+    """'3.1 to 27': the lowest and highest of ``values`` formatted by ``spec``, or one value when
+    they are the same as printed ('1.57', not '1.57 to 1.57')."""
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low} to {high}"

@@ -12,7 +12,7 @@ import pandas as pd
 from mnist_sgd.science import net_runs
 from mnist_sgd.tasks.mlp_grid.cell import cell_label
 from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said
-from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable
+from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable, threshold
 from mnist_sgd.tasks.rounding import two_figures
 
 if TYPE_CHECKING:
@@ -127,63 +127,107 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
 
 
 def _between(a: pd.Series, b: pd.Series) -> str:
-    """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the spread of ``differ``)."""
-    spread = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
-    against = f"against {two_figures(100 * spread)}" if math.isfinite(spread) else "no spread to judge it by"
-    return f"{name(a, 'setting')} and {name(b, 'setting')}: {100 * abs(a['test_acc'] - b['test_acc']):.2f} points, {against}"
+    """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the difference ``ties.apart``
+    tells apart, ``ties.threshold``), with ' (0.06 from the s.d.s alone; the runs' swing added)' when
+    a swing raised it."""
+    least, swung = threshold(a, b, "test_acc")
+    if not math.isfinite(least):
+        return f"{name(a, 'setting')} and {name(b, 'setting')}: {_points(a, b)}, no spread to judge it by"
+    against = f"against {two_figures(100 * least)}"
+    if swung:
+        alone = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
+        against += f" ({two_figures(100 * alone)} from the s.d.s alone; the runs' swing added)"
+    return f"{name(a, 'setting')} and {name(b, 'setting')}: {_points(a, b)}, {against}"
+
+
+def _points(a: pd.Series, b: pd.Series) -> str:
+    """'0.14 points': how far apart two cells' test accuracies are."""
+    return f"{100 * abs(a['test_acc'] - b['test_acc']):.2f} points"
 
 
 def _closeness(pair: tuple[pd.Series, pd.Series]) -> float:
-    """A difference over the spread it is judged against; 0 when there is no spread (nothing judged)."""
+    """A difference over the least it is told apart by; 0 when there is no spread (nothing judged)."""
     a, b = pair
-    ratio = abs(a["test_acc"] - b["test_acc"]) / (2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"]) or 1e-12)
+    ratio = abs(a["test_acc"] - b["test_acc"]) / (threshold(a, b, "test_acc")[0] or 1e-12)
     return ratio if math.isfinite(ratio) else 0.0
 
 
+def _ranked(cells: pd.DataFrame) -> list[pd.Series]:
+    """The ranked cells (``ties.rankable``) with a test accuracy, in the order of η/B."""
+    return [r for _, r in by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
+
+
+def _peak(rows: list[pd.Series]) -> int:
+    """The index of the highest mean test accuracy among ``rows``."""
+    return max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
+
+
 def _ranked_pairs(cells: pd.DataFrame) -> tuple[list[pd.Series], int, list[tuple[pd.Series, pd.Series]], list[bool]]:
-    """The ranked cells (``ties.rankable``) in η/B, the index of the highest final test accuracy,
-    the pairs read (each step up to it, then it against each after) and whether each pair is
-    apart (``ties.apart``)."""
-    rows = [r for _, r in by_eta_b(cells[rankable(cells)].dropna(subset=["test_acc"])).iterrows()]
+    """The ranked cells in η/B (``_ranked``), the index of the highest final test accuracy, the
+    pairs read for a trend (each step up to it, then it against each after) and whether each pair
+    is apart (``ties.apart``)."""
+    rows = _ranked(cells)
     if len(rows) < 2:
         return rows, 0, [], []
-    peak = max(range(len(rows)), key=lambda i: rows[i]["test_acc"])
+    peak = _peak(rows)
     pairs = list(zip(rows[:peak], rows[1 : peak + 1], strict=True)) + [(rows[peak], r) for r in rows[peak + 1 :]]
     return rows, peak, pairs, [apart(a, b, "test_acc") for a, b in pairs]
 
 
+def _against_peak(cells: pd.DataFrame) -> list[tuple[pd.Series, pd.Series, bool]]:
+    """The highest ranked cell against each other one, in η/B, and whether they are apart."""
+    rows = _ranked(cells)
+    if len(rows) < 2:
+        return []
+    top = rows[_peak(rows)]
+    return [(top, r, apart(top, r, "test_acc")) for r in rows if r is not top]
+
+
 def _trend(cells: pd.DataFrame) -> str:
-    """How the final test accuracy of the ranked cells goes with η/B (``_ranked_pairs``), the
-    closest call said with its spread (``_between``) when every pair falls one way; a mixed reading
-    leaves its pairs to the detail (``close_calls_text``); '' for < 2 cells."""
+    """How the final test accuracy of the ranked cells goes with η/B: a trend (``_ranked_pairs``),
+    said with its closest call (``_between``), only when every pair of it is apart; else the
+    highest mean and, against it, the cells beyond and within the seeds' spread, with no order
+    among those within (``_against_peak``; their numbers are the detail's, ``close_calls_text``);
+    '' for < 2 cells."""
     rows, peak, pairs, judged = _ranked_pairs(cells)
     if not pairs:
         return ""
     top = name(rows[peak], "setting")
-    head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
-    if peak < len(rows) - 1:
-        head += " and is lower at " + listed([name(r, "setting") for r in rows[peak + 1 :]])
+    lead = "**Final accuracy.** Among the settings where every seed trained, the final test accuracy"
     if all(judged):
-        every, closest = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
-        verdict = f"{every}beyond the seeds' spread ({closest}{_between(*min(pairs, key=_closeness))})"
-    elif not any(judged):
-        verdict = f"within the seeds' spread ({_between(*max(pairs, key=_closeness))})"
-    else:
-        verdict = "though not every difference is beyond the seeds' spread"
+        head = f"rises with η/B up to {top}" if peak else f"is highest at the smallest η/B, {top},"
+        if peak < len(rows) - 1:
+            head += " and is lower at " + listed([name(r, "setting") for r in rows[peak + 1 :]])
+        every, first = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
+        return f"{lead} {head}, {every}beyond the seeds' spread ({first}{_between(*min(pairs, key=_closeness))})."
+    read = _against_peak(cells)
+    below = [name(r, "setting") for _, r, j in read if j]
+    within = [(t, r) for t, r, j in read if not j]
+    if not within:
+        closest = min(((t, r) for t, r, _ in read), key=_closeness)
+        return f"{lead} is highest at {top}, beyond the seeds' spread of every other setting ({_between(*closest)})."
+    if not below:
+        largest = max(within, key=_closeness)
+        return (
+            f"{lead} has its highest mean at {top}, but every other setting is within the seeds' spread of it "
+            f"({_between(*largest)}): no order is told."
+        )
     return (
-        f"**Final accuracy.** Among the settings where every seed trained, the final test accuracy {head}, {verdict}."
+        f"{lead} has its highest mean at {top}. Beyond the seeds' spread, it is above {listed(below)}. Within that "
+        f"spread of it, and so not ranked against it: {listed([name(r, 'setting') for _, r in within])}."
     )
 
 
 def close_calls_text(cells: pd.DataFrame) -> str:
-    """The pairs of the final-accuracy reading within the seeds' spread, each with its difference
-    and the spread it was judged against, when the reading is mixed (some pairs apart, some not);
-    '' otherwise (the body then says the one call that matters)."""
-    _, _, pairs, judged = _ranked_pairs(cells)
-    if all(judged) or not any(judged):
+    """The settings within the seeds' spread of the highest final test accuracy, each with its
+    difference and what it was judged against, when some are apart from it and some not (the body
+    then names them without numbers); '' otherwise (the body says the one call that matters)."""
+    _, _, _, judged = _ranked_pairs(cells)
+    read = _against_peak(cells)
+    within = [_between(t, r) for t, r, j in read if not j]
+    if all(judged) or not within or len(within) == len(read):
         return ""
-    within = "; ".join(_between(*p) for p, j in zip(pairs, judged, strict=True) if not j)
-    return f"Of the final test accuracies read in the order of η/B, those within the seeds' spread: {within}."
+    return f"Of the final test accuracies, those within the seeds' spread of the highest: {'; '.join(within)}."
 
 
 def stability_text(cells: pd.DataFrame) -> str:

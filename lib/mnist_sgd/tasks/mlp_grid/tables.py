@@ -16,6 +16,7 @@ import pandas as pd
 
 from mnist_sgd.science.net_runs import CONVERGED, rises
 from mnist_sgd.show import references
+from mnist_sgd.tasks.architectures.tables import fluctuation
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, TRAINED, status_counts, steps_per_epoch
 from mnist_sgd.tasks.notation import scientific
 
@@ -30,7 +31,10 @@ LATE_EPOCHS = 3
 
 
 def listed(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+    """'a', 'a and b', 'a, b and c'; items that hold commas themselves, three or more, apart by
+    semicolons: 'B = 8, η = 0.1; B = 32, η = 0.1; and B = 128, η = 1'."""
+    if len(items) >= 3 and any(", " in item for item in items):
+        return "; ".join(items[:-1]) + "; and " + items[-1]
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
@@ -134,6 +138,21 @@ def epoch_moves(history: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
     return (100 * tail.groupby([*KEYS, "seed"])["test_acc"].diff().abs()).dropna()
 
 
+def swings(history: pd.DataFrame, runs: pd.DataFrame, column: str = "test_acc") -> dict[tuple[float, float], float]:
+    """Per cell (batch_size, lr): how far one trained seed's ``column`` (an accuracy) swings from
+    epoch to epoch, in points, read as Task 8 reads its test accuracy (``architectures.tables.
+    fluctuation``: the s.d. about a straight line through its last epochs), the mean over the cell's
+    trained seeds; a cell with none is left out. ``runs``: status per seed; ``history``: ``column``
+    per seed and epoch."""
+    ok = runs.astype({"lr": float})
+    ok = ok[ok["status"] == CONVERGED][[*KEYS, "seed"]]
+    h = history.astype({"lr": float}).merge(ok, on=[*KEYS, "seed"])
+    keys = [f"{b}/{lr}" for b, lr in zip(h["batch_size"], h["lr"], strict=True)]  # a name per cell, as per model
+    cell_of = dict(zip(keys, zip(h["batch_size"].astype(float), h["lr"], strict=True), strict=True))
+    read = fluctuation(h.assign(model=keys, test_acc=h[column]))  # the accuracy read in place of the test one
+    return {cell_of[key]: float(v) for key, v in read.items()}
+
+
 def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid.
 
@@ -149,8 +168,10 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     others); ``seconds_per_epoch`` over every seed (``_epoch_time``) and ``eval_seconds``, the
     mean time of the evaluation after an epoch (both sets scored). Also: ``status`` (``status_counts``), ``all_converged``,
     ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
-    ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` (mean over the
-    counted seeds that did not diverge).
+    ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` and ``final_loss_sd``
+    (over the counted seeds that did not diverge), and ``swing`` and ``train_swing``, those of the
+    test and training accuracy (points, ``swings``; NaN where no seed trained), which a verdict on an
+    accuracy counts besides the seeds' s.d. (``ties.noise``, ``hand.agrees``).
     """
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
     runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
@@ -177,6 +198,7 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "parallel_jobs": c["parallel_jobs"].max(),
             "train_images": int(c["train_images"].max()),
             "final_loss": shown.loc[~shown["diverged"], "final_train_loss"].mean(),
+            "final_loss_sd": _sd(shown.loc[~shown["diverged"], "final_train_loss"]),
             "completed": shown["done"].min(),
         }
         for column, source in [
@@ -195,6 +217,10 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows)
     out["all_converged"] = out["converged_seeds"] == out["seeds"]
     out["diverged"] = out["diverged_seeds"] == out["seeds"]
+    cells = list(zip(out["batch_size"].astype(float), out["lr"], strict=True))
+    for name, column in (("swing", "test_acc"), ("train_swing", "train_acc")):
+        swing = swings(history, runs, column)
+        out[name] = [swing.get(cell, math.nan) for cell in cells]
     return out
 
 
@@ -305,8 +331,9 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
 def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
     """The section's one table: every cell (``grid_cells``) in the order of η/B (``eta_over_b``;
     the batch size breaks a tie), its seeds (left out when every cell ran as many), how they ended
-    (``outcome``), the loss after epoch 1 and the final accuracies in percent (``pm``, the value alone
-    for one), and the hand-made figures beside them where the assignment gives them (blank elsewhere)."""
+    (``outcome``), the loss after epoch 1 and the accuracies read over the last ``LATE_EPOCHS`` in
+    percent (``pm``, the value alone for one), and the hand-made figures, each one run's last epoch,
+    beside them where the assignment gives them (blank elsewhere); each header names its reading."""
     cells = cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
     hand = cells[KEYS].merge(references.mlp_grid(), on=KEYS, how="left")
 
@@ -320,6 +347,9 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
             for m, s in pairs
         ]
 
+    def by_hand(column: str) -> list[str]:  # blank where the assignment gives no figure
+        return ["" if pd.isna(v) else f"{100 * v:.2f}" for v in hand[column]]
+
     table = pd.DataFrame(
         {
             "η/B": cells["eta_b"].map(ratio_said).to_numpy(),
@@ -328,10 +358,11 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
             "seeds": cells["seeds"].to_numpy(),
             "outcome": [outcome(c) for _, c in cells.iterrows()],
             "loss after epoch 1": shown("loss_epoch1", 1, ".3f"),
-            "train acc. (%)": percent("train_acc"),
-            "test acc. (%)": percent("test_acc"),
-            "train, by hand (%)": hand["ref_train"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
-            "test, by hand (%)": hand["ref_test"].map(lambda v: "" if pd.isna(v) else f"{100 * v:.2f}").to_numpy(),
+            # each header says which reading it holds: ours over the last epochs, the hand runs' at their last
+            f"train acc. (%), last {LATE_EPOCHS} epochs": percent("train_acc"),
+            f"test acc. (%), last {LATE_EPOCHS} epochs": percent("test_acc"),
+            "train by hand (%), last epoch": by_hand("ref_train"),
+            "test by hand (%), last epoch": by_hand("ref_test"),
         }
     )
     return table.drop(columns="seeds") if table["seeds"].nunique() == 1 else table  # one count: the text says it

@@ -1,7 +1,10 @@
 """When Task 7 ranks two cells, and when it calls them tied.
 
 Two cells are ranked by the report's one rule, ``criteria.differ`` on their means and s.d. over
-the seeds; otherwise they are tied. Only a cell run with several seeds that all trained is
+the seeds; otherwise they are tied. A test accuracy (or a gap, which holds it) is judged with its
+s.d. combined with what one run's swing from epoch to epoch leaves in a mean of the last epochs
+(``noise``): a few seeds can agree more closely than their runs swing by chance, and a difference
+of a tenth of a point is then within the seeds' spread. Only a cell run with several seeds that all trained is
 ranked: a single run cannot show how often a setting fails (at a rate where other cells' seeds
 diverged, one run that trained says that a run can, not how often), and the seeds that survive
 a setting where others failed are a selection. Such cells are shown beside a ranking, marked as
@@ -15,9 +18,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.science.criteria import differ
-from mnist_sgd.tasks.mlp_grid.tables import listed, pm
+from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, listed, pm
 
 NAMES = {"lr": "η", "batch_size": "B"}
+# the columns that hold the test accuracy, with the factor from points (a cell's ``swing``) to their unit
+SWINGING = {"test_acc": 0.01, "gap": 1.0}
 
 
 def which_are_ranked(fewest_seeds: int) -> str:
@@ -35,10 +40,27 @@ def rankable(rows: pd.DataFrame) -> pd.Series:
     return (rows["seeds"] >= 2) & rows["all_converged"].astype(bool)
 
 
+def noise(row: pd.Series, column: str, readings: int = LATE_EPOCHS) -> float:
+    """The s.d. ``row``'s ``column`` is judged with: ``<column>_sd``, for a column of ``SWINGING``
+    combined with what one run's swing from epoch to epoch (the cell's ``swing``) leaves in a mean of
+    ``readings`` epochs, √(s.d.² + swing² / readings): a few seeds can miss the swing, so it is counted
+    whatever they show (a NaN s.d. stays NaN: one seed)."""
+    sd = row[f"{column}_sd"]
+    swing = SWINGING.get(column, math.nan) * row.get("swing", math.nan)
+    return math.hypot(sd, swing / math.sqrt(readings)) if math.isfinite(sd) and math.isfinite(swing) else sd
+
+
 def apart(a: pd.Series, b: pd.Series, column: str) -> bool:
-    """Whether two rows differ in ``column`` by ``criteria.differ`` on it and ``<column>_sd``;
+    """Whether two rows differ in ``column`` by ``criteria.differ`` on it and each one's ``noise``;
     False when a spread is unknown (NaN): nothing is ranked without a spread to judge it by."""
-    return differ(a[column], a[f"{column}_sd"], b[column], b[f"{column}_sd"])
+    return differ(a[column], noise(a, column), b[column], noise(b, column))
+
+
+def threshold(a: pd.Series, b: pd.Series, column: str) -> tuple[float, bool]:
+    """The difference in ``column`` beyond which ``apart`` tells the two rows apart, 2√(n_a² + n_b²)
+    of their ``noise``, and whether a swing raised it above what their s.d.s alone give."""
+    least = 2 * math.hypot(noise(a, column), noise(b, column))
+    return least, least > 2 * math.hypot(a[f"{column}_sd"], b[f"{column}_sd"])
 
 
 @dataclass
