@@ -82,26 +82,38 @@ def test_a_section_heading_stays_in_the_flow_and_a_figure_near_it_stays_with_its
         new_markdown_cell("More text."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    # near its section's heading: in the flow, so that it is neither above it nor pushed past the next one
-    kept = markdown.index(pdf.UNBREAKABLE)
-    assert "float" not in markdown
+    # near its section's heading: at a page's foot, so that it never rises above the heading
+    kept = markdown.index(pdf.BELOW)
+    assert pdf.KEEP_TOGETHER not in markdown
     assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < kept
     assert kept < markdown.index("Its own title") < markdown.index("A figure in the middle.")
 
 
-def test_a_figure_floats_only_a_few_paragraphs_after_its_sections_heading(tmp_path):
+def test_a_figure_floats_freely_only_a_page_or_more_after_its_tasks_heading(tmp_path):
     prose = "A sentence of the section's text. " * 20  # about 700 characters
     cells = [
         new_markdown_cell('<a id="s1"></a>\n\n## One'),
         new_markdown_cell(prose),
         figure_cell("Near the heading."),
-        new_markdown_cell(prose),
-        figure_cell("Half a page on."),
+        *[new_markdown_cell(prose) for _ in range(6)],
+        figure_cell("Pages on."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    # the float's block is unbreakable too: one in the flow, one inside the float
-    assert markdown.count(pdf.UNBREAKABLE) == 2 and markdown.count(pdf.KEEP_TOGETHER) == 1
-    assert markdown.index(pdf.UNBREAKABLE) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
+    assert markdown.count(pdf.BELOW) == 1 and markdown.count(pdf.KEEP_TOGETHER) == 1
+    assert markdown.index(pdf.BELOW) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
+
+
+def test_every_task_after_the_first_section_starts_a_page_once_its_figures_are_set(tmp_path):
+    cells = [
+        new_markdown_cell('<a id="00"></a>\n\n## Summary'),
+        new_markdown_cell('<a id="s1"></a>\n\n## One'),
+        new_markdown_cell('<a id="s1b"></a>\n\n### Part of one'),
+        new_markdown_cell('<a id="s2"></a>\n\n## Two'),
+    ]
+    markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
+    assert markdown.count(pdf.NEW_PAGE) == 2  # not before the first, nor before a subsection
+    assert markdown.index(pdf.FLUSH + "\n\n" + pdf.NEW_PAGE) < markdown.index("## One")
+    assert markdown.index("## One") < markdown.index(pdf.NEW_PAGE, markdown.index("## One")) < markdown.index("## Two")
 
 
 def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):

@@ -35,6 +35,10 @@ def typst_block(parts: list[str], opening: str) -> str:
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 
+# a figure and its caption at the foot of the page (the next one's if it does not fit), for a
+# figure near a heading: a float at the top of the page could rise above it
+BELOW = "#place(bottom, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
+
 # a short table with its caption, in the flow where the text puts it: on the next page whole
 # when it does not fit (a float would land at a page's top or bottom, splitting the text around it)
 UNBREAKABLE = "#block(breakable: false, width: 100%)["
@@ -44,9 +48,7 @@ UNBREAKABLE = "#block(breakable: false, width: 100%)["
 BREAKABLE = "#[#show figure: set block(breakable: true)\n#show figure.caption: it => block(sticky: true, it)"
 
 
-LONG_TABLE = (
-    14  # lines of a Markdown table (header and rule included); a shorter one stays on one page with its caption
-)
+LONG_TABLE = 8  # lines of a Markdown table (header and rule included); a shorter one stays on one page with its caption
 
 
 def table_rows(markdown: str) -> int:
@@ -70,6 +72,12 @@ def literal_stars(markdown: str) -> str:
 # every figure still floating is set before a new section of the contents begins, so that no
 # figure of one section is printed under the heading of the next
 FLUSH = "```{=typst}\n#place.flush()\n```"
+
+# a top-level section of the contents (a task, an appendix) after the first starts a page: a
+# figure floated to a page's foot can otherwise be set below the next task's heading, which
+# ``FLUSH`` does not prevent for a float that did not fit on the page it was deferred from
+TOP_SECTION = re.compile(re.escape(FLUSH) + r"\s*## ")
+NEW_PAGE = "```{=typst}\n#pagebreak(weak: true)\n```"
 
 
 def markdown_cell(source: str) -> str:
@@ -202,18 +210,26 @@ def output_parts(
 # an anchored heading: a section of the contents (see ``markdown_cell``)
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
 
-# characters of Markdown after a section's heading within which a figure's float could rise above
-# it (to the page's top) or, kept to the page's foot, be pushed to the next page, past the next
-# section's heading: so near, a figure stays in the flow
+# characters of Markdown after a section's heading within which a figure could float above it,
+# to the top of the page the section starts on: so near, it goes to that page's foot instead
 NEAR_HEADING = 800
+# a task starts a page (``NEW_PAGE``): a figure within about a page of text after its heading
+# would float above that heading, to the page's top
+NEAR_TASK_HEADING = 4000
+TASK_HEADING = re.compile(r"^## .*\{#[^}]+\}\s*$", re.M)
 
 
 def figure_opening(parts: list[str]) -> str:
-    """How to set a figure that comes after ``parts``: in the flow when it opens a section or
-    comes within ``NEAR_HEADING`` of its heading, else as a float at the top or bottom of a page."""
+    """How to set a figure that comes after ``parts``: at the foot of a page when it comes within
+    ``NEAR_HEADING`` of a section's heading or ``NEAR_TASK_HEADING`` of a task's, else as a float at
+    the top or bottom of a page."""
     text = "\n\n".join(parts)
     last = list(re.finditer(LISTED.pattern, text, re.M))
-    return UNBREAKABLE if last and len(text) - last[-1].end() < NEAR_HEADING else KEEP_TOGETHER
+    task = list(TASK_HEADING.finditer(text))
+    near = (last and len(text) - last[-1].end() < NEAR_HEADING) or (
+        task and len(text) - task[-1].end() < NEAR_TASK_HEADING
+    )
+    return BELOW if near else KEEP_TOGETHER
 
 
 # what the PDF prints of a grid job's own section: its anchor and the heading under it, its
@@ -319,6 +335,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             figures.clear()
 
     seen: set[str] = set()
+    top_sections = 0
     for cell in (without_run_prose(c, seen) for c in nb.cells):
         tags = cell.metadata.get("tags", [])
         if HTML_ONLY_TAG in tags:
@@ -330,6 +347,10 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             text = markdown_cell(cell.source)
             if parts and text.startswith(FLUSH):
                 parts[-1] = settled(parts[-1])
+            if TOP_SECTION.match(text):
+                if top_sections:
+                    text = text.replace(FLUSH, FLUSH + "\n\n" + NEW_PAGE, 1)
+                top_sections += 1
             parts.append(text)
         elif cell.cell_type == "code":
             if SHOW_CODE_TAG in tags:
