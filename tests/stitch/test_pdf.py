@@ -7,7 +7,7 @@ import math
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from mnist_sgd.stitch import pdf
+from mnist_sgd.stitch import pdf, run_prose
 from mnist_sgd.stitch.pdf import figure_width, split_heading
 
 
@@ -133,24 +133,25 @@ def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_stateme
     seen: set[str] = set()
     first = ": B = 8, η = 0.1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     again = ": B = 32, η = 1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
-    assert pdf.caption_once(first, seen) == first
-    assert pdf.caption_once(again, seen) == (
+    assert run_prose.caption_once(first, seen) == first
+    assert run_prose.caption_once(again, seen) == (
         ": B = 32, η = 1, 20 epochs: one row per seed; read as the first table of this kind above."
     )
     figure = "**Figure 3.** Sweep at B = 10. Left: loss after 50,000 iterations."
-    assert pdf.caption_once(figure, seen) == figure, "a new explanation is printed"
+    assert run_prose.caption_once(figure, seen) == figure, "a new explanation is printed"
     other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
     assert (
-        pdf.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100; read as the first figure of this kind above."
+        run_prose.caption_once(other, seen)
+        == "**Figure 9.** Sweep at B = 100; read as the first figure of this kind above."
     )
-    assert pdf.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
+    assert run_prose.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
 
 
 def test_a_grid_point_with_neither_figure_nor_table_prints_nothing_in_the_pdf():
     prose = new_code_cell(outputs=[new_output("display_data", data={"text/markdown": "An evaluation took 0.3 s."})])
     table = new_code_cell(outputs=[new_output("display_data", data={"text/markdown": "| a |\n|---|\n| 1 |"})])
-    assert not pdf.prints_in_pdf(new_notebook(cells=[new_markdown_cell("# MLP 128"), prose]))
-    assert pdf.prints_in_pdf(new_notebook(cells=[prose, table]))
+    assert not run_prose.prints_in_pdf(new_notebook(cells=[new_markdown_cell("# MLP 128"), prose]))
+    assert run_prose.prints_in_pdf(new_notebook(cells=[prose, table]))
 
 
 def test_a_paragraph_with_a_display_equation_stays_on_one_page_but_code_is_left_as_it_is():

@@ -23,8 +23,9 @@ from mnist_sgd.build import params
 from mnist_sgd.build.params import Job, Profile, format_value
 from mnist_sgd.show.present import FIGURE_MARK
 from mnist_sgd.stitch.html import to_html
-from mnist_sgd.stitch.pdf import prints_in_pdf, to_pdf
+from mnist_sgd.stitch.pdf import to_pdf
 from mnist_sgd.stitch.repeats import DIGEST, drop_repeats, drop_said_sentences
+from mnist_sgd.stitch.run_prose import prints_in_pdf
 from mnist_sgd.stitch.tags import (
     DETAIL_TAG,
     GRID_RUN_TAG,
