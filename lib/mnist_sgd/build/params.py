@@ -143,7 +143,8 @@ SPECS: dict[str, NotebookSpec] = {
             "iterations": ITERATIONS,
             "checkpoints": CHECKPOINTS,
             "rel_tol": P("float", 0, 1, lo_open=True, percent=True),
-            "validation": P("int", 0, TRAIN_IMAGES),
+            # the share of each subset that trains the run choosing the stop; the rest chooses it
+            "fit_share": P("float", 0.5, 0.95, percent=True),
         },
         needs=("03_batch_size",),
     ),

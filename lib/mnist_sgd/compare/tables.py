@@ -48,6 +48,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "04_batch_size_summary.batch_size_summary": ("batch_size",),
     "05_dataset_size.runs": ("dataset_size", "subset"),
     "05_dataset_size.curves": ("dataset_size", "subset", "t"),
+    "05_dataset_size.split_curves": ("dataset_size", "subset", "t"),
     "05_dataset_size.hand_setting": ("dataset_size", "subset"),
     "05_dataset_size_summary.dataset_size_summary": ("dataset_size",),
     "05_dataset_size_summary.exact_fits": ("dataset_size", "subset"),
@@ -121,6 +122,9 @@ ROUNDOFF_COLUMNS: set[str] = {
     "formula_vs_autograd",
     "weights_rel_diff",
     "loss_rel_diff",
+    "nudge_weights_rel_diff",
+    "nudge_loss_rel_diff",
+    "step_rel_diff",
 }
 ROUNDOFF_BOUND = 1e-5
 

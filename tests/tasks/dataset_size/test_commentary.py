@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from mnist_sgd.show import references
@@ -47,7 +45,11 @@ def one_size(rank=(100, 100), size=100, iterations=500, cf_loss=(1e-29, 3e-29), 
             "closed_form_train_acc": [1.0, 1.0],
             "closed_form_test_acc": [0.57, 0.59],
             "rank": list(rank),
-            "validation_images": [10000] * 2,
+            "fit_share": [0.8] * 2,
+            "fit_images": [round(0.8 * size)] * 2,
+            "validation_images": [size - round(0.8 * size)] * 2,
+            "split_stop_t": [96, 48],
+            "split_test_acc": [0.59, 0.6],
             "stop_t": [120, 60],
             "stop_train_acc": [0.9, 0.92],
             "stop_test_acc": [0.64, 0.66],
@@ -72,7 +74,7 @@ def test_one_size_at_the_end_of_its_runs():
     assert "are 2.5 passes over" in subsets_text(one_size(size=20000), checkpoints([0.1, 0.7, 0.65, 0.62]))
 
 
-def test_a_peak_along_the_runs_and_the_stop_on_validation_images():
+def test_a_peak_along_the_runs_and_the_stop_chosen_within_the_subset():
     dropped = subsets_text(one_size(), checkpoints([0.1, 0.7, 0.65, 0.62]))
     assert "highest at t = 10, 70.00%, 8.00 points above its value at the end." in dropped
     # a small fall is said too: the answer across sizes names every size where the accuracy fell
@@ -80,25 +82,17 @@ def test_a_peak_along_the_runs_and_the_stop_on_validation_images():
     assert "highest at t = 100, 62.50%, 0.50 points above its value at the end." in flat
     last = subsets_text(one_size(), checkpoints([0.1, 0.6, 0.61, 0.62]))
     assert "highest at t = 500, 62.00%, at the end." in last
-    # the same runs, stopped on other training images: one stop per subset, in the order of the subsets
+    # the split runs' stops, one per subset in the order of the subsets, and the runs on all images read there
     assert (
-        " Stopped where the accuracy on 10,000 other training images was highest (t = 120, 60, one stop per subset), "
-        "the runs reach 65.00% test accuracy (mean), against 62.00% at t = 500." in flat
+        " The runs on 80% of each subset stopped where their accuracy on the other 20 images was highest (t = 96, 48, "
+        "one stop per subset); read after as many passes (t = 120, 60), the runs on all 100 images reach 65.00% test "
+        "accuracy (mean), against 62.00% at t = 500 and 59.50% for the runs on 80% at their stop." in flat
     )
     assert "Separate runs" not in flat and "held-out" not in flat and "rough" not in flat
-    same = subsets_text(one_size().assign(stop_t=[60, 60]), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "(t = 60, 60, one stop per subset)" in same
     reordered = subsets_text(one_size().assign(subset=[1, 0]), checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "(t = 60, 120, one stop per subset)" in reordered
-
-
-def test_without_validation_images_no_stop_is_said():
-    whole = one_size(size=60000).assign(
-        validation_images=0, stop_t=math.nan, stop_train_acc=math.nan, stop_test_acc=math.nan
-    )
-    text = subsets_text(whole, checkpoints([0.1, 0.62, 0.625, 0.62]))
-    assert "highest at t = 100, 62.50%, 0.50 points above its value at the end. Rank of X'" in text
-    assert "Stopped" not in text and "other training images" not in text and "nan" not in text
+    assert "(t = 48, 96, one stop per subset); read after as many passes (t = 60, 120)" in reordered
+    whole = subsets_text(one_size(size=60000), checkpoints([0.1, 0.62, 0.625, 0.62]))
+    assert "accuracy on the other 12,000 images was highest" in whole and "runs on all 60,000 images" in whole
 
 
 def test_the_rank_says_whether_an_exact_fit_exists():
@@ -149,14 +143,12 @@ def sizes(
     peak=(0.70, 0.82, 0.83, 0.815),
     closed_test=(0.60, 0.30, 0.65, 0.812),
     closed_sd=(0.004, 0.004, 0.004, 0.0),
-    stop=(0.65, 0.80, 0.81, math.nan),
-    stop_train=(1.0, 0.99, 0.95, math.nan),
-    validation=(10000, 10000, 10000, 0),
+    stop=(0.65, 0.80, 0.81, 0.815),
+    stop_train=(1.0, 0.99, 0.95, 0.82),
 ):
     """N' = 100, 500, 1,000 and 60,000, 5 subsets each, 30,000 iterations of B = 100; every
     test accuracy with the s.d. ``sd`` over subsets; read at the end (``test``, ``train``) and at
-    the stop on ``validation`` images (``stop``, ``stop_train``; none at the whole set)."""
-    has = [v > 0 for v in validation]
+    the stop chosen on 20% of each subset (``stop``, ``stop_train``)."""
     return pd.DataFrame(
         {
             "dataset_size": [100, 500, 1000, 60000],
@@ -179,26 +171,28 @@ def sizes(
             "peak_test_acc": list(peak),
             "closed_form_test_acc": list(closed_test),
             "closed_form_test_acc_sd": list(closed_sd),
-            "validation_images": list(validation),
+            "fit_share": [0.8] * 4,
+            "fit_images": [80, 400, 800, 48000],
+            "validation_images": [20, 100, 200, 12000],
             "stop_test_acc": list(stop),
-            "stop_test_acc_sd": [sd if h else math.nan for h in has],
+            "stop_test_acc_sd": [sd] * 4,
             "stop_train_acc": list(stop_train),
-            "stop_train_acc_sd": [0.002 if h else math.nan for h in has],
+            "stop_train_acc_sd": [0.002] * 4,
             "stop_train_acc_min": [min(v, 1.0) for v in stop_train],
-            "stop_gap_sd": [sd if h else math.nan for h in has],
-            "stop_t_min": [t if h else math.nan for t, h in zip([40, 200, 500, 10000], has, strict=True)],
-            "stop_t_max": [t if h else math.nan for t, h in zip([90, 400, 500, 30000], has, strict=True)],
+            "stop_gap_sd": [sd] * 4,
+            "stop_t_min": [40, 200, 500, 10000],
+            "stop_t_max": [90, 400, 500, 30000],
             "fall_from_t": [13294] * 4,
         }
     )
 
 
 def stopped_at(test=(0.60, 0.70, 0.80, 0.81), train=(1.0, 1.0, 0.90, 0.812)):
-    """``sizes()`` with validation images at every size, read at the stop (``tables.at_stop``),
-    the stop reading ``test`` and ``train``: what the answer's sentences are given. The end of the
-    run reads otherwise (5 points lower, every image fitted), so a sentence reading it would fail."""
+    """``sizes()`` read at the stop (``tables.at_stop``), the stop reading ``test`` and ``train``:
+    what the answer's sentences are given. The end of the run reads otherwise (5 points lower,
+    every image fitted), so a sentence reading it would fail."""
     end = tuple(v - 0.05 for v in test)
-    return at_stop(sizes(test=end, train=(1.0,) * 4, stop=test, stop_train=train, validation=(10000,) * 4))
+    return at_stop(sizes(test=end, train=(1.0,) * 4, stop=test, stop_train=train))
 
 
 def falls_of(per_size=((0.9998,) * 5, (0.28,) * 5, (0.09,) * 5, (0.02, 0.0, 0.0, -0.01, 0.0))):
@@ -226,6 +220,14 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
     assert settled.startswith("**The training loss at the end.** From t = 13,294, the checkpoint nearest the middle")
     assert "to its end at N' = 100, 500, 1,000 and 60,000 by less than 1% on average" in settled
     assert "though by more in 5 of 5 at 100, 5 of 5 at 500, 5 of 5 at 1,000 and 1 of 5 at 60,000" in settled
+    # where no subset's loss fell by more, that is said, not "0 of 5"
+    every = budget_text(sizes(), falls_of(per_size=((0.9998,) * 5, (0.28,) * 5, (0.09,) * 5, (0.004,) * 5)))
+    assert every.endswith("; at N' = 60,000 by less than 1% in every subset.") and "0 of 5" not in every
+    some = budget_text(
+        sizes(loss_fall=(0.001, 0.002, 0.003, 0.001)), falls_of(per_size=((0.0,) * 5,) * 3 + ((0.02,) * 5,))
+    )
+    assert some.endswith("by less than 1% on average over the subsets, though by more in 5 of 5 at 60,000 (the loss "
+                         "fall per subset is under each size).")  # fmt: skip
 
 
 def at_the_stop(stop: pd.DataFrame) -> str:
@@ -234,23 +236,24 @@ def at_the_stop(stop: pd.DataFrame) -> str:
 
 
 def test_the_answer_says_which_steps_count_in_both_readings():
-    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points; at the stop 65→80 is, 80→81 is not;
-    # at the end 60→70→80 are, 80→81 is not
-    text = answer_text(at_stop(sizes()), sizes())
+    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points; at the stop 65→80 is, 80→81→81.5 are
+    # not; at the end 60→70→80 are, 80→81 is not
+    text = answer_text(at_stop(sizes()), sizes()).replace("\u00a0", " ")
     assert text == (
-        "**The answer** (the table). The test accuracy at the stop (which uses 10,000 labelled images besides the N' "
-        "to choose when) rises with N': the step from 100 to 500 is beyond the spread over subsets; the step from 500 "
-        "to 1,000 (+1.00 points) is within it. After the fixed 30,000 iterations (no other images) it rises with N': "
-        "the steps from 100 to 500 and from 500 to 1,000 are beyond the spread over subsets; the step from 1,000 to "
-        "60,000 (+1.00 points) is within it."
+        "**The answer** (the table). Read at the stop each subset chose with its own images, the test accuracy rises "
+        "with N', from 65.00 ± 0.40% at N' = 100 to 81.50 ± 0.40% at N' = 60,000 (mean ± s.d. over subsets): the step "
+        "from 100 to 500 is beyond the spread over subsets; the steps from 500 to 1,000 (+1.00 points) and from 1,000 "
+        "to 60,000 (+0.50 points) are within it. After the fixed 30,000 iterations it rises with N': the steps from "
+        "100 to 500 and from 500 to 1,000 are beyond the spread over subsets; the step from 1,000 to 60,000 (+1.00 "
+        "points) is within it."
     )
-    assert "nan" not in text
+    assert "nan" not in text and "10,000 labelled images" not in text
     # the min-max ranges overlap, but the means differ beyond the rule: counted apart
     apart = at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.815)))
     assert "the steps from 100 to 500, from 500 to 1,000 and from 1,000 to 60,000 are beyond" in apart
     assert "within" not in apart
     wide = at_the_stop(stopped_at().assign(test_acc_sd=0.04))  # 2√2 × 4 = 11.3 points: no step counts
-    assert "rises with N': the steps from 100 to 500 (+10.00 points), from 500 to 1,000" in wide
+    assert "(mean ± s.d. over subsets): the steps from 100 to 500 (+10.00 points), from 500 to 1,000" in wide
     assert "beyond" not in wide
     middle = at_the_stop(stopped_at(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
     assert "the steps from 500 to 1,000 and from 1,000 to 60,000 are beyond the spread" in middle
@@ -277,28 +280,23 @@ def test_the_readings_compared_name_where_a_fixed_budget_ends_lower():
         "accuracy moved with it: there an accuracy read after a fixed number of iterations depends on that number."
         in text
     )
-    assert text.endswith(
-        " At N' = 60,000, the whole training set, no image is left to stop on; over the second half of its run the "
-        "test accuracy changed within its spread over subsets."
-    )
-    near = stopping_text(sizes(stop=(0.60, 0.70, 0.80, math.nan)))
-    assert (
-        "end within the spread over subsets of their accuracy at the stop at every size with validation images." in near
-    )
+    assert text.endswith("depends on that number.")  # 60,000: 81.00 at the end, within the spread of 81.50
+    near = stopping_text(sizes(stop=(0.60, 0.70, 0.80, 0.81)))
+    assert near.endswith("end within the spread over subsets of their accuracy at the stop at every size.")
     assert "depends on that number" not in near  # the budget's dependence is said only where the end is lower
     settled = stopping_text(sizes(loss_fall=(0.001,) * 4))
     assert "at N' = 100 and 500." in settled and "depends on that number" not in settled
-    both = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.001, -0.002), stop=(0.70, 0.80, 0.85, math.nan)))
+    both = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.001, -0.002), stop=(0.70, 0.80, 0.85, 0.81)))
     assert "lower, beyond the spread over subsets, at N' = 100, 500 and 1,000." in both
     assert " At N' = 500 the training loss still fell" in both  # 1,000: its accuracy did not move over the half
-    moved = stopping_text(sizes(test_change=(-0.0001, -0.042, -0.025, -0.05)))
-    assert moved.endswith("over the second half of its run the test accuracy changed beyond its spread over subsets.")
-    every = stopping_text(sizes(validation=(10000,) * 4, stop=(0.65, 0.80, 0.81, 0.82)))
-    assert "whole training set" not in every and "no image is left" not in every
+    # at 60,000 the end lies 2 points below the stop, beyond its spread, and the loss did not fall: no dependence said
+    whole = stopping_text(sizes(stop=(0.65, 0.80, 0.81, 0.83)))
+    assert "at N' = 100, 500 and 60,000." in whole and "At N' = 500 the training loss" in whole
+    assert "60,000 the training loss" not in whole and "whole training set" not in whole
 
 
 def test_the_answer_table_reads_the_stop_and_then_the_end():
-    t = sizes(stop=(0.855451, 0.80, 0.81, math.nan), stop_train=(0.856549, 0.99, 0.95, math.nan))
+    t = sizes(stop=(0.855451, 0.80, 0.81, 0.8525), stop_train=(0.856549, 0.99, 0.95, 0.86))
     table = answer_table(t)
     assert list(table.columns) == [
         "N'",
@@ -312,17 +310,21 @@ def test_the_answer_table_reads_the_stop_and_then_the_end():
     # the gap is the difference of the two columns as shown: 85.65 - 85.55 = 0.10 (not 0.1098 rounded to 0.11)
     assert list(rows.iloc[0]) == ["100", "40–90", "85.65 ± 0.20", "85.55 ± 0.40", "0.10 ± 0.40", "60.00 ± 0.40"]
     assert rows.iloc[2]["stopped at t"] == "500"  # every subset stopped at the same t
-    # the whole set: nothing to stop on, only its end
-    assert list(rows.iloc[3]) == ["60,000", "—", "—", "—", "—", "81.00 ± 0.40"]
-    caption = answer_caption(t)
-    assert caption == (
-        "Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets): SGD on the whole subset, stopped at the "
-        "checkpoint where its accuracy on 10,000 other training images was highest (t: the range over subsets); at "
-        "N' = 60,000, the whole set, no image is left to stop on. Last column: the same runs at the end of their "
-        "30,000 iterations."
+    # the whole set is read at its stop too
+    assert list(rows.iloc[3]) == [
+        "60,000",
+        "10,000–30,000",
+        "86.00 ± 0.20",
+        "85.25 ± 0.40",
+        "0.75 ± 0.40",
+        "81.00 ± 0.40",
+    ]
+    assert answer_caption(t) == (
+        "Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets): SGD on the whole subset, read at the stop chosen "
+        "within it (SGD on 80% of its images stopped where its accuracy on the rest was highest; the whole subset read "
+        "after as many passes over its images, at t, the range over subsets). Last column: the same runs at the end of "
+        "their 30,000 iterations."
     )
-    every = answer_caption(sizes(validation=(10000,) * 4))
-    assert "no image is left" not in every and "(t: the range over subsets). Last column:" in every
 
 
 def test_the_gap_closes_where_the_table_shows_it_does_and_why_is_said():
@@ -390,7 +392,6 @@ def three(end=(0.607, 0.658, 0.742, 0.844), peak=(0.699, 0.820, 0.832, 0.853), s
             "test_acc_max": [e + 0.02 for e in end],
             "peak_test_acc": list(peak),
             "peak_t": [60, 300, 900, 20000],
-            "validation_images": [10000] * 4,
             "stop_test_acc": list(stop),
             "stop_test_acc_sd": [0.02, 0.007, 0.005, 0.002],
             "test_acc_sd": [0.024, 0.014, 0.010, 0.003],
@@ -442,15 +443,14 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
     assert list(table["by hand: second report"]) == ["67", "78", "74", "79"]
     without = readings_table(three().drop(columns=["hand_test_acc"]), hand_reports(references.table(5)))
     assert not [c for c in without.columns if c.startswith("η")]
-    # the whole set has no stop: a dash, not 'nan'
-    whole = readings_table(three(stop=(0.66, 0.78, 0.81, math.nan)), [])
-    assert list(whole["at the stop"]) == ["66.00", "78.00", "81.00", "—"] and list(whole["end of run"])[-1] == "84.40"
+    assert list(table["at the stop"]) == ["66.00", "78.00", "81.00", "84.00"]
+    assert list(table["end of run"]) == ["60.70", "65.80", "74.20", "84.40"]
 
 
 def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_stated():
     caption = readings_caption(three(), hand_reports(references.table(5)))
     assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
-    assert "read at the stop chosen on the validation images (the answer), at the end of the run, and at" in caption
+    assert "read at the stop chosen within the subsets (the answer), at the end of the run, and at" in caption
     assert "and runs of B = 100 at η = 0.001, t = 500 on the same subsets (mean ± s.d. over subsets)" in caption
     assert "(first report: setting not stated; second report: " in caption and "500 iterations" in caption
     assert "η·t" not in caption and "full batches" not in caption

@@ -10,7 +10,7 @@ import torch
 from mnist_sgd.science import linear
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.tasks.dataset_size import limit
-from mnist_sgd.tasks.dataset_size.tables import subset_order, subset_rows
+from mnist_sgd.tasks.dataset_size.subsets import subset_order, subset_rows
 
 
 def dark_mnist() -> MNIST:

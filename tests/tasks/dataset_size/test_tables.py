@@ -8,7 +8,19 @@ import pandas as pd
 import pytest
 import torch
 
-from mnist_sgd.science.data import MNIST
+from mnist_sgd.science import linear
+from mnist_sgd.science.data import MNIST, one_hot
+from mnist_sgd.science.sgd import Evaluator, train_sgd
+from mnist_sgd.tasks.dataset_size.subsets import (
+    fit_count,
+    run_read_at,
+    same_passes,
+    split_budget,
+    split_rows,
+    split_run,
+    subset_order,
+    subset_rows,
+)
 from mnist_sgd.tasks.dataset_size.tables import (
     at_stop,
     gap_column,
@@ -18,13 +30,9 @@ from mnist_sgd.tasks.dataset_size.tables import (
     size_summary,
     sizes_caption,
     sizes_table,
-    stopped,
-    subset_order,
-    subset_rows,
     subset_runs,
     subsets_caption,
     subsets_table,
-    validation_rows,
 )
 
 
@@ -35,38 +43,6 @@ def test_a_subset_is_drawn_by_its_seed_and_the_whole_set_is_every_row():
     assert torch.equal(subset_rows(50, 50, 3), torch.arange(50))
     with pytest.raises(ValueError, match="1..50, got 51"):
         subset_rows(50, 51, 0)
-
-
-def test_the_validation_rows_are_other_training_rows_of_the_same_order():
-    held = validation_rows(50, 10, 2, 15)
-    assert len(held) == 15 and held.tolist() == sorted(held.tolist())
-    assert not set(held.tolist()) & set(subset_rows(50, 10, 2).tolist())  # never one of the subset's
-    assert set(held.tolist()) == set(subset_order(50, 2)[35:].tolist())  # the last rows of the subset's order
-    assert torch.equal(validation_rows(50, 10, 2, 15), held)
-    # a larger subset of the same k keeps the same rows to stop on, as long as it leaves them
-    assert torch.equal(validation_rows(50, 30, 2, 15), held)
-    assert len(validation_rows(50, 45, 2, 15)) == 5  # the subset leaves only 5 rows
-    assert not set(validation_rows(50, 45, 2, 15).tolist()) & set(subset_rows(50, 45, 2).tolist())
-    assert len(validation_rows(50, 50, 2, 15)) == 0  # the whole set leaves none
-    assert len(validation_rows(50, 10, 2, 0)) == 0
-    with pytest.raises(ValueError, match="0 or more images, got -1"):
-        validation_rows(50, 10, 2, -1)
-
-
-def test_a_run_stops_at_the_earliest_best_validation_accuracy_after_the_start():
-    curves = pd.DataFrame(
-        {
-            "t": [0, 10, 20, 40, 80],
-            # the highest at t = 0 does not count: a run that has not started is no stop
-            "heldout_acc": [0.9, 0.6, 0.8, 0.8, 0.7],
-            "train_acc": [0.1, 0.5, 0.7, 0.75, 0.9],
-            "test_acc": [0.1, 0.55, 0.72, 0.74, 0.7],
-        }
-    )
-    assert stopped(curves) == {"stop_t": 20, "stop_validation_acc": 0.8, "stop_train_acc": 0.7, "stop_test_acc": 0.72}
-    none = stopped(curves.drop(columns="heldout_acc"))
-    assert set(none) == {"stop_t", "stop_validation_acc", "stop_train_acc", "stop_test_acc"}
-    assert all(math.isnan(v) for v in none.values())
 
 
 def tiny_mnist(features: int = 30) -> MNIST:
@@ -81,46 +57,116 @@ def tiny_mnist(features: int = 30) -> MNIST:
     )
 
 
+def test_the_split_fits_the_first_share_of_the_subset_and_measures_on_the_rest():
+    fit, held = split_rows(50, 10, 2, 0.8)
+    assert (len(fit), len(held)) == (8, 2) and fit_count(10, 0.8) == 8
+    assert fit.tolist() == sorted(fit.tolist()) and held.tolist() == sorted(held.tolist())
+    assert not set(fit.tolist()) & set(held.tolist())  # never measured on an image it trains on
+    assert set(fit.tolist()) | set(held.tolist()) == set(subset_rows(50, 10, 2).tolist())  # the subset's images only
+    assert set(fit.tolist()) == set(subset_order(50, 2)[:8].tolist())  # the first 80% in the subset's order
+    assert not torch.equal(split_rows(50, 10, 3, 0.8)[1], held)  # another subset, another split
+    # the whole set splits by the same order
+    fit_all, held_all = split_rows(50, 50, 2, 0.8)
+    assert (len(fit_all), len(held_all)) == (40, 10) and not set(fit_all.tolist()) & set(held_all.tolist())
+    assert set(held_all.tolist()) == set(subset_order(50, 2)[40:].tolist())
+    with pytest.raises(ValueError, match="0.8 of 1 images leaves one side of the split empty"):
+        split_rows(50, 1, 0, 0.8)
+    with pytest.raises(ValueError, match="leaves one side"):
+        fit_count(10, 0.97)  # 9.7 rounds to all 10
+    with pytest.raises(ValueError, match="1..50, got 51"):
+        split_rows(50, 51, 0, 0.8)
+
+
+def test_the_run_on_all_images_is_read_after_as_many_passes():
+    assert same_passes(96, 100, 80) == 120
+    assert (same_passes(1, 100, 80), same_passes(3, 100, 80)) == (1, 4)  # 1.25 and 3.75 steps: whole steps
+    assert split_budget(30000, 100, 80) == 24000 and split_budget(30000, 60000, 48000) == 24000
+    # rounded down, so that the split run's last checkpoint read on all images stays within their run
+    assert split_budget(1000, 3, 2) == 666 and same_passes(666, 3, 2) == 999
+
+
+def test_the_split_run_trains_on_its_share_and_stops_at_its_best_accuracy_on_the_rest():
+    mnist = tiny_mnist()
+    columns, curves = split_run(mnist, 20, 1, 0.8, 5, 0.05, 20, 12)
+    assert (columns["fit_images"], columns["validation_images"], columns["split_iterations"]) == (16, 4, 16)
+    assert curves["t"].max() == 16 and curves["heldout_acc"].between(0, 1).all()
+    after = curves[curves["t"] > 0].set_index("t")
+    stop, best = columns["split_stop_t"], after["heldout_acc"].max()
+    assert after.loc[stop, "heldout_acc"] == best == columns["split_validation_acc"]
+    assert (after.loc[after.index < stop, "heldout_acc"] < best).all()  # the earliest of the best
+    assert columns["split_test_acc"] == after.loc[stop, "test_acc"]  # its own test accuracy there
+    # trained on its 16 images only: SGD on those rows with the same seed takes the same steps
+    fit, held = split_rows(40, 20, 1, 0.8)
+    alone = train_sgd(mnist.x_train[fit], one_hot(mnist.y_train[fit]), 5, 0.05, 16, seed=1, checkpoints=12)
+    assert curves["train_loss"].to_numpy() == pytest.approx(alone.curves["train_loss"].to_numpy())
+    # and measured on the other 4: their accuracy at the end of the run
+    scores = alone.W.T @ mnist.x_train[held].T
+    assert curves["heldout_acc"].iloc[-1] == (scores.argmax(dim=0) == mnist.y_train[held]).float().mean().item()
+
+
+def test_the_reading_at_the_stop_is_the_run_taken_exactly_that_far():
+    mnist = tiny_mnist()
+    rows = subset_rows(40, 10, 0)
+    x, labels = mnist.x_train[rows], mnist.y_train[rows]
+    # the curves' training accuracy on 3 of the 10 images: the reading's is on all of them
+    evaluator = Evaluator(x, labels, mnist.x_test, mnist.y_test, train_acc_samples=3)
+    # t = 9 lies between the checkpoints 7 and 12
+    run, reading = run_read_at(x, one_hot(labels), 5, 0.05, 20, 0, 8, evaluator, 9)
+    exact = train_sgd(x, one_hot(labels), 5, 0.05, 9, seed=0, checkpoints=2, evaluator=evaluator)
+    assert reading == {
+        "stop_t": 9,
+        "stop_train_acc": linear.accuracy(exact.W, x, labels),
+        "stop_test_acc": exact.curves.iloc[-1]["test_acc"],
+    }
+    # 6 of the 10 images at t = 9, against 5 at the checkpoints around it and 1 of the 3 the curves score
+    assert reading["stop_train_acc"] == 0.6 and list(run.curves.loc[run.curves["t"] == 9, "train_acc"]) == []
+    # the run itself is unchanged: the usual checkpoints only, the same steps to the same weights
+    plain = train_sgd(x, one_hot(labels), 5, 0.05, 20, seed=0, checkpoints=8, evaluator=evaluator)
+    assert list(run.curves["t"]) == list(plain.curves["t"]) == [0, 1, 2, 3, 4, 7, 12, 20]
+    assert list(run.curves["test_acc"]) == list(plain.curves["test_acc"]) and torch.equal(run.W, plain.W)
+    assert run.snapshots is None  # the weights kept to read the stop are not carried on
+
+
 def test_small_subsets_are_fitted_exactly_by_the_closed_form():
     # 8 checkpoints in 20 iterations: a checkpoint in every doubling of t, as Task 3's test reads them
-    runs, curves = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 15)
+    runs, curves, _ = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 0.8)
     assert list(runs["subset"]) == [0, 1] and set(curves["subset"]) == {0, 1}
     assert (runs["rank"] == 10).all() and (runs["closed_form_train_acc"] == 1.0).all()
     assert (runs["closed_form_train_loss"] < 1e-20).all()
     assert not {"converged", "itr", "converged_by"} & set(runs.columns)  # no convergence verdict: measured only
-    assert (runs["rel_tol"] == 0.01).all()  # a small fall of the loss, recorded with the runs
+    assert (runs["rel_tol"] == 0.01).all() and (runs["fit_share"] == 0.8).all()  # recorded with the runs
     assert runs["closed_form_test_acc"].nunique() == 2  # two different subsets
     assert (runs["final_norm"] > 0).all() and (runs["closed_form_norm"] > runs["final_norm"]).all()
     # the slowest direction of the exact fit needs N'/(η s²) steps of η = 0.01
     assert runs["slowest_steps"].to_numpy() == pytest.approx(10 / (0.01 * runs["smallest_singular"] ** 2))
 
 
-def test_each_run_is_measured_on_its_validation_images_and_stops_at_one_of_its_checkpoints():
-    runs, curves = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 15)
-    assert (runs["validation_images"] == 15).all() and curves["heldout_acc"].between(0, 1).all()
+def test_each_subset_is_read_at_the_stop_its_split_run_chose():
+    runs, curves, split = subset_runs(tiny_mnist(), 20, 5, 0.05, 20, 2, 12, 0.01, 0.8)
+    assert (runs["fit_images"] == 16).all() and (runs["validation_images"] == 4).all()
+    assert (runs["split_iterations"] == 16).all() and split.groupby("subset")["t"].max().tolist() == [16, 16]
+    assert "heldout_acc" not in curves.columns and split["heldout_acc"].between(0, 1).all()
     for _, run in runs.iterrows():
-        mine = curves[curves["subset"] == run["subset"]].set_index("t")
-        assert run["stop_t"] in mine.index and run["stop_t"] > 0
-        # the reading at the stop is the curve's at that checkpoint, and no later one is better on validation
-        at = mine.loc[run["stop_t"]]
-        assert (run["stop_test_acc"], run["stop_validation_acc"]) == (at["test_acc"], at["heldout_acc"])
-        assert mine.loc[mine.index > 0, "heldout_acc"].max() == run["stop_validation_acc"]
-    # 40 images leave 30 beside a subset of 10: asking for more gives those 30
-    more, _ = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 1, 8, 0.01, 100)
-    assert (more["validation_images"] == 30).all()
+        mine = split[split["subset"] == run["subset"]].set_index("t")
+        assert run["split_stop_t"] in mine.index and run["split_stop_t"] > 0
+        assert run["split_test_acc"] == mine.loc[run["split_stop_t"], "test_acc"]
+        # as many passes over the 20 images as the split run made over its 16
+        assert run["stop_t"] == round(run["split_stop_t"] * 20 / 16) <= 20
+    assert runs["stop_test_acc"].between(0, 1).all() and runs["stop_train_acc"].between(0, 1).all()
 
 
-def test_the_whole_set_shares_one_closed_form_and_has_nothing_to_stop_on():
-    runs, curves = subset_runs(tiny_mnist(), 40, 5, 0.01, 20, 2, 8, 1.0, 15)
+def test_the_whole_set_shares_one_closed_form_and_is_split_too():
+    runs, curves, split = subset_runs(tiny_mnist(), 40, 5, 0.01, 20, 2, 8, 1.0, 0.8)
     assert runs["closed_form_test_acc"].nunique() == 1 and (runs["rank"] == 30).all()  # 30 pixels < 40 images
     assert (runs["closed_form_train_loss"] > 0.01).all()  # no exact fit
     assert runs["final_test_acc"].nunique() == 2  # the sampler seed still differs
-    assert (runs["validation_images"] == 0).all() and "heldout_acc" not in curves.columns
-    assert runs[["stop_t", "stop_validation_acc", "stop_train_acc", "stop_test_acc"]].isna().all().all()
+    assert (runs["fit_images"] == 32).all() and (runs["validation_images"] == 8).all()  # a stop at every size
+    assert runs[["split_stop_t", "stop_t", "stop_test_acc"]].notna().all().all()
 
 
-def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], validation: int = 10000) -> pd.DataFrame:
-    """Two subsets of one size, stopped at t = 100 and 200 on ``validation`` images (none: no stop)."""
+def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float]) -> pd.DataFrame:
+    """Two subsets of one size, split 80/20: their split runs stopped at t = 80 and 160, the
+    runs on all images read at t = 100 and 200."""
     return pd.DataFrame(
         {
             "dataset_size": [size] * 2,
@@ -128,6 +174,7 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], validat
             "batch_size": [100] * 2,
             "lr": [0.02] * 2,
             "rel_tol": [0.01] * 2,
+            "fit_share": [0.8] * 2,
             "iterations": [3000] * 2,
             "final_train_loss": [0.01, 0.03],
             "final_train_acc": [1.0, 0.98],
@@ -137,11 +184,15 @@ def runs_of(size: int, rank: tuple[int, int], test: tuple[float, float], validat
             "closed_form_train_acc": [1.0, 1.0],
             "closed_form_test_acc": [0.55, 0.57],
             "rank": list(rank),
-            "validation_images": [validation] * 2,
-            "stop_t": [100, 200] if validation else [math.nan] * 2,
-            "stop_validation_acc": [0.71, 0.73] if validation else [math.nan] * 2,
-            "stop_train_acc": [0.95, 0.9] if validation else [math.nan] * 2,
-            "stop_test_acc": [0.7, 0.72] if validation else [math.nan] * 2,
+            "fit_images": [round(0.8 * size)] * 2,
+            "validation_images": [size - round(0.8 * size)] * 2,
+            "split_iterations": [2400] * 2,
+            "split_stop_t": [80, 160],
+            "split_validation_acc": [0.71, 0.73],
+            "split_test_acc": [0.66, 0.7],
+            "stop_t": [100, 200],
+            "stop_train_acc": [0.95, 0.9],
+            "stop_test_acc": [0.7, 0.72],
             "closed_form_norm": [3.0, 5.0],
             "final_norm": [1.0, 2.0],
         }
@@ -153,18 +204,22 @@ def test_one_size_as_shown_with_its_stop():
     shown = subsets_table(runs, curves_of(1000, 10, settled=False))
     assert list(shown.columns) == [
         "subset",
-        "stopped at t",
-        "test acc. at the stop (%)",
+        "run on 80%: stopped at t",
+        "run on 80%: test acc. there (%)",
+        "run on all: read at t",
+        "run on all: test acc. there (%)",
         "end: training loss",
         "loss fall over the second half (%)",
         "end: training acc. (%)",
         "end: test acc. (%)",
         "closed form: test acc. (%)",
     ]
-    assert list(shown["stopped at t"]) == ["100", "200"] and list(shown["test acc. at the stop (%)"]) == [
-        "70.00",
-        "72.00",
+    assert list(shown["run on 80%: stopped at t"]) == ["80", "160"] and list(shown["run on all: read at t"]) == [
+        "100",
+        "200",
     ]
+    assert list(shown["run on 80%: test acc. there (%)"]) == ["66.00", "70.00"]
+    assert list(shown["run on all: test acc. there (%)"]) == ["70.00", "72.00"]
     # the loss 10/(10 + t) falls by 1 - 650/1,010 = 35.64% from t = 640 (the checkpoint nearest 500) to 1,000
     assert list(shown["loss fall over the second half (%)"]) == ["35.64", "35.64"]
     assert list(shown["end: test acc. (%)"]) == ["60.00", "62.50"]
@@ -172,22 +227,12 @@ def test_one_size_as_shown_with_its_stop():
     caption = subsets_caption(runs, 10000)
     assert caption.startswith(
         "N' = 1,000: SGD (B = 100, η = 0.02) on each subset and the least-squares solution on the same subset. "
-        "Stopped: the checkpoint where the accuracy on 10,000 other training images was highest. End: after 3,000 "
-        "iterations; loss fall: how much the training loss fell"
+        "Run on 80%: SGD on 800 of the subset's images, stopped at the checkpoint where its accuracy on the other 200 "
+        "was highest; run on all: SGD on all 1,000 images, read after as many passes over them (t × 1,000/800, "
+        "rounded). End: after 3,000 iterations; loss fall: how much the training loss fell"
     )
     assert "on the 10,000 test images" in caption
     assert "ITR" not in caption and "converged" not in caption and "levelled" not in caption
-
-
-def test_one_size_without_validation_images_is_shown_at_the_end_only():
-    runs = runs_of(60000, (712, 712), (0.85, 0.86), validation=0)
-    shown = subsets_table(runs, curves_of(60000, 10))
-    assert "stopped at t" not in shown.columns and "test acc. at the stop (%)" not in shown.columns
-    assert list(shown.columns)[:2] == ["subset", "end: training loss"]
-    caption = subsets_caption(runs, 10000)
-    assert "Stopped" not in caption and "validation" not in caption and "other training images" not in caption
-    assert caption.startswith("N' = 60,000: SGD (B = 100, η = 0.02) on each subset and the least-squares solution on "
-                              "the same subset. End: after 3,000 iterations;")  # fmt: skip
 
 
 def test_the_last_doubling_is_measured_from_the_checkpoint_nearest_half_the_run():
@@ -219,12 +264,12 @@ def curves_of(size: int, peak_at: int, settled: bool = True) -> pd.DataFrame:
 
 
 def summary_of_three() -> pd.DataFrame:
-    """N' = 100 and 1,000 stopped on validation images, 60,000 (the whole set) without."""
+    """N' = 100, 1,000 and 60,000 (the whole set), each read at its stop."""
     runs = pd.concat(
         [
             runs_of(1000, (784, 784), (0.8, 0.84)),
             runs_of(100, (100, 99), (0.6, 0.625)),
-            runs_of(60000, (712, 712), (0.85, 0.86), validation=0),
+            runs_of(60000, (712, 712), (0.85, 0.86)),
         ],
         ignore_index=True,
     )
@@ -245,7 +290,9 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert (small["rank_min"], small["rank_max"]) == (99, 100) and small["closed_form_norm"] == 4.0
     assert small["final_norm"] == 1.5
     # at the stop: t = 100 and 200, test 70 and 72, training 95 and 90 (gaps 25 and 18 points)
-    assert (small["stop_t_min"], small["stop_t_max"]) == (100, 200) and small["validation_images"] == 10000
+    assert (small["stop_t_min"], small["stop_t_max"]) == (100, 200)
+    assert (small["fit_share"], small["fit_images"], small["validation_images"]) == (0.8, 80, 20)
+    assert small["split_test_acc"] == pytest.approx(0.68) and small["split_test_acc_sd"] == pytest.approx(0.04 / 2**0.5)
     assert small["stop_test_acc"] == pytest.approx(0.71) and small["stop_test_acc_sd"] == pytest.approx(0.02 / 2**0.5)
     assert small["stop_train_acc"] == pytest.approx(0.925) and small["stop_train_acc_min"] == 0.9
     assert small["stop_train_acc_sd"] == pytest.approx(0.05 / 2**0.5)
@@ -278,21 +325,19 @@ def test_the_summary_across_sizes_follows_the_runs():
     assert with_hand["hand_batch_size"].iloc[0] == 100
 
 
-def test_the_whole_set_has_no_stop_in_the_summary_and_at_stop_leaves_it_out():
+def test_every_size_is_read_at_the_stop_under_the_plain_names():
     table = summary_of_three()
     whole = table.set_index("dataset_size").loc[60000]
-    assert whole["validation_images"] == 0 and whole["test_acc"] == pytest.approx(0.855)
-    assert math.isnan(whole["stop_test_acc"]) and math.isnan(whole["stop_t_min"])
+    assert whole["validation_images"] == 12000 and whole["test_acc"] == pytest.approx(0.855)
+    assert whole["stop_test_acc"] == pytest.approx(0.71) and whole["stop_t_min"] == 100
     stop = at_stop(table)
-    assert list(stop["dataset_size"]) == [100, 1000]
+    assert list(stop["dataset_size"]) == [100, 1000, 60000]
     # the reading at the stop under the plain names, the one at the end gone
-    assert list(stop["test_acc"]) == pytest.approx([0.71, 0.71]) and list(stop["train_acc"]) == pytest.approx(
-        [0.925] * 2
-    )
-    assert list(stop["train_acc_min"]) == [0.9, 0.9] and list(stop["gap_sd"]) == pytest.approx([0.07 / 2**0.5] * 2)
-    assert list(stop["test_acc_sd"]) == pytest.approx([0.02 / 2**0.5] * 2)
+    assert list(stop["test_acc"]) == pytest.approx([0.71] * 3) and list(stop["train_acc"]) == pytest.approx([0.925] * 3)
+    assert list(stop["train_acc_min"]) == [0.9] * 3 and list(stop["gap_sd"]) == pytest.approx([0.07 / 2**0.5] * 3)
+    assert list(stop["test_acc_sd"]) == pytest.approx([0.02 / 2**0.5] * 3)
     assert not [c for c in stop.columns if c.startswith("stop_") and c.removeprefix("stop_") in stop.columns]
-    assert list(stop["stop_t_min"]) == [100, 100] and list(stop["closed_form_test_acc"]) == pytest.approx([0.56] * 2)
+    assert list(stop["stop_t_min"]) == [100] * 3 and list(stop["closed_form_test_acc"]) == pytest.approx([0.56] * 3)
 
 
 def test_the_hand_setting_runs_the_same_subsets_at_its_rate_and_length():
@@ -310,7 +355,7 @@ def test_the_hand_setting_runs_the_same_subsets_at_its_rate_and_length():
     assert list(hand["subset"]) == [0, 1] and (hand["iterations"] == 20).all() and (hand["lr"] == 0.01).all()
     assert hand["final_test_acc"].between(0, 1).all()
     # the same subsets as subset_runs: both start from W = 0 on the same rows with the same sampler seed
-    runs, _ = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 15)
+    runs, _, _ = subset_runs(tiny_mnist(), 10, 5, 0.01, 20, 2, 8, 0.01, 0.8)
     assert list(hand["final_train_loss"]) == pytest.approx(list(runs["final_train_loss"]))
 
 

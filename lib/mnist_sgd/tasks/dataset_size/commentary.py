@@ -1,5 +1,5 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer at the stop chosen on validation images: what more data buys and the train/test gap
+(the answer at the stop chosen within the subsets: what more data buys and the train/test gap
 and why; then what a fixed budget gives instead, what the second half of the run still changed,
 and what training longer does), each sentence written from the tables the section computed."""
 
@@ -57,23 +57,33 @@ def _end_of_runs(runs: pd.DataFrame) -> str:
     )
 
 
+def share_of(runs: pd.DataFrame) -> str:
+    """The share of each subset its split run fits, as the prose gives it: '80%'."""
+    return f"{100 * float(runs['fit_share'].iloc[0]):g}%"
+
+
 def _along_the_runs(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
-    """The peak of the subset-mean test curve against its end, and where the runs stopped on
-    their validation images (one stop per subset) with the test accuracy there."""
-    _, iterations = _size_and_iterations(runs)
+    """The peak of the subset-mean test curve against its end; where the split runs stopped
+    (one stop per subset) and where the runs on the whole subset are read, with the test
+    accuracy there, at the end and of the split runs at their own stop (means)."""
+    dataset_size, iterations = _size_and_iterations(runs)
     mean_test = curves.groupby("t")["test_acc"].mean()
     t_peak, final_mean = int(mean_test.idxmax()), mean_test.iloc[-1]
     drop = shown(100 * mean_test.max()) - shown(100 * final_mean)
     text = f" Along the runs the mean test accuracy was highest at t = {t_peak:,}, {100 * mean_test.max():.2f}%" + (
         f", {drop:.2f} points above its value at the end." if drop > 0 else ", at the end."
     )
-    if not (runs["validation_images"] > 0).all():
-        return text
-    stops = ", ".join(f"{int(v):,}" for v in _by_subset(runs)["stop_t"])
+    ordered = _by_subset(runs)
+    stops = ", ".join(f"{int(v):,}" for v in ordered["split_stop_t"])
+    reads = ", ".join(f"{int(v):,}" for v in ordered["stop_t"])
+    share = share_of(runs)
     return text + (
-        f" Stopped where the accuracy on {int(runs['validation_images'].iloc[0]):,} other training images was highest "
-        f"(t = {stops}, one stop per subset), the runs reach {100 * runs['stop_test_acc'].mean():.2f}% test accuracy "
-        f"(mean), against {100 * runs['final_test_acc'].mean():.2f}% at t = {iterations:,}."
+        f" The runs on {share} of each subset stopped where their accuracy on the other "
+        f"{int(runs['validation_images'].iloc[0]):,} images was highest (t = {stops}, one stop per subset); read after "
+        f"as many passes (t = {reads}), the runs on all {dataset_size:,} images reach "
+        f"{100 * runs['stop_test_acc'].mean():.2f}% test accuracy (mean), against "
+        f"{100 * runs['final_test_acc'].mean():.2f}% at t = {iterations:,} and {100 * runs['split_test_acc'].mean():.2f}% "
+        f"for the runs on {share} at their stop."
     )
 
 
@@ -130,7 +140,8 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     nearest its middle (``fall_from_t``) to its end: the sizes where it fell by more than
     ``rel_tol`` on average, those where the test accuracy nonetheless stayed within its spread of
     no change (``criteria.differ``), and the sizes where it fell by less on average, with how many
-    of their subsets it still fell by more (a mean below ``rel_tol`` is not every subset's).
+    of their subsets it still fell by more where some did (a mean below ``rel_tol`` is not every
+    subset's).
 
     ``t`` columns: dataset_size, rel_tol, fall_from_t, loss_fall, test_change, test_change_sd
     (``tables.size_summary``); ``falls``: one row per size and subset with loss_fall
@@ -158,12 +169,18 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     counts = []
     for n, tol in zip(settled["dataset_size"].astype(int), settled["rel_tol"], strict=True):
         mine = falls[falls["dataset_size"] == n]
-        counts.append(f"{int((mine['loss_fall'] > tol).sum())} of {len(mine)} at {n:,}")
+        more = int((mine["loss_fall"] > tol).sum())
+        counts += [f"{more} of {len(mine)} at {n:,}"] if more else []
+    settled_at = f"at {sizes_named(settled['dataset_size'].astype(int).tolist())} by less than {small}"
     return (
         text
         + ("; " if not falling.empty else " ")
-        + f"at {sizes_named(settled['dataset_size'].astype(int).tolist())} by less than {small} on average over the "
-        f"subsets, though by more in {joined(counts)} (the loss fall per subset is under each size)."
+        + (
+            f"{settled_at} on average over the subsets, though by more in {joined(counts)} (the loss fall per subset "
+            "is under each size)."
+            if counts
+            else f"{settled_at} in every subset."
+        )
     )
 
 
@@ -213,51 +230,54 @@ def budget_dependent(t: pd.DataFrame) -> list[int]:
 
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
-    """Task 5's answer in both readings of its table (how the runs stop is the section's method):
-    how the test accuracy moves with N' at the stop, which uses other labelled images to choose
-    when to stop, and after the fixed iterations, which uses none; for each, which steps of the
-    grid are beyond the spread over subsets (``steps_between``) and which within it, these with
-    their change. The values themselves are the table's.
+    """Task 5's answer in both readings of its table (how the stop is chosen is the section's
+    method): how the test accuracy moves with N' at the stop, which uses only the N' images, from
+    the smallest size to the largest (mean ± s.d. over subsets, as the table shows them), and
+    after the fixed iterations; for each, which steps of the grid are beyond the spread over
+    subsets (``steps_between``) and which within it, these with their change.
 
-    ``stop``: the sizes with validation images, read at the stop (``tables.at_stop``), with
-    dataset_size, test_acc, test_acc_sd, validation_images; ``end``: every size at the end of the
-    iterations (``tables.size_summary``), with dataset_size, iterations, test_acc, test_acc_sd.
+    ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
+    test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
+    dataset_size, iterations, test_acc, test_acc_sd.
     """
     at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
 
     def moves(t: pd.DataFrame) -> str:
-        return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N': {_steps_said(steps_between(t))}"
+        return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'"
+
+    def at(row: pd.Series) -> str:
+        mean, sd = 100 * row["test_acc"], 100 * row["test_acc_sd"]
+        return f"{mean:.2f}\u00a0±\u00a0{sd:.2f}% at N' = {int(row['dataset_size']):,}"
 
     return (
-        f"**The answer** (the table). The test accuracy at the stop (which uses "
-        f"{int(at_stop['validation_images'].min()):,} labelled images besides the N' to choose when) {moves(at_stop)}. "
-        f"After the fixed {int(at_end['iterations'].max()):,} iterations (no other images) it {moves(at_end)}."
+        "**The answer** (the table). Read at the stop each subset chose with its own images, the test accuracy "
+        f"{moves(at_stop)}, from {at(at_stop.iloc[0])} to {at(at_stop.iloc[-1])} (mean ± s.d. over subsets): "
+        f"{_steps_said(steps_between(at_stop))}. After the fixed {int(at_end['iterations'].max()):,} iterations it "
+        f"{moves(at_end)}: {_steps_said(steps_between(at_end))}."
     )
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:
-    """The sizes with validation images whose runs end their iterations below their accuracy at
-    the stop, beyond the spread over subsets (``criteria.differ``). ``t``: ``tables.size_summary``."""
+    """The sizes whose runs end their iterations below their accuracy at the stop, beyond the
+    spread over subsets (``criteria.differ``). ``t``: ``tables.size_summary``."""
     return [
         int(r["dataset_size"])
-        for _, r in t[t["validation_images"] > 0].iterrows()
+        for _, r in t.iterrows()
         if r["test_acc"] < r["stop_test_acc"]
         and criteria.differ(r["test_acc"], r["test_acc_sd"], r["stop_test_acc"], r["stop_test_acc_sd"])
     ]
 
 
 def stopping_text(t: pd.DataFrame) -> str:
-    """The two readings compared: what a fixed budget gives against the stop. The sizes where the same runs,
-    at the end of their iterations, are below their accuracy at the stop beyond the spread over
-    subsets (``criteria.differ``; the values are the answer's table), and of those the sizes
-    where the training loss still fell by more than ``rel_tol`` over the second half of the run
-    and the test accuracy moved beyond its spread (``budget_dependent``); then the sizes without
-    validation images (the whole set), with whether their test accuracy still moved.
+    """The two readings compared: what a fixed budget gives against the stop. The sizes where the
+    same runs, at the end of their iterations, are below their accuracy at the stop beyond the
+    spread over subsets (``criteria.differ``; the values are the answer's table), and of those
+    the sizes where the training loss still fell by more than ``rel_tol`` over the second half
+    of the run and the test accuracy moved beyond its spread (``budget_dependent``).
 
     ``t`` columns: dataset_size, iterations, rel_tol, loss_fall, test_change, test_change_sd,
-    test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd, validation_images
-    (``tables.size_summary``).
+    test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
     iterations = int(t["iterations"].max())
@@ -268,7 +288,7 @@ def stopping_text(t: pd.DataFrame) -> str:
         + (
             f"lower, beyond the spread over subsets, at {sizes_named(lower)}."
             if lower
-            else "within the spread over subsets of their accuracy at the stop at every size with validation images."
+            else "within the spread over subsets of their accuracy at the stop at every size."
         )
     )
     cut = [n for n in budget_dependent(t) if n in lower]
@@ -277,12 +297,6 @@ def stopping_text(t: pd.DataFrame) -> str:
             f" At {sizes_named(cut)} the training loss still fell by more than {100 * float(t['rel_tol'].iloc[0]):g}% "
             "over the second half of the run and the test accuracy moved with it: there an accuracy read after a fixed "
             "number of iterations depends on that number."
-        )
-    for _, r in t[t["validation_images"] == 0].iterrows():
-        moved = criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
-        text += (
-            f" At N' = {int(r['dataset_size']):,}, the whole training set, no image is left to stop on; over the second "
-            f"half of its run the test accuracy changed {'beyond' if moved else 'within'} its spread over subsets."
         )
     return text
 

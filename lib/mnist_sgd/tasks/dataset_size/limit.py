@@ -13,7 +13,7 @@ import pandas as pd
 from mnist_sgd.science import linear
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.show.present import progress
-from mnist_sgd.tasks.dataset_size.tables import subset_order, subset_rows
+from mnist_sgd.tasks.dataset_size.subsets import subset_order, subset_rows
 
 # From 100 to 10,000 images, denser between 300 and 1,500, where the images stop being
 # linearly independent (the rank of X' falls below N' between 550 and 600 images on MNIST).

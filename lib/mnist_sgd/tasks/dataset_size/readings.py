@@ -1,5 +1,5 @@
 """Task 5's readings of SGD's test accuracy per training-set size: the answer's table (the
-accuracies at the stop chosen on validation images, then at the end of a fixed budget), and the
+accuracies at the stop chosen within the subsets, then at the end of a fixed budget), and the
 readings along the run (at the stop, at the end, the best along it, runs at a hand-made report's
 setting) beside the hand-made reports' figures: their table and caption, and the comparison with
 the hand-made reports."""
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.tasks.dataset_size.commentary import joined, shown, sizes_named
+from mnist_sgd.tasks.dataset_size.commentary import joined, share_of, shown, sizes_named
 from mnist_sgd.tasks.dataset_size.tables import at_stop, gap_column, mean_sd
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
@@ -65,18 +65,17 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
 
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
     """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the runs on
-    the whole subset at their stop on the validation images (where they stopped, their training
-    and test accuracy there and the gap, as the difference of the two columns as shown; '—' where
-    no image is left to stop on), then, secondary, the same runs' test accuracy at the end of
-    their iterations. Every value mean ± s.d. over subsets."""
+    the whole subset at the stop their split runs chose (the iteration they are read at, their
+    training and test accuracy there and the gap, as the difference of the two columns as
+    shown), then, secondary, the same runs' test accuracy at the end of their iterations. Every
+    value mean ± s.d. over subsets."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    stop = at_stop(t).set_index("dataset_size").reindex(t["dataset_size"]).reset_index()
+    stop = at_stop(t)
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
             "stopped at t": [
-                "—" if pd.isna(lo) else _t_range(int(lo), int(hi))
-                for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
+                _t_range(int(lo), int(hi)) for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
             ],
             "training acc. (%)": mean_sd(stop["train_acc"], stop["train_acc_sd"]),
             "test acc. (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
@@ -87,16 +86,15 @@ def answer_table(t: pd.DataFrame) -> pd.DataFrame:
 
 
 def answer_caption(t: pd.DataFrame) -> str:
-    """The caption of ``answer_table``: the runs' setting, the stopping rule and what each column is."""
+    """The caption of ``answer_table``: the runs' setting, the stop in a phrase (the method says
+    it in full) and what each column is."""
     first = t.iloc[0]
-    whole = t[t["validation_images"] == 0]["dataset_size"].astype(int).tolist()
-    validation = int(t.loc[t["validation_images"] > 0, "validation_images"].min())
     return (
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {int(t['subsets'].max())} "
-        f"subsets): SGD on the whole subset, stopped at the checkpoint where its accuracy on "
-        f"{validation:,} other training images was highest (t: the range over subsets)"
-        + (f"; at N' = {joined(whole)}, the whole set, no image is left to stop on" if whole else "")
-        + f". Last column: the same runs at the end of their {int(t['iterations'].max()):,} iterations."
+        f"subsets): SGD on the whole subset, read at the stop chosen within it (SGD on {share_of(t)} of its images "
+        "stopped where its accuracy on the rest was highest; the whole subset read after as many passes over its "
+        "images, at t, the range over subsets). Last column: the same runs at the end of their "
+        f"{int(t['iterations'].max()):,} iterations."
     )
 
 
@@ -111,7 +109,7 @@ def _hand_setting_label(t: pd.DataFrame) -> str:
 
 
 def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
-    """One row per N': SGD's test accuracy (%, subset means) at the stop on the validation images,
+    """One row per N': SGD's test accuracy (%, subset means) at the stop chosen within the subsets,
     at the end of the run, the best of the subset-mean test curve (with its t), the runs at a hand-made report's
     setting (mean ± s.d. over subsets) when ``t`` has them, and each hand-made report's figure
     (blank where it gives none). ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
@@ -119,7 +117,7 @@ def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
     table = pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "at the stop": (100 * t["stop_test_acc"]).map(lambda v: "—" if pd.isna(v) else f"{v:.2f}"),
+            "at the stop": (100 * t["stop_test_acc"]).map(lambda v: f"{v:.2f}"),
             "end of run": (100 * t["test_acc"]).map(lambda v: f"{v:.2f}"),
             "best of the mean curve (t)": [
                 f"{100 * a:.2f}{NBSP}({p:,})" for a, p in zip(t["peak_test_acc"], t["peak_t"], strict=True)
@@ -146,7 +144,7 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
-        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen on the validation images (the answer), at "
+        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets (the answer), at "
         "the end of the run, and at the highest point of the subset-mean test curve, with its t (read on the test "
         "set, at one t for every subset: so it can lie below the mean of the subsets' own stops)"
         f"{hand}. By hand: the hand-made reports' figures "
@@ -176,8 +174,7 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     to on average over its sizes, then figure by figure whether it agrees with that reading by
     the rule for a hand-made figure (``agrees_at_setting``), those that do not with their distance,
     left open."""
-    # the sizes every reading has (no stop where no image is left to stop on), so the averages compare alike
-    common = [n for n in at.index.astype(int) if n in report.figures and not pd.isna(at.loc[n, "stop_test_acc"])]
+    common = [n for n in at.index.astype(int) if n in report.figures]
     hand = pd.Series(report.figures).loc[common]
 
     # from the readings as the table shows them, so that a reader can check the average

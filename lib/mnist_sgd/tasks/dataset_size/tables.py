@@ -10,54 +10,11 @@ import pandas as pd
 import torch
 
 from mnist_sgd.science import linear, sgd
-from mnist_sgd.science.criteria import early_stop
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import peak_of_mean
 from mnist_sgd.show.present import fixed, progress
-from mnist_sgd.tasks.dataset_size.commentary import shown
-
-
-def subset_order(n_train: int, k: int) -> torch.Tensor:
-    """The order in which subset ``k`` draws the training rows: a permutation seeded with ``k``.
-    The subset of N' images is its first N' rows, so the subsets of one k are nested."""
-    return torch.randperm(n_train, generator=torch.Generator().manual_seed(k))
-
-
-def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
-    """The training rows of subset ``k``: the first ``dataset_size`` rows of ``subset_order``
-    (drawn without replacement), sorted; every row when ``dataset_size`` is ``n_train``."""
-    if not 1 <= dataset_size <= n_train:
-        raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
-    if dataset_size == n_train:
-        return torch.arange(n_train)
-    return subset_order(n_train, k)[:dataset_size].sort().values
-
-
-def validation_rows(n_train: int, dataset_size: int, k: int, validation: int) -> torch.Tensor:
-    """The training rows on which subset ``k`` chooses where to stop: the last ``validation``
-    rows of ``subset_order``, so never one of the subset's (at most the ``n_train - dataset_size``
-    rows the subset leaves; none for the whole set), sorted."""
-    if validation < 0:
-        raise ValueError(f"validation must be 0 or more images, got {validation}")
-    if dataset_size == n_train:
-        return torch.arange(0)
-    left = min(validation, n_train - dataset_size)
-    return subset_order(n_train, k)[n_train - left :].sort().values
-
-
-def stopped(curves: pd.DataFrame) -> dict[str, float]:
-    """Where a run stopped by its validation accuracy (``heldout_acc``) would have stopped: the
-    checkpoint after the start where it is highest (``criteria.early_stop``), with the training
-    and test accuracy there; NaN without validation images."""
-    if "heldout_acc" not in curves.columns:
-        return {"stop_t": np.nan, "stop_validation_acc": np.nan, "stop_train_acc": np.nan, "stop_test_acc": np.nan}
-    best = early_stop(curves[curves["t"] > 0])
-    return {
-        "stop_t": int(best["t"]),
-        "stop_validation_acc": best["heldout_acc"],
-        "stop_train_acc": best["train_acc"],
-        "stop_test_acc": best["test_acc"],
-    }
+from mnist_sgd.tasks.dataset_size.commentary import share_of, shown
+from mnist_sgd.tasks.dataset_size.subsets import run_read_at, same_passes, split_run, subset_rows
 
 
 def _closed_form_columns(
@@ -88,39 +45,37 @@ def subset_runs(
     subsets: int,
     checkpoints: int,
     rel_tol: float,
-    validation: int,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+    fit_share: float,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """SGD and the closed form on ``subsets`` random subsets of ``dataset_size`` training images
-    (``subset_rows``; subset k trained with sampler seed k), each run measured along the way on
-    ``validation`` other training images (``validation_rows``), to stop on (``stopped``).
+    (``subset_rows``; subset k trained with sampler seed k). Each subset is first split
+    (``subsets.split_run``): SGD on ``fit_share`` of its images, measured on the rest, stops
+    where its accuracy there is highest; the run on the whole subset is then read at as many
+    passes over its data (``subsets.same_passes``), as well as at the end of ``iterations``.
 
-    Returns (runs, curves): one row per subset (the SGD numbers at the stop and at the end of
-    the ``iterations``, the closed form's, from the SVD of the subset, and ``rel_tol``, the fall
-    of the loss over the last doubling of t below which it counts as small), and the SGD curves
-    of every subset (with ``heldout_acc``, the validation accuracy, where there are such images).
-    The training accuracy along the curves is exact up to ``sgd.TRAIN_ACC_SAMPLES`` images.
+    Returns (runs, curves, split_curves): one row per subset (the split run's stop and its own
+    test accuracy there; the run on the whole subset at that stop, ``stop_*``, and at the end;
+    the closed form's columns, from the SVD of the subset; ``fit_share`` and ``rel_tol``, the
+    fall of the loss over the last doubling of t below which it counts as small), the curves
+    of the runs on the whole subsets and those of the split runs (with ``heldout_acc``, the
+    accuracy on the images each leaves out). The training accuracy along the curves is exact up
+    to ``sgd.TRAIN_ACC_SAMPLES`` images.
     """
     n_train = mnist.x_train.shape[0]
     whole = dataset_size == n_train
-    rows, curve_frames, closed = [], [], None
+    rows, curve_frames, split_frames, closed = [], [], [], None
     for k in progress(range(subsets), desc=f"N'={dataset_size}"):
         rows_k = subset_rows(n_train, dataset_size, k)
         x, labels = mnist.x_train[rows_k], mnist.y_train[rows_k]
         y = one_hot(labels)
         if closed is None or not whole:  # the whole set is the same for every k: one evaluator, one SVD
-            held = validation_rows(n_train, dataset_size, k, validation)
-            evaluator = sgd.Evaluator(
-                x,
-                labels,
-                mnist.x_test,
-                mnist.y_test,
-                x_heldout=mnist.x_train[held] if len(held) else None,
-                labels_heldout=mnist.y_train[held] if len(held) else None,
-            )
+            evaluator = sgd.Evaluator(x, labels, mnist.x_test, mnist.y_test)
             cf = _closed_form_columns(linear.LeastSquaresSVD.from_data(x, y), lr, x, y, labels, mnist)
             closed = (evaluator, cf)
         evaluator, cf = closed
-        run = sgd.train_sgd(x, y, batch_size, lr, iterations, seed=k, checkpoints=checkpoints, evaluator=evaluator)
+        split, split_curves = split_run(mnist, dataset_size, k, fit_share, batch_size, lr, iterations, checkpoints)
+        t_read = same_passes(int(split["split_stop_t"]), dataset_size, int(split["fit_images"]))
+        run, reading = run_read_at(x, y, batch_size, lr, iterations, k, checkpoints, evaluator, t_read)
         summary = run.summary()
         rows.append(
             {
@@ -130,6 +85,7 @@ def subset_runs(
                 "lr": lr,
                 "iterations": iterations,
                 "rel_tol": rel_tol,
+                "fit_share": fit_share,
                 "diverged": run.diverged,
                 "final_train_loss": summary["final_train_loss"],
                 # exact accuracy on the whole subset (the curves' train_acc uses at most 10,000 of its rows)
@@ -137,13 +93,14 @@ def subset_runs(
                 "final_test_acc": summary["final_test_acc"],
                 "final_norm": float(run.W.norm()),
                 "train_seconds": run.train_seconds,
-                "validation_images": 0 if evaluator.x_heldout is None else int(evaluator.x_heldout.shape[0]),
-                **stopped(run.curves),
+                **split,
+                **reading,
                 **cf,
             }
         )
         curve_frames.append(run.curves.assign(dataset_size=dataset_size, subset=k))
-    return pd.DataFrame(rows), pd.concat(curve_frames, ignore_index=True)
+        split_frames.append(split_curves.assign(dataset_size=dataset_size, subset=k))
+    return pd.DataFrame(rows), pd.concat(curve_frames, ignore_index=True), pd.concat(split_frames, ignore_index=True)
 
 
 def hand_setting_runs(
@@ -180,24 +137,21 @@ def _percent(values: pd.Series) -> pd.Series:
 
 
 def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """One size's runs as shown, one row per subset of ``subset_runs``: where the run stopped on
-    its validation images and its test accuracy there (when it has such images), then SGD at the
-    end of its iterations (with how much its loss fell over the second half of the run,
-    ``last_doubling`` of ``curves``) beside the closed form on the same subset."""
+    """One size's runs as shown, one row per subset of ``subset_runs``: where its split run
+    stopped and that run's own test accuracy there, the iteration at which the run on the whole
+    subset is read and its test accuracy there, then that run at the end of its iterations
+    (with how much its loss fell over the second half of the run, ``last_doubling`` of
+    ``curves``) beside the closed form on the same subset."""
     doubling = last_doubling(curves).set_index("subset")
     fall = pd.Series(doubling.loc[runs["subset"], "loss_fall"].to_numpy(), index=runs.index)
-    stop = (
-        {
-            "stopped at t": runs["stop_t"].map(lambda v: f"{int(v):,}"),
-            "test acc. at the stop (%)": _percent(runs["stop_test_acc"]),
-        }
-        if (runs["validation_images"] > 0).all()
-        else {}
-    )
+    share = share_of(runs)
     return pd.DataFrame(
         {
             "subset": runs["subset"],
-            **stop,
+            f"run on {share}: stopped at t": runs["split_stop_t"].map(lambda v: f"{int(v):,}"),
+            f"run on {share}: test acc. there (%)": _percent(runs["split_test_acc"]),
+            "run on all: read at t": runs["stop_t"].map(lambda v: f"{int(v):,}"),
+            "run on all: test acc. there (%)": _percent(runs["stop_test_acc"]),
             "end: training loss": fixed(runs["final_train_loss"], 4),
             "loss fall over the second half (%)": _percent(fall),
             "end: training acc. (%)": _percent(runs["final_train_acc"]),
@@ -208,21 +162,18 @@ def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
 
 
 def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
-    """The caption of ``subsets_table``: the size and the settings of its runs, and what each
-    accuracy is measured on (``test_images``: the size of the test set)."""
+    """The caption of ``subsets_table``: the size and the settings of its runs, the stop, and
+    what each accuracy is measured on (``test_images``: the size of the test set)."""
     first = runs.iloc[0]
-    validation = int(first["validation_images"])
-    stop = (
-        f"Stopped: the checkpoint where the accuracy on {validation:,} other training images was highest. "
-        if validation
-        else ""
-    )
+    size, fit = int(first["dataset_size"]), int(first["fit_images"])
     return (
-        f"N' = {int(first['dataset_size']):,}: SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) on each "
-        f"subset and the least-squares solution on the same subset. {stop}End: after {int(first['iterations']):,} "
-        "iterations; loss fall: how much the training loss fell from the checkpoint nearest the middle of the run to "
-        f"its end, in % of its value there. Training accuracy is on the whole subset, test accuracy on the "
-        f"{test_images:,} test images."
+        f"N' = {size:,}: SGD (B = {int(first['batch_size'])}, η = {first['lr']:g}) on each subset and the "
+        f"least-squares solution on the same subset. Run on {share_of(runs)}: SGD on {fit:,} of the subset's images, "
+        f"stopped at the checkpoint where its accuracy on the other {int(first['validation_images']):,} was highest; "
+        f"run on all: SGD on all {size:,} images, read after as many passes over them (t × {size:,}/{fit:,}, "
+        f"rounded). End: after {int(first['iterations']):,} iterations; loss fall: how much the training loss fell "
+        "from the checkpoint nearest the middle of the run to its end, in % of its value there. Training accuracy is "
+        f"on the whole subset, test accuracy on the {test_images:,} test images."
     )
 
 
@@ -251,9 +202,10 @@ def last_doubling(curves: pd.DataFrame) -> pd.DataFrame:
 
 def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | None = None) -> pd.DataFrame:
     """Task 5's table across sizes, one row per training-set size: the means (and s.d., min and
-    max) over its subsets of ``subset_runs``' runs, at their stop on the validation images
-    (``stop_*``, NaN where there are none; ``stop_gap``: training minus test accuracy there) and
-    at the end of the iterations (the train/test gap per subset as ``gap``), what the last
+    max) over its subsets of ``subset_runs``' runs on the whole subset, at the stop their split
+    runs chose (``stop_*``; ``stop_gap``: training minus test accuracy there; ``split_test_acc``:
+    the split runs' own test accuracy at their stop; ``fit_share``, ``fit_images`` and
+    ``validation_images``: how the subsets were split) and at the end of the iterations (the train/test gap per subset as ``gap``), what the last
     doubling of t still changed (``last_doubling``: ``fall_from_t``, ``loss_fall`` and
     ``test_change`` with their s.d.), the peak of the subset-mean test curve
     (``peak_of_mean``), and, given ``hand`` (``hand_setting_runs`` of every size), the runs at a
@@ -298,7 +250,11 @@ def size_summary(runs: pd.DataFrame, curves: pd.DataFrame, hand: pd.DataFrame | 
             rank_max=("rank", "max"),
             closed_form_norm=("closed_form_norm", "mean"),
             final_norm=("final_norm", "mean"),
+            fit_share=("fit_share", "first"),
+            fit_images=("fit_images", "first"),
             validation_images=("validation_images", "first"),
+            split_test_acc=("split_test_acc", "mean"),
+            split_test_acc_sd=("split_test_acc", "std"),
             stop_test_acc=("stop_test_acc", "mean"),
             stop_test_acc_sd=("stop_test_acc", "std"),
             stop_train_acc=("stop_train_acc", "mean"),
@@ -331,10 +287,9 @@ READING = ("test_acc", "test_acc_sd", "train_acc", "train_acc_sd", "train_acc_mi
 
 
 def at_stop(table: pd.DataFrame) -> pd.DataFrame:
-    """The sizes of ``size_summary`` with validation images, their reading at the stop under the
-    names of the reading at the end (``READING``), so that the same text and figures serve both."""
-    have = table[table["validation_images"] > 0]
-    return have.drop(columns=list(READING)).rename(columns={f"stop_{c}": c for c in READING}).reset_index(drop=True)
+    """The sizes of ``size_summary`` read at the stop, under the names of the reading at the end
+    (``READING``), so that the same text and figures serve both."""
+    return table.drop(columns=list(READING)).rename(columns={f"stop_{c}": c for c in READING}).reset_index(drop=True)
 
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:

@@ -154,11 +154,12 @@ def _fastest(reached: pd.DataFrame) -> str:
 
 
 def dataset_size_answer(table: pd.DataFrame) -> str:
-    """Task 5's answer: the test accuracy at the stop chosen on validation images against the
-    dataset size, smallest first (``tables.at_stop``), with the steps within the spread over
-    subsets named (``steps_between``), the train/test gap at both ends, and the sizes where a
-    fixed budget instead ends lower and depends on the budget (``lower_at_end``,
-    ``budget_dependent``). ``table``: ``tables.size_summary``."""
+    """Task 5's answer: the rule of the stop chosen within each subset, in words, then the test
+    accuracy there against the dataset size, smallest first (``tables.at_stop``; mean ± s.d. over
+    subsets), with the steps within the spread over subsets named (``steps_between``), the
+    train/test gap at both ends, and the sizes where a fixed budget instead ends lower and
+    depends on the budget (``lower_at_end``, ``budget_dependent``). ``table``:
+    ``tables.size_summary``."""
     s = at_stop(table).sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
     gap = 100 * (s["train_acc"] - s["test_acc"])
@@ -174,11 +175,16 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
         if trend(s["test_acc"].tolist()) == "rises" and gap.iloc[0] > gap.iloc[-1]
         else ""
     )
+    share = 100 * float(s["fit_share"].iloc[0])
+    accuracies = listed(
+        [f"{mean_sd_rounded(100 * m, 100 * sd)}%" for m, sd in zip(s["test_acc"], s["test_acc_sd"], strict=True)]
+    )
     text = (
-        f"Trained on the whole subset and stopped where the accuracy on {int(s['validation_images'].min()):,} other "
-        f"training images was highest, the test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number of training "
-        f"images: {listed([f'{100 * v:.1f}%' for v in s['test_acc']])} for {where}{steps}; the gap between training "
-        f"and test accuracy goes from {gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}."
+        f"Each subset chose its own stop: SGD on {share:g}% of its images, stopped where its accuracy on the other "
+        f"{100 - share:g}% was highest; the run on all its images is read after as many passes over them. So read, "
+        f"the test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number of training images: {accuracies} "
+        f"(mean ± s.d. over subsets) for {where}{steps}; the gap between training and test accuracy goes from "
+        f"{gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}."
     )
     lower = sorted(lower_at_end(table))
     if lower:
@@ -376,7 +382,11 @@ def reading_text(cores: int, parallel: int) -> str:
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
     items = [
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
-        ("Beyond / within the seeds' spread", f"{rule}; *beyond* means two results differ by this rule, *within* not."),
+        (
+            "Beyond / within the seeds' spread",
+            f"{rule}; *beyond* means two results differ by this rule, *within* not. For the networks (Tasks 7 and 8), "
+            "σ also counts how much one run's accuracy swings from epoch to epoch, as those sections say.",
+        ),
         (
             "Times",
             f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, so one time is "
