@@ -91,10 +91,8 @@ def test_how_the_architectures_end_says_how_they_are_read_then_goes_down_from_th
     text = ranking_text(stats(), 5)
     # what the ± is, said once: the seeds' s.d. combined with what one run's swing leaves in a mean of 5 epochs
     assert text.startswith(
-        "**How they end.** One run's test accuracy swings from epoch to epoch (the table's caption says by how much), "
-        "so a seed is read as its mean over its last 5 of 40 epochs, and a model as the mean over its seeds, ± their "
-        "s.d. s combined with what the swing w leaves in a mean of 5 epochs, √(s² + w²/5): a few seeds can miss the "
-        "swing. "
+        "**How they end.** A seed is read as its mean over its last 5 of 40 epochs and a model as the mean over its "
+        "seeds, ± their s.d. combined with one run's swing from epoch to epoch, √(s² + w²/5), as in Task 7. "
     )
     assert text.endswith(
         "From the top, the test accuracy is the CNN's 99.19 ± 0.05%, then the MLP 500-300's 98.16 ± 0.08% (beyond "
@@ -244,9 +242,8 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     # like with like: each model's last epoch against one run's, ± the seeds' s.d. combined with one run's swing
     # (the MLP 500-300: √(0.08² + 0.08²) = 0.11; the CNN's 3 seeds agree to 0.02 but one run swings by 0.05: 0.05)
     assert text.startswith(
-        "**Against the hand-made figures.** Each is one run read at its last epoch, so ours are too, like with like: "
-        "the mean over the seeds, ± their s.d. s combined with one run's swing from epoch to epoch w, √(s² + w²), "
-        f"which a single reading carries. The MLP 500-300 ({100 * HAND_500 - 0.15:.2f}% ± 0.11) and the CNN (99.13% "
+        "**Against the hand-made figures.** Each is one run read at its last epoch, so ours are too (± with one run's "
+        f"swing, √(s² + w²), as in Task 7). The MLP 500-300 ({100 * HAND_500 - 0.15:.2f}% ± 0.11) and the CNN (99.13% "
         "± 0.05) agree with the hand-made figures of about 98.3% and about 99.1%: -0.15 and +0.03 points, within the "
         "seeds' spread."
     )

@@ -112,10 +112,8 @@ def _reading_said(ok: pd.DataFrame, last: int) -> str:
     epochs = set(ok["epochs"].astype(int))
     of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
     return (
-        "**How they end.** One run's test accuracy swings from epoch to epoch (the table's caption says by how "
-        f"much), so a seed is read as its mean over its last {last}{of} epochs, and a model as the mean over its "
-        f"seeds, ± their s.d. s combined with what the swing w leaves in a mean of {last} epochs, √(s² + w²/{last}): "
-        "a few seeds can miss the swing."
+        f"**How they end.** A seed is read as its mean over its last {last}{of} epochs and a model as the mean over "
+        f"its seeds, ± their s.d. combined with one run's swing from epoch to epoch, √(s² + w²/{last}), as in Task 7."
     )
 
 

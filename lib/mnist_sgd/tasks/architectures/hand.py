@@ -197,8 +197,5 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         )
     if not differ:
         return None
-    like = (
-        "Each is one run read at its last epoch, so ours are too, like with like: the mean over the seeds, ± their "
-        "s.d. s combined with one run's swing from epoch to epoch w, √(s² + w²), which a single reading carries."
-    )
+    like = "Each is one run read at its last epoch, so ours are too (± with one run's swing, √(s² + w²), as in Task 7)."
     return f"**Against the hand-made figures.** {like} " + " ".join(differ)
