@@ -43,6 +43,10 @@ def test_the_sgd_answer_quotes_the_optimum_and_the_gradient_check_relative_to_it
     )
     older = sgd_answer(reference, checks.drop(columns="gradient_rel_diff"))
     assert older.endswith("agrees with automatic differentiation to 1.2e-16 in any entry.")
+    stepped = sgd_answer(reference, checks.assign(step_rel_diff=8.9e-7))
+    assert stepped.endswith(
+        "largest entry; one step of the runs' own float32 code agrees with its step to 8.9e-07 (rounding)."
+    )
 
 
 def chosen(**changes) -> pd.DataFrame:

@@ -40,17 +40,23 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
     """Task 2's answer: the exact optimum and the gradient check. ``reference``: one row with
     train_loss_star and test_acc_star; ``checks``: one row with gradient_rel_diff (the largest
     entry-wise difference from automatic differentiation over the gradient's largest entry) or,
-    in tables written before it, gradient_max_abs_diff."""
+    in tables written before it, gradient_max_abs_diff; and, where it was measured, step_rel_diff (one
+    float32 step of the runs' code against autograd's, relative to the step)."""
     ref, check = reference.iloc[0], checks.iloc[0]
     agrees = (
         f"to {check['gradient_rel_diff']:.1e} of the gradient's largest entry"
         if "gradient_rel_diff" in checks.columns
         else f"to {check['gradient_max_abs_diff']:.1e} in any entry"
     )
+    step = (
+        f"; one step of the runs' own float32 code agrees with its step to {check['step_rel_diff']:.1e} (rounding)"
+        if "step_rel_diff" in checks.columns
+        else ""
+    )
     return (
         f"The exact least-squares optimum has training loss L* = {ref['train_loss_star']:.5f}, below which no run of "
         f"SGD can end, and {pct(ref['test_acc_star'])} test accuracy. The hand-written batch gradient agrees with "
-        f"automatic differentiation {agrees}."
+        f"automatic differentiation {agrees}{step}."
     )
 
 
