@@ -82,9 +82,9 @@ def test_a_section_heading_stays_in_the_flow_and_a_figure_near_it_stays_with_its
         new_markdown_cell("More text."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    # near its section's heading: at a page's foot, so that it never rises above the heading
-    kept = markdown.index(pdf.BELOW)
-    assert pdf.KEEP_TOGETHER not in markdown
+    # near its section's heading: in the flow, so that it never rises above the heading
+    kept = markdown.index(pdf.UNBREAKABLE)
+    assert "float" not in markdown
     assert markdown.index("Across all sizes {#05_summary}") < markdown.index("Text of the section.") < kept
     assert kept < markdown.index("Its own title") < markdown.index("A figure in the middle.")
 
@@ -99,8 +99,9 @@ def test_a_figure_floats_freely_only_a_page_or_more_after_its_tasks_heading(tmp_
         figure_cell("Pages on."),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    assert markdown.count(pdf.BELOW) == 1 and markdown.count(pdf.KEEP_TOGETHER) == 1
-    assert markdown.index(pdf.BELOW) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
+    # the float's block is unbreakable too: one in the flow, one inside the float
+    assert markdown.count(pdf.UNBREAKABLE) == 2 and markdown.count(pdf.KEEP_TOGETHER) == 1
+    assert markdown.index(pdf.UNBREAKABLE) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
 
 
 def test_every_task_after_the_first_section_starts_a_page_once_its_figures_are_set(tmp_path):

@@ -35,10 +35,6 @@ def typst_block(parts: list[str], opening: str) -> str:
 # does not fit): the text flows around it instead of leaving half a page empty
 KEEP_TOGETHER = "#place(auto, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
 
-# a figure and its caption at the foot of the page (the next one's if it does not fit), for a
-# figure near a heading: a float at the top of the page could rise above it
-BELOW = "#place(bottom, float: true, clearance: 0.8em)[#block(breakable: false, width: 100%)["
-
 # a short table with its caption, in the flow where the text puts it: on the next page whole
 # when it does not fit (a float would land at a page's top or bottom, splitting the text around it)
 UNBREAKABLE = "#block(breakable: false, width: 100%)["
@@ -205,17 +201,17 @@ def output_parts(
 # an anchored heading: a section of the contents (see ``markdown_cell``)
 LISTED = re.compile(r"\{#[^}]+\}\s*$")
 
-# characters of Markdown after a section's heading within which a figure could float above it,
-# to the top of the page the section starts on: so near, it goes to that page's foot instead
+# characters of Markdown after a section's heading within which a figure's float could rise above
+# it, to the top of the page the section starts on: so near, a figure stays in the flow
 NEAR_HEADING = 800
 # a task starts a page (``NEW_PAGE``): a figure within about a page of text after its heading
-# would float above that heading, to the page's top
+# would float above that heading, to the page's top; in the flow it has the room of a new page
 NEAR_TASK_HEADING = 4000
 TASK_HEADING = re.compile(r"^## .*\{#[^}]+\}\s*$", re.M)
 
 
 def figure_opening(parts: list[str]) -> str:
-    """How to set a figure that comes after ``parts``: at the foot of a page when it comes within
+    """How to set a figure that comes after ``parts``: in the flow when it comes within
     ``NEAR_HEADING`` of a section's heading or ``NEAR_TASK_HEADING`` of a task's, else as a float at
     the top or bottom of a page."""
     text = "\n\n".join(parts)
@@ -224,7 +220,7 @@ def figure_opening(parts: list[str]) -> str:
     near = (last and len(text) - last[-1].end() < NEAR_HEADING) or (
         task and len(text) - task[-1].end() < NEAR_TASK_HEADING
     )
-    return BELOW if near else KEEP_TOGETHER
+    return UNBREAKABLE if near else KEEP_TOGETHER
 
 
 def split_heading(markdown: str) -> tuple[str, str | None]:
