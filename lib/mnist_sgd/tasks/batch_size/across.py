@@ -196,23 +196,21 @@ def itr_meaning(s: pd.DataFrame) -> str:
 
 def settled_text(s: pd.DataFrame) -> str:
     """How much later than ITR the loss stays within the target for good (``ends.settled``): the
-    ratio of the two per batch size, as a range, and where the loss goes back above the target for
-    a while (a ratio of 1.5 or more); where some seed's loss left the target at its last checkpoint, said."""
+    ratio of the two per batch size, as a range, said as the loss going back above the target for a
+    while after ITR where the ratio is above 1.1 (a checkpoint or two later is the spacing, not a
+    return); where some seed's loss left the target at its last checkpoint, said."""
     met = s[s["converged"].astype(bool)]
     ratios = {int(b): t / itr for b, t, itr in zip(met["batch_size"], met["settled_t"], met["itr"], strict=True)}
     known = {b: r for b, r in ratios.items() if math.isfinite(r)}
     parts = []
     if known:
-        late = [b for b, r in known.items() if r >= 1.5]
-        parts.append(
-            f"From {_span(known)} times ITR on it stays within the target at every checkpoint to the run's end"
-            + (
-                f"; at B = {listed([f'{b:,}' for b in late])} it goes back above the target for a while after ITR, "
-                "so there the loss is within the target for good only from that later point."
-                if late
-                else ", so ITR is not a passing dip of the noise."
-            )
-        )
+        back = [b for b, r in known.items() if r > 1.1]
+        head = f"It stays within the target at every later checkpoint only from {_span(known)} times ITR on"
+        if not back:
+            parts.append(f"{head}, so ITR is not a passing dip of the noise.")
+        else:
+            where = "every batch size" if len(back) == len(known) else f"B = {listed([f'{b:,}' for b in back])}"
+            parts.append(f"{head}: at {where} it goes back above the target for a while after ITR.")
     unsettled = [b for b, r in ratios.items() if not math.isfinite(r)]
     if unsettled:
         parts.append(
@@ -241,7 +239,7 @@ def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame)
     than the grid's next smaller rate does (``next_rate_slower``)."""
     target = float(s["target_pct"].iloc[0])
     apart = 100 * (float(s["spacing"].max()) - 1)
-    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints {two_figures(apart)}% apart in t"
+    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints at most {two_figures(apart)}% apart in t"
     found = itr_fewer_at_looser(choices, target)
     if found is None or found[1].empty:
         return covers + "."
@@ -275,8 +273,9 @@ def _checkpoint_text(s: pd.DataFrame) -> str:
     """The checkpoints ITR is read at, and which way a denser reading would move it."""
     small, large = s.iloc[0], s.iloc[-1]  # a dip below the target between two checkpoints goes unseen
     return (
-        f"ITR is read at checkpoints spaced by a factor of {small['spacing']:.3g} in t at B = {small['batch_size']:,} "
-        f"({large['spacing']:.3g} at B = {large['batch_size']:,}); SGD's noise can take the loss below the target "
+        f"ITR is read at checkpoints {two_figures(100 * (small['spacing'] - 1))}% apart in t at "
+        f"B = {small['batch_size']:,} ({two_figures(100 * (large['spacing'] - 1))}% at B = {large['batch_size']:,}); "
+        "SGD's noise can take the loss below the target "
         "between two checkpoints, so a denser reading would give a smaller ITR, most at small B, where the noise is "
         "largest."
     )
