@@ -214,11 +214,11 @@ def test_the_dataset_sizes_say_where_a_fixed_budget_ends_lower_and_depends_on_it
     )
     # both sizes end lower beyond the spread, smallest first; only at 100 did the loss and the accuracy still move
     assert dataset_size_answer(sizes).endswith(
-        " Read after a fixed 3,000 iterations instead, the accuracy is lower at N' = 100 and 5,000 (at 100 it depends "
-        "on that number)."
+        " Read after a fixed 3,000 iterations instead, the accuracy is lower at every N', beyond the spread over "
+        "subsets at N' = 100 and 5,000 (at N' = 100 it still moves with that number of iterations)."
     )
     still = sizes.assign(test_change=[0.001, -0.001])  # the loss fell, the accuracy stayed within its spread
-    assert dataset_size_answer(still).endswith("is lower at N' = 100 and 5,000.")
+    assert dataset_size_answer(still).endswith("beyond the spread over subsets at N' = 100 and 5,000.")
     level = sizes.assign(test_acc=[0.86, 0.62])  # the end within the stop's spread
     assert "fixed" not in dataset_size_answer(level)
 

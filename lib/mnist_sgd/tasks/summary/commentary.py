@@ -194,11 +194,17 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     )
     lower = sorted(lower_at_end(table))
     if lower:
+        below = (table["test_acc"] < table["stop_test_acc"]).all()
         cut = [f"{n:,}" for n in budget_dependent(table) if n in lower]
         text += (
-            f" Read after a fixed {int(table['iterations'].max()):,} iterations instead, the accuracy is lower at "
-            f"N' = {listed([f'{n:,}' for n in lower])}"
-            + (f" (at {listed(cut)} it depends on that number)." if cut else ".")
+            f" Read after a fixed {int(table['iterations'].max()):,} iterations instead, the accuracy is "
+            + (
+                "lower at every N', beyond the spread over subsets at "
+                if below
+                else "lower, beyond the spread over subsets, at "
+            )
+            + f"N' = {listed([f'{n:,}' for n in lower])}"
+            + (f" (at N' = {listed(cut)} it still moves with that number of iterations)." if cut else ".")
         )
     return text
 
