@@ -287,7 +287,8 @@ def appendix_section(sections: list[Section]) -> Section | None:
     intro = (
         f'<a id="{APPENDIX_ANCHOR}"></a>\n\n## {APPENDIX_TITLE}\n\n'
         "Under each task: each grid point's curves and tables, then the longer tables and derivations behind "
-        "the task's answer (the HTML version of this report adds a paragraph on the runs of each grid point)."
+        "the task's answer (each grid point's own paragraph on its runs is left out: the task's section says what "
+        "the runs show)."
     )
     appendix = Section(APPENDIX_TITLE, APPENDIX_ANCHOR, cells=[new_markdown_cell(intro)])
     group = 0
