@@ -592,3 +592,14 @@ def test_the_text_says_how_much_later_than_itr_the_loss_stays_within_the_target(
     assert calm.endswith("times ITR on, so ITR is not a passing dip of the noise.")
     every = settled_text(s.iloc[1:2])
     assert every.endswith(": at every batch size it goes back above the target for a while after ITR.")
+
+
+def test_a_step_that_costs_the_same_at_the_two_smallest_batches_is_said_to_be_set_by_its_fixed_cost():
+    # B = 1: 99 s / 3,000,000 steps = 0.033 ms; B = 10: 7.5 s / 300,000 = 0.025 ms: within the load's factor of 2
+    t = pd.DataFrame(
+        {"batch_size": [1, 10, 1000], "hand_seconds_50": [246.0, 38.0, 21.0], "seconds_50_epochs": [99.0, 7.5, 210.0]}
+    )
+    text = batch_hand_summary_text(t)
+    assert "Here a step at B = 1 and at B = 10 costs about the same, within the machine's load of each other" in text
+    apart = batch_hand_summary_text(t.assign(seconds_50_epochs=[99.0, 30.0, 210.0]))  # 0.1 ms: beyond
+    assert "costs about the same" not in apart

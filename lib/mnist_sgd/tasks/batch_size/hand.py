@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from mnist_sgd.science.criteria import beyond_load
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.science.sgd import TRAIN_ACC_SAMPLES
 from mnist_sgd.show import references
@@ -91,10 +92,18 @@ def _step_times_text(times: pd.DataFrame) -> str:
     moves = {"rises": "growing with B", "falls": "shrinking as B grows"}.get(
         trend(factors), "with no steady trend in B"
     )
+    floor = ""
+    if len(here) > 1 and not beyond_load(max(here[0], here[1]) / min(here[0], here[1])):
+        floor = (
+            f" Here a step at B = {tb[0]:,} and at B = {tb[1]:,} costs about the same, within the machine's load of "
+            "each other: with so few images a step's fixed cost (starting its two matrix products), not its "
+            "arithmetic, likely sets its time (argued, not measured), so the time per epoch falls with B there "
+            "as the steps per epoch do."
+        )
     return (
         f"Per step the hand-made loop took {listed([two_figures(v) for v in hand])} ms against "
         f"{listed([two_figures(v) for v in here])} ms here (B = {listed([f'{b:,}' for b in tb])}): "
-        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}."
+        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}.{floor}"
     )
 
 
