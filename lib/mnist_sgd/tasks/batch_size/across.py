@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from mnist_sgd.science.criteria import beyond_load, differ
+from mnist_sgd.science.criteria import LOAD_FACTOR, beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends, settled
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
@@ -154,7 +154,8 @@ def across_caption(facts: pd.DataFrame) -> str:
     return (
         f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR, "
         "the first checkpoint from which the loss stays within the target at every later one to the run's end, "
-        "the training seconds to ITR (ITR × the run's mean training time per step, evaluation excluded); the test "
+        "the training seconds to ITR (ITR × the run's mean training time per step, evaluation excluded; their ± "
+        f"is the seeds', while the machine's load can stretch a time up to {LOAD_FACTOR:g}×); the test "
         f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
