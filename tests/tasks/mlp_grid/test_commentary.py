@@ -14,6 +14,7 @@ from mnist_sgd.tasks.mlp_grid.commentary import (
     loss_figure_caption,
     mlp_scope_text,
     mlp_terms_text,
+    reading_text,
     table_caption,
 )
 from mnist_sgd.tasks.mlp_grid.tables import LOSS_TOP, grid_cells, grid_table, loss_axis_top
@@ -41,17 +42,16 @@ def every_seed_diverged() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 NO_MOVES = pd.Series([], dtype=float)  # no seed trained: nothing to read over the last epochs
 
 
-def test_the_scope_says_once_how_a_final_accuracy_is_read_and_why():
+def test_the_detail_says_once_how_a_final_accuracy_is_read_and_judged():
     _, _, cells = made_up()
-    text = mlp_scope_text(cells, 3, pd.Series([0.05, 0.213, 0.1]))
-    assert (
-        "every seed trained: one run cannot show how often a setting fails. Near the end a seed's test accuracy still "
-        "moves by up to 0.21 points an epoch, so its final accuracies are its means over its last 3 epochs." in text
+    text = reading_text(cells, pd.Series([0.05, 0.213, 0.1]))
+    assert text == (
+        "Near the end a seed's test accuracy still moves by up to 0.21 points an epoch, so its final accuracies are its "
+        "means over its last 3 epochs."
     )
-    assert text.count("last 3 epochs") == 1
     assert "swings" not in text  # 3 epochs: no swing read
-    # how a test accuracy is judged: said once, with the swings, where the seeds are
-    swung = mlp_scope_text(cells.assign(swing=[0.05, 0.2, 0.1, None, None, None]), 3, pd.Series([0.1]))
+    # how a test accuracy is judged: said once, with the swings
+    swung = reading_text(cells.assign(swing=[0.05, 0.2, 0.1, None, None, None]), pd.Series([0.1]))
     assert swung.endswith(
         "One run's test accuracy swings from epoch to epoch by 0.05 to 0.20 points, depending on the setting (its s.d. "
         "about a straight line through its last 10 epochs), which a few seeds can miss: a test accuracy, or a "
@@ -59,21 +59,25 @@ def test_the_scope_says_once_how_a_final_accuracy_is_read_and_why():
         "√(s² + w²/3); an accuracy set against a hand figure, one run read at one epoch, with √(s² + w²), w being "
         "that accuracy's own swing."
     )
-    assert "by 0.10 points (its" in mlp_scope_text(cells.assign(swing=0.1), 3, pd.Series([0.1]))
+    assert "by 0.10 points (its" in reading_text(cells.assign(swing=0.1), pd.Series([0.1]))
+    assert reading_text(cells, NO_MOVES) == ""
+    # the body says what was run, not these rules
+    scope = mlp_scope_text(cells.assign(swing=0.1), 3)
+    assert "swings" not in scope and "last 3 epochs" not in scope
 
 
 def test_one_count_of_cells_in_the_scope_and_the_table():
     for _, _, cells in (made_up(), every_seed_diverged()):
         n = cell_count(cells)
         assert n == 6 == len(grid_table(cells)) and cells["test_acc"].notna().all()
-        assert f"**All {n} settings (B, η)**" in mlp_scope_text(cells, 3, NO_MOVES)
+        assert f"**All {n} settings (B, η)**" in mlp_scope_text(cells, 3)
     _, _, cells = made_up()
-    assert "**5 of the 6 settings (B, η)**" in mlp_scope_text(cells.iloc[1:], 3, NO_MOVES)
+    assert "**5 of the 6 settings (B, η)**" in mlp_scope_text(cells.iloc[1:], 3)
 
 
 def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     _, _, cells = made_up()
-    text = mlp_scope_text(cells, 3, NO_MOVES)
+    text = mlp_scope_text(cells, 3)
     # the made-up grid ran 1 seed in some cells and 3 in others
     assert text.startswith(
         "**All 6 settings (B, η)** of batch sizes 8, 128 and learning rates 0.01, 0.1, 1 were run for 3 epochs, 1 to "
@@ -84,10 +88,10 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert text.endswith("one run cannot show how often a setting fails.")  # no moves measured: no least difference
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
-    assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20, NO_MOVES)
+    assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20)
     uneven = cells.assign(epochs=[3, 3, 3, 3, 3, 5])
-    assert "not directly comparable" in mlp_scope_text(uneven, 3, NO_MOVES)
-    same = mlp_scope_text(cells.assign(seeds=3), 3, NO_MOVES)  # one seed count: said once, and no word on single runs
+    assert "not directly comparable" in mlp_scope_text(uneven, 3)
+    same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
     assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
     assert same.endswith("every seed trained.")
 
@@ -108,7 +112,7 @@ def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
     assert (
         "the accuracies over the last 3 epochs (each seed's mean over them, then mean ± s.d. over the seeds that "
-        "trained), by which the settings are compared" in caption
+        "trained)." in caption
     )
     # the hand figures' reading, and why the text's values beside them are not the table's
     assert "one run each read at its last epoch; the text sets them against our last epoch, like with like" in caption

@@ -116,11 +116,6 @@ def _checks_said(rows: pd.DataFrame) -> str:
     return listed([f"η = {r['lr']:g} over {int(r['steps']):,} steps" for _, r in rows.iterrows()])
 
 
-def _rates(rows: pd.DataFrame) -> str:
-    """'η = 0.1 and 1' for the rates of ``rows``."""
-    return "η = " + listed(sorted({f"{v:g}" for v in rows["lr"]}, key=float))
-
-
 def _nudge_verdict(checks: pd.DataFrame) -> str:
     """Whether the written-out step ends within the nudge's distance (``within_nudge``): at every
     check, or at which it does not and by how many times the nudge's distance."""
@@ -172,27 +167,3 @@ def backward_text(checks: pd.DataFrame) -> str:
             "that diverge is comparable. "
         )
     return text.rstrip()
-
-
-def backward_brief(checks: pd.DataFrame) -> str:
-    """The body's sentence on the written-out step: the grid's runs use it, the rates at which it
-    and automatic differentiation end within ``ROUNDING`` of each other (the same step), and those
-    at which they drift apart over the longest check, with whether that drift is within what a
-    one-unit nudge of the initial weights gives (``within_nudge``; ``backward_text`` has the detail)."""
-    longest = checks.sort_values("steps").groupby("lr").tail(1)
-    same = longest[longest["weights_rel_diff"] < ROUNDING]
-    drift = longest[longest["weights_rel_diff"] >= ROUNDING]
-    text = "The runs compute each step by a written-out backward pass, not by automatic differentiation"
-    if len(same):
-        text += f"; both take the same step at {_rates(same)}"
-    if len(drift):
-        text += f"{', but' if len(same) else ';'} at {_rates(drift)} they drift apart along a run"
-        text += (
-            ", no further than automatic differentiation drifts from itself when every initial weight is moved by one "
-            "rounding unit: the drift is rounding, grown by the long step, so which seeds fail there depends on how "
-            "the step is rounded"
-            if drift.apply(within_nudge, axis=1).all()
-            else ", further than a one-unit nudge of the initial weights drifts, so the drift is not shown to be "
-            "rounding alone"
-        )
-    return text + "."

@@ -1,9 +1,10 @@
 """Task 7's commentary on the grid of batch sizes and learning rates, written from the table of
 its cells (``tables.grid_cells``) and its runs: what the build ran and which cells are ranked
 (said once, in plain words), the caption of the loss figure and of the section's table, the rules
-the detail states once (how runs are scored, the statuses, when the loss rose). Every number in
-the text is computed here from those tables, so the prose cannot contradict the tables and figures. The learning rate and the batch size
-compared, with their mechanisms, are ``mechanisms``; the hand-made figures, ``hand``."""
+the detail states once (how an accuracy is read and judged, how runs are scored, the statuses,
+when the loss rose). Every number in the text is computed here from those tables, so the prose
+cannot contradict the tables and figures. The learning rate and the batch size compared, with
+their mechanisms, are ``mechanisms``; the hand-made figures, ``hand``."""
 
 from __future__ import annotations
 
@@ -24,14 +25,12 @@ def cell_count(cells: pd.DataFrame) -> int:
     return len(cells)
 
 
-def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series) -> str:
+def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     """What was run of the grid: the settings against those its batch sizes and rates span, the
     epochs and seeds per setting, a warning when the epochs are not the assignment's
-    ``assignment_epochs`` or differ between settings, which settings are ranked
-    (``ties.which_are_ranked``), how a final accuracy is read (over the last ``LATE_EPOCHS``, as
-    the largest of ``moves``, the late epoch-to-epoch changes of a seed's test accuracy in points,
-    ``tables.epoch_moves``, shows is needed) and how a test accuracy is judged (``_swing_rule``).
-    ``cells``: one row per setting with batch_size, lr, seeds, epochs and swing."""
+    ``assignment_epochs`` or differ between settings, and which settings are ranked
+    (``ties.which_are_ranked``); how an accuracy is read and judged is the detail's
+    (``reading_text``). ``cells``: one row per setting with batch_size, lr, seeds and epochs."""
     batches = sorted(cells["batch_size"].unique())
     lrs = sorted(cells["lr"].unique())
     epochs_run = sorted(cells["epochs"].unique())
@@ -48,14 +47,21 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int, moves: pd.Series
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
         text += " The settings ran different numbers of epochs, so their final values are not directly comparable."
-    text += f" {which_are_ranked(seeds[0])}"
+    return text + f" {which_are_ranked(seeds[0])}"
+
+
+def reading_text(cells: pd.DataFrame, moves: pd.Series) -> str:
+    """For the detail, how a final accuracy is read (over the last ``LATE_EPOCHS``, as the largest
+    of ``moves``, the late epoch-to-epoch changes of a seed's test accuracy in points,
+    ``tables.epoch_moves``, shows is needed) and how a test accuracy is judged (``_swing_rule``);
+    '' when neither is measured. ``cells``: one row per setting, with its swing."""
+    text = ""
     if len(moves):
         text += (
-            f" Near the end a seed's test accuracy still moves by up to {moves.max():.2f} points an epoch, so its "
+            f"Near the end a seed's test accuracy still moves by up to {moves.max():.2f} points an epoch, so its "
             f"final accuracies are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
         )
-    text += _swing_rule(cells["swing"] if "swing" in cells else pd.Series(dtype=float))
-    return text
+    return (text + _swing_rule(cells["swing"] if "swing" in cells else pd.Series(dtype=float))).strip()
 
 
 def _swing_rule(swing: pd.Series) -> str:
@@ -125,12 +131,11 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
 
 def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``): which reading each accuracy
-    column holds, ours over the last ``LATE_EPOCHS`` and the hand runs' at their last epoch, and why
-    the text's values beside the hand figures differ from the table's."""
+    column holds, ours over the last ``LATE_EPOCHS`` and the hand runs' at their last epoch, which the
+    text sets against our last epoch (the detail says how far the two readings differ)."""
     return (
         "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
         f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
-        "± s.d. over the seeds that trained), by which the settings are compared. By hand: the assignment's figures, "
-        "one run each read at its last epoch; the text sets them against our last epoch, like with like, so our "
-        "values there differ a little from this table's."
+        "± s.d. over the seeds that trained). By hand: the assignment's figures, "
+        "one run each read at its last epoch; the text sets them against our last epoch, like with like."
     )

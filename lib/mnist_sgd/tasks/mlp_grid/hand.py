@@ -3,8 +3,8 @@ at the last epoch (mean ± s.d. over its seeds), like with like beside the hand 
 at its last epoch, judged by the report's rule for a hand figure (``agrees``) with the spread of
 those last epochs over the seeds of the same cell, in test accuracy combined with one run's swing
 from epoch to epoch, which a reading at one epoch carries whole (the last epochs' means,
-``tables.late_accuracies``, are for comparing settings, and the body says why the two readings
-differ, ``readings_apart``). A cell
+``tables.late_accuracies``, are for comparing settings, and the detail says how far the two
+readings differ, ``readings_apart``). A cell
 where some seed did not converge is not judged: the text names each failed run and sets the seeds
 that survived against the hand figure. The body says the verdicts in one sentence (``hand_text``);
 the detail gives each cell (``mlp_references_text``) and the time of a run (``run_time_text``)."""
@@ -178,21 +178,16 @@ def readings_apart(compared: pd.DataFrame, runs: pd.DataFrame) -> float:
     return max(apart, default=math.nan)
 
 
-def _last_epoch_said(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
-    """Why the hand figures are set against our last epoch, and how far that reading is from the
-    table's (``readings_apart``), so that a reader can tell the two apart."""
-    text = (
-        "Each hand figure is one run read at its last epoch, so it is set against our last epoch (mean ± s.d. over "
-        f"the seeds), not against the table's means over the last {LATE_EPOCHS} epochs"
-    )
+def _readings_said(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
+    """' (for these settings the two readings differ by up to 0.12 points)': how far the last epoch
+    is from the section table's reading (``readings_apart``), so that a reader can tell the two
+    apart; '' when no asked cell trained on every seed."""
     apart = readings_apart(compared, runs)
-    if math.isfinite(apart):
-        text += (
-            "; for these settings our two readings are the same to the figures shown"
-            if f"{apart:.2f}" == "0.00"
-            else f"; for these settings our two readings differ by up to {apart:.2f} points"
-        )
-    return text + "."
+    if not math.isfinite(apart):
+        return ""
+    if f"{apart:.2f}" == "0.00":
+        return " (for these settings the two readings are the same to the figures shown)"
+    return f" (for these settings the two readings differ by up to {apart:.2f} points)"
 
 
 def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
@@ -217,7 +212,7 @@ def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
             text += ", while every one of our seeds failed"
         parts.append(text)
     said = "; ".join(parts)
-    return f"**Against the hand-made reports.** {_last_epoch_said(compared, runs)} {said[:1].upper()}{said[1:]}."
+    return f"**Against the hand-made reports.** Read at our last epoch, as each hand run was, {said}."
 
 
 def _epoch_losses(history: pd.DataFrame, b: float, lr: float) -> pd.DataFrame:
@@ -293,7 +288,9 @@ def mlp_references_text(
     lines, verdicts = _verdicts(compared, runs)
     text = (
         "Each hand figure (one run, read at its last epoch) against the last epoch of the seeds of the same setting, "
-        f"not the section table's means over the last {LATE_EPOCHS} epochs:\n\n" + "\n".join(lines) + "\n\n"
+        f"not the section table's means over the last {LATE_EPOCHS} epochs{_readings_said(compared, runs)}:\n\n"
+        + "\n".join(lines)
+        + "\n\n"
     )
     beyond = _beyond(verdicts)
     if beyond:

@@ -1,8 +1,9 @@
 """Why Task 7's settings differ, each mechanism tied to numbers of the grid: in the body, what the
-rate and the batch size do where the seeds trained (``within_text``; where the cells stop
-training is ``stability``'s); behind it, in the detail: the loss per update (``per_update_text``),
-the noise of a minibatch gradient, the time of an update and of an epoch, and the train - test
-gap. Every ranking follows ``ties``."""
+learning rate does at one batch size (``learning_rate_text``) and the batch size at one rate
+(``batch_size_text``: progress per epoch and per update, gradient noise, the train - test gap,
+the time of an epoch), where the seeds trained (where the cells stop training is
+``stability``'s); behind it, in the detail: the noise of a minibatch gradient against η/B, the
+time of an update and the train - test gap of every setting. Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from mnist_sgd.science.criteria import beyond_load
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
-from mnist_sgd.tasks.mlp_grid.tables import listed, two_significant
+from mnist_sgd.tasks.mlp_grid.tables import failures, listed, two_significant
 from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
@@ -52,7 +53,10 @@ def _short_step(at: pd.DataFrame, b: float) -> str:
         f"{lo['loss_epoch1'] / next_['loss_epoch1']:.2g} times that at η = {next_['lr']:g}"
     )
     if lo["train_acc"] < FIT:
-        text += ", and it ends without fitting the training set"
+        text += (
+            f", and it ends without fitting the training set ({pct(lo['train_acc'])} training accuracy): its test "
+            "accuracy is held back by optimisation, not only by generalisation"
+        )
     return text + ". "
 
 
@@ -113,20 +117,22 @@ def _per_update_text(windows: pd.DataFrame) -> str:
     )
     lead = "the largest batch goes furthest" if below[0]["batch_size"] == b1 else "larger batches go further"
     return (
-        f"Per update {lead}: at η = {small['lr']:g}, after as many updates as an epoch at B = {b0}, the training loss is "
+        f"Per update {lead}: after as many updates as an epoch at B = {b0}, the training loss is "
         f"{values}, below B = {b0}'s loss after epoch 1. A step on B = {b1} averages {b1 / b0:g} times the "
         "examples, so its gradient is less noisy. "
     )
 
 
 def _overtaken(at: pd.DataFrame, small: int) -> str:
-    """Where batch size ``small`` ends among the ranked cells of ``at`` (one rate) by ``final_loss``
-    (``ties.rank``, lowest first): '' when it is the lowest beyond the seeds' spread; else '; by the
+    """Where batch size ``small`` ends among the ranked cells of ``at`` (one rate) by its final
+    training loss, compared by its logarithm (``final_log_loss``, ``ties.rank``, lowest first): the
+    seeds of one setting can end a factor of several apart, which on a linear scale would swamp a
+    difference of ten times between settings. '' when it is the lowest beyond the seeds' spread; else '; by the
     end B = 32's training loss is the lowest, beyond the seeds' spread', '; by the end its training
     loss is tied with B = 32's for the lowest' or '; by the end B = 32 and B = 128 are tied for the
     lowest training loss'."""
     ranked = at[rankable(at)]
-    r = rank(ranked, "final_loss", highest=False) if small in set(ranked["batch_size"]) else None
+    r = rank(ranked, "final_log_loss", highest=False) if small in set(ranked["batch_size"]) else None
     if r is None or (r.unique and r.best["batch_size"] == small):
         return ""
     if r.unique:
@@ -158,25 +164,84 @@ def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
     return ""
 
 
-def within_text(cells: pd.DataFrame) -> str | None:
-    """The body's second answer: what the rate does at the batch size ``focus`` picks (a short
-    step descends slowly) and the batch size at the rate it picks (the loss after the first
-    epoch and at the end); None when neither comparison has two settings."""
-    b, lr = focus(cells, "batch_size"), focus(cells, "lr")
-    text = ""
-    if b is not None:
-        text += _short_step(cells[cells["batch_size"] == b].sort_values("lr"), b)
-    if lr is not None:
-        text += _per_epoch_text(cells[cells["lr"] == lr].sort_values("batch_size"), lr)
-    return f"**Learning rate and batch size.** {text}".rstrip() if text else None
+def _test_ranking(at: pd.DataFrame, key: str, values: bool = True) -> str:
+    """'The final test accuracy is highest at η = 0.1 (98.43% ± 0.04), ahead of η = 0.01 (...). '
+    among the ranked rows ``at`` named by ``key`` (``ties.ranking_text``; the values left out when not
+    ``values``); '' for fewer than two."""
+    ranked = ranking_text(at, key, "test_acc", percent=True, values=values)
+    return f"The final test accuracy is {ranked}. " if ranked else ""
 
 
-def per_update_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """The detail's comparison of the batch sizes per update, at the rate ``focus`` picks
-    (``per_update_losses``, ``_per_update_text``); None when it has fewer than two cells."""
+def _too_long(at: pd.DataFrame) -> str:
+    """'At η = 1 the step is too long (2 of 3 diverged). ' for the largest rate of ``at`` (one batch
+    size, by rate) when some of its seeds failed; '' otherwise."""
+    high = at.iloc[-1]
+    if len(at) < 2 or bool(high["all_converged"]):
+        return ""
+    return f"At η = {high['lr']:g} the step is too long ({failures(high)}). "
+
+
+def learning_rate_text(cells: pd.DataFrame) -> str | None:
+    """The body's paragraph on the learning rate, at the batch size ``focus`` picks: a short step
+    descends slowly (``_short_step``), the final test accuracies ranked, and a step too long
+    (``_too_long``); None when that batch size has fewer than two settings."""
+    b = focus(cells, "batch_size")
+    if b is None:
+        return None
+    at = cells[cells["batch_size"] == b].sort_values("lr")
+    text = _short_step(at, b) + _test_ranking(at, "lr") + _too_long(at)
+    return f"**Learning rate.** {text}".rstrip() if text else None
+
+
+def _noise_shows(at: pd.DataFrame) -> str:
+    """At one rate (``at``, by batch size): the epochs in which the loss on the whole training set
+    rose, when the smallest batch has the most, beyond the seeds' spread of every other (its
+    gradient the noisiest); '' otherwise."""
+    r = rank(at, "rises")
+    if r is None or not r.unique or r.best["batch_size"] != at["batch_size"].min():
+        return ""
+    b = r.best
+    others = listed(
+        [f"B = {int(o.batch_size)} ({said(o.rises, o.rises_sd, o.seeds, alone='.1f')})" for o in r.behind.itertuples()]
+    )
+    return (
+        f"The smallest batch's noise shows: at B = {int(b['batch_size'])} the loss on the whole training set rose in "
+        f"{said(b['rises'], b['rises_sd'], int(b['seeds']), alone='.1f')} epochs per seed, more than at {others}, "
+        "beyond the seeds' spread. "
+    )
+
+
+def _gaps(at: pd.DataFrame) -> str:
+    """At one rate (``at``): the train - test gaps of the settings that fit the training set, when
+    every one is within the seeds' spread of the lowest; '' otherwise (the detail ranks them)."""
+    fit = at[rankable(at) & (at["train_acc"] >= FIT)]
+    r = rank(fit, "gap", highest=False)
+    if r is None or not r.behind.empty:
+        return ""
+    return (
+        f"All {plural(len(fit), 'batch size')} fit the training set, with train–test gaps ({span(fit['gap'], '.2f')} "
+        "points) within the seeds' spread of each other: no batch size generalises better here. "
+    )
+
+
+def batch_size_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
+    """The body's paragraph on the batch size, at the rate ``focus`` picks: the loss per epoch and at
+    the end (``_per_epoch_text``), per update (``per_update_losses``), the noise (``_noise_shows``),
+    the final test accuracies ranked, the gaps (``_gaps``) and the time of an epoch
+    (``_epoch_time``); None when that rate has fewer than two settings."""
     lr = focus(cells, "lr")
-    text = "" if lr is None else _per_update_text(per_update_losses(cells, history, lr))
-    return f"**Per update.** {text}".rstrip() if text else None
+    if lr is None:
+        return None
+    at = cells[cells["lr"] == lr].sort_values("batch_size")
+    text = (
+        _per_epoch_text(at, lr)
+        + _per_update_text(per_update_losses(cells, history, lr))
+        + _noise_shows(at)
+        + _test_ranking(at, "batch_size", values=False)  # the section's table beside gives them
+        + _gaps(at)
+        + _epoch_time(cells)
+    )
+    return f"**Batch size.** {text}".rstrip() if text else None
 
 
 def _load_verdict(ratio: float) -> str:
@@ -185,16 +250,37 @@ def _load_verdict(ratio: float) -> str:
     return f"{'beyond' if beyond_load(ratio) else 'within'} what the machine's load can do"
 
 
+def _by_batch(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """The time of an update (ms) and of an epoch (s) per batch size, each a mean over the cells run
+    at it (the rate does not change the work of a step)."""
+    by = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)).groupby("batch_size")
+    return by["ms"].mean(), by["seconds_per_epoch"].mean()
+
+
+def _epoch_time(cells: pd.DataFrame) -> str:
+    """'An epoch at B = 8 took 4.3 times as long as at B = 128 (7.0 s against 1.6 s), beyond what the
+    machine's load can do. ' for the smallest against the largest batch size (``_by_batch``); '' for
+    one batch size."""
+    _, epoch = _by_batch(cells)
+    if len(epoch) < 2:
+        return ""
+    b0, b1 = int(epoch.index.min()), int(epoch.index.max())
+    longer, shorter = (b0, b1) if epoch[b0] > epoch[b1] else (b1, b0)
+    return (
+        f"An epoch at B = {longer} took {epoch[longer] / epoch[shorter]:.2g} times as long as at B = {shorter} "
+        f"({two_significant(epoch[longer])} s against {two_significant(epoch[shorter])} s), "
+        f"{_load_verdict(epoch[longer] / epoch[shorter])}. "
+    )
+
+
 def time_text(cells: pd.DataFrame) -> str | None:
-    """The cost of an update and of an epoch at the smallest batch size against the largest,
-    each a mean over the cells run at that batch size (the rate does not change the work of a
-    step), every ratio judged against the machine's load (``beyond_load``), and how far apart the same
-    work was timed in two cells of one batch size, where there are two; None for one batch size."""
-    c = cells.assign(ms=1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells))
-    by = c.groupby("batch_size")
-    if by.ngroups < 2:
+    """The cost of an update at the smallest batch size against the largest (``_by_batch``), judged
+    against the machine's load (``beyond_load``), and how far apart the same work was timed in two
+    cells of one batch size, where there are two; None for one batch size. The time of an epoch is
+    the body's (``_epoch_time``)."""
+    ms, _ = _by_batch(cells)
+    if len(ms) < 2:
         return None
-    ms, epoch = by["ms"].mean(), by["seconds_per_epoch"].mean()
     b0, b1 = int(ms.index.min()), int(ms.index.max())
     examples, update = b1 / b0, ms[b1] / ms[b0]
     share = (
@@ -202,14 +288,15 @@ def time_text(cells: pd.DataFrame) -> str | None:
         if update < examples
         else f"at least in proportion, {_load_verdict(update / examples)}"
     )
-    longer, shorter = (b0, b1) if epoch[b0] > epoch[b1] else (b1, b0)
-    spans = by["seconds_per_epoch"].agg(lambda t: t.max() / t.min() if len(t) > 1 else math.nan).dropna()
+    spans = (
+        cells.groupby("batch_size")["seconds_per_epoch"]
+        .agg(lambda t: t.max() / t.min() if len(t) > 1 else math.nan)
+        .dropna()
+    )
     text = (
         f"**Time.** An update on B = {b1} averages {examples:g} times the examples of one on B = {b0} and took "
         f"{update:.2g} times as long ({two_significant(ms[b1])} ms against {two_significant(ms[b0])} ms, means over "
-        f"the settings of each batch size): {share}. An epoch at B = {longer} took "
-        f"{epoch[longer] / epoch[shorter]:.2g} times as long as at B = {shorter} ({two_significant(epoch[longer])} s "
-        f"against {two_significant(epoch[shorter])} s), {_load_verdict(epoch[longer] / epoch[shorter])}."
+        f"the settings of each batch size): {share}."
     )
     if len(spans):
         text += (

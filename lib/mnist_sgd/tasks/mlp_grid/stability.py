@@ -24,10 +24,25 @@ def by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
 
 
+def _how_failed(cell: pd.Series) -> str:
+    """How the seeds of a failed cell ended, in a few words: '2 of 3 seeds diverged (the loss became
+    infinite)', 'every seed got stuck at chance (one answer for every image)'; how and when, the
+    detail says (``failures_text``)."""
+    seeds, parts = int(cell["seeds"]), []
+    for n, what in (
+        (int(cell["diverged_seeds"]), "diverged (the loss became infinite)"),
+        (int(cell["stuck_seeds"]), "got stuck at chance (one answer for every image)"),
+    ):
+        if n:
+            who = "the run" if seeds == 1 else "every seed" if n == seeds else f"{n} of {seeds} seeds"
+            parts.append(f"{who} {what}")
+    return " and ".join(parts)
+
+
 def _boundary(cells: pd.DataFrame) -> str:
-    """Where in η/B the cells stop training on every seed: a clean split, or the cells that break
-    it; and each rate that failed at one batch size but trained at a larger one, said as a finding
-    of this grid that rests on how many seeds ran there (one run cannot show how often it fails)."""
+    """Where in η/B the cells stop training on every seed: a clean split, with how each failed cell
+    failed (``_how_failed``), or the cells that break it; and each rate that failed at one batch
+    size but trained at a larger one, said as what this grid shows, no more."""
     c = by_eta_b(cells)
     ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
     if bad.empty:
@@ -41,22 +56,21 @@ def _boundary(cells: pd.DataFrame) -> str:
             + listed([f"{cell_label(r.batch_size, r.lr)} ({ratio_said(r.eta_b)})" for r in bad.itertuples()])
             + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
         )
+    which = "the one" if len(bad) == 1 else f"the {len(bad)}"
     text = (
-        f"Every setting up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed, and every one from "
-        f"{ratio_said(bad['eta_b'].min())} up had a seed fail. "
+        f"Every setting up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed; {which} of larger η/B "
+        "did not: "
+        + "; ".join(f"at {cell_label(r['batch_size'], r['lr'])}, {_how_failed(r)}" for _, r in bad.iterrows())
+        + ". "
     )
-    for lr, failed in bad.groupby("lr"):
+    for lr in sorted(bad["lr"].unique()):
         saved = ok[ok["lr"] == lr]
         if saved.empty:
             continue
-        sizes = listed([str(int(b)) for b in sorted(failed["batch_size"])])
-        where = listed([str(int(b)) for b in saved["batch_size"]])
+        where = listed([f"B = {int(r.batch_size)} (η/B = {ratio_said(r.eta_b)})" for r in saved.itertuples()])
         seeds = int(saved["seeds"].min())
         run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
-        text += (
-            f"At η = {lr:g} seeds failed at B = {sizes} but {run} trained at B = {where}: in this grid η/B, not η "
-            "alone, separates success from failure. "
-        )
+        text += f"At η = {lr:g}, {run} trained at {where}. "
     return text
 
 
@@ -237,8 +251,8 @@ def stability_text(cells: pd.DataFrame) -> str:
     (``failures_text``)."""
     images = int(cells["train_images"].max())
     text = (
-        f"**Which settings trained.** An epoch makes {images:,}/B updates, each scaled by η, so the step sizes of an epoch add "
-        f"up to {images:,} × η/B. " + _boundary(cells)
+        f"**Which settings trained.** An epoch's steps add up to {images:,} × η/B ({images:,}/B updates, each scaled by "
+        "η). " + _boundary(cells)
     )
     trend = _trend(cells)
     return text.rstrip() + (f"\n\n{trend}" if trend else "")

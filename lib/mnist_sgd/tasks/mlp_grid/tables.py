@@ -169,7 +169,8 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     mean time of the evaluation after an epoch (both sets scored). Also: ``status`` (``status_counts``), ``all_converged``,
     ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
     ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` and ``final_loss_sd``
-    (over the counted seeds that did not diverge), and ``swing`` and ``train_swing``, those of the
+    (over the counted seeds that did not diverge), ``final_log_loss`` and ``final_log_loss_sd``, the
+    same of its natural logarithm (by which two cells' final losses are compared), and ``swing`` and ``train_swing``, those of the
     test and training accuracy (points, ``swings``; NaN where no seed trained), which a verdict on an
     accuracy counts besides the seeds' s.d. (``ties.noise``, ``hand.agrees``).
     """
@@ -199,6 +200,9 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "train_images": int(c["train_images"].max()),
             "final_loss": shown.loc[~shown["diverged"], "final_train_loss"].mean(),
             "final_loss_sd": _sd(shown.loc[~shown["diverged"], "final_train_loss"]),
+            # losses spread over orders of magnitude between seeds: compared by their logarithm, as drawn
+            "final_log_loss": np.log(shown.loc[~shown["diverged"], "final_train_loss"]).mean(),
+            "final_log_loss_sd": _sd(np.log(shown.loc[~shown["diverged"], "final_train_loss"])),
             "completed": shown["done"].min(),
         }
         for column, source in [
