@@ -181,19 +181,18 @@ def dataset_sizes(stop_test_acc: list[float], sd: float = 0.01) -> pd.DataFrame:
 
 def test_the_dataset_sizes_are_answered_at_the_stop_smallest_first_with_the_rule_the_trend_and_the_gap():
     assert dataset_size_answer(dataset_sizes([0.8612, 0.6217])).replace("\u00a0", " ") == (
-        "Each subset chose its own stop: SGD on 80% of its images, stopped where its accuracy on the other 20% was "
-        "highest; the run on all its images is read after as many passes over them. So read, the test accuracy rises "
-        "with the number of training images: 62.2 ± 1.0% and 86.1 ± 1.0% (mean ± s.d. over subsets) for N' = 100 and "
-        "5,000; the gap between training and test accuracy goes from 30.0 points to 2.0: a few images are fitted "
-        "closely and generalise poorly."
+        "Read at a stop each subset chooses itself (where SGD on 80% of it does best on the other 20%), the test "
+        "accuracy rises with the number of training images: 62.2 ± 1.0% and 86.1 ± 1.0% (mean ± s.d. over subsets) "
+        "for N' = 100 and 5,000; the train–test gap goes from 30.0 to 2.0 points: a few images are fitted closely and "
+        "generalise poorly."
     )
     falls = dataset_size_answer(dataset_sizes([0.60, 0.6217]))
     assert "the test accuracy falls with the number of training images" in falls
     assert "generalise" not in falls
     # 70% of each subset; a spread of 12 points leaves no decimal worth quoting
     other = dataset_size_answer(dataset_sizes([0.8612, 0.6217], sd=0.12).assign(fit_share=0.7))
-    assert other.startswith("Each subset chose its own stop: SGD on 70% of its images, stopped where its accuracy on")
-    assert "the other 30% was highest" in other and "62 ± 12% and 86 ± 12%" in other.replace("\u00a0", " ")
+    assert other.startswith("Read at a stop each subset chooses itself (where SGD on 70% of it does best on the other")
+    assert "the other 30%)" in other and "62 ± 12% and 86 ± 12%" in other.replace("\u00a0", " ")
 
 
 def test_the_dataset_sizes_name_the_steps_within_the_spread_over_subsets():
@@ -203,7 +202,7 @@ def test_the_dataset_sizes_name_the_steps_within_the_spread_over_subsets():
     close = dataset_size_answer(dataset_sizes([0.66, 0.6217], sd=0.02)).replace("\u00a0", " ")
     assert (
         "62.2 ± 2.0% and 66.0 ± 2.0% (mean ± s.d. over subsets) for N' = 100 and 5,000 (the step from 100 to 5,000 "
-        "is within the spread over subsets); the gap" in close
+        "is within the spread over subsets); the train–test gap" in close
     )
 
 

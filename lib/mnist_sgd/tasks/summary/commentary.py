@@ -186,11 +186,10 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
         [f"{mean_sd_rounded(100 * m, 100 * sd)}%" for m, sd in zip(s["test_acc"], s["test_acc_sd"], strict=True)]
     )
     text = (
-        f"Each subset chose its own stop: SGD on {share:g}% of its images, stopped where its accuracy on the other "
-        f"{100 - share:g}% was highest; the run on all its images is read after as many passes over them. So read, "
-        f"the test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number of training images: {accuracies} "
-        f"(mean ± s.d. over subsets) for {where}{steps}; the gap between training and test accuracy goes from "
-        f"{gap.iloc[0]:.1f} points to {gap.iloc[-1]:.1f}{why}."
+        f"Read at a stop each subset chooses itself (where SGD on {share:g}% of it does best on the other "
+        f"{100 - share:g}%), the test accuracy {MOVES[trend(s['test_acc'].tolist())]} the number of training images: "
+        f"{accuracies} (mean ± s.d. over subsets) for {where}{steps}; the train–test gap goes from "
+        f"{gap.iloc[0]:.1f} to {gap.iloc[-1]:.1f} points{why}."
     )
     lower = sorted(lower_at_end(table))
     if lower:
