@@ -338,7 +338,10 @@ def test_how_the_report_was_made_says_whether_the_tree_was_dirty_and_only_other_
 def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
-    assert "; *beyond* means two results differ by this rule, *within* not." in text
+    assert (
+        "; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one run's swing"
+        in text
+    )
     assert (
         "a shared 2-core machine running 2 runs at a time" in text
         and "running 1 run at" in reading_text(2, 1)
@@ -346,7 +349,7 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     )
     # the target, ITR and the good rate are defined in the answers that use them, not again here
     assert "- **η/B**:" in text and "- **Seed**:" in text and "ITR" not in text and "target" not in text
-    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 6 and "\n\n" not in text
+    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 5 and "\n\n" not in text
 
 
 def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():

@@ -395,8 +395,8 @@ def reading_text(cores: int, parallel: int) -> str:
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
         (
             "Beyond / within the seeds' spread",
-            f"{rule}; *beyond* means two results differ by this rule, *within* not. For the networks (Tasks 7 and 8), "
-            "σ also counts how much one run's accuracy swings from epoch to epoch, as those sections say.",
+            f"{rule}; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one "
+            "run's swing from epoch to epoch).",
         ),
         (
             "Times",
@@ -405,6 +405,5 @@ def reading_text(cores: int, parallel: int) -> str:
         ),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
-        ("Epoch", "one pass over the training set."),
     ]
     return "\n".join(f"- **{term}**: {meaning}" for term, meaning in items)
