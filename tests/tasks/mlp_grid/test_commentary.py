@@ -85,7 +85,8 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     )
     assert "cell" not in text  # a private word: a setting (B, η)
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
-    assert text.endswith("one run cannot show how often a setting fails.")  # no moves measured: no least difference
+    assert "one run cannot show how often a setting fails. Each step's gradient comes from a backward pass" in text
+    assert text.endswith("checked against automatic differentiation in the per-run detail.")  # no least difference
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
     assert "The assignment asks for 20 epochs" in mlp_scope_text(cells, 20)
@@ -93,7 +94,7 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "not directly comparable" in mlp_scope_text(uneven, 3)
     same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
     assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
-    assert same.endswith("every seed trained.")
+    assert "where every seed trained. Each step's gradient" in same
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():

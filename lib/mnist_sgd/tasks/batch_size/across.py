@@ -359,8 +359,8 @@ def curves_caption(curves: pd.DataFrame) -> str:
     is drawn and, where the accuracy axis cuts a curve's start, where that curve starts (the seed
     mean at its first checkpoint after t = 0)."""
     text = (
-        "Training loss (top) and test accuracy (bottom) at each batch size's chosen rate against the iteration t, on "
-        "the same log t axis in every panel; line: seed mean, band: min to max; dashed: L* and the accuracy of W*; "
+        "Training loss (top, log scale) and test accuracy (bottom) at each batch size's chosen rate against the "
+        "iteration t, on the same log t axis in every panel; line: seed mean, band: min to max; dashed: L* and the accuracy of W*; "
         "dotted: the target and ITR."
     )
     run = curves[curves["t"] > 0]

@@ -239,7 +239,7 @@ def batch_size_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
         + _noise_shows(at)
         + _test_ranking(at, "batch_size", values=False)  # the section's table beside gives them
         + _gaps(at)
-        + _epoch_time(cells)
+        + _epoch_time(at)  # at that rate, as the rest of the paragraph
     )
     return f"**Batch size.** {text}".rstrip() if text else None
 

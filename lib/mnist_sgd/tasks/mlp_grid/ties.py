@@ -32,7 +32,12 @@ def which_are_ranked(fewest_seeds: int) -> str:
         "A run *trained* when it neither diverged nor got stuck at chance; settings are compared by accuracy only "
         "where every seed trained"
     )
-    return text + (": one run cannot show how often a setting fails." if fewest_seeds < 2 else ".")
+    text += ": one run cannot show how often a setting fails." if fewest_seeds < 2 else "."
+    # how every step is computed, said once where the runs are introduced
+    return (
+        text
+        + " Each step's gradient comes from a backward pass written out by hand, checked against automatic differentiation in the per-run detail."
+    )
 
 
 def rankable(rows: pd.DataFrame) -> pd.Series:
@@ -115,7 +120,8 @@ def ranking_text(
     the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
     and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
     for ``highest`` False: 'lowest at ..., below ...'; when some tied at the top is within the spread
-    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the seeds' spread'. ``key`` names
+    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the seeds' spread'; 'the same, within
+    the seeds' spread, at all 3' when every row is tied. ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
     r = rank(rows, column, highest)
@@ -128,6 +134,8 @@ def ranking_text(
         return f"{name(row, key)} ({said(row[column], row[f'{column}_sd'], int(row['seeds']), percent)})"
 
     top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
+    if r.behind.empty and not r.unique:  # every one tied: naming them all as "the highest" says nothing
+        return f"the same, within the seeds' spread, at all {len(top)}"
     text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
     if r.behind.empty:
         return text
