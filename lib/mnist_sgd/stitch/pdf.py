@@ -207,7 +207,7 @@ NEAR_HEADING = 800
 # a task starts a page (``NEW_PAGE``): a figure within about a page of text after its heading
 # would float above that heading, to the page's top; in the flow it has the room of a new page
 NEAR_TASK_HEADING = 4000
-TASK_HEADING = re.compile(r"^## .*\{#[^}]+\}\s*$", re.M)
+TASK_HEADING = re.compile(r"^## .*" + LISTED.pattern, re.M)  # a listed heading of the top level
 
 
 def figure_opening(parts: list[str]) -> str:

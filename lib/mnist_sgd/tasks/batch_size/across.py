@@ -239,8 +239,7 @@ def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame)
     report's, as a range over the batch sizes; said to move it mostly when that moves ITR more
     than the grid's next smaller rate does (``next_rate_slower``)."""
     target = float(s["target_pct"].iloc[0])
-    apart = 100 * (float(s["spacing"].max()) - 1)
-    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints at most {two_figures(apart)}% apart in t"
+    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints at most {_spacing_pct(s['spacing'].max())} apart in t"
     found = itr_fewer_at_looser(choices, target)
     if found is None or found[1].empty:
         return covers + "."
@@ -270,12 +269,17 @@ def checkpoint_spacing(curves: pd.DataFrame) -> pd.DataFrame:
     return ts.agg(lambda t: t.max() / t.nlargest(2).min()).rename("spacing").reset_index()
 
 
+def _spacing_pct(spacing: float) -> str:
+    """A factor between neighbouring checkpoints in t (``checkpoint_spacing``) as a percentage: '3.4%'."""
+    return f"{two_figures(100 * (float(spacing) - 1))}%"
+
+
 def _checkpoint_text(s: pd.DataFrame) -> str:
     """The checkpoints ITR is read at, and which way a denser reading would move it."""
     small, large = s.iloc[0], s.iloc[-1]  # a dip below the target between two checkpoints goes unseen
     return (
-        f"ITR is read at checkpoints {two_figures(100 * (small['spacing'] - 1))}% apart in t at "
-        f"B = {small['batch_size']:,} ({two_figures(100 * (large['spacing'] - 1))}% at B = {large['batch_size']:,}); "
+        f"ITR is read at checkpoints {_spacing_pct(small['spacing'])} apart in t at "
+        f"B = {small['batch_size']:,} ({_spacing_pct(large['spacing'])} at B = {large['batch_size']:,}); "
         "SGD's noise can take the loss below the target "
         "between two checkpoints, so a denser reading would give a smaller ITR, most at small B, where the noise is "
         "largest."
