@@ -22,11 +22,16 @@ def subset_order(n_train: int, k: int) -> torch.Tensor:
     return torch.randperm(n_train, generator=torch.Generator().manual_seed(k))
 
 
+def _check_size(n_train: int, dataset_size: int) -> None:
+    """Refuse a subset size outside 1..``n_train``, naming it."""
+    if not 1 <= dataset_size <= n_train:
+        raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
+
+
 def subset_rows(n_train: int, dataset_size: int, k: int) -> torch.Tensor:
     """The training rows of subset ``k``: the first ``dataset_size`` rows of ``subset_order``
     (drawn without replacement), sorted; every row when ``dataset_size`` is ``n_train``."""
-    if not 1 <= dataset_size <= n_train:
-        raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
+    _check_size(n_train, dataset_size)
     if dataset_size == n_train:
         return torch.arange(n_train)
     return subset_order(n_train, k)[:dataset_size].sort().values
@@ -45,8 +50,7 @@ def split_rows(n_train: int, dataset_size: int, k: int, fit_share: float) -> tup
     """The rows of subset ``k`` that its split run fits and those it is measured on: the first
     ``fit_count`` of the subset's rows in ``subset_order``, and the rest of the subset (for the
     whole set, the rest of that order), both sorted. Together they are the subset's rows."""
-    if not 1 <= dataset_size <= n_train:
-        raise ValueError(f"dataset_size must be in 1..{n_train}, got {dataset_size}")
+    _check_size(n_train, dataset_size)
     order = subset_order(n_train, k)[:dataset_size]
     fit = fit_count(dataset_size, fit_share)
     return order[:fit].sort().values, order[fit:].sort().values
