@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.science.criteria import differ
+from mnist_sgd.tasks.architectures.late import late_noise
 from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, listed, pm
 
 NAMES = {"lr": "η", "batch_size": "B"}
@@ -50,9 +51,7 @@ def noise(row: pd.Series, column: str, readings: int = LATE_EPOCHS) -> float:
     combined with what one run's swing from epoch to epoch (the cell's ``swing``) leaves in a mean of
     ``readings`` epochs, √(s.d.² + swing² / readings): a few seeds can miss the swing, so it is counted
     whatever they show (a NaN s.d. stays NaN: one seed)."""
-    sd = row[f"{column}_sd"]
-    swing = SWINGING.get(column, math.nan) * row.get("swing", math.nan)
-    return math.hypot(sd, swing / math.sqrt(readings)) if math.isfinite(sd) and math.isfinite(swing) else sd
+    return late_noise(row[f"{column}_sd"], SWINGING.get(column, math.nan) * row.get("swing", math.nan), readings)
 
 
 def apart(a: pd.Series, b: pd.Series, column: str) -> bool:
