@@ -45,6 +45,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "03_batch_size.chosen": ("batch_size",),
     "03_batch_size.rates": ("batch_size", "lr"),
     "03_batch_size_summary.target_choices": ("batch_size", "target_pct"),
+    "03_batch_size_summary.itr": ("batch_size",),
     "04_batch_size_summary.batch_size_summary": ("batch_size",),
     "05_dataset_size.runs": ("dataset_size", "subset"),
     "05_dataset_size.curves": ("dataset_size", "subset", "t"),

@@ -55,6 +55,7 @@ def curves(batch_size: int, ends: list[float]) -> pd.DataFrame:
                 "seed": seed,
                 "t": t,
                 "train_loss": L_STAR + max(end, 0.1 / (1 + t) ** 2),
+                "train_seconds": 0.01 * t,
                 # rising to 85% (seed 0) or 85.2% (seed 1) at the end, at t = 16
                 "test_acc": 0.85 + 0.002 * seed - 0.17 / (1 + t),
             }
@@ -161,26 +162,38 @@ def test_each_seed_is_read_on_its_own_run_and_against_itself_at_half_the_rate():
     assert math.isclose(ends.loc[100, "half_ratio"], 1.2) and ends.loc[100, "half_ratio_sd"] == 0.0
 
 
-def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_figures():
-    shown = across_table(facts()).set_index("B")
-    assert shown.loc["1", "ITR (iterations)"] == f"77,900{NBSP}±{NBSP}5,000"
-    assert shown.loc["100", "ITR (iterations)"] == f"1,200{NBSP}±{NBSP}30"
-    assert shown.loc["1", "training s to ITR"] == f"1.7{NBSP}±{NBSP}0.4"
-    assert shown.loc["100", "training s to ITR"] == f"0.12{NBSP}±{NBSP}0.01"
-    # five columns: no run length, whole-run seconds or end gap; the accuracy after the same samples
-    assert len(shown.columns) == 5 and "η/2 over η, per seed" not in shown
-    assert shown.loc["100", "test acc. after 500,000 samples (%)"] == f"84.1{NBSP}±{NBSP}0.1"
-    unmet = across_table(facts(converged=[True, False])).set_index("B")
-    assert unmet.loc["100", "ITR (iterations)"] == "not reached" and unmet.loc["100", "training s to ITR"] == "–"
-    caption = across_caption(facts())
-    assert "mean ± s.d. over 3 seeds: ITR, the first checkpoint from which the loss stays within the target" in caption
-    assert "the training seconds to ITR (ITR × the run's mean training time" in caption
-    assert "the test accuracy after 500,000 samples, where the shortest runs ended." in caption
-    assert "η/2" not in caption and "went on longer" not in caption  # both ran 500,000 samples
-    longer = across_caption(facts(cap=[500_000, 10_000]))
-    assert longer.endswith(
-        "the runs of B = 100 went on longer and are read at their last checkpoint up to there (t = 16)."
+def settled_facts(**changes) -> pd.DataFrame:
+    """``facts`` where every seed's loss stays within the target from some checkpoint on: the
+    made-up curves end outside it at B = 1, so ITR is set here, 1.5 and 1.7 times the first crossing."""
+    return facts(**changes).assign(
+        settled_t=[120_000.0, 2_000.0],
+        settled_t_sd=[9_000.0, 100.0],
+        settled_seconds=[2.5, 0.2],
+        settled_seconds_sd=[0.3, 0.01],
     )
+
+
+def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_figures():
+    shown = across_table(settled_facts()).set_index("B")
+    assert shown.loc["1", "ITR (iterations)"] == f"120,000{NBSP}±{NBSP}9,000"
+    assert shown.loc["100", "ITR (iterations)"] == f"2,000{NBSP}±{NBSP}100"
+    assert shown.loc["1", "training s to ITR"] == f"2.5{NBSP}±{NBSP}0.3"
+    assert shown.loc["100", "training s to ITR"] == f"0.20{NBSP}±{NBSP}0.01"
+    assert shown.loc["1", "first within the target"] == f"77,900{NBSP}±{NBSP}5,000"  # what chose η
+    assert shown.loc["1", "run length"] == "500,000"
+    assert len(shown.columns) == 6 and "η/2 over η, per seed" not in shown
+    assert shown.loc["100", "test acc. after 500,000 samples (%)"] == f"84.1{NBSP}±{NBSP}0.1"
+    unmet = across_table(settled_facts(converged=[True, False])).set_index("B")
+    assert unmet.loc["100", "ITR (iterations)"] == "not reached" and unmet.loc["100", "training s to ITR"] == "–"
+    # the made-up curves end outside the target at B = 1: no checkpoint from which every seed stays within it
+    assert across_table(facts()).set_index("B").loc["1", "ITR (iterations)"] == "not reached"
+    caption = across_caption(facts())
+    assert "mean ± s.d. over 3 seeds. ITR: the first checkpoint from which the training loss stays within" in caption
+    assert "the training seconds the runs had taken there (evaluation excluded)" in caption
+    assert caption.endswith("Test accuracy after 500,000 samples, where the shortest runs ended.")
+    assert "η/2" not in caption  # both ran 500,000 samples
+    longer = across_caption(facts(cap=[500_000, 10_000]))
+    assert longer.endswith("where the shortest runs ended (B = 100: at the checkpoint t = 16).")
 
 
 def test_a_time_is_shown_to_two_figures_and_its_spread_never_as_zero():
@@ -204,7 +217,7 @@ def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():
     # 2/λ_max = 0.0525 lies above the diverging 0.0464, which bounds the faster rate: 2.16 times 0.0215
     assert (
         "At B = 100 it is also the largest rate that did not diverge; a faster one lies below 0.0464, where the runs "
-        "diverged, at most 2.16 times higher, so ITR could be at most about that factor lower." in edge
+        "diverged, at most 2.16 times higher, so the first crossing could be at most about that factor lower." in edge
     )
     # the report's case: 0.0464 at the top, 2/λ_max = 0.0525 below the diverging 0.1, named by what it is (Task 2
     # gives its value): at most 1.13 times
@@ -213,7 +226,7 @@ def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():
         top.assign(diverged_seeds=0),
         CHOICES,
     )
-    assert "a faster one lies below the full-batch limit of Task 2, at most 1.13 times higher, so ITR could" in bounded
+    assert "a faster one lies below the full-batch limit of Task 2, at most 1.13 times higher, so the first crossing could" in bounded
     assert "0.0525" not in bounded
     unbounded = rate_detail_text(
         across_facts(chosen([100], lr=0.1, smallest_diverging=math.nan), AT_ETA, AT_HALF, top.assign(diverged_seeds=0)),
@@ -291,21 +304,18 @@ def test_the_curves_caption_says_where_the_accuracy_axis_cuts_the_curves():
 
 
 def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it():
-    text = across_text(facts(), SWEEPS, CHOICES, MORE)
+    text = across_text(settled_facts(), SWEEPS, CHOICES, MORE)
+    assert "ITR falls as B grows. The ± covers the seeds; the checkpoints are at most 100% apart in t." in text
+    # ITR against the first crossing, how long the runs outlast it, and where they ended
     assert (
-        "ITR falls as B grows. Its ± covers the seeds; ITR is interpolated between checkpoints at most 100% apart in t."
-        in text
+        "**ITR.** The loss first comes within the target 1.5 to 1.7 times earlier than ITR: at every batch size "
+        "SGD's noise takes it back above the target for a while after that first crossing, which is what chose η. "
+        "The runs last 2.5 to 4.2 times ITR. After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of "
+        "the runs (over their second half), and the runs at η/2 show it still falling there." in text
     )
-    # the first crossing, not convergence: where the runs ended, and whether the runs at η/2 still fell
-    assert (
-        "**ITR.** After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of the runs (over their "
-        "second half), and the runs at η/2 show it still falling there." in text
-    )
-    assert "converged" not in text
-    floor = across_text(facts(half_ratio=[0.5, 0.5], half_ratio_sd=[0.01, 0.01]), SWEEPS, CHOICES, MORE)
+    floor = across_text(settled_facts(half_ratio=[0.5, 0.5], half_ratio_sd=[0.01, 0.01]), SWEEPS, CHOICES, MORE)
     assert "above L* at the end of the runs (over their second half)." in floor and "still falling" not in floor
-    assert "times its ITR" not in text  # the run length against ITR is the method's rule, not a reading
-    unmet = across_text(facts(converged=[True, False]), SWEEPS, CHOICES, MORE)
+    unmet = across_text(settled_facts(converged=[True, False]), SWEEPS, CHOICES, MORE)
     assert "At B = 100 no rate stayed within the target in the longest runs allowed, so no ITR is claimed" in unmet
     assert "ITR falls" not in unmet
 
@@ -342,23 +352,24 @@ def test_the_itr_spread_says_what_the_grid_and_the_target_do_beyond_the_seeds():
     # the iterations; at 10% ITR is 77,941.9 / 12,302.2 = 6.3 and 1,204.3 / 282.9 = 4.3 times smaller
     text = itr_spread_text(facts(), SWEEPS, CHOICES)
     assert text == (
-        "Its ± covers the seeds; ITR is interpolated between checkpoints at most 100% apart in t. ITR depends mostly on that "
-        "5%: at a 10% target it is 4.3 to 6.3 times smaller (most at B = 1)."
+        "The ± covers the seeds; the checkpoints are at most 100% apart in t. The first crossing depends mostly on "
+        "that 5%: at a 10% target it is 4.3 to 6.3 times smaller (most at B = 1)."
     )
     # a target that moves ITR no more than the grid's step does is not said to move it mostly
     close = CHOICES.assign(itr=CHOICES["itr"].where(CHOICES["target_pct"] != 10, CHOICES["itr"] * 3.2))
-    assert "ITR depends on that 5%" in itr_spread_text(facts(), SWEEPS, close)
+    assert "The first crossing depends on that 5%" in itr_spread_text(facts(), SWEEPS, close)
     only = itr_spread_text(facts(), SWEEPS.assign(reached=False), CHOICES[CHOICES["target_pct"] < 10])
-    assert only == "Its ± covers the seeds; ITR is interpolated between checkpoints at most 100% apart in t."
+    assert only == "The ± covers the seeds; the checkpoints are at most 100% apart in t."
     detail = rate_detail_text(facts(), SWEEPS, CHOICES)
-    assert "at the next smaller rate ITR was 2.1 to 2.2 times as large." in detail and detail.endswith(SPACED)
+    assert "at the next smaller rate the first crossing took 2.1 to 2.2 times as long." in detail
+    assert detail.endswith(SPACED)
 
 
 # the made-up curves are checked at t = 0, 1, 2, 4, ...: a factor of 2 between the last two checkpoints
 SPACED = (
-    "ITR is read at checkpoints 100% apart in t at B = 1 (100% at B = 100); SGD's noise can take the "
-    "loss below the target between two checkpoints, so a denser reading would give a smaller ITR, most at small "
-    "B, where the noise is largest."
+    "Both counts are read at checkpoints 100% apart in t at B = 1 (100% at B = 100); SGD's noise can take the "
+    "loss below the target between two checkpoints, or back above it, so a denser reading would give a smaller first "
+    "crossing and perhaps a larger ITR, most at small B, where the noise is largest."
 )
 
 
@@ -564,7 +575,7 @@ def test_the_loss_is_within_the_target_for_good_only_after_its_last_exit():
     excess = {0: [0.5, 0.04, 0.06, 0.04, 0.03], 1: [0.5, 0.2, 0.04, 0.03, 0.02], 2: [0.5, 0.04, 0.03, 0.02, 0.06]}
     runs = pd.DataFrame(
         [
-            {"batch_size": b, "seed": seed, "t": t, "train_loss": L_STAR * (1 + e)}
+            {"batch_size": b, "seed": seed, "t": t, "train_loss": L_STAR * (1 + e), "train_seconds": t / 2}
             for b, seeds in ((1, (0, 1)), (10, (0, 2)))
             for seed in seeds
             for t, e in zip([1, 2, 4, 8, 16], excess[seed], strict=True)
@@ -572,6 +583,7 @@ def test_the_loss_is_within_the_target_for_good_only_after_its_last_exit():
     )
     found = settled(runs, L_STAR, 5.0).set_index("batch_size")
     assert found.loc[1, "settled_t"] == 6.0 and found.loc[1, "settled_t_sd"] == 2.0  # t = 8 and 4
+    assert found.loc[1, "settled_seconds"] == 3.0  # the seconds the runs had taken there, not ITR x a mean step
     assert math.isnan(found.loc[10, "settled_t"])  # a seed that ends outside: no claim
 
 
@@ -585,13 +597,14 @@ def test_the_text_says_how_much_later_than_itr_the_loss_stays_within_the_target(
         }
     )
     text = settled_text(s)
-    assert text.startswith("It stays within the target at every later checkpoint only from 1.1 to 2.5 times ITR on")
-    assert ": at B = 10 it goes back above the target for a while after ITR." in text  # 1.1: the spacing, not a return
+    assert text.startswith("The loss first comes within the target 1.1 to 2.5 times earlier than ITR: at B = 10 SGD's")
+    assert "noise takes it back above the target for a while after that first crossing" in text  # 1.1: the spacing
     assert "At B = 100 some seed's loss is above the target again at the last checkpoint" in text
+    assert text.endswith("so no ITR is given.")
     calm = settled_text(s.iloc[:1])
-    assert calm.endswith("times ITR on, so ITR is not a passing dip of the noise.")
+    assert calm == "The loss stays within the target from its first crossing on, within a checkpoint or two."
     every = settled_text(s.iloc[1:2])
-    assert every.endswith(": at every batch size it goes back above the target for a while after ITR.")
+    assert ": at every batch size SGD's noise takes it back above the target" in every
 
 
 def test_a_step_that_costs_the_same_at_the_two_smallest_batches_is_said_to_be_set_by_its_fixed_cost():

@@ -104,7 +104,7 @@ def test_the_cut_in_iterations_is_shown_in_the_table_and_read_in_plain_words():
     assert math.isclose(shares["share"][0], 101000 / 11000 / 10)
     assert math.isclose(shares["share_sd"][0], shares["share"][0] * math.hypot(0.05, 0.05))
     shown = samples_table(t)
-    assert shown["ITR of the previous B ÷ ITR"].tolist() == [
+    assert shown["iterations at the previous B ÷ here"].tolist() == [
         "–",
         f"9.18{NBSP}±{NBSP}0.65×",
         f"5.50{NBSP}±{NBSP}0.39×",
@@ -138,7 +138,7 @@ def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_sp
     assert shown.loc["10", "samples to the target"] == f"105,000{NBSP}±{NBSP}8,000"
     unreached = samples_table(table(*BASE_ARGS)).set_index("B")
     assert unreached.loc["1", "samples to the target"] == "not reached"
-    assert unreached.loc["10", "ITR of the previous B ÷ ITR"] == "–"  # no step from a batch size that got there
+    assert unreached.loc["10", "iterations at the previous B ÷ here"] == "–"  # no step from a batch size that got there
     assert samples_caption(3).endswith("Mean ± s.d. over 3 seeds.")
     assert scientific(0.0215) == "0.0215" and scientific(2.5e-6) == "2.5 × 10⁻⁶"
     assert scientific(4.64e-5) == "4.64 × 10⁻⁵" and scientific(9.9996e-5) == "1 × 10⁻⁴"  # rounded into the next power
@@ -287,10 +287,10 @@ def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
     assert spread_caveat(at_5, unmet) == ""
     # the answer says it in one sentence, without the cuts (the detail's)
     assert spread_brief(at_5, choices) == (
-        "**How sure.** The ± covers the seeds only, as ITR's (Task 3); at a 10% target the pattern is the same."
+        "**How sure.** The ± covers the seeds only, as in Task 3; at a 10% target the pattern is the same."
     )
     assert spread_brief(at_5, flipped).endswith("at a 10% target the pattern is different.")
-    assert spread_brief(at_5, unmet) == "**How sure.** The ± covers the seeds only, as ITR's (Task 3)."
+    assert spread_brief(at_5, unmet) == "**How sure.** The ± covers the seeds only, as in Task 3."
     body = batch_size_commentary(at_5, behind=MORE, choices=choices)
     assert "**How sure.**" in body and "8.0×" not in body
 

@@ -67,16 +67,29 @@ def chosen(**changes) -> pd.DataFrame:
     ).assign(**changes)
 
 
+def itr(**changes) -> pd.DataFrame:
+    """Task 3's made-up ITR per batch size, where the loss stays within the target."""
+    return pd.DataFrame(
+        {
+            "batch_size": [10, 100, 1000],
+            "settled_t": [20_120.0, 1_204.3, 480.7],
+            "settled_t_sd": [1_500.0, 30.0, 18.0],
+            "settled_seconds": [0.52, 0.1224, 0.806],
+        }
+    ).assign(**changes)
+
+
 def test_the_batch_sizes_are_answered_smallest_first_in_the_rules_terms():
-    assert batch_size_answer(chosen()) == (
-        "The chosen rates reach the target, a training loss within 5% of L*, in the fewest iterations: η = 0.00464, "
-        "0.0215 and 0.0464 for B = 10, 100 and 1,000. They reach it after ITR = 8,200, 1,200 and 481 iterations and "
-        "0.21, 0.12 and 0.81 s of training."
+    assert batch_size_answer(chosen(), itr()) == (
+        "The chosen rates first bring the training loss within 5% of L* (the target) in the fewest iterations: "
+        "η = 0.00464, 0.0215 and 0.0464 for B = 10, 100 and 1,000. The loss stays within the target from ITR = "
+        "20,100, 1,200 and 481 iterations on, after 0.52, 0.12 and 0.81 s of training."
     )
-    unmet = batch_size_answer(chosen(converged=[True, False, True]))  # B = 10 did not
-    assert "after ITR = 1,200 and 481 iterations and 0.12 and 0.81 s of training at B = 100 and 1,000." in unmet
-    assert "At B = 10 no rate stayed within the target in 50,000 iterations." in unmet
-    assert "(" not in batch_size_answer(chosen())  # no parentheses, nested or not
+    unmet = batch_size_answer(chosen(converged=[True, False, True]), itr())  # B = 10 did not
+    assert "from ITR = 1,200 and 481 iterations on, after 0.12 and 0.81 s of training at B = 100 and 1,000." in unmet
+    assert "At B = 10 the loss did not stay within the target in 50,000 iterations." in unmet
+    unsettled = batch_size_answer(chosen(), itr(settled_t=[math.nan, 1_204.3, 480.7]))  # a seed ended above it
+    assert "At B = 10 the loss did not stay within the target" in unsettled
 
 
 def target_choices(itr_10: list[float]) -> pd.DataFrame:
@@ -94,11 +107,12 @@ def target_choices(itr_10: list[float]) -> pd.DataFrame:
 
 
 def test_the_batch_sizes_say_how_much_itr_owes_to_the_target():
-    text = batch_size_answer(chosen(), target_choices([2000.0, 200.0]))  # 4 and 6 times fewer at 10%
-    assert text.endswith("of training. ITR depends on the target: at 10% it is 4 to 6 times smaller.")
-    assert batch_size_answer(chosen(), target_choices([2000.0, 300.0])).endswith("at 10% it is 4 times smaller.")
+    text = batch_size_answer(chosen(), itr(), target_choices([2000.0, 200.0]))  # 4 and 6 times fewer at 10%
+    assert text.endswith("of training. The first crossing depends on the target: at 10% it is 4 to 6 times smaller.")
+    looser = batch_size_answer(chosen(), itr(), target_choices([2000.0, 300.0]))
+    assert looser.endswith("at 10% it is 4 times smaller.")
     stricter_only = target_choices([2000.0, 200.0]).query("target_pct < 10")
-    assert batch_size_answer(chosen(), stricter_only) == batch_size_answer(chosen())
+    assert batch_size_answer(chosen(), itr(), stricter_only) == batch_size_answer(chosen(), itr())
 
 
 def batch_size_summary(seconds: list[float], sds: list[float], t_sd: float = 0.0) -> pd.DataFrame:
@@ -353,8 +367,8 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
 
 
 def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():
-    one = batch_size_answer(chosen().iloc[[1]].assign(itr=172_541, itr_sd=11_000, itr_seconds_mean=4.7612))
-    assert "after ITR = 173,000 iterations and 4.8 s of training." in one  # Table 3: 173,000 ± 11,000
+    one = batch_size_answer(chosen().iloc[[1]], itr(settled_t=172_541, settled_t_sd=11_000, settled_seconds=4.7612))
+    assert "from ITR = 173,000 iterations on, after 4.8 s of training." in one  # Table 3: 173,000 ± 11,000
 
 
 def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_hand_figure():

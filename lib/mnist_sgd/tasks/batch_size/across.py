@@ -12,7 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from mnist_sgd.science.criteria import LOAD_FACTOR, beyond_load, differ
+from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends, settled
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
@@ -92,13 +92,14 @@ def across_facts(chosen: pd.DataFrame, curves: pd.DataFrame, halved: pd.DataFram
 
 
 def across_table(facts: pd.DataFrame) -> pd.DataFrame:
-    """Task 3's rows (``across_facts``) as shown: the chosen rate, ITR and the training seconds to
-    it, and the test accuracy after the same samples at every batch size (``equal_samples``), not
-    at the end of runs of different lengths; each mean with its s.d. over seeds, rounded to what
-    the seeds resolve, the seconds as ``seconds_spread``. Where the runs ended, at η and at η/2,
-    is read in the text and the per-run detail."""
+    """Task 3's rows (``across_facts``) as shown: the chosen rate; ITR, where the loss stays within
+    the target (``ends.settled``), and the training seconds the runs had taken there; the first
+    crossing, which chose the rate; the run length; and the test accuracy after the same samples
+    at every batch size (``equal_samples``), not at the end of runs of different lengths. Each
+    mean with its s.d. over seeds, rounded to what the seeds resolve, the seconds as
+    ``seconds_spread``."""
     s = facts.sort_values("batch_size")
-    met = s["converged"].astype(bool)
+    met = s["converged"].astype(bool) & s["settled_t"].map(math.isfinite)
     samples = int(s["equal_samples"].iloc[0])
     return pd.DataFrame(
         {
@@ -106,16 +107,17 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
             "η": s["lr"].map(lambda v: f"{v:.3g}"),
             "ITR (iterations)": [
                 mean_sd_rounded(m, sd) if ok else "not reached"
-                for m, sd, ok in zip(s["itr"], s["itr_sd"], met, strict=True)
-            ],
-            "within it from then on (t)": [
-                mean_sd_rounded(m, sd) if ok and math.isfinite(m) else "–"
                 for m, sd, ok in zip(s["settled_t"], s["settled_t_sd"], met, strict=True)
             ],
             "training s to ITR": [
                 seconds_spread(m, sd) if ok else "–"
-                for m, sd, ok in zip(s["itr_seconds_mean"], s["itr_seconds_std"], met, strict=True)
+                for m, sd, ok in zip(s["settled_seconds"], s["settled_seconds_sd"], met, strict=True)
             ],
+            "first within the target": [
+                mean_sd_rounded(m, sd) if ok else "–"
+                for m, sd, ok in zip(s["itr"], s["itr_sd"], s["converged"].astype(bool), strict=True)
+            ],
+            "run length": s["cap"].map(lambda v: f"{int(v):,}"),
             f"test acc. after {samples:,} samples (%)": _rounded(
                 100 * s["equal_test_acc"], 100 * s["equal_test_acc_sd"]
             ),
@@ -141,22 +143,21 @@ def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
 
 
 def across_caption(facts: pd.DataFrame) -> str:
-    """The caption of ``across_table``: where each number is read, and where the runs that went
-    on beyond the common number of samples were read instead of their end."""
+    """The caption of ``across_table``: what each column counts, and where the runs that went on
+    beyond the common number of samples were read instead of their end."""
     samples = int(facts["equal_samples"].iloc[0])
     longer = facts[facts["cap"] * facts["batch_size"] > samples]
     went_on = (
-        f"; the runs of B = {listed([f'{int(b):,}' for b in longer['batch_size']])} went on longer and are read at their "
-        f"last checkpoint up to there (t = {listed([f'{int(t):,}' for t in longer['equal_t']])})"
+        f" (B = {listed([f'{int(b):,}' for b in longer['batch_size']])}: at the checkpoint "
+        f"t = {listed([f'{int(t):,}' for t in longer['equal_t']])})"
         if len(longer)
         else ""
     )
     return (
-        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}: ITR, "
-        "the first checkpoint from which the loss stays within the target at every later one to the run's end, "
-        "the training seconds to ITR (ITR × the run's mean training time per step, evaluation excluded; their ± "
-        f"is the seeds', while the machine's load can stretch a time up to {LOAD_FACTOR:g}×); the test "
-        f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
+        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}. ITR: "
+        "the first checkpoint from which the training loss stays within the target to the end of the run, and the "
+        "training seconds the runs had taken there (evaluation excluded). First within the target: the iterations "
+        f"that chose η. Test accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
 
@@ -179,9 +180,9 @@ def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame,
 
 
 def itr_meaning(s: pd.DataFrame) -> str:
-    """What ITR leaves out (what it counts is the method's): the loss still falls after the
-    first iteration within the target, to where the runs ended (``gap_pct``, over their second
-    half), and whether the runs at η/2 (``half_ratio``) say it was still falling there (any
+    """What ITR is beside the first crossing (``settled_text``), how long the runs last after it,
+    and that the loss still falls after it, to where the runs ended (``gap_pct``, over their second
+    half), with whether the runs at η/2 (``half_ratio``) say it was still falling there (any
     reading but SGD's noise)."""
     lo, hi = s["gap_pct"].min(), s["gap_pct"].max()
     ended = f"{lo:.1f}%" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}% to {hi:.1f}%"
@@ -189,16 +190,23 @@ def itr_meaning(s: pd.DataFrame) -> str:
         gap_verdict(r, sd) != "noise floor" for r, sd in zip(s["half_ratio"], s["half_ratio_sd"], strict=True)
     )
     still = ", and the runs at η/2 show it still falling there" if falling else ""
+    known = s[s["settled_t"].map(math.isfinite)]
+    lasts = (
+        f" The runs last {_span(dict(zip(known['batch_size'], known['cap'] / known['settled_t'])))} times ITR."
+        if len(known)
+        else ""
+    )
     return (
-        f"After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}. "
-        + settled_text(s)
+        settled_text(s)
+        + lasts
+        + f" After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}."
     )
 
 
 def settled_text(s: pd.DataFrame) -> str:
-    """How much later than ITR the loss stays within the target for good (``ends.settled``): the
-    ratio of the two per batch size, as a range, said as the loss going back above the target for a
-    while after ITR where the ratio is above 1.1 (a checkpoint or two later is the spacing, not a
+    """How much earlier than ITR (``settled_t``) the loss first came within the target (``itr``):
+    the ratio of the two per batch size, as a range, said as the loss going back above the target
+    for a while in between where the ratio is above 1.1 (a checkpoint or two is the spacing, not a
     return); where some seed's loss left the target at its last checkpoint, said."""
     met = s[s["converged"].astype(bool)]
     ratios = {int(b): t / itr for b, t, itr in zip(met["batch_size"], met["settled_t"], met["itr"], strict=True)}
@@ -206,17 +214,19 @@ def settled_text(s: pd.DataFrame) -> str:
     parts = []
     if known:
         back = [b for b, r in known.items() if r > 1.1]
-        head = f"It stays within the target at every later checkpoint only from {_span(known)} times ITR on"
         if not back:
-            parts.append(f"{head}, so ITR is not a passing dip of the noise.")
+            parts.append("The loss stays within the target from its first crossing on, within a checkpoint or two.")
         else:
             where = "every batch size" if len(back) == len(known) else f"B = {listed([f'{b:,}' for b in back])}"
-            parts.append(f"{head}: at {where} it goes back above the target for a while after ITR.")
+            parts.append(
+                f"The loss first comes within the target {_span(known)} times earlier than ITR: at {where} SGD's "
+                "noise takes it back above the target for a while after that first crossing, which is what chose η."
+            )
     unsettled = [b for b, r in ratios.items() if not math.isfinite(r)]
     if unsettled:
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unsettled])} some seed's loss is above the target again at the last "
-            "checkpoint: within it on average over the run's end, not at every checkpoint."
+            "checkpoint: within it on average over the run's end, not at every checkpoint, so no ITR is given."
         )
     return " ".join(parts)
 
@@ -235,18 +245,18 @@ def rate_detail_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataF
 
 
 def itr_spread_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
-    """What moves ITR beyond the seeds: ITR at the loosest other target against ITR at the
-    report's, as a range over the batch sizes; said to move it mostly when that moves ITR more
-    than the grid's next smaller rate does (``next_rate_slower``)."""
+    """What moves the counts beyond the seeds: the first crossing at the loosest other target
+    against the report's, as a range over the batch sizes; said to move it mostly when that moves
+    it more than the grid's next smaller rate does (``next_rate_slower``)."""
     target = float(s["target_pct"].iloc[0])
-    covers = f"Its ± covers the seeds; ITR is interpolated between checkpoints at most {_spacing_pct(s['spacing'].max())} apart in t"
+    covers = f"The ± covers the seeds; the checkpoints are at most {_spacing_pct(s['spacing'].max())} apart in t"
     found = itr_fewer_at_looser(choices, target)
     if found is None or found[1].empty:
         return covers + "."
     looser, fewer = found
     mostly = " mostly" if fewer.max() > max(next_rate_slower(rates).values(), default=0.0) else ""
     return (
-        f"{covers}. ITR depends{mostly} on that {target:g}%: at a {looser:g}% target it is "
+        f"{covers}. The first crossing depends{mostly} on that {target:g}%: at a {looser:g}% target it is "
         f"{_span(fewer.to_dict())} times smaller (most at B = {int(fewer.idxmax()):,})."
     )
 
@@ -275,14 +285,15 @@ def _spacing_pct(spacing: float) -> str:
 
 
 def _checkpoint_text(s: pd.DataFrame) -> str:
-    """The checkpoints ITR is read at, and which way a denser reading would move it."""
+    """The checkpoints ITR and the first crossing are read at, and which way a denser reading would
+    move them."""
     small, large = s.iloc[0], s.iloc[-1]  # a dip below the target between two checkpoints goes unseen
     return (
-        f"ITR is read at checkpoints {_spacing_pct(small['spacing'])} apart in t at "
+        f"Both counts are read at checkpoints {_spacing_pct(small['spacing'])} apart in t at "
         f"B = {small['batch_size']:,} ({_spacing_pct(large['spacing'])} at B = {large['batch_size']:,}); "
         "SGD's noise can take the loss below the target "
-        "between two checkpoints, so a denser reading would give a smaller ITR, most at small B, where the noise is "
-        "largest."
+        "between two checkpoints, or back above it, so a denser reading would give a smaller first crossing and "
+        "perhaps a larger ITR, most at small B, where the noise is largest."
     )
 
 
@@ -297,7 +308,7 @@ def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
     set it."""
     text = f"The sweep's rates are {grid_step(rates):.3g} times apart, so each chosen rate is known to that factor"
     slower = next_rate_slower(rates)
-    text += f"; at the next smaller rate ITR was {_span(slower)} times as large." if slower else "."
+    text += f"; at the next smaller rate the first crossing took {_span(slower)} times as long." if slower else "."
     for _, row in s[s["lr"] >= s["largest_stable"]].iterrows():
         text += " " + _grid_edge_text(row)
     return text
@@ -306,8 +317,8 @@ def _rate_text(s: pd.DataFrame, rates: pd.DataFrame) -> str:
 def _grid_edge_text(row: pd.Series) -> str:
     """A chosen rate that is the largest finite one of its sweep: a faster one can only lie below the
     smallest rate that diverged or 2/λ_max, beyond which even full-batch descent diverges (Task 2
-    gives it), whichever is lower; that bound over the chosen rate bounds what ITR could lose, as the
-    iterations to the target scale about as 1/η."""
+    gives it), whichever is lower; that bound over the chosen rate bounds what the first crossing
+    could lose, as the iterations to the target scale about as 1/η."""
     b, lr, diverging, limit = int(row["batch_size"]), row["lr"], row["smallest_diverging"], row["lr_stability"]
     head = f"At B = {b:,} it is also the largest rate that did not diverge"
     if limit > lr and not (limit >= diverging):  # with no diverging rate (NaN) the limit bounds
@@ -318,17 +329,18 @@ def _grid_edge_text(row: pd.Series) -> str:
     else:
         return f"{head}; a faster one may lie above it."
     return (
-        f"{head}; a faster one lies below {where}, at most {bound / lr:.3g} times higher, so ITR could be at most "
-        "about that factor lower."
+        f"{head}; a faster one lies below {where}, at most {bound / lr:.3g} times higher, so the first crossing "
+        "could be at most about that factor lower."
     )
 
 
 def _itr_text(s: pd.DataFrame) -> str:
     """How ITR moves with B, and where no ITR is claimed."""
-    met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
+    met = s[s["converged"].astype(bool) & s["settled_t"].map(math.isfinite)]
+    unmet = s[~s["converged"].astype(bool)]
     parts = []
     if len(met) > 1:
-        parts.append(f"ITR {trend_beyond_spread(met['itr'].tolist(), met['itr_sd'].tolist())} as B grows.")
+        parts.append(f"ITR {trend_beyond_spread(met['settled_t'].tolist(), met['settled_t_sd'].tolist())} as B grows.")
     if len(unmet):
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "

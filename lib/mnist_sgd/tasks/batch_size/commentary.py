@@ -36,7 +36,7 @@ SAME_PER_SAMPLE = 0.01
 
 def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     """Task 4's numbers that Task 3's table does not give, one row per batch size of
-    ``tables.batch_size_summary``: η/B, the samples processed to the target (ITR × B) and how many
+    ``tables.batch_size_summary``: η/B, the samples processed to the target (t × B) and how many
     times fewer iterations it needed than the batch size before it; each mean and s.d. over seeds
     rounded to the seeds' spread ("not reached" where a seed never came there)."""
     t = table.sort_values("batch_size").reset_index(drop=True)
@@ -47,7 +47,7 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
             "B": t["batch_size"].map(lambda v: f"{v:,}"),
             "η/B": (t["lr"] / t["batch_size"]).map(scientific),
             "samples to the target": or_not_reached(t["samples_target"], samples),
-            "ITR of the previous B ÷ ITR": [
+            "iterations at the previous B ÷ here": [
                 f"{mean_sd_rounded(shares.loc[b, 'cut'], shares.loc[b, 'cut_sd'])}×" if b in shares.index else "–"
                 for b in t["batch_size"]
             ],
@@ -58,8 +58,9 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
 def samples_caption(seeds: int) -> str:
     """The caption of ``samples_table``."""
     return (
-        "Per batch size at its chosen rate: η/B; the samples processed to the target (ITR × B); the factor by which "
-        "ITR fell from the next smaller B (ideally the factor by which B grew). Mean ± s.d. "
+        "Per batch size at its chosen rate: η/B; the samples processed until the loss first came within the target "
+        "(iterations × B); the factor by which those iterations fell from the next smaller B (ideally the factor by "
+        "which B grew). Mean ± s.d. "
         f"over {plural(seeds, 'seed')}."
     )
 
@@ -108,7 +109,7 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
 def spread_brief(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
     """``spread_caveat`` in one sentence for the answer: the ± covers the seeds only, and whether
     the pattern holds at the loosest other target (its cuts are the per-run detail's)."""
-    lead = "**How sure.** The ± covers the seeds only, as ITR's (Task 3)"
+    lead = "**How sure.** The ± covers the seeds only, as in Task 3"
     full = spread_caveat(reached, choices)
     if not full:
         return lead + "."

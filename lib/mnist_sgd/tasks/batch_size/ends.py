@@ -40,29 +40,30 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
 
 
 def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> pd.DataFrame:
-    """Per batch size, where each seed's loss at the chosen rate (``curves``) is within the target
-    (``target_pct`` % above ``train_loss_star``) at every checkpoint from then on to the end of its
-    run: the first such checkpoint, mean and s.d. (ddof 0) over the seeds (``settled_t``,
-    ``settled_t_sd``; NaN unless every seed ends within it). ITR is the *first* entry into the
-    target; this is the last one, so that noise dipping the loss below the target for a moment
-    does not count, and between the two the loss is approximately converged."""
+    """Per batch size, ITR: where each seed's loss at the chosen rate (``curves``) is within the
+    target (``target_pct`` % above ``train_loss_star``) at every checkpoint from then on to the end
+    of its run, the first such checkpoint, and the training seconds the run had taken there (its
+    ``train_seconds``): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
+    ``settled_seconds``, ``settled_seconds_sd``; NaN unless every seed ends within it). The rate
+    was chosen by the *first* entry into the target; this is the last one, so that noise dipping
+    the loss below the target for a moment does not count as converged."""
     threshold = train_loss_star * (1 + target_pct / 100)
     rows = []
     for b, mine in curves.groupby("batch_size"):
-        ts = []
+        ts, seconds = [], []
         for _, run in mine[mine["t"] > 0].groupby("seed"):
             run = run.sort_values("t")
             within = (run["train_loss"] <= threshold).to_numpy()
             outside = (~within).nonzero()[0]
-            ts.append(math.nan if not within[-1] else float(run["t"].iloc[outside[-1] + 1 if len(outside) else 0]))
+            at = outside[-1] + 1 if len(outside) else 0
+            ts.append(float(run["t"].iloc[at]) if within[-1] else math.nan)
+            seconds.append(float(run["train_seconds"].iloc[at]) if within[-1] else math.nan)
         every = all(math.isfinite(t) for t in ts)
-        rows.append(
-            {
-                "batch_size": b,
-                "settled_t": float(pd.Series(ts).mean()) if every else math.nan,
-                "settled_t_sd": float(pd.Series(ts).std(ddof=0)) if every else math.nan,
-            }
-        )
+        row: dict[str, float] = {"batch_size": b}
+        for key, values in (("settled_t", ts), ("settled_seconds", seconds)):
+            row[key] = float(pd.Series(values).mean()) if every else math.nan
+            row[f"{key}_sd"] = float(pd.Series(values).std(ddof=0)) if every else math.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 

@@ -1,6 +1,6 @@
-"""Task 3's commentary on one batch size: the learning rate its sweep chose, its ITR, and what
-the remaining gap to L* is made of, each sentence written from the tables its section computed;
-and the rounding that every Task 3 text shares (a mean and its s.d. to the digits the seeds
+"""Task 3's commentary on one batch size: the learning rate its sweep chose, when its loss first
+came within the target, and what the remaining gap to L* is made of, each sentence written from
+the tables its section computed; and the rounding that every Task 3 text shares (a mean and its s.d. to the digits the seeds
 resolve)."""
 
 from __future__ import annotations
@@ -130,7 +130,8 @@ def floor_verdict(ratio: float, ratio_sd: float = 0.0) -> str:
 
 
 def itr_text(row: pd.Series | dict) -> str:
-    """ITR of one batch size, or why there is none, and where the run ended.
+    """When the loss of one batch size first came within the target, or why it did not, and where
+    the run ended (ITR, where it stays within the target, is read across batch sizes).
 
     ``row``: the ``chosen`` table of Task 3: batch_size, lr, target_pct, itr, itr_sd,
     converged, cap, seeds, itr_seconds_mean/std (training seconds to ITR), train_seconds_mean/std
@@ -142,9 +143,10 @@ def itr_text(row: pd.Series | dict) -> str:
     whole = f"{time_spread(row['train_seconds_mean'], row['train_seconds_std'])} s"
     if row["converged"]:
         text = (
-            f"**B = {b:,}: η = {lr:g}, ITR = {mean_sd_rounded(row['itr'], row['itr_sd'])} iterations** to within "
-            f"{row['target_pct']:g}% of L*, after {time_spread(row['itr_seconds_mean'], row['itr_seconds_std'])} s "
-            f"of training ({over}). The runs went on to {cap:,} iterations ({whole})."
+            f"**B = {b:,}: η = {lr:g}, first within {row['target_pct']:g}% of L* after "
+            f"{mean_sd_rounded(row['itr'], row['itr_sd'])} iterations**, "
+            f"{time_spread(row['itr_seconds_mean'], row['itr_seconds_std'])} s of training ({over}). The runs went on "
+            f"to {cap:,} iterations ({whole})."
         )
     else:
         text = (

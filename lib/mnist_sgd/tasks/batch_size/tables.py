@@ -30,8 +30,9 @@ def chosen_row(
     start: int,
     n_train: int,
 ) -> pd.DataFrame:
-    """Task 3's one-row table for a batch size: the chosen rate and ITR, where the runs ended,
-    and the evidence for a noise floor (at η and η/2) and for the hand-made setting.
+    """Task 3's one-row table for a batch size: the chosen rate and its first crossing of the
+    target, where the runs ended, and the evidence for a noise floor (at η and η/2) and for the
+    hand-made setting.
 
     ``runs``/``curves``: the seeds at the chosen rate ``lr`` (``curves`` with an ``excess``
     column over L*); ``halved``: the same at ``lr``/2; ``hand_runs``: the hand-made setting;
@@ -39,9 +40,10 @@ def chosen_row(
     the sweep doubled it from ``start`` as needed; ``n_train``: the training images (for the
     time of 50 epochs).
 
-    ITR is when the loss first comes within ``target_pct`` % of L* (``criteria.first_reaching``,
-    mean and s.d. over seeds), the training time to it likewise (``seconds_to_target``); ``converged`` when every seed
-    got there and the end of the run is still within it. The loss and its gap to L* are read
+    ``itr`` is the first crossing: when the loss first comes within ``target_pct`` % of L*
+    (``criteria.first_reaching``, mean and s.d. over seeds), the training time to it likewise
+    (``seconds_to_target``); ``converged`` when every seed got there and the end of the run is
+    still within it. The loss and its gap to L* are read
     at the end of the run (averaged over its last doubling, [cap/2, cap]), the accuracies at
     the last checkpoint.
     """
@@ -130,14 +132,14 @@ def sweep_table(ranking: pd.DataFrame) -> pd.DataFrame:
 
 
 def batch_size_summary(chosen: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
-    """Task 4's table: Task 3's row of each batch size (``chosen``) with its ITR, the iterations to
+    """Task 4's table: Task 3's row of each batch size (``chosen``) with the iterations to
     within ``target_pct`` % of L*, counted in iterations, samples and seconds, and the gradient
     noise scale B_noise there (``curves`` with an ``excess`` column and, where measured,
     ``noise_scale``), and the hand-made figures of that batch size.
 
     The crossing is interpolated between checkpoints (``criteria.first_reaching``) for each seed,
-    as Task 3's ITR, and timed as it (``seconds_to_target``): ``t_target``, ``samples_target`` and
-    ``seconds_target`` are means over the seeds with their s.d.; NaN unless every seed reached the
+    as Task 3's first crossing, and timed as it (``seconds_to_target``): ``t_target``,
+    ``samples_target`` and ``seconds_target`` are means over the seeds with their s.d.; NaN unless every seed reached the
     target.
     """
     rows = []

@@ -4,6 +4,7 @@ summary quotes the same numbers as the section."""
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Callable
 
@@ -60,29 +61,31 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
     )
 
 
-def batch_size_answer(chosen: pd.DataFrame, choices: pd.DataFrame | None = None) -> str:
-    """Task 3's answer over all batch sizes, smallest first, then how much ITR owes to the target.
-    ``chosen``: one row per batch size with batch_size, lr, target_pct, converged, itr,
-    itr_seconds_mean (training seconds to ITR) and cap (the run length); ``choices``: the rule
-    redone at other targets (``hand_rates.target_choices``), None when not there."""
-    s = chosen.sort_values("batch_size").reset_index(drop=True)
-    met, unmet = s[s["converged"].astype(bool)], s[~s["converged"].astype(bool)]
+def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataFrame | None = None) -> str:
+    """Task 3's answer over all batch sizes, smallest first, then how much the first crossing owes
+    to the target. ``chosen``: one row per batch size with batch_size, lr, target_pct, converged
+    and cap (the run length); ``itr``: Task 3's ITR per batch size, where the loss stays within
+    the target (settled_t, settled_t_sd, settled_seconds: the training seconds to it); ``choices``:
+    the rule redone at other targets (``hand_rates.target_choices``), None when not there."""
+    s = chosen.merge(itr, on="batch_size").sort_values("batch_size").reset_index(drop=True)
+    met = s[s["converged"].astype(bool) & s["settled_t"].map(math.isfinite)]
+    unmet = s[~s["batch_size"].isin(met["batch_size"])]
     target = float(s["target_pct"].iloc[0])
     text = (
-        f"The chosen rates reach the target, a training loss within {target:g}% of L*, in the fewest iterations: "
-        f"η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
+        f"The chosen rates first bring the training loss within {target:g}% of L* (the target) in the fewest "
+        f"iterations: η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
     )
     if len(met):
+        itrs = listed([_as_in_table(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
         text += (
-            f" They reach it after ITR = {listed([_as_in_table(m, sd) for m, sd in zip(met['itr'], met['itr_sd'])])} "
-            "iterations and "
-            f"{listed([two_figures(v) for v in met['itr_seconds_mean']])} s of training"
+            f" The loss stays within the target from ITR = {itrs} iterations on, after "
+            f"{listed([two_figures(v) for v in met['settled_seconds']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
             + "."
         )
     if len(unmet):
         text += (
-            f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in "
+            f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} the loss did not stay within the target in "
             f"{listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
     return text + ("" if choices is None else _itr_caveat(choices, target))
@@ -94,14 +97,14 @@ def _as_in_table(mean: float, sd: float) -> str:
 
 
 def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
-    """' ITR depends on the target: at 10% it is 3.9 to 6.3 times smaller.', '' without a
-    looser target reached at any batch size."""
+    """' The first crossing depends on the target: at 10% it is 3.9 to 6.3 times smaller.', ''
+    without a looser target reached at any batch size."""
     found = itr_fewer_at_looser(choices, target_pct)
     if found is None or found[1].empty:
         return ""
     looser, fewer = found
     span = " to ".join(dict.fromkeys(f"{v:.2g}" for v in (fewer.min(), fewer.max())))
-    return f" ITR depends on the target: at {looser:g}% it is {span} times smaller."
+    return f" The first crossing depends on the target: at {looser:g}% it is {span} times smaller."
 
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
