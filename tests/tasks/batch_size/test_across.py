@@ -226,7 +226,10 @@ def test_the_good_rate_is_known_to_the_grids_step_and_bounded_at_its_top():
         top.assign(diverged_seeds=0),
         CHOICES,
     )
-    assert "a faster one lies below the full-batch limit of Task 2, at most 1.13 times higher, so the first crossing could" in bounded
+    assert (
+        "a faster one lies below the full-batch limit of Task 2, at most 1.13 times higher, so the first crossing could"
+        in bounded
+    )
     assert "0.0525" not in bounded
     unbounded = rate_detail_text(
         across_facts(chosen([100], lr=0.1, smallest_diverging=math.nan), AT_ETA, AT_HALF, top.assign(diverged_seeds=0)),

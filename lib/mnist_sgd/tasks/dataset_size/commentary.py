@@ -231,10 +231,10 @@ def budget_dependent(t: pd.DataFrame) -> list[int]:
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
     """Task 5's answer in both readings of its table (how the stop is chosen is the section's
-    method): how the test accuracy moves with N' at the stop, which uses only the N' images, from
-    the smallest size to the largest (mean ± s.d. over subsets, as the table shows them), and
-    after the fixed iterations; for each, which steps of the grid are beyond the spread over
-    subsets (``steps_between``) and which within it, these with their change.
+    method): how the final test accuracy, after the fixed iterations, moves with N' from the
+    smallest size to the largest (mean ± s.d. over subsets, as the table shows them), and how it
+    moves at the early stop, which uses only the N' images; for each, which steps of the grid are
+    beyond the spread over subsets (``steps_between``) and which within it, these with their change.
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
@@ -251,10 +251,10 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         return f"{mean:.2f}\u00a0±\u00a0{sd:.2f}% at N' = {int(row['dataset_size']):,}"
 
     return (
-        "**The answer** (the table). Read at the stop each subset chose with its own images, the test accuracy "
-        f"{moves(at_stop)}, from {at(at_stop.iloc[0])} to {at(at_stop.iloc[-1])} (mean ± s.d. over subsets): "
-        f"{_steps_said(steps_between(at_stop))}. After the fixed {int(at_end['iterations'].max()):,} iterations it "
-        f"{moves(at_end)}: {_steps_said(steps_between(at_end))}."
+        f"**The answer** (the table). After the {int(at_end['iterations'].max()):,} iterations, the final test "
+        f"accuracy {moves(at_end)}, from {at(at_end.iloc[0])} to {at(at_end.iloc[-1])} (mean ± s.d. over subsets): "
+        f"{_steps_said(steps_between(at_end))}. Stopped early, where the subset's own images say, it "
+        f"{moves(at_stop)}: {_steps_said(steps_between(at_stop))}."
     )
 
 
@@ -280,16 +280,12 @@ def stopping_text(t: pd.DataFrame) -> str:
     test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd (``tables.size_summary``).
     """
     t = t.sort_values("dataset_size").reset_index(drop=True)
-    iterations = int(t["iterations"].max())
     lower = lower_at_end(t)
-    text = (
-        f"**The two readings compared.** Run on to the end of their {iterations:,} iterations (the table's last "
-        "column), the same runs end "
-        + (
-            f"lower, beyond the spread over subsets, at {sizes_named(lower)}."
-            if lower
-            else "within the spread over subsets of their accuracy at the stop at every size."
-        )
+    text = "**The two readings compared.** The final accuracy is " + (
+        f"below the early stop's, beyond the spread over subsets, at {sizes_named(lower)}: there the runs lost "
+        "test accuracy after the stop while they went on fitting their training images."
+        if lower
+        else "within the spread over subsets of the early stop's at every size."
     )
     cut = [n for n in budget_dependent(t) if n in lower]
     if cut:

@@ -13,7 +13,7 @@ import pandas as pd
 
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.tasks.dataset_size.commentary import joined, share_of, shown, sizes_named
-from mnist_sgd.tasks.dataset_size.tables import at_stop, gap_column, mean_sd
+from mnist_sgd.tasks.dataset_size.tables import at_stop, mean_sd
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
 ORDINALS = ("first", "second", "third", "fourth")
@@ -64,23 +64,21 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
 
 
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the runs on
-    the whole subset at the stop their split runs chose (the iteration they are read at, their
-    training and test accuracy there and the gap, as the difference of the two columns as
-    shown), then, secondary, the same runs' test accuracy at the end of their iterations. Every
-    value mean ± s.d. over subsets."""
+    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the final
+    training and test accuracy, at the end of the runs' iterations, then the same runs stopped
+    early, at the stop their split runs chose (the iteration they are read at and the test
+    accuracy there). Every value mean ± s.d. over subsets."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     stop = at_stop(t)
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "stopped at t": [
+            "final training acc. (%)": mean_sd(t["train_acc"], t["train_acc_sd"]),
+            "final test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
+            "stopped early at t": [
                 _t_range(int(lo), int(hi)) for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
             ],
-            "training acc. (%)": mean_sd(stop["train_acc"], stop["train_acc_sd"]),
-            "test acc. (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
-            "training − test (points)": gap_column(stop),
-            f"after {int(t['iterations'].max()):,} iterations: test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
+            "test acc. there (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
         }
     )
 
@@ -91,10 +89,8 @@ def answer_caption(t: pd.DataFrame) -> str:
     first = t.iloc[0]
     return (
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {int(t['subsets'].max())} "
-        f"subsets): SGD on the whole subset, read at the stop chosen within it (SGD on {share_of(t)} of its images "
-        "stopped where its accuracy on the rest was highest; the whole subset read after as many passes over its "
-        "images, at t, the range over subsets). Last column: the same runs at the end of their "
-        f"{int(t['iterations'].max()):,} iterations."
+        f"subsets). Final: after the {int(t['iterations'].max()):,} iterations. Stopped early: the same runs read "
+        f"where a run on {share_of(t)} of the subset's images scored highest on the rest (t: the range over subsets)."
     )
 
 
