@@ -136,14 +136,14 @@ def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_stateme
     again = ": B = 32, η = 1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     assert run_prose.caption_once(first, seen) == first
     assert run_prose.caption_once(again, seen) == (
-        ": B = 32, η = 1, 20 epochs: one row per seed; read as the first table of this kind above."
+        ": B = 32, η = 1, 20 epochs: one row per seed; same columns as the first such table above."
     )
     figure = "**Figure 3.** Sweep at B = 10. Left: loss after 50,000 iterations."
     assert run_prose.caption_once(figure, seen) == figure, "a new explanation is printed"
     other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
     assert (
         run_prose.caption_once(other, seen)
-        == "**Figure 9.** Sweep at B = 100; read as the first figure of this kind above."
+        == "**Figure 9.** Sweep at B = 100; same layout as the first such figure above."
     )
     assert run_prose.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
 

@@ -35,8 +35,12 @@ def caption_once(paragraph: str, seen: set[str]) -> str:
         return paragraph
     explanation = re.sub(r"[\d.,]+", "#", match.group(2)[cut.end() :]).strip()
     if explanation in seen:
-        kind = "figure" if match.group(1).startswith("**Figure") else "table"
-        return f"{match.group(1)}{match.group(2)[: cut.start()]}; read as the first {kind} of this kind above."
+        same = (
+            "layout as the first such figure"
+            if match.group(1).startswith("**Figure")
+            else "columns as the first such table"
+        )
+        return f"{match.group(1)}{match.group(2)[: cut.start()]}; same {same} above."
     seen.add(explanation)
     return paragraph
 
