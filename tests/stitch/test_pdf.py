@@ -34,8 +34,10 @@ def test_a_section_of_the_contents_begins_after_the_figures_of_the_one_before():
 
 
 def test_an_apostrophe_after_a_digit_stays_an_apostrophe_outside_raw_text():
-    source = "Task 4's answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe seeds' spread"
-    assert pdf.typeset_numbers(source) == "Task 4\u2019s answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe seeds' spread"
+    source = "Task 4's answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe spread over seeds"
+    assert (
+        pdf.typeset_numbers(source) == "Task 4\u2019s answer, `x = '4's'` and\n```\nf'{n}'s\n```\nthe spread over seeds"
+    )
 
 
 def test_a_hyphen_before_a_number_is_a_minus_sign_but_not_in_code_or_a_length():

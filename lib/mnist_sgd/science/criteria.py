@@ -31,7 +31,7 @@ def differ(m1: float, s1: float, m2: float, s2: float) -> bool:
 
 def beyond_load(ratio: float) -> bool:
     """Whether a time is longer than another by more than the machine's load can make it: their
-    ratio (≥ 1, of means over seeds) above ``LOAD_FACTOR``. The ratio alone: the seeds' spread of a
+    ratio (≥ 1, of means over seeds) above ``LOAD_FACTOR``. The ratio alone: the spread over seeds of a
     time is far smaller than what the load does to it."""
     return ratio > LOAD_FACTOR
 

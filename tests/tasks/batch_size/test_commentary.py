@@ -116,17 +116,17 @@ def test_the_cut_in_iterations_is_shown_in_the_table_and_read_in_plain_words():
     assert "9.18" not in text and "5.5" not in text  # the cuts are the table's
     assert "ideal cut" not in text and "share" not in text  # no jargon in the answer
     # 92 ± 6% is 8 points from the ideal: within 2 s.d., so the iterations fell as much as the batch grew
-    assert "From B = 1 to 10 the iterations fell as much as the batch grew, within the seeds' spread;" in text
+    assert "From B = 1 to 10 the iterations fell as much as the batch grew, within the spread over seeds;" in text
 
 
 def test_a_cut_at_the_ideal_is_said_to_buy_the_whole_cut_within_the_spread():
     # 1 -> 10 cuts the iterations 10.7-fold for a 10-fold batch, with a spread of 9%: the ideal, not more
     at_ideal = summary([107000, 10000, 1150, 460], [1, 1, 1, 1], [3, 3, 3, 3], [0.85] * 4, t_sd=(5000, 700, 30, 20))
     text = commentary(at_ideal)
-    assert "From B = 1 to 10 the iterations fell as much as the batch grew, within the seeds' spread;" in text
+    assert "From B = 1 to 10 the iterations fell as much as the batch grew, within the spread over seeds;" in text
     assert "more than the batch grew" not in text
     beyond = commentary(at_ideal.assign(t_target_sd=[0, 0, 0, 0], t_target=[200000, 10000, 2000, 1000]))
-    assert "From B = 1 to 10 they fell more than the batch grew, beyond the seeds' spread" in beyond
+    assert "From B = 1 to 10 they fell more than the batch grew, beyond the spread over seeds" in beyond
 
 
 def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_spread():
@@ -170,7 +170,7 @@ def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     )
     apart = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
     assert "(Task 3's table); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
-    # the report's case: 2.3 times is beyond the factor 2, however wide the seeds' spread
+    # the report's case: 2.3 times is beyond the factor 2, however wide the spread over seeds
     report = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
     assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report
     assert "B = 10 and 1,000 took 2.3× as long or more, beyond the machine's load." in commentary(
@@ -198,7 +198,7 @@ def test_the_end_of_the_runs_is_read_only_beyond_the_seeds_spread():
         in close
     )
     apart = commentary(BASE.assign(equal_test_acc=[0.830, 0.851, 0.852, 0.856], equal_test_acc_sd=0.001))
-    assert "after the same samples: B = 1,000 is highest, beyond the seeds' spread (Task 3)" in apart
+    assert "after the same samples: B = 1,000 is highest, beyond the spread over seeds (Task 3)" in apart
 
 
 def test_the_rate_is_said_to_grow_in_proportion_only_where_eta_over_b_is_the_same():
@@ -277,7 +277,7 @@ def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
     # the grader's case: 13,300 samples at B = 1, 11,900 at B = 10 (a fall within the spread), a cut of 11.2
     fell = choices.assign(itr=[77942, 8196, 1204, 481, 13300, 1190, 282.9, 123.6])
     assert (
-        "the samples rise with B, except from B = 1 to 10, where they fall within the seeds' spread; the iterations "
+        "the samples rise with B, except from B = 1 to 10, where they fall within the spread over seeds; the iterations "
         "are cut 11×, 4.2× and 2.3×" in spread_caveat(at_5, fell)
     )
     assert text in batch_size_detail(at_5, choices)

@@ -45,9 +45,9 @@ def test_the_hand_setting_is_set_against_the_seeds():
     text = hand_run_text(hand, 0.823, runs, 0.2)
     assert text.startswith("By hand, at B = 100, η = 0.001 and 1,000 iterations, the run reached 82.3% test accuracy")
     # the s.d. over seeds with n - 1: 1.00 point
-    assert "gives 83.00% ± 1.00 (mean ± s.d. over 3 seeds), which agrees with it, within the seeds' spread" in text
+    assert "gives 83.00% ± 1.00 (mean ± s.d. over 3 seeds), which agrees with it, within the spread over seeds" in text
     assert "two s.d." not in text and "0.1 point" not in text  # the rule is stated once, on the summary page
     assert text.endswith("its training loss is still 50.0% above $L^\\star$.")
     tight = runs.assign(final_test_acc=[0.840, 0.841, 0.842])  # 1.8 points off, s.d. 0.1
     far = hand_run_text(hand, 0.823, tight, 0.2)
-    assert "which differs from it beyond the seeds' spread" in far and "agrees" not in far
+    assert "which differs from it beyond the spread over seeds" in far and "agrees" not in far

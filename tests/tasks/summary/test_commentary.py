@@ -50,7 +50,7 @@ def test_the_sgd_answer_quotes_the_optimum_and_the_gradient_check_relative_to_it
 
 
 def chosen(**changes) -> pd.DataFrame:
-    """Task 3's made-up rows, B = 100 listed before 10: every B converged, the accuracies within the seeds' spread."""
+    """Task 3's made-up rows, B = 100 listed before 10: every B converged, the accuracies within the spread over seeds."""
     return pd.DataFrame(
         {
             "batch_size": [100, 10, 1000],

@@ -3,7 +3,7 @@
 hand-made figures are ``hand``'s, the per-run detail ``detail``'s. The models are read as
 ``late.late_stats`` reads them. A difference reads as a distance ('0.94 points above') with its
 verdict by the report's one rule, ``criteria.differ``, which the summary page states: the section
-only says 'beyond' or 'within the seeds' spread'. A noise that is not measured is said once, at
+only says 'beyond' or 'within the spread over seeds'. A noise that is not measured is said once, at
 the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def distance(diff: float, up: str = "above", down: str = "below", level: str = "
 
 
 def spread_name(stats: pd.DataFrame) -> str:
-    """'the seeds' spread' when every model's noise comes from its seeds, else 'the noise'."""
-    return "the seeds' spread" if (stats["noise_source"] == "seeds").all() else "the noise"
+    """'the spread over seeds' when every model's noise comes from its seeds, else 'the noise'."""
+    return "the spread over seeds" if (stats["noise_source"] == "seeds").all() else "the noise"
 
 
 def measured(*noises: float) -> bool:
@@ -47,15 +47,15 @@ def measured(*noises: float) -> bool:
 
 
 def verdict(a: float, sa: float, b: float, sb: float, spread: str) -> str:
-    """'beyond the seeds' spread' when ``criteria.differ`` tells a (± sa) from b (± sb), else
-    'within the seeds' spread'; '' when a noise is not measured (``unmeasured`` says so once)."""
+    """'beyond the spread over seeds' when ``criteria.differ`` tells a (± sa) from b (± sb), else
+    'within the spread over seeds'; '' when a noise is not measured (``unmeasured`` says so once)."""
     if not measured(sa, sb):
         return ""
     return f"{'beyond' if differ(a, sa, b, sb) else 'within'} {spread}"
 
 
 def against(a: float, sa: float, b: float, sb: float, spread: str) -> str:
-    """``verdict`` as a clause after a difference: ', beyond the seeds' spread', or ''."""
+    """``verdict`` as a clause after a difference: ', beyond the spread over seeds', or ''."""
     said = verdict(a, sa, b, sb, spread)
     return f", {said}" if said else ""
 
@@ -237,7 +237,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
 def cnn_text(stats: pd.DataFrame) -> str | None:
     """Why the CNN suits images, against the largest MLP at η = LR: its parameters, its multiply-adds
     and the reuse of its filters at every position (an explanation, said as one; the detail counts it);
-    'does better' only when its test accuracy is beyond the seeds' spread above the MLP's. None
+    'does better' only when its test accuracy is beyond the spread over seeds above the MLP's. None
     without the CNN and such an MLP."""
     ok = stats[stats["final_test_acc"].map(math.isfinite)]
     cnn, mlps = row_of(ok, "CNN"), ok[~ok["model"].isin(["CNN", *FIRST_RUNS])]

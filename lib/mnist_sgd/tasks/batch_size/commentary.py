@@ -38,7 +38,7 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     """Task 4's numbers that Task 3's table does not give, one row per batch size of
     ``tables.batch_size_summary``: η/B, the samples processed to the target (t × B) and how many
     times fewer iterations it needed than the batch size before it; each mean and s.d. over seeds
-    rounded to the seeds' spread ("not reached" where a seed never came there)."""
+    rounded to the spread over seeds ("not reached" where a seed never came there)."""
     t = table.sort_values("batch_size").reset_index(drop=True)
     samples = [mean_sd_rounded(m, s) for m, s in zip(t["samples_target"], t["samples_target_sd"], strict=True)]
     shares = cut_shares(t.dropna(subset=["t_target"])).set_index("b")
@@ -279,7 +279,7 @@ def turn_step(shares: pd.DataFrame) -> pd.Series | None:
 
 def _returns_text(reached: pd.DataFrame) -> str:
     """Where the returns of a larger batch fall: the steps up in B that cut the iterations as much
-    as the batch grew (within the seeds' spread) or more, and the first that cut them by less than
+    as the batch grew (within the spread over seeds) or more, and the first that cut them by less than
     ``PAYS`` of that (``turn_step``)."""
     shares = cut_shares(reached)
     pairs = [(f"{int(r['a']):,} to {int(r['b']):,}", r["share"], r["share_sd"]) for _, r in shares.iterrows()]
@@ -287,9 +287,11 @@ def _returns_text(reached: pd.DataFrame) -> str:
     more = [p for p, v, sd in pairs if v > 1 and differ(v, sd, 1.0, 0.0)]
     said = []
     if whole:
-        said.append(f"from B = {listed(whole)} the iterations fell as much as the batch grew, within the seeds' spread")
+        said.append(
+            f"from B = {listed(whole)} the iterations fell as much as the batch grew, within the spread over seeds"
+        )
     if more:
-        said.append(f"from B = {listed(more)} they fell more than the batch grew, beyond the seeds' spread")
+        said.append(f"from B = {listed(more)} they fell more than the batch grew, beyond the spread over seeds")
     turn = turn_step(shares)
     if turn is None:
         said.append("every step up in B cut the iterations by at least half as much as the batch grew")
@@ -389,5 +391,5 @@ def _where_runs_end(t: pd.DataFrame) -> str:
         return "The batch size changes the cost of reaching the target, not the test accuracy after the same samples (Task 3)."
     return (
         f"The batch size also changes the test accuracy after the same samples: B = "
-        f"{int(t['batch_size'][hi]):,} is highest, beyond the seeds' spread (Task 3)."
+        f"{int(t['batch_size'][hi]):,} is highest, beyond the spread over seeds (Task 3)."
     )

@@ -21,7 +21,7 @@ from mnist_sgd.tasks.rounding import listed, two_figures
 def hand_comparison_table(table: pd.DataFrame) -> pd.DataFrame:
     """``tables.hand_table`` with this build's 50-epoch times to two significant figures (they
     are extrapolated from a time per iteration that varies with the machine's load), the re-run
-    rounded to its seeds' spread, and without the end-of-run accuracy Task 3's table gives."""
+    rounded to the spread over its seeds, and without the end-of-run accuracy Task 3's table gives."""
     column = "50 epochs here (s, extrapolated)"
     rerun = [
         f"{mean_sd_rounded(100 * m, 100 * s)}%"

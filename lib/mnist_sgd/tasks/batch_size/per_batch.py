@@ -118,7 +118,7 @@ def _grid_edge(r: pd.DataFrame, chosen: pd.Series, lr_stability: float) -> str:
 
 def floor_verdict(ratio: float, ratio_sd: float = 0.0) -> str:
     """What the gap at η/2 over the gap at η, per seed (mean ``ratio``, s.d. ``ratio_sd``), says of
-    the gap: 'noise floor' within the seeds' spread of 0.5 (SGD's noise is ∝ η), 'descending'
+    the gap: 'noise floor' within the spread over seeds of 0.5 (SGD's noise is ∝ η), 'descending'
     within it of 1 or above (a slow descent, which a smaller step travels no faster), 'both'
     between; 'unknown' when not known."""
     if not math.isfinite(ratio):
@@ -174,12 +174,12 @@ def floor_text(row: pd.Series | dict) -> str:
     )
     if verdict == "noise floor":
         return text + (
-            "half within the seeds' spread, so the gap is SGD's noise at this step; a longer run would not close it, "
+            "half within the spread over seeds, so the gap is SGD's noise at this step; a longer run would not close it, "
             "a smaller step would, more slowly."
         )
     if verdict == "descending":
         return text + (
-            "not smaller beyond the seeds' spread, so the gap is mostly a slow descent still under way, which a "
+            "not smaller beyond the spread over seeds, so the gap is mostly a slow descent still under way, which a "
             "smaller step travels no faster; a longer run would close it, slowly."
         )
     return text + "between half and the same: part noise, part slow descent."

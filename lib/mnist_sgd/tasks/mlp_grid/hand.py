@@ -51,15 +51,15 @@ def verdict(diff: float, sd: float, swing: float = math.nan) -> str:
 
 def difference_text(diff: float, verdict_word: str | None) -> str:
     """A difference from a hand figure (points) in words that agree with its verdict: '0.49
-    points above, beyond the seeds' spread'; 'a difference of -0.08 points, within the seeds'
+    points above, beyond the spread over seeds'; 'a difference of -0.08 points, within the seeds'
     spread' (a direction beside 'within' would read as a ranking); with no verdict (``None``:
     one seed, or seeds that survived where others failed) 'a difference of +0.88 points'; 'the same
     to the figures shown' when it rounds to zero."""
     if verdict_word in ("above", "below"):
-        return f"{abs(diff):.2f} points {verdict_word}, beyond the seeds' spread"
+        return f"{abs(diff):.2f} points {verdict_word}, beyond the spread over seeds"
     if round(diff, 2) == 0:
         return "the same to the figures shown"
-    return f"a difference of {diff:+.2f} points" + (", within the seeds' spread" if verdict_word else "")
+    return f"a difference of {diff:+.2f} points" + (", within the spread over seeds" if verdict_word else "")
 
 
 def _over_seeds(values: pd.Series) -> str:
@@ -144,12 +144,12 @@ def _verdicts(compared: pd.DataFrame, runs: pd.DataFrame) -> tuple[list[str], Ve
 
 
 def _beyond(verdicts: Verdicts) -> list[str]:
-    """The cells whose test accuracy differs from the hand figure beyond the seeds' spread."""
+    """The cells whose test accuracy differs from the hand figure beyond the spread over seeds."""
     return [label for label, (word, _) in verdicts.items() if word != "within"]
 
 
 def _verdicts_said(verdicts: Verdicts) -> str:
-    """'our test accuracy is within the seeds' spread of the hand figure at A (97.45% ± 0.06 against
+    """'our test accuracy is within the spread over seeds of the hand figure at A (97.45% ± 0.06 against
     97.47%), and above it, beyond that spread, at C (98.43% ± 0.04 against 98.33%)'."""
     parts = []
     for side in ("within", "above", "below"):
@@ -158,10 +158,10 @@ def _verdicts_said(verdicts: Verdicts) -> str:
             continue
         these = listed(cells)
         if side == "within":
-            parts.append(f"within the seeds' spread of the hand figure at {these}")
+            parts.append(f"within the spread over seeds of the hand figure at {these}")
         else:
-            figure, spread = ("it", "that") if parts else ("the hand figure", "the seeds'")
-            parts.append(f"{side} {figure}, beyond {spread} spread, at {these}")
+            figure, spread = ("it", "that spread") if parts else ("the hand figure", "the spread over seeds")
+            parts.append(f"{side} {figure}, beyond {spread}, at {these}")
     return f"our test accuracy is {', and '.join(parts)}"
 
 
@@ -192,7 +192,7 @@ def _readings_said(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
 
 def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
     """The hand-made figures in one sentence for the body, beside the table that gives them: the
-    asked cells whose seeds all trained within and beyond their seeds' spread of the hand test
+    asked cells whose seeds all trained within and beyond the spread over their seeds of the hand test
     accuracy, and each asked cell where some seed failed against its hand run. Why they differ,
     each cell in full and the run times are the detail's (``mlp_references_text``, ``run_time_text``).
 
@@ -232,7 +232,7 @@ def _train_verdict(cell: pd.Series, runs: pd.DataFrame) -> str | None:
 
 def running_average_text(compared: pd.DataFrame, runs: pd.DataFrame, history: pd.DataFrame) -> str:
     """For the asked settings whose every seed trained and whose training accuracy is above the hand
-    figure beyond the seeds' spread (``verdict``): when, in most epochs of its seeds and in the mean
+    figure beyond the spread over seeds (``verdict``): when, in most epochs of its seeds and in the mean
     of their last, the loss averaged over the epoch's minibatches (a metric the hand reports may
     have used) is above the loss on all images after it, in how many epochs, with the last
     epoch's means, as evidence consistent

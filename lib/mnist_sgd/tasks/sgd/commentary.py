@@ -61,9 +61,9 @@ def hand_run_text(hand: dict[str, float], hand_test_acc: float, runs: pd.DataFra
     acc, sd = 100 * runs["final_test_acc"].mean(), 100 * runs["final_test_acc"].std(ddof=1)
     loss = runs["final_train_loss"].mean()
     if agrees_with_hand(acc - 100 * hand_test_acc, sd):
-        verdict = "which agrees with it, within the seeds' spread and the figure's rounding"
+        verdict = "which agrees with it, within the spread over seeds and the figure's rounding"
     else:
-        verdict = "which differs from it beyond the seeds' spread; the hand-made report states neither its seed nor its sampling"
+        verdict = "which differs from it beyond the spread over seeds; the hand-made report states neither its seed nor its sampling"
     return (
         f"By hand, at B = {hand['batch_size']}, η = {hand['lr']:g} and {hand['iterations']:,} iterations, the run "
         f"reached {100 * hand_test_acc:.1f}% test accuracy; the same setting re-run here gives {acc:.2f}% ± {sd:.2f} "

@@ -109,7 +109,7 @@ def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
 def batch_size_role_answer(table: pd.DataFrame) -> str:
     """Task 4's answer: how the iterations and the samples to the target move with the batch size,
     then which batch sizes need the fewest samples and the least training time, named apart only
-    beyond the seeds' spread, and beyond the machine's load for the time. ``table``: one row per
+    beyond the spread over seeds, and beyond the machine's load for the time. ``table``: one row per
     batch size with batch_size, target_pct and, per clock, the mean over seeds and its s.d.:
     t_target(_sd), samples_target(_sd), seconds_target(_sd) (NaN where a seed never reached the
     target)."""
@@ -391,7 +391,7 @@ def reading_text(cores: int, parallel: int) -> str:
     items = [
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
         (
-            "Beyond / within the seeds' spread",
+            "Beyond / within the spread over seeds",
             f"{rule}; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one "
             "run's swing from epoch to epoch).",
         ),
