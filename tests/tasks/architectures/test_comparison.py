@@ -92,7 +92,7 @@ def test_how_the_architectures_end_says_how_they_are_read_then_goes_down_from_th
     # what the ± is, said once: the seeds' s.d. combined with what one run's swing leaves in a mean of 5 epochs
     assert text.startswith(
         "**How they end.** A seed is read as its mean over its last 5 of 40 epochs and a model as the mean over its "
-        "seeds, ± their s.d. combined with one run's swing from epoch to epoch, √(s² + w²/5), as in Task 7. "
+        "seeds, ± their s.d. combined with one run's fluctuation from epoch to epoch, √(s² + w²/5), as in Task 7. "
     )
     assert text.endswith(
         "From the top, the test accuracy is the CNN's 99.19 ± 0.05%, then the MLP 500-300's 98.16 ± 0.08% (beyond "
@@ -376,7 +376,7 @@ def test_the_compact_table_keeps_the_first_middle_last_and_best_epochs():
     assert "over the seeds (3 seeds: " in mixed and "; 1 seed: " in mixed
     # how far one reading swings, beside s.d.s of a few seeds that can be smaller (the models' fluctuations)
     assert (
-        "mean ± s.d. over 3 seeds. One run's test accuracy swings from epoch to epoch by 0.05 to 0.10 points (its s.d. "
+        "mean ± s.d. over 3 seeds. One run's test accuracy fluctuates from epoch to epoch by 0.05 to 0.10 points (its s.d. "
         "about a straight line through its last 10 epochs), so a smaller s.d. of a few seeds at one epoch understates "
         "what one reading can be off by." in caption
     )

@@ -54,7 +54,7 @@ def test_a_model_is_read_as_each_seed_s_mean_over_its_last_epochs_then_over_the_
     # the gap ± what its verdicts use: the seeds' s.d. (0 here) with the CNN's swing (0.05, made up) over 5 epochs
     gap = table.set_index("model").at["CNN", "train − test (points)"]
     assert gap == f"2.00\u00a0±\u00a0{0.05 / math.sqrt(5):.2f}"
-    assert "combined with what the test accuracy's swing leaves in a mean of 5 epochs" in late_fit_caption(5)
+    assert "combined with what the test accuracy's fluctuation leaves in a mean of 5 epochs" in late_fit_caption(5)
 
 
 def test_a_model_s_noise_counts_what_one_run_s_swing_leaves_in_a_mean_of_its_last_epochs():

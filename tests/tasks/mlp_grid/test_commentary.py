@@ -53,11 +53,11 @@ def test_the_detail_says_once_how_a_final_accuracy_is_read_and_judged():
     # how a test accuracy is judged: said once, with the swings
     swung = reading_text(cells.assign(swing=[0.05, 0.2, 0.1, None, None, None]), pd.Series([0.1]))
     assert swung.endswith(
-        "One run's test accuracy swings from epoch to epoch by 0.05 to 0.20 points, depending on the setting (its s.d. "
+        "One run's test accuracy fluctuates from epoch to epoch by 0.05 to 0.20 points, depending on the setting (its s.d. "
         "about a straight line through its last 10 epochs), which a few seeds can miss: a test accuracy, or a "
-        "train–test gap, is judged with its seeds' s.d. s combined with what the swing w leaves in a mean of 3 epochs, "
+        "train–test gap, is judged with its seeds' s.d. s combined with what the fluctuation w leaves in a mean of 3 epochs, "
         "√(s² + w²/3); an accuracy set against a hand figure, one run read at one epoch, with √(s² + w²), w being "
-        "that accuracy's own swing."
+        "that accuracy's own fluctuation."
     )
     assert "by 0.10 points (its" in reading_text(cells.assign(swing=0.1), pd.Series([0.1]))
     assert reading_text(cells, NO_MOVES) == ""

@@ -137,10 +137,10 @@ def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
         reference_comparison(cells.assign(swing=0.07, train_swing=0.05)), runs, cells, history, 3
     )
     assert (
-        "test 98.17% ± 0.02 (swing 0.07) against 98.03%, a difference of +0.14 points, within the spread over seeds"
+        "test 98.17% ± 0.02 (fluctuation 0.07) against 98.03%, a difference of +0.14 points, within the spread over seeds"
         in detail
     )
-    assert "training 98.50% ± 0.10 (swing 0.05) against 99.88%, 1.38 points below" in detail
+    assert "training 98.50% ± 0.10 (fluctuation 0.05) against 99.88%, 1.38 points below" in detail
     steady = hand_text(reference_comparison(cells.assign(swing=0.0)), runs)
     assert "above the hand figure, beyond the spread over seeds, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%) and " \
         "B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%)." in steady  # fmt: skip

@@ -353,7 +353,7 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
     assert (
-        "; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one run's swing"
+        "; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one run's fluctuation"
         in text
     )
     assert (

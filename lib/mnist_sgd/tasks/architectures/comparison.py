@@ -113,7 +113,7 @@ def _reading_said(ok: pd.DataFrame, last: int) -> str:
     of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
     return (
         f"**How they end.** A seed is read as its mean over its last {last}{of} epochs and a model as the mean over "
-        f"its seeds, ± their s.d. combined with one run's swing from epoch to epoch, √(s² + w²/{last}), as in Task 7."
+        f"its seeds, ± their s.d. combined with one run's fluctuation from epoch to epoch, √(s² + w²/{last}), as in Task 7."
     )
 
 
@@ -294,7 +294,7 @@ def compact_caption(stats: pd.DataFrame) -> str:
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     swing = swing_said(stats)
     swings = (
-        f" One run's test accuracy swings from epoch to epoch by {swing} (its s.d. about a straight line through its "
+        f" One run's test accuracy fluctuates from epoch to epoch by {swing} (its s.d. about a straight line through its "
         f"last {FLUCTUATION_EPOCHS} epochs), so a smaller s.d. of a few seeds at one epoch understates what one "
         "reading can be off by."
         if swing

@@ -197,5 +197,5 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         )
     if not differ:
         return None
-    like = "Each is one run read at its last epoch, so ours are too (± with one run's swing, √(s² + w²), as in Task 7)."
+    like = "Each is one run read at its last epoch, so ours are too (± with one run's fluctuation, √(s² + w²), as in Task 7)."
     return f"**Against the hand-made figures.** {like} " + " ".join(differ)

@@ -47,7 +47,7 @@ def seed_means(history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
 
 def late_noise(sd: float, fluctuation: float, last: int = LAST) -> float:
     """The noise (points) of a model read as its seeds' means over their last ``last`` epochs: the
-    seeds' s.d. ``sd`` of those means combined with what one run's swing from epoch to epoch
+    seeds' s.d. ``sd`` of those means combined with what one run's fluctuation from epoch to epoch
     (``fluctuation``, points) leaves in a mean of ``last`` epochs, √(sd² + fluctuation² / last): a
     few seeds can miss the swing, so it is counted whatever they show. ``sd`` alone when the
     fluctuation is not measured."""
@@ -98,7 +98,7 @@ def late_fit_caption(last: int = LAST) -> str:
     return (
         f"Each seed's mean over its last {last} epochs, then the mean over the seeds: the training accuracy (on a "
         f"fixed {TRAIN_ACC_IMAGES:,} training images, the whole set after the last epoch), ± the seeds' s.d., and how "
-        "far the test accuracy is below it, ± the seeds' s.d. combined with what the test accuracy's swing leaves in "
+        "far the test accuracy is below it, ± the seeds' s.d. combined with what the test accuracy's fluctuation leaves in "
         f"a mean of {last} epochs, as in the text. At the end: the norm ‖θ‖ of all the parameters (and at "
         "initialisation); weight decay's term λ‖θ‖²/2 divided by the last epoch's training loss (the mean of its "
         "minibatch losses)."

@@ -74,11 +74,11 @@ def _swing_rule(swing: pd.Series) -> str:
     low, high = f"{swing.min():.2f}", f"{swing.max():.2f}"
     by = f"{low} points" if low == high else f"{low} to {high} points, depending on the setting"
     return (
-        f" One run's test accuracy swings from epoch to epoch by {by} (its s.d. about a straight line through its "
+        f" One run's test accuracy fluctuates from epoch to epoch by {by} (its s.d. about a straight line through its "
         f"last {FLUCTUATION_EPOCHS} epochs), which a few seeds can miss: a test accuracy, or a train–test gap, is "
-        f"judged with its seeds' s.d. s combined with what the swing w leaves in a mean of {LATE_EPOCHS} epochs, "
+        f"judged with its seeds' s.d. s combined with what the fluctuation w leaves in a mean of {LATE_EPOCHS} epochs, "
         f"√(s² + w²/{LATE_EPOCHS}); an accuracy set against a hand figure, one run read at one epoch, with "
-        "√(s² + w²), w being that accuracy's own swing."
+        "√(s² + w²), w being that accuracy's own fluctuation."
     )
 
 

@@ -32,7 +32,7 @@ ROUNDING_GIVEN, ROUNDING_HERE = 0.05, 0.005
 def agrees(diff: float, sd: float, swing: float = math.nan) -> bool:
     """Whether a difference from a hand figure given to 0.01 point (points) is within the report's
     rule for a hand figure, ``agrees_with_hand``, with ``sd`` the s.d. (points) of our seeds in
-    the same cell combined with ``swing`` (points: one run's swing from epoch to epoch,
+    the same cell combined with ``swing`` (points: one run's fluctuation from epoch to epoch,
     ``tables.swings``, which the hand figure, one reading, carries whole and a few seeds can miss),
     √(sd² + swing²); False when that s.d. is unknown (one seed)."""
     if not math.isfinite(sd):
@@ -75,7 +75,7 @@ def _side(values: pd.Series, ref: float, swing: float = math.nan) -> tuple[str, 
     values = values.dropna()
     diff = 100 * values.mean() - ref
     v = verdict(diff, 100 * values.std(ddof=1), swing) if len(values) >= 2 else None
-    swung = f" (swing {swing:.2f})" if math.isfinite(swing) else ""
+    swung = f" (fluctuation {swing:.2f})" if math.isfinite(swing) else ""
     return f"{_over_seeds(values)}{swung} against {ref:.2f}%, {difference_text(diff, v)}", v
 
 

@@ -142,7 +142,7 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
 
 def _between(a: pd.Series, b: pd.Series) -> str:
     """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the difference ``ties.apart``
-    tells apart, ``ties.threshold``), with ' (0.06 from the s.d.s alone; the runs' swing added)' when
+    tells apart, ``ties.threshold``), with ' (0.06 from the s.d.s alone; the runs' epoch-to-epoch fluctuation added)' when
     a swing raised it."""
     least, swung = threshold(a, b, "test_acc")
     if not math.isfinite(least):
@@ -150,7 +150,7 @@ def _between(a: pd.Series, b: pd.Series) -> str:
     against = f"against {two_figures(100 * least)}"
     if swung:
         alone = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
-        against += f" ({two_figures(100 * alone)} from the s.d.s alone; the runs' swing added)"
+        against += f" ({two_figures(100 * alone)} from the s.d.s alone; the runs' epoch-to-epoch fluctuation added)"
     return f"{name(a, 'setting')} and {name(b, 'setting')}: {_points(a, b)}, {against}"
 
 

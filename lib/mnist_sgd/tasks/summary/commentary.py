@@ -393,7 +393,7 @@ def reading_text(cores: int, parallel: int) -> str:
         (
             "Beyond / within the spread over seeds",
             f"{rule}; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one "
-            "run's swing from epoch to epoch).",
+            "run's fluctuation from epoch to epoch).",
         ),
         (
             "Times",
