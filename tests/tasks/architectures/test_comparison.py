@@ -243,7 +243,7 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     # (the MLP 500-300: √(0.08² + 0.08²) = 0.11; the CNN's 3 seeds agree to 0.02 but one run swings by 0.05: 0.05)
     assert text.startswith(
         "**Against the hand-made figures.** Each is one run read at its last epoch, so ours are too (± with one run's "
-        f"swing, √(s² + w²), as in Task 7). The MLP 500-300 ({100 * HAND_500 - 0.15:.2f}% ± 0.11) and the CNN (99.13% "
+        f"fluctuation, √(s² + w²), as in Task 7). The MLP 500-300 ({100 * HAND_500 - 0.15:.2f}% ± 0.11) and the CNN (99.13% "
         "± 0.05) agree with the hand-made figures of about 98.3% and about 99.1%: -0.15 and +0.03 points, within the "
         "spread over seeds."
     )

@@ -360,8 +360,8 @@ def test_a_difference_of_a_tenth_of_a_point_is_not_told_apart_by_three_tight_see
     )
     # 2 √(0.04² + 0.15²/3 + 0.03² + 0.15²/3) = 0.26
     assert failures_text(cells, runs, Y_TRAIN, Y_TEST).endswith(
-        "B = 32, η = 0.1 and B = 8, η = 0.1: 0.11 points, against 0.26 (0.10 from the s.d.s alone; the runs' swing "
-        "added)."
+        "B = 32, η = 0.1 and B = 8, η = 0.1: 0.11 points, against 0.26 (0.10 from the s.d.s alone; the runs' "
+        "epoch-to-epoch fluctuation added)."
     )
 
 
