@@ -277,7 +277,7 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     )
     short = hand_figures_text(stats(cnn={"epochs": 1, "final_test_acc": HAND_CNN}), LATE_CURVES)
     assert "The CNN (99.10% ± 0.07) ends level with the hand-made figure of about 99.1%, within the spread over seeds; after 1 of the " \
-        "figure's 40 epochs, not like for like." in short  # fmt: skip
+        "figure's 40 epochs, so not the same reading." in short  # fmt: skip
     unmeasured = hand_figures_text(stats(large_seeds=1, cnn={"noise": math.nan}), LATE_CURVES)
     assert "86.75%, beyond the spread over seeds" in unmeasured and ", its noise is not measured here." in unmeasured
     assert hand_figures_text(stats().iloc[[1, 2]], LATE_CURVES) is None  # no model with a hand figure

@@ -175,7 +175,7 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         agrees = measured and agrees_with_hand(diff, reading_noise(row))
         asked = ASKED_EPOCHS[s.budget]
         short = (
-            f"; after {int(row['epochs'])} of the figure's {asked} epochs, not like for like"
+            f"; after {int(row['epochs'])} of the figure's {asked} epochs, so not the same reading"
             if row["epochs"] < asked
             else ""
         )

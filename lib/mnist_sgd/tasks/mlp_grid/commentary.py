@@ -137,5 +137,5 @@ def table_caption() -> str:
         "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
         f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
         "± s.d. over the seeds that trained). By hand: the assignment's figures, "
-        "one run each read at its last epoch; the text sets them against our last epoch, like with like."
+        "one run each read at its last epoch; the text sets them against our last epoch, the same reading."
     )
