@@ -116,7 +116,7 @@ def test_the_table_caption_says_whose_values_a_failed_cell_shows():
         "trained)." in caption
     )
     # the hand figures' reading, and why the text's values beside them are not the table's
-    assert "one run each read at its last epoch; the text sets them against our last epoch, the same reading" in caption
+    assert "one run each read at its last epoch, which the text judges with one run's fluctuation added" in caption
     assert "the loss after epoch 1, mean ± s.d. over every seed that completed it" in caption
     assert caption.startswith("The settings in the order of η/B")
 

@@ -153,17 +153,22 @@ def _at_last_epoch(row: pd.Series) -> str:
     return value + (f" ± {noise:.2f}" if row["noise_source"] == "seeds" and math.isfinite(noise) else "")
 
 
-def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """Each model with a hand-made figure (one run, read at its last epoch) against its own last
-    epoch, like with like (``stats``: the final test accuracy and the noise of ``tables.model_stats``,
-    printed beside each name, ``_at_last_epoch``), by ``agrees_with_hand``: those that agree (in
-    as many epochs) in one sentence, each other one with its difference and, for the first run,
-    what was tested and what was not (``_first_run_verdict``). None when no model has a figure."""
+def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFrame | None = None) -> str | None:
+    """Each model with a hand-made figure (one run, read at its last epoch) against ours, by
+    ``agrees_with_hand`` with one run's fluctuation from epoch to epoch added to our noise
+    (``reading_noise``): the models the ranking reads (``late``: ``late.late_stats``; each seed's
+    last epochs) as it reads them, their values left to it (each is printed once), and a first run,
+    still rising at its end, at its last epoch with its value (``stats``: ``tables.model_stats``);
+    without ``late``, every model at its last epoch with its value.
+    Those that agree (in as many epochs) go in one sentence, each other one with its difference
+    and, for the first run, what was tested and what was not (``_first_run_verdict``). None when no
+    model has a figure."""
     agree: list[tuple[str, str, float]] = []
     differ: list[str] = []
     for s in architectures.by_model(stats["model"].tolist()):
         ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
-        row = row_of(stats, s.model)
+        ranked = late is not None and not s.first_run
+        row = row_of(late if ranked else stats, s.model)
         if ref is None or row is None:
             continue
         about = "'about'" in references.setting(8, s.ref_key)
@@ -180,13 +185,12 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             else ""
         )
         if agrees and not short:
-            agree.append((f"{row['name']} ({_at_last_epoch(row)})", quoted, diff))
+            agree.append((row["name"] if ranked else f"{row['name']} ({_at_last_epoch(row)})", quoted, diff))
             continue
         verdict = "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {SPREAD}"
         why = _first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else ""
-        differ.append(
-            f"The {row['name']} ({_at_last_epoch(row)}) ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}."
-        )
+        name = row["name"] if ranked else f"{row['name']} ({_at_last_epoch(row)})"
+        differ.append(f"The {name} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}.")
     if agree:
         names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
         one = len(agree) == 1
@@ -197,5 +201,13 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         )
     if not differ:
         return None
-    like = "Each is one run read at its last epoch, so ours are too (± with one run's fluctuation, √(s² + w²), as in Task 7)."
+    like = (
+        "Each is one run read at its last epoch, so one run's fluctuation from epoch to epoch, w, is added to our ± "
+        "when judging, √(±² + w²), as in Task 7"
+        + (
+            "; ours are read as in the ranking above, the first run, still rising, at its last epoch."
+            if late is not None
+            else "."
+        )
+    )
     return f"**Against the hand-made figures.** {like} " + " ".join(differ)

@@ -132,10 +132,10 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
 def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``): which reading each accuracy
     column holds, ours over the last ``LATE_EPOCHS`` and the hand runs' at their last epoch, which the
-    text sets against our last epoch (the detail says how far the two readings differ)."""
+    text judges with one run's fluctuation added to our spread."""
     return (
         "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
         f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
         "± s.d. over the seeds that trained). By hand: the assignment's figures, "
-        "one run each read at its last epoch; the text sets them against our last epoch, the same reading."
+        "one run each read at its last epoch, which the text judges with one run's fluctuation added to our spread."
     )
