@@ -138,7 +138,10 @@ def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_sp
     assert shown.loc["10", "samples to the target"] == f"105,000{NBSP}±{NBSP}8,000"
     unreached = samples_table(table(*BASE_ARGS)).set_index("B")
     assert unreached.loc["1", "samples to the target"] == "not reached"
+    assert unreached.loc["1", "training s to the target"] == "not reached"
     assert unreached.loc["10", "iterations at the previous B ÷ here"] == "–"  # no step from a batch size that got there
+    # the seconds to the target, which Task 4's text compares, to two figures with their s.d.
+    assert shown.loc["100", "training s to the target"] == f"0.23{NBSP}±{NBSP}0.01"
     assert samples_caption(3).endswith("Mean ± s.d. over 3 seeds.")
     assert scientific(0.0215) == "0.0215" and scientific(2.5e-6) == "2.5 × 10⁻⁶"
     assert scientific(4.64e-5) == "4.64 × 10⁻⁵" and scientific(9.9996e-5) == "1 × 10⁻⁴"  # rounded into the next power
@@ -158,18 +161,18 @@ def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     clear = summary(*BASE_ARGS[:1], [math.nan, 0.30, 0.20, 0.86], *BASE_ARGS[2:], seconds_sd=(0, 0.01, 0.01, 0.01))
     # the answer says the fastest and those slower beyond the load in a sentence; the detail every ratio
     assert (
-        "**Seconds.** B = 100 reached the target fastest (Task 3's table); B = 1,000 took 4.3× as long or more, "
+        "**Seconds.** B = 100 reached the target fastest (the table above); B = 1,000 took 4.3× as long or more, "
         "beyond the machine's load." in commentary(clear)
     )
     assert "1.5×" not in commentary(clear)
     detail = batch_size_detail(clear)
     assert (
-        "**Seconds.** B = 100 reached the target fastest (Task 3's table); B = 10 took 1.5× as long, which "
+        "**Seconds.** B = 100 reached the target fastest (the table above); B = 10 took 1.5× as long, which "
         "the machine's load alone can cause; B = 1,000 took 4.3× as long or more (ratios of the unrounded means), "
         "beyond the 2× the load can cause." in detail
     )
     apart = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
-    assert "(Task 3's table); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
+    assert "(the table above); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
     # the report's case: 2.3 times is beyond the factor 2, however wide the spread over seeds
     report = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
     assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report

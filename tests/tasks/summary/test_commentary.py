@@ -230,6 +230,10 @@ def test_the_dataset_sizes_say_where_an_early_stop_scores_higher_and_the_end_dep
         "higher, beyond the spread over subsets, at N' = 100 and 5,000; at N' = 100 the final reading still moves "
         "with the number of iterations."
     )
+    every = sizes.assign(loss_fall=[0.3, 0.3], test_change=[-0.04, -0.04])  # both still move: said once
+    assert dataset_size_answer(every).endswith(
+        "at N' = 100 and 5,000, where the final reading still moves with the number of iterations."
+    )
     still = sizes.assign(test_change=[0.001, -0.001])  # the loss fell, the accuracy stayed within its spread
     assert dataset_size_answer(still).endswith("beyond the spread over subsets, at N' = 100 and 5,000.")
     level = sizes.assign(test_acc=[0.86, 0.62])  # the end within the stop's spread

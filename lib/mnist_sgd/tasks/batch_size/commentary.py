@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import load_split, moves_with_b, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import load_split, moves_with_b, seconds_spread, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.hand_rates import loosest_target
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
@@ -35,12 +35,16 @@ SAME_PER_SAMPLE = 0.01
 
 
 def samples_table(table: pd.DataFrame) -> pd.DataFrame:
-    """Task 4's numbers that Task 3's table does not give, one row per batch size of
-    ``tables.batch_size_summary``: η/B, the samples processed to the target (t × B) and how many
-    times fewer iterations it needed than the batch size before it; each mean and s.d. over seeds
-    rounded to the spread over seeds ("not reached" where a seed never came there)."""
+    """Task 4's numbers, one row per batch size of ``tables.batch_size_summary``: η/B, the samples
+    processed to the target (t × B), how many times fewer iterations it needed than the batch size
+    before it, and the training seconds to it (``across.seconds_spread``); each mean and s.d. over
+    seeds rounded to the seeds' spread ("not reached" where a seed never came there)."""
     t = table.sort_values("batch_size").reset_index(drop=True)
     samples = [mean_sd_rounded(m, s) for m, s in zip(t["samples_target"], t["samples_target_sd"], strict=True)]
+    seconds = [
+        seconds_spread(m, s) if math.isfinite(m) else "–"
+        for m, s in zip(t["seconds_target"], t["seconds_target_sd"], strict=True)
+    ]
     shares = cut_shares(t.dropna(subset=["t_target"])).set_index("b")
     return pd.DataFrame(
         {
@@ -51,6 +55,7 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
                 f"{mean_sd_rounded(shares.loc[b, 'cut'], shares.loc[b, 'cut_sd'])}×" if b in shares.index else "–"
                 for b in t["batch_size"]
             ],
+            "training s to the target": or_not_reached(t["seconds_target"], seconds),
         }
     )
 
@@ -60,7 +65,7 @@ def samples_caption(seeds: int) -> str:
     return (
         "Per batch size at its chosen rate: η/B; the samples processed until the loss first came within the target "
         "(iterations × B); the factor by which those iterations fell from the next smaller B (ideally the factor by "
-        "which B grew). Mean ± s.d. "
+        "which B grew); the training seconds to the target (evaluation excluded). Mean ± s.d. "
         f"over {plural(seeds, 'seed')}."
     )
 
@@ -351,7 +356,7 @@ def _wall_clock_brief(reached: pd.DataFrame) -> str:
     """The answer's training seconds in a sentence: the fastest batch size and those slower beyond
     the machine's load (``across.load_split``); the rest is the per-run detail's (``wall_clock_text``)."""
     fast, _, slow = load_split(reached)
-    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 3's table)"
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
     if slow:
         text += (
             f"; B = {listed([f'{b:,}' for b in slow])} took {min(slow.values()):.2g}× as long or more, beyond the "
@@ -364,7 +369,7 @@ def wall_clock_text(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
     the machine's load can account for (``across.load_split``), and why one in between wins."""
     fast, close, slow = load_split(reached)
-    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 3's table)"
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
     if close:
         ratios = listed([f"{x:.2g}×" for x in close.values()])
         text += (

@@ -195,12 +195,19 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     lower = sorted(lower_at_end(table))
     if lower:
         share = 100 * float(s["fit_share"].iloc[0])
-        cut = [f"{n:,}" for n in budget_dependent(table) if n in lower]
+        cut = [f"{n:,}" for n in sorted(budget_dependent(table)) if n in lower]
         text += (
             f" Stopped early, where a run on {share:g}% of the subset's images does best on the other "
             f"{100 - share:g}%, the same runs score higher, beyond the spread over subsets, at "
             f"N' = {listed([f'{n:,}' for n in lower])}"
-            + (f"; at N' = {listed(cut)} the final reading still moves with the number of iterations." if cut else ".")
+            + (
+                ""
+                if not cut
+                else ", where the final reading still moves with the number of iterations"
+                if cut == [f"{n:,}" for n in lower]
+                else f"; at N' = {listed(cut)} the final reading still moves with the number of iterations"
+            )
+            + "."
         )
     return text
 
