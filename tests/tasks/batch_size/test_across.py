@@ -450,8 +450,8 @@ def test_the_good_rate_is_redone_at_other_targets_with_tasks_own_rule():
     rule = criteria.target_ranking(runs, sweep_curves, L_STAR, 0.02)
     assert rule.loc[rule["chosen"], "t_target"].iloc[0] == got.loc[2.0, "itr"]
     shown = target_table(CHOICES).set_index("B")
-    assert shown.loc["1", "η at 2%"] == "–" and shown.loc["1", "ITR at 2%"] == "not reached"
-    assert shown.loc["1", "η at 10%"] == "0.001" and shown.loc["1", "ITR at 10%"] == f"12,300{NBSP}±{NBSP}2,100"
+    assert shown.loc["1", "η at 2%"] == "–" and shown.loc["1", "first within 2%"] == "not reached"
+    assert shown.loc["1", "η at 10%"] == "0.001" and shown.loc["1", "first within 10%"] == f"12,300{NBSP}±{NBSP}2,100"
     assert "mean ± s.d. over 3 seeds" in target_caption(3)
 
 

@@ -239,7 +239,7 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
     # the rate rose 2.2 times, the iterations fell 2.5-fold (the table's): the cut followed the step, which
     # at B = 1,000 is the sweep's largest finite rate
     assert (
-        "From B = 100 to 1,000 it rose only 2.2×, about as much as the iterations fell: at B = 1,000 it is already "
+        "From B = 100 to 1,000 it rose only 2.2× (the grid places a rate to about a factor of 2), about as much as the iterations fell: at B = 1,000 it is already "
         "the largest rate of the grid that did not diverge. A second cause, a batch gradient already close to the "
         "full one, would cut the iterations the same way; these runs cannot tell the two apart." in text
     )
@@ -247,7 +247,11 @@ def test_a_turn_where_the_rate_stopped_growing_is_put_down_to_the_step_one_way()
     assert "left open" not in text  # the second cause is named, as the theory in the detail weighs it
     # below the sweep's top the rate is not said to be stopped
     room = commentary(PROPORTIONAL.assign(largest_stable=0.1))
-    assert "it rose only 2.2×, about as much as the iterations fell.\n\n" in room and "did not diverge" not in room
+    assert (
+        "it rose only 2.2× (the grid places a rate to about a factor of 2), about as much as the iterations fell.\n\n"
+        in room
+        and "did not diverge" not in room
+    )
     # the rate rose 4.3 times, the iterations fell only 2.5-fold: something besides the rate cut the returns
     steep = PROPORTIONAL.assign(lr=[0.000464, 0.00464, 0.0215, 0.093])
     assert "and the iterations fell more than the longer step alone gives." in commentary(steep)
@@ -302,7 +306,7 @@ def test_the_hand_times_are_read_in_a_sentence_with_the_load_rule():
     t = PROPORTIONAL.assign(hand_seconds_50=[246.0, 38.0, 24.0, 21.0], seconds_50_epochs=[58.0, 9.6, 3.7, 6.7])
     assert hand_times_brief(t) == (
         "By hand, 50 epochs took longest at B = 1 (246 s) and least at B = 1,000 (21 s); here, extrapolated from "
-        "the time per step, least at B = 100, with B = 1,000 within the load's reach of it."
+        "the time per step, least at B = 100, with B = 1,000 less than twice as long, which the machine's load alone can cause."
     )
     assert "**The hand-made reports.** By hand, 50 epochs" in commentary(t)
     assert hand_times_brief(PROPORTIONAL) == ""

@@ -312,7 +312,7 @@ def test_the_answer_table_reads_the_end_and_then_the_stop():
     assert answer_caption(t) == (
         "Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets). Final: after the 30,000 iterations. Stopped "
         "early: the same runs read where a run on 80% of the subset's images scored highest on the rest (t: the "
-        "range over subsets)."
+        "range over subsets). At N' = 100 the stop is chosen on only 20 images, so on their accuracy in steps of 5%."
     )
 
 
@@ -439,7 +439,7 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
 def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_stated():
     caption = readings_caption(three(), hand_reports(references.table(5)))
     assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
-    assert "read at the stop chosen within the subsets (the answer), at the end of the run, and at" in caption
+    assert "read at the stop chosen within the subsets, at the end of the run (the answer), and at" in caption
     assert "and runs of B = 100 at η = 0.001, t = 500 on the same subsets (mean ± s.d. over subsets)" in caption
     assert "(first report: setting not stated; second report: " in caption and "500 iterations" in caption
     assert "η·t" not in caption and "full batches" not in caption

@@ -58,6 +58,8 @@ def test_each_asked_cell_is_compared_with_its_hand_figure_by_its_own_seeds():
     assert "B = 32, η = 1" not in text  # not run: the table gives its hand figures, the text does not repeat them
     assert "seeds 0, 1, 2) and no run varies them, so why the test accuracy differs at B = 8, η = 0.1 and" in text
     assert "running" not in text and "averaged" not in text  # both training losses alike: no evidence to give
+    # a training accuracy below the hand figure has no explanation here: said to be open
+    assert "Our training accuracy is below the hand figure, beyond the spread over seeds, at B = 128, η = 0.1;" in text
     longer = mlp_references_text(reference_comparison(cells), runs, cells, history, 20)
     assert "instead of the assignment's 20" in longer
 
@@ -110,7 +112,8 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
         "**Against the hand-made reports.** Each hand figure is one run at its last epoch, so one run's fluctuation "
         "from epoch to epoch is added to our spread over seeds: our test accuracy is above the hand figure, beyond the "
         "spread over seeds, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%), and below it, beyond that spread, at "
-        "B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%)."
+        "B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%); the training accuracy differs from its hand figure, beyond "
+        "that spread, at B = 8, η = 0.1 (above) and B = 128, η = 0.1 (below)."
     )
     assert "left open" not in text and "minutes" not in text  # why, and the run times: the detail's
     # every epoch of the last 3 counts, as in the table: epochs 1 and 2 down 5 points move the reading 3.33
@@ -121,11 +124,11 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
     closer = shifted(history, 8, 0.1, -0.0035)  # 97.85 ± 0.10 against 97.80: within
     assert (
         "within the spread over seeds of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%), and below "
-        "it, beyond that spread, at B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%)." in body(runs, closer)
+        "it, beyond that spread, at B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%);" in body(runs, closer)
     )
     both = shifted(closer, 128, 0.1, 0.0053)
     assert "within the spread over seeds of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%) and " \
-        "B = 128, η = 0.1 (98.03% ± 0.10 against 98.03%)." in body(runs, both)  # fmt: skip
+        "B = 128, η = 0.1 (98.03% ± 0.10 against 98.03%);" in body(runs, both)  # fmt: skip
 
 
 def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
@@ -152,7 +155,7 @@ def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
     assert "training 98.50% ± 0.10 (fluctuation 0.05) against 99.88%, 1.38 points below" in detail
     steady = hand_text(reference_comparison(cells.assign(swing=0.0)), runs)
     assert "above the hand figure, beyond the spread over seeds, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%) and " \
-        "B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%)." in steady  # fmt: skip
+        "B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%); the training" in steady  # fmt: skip
 
 
 def mixed_at_an_asked_cell() -> tuple[pd.DataFrame, pd.DataFrame]:

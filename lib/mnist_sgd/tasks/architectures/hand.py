@@ -148,8 +148,9 @@ def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
 
 def _at_last_epoch(row: pd.Series) -> str:
     """A model's test accuracy at its last epoch as the hand comparison reads it: '98.22% ± 0.07',
-    ± its ``reading_noise`` (the noise ``agrees_with_hand`` is given), the value alone for one seed."""
-    value, noise = f"{100 * row['final_test_acc']:.2f}%", reading_noise(row)
+    ± the s.d. over its seeds, as the per-epoch table prints it (the judgement adds one run's
+    fluctuation, ``reading_noise``); the value alone for one seed."""
+    value, noise = f"{100 * row['final_test_acc']:.2f}%", row["noise"]
     return value + (f" ± {noise:.2f}" if row["noise_source"] == "seeds" and math.isfinite(noise) else "")
 
 

@@ -377,7 +377,7 @@ def curves_caption(curves: pd.DataFrame) -> str:
     text = (
         "Training loss (top, log scale) and test accuracy (bottom) at each batch size's chosen rate against the "
         "iteration t, on the same log t axis in every panel; line: seed mean, band: min to max; dashed: L* and the accuracy of W*; "
-        "dotted: the target and ITR."
+        "dotted: the target; dash-dotted: ITR."
     )
     run = curves[curves["t"] > 0]
     first = run[run["t"] == run.groupby("batch_size")["t"].transform("min")]

@@ -339,7 +339,7 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     r = reached.set_index("batch_size")
     a, b = int(step["a"]), int(step["b"])
     rose = r.loc[b, "lr"] / r.loc[a, "lr"]
-    text = f" From B = {a:,} to {b:,} it rose only {rose:.2g}×"
+    text = f" From B = {a:,} to {b:,} it rose only {rose:.2g}× (the grid places a rate to about a factor of 2)"
     if not explains:
         return text + ", and the iterations fell more than the longer step alone gives."
     text += ", about as much as the iterations fell"

@@ -67,7 +67,11 @@ def hand_times_brief(table: pd.DataFrame) -> str:
         return ""
     slow, fast = int(t["hand_seconds_50"].idxmax()), int(t["hand_seconds_50"].idxmin())
     here, close, _ = load_split(t["seconds_50_epochs"].rename("seconds_target").reset_index())
-    tied = f", with B = {listed([f'{b:,}' for b in close])} within the load's reach of it" if close else ""
+    tied = (
+        f", with B = {listed([f'{b:,}' for b in close])} less than twice as long, which the machine's load alone can cause"
+        if close
+        else ""
+    )
     return (
         f"By hand, 50 epochs took longest at B = {slow:,} ({t.loc[slow, 'hand_seconds_50']:g} s) and least at "
         f"B = {fast:,} ({t.loc[fast, 'hand_seconds_50']:g} s); here, extrapolated from the time per step, least at "

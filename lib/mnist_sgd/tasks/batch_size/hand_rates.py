@@ -216,13 +216,13 @@ def loosest_target(choices: pd.DataFrame, target_pct: float) -> float | None:
 
 
 def target_table(choices: pd.DataFrame) -> pd.DataFrame:
-    """``target_choices`` as shown: per batch size, the chosen rate and ITR at each target ('–' and
-    'not reached' where no rate's runs came and stayed within it)."""
+    """``target_choices`` as shown: per batch size, the chosen rate and its first crossing at each
+    target ('–' and 'not reached' where no rate's runs came and stayed within it)."""
     out = pd.DataFrame({"B": [f"{int(b):,}" for b in sorted(choices["batch_size"].unique())]})
     for pct, c in choices.groupby("target_pct"):
         c = c.sort_values("batch_size")
         out[f"η at {pct:g}%"] = [f"{lr:.3g}" if ok else "–" for lr, ok in zip(c["lr"], c["reached"], strict=True)]
-        out[f"ITR at {pct:g}%"] = [
+        out[f"first within {pct:g}%"] = [
             mean_sd_rounded(m, sd) if ok else "not reached"
             for m, sd, ok in zip(c["itr"], c["itr_sd"], c["reached"], strict=True)
         ]
@@ -233,7 +233,7 @@ def target_caption(seeds: int) -> str:
     """The caption of ``target_table``."""
     return (
         "Task 3's rule redone on the same sweeps at other targets (% above L*): per batch size, the chosen rate and "
-        f"ITR (mean ± s.d. over {plural(seeds, 'seed')})."
+        f"the iterations until the loss first came within the target (mean ± s.d. over {plural(seeds, 'seed')})."
     )
 
 

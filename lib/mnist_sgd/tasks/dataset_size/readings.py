@@ -91,6 +91,24 @@ def answer_caption(t: pd.DataFrame) -> str:
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {int(t['subsets'].max())} "
         f"subsets). Final: after the {int(t['iterations'].max()):,} iterations. Stopped early: the same runs read "
         f"where a run on {share_of(t)} of the subset's images scored highest on the rest (t: the range over subsets)."
+        + _few_held_out(t)
+    )
+
+
+# fewer held-out images than this make the early stop a coarse choice: one image moves their accuracy by 2% or more
+FEW_HELD_OUT = 50
+
+
+def _few_held_out(t: pd.DataFrame) -> str:
+    """' At N' = 100 the stop is chosen on only 20 images, so on their accuracy in steps of 5%.'
+    where a size holds back fewer than ``FEW_HELD_OUT`` images; '' otherwise."""
+    if "validation_images" not in t.columns:
+        return ""
+    few = t[t["validation_images"] < FEW_HELD_OUT].sort_values("dataset_size")
+    return "".join(
+        f" At N' = {int(r['dataset_size']):,} the stop is chosen on only {int(r['validation_images'])} images, so on "
+        f"their accuracy in steps of {100 / r['validation_images']:g}%."
+        for _, r in few.iterrows()
     )
 
 
@@ -140,8 +158,8 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
-        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets (the answer), at "
-        "the end of the run, and at the highest point of the subset-mean test curve, with its t (read on the test "
+        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets, at "
+        "the end of the run (the answer), and at the highest point of the subset-mean test curve, with its t (read on the test "
         "set, at one t for every subset: so it can lie below the mean of the subsets' own stops)"
         f"{hand}. By hand: the hand-made reports' figures "
         f"({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
