@@ -167,12 +167,12 @@ def test_a_wall_clock_lead_is_claimed_only_beyond_the_machines_load():
     assert "1.5×" not in commentary(clear)
     detail = batch_size_detail(clear)
     assert (
-        "**Seconds.** B = 100 reached the target fastest (the table above); B = 10 took 1.5× as long, which "
+        "**Seconds.** B = 100 reached the target fastest (Task 4's table); B = 10 took 1.5× as long, which "
         "the machine's load alone can cause; B = 1,000 took 4.3× as long or more (ratios of the unrounded means), "
         "beyond the 2× the load can cause." in detail
     )
     apart = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.9, 0.20, 0.86]))
-    assert "(the table above); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
+    assert "(Task 4's table); the others took 4.3× as long or more (ratios of the unrounded means), beyond" in apart
     # the report's case: 2.3 times is beyond the factor 2, however wide the spread over seeds
     report = batch_size_detail(clear.assign(seconds_target=[math.nan, 0.39, 0.17, 0.89], seconds_target_sd=0.1))
     assert "the others took 2.3× as long or more" in report and "load alone can cause" not in report

@@ -369,7 +369,7 @@ def wall_clock_text(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
     the machine's load can account for (``across.load_split``), and why one in between wins."""
     fast, close, slow = load_split(reached)
-    text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 4's table)"
     if close:
         ratios = listed([f"{x:.2g}×" for x in close.values()])
         text += (
