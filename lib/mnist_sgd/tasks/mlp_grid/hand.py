@@ -165,23 +165,25 @@ def _verdicts_said(verdicts: Verdicts) -> str:
     return f"our test accuracy is {', and '.join(parts)}"
 
 
+def _trained_at_side(compared: pd.DataFrame, runs: pd.DataFrame, sides: tuple[str, ...]) -> list[tuple[pd.Series, str]]:
+    """The asked settings whose every seed trained and whose training accuracy is on one of
+    ``sides`` ('above', 'below') of the hand figure, beyond the spread over seeds, each with that
+    side (``_train_verdict``)."""
+    judged = [(c, _train_verdict(c, runs)) for _, c in compared.dropna(subset=["seeds"]).iterrows() if c["failed"] == 0]
+    return [(c, side) for c, side in judged if side in sides]
+
+
 def _train_below(compared: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
-    """The asked settings whose every seed trained and whose training accuracy is below the hand
-    figure beyond the spread over seeds (``_train_verdict``)."""
-    return [
-        cell_label(c["batch_size"], c["lr"])
-        for _, c in compared.dropna(subset=["seeds"]).iterrows()
-        if c["failed"] == 0 and _train_verdict(c, runs) == "below"
-    ]
+    """The settings whose training accuracy is below the hand figure (``_trained_at_side``), by label."""
+    return [cell_label(c["batch_size"], c["lr"]) for c, _ in _trained_at_side(compared, runs, ("below",))]
 
 
 def _train_apart(compared: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
-    """The asked settings whose every seed trained and whose training accuracy differs from the
-    hand figure beyond the spread over seeds, as 'B = 8, η = 0.1 (above)'."""
+    """The settings whose training accuracy differs from the hand figure (``_trained_at_side``), as
+    'B = 8, η = 0.1 (above)'."""
     return [
-        f"{cell_label(c['batch_size'], c['lr'])} ({word})"
-        for _, c in compared.dropna(subset=["seeds"]).iterrows()
-        if c["failed"] == 0 and (word := _train_verdict(c, runs)) in ("above", "below")
+        f"{cell_label(c['batch_size'], c['lr'])} ({side})"
+        for c, side in _trained_at_side(compared, runs, ("above", "below"))
     ]
 
 
@@ -242,11 +244,7 @@ def running_average_text(compared: pd.DataFrame, runs: pd.DataFrame, history: pd
     count, not the spread over seeds, is the evidence. ``compared``: ``reference_comparison``;
     ``runs``: the late training accuracy per seed (as the table reads it);
     ``history``: train_loss and ``LOSS`` per seed and epoch."""
-    above = [
-        c
-        for _, c in compared.dropna(subset=["seeds"]).iterrows()
-        if c["failed"] == 0 and _train_verdict(c, runs) == "above"
-    ]
+    above = [c for c, _ in _trained_at_side(compared, runs, ("above",))]
     said_here = []
     for c in above:
         h = _epoch_losses(history, c["batch_size"], c["lr"])
