@@ -368,11 +368,8 @@ def test_the_sizes_as_shown_say_where_the_runs_stand_at_the_end():
         "N'",
         "training − test (points)",
         "loss fall over the second half (%)",
-        "least squares: test acc. (%)",
     ]
     assert list(shown["N'"]) == ["100", "1,000"]
-    # every column with its s.d. over subsets, kept on one line
-    assert list(shown["least squares: test acc. (%)"])[0] == f"56.00\u00a0±\u00a0{100 * 0.02 / 2**0.5:.2f}"
     # the end of the run, not the stop: 70 and 72 at the stop are not in this table
     assert not shown.apply(lambda c: c.astype(str).str.startswith("71.00")).any().any()
     # training 99% against the tests; the s.d. of the gap over subsets
@@ -383,7 +380,7 @@ def test_the_sizes_as_shown_say_where_the_runs_stand_at_the_end():
     assert sizes_caption(table) == (
         "Per size (B = 100, η = 0.02): SGD on the whole subset after 3,000 iterations, its final training minus test "
         "accuracy and the fall of its training loss over the second half of the run, from the checkpoint nearest its "
-        "middle (% of its value there); the least-squares solution on the same subsets. Means ± s.d. over 2 subsets."
+        "middle (% of its value there). Means ± s.d. over 2 subsets."
     )
 
 

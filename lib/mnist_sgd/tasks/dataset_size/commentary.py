@@ -218,43 +218,64 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
     return "; ".join(parts)
 
 
-def budget_dependent(t: pd.DataFrame) -> list[int]:
-    """The sizes whose final accuracy depends on the budget: the training loss still fell by more
-    than ``rel_tol`` over the second half of the run (``loss_fall``) and the test accuracy moved
-    beyond its spread of no change (``test_change``, ``test_change_sd``; ``criteria.differ``)."""
+def at_the_limit(t: pd.DataFrame) -> list[int]:
+    """The sizes whose runs, at the end of their iterations, have reached where SGD converges: their
+    test accuracy within the spread over subsets (``criteria.differ``) of the exact least-squares
+    fit's (``closed_form_test_acc``). ``t``: ``tables.size_summary``."""
     return [
         int(r["dataset_size"])
         for _, r in t.iterrows()
-        if r["loss_fall"] > r["rel_tol"] and criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
+        if not criteria.differ(r["test_acc"], r["test_acc_sd"], r["closed_form_test_acc"], r["closed_form_test_acc_sd"])
     ]
 
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
-    """Task 5's answer in both readings of its table (how the stop is chosen is the section's
-    method): how the final test accuracy, after the fixed iterations, moves with N' from the
-    smallest size to the largest (mean ± s.d. over subsets, as the table shows them), and how it
-    moves at the early stop, which uses only the N' images; for each, which steps of the grid are
-    beyond the spread over subsets (``steps_between``) and which within it, these with their change.
+    """Task 5's answer in the three readings of its table: where SGD converges (the exact
+    least-squares fit, ``closed_form_test_acc``) and how its test accuracy moves with N'; the sizes
+    whose runs reached it within their iterations (``at_the_limit``) and those that did not, where
+    a reading after a fixed number of iterations depends on that number; then the reading at the
+    early stop, which uses only the N' images, and how it moves. Each trend with the steps of the
+    grid beyond the spread over subsets and those within it (``steps_between``).
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
-    dataset_size, iterations, test_acc, test_acc_sd.
+    dataset_size, iterations, test_acc(_sd) and closed_form_test_acc(_sd).
     """
     at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
+    limit = at_end.assign(test_acc=at_end["closed_form_test_acc"], test_acc_sd=at_end["closed_form_test_acc_sd"])
 
     def moves(t: pd.DataFrame) -> str:
         return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'"
 
-    def at(row: pd.Series) -> str:
-        mean, sd = 100 * row["test_acc"], 100 * row["test_acc_sd"]
-        return f"{mean:.2f}\u00a0±\u00a0{sd:.2f}% at N' = {int(row['dataset_size']):,}"
+    def values(t: pd.DataFrame) -> str:
+        return joined([f"{100 * v:.1f}%" for v in t["test_acc"]])
 
+    reached = at_the_limit(at_end)
+    short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]
+    text = (
+        "**The answer** (the table). Started from W = 0, SGD tends to the least-squares fit with the smallest weights "
+        "as t grows, whatever its learning rate as long as the steps are stable (where no exact fit exists, its noise "
+        "keeps it near that fit rather than on it); computed exactly on each subset, that fit's test accuracy "
+        f"{moves(limit)}: {values(limit)} at {sizes_named(at_end['dataset_size'].astype(int).tolist())} "
+        f"(means over subsets; {_steps_said(steps_between(limit))}). "
+    )
+    iterations = f"{int(at_end['iterations'].max()):,} iterations"
+    if not short:
+        text += f"After {iterations} the runs have reached it at every size."
+    else:
+        text += (
+            (
+                f"After {iterations} the runs have reached it at {sizes_named(reached)}, but not at "
+                if reached
+                else f"After {iterations} the runs have reached it at no size: not at "
+            )
+            + f"{joined(short)} ({values(at_end[at_end['dataset_size'].isin(short)])}): there the accuracy a run "
+            "reports depends on when it stops."
+        )
     return (
-        f"**The answer** (the table). After the {int(at_end['iterations'].max()):,} iterations, the final test "
-        f"accuracy {moves(at_end)}, from {at(at_end.iloc[0])} to {at(at_end.iloc[-1])} (mean ± s.d. over subsets): "
-        f"{_steps_said(steps_between(at_end))}. Stopped early, where the subset's own images say, it "
-        f"{moves(at_stop)}: {_steps_said(steps_between(at_stop))}."
+        text + f" Stopped early, where the subset's own held-out images say, the test accuracy {moves(at_stop)}: "
+        f"{_steps_said(steps_between(at_stop))}."
     )
 
 
@@ -270,31 +291,20 @@ def lower_at_end(t: pd.DataFrame) -> list[int]:
 
 
 def stopping_text(t: pd.DataFrame) -> str:
-    """The two readings compared: what a fixed budget gives against the stop. The sizes where the
-    same runs, at the end of their iterations, are below their accuracy at the stop beyond the
-    spread over subsets (``criteria.differ``; the values are the answer's table), and of those
-    the sizes where the training loss still fell by more than ``rel_tol`` over the second half
-    of the run and the test accuracy moved beyond its spread (``budget_dependent``).
+    """What stopping early changes: the sizes where the same runs, at the end of their
+    iterations, are below their accuracy at the stop beyond the spread over subsets
+    (``lower_at_end``; the values are the answer's table).
 
-    ``t`` columns: dataset_size, iterations, rel_tol, loss_fall, test_change, test_change_sd,
-    test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd (``tables.size_summary``).
+    ``t`` columns: dataset_size, test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd
+    (``tables.size_summary``).
     """
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    lower = lower_at_end(t)
-    text = "**The two readings compared.** The final accuracy is " + (
-        f"below the early stop's, beyond the spread over subsets, at {sizes_named(lower)}: there the runs lost "
-        "test accuracy after the stop while they went on fitting their training images."
+    lower = lower_at_end(t.sort_values("dataset_size"))
+    return "**Stopping early.** " + (
+        f"At {sizes_named(lower)} the runs end their iterations below their accuracy at the stop, beyond the spread "
+        "over subsets: after the stop they went on fitting their training images and lost test accuracy."
         if lower
-        else "within the spread over subsets of the early stop's at every size."
+        else "At every size the runs end their iterations within the spread over subsets of their accuracy at the stop."
     )
-    cut = [n for n in budget_dependent(t) if n in lower]
-    if cut:
-        text += (
-            f" At {sizes_named(cut)} the training loss still fell by more than {100 * float(t['rel_tol'].iloc[0]):g}% "
-            "over the second half of the run and the test accuracy moved with it: there an accuracy read after a fixed "
-            "number of iterations depends on that number."
-        )
-    return text
 
 
 # A train/test gap of this many points or more is wide: most of the fit does not carry over to the test set.

@@ -295,14 +295,13 @@ def at_stop(table: pd.DataFrame) -> pd.DataFrame:
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
     """SGD on the whole subset at the end of its iterations as shown, one row per size of
     ``size_summary``: what the answer's table (its accuracies) leaves out, the gap between training
-    and test accuracy, how much its loss fell over the second half of the run, and the
-    least-squares solution's test accuracy; every value mean ± s.d. over subsets, as the figures."""
+    and test accuracy and how much its loss fell over the second half of the run; every value
+    mean ± s.d. over subsets, as the figures."""
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
             "training − test (points)": gap_column(table),
             "loss fall over the second half (%)": mean_sd(table["loss_fall"], table["loss_fall_sd"]),
-            "least squares: test acc. (%)": mean_sd(table["closed_form_test_acc"], table["closed_form_test_acc_sd"]),
         }
     )
 
@@ -314,8 +313,7 @@ def sizes_caption(table: pd.DataFrame) -> str:
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): SGD on the whole subset after "
         f"{int(table['iterations'].max()):,} iterations, its final training minus test accuracy and the fall of its "
         "training loss over the second half of the run, from the checkpoint nearest its middle (% of its value "
-        f"there); the least-squares solution on the same subsets. Means ± s.d. over {int(table['subsets'].max())} "
-        "subsets."
+        f"there). Means ± s.d. over {int(table['subsets'].max())} subsets."
     )
 
 

@@ -20,7 +20,7 @@ from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.dataset_size.commentary import MOVES, budget_dependent, lower_at_end, steps_between
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
@@ -162,54 +162,37 @@ def _fastest(reached: pd.DataFrame) -> str:
 
 
 def dataset_size_answer(table: pd.DataFrame) -> str:
-    """Task 5's answer: the final test accuracy, after the fixed iterations, against the dataset
-    size, smallest first (mean ± s.d. over subsets), with the steps within the spread over subsets
-    named (``steps_between``) and the train/test gap at both ends; then the sizes where the same
-    runs stopped early, at a stop chosen within each subset, score higher beyond that spread
-    (``lower_at_end``), in words with the stop's rule, and those where the final reading still
-    moves with the number of iterations (``budget_dependent``). ``table``: ``tables.size_summary``."""
+    """Task 5's answer: where SGD converges (the exact least-squares fit) and how its test
+    accuracy moves with the dataset size, smallest first (mean ± s.d. over subsets); the sizes
+    whose runs reached it within their iterations (``at_the_limit``) and the others with their
+    accuracy there; then the accuracy at the early stop, chosen within each subset, and its trend.
+    ``table``: ``tables.size_summary``."""
     s = table.sort_values("dataset_size")
     where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
-    gap = 100 * (s["train_acc"] - s["test_acc"])
-    within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps_between(s) if not apart]
-    steps = (
-        f" (the step{'' if len(within) == 1 else 's'} {listed(within)} {'is' if len(within) == 1 else 'are'} within "
-        "the spread over subsets)"
-        if within
-        else ""
-    )
-    why = (
-        ": a few images are fitted closely and generalise poorly"
-        if trend(s["test_acc"].tolist()) == "rises" and gap.iloc[0] > gap.iloc[-1]
-        else ""
-    )
-    accuracies = listed(
-        [f"{mean_sd_rounded(100 * m, 100 * sd)}%" for m, sd in zip(s["test_acc"], s["test_acc_sd"], strict=True)]
-    )
+
+    def accuracies(mean: pd.Series, sd: pd.Series) -> str:
+        return listed([f"{mean_sd_rounded(100 * m, 100 * d)}%" for m, d in zip(mean, sd, strict=True)])
+
+    reached = at_the_limit(s)
+    short = s[~s["dataset_size"].isin(reached)]
     text = (
-        f"After {int(s['iterations'].max()):,} iterations, the final test accuracy "
-        f"{MOVES[trend(s['test_acc'].tolist())]} the number of training images: {accuracies} (mean ± s.d. over "
-        f"subsets) for {where}{steps}; the train–test gap goes from {gap.iloc[0]:.1f} to {gap.iloc[-1]:.1f} "
-        f"points{why}."
+        "Trained until it converges, SGD from W = 0 ends at the least-squares fit (computed exactly), whose test "
+        f"accuracy {MOVES[trend(s['closed_form_test_acc'].tolist())]} the number of training images: "
+        f"{accuracies(s['closed_form_test_acc'], s['closed_form_test_acc_sd'])} (mean ± s.d. over subsets) for "
+        f"{where}."
     )
-    lower = sorted(lower_at_end(table))
-    if lower:
-        share = 100 * float(s["fit_share"].iloc[0])
-        cut = [f"{n:,}" for n in sorted(budget_dependent(table)) if n in lower]
+    if len(short):
         text += (
-            f" Stopped early, where a run on {share:g}% of the subset's images does best on the other "
-            f"{100 - share:g}%, the same runs score higher, beyond the spread over subsets, at "
-            f"N' = {listed([f'{n:,}' for n in lower])}"
-            + (
-                ""
-                if not cut
-                else ", where the final reading still moves with the number of iterations"
-                if cut == [f"{n:,}" for n in lower]
-                else f"; at N' = {listed(cut)} the final reading still moves with the number of iterations"
-            )
-            + "."
+            f" After {int(s['iterations'].max()):,} iterations the runs have not reached it at "
+            f"N' = {listed([f'{n:,}' for n in short['dataset_size']])} "
+            f"({accuracies(short['test_acc'], short['test_acc_sd'])})."
         )
-    return text
+    share = 100 * float(s["fit_share"].iloc[0])
+    return text + (
+        f" Stopped early, where a run on {share:g}% of the subset's images does best on the other {100 - share:g}%, "
+        f"the test accuracy {MOVES[trend(s['stop_test_acc'].tolist())]} N': "
+        f"{accuracies(s['stop_test_acc'], s['stop_test_acc_sd'])}."
+    )
 
 
 def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None = None) -> str:
