@@ -293,7 +293,15 @@ def test_the_answer_table_reads_the_limit_the_end_and_then_the_stop():
         "test acc. there (%)",
     ]
     rows = table.apply(lambda c: c.astype(str).str.replace("\u00a0", " "))
-    assert list(rows.iloc[0]) == ["100", "60.00 ± 0.40", "100.00 ± 0.00", "60.00 ± 0.40", "yes", "40–90", "85.55 ± 0.40"]
+    assert list(rows.iloc[0]) == [
+        "100",
+        "60.00 ± 0.40",
+        "100.00 ± 0.00",
+        "60.00 ± 0.40",
+        "yes",
+        "40–90",
+        "85.55 ± 0.40",
+    ]
     assert list(rows["t = 30,000: converged?"]) == ["yes", "no", "no", "yes"]
     assert rows.iloc[2]["stopped early at t"] == "500"  # every subset stopped at the same t
     # the whole set is read at its stop too
