@@ -191,8 +191,13 @@ def itr_meaning(s: pd.DataFrame) -> str:
     )
     still = ", and the runs at η/2 show it still falling there" if falling else ""
     known = s[s["settled_t"].map(math.isfinite)]
+    # over ITR as the table shows it, so that a reader dividing the table's two columns finds the same
+    shown_itr = [
+        float(mean_sd_rounded(m, sd).split("\u00a0")[0].replace(",", ""))
+        for m, sd in zip(known["settled_t"], known["settled_t_sd"], strict=True)
+    ]
     lasts = (
-        f" The runs last {_span(dict(zip(known['batch_size'], known['cap'] / known['settled_t'])))} times ITR."
+        f" The runs last {_span(dict(zip(known['batch_size'], known['cap'] / shown_itr)))} times ITR."
         if len(known)
         else ""
     )
@@ -432,11 +437,13 @@ def moves_with_b(values: list[float], sds: list[float], sizes: list[int]) -> str
 
 
 def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, float]]:
-    """The batch size with the least training time to the target (``reached``: batch_size,
-    seconds_target), and each other's time over it, split into those the machine's load could
-    account for and those beyond it (``beyond_load``), by batch size."""
-    seconds = reached.set_index("batch_size")["seconds_target"]
+    """The fastest batch size to the target (``reached``: batch_size, seconds_target, where known
+    seconds_target_sd) and each other's time over it, split into those within the machine's load and
+    those beyond (``beyond_load`` of its mean less one s.d. over the fastest's mean plus one s.d.)."""
+    at = reached.set_index("batch_size")
+    seconds = at["seconds_target"]
+    sd = at["seconds_target_sd"].fillna(0.0) if "seconds_target_sd" in at.columns else 0.0 * seconds
     fast = int(seconds.idxmin())
     ratios = {int(b): s / seconds[fast] for b, s in seconds.drop(index=fast).items()}
-    beyond = {b: x for b, x in ratios.items() if beyond_load(seconds[b] / seconds[fast])}
+    beyond = {b: x for b, x in ratios.items() if beyond_load((seconds[b] - sd[b]) / (seconds[fast] + sd[fast]))}
     return fast, {b: x for b, x in ratios.items() if b not in beyond}, beyond
