@@ -82,12 +82,15 @@ def itr(**changes) -> pd.DataFrame:
 def test_the_batch_sizes_are_answered_smallest_first_in_the_rules_terms():
     assert batch_size_answer(chosen(), itr()) == (
         "The chosen rates first bring the training loss within 5% of L* (the target) in the fewest iterations: "
-        "η = 0.00464, 0.0215 and 0.0464 for B = 10, 100 and 1,000. The loss stays within the target from ITR = "
-        "20,100, 1,200 and 481 iterations on, after 0.52, 0.12 and 0.81 s of training."
+        "η = 0.00464, 0.0215 and 0.0464 for B = 10, 100 and 1,000. From ITR = 20,100, 1,200 and 481 iterations the "
+        "loss stays within the target up to twice as many, after 0.52, 0.12 and 0.81 s of training."
     )
     unmet = batch_size_answer(chosen(converged=[True, False, True]), itr())  # B = 10 did not
-    assert "from ITR = 1,200 and 481 iterations on, after 0.12 and 0.81 s of training at B = 100 and 1,000." in unmet
-    assert "At B = 10 the loss did not stay within the target in 50,000 iterations." in unmet
+    assert (
+        "From ITR = 1,200 and 481 iterations the loss stays within the target up to twice as many, after 0.12 and 0.81 s of training at B = 100 and 1,000."
+        in unmet
+    )
+    assert "At B = 10 the loss did not stay within the target for a doubling of t in 50,000 iterations." in unmet
     unsettled = batch_size_answer(chosen(), itr(settled_t=[math.nan, 1_204.3, 480.7]))  # a seed ended above it
     assert "At B = 10 the loss did not stay within the target" in unsettled
 
@@ -349,7 +352,10 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
 
 def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():
     one = batch_size_answer(chosen().iloc[[1]], itr(settled_t=172_541, settled_t_sd=11_000, settled_seconds=4.7612))
-    assert "from ITR = 173,000 iterations on, after 4.8 s of training." in one  # Table 3: 173,000 ± 11,000
+    assert (
+        "From ITR = 173,000 iterations the loss stays within the target up to twice as many, after 4.8 s of training."
+        in one
+    )  # Table 3: 173,000 ± 11,000
 
 
 def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_hand_figure():

@@ -155,8 +155,8 @@ def across_caption(facts: pd.DataFrame) -> str:
     )
     return (
         f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}. ITR: "
-        "the first checkpoint from which the training loss stays within the target to the end of the run, and the "
-        "training seconds the runs had taken there (evaluation excluded). First within the target: the iterations "
+        "the first checkpoint t from which the training loss stays within the target up to 2t, and the training "
+        "seconds the runs had taken there (evaluation excluded). First within the target: the iterations "
         f"that chose η. Test accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
@@ -230,8 +230,8 @@ def settled_text(s: pd.DataFrame) -> str:
     unsettled = [b for b, r in ratios.items() if not math.isfinite(r)]
     if unsettled:
         parts.append(
-            f"At B = {listed([f'{b:,}' for b in unsettled])} some seed's loss is above the target again at the last "
-            "checkpoint: within it on average over the run's end, not at every checkpoint, so no ITR is given."
+            f"At B = {listed([f'{b:,}' for b in unsettled])} some seed's loss does not stay within the target for a "
+            "doubling of t before its run ends, so no ITR is given."
         )
     return " ".join(parts)
 

@@ -39,25 +39,43 @@ def seed_ends(curves: pd.DataFrame, halved: pd.DataFrame, train_loss_star: float
     return pd.DataFrame(rows)
 
 
+# ITR's window: from ITR on, the loss stays within the target until this many times ITR. A window
+# that grows with t, like the checkpoints, reads convergence the same way at every batch size, and
+# does not depend on how long the run went on after it (as "to the end of the run" would).
+SETTLED_WINDOW = 2.0
+
+
+def settled_at(run: pd.DataFrame, threshold: float) -> int | None:
+    """The index in ``run`` (one seed's checkpoints, sorted by t > 0) of the first checkpoint from
+    which ``train_loss`` stays at or below ``threshold`` up to ``SETTLED_WINDOW`` times its t; None
+    when no checkpoint has that window inside the run."""
+    t, within = run["t"].to_numpy(), (run["train_loss"] <= threshold).to_numpy()
+    for i in range(len(t)):
+        end = SETTLED_WINDOW * t[i]
+        if end > t[-1]:
+            return None
+        if within[(t >= t[i]) & (t <= end)].all():
+            return i
+    return None
+
+
 def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> pd.DataFrame:
-    """Per batch size, ITR: where each seed's loss at the chosen rate (``curves``) is within the
-    target (``target_pct`` % above ``train_loss_star``) at every checkpoint from then on to the end
-    of its run, the first such checkpoint, and the training seconds the run had taken there (its
-    ``train_seconds``): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
-    ``settled_seconds``, ``settled_seconds_sd``; NaN unless every seed ends within it). The rate
-    was chosen by the *first* entry into the target; this is the last one, so that noise dipping
-    the loss below the target for a moment does not count as converged."""
+    """Per batch size, ITR: the first checkpoint from which each seed's loss at the chosen rate
+    (``curves``) stays within the target (``target_pct`` % above ``train_loss_star``) up to
+    ``SETTLED_WINDOW`` times its t (``settled_at``), and the training seconds the run had taken there
+    (its ``train_seconds``): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
+    ``settled_seconds``, ``settled_seconds_sd``; NaN unless every seed has one). The rate was chosen
+    by the *first* entry into the target; this one asks the loss to stay, so that noise dipping the
+    loss below the target for a moment does not count as converged."""
     threshold = train_loss_star * (1 + target_pct / 100)
     rows = []
     for b, mine in curves.groupby("batch_size"):
         ts, seconds = [], []
         for _, run in mine[mine["t"] > 0].groupby("seed"):
             run = run.sort_values("t")
-            within = (run["train_loss"] <= threshold).to_numpy()
-            outside = (~within).nonzero()[0]
-            at = outside[-1] + 1 if len(outside) else 0
-            ts.append(float(run["t"].iloc[at]) if within[-1] else math.nan)
-            seconds.append(float(run["train_seconds"].iloc[at]) if within[-1] else math.nan)
+            at = settled_at(run, threshold)
+            ts.append(math.nan if at is None else float(run["t"].iloc[at]))
+            seconds.append(math.nan if at is None else float(run["train_seconds"].iloc[at]))
         every = all(math.isfinite(t) for t in ts)
         row: dict[str, float] = {"batch_size": b}
         for key, values in (("settled_t", ts), ("settled_seconds", seconds)):

@@ -1,7 +1,7 @@
 """Task 3's commentary on one batch size: the learning rate its sweep chose, when its loss first
 came within the target, and what the remaining gap to L* is made of, each sentence written from
-the tables its section computed; and the rounding that every Task 3 text shares (a mean and its s.d. to the digits the seeds
-resolve)."""
+the tables its section computed; and the rounding that every Task 3 text shares (a mean and its
+s.d. to the digits the seeds resolve)."""
 
 from __future__ import annotations
 

@@ -43,9 +43,8 @@ def chosen_row(
     ``itr`` is the first crossing: when the loss first comes within ``target_pct`` % of L*
     (``criteria.first_reaching``, mean and s.d. over seeds), the training time to it likewise
     (``seconds_to_target``); ``converged`` when every seed got there and the end of the run is
-    still within it. The loss and its gap to L* are read
-    at the end of the run (averaged over its last doubling, [cap/2, cap]), the accuracies at
-    the last checkpoint.
+    still within it. The loss and its gap to L* are read at the end of the run (averaged over its
+    last doubling, [cap/2, cap]), the accuracies at the last checkpoint.
     """
     L_star = ref.train_loss_star
     hits = criteria.first_reaching(curves, "excess", target_pct / 100 * L_star)

@@ -77,15 +77,15 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
     if len(met):
         itrs = listed([_as_in_table(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
         text += (
-            f" The loss stays within the target from ITR = {itrs} iterations on, after "
+            f" From ITR = {itrs} iterations the loss stays within the target up to twice as many, after "
             f"{listed([two_figures(v) for v in met['settled_seconds']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
             + "."
         )
     if len(unmet):
         text += (
-            f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} the loss did not stay within the target in "
-            f"{listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
+            f" At B = {listed([f'{b:,}' for b in unmet['batch_size']])} the loss did not stay within the target for a "
+            f"doubling of t in {listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
     return text + ("" if choices is None else _itr_caveat(choices, target))
 
