@@ -153,6 +153,6 @@ def test_a_run_short_of_its_optimum_has_not_converged():
 def test_a_time_is_longer_only_beyond_what_the_machines_load_can_do():
     assert not beyond_load(0.21 / 0.12)  # 1.75 times: the load alone can do that
     assert beyond_load(0.81 / 0.12)  # 6.75 times
-    # the report's B = 10 against B = 100: 2.3 times, beyond the factor 2, whatever the spread over seeds
+    # the report's B = 10 against B = 100: 2.3 times, beyond the factor 2, whatever the spread
     assert beyond_load(0.39 / 0.17)
     assert not beyond_load(0.2 / 0.1)  # exactly the factor: not beyond it

@@ -329,9 +329,10 @@ _RAW = re.compile(r"(```.*?```|`[^`\n]*`)", re.S)
 
 
 # a hyphen before a number that starts a word ("to -0.3", "[-57.15]") is a minus sign: the prose
-# writes some numbers with − and Python formats others with -, and the two differ in print; a
-# length in Typst's own code ("top: -0.4em") stays as it is
-_NUMBER_HYPHEN = re.compile(r"(?<=[\s\[(])-(?=\d)(?![\d.]*(?:em|pt|in|cm|mm|fr)\b)")
+# writes some numbers with − and Python formats others with -, and the two differ in print; pandoc
+# escapes one that starts a line ("\-0.58"), lest it begin a list; a length in Typst's own code
+# ("top: -0.4em") stays as it is
+_NUMBER_HYPHEN = re.compile(r"(?<=[\s\[(])\\?-(?=\d)(?![\d.]*(?:em|pt|in|cm|mm|fr)\b)")
 
 
 def typeset_numbers(typst_source: str) -> str:

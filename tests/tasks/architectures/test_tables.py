@@ -85,25 +85,25 @@ def test_the_best_epoch_is_the_highest_mean_and_the_first_of_a_tie():
     assert best_epochs(tie) == {"CNN": 2}
 
 
-def test_the_compact_table_shows_the_first_every_fifth_the_best_and_the_last_epoch():
+def test_the_compact_table_shows_the_first_every_tenth_and_the_last_epoch():
     curves = seed_curves(history())
-    # 1; 5 and 10; the MLP 128's best (11) and last (12); the first run's and the CNN's best and last (2, 4);
-    # epochs 3 and 6-9 are none of these
-    assert epoch_rows(curves) == [1, 2, 4, 5, 10, 11, 12]
-    assert epoch_rows(curves[curves["epoch"] != 5]) == [1, 2, 4, 10, 11, 12]  # an epoch nobody evaluated is left out
+    # 1; 10; the MLP 128's last (12); the first run's and the CNN's last (2, 4); the best epochs (11) are not rows
+    assert epoch_rows(curves) == [1, 2, 4, 10, 12]
+    assert epoch_rows(curves[curves["epoch"] != 10]) == [1, 2, 4, 12]  # an epoch nobody evaluated is left out
 
 
-def test_the_compact_table_gives_mean_and_sd_marks_the_best_and_leaves_blanks():
+def test_the_compact_table_gives_mean_and_sd_a_best_row_and_leaves_blanks():
     curves = seed_curves(history())
     shown = accuracy_by_epoch_table(curves, {FIRST: 2, "MLP 128": 2, "CNN": 1}).set_index("epoch")
     assert list(shown.columns) == ["first run", "MLP 128", "CNN"]
-    assert shown.loc[1, "first run"] == f"90.50\u00a0±\u00a0{100 * np.std([0.90, 0.91], ddof=1):.2f}"
-    assert shown.loc[2, "CNN"] == f"99.20\u00a0{BEST_MARK}" and shown.loc[4, "CNN"] == "99.10"
-    assert shown.loc[1, "CNN"] == "" and shown.loc[12, "first run"] == ""  # not evaluated; the run had ended
-    assert shown.loc[11, "MLP 128"].endswith(BEST_MARK) and not shown.loc[12, "MLP 128"].endswith(BEST_MARK)
+    assert list(shown.index) == [str(e) for e in epoch_rows(curves)] + [f"best\u00a0{BEST_MARK}"]
+    assert shown.loc["1", "first run"] == f"90.50\u00a0±\u00a0{100 * np.std([0.90, 0.91], ddof=1):.2f}"
+    assert shown.loc["4", "CNN"] == "99.10" and shown.loc[f"best\u00a0{BEST_MARK}", "CNN"] == "99.20 (2)"
+    assert shown.loc["1", "CNN"] == "" and shown.loc["12", "first run"] == ""  # not evaluated; the run had ended
+    assert shown.loc[f"best\u00a0{BEST_MARK}", "MLP 128"].endswith("(11)")  # the best epoch, not a row of the grid
     # a model with a seed fewer at some epoch says so
     partial = accuracy_by_epoch_table(curves, {FIRST: 3, "MLP 128": 2, "CNN": 1}).set_index("epoch")
-    assert partial.loc[1, "first run"].endswith("(2 of 3 seeds)")
+    assert partial.loc["1", "first run"].endswith("(2 of 3 seeds)")
 
 
 def test_the_fluctuation_is_the_scatter_about_a_line_through_the_late_epochs():

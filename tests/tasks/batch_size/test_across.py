@@ -326,12 +326,9 @@ def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it(
 def test_the_runs_at_half_the_rate_say_what_the_gap_left_is_by_a_rule_stated_once():
     # seed by seed B = 1 ends at 0.65 ± 0.15 of its gap at η/2 (half within the spread: noise), B = 100 at 1.2
     text = half_text(facts())
-    assert (
-        "The rule: a ratio within the spread over seeds of 0.5 means the gap is noise; within it of 1, or above 1"
-        in text
-    )
+    assert "The rule: a ratio within the spread of 0.5 means the gap is noise; within it of 1, or above 1" in text
     assert f"0.65{NBSP}±{NBSP}0.15 at B = 1" in text
-    # B = 100's 1.2 with no spread: the gap grows at η/2, beyond the spread over seeds
+    # B = 100's 1.2 with no spread: the gap grows at η/2, beyond the spread
     assert (
         "So the end gap halves at B = 1: what is left at η is SGD's noise. It grows at B = 100: unfinished descent, "
         "slower at the smaller step." in text
@@ -340,7 +337,7 @@ def test_the_runs_at_half_the_rate_say_what_the_gap_left_is_by_a_rule_stated_onc
     # read by the same rule as any ratio at 1: unfinished descent, not 'mostly'
     between = half_text(facts().assign(half_ratio=[0.8, 0.954], half_ratio_sd=[0.02, 0.03]))
     assert "So the end gap shrinks, but by less than half at B = 1: part noise, part unfinished descent." in between
-    assert "It stays the same, within the spread over seeds, at B = 100: unfinished descent." in between
+    assert "It stays the same, within the spread, at B = 100: unfinished descent." in between
     assert "mostly" not in between
     # 1.16 ± 0.02, the report's B = 100: beyond the spread of 1, so it grows, not "does not shrink"
     grows = half_text(facts().assign(half_ratio=[0.8, 1.16], half_ratio_sd=[0.02, 0.02]))
@@ -380,13 +377,13 @@ SPACED = (
 def test_the_accuracies_are_told_apart_only_beyond_the_seeds_spread():
     close = across_text(facts(), SWEEPS, CHOICES, MORE)  # 85.0 and 85.3 ± 0.3: 0.3 < 2·√(0.3² + 0.3²)
     assert (
-        "**Accuracy.** After the same 500,000 samples the test accuracies do not differ beyond the spread over seeds "
+        "**Accuracy.** After the same 500,000 samples the test accuracies do not differ beyond the spread "
         "(3 seeds: a rough s.d.)." in close
     )
     apart = across_text(facts().assign(equal_test_acc=[0.840, 0.856], equal_test_acc_sd=0.001), SWEEPS, CHOICES, MORE)
     assert (
-        "After the same 500,000 samples B = 100 is highest and B = 1 lowest in test accuracy, beyond the spread over "
-        "seeds" in apart
+        "After the same 500,000 samples B = 100 is highest and B = 1 lowest in test accuracy, beyond the spread"
+        "" in apart
     )
     assert close.endswith(f"the checkpoints ITR is read at are [in the per-run detail]({MORE}).")
 
@@ -394,17 +391,17 @@ def test_the_accuracies_are_told_apart_only_beyond_the_seeds_spread():
 def test_a_step_within_the_seeds_spread_is_no_step_of_a_trend():
     assert trend_beyond_spread([111_890, 104_958, 120_427, 480_710], [5_138, 7_000, 3_396, 18_043]) == "rises"
     assert trend_beyond_spread([100, 50, 200], [1, 1, 1]) == "is not monotone"
-    assert trend_beyond_spread([100, 101], [5, 5]) == "does not change beyond the spread over seeds"
+    assert trend_beyond_spread([100, 101], [5, 5]) == "does not change beyond the spread"
     # 10 apart with s.d. 4 each: 10 < 2·√32 = 11.3, no step by the one rule (the ±s.d. intervals do not overlap)
-    assert trend_beyond_spread([100, 90], [4, 4]) == "does not change beyond the spread over seeds"
+    assert trend_beyond_spread([100, 90], [4, 4]) == "does not change beyond the spread"
     assert trend_beyond_spread([100, 50], [1, 1]) == "falls"
     # in words, naming a step that goes the other way within the spread
     assert moves_with_b([13_300, 11_900, 28_300], [2_100, 2_900, 1_500], [1, 10, 100]) == (
-        "rise with B, except from B = 1 to 10, where they fall within the spread over seeds"
+        "rise with B, except from B = 1 to 10, where they fall within the spread"
     )
     assert moves_with_b([100, 50, 20], [1, 1, 1], [1, 10, 100]) == "fall with B"
     assert moves_with_b([100, 50, 200], [1, 1, 1], [1, 10, 100]) == "are not monotone in B"
-    assert moves_with_b([100, 101], [5, 5], [1, 10]) == "do not change beyond the spread over seeds"
+    assert moves_with_b([100, 101], [5, 5], [1, 10]) == "do not change beyond the spread"
 
 
 def test_the_fastest_batch_size_splits_the_others_by_the_machines_load():

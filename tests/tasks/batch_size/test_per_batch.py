@@ -1,4 +1,4 @@
-"""Task 3's per-batch-size texts on made-up sweeps and rows: ITR and times to the spread over seeds,
+"""Task 3's per-batch-size texts on made-up sweeps and rows: ITR and times to the spread,
 the neighbouring rates, and a chosen rate at the grid's edge said to be one."""
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def test_the_itr_text_rounds_itr_and_times_to_what_the_seeds_resolve():
     text = itr_text(row())
     assert f"**B = 1,000: η = 0.0464, first within 5% of L* after 512{NBSP}±{NBSP}22 iterations**" in text
     assert f"iterations**, 4.8{NBSP}±{NBSP}0.3 s" in text and f"(27{NBSP}±{NBSP}3 s)" in text  # times to two figures
-    assert f"the test accuracy was 85.1{NBSP}±{NBSP}0.4%" in text  # to the spread over seeds, as Task 3's table
+    assert f"the test accuracy was 85.1{NBSP}±{NBSP}0.4%" in text  # to the spread, as Task 3's table
     assert "L* =" not in text  # L* is Task 2's number: not quoted again here
     missed = itr_text(row(converged=False, itr=math.nan))
     assert "did not stay within 5% of L* in 4,000 iterations" in missed and "ITR" not in missed

@@ -101,7 +101,7 @@ def test_the_noise_is_read_over_a_window_and_set_against_the_batch_sizes():
         "nears it: from B = 1 to 10 and 10 to 100 they fell by less." in text
     )
     spread = theory(FITTED.assign(t_target_sd=[0.1 * s for s in STEPS]))  # 92 ± 13%: the whole cut
-    assert "from B = 1 to 10 they did, within the spread over seeds; from B = 10 to 100 they fell by less." in spread
+    assert "from B = 1 to 10 they did, within the spread; from B = 10 to 100 they fell by less." in spread
     ends = theory(summary(*BASE_ARGS, near=False))
     assert "over the checkpoints of the last doubling of each run, as not every batch size reached the target" in ends
     assert "S_min" not in ends

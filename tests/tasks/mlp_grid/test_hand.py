@@ -30,10 +30,10 @@ def test_the_verdict_is_the_hand_rule_with_the_rounding_of_a_figure_given_to_001
 
 
 def test_a_difference_reads_as_its_verdict():
-    assert difference_text(0.49, "above") == "0.49 points above, beyond the spread over seeds"
-    assert difference_text(-1.8, "below") == "1.80 points below, beyond the spread over seeds"
+    assert difference_text(0.49, "above") == "0.49 points above, beyond the spread"
+    assert difference_text(-1.8, "below") == "1.80 points below, beyond the spread"
     # no direction beside 'within': it would read as a ranking
-    assert difference_text(-0.08, "within") == "a difference of -0.08 points, within the spread over seeds"
+    assert difference_text(-0.08, "within") == "a difference of -0.08 points, within the spread"
     assert difference_text(2.63, None) == "a difference of +2.63 points"  # not judged
     assert difference_text(0.001, "within") == "the same to the figures shown"  # not "+0.00 points"
 
@@ -45,21 +45,21 @@ def test_each_asked_cell_is_compared_with_its_hand_figure_by_its_own_seeds():
     text = mlp_references_text(reference_comparison(cells), runs, cells, history, 3)
     assert text.startswith(
         "Each hand figure (one run, read at its last epoch) against the same setting as the section's table reads it "
-        "(each seed's mean over its last 3 epochs), one run's fluctuation from epoch to epoch added to the spread "
-        "over seeds:"
+        "(each seed's mean over its last 3 epochs), one run's fluctuation from epoch to epoch added to the spread"
+        ":"
     )
     assert "borrow" not in text and "widest" not in text  # no spread taken from another cell
     # B = 8, η = 0.1: 98.20 ± 0.10 against 97.80: 0.40 > 2 × 0.10 + 0.005
     assert (
-        "- **B = 8, η = 0.1** (3 seeds): test 98.20% ± 0.10 against 97.80%, 0.40 points above, beyond the spread over "
-        "seeds; training 99.87% ± 0.06 against 99.15%, 0.72 points above, beyond the spread over seeds." in text
+        "- **B = 8, η = 0.1** (3 seeds): test 98.20% ± 0.10 against 97.80%, 0.40 points above, beyond the spread"
+        "; training 99.87% ± 0.06 against 99.15%, 0.72 points above, beyond the spread." in text
     )
     assert "- **B = 128, η = 0.1** (3 seeds): test 97.50% ± 0.10 against 98.03%, 0.53 points below, beyond" in text
     assert "B = 32, η = 1" not in text  # not run: the table gives its hand figures, the text does not repeat them
     assert "seeds 0, 1, 2) and no run varies them, so why the test accuracy differs at B = 8, η = 0.1 and" in text
     assert "running" not in text and "averaged" not in text  # both training losses alike: no evidence to give
     # a training accuracy below the hand figure has no explanation here: said to be open
-    assert "Our training accuracy is below the hand figure, beyond the spread over seeds, at B = 128, η = 0.1;" in text
+    assert "Our training accuracy is below the hand figure, beyond the spread, at B = 128, η = 0.1;" in text
     longer = mlp_references_text(reference_comparison(cells), runs, cells, history, 20)
     assert "instead of the assignment's 20" in longer
 
@@ -110,8 +110,8 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
     text = body(runs, history)
     assert text == (
         "**Against the hand-made reports.** Each hand figure is one run at its last epoch, so one run's fluctuation "
-        "from epoch to epoch is added to our spread over seeds: our test accuracy is above the hand figure, beyond the "
-        "spread over seeds, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%), and below it, beyond that spread, at "
+        "from epoch to epoch is added to our spread: our test accuracy is above the hand figure, beyond the "
+        "spread, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%), and below it, beyond that spread, at "
         "B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%); the training accuracy differs from its hand figure, beyond "
         "that spread, at B = 8, η = 0.1 (above) and B = 128, η = 0.1 (below)."
     )
@@ -123,11 +123,11 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
     assert "(94.87% ± 0.10 against 97.80%)" in body(runs, earlier)
     closer = shifted(history, 8, 0.1, -0.0035)  # 97.85 ± 0.10 against 97.80: within
     assert (
-        "within the spread over seeds of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%), and below "
+        "within the spread of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%), and below "
         "it, beyond that spread, at B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%);" in body(runs, closer)
     )
     both = shifted(closer, 128, 0.1, 0.0053)
-    assert "within the spread over seeds of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%) and " \
+    assert "within the spread of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%) and " \
         "B = 128, η = 0.1 (98.03% ± 0.10 against 98.03%);" in body(runs, both)  # fmt: skip
 
 
@@ -143,18 +143,18 @@ def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
     runs = late_accuracies(runs, history)
     cells = grid_cells(runs, history)
     swung = hand_text(reference_comparison(cells.assign(swing=0.07)), runs)
-    assert "within the spread over seeds of the hand figure at B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%)" in swung
+    assert "within the spread of the hand figure at B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%)" in swung
     # the detail prints each swing beside the values it was counted with, the training accuracy's its own
     detail = mlp_references_text(
         reference_comparison(cells.assign(swing=0.07, train_swing=0.05)), runs, cells, history, 3
     )
     assert (
-        "test 98.17% ± 0.02 (fluctuation 0.07) against 98.03%, a difference of +0.14 points, within the spread over seeds"
+        "test 98.17% ± 0.02 (fluctuation 0.07) against 98.03%, a difference of +0.14 points, within the spread"
         in detail
     )
     assert "training 98.50% ± 0.10 (fluctuation 0.05) against 99.88%, 1.38 points below" in detail
     steady = hand_text(reference_comparison(cells.assign(swing=0.0)), runs)
-    assert "above the hand figure, beyond the spread over seeds, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%) and " \
+    assert "above the hand figure, beyond the spread, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%) and " \
         "B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%); the training" in steady  # fmt: skip
 
 

@@ -107,8 +107,8 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     assert "ms" not in text  # the time of an update is the detail's; of an epoch, below
     overtaken = batch_size_text(log_losses(cells, [0.01, 0.001, 0.005]), history)  # B = 32 ends lowest
     assert (
-        "7,500 updates against 469 at B = 128; by the end B = 32's training loss is the lowest, beyond the spread over "
-        "seeds." in overtaken
+        "7,500 updates against 469 at B = 128; by the end B = 32's training loss is the lowest, beyond the spread"
+        "." in overtaken
     )
     # B = 32 and B = 128 within the spread over their seeds at the end: neither is said to be the lowest
     tied = batch_size_text(log_losses(cells, [0.01, 0.001, 0.00101]), history)
@@ -140,7 +140,7 @@ def test_final_losses_are_compared_on_a_log_scale_seed_spreads_that_swamp_a_line
         final_log_loss_sd=[np.log(b8).std(), np.log(b32).std(), 0.01],
     )
     text = batch_size_text(logs, history)
-    assert "by the end B = 32's training loss is the lowest, beyond the spread over seeds." in text
+    assert "by the end B = 32's training loss is the lowest, beyond the spread." in text
     assert "tied with" not in text
     # the table computes the logarithm's mean and s.d. over the seeds
     per_seed = np.log([0.2 / 16, 0.202 / 16])
@@ -163,8 +163,8 @@ def test_the_batch_size_paragraph_ranks_the_test_accuracy_and_the_gaps_and_times
     cells, history = three_batches()
     text = batch_size_text(cells, history)
     assert (
-        "The final test accuracy is the same, within the spread over seeds, at all 3. All 3 batch sizes fit the "
-        "training set, with train–test gaps (1.65 to 1.85 points) within the spread over seeds of each other: no batch "
+        "The final test accuracy is the same, within the spread, at all 3. All 3 batch sizes fit the "
+        "training set, with train–test gaps (1.65 to 1.85 points) within the spread of each other: no batch "
         "size generalises better here. An epoch at B = 8 took 3.5 times as long as at B = 128 (14 s against 4.1 s), "
         "beyond what the machine's load can do."
     ) in text
@@ -239,7 +239,7 @@ def test_the_stability_text_reads_the_grid_by_eta_over_b_and_names_each_failure(
     # one cell diverged, another got stuck: two kinds of failure, said apart
     assert failures.startswith("At B = 128, η = 1 the seed")
     assert text.endswith(
-        "**Final accuracy.** Among the settings where every seed trained, the final test accuracy rises with η/B up to B = 8, η = 0.1, beyond the spread over seeds "
+        "**Final accuracy.** Among the settings where every seed trained, the final test accuracy rises with η/B up to B = 8, η = 0.1, beyond the spread "
         "(B = 128, η = 0.1 and B = 8, η = 0.1: 0.70 points, against 0.28)."
     )
     for textbook in ("quadratic", "curvature", "overshoot"):  # no mechanism the runs do not measure
@@ -322,19 +322,19 @@ def test_the_accuracy_against_eta_over_b_is_read_by_the_rule():
     # the closest call, with the spread it was judged against (2√(0.04² + 0.03²) = 0.10), so a reader can check it
     assert text.endswith(
         "the final test accuracy rises with η/B up to B = 32, η = 0.1 and is lower at B = 8, η = 0.1, each "
-        "difference beyond the spread over seeds (the closest, B = 32, η = 0.1 and B = 8, η = 0.1: 0.11 points, against "
+        "difference beyond the spread (the closest, B = 32, η = 0.1 and B = 8, η = 0.1: 0.11 points, against "
         "0.10)."
     )
     # some settings within the spread of the highest: no trend, and no order among those within it
     close = stability_text(cells.assign(test_acc=[0.980, 0.984, 0.9838]))
     assert close.endswith(
-        "the final test accuracy has its highest mean at B = 32, η = 0.1. Beyond the spread over seeds, it is above "
+        "the final test accuracy has its highest mean at B = 32, η = 0.1. Beyond the spread, it is above "
         "B = 128, η = 0.1. Within that spread of it, and so not ranked against it: B = 8, η = 0.1."
     )
     assert "rises" not in close and "lower at" not in close
     # the pairs within the spread are the detail's, with the spread each was judged against
     assert failures_text(cells.assign(test_acc=[0.980, 0.984, 0.9838]), runs, Y_TRAIN, Y_TEST) == (
-        "Of the final test accuracies, those within the spread over seeds of the highest: B = 32, η = 0.1 and B = 8, "
+        "Of the final test accuracies, those within the spread of the highest: B = 32, η = 0.1 and B = 8, "
         "η = 0.1: 0.02 points, against 0.10."
     )
     assert failures_text(cells, runs, Y_TRAIN, Y_TEST) == ""  # every pair apart: the body said the closest
@@ -342,7 +342,7 @@ def test_the_accuracy_against_eta_over_b_is_read_by_the_rule():
     assert "is highest at the smallest η/B, B = 128, η = 0.1, and is lower at B = 32, η = 0.1 and B = 8" in falling
     flat = stability_text(cells.assign(test_acc=[0.984, 0.9841, 0.9839]))
     assert flat.endswith(
-        "has its highest mean at B = 32, η = 0.1, but every other setting is within the spread over seeds of it (B = 32, "
+        "has its highest mean at B = 32, η = 0.1, but every other setting is within the spread of it (B = 32, "
         "η = 0.1 and B = 8, η = 0.1: 0.02 points, against 0.10): no order is told."
     )
 
@@ -354,7 +354,7 @@ def test_a_difference_of_a_tenth_of_a_point_is_not_told_apart_by_three_tight_see
     cells = eta_point_one(swing=0.15)
     runs = pd.DataFrame(columns=["batch_size", "lr", "seed", "status", "diverged"])
     assert stability_text(cells).endswith(
-        "has its highest mean at B = 32, η = 0.1. Beyond the spread over seeds, it is above B = 128, η = 0.1. Within that "
+        "has its highest mean at B = 32, η = 0.1. Beyond the spread, it is above B = 128, η = 0.1. Within that "
         "spread of it, and so not ranked against it: B = 8, η = 0.1."
     )
     # 2 √(0.04² + 0.15²/3 + 0.03² + 0.15²/3) = 0.26

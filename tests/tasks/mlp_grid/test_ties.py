@@ -85,7 +85,7 @@ def test_the_ranking_in_words_with_and_without_its_values():
     # η = 0.3 tied with the best but within the spread of one behind: "ahead of" would not hold for it
     close = rows().assign(test_acc=[0.9818, 0.9839, 0.9833, 0.9900])
     assert ranking_text(close, "lr", "test_acc", percent=True, values=False) == (
-        "tied for the highest at η = 0.1 and η = 0.3; η = 0.01 is lower than η = 0.1, beyond the spread over seeds"
+        "tied for the highest at η = 0.1 and η = 0.3; η = 0.01 is lower than η = 0.1, beyond the spread"
     )
 
 

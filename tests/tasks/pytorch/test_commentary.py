@@ -57,27 +57,23 @@ def test_the_accuracy_is_read_against_the_seeds():
     text = accuracy_text(comparison(), 3000, 100, 60000)
     # +0.25 points against 2√(0.19² + 0.81²) = 1.66: within
     assert "After 5 epochs the PyTorch loop's test accuracy is +0.25 points from the hand-written SGD's" in text
-    assert "SGD's, within the spread over seeds: given the same batches" in text
+    assert "SGD's, within the spread: given the same batches" in text
     assert "range" not in text and "overlap" not in text  # one rule: the means and s.d., not the ranges
     # ranges that do not overlap are not enough: 0.30 points against 2√(0.2² + 0.2²) = 0.57 is within
     close = comparison(test_acc=[0.8505, 0.8535], test_min=[0.850, 0.853], test_max=[0.851, 0.854], test_sd=[0.002] * 2)
-    assert "+0.30 points from the hand-written SGD's, within the spread over seeds" in accuracy_text(
-        close, 3000, 100, 60000
-    )
+    assert "+0.30 points from the hand-written SGD's, within the spread" in accuracy_text(close, 3000, 100, 60000)
     apart = comparison(test_acc=[0.8505, 0.8535], test_sd=[0.0005] * 2)
-    assert "+0.30 points from the hand-written SGD's, beyond the spread over seeds" in accuracy_text(
-        apart, 3000, 100, 60000
-    )
+    assert "+0.30 points from the hand-written SGD's, beyond the spread" in accuracy_text(apart, 3000, 100, 60000)
 
 
 def test_the_losses_are_read_against_the_seeds_and_their_ratio_to_two_figures():
     # losses 0.0008 apart against 0.003: within; s.d. 0.0015 against 0.0001: 15 times less, said with why
     text = losses_text(comparison())
-    assert text.startswith("**Training loss.** The two mean final training losses are within the spread over seeds")
+    assert text.startswith("**Training loss.** The two mean final training losses are within the spread")
     assert "but the loader's varies about 15 times less from seed to seed (s.d. of 3 seeds each" in text
     assert "times less" not in losses_text(comparison(train_loss_sd=[0.0015, 0.0010]))
     apart = losses_text(comparison(train_loss=[0.2035, 0.2012], train_loss_sd=[0.0003, 0.0002]))
-    assert apart == "**Training loss.** The loader's ends lower in training loss, beyond the spread over seeds."
+    assert apart == "**Training loss.** The loader's ends lower in training loss, beyond the spread."
 
 
 def test_every_difference_is_taken_between_the_values_as_shown():
@@ -119,7 +115,7 @@ def test_the_hand_figures_are_explained_only_when_the_unconverted_rate_alone_agr
     refs = references.table(6)
     text = hand_figures_text(check_summary(), refs, 5.0, (0.001, 0.853), 100)
     assert (
-        "Within the spread over seeds and the figure's rounding, 82.7% agrees only with the unconverted loop at η = 0.001; "
+        "Within the spread and the figure's rounding, 82.7% agrees only with the unconverted loop at η = 0.001; "
         "85.7% agrees with every run at η = 0.0215."
     ) in text
     assert "the assignment gives neither their rate nor their batch size." in text and "explains" not in text
@@ -131,7 +127,7 @@ def test_the_hand_figures_are_explained_only_when_the_unconverted_rate_alone_agr
         "hand-written SGD reached 85.3% (Task 3), and here the hand-written SGD and the converted loop agree with it."
     ) in text
     assert text.endswith(
-        "The converted loop and the hand-written SGD end within the spread over seeds of each other at either rate."
+        "The converted loop and the hand-written SGD end within the spread of each other at either rate."
     )
     far = hand_figures_text(check_summary(low=0.81), refs, 5.0, None, 100)
     assert "no run here agrees with 82.7% (the nearest, the unconverted loop at η = 0.001, ends -1.70 points" in far
@@ -146,7 +142,7 @@ def test_the_hand_figures_are_explained_only_when_the_unconverted_rate_alone_agr
     assert "82.7% agrees with the hand-written SGD at η = 0.001 and the unconverted loop at η = 0.001" in text
     assert "do not single out the missing conversion" in text
     # the converted loop 2.58 points above the hand-written SGD at η = 0.001, s.d. 0.1: beyond the spread
-    assert text.endswith("end apart, beyond the spread over seeds, at η = 0.001.")
+    assert text.endswith("end apart, beyond the spread, at η = 0.001.")
     one_rate = check_summary()[lambda d: d["lr"] == 0.0215]  # the hand reports' rate is this report's
-    assert hand_figures_text(one_rate, refs, 5.0, None, 100).endswith("within the spread over seeds of each other.")
+    assert hand_figures_text(one_rate, refs, 5.0, None, 100).endswith("within the spread of each other.")
     assert "no figure" in hand_figures_text(check_summary(), refs.iloc[:0], 5.0, None, 100)

@@ -1,9 +1,9 @@
 """Task 8's answer in the body: how the architectures end (``ranking_text``) and why
-(``comparison_text``), the compact table (``compact_curves``) and its dips (``dip_note``); the
+(``comparison_text``), the compact table's caption (``compact_caption``) and its dips (``dip_note``); the
 hand-made figures are ``hand``'s, the per-run detail ``detail``'s. The models are read as
 ``late.late_stats`` reads them. A difference reads as a distance ('0.94 points above') with its
 verdict by the report's one rule, ``criteria.differ``, which the summary page states: the section
-only says 'beyond' or 'within the spread over seeds'. A noise that is not measured is said once, at
+only says 'beyond' or 'within the spread'. A noise that is not measured is said once, at
 the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.late import plain_name
-from mnist_sgd.tasks.architectures.tables import BEST_MARK, FLUCTUATION_EPOCHS, best_epochs, epoch_rows, seeds_phrase
+from mnist_sgd.tasks.architectures.tables import BEST_MARK, EVERY, FLUCTUATION_EPOCHS, epoch_rows, seeds_phrase
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
@@ -37,8 +37,8 @@ def distance(diff: float, up: str = "above", down: str = "below", level: str = "
 
 
 def spread_name(stats: pd.DataFrame) -> str:
-    """'the spread over seeds' when every model's noise comes from its seeds, else 'the noise'."""
-    return "the spread over seeds" if (stats["noise_source"] == "seeds").all() else "the noise"
+    """'the spread' when every model's noise comes from its seeds, else 'the noise'."""
+    return "the spread" if (stats["noise_source"] == "seeds").all() else "the noise"
 
 
 def measured(*noises: float) -> bool:
@@ -47,15 +47,15 @@ def measured(*noises: float) -> bool:
 
 
 def verdict(a: float, sa: float, b: float, sb: float, spread: str) -> str:
-    """'beyond the spread over seeds' when ``criteria.differ`` tells a (± sa) from b (± sb), else
-    'within the spread over seeds'; '' when a noise is not measured (``unmeasured`` says so once)."""
+    """'beyond the spread' when ``criteria.differ`` tells a (± sa) from b (± sb), else
+    'within the spread'; '' when a noise is not measured (``unmeasured`` says so once)."""
     if not measured(sa, sb):
         return ""
     return f"{'beyond' if differ(a, sa, b, sb) else 'within'} {spread}"
 
 
 def against(a: float, sa: float, b: float, sb: float, spread: str) -> str:
-    """``verdict`` as a clause after a difference: ', beyond the spread over seeds', or ''."""
+    """``verdict`` as a clause after a difference: ', beyond the spread', or ''."""
     said = verdict(a, sa, b, sb, spread)
     return f", {said}" if said else ""
 
@@ -237,7 +237,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
 def cnn_text(stats: pd.DataFrame) -> str | None:
     """Why the CNN suits images, against the largest MLP at η = LR: its parameters, its multiply-adds
     and the reuse of its filters at every position (an explanation, said as one; the detail counts it);
-    'does better' only when its test accuracy is beyond the spread over seeds above the MLP's. None
+    'does better' only when its test accuracy is beyond the spread above the MLP's. None
     without the CNN and such an MLP."""
     ok = stats[stats["final_test_acc"].map(math.isfinite)]
     cnn, mlps = row_of(ok, "CNN"), ok[~ok["model"].isin(["CNN", *FIRST_RUNS])]
@@ -266,15 +266,6 @@ def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, last: int) -> str
     return "\n\n".join(t for t in [ranking_text(stats, last), bullets] if t)
 
 
-def compact_curves(curves: pd.DataFrame) -> pd.DataFrame:
-    """``curves`` cut to the epochs the body's table shows: the first, halfway through the longest
-    run, and each model's best and last (the table marks the best), so that it reads in a glance;
-    every epoch stays in the figure."""
-    lasts = curves.groupby("model")["epoch"].max().astype(int)
-    wanted = {1, int(lasts.max()) // 2, *lasts, *best_epochs(curves).values()}
-    return curves[curves["epoch"].isin(wanted)]
-
-
 def swing_said(stats: pd.DataFrame) -> str:
     """'0.05 to 0.08 points' (or '0.06 points'): the models' swing from epoch to epoch, their
     ``tables.fluctuation`` (the same to the figures shown: one value); '' when none is measured."""
@@ -286,7 +277,7 @@ def swing_said(stats: pd.DataFrame) -> str:
 
 
 def compact_caption(stats: pd.DataFrame) -> str:
-    """The caption of the body's table (``compact_curves``): what a cell is, over how many seeds
+    """The caption of the body's table (``tables.accuracy_by_epoch_table``): what a cell is, over how many seeds
     each model ran (``seeds_phrase`` when they differ), how far one run's reading swings from epoch
     to epoch (``swing_said``), against which an s.d. of a few seeds at one epoch may be small, and
     the runs at η = FIRST_LR."""
@@ -301,8 +292,8 @@ def compact_caption(stats: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"Test accuracy (%) after the first, middle and last epoch and each model's best ({BEST_MARK}: its highest "
-        f"mean); mean ± s.d. over {over}.{swings} At η = {FIRST_LR:g} the MLP 128 runs "
+        f"Test accuracy (%) after epoch 1, every {EVERY}th epoch and each model's last; last row ({BEST_MARK}): each "
+        f"model's best epoch, where its mean is highest, with that epoch in brackets; mean ± s.d. over {over}.{swings} At η = {FIRST_LR:g} the MLP 128 runs "
         f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: with inputs left in "
         "[0, 1]. Every epoch is in the figure above."
     )

@@ -18,7 +18,7 @@ from mnist_sgd.tasks.architectures.comparison import distance, shown
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
 
 # A hand figure is one run: within or beyond the spread of our seeds, by ``agrees_with_hand``
-SPREAD = "the spread over seeds"
+SPREAD = "the spread"
 
 
 def reading_noise(row: pd.Series) -> float:

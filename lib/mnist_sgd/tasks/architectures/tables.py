@@ -16,7 +16,7 @@ from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import WEIGHT_DECAY
 from mnist_sgd.show import provenance
 
-EVERY = 5  # the compact table shows every 5th epoch (and the first, each model's best and last)
+EVERY = 10  # the compact table shows every 10th epoch (and the first and each model's last)
 BEST_MARK = "†"  # beside the cell of a model's best epoch
 FLUCTUATION_EPOCHS = 10  # a run's noise is read about a line through (at most) this many last epochs
 GROWTH_EPOCHS = 10  # the weight norm's growth is read over the last this many epochs
@@ -56,11 +56,11 @@ def best_epochs(curves: pd.DataFrame) -> dict[str, int]:
 
 
 def epoch_rows(curves: pd.DataFrame, every: int = EVERY) -> list[int]:
-    """The epochs the compact table shows: the first, every ``every``-th, each model's best and
-    each model's last, among the epochs some model was evaluated at."""
+    """The epochs the compact table shows: the first, every ``every``-th and each model's last,
+    among the epochs some model was evaluated at: the same grid for every model."""
     evaluated = set(curves["epoch"].astype(int))
     last = curves.groupby("model")["epoch"].max().astype(int)
-    wanted = {1, *range(every, max(evaluated, default=0) + 1, every), *best_epochs(curves).values(), *last}
+    wanted = {1, *range(every, max(evaluated, default=0) + 1, every), *last}
     return sorted(wanted & evaluated)
 
 
@@ -72,22 +72,21 @@ def _mean_sd_cell(mean: float, sd: float, seeds: int, of: int) -> str:
 
 
 def accuracy_by_epoch_table(curves: pd.DataFrame, seeds: dict[str, int]) -> pd.DataFrame:
-    """The compact table of the test accuracy (%): one row per epoch of ``epoch_rows``, one
-    column per model (its short name) in the order of the task; mean ± s.d. over the seeds
-    (``seeds``: each model's number of seeds), ``BEST_MARK`` at each model's best epoch,
-    blank where a model was not evaluated."""
+    """The compact table of the test accuracy (%): one row per epoch of ``epoch_rows``, then a row
+    ``BEST_MARK`` with each model's best epoch (``best_epochs``: its value, and the epoch in
+    brackets); one column per model (its short name) in the order of the task; mean ± s.d. over
+    the seeds (``seeds``: each model's number of seeds), blank where a model was not evaluated."""
     rows = epoch_rows(curves)
     best = best_epochs(curves)
-    table = pd.DataFrame({"epoch": rows})
+    table = pd.DataFrame({"epoch": [str(e) for e in rows] + [f"best\u00a0{BEST_MARK}"]})
     for s in architectures.by_model(curves["model"].tolist()):
         c = curves[curves["model"] == s.model].set_index("epoch")
-        table[s.short] = [
-            ""
-            if e not in c.index
-            else _mean_sd_cell(c.at[e, "mean"], c.at[e, "sd"], int(c.at[e, "seeds"]), seeds[s.model])
-            + (f"\u00a0{BEST_MARK}" if e == best[s.model] else "")
-            for e in rows
-        ]
+
+        def cell(e: int, c: pd.DataFrame = c, of: int = seeds[s.model]) -> str:
+            return _mean_sd_cell(c.at[e, "mean"], c.at[e, "sd"], int(c.at[e, "seeds"]), of)
+
+        top = best[s.model]
+        table[s.short] = ["" if e not in c.index else cell(e) for e in rows] + [f"{cell(top)} ({top})"]
     return table
 
 

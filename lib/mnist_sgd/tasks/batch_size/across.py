@@ -356,17 +356,17 @@ def _itr_text(s: pd.DataFrame) -> str:
 
 def _accuracy_text(s: pd.DataFrame) -> str:
     """The test accuracy after equal samples (``equal_test_acc``) across batch sizes: a highest
-    named only when it differs from the lowest beyond the spread over seeds."""
+    named only when it differs from the lowest beyond the spread."""
     acc, sd = 100 * s["equal_test_acc"], 100 * s["equal_test_acc_sd"]
     hi, lo = acc.idxmax(), acc.idxmin()
     # a s.d. from a few seeds is itself uncertain: the verdict says on how many it rests
     few = f" ({plural(sorted(set(s['seeds'])), 'seed')}: a rough s.d.)"
     after = f"After the same {int(s['equal_samples'].iloc[0]):,} samples"
     if not differ(acc[hi], sd[hi], acc[lo], sd[lo]):
-        return f"{after} the test accuracies do not differ beyond the spread over seeds{few}."
+        return f"{after} the test accuracies do not differ beyond the spread{few}."
     return (
         f"{after} B = {int(s['batch_size'][hi]):,} is highest and B = {int(s['batch_size'][lo]):,} lowest in test "
-        f"accuracy, beyond the spread over seeds{few}."
+        f"accuracy, beyond the spread{few}."
     )
 
 
@@ -399,14 +399,14 @@ def curves_caption(curves: pd.DataFrame) -> str:
 
 def trend_beyond_spread(values: list[float], sds: list[float]) -> str:
     """'falls', 'rises' or 'is not monotone' along a grid, a step counted only when its two values
-    differ beyond the spread over seeds (``criteria.differ``); 'does not change beyond the seeds'
+    differ beyond the spread (``criteria.differ``); 'does not change beyond the seeds'
     spread' when no step does."""
     steps = [
         (1 if b > a else -1) if differ(a, sa, b, sb) else 0
         for a, sa, b, sb in zip(values, sds, values[1:], sds[1:], strict=False)
     ]
     if not any(steps):
-        return "does not change beyond the spread over seeds"
+        return "does not change beyond the spread"
     if all(x >= 0 for x in steps):
         return "rises"
     if all(x <= 0 for x in steps):
@@ -422,7 +422,7 @@ def moves_with_b(values: list[float], sds: list[float], sizes: list[int]) -> str
     verdict = trend_beyond_spread(values, sds)
     sign = {"rises": 1, "falls": -1}.get(verdict)
     if sign is None:
-        return "are not monotone in B" if verdict == "is not monotone" else "do not change beyond the spread over seeds"
+        return "are not monotone in B" if verdict == "is not monotone" else "do not change beyond the spread"
     words = f"{'rise' if sign > 0 else 'fall'} with B"
     against = [
         f"from B = {a:,} to {b:,}"
@@ -431,9 +431,7 @@ def moves_with_b(values: list[float], sds: list[float], sizes: list[int]) -> str
     ]
     if not against:
         return words
-    return (
-        f"{words}, except {listed(against)}, where they {'fall' if sign > 0 else 'rise'} within the spread over seeds"
-    )
+    return f"{words}, except {listed(against)}, where they {'fall' if sign > 0 else 'rise'} within the spread"
 
 
 def load_split(reached: pd.DataFrame) -> tuple[int, dict[int, float], dict[int, float]]:

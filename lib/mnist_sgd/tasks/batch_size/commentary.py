@@ -103,7 +103,7 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
         out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached)}")
         if choices is not None:
             out.append(spread_brief(reached, choices))
-        ends = f"{_wall_clock_brief(reached)} {ends}"
+        ends = f"{wall_clock_text(reached)} {ends}"
     out.append(ends)
     hand = hand_times_brief(t)
     pointer = f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({behind})."
@@ -124,14 +124,13 @@ def spread_brief(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
 
 
 def batch_size_detail(table: pd.DataFrame, choices: pd.DataFrame | None = None) -> str:
-    """What the answer's "How sure" and "Seconds" leave to the per-run detail: the counts redone at
-    the loosest other target (``spread_caveat``) and every batch size's training time against the
-    fastest (``wall_clock_text``); '' with fewer than two batch sizes at the target."""
+    """What the answer's "How sure" leaves to the per-run detail: the counts redone at the loosest
+    other target (``spread_caveat``); '' with fewer than two batch sizes at the target or no such
+    target."""
     reached = table.sort_values("batch_size").reset_index(drop=True).dropna(subset=["t_target"])
     if len(reached) < 2:
         return ""
-    looser = spread_caveat(reached, choices) if choices is not None else ""
-    return "\n\n".join(p for p in (looser, wall_clock_text(reached)) if p)
+    return spread_caveat(reached, choices) if choices is not None else ""
 
 
 def spread_caveat(reached: pd.DataFrame, choices: pd.DataFrame) -> str:
@@ -284,7 +283,7 @@ def turn_step(shares: pd.DataFrame) -> pd.Series | None:
 
 def _returns_text(reached: pd.DataFrame) -> str:
     """Where the returns of a larger batch fall: the steps up in B that cut the iterations as much
-    as the batch grew (within the spread over seeds) or more, and the first that cut them by less than
+    as the batch grew (within the spread) or more, and the first that cut them by less than
     ``PAYS`` of that (``turn_step``)."""
     shares = cut_shares(reached)
     pairs = [(f"{int(r['a']):,} to {int(r['b']):,}", r["share"], r["share_sd"]) for _, r in shares.iterrows()]
@@ -292,11 +291,9 @@ def _returns_text(reached: pd.DataFrame) -> str:
     more = [p for p, v, sd in pairs if v > 1 and differ(v, sd, 1.0, 0.0)]
     said = []
     if whole:
-        said.append(
-            f"from B = {listed(whole)} the iterations fell as much as the batch grew, within the spread over seeds"
-        )
+        said.append(f"from B = {listed(whole)} the iterations fell as much as the batch grew, within the spread")
     if more:
-        said.append(f"from B = {listed(more)} they fell more than the batch grew, beyond the spread over seeds")
+        said.append(f"from B = {listed(more)} they fell more than the batch grew, beyond the spread")
     turn = turn_step(shares)
     if turn is None:
         said.append("every step up in B cut the iterations by at least half as much as the batch grew")
@@ -352,24 +349,11 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
     return text + "."
 
 
-def _wall_clock_brief(reached: pd.DataFrame) -> str:
-    """The answer's training seconds in a sentence: the fastest batch size and those slower beyond
-    the machine's load (``across.load_split``); the rest is the per-run detail's (``wall_clock_text``)."""
-    fast, _, slow = load_split(reached)
-    text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
-    if slow:
-        text += (
-            f"; B = {listed([f'{b:,}' for b in slow])} took {min(slow.values()):.2g}× as long or more, beyond the "
-            "machine's load"
-        )
-    return text + "."
-
-
 def wall_clock_text(reached: pd.DataFrame) -> str:
     """Training seconds to the target: the fastest batch size, which others took longer by more than
     the machine's load can account for (``across.load_split``), and why one in between wins."""
     fast, close, slow = load_split(reached)
-    text = f"**Seconds.** B = {fast:,} reached the target fastest (Task 4's table)"
+    text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
     if close:
         ratios = listed([f"{x:.2g}×" for x in close.values()])
         text += (
@@ -396,5 +380,5 @@ def _where_runs_end(t: pd.DataFrame) -> str:
         return "The batch size changes the cost of reaching the target, not the test accuracy after the same samples (Task 3)."
     return (
         f"The batch size also changes the test accuracy after the same samples: B = "
-        f"{int(t['batch_size'][hi]):,} is highest, beyond the spread over seeds (Task 3)."
+        f"{int(t['batch_size'][hi]):,} is highest, beyond the spread (Task 3)."
     )

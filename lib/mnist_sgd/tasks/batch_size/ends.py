@@ -109,7 +109,7 @@ def half_text(facts: pd.DataFrame) -> str:
     return (
         "SGD's noise keeps the loss above L* by an amount about proportional to the step η; a descent that has not "
         "finished is not sped up by a smaller step. So the same seeds ran again at η/2, and each seed's end gap at "
-        "η/2 is divided by its own at η. The rule: a ratio within the spread over seeds of 0.5 means the gap is noise; "
+        "η/2 is divided by its own at η. The rule: a ratio within the spread of 0.5 means the gap is noise; "
         "within it of 1, or above 1, unfinished descent; in between, part of each. The ratios (mean ± s.d. over "
         f"seeds) are {ratios}. " + (f"So the end gap {' '.join(said)}" if said else "")
     ).rstrip()
@@ -119,13 +119,13 @@ def half_text(facts: pd.DataFrame) -> str:
 GAP_READINGS = {
     "noise floor": ("halves", "what is left at η is SGD's noise"),
     "both": ("shrinks, but by less than half", "part noise, part unfinished descent"),
-    "descending": ("stays the same, within the spread over seeds,", "unfinished descent"),
+    "descending": ("stays the same, within the spread,", "unfinished descent"),
     "grows": ("grows", "unfinished descent, slower at the smaller step"),
 }
 
 
 def gap_verdict(ratio: float, ratio_sd: float) -> str:
-    """``per_batch.floor_verdict``, with a gap that grows at η/2 beyond the spread over seeds told
+    """``per_batch.floor_verdict``, with a gap that grows at η/2 beyond the spread told
     apart from one that stays the same ('grows')."""
     verdict = floor_verdict(ratio, ratio_sd)
     return "grows" if verdict == "descending" and ratio > 1 and differ(ratio, ratio_sd, 1.0, 0.0) else verdict

@@ -157,7 +157,7 @@ def _below_and_above(t: pd.DataFrame) -> str:
     inside = steps[steps["a"].isin(below) & steps["b"].isin(below)]
     if inside.empty:
         return text
-    same = "did, within the spread over seeds"
+    same = "did, within the spread"
     groups: dict[str, list[str]] = {same: [], "fell by less": [], "fell by more": []}
     for _, r in inside.iterrows():
         apart = differ(r["share"], r["share_sd"], 1.0, 0.0)

@@ -186,7 +186,7 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
 
 def steps_between(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
     """The steps of the grid (``t`` sorted by size) in the test accuracy ``key``: from, to, its
-    change in points as shown, and whether it is beyond the spread over subsets
+    change in points as shown, and whether it is beyond the spread
     (``criteria.differ`` on the two sizes' means and s.d. over subsets, ``key``_sd)."""
     steps = []
     for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows(), strict=True):
@@ -201,7 +201,7 @@ MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is no
 
 
 def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
-    """'the steps from 500 to 1,000 and from 1,000 to 10,000 are beyond the spread over subsets;
+    """'the steps from 500 to 1,000 and from 1,000 to 10,000 are beyond the spread;
     the step from 100 to 500 (+5.07 points) is within it'."""
     beyond, within = [s for s in steps if s[3]], [s for s in steps if not s[3]]
     parts = []
@@ -209,7 +209,7 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
         one = len(beyond) == 1
         parts.append(
             f"the step{'' if one else 's'} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])} "
-            f"{'is' if one else 'are'} beyond the spread over subsets"
+            f"{'is' if one else 'are'} beyond the spread"
         )
     if within:
         one = len(within) == 1
@@ -220,7 +220,7 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
 
 def at_the_limit(t: pd.DataFrame) -> list[int]:
     """The sizes whose runs, at the end of their iterations, have reached where SGD converges: their
-    test accuracy within the spread over subsets (``criteria.differ``) of the exact least-squares
+    test accuracy within the spread (``criteria.differ``) of the exact least-squares
     fit's (``closed_form_test_acc``). ``t``: ``tables.size_summary``."""
     return [
         int(r["dataset_size"])
@@ -230,48 +230,47 @@ def at_the_limit(t: pd.DataFrame) -> list[int]:
 
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
-    """Task 5's answer in the three readings of its table: where SGD converges (the exact
-    least-squares fit, ``closed_form_test_acc``) and how its test accuracy moves with N'; the sizes
-    whose runs reached it within their iterations (``at_the_limit``) and those that did not, where
-    a reading after a fixed number of iterations depends on that number; then the reading at the
-    early stop, which uses only the N' images, and how it moves. Each trend with the steps of the
-    grid beyond the spread over subsets and those within it (``steps_between``).
+    """Task 5's answer in the readings of its table: how the final test accuracy, after the fixed
+    iterations, moves with N' (mean ± s.d. over subsets at both ends); where the runs have reached
+    where SGD converges (the exact least-squares fit, ``at_the_limit``) and where not, those with
+    that fit's accuracy, towards which training on would take them; then how the accuracy at the
+    early stop, which uses only the N' images, moves. Each trend with the steps of the grid beyond
+    the spread and those within it (``steps_between``).
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
-    dataset_size, iterations, test_acc(_sd) and closed_form_test_acc(_sd).
+    dataset_size, iterations, test_acc(_sd) and closed_form_test_acc.
     """
     at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
-    limit = at_end.assign(test_acc=at_end["closed_form_test_acc"], test_acc_sd=at_end["closed_form_test_acc_sd"])
 
     def moves(t: pd.DataFrame) -> str:
         return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'"
 
-    def values(t: pd.DataFrame) -> str:
-        return joined([f"{100 * v:.1f}%" for v in t["test_acc"]])
+    def at(row: pd.Series) -> str:
+        mean, sd = 100 * row["test_acc"], 100 * row["test_acc_sd"]
+        return f"{mean:.2f}\u00a0±\u00a0{sd:.2f}% at N' = {int(row['dataset_size']):,}"
 
     reached = at_the_limit(at_end)
-    short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]
+    short = at_end[~at_end["dataset_size"].isin(reached)]
     text = (
-        "**The answer** (the table). Started from W = 0, SGD tends to the least-squares fit with the smallest weights "
-        "as t grows, whatever its learning rate as long as the steps are stable (where no exact fit exists, its noise "
-        "keeps it near that fit rather than on it); computed exactly on each subset, that fit's test accuracy "
-        f"{moves(limit)}: {values(limit)} at {sizes_named(at_end['dataset_size'].astype(int).tolist())} "
-        f"(means over subsets; {_steps_said(steps_between(limit))}). "
+        f"**The answer** (the table). After the {int(at_end['iterations'].max()):,} iterations, the final test "
+        f"accuracy {moves(at_end)}, from {at(at_end.iloc[0])} to {at(at_end.iloc[-1])}: "
+        f"{_steps_said(steps_between(at_end))}. "
     )
-    iterations = f"{int(at_end['iterations'].max()):,} iterations"
-    if not short:
-        text += f"After {iterations} the runs have reached it at every size."
+    fit = "where SGD from W = 0 ends as t grows, the least-squares fit with the smallest weights (t → ∞ in the table)"
+    if short.empty:
+        text += f"At every size the runs have reached {fit}."
     else:
+        limits = joined([f"{100 * v:.1f}%" for v in short["closed_form_test_acc"]])
         text += (
             (
-                f"After {iterations} the runs have reached it at {sizes_named(reached)}, but not at "
+                f"At {sizes_named(reached)} the runs have reached {fit}; at "
                 if reached
-                else f"After {iterations} the runs have reached it at no size: not at "
+                else f"No run has reached {fit}: at "
             )
-            + f"{joined(short)} ({values(at_end[at_end['dataset_size'].isin(short)])}): there the accuracy a run "
-            "reports depends on when it stops."
+            + f"{joined(short['dataset_size'].astype(int).tolist())} they have not, and training on would take their "
+            f"accuracy towards that fit's {limits}: there the final accuracy depends on the number of iterations."
         )
     return (
         text + f" Stopped early, where the subset's own held-out images say, the test accuracy {moves(at_stop)}: "
@@ -292,7 +291,7 @@ def lower_at_end(t: pd.DataFrame) -> list[int]:
 
 def stopping_text(t: pd.DataFrame) -> str:
     """What stopping early changes: the sizes where the same runs, at the end of their
-    iterations, are below their accuracy at the stop beyond the spread over subsets
+    iterations, are below their accuracy at the stop beyond the spread
     (``lower_at_end``; the values are the answer's table).
 
     ``t`` columns: dataset_size, test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd
@@ -300,10 +299,10 @@ def stopping_text(t: pd.DataFrame) -> str:
     """
     lower = lower_at_end(t.sort_values("dataset_size"))
     return "**Stopping early.** " + (
-        f"At {sizes_named(lower)} the runs end their iterations below their accuracy at the stop, beyond the spread "
-        "over subsets: after the stop they went on fitting their training images and lost test accuracy."
+        f"At {sizes_named(lower)} the runs end their iterations below their accuracy at the stop, beyond the spread: "
+        "after the stop they went on fitting their training images and lost test accuracy."
         if lower
-        else "At every size the runs end their iterations within the spread over subsets of their accuracy at the stop."
+        else "At every size the runs end their iterations within the spread of their accuracy at the stop."
     )
 
 

@@ -1,6 +1,6 @@
-"""Task 5's readings of SGD's test accuracy per training-set size: the answer's table (where SGD
-converges, the accuracies at the end of a fixed budget, then at the stop chosen within the
-subsets), and the
+"""Task 5's readings of SGD's test accuracy per training-set size: the answer's table (the
+accuracies at the end of a fixed budget, at the stop chosen within the subsets, and where SGD
+converges), and the
 readings along the run (at the stop, at the end, the best along it, runs at a hand-made report's
 setting) beside the hand-made reports' figures: their table and caption, and the comparison with
 the hand-made reports."""
@@ -65,33 +65,32 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
 
 
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): where SGD
-    converges (the exact least-squares fit's test accuracy), the final training and test accuracy
-    at the end of the runs' iterations and whether they have reached that fit (``at_the_limit``),
-    then the same runs stopped early, at the stop their split runs chose (the iteration they are
-    read at and the test accuracy there). Every value mean ± s.d. over subsets."""
+    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the final
+    training and test accuracy, at the end of the runs' iterations, and whether they have reached
+    where SGD converges (``at_the_limit``); the same runs stopped early, at the stop their split runs
+    chose (the iteration they are read at and the test accuracy there); then where SGD converges,
+    the exact least-squares fit's test accuracy. Every value mean ± s.d. over subsets."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     stop = at_stop(t)
     reached = at_the_limit(t)
-    end = f"t = {int(t['iterations'].max()):,}"
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "converged (t → ∞): test acc. (%)": mean_sd(t["closed_form_test_acc"], t["closed_form_test_acc_sd"]),
-            f"{end}: training acc. (%)": mean_sd(t["train_acc"], t["train_acc_sd"]),
-            f"{end}: test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
-            f"{end}: converged?": ["yes" if n in reached else "no" for n in t["dataset_size"]],
+            "final training acc. (%)": mean_sd(t["train_acc"], t["train_acc_sd"]),
+            "final test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
+            "at t → ∞?": ["yes" if n in reached else "no" for n in t["dataset_size"]],
             "stopped early at t": [
                 _t_range(int(lo), int(hi)) for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
             ],
             "test acc. there (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
+            "t → ∞: test acc. (%)": mean_sd(t["closed_form_test_acc"], t["closed_form_test_acc_sd"]),
         }
     )
 
 
 def answer_caption(t: pd.DataFrame, train_images: int) -> str:
     """The caption of ``answer_table``: the runs' setting, what each reading is (the stop in a
-    phrase: the method says it in full), the rule for 'converged?', and where the ± is not over
+    phrase: the method says it in full), the rule for 'at t → ∞?', and where the ± is not over
     subsets (the whole training set, ``train_images``, has only one)."""
     first = t.iloc[0]
     subsets = int(t["subsets"].max())
@@ -102,11 +101,11 @@ def answer_caption(t: pd.DataFrame, train_images: int) -> str:
         else ""
     )
     return (
-        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {subsets} subsets). "
-        "Converged: the exact least-squares fit with the smallest weights, where SGD from W = 0 ends as t grows. "
-        f"t = {int(t['iterations'].max()):,}: the runs at the end of their iterations; converged? yes when their test "
-        "accuracy is within the spread over subsets of the converged one. Stopped early: the same runs read where a "
-        f"run on {share_of(t)} of the subset's images scored highest on the rest (t: the range over subsets)."
+        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {subsets} subsets). Final: "
+        f"after the {int(t['iterations'].max()):,} iterations; at t → ∞? yes when the final test accuracy is within the "
+        "spread of the t → ∞ one. Stopped early: the same runs read where a run on "
+        f"{share_of(t)} of the subset's images scored highest on the rest (t: the range over subsets). t → ∞: the "
+        "exact least-squares fit with the smallest weights, where SGD from W = 0 ends as t grows."
         + _few_held_out(t)
         + whole
     )
@@ -222,14 +221,14 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     )
     off = [n for n in common if not agrees_at_setting(hand[n], at.loc[n, column], at.loc[n, f"{column}_sd"])]
     if not off:
-        return text + "; each figure lies within the spread over subsets and its rounding of that reading."
+        return text + "; each figure lies within the spread and its rounding of that reading."
     gaps = joined(
         [
             f"{quoted(hand[n])} at N' = {n:,} ({abs(100 * hand[n] - shown(100 * at.loc[n, column])):.2f} points)"
             for n in off
         ]
     )
-    return text + f"; beyond the spread over subsets and the figure's rounding: its {gaps}, left open."
+    return text + f"; beyond the spread and the figure's rounding: its {gaps}, left open."
 
 
 # the rounding ``agrees_with_hand`` allows a hand-made figure, in points: a figure quoted to 0.1 point
@@ -275,7 +274,7 @@ def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
         whose = "figure's" if len(agree) == 1 else "figures'"
         text += (
             f"agree with its {joined([quoted(hand[n]) for n in agree])} at {sizes_named(agree)}, within the spread "
-            f"over subsets and the {whose} rounding"
+            f"and the {whose} rounding"
         )
     if not off:
         return text + "."

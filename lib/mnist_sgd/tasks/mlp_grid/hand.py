@@ -50,15 +50,15 @@ def verdict(diff: float, sd: float, swing: float = math.nan) -> str:
 
 def difference_text(diff: float, verdict_word: str | None) -> str:
     """A difference from a hand figure (points) in words that agree with its verdict: '0.49
-    points above, beyond the spread over seeds'; 'a difference of -0.08 points, within the seeds'
+    points above, beyond the spread'; 'a difference of -0.08 points, within the seeds'
     spread' (a direction beside 'within' would read as a ranking); with no verdict (``None``:
     one seed, or seeds that survived where others failed) 'a difference of +0.88 points'; 'the same
     to the figures shown' when it rounds to zero."""
     if verdict_word in ("above", "below"):
-        return f"{abs(diff):.2f} points {verdict_word}, beyond the spread over seeds"
+        return f"{abs(diff):.2f} points {verdict_word}, beyond the spread"
     if round(diff, 2) == 0:
         return "the same to the figures shown"
-    return f"a difference of {diff:+.2f} points" + (", within the spread over seeds" if verdict_word else "")
+    return f"a difference of {diff:+.2f} points" + (", within the spread" if verdict_word else "")
 
 
 def _over_seeds(values: pd.Series) -> str:
@@ -144,12 +144,12 @@ def _verdicts(compared: pd.DataFrame, runs: pd.DataFrame) -> tuple[list[str], Ve
 
 
 def _beyond(verdicts: Verdicts) -> list[str]:
-    """The cells whose test accuracy differs from the hand figure beyond the spread over seeds."""
+    """The cells whose test accuracy differs from the hand figure beyond the spread."""
     return [label for label, (word, _) in verdicts.items() if word != "within"]
 
 
 def _verdicts_said(verdicts: Verdicts) -> str:
-    """'our test accuracy is within the spread over seeds of the hand figure at A (97.45% ± 0.06 against
+    """'our test accuracy is within the spread of the hand figure at A (97.45% ± 0.06 against
     97.47%), and above it, beyond that spread, at C (98.43% ± 0.04 against 98.33%)'."""
     parts = []
     for side in ("within", "above", "below"):
@@ -158,16 +158,16 @@ def _verdicts_said(verdicts: Verdicts) -> str:
             continue
         these = listed(cells)
         if side == "within":
-            parts.append(f"within the spread over seeds of the hand figure at {these}")
+            parts.append(f"within the spread of the hand figure at {these}")
         else:
-            figure, spread = ("it", "that spread") if parts else ("the hand figure", "the spread over seeds")
+            figure, spread = ("it", "that spread") if parts else ("the hand figure", "the spread")
             parts.append(f"{side} {figure}, beyond {spread}, at {these}")
     return f"our test accuracy is {', and '.join(parts)}"
 
 
 def _trained_at_side(compared: pd.DataFrame, runs: pd.DataFrame, sides: tuple[str, ...]) -> list[tuple[pd.Series, str]]:
     """The asked settings whose every seed trained and whose training accuracy is on one of
-    ``sides`` ('above', 'below') of the hand figure, beyond the spread over seeds, each with that
+    ``sides`` ('above', 'below') of the hand figure, beyond the spread, each with that
     side (``_train_verdict``)."""
     judged = [(c, _train_verdict(c, runs)) for _, c in compared.dropna(subset=["seeds"]).iterrows() if c["failed"] == 0]
     return [(c, side) for c, side in judged if side in sides]
@@ -214,7 +214,7 @@ def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
     said = "; ".join(parts)
     return (
         "**Against the hand-made reports.** Each hand figure is one run at its last epoch, so one run's fluctuation "
-        f"from epoch to epoch is added to our spread over seeds: {said}."
+        f"from epoch to epoch is added to our spread: {said}."
     )
 
 
@@ -235,13 +235,13 @@ def _train_verdict(cell: pd.Series, runs: pd.DataFrame) -> str | None:
 
 def running_average_text(compared: pd.DataFrame, runs: pd.DataFrame, history: pd.DataFrame) -> str:
     """For the asked settings whose every seed trained and whose training accuracy is above the hand
-    figure beyond the spread over seeds (``verdict``): when, in most epochs of its seeds and in the mean
+    figure beyond the spread (``verdict``): when, in most epochs of its seeds and in the mean
     of their last, the loss averaged over the epoch's minibatches (a metric the hand reports may
     have used) is above the loss on all images after it, in how many epochs, with the last
     epoch's means, as evidence consistent
     with a lower hand training accuracy, not an explanation of it (no running-average accuracy is
     recorded); '' when there is none. Each epoch is a pair of readings of the same run, so the
-    count, not the spread over seeds, is the evidence. ``compared``: ``reference_comparison``;
+    count, not the spread, is the evidence. ``compared``: ``reference_comparison``;
     ``runs``: the late training accuracy per seed (as the table reads it);
     ``history``: train_loss and ``LOSS`` per seed and epoch."""
     above = [c for c, _ in _trained_at_side(compared, runs, ("above",))]
@@ -288,7 +288,7 @@ def mlp_references_text(
     text = (
         "Each hand figure (one run, read at its last epoch) against the same setting as the section's table reads it "
         f"(each seed's mean over its last {LATE_EPOCHS} epochs), one run's fluctuation from epoch to epoch added to "
-        "the spread over seeds:\n\n" + "\n".join(lines) + "\n\n"
+        "the spread:\n\n" + "\n".join(lines) + "\n\n"
     )
     beyond = _beyond(verdicts)
     if beyond:
@@ -301,7 +301,7 @@ def mlp_references_text(
     below = _train_below(compared, runs)
     if below:
         text += (
-            f"Our training accuracy is below the hand figure, beyond the spread over seeds, at {listed(below)}; no run "
+            f"Our training accuracy is below the hand figure, beyond the spread, at {listed(below)}; no run "
             "here varies what could explain it, so it is left open. "
         )
     text += running_average_text(compared, runs, history) + " "

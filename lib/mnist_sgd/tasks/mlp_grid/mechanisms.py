@@ -46,7 +46,7 @@ def _short_step(at: pd.DataFrame, b: float) -> str:
     if not (lo["loss_epoch1"] > next_["loss_epoch1"] and apart(lo, next_, "loss_epoch1")):
         return (
             f"At B = {int(b)}, a shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is "
-            f"within the spread over seeds of that at η = {next_['lr']:g} or below it. "
+            f"within the spread of that at η = {next_['lr']:g} or below it. "
         )
     text = (
         f"At B = {int(b)}, a short step descends slowly: after epoch 1 the loss at η = {lo['lr']:g} is "
@@ -127,8 +127,8 @@ def _overtaken(at: pd.DataFrame, small: int) -> str:
     """Where batch size ``small`` ends among the ranked cells of ``at`` (one rate) by its final
     training loss, compared by its logarithm (``final_log_loss``, ``ties.rank``, lowest first): the
     seeds of one setting can end a factor of several apart, which on a linear scale would swamp a
-    difference of ten times between settings. '' when it is the lowest beyond the spread over seeds; else '; by the
-    end B = 32's training loss is the lowest, beyond the spread over seeds', '; by the end its training
+    difference of ten times between settings. '' when it is the lowest beyond the spread; else '; by the
+    end B = 32's training loss is the lowest, beyond the spread', '; by the end its training
     loss is tied with B = 32's for the lowest' or '; by the end B = 32 and B = 128 are tied for the
     lowest training loss'."""
     ranked = at[rankable(at)]
@@ -136,7 +136,7 @@ def _overtaken(at: pd.DataFrame, small: int) -> str:
     if r is None or (r.unique and r.best["batch_size"] == small):
         return ""
     if r.unique:
-        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the spread over seeds"
+        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the spread"
     top = [int(b) for b in (r.best["batch_size"], *r.tied["batch_size"])]
     if small in top:
         others = listed([f"B = {b:,}'s" for b in top if b != small])
@@ -195,7 +195,7 @@ def learning_rate_text(cells: pd.DataFrame) -> str | None:
 
 def _noise_shows(at: pd.DataFrame) -> str:
     """At one rate (``at``, by batch size): the epochs in which the loss on the whole training set
-    rose, when the smallest batch has the most, beyond the spread over seeds of every other (its
+    rose, when the smallest batch has the most, beyond the spread of every other (its
     gradient the noisiest; the values said, not the verdict: three seeds that agree give an s.d. of
     0, against which any difference counts); '' otherwise."""
     r = rank(at, "rises")
@@ -213,14 +213,14 @@ def _noise_shows(at: pd.DataFrame) -> str:
 
 def _gaps(at: pd.DataFrame) -> str:
     """At one rate (``at``): the train - test gaps of the settings that fit the training set, when
-    every one is within the spread over seeds of the lowest; '' otherwise (the detail ranks them)."""
+    every one is within the spread of the lowest; '' otherwise (the detail ranks them)."""
     fit = at[rankable(at) & (at["train_acc"] >= FIT)]
     r = rank(fit, "gap", highest=False)
     if r is None or not r.behind.empty:
         return ""
     return (
         f"All {plural(len(fit), 'batch size')} fit the training set, with train–test gaps ({span(fit['gap'], '.2f')} "
-        "points) within the spread over seeds of each other: no batch size generalises better here. "
+        "points) within the spread of each other: no batch size generalises better here. "
     )
 
 
@@ -346,7 +346,7 @@ def noise_text(cells: pd.DataFrame) -> str | None:
             + (
                 ". They grow with η/B."
                 if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0] and grows
-                else ". They do not grow with η/B beyond the spread over seeds."
+                else ". They do not grow with η/B beyond the spread."
                 if steady
                 else ". They do not grow steadily with η/B."
             )

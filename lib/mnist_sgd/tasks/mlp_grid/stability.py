@@ -200,7 +200,7 @@ def _against_peak(cells: pd.DataFrame) -> list[tuple[pd.Series, pd.Series, bool]
 def _trend(cells: pd.DataFrame) -> str:
     """How the final test accuracy of the ranked cells goes with η/B: a trend (``_ranked_pairs``),
     said with its closest call (``_between``), only when every pair of it is apart; else the
-    highest mean and, against it, the cells beyond and within the spread over seeds, with no order
+    highest mean and, against it, the cells beyond and within the spread, with no order
     among those within (``_against_peak``; their numbers are the detail's, ``close_calls_text``);
     '' for < 2 cells."""
     rows, peak, pairs, judged = _ranked_pairs(cells)
@@ -213,29 +213,27 @@ def _trend(cells: pd.DataFrame) -> str:
         if peak < len(rows) - 1:
             head += " and is lower at " + listed([name(r, "setting") for r in rows[peak + 1 :]])
         every, first = ("each difference ", "the closest, ") if len(pairs) > 1 else ("", "")
-        return f"{lead} {head}, {every}beyond the spread over seeds ({first}{_between(*min(pairs, key=_closeness))})."
+        return f"{lead} {head}, {every}beyond the spread ({first}{_between(*min(pairs, key=_closeness))})."
     read = _against_peak(cells)
     below = [name(r, "setting") for _, r, j in read if j]
     within = [(t, r) for t, r, j in read if not j]
     if not within:
         closest = min(((t, r) for t, r, _ in read), key=_closeness)
-        return (
-            f"{lead} is highest at {top}, beyond the spread over seeds of every other setting ({_between(*closest)})."
-        )
+        return f"{lead} is highest at {top}, beyond the spread of every other setting ({_between(*closest)})."
     if not below:
         largest = max(within, key=_closeness)
         return (
-            f"{lead} has its highest mean at {top}, but every other setting is within the spread over seeds of it "
+            f"{lead} has its highest mean at {top}, but every other setting is within the spread of it "
             f"({_between(*largest)}): no order is told."
         )
     return (
-        f"{lead} has its highest mean at {top}. Beyond the spread over seeds, it is above {listed(below)}. Within that "
+        f"{lead} has its highest mean at {top}. Beyond the spread, it is above {listed(below)}. Within that "
         f"spread of it, and so not ranked against it: {listed([name(r, 'setting') for _, r in within])}."
     )
 
 
 def close_calls_text(cells: pd.DataFrame) -> str:
-    """The settings within the spread over seeds of the highest final test accuracy, each with its
+    """The settings within the spread of the highest final test accuracy, each with its
     difference and what it was judged against, when some are apart from it and some not (the body
     then names them without numbers); '' otherwise (the body says the one call that matters)."""
     _, _, _, judged = _ranked_pairs(cells)
@@ -243,7 +241,7 @@ def close_calls_text(cells: pd.DataFrame) -> str:
     within = [_between(t, r) for t, r, j in read if not j]
     if all(judged) or not within or len(within) == len(read):
         return ""
-    return f"Of the final test accuracies, those within the spread over seeds of the highest: {'; '.join(within)}."
+    return f"Of the final test accuracies, those within the spread of the highest: {'; '.join(within)}."
 
 
 def stability_text(cells: pd.DataFrame) -> str:

@@ -4,7 +4,7 @@ Two cells are ranked by the report's one rule, ``criteria.differ`` on their mean
 the seeds; otherwise they are tied. A test accuracy (or a gap, which holds it) is judged with its
 s.d. combined with what one run's swing from epoch to epoch leaves in a mean of the last epochs
 (``noise``): a few seeds can agree more closely than their runs swing by chance, and a difference
-of a tenth of a point is then within the spread over seeds. Only a cell run with several seeds that all trained is
+of a tenth of a point is then within the spread. Only a cell run with several seeds that all trained is
 ranked: a single run cannot show how often a setting fails (at a rate where other cells' seeds
 diverged, one run that trained says that a run can, not how often), and the seeds that survive
 a setting where others failed are a selection. Such cells are shown beside a ranking, marked as
@@ -119,8 +119,8 @@ def ranking_text(
     the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
     and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
     for ``highest`` False: 'lowest at ..., below ...'; when some tied at the top is within the spread
-    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the spread over seeds'; 'the same, within
-    the spread over seeds, at all 3' when every row is tied. ``key`` names
+    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the spread'; 'the same, within
+    the spread, at all 3' when every row is tied. ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
     r = rank(rows, column, highest)
@@ -134,7 +134,7 @@ def ranking_text(
 
     top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
     if r.behind.empty and not r.unique:  # every one tied: naming them all as "the highest" says nothing
-        return f"the same, within the spread over seeds, at all {len(top)}"
+        return f"the same, within the spread, at all {len(top)}"
     text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
     if r.behind.empty:
         return text
@@ -145,5 +145,5 @@ def ranking_text(
     further = "lower" if highest else "higher"
     return (
         text
-        + f"; {behind} {'is' if len(r.behind) == 1 else 'are'} {further} than {name(r.best, key)}, beyond the spread over seeds"
+        + f"; {behind} {'is' if len(r.behind) == 1 else 'are'} {further} than {name(r.best, key)}, beyond the spread"
     )

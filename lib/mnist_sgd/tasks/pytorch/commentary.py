@@ -50,7 +50,7 @@ SPREAD_RATIO = 3.0
 
 
 def _spread_words(apart: bool) -> str:
-    return "beyond the spread over seeds" if apart else "within the spread over seeds"
+    return "beyond the spread" if apart else "within the spread"
 
 
 def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int) -> str:
@@ -77,8 +77,8 @@ def losses_text(by: pd.DataFrame) -> str:
         fw_row["train_loss"], fw_row["train_loss_sd"], hand_row["train_loss"], hand_row["train_loss_sd"]
     ):
         lower = "the loader's" if fw_row["train_loss"] < hand_row["train_loss"] else "sampling with replacement"
-        return f"**Training loss.** {cap(lower)} ends lower in training loss, beyond the spread over seeds."
-    text = "**Training loss.** The two mean final training losses are within the spread over seeds of each other"
+        return f"**Training loss.** {cap(lower)} ends lower in training loss, beyond the spread."
+    text = "**Training loss.** The two mean final training losses are within the spread of each other"
     ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
     if ratio >= SPREAD_RATIO:  # sampling without replacement visits every image once an epoch
         text += (
@@ -178,7 +178,7 @@ def hand_figures_text(
 ) -> str:
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
     the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each (within
-    the spread over seeds and the figure's rounding; the rule is stated once, on the summary page),
+    the spread and the figure's rounding; the rule is stated once, on the summary page),
     and whether the rate passed unconverted is consistent with the lower one, assuming the hand runs used
     that batch size (the assignment gives none for them). ``own``: (rate, test accuracy) of the hand reports'
     own hand-written SGD after as many iterations, or None. Last, whether the converted loop and
@@ -193,7 +193,7 @@ def hand_figures_text(
     # no bold lead: the section's heading already says "The hand-made figures"
     text = (
         f"By hand the PyTorch version reached {listed_refs}; the assignment gives "
-        "neither their rate nor their batch size. Within the spread over seeds and the figure's rounding, "
+        "neither their rate nor their batch size. Within the spread and the figure's rounding, "
         f"{'; '.join(sentence for _, sentence in checks)}. "
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
@@ -220,13 +220,8 @@ def hand_figures_text(
     ]
     rates = {1: "", 2: " at either rate"}.get(summary["rate"].nunique(), " at every rate")
     if not apart:
-        return (
-            text + f"The converted loop and the hand-written SGD end within the spread over seeds of each other{rates}."
-        )
-    return (
-        text
-        + f"The converted loop and the hand-written SGD end apart, beyond the spread over seeds, at η = {listed(apart)}."
-    )
+        return text + f"The converted loop and the hand-written SGD end within the spread of each other{rates}."
+    return text + f"The converted loop and the hand-written SGD end apart, beyond the spread, at η = {listed(apart)}."
 
 
 def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float, classes: int = 10) -> str:

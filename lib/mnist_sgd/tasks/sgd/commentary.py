@@ -16,8 +16,9 @@ def gradient_check_text(batch_size: int, relative: float, step: float) -> str:
     return (
         f"**Check.** On a random batch of {batch_size} images and a random $W$, the gradient $g_t$ above and the one "
         f"automatic differentiation computes differ in no entry by more than {relative:.1e} times the gradient's "
-        "largest entry (both in float64: the formula is right). One step of the code every run uses, in float32, "
-        f"moves $W$ by that gradient's step to within {step:.1e} of the step's largest entry: float32 rounding."
+        "largest entry (both in float64: the formula is right). From the same $W$ and batch, one step of the float32 "
+        "code every run uses and the same step taken with automatic differentiation's float64 gradient differ by at most "
+        f"{step:.1e} of the step's largest entry: float32 rounding."
     )
 
 

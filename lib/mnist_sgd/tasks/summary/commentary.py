@@ -18,9 +18,10 @@ from mnist_sgd.show.present import duration, pct, plural
 from mnist_sgd.tasks.architectures.late import LAST
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
+from mnist_sgd.tasks.batch_size.ends import SETTLED_WINDOW
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
@@ -49,7 +50,8 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
         else f"to {check['gradient_max_abs_diff']:.1e} in any entry"
     )
     step = (
-        f"; one step of the runs' own float32 code agrees with its step to {check['step_rel_diff']:.1e} (rounding)"
+        f"; the float32 code every run uses takes the step this gradient gives, to {check['step_rel_diff']:.1e} of "
+        "the step's largest entry (float32 rounding)"
         if "step_rel_diff" in checks.columns
         else ""
     )
@@ -75,12 +77,12 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
         f"iterations: η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
     )
     if len(met):
-        itrs = listed([_as_in_table(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
+        itrs = listed([mean_sd_rounded(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
         text += (
-            f" From ITR = {itrs} iterations the loss stays within the target up to twice as many, after "
-            f"{listed([two_figures(v) for v in met['settled_seconds']])} s of training"
+            f" From ITR = {itrs} iterations (mean ± s.d. over seeds) the loss stays within the target up to twice as "
+            f"many, after {listed([two_figures(v) for v in met['settled_seconds']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
-            + "."
+            + ": converged to within the target, though it still falls slowly after."
         )
     if len(unmet):
         text += (
@@ -88,11 +90,6 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
             f"doubling of t in {listed([f'{int(c):,}' for c in unmet['cap']])} iterations."
         )
     return text + ("" if choices is None else _itr_caveat(choices, target))
-
-
-def _as_in_table(mean: float, sd: float) -> str:
-    """A mean over seeds rounded as Task 3's table rounds it (``mean_sd_rounded``), without its s.d."""
-    return mean_sd_rounded(mean, sd).split("\u00a0±")[0]
 
 
 def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
@@ -109,7 +106,7 @@ def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
 def batch_size_role_answer(table: pd.DataFrame) -> str:
     """Task 4's answer: how the iterations and the samples to the target move with the batch size,
     then which batch sizes need the fewest samples and the least training time, named apart only
-    beyond the spread over seeds, and beyond the machine's load for the time. ``table``: one row per
+    beyond the spread, and beyond the machine's load for the time. ``table``: one row per
     batch size with batch_size, target_pct and, per clock, the mean over seeds and its s.d.:
     t_target(_sd), samples_target(_sd), seconds_target(_sd) (NaN where a seed never reached the
     target)."""
@@ -162,36 +159,43 @@ def _fastest(reached: pd.DataFrame) -> str:
 
 
 def dataset_size_answer(table: pd.DataFrame) -> str:
-    """Task 5's answer: where SGD converges (the exact least-squares fit) and how its test
-    accuracy moves with the dataset size, smallest first (mean ± s.d. over subsets); the sizes
-    whose runs reached it within their iterations (``at_the_limit``) and the others with their
-    accuracy there; then the accuracy at the early stop, chosen within each subset, and its trend.
-    ``table``: ``tables.size_summary``."""
+    """Task 5's answer: the final test accuracy, after the fixed iterations, against the dataset
+    size, smallest first (mean ± s.d. over subsets), with the steps within the spread named
+    (``steps_between``); the sizes whose runs have not reached where SGD converges (``at_the_limit``)
+    with that fit's accuracy; then the accuracy at the early stop, chosen within each subset, and
+    its trend likewise. ``table``: ``tables.size_summary``."""
     s = table.sort_values("dataset_size")
-    where = f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}"
 
     def accuracies(mean: pd.Series, sd: pd.Series) -> str:
         return listed([f"{mean_sd_rounded(100 * m, 100 * d)}%" for m, d in zip(mean, sd, strict=True)])
 
-    reached = at_the_limit(s)
-    short = s[~s["dataset_size"].isin(reached)]
+    def trend_of(values: pd.Series, sds: pd.Series) -> str:
+        steps = steps_between(s.assign(test_acc=values.to_numpy(), test_acc_sd=sds.to_numpy()))
+        within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if not apart]
+        said = (
+            f" (the step{'' if len(within) == 1 else 's'} {listed(within)} {'is' if len(within) == 1 else 'are'} "
+            "within the spread)"
+            if within
+            else ""
+        )
+        return f"{MOVES[trend(values.tolist())]} N'{said}: {accuracies(values, sds)}"
+
     text = (
-        "Trained until it converges, SGD from W = 0 ends at the least-squares fit (computed exactly), whose test "
-        f"accuracy {MOVES[trend(s['closed_form_test_acc'].tolist())]} the number of training images: "
-        f"{accuracies(s['closed_form_test_acc'], s['closed_form_test_acc_sd'])} (mean ± s.d. over subsets) for "
-        f"{where}."
+        f"After {int(s['iterations'].max()):,} iterations, the final test accuracy "
+        f"{trend_of(s['test_acc'], s['test_acc_sd'])} (mean ± s.d. over subsets) for "
+        f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}."
     )
+    short = s[~s["dataset_size"].isin(at_the_limit(s))]
     if len(short):
         text += (
-            f" After {int(s['iterations'].max()):,} iterations the runs have not reached it at "
-            f"N' = {listed([f'{n:,}' for n in short['dataset_size']])} "
-            f"({accuracies(short['test_acc'], short['test_acc_sd'])})."
+            f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} the runs have not converged: trained on, "
+            "they tend to the least-squares fit, whose test accuracy there is "
+            f"{listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])}."
         )
     share = 100 * float(s["fit_share"].iloc[0])
     return text + (
         f" Stopped early, where a run on {share:g}% of the subset's images does best on the other {100 - share:g}%, "
-        f"the test accuracy {MOVES[trend(s['stop_test_acc'].tolist())]} N': "
-        f"{accuracies(s['stop_test_acc'], s['stop_test_acc_sd'])}."
+        f"the test accuracy {trend_of(s['stop_test_acc'], s['stop_test_acc_sd'])}."
     )
 
 
@@ -372,25 +376,39 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     return f"{commit}. {took} in all. Results of an earlier build were reused, so there is no single elapsed time."
 
 
-def reading_text(cores: int, parallel: int) -> str:
-    """How to read the numbers, said once for the whole report as a short list: what ± is, the one
-    rule that tells two results apart (``criteria.DIFFER_RULE``), how far the timings can be trusted
-    on this machine of ``cores`` cores running ``parallel`` runs at a time, and the terms the
-    sections use; L*, the target, ITR and the chosen rate are defined where the answers use them."""
+def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> str:
+    """How to read the numbers, said once for the whole report as a short glossary: what ± is, the
+    one rule that tells two results apart (``criteria.DIFFER_RULE``), how far the timings can be
+    trusted on this machine of ``cores`` cores running ``parallel`` runs at a time, and the terms the
+    sections use without defining them again (the target's ``target_pct``, None when Task 3 was not
+    run, leaves out the terms of Tasks 3 and 4)."""
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
     items = [
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
         (
-            "Beyond / within the spread over seeds",
+            "Beyond / within the spread",
             f"{rule}; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one "
             "run's fluctuation from epoch to epoch).",
         ),
         (
             "Times",
             f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, so one time is "
-            f"read as longer than another only when more than {LOAD_FACTOR:g} times as long.",
+            f"read as longer than another only when more than {LOAD_FACTOR:g} times as long, even with one s.d. over "
+            "seeds taken off the longer and added to the shorter.",
         ),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
     ]
+    if target_pct is not None:
+        items += [
+            ("L*", "the lowest training loss the linear classifier can reach, computed exactly (Task 2)."),
+            ("Target", f"a training loss within {target_pct:g}% of L*."),
+            ("First crossing", "the first iteration at which the loss is within the target; it chooses η."),
+            (
+                "ITR",
+                f"the first checkpoint t from which the loss stays within the target up to {SETTLED_WINDOW:g}t: "
+                "where Task 3 counts the loss as converged.",
+            ),
+            ("Checkpoint", "an iteration at which the loss on all training images is computed."),
+        ]
     return "\n".join(f"- **{term}**: {meaning}" for term, meaning in items)
