@@ -109,9 +109,8 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
     runs, history = grid()
     text = body(runs, history)
     assert text == (
-        "**Against the hand-made reports.** Each hand figure is one run at its last epoch, so one run's fluctuation "
-        "from epoch to epoch is added to our spread: our test accuracy is above the hand figure, beyond the "
-        "spread, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%), and below it, beyond that spread, at "
+        "**Against the hand-made reports** (the table's last columns): our test accuracy is above the hand figure, "
+        "beyond the spread, at B = 8, η = 0.1 (98.20% ± 0.10 against 97.80%), and below it, beyond that spread, at "
         "B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%); the training accuracy differs from its hand figure, beyond "
         "that spread, at B = 8, η = 0.1 (above) and B = 128, η = 0.1 (below)."
     )
@@ -123,12 +122,11 @@ def test_the_body_sets_each_hand_figure_against_the_tables_reading_and_prints_wh
     assert "(94.87% ± 0.10 against 97.80%)" in body(runs, earlier)
     closer = shifted(history, 8, 0.1, -0.0035)  # 97.85 ± 0.10 against 97.80: within
     assert (
-        "within the spread of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%), and below "
+        "within the spread of the hand figure at B = 8, η = 0.1, and below "
         "it, beyond that spread, at B = 128, η = 0.1 (97.50% ± 0.10 against 98.03%);" in body(runs, closer)
     )
     both = shifted(closer, 128, 0.1, 0.0053)
-    assert "within the spread of the hand figure at B = 8, η = 0.1 (97.85% ± 0.10 against 97.80%) and " \
-        "B = 128, η = 0.1 (98.03% ± 0.10 against 98.03%);" in body(runs, both)  # fmt: skip
+    assert "within the spread of the hand figure at B = 8, η = 0.1 and B = 128, η = 0.1;" in body(runs, both)
 
 
 def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
@@ -143,7 +141,7 @@ def test_against_a_hand_figure_the_seeds_sd_is_combined_with_one_runs_swing():
     runs = late_accuracies(runs, history)
     cells = grid_cells(runs, history)
     swung = hand_text(reference_comparison(cells.assign(swing=0.07)), runs)
-    assert "within the spread of the hand figure at B = 128, η = 0.1 (98.17% ± 0.02 against 98.03%)" in swung
+    assert "within the spread of the hand figure at B = 128, η = 0.1" in swung and "98.17%" not in swung
     # the detail prints each swing beside the values it was counted with, the training accuracy's its own
     detail = mlp_references_text(
         reference_comparison(cells.assign(swing=0.07, train_swing=0.05)), runs, cells, history, 3
