@@ -91,7 +91,7 @@ def test_how_the_architectures_end_says_how_they_are_read_then_goes_down_from_th
     # what the ± is, said once: the seeds' s.d. combined with what one run's swing leaves in a mean of 5 epochs
     assert text.startswith(
         "**How they end.** A seed is read as its mean over its last 5 of 40 epochs and a model as the mean over its "
-        "seeds, ± their s.d. combined with one run's fluctuation from epoch to epoch, √(s² + w²/5), as in Task 7. "
+        "seeds (its ± counts one run's fluctuation from epoch to epoch too, as in Task 7). "
     )
     assert text.endswith(
         "From the top, the test accuracy is the CNN's 99.19 ± 0.05%, then the MLP 500-300's 98.16 ± 0.08% (beyond "
@@ -242,8 +242,7 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     # prints it, judged with one run's fluctuation added (the MLP 500-300: √(0.08² + 0.08²) = 0.11; the CNN's 3
     # seeds agree to 0.02 but one run fluctuates by 0.05: 0.05)
     assert text.startswith(
-        "**Against the hand-made figures.** Each is one run read at its last epoch, so one run's fluctuation from "
-        "epoch to epoch, w, is added to our ± when judging, √(±² + w²), as in Task 7. The MLP 500-300 "
+        "**Against the hand-made figures.** Ours are read at the last epoch, as the hand-made figures. The MLP 500-300 "
         f"({100 * HAND_500 - 0.15:.2f}% ± 0.08) and the CNN (99.13% ± 0.02) agree with the hand-made figures of about "
         "98.3% and about 99.1%: -0.15 and +0.03 points, within the spread."
     )
@@ -252,7 +251,7 @@ def test_the_hand_figures_that_agree_go_in_one_sentence_and_the_first_run_says_w
     s = stats(mlp500_300={"final_test_acc": HAND_500 - 0.0015}, cnn={"final_test_acc": 0.9913, "noise": 0.02})
     ranked = hand_figures_text(s, LATE_CURVES, s.assign(final_test_acc=s["final_test_acc"] - 0.0003))
     assert (
-        "ours are read as in the ranking above, the first run, still rising, at its last epoch. The MLP 500-300 "
+        "Ours are read as in the ranking above; the MLP 128 at η = 0.01, still rising, at its last epoch. The MLP 500-300 "
         "and the CNN agree with the hand-made figures of about 98.3% and about 99.1%: -0.18 and +0.00 points" in ranked
     )
     assert "The MLP 128 at η = 0.01 (94.50% ± 0.10) ends" in ranked

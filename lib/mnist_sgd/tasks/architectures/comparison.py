@@ -113,7 +113,7 @@ def _reading_said(ok: pd.DataFrame, last: int) -> str:
     of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
     return (
         f"**How they end.** A seed is read as its mean over its last {last}{of} epochs and a model as the mean over "
-        f"its seeds, ± their s.d. combined with one run's fluctuation from epoch to epoch, √(s² + w²/{last}), as in Task 7."
+        "its seeds (its ± counts one run's fluctuation from epoch to epoch too, as in Task 7)."
     )
 
 
