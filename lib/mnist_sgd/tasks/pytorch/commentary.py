@@ -62,7 +62,8 @@ def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_imag
     apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
     epochs = iterations * batch_size / train_images
     return (
-        f"**Accuracy.** After {number(epochs, 2)} epochs the PyTorch loop's test accuracy is {diff:+.2f} points from "
+        f"**Accuracy.** After {iterations:,} iterations ({number(epochs, 2)} epochs) the PyTorch loop's test accuracy is "
+        f"{diff:+.2f} points from "
         f"the hand-written SGD's, {_spread_words(apart)}: given the same batches the two take the same steps, so "
         "only the sampling differs."
     )
