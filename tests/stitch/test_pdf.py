@@ -134,20 +134,17 @@ def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):
 
 
 def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_statement_alone():
-    seen: set[str] = set()
+    seen: dict[str, str] = {}
     first = ": B = 8, η = 0.1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     again = ": B = 32, η = 1, 20 epochs: one row per seed; final accuracies at the end of 20 epochs."
     assert run_prose.caption_once(first, seen) == first
     assert run_prose.caption_once(again, seen) == (
-        ": B = 32, η = 1, 20 epochs: one row per seed; same columns as the first such table above."
+        ": B = 32, η = 1, 20 epochs: one row per seed; columns as in “B = 8” above."
     )
     figure = "**Figure 3.** Sweep at B = 10. Left: loss after 50,000 iterations."
     assert run_prose.caption_once(figure, seen) == figure, "a new explanation is printed"
     other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
-    assert (
-        run_prose.caption_once(other, seen)
-        == "**Figure 9.** Sweep at B = 100; same layout as the first such figure above."
-    )
+    assert run_prose.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100; drawn as “Sweep at B = 10” above."
     assert run_prose.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
 
 

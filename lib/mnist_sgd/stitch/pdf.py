@@ -262,7 +262,7 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             parts.insert(grid_at, figure_grid(figures))
             figures.clear()
 
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # caption explanations printed, by the caption that gave each
     top_sections = 0
     for cell in (without_run_prose(c, seen) for c in nb.cells):
         tags = cell.metadata.get("tags", [])

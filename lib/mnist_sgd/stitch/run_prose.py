@@ -23,29 +23,30 @@ SHOWN = ("<a id=", "|", ": ", "**Figure")
 CAPTION = re.compile(r"^(: |\*\*Figure \d+\.\*\* )(.*)$", re.S)
 # where a caption's first statement ends: a semicolon, or a full stop before a capital
 FIRST_STATEMENT = re.compile(r";|\.(?=\s+[A-Z])")
+# where the name a later caption gives it ends: its first colon or comma
+NAME_END = re.compile(r"[:,]")
 
 
-def caption_once(paragraph: str, seen: set[str]) -> str:
+def caption_once(paragraph: str, seen: dict[str, str]) -> str:
     """``paragraph``, or, when it is a caption whose explanation (what follows its first statement)
     an earlier caption of the per-run detail gave, numbers aside, its first statement alone and
-    where the rest is said (the figures are numbered anew later, so the pointer names no number)."""
+    which caption above explains it, named by the start of that caption's first statement (the
+    figures are numbered anew later, so the pointer names no number). ``seen``: each explanation
+    printed so far, with the name of the caption that gave it."""
     match = CAPTION.match(paragraph)
     cut = FIRST_STATEMENT.search(match.group(2)) if match else None
     if match is None or cut is None:
         return paragraph
     explanation = re.sub(r"[\d.,]+", "#", match.group(2)[cut.end() :]).strip()
     if explanation in seen:
-        same = (
-            "layout as the first such figure"
-            if match.group(1).startswith("**Figure")
-            else "columns as the first such table"
-        )
-        return f"{match.group(1)}{match.group(2)[: cut.start()]}; same {same} above."
-    seen.add(explanation)
+        figure = match.group(1).startswith("**Figure")
+        drawn = "drawn as" if figure else "columns as in"
+        return f"{match.group(1)}{match.group(2)[: cut.start()]}; {drawn} “{seen[explanation]}” above."
+    seen[explanation] = NAME_END.split(match.group(2)[: cut.start()], maxsplit=1)[0].strip()
     return paragraph
 
 
-def shown_paragraphs(markdown: str, seen: set[str]) -> str:
+def shown_paragraphs(markdown: str, seen: dict[str, str]) -> str:
     """The paragraphs of ``markdown`` that are an anchor, a table or a caption (``caption_once``),
     and a heading when the cell has an anchor (a grid point's own heading, not its subsections')."""
     anchored = "<a id=" in markdown
@@ -55,7 +56,7 @@ def shown_paragraphs(markdown: str, seen: set[str]) -> str:
     )
 
 
-def without_run_prose(cell: nbformat.NotebookNode, seen: set[str]) -> nbformat.NotebookNode:
+def without_run_prose(cell: nbformat.NotebookNode, seen: dict[str, str]) -> nbformat.NotebookNode:
     """``cell``, or for a cell of a grid job's own section (``GRID_RUN_TAG``) a copy of it without
     its prose: the web page says, under each grid point, what the PDF shows only in figures and
     tables. ``seen``: the caption explanations printed so far (``caption_once``)."""

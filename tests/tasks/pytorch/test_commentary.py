@@ -56,7 +56,10 @@ def comparison(**changes) -> pd.DataFrame:
 def test_the_accuracy_is_read_against_the_seeds():
     text = accuracy_text(comparison(), 3000, 100, 60000)
     # +0.25 points against 2√(0.19² + 0.81²) = 1.66: within
-    assert "After 3,000 iterations (5 epochs) the PyTorch loop's test accuracy is +0.25 points from the hand-written SGD's" in text
+    assert (
+        "After 3,000 iterations (5 epochs) the PyTorch loop's test accuracy is +0.25 points from the hand-written SGD's"
+        in text
+    )
     assert "SGD's, within the spread: given the same batches" in text
     assert "range" not in text and "overlap" not in text  # one rule: the means and s.d., not the ranges
     # ranges that do not overlap are not enough: 0.30 points against 2√(0.2² + 0.2²) = 0.57 is within
