@@ -380,9 +380,9 @@ def curves_caption(curves: pd.DataFrame) -> str:
     is drawn and, where the accuracy axis cuts a curve's start, where that curve starts (the seed
     mean at its first checkpoint after t = 0)."""
     text = (
-        "The training loss's gap to L* in % of L* (top, log scale) and the test accuracy (bottom) at each batch "
-        "size's chosen rate against the iteration t, on the same log t axis in every panel; line: seed mean, band: "
-        "min to max; dotted: the target; dashed: the accuracy of W*; dash-dotted: ITR."
+        "The training loss less L* (top, log scale; the loss itself on the right-hand axis) and the test accuracy "
+        "(bottom) at each batch size's chosen rate against the iteration t, on the same log t axis in every panel; "
+        "line: seed mean, band: min to max; dotted: the target; dashed: the accuracy of W*; dash-dotted: ITR."
     )
     run = curves[curves["t"] > 0]
     first = run[run["t"] == run.groupby("batch_size")["t"].transform("min")]
