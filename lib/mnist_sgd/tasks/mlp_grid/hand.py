@@ -3,8 +3,8 @@ as the section's table reads them (each seed's mean over its last epochs, ``tabl
 mean ± s.d. over the seeds), beside the hand figure, one run read at its last epoch, judged by the
 report's rule for a hand figure (``agrees``) with the spread over the seeds of the same cell
 combined with one run's fluctuation from epoch to epoch, which a reading at one epoch carries whole.
-A cell where some seed did not converge is not judged: the text names each failed run and sets the
-seeds that survived against the hand figure. The body says the verdicts in one sentence
+A cell where some seed did not converge is judged on the seeds that trained: the text names each
+failed run and sets the seeds that survived against the hand figure. The body says the verdicts in one sentence
 (``hand_text``); the detail gives each cell (``mlp_references_text``) and the time of a run
 (``run_time_text``)."""
 
@@ -96,22 +96,18 @@ def _converged_line(label: str, seeds: int, ok: pd.DataFrame, cell: pd.Series) -
 
 def _failed_line(label: str, cell: pd.Series, mine: pd.DataFrame, ref_test: float, ref_train: float) -> str:
     """The bullet of a cell where some seed did not converge: each failed run, then the seeds that
-    converged (as the table reads them) against the hand figures, their difference given but not
-    judged."""
+    converged (as the table reads them) against the hand figures, which come from a run that
+    trained too, judged as a cell whose every seed trained (``_side``; one seed: not judged)."""
     ok = mine[mine["status"] == net_runs.CONVERGED]
     bad = mine[mine["status"] != net_runs.CONVERGED]
     text = f"- **{label}** ({plural(len(mine), 'seed')}; {failures(cell)}): " + "; ".join(
         _failed(r) for _, r in bad.iterrows()
     )
     if len(ok):
-        test = 100 * ok["late_test_acc"].mean() - ref_test
-        train = 100 * ok["late_train_acc"].mean() - ref_train
-        which = "the surviving seed ends" if len(ok) == 1 else f"the {len(ok)} surviving seeds end"
-        text += (
-            f"; {which} at {_over_seeds(ok['late_test_acc'])} test and {_over_seeds(ok['late_train_acc'])} training "
-            f"accuracy against {ref_test:.2f}% and {ref_train:.2f}% by hand, differences of {test:+.2f} and "
-            f"{train:+.2f} points, not judged"
-        )
+        test, _ = _side(ok["late_test_acc"], ref_test, cell.get("swing", math.nan))
+        train, _ = _side(ok["late_train_acc"], ref_train, cell.get("train_swing", math.nan))
+        which = "the surviving seed" if len(ok) == 1 else f"the {len(ok)} surviving seeds"
+        text += f"; {which}, like the hand run, trained: test {test}; training {train}"
     return text + "."
 
 
