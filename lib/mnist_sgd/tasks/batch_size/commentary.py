@@ -240,7 +240,7 @@ def _fewest_samples(reached: pd.DataFrame) -> str:
     side = rate_per_sample_against(reached, tied[0])
     if (side[tied] != 0).any():
         return text + "."
-    text += ": at the same η/B, one step on B samples goes as far as B steps on one."
+    text += ": they ran at the same η/B, and here one step on B samples went as far as B steps on one."
     more = side.drop(index=tied)
     for value, label in ((0, "at the same η/B"), (-1, "at a smaller η/B"), (1, "at a larger η/B")):
         group = more.index[more == value].tolist()
@@ -298,9 +298,10 @@ def _returns_text(reached: pd.DataFrame) -> str:
     if turn is None:
         said.append("every step up in B cut the iterations by at least half as much as the batch grew")
     else:
+        a, b = int(turn["a"]), int(turn["b"])
         said.append(
-            f"from B = {int(turn['a']):,} to {int(turn['b']):,} {'they' if said else 'the iterations'} fell by less "
-            "than half as much as the batch grew"
+            f"from B = {a:,} to {b:,} {'they' if said else 'the iterations'} fell only {two_figures(turn['cut'])}-fold "
+            f"while the batch grew {b / a:g}-fold"
         )
     text = "; ".join(said)
     return f"{text[0].upper()}{text[1:]}."
