@@ -216,6 +216,12 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
     )
     # no verdict of convergence: only what was measured
     assert "levelled" not in text and "stopped moving" not in text
+    # at N' = 100 every image is fitted: its fall is of a loss next to zero, and that is said
+    fitted = budget_text(sizes().assign(final_train_loss=[2.1e-11, 0.04, 0.1, 0.2]), falls_of())
+    assert (
+        "(at N' = 100 with the test accuracy within its spread of no change); at N' = 100 it ends at 2.1e-11, every "
+        "image fitted exactly, so what still falls is a loss already next to zero; at N' = 60,000" in fitted
+    )
     settled = budget_text(sizes(loss_fall=(0.001, 0.002, 0.003, 0.001)), falls_of())
     assert settled.startswith("**The training loss at the end.** From t = 13,294, the checkpoint nearest the middle")
     assert "to its end at N' = 100, 500, 1,000 and 60,000 by less than 1% on average" in settled

@@ -13,6 +13,8 @@ from mnist_sgd.show.present import number
 
 # A fall of the mean test curve from its peak to the end by more than this many points is told apart from a small one.
 DROP_POINTS = 1.0
+# A final training loss below this is an exact fit: the images are fitted to rounding, and a fall of it is no progress.
+EXACT_FIT_LOSS = 1e-6
 
 
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
@@ -163,6 +165,12 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     ]
     if still:
         text += f" (at {sizes_named(still)} with the test accuracy within its spread of no change)"
+    exact = falling[falling["final_train_loss"] < EXACT_FIT_LOSS] if "final_train_loss" in t.columns else falling[:0]
+    for _, r in exact.iterrows():  # a fall there is of a loss already at rounding's scale
+        text += (
+            f"; at N' = {int(r['dataset_size']):,} it ends at {r['final_train_loss']:.1e}, every image fitted exactly, "
+            "so what still falls is a loss already next to zero"
+        )
     settled = t[t["loss_fall"] <= t["rel_tol"]]
     if settled.empty:
         return text + "."
