@@ -171,13 +171,8 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
 
     def trend_of(values: pd.Series, sds: pd.Series) -> str:
         steps = steps_between(s.assign(test_acc=values.to_numpy(), test_acc_sd=sds.to_numpy()))
-        within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if not apart]
-        said = (
-            f" (the step{'' if len(within) == 1 else 's'} {listed(within)} {'is' if len(within) == 1 else 'are'} "
-            "within the spread)"
-            if within
-            else ""
-        )
+        beyond = sum(apart for *_, apart in steps)
+        said = f" ({beyond} of its {len(steps)} steps beyond the spread)" if beyond < len(steps) else ""
         return f"{MOVES[trend(values.tolist())]} N'{said}: {accuracies(values, sds)}"
 
     text = (
@@ -189,13 +184,12 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     if len(short):
         text += (
             f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} the runs have not converged: trained on, "
-            "they tend to the least-squares fit, whose test accuracy there is "
-            f"{listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])}."
+            f"they tend to {listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])} (least squares)."
         )
     share = 100 * float(s["fit_share"].iloc[0])
     return text + (
-        f" Stopped early, where a run on {share:g}% of the subset's images does best on the other {100 - share:g}%, "
-        f"the test accuracy {trend_of(s['stop_test_acc'], s['stop_test_acc_sd'])}."
+        f" Stopped early, where a run on {share:g}% of the subset's images does best on the rest, it "
+        f"{trend_of(s['stop_test_acc'], s['stop_test_acc_sd'])}."
     )
 
 
