@@ -77,7 +77,9 @@ MECHANISM = (
 )
 
 
-def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataFrame | None = None) -> str:
+def batch_size_commentary(
+    table: pd.DataFrame, *, behind: str, choices: pd.DataFrame | None = None, rates: pd.DataFrame | None = None
+) -> str:
     """The role of the batch size, from one row per B, each paragraph a reading of the tables
     beside it (whose numbers it does not repeat).
 
@@ -87,7 +89,8 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
     sweep's largest finite rate, ``across.run_facts``) and the hand-made 50-epoch times
     (``hand.hand_times_brief``). ``choices``: Task 3's choice redone at other targets
     (``hand_rates.target_choices``), for how far the counts hold (``spread_caveat``).
-    ``behind``: the anchor of the per-run detail, where the theory is.
+    ``behind``: the anchor of the per-run detail, where the theory is. ``rates``: Task 3's sweeps
+    (batch_size, lr, t_target), where the turn is read at one rate (``same_rate_text``).
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     if len(t) < 2:
@@ -100,7 +103,7 @@ def batch_size_commentary(table: pd.DataFrame, *, behind: str, choices: pd.DataF
     ends = _where_runs_end(t)
     if len(reached) >= 2:
         out.append(_clocks_paragraph(reached))
-        out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached)}")
+        out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached, rates)}")
         if choices is not None:
             out.append(spread_brief(reached, choices))
         ends = f"{wall_clock_text(reached)} {ends}"
@@ -307,10 +310,39 @@ def _returns_text(reached: pd.DataFrame) -> str:
     return f"{text[0].upper()}{text[1:]}."
 
 
-def _rate_at_turn_text(reached: pd.DataFrame) -> str:
-    """What the chosen rate did where the returns fell (``_rate_at_turn``); '' without a turn."""
+def _rate_at_turn_text(reached: pd.DataFrame, rates: pd.DataFrame | None = None) -> str:
+    """What the chosen rate did where the returns fell (``_rate_at_turn``), and what the batch alone
+    did there at one rate (``same_rate_text``); '' without a turn."""
     turn = turn_step(cut_shares(reached))
-    return _rate_at_turn(reached, turn) if turn is not None else ""
+    if turn is None:
+        return ""
+    same = same_rate_text(reached, turn, rates) if rates is not None else ""
+    return _rate_at_turn(reached, turn, untold=not same) + same
+
+
+def same_rate_text(reached: pd.DataFrame, step: pd.Series, rates: pd.DataFrame) -> str:
+    """At a step up in B (a row of ``cut_shares``), the two batch sizes at the smaller one's chosen
+    rate, in Task 3's sweeps (``rates``: batch_size, lr, t_target): how many times fewer iterations
+    the larger batch alone took to the target, beside how many times the batch grew; a cut well short
+    of it says the smaller batch's gradient was already close to the full one, and the rest of the
+    cut came from the longer step. '' when the sweep of the larger batch has no run at that rate
+    that came within the target."""
+    a, b = int(step["a"]), int(step["b"])
+    lr = float(reached.set_index("batch_size").loc[a, "lr"])
+    at = rates[(rates["lr"] - lr).abs() < 1e-9 * lr].set_index("batch_size")["t_target"]
+    if a not in at.index or b not in at.index or not (at[a] > 0 and at[b] > 0):
+        return ""
+    cut = at[a] / at[b]
+    text = (
+        f" Task 3's sweeps hold both at B = {a:,}'s rate, η = {lr:g}: there B = {b:,} came within the target in "
+        f"{two_figures(at[b])} iterations against {two_figures(at[a])}, {two_figures(cut)} times fewer for {b / a:g} "
+        "times the batch"
+    )
+    if cut <= ABOUT:
+        return text + (
+            f": B = {a:,}'s gradient is already close to the full one, and most of the cut came from the longer step."
+        )
+    return text + "."
 
 
 def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
@@ -327,10 +359,12 @@ def rate_explains_turn(reached: pd.DataFrame, step: pd.Series) -> bool | None:
     return 1 / ABOUT <= cut / rose <= ABOUT
 
 
-def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
+def _rate_at_turn(reached: pd.DataFrame, step: pd.Series, untold: bool = True) -> str:
     """At the turn, how far the rate rose and the iterations fell, and whether that is about what
     the longer step alone gives (``rate_explains_turn``), with the chosen rate at the sweep's top
-    named as what stopped it; empty where the rate grew as B did."""
+    named as what stopped it, and, when nothing here reads the batch at one rate (``untold``), that
+    a batch gradient close to the full one would cut them the same way; empty where the rate grew
+    as B did."""
     explains = rate_explains_turn(reached, step)
     if explains is None:
         return ""
@@ -342,11 +376,12 @@ def _rate_at_turn(reached: pd.DataFrame, step: pd.Series) -> str:
         return text + ", and the iterations fell more than the longer step alone gives."
     text += ", about as much as the iterations fell"
     if "largest_stable" in r.columns and r.loc[b, "lr"] >= r.loc[b, "largest_stable"]:
-        text += (
-            f": at B = {b:,} it is already the largest rate of the grid that did not diverge. A second cause, a batch "
-            "gradient already close to the full one, would cut the iterations the same way; these runs cannot tell "
-            "the two apart"
-        )
+        text += f": at B = {b:,} it is already the largest rate of the grid that did not diverge"
+        if untold:
+            text += (
+                ". A second cause, a batch gradient already close to the full one, would cut the iterations the same "
+                "way; these runs cannot tell the two apart"
+            )
     return text + "."
 
 
