@@ -113,7 +113,7 @@ def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
     assert (
         "the accuracies over the last 3 epochs (each seed's mean over them, then mean ± s.d. over the seeds that "
-        "trained)." in caption
+        "trained, or over every seed where none did)." in caption
     )
     # the hand figures' reading, and why the text's values beside them are not the table's
     assert "one run each read at its last epoch, which the text judges with one run's fluctuation added" in caption

@@ -107,7 +107,7 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     assert "ms" not in text  # the time of an update is the detail's; of an epoch, below
     overtaken = batch_size_text(log_losses(cells, [0.01, 0.001, 0.005]), history)  # B = 32 ends lowest
     assert (
-        "7,500 updates against 469 at B = 128; by the end B = 32's training loss is the lowest, beyond the spread"
+        "7,500 updates against 469 at B = 128; by the end B = 32's training loss is the lowest, beyond the spread of its logarithm"
         "." in overtaken
     )
     # B = 32 and B = 128 within the spread over their seeds at the end: neither is said to be the lowest
@@ -140,7 +140,7 @@ def test_final_losses_are_compared_on_a_log_scale_seed_spreads_that_swamp_a_line
         final_log_loss_sd=[np.log(b8).std(), np.log(b32).std(), 0.01],
     )
     text = batch_size_text(logs, history)
-    assert "by the end B = 32's training loss is the lowest, beyond the spread." in text
+    assert "by the end B = 32's training loss is the lowest, beyond the spread of its logarithm." in text
     assert "tied with" not in text
     # the table computes the logarithm's mean and s.d. over the seeds
     per_seed = np.log([0.2 / 16, 0.202 / 16])
@@ -153,7 +153,8 @@ def test_the_smallest_batchs_noise_is_said_only_when_its_loss_rose_more_beyond_t
     noisy = cells.assign(rises=[8.3, 0.3, 0.7], rises_sd=[1.5, 0.6, 0.6])
     assert (
         "The smallest batch's noise shows: at B = 8 the loss on the whole training set rose in 8.3 ± 1.5 epochs per "
-        "seed, more than at B = 128 (0.7 ± 0.6) and B = 32 (0.3 ± 0.6)." in batch_size_text(noisy, history)
+        "seed (an epoch ending more than 10% above the lowest loss before it), more than at B = 128 (0.7 ± 0.6) and B = 32 (0.3 ± 0.6)."
+        in batch_size_text(noisy, history)
     )
     close = cells.assign(rises=[2.0, 0.3, 0.7], rises_sd=[1.5, 0.6, 0.6])  # within the spread of B = 128's
     assert "noise shows" not in batch_size_text(close, history)

@@ -136,6 +136,6 @@ def table_caption() -> str:
     return (
         "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
         f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
-        "± s.d. over the seeds that trained). By hand: the assignment's figures, "
+        "± s.d. over the seeds that trained, or over every seed where none did). By hand: the assignment's figures, "
         "one run each read at its last epoch, which the text judges with one run's fluctuation added to our spread."
     )

@@ -13,6 +13,7 @@ from collections import Counter
 import pandas as pd
 
 from mnist_sgd.science.criteria import beyond_load
+from mnist_sgd.science.net_runs import RISE_TOL
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
@@ -128,7 +129,7 @@ def _overtaken(at: pd.DataFrame, small: int) -> str:
     training loss, compared by its logarithm (``final_log_loss``, ``ties.rank``, lowest first): the
     seeds of one setting can end a factor of several apart, which on a linear scale would swamp a
     difference of ten times between settings. '' when it is the lowest beyond the spread; else '; by the
-    end B = 32's training loss is the lowest, beyond the spread', '; by the end its training
+    end B = 32's training loss is the lowest, beyond the spread of its logarithm', '; by the end its training
     loss is tied with B = 32's for the lowest' or '; by the end B = 32 and B = 128 are tied for the
     lowest training loss'."""
     ranked = at[rankable(at)]
@@ -136,7 +137,7 @@ def _overtaken(at: pd.DataFrame, small: int) -> str:
     if r is None or (r.unique and r.best["batch_size"] == small):
         return ""
     if r.unique:
-        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the spread"
+        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the spread of its logarithm"
     top = [int(b) for b in (r.best["batch_size"], *r.tied["batch_size"])]
     if small in top:
         others = listed([f"B = {b:,}'s" for b in top if b != small])
@@ -207,7 +208,8 @@ def _noise_shows(at: pd.DataFrame) -> str:
     )
     return (
         f"The smallest batch's noise shows: at B = {int(b['batch_size'])} the loss on the whole training set rose in "
-        f"{said(b['rises'], b['rises_sd'], int(b['seeds']), alone='.1f')} epochs per seed, more than at {others}. "
+        f"{said(b['rises'], b['rises_sd'], int(b['seeds']), alone='.1f')} epochs per seed (an epoch ending more than "
+        f"{100 * RISE_TOL:g}% above the lowest loss before it), more than at {others}. "
     )
 
 
