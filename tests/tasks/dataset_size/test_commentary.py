@@ -13,7 +13,7 @@ from mnist_sgd.tasks.dataset_size.commentary import (
     stopping_text,
     subsets_text,
 )
-from mnist_sgd.tasks.dataset_size.limit_commentary import limit_text, threshold_text
+from mnist_sgd.tasks.dataset_size.limit_commentary import dip_brief, limit_text, threshold_text
 from mnist_sgd.tasks.dataset_size.readings import (
     HandReport,
     agrees_at_setting,
@@ -210,7 +210,7 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
     text = budget_text(sizes(), falls_of())
     assert text == (
         "**The training loss at the end.** From t = 13,294, the checkpoint nearest the middle of the run, to its end "
-        "the training loss still fell by more than 1% at N' = 100, 500 and 1,000 (at N' = 100 with the test accuracy "
+        "the training loss still fell by more than 1% on average at N' = 100, 500 and 1,000 (at N' = 100 with the test accuracy "
         "within its spread of no change); at N' = 60,000 by less than 1% on average over the subsets, though by more "
         "in 1 of 5 at 60,000 (the loss fall per subset is under each size)."
     )
@@ -563,6 +563,17 @@ def test_the_exact_fit_dips_at_the_threshold_and_the_runs_stop_short_of_it():
     )
     for jargon in ("rank", "Frobenius", "min-norm", "1 − 1/e", "GD at the budget", "limit's dip"):
         assert jargon not in text
+
+
+def test_the_answer_says_why_the_fit_dips_only_where_it_dips_at_the_threshold():
+    lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
+    assert dip_brief(lim, thresholds_of((550, 557))).startswith(
+        "**Why the dip.** The least-squares fit is worst at N' = 550 (12.6%), beside the 550 to 557 images up to which "
+        "a subset can still be fitted exactly: there the fit needs very large weights"
+    )
+    # lowest away from the threshold: nothing to explain there
+    flat = limit_of(acc=(0.607, 0.269, 0.30, 0.32, 0.636), norm=(2.2, 65.0, 5e3, 5.1e4, 9.2e4))
+    assert dip_brief(flat, thresholds_of((550, 557))) == ""
 
 
 def test_the_limit_text_follows_other_numbers():

@@ -32,7 +32,7 @@ def test_the_learning_rate_conversion_says_when_the_ratio_is_off():
 def test_the_same_steps_say_when_the_weights_are_not_close():
     text = same_steps_text(3e-7, 0.49, 1000, 100, 5.0, "[in the detail](#x)")
     assert "the same 1,000 batches of B = 100" in text and "3.0e-07 (relative)" in text
-    assert "(float32 rounding)" in text and "0.49 away" in text and "5 times too short" in text
+    assert "(float32 rounding)" in text and "0.49 (relative) with η unconverted" in text and "5 times too short" in text
     assert text.endswith("5 times too short ([in the detail](#x)).")
     assert "NOT below 1e-5" in same_steps_text(2e-5, 0.8, 500, 100, 5.0, "here")
 

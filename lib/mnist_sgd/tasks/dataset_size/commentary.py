@@ -157,7 +157,10 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     )
     falling = t[t["loss_fall"] > t["rel_tol"]]
     if not falling.empty:
-        text += f" the training loss still fell by more than {small} at {sizes_named(falling['dataset_size'].astype(int).tolist())}"
+        text += (
+            f" the training loss still fell by more than {small} on average at "
+            f"{sizes_named(falling['dataset_size'].astype(int).tolist())}"
+        )
     still = [
         int(r["dataset_size"])
         for _, r in falling.iterrows()

@@ -98,6 +98,24 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     return text + f". At N' = {ns[worst]:,} the runs come near the exact fit within their {budget:,} iterations."
 
 
+def dip_brief(limit: pd.DataFrame, th: pd.DataFrame) -> str:
+    """For the answer: where the exact fit's test accuracy is lowest, when that is the grid size
+    nearest the subsets' thresholds, in a sentence that says why (double descent); '' otherwise.
+    ``limit``: ``limit.limit_summary``; ``th``: ``limit.thresholds``."""
+    lim = limit.sort_values("dataset_size").reset_index(drop=True)
+    worst, near = _lowest_and_nearest(lim, th)
+    if worst != near:
+        return ""
+    lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
+    return (
+        f"**Why the dip.** The least-squares fit is worst at N' = {int(lim['dataset_size'][worst]):,} "
+        f"({100 * lim['limit_test_acc'][worst]:.1f}%), beside the {_span([lo, hi])} images up to which a subset can "
+        "still be fitted exactly: there the fit needs very large weights, which follow each image rather than the "
+        "digit (double descent). With fewer images it fits them with small weights; with more, no exact fit exists "
+        "and the least-squares fit averages over them."
+    )
+
+
 def _lowest_and_nearest(lim: pd.DataFrame, th: pd.DataFrame) -> tuple[int, int]:
     """Positions in ``lim`` (sorted by size) of the limit's lowest test accuracy as shown, and of
     the grid size nearest the thresholds of ``th`` (from N* to N* + 1 counts as distance 0)."""

@@ -41,7 +41,7 @@ def same_steps_text(
     return (
         f"**Same steps.** Given the same {steps:,} batches of B = {batch_size}, the PyTorch weights end "
         f"{converted:.1e} (relative) from the hand-written ones with the rate converted ({rounding}), and "
-        f"{unconverted:.2f} away with η unconverted, its steps {factor:g} times too short ({detail})."
+        f"{unconverted:.2f} (relative) with η unconverted, its steps {factor:g} times too short ({detail})."
     )
 
 

@@ -367,7 +367,10 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     took = f"Its {runs} (the training runs and the analyses built on them) took {duration(sum(seconds))}"
     if wall is not None:
         return f"{commit}. {took} in all, {duration(wall)} from the first start to the last end."
-    return f"{commit}. {took} in all. Results of an earlier build were reused, so there is no single elapsed time."
+    return (
+        f"{commit}. {took} in all; some ran at an earlier commit whose changes did not touch them and were kept, so "
+        "there is no single elapsed time."
+    )
 
 
 def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> str:
