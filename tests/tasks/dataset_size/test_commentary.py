@@ -13,7 +13,7 @@ from mnist_sgd.tasks.dataset_size.commentary import (
     stopping_text,
     subsets_text,
 )
-from mnist_sgd.tasks.dataset_size.limit_commentary import dip_brief, limit_text, threshold_text
+from mnist_sgd.tasks.dataset_size.limit_commentary import dip_brief, limit_text, overfit_brief, threshold_text
 from mnist_sgd.tasks.dataset_size.readings import (
     HandReport,
     agrees_at_setting,
@@ -574,6 +574,17 @@ def test_the_answer_says_why_the_fit_dips_only_where_it_dips_at_the_threshold():
     # lowest away from the threshold: nothing to explain there
     flat = limit_of(acc=(0.607, 0.269, 0.30, 0.32, 0.636), norm=(2.2, 65.0, 5e3, 5.1e4, 9.2e4))
     assert dip_brief(flat, thresholds_of((550, 557))) == ""
+
+
+def test_over_fitting_is_said_where_every_training_image_is_fitted():
+    # sizes(): training 100% at 100 and 500 (tests 60% and 70%), gap 40 points at 100 and 0.2 at 60,000
+    assert overfit_brief(sizes()) == (
+        "**Over-fitting.** After the 30,000 iterations, the runs on 100 and 500 images classify every training image "
+        "correctly but only 60.0% and 70.0% of the test images: the weights fit those few images rather than the "
+        "digits. With more images the train–test gap closes, from 40.0 points at N' = 100 to 0.2 at N' = 60,000."
+    )
+    assert overfit_brief(sizes(train=(0.99, 0.95, 0.90, 0.812))).startswith("**Over-fitting.** With more images")
+    assert overfit_brief(sizes().iloc[:1]) == ""
 
 
 def test_the_limit_text_follows_other_numbers():

@@ -117,6 +117,11 @@ def test_the_batch_sizes_say_how_much_itr_owes_to_the_target():
     )
     looser = batch_size_answer(chosen(), itr(), target_choices([2000.0, 300.0]))
     assert looser.endswith("at 10% it is 4 times smaller.")
+    # the chosen rate at 10% differs from the one at 5% at B = 10: said
+    moved = target_choices([2000.0, 200.0]).assign(lr=[0.01, 0.01, 0.001, 0.01, 0.01, 0.01])
+    assert batch_size_answer(chosen(), itr(), moved).endswith(
+        "at 10% it is 4 to 6 times smaller, and the chosen rate changes at B = 10."
+    )
     stricter_only = target_choices([2000.0, 200.0]).query("target_pct < 10")
     assert batch_size_answer(chosen(), itr(), stricter_only) == batch_size_answer(chosen(), itr())
 

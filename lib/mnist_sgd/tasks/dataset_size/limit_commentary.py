@@ -98,6 +98,30 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     return text + f". At N' = {ns[worst]:,} the runs come near the exact fit within their {budget:,} iterations."
 
 
+def overfit_brief(sizes: pd.DataFrame) -> str:
+    """For the answer, in plain words: the sizes whose runs classify every training image correctly
+    after their iterations, with their test accuracy (the weights fit those images, not the digits),
+    and how the train–test gap closes from the smallest size to the largest; '' with fewer than two
+    sizes. ``sizes``: ``tables.size_summary`` (dataset_size, iterations, train_acc, test_acc)."""
+    s = sizes.sort_values("dataset_size").reset_index(drop=True)
+    if len(s) < 2:
+        return ""
+    gap = [shown(100 * a) - shown(100 * b) for a, b in zip(s["train_acc"], s["test_acc"], strict=True)]
+    fitted = s[s["train_acc"] >= 1.0]
+    text = "**Over-fitting.** "
+    if len(fitted):
+        text += (
+            f"After the {int(s['iterations'].max()):,} iterations, the runs on "
+            f"{joined([f'{int(n):,}' for n in fitted['dataset_size']])} images classify every training image "
+            f"correctly but only {joined([f'{100 * v:.1f}%' for v in fitted['test_acc']])} of the test images: the "
+            "weights fit those few images rather than the digits. "
+        )
+    return text + (
+        f"With more images the train–test gap closes, from {gap[0]:.1f} points at N' = {int(s['dataset_size'].iloc[0]):,} "
+        f"to {gap[-1]:.1f} at N' = {int(s['dataset_size'].iloc[-1]):,}."
+    )
+
+
 def dip_brief(limit: pd.DataFrame, th: pd.DataFrame) -> str:
     """For the answer: where the exact fit's test accuracy is lowest, when that is the grid size
     nearest the subsets' thresholds, in a sentence that says why (double descent); '' otherwise.

@@ -93,14 +93,18 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
 
 
 def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
-    """' The first crossing depends on the target: at 10% it is 3.9 to 6.3 times smaller.', ''
-    without a looser target reached at any batch size."""
+    """' The first crossing depends on the target: at 10% it is 3.9 to 6.3 times smaller, and the
+    chosen rate changes at B = 1 and 10.', the rate's change said where there is one; '' without a
+    looser target reached at any batch size."""
     found = itr_fewer_at_looser(choices, target_pct)
     if found is None or found[1].empty:
         return ""
     looser, fewer = found
     span = " to ".join(dict.fromkeys(f"{v:.2g}" for v in (fewer.min(), fewer.max())))
-    return f" The first crossing depends on the target: at {looser:g}% it is {span} times smaller."
+    rate = choices.pivot_table(index="batch_size", columns="target_pct", values="lr")
+    moved = [int(b) for b in rate.index if looser in rate.columns and rate.loc[b, looser] != rate.loc[b, target_pct]]
+    also = f", and the chosen rate changes at B = {listed([f'{b:,}' for b in moved])}" if moved else ""
+    return f" The first crossing depends on the target: at {looser:g}% it is {span} times smaller{also}."
 
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
