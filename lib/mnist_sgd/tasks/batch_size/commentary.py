@@ -324,8 +324,8 @@ def same_rate_text(reached: pd.DataFrame, step: pd.Series, rates: pd.DataFrame) 
     """At a step up in B (a row of ``cut_shares``), the two batch sizes at the smaller one's chosen
     rate, in Task 3's sweeps (``rates``: batch_size, lr, t_target): how many times fewer iterations
     the larger batch alone took to the target, beside how many times the batch grew; a cut well short
-    of it says the smaller batch's gradient was already close to the full one, and the rest of the
-    cut came from the longer step. '' when the sweep of the larger batch has no run at that rate
+    of it says the larger batch alone bought little there, and the rest of the cut came from the
+    longer step. '' when the sweep of the larger batch has no run at that rate
     that came within the target."""
     a, b = int(step["a"]), int(step["b"])
     lr = float(reached.set_index("batch_size").loc[a, "lr"])
@@ -339,8 +339,8 @@ def same_rate_text(reached: pd.DataFrame, step: pd.Series, rates: pd.DataFrame) 
         "times the batch"
     )
     if cut <= ABOUT:
-        return text + (
-            f": B = {a:,}'s gradient is already close to the full one, and most of the cut came from the longer step."
+        return (
+            text + ": at one rate the larger batch alone bought little, and most of the cut came from the longer step."
         )
     return text + "."
 
