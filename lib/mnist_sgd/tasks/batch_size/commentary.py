@@ -329,7 +329,7 @@ def same_rate_text(reached: pd.DataFrame, step: pd.Series, rates: pd.DataFrame) 
     that came within the target."""
     a, b = int(step["a"]), int(step["b"])
     lr = float(reached.set_index("batch_size").loc[a, "lr"])
-    at = rates[(rates["lr"] - lr).abs() < 1e-9 * lr].set_index("batch_size")["t_target"]
+    at = rates[np.isclose(rates["lr"], lr)].set_index("batch_size")["t_target"]
     if a not in at.index or b not in at.index or not (at[a] > 0 and at[b] > 0):
         return ""
     cut = at[a] / at[b]

@@ -237,18 +237,25 @@ def target_caption(seeds: int) -> str:
     )
 
 
+def rate_moved(choices: pd.DataFrame, target_pct: float, other: float) -> list[int]:
+    """The batch sizes whose chosen rate at the target ``other`` (%), where its runs reached it,
+    is not the one chosen at ``target_pct`` (``choices``: ``target_choices``)."""
+    main = choices[choices["target_pct"] == target_pct].set_index("batch_size")
+    c = choices[choices["target_pct"] == other].set_index("batch_size")
+    return [int(b) for b in c.index if c.loc[b, "reached"] and not math.isclose(c.loc[b, "lr"], main.loc[b, "lr"])]
+
+
 def target_text(choices: pd.DataFrame, target_pct: float) -> str:
     """Whether the chosen rates hold at the other targets, the looser first: at each, the batch
     sizes whose rate changes (named the hand-made rate when it is), holds, or where no rate's runs
     reached it."""
-    main = choices[choices["target_pct"] == target_pct].set_index("batch_size")
     said = []
     for pct, c in sorted(choices[choices["target_pct"] != target_pct].groupby("target_pct"), reverse=True):
         c = c.set_index("batch_size")
         if not c["reached"].any():
             said.append(f"at {pct:g}% no rate's runs came and stayed within the target, at any batch size")
             continue
-        moved = [int(b) for b in c.index if c.loc[b, "reached"] and not math.isclose(c.loc[b, "lr"], main.loc[b, "lr"])]
+        moved = rate_moved(choices, target_pct, pct)
         missed = [int(b) for b in c.index if not c.loc[b, "reached"]]
         kept = [int(b) for b in c.index if int(b) not in moved + missed]
         parts = []

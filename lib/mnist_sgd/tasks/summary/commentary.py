@@ -19,7 +19,7 @@ from mnist_sgd.tasks.architectures.late import LAST
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.ends import SETTLED_WINDOW
-from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser
+from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser, rate_moved
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
@@ -101,8 +101,7 @@ def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
         return ""
     looser, fewer = found
     span = " to ".join(dict.fromkeys(f"{v:.2g}" for v in (fewer.min(), fewer.max())))
-    rate = choices.pivot_table(index="batch_size", columns="target_pct", values="lr")
-    moved = [int(b) for b in rate.index if looser in rate.columns and rate.loc[b, looser] != rate.loc[b, target_pct]]
+    moved = rate_moved(choices, target_pct, looser)
     also = f", and the chosen rate changes at B = {listed([f'{b:,}' for b in moved])}" if moved else ""
     return f" The first crossing depends on the target: at {looser:g}% it is {span} times smaller{also}."
 
