@@ -179,7 +179,7 @@ def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_fig
     assert shown.loc["100", "ITR (iterations)"] == f"2,000{NBSP}±{NBSP}100"
     assert shown.loc["1", "training s to ITR"] == f"2.5{NBSP}±{NBSP}0.3"
     assert shown.loc["100", "training s to ITR"] == f"0.20{NBSP}±{NBSP}0.01"
-    assert shown.loc["1", "first within the target"] == f"77,900{NBSP}±{NBSP}5,000"  # what chose η
+    assert shown.loc["1", "first crossing"] == f"77,900{NBSP}±{NBSP}5,000"  # what chose η
     assert shown.loc["1", "run length"] == "500,000"
     assert len(shown.columns) == 6 and "η/2 over η, per seed" not in shown
     assert shown.loc["100", "test acc. after 500,000 samples (%)"] == f"84.1{NBSP}±{NBSP}0.1"
@@ -187,12 +187,14 @@ def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_fig
     assert unmet.loc["100", "ITR (iterations)"] == "not reached" and unmet.loc["100", "training s to ITR"] == "–"
     # the made-up curves end outside the target at B = 1: no checkpoint from which every seed stays within it
     assert across_table(facts()).set_index("B").loc["1", "ITR (iterations)"] == "not reached"
-    caption = across_caption(facts())
-    assert "mean ± s.d. over 3 seeds. ITR: the first checkpoint t from which the training loss stays within" in caption
-    assert "the training seconds the runs had taken there (evaluation excluded)" in caption
+    caption = across_caption(facts(), 2.154)
+    assert caption.startswith(
+        "Per batch size at its chosen rate η, a rate of the sweep's grid known to a factor of 2.15"
+    )
+    assert "mean ± s.d. over 3 seeds; seconds without evaluation." in caption
     assert caption.endswith("Test accuracy after 500,000 samples, where the shortest runs ended.")
-    assert "η/2" not in caption  # both ran 500,000 samples
-    longer = across_caption(facts(cap=[500_000, 10_000]))
+    assert "η/2" not in caption and "ITR:" not in caption  # both ran 500,000 samples; ITR is the glossary's
+    longer = across_caption(facts(cap=[500_000, 10_000]), 2.154)
     assert longer.endswith("where the shortest runs ended (B = 100: at the checkpoint t = 16).")
 
 
@@ -308,13 +310,18 @@ def test_the_curves_caption_says_where_the_accuracy_axis_cuts_the_curves():
 
 def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it():
     text = across_text(settled_facts(), SWEEPS, CHOICES, MORE)
-    assert "ITR falls as B grows. The ± covers the seeds; the checkpoints are at most 100% apart in t." in text
-    # ITR against the first crossing, how long the runs outlast it, and where they ended
+    # the body: how ITR moves with B and where the runs ended after it
     assert (
-        "**ITR.** The loss first comes within the target 1.5 to 1.7 times earlier than ITR: at every batch size "
-        "SGD's noise takes it back above the target for a while after that first crossing, which is what chose η. "
-        "The runs last 2.5 to 4.2 times ITR. After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of "
+        "**ITR.** ITR falls as B grows. After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of "
         "the runs (over their second half), and the runs at η/2 show it still falling there." in text
+    )
+    # ITR against the first crossing and how long the runs outlast it: the detail's
+    assert "times earlier than ITR" not in text and "times ITR" not in text
+    detail = rate_detail_text(settled_facts(), SWEEPS, CHOICES)
+    assert detail.startswith(
+        "The loss first comes within the target 1.5 to 1.7 times earlier than ITR: at every batch size SGD's noise "
+        "takes it back above the target for a while after that first crossing, which is what chose η. The runs last "
+        "2.5 to 4.2 times ITR. The ± covers the seeds; the checkpoints are at most 100% apart in t."
     )
     floor = across_text(settled_facts(half_ratio=[0.5, 0.5], half_ratio_sd=[0.01, 0.01]), SWEEPS, CHOICES, MORE)
     assert "above L* at the end of the runs (over their second half)." in floor and "still falling" not in floor
@@ -385,7 +392,7 @@ def test_the_accuracies_are_told_apart_only_beyond_the_seeds_spread():
         "After the same 500,000 samples B = 100 is highest and B = 1 lowest in test accuracy, beyond the spread"
         "" in apart
     )
-    assert close.endswith(f"the checkpoints ITR is read at are [in the per-run detail]({MORE}).")
+    assert close.endswith(f"the other targets and the runs at η/2: [in the per-run detail]({MORE}).")
 
 
 def test_a_step_within_the_seeds_spread_is_no_step_of_a_trend():

@@ -73,7 +73,7 @@ def test_the_answer_reads_the_table_without_repeating_its_numbers():
     assert "9,000" not in text and "140,000" not in text  # the table's counts stay in the table
     assert "0.002" not in text  # the rates are Task 3's table's
     assert "Rates tuned" not in text  # the rates are tuned to the target: the old caveat is settled
-    assert f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({MORE})." in text
+    assert f"The theory and the hand-made figures beside ours: [in the per-run detail]({MORE})." in text
     assert (
         "**Why.** A batch's gradient averages B images' gradients, so its noise falls as B grows and a larger batch "
         "can take a longer step; but too long a step diverges whatever B is." in text
@@ -142,7 +142,7 @@ def test_the_table_gives_the_rate_per_sample_and_the_samples_rounded_to_their_sp
     assert unreached.loc["10", "iterations at the previous B ÷ here"] == "–"  # no step from a batch size that got there
     # the seconds to the target, which Task 4's text compares, to two figures with their s.d.
     assert shown.loc["100", "training s to the target"] == f"0.23{NBSP}±{NBSP}0.01"
-    assert samples_caption(3).endswith("Mean ± s.d. over 3 seeds.")
+    assert "mean ± s.d. over 3 seeds: the samples processed" in samples_caption(3)
     assert scientific(0.0215) == "0.0215" and scientific(2.5e-6) == "2.5 × 10⁻⁶"
     assert scientific(4.64e-5) == "4.64 × 10⁻⁵" and scientific(9.9996e-5) == "1 × 10⁻⁴"  # rounded into the next power
 

@@ -13,6 +13,7 @@ from mnist_sgd.tasks.batch_size.per_batch import (
     floor_verdict,
     itr_text,
     lr_choice_text,
+    mean_rounded,
     mean_sd_rounded,
 )
 
@@ -46,6 +47,9 @@ def test_a_mean_and_its_spread_are_rounded_to_what_the_seeds_tell_apart():
     assert mean_sd_rounded(0.972, 0.102) == f"0.97{NBSP}±{NBSP}0.10"
     assert mean_sd_rounded(2.0, 0.0) == f"2.00{NBSP}±{NBSP}0.00"
     assert mean_sd_rounded(math.nan, 0.0) == "n/a"
+    # the same mean as a number, for ratios read off the table
+    assert mean_rounded(111890, 5138) == 112_000 and mean_rounded(4.756, 0.277) == 4.76
+    assert math.isnan(mean_rounded(math.nan, 0.0))
 
 
 def test_the_sweep_text_names_the_fastest_rate_its_neighbours_and_the_theory():

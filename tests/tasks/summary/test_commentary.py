@@ -18,10 +18,10 @@ from mnist_sgd.tasks.summary.commentary import (
     dataset_size_answer,
     framework_answer,
     hand_test_accuracies,
-    how_made_text,
     mlp_grid_answer,
     provenance_text,
     reading_text,
+    settings_note,
     sgd_answer,
 )
 
@@ -37,15 +37,14 @@ def test_the_sgd_answer_quotes_the_optimum_and_the_gradient_check_relative_to_it
     reference = pd.DataFrame({"train_loss_star": [0.195501], "test_acc_star": [0.8534], "job": "02_sgd"})
     checks = pd.DataFrame({"gradient_max_abs_diff": [1.23e-16], "gradient_rel_diff": [3.24e-16], "job": "02_sgd"})
     assert sgd_answer(reference, checks) == (
-        "The exact least-squares optimum has training loss L* = 0.19550, below which no run of SGD can end, and "
-        "85.34% test accuracy. The hand-written batch gradient agrees with automatic differentiation to 3.2e-16 of "
-        "the gradient's largest entry."
+        "L* = 0.19550, the lowest training loss (exact least squares, 85.34% test accuracy). The hand-written "
+        "gradient agrees with automatic differentiation to 3.2e-16 of the gradient's largest entry."
     )
     older = sgd_answer(reference, checks.drop(columns="gradient_rel_diff"))
     assert older.endswith("agrees with automatic differentiation to 1.2e-16 in any entry.")
     stepped = sgd_answer(reference, checks.assign(step_rel_diff=8.9e-7))
     assert stepped.endswith(
-        "largest entry; the float32 code every run uses takes the step this gradient gives, to 8.9e-07 of the step's largest entry (float32 rounding)."
+        "largest entry; the float32 step of the linear runs (Tasks 2-5) to 8.9e-07 of its largest entry (rounding)."
     )
 
 
@@ -81,15 +80,14 @@ def itr(**changes) -> pd.DataFrame:
 
 def test_the_batch_sizes_are_answered_smallest_first_in_the_rules_terms():
     assert batch_size_answer(chosen(), itr()).replace("\u00a0", " ") == (
-        "The chosen rates first bring the training loss within 5% of L* (the target) in the fewest iterations: "
-        "η = 0.00464, 0.0215 and 0.0464 for B = 10, 100 and 1,000. From ITR = 20,100 ± 1,500, 1,200 ± 30 and 481 ± 18 "
-        "iterations (mean ± s.d. over seeds) the loss stays within the target up to twice as many, after 0.52, 0.12 "
-        "and 0.81 s of training: converged to within the target, though it still falls slowly after."
+        "Chosen for the fewest iterations to the target: η = 0.00464, 0.0215 and 0.0464 for B = 10, 100 and 1,000. "
+        "The loss has converged to within the target (ITR) after 20,100 ± 1,500, 1,200 ± 30 and 481 ± 18 "
+        "iterations, 0.52, 0.12 and 0.81 s of training; it still falls slowly after."
     )
     unmet = batch_size_answer(chosen(converged=[True, False, True]), itr())  # B = 10 did not
     assert (
-        "the loss stays within the target up to twice as many, after 0.12 and 0.81 s of training at B = 100 and 1,000: converged"
-        in unmet
+        "(ITR) after 1,200 ± 30 and 481 ± 18 iterations, 0.12 and 0.81 s of training at B = 100 and 1,000; it still"
+        in unmet.replace("\u00a0", " ")
     )
     assert "At B = 10 the loss did not stay within the target for a doubling of t in 50,000 iterations." in unmet
     unsettled = batch_size_answer(chosen(), itr(settled_t=[math.nan, 1_204.3, 480.7]))  # a seed ended above it
@@ -112,15 +110,13 @@ def target_choices(itr_10: list[float]) -> pd.DataFrame:
 
 def test_the_batch_sizes_say_how_much_itr_owes_to_the_target():
     text = batch_size_answer(chosen(), itr(), target_choices([2000.0, 200.0]))  # 4 and 6 times fewer at 10%
-    assert text.endswith(
-        "still falls slowly after. The first crossing depends on the target: at 10% it is 4 to 6 times smaller."
-    )
+    assert text.endswith("still falls slowly after. At a 10% target the first crossing comes 4 to 6 times sooner.")
     looser = batch_size_answer(chosen(), itr(), target_choices([2000.0, 300.0]))
-    assert looser.endswith("at 10% it is 4 times smaller.")
+    assert looser.endswith("At a 10% target the first crossing comes 4 times sooner.")
     # the chosen rate at 10% differs from the one at 5% at B = 10: said
     moved = target_choices([2000.0, 200.0]).assign(lr=[0.01, 0.01, 0.001, 0.01, 0.01, 0.01])
     assert batch_size_answer(chosen(), itr(), moved).endswith(
-        "at 10% it is 4 to 6 times smaller, and the chosen rate changes at B = 10."
+        "comes 4 to 6 times sooner, and the chosen rate changes at B = 10."
     )
     stricter_only = target_choices([2000.0, 200.0]).query("target_pct < 10")
     assert batch_size_answer(chosen(), itr(), stricter_only) == batch_size_answer(chosen(), itr())
@@ -146,8 +142,8 @@ def batch_size_summary(seconds: list[float], sds: list[float], t_sd: float = 0.0
 def test_the_role_of_the_batch_size_names_a_winner_or_a_tie_or_none():
     won = batch_size_role_answer(batch_size_summary([1.0, 3.0], [0.1, 0.1]))
     assert won == (
-        "From B = 10 to 100 the iterations to the target fall 5.0-fold and the samples (iterations × B) rise 2.0-fold: a larger batch "
-        "averages out more gradient noise per step, but each step costs more samples. B = 10 needed the fewest "
+        "From B = 10 to 100 the iterations to the target fall 5.0-fold and the samples (iterations × B) rise 2.0-fold: each larger "
+        "step averages out more gradient noise but reads more images. B = 10 needed the fewest "
         "samples. B = 10 trained fastest; the others took 3× as long or more, beyond the machine's load."
     )
     tie = batch_size_role_answer(batch_size_summary([1.2, 1.0], [0.5, 0.5], t_sd=60))
@@ -235,7 +231,7 @@ def test_the_framework_answer_quotes_the_converted_rate_only():
         {"torch_lr": [math.nan, 0.05], "steps": [300, 1500], "relative_difference": [0.4, 3.2e-7], "job": "06_pytorch"}
     )
     assert framework_answer(equivalence).endswith(
-        "given the same batches, the weights after 1,500 steps differ by a relative 3.2e-07."
+        "(after 1,500 steps on the same batches the weights differ by a relative 3.2e-07)."
     )
 
 
@@ -330,30 +326,22 @@ def test_the_hand_made_accuracies_are_those_of_the_references():
     assert hand["MLP 128"] is None
 
 
-def test_how_the_report_was_made_says_whether_the_tree_was_dirty_and_only_other_settings():
-    machine = {"cpu": "Some CPU", "cores": 1, "gpu": "none"}
-    clean = how_made_text("2026-01-02", "quick", {"commit": "abc123", "dirty": False}, machine)
-    assert clean.startswith(
-        "Built 2026-01-02 with the shortened **quick** settings (not the report's numbers) from commit `abc123`, on "
-        "Some CPU with 1 core and no GPU;"
-    )
-    dirty = how_made_text("2026-01-02", "full", {"commit": "abc123", "dirty": True}, {**machine, "gpu": "T4"})
-    assert dirty.startswith("Built 2026-01-02 from commit `abc123` with uncommitted changes, on Some CPU with 1 core")
-    assert dirty.endswith("and a T4 GPU; the provenance appendix gives the package versions and data checksums.")
-    assert "settings" not in dirty.split(".")[0]
+def test_only_a_report_built_with_other_settings_is_flagged_at_its_head():
+    assert settings_note("full") == ""
+    assert settings_note("quick") == "**Built with the shortened quick settings: these are not the report's numbers.**"
 
 
 def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
     assert (
-        "; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one run's fluctuation"
+        "; *beyond*: they differ by this rule, *within*: not (Tasks 7 and 8: σ also counts one run's fluctuation"
         in text
     )
     assert (
         "a shared 2-core machine running 2 runs at a time" in text
         and "running 1 run at" in reading_text(2, 1)
-        and "more than 2 times as long" in text
+        and "only beyond 2 times as long" in text
     )
     assert "even with one s.d. over seeds taken off the longer and added to the shorter" in text
     # without Task 3, none of its terms
@@ -369,10 +357,7 @@ def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significan
     one = batch_size_answer(
         chosen().iloc[[1]], itr(settled_t=172_541, settled_t_sd=11_000, settled_seconds=4.7612)
     ).replace("\u00a0", " ")
-    assert (
-        "From ITR = 173,000 ± 11,000 iterations (mean ± s.d. over seeds) the loss stays within the target up to twice as many, after 4.8 s of training:"
-        in one
-    )  # Table 3: 173,000 ± 11,000
+    assert "(ITR) after 173,000 ± 11,000 iterations, 4.8 s of training;" in one  # Table 3: 173,000 ± 11,000
 
 
 def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_hand_figure():
@@ -388,8 +373,8 @@ def test_the_framework_answer_gives_the_hand_rate_passed_unconverted_beside_the_
         }
     )
     assert framework_answer(equivalence, runs).endswith(
-        "With the hand reports' η = 0.001 passed unconverted, 10 epochs at B = 100 give 82.64% test accuracy, beside "
-        "the hand-made figure of about 82.7% (whose batch size is not given)."
+        "Given the hand reports' η = 0.001 unconverted, 10 epochs at B = 100 give 82.64% test accuracy, beside the "
+        "hand-made about 82.7%."
     )
     assert framework_answer(equivalence, runs[runs["rate"] == "this report's"]) == framework_answer(equivalence)
 

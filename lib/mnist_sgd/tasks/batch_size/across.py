@@ -16,7 +16,7 @@ from mnist_sgd.science.criteria import beyond_load, differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends, settled
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
-from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.batch_size.per_batch import mean_rounded, mean_sd_rounded
 from mnist_sgd.tasks.rounding import last_place, listed, two_figures
 
 
@@ -113,7 +113,7 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 seconds_spread(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["settled_seconds"], s["settled_seconds_sd"], met, strict=True)
             ],
-            "first within the target": [
+            "first crossing": [
                 mean_sd_rounded(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], s["converged"].astype(bool), strict=True)
             ],
@@ -142,9 +142,9 @@ def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
     return [mean_sd_rounded(m, sd) for m, sd in zip(means, sds, strict=True)]
 
 
-def across_caption(facts: pd.DataFrame) -> str:
-    """The caption of ``across_table``: what each column counts, and where the runs that went on
-    beyond the common number of samples were read instead of their end."""
+def across_caption(facts: pd.DataFrame, step: float) -> str:
+    """The caption of ``across_table``: how finely the grid (rates ``step`` times apart) places η, the
+    seeds, and where runs that went on beyond the common samples were read instead of their end."""
     samples = int(facts["equal_samples"].iloc[0])
     longer = facts[facts["cap"] * facts["batch_size"] > samples]
     went_on = (
@@ -154,58 +154,53 @@ def across_caption(facts: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"Per batch size at its chosen rate η, mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}. ITR: "
-        "the first checkpoint t from which the training loss stays within the target up to 2t, and the training "
-        "seconds the runs had taken there (evaluation excluded). First within the target: the iterations "
-        f"that chose η. Test accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
+        f"Per batch size at its chosen rate η, a rate of the sweep's grid known to a factor of {step:.3g} (the grid's "
+        f"step); mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}; seconds without evaluation. Test "
+        f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 
 
 def across_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame, behind: str) -> str:
-    """Task 3's answer in three short paragraphs, read from ``across_facts``, the sweeps' ``rates``
-    and the choice redone at other targets (``target_choices``): what ITR counts and what moves it
-    beyond the seeds, the test accuracy after equal samples, and the hand-made reports. The numbers
-    are the table's, so the text says what they mean rather than repeating them. ``behind``: the
-    anchor of this section's per-run detail."""
+    """Task 3's answer in three short paragraphs from ``across_facts`` and the sweeps' ``rates``: how
+    ITR moves with B and what the loss does after it, the test accuracy after equal samples, the hand
+    rates. The numbers are the table's, so the text says what they mean; ``behind``: the detail's anchor."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
     return "\n\n".join(
         [
-            "**ITR.** " + " ".join(filter(None, [itr_meaning(s), _itr_text(s), itr_spread_text(s, rates, choices)])),
+            "**ITR.** " + " ".join(filter(None, [_itr_text(s), after_itr_text(s)])),
             "**Accuracy.** " + _accuracy_text(s),
             "**The hand-made reports.** " + hand_rates_brief(s, rates),
-            "The sweeps, the choice at other targets, the runs at η/2 and the checkpoints ITR is read at are "
+            "The sweeps, ITR beside the first crossing, the other targets and the runs at η/2: "
             f"[in the per-run detail]({behind}).",
         ]
     )
 
 
-def itr_meaning(s: pd.DataFrame) -> str:
-    """What ITR is beside the first crossing (``settled_text``), how long the runs last after it,
-    and that the loss still falls after it, to where the runs ended (``gap_pct``, over their second
-    half), with whether the runs at η/2 (``half_ratio``) say it was still falling there (any
-    reading but SGD's noise)."""
+def after_itr_text(s: pd.DataFrame) -> str:
+    """That the loss still falls after ITR, to where the runs ended (``gap_pct``, over their second
+    half), and whether the runs at η/2 (``half_ratio``) say it was still falling there."""
     lo, hi = s["gap_pct"].min(), s["gap_pct"].max()
     ended = f"{lo:.1f}%" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}% to {hi:.1f}%"
     falling = any(
         gap_verdict(r, sd) != "noise floor" for r, sd in zip(s["half_ratio"], s["half_ratio_sd"], strict=True)
     )
     still = ", and the runs at η/2 show it still falling there" if falling else ""
+    return (
+        f"After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}."
+    )
+
+
+def itr_detail_text(s: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
+    """For the detail: ITR beside the first crossing, the runs' length after it, what moves the counts."""
     known = s[s["settled_t"].map(math.isfinite)]
     # over ITR as the table shows it, so that a reader dividing the table's two columns finds the same
-    shown_itr = [
-        float(mean_sd_rounded(m, sd).split("\u00a0")[0].replace(",", ""))
-        for m, sd in zip(known["settled_t"], known["settled_t_sd"], strict=True)
-    ]
+    shown_itr = [mean_rounded(m, sd) for m, sd in zip(known["settled_t"], known["settled_t_sd"], strict=True)]
     lasts = (
-        f" The runs last {_span(dict(zip(known['batch_size'], known['cap'] / shown_itr)))} times ITR."
+        f"The runs last {_span(dict(zip(known['batch_size'], known['cap'] / shown_itr)))} times ITR."
         if len(known)
         else ""
     )
-    return (
-        settled_text(s)
-        + lasts
-        + f" After ITR the loss still falls, to {ended} above L* at the end of the runs (over their second half){still}."
-    )
+    return " ".join(filter(None, [settled_text(s), lasts, itr_spread_text(s, rates, choices)]))
 
 
 def settled_text(s: pd.DataFrame) -> str:
@@ -237,14 +232,21 @@ def settled_text(s: pd.DataFrame) -> str:
 
 
 def rate_detail_text(facts: pd.DataFrame, rates: pd.DataFrame, choices: pd.DataFrame) -> str:
-    """For the per-run detail: how finely the grid places each chosen rate, whether it holds at the
-    other targets, how each hand-made rate did in its sweep, and the checkpoints ITR is read at."""
+    """For the per-run detail: ITR beside the first crossing (``itr_detail_text``), how finely the
+    grid places each chosen rate, whether it holds at the other targets, how each hand-made rate
+    did in its sweep, and the checkpoints ITR is read at."""
     s = facts.sort_values("batch_size").reset_index(drop=True)
     target = float(s["target_pct"].iloc[0])
     return " ".join(
         filter(
             None,
-            [_rate_text(s, rates), target_text(choices, target), hand_rates_detail(rates, target), _checkpoint_text(s)],
+            [
+                itr_detail_text(s, rates, choices),
+                _rate_text(s, rates),
+                target_text(choices, target),
+                hand_rates_detail(rates, target),
+                _checkpoint_text(s),
+            ],
         )
     )
 

@@ -63,10 +63,9 @@ def samples_table(table: pd.DataFrame) -> pd.DataFrame:
 def samples_caption(seeds: int) -> str:
     """The caption of ``samples_table``."""
     return (
-        "Per batch size at its chosen rate: η/B; the samples processed until the loss first came within the target "
-        "(iterations × B); the factor by which those iterations fell from the next smaller B (ideally the factor by "
-        "which B grew); the training seconds to the target (evaluation excluded). Mean ± s.d. "
-        f"over {plural(seeds, 'seed')}."
+        f"Per batch size at its chosen rate, to the first crossing, mean ± s.d. over {plural(seeds, 'seed')}: the "
+        "samples processed (iterations × B), the factor by which the iterations fell from the next smaller B "
+        "(ideally the factor by which B grew) and the training seconds (evaluation excluded)."
     )
 
 
@@ -109,7 +108,7 @@ def batch_size_commentary(
         ends = f"{wall_clock_text(reached)} {ends}"
     out.append(ends)
     hand = hand_times_brief(t)
-    pointer = f"The theory, and the hand-made figures beside ours, are [in the per-run detail]({behind})."
+    pointer = f"The theory and the hand-made figures beside ours: [in the per-run detail]({behind})."
     out.append(f"**The hand-made reports.** {hand} {pointer}" if hand else pointer)
     return "\n\n".join(p for p in out if p)
 

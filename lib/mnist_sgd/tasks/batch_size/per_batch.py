@@ -15,16 +15,27 @@ from mnist_sgd.show.present import mean_sd, plural
 from mnist_sgd.tasks.rounding import time_spread
 
 
-def mean_sd_rounded(mean: float, sd: float) -> str:
-    """'112,000 ± 5,000', '0.233 ± 0.040': a mean and its s.d. over seeds rounded to the same
-    place, that of the spread's second significant figure, and no finer than the mean's third
-    (the digits beyond say nothing the seeds can tell apart); no-break spaces, as ``mean_sds``."""
-    if not math.isfinite(mean):
-        return "n/a"
+def _shown_place(mean: float, sd: float) -> int:
+    """The decimal place a mean and its s.d. over seeds are shown to: that of the spread's second
+    significant figure, and no finer than the mean's third (the digits beyond say nothing the seeds
+    can tell apart)."""
     places = [2 - math.floor(math.log10(abs(mean)))] if mean else []
     if sd > 0:
         places.append(1 - math.floor(math.log10(sd)))
-    place = min(places) if places else 0
+    return min(places) if places else 0
+
+
+def mean_rounded(mean: float, sd: float) -> float:
+    """The mean as ``mean_sd_rounded`` shows it, as a number: 112,000 for 111,843 ± 5,000."""
+    return round(mean, _shown_place(mean, sd)) if math.isfinite(mean) else math.nan
+
+
+def mean_sd_rounded(mean: float, sd: float) -> str:
+    """'112,000 ± 5,000', '0.233 ± 0.040': a mean and its s.d. over seeds rounded to the same
+    place (``_shown_place``); no-break spaces, as ``mean_sds``."""
+    if not math.isfinite(mean):
+        return "n/a"
+    place = _shown_place(mean, sd)
 
     def shown(v: float) -> str:
         return f"{v:,.{place}f}" if place > 0 else f"{round(v, place):,.0f}"
@@ -174,12 +185,12 @@ def floor_text(row: pd.Series | dict) -> str:
     )
     if verdict == "noise floor":
         return text + (
-            "half within the spread over seeds, so the gap is SGD's noise at this step; a longer run would not close it, "
+            "half within the spread, so the gap is SGD's noise at this step; a longer run would not close it, "
             "a smaller step would, more slowly."
         )
     if verdict == "descending":
         return text + (
-            "not smaller beyond the spread over seeds, so the gap is mostly a slow descent still under way, which a "
+            "not smaller beyond the spread, so the gap is mostly a slow descent still under way, which a "
             "smaller step travels no faster; a longer run would close it, slowly."
         )
     return text + "between half and the same: part noise, part slow descent."

@@ -14,11 +14,9 @@ def gradient_check_text(batch_size: int, relative: float, step: float) -> str:
     step of the runs' own float32 code against the step that gradient gives, ``step`` relative to
     the step's largest entry."""
     return (
-        f"**Check.** On a random batch of {batch_size} images and a random $W$, the gradient $g_t$ above and the one "
-        f"automatic differentiation computes differ in no entry by more than {relative:.1e} times the gradient's "
-        "largest entry (both in float64: the formula is right). From the same $W$ and batch, one step of the float32 "
-        "code every run uses and the same step taken with automatic differentiation's float64 gradient differ by at most "
-        f"{step:.1e} of the step's largest entry: float32 rounding."
+        f"**Check.** On a random batch of {batch_size} images and a random $W$, $g_t$ above differs from automatic "
+        f"differentiation's gradient by at most {relative:.1e} of its largest entry (float64: the formula is right); "
+        f"one float32 step of the linear runs' code, by at most {step:.1e} of the step's largest entry (rounding)."
     )
 
 
@@ -62,12 +60,14 @@ def hand_run_text(hand: dict[str, float], hand_test_acc: float, runs: pd.DataFra
     acc, sd = 100 * runs["final_test_acc"].mean(), 100 * runs["final_test_acc"].std(ddof=1)
     loss = runs["final_train_loss"].mean()
     if agrees_with_hand(acc - 100 * hand_test_acc, sd):
-        verdict = "which agrees with it, within the spread over seeds and the figure's rounding"
+        verdict = "which agrees with it, within the spread and the figure's rounding"
     else:
-        verdict = "which differs from it beyond the spread over seeds; the hand-made report states neither its seed nor its sampling"
+        verdict = (
+            "which differs from it beyond the spread; the hand-made report states neither its seed nor its sampling"
+        )
     return (
         f"By hand, at B = {hand['batch_size']}, η = {hand['lr']:g} and {hand['iterations']:,} iterations, the run "
-        f"reached {100 * hand_test_acc:.1f}% test accuracy; the same setting re-run here gives {acc:.2f}% ± {sd:.2f} "
-        f"(mean ± s.d. over {len(runs)} seeds), {verdict}. At that rate the run has not got far: its training loss "
+        f"reached {100 * hand_test_acc:.1f}% test accuracy; the same setting re-run here over {len(runs)} seeds gives "
+        f"{acc:.2f}% ± {sd:.2f}, {verdict}. At that rate the run has not got far: its training loss "
         f"is still {100 * (loss / loss_star - 1):.1f}% above $L^\\star$."
     )

@@ -50,15 +50,15 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
         else f"to {check['gradient_max_abs_diff']:.1e} in any entry"
     )
     step = (
-        f"; the float32 code every run uses takes the step this gradient gives, to {check['step_rel_diff']:.1e} of "
-        "the step's largest entry (float32 rounding)"
+        f"; the float32 step of the linear runs (Tasks 2-5) to {check['step_rel_diff']:.1e} of its largest entry "
+        "(rounding)"
         if "step_rel_diff" in checks.columns
         else ""
     )
     return (
-        f"The exact least-squares optimum has training loss L* = {ref['train_loss_star']:.5f}, below which no run of "
-        f"SGD can end, and {pct(ref['test_acc_star'])} test accuracy. The hand-written batch gradient agrees with "
-        f"automatic differentiation {agrees}{step}."
+        f"L* = {ref['train_loss_star']:.5f}, the lowest training loss (exact least squares, "
+        f"{pct(ref['test_acc_star'])} test accuracy). The hand-written gradient agrees with automatic "
+        f"differentiation {agrees}{step}."
     )
 
 
@@ -73,16 +73,16 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
     unmet = s[~s["batch_size"].isin(met["batch_size"])]
     target = float(s["target_pct"].iloc[0])
     text = (
-        f"The chosen rates first bring the training loss within {target:g}% of L* (the target) in the fewest "
-        f"iterations: η = {listed([f'{v:g}' for v in s['lr']])} for B = {listed([f'{b:,}' for b in s['batch_size']])}."
+        f"Chosen for the fewest iterations to the target: η = {listed([f'{v:g}' for v in s['lr']])} for "
+        f"B = {listed([f'{b:,}' for b in s['batch_size']])}."
     )
     if len(met):
         itrs = listed([mean_sd_rounded(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
         text += (
-            f" From ITR = {itrs} iterations (mean ± s.d. over seeds) the loss stays within the target up to twice as "
-            f"many, after {listed([two_figures(v) for v in met['settled_seconds']])} s of training"
+            f" The loss has converged to within the target (ITR) after {itrs} iterations, "
+            f"{listed([two_figures(v) for v in met['settled_seconds']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
-            + ": converged to within the target, though it still falls slowly after."
+            + "; it still falls slowly after."
         )
     if len(unmet):
         text += (
@@ -103,7 +103,7 @@ def _itr_caveat(choices: pd.DataFrame, target_pct: float) -> str:
     span = " to ".join(dict.fromkeys(f"{v:.2g}" for v in (fewer.min(), fewer.max())))
     moved = rate_moved(choices, target_pct, looser)
     also = f", and the chosen rate changes at B = {listed([f'{b:,}' for b in moved])}" if moved else ""
-    return f" The first crossing depends on the target: at {looser:g}% it is {span} times smaller{also}."
+    return f" At a {looser:g}% target the first crossing comes {span} times sooner{also}."
 
 
 def batch_size_role_answer(table: pd.DataFrame) -> str:
@@ -143,8 +143,8 @@ def _clocks_trend(reached: pd.DataFrame) -> str:
     return (
         f"From B = {int(first['batch_size']):,} to {int(last['batch_size']):,} the iterations to the target "
         f"{said[steps]} {two_figures(first['t_target'] / last['t_target'])}-fold and the samples (iterations × B) "
-        f"{said[samples]} {two_figures(last['samples_target'] / first['samples_target'])}-fold: a larger batch "
-        "averages out more gradient noise per step, but each step costs more samples."
+        f"{said[samples]} {two_figures(last['samples_target'] / first['samples_target'])}-fold: each larger step "
+        "averages out more gradient noise but reads more images."
     )
 
 
@@ -204,9 +204,9 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
     per run with rate (its name), implementation, lr, epochs, batch_size and final_test_acc."""
     converted = equivalence[equivalence["torch_lr"].notna()].iloc[0]
     text = (
-        "PyTorch's own layer, loss and optimiser take the hand-written steps once the learning rate is multiplied "
-        f"by 5: given the same batches, the weights after {converted['steps']:,} steps differ by a relative "
-        f"{converted['relative_difference']:.1e}."
+        "PyTorch's layer, loss and optimiser take the hand-written steps once η is multiplied by 5 (after "
+        f"{int(converted['steps']):,} steps on the same batches the weights differ by a relative "
+        f"{converted['relative_difference']:.1e})."
     )
     hand = references.value(6, "test accuracy", "10 epochs")
     if hand_rates is None or hand is None:
@@ -216,9 +216,9 @@ def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None 
         return text
     first = as_given.iloc[0]
     return text + (
-        f" With the hand reports' η = {first['lr']:g} passed unconverted, {plural(int(first['epochs']), 'epoch')} at "
+        f" Given the hand reports' η = {first['lr']:g} unconverted, {plural(int(first['epochs']), 'epoch')} at "
         f"B = {int(first['batch_size']):,} give {pct(as_given['final_test_acc'].mean())} test accuracy, beside the "
-        f"hand-made figure of about {100 * hand:.1f}% (whose batch size is not given)."
+        f"hand-made about {100 * hand:.1f}%."
     )
 
 
@@ -344,18 +344,13 @@ def answer_list(rows: list[dict[str, str]]) -> str:
     return "\n".join(f"- **{r['task']}.** {r['answer']}" for r in rows)
 
 
-def how_made_text(built: str, profile: str, git: dict[str, str | bool], machine: dict[str, str | int]) -> str:
-    """The paragraph on how the report was made: date ``built``, the settings when they are not the
-    full ones (``profile``), commit (and whether the tree had uncommitted changes) and machine; the
-    run times are the provenance appendix's."""
-    settings = "" if profile == "full" else f" with the shortened **{profile}** settings (not the report's numbers)"
-    return (
-        f"Built {built}{settings} from commit `{git['commit']}`"
-        + (" with uncommitted changes" if git["dirty"] else "")
-        + f", on {machine['cpu']} with {plural(int(machine['cores']), 'core')} and "
-        + ("no GPU" if machine["gpu"] == "none" else f"a {machine['gpu']} GPU")
-        + "; the provenance appendix gives the package versions and data checksums."
-    )
+def settings_note(profile: str) -> str:
+    """A warning at the head of the summary when the report was built with other than the full
+    settings (``profile``), whose numbers are not the report's; '' for the full ones. When, from
+    which commit and on what machine are the provenance appendix's."""
+    if profile == "full":
+        return ""
+    return f"**Built with the shortened {profile} settings: these are not the report's numbers.**"
 
 
 def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float], wall: float | None) -> str:
@@ -384,24 +379,24 @@ def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> 
     run, leaves out the terms of Tasks 3 and 4)."""
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
     items = [
-        ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets); the number before it is their mean."),
+        ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets), after their mean."),
         (
             "Beyond / within the spread",
-            f"{rule}; *beyond* means two results differ by this rule, *within* not (Tasks 7 and 8: σ also counts one "
-            "run's fluctuation from epoch to epoch).",
+            f"{rule}; *beyond*: they differ by this rule, *within*: not (Tasks 7 and 8: σ also counts one run's "
+            "fluctuation from epoch to epoch).",
         ),
         (
             "Times",
-            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, so one time is "
-            f"read as longer than another only when more than {LOAD_FACTOR:g} times as long, even with one s.d. over "
-            "seeds taken off the longer and added to the shorter.",
+            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time: one counts as "
+            f"longer than another only beyond {LOAD_FACTOR:g} times as long, even with one s.d. over seeds taken off "
+            "the longer and added to the shorter.",
         ),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
     ]
     if target_pct is not None:
         items += [
-            ("L*", "the lowest training loss the linear classifier can reach, computed exactly (Task 2)."),
+            ("L*", "the lowest training loss of the linear classifier, computed exactly (Task 2)."),
             ("Target", f"a training loss within {target_pct:g}% of L*."),
             ("First crossing", "the first iteration at which the loss is within the target; it chooses η."),
             (
