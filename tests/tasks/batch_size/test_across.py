@@ -513,6 +513,27 @@ def test_the_hand_times_per_step_say_no_more_than_their_trend():
     assert "3×, 2.2× and 3.5× as long, with no steady trend in B." in batch_hand_summary_text(t)
 
 
+def test_a_step_that_costs_more_than_in_proportion_to_its_batch_is_judged_per_image_against_the_load():
+    # per step 0.12 ms at B = 100 and 1.9 ms at B = 1,000: 16× for 10×, 1.6× per image
+    t = pd.DataFrame(
+        {
+            "batch_size": [100, 1000],
+            "hand_seconds_50": [24.0, 21.0],
+            "seconds_50_epochs": [3.6, 5.7],
+            "train_seconds_mean": [0.6, 7.6],
+            "cap": [5000, 4000],
+            "checkpoints": [266, 250],
+        }
+    )
+    assert (
+        "From B = 100 to 1,000 a step here cost 16× as much for 10× the images: 1.6× as much per image, within what "
+        "the machine's load can cause." in batch_hand_summary_text(t)
+    )
+    steeper = t.assign(seconds_50_epochs=[3.6, 9.0])  # 25× for 10×: 2.5× per image
+    assert "2.5× as much per image, beyond what the machine's load can cause." in batch_hand_summary_text(steeper)
+    assert "per image" not in batch_hand_summary_text(hand())  # 852× for 1,000×: in proportion or less
+
+
 def test_the_hand_runs_that_evaluated_every_step_are_set_beside_a_training_step():
     t = hand(batch_size=[100, 1000], train_seconds_mean=[0.45, 7.0], cap=[5000, 4000], checkpoints=[117, 100])
     text = batch_hand_summary_text(t)

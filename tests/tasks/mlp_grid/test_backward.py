@@ -63,27 +63,38 @@ CHECKS = pd.DataFrame(
 def test_the_sentence_says_the_same_step_only_where_the_two_ways_agree_to_rounding():
     text = backward_text(CHECKS)
     assert "torch." not in text and "autograd" not in text  # plain words, no module names
-    assert "- η = 0.1, 63 steps (2,000 images): the written-out step 3.2e-07 (epoch losses 1.5e-07), the nudged" in text
+    assert "written-out" not in text and "nudged" not in text  # the report's own words, defined where they are used
+    assert "as a *rounding control* showing what rounding alone does" in text
     assert (
-        "- η = 1, 16 steps (512 images): the written-out step 8.0e-07 (identical epoch losses), the nudged run 2.2e-01"
+        "- η = 0.1, 63 steps (2,000 images): the hand-written step 3.2e-07 (epoch losses 1.5e-07), the rounding "
+        "control" in text
+    )
+    assert (
+        "- η = 1, 16 steps (512 images): the hand-written step 8.0e-07 (identical epoch losses), the rounding control 2.2e-01"
         in text
     )
-    assert "At every check the written-out step ends no further from automatic differentiation than the nudged" in text
+    assert (
+        "At every check the hand-written step ends no further from automatic differentiation than the rounding" in text
+    )
     assert "(η = 0.1 over 63 steps and η = 1 over 16 steps) they take the same step" in text
-    assert "Over 63 steps at η = 1 they drift apart (over 16 they still agree), no further than the nudged run:" in text
+    assert (
+        "Over 63 steps at η = 1 they drift apart (over 16 they still agree), no further than the rounding control:"
+        in text
+    )
     alone = backward_text(CHECKS.iloc[[2]])
-    assert "same step" not in alone and "still agree" not in alone and "no further than the nudged run" in alone
+    assert "same step" not in alone and "still agree" not in alone and "no further than the rounding control" in alone
 
 
 def test_a_drift_beyond_the_nudge_is_not_called_rounding():
     """Equal as printed counts as no further; beyond it, the text says how many times as far."""
     level = CHECKS.iloc[2].copy()
-    level["weights_rel_diff"] = 0.3349  # 3.3e-01, as the nudged run's 0.334
+    level["weights_rel_diff"] = 0.3349  # 3.3e-01, as the rounding control's 0.334
     assert within_nudge(level)
     further = CHECKS.assign(nudge_weights_rel_diff=[3.1e-3, 0.22, 0.11])
     text = backward_text(further)
     assert "At every check" not in text and "drift apart" not in text
     assert (
-        "At η = 1 over 63 steps the written-out step ends 3 times as far from automatic differentiation as the " in text
+        "At η = 1 over 63 steps the hand-written step ends 3 times as far from automatic differentiation as the "
+        in text
     )
     assert "does not show that difference to be rounding alone" in text

@@ -5,6 +5,7 @@ answer (``hand_rates.hand_rates_brief``)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from mnist_sgd.science.criteria import beyond_load
@@ -107,8 +108,23 @@ def _step_times_text(times: pd.DataFrame) -> str:
     return (
         f"Per step the hand-made loop took {listed([two_figures(v) for v in hand])} ms against "
         f"{listed([two_figures(v) for v in here])} ms here (B = {listed([f'{b:,}' for b in tb])}): "
-        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}.{floor}"
+        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}.{floor}{_more_than_in_proportion(tb, here)}"
     )
+
+
+def _more_than_in_proportion(tb: np.ndarray, here: np.ndarray) -> str:
+    """Where a step here cost more times as much as its batch grew (B, ms per step, smallest B
+    first): its cost per image, judged against the machine's load; '' where none did."""
+    said = []
+    for a, b, ta, tb_ in zip(tb[:-1], tb[1:], here[:-1], here[1:], strict=True):
+        if tb_ / ta > b / a:
+            per_image = (tb_ / b) / (ta / a)
+            load = "beyond" if beyond_load(per_image) else "within"
+            said.append(
+                f" From B = {a:,} to {b:,} a step here cost {_about(tb_ / ta)}× as much for {b / a:g}× the images: "
+                f"{_about(per_image)}× as much per image, {load} what the machine's load can cause."
+            )
+    return "".join(said)
 
 
 def _evaluated_runs_text(row: pd.Series) -> str:

@@ -105,8 +105,8 @@ def _check_line(r: pd.Series) -> str:
         return "identical epoch losses" if value == 0 else f"epoch losses {distance_said(value)}"
 
     return (
-        f"- η = {r['lr']:g}, {int(r['steps']):,} steps ({int(r['images']):,} images): the written-out step "
-        f"{distance_said(r['weights_rel_diff'])} ({losses(r['loss_rel_diff'])}), the nudged run "
+        f"- η = {r['lr']:g}, {int(r['steps']):,} steps ({int(r['images']):,} images): the hand-written step "
+        f"{distance_said(r['weights_rel_diff'])} ({losses(r['loss_rel_diff'])}), the rounding control "
         f"{distance_said(r['nudge_weights_rel_diff'])} ({losses(r['nudge_loss_rel_diff'])})."
     )
 
@@ -117,11 +117,12 @@ def _checks_said(rows: pd.DataFrame) -> str:
 
 
 def _nudge_verdict(checks: pd.DataFrame) -> str:
-    """Whether the written-out step ends within the nudge's distance (``within_nudge``): at every
+    """Whether the hand-written step ends within the nudge's distance (``within_nudge``): at every
     check, or at which it does not and by how many times the nudge's distance."""
     if checks.apply(within_nudge, axis=1).all():
         return (
-            "At every check the written-out step ends no further from automatic differentiation than the nudged run "
+            "At every check the hand-written step ends no further from automatic differentiation than the rounding "
+            "control "
             "does: what separates the two ways is rounding. "
         )
     text = ""
@@ -129,15 +130,15 @@ def _nudge_verdict(checks: pd.DataFrame) -> str:
         nudge = r["nudge_weights_rel_diff"]
         times = f"{r['weights_rel_diff'] / nudge:.2g} times as far" if nudge > 0 else "further"
         text += (
-            f"At η = {r['lr']:g} over {int(r['steps']):,} steps the written-out step ends {times} from automatic "
-            "differentiation as the nudged run: this check does not show that difference to be rounding alone. "
+            f"At η = {r['lr']:g} over {int(r['steps']):,} steps the hand-written step ends {times} from automatic "
+            "differentiation as the rounding control: this check does not show that difference to be rounding alone. "
         )
     return text
 
 
 def backward_text(checks: pd.DataFrame) -> str:
     """The checks in a few sentences and a list: how the distances are measured and what the
-    nudged control is; per check both distances (``_check_line``) and whether the written-out step
+    rounding control is; per check both distances (``_check_line``) and whether the hand-written step
     is within the nudge's (``_nudge_verdict``); "the same step" said only of checks within
     ``ROUNDING``; for a check beyond it that is within the nudge's distance, what the shorter check
     at the same rate and the control show."""
@@ -146,9 +147,10 @@ def backward_text(checks: pd.DataFrame) -> str:
         "The grid's runs compute their gradients and steps by hand, without automatic differentiation. To check "
         f"them, a network was trained on the first training images ({plural(int(c['epochs']), 'pass', 'passes')}, "
         f"B = {int(c['batch_size'])}) three times with the same batch order: by PyTorch's automatic differentiation "
-        "with its SGD optimiser, by the written-out step from the same initial weights, and, as a control of what "
-        "rounding alone does, by automatic differentiation again with every initial weight moved up by one float32 "
-        "rounding unit (the smallest change a weight can take, made to every weight at once). How far each run ends "
+        "with its SGD optimiser, by the hand-written step from the same initial weights, and, as a *rounding control* "
+        "showing what rounding alone does, by automatic differentiation again with every initial weight moved up by "
+        "one float32 rounding unit (the smallest change a weight can take, made to every weight at once). How far "
+        "each run ends "
         "from the first, as the largest difference of any weight relative to the largest weight (and of an epoch's "
         "mean loss, relative to it):\n\n" + "\n".join(_check_line(r) for _, r in checks.iterrows()) + "\n\n"
     )
@@ -162,7 +164,8 @@ def backward_text(checks: pd.DataFrame) -> str:
         text += (
             f"Over {int(r['steps']):,} steps at η = {r['lr']:g} they drift apart"
             + (f" (over {int(shorter['steps'].max()):,} they still agree)" if len(shorter) else "")
-            + ", no further than the nudged run: at this rate a difference as small as rounding grows along the run, "
+            + ", no further than the rounding control: at this rate a difference as small as rounding grows along the "
+            "run, "
             "so a single run there is one draw among the runs its roundings could give, and only the share of seeds "
             "that diverge is comparable. "
         )

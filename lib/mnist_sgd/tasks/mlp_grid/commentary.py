@@ -40,7 +40,7 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     rates = ("learning rate " if len(lrs) == 1 else "learning rates ") + ", ".join(f"{lr:g}" for lr in lrs)
     each = f"{plural(seeds[0], 'seed')} each" if len(seeds) == 1 else f"{seeds[0]} to {seeds[-1]} seeds per setting"
     text = (
-        f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} settings (B, η)** of {sizes} and {rates} "
+        f"**{'All ' + str(n) if n == spanned else f'{n} of the {spanned}'} settings** of {sizes} and {rates} "
         f"were run for {plural(epochs_run, 'epoch')}, {each}."
     )
     if epochs_run != [assignment_epochs]:
@@ -50,24 +50,27 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     return text + f" {which_are_ranked(seeds[0])}"
 
 
-def reading_text(cells: pd.DataFrame, moves: pd.Series) -> str:
-    """For the detail, how a final accuracy is read (over the last ``LATE_EPOCHS``, as the largest
-    of ``moves``, the late epoch-to-epoch changes of a seed's test accuracy in points,
-    ``tables.epoch_moves``, shows is needed) and how a test accuracy is judged (``_swing_rule``);
-    '' when neither is measured. ``cells``: one row per setting, with its swing."""
-    text = ""
-    if len(moves):
+def reading_text(cells: pd.DataFrame) -> str:
+    """For the detail, how a final accuracy is read (after the last epoch; against each seed's mean
+    over its last ``LATE_EPOCHS``, the largest difference of a trained setting's mean test accuracy,
+    ``late_test_acc``) and how it is judged (``_swing_rule``). ``cells``: one row per setting
+    (``tables.grid_cells``), with all_converged, test_acc, late_test_acc and swing."""
+    text = "A run's final accuracies are those after its last epoch (a run that diverged: as it stopped)."
+    ok = cells[cells["all_converged"].astype(bool)]
+    moved = (100 * (ok["late_test_acc"] - ok["test_acc"]).abs()).dropna()
+    if len(moved):
         text += (
-            f"Near the end a seed's test accuracy still moves by up to {moves.max():.2f} points an epoch, so its "
-            f"final accuracies are its means over its last {plural(LATE_EPOCHS, 'epoch')}."
+            f" Read instead as each seed's mean over its last {plural(LATE_EPOCHS, 'epoch')}, the mean test accuracy "
+            f"of a setting where every seed trained moves by at most {moved.max():.2f} points."
         )
-    return (text + _swing_rule(cells["swing"] if "swing" in cells else pd.Series(dtype=float))).strip()
+    return text + _swing_rule(cells["swing"] if "swing" in cells else pd.Series(dtype=float))
 
 
 def _swing_rule(swing: pd.Series) -> str:
-    """How a test accuracy is judged, said once: with its seeds' s.d. combined with what one run's
-    swing from epoch to epoch (``swing``, points per setting, ``tables.swings``) leaves in the
-    reading (``ties.noise``, ``hand.agrees``); '' when no swing is measured."""
+    """How a final accuracy is judged, said once: with its seeds' s.d. combined with one run's
+    swing from epoch to epoch (``swing``, points per setting, ``tables.swings``), against another
+    setting (``ties.noise``) and against a hand figure (``hand.agrees``) alike; '' when no swing
+    is measured."""
     swing = swing.dropna()
     if swing.empty:
         return ""
@@ -75,10 +78,9 @@ def _swing_rule(swing: pd.Series) -> str:
     by = f"{low} points" if low == high else f"{low} to {high} points, depending on the setting"
     return (
         f" One run's test accuracy fluctuates from epoch to epoch by {by} (its s.d. about a straight line through its "
-        f"last {FLUCTUATION_EPOCHS} epochs), which a few seeds can miss: a test accuracy, or a train–test gap, is "
-        f"judged with its seeds' s.d. s combined with what the fluctuation w leaves in a mean of {LATE_EPOCHS} epochs, "
-        f"√(s² + w²/{LATE_EPOCHS}); an accuracy set against a hand figure, one run read at one epoch, with "
-        "√(s² + w²), w being that accuracy's own fluctuation."
+        f"last {FLUCTUATION_EPOCHS} epochs), which a few seeds can miss: a final accuracy, or a train–test gap, is "
+        "judged with its seeds' s.d. s combined with that fluctuation w, √(s² + w²), against another setting and "
+        "against a hand figure alike (w being that accuracy's own fluctuation)."
     )
 
 
@@ -111,9 +113,8 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     went; the crosses of the runs that diverged, when there are any (``runs``: diverged)."""
     chance = math.log(CLASSES)
     text = (
-        "Training loss per epoch (log scale): a panel per batch size, a line per seed, colour and line style by "
-        f"learning rate. Thin grey line: ln {CLASSES} = {chance:.3f}, the loss of uniform outputs, where a run stuck "
-        "at chance stays."
+        "Training loss after each epoch (log scale): a panel per batch size, a line per seed, colour and style by "
+        f"learning rate; grey line: ln {CLASSES}, where a run stuck at chance stays."
     )
     above = off_axis(history, top)
     if len(above):
@@ -125,17 +126,14 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
             + "."
         )
     if runs["diverged"].astype(bool).any():
-        text += " A cross under the top edge: the epoch in which a run diverged."
+        text += " Cross: a run diverged."
     return text
 
 
 def table_caption() -> str:
-    """The caption of the section's table (``tables.grid_table``): which reading each accuracy
-    column holds, ours over the last ``LATE_EPOCHS`` and the hand runs' at their last epoch, which the
-    text judges with one run's fluctuation added to our spread."""
+    """The caption of the section's table (``tables.grid_table``): what each column holds, ours
+    after the last epoch and the hand runs' at theirs."""
     return (
-        "The settings in the order of η/B: how the seeds ended; the loss after epoch 1, mean ± s.d. over every seed "
-        f"that completed it; the accuracies over the last {LATE_EPOCHS} epochs (each seed's mean over them, then mean "
-        "± s.d. over the seeds that trained, or over every seed where none did). By hand: the assignment's figures, "
-        "one run each read at its last epoch, which the text judges with one run's fluctuation added to our spread."
+        "Every setting in the order of η/B: how its seeds ended, its accuracies after the last epoch (mean ± s.d. over "
+        "the seeds that trained; every seed where none did) and the hand-made figures (one run each)."
     )

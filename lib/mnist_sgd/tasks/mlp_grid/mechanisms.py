@@ -1,9 +1,9 @@
 """Why Task 7's settings differ, each mechanism tied to numbers of the grid: in the body, what the
 learning rate does at one batch size (``learning_rate_text``) and the batch size at one rate
-(``batch_size_text``: progress per epoch and per update, gradient noise, the train - test gap,
-the time of an epoch), where the seeds trained (where the cells stop training is
-``stability``'s); behind it, in the detail: the noise of a minibatch gradient against η/B, the
-time of an update and the train - test gap of every setting. Every ranking follows ``ties``."""
+(``batch_size_text``: the final test accuracy, progress per epoch and per update, the time of an
+epoch), where the seeds trained (where the cells stop training is ``stability``'s); behind it, in
+the detail: the noise of a minibatch gradient against η/B, the time of an update and the
+train - test gap of every setting. Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from collections import Counter
 import pandas as pd
 
 from mnist_sgd.science.criteria import beyond_load
-from mnist_sgd.science.net_runs import RISE_TOL
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
 from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
@@ -37,8 +36,8 @@ def focus(cells: pd.DataFrame, key: str) -> float | None:
     return float(asked) if asked in counts.index else float(counts.idxmax())
 
 
-def _short_step(at: pd.DataFrame, b: float) -> str:
-    """At batch size ``b`` (the rows ``at``, by rate): the loss after epoch 1 at the smallest rate
+def _short_step(at: pd.DataFrame) -> str:
+    """At one batch size (the rows ``at``, by rate): the loss after epoch 1 at the smallest rate
     against the next, and whether the smallest rate has fit the training set by the end; '' when
     the two are not both ranked."""
     lo, next_ = at.iloc[0], at.iloc[1]
@@ -46,18 +45,15 @@ def _short_step(at: pd.DataFrame, b: float) -> str:
         return ""
     if not (lo["loss_epoch1"] > next_["loss_epoch1"] and apart(lo, next_, "loss_epoch1")):
         return (
-            f"At B = {int(b)}, a shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is "
-            f"within the spread of that at η = {next_['lr']:g} or below it. "
+            f"A shorter step is not slower here: after epoch 1 the loss at η = {lo['lr']:g} is within the spread of "
+            f"that at η = {next_['lr']:g} or below it. "
         )
     text = (
-        f"At B = {int(b)}, a short step descends slowly: after epoch 1 the loss at η = {lo['lr']:g} is "
+        f"At η = {lo['lr']:g} the step is too short: after epoch 1 its loss is "
         f"{lo['loss_epoch1'] / next_['loss_epoch1']:.2g} times that at η = {next_['lr']:g}"
     )
-    if lo["train_acc"] < FIT:
-        text += (
-            f", and it ends without fitting the training set ({pct(lo['train_acc'])} training accuracy): its test "
-            "accuracy is held back by optimisation, not only by generalisation"
-        )
+    if lo["train_acc"] < FIT:  # its training accuracy: the section's table
+        text += ", and it ends without fitting the training set"
     return text + ". "
 
 
@@ -97,80 +93,70 @@ def per_update_losses(cells: pd.DataFrame, history: pd.DataFrame, lr: float) -> 
 
 
 def _per_update_text(windows: pd.DataFrame) -> str:
-    """The training loss after the same number of updates at each batch size below the smallest
-    batch's loss after epoch 1 (a value of the section's table, named rather than repeated), when
-    the largest batch is below it by ``ties.apart`` (its gradient averages more examples); else
-    that the two are tied or the smallest is ahead; '' for fewer than two batch sizes."""
+    """The training loss after about as many updates as the smallest batch's first epoch makes: the
+    batch size lowest there against the smallest batch, when apart by ``ties.apart`` (why, the
+    detail's ``noise_text`` says: its steps average more examples), with those tied with it; else
+    that the smallest batch is ahead or tied; '' for fewer than two batch sizes."""
     if len(windows) < 2:  # every row is a ranked cell (``per_update_losses``)
         return ""
-    small, large = windows.iloc[0], windows.iloc[-1]
-    b0, b1 = int(small["batch_size"]), int(large["batch_size"])
-    if not apart(large, small, "window"):
-        return f"Per update at η = {small['lr']:g}, B = {b1} and B = {b0} are tied. "
-    if large["window"] > small["window"]:
+    small = windows.iloc[0]
+    best = windows.iloc[1:].sort_values("window").iloc[0]  # the lowest of the larger batches
+    b0, b1 = int(small["batch_size"]), int(best["batch_size"])
+    if not apart(best, small, "window"):
+        return f"Per update, B = {b1} and B = {b0} are tied. "
+    if best["window"] > small["window"]:
         return "The smallest batch is ahead per update too: its lead is not only its number of updates. "
-    below = [
-        w for _, w in windows.iloc[1:].sort_values("window").iterrows()
-        if w["window"] < small["window"] and apart(w, small, "window")
-    ]  # fmt: skip
-    values = listed(
-        [f"{said(w['window'], w['window_sd'], int(w['seeds']))} at B = {int(w['batch_size'])}" for w in below]
-    )
-    lead = "the largest batch goes furthest" if below[0]["batch_size"] == b1 else "larger batches go further"
+    first = said(small["window"], small["window_sd"], int(small["seeds"]))
+    larger = windows.iloc[1:].sort_values("window")
+    tied = [r for _, r in larger.iloc[1:].iterrows() if not apart(r, best, "window") and apart(r, small, "window")]
+    if tied:  # no single furthest: each with its own epochs
+        values = [
+            f"B = {int(r['batch_size'])}'s {said(r['window'], r['window_sd'], int(r['seeds']))} "
+            f"({plural(int(r['epochs_used']), 'epoch')})"
+            for r in (best, *tied)
+        ]
+        names = listed([f"B = {int(r['batch_size'])}" for r in (best, *tied)])
+        return (
+            f"Per update {names} go furthest, within the spread "
+            f"of each other: after about {int(small['updates']):,} updates their losses are {listed(values)}, against "
+            f"B = {b0}'s {first} after one epoch. "
+        )
+    which = "the largest" if b1 == int(windows["batch_size"].max()) else f"B = {b1}"
+    value = said(best["window"], best["window_sd"], int(best["seeds"]))
     return (
-        f"Per update {lead}: after as many updates as an epoch at B = {b0}, the training loss is "
-        f"{values}, below B = {b0}'s loss after epoch 1. A step on B = {b1} averages {b1 / b0:g} times the "
-        "examples, so its gradient is less noisy. "
+        f"Per update {which} goes furthest: after {plural(int(best['epochs_used']), 'epoch')} "
+        f"({int(best['updates']):,} updates) its loss is {value}, against B = {b0}'s {first} after one. "
     )
 
 
-def _overtaken(at: pd.DataFrame, small: int) -> str:
-    """Where batch size ``small`` ends among the ranked cells of ``at`` (one rate) by its final
-    training loss, compared by its logarithm (``final_log_loss``, ``ties.rank``, lowest first): the
-    seeds of one setting can end a factor of several apart, which on a linear scale would swamp a
-    difference of ten times between settings. '' when it is the lowest beyond the spread; else '; by the
-    end B = 32's training loss is the lowest, beyond the spread of its logarithm', '; by the end its training
-    loss is tied with B = 32's for the lowest' or '; by the end B = 32 and B = 128 are tied for the
-    lowest training loss'."""
-    ranked = at[rankable(at)]
-    r = rank(ranked, "final_log_loss", highest=False) if small in set(ranked["batch_size"]) else None
-    if r is None or (r.unique and r.best["batch_size"] == small):
-        return ""
-    if r.unique:
-        return f"; by the end B = {int(r.best['batch_size']):,}'s training loss is the lowest, beyond the spread of its logarithm"
-    top = [int(b) for b in (r.best["batch_size"], *r.tied["batch_size"])]
-    if small in top:
-        others = listed([f"B = {b:,}'s" for b in top if b != small])
-        return f"; by the end its training loss is tied with {others} for the lowest"
-    return f"; by the end {listed([f'B = {b:,}' for b in top])} are tied for the lowest training loss"
-
-
-def _per_epoch_text(at: pd.DataFrame, lr: float) -> str:
-    """At rate ``lr`` (the rows ``at``, by batch size): whether the smallest batch goes furthest in
+def _per_epoch_text(at: pd.DataFrame) -> str:
+    """At one rate (the rows ``at``, by batch size): whether the smallest batch goes furthest in
     the first epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the
-    smallest and the largest batch, and whether it is overtaken by the end (``_overtaken``)."""
+    smallest and the largest batch."""
     steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
     small, large = min(steps), max(steps)
     per_epoch = rank(at, "loss_epoch1", highest=False)
     if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == small:
         return (
-            f"At η = {lr:g}, the smallest batch has the lowest loss after the first epoch, having made "
-            f"{steps[small]:,} updates against {steps[large]:,} at B = {large}{_overtaken(at, small)}. "
+            f"Per epoch the smallest batch goes furthest (its loss after epoch 1 is the lowest: {steps[small]:,} updates "
+            f"against {steps[large]:,} at B = {large}). "
         )
     if per_epoch is not None:
-        return (
-            f"At η = {lr:g}, the smallest batch is not the furthest after epoch 1, despite its {steps[small]:,} "
-            "updates. "
-        )
+        return f"The smallest batch is not the furthest after epoch 1, despite its {steps[small]:,} updates. "
     return ""
 
 
 def _test_ranking(at: pd.DataFrame, key: str, values: bool = True) -> str:
-    """'The final test accuracy is highest at η = 0.1 (98.43% ± 0.04), ahead of η = 0.01 (...). '
-    among the ranked rows ``at`` named by ``key`` (``ties.ranking_text``; the values left out when not
-    ``values``); '' for fewer than two."""
+    """'the final test accuracy is highest at η = 0.1 (98.43% ± 0.04), ahead of η = 0.01 (...)'
+    among the ranked rows ``at`` named by ``key`` (``ties.ranking_text``; the values left out when
+    not ``values``), 'the same, within the spread, at all 3 batch sizes' when all are tied; '' for
+    fewer than two."""
     ranked = ranking_text(at, key, "test_acc", percent=True, values=values)
-    return f"The final test accuracy is {ranked}. " if ranked else ""
+    if not ranked:
+        return ""
+    if ranked.startswith("the same"):  # all tied: say all of what
+        ranked += " batch sizes" if key == "batch_size" else " rates"
+    return f"the final test accuracy is {ranked}"
 
 
 def _too_long(at: pd.DataFrame) -> str:
@@ -183,73 +169,44 @@ def _too_long(at: pd.DataFrame) -> str:
 
 
 def learning_rate_text(cells: pd.DataFrame) -> str | None:
-    """The body's paragraph on the learning rate, at the batch size ``focus`` picks: a short step
-    descends slowly (``_short_step``), the final test accuracies ranked, and a step too long
-    (``_too_long``); None when that batch size has fewer than two settings."""
+    """The body's paragraph on the learning rate, at the batch size ``focus`` picks: the final test
+    accuracies ranked, a step too long (``_too_long``) and a short step that descends slowly
+    (``_short_step``); None when that batch size has fewer than two settings."""
     b = focus(cells, "batch_size")
     if b is None:
         return None
     at = cells[cells["batch_size"] == b].sort_values("lr")
-    text = _short_step(at, b) + _test_ranking(at, "lr") + _too_long(at)
-    return f"**Learning rate.** {text}".rstrip() if text else None
-
-
-def _noise_shows(at: pd.DataFrame) -> str:
-    """At one rate (``at``, by batch size): the epochs in which the loss on the whole training set
-    rose, when the smallest batch has the most, beyond the spread of every other (its
-    gradient the noisiest; the values said, not the verdict: three seeds that agree give an s.d. of
-    0, against which any difference counts); '' otherwise."""
-    r = rank(at, "rises")
-    if r is None or not r.unique or r.best["batch_size"] != at["batch_size"].min():
-        return ""
-    b = r.best
-    others = listed(
-        [f"B = {int(o.batch_size)} ({said(o.rises, o.rises_sd, o.seeds, alone='.1f')})" for o in r.behind.itertuples()]
-    )
-    return (
-        f"The smallest batch's noise shows: at B = {int(b['batch_size'])} the loss on the whole training set rose in "
-        f"{said(b['rises'], b['rises_sd'], int(b['seeds']), alone='.1f')} epochs per seed (an epoch ending more than "
-        f"{100 * RISE_TOL:g}% above the lowest loss before it), more than at {others}. "
-    )
-
-
-def _gaps(at: pd.DataFrame) -> str:
-    """At one rate (``at``): the train - test gaps of the settings that fit the training set, when
-    every one is within the spread of the lowest; '' otherwise (the detail ranks them)."""
-    fit = at[rankable(at) & (at["train_acc"] >= FIT)]
-    r = rank(fit, "gap", highest=False)
-    if r is None or not r.behind.empty:
-        return ""
-    return (
-        f"All {plural(len(fit), 'batch size')} fit the training set, with train–test gaps ({span(fit['gap'], '.2f')} "
-        "points) within the spread of each other: no batch size generalises better here. "
-    )
+    ranked, rest = _test_ranking(at, "lr"), _too_long(at) + _short_step(at)
+    if not (ranked or rest):
+        return None
+    return f"**Learning rate.** At B = {int(b)}{f', {ranked}.' if ranked else ':'} {rest}".rstrip()
 
 
 def batch_size_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
-    """The body's paragraph on the batch size, at the rate ``focus`` picks: the loss per epoch and at
-    the end (``_per_epoch_text``), per update (``per_update_losses``), the noise (``_noise_shows``),
-    the final test accuracies ranked, the gaps (``_gaps``) and the time of an epoch
-    (``_epoch_time``); None when that rate has fewer than two settings."""
+    """The body's paragraph on the batch size, at the rate ``focus`` picks, one answer per reading:
+    the final test accuracies ranked, the loss per epoch (``_per_epoch_text``) and per update
+    (``per_update_losses``), and the time of an epoch (``_epoch_time``); None when that rate has
+    fewer than two settings. Why η/B (gradient noise) and the train - test gaps are the detail's
+    (``noise_text``, ``gap_text``)."""
     lr = focus(cells, "lr")
     if lr is None:
         return None
     at = cells[cells["lr"] == lr].sort_values("batch_size")
-    text = (
-        _per_epoch_text(at, lr)
+    ranked = _test_ranking(at, "batch_size", values=False)  # the section's table beside gives them
+    rest = (
+        _per_epoch_text(at)
         + _per_update_text(per_update_losses(cells, history, lr))
-        + _noise_shows(at)
-        + _test_ranking(at, "batch_size", values=False)  # the section's table beside gives them
-        + _gaps(at)
         + _epoch_time(cells)  # over every rate: the rate does not change the work of an epoch
     )
-    return f"**Batch size.** {text}".rstrip() if text else None
+    if not (ranked or rest):
+        return None
+    return f"**Batch size.** At η = {lr:g}{f', {ranked}.' if ranked else ':'} {rest}".rstrip()
 
 
 def _load_verdict(ratio: float) -> str:
-    """'beyond what the machine's load can do' for a ratio of times (≥ 1) beyond the load (``beyond_load``), else
-    'within what the machine's load can do'."""
-    return f"{'beyond' if beyond_load(ratio) else 'within'} what the machine's load can do"
+    """'beyond the machine's load' for a ratio of times (≥ 1) beyond the load (``beyond_load``), else
+    'within the machine's load'."""
+    return f"{'beyond' if beyond_load(ratio) else 'within'} the machine's load"
 
 
 def _by_batch(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
@@ -259,36 +216,40 @@ def _by_batch(cells: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     return by["ms"].mean(), by["seconds_per_epoch"].mean()
 
 
-def _epoch_time(cells: pd.DataFrame) -> str:
-    """'An epoch at B = 8 took 2.9 times as long as at B = 128 (7.4 s against 2.6 s, means over the
-    rates; 2.5 to 3.4 times rate by rate), beyond what the machine's load can do. ' for the smallest
-    against the largest batch size (``_by_batch``), judged by the ratio rate by rate closest to 1;
-    '' for one batch size."""
+def _epoch_ratios(cells: pd.DataFrame) -> tuple[int, int, float, pd.Series] | None:
+    """The batch size whose epoch took longer and the other, of the smallest and the largest, with
+    the ratio of their epochs' times (means over the rates, ``_by_batch``) and that ratio rate by
+    rate; None for one batch size."""
     _, epoch = _by_batch(cells)
     if len(epoch) < 2:
-        return ""
+        return None
     b0, b1 = int(epoch.index.min()), int(epoch.index.max())
     longer, shorter = (b0, b1) if epoch[b0] > epoch[b1] else (b1, b0)
     per_rate = cells.pivot_table(index="lr", columns="batch_size", values="seconds_per_epoch")
-    ratios = (per_rate[longer] / per_rate[shorter]).dropna()
-    ratio = epoch[longer] / epoch[shorter]
-    spread = (
-        f", means over the rates; {ratios.min():.2g} to {ratios.max():.2g} times rate by rate"
-        if len(ratios) > 1
-        else ""
-    )
+    return longer, shorter, float(epoch[longer] / epoch[shorter]), (per_rate[longer] / per_rate[shorter]).dropna()
+
+
+def _epoch_time(cells: pd.DataFrame) -> str:
+    """'An epoch at B = 8 took 2.9 times as long as at B = 128, beyond the machine's load. ' for the
+    smallest against the largest batch size (means over the rates), judged by the ratio closest to
+    1 of the mean and the rate-by-rate ones (those and the seconds, the detail's ``time_text``);
+    '' for one batch size."""
+    read = _epoch_ratios(cells)
+    if read is None:
+        return ""
+    longer, shorter, ratio, ratios = read
     return (
-        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter} "
-        f"({two_significant(epoch[longer])} s against {two_significant(epoch[shorter])} s{spread}), "
+        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter}, "
         f"{_load_verdict(min([ratio, *ratios]))}. "
     )
 
 
 def time_text(cells: pd.DataFrame) -> str | None:
     """The cost of an update at the smallest batch size against the largest (``_by_batch``), judged
-    against the machine's load (``beyond_load``), and how far apart the same work was timed in two
-    cells of one batch size, where there are two; None for one batch size. The time of an epoch is
-    the body's (``_epoch_time``)."""
+    against the machine's load (``beyond_load``), the times of their epochs and their ratio, over
+    the rates and rate by rate (``_epoch_ratios``; the body's ``_epoch_time`` says the first with
+    its verdict), and how far apart the same work
+    was timed in two cells of one batch size, where there are two; None for one batch size."""
     ms, _ = _by_batch(cells)
     if len(ms) < 2:
         return None
@@ -309,6 +270,15 @@ def time_text(cells: pd.DataFrame) -> str | None:
         f"{update:.2g} times as long ({two_significant(ms[b1])} ms against {two_significant(ms[b0])} ms, means over "
         f"the settings of each batch size): {share}."
     )
+    read = _epoch_ratios(cells)
+    if read is not None:
+        longer, shorter, ratio, ratios = read
+        _, epoch = _by_batch(cells)
+        text += (
+            f" An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter} "
+            f"({two_significant(epoch[longer])} s against {two_significant(epoch[shorter])} s, means over the rates"
+            + (f"; {span(ratios, '.2g')} times rate by rate)." if len(ratios) > 1 else ").")
+        )
     if len(spans):
         text += (
             f" The same work, an epoch at one batch size, took up to {spans.max():.2g} times as long in one setting "

@@ -24,25 +24,11 @@ def by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
 
 
-def _how_failed(cell: pd.Series) -> str:
-    """How the seeds of a failed cell ended, in a few words: '2 of 3 seeds diverged (the loss became
-    infinite)', 'every seed got stuck at chance (one answer for every image)'; how and when, the
-    detail says (``failures_text``)."""
-    seeds, parts = int(cell["seeds"]), []
-    for n, what in (
-        (int(cell["diverged_seeds"]), "diverged (the loss became infinite)"),
-        (int(cell["stuck_seeds"]), "got stuck at chance (one answer for every image)"),
-    ):
-        if n:
-            who = "the run" if seeds == 1 else "every seed" if n == seeds else f"{n} of {seeds} seeds"
-            parts.append(f"{who} {what}")
-    return " and ".join(parts)
-
-
 def _boundary(cells: pd.DataFrame) -> str:
-    """Where in η/B the cells stop training on every seed: a clean split, with how each failed cell
-    failed (``_how_failed``), or the cells that break it; and each rate that failed at one batch
-    size but trained at a larger one, said as what this grid shows, no more."""
+    """Where in η/B the cells stop training on every seed: a clean split, naming the failed cells
+    (how each failed, the table's outcome and the detail's ``failures_text`` say), or the cells that
+    break it; and each rate that failed at one batch size but trained at a larger one, said as what
+    this grid shows, no more."""
     c = by_eta_b(cells)
     ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
     if bad.empty:
@@ -57,21 +43,19 @@ def _boundary(cells: pd.DataFrame) -> str:
             + f" failed, while {cell_label(top['batch_size'], top['lr'])} trained at {ratio_said(top['eta_b'])}. "
         )
     which = "the one" if len(bad) == 1 else f"the {len(bad)}"
+    failed = listed([cell_label(r.batch_size, r.lr) for r in bad.itertuples()])
     text = (
         f"Every setting up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed; {which} of larger η/B "
-        "did not: "
-        + "; ".join(f"at {cell_label(r['batch_size'], r['lr'])}, {_how_failed(r)}" for _, r in bad.iterrows())
-        + ". "
+        f"({failed}) did not"
     )
     for lr in sorted(bad["lr"].unique()):
         saved = ok[ok["lr"] == lr]
         if saved.empty:
             continue
-        where = listed([f"B = {int(r.batch_size)} (η/B = {ratio_said(r.eta_b)})" for r in saved.itertuples()])
-        seeds = int(saved["seeds"].min())
-        run = "the one seed run" if seeds == 1 else f"all {seeds} seeds"
-        text += f"At η = {lr:g}, {run} trained at {where}. "
-    return text
+        where = listed([f"B = {int(r.batch_size)}" for r in saved.itertuples()])  # its η/B: the table's
+        run = "the one seed run" if int(saved["seeds"].min()) == 1 else "every seed"
+        text += f", while at η = {lr:g} {run} trained at {where}"
+    return text + ". "
 
 
 def _failed_seeds(runs: pd.DataFrame) -> str:
@@ -140,17 +124,19 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
     return f"{who} got stuck at chance{never}: {answer}"
 
 
-def _between(a: pd.Series, b: pd.Series) -> str:
+def _between(a: pd.Series, b: pd.Series, why: bool = True) -> str:
     """'B = 32, η = 0.1 and B = 8, η = 0.1: 0.14 points, against 0.10' (the difference ``ties.apart``
-    tells apart, ``ties.threshold``), with ' (0.06 from the s.d.s alone; the runs' epoch-to-epoch fluctuation added)' when
-    a swing raised it."""
+    tells apart, ``ties.threshold``), with ' (0.06 from the s.d.s alone; the runs' epoch-to-epoch
+    fluctuation added)' when a swing raised it; without what was added when not ``why`` (a list
+    says it once)."""
     least, swung = threshold(a, b, "test_acc")
     if not math.isfinite(least):
         return f"{name(a, 'setting')} and {name(b, 'setting')}: {_points(a, b)}, no spread to judge it by"
     against = f"against {two_figures(100 * least)}"
     if swung:
         alone = 2 * math.hypot(a["test_acc_sd"], b["test_acc_sd"])
-        against += f" ({two_figures(100 * alone)} from the s.d.s alone; the runs' epoch-to-epoch fluctuation added)"
+        added = "; the runs' epoch-to-epoch fluctuation added" if why else ""
+        against += f" ({two_figures(100 * alone)} from the s.d.s alone{added})"
     return f"{name(a, 'setting')} and {name(b, 'setting')}: {_points(a, b)}, {against}"
 
 
@@ -200,9 +186,10 @@ def _against_peak(cells: pd.DataFrame) -> list[tuple[pd.Series, pd.Series, bool]
 def _trend(cells: pd.DataFrame) -> str:
     """How the final test accuracy of the ranked cells goes with η/B: a trend (``_ranked_pairs``),
     said with its closest call (``_between``), only when every pair of it is apart; else the
-    highest mean and, against it, the cells beyond and within the spread, with no order
-    among those within (``_against_peak``; their numbers are the detail's, ``close_calls_text``);
-    '' for < 2 cells."""
+    highest mean (its value: the table's, and the learning rate's paragraph) and, against it, the
+    shorter of the lists of cells beyond and within the spread (the other cells are in the other),
+    with no order among those within (``_against_peak``; their numbers are the detail's,
+    ``close_calls_text``); '' for < 2 cells."""
     rows, peak, pairs, judged = _ranked_pairs(cells)
     if not pairs:
         return ""
@@ -226,9 +213,15 @@ def _trend(cells: pd.DataFrame) -> str:
             f"{lead} has its highest mean at {top}, but every other setting is within the spread of it "
             f"({_between(*largest)}): no order is told."
         )
+    # the shorter list by name: the table beside gives every setting
+    close = [name(r, "setting") for _, r in within]
+    few, where = (
+        (close, "within the spread of it") if len(close) <= len(below) else (below, "below it, beyond the spread")
+    )
+    verb = "is" if len(few) == 1 else "are"
     return (
-        f"{lead} has its highest mean at {top}. Beyond the spread, it is above {listed(below)}. Within that "
-        f"spread of it, and so not ranked against it: {listed([name(r, 'setting') for _, r in within])}."
+        f"**Final accuracy.** Where every seed trained, {top} has the highest mean final test accuracy; only "
+        f"{listed(few)} {verb} {where}."
     )
 
 
@@ -238,22 +231,23 @@ def close_calls_text(cells: pd.DataFrame) -> str:
     then names them without numbers); '' otherwise (the body says the one call that matters)."""
     _, _, _, judged = _ranked_pairs(cells)
     read = _against_peak(cells)
-    within = [_between(t, r) for t, r, j in read if not j]
+    within = [(t, r) for t, r, j in read if not j]
     if all(judged) or not within or len(within) == len(read):
         return ""
-    return f"Of the final test accuracies, those within the spread of the highest: {'; '.join(within)}."
+    swung = any(threshold(t, r, "test_acc")[1] for t, r in within)
+    said = "; ".join(_between(t, r, why=False) for t, r in within)
+    why = (
+        " (each difference against the least told apart, the runs' epoch-to-epoch fluctuation counted)" if swung else ""
+    )
+    return f"Of the final test accuracies, those within the spread of the highest{why}: {said}."
 
 
 def stability_text(cells: pd.DataFrame) -> str:
-    """The body's first answer, in η/B: what η/B is, where in it the cells stop training on
-    every seed (``_boundary``) and how the final test accuracy of the ranked cells goes with η/B
-    (``_trend``). ``cells``: ``tables.grid_cells``. How each failed cell failed is the detail's
-    (``failures_text``)."""
-    images = int(cells["train_images"].max())
-    text = (
-        f"**Which settings trained.** An epoch's steps add up to {images:,} × η/B ({images:,}/B updates, each scaled by "
-        "η). " + _boundary(cells)
-    )
+    """The body's first answer, in η/B: where in it the cells stop training on every seed
+    (``_boundary``) and how the final test accuracy of the ranked cells goes with η/B (``_trend``).
+    ``cells``: ``tables.grid_cells``. How each failed cell failed is the detail's
+    (``failures_text``); why η/B, the detail's noise paragraph (``mechanisms.noise_text``)."""
+    text = "**Which settings trained.** " + _boundary(cells)
     trend = _trend(cells)
     return text.rstrip() + (f"\n\n{trend}" if trend else "")
 

@@ -1,10 +1,11 @@
 """Task 7's tables of the grid, read by its summary: the grid's cells, the section's one table
 (every cell beside the hand-made figures), the detail's table and heat map labels, the hand-made
 reference cells beside this build's, and the epochs whose loss the loss figure cannot show. A
-cell's numbers are means over its seeds, each seed's accuracies read over its last epochs
-(``late_accuracies``; a run that diverged as it stopped), with their sample standard deviation (NaN for one seed); where some seeds failed
-and some trained, over those that trained (``counted``); the loss after epoch 1 over every seed
-that completed it. A run that neither diverged nor got stuck at chance *trained* (``cell.TRAINED``)."""
+cell's numbers are means over its seeds, each seed's accuracies its final ones, after its last
+epoch (a run that diverged: as it stopped), as the assignment asks and as the hand figures are
+read, with their sample standard deviation (NaN for one seed); where some seeds failed and some
+trained, over those that trained (``counted``); the loss after epoch 1 over every seed that
+completed it. A run that neither diverged nor got stuck at chance *trained* (``cell.TRAINED``)."""
 
 from __future__ import annotations
 
@@ -25,8 +26,8 @@ CLASSES = 10
 # chance sits just under it, a run that learns below it; a loss above it is a run blowing up,
 # which on a log axis of 1e14 would squash every curve that learns.
 LOSS_TOP = 1.5 * math.log(CLASSES)
-# A seed's test accuracy moves from one late epoch to the next by more than the spread of 3 seeds,
-# so a seed's final accuracies are its means over this many last epochs, not one epoch's reading.
+# The detail checks the final (last-epoch) accuracies against each seed's mean over this many last
+# epochs, a reading that one epoch's fluctuation moves less (``late_accuracies``).
 LATE_EPOCHS = 3
 
 
@@ -111,7 +112,7 @@ def late_accuracies(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """``runs`` with each seed's ``late_test_acc`` and ``late_train_acc``: its mean accuracies over
     its last ``LATE_EPOCHS`` epochs (``history``: test_acc and train_acc per epoch), except for a
     run that diverged, which keeps those it stopped at (its last epochs are not a reading of one
-    network). Fractions, like the final ones."""
+    network). Fractions, like the final ones, which they check (``grid_cells``: late_test_acc)."""
     runs = runs.astype({"lr": float}).drop(columns=["late_test_acc", "late_train_acc"], errors="ignore")
     ordered = history.astype({"lr": float}).sort_values("epoch")
     late = (
@@ -125,17 +126,6 @@ def late_accuracies(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     out.loc[stopped, "late_test_acc"] = out.loc[stopped, "final_test_acc"]
     out.loc[stopped, "late_train_acc"] = out.loc[stopped, "final_train_acc"]
     return out
-
-
-def epoch_moves(history: pd.DataFrame, runs: pd.DataFrame) -> pd.Series:
-    """How far each trained seed's test accuracy moved (points, absolute) between consecutive
-    epochs among its last ``LATE_EPOCHS``: the reason the accuracies are read over them. ``runs``:
-    status per seed; only runs that trained (``CONVERGED``) count."""
-    ok = runs.astype({"lr": float})
-    ok = ok[ok["status"] == CONVERGED][[*KEYS, "seed"]]
-    h = history.astype({"lr": float}).merge(ok, on=[*KEYS, "seed"]).sort_values("epoch")
-    tail = h.groupby([*KEYS, "seed"]).tail(LATE_EPOCHS)
-    return (100 * tail.groupby([*KEYS, "seed"])["test_acc"].diff().abs()).dropna()
 
 
 def swings(history: pd.DataFrame, runs: pd.DataFrame, column: str = "test_acc") -> dict[tuple[float, float], float]:
@@ -157,29 +147,31 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     """One row per (batch_size, lr) cell of a grid.
 
     ``runs``: one row per seed with ``status`` (``net_runs.with_status``), final accuracies
-    (scored at the end, a diverged run as it stopped), ``seconds_per_epoch`` and ``train_images``;
-    ``history``: per seed and epoch the loss and both accuracies. Accuracies are read over the last
-    epochs (``late_accuracies``).
+    (scored after the last epoch, a diverged run as it stopped), ``seconds_per_epoch`` and
+    ``train_images``; ``history``: per seed and epoch the loss and both accuracies.
     Each value ``v`` below is the mean over the cell's ``counted`` seeds (``counted_seeds`` of
     them: those that converged, where some seeds failed) with ``v_sd`` its sample s.d. (NaN for
-    one seed): ``test_acc``, ``train_acc``, ``gap`` (train - test, points), ``rises`` (the epochs a
-    seed's loss rose, ``net_runs.rises``); ``loss_epoch1``, the loss after the first epoch, over
-    every seed whose loss after it is finite (a seed that failed later had completed it like the
-    others); ``seconds_per_epoch`` over every seed (``_epoch_time``) and ``eval_seconds``, the
-    mean time of the evaluation after an epoch (both sets scored). Also: ``status`` (``status_counts``), ``all_converged``,
+    one seed): ``test_acc``, ``train_acc`` (the final accuracies), ``gap`` (train - test, points),
+    ``late_test_acc`` (each seed's test accuracy over its last epochs, ``late_accuracies``: the
+    detail's check of the final one), ``rises`` (the epochs a seed's loss rose, ``net_runs.rises``);
+    ``loss_epoch1``, the loss after the first epoch, over every seed whose loss after it is finite
+    (a seed that failed later had completed it like the others); ``seconds_per_epoch`` over every
+    seed (``_epoch_time``) and ``eval_seconds``, the mean time of the evaluation after an epoch
+    (both sets scored). Also: ``status`` (``status_counts``), ``all_converged``,
     ``converged_seeds``, ``diverged_seeds``, ``stuck_seeds``, ``diverged`` (every seed diverged),
     ``completed`` (the fewest epochs a counted seed completed), ``final_loss`` and ``final_loss_sd``
     (over the counted seeds that did not diverge), ``final_log_loss`` and ``final_log_loss_sd``, the
-    same of its natural logarithm (by which two cells' final losses are compared), and ``swing`` and ``train_swing``, those of the
-    test and training accuracy (points, ``swings``; NaN where no seed trained), which a verdict on an
-    accuracy counts besides the seeds' s.d. (``ties.noise``, ``hand.agrees``).
+    same of its natural logarithm (by which two cells' final losses are compared), and ``swing`` and
+    ``train_swing``, those of the test and training accuracy (points, ``swings``; NaN where no seed
+    trained), which a verdict on an accuracy counts besides the seeds' s.d. (``ties.noise``,
+    ``hand.agrees``).
     """
     # a learning rate read back from CSV may be an integer column (e.g. all cells at lr 1)
     runs, history = runs.astype({"lr": float}), history.astype({"lr": float})
     per_seed = late_accuracies(runs, history).merge(_seed_rises(history), on=[*KEYS, "seed"], how="left")
     first = history[history["epoch"] == 1][[*KEYS, "seed", LOSS]].rename(columns={LOSS: "loss1"})
     per_seed = per_seed.merge(first, on=[*KEYS, "seed"], how="left")
-    per_seed["gap"] = 100 * (per_seed["late_train_acc"] - per_seed["late_test_acc"])
+    per_seed["gap"] = 100 * (per_seed["final_train_acc"] - per_seed["final_test_acc"])
     per_seed["diverged"] = per_seed["diverged"].astype(bool)
     rows = []
     for (b, lr), c in per_seed.groupby(KEYS):
@@ -206,9 +198,10 @@ def grid_cells(runs: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
             "completed": shown["done"].min(),
         }
         for column, source in [
-            ("test_acc", "late_test_acc"),
-            ("train_acc", "late_train_acc"),
+            ("test_acc", "final_test_acc"),
+            ("train_acc", "final_train_acc"),
             ("gap", "gap"),
+            ("late_test_acc", "late_test_acc"),
             ("rises", "rises"),
         ]:
             row[column], row[f"{column}_sd"] = shown[source].mean(), _sd(shown[source])
@@ -245,10 +238,11 @@ def outcome(cell: pd.Series) -> str:
 
 def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
     """Every cell run (``grid_cells``) with what the section's table leaves out: the status of
-    its seeds in full, the gap between training and test accuracy, the epochs its loss rose and
-    the training time per epoch (mean ± s.d. over the counted seeds, the mean alone for one, as
-    every value over seeds: ``pm``; the times over every seed, ``_epoch_time``) and per update (2
-    significant figures: it varies by tens of per cent between runs)."""
+    its seeds in full, the loss after epoch 1, the gap between training and test accuracy, the
+    epochs its loss rose and the training time per epoch (mean ± s.d. over the counted seeds, the
+    mean alone for one, as every value over seeds: ``pm``; the times over every seed,
+    ``_epoch_time``) and per update (2 significant figures: it varies by tens of per cent between
+    runs)."""
     ms = 1000 * cells["seconds_per_epoch"] / steps_per_epoch(cells)
     return pd.DataFrame(
         {
@@ -256,6 +250,9 @@ def cells_table(cells: pd.DataFrame) -> pd.DataFrame:
             "η": cells["lr"].map(lambda v: f"{v:g}"),
             "seeds": cells["seeds"],
             "status": cells["status"],
+            "loss after epoch 1": [
+                pm(m, s, ".3f") for m, s in zip(cells["loss_epoch1"], cells["loss_epoch1_sd"], strict=True)
+            ],
             "train − test (points)": [pm(m, s) for m, s in zip(cells["gap"], cells["gap_sd"], strict=True)],
             "epochs the loss rose": [pm(m, s, ".1f") for m, s in zip(cells["rises"], cells["rises_sd"], strict=True)],
             # the one rounding of a value over seeds (``pm``), as every other column
@@ -325,7 +322,7 @@ def reference_cells(cells: pd.DataFrame) -> pd.DataFrame:
 def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
     """``reference_cells`` with ref_test and ref_train in percent and failed (the seeds that did
     not converge; NaN where the cell was not run). The hand figures are set against each seed's
-    last epoch, read from the runs (``hand``), not against the cells' means over the last epochs."""
+    final (last-epoch) accuracies, read from the runs (``hand``), as the cells' means are."""
     compared = reference_cells(cells)
     compared["failed"] = compared["seeds"] - compared["converged_seeds"]
     compared[["ref_test", "ref_train"]] *= 100
@@ -335,14 +332,11 @@ def reference_comparison(cells: pd.DataFrame) -> pd.DataFrame:
 def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
     """The section's one table: every cell (``grid_cells``) in the order of η/B (``eta_over_b``;
     the batch size breaks a tie), its seeds (left out when every cell ran as many), how they ended
-    (``outcome``), the loss after epoch 1 and the accuracies read over the last ``LATE_EPOCHS`` in
-    percent (``pm``, the value alone for one), and the hand-made figures, each one run's last epoch,
-    beside them where the assignment gives them (blank elsewhere); each header names its reading."""
+    (``outcome``), the final accuracies in percent (mean ± s.d., the value alone for one seed), and
+    the hand-made figures, each one run's last epoch, beside them where the assignment gives them
+    (blank elsewhere). The loss after epoch 1 is the detail's table's (``cells_table``)."""
     cells = cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
     hand = cells[KEYS].merge(references.mlp_grid(), on=KEYS, how="left")
-
-    def shown(column: str, scale: float, alone: str) -> list[str]:
-        return [pm(scale * m, scale * s, alone) for m, s in zip(cells[column], cells[f"{column}_sd"], strict=True)]
 
     def percent(column: str) -> list[str]:  # one number of decimals down an accuracy column, not pm's per row
         pairs = zip(100 * cells[column], 100 * cells[f"{column}_sd"], strict=True)
@@ -361,12 +355,11 @@ def grid_table(cells: pd.DataFrame) -> pd.DataFrame:
             "η": cells["lr"].map(lambda v: f"{v:g}").to_numpy(),
             "seeds": cells["seeds"].to_numpy(),
             "outcome": [outcome(c) for _, c in cells.iterrows()],
-            "loss after epoch 1": shown("loss_epoch1", 1, ".3f"),
-            # each header says which reading it holds: ours over the last epochs, the hand runs' at their last
-            f"train acc. (%), last {LATE_EPOCHS} epochs": percent("train_acc"),
-            f"test acc. (%), last {LATE_EPOCHS} epochs": percent("test_acc"),
-            "train by hand (%), last epoch": by_hand("ref_train"),
-            "test by hand (%), last epoch": by_hand("ref_test"),
+            # the caption says the reading: after the last epoch, the hand runs' as ours
+            "train (%)": percent("train_acc"),
+            "test (%)": percent("test_acc"),
+            "train by hand": by_hand("ref_train"),
+            "test by hand": by_hand("ref_test"),
         }
     )
     return table.drop(columns="seeds") if table["seeds"].nunique() == 1 else table  # one count: the text says it

@@ -1,10 +1,10 @@
 """When Task 7 ranks two cells, and when it calls them tied.
 
 Two cells are ranked by the report's one rule, ``criteria.differ`` on their means and s.d. over
-the seeds; otherwise they are tied. A test accuracy (or a gap, which holds it) is judged with its
-s.d. combined with what one run's swing from epoch to epoch leaves in a mean of the last epochs
-(``noise``): a few seeds can agree more closely than their runs swing by chance, and a difference
-of a tenth of a point is then within the spread. Only a cell run with several seeds that all trained is
+the seeds; otherwise they are tied. A final test accuracy (or a gap, which holds it), one epoch's
+reading, is judged with its s.d. combined with one run's swing from epoch to epoch (``noise``): a
+few seeds can agree more closely than their runs swing by chance, and a difference of a tenth of a
+point is then within the spread. Only a cell run with several seeds that all trained is
 ranked: a single run cannot show how often a setting fails (at a rate where other cells' seeds
 diverged, one run that trained says that a run can, not how often), and the seeds that survive
 a setting where others failed are a selection. Such cells are shown beside a ranking, marked as
@@ -19,7 +19,7 @@ import pandas as pd
 
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.tasks.architectures.late import late_noise
-from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, listed, pm
+from mnist_sgd.tasks.mlp_grid.tables import listed, pm
 
 NAMES = {"lr": "η", "batch_size": "B"}
 # the columns that hold the test accuracy, with the factor from points (a cell's ``swing``) to their unit
@@ -30,15 +30,10 @@ def which_are_ranked(fewest_seeds: int) -> str:
     """What "trained" means and which cells are ranked, said once where the seeds are first said;
     ``fewest_seeds``, the seeds of the cell that ran fewest: why one seed is not ranked, when one ran."""
     text = (
-        "A run *trained* when it neither diverged nor got stuck at chance; settings are compared by accuracy only "
-        "where every seed trained"
+        "A run *trained* when it neither diverged nor got stuck at chance (one answer for every image); settings are "
+        "compared by accuracy only where every seed trained"
     )
-    text += ": one run cannot show how often a setting fails." if fewest_seeds < 2 else "."
-    # how every step is computed, said once where the runs are introduced
-    return (
-        text
-        + " Each step's gradient comes from a backward pass written out by hand, checked against automatic differentiation in the per-run detail."
-    )
+    return text + (": one run cannot show how often a setting fails." if fewest_seeds < 2 else ".")
 
 
 def rankable(rows: pd.DataFrame) -> pd.Series:
@@ -46,12 +41,12 @@ def rankable(rows: pd.DataFrame) -> pd.Series:
     return (rows["seeds"] >= 2) & rows["all_converged"].astype(bool)
 
 
-def noise(row: pd.Series, column: str, readings: int = LATE_EPOCHS) -> float:
+def noise(row: pd.Series, column: str) -> float:
     """The s.d. ``row``'s ``column`` is judged with: ``<column>_sd``, for a column of ``SWINGING``
-    combined with what one run's swing from epoch to epoch (the cell's ``swing``) leaves in a mean of
-    ``readings`` epochs, √(s.d.² + swing² / readings): a few seeds can miss the swing, so it is counted
-    whatever they show (a NaN s.d. stays NaN: one seed)."""
-    return late_noise(row[f"{column}_sd"], SWINGING.get(column, math.nan) * row.get("swing", math.nan), readings)
+    (read at one epoch, the last) combined with one run's swing from epoch to epoch (the cell's
+    ``swing``), √(s.d.² + swing²): a few seeds can miss the swing, so it is counted whatever they
+    show (a NaN s.d. stays NaN: one seed)."""
+    return late_noise(row[f"{column}_sd"], SWINGING.get(column, math.nan) * row.get("swing", math.nan), 1)
 
 
 def apart(a: pd.Series, b: pd.Series, column: str) -> bool:

@@ -23,7 +23,7 @@ from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser, rate_move
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
-from mnist_sgd.tasks.mlp_grid.tables import LATE_EPOCHS, ratio_said
+from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.rounding import listed, two_figures
 
@@ -228,8 +228,8 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     for, each left out when fewer than two of its cells ran; a cell where a seed failed given by
     its failure, not by a mean), then where in η/B the cells stopped converging. ``cells``: the
     section's cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
-    diverged_seeds, stuck_seeds and test_acc (mean over seeds of each seed's mean over its last
-    ``LATE_EPOCHS`` epochs; NaN for a cell without one)."""
+    diverged_seeds, stuck_seeds and test_acc (mean over seeds of each seed's accuracy after its last
+    epoch; NaN for a cell without one)."""
     cells = cells.dropna(subset=["test_acc"]).astype({"lr": float})
     asked = asked_cells()
     b_fixed = Counter(b for b, _ in asked).most_common(1)[0][0]
@@ -238,8 +238,7 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     sentences = []
     by_lr = cells[cells["batch_size"] == b_fixed].sort_values("lr")
     if len(by_lr) >= 2:
-        late = f"Over the last {LATE_EPOCHS} of {epochs}"  # how the cells table reads each seed
-        sentences.append(f"{late} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
+        sentences.append(f"After {epochs} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
     by_b = cells[cells["lr"] == lr_fixed].sort_values("batch_size")
     if len(by_b) >= 2:
         # the cell at both asked values, when the sentence before quotes it, is not quoted twice
@@ -387,9 +386,10 @@ def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> 
         ),
         (
             "Times",
-            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time: one counts as "
-            f"longer than another only beyond {LOAD_FACTOR:g} times as long, even with one s.d. over seeds taken off "
-            "the longer and added to the shorter.",
+            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, where the same "
+            f"step can take up to about {LOAD_FACTOR:g} times as long in one run as in another (Task 6's hand-written "
+            "step against Task 4's); so one time counts as longer than another only beyond that factor, even with "
+            "one s.d. over seeds taken off the longer and added to the shorter.",
         ),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
