@@ -90,6 +90,7 @@ def test_the_compact_table_shows_the_first_every_tenth_and_the_last_epoch():
     # 1; 10; the MLP 128's last (12); the first run's and the CNN's last (2, 4); the best epochs (11) are not rows
     assert epoch_rows(curves) == [1, 2, 4, 10, 12]
     assert epoch_rows(curves[curves["epoch"] != 10]) == [1, 2, 4, 12]  # an epoch nobody evaluated is left out
+    assert epoch_rows(curves, every=None) == [1, 2, 4, 12]  # the body's table: the first and each model's last
 
 
 def test_the_compact_table_gives_mean_and_sd_a_best_row_and_leaves_blanks():
@@ -104,6 +105,9 @@ def test_the_compact_table_gives_mean_and_sd_a_best_row_and_leaves_blanks():
     # a model with a seed fewer at some epoch says so
     partial = accuracy_by_epoch_table(curves, {FIRST: 3, "MLP 128": 2, "CNN": 1}).set_index("epoch")
     assert partial.loc["1", "first run"].endswith("(2 of 3 seeds)")
+    # the body's table: no grid between the first and last epochs, no best row (both the per-run detail's)
+    body = accuracy_by_epoch_table(curves, {FIRST: 2, "MLP 128": 2, "CNN": 1}, every=None, best_row=False)
+    assert body["epoch"].tolist() == ["1", "2", "4", "12"] and body.set_index("epoch").loc["12", "MLP 128"] != ""
 
 
 def test_the_fluctuation_is_the_scatter_about_a_line_through_the_late_epochs():
@@ -146,6 +150,9 @@ def test_the_fit_and_cost_tables_show_each_number_once():
     assert fit.loc["MLP 128", "final train (%)"] == "99.80\u00a0±\u00a00.00"
     assert fit.loc["CNN", "train − test (points)"] == "0.80"  # one seed: no ±
     assert fit.loc["CNN", "‖θ‖ at start"] == "9.0" and fit.loc["CNN", "decay term ÷ loss"] == "20"
+    # one precision down the column, two significant figures with a trailing zero kept: not '0.02' beside '0.022'
+    ratios = fit_table(stats.assign(decay_to_loss=[0.020056, 0.7889, 6.9976]))  # the first run, MLP 128, CNN
+    assert ratios["decay term ÷ loss"].tolist() == ["0.020", "0.79", "7.0"]
     cost = cost_table(stats).set_index("architecture")
     assert cost.index.tolist() == ["MLP 128", "CNN"]  # the first run shares the MLP 128's row
     assert cost.loc["CNN", "in convolutions"] == "18,816" and cost.loc["MLP 128", "parameters"] == "101,770"

@@ -8,9 +8,9 @@ from mnist_sgd.show import references
 from mnist_sgd.tasks.dataset_size.commentary import (
     answer_text,
     budget_text,
+    few_held_out,
     gap_text,
     longer_text,
-    stopping_text,
     subsets_text,
 )
 from mnist_sgd.tasks.dataset_size.limit_commentary import dip_brief, limit_text, overfit_brief, threshold_text
@@ -238,88 +238,89 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
 
 def at_the_stop(stop: pd.DataFrame) -> str:
     """The answer's sentence on the reading at the stop, ``stop`` against ``sizes()``' end."""
-    return answer_text(stop, sizes()).split(" Stopped early,")[1]
+    return answer_text(stop, sizes()).split(" Stopped early")[1]
 
 
 def test_the_answer_reads_the_end_where_the_runs_stand_and_the_stop():
-    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points. At the end 60/70/80/81; converged
-    # 60/30/65/81.2, so at 100 and 60,000 (81 against 81.2 ± 0) the runs are there, at 500 and 1,000 not
+    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points. At the end 60/70/80/81; t → ∞
+    # 60/30/65/81.2, so at 100 and 60,000 (81 against 81.2 ± 0) the test accuracy is the same, at 500 and 1,000 not.
+    # At the stop 65/80/81/81.5: only the step from 100 to 500 counts; 100 and 500 end lower beyond the spread.
     text = answer_text(at_stop(sizes()), sizes()).replace("\u00a0", " ")
     assert text == (
-        "**The answer** (the table). After the 30,000 iterations, the final test accuracy rises with N', from "
-        "60.00 ± 0.40% at N' = 100 to 81.00 ± 0.40% at N' = 60,000: the steps from 100 to 500 and from 500 to 1,000 "
-        "are beyond the spread; the step from 1,000 to 60,000 (+1.00 points) is within it. At N' = 100 and 60,000 the "
-        "runs have reached where SGD from W = 0 ends as t grows, the least-squares fit with the smallest weights "
-        "(t → ∞ in the table); at 500 and 1,000 they have not, and training on would take their accuracy towards that "
-        "fit's 30.0% and 65.0%: there the final accuracy depends on the number of iterations. Stopped early, where "
-        "the subset's own held-out images say, the test accuracy rises with N': the step from 100 to 500 is beyond "
-        "the spread; the steps from 500 to 1,000 (+1.00 points) and from 1,000 to 60,000 (+0.50 points) are within it."
+        "**The answer.** The final test accuracy rises with N', from 60.0 ± 0.4% at N' = 100 to 81.0 ± 0.4% at "
+        "N' = 60,000, beyond the spread at each step except from 1,000 to 60,000. At N' = 100 and 60,000 the runs end "
+        "with the same test accuracy as t → ∞; at 500 and 1,000 they do not: training on would move them towards it, "
+        "so there the final accuracy depends on the number of iterations. Stopped early (at N' = 100 on only 20 "
+        "held-out images), the test accuracy rises with N' too (1 of its 3 steps beyond the spread); at N' = 100 and "
+        "500 it lies above the final accuracy beyond the spread."
     )
+    # not "reached": a run whose loss still falls can have the same test accuracy as t → ∞
+    assert "reached" not in text and "least-squares" not in text
     every = answer_text(at_stop(sizes()), sizes(closed_test=(0.60, 0.70, 0.80, 0.81)))
-    assert "At every size the runs have reached where SGD from W = 0 ends" in every
+    assert "At every size the runs end with the same test accuracy as t → ∞." in every
     none = answer_text(at_stop(sizes()), sizes(closed_test=(0.50, 0.60, 0.70, 0.70)))
-    assert "No run has reached where SGD" in none and ": at 100, 500, 1,000 and 60,000 they have not" in none
+    assert "At no size do the runs end with the same test accuracy as t → ∞: training on" in none
+    # the final steps named, the fewer kind as the exception
+    assert (
+        "rises with N', from 60.0 ± 0.4% at N' = 100 to 81.5 ± 0.4% at N' = 60,000, beyond the spread at each step."
+        in (answer_text(at_stop(sizes()), sizes(test=(0.60, 0.70, 0.80, 0.815))).replace("\u00a0", " "))
+    )
+    mostly_within = answer_text(at_stop(sizes()), sizes(test=(0.60, 0.605, 0.61, 0.85)))
+    assert "within the spread at each step except from 1,000 to 60,000." in mostly_within
     # the min-max ranges overlap, but the means differ beyond the rule: counted apart
     apart = at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.815)))
-    assert "the steps from 100 to 500, from 500 to 1,000 and from 1,000 to 60,000 are beyond" in apart
-    assert "within" not in apart
+    assert "(every step beyond the spread)" in apart
     wide = at_the_stop(stopped_at().assign(test_acc_sd=0.04))  # 2√2 × 4 = 11.3 points: no step counts
-    assert ": the steps from 100 to 500 (+10.00 points), from 500 to 1,000" in wide
-    assert "beyond" not in wide
+    assert "(no step beyond the spread)" in wide
     middle = at_the_stop(stopped_at(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
-    assert "the steps from 500 to 1,000 and from 1,000 to 60,000 are beyond the spread" in middle
-    assert "the step from 100 to 500 (+0.50 points) is within it." in middle
-    assert "not monotone in N'" in at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.78)))
+    assert "(2 of its 3 steps beyond the spread)" in middle
+    wavy = at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.78)))
+    assert "the test accuracy is not monotone in N' (" in wavy  # not "too": the final accuracy rises
 
 
 def test_stopping_early_names_where_a_fixed_budget_ends_lower():
-    # at the end 60/70/80 against 65/80/81 at the stop (s.d. 0.4: 1.13 points): lower beyond at 100 and 500
-    assert stopping_text(sizes()) == (
-        "**Stopping early.** At N' = 100 and 500 the runs end their iterations below their accuracy at the stop, "
-        "beyond the spread: after the stop they went on fitting their training images and lost test "
-        "accuracy."
+    # at the end 60/70/80/81 against 65/80/81/81.5 at the stop (s.d. 0.4: 1.13 points): lower beyond at 100 and 500
+    assert answer_text(at_stop(sizes()), sizes()).endswith(
+        "; at N' = 100 and 500 it lies above the final accuracy beyond the spread."
     )
-    near = stopping_text(sizes(stop=(0.60, 0.70, 0.80, 0.81)))
-    assert near.endswith("within the spread of their accuracy at the stop.")
-    whole = stopping_text(sizes(stop=(0.65, 0.80, 0.81, 0.83)))  # 60,000: 2 points below the stop, beyond
-    assert whole.startswith("**Stopping early.** At N' = 100, 500 and 60,000 the runs")
+    near = sizes(stop=(0.60, 0.70, 0.80, 0.81))
+    assert answer_text(at_stop(near), near).endswith(
+        "; at no size does the final accuracy lie below it beyond the spread."
+    )
+    whole = sizes(stop=(0.65, 0.80, 0.81, 0.83))  # 60,000: 2 points below the stop, beyond
+    assert "; at N' = 100, 500 and 60,000 it lies above" in answer_text(at_stop(whole), whole)
+
+
+def test_a_stop_chosen_on_few_images_is_said():
+    assert few_held_out(sizes()) == "at N' = 100 on only 20 held-out images"
+    assert few_held_out(sizes().assign(validation_images=[20, 40, 200, 12000])) == (
+        "at N' = 100 on only 20 held-out images; at N' = 500 on only 40 held-out images"
+    )
+    assert few_held_out(sizes().assign(validation_images=50)) == ""
+    assert few_held_out(sizes().drop(columns=["validation_images"])) == ""
+    assert " Stopped early, the test accuracy" in answer_text(at_stop(sizes()), sizes().assign(validation_images=50))
 
 
 def test_the_answer_table_reads_the_end_the_stop_and_where_sgd_converges():
-    t = sizes(stop=(0.855451, 0.80, 0.81, 0.8525), stop_train=(0.856549, 0.99, 0.95, 0.86))
+    t = sizes(stop=(0.855451, 0.80, 0.81, 0.8527), stop_train=(0.856549, 0.99, 0.95, 0.86))
     table = answer_table(t)
     assert list(table.columns) == [
         "N'",
-        "final training acc. (%)",
         "final test acc. (%)",
-        "at t → ∞?",
-        "stopped early at t",
-        "test acc. there (%)",
+        "same test acc. as t → ∞?",
         "t → ∞: test acc. (%)",
+        "stopped early: test acc. (%)",
     ]
     rows = table.apply(lambda c: c.astype(str).str.replace("\u00a0", " "))
-    assert list(rows.iloc[0]) == [
-        "100",
-        "100.00 ± 0.00",
-        "60.00 ± 0.40",
-        "yes",
-        "40–90",
-        "85.55 ± 0.40",
-        "60.00 ± 0.40",
-    ]
-    assert list(rows["at t → ∞?"]) == ["yes", "no", "no", "yes"]
-    assert rows.iloc[2]["stopped early at t"] == "500"  # every subset stopped at the same t
-    # the whole set is read at its stop too
-    assert list(rows.iloc[3])[4:6] == ["10,000–30,000", "85.25 ± 0.40"]
-    assert answer_caption(t, 60000) == (
-        "Per size (B = 100, η = 0.0215; mean ± s.d. over 5 subsets). Final: after the 30,000 iterations; at t → ∞? yes "
-        "when the final test accuracy is within the spread of the t → ∞ one. Stopped early: the same runs read where a "
-        "run on 80% of the subset's images scored highest on the rest (t: the range over subsets). t → ∞: the exact "
-        "least-squares fit with the smallest weights, where SGD from W = 0 ends as t grows. At N' = 100 the stop is "
-        "chosen on only 20 images, so on their accuracy in steps of 5%. At N' = 60,000, the whole training set, the 5 "
-        "runs differ only in the order of their batches."
-    )
-    assert "whole training set" not in answer_caption(t, 70000)
+    # each mean to the place its s.d. over subsets allows: 0.4 point, so to 0.1
+    assert list(rows.iloc[0]) == ["100", "60.0 ± 0.4", "yes", "60.0 ± 0.4", "85.5 ± 0.4"]
+    assert list(rows["same test acc. as t → ∞?"]) == ["yes", "no", "no", "yes"]
+    # the whole set is read at its stop too; t → ∞ the same for its 5 runs
+    assert list(rows.iloc[3]) == ["60,000", "81.0 ± 0.4", "yes", "81.2 ± 0.0", "85.3 ± 0.4"]
+    caption = answer_caption(t)
+    assert caption == "Test accuracy per size (B = 100, η = 0.0215, 30,000 iterations); mean ± s.d. over 5 subsets."
+    # the readings and the rule for the third column are the method's, said once
+    assert "within the spread" not in caption and "least-squares" not in caption and "80%" not in caption
 
 
 def test_the_gap_closes_where_the_table_shows_it_does_and_why_is_said():
@@ -355,13 +356,13 @@ def test_training_longer_names_every_size_that_fell_and_where_sgd_heads():
     # the same test accuracy as shown at 100; least squares lower beyond the spread at 500 and 1,000, not at
     # 60,000 (0.2 points)
     assert text.endswith(
-        "From W = 0, SGD heads for the exact least-squares fit with the smallest weights (the next part): at N' = 100 "
-        "the runs end at its test accuracy; at N' = 500 and 1,000 its test accuracy is lower still."
+        "From W = 0, SGD heads for t → ∞ (the next part): at N' = 100 the runs end at its test accuracy; at N' = 500 "
+        "and 1,000 its test accuracy is lower still."
     )
     flat = longer_text(sizes(peak=(0.60, 0.70, 0.80, 0.81), closed_test=(0.59, 0.69, 0.79, 0.805)))
     assert flat == (
-        "**Training longer.** At no size did the mean test accuracy fall along the run. From W = 0, SGD heads for the "
-        "exact least-squares fit with the smallest weights (the next part)."
+        "**Training longer.** At no size did the mean test accuracy fall along the run. From W = 0, SGD heads for "
+        "t → ∞ (the next part)."
     )
     some = longer_text(sizes(peak=(0.605, 0.70, 0.80, 0.81)))
     assert "At N' = 100 the mean test accuracy peaked along the run, then fell: by less than 1 point." in some
@@ -421,7 +422,7 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
     table = readings_table(three(), hand_reports(references.table(5)))
     assert list(table.columns) == [
         "N'",
-        "at the stop",
+        "at the stop (t)",
         "end of run",
         "best of the mean curve (t)",
         "η = 0.001, t = 500",
@@ -429,23 +430,31 @@ def test_the_readings_table_gives_every_reading_and_the_hand_figures_where_there
         "by hand: second report",
     ]
     first = table.iloc[0]
-    assert (first["at the stop"], first["end of run"], first["best of the mean curve (t)"]) == (
-        "66.00",
-        "60.70",
-        "69.90\u00a0(60)",
+    # the means to the place their s.d. over subsets allows; the stop with the range of its t over subsets
+    assert (first["at the stop (t)"], first["end of run"], first["best of the mean curve (t)"]) == (
+        "66.0\u00a0(40–90)",
+        "60.7",
+        "69.9\u00a0(60)",
     )
-    assert first["η = 0.001, t = 500"] == "67.78\u00a0±\u00a03.00"
+    assert first["η = 0.001, t = 500"] == "67.8\u00a0±\u00a03.0"
     assert list(table["by hand: second report"]) == ["67", "78", "74", "79"]
     without = readings_table(three().drop(columns=["hand_test_acc"]), hand_reports(references.table(5)))
     assert not [c for c in without.columns if c.startswith("η")]
-    assert list(table["at the stop"]) == ["66.00", "78.00", "81.00", "84.00"]
-    assert list(table["end of run"]) == ["60.70", "65.80", "74.20", "84.40"]
+    assert [v.split("\u00a0")[0] for v in table["at the stop (t)"]] == ["66.0", "78.0", "81.0", "84.0"]
+    assert table["at the stop (t)"].iloc[2] == "81.0\u00a0(500)"  # every subset stopped at the same t
+    assert list(table["end of run"]) == ["60.7", "65.8", "74.2", "84.4"]
+    # a spread of 2 points leaves no decimal: 66.3 ± 2.4 is shown 66 (its s.d.'s second figure is a whole point)
+    coarse = readings_table(three().assign(stop_test_acc_sd=0.24), hand_reports(references.table(5)))
+    assert coarse["at the stop (t)"].iloc[1] == "78\u00a0(200–400)"
 
 
 def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_stated():
     caption = readings_caption(three(), hand_reports(references.table(5)))
     assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
-    assert "read at the stop chosen within the subsets, at the end of the run (the answer), and at" in caption
+    assert (
+        "read at the stop chosen within the subsets (t: the range over subsets), at the end of the run (the answer), "
+        "and at" in caption
+    )
     assert "and runs of B = 100 at η = 0.001, t = 500 on the same subsets (mean ± s.d. over subsets)" in caption
     assert "(first report: setting not stated; second report: " in caption and "500 iterations" in caption
     assert "η·t" not in caption and "full batches" not in caption
@@ -455,25 +464,24 @@ def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_
 
 def test_the_hand_made_reports_are_compared_with_the_readings_they_can_be_set_against():
     text = hand_text(three(), hand_reports(references.table(5)))
-    assert text.startswith("**The hand-made reports.** Of the readings chosen without the test set, the first")
-    # first report 70/80/83/85: the runs at their stop (66/78/81/84) 2.25 points away on average, the end accuracy
-    # 8.22; figure by figure at the stop: 70 is 4.00 off (<= 2 × 2 + 0.5: agrees), 80 is 2.00 (> 2 × 0.7 + 0.5),
-    # 83 is 2.00 (> 2 × 0.5 + 0.5), 85 is 1.00 (> 2 × 0.2 + 0.5): those beyond named with their distance
+    assert text.startswith("**The hand-made reports.** The first report's figures")
+    # first report 70/80/83/85: the runs at their stop (66.0/78.0/81.0/84.0 as shown) 2.25 points away on average,
+    # the end accuracy 8.2; figure by figure at the stop: 70 is 4.0 off (<= 2 × 2 + 0.5: agrees), 80 is 2.0
+    # (> 2 × 0.7 + 0.5), 83 is 2.0 (> 2 × 0.5 + 0.5), 85 is 1.0 (> 2 × 0.2 + 0.5): those beyond named with their
+    # distance, to two figures
     assert (
-        "Of the readings chosen without the test set, the first report's figures (setting not stated) lie closest to "
-        "the accuracy at the stop, 2.25 points away on average: one possible match, found after the fact; beyond the "
-        "spread and the figure's "
-        "rounding: its 80% at N' = 500 (2.00 points), 83% at N' = 1,000 (2.00 points) and 85% at N' = 10,000 (1.00 "
-        "points), left open." in text
+        "The first report's figures (setting not stated) lie closest to the accuracy at the stop, 2.2 points away on "
+        "average (matched after the fact); beyond the spread and its rounding: its 80% at N' = 500 (2.0 points), 83% "
+        "at N' = 1,000 (2.0 points) and 85% at N' = 10,000 (1.0 points), left open." in text
     )
     assert "upper bound" not in text and "best along" not in text  # the test-chosen reading is the table's only
     assert "η·t" not in text and "full batches" not in text
-    # second report 67/78/74/79 against the runs at η = 0.001: 74 is 4.31 points off, beyond 2 × 1.14 + 0.5
+    # second report 67/78/74/79 against the runs at η = 0.001: 74 is 4.3 points below 78.3 as shown, beyond
+    # 2 × 1.14 + 0.5
     assert (
-        "Runs of the second report's setting (B = 100, 500 iterations; its rate is not stated) at the hand reports' "
-        "own rate, η = 0.001, agree with its 67%, 78% and 79% at N' = 100, 500 and 10,000, "
-        "within the spread and the figures' rounding; its 74% at N' = 1,000 lies 4.31 points below them "
-        "and is left open." in text
+        "Runs at the second report's B = 100 and 500 iterations, with the hand reports' η = 0.001 (its own rate is "
+        "not stated), agree with its 67%, 78% and 79% at N' = 100, 500 and 10,000 within the spread and rounding; its "
+        "74% at N' = 1,000 lies 4.3 points below them, left open." in text
     )
     assert hand_text(three().iloc[:0], hand_reports(references.table(5))) == ""
 
@@ -490,27 +498,28 @@ def test_a_hand_figure_is_judged_by_the_one_rule_with_its_rounding():
 def test_the_hand_text_follows_which_figures_agree():
     report = HandReport("second report", "B = 100, 500 iterations", 500, 100, {100: 0.66, 500: 0.78})
     text = hand_text(three(), [report])
-    assert "agree with its 66% and 78% at N' = 100 and 500, within the spread" in text
+    assert text.endswith("agree with its 66% and 78% at N' = 100 and 500 within the spread and rounding.")
     assert "left open" not in text
     above = hand_text(three(), [HandReport("second report", "500 iterations", 500, 100, {1000: 0.90})])
+    # 90 against 78.3 as shown: 11.7 points, to two figures
     assert above.endswith(
-        "η = 0.001, do not agree with its 90% at N' = 1,000: it lies 11.69 points above them, left open."
+        "(its own rate is not stated), do not agree with its 90% at N' = 1,000: it lies 12 points above them, left open."
     )
     one = hand_text(three(), [HandReport("second report", "500 iterations", 500, 100, {500: 0.78})])
-    assert one.endswith("agree with its 78% at N' = 500, within the spread and the figure's rounding.")
+    assert one.endswith("agree with its 78% at N' = 500 within the spread and rounding.")
 
 
 def test_a_report_without_a_setting_can_lie_closest_to_the_end_of_the_run():
     report = HandReport("first report", "setting not stated", None, None, {100: 0.607, 500: 0.658})
     text = hand_text(three(), [report])
     assert text.endswith(
-        "lie closest to the accuracy at the end of the run, 0.00 points away on average: one possible match, found "
-        "after the fact; each figure lies within the spread and its rounding of that reading."
+        "lie closest to the final accuracy, 0 points away on average (matched after the fact), each within the "
+        "spread and its rounding."
     )
     # a figure beyond the closest reading's spread is named; the sizes without a stop are left out of both
     off = HandReport("first report", "setting not stated", None, None, {100: 0.66, 500: 0.80})
     assert hand_text(three(), [off]).endswith(
-        "beyond the spread and the figure's rounding: its 80% at N' = 500 (2.00 points), left open."
+        "beyond the spread and its rounding: its 80% at N' = 500 (2.0 points), left open."
     )
 
 
@@ -567,9 +576,9 @@ def test_the_exact_fit_dips_at_the_threshold_and_the_runs_stop_short_of_it():
 
 def test_the_answer_says_why_the_fit_dips_only_where_it_dips_at_the_threshold():
     lim = limit_of(acc=(0.607, 0.269, 0.126, 0.32, 0.636), norm=(2.2, 65.0, 4e3, 4.7e3, 870.0))
-    assert dip_brief(lim, thresholds_of((550, 557))).startswith(
-        "**Why the dip.** The least-squares fit is worst at N' = 550 (12.6%), beside the 550 to 557 images up to which "
-        "a subset can still be fitted exactly: there the fit needs very large weights"
+    assert dip_brief(lim, thresholds_of((550, 557))) == (
+        "The t → ∞ accuracy dips to 12.6% at N' = 550, near the most images a subset can fit exactly (550 to 557), "
+        "where that fit needs very large weights (double descent)."
     )
     # lowest away from the threshold: nothing to explain there
     flat = limit_of(acc=(0.607, 0.269, 0.30, 0.32, 0.636), norm=(2.2, 65.0, 5e3, 5.1e4, 9.2e4))
@@ -577,13 +586,15 @@ def test_the_answer_says_why_the_fit_dips_only_where_it_dips_at_the_threshold():
 
 
 def test_over_fitting_is_said_where_every_training_image_is_fitted():
-    # sizes(): training 100% at 100 and 500 (tests 60% and 70%), gap 40 points at 100 and 0.2 at 60,000
+    # sizes(): training 100% at 100 and 500 (their test accuracies are the table's); gap 0.2 ± 0.4 point at 60,000
     assert overfit_brief(sizes()) == (
-        "**Over-fitting.** After the 30,000 iterations, the runs on 100 and 500 images classify every training image "
-        "correctly but only 60.0% and 70.0% of the test images: the weights fit those few images rather than the "
-        "digits. With more images the train–test gap closes, from 40.0 points at N' = 100 to 0.2 at N' = 60,000."
+        "**Over-fitting.** On 100 and 500 images the runs end classifying every training image correctly; with more "
+        "images the train–test gap closes, to 0.20 points at N' = 60,000."
     )
-    assert overfit_brief(sizes(train=(0.99, 0.95, 0.90, 0.812))).startswith("**Over-fitting.** With more images")
+    assert overfit_brief(sizes(train=(0.99, 0.95, 0.90, 0.812))) == (
+        "**Over-fitting.** With more images the train–test gap closes, from 39.0 points at N' = 100 to 0.20 at "
+        "N' = 60,000."
+    )
     assert overfit_brief(sizes().iloc[:1]) == ""
 
 

@@ -364,34 +364,38 @@ def test_the_sizes_as_shown_say_where_the_runs_stand_at_the_end():
     curves = pd.concat([curves_of(100, 10), curves_of(1000, 1000)], ignore_index=True)
     table = size_summary(runs, curves)
     shown = sizes_table(table)
-    assert list(shown.columns) == [  # the accuracies are the answer's table's
+    assert list(shown.columns) == [  # the test accuracies are the answer's table's
         "N'",
+        "final training acc. (%)",
         "training − test (points)",
         "loss fall over the second half (%)",
     ]
     assert list(shown["N'"]) == ["100", "1,000"]
     # the end of the run, not the stop: 70 and 72 at the stop are not in this table
-    assert not shown.apply(lambda c: c.astype(str).str.startswith("71.00")).any().any()
-    # training 99% against the tests; the s.d. of the gap over subsets
-    assert list(shown["training − test (points)"]) == [
-        f"37.75\u00a0±\u00a0{100 * 0.045 / 2**0.5:.2f}",
-        f"17.00\u00a0±\u00a0{100 * 0.06 / 2**0.5:.2f}",
-    ]
+    assert not shown.apply(lambda c: c.astype(str).str.startswith("71")).any().any()
+    # training 100% and 98%: 99.0 ± 1.4, to the place of the s.d.'s second figure
+    assert list(shown["final training acc. (%)"]) == ["99.0\u00a0±\u00a01.4"] * 2
+    # the gap against the tests, rounded by its own s.d. over subsets (4.5 and 6 points apart: 3.2 and 4.2)
+    assert list(shown["training − test (points)"]) == ["37.7\u00a0±\u00a03.2", "17.0\u00a0±\u00a04.2"]
     assert sizes_caption(table) == (
-        "Per size (B = 100, η = 0.02): SGD on the whole subset after 3,000 iterations, its final training minus test "
-        "accuracy and the fall of its training loss over the second half of the run, from the checkpoint nearest its "
-        "middle (% of its value there). Means ± s.d. over 2 subsets."
+        "Per size (B = 100, η = 0.02): SGD on the whole subset after 3,000 iterations, its final training accuracy, "
+        "training minus test accuracy and the fall of its training loss over the second half of the run, from the "
+        "checkpoint nearest its middle (% of its value there). Means ± s.d. over 2 subsets."
     )
 
 
-def test_the_gap_is_the_difference_of_the_accuracies_as_shown():
+def test_the_gap_and_the_accuracies_are_rounded_as_their_spread_allows():
     table = pd.DataFrame(
         {
-            "train_acc": [0.856549, math.nan],  # shown 85.65
-            "test_acc": [0.855451, math.nan],  # shown 85.55: the gap shown is 0.10, not 0.11 (0.1098 rounded)
+            "train_acc": [0.856549, math.nan],
+            "test_acc": [0.855451, math.nan],  # 0.1098 points apart
+            # the gap's own s.d.: the two accuracies of a subset move together, so it can be far below theirs
             "gap_sd": [0.001, math.nan],
         }
     )
-    assert gap_column(table) == ["0.10\u00a0±\u00a00.10", "—"]  # '—' where there is no reading
-    assert mean_sd(table["train_acc"], table["gap_sd"]) == ["85.65\u00a0±\u00a00.10", "—"]
-    assert mean_sd(pd.Series([0.02]), pd.Series([0.001]), scale=1000) == ["20.00\u00a0±\u00a01.00"]
+    assert gap_column(table) == ["0.11\u00a0±\u00a00.10", "—"]  # '—' where there is no reading
+    # an accuracy no finer than its third figure, however small its spread
+    assert mean_sd(table["train_acc"], table["gap_sd"]) == ["85.7\u00a0±\u00a00.1", "—"]
+    # a wider spread, fewer decimals: to the place of the s.d.'s second figure
+    assert mean_sd(pd.Series([0.6655]), pd.Series([0.0368])) == ["66.5\u00a0±\u00a03.7"]
+    assert mean_sd(pd.Series([0.02]), pd.Series([0.001]), scale=1000) == ["20.0\u00a0±\u00a01.0"]

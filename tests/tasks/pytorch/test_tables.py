@@ -196,8 +196,8 @@ def test_a_time_never_shows_a_spread_of_zero():
 
 def test_the_comparison_caption_counts_the_seeds():
     text = implementation_caption(3000, 100, 0.01, 2)
-    assert text == "After 3,000 iterations of B = 100, η = 0.01: mean ± s.d. over 2 seeds; time per step mean ± s.d., " \
-        "evaluation excluded."  # fmt: skip
+    assert text == "After 3,000 iterations of B = 100, η = 0.01: mean ± s.d. over 2 seeds; the time per step excludes " \
+        "the evaluation."  # fmt: skip
     assert "over 1 seed;" in implementation_caption(3000, 100, 0.01, 1)
 
 
@@ -238,10 +238,10 @@ def test_the_check_table_has_a_row_per_rate_and_a_column_per_way():
     assert list(shown["η"]) == ["0.0215 (this report's)", "0.001 (the hand reports')"]
     assert shown[UNCONVERTED].iloc[1] == "82.51\u00a0±\u00a00.10"
     caption = hand_rate_caption(summary, 5.0)
-    assert caption.startswith(
-        "Test accuracy (%) after 10 epochs (6,000 iterations of B = 100): mean ± s.d. over 3 seeds."
+    assert caption == (
+        "Test accuracy (%) after 10 epochs of B = 100, mean ± s.d. over 3 seeds; converted: PyTorch given 5η, not "
+        "converted: given η."
     )
-    assert "PyTorch given 5η" in caption
 
 
 def test_the_same_loop_is_timed_per_step_across_tables():

@@ -220,8 +220,8 @@ def test_the_dataset_sizes_name_where_the_runs_have_not_converged():
     sizes = dataset_sizes([0.8612, 0.6217]).assign(test_acc=[0.8612, 0.55])
     said = dataset_size_answer(sizes).replace("\u00a0", " ")
     assert (
-        " At N' = 100 the runs have not converged: trained on, they tend to 62.2% (least squares). Stopped early"
-        in said
+        " At N' = 100 it still depends on the number of iterations: trained on, it would tend to 62.2% (t → ∞, the "
+        "least-squares fit). Stopped early" in said
     )
     assert "not converged" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
 

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01, FIRST_LR, LR
+from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
@@ -107,19 +107,16 @@ def _value(row: pd.Series) -> str:
 
 
 def _reading_said(ok: pd.DataFrame, last: int) -> str:
-    """How the comparison reads a model, said once: why each seed's last ``last`` epochs, and what
-    the ± is (``late.late_noise``)."""
+    """How the comparison reads a model, said once: each seed's mean over its last ``last`` epochs
+    (what the ± counts besides the seeds, one run's fluctuation, is the summary page's)."""
     epochs = set(ok["epochs"].astype(int))
     of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
-    return (
-        f"**How they end.** A seed is read as its mean over its last {last}{of} epochs and a model as the mean over "
-        "its seeds (its ± counts one run's fluctuation from epoch to epoch too, as in Task 7)."
-    )
+    return f"**How they end.** Averaged over each seed's last {last}{of} epochs, the test accuracy is"
 
 
 def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
     """How the comparison reads a model (each seed's mean over its ``last`` epochs, then the mean
-    over the seeds ± its noise: ``late.late_stats``), said once (``_reading_said``); then the
+    over the seeds ± its noise: ``late.late_stats``), said once (``_reading_said``), with the
     architectures at η = LR from the highest test accuracy down, each against the next, their
     verdicts said once when they agree. None with fewer than two that finished."""
     ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
@@ -140,7 +137,7 @@ def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
             f", then {_value(r)}" + (f" ({v} of the one above)" if v else "")
             for r, v in zip(rows[1:], verdicts, strict=True)
         )
-    return f"{how} From the top, the test accuracy is {ends}." + unmeasured(noises)
+    return f"{how} {ends}." + unmeasured(noises)
 
 
 def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
@@ -158,7 +155,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     text = (
         f"**Step size.** After {plural(e, 'epoch')}, the MLP 128 at η = {LR:g} is {distance(diff)} the {first['name']}"
         f"{against(a[0], a[1], b[0], b[1], spread)}"
-        + (f": a {LR / FIRST_LR:g} times longer step gets further." if further else ".")
+        + (f": a {LR / FIRST_LR:g} times longer step gets further" if further else "")
     )
     k = min(5, e - 1)
     start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
@@ -173,8 +170,8 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
             if measured(b[1], start[1]) and not apart
             else "moved"
         )
-        text += f" At η = {FIRST_LR:g} it {state} ({moved})."
-    return text + unmeasured([(first, b[1]), (main, a[1])])
+        text += f"; at η = {FIRST_LR:g} it {state} ({moved})"
+    return text + "." + unmeasured([(first, b[1]), (main, a[1])])
 
 
 def gap_noise_of(stats: pd.DataFrame) -> pd.Series:
@@ -185,13 +182,13 @@ def gap_noise_of(stats: pd.DataFrame) -> pd.Series:
 
 
 def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> str:
-    """Of the models that fit: the smallest train-test gap against the next smallest, a sentence
-    (the models that do not fit may have smaller gaps: they are not compared here)."""
+    """Of the models that fit: the smallest train-test gap against the next smallest, a clause that
+    ends a sentence (the models that do not fit may have smaller gaps: they are not compared here)."""
     small, next_ = (fitted.loc[i] for i in fitted["gap"].nsmallest(2).index)
     a, sa, b, sb = 100 * next_["gap"], gap_noise[next_.name], 100 * small["gap"], gap_noise[small.name]
     return (
-        f"Of these, the {small['name']}'s train–test gap is the smallest, {b:.2f} points against the next, the "
-        f"{next_['name']}'s {a:.2f}{against(a, sa, b, sb, spread)}."
+        f"the {small['name']}'s train–test gap is the smallest, {b:.2f} points against the {next_['name']}'s "
+        f"{a:.2f}{against(a, sa, b, sb, spread)}."
     )
 
 
@@ -229,7 +226,7 @@ def fit_text(stats: pd.DataFrame) -> str | None:
     if len(fitted) == 1:
         return f"**Fit and generalisation.** The {fitted['name'].iloc[0]} gets {right}."
     return (
-        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}. "
+        f"**Fit and generalisation.** {cap(the_names(fitted['name']))} get {right}; "
         f"{_smallest_gap(fitted, gap_noise, spread)}" + unmeasured([(r, gap_noise[i]) for i, r in fitted.iterrows()])
     )
 
@@ -246,15 +243,16 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
     mlp = mlps.loc[mlps["parameters"].idxmax()]
     a, b = 100 * cnn["final_test_acc"], 100 * mlp["final_test_acc"]
     ratio = cnn["parameters"] / mlp["parameters"]
-    lead = (
-        f"With {ratio:.2f} times the {mlp['name']}'s parameters, the CNN does better"
-        if a > b and differ(a, cnn["noise"], b, mlp["noise"])
-        else f"The CNN has {ratio:.2f} times the {mlp['name']}'s parameters"
-    )
     ops = cnn["mult_adds"] / mlp["mult_adds"]
+    size = f"{ratio:.2f} times the {mlp['name']}'s parameters and {ops:.1f} times its multiply-adds per image"
+    lead = (
+        f"With {size}, the CNN does better"
+        if a > b and differ(a, cnn["noise"], b, mlp["noise"])
+        else f"The CNN has {size}"
+    )
     return (
-        f"**Why a CNN suits images.** {lead}, for {ops:.1f} times the multiply-adds per image, likely (argued, not "
-        "measured) because each filter is reused at every position of the image."
+        f"**Why a CNN suits images.** {lead}, likely (argued, not measured) because each filter is reused at every "
+        "position of the image."
     )
 
 
@@ -276,33 +274,26 @@ def swing_said(stats: pd.DataFrame) -> str:
     return f"{low} points" if low == high else f"{low} to {high} points"
 
 
-def compact_caption(stats: pd.DataFrame) -> str:
-    """The caption of the body's table (``tables.accuracy_by_epoch_table``): what a cell is, over how many seeds
-    each model ran (``seeds_phrase`` when they differ), how far one run's reading swings from epoch
-    to epoch (``swing_said``), against which an s.d. of a few seeds at one epoch may be small, and
-    the runs at η = FIRST_LR."""
+def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
+    """The caption of a table of ``tables.accuracy_by_epoch_table``: which epochs (``every``: none
+    between the first and the last for the body's, which has no best row; the detail's has both),
+    over how many seeds each model ran (``seeds_phrase`` when they differ). How far one reading
+    swings is the detail's (``detail.fluctuation_text``); the runs at η = FIRST_LR are the setup's."""
     seeds = set(stats["seeds"].astype(int))
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
-    swing = swing_said(stats)
-    swings = (
-        f" One run's test accuracy fluctuates from epoch to epoch by {swing} (its s.d. about a straight line through its "
-        f"last {FLUCTUATION_EPOCHS} epochs), so a smaller s.d. of a few seeds at one epoch understates what one "
-        "reading can be off by."
-        if swing
-        else ""
-    )
+    if every is None:
+        return f"Test accuracy (%) after the first epoch and each model's last, mean ± s.d. over {over}."
     return (
-        f"Test accuracy (%) after epoch 1, every {EVERY}th epoch and each model's last; last row ({BEST_MARK}): each "
-        f"model's best epoch, where its mean is highest, with that epoch in brackets; mean ± s.d. over {over}.{swings} At η = {FIRST_LR:g} the MLP 128 runs "
-        f"{plural(ASKED_EPOCHS['first'], 'epoch')}, the assignment's first setting; on [0, 1]: with inputs left in "
-        "[0, 1]. Every epoch is in the figure above."
+        f"Test accuracy (%) after epoch 1, every {every}th epoch and each model's last, mean ± s.d. over {over}; last "
+        f"row ({BEST_MARK}): each model's best epoch, in brackets."
     )
 
 
-def dip_note(found: pd.DataFrame, curves: pd.DataFrame) -> str | None:
-    """The dips (``dips.find_dips``) on an epoch the compact table shows, so that a low value or a large
-    ± there reads as one run's dip (its fall, when it was back); None when no shown epoch holds one."""
-    shown = found[found["epoch"].isin(epoch_rows(curves))]
+def dip_note(found: pd.DataFrame, curves: pd.DataFrame, every: int | None = EVERY) -> str | None:
+    """The dips (``dips.find_dips``) on an epoch a table of the test accuracy shows (``every`` as it
+    was given), so that a low value or a large ± there reads as one run's dip (its fall, when it was
+    back); None when no shown epoch holds one."""
+    shown = found[found["epoch"].isin(epoch_rows(curves, every))]
     if shown.empty:
         return None
     items = [

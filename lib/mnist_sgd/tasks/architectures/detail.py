@@ -1,7 +1,7 @@
 """Task 8's per-run detail, the arithmetic behind the body's comparison: the MLP 128 at η =
 FIRST_LR on inputs in [0, 1] (``inputs_text``), capacity, weight decay and convolutions, one bullet
-each (``detail_text``), and the dips of the test accuracy (``dips_text``). Differences and verdicts
-as in ``comparison``."""
+each (``detail_text``), how far one run's test accuracy swings from epoch to epoch
+(``fluctuation_text``) and its dips (``dips_text``). Differences and verdicts as in ``comparison``."""
 
 from __future__ import annotations
 
@@ -25,10 +25,12 @@ from mnist_sgd.tasks.architectures.comparison import (
     shown,
     spread_name,
     still_learning,
+    swing_said,
     unmeasured,
 )
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS
 from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
+from mnist_sgd.tasks.rounding import two_figures
 
 PIXELS = 784
 TIMES = {1: "once", 2: "twice"}
@@ -95,7 +97,7 @@ def decay_text(stats: pd.DataFrame) -> str | None:
     return (
         f"**Weight decay.** {who} ends with larger weights than it started with (the figure's lower panel). At the "
         + (
-            f"end, {term} {and_list([f'{v:.2g}' for v in above['decay_to_loss']])} times the last epoch's mean "
+            f"end, {term} {and_list([two_figures(v) for v in above['decay_to_loss']])} times the last epoch's mean "
             f"minibatch loss for {the_names(above['name'])}: most of what SGD minimises."
             if len(above)
             else f"end, {term} below the last epoch's mean minibatch loss for every model."
@@ -104,13 +106,14 @@ def decay_text(stats: pd.DataFrame) -> str | None:
     )
 
 
-def times_as_long(ratio: float) -> str:
+def times_as_long(ratio: float, of: str = "") -> str:
     """A ratio of two jobs' times (≥ 1) judged against the machine's load (``beyond_load``), to two
-    significant figures as every time: '4.7 times as long, more than the machine's load can explain',
-    or '1.6 times as long, within what the machine's load can do'."""
+    significant figures as every time, ``of`` (what it is a ratio of) after it: '4.7 times as long,
+    more than the machine's load can explain', or '1.6 times as long, within what the machine's
+    load can do'."""
     if beyond_load(ratio):
-        return f"{ratio:.2g} times as long, more than the machine's load can explain"
-    return f"{ratio:.2g} times as long, within what the machine's load can do"
+        return f"{ratio:.2g} times as long{of}, more than the machine's load can explain"
+    return f"{ratio:.2g} times as long{of}, within what the machine's load can do"
 
 
 def capacity_detail(stats: pd.DataFrame) -> str | None:
@@ -160,7 +163,8 @@ def decay_detail(stats: pd.DataFrame) -> str | None:
 def sharing_detail(stats: pd.DataFrame) -> str | None:
     """Where the CNN's parameters and multiply-adds sit, what locality and weight sharing are, how
     many weights the same outputs would need unshared, and the CNN's epoch against the largest
-    MLP's (``times_as_long``). None without the CNN."""
+    MLP's (``times_as_long``, of the mean times before the cost table rounds them to two figures,
+    so that the ratio of its printed times may differ in the last digit). None without the CNN."""
     cnn = row_of(stats, "CNN")
     if cnn is None or cnn["shared_parameters"] == 0:
         return None
@@ -170,7 +174,8 @@ def sharing_detail(stats: pd.DataFrame) -> str | None:
     if len(mlps) and math.isfinite(cnn["seconds_per_epoch"]):
         mlp = mlps.loc[mlps["parameters"].idxmax()]
         time = cnn["seconds_per_epoch"] / mlp["seconds_per_epoch"]
-        took = f"takes {times_as_long(time)}" if time >= 1 else f"is {1 / time:.2g} times shorter"
+        unrounded = " (a ratio of the unrounded mean times)"
+        took = f"takes {times_as_long(time, unrounded)}" if time >= 1 else f"is {1 / time:.2g} times shorter{unrounded}"
         cost = f" Against the {mlp['name']}, its epoch {took}."
     return (
         f"**Convolutions.** The CNN's two convolutions hold {shared:,} of its {int(cnn['parameters']):,} parameters "
@@ -188,6 +193,20 @@ def detail_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
     [0, 1] (``inputs_text``) and the arithmetic behind the body's explanations."""
     parts = [inputs_text(stats, curves), capacity_detail(stats), decay_detail(stats), sharing_detail(stats)]
     return "\n".join(f"- {p}" for p in parts if p)
+
+
+def fluctuation_text(stats: pd.DataFrame) -> str | None:
+    """How far one run's test accuracy swings from epoch to epoch (``comparison.swing_said``), against
+    which the s.d. of a few seeds at one epoch of the body's table may be small; None when no
+    model's swing is measured."""
+    swing = swing_said(stats)
+    if not swing:
+        return None
+    return (
+        f"**Fluctuation.** One run's test accuracy moves from epoch to epoch by {swing} (its fluctuation: its s.d. "
+        f"about a straight line through its last {FLUCTUATION_EPOCHS} epochs), so the smaller s.d. of a few seeds at "
+        "one epoch, as in the tables by epoch, understates what one reading can be off by."
+    )
 
 
 def _back(found: pd.DataFrame) -> str:
@@ -244,6 +263,5 @@ def dips_text(found: pd.DataFrame, stats: pd.DataFrame, points: float = dip_rule
         )
     back = f"of the {n}, {_back(found)}" if n > 1 else f"it{_back(found)[1:]}"
     return text + (
-        "Counting the accuracy as back when it is within twice the run's fluctuation (the s.d. of its test accuracy "
-        f"about a straight line through its last {FLUCTUATION_EPOCHS} epochs) of its level before the dip, {back}."
+        f"Counting the accuracy as back when it is within twice the run's fluctuation of its level before the dip, {back}."
     )

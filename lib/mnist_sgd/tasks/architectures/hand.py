@@ -1,8 +1,9 @@
 """Task 8's models against the hand-made figures, by the report's rule for a hand figure
 (``agrees_with_hand``, which the summary page states): those that agree in one sentence, each
-other one with its difference and, for the first run, what was tested and what was not
-(``hand_figures_text``, the body); what the runs rule out and which pairs of input scaling and
-epoch a search finds to match the figure, said to be a search (``first_run_detail``)."""
+other one with its difference and, for the first run, whether a tested cause explains it
+(``hand_figures_text``, the body); what the runs rule out, which pairs of input scaling and
+epoch a search finds to match the figure, said to be a search, and what no run tests
+(``first_run_detail``)."""
 
 from __future__ import annotations
 
@@ -103,9 +104,8 @@ def _first_run_cause(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
     return said + search + untested + ("" if _explains(stats, curves, ref) else " The gap is left open.")
 
 
-# the candidate causes of the first run's gap tested here, and those no run varies (the hand report states neither
-# its initialisation nor how it measured its accuracy; the assignment names no activation or loss for Task 8)
-TESTED = "the seed, reading the run after an earlier epoch, and inputs left in [0, 1] instead of rescaled to [−1, 1]"
+# the candidate causes of the first run's gap no run varies (the hand report states neither its initialisation nor
+# how it measured its accuracy; the assignment names no activation or loss for Task 8)
 UNTESTED = "the hand run's activation function, initialisation, loss, batch order and how it measured its accuracy"
 NOT_TESTED = "Not tested, as no run here varies them"
 
@@ -122,12 +122,12 @@ def _explains(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> bool:
 
 
 def _first_run_verdict(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> str:
-    """The sentences that end the body's paragraph on the first run's gap: the candidate causes
-    tested (``TESTED``) and whether one alone explains it, those not tested (``UNTESTED``), and,
-    when none explains it, that the gap is left open (``first_run_detail`` gives the numbers)."""
+    """The clause that ends the body's sentence on the first run's gap: whether one tested cause
+    alone (the seed, the epoch read, inputs in [0, 1]) explains it, and, when none does, that the
+    gap is left open (``first_run_detail`` gives the causes tested and those not)."""
     if _explains(stats, curves, ref):
-        return f". Tested as causes: {TESTED}; one of them alone can explain it. {NOT_TESTED}: {UNTESTED}"
-    return f". Tested as causes: {TESTED}; none alone explains it. {NOT_TESTED}: {UNTESTED}. The gap is left open"
+        return "; one tested cause alone can explain it"
+    return "; no tested cause alone explains it, and the gap is left open"
 
 
 def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.DataFrame) -> str | None:
@@ -159,11 +159,11 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFr
     ``agrees_with_hand`` with one run's fluctuation from epoch to epoch added to our noise
     (``reading_noise``): the models the ranking reads (``late``: ``late.late_stats``; each seed's
     last epochs) as it reads them, their values left to it (each is printed once), and a first run,
-    still rising at its end, at its last epoch with its value (``stats``: ``tables.model_stats``);
-    without ``late``, every model at its last epoch with its value.
+    still rising at its end, at its last epoch, its value left to the body's table (``stats``:
+    ``tables.model_stats``); without ``late``, every model at its last epoch with its value.
     Those that agree (in as many epochs) go in one sentence, each other one with its difference
-    and, for the first run, what was tested and what was not (``_first_run_verdict``). None when no
-    model has a figure."""
+    and, for the first run, whether a tested cause explains it (``_first_run_verdict``). None when
+    no model has a figure."""
     agree: list[tuple[str, str, float]] = []
     differ: list[str] = []
     for s in architectures.by_model(stats["model"].tolist()):
@@ -185,12 +185,18 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFr
             if row["epochs"] < asked
             else ""
         )
+        # with the ranking's reading its models' values are the ranking's, the first run's the body table's
+        if ranked:
+            name = row["name"]
+        elif late is not None:
+            name = f"{row['name']}, at its last epoch,"
+        else:
+            name = f"{row['name']} ({_at_last_epoch(row)})"
         if agrees and not short:
             agree.append((row["name"] if ranked else f"{row['name']} ({_at_last_epoch(row)})", quoted, diff))
             continue
         verdict = "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {SPREAD}"
         why = _first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else ""
-        name = row["name"] if ranked else f"{row['name']} ({_at_last_epoch(row)})"
         differ.append(f"The {name} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}.")
     if agree:
         names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
@@ -198,13 +204,9 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFr
         differ.insert(
             0,
             f"{cap(the_names(names))} {'agrees' if one else 'agree'} with the hand-made {'figure' if one else 'figures'} "
-            f"of {and_list(figures)}: {and_list([f'{d:+.2f}' for d in diffs])} points, within {SPREAD}.",
+            f"of {and_list(figures)} ({and_list([f'{d:+.2f}' for d in diffs])} points).",
         )
     if not differ:
         return None
-    like = (
-        "Ours are read as in the ranking above; the MLP 128 at η = 0.01, still rising, at its last epoch."
-        if late is not None
-        else "Ours are read at the last epoch, as the hand-made figures."
-    )
-    return f"**Against the hand-made figures.** {like} " + " ".join(differ)
+    like = "" if late is not None else "Ours are read at the last epoch, as the hand-made figures. "
+    return f"**Against the hand-made figures.** {like}" + " ".join(differ)

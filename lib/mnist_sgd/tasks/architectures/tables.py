@@ -15,8 +15,9 @@ import pandas as pd
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import WEIGHT_DECAY
 from mnist_sgd.show import provenance
+from mnist_sgd.tasks.rounding import two_figures
 
-EVERY = 10  # the compact table shows every 10th epoch (and the first and each model's last)
+EVERY = 10  # the detail's table shows every 10th epoch (and the first and each model's last); the body's, no more
 BEST_MARK = "†"  # beside the cell of a model's best epoch
 FLUCTUATION_EPOCHS = 10  # a run's noise is read about a line through (at most) this many last epochs
 GROWTH_EPOCHS = 10  # the weight norm's growth is read over the last this many epochs
@@ -55,13 +56,14 @@ def best_epochs(curves: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def epoch_rows(curves: pd.DataFrame, every: int = EVERY) -> list[int]:
-    """The epochs the compact table shows: the first, every ``every``-th and each model's last,
-    among the epochs some model was evaluated at: the same grid for every model."""
+def epoch_rows(curves: pd.DataFrame, every: int | None = EVERY) -> list[int]:
+    """The epochs a table of the test accuracy shows: the first, every ``every``-th (none when
+    ``every`` is None) and each model's last, among the epochs some model was evaluated at: the same
+    grid for every model."""
     evaluated = set(curves["epoch"].astype(int))
     last = curves.groupby("model")["epoch"].max().astype(int)
-    wanted = {1, *range(every, max(evaluated, default=0) + 1, every), *last}
-    return sorted(wanted & evaluated)
+    grid = range(every, max(evaluated, default=0) + 1, every) if every else ()
+    return sorted({1, *grid, *last} & evaluated)
 
 
 def _mean_sd_cell(mean: float, sd: float, seeds: int, of: int) -> str:
@@ -71,14 +73,17 @@ def _mean_sd_cell(mean: float, sd: float, seeds: int, of: int) -> str:
     return text + (f" ({seeds} of {of} seeds)" if seeds < of else "")
 
 
-def accuracy_by_epoch_table(curves: pd.DataFrame, seeds: dict[str, int]) -> pd.DataFrame:
-    """The compact table of the test accuracy (%): one row per epoch of ``epoch_rows``, then a row
-    ``BEST_MARK`` with each model's best epoch (``best_epochs``: its value, and the epoch in
-    brackets); one column per model (its short name) in the order of the task; mean ± s.d. over
-    the seeds (``seeds``: each model's number of seeds), blank where a model was not evaluated."""
-    rows = epoch_rows(curves)
+def accuracy_by_epoch_table(
+    curves: pd.DataFrame, seeds: dict[str, int], every: int | None = EVERY, best_row: bool = True
+) -> pd.DataFrame:
+    """A table of the test accuracy (%): one row per epoch of ``epoch_rows`` (``every``), then, with
+    ``best_row``, a row ``BEST_MARK`` with each model's best epoch (``best_epochs``: its value, and
+    the epoch in brackets); one column per model (its short name) in the order of the task; mean ±
+    s.d. over the seeds (``seeds``: each model's number of seeds), blank where a model was not
+    evaluated."""
+    rows = epoch_rows(curves, every)
     best = best_epochs(curves)
-    table = pd.DataFrame({"epoch": [str(e) for e in rows] + [f"best\u00a0{BEST_MARK}"]})
+    table = pd.DataFrame({"epoch": [str(e) for e in rows] + ([f"best\u00a0{BEST_MARK}"] if best_row else [])})
     for s in architectures.by_model(curves["model"].tolist()):
         c = curves[curves["model"] == s.model].set_index("epoch")
 
@@ -86,7 +91,9 @@ def accuracy_by_epoch_table(curves: pd.DataFrame, seeds: dict[str, int]) -> pd.D
             return _mean_sd_cell(c.at[e, "mean"], c.at[e, "sd"], int(c.at[e, "seeds"]), of)
 
         top = best[s.model]
-        table[s.short] = ["" if e not in c.index else cell(e) for e in rows] + [f"{cell(top)} ({top})"]
+        table[s.short] = ["" if e not in c.index else cell(e) for e in rows] + (
+            [f"{cell(top)} ({top})"] if best_row else []
+        )
     return table
 
 
@@ -204,7 +211,8 @@ def fit_table(stats: pd.DataFrame) -> pd.DataFrame:
             "train − test (points)": _cells(stats["gap"], stats["gap_sd"], done),
             "‖θ‖ at start": stats["init_norm"].map(lambda v: f"{v:.1f}"),
             "‖θ‖ at end": stats["final_norm"].map(lambda v: "" if not math.isfinite(v) else f"{v:.1f}"),
-            "decay term ÷ loss": stats["decay_to_loss"].map(lambda v: "" if not math.isfinite(v) else f"{v:.2g}"),
+            # two significant figures each, a trailing zero kept ('0.020', '7.0'): one precision down the column
+            "decay term ÷ loss": stats["decay_to_loss"].map(lambda v: "" if not math.isfinite(v) else two_figures(v)),
         }
     )
 

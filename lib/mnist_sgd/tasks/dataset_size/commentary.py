@@ -1,7 +1,7 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer at the stop chosen within the subsets: what more data buys and the train/test gap
-and why; then what a fixed budget gives instead, what the second half of the run still changed,
-and what training longer does), each sentence written from the tables the section computed."""
+(the answer: the final test accuracy against N' beside t → ∞ and the early stop; then what the
+second half of the run still changed, the train/test gap and why, and what training longer
+does), each sentence written from the tables the section computed."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number
+from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 
 # A fall of the mean test curve from its peak to the end by more than this many points is told apart from a small one.
 DROP_POINTS = 1.0
@@ -31,6 +32,23 @@ def shown(value: float, digits: int = 2) -> float:
     """``value`` rounded as it is printed with ``digits`` decimals: differences quoted in the
     text are taken between the values as shown, so they match the tables to the last digit."""
     return float(f"{value:.{digits}f}")
+
+
+def spread(mean: float, sd: float) -> str:
+    """'66.5 ± 3.7': a mean and its s.d. over subsets (percent or points) rounded to the place the
+    spread allows (``mean_sd_rounded``, the rounding every table of the report shares)."""
+    return mean_sd_rounded(mean, sd)
+
+
+def spread_mean(mean: float, sd: float) -> str:
+    """'66.5': ``mean`` as ``spread`` shows it, to be quoted alone."""
+    return spread(mean, sd).split("\u00a0")[0]
+
+
+def rounded(mean: float, sd: float) -> float:
+    """``spread_mean`` as a number: differences are taken between the values as shown, so that the
+    text matches the tables to the last digit."""
+    return float(spread_mean(mean, sd).replace(",", ""))
 
 
 def joined(items: list) -> str:
@@ -212,21 +230,23 @@ MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is no
 
 
 def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
-    """'the steps from 500 to 1,000 and from 1,000 to 10,000 are beyond the spread;
-    the step from 100 to 500 (+5.07 points) is within it'."""
-    beyond, within = [s for s in steps if s[3]], [s for s in steps if not s[3]]
-    parts = []
-    if beyond:
-        one = len(beyond) == 1
-        parts.append(
-            f"the step{'' if one else 's'} {joined([f'from {a:,} to {b:,}' for a, b, _, _ in beyond])} "
-            f"{'is' if one else 'are'} beyond the spread"
-        )
-    if within:
-        one = len(within) == 1
-        words = joined([f"from {a:,} to {b:,} ({d:+.2f} points)" for a, b, d, _ in within])
-        parts.append(f"the step{'' if one else 's'} {words} {'is' if one else 'are'} within it")
-    return "; ".join(parts)
+    """'beyond the spread at each step except from 100 to 500 and from 10,000 to 60,000': the
+    steps of the grid (``steps_between``), the fewer kind named as the exception."""
+    beyond = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if apart]
+    within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if not apart]
+    if not within or not beyond:
+        return f"{'beyond' if beyond else 'within'} the spread at each step"
+    if len(within) <= len(beyond):
+        return f"beyond the spread at each step except {joined(within)}"
+    return f"within the spread at each step except {joined(beyond)}"
+
+
+def _steps_counted(steps: list[tuple[int, int, float, bool]]) -> str:
+    """'2 of its 4 steps beyond the spread', 'every step beyond the spread', 'no step beyond the spread'."""
+    beyond = sum(apart for *_, apart in steps)
+    if beyond in (0, len(steps)):
+        return f"{'every' if beyond else 'no'} step beyond the spread"
+    return f"{beyond} of its {len(steps)} steps beyond the spread"
 
 
 def at_the_limit(t: pd.DataFrame) -> list[int]:
@@ -240,52 +260,76 @@ def at_the_limit(t: pd.DataFrame) -> list[int]:
     ]
 
 
+# fewer held-out images than this make the early stop a coarse choice: one image moves their accuracy by 2% or more
+FEW_HELD_OUT = 50
+
+
+def few_held_out(t: pd.DataFrame) -> str:
+    """ "at N' = 100 on only 20 held-out images": the sizes whose stop is chosen on fewer than
+    ``FEW_HELD_OUT`` images (``validation_images``), so on an accuracy in coarse steps; '' when none."""
+    if "validation_images" not in t.columns:
+        return ""
+    few = t[t["validation_images"] < FEW_HELD_OUT].sort_values("dataset_size")
+    return "; ".join(
+        f"at N' = {int(r['dataset_size']):,} on only {int(r['validation_images'])} held-out images"
+        for _, r in few.iterrows()
+    )
+
+
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
     """Task 5's answer in the readings of its table: how the final test accuracy, after the fixed
-    iterations, moves with N' (mean ± s.d. over subsets at both ends); where the runs have reached
-    where SGD converges (the exact least-squares fit, ``at_the_limit``) and where not, those with
-    that fit's accuracy, towards which training on would take them; then how the accuracy at the
-    early stop, which uses only the N' images, moves. Each trend with the steps of the grid beyond
-    the spread and those within it (``steps_between``).
+    iterations, moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them);
+    where the runs end with the same test accuracy as where SGD converges (t → ∞, ``at_the_limit``)
+    and where not, towards which training on would move them (its accuracies are the table's); then
+    how the accuracy at the early stop, which uses only the N' images, moves, and where the final
+    accuracy lies below it (``lower_at_end``). Each trend with the steps of the grid beyond the
+    spread (``steps_between``): named for the final accuracy, counted for the early stop.
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
-    dataset_size, iterations, test_acc(_sd) and closed_form_test_acc.
+    dataset_size, iterations, test_acc(_sd), stop_test_acc(_sd), closed_form_test_acc(_sd) and,
+    where known, validation_images.
     """
     at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
 
-    def moves(t: pd.DataFrame) -> str:
-        return f"{MOVES[trend([shown(100 * v) for v in t['test_acc']])]} N'"
+    def trend_of(t: pd.DataFrame) -> str:
+        return trend([shown(100 * v) for v in t["test_acc"]])
 
-    def at(row: pd.Series) -> str:
-        mean, sd = 100 * row["test_acc"], 100 * row["test_acc_sd"]
-        return f"{mean:.2f}\u00a0±\u00a0{sd:.2f}% at N' = {int(row['dataset_size']):,}"
+    def pct(row: pd.Series) -> str:
+        return f"{spread(100 * row['test_acc'], 100 * row['test_acc_sd'])}%"
 
     reached = at_the_limit(at_end)
     short = at_end[~at_end["dataset_size"].isin(reached)]
     text = (
-        f"**The answer** (the table). After the {int(at_end['iterations'].max()):,} iterations, the final test "
-        f"accuracy {moves(at_end)}, from {at(at_end.iloc[0])} to {at(at_end.iloc[-1])}: "
+        "**The answer.** The final test accuracy "
+        f"{MOVES[trend_of(at_end)]} N', from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} "
+        f"to {pct(at_end.iloc[-1])} at N' = {int(at_end['dataset_size'].iloc[-1]):,}, "
         f"{_steps_said(steps_between(at_end))}. "
     )
-    fit = "where SGD from W = 0 ends as t grows, the least-squares fit with the smallest weights (t → ∞ in the table)"
+    same = "the same test accuracy as t → ∞"
     if short.empty:
-        text += f"At every size the runs have reached {fit}."
+        text += f"At every size the runs end with {same}."
     else:
-        limits = joined([f"{100 * v:.1f}%" for v in short["closed_form_test_acc"]])
         text += (
-            (
-                f"At {sizes_named(reached)} the runs have reached {fit}; at "
-                if reached
-                else f"No run has reached {fit}: at "
-            )
-            + f"{joined(short['dataset_size'].astype(int).tolist())} they have not, and training on would take their "
-            f"accuracy towards that fit's {limits}: there the final accuracy depends on the number of iterations."
+            f"At {sizes_named(reached)} the runs end with {same}; at "
+            f"{joined(short['dataset_size'].astype(int).tolist())} they do not: training on would move them "
+            "towards it, so there the final accuracy depends on the number of iterations."
+            if reached
+            else f"At no size do the runs end with {same}: training on would move them towards it, so the final "
+            "accuracy depends on the number of iterations."
         )
-    return (
-        text + f" Stopped early, where the subset's own held-out images say, the test accuracy {moves(at_stop)}: "
-        f"{_steps_said(steps_between(at_stop))}."
+    few = few_held_out(at_end)
+    too = " too" if trend_of(at_stop) == trend_of(at_end) else ""
+    lower = lower_at_end(at_end)
+    return text + (
+        f" Stopped early{f' ({few})' if few else ''}, the test accuracy {MOVES[trend_of(at_stop)]} N'{too} "
+        f"({_steps_counted(steps_between(at_stop))}); "
+        + (
+            f"at {sizes_named(lower)} it lies above the final accuracy beyond the spread."
+            if lower
+            else "at no size does the final accuracy lie below it beyond the spread."
+        )
     )
 
 
@@ -298,23 +342,6 @@ def lower_at_end(t: pd.DataFrame) -> list[int]:
         if r["test_acc"] < r["stop_test_acc"]
         and criteria.differ(r["test_acc"], r["test_acc_sd"], r["stop_test_acc"], r["stop_test_acc_sd"])
     ]
-
-
-def stopping_text(t: pd.DataFrame) -> str:
-    """What stopping early changes: the sizes where the same runs, at the end of their
-    iterations, are below their accuracy at the stop beyond the spread
-    (``lower_at_end``; the values are the answer's table).
-
-    ``t`` columns: dataset_size, test_acc, test_acc_sd, stop_test_acc, stop_test_acc_sd
-    (``tables.size_summary``).
-    """
-    lower = lower_at_end(t.sort_values("dataset_size"))
-    return "**Stopping early.** " + (
-        f"At {sizes_named(lower)} the runs end their iterations below their accuracy at the stop, beyond the spread: "
-        "after the stop they went on fitting their training images and lost test accuracy."
-        if lower
-        else "At every size the runs end their iterations within the spread of their accuracy at the stop."
-    )
 
 
 # A train/test gap of this many points or more is wide: most of the fit does not carry over to the test set.
@@ -356,10 +383,10 @@ def gap_text(t: pd.DataFrame, pixels: int, fit_up_to: tuple[int, int], gap_point
 
 def longer_text(t: pd.DataFrame) -> str:
     """What training longer does: the sizes whose mean test curve fell from its peak by the end
-    (by more than ``DROP_POINTS`` or by less), and where SGD heads from W = 0: the
-    least-squares fit with the smallest weights, whose test
-    accuracy the runs end at (the same as shown) where they do, and which is lower, beyond the
-    spread over subsets (``criteria.differ``), where it is.
+    (by more than ``DROP_POINTS`` or by less), and where SGD heads from W = 0: t → ∞, the
+    least-squares fit with the smallest weights, whose test accuracy the runs end at (the same as
+    shown) where they do, and which is lower, beyond the spread over subsets (``criteria.differ``),
+    where it is.
 
     ``t`` columns: dataset_size, test_acc, test_acc_sd, peak_test_acc, closed_form_test_acc,
     closed_form_test_acc_sd (``tables.size_summary``).
@@ -396,8 +423,4 @@ def longer_text(t: pd.DataFrame) -> str:
     parts = ([f"at {sizes_named(reached)} the runs end at its test accuracy"] if reached else []) + (
         [f"at {sizes_named(lower)} its test accuracy is lower still"] if lower else []
     )
-    return (
-        text
-        + " From W = 0, SGD heads for the exact least-squares fit with the smallest weights (the next part)"
-        + (": " + "; ".join(parts) + "." if parts else ".")
-    )
+    return text + " From W = 0, SGD heads for t → ∞ (the next part)" + (": " + "; ".join(parts) + "." if parts else ".")

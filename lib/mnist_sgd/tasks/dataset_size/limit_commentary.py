@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.show.commentary import trend
-from mnist_sgd.tasks.dataset_size.commentary import joined, shown
+from mnist_sgd.tasks.dataset_size.commentary import joined, shown, spread_mean
 
 
 def threshold_text(th: pd.DataFrame, pixels: int, whole: tuple[int, int, int] | None = None) -> str:
@@ -63,7 +63,7 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
     text = (
         "**Where SGD would end.** Started from W = 0, SGD only ever adds combinations of the subset's images to W, "
-        "so as t grows it tends to the exact least-squares fit with the smallest weights (black). That fit's test "
+        "so as t grows it tends to the least-squares fit with the smallest weights, t → ∞ (black). That fit's test "
         f"accuracy is lowest at N' = {ns[worst]:,}, {acc[worst]:.2f}%"
         + (", the grid size nearest the thresholds" if worst == near else "")
     )
@@ -100,31 +100,34 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
 
 def overfit_brief(sizes: pd.DataFrame) -> str:
     """For the answer, in plain words: the sizes whose runs classify every training image correctly
-    after their iterations, with their test accuracy (the weights fit those images, not the digits),
-    and how the train–test gap closes from the smallest size to the largest; '' with fewer than two
-    sizes. ``sizes``: ``tables.size_summary`` (dataset_size, iterations, train_acc, test_acc)."""
+    after their iterations (their test accuracy is the table's), and the train–test gap at the
+    largest size (or from the smallest size to the largest when no size fits every image); '' with
+    fewer than two sizes. The gaps as the tables round them (``spread_mean``). ``sizes``:
+    ``tables.size_summary`` (dataset_size, train_acc, test_acc, gap_sd)."""
     s = sizes.sort_values("dataset_size").reset_index(drop=True)
     if len(s) < 2:
         return ""
-    gap = [shown(100 * a) - shown(100 * b) for a, b in zip(s["train_acc"], s["test_acc"], strict=True)]
+    gap = [
+        spread_mean(100 * (a - b), 100 * sd)
+        for a, b, sd in zip(s["train_acc"], s["test_acc"], s["gap_sd"], strict=True)
+    ]
+    ends = [f"{int(n):,}" for n in s["dataset_size"].iloc[[0, -1]]]
     fitted = s[s["train_acc"] >= 1.0]
-    text = "**Over-fitting.** "
-    if len(fitted):
-        text += (
-            f"After the {int(s['iterations'].max()):,} iterations, the runs on "
-            f"{joined([f'{int(n):,}' for n in fitted['dataset_size']])} images classify every training image "
-            f"correctly but only {joined([f'{100 * v:.1f}%' for v in fitted['test_acc']])} of the test images: the "
-            "weights fit those few images rather than the digits. "
+    if fitted.empty:
+        return (
+            f"**Over-fitting.** With more images the train–test gap closes, from {gap[0]} points at N' = {ends[0]} "
+            f"to {gap[-1]} at N' = {ends[1]}."
         )
-    return text + (
-        f"With more images the train–test gap closes, from {gap[0]:.1f} points at N' = {int(s['dataset_size'].iloc[0]):,} "
-        f"to {gap[-1]:.1f} at N' = {int(s['dataset_size'].iloc[-1]):,}."
+    return (
+        f"**Over-fitting.** On {joined([f'{int(n):,}' for n in fitted['dataset_size']])} images the runs end "
+        f"classifying every training image correctly; with more images the train–test gap closes, to {gap[-1]} "
+        f"points at N' = {ends[1]}."
     )
 
 
 def dip_brief(limit: pd.DataFrame, th: pd.DataFrame) -> str:
-    """For the answer: where the exact fit's test accuracy is lowest, when that is the grid size
-    nearest the subsets' thresholds, in a sentence that says why (double descent); '' otherwise.
+    """For the answer, one sentence: where the exact fit's test accuracy is lowest, when that is the
+    grid size nearest the subsets' thresholds, and why (double descent); '' otherwise.
     ``limit``: ``limit.limit_summary``; ``th``: ``limit.thresholds``."""
     lim = limit.sort_values("dataset_size").reset_index(drop=True)
     worst, near = _lowest_and_nearest(lim, th)
@@ -132,11 +135,9 @@ def dip_brief(limit: pd.DataFrame, th: pd.DataFrame) -> str:
         return ""
     lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
     return (
-        f"**Why the dip.** The least-squares fit is worst at N' = {int(lim['dataset_size'][worst]):,} "
-        f"({100 * lim['limit_test_acc'][worst]:.1f}%), beside the {_span([lo, hi])} images up to which a subset can "
-        "still be fitted exactly: there the fit needs very large weights, which follow each image rather than the "
-        "digit (double descent). With fewer images it fits them with small weights; with more, no exact fit exists "
-        "and the least-squares fit averages over them."
+        f"The t → ∞ accuracy dips to {100 * lim['limit_test_acc'][worst]:.1f}% at "
+        f"N' = {int(lim['dataset_size'][worst]):,}, near the most images a subset can fit exactly ({_span([lo, hi])}), "
+        "where that fit needs very large weights (double descent)."
     )
 
 

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.tasks.dataset_size.commentary import at_the_limit, joined, share_of, shown, sizes_named
+from mnist_sgd.tasks.dataset_size.commentary import at_the_limit, joined, rounded, sizes_named, spread_mean
 from mnist_sgd.tasks.dataset_size.tables import at_stop, mean_sd
+from mnist_sgd.tasks.rounding import two_figures
 
 NBSP = "\u00a0"  # keeps a value and its iteration on one line of a table cell
 ORDINALS = ("first", "second", "third", "fourth")
@@ -65,66 +66,32 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
 
 
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
-    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the final
-    training and test accuracy, at the end of the runs' iterations, and whether they have reached
-    where SGD converges (``at_the_limit``); the same runs stopped early, at the stop their split runs
-    chose (the iteration they are read at and the test accuracy there); then where SGD converges,
-    the exact least-squares fit's test accuracy. Every value mean ± s.d. over subsets."""
+    """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the final test
+    accuracy, at the end of the runs' iterations; the exact least-squares fit's (t → ∞) and whether
+    the final one is the same within the spread (``at_the_limit``); and the same runs' at the stop
+    their split runs chose. Every value mean ± s.d. over subsets (the iterations of the stop, the
+    final training accuracy and the gap are the per-run detail's)."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     stop = at_stop(t)
     reached = at_the_limit(t)
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "final training acc. (%)": mean_sd(t["train_acc"], t["train_acc_sd"]),
             "final test acc. (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
-            "at t → ∞?": ["yes" if n in reached else "no" for n in t["dataset_size"]],
-            "stopped early at t": [
-                _t_range(int(lo), int(hi)) for lo, hi in zip(t["stop_t_min"], t["stop_t_max"], strict=True)
-            ],
-            "test acc. there (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
+            "same test acc. as t → ∞?": ["yes" if n in reached else "no" for n in t["dataset_size"]],
             "t → ∞: test acc. (%)": mean_sd(t["closed_form_test_acc"], t["closed_form_test_acc_sd"]),
+            "stopped early: test acc. (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
         }
     )
 
 
-def answer_caption(t: pd.DataFrame, train_images: int) -> str:
-    """The caption of ``answer_table``: the runs' setting, what each reading is (the stop in a
-    phrase: the method says it in full), the rule for 'at t → ∞?', and where the ± is not over
-    subsets (the whole training set, ``train_images``, has only one)."""
+def answer_caption(t: pd.DataFrame) -> str:
+    """The caption of ``answer_table``: what is shown and the runs' setting (the readings and the
+    rule for 'same test acc. as t → ∞?' are the method's)."""
     first = t.iloc[0]
-    subsets = int(t["subsets"].max())
-    whole = (
-        f" At N' = {train_images:,}, the whole training set, the {subsets} runs differ only in the order of their "
-        "batches."
-        if (t["dataset_size"] == train_images).any()
-        else ""
-    )
     return (
-        f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}; mean ± s.d. over {subsets} subsets). Final: "
-        f"after the {int(t['iterations'].max()):,} iterations; at t → ∞? yes when the final test accuracy is within the "
-        "spread of the t → ∞ one. Stopped early: the same runs read where a run on "
-        f"{share_of(t)} of the subset's images scored highest on the rest (t: the range over subsets). t → ∞: the "
-        "exact least-squares fit with the smallest weights, where SGD from W = 0 ends as t grows."
-        + _few_held_out(t)
-        + whole
-    )
-
-
-# fewer held-out images than this make the early stop a coarse choice: one image moves their accuracy by 2% or more
-FEW_HELD_OUT = 50
-
-
-def _few_held_out(t: pd.DataFrame) -> str:
-    """' At N' = 100 the stop is chosen on only 20 images, so on their accuracy in steps of 5%.'
-    where a size holds back fewer than ``FEW_HELD_OUT`` images; '' otherwise."""
-    if "validation_images" not in t.columns:
-        return ""
-    few = t[t["validation_images"] < FEW_HELD_OUT].sort_values("dataset_size")
-    return "".join(
-        f" At N' = {int(r['dataset_size']):,} the stop is chosen on only {int(r['validation_images'])} images, so on "
-        f"their accuracy in steps of {100 / r['validation_images']:g}%."
-        for _, r in few.iterrows()
+        f"Test accuracy per size (B = {int(first['batch_size'])}, η = {first['lr']:g}, "
+        f"{int(t['iterations'].max()):,} iterations); mean ± s.d. over {int(t['subsets'].max())} subsets."
     )
 
 
@@ -139,18 +106,27 @@ def _hand_setting_label(t: pd.DataFrame) -> str:
 
 
 def readings_table(t: pd.DataFrame, reports: list[HandReport]) -> pd.DataFrame:
-    """One row per N': SGD's test accuracy (%, subset means) at the stop chosen within the subsets,
-    at the end of the run, the best of the subset-mean test curve (with its t), the runs at a hand-made report's
+    """One row per N': SGD's test accuracy (%, subset means as their spread allows) at the stop chosen
+    within the subsets (with its t, the range over subsets), at the end of the run, the best of the
+    subset-mean test curve (with its t), the runs at a hand-made report's
     setting (mean ± s.d. over subsets) when ``t`` has them, and each hand-made report's figure
     (blank where it gives none). ``t``: ``tables.size_summary``; ``reports``: ``hand_reports``."""
     t = t.sort_values("dataset_size")
     table = pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "at the stop": (100 * t["stop_test_acc"]).map(lambda v: f"{v:.2f}"),
-            "end of run": (100 * t["test_acc"]).map(lambda v: f"{v:.2f}"),
+            "at the stop (t)": [
+                f"{spread_mean(100 * m, 100 * sd)}{NBSP}({_t_range(int(lo), int(hi))})"
+                for m, sd, lo, hi in zip(
+                    t["stop_test_acc"], t["stop_test_acc_sd"], t["stop_t_min"], t["stop_t_max"], strict=True
+                )
+            ],
+            "end of run": [
+                spread_mean(100 * m, 100 * sd) for m, sd in zip(t["test_acc"], t["test_acc_sd"], strict=True)
+            ],
+            # one curve, no spread of its own: to the 0.1 point the readings beside it are shown to
             "best of the mean curve (t)": [
-                f"{100 * a:.2f}{NBSP}({p:,})" for a, p in zip(t["peak_test_acc"], t["peak_t"], strict=True)
+                f"{100 * a:.1f}{NBSP}({p:,})" for a, p in zip(t["peak_test_acc"], t["peak_t"], strict=True)
             ],
         }
     )
@@ -174,7 +150,8 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
-        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets, at "
+        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets (t: the range over "
+        "subsets), at "
         "the end of the run (the answer), and at the highest point of the subset-mean test curve, with its t (read on the test "
         "set, at one t for every subset: so it can lie below the mean of the subsets' own stops)"
         f"{hand}. By hand: the hand-made reports' figures "
@@ -207,28 +184,24 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
     common = [n for n in at.index.astype(int) if n in report.figures]
     hand = pd.Series(report.figures).loc[common]
 
-    # from the readings as the table shows them, so that a reader can check the average
-    def away(column: str) -> float:
-        return float(pd.Series([abs(shown(100 * at.loc[n, column]) - 100 * hand[n]) for n in common]).mean())
+    # from the readings as the tables show them, so that a reader can check the distances
+    def off_by(column: str, n: int) -> float:
+        # rounded past the float noise of the subtraction, so that an exact match reads 0
+        return round(abs(rounded(100 * at.loc[n, column], 100 * at.loc[n, f"{column}_sd"]) - 100 * hand[n]), 6)
 
-    kinds = {"the accuracy at the stop": "stop_test_acc", "the accuracy at the end of the run": "test_acc"}
-    dist = {k: away(c) for k, c in kinds.items()}
+    kinds = {"the accuracy at the stop": "stop_test_acc", "the final accuracy": "test_acc"}
+    dist = {k: round(float(pd.Series([off_by(c, n) for n in common]).mean()), 6) for k, c in kinds.items()}
     near = min(dist, key=lambda k: dist[k])
     column = kinds[near]
     text = (
-        f"Of the readings chosen without the test set, the {report.label}'s figures ({report.setting}) lie closest "
-        f"to {near}, {dist[near]:.2f} points away on average: one possible match, found after the fact"
+        f"The {report.label}'s figures ({report.setting}) lie closest to {near}, {two_figures(dist[near])} points "
+        "away on average (matched after the fact)"
     )
     off = [n for n in common if not agrees_at_setting(hand[n], at.loc[n, column], at.loc[n, f"{column}_sd"])]
     if not off:
-        return text + "; each figure lies within the spread and its rounding of that reading."
-    gaps = joined(
-        [
-            f"{quoted(hand[n])} at N' = {n:,} ({abs(100 * hand[n] - shown(100 * at.loc[n, column])):.2f} points)"
-            for n in off
-        ]
-    )
-    return text + f"; beyond the spread and the figure's rounding: its {gaps}, left open."
+        return text + ", each within the spread and its rounding."
+    gaps = joined([f"{quoted(hand[n])} at N' = {n:,} ({two_figures(off_by(column, n))} points)" for n in off])
+    return text + f"; beyond the spread and its rounding: its {gaps}, left open."
 
 
 # the rounding ``agrees_with_hand`` allows a hand-made figure, in points: a figure quoted to 0.1 point
@@ -257,7 +230,7 @@ def agrees_at_setting(figure: float, mean: float, sd: float) -> bool:
 def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
     """A report with a stated setting against the runs at that setting and the hand reports'
     rate (``at``: the table by size, with ``hand_*``): which figures agree (``agrees_at_setting``)
-    and which do not, these with their distance from the runs' mean, left open."""
+    and which do not, these with their distance from the runs' mean as shown, left open."""
     common = [n for n in at.index.astype(int) if n in report.figures]
     hand, rows = pd.Series(report.figures).loc[common], at.loc[common]
     agree = [
@@ -266,28 +239,30 @@ def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
     off = [n for n in common if n not in agree]
     first = rows.iloc[0]
     text = (
-        f"Runs of the {report.label}'s setting (B = {int(first['hand_batch_size'])}, "
-        f"{int(first['hand_iterations']):,} iterations; its rate is not stated) at the hand reports' own rate, "
-        f"η = {first['hand_lr']:g}, "
+        f"Runs at the {report.label}'s B = {int(first['hand_batch_size'])} and {int(first['hand_iterations']):,} "
+        f"iterations, with the hand reports' η = {first['hand_lr']:g} (its own rate is not stated), "
     )
     if agree:
-        whose = "figure's" if len(agree) == 1 else "figures'"
         text += (
-            f"agree with its {joined([quoted(hand[n]) for n in agree])} at {sizes_named(agree)}, within the spread "
-            f"and the {whose} rounding"
+            f"agree with its {joined([quoted(hand[n]) for n in agree])} at {sizes_named(agree)} within the spread "
+            "and rounding"
         )
     if not off:
         return text + "."
-    gaps = joined([f"{abs(100 * hand[n] - shown(100 * rows.loc[n, 'hand_test_acc'])):.2f}" for n in off])
+    gaps = joined(
+        [
+            two_figures(
+                abs(100 * hand[n] - rounded(100 * rows.loc[n, "hand_test_acc"], 100 * rows.loc[n, "hand_test_acc_sd"]))
+            )
+            for n in off
+        ]
+    )
     sides = {"below" if hand[n] < rows.loc[n, "hand_test_acc"] else "above" for n in off}
     side = sides.pop() if len(sides) == 1 else "away from"
     figures = f"{joined([quoted(hand[n]) for n in off])} at {sizes_named(off)}"
     one = len(off) == 1
     if agree:
-        return (
-            text
-            + f"; its {figures} lie{'s' if one else ''} {gaps} points {side} them and {'is' if one else 'are'} left open."
-        )
+        return text + f"; its {figures} lie{'s' if one else ''} {gaps} points {side} them, left open."
     return (
         text
         + f"do not agree with its {figures}: {'it lies' if one else 'they lie'} {gaps} points {side} them, left open."

@@ -13,7 +13,7 @@ from mnist_sgd.science import linear, sgd
 from mnist_sgd.science.data import MNIST, one_hot
 from mnist_sgd.science.experiments import peak_of_mean
 from mnist_sgd.show.present import fixed, progress
-from mnist_sgd.tasks.dataset_size.commentary import share_of, shown
+from mnist_sgd.tasks.dataset_size.commentary import share_of, spread
 from mnist_sgd.tasks.dataset_size.subsets import run_read_at, same_passes, split_run, subset_rows
 
 
@@ -294,12 +294,13 @@ def at_stop(table: pd.DataFrame) -> pd.DataFrame:
 
 def sizes_table(table: pd.DataFrame) -> pd.DataFrame:
     """SGD on the whole subset at the end of its iterations as shown, one row per size of
-    ``size_summary``: what the answer's table (its accuracies) leaves out, the gap between training
-    and test accuracy and how much its loss fell over the second half of the run; every value
-    mean ± s.d. over subsets, as the figures."""
+    ``size_summary``: what the answer's table (its test accuracies) leaves out, the final training
+    accuracy, the gap between training and test accuracy and how much its loss fell over the second
+    half of the run; every value mean ± s.d. over subsets, as the figures."""
     return pd.DataFrame(
         {
             "N'": table["dataset_size"].map(lambda v: f"{v:,}"),
+            "final training acc. (%)": mean_sd(table["train_acc"], table["train_acc_sd"]),
             "training − test (points)": gap_column(table),
             "loss fall over the second half (%)": mean_sd(table["loss_fall"], table["loss_fall_sd"]),
         }
@@ -311,24 +312,22 @@ def sizes_caption(table: pd.DataFrame) -> str:
     first = table.iloc[0]
     return (
         f"Per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): SGD on the whole subset after "
-        f"{int(table['iterations'].max()):,} iterations, its final training minus test accuracy and the fall of its "
-        "training loss over the second half of the run, from the checkpoint nearest its middle (% of its value "
-        f"there). Means ± s.d. over {int(table['subsets'].max())} subsets."
+        f"{int(table['iterations'].max()):,} iterations, its final training accuracy, training minus test accuracy "
+        "and the fall of its training loss over the second half of the run, from the checkpoint nearest its middle "
+        f"(% of its value there). Means ± s.d. over {int(table['subsets'].max())} subsets."
     )
 
 
 def gap_column(table: pd.DataFrame) -> list[str]:
-    """Training minus test accuracy in points, 'mean ± s.d.', the mean taken between the two
-    columns as shown so that it matches them to the last digit ('—' where there is none)."""
+    """Training minus test accuracy in points, 'mean ± s.d.' rounded as its own spread allows
+    (the mean of the subsets' gaps is the difference of the two means); '—' where there is none."""
     return [
-        "—" if np.isnan(a) else f"{shown(100 * a) - shown(100 * b):.2f}\u00a0±\u00a0{100 * sd:.2f}"
+        "—" if np.isnan(a) else spread(100 * (a - b), 100 * sd)
         for a, b, sd in zip(table["train_acc"], table["test_acc"], table["gap_sd"], strict=True)
     ]
 
 
 def mean_sd(mean: pd.Series, sd: pd.Series, scale: float = 100) -> list[str]:
-    """Fractions as 'mean ± s.d.' with two decimals, in percent or points (``scale``), a no-break
-    space keeping each on one line; '—' where there is no value."""
-    return [
-        "—" if np.isnan(m) else f"{scale * m:.2f}\u00a0±\u00a0{scale * d:.2f}" for m, d in zip(mean, sd, strict=True)
-    ]
+    """Fractions as 'mean ± s.d.' in percent or points (``scale``), rounded as the spread allows
+    (``spread``); '—' where there is no value."""
+    return ["—" if np.isnan(m) else spread(scale * m, scale * d) for m, d in zip(mean, sd, strict=True)]

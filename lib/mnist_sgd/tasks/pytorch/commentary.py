@@ -10,7 +10,7 @@ import pandas as pd
 
 from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.show.present import number
+from mnist_sgd.show.present import number, plural
 from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED
 from mnist_sgd.tasks.rounding import two_figures
 
@@ -32,16 +32,14 @@ def shown(value: float, digits: int) -> float:
     return float(f"{value:.{digits}f}")
 
 
-def same_steps_text(
-    converted: float, unconverted: float, steps: int, batch_size: int, factor: float, detail: str
-) -> str:
+def same_steps_text(converted: float, unconverted: float, steps: int, batch_size: int, detail: str) -> str:
     """How far the PyTorch weights end from the hand-written ones after ``steps`` shared batches
     (relative differences), with the rate converted and not; ``detail``: the link to the table."""
     rounding = "float32 rounding" if converted < 1e-5 else "NOT below 1e-5, more than float32 rounding"
     return (
         f"**Same steps.** Given the same {steps:,} batches of B = {batch_size}, the PyTorch weights end "
         f"{converted:.1e} (relative) from the hand-written ones with the rate converted ({rounding}), and "
-        f"{unconverted:.2f} (relative) with η unconverted, its steps {factor:g} times too short ({detail})."
+        f"{unconverted:.2f} with it unconverted ({detail})."
     )
 
 
@@ -53,19 +51,25 @@ def _spread_words(apart: bool) -> str:
     return "beyond the spread" if apart else "within the spread"
 
 
-def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int) -> str:
+def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int, seeds: int) -> str:
     """The test accuracy of the two implementations, each sampling its own way, told apart by
-    ``criteria.differ`` on the means and s.d. over seeds. ``by``: ``tables.implementation_summary``."""
+    ``criteria.differ`` on the means and s.d. over ``seeds`` seeds; when one s.d. is
+    ``SPREAD_RATIO`` times the other, that a few seeds' s.d. is too rough to read it as a
+    difference. ``by``: ``tables.implementation_summary``."""
     hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
     # the difference as the table shows the two accuracies
     diff = shown(100 * fw_row["test_acc"], 2) - shown(100 * hand_row["test_acc"], 2)
     apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
     epochs = iterations * batch_size / train_images
+    low, high = sorted([hand_row["test_sd"], fw_row["test_sd"]])
+    rough = ""
+    if high >= SPREAD_RATIO * low:  # a few seeds cannot tell two s.d.s apart by that much: say so, once
+        larger = "loader" if fw_row["test_sd"] == high else "hand-written SGD"
+        rough = f" (the {larger}'s larger s.d. is a rough one, from {seeds} seeds)"
+    # given the same batches the two take the same steps: only the sampling differs
     return (
         f"**Accuracy.** After {iterations:,} iterations ({number(epochs, 2)} epochs) the PyTorch loop's test accuracy is "
-        f"{diff:+.2f} points from "
-        f"the hand-written SGD's, {_spread_words(apart)}: given the same batches the two take the same steps, so "
-        "only the sampling differs."
+        f"{diff:+.2f} points from the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
     )
 
 
@@ -94,34 +98,36 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def time_text(by: pd.DataFrame, iterations: int, ratios: list[float], detail: str) -> str:
+def time_text(by: pd.DataFrame, iterations: int, detail: str, hand_steps: list[float]) -> str:
     """The time per step of the PyTorch loop against the hand-written SGD's, about (2 significant
-    figures) and its range seed by seed (``ratios``: ``tables.step_time_ratios``); ``detail``: the
-    link to where the loader's share and the machine's load are."""
+    figures); ``detail``: the link to where the time goes (``time_detail``). Then why the
+    hand-written time per step is not Task 4's: both time the same loop (``sgd.train_sgd``,
+    evaluation excluded), so they differ by the machine's load when each ran, which ``hand_steps``
+    (its seconds per step in every run of this section) shows moving it."""
     fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
-    lo, hi = two_figures(min(ratios)), two_figures(max(ratios))
-    span = f" ({lo} to {hi} times seed by seed, each pair run back to back)" if lo != hi else ""
     # the ratio of the unrounded means, to two figures (the table shows each mean to up to three)
     ratio = two_figures(fw_us / hand_us)
+    low, high = two_figures(1e6 * min(hand_steps)), two_figures(1e6 * max(hand_steps))
     return (
-        f"**Time.** The PyTorch loop takes about {ratio} times as long per step{span}; where the time goes is {detail}."
+        f"**Time.** The PyTorch loop takes about {ratio} times as long per step ({detail}). Task 4 times the same "
+        f"hand-written loop, so its time per step differs from this one by the machine's load: here alone the loop "
+        f"took {low} to {high} µs per step."
     )
 
 
-def time_detail(
-    by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, hand_steps: list[float]
-) -> str:
-    """The loader's share of the PyTorch loop's time (``loader_seconds``: drawing the same batches
-    with no training), and how much the same hand-written loop varied across the section's runs
-    (``hand_steps``: its seconds per step in each)."""
+def time_detail(by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, ratios: list[float]) -> str:
+    """The PyTorch loop's time against the hand-written SGD's seed by seed (``ratios``:
+    ``tables.step_time_ratios``), and the loader's share of it (``loader_seconds``: drawing the same
+    batches with no training)."""
     fw_us = 1e6 * by.loc[LOADER, "seconds"] / iterations
     loader_us = 1e6 * loader_seconds / iterations
-    low, high = 1e6 * min(hand_steps), 1e6 * max(hand_steps)
+    lo, hi = two_figures(min(ratios)), two_figures(max(ratios))
+    span = f"{lo} to {hi} times" if lo != hi else f"{lo} times"
     return (
-        f"**Time.** Drawing the same batches from the loader alone, with no training, takes "
+        f"**Time.** Seed by seed, each pair run back to back, the PyTorch loop took {span} as long as the hand-written "
+        "SGD. Drawing the same batches from the loader alone, with no training, takes "
         f"{100 * loader_us / fw_us:.2g}% of the PyTorch loop's time: the loader fetches the {batch_size} rows of a batch "
-        f"one by one and stacks them. The machine's load moves times between runs: the same hand-written loop took "
-        f"{two_figures(low)} to {two_figures(high)} µs per step across this section."
+        "one by one and stacks them."
     )
 
 
@@ -145,11 +151,15 @@ def _agreeing(figure: float, summary: pd.DataFrame) -> pd.DataFrame:
 
 def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """The runs of ``summary`` that agree with a hand-made ``figure``, and the clause that says
-    which, or which comes nearest."""
+    which (the one run's accuracy beside it when only one agrees: the table is the per-run
+    detail's), or which comes nearest."""
     agree = _agreeing(figure, summary)
+    if len(agree) == 1:
+        run = agree.iloc[0]
+        value = f"{100 * run['test_acc']:.2f} ± {100 * run['test_sd']:.2f}%"
+        return agree, f"{100 * figure:.1f}% agrees only with {_runs_named(agree)[0]} ({value})"
     if len(agree):
-        only = "only " if len(agree) == 1 else ""
-        return agree, f"{100 * figure:.1f}% agrees {only}with {listed(_runs_named(agree))}"
+        return agree, f"{100 * figure:.1f}% agrees with {listed(_runs_named(agree))}"
     diffs = 100 * (summary["test_acc"] - figure)
     nearest = diffs.abs().idxmin()
     name = _runs_named(summary.loc[[nearest]])[0]
@@ -159,7 +169,7 @@ def _against(figure: float, summary: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     )
 
 
-def _own_figure(summary: pd.DataFrame, own: tuple[float, float]) -> str:
+def own_figure_text(summary: pd.DataFrame, own: tuple[float, float]) -> str:
     """The hand reports' own hand-written SGD at ``own`` (rate, test accuracy) against the runs
     here at that rate that do take the hand-written steps (all but the unconverted loop)."""
     rate, acc = own
@@ -171,19 +181,18 @@ def _own_figure(summary: pd.DataFrame, own: tuple[float, float]) -> str:
         if ways
         else "here no run at that rate agrees with it"
     )
-    return f": at η = {rate:g} the hand reports' own hand-written SGD reached {100 * acc:.1f}% (Task 3), and {here}"
+    return (
+        f"At η = {rate:g} the hand reports' own hand-written SGD reached {100 * acc:.1f}% after as many iterations "
+        f"(Task 3), and {here}."
+    )
 
 
-def hand_figures_text(
-    summary: pd.DataFrame, refs: pd.DataFrame, factor: float, own: tuple[float, float] | None, batch_size: int
-) -> str:
+def hand_figures_text(summary: pd.DataFrame, refs: pd.DataFrame, factor: float, batch_size: int, detail: str) -> str:
     """The hand-made figures of the PyTorch version (``refs``: ``references.table(6)``) against
-    the runs of ``tables.hand_rate_summary`` at ``batch_size``: which runs agree with each (within
-    the spread and the figure's rounding; the rule is stated once, on the summary page),
-    and whether the rate passed unconverted is consistent with the lower one, assuming the hand runs used
-    that batch size (the assignment gives none for them). ``own``: (rate, test accuracy) of the hand reports'
-    own hand-written SGD after as many iterations, or None. Last, whether the converted loop and
-    the hand-written SGD differ at any rate (``criteria.differ``)."""
+    the runs of ``tables.hand_rate_summary`` at ``batch_size`` (their table ``detail``'s link away):
+    which runs agree with each (within the spread and the figure's rounding; the rule is stated
+    once, on the summary page), and whether the rate passed unconverted is consistent with the
+    lower one, assuming the hand runs used that batch size (the assignment gives none for them)."""
     if refs.empty:
         return "The hand-made reports give no figure for the PyTorch version."
     listed_refs = listed(
@@ -191,23 +200,26 @@ def hand_figures_text(
     )
     checks = [_against(v, summary) for v in refs["value"]]
     low_agree = checks[int(refs["value"].to_numpy().argmin())][0]
+    first = summary.iloc[0]
     # no bold lead: the section's heading already says "The hand-made figures"
     text = (
-        f"By hand the PyTorch version reached {listed_refs}; the assignment gives "
-        "neither their rate nor their batch size. Within the spread and the figure's rounding, "
-        f"{'; '.join(sentence for _, sentence in checks)}. "
+        f"By hand the PyTorch version reached {listed_refs}; their rate and batch size are not given. "
+        f"Run here for {plural(int(first['epochs']), 'epoch')} of B = {int(first['batch_size'])} ({detail}), "
+        f"{' and '.join(sentence for _, sentence in checks)}"
     )
     if len(low_agree) and (low_agree["implementation"] == UNCONVERTED).all():
-        text += (
-            f"So, if the hand runs used B = {batch_size} as these do, the lower figure is consistent with a rate "
-            f"given to PyTorch without the factor {factor:g} (one explanation the runs allow, not a proven cause)"
-            + (_own_figure(summary, own) if own is not None else "")
-            + ". "
+        return text + (
+            f": if the hand runs used B = {batch_size}, the lower figure is consistent with a rate given to PyTorch "
+            f"without the factor {factor:g} (one explanation, not a proven cause)."
         )
-    elif len(low_agree):
-        text += "So the runs do not single out the missing conversion as the cause of the lower figure. "
-    else:
-        text += "So these runs do not explain the lower figure. "
+    if len(low_agree):
+        return text + ", so the runs do not single out the missing conversion as the cause of the lower figure."
+    return text + ", so these runs do not explain the lower figure."
+
+
+def converted_text(summary: pd.DataFrame) -> str:
+    """Whether the converted loop and the hand-written SGD differ at any rate of
+    ``tables.hand_rate_summary`` (``criteria.differ``)."""
     pair = summary.set_index(["rate", "implementation"])
     apart = [
         f"{pair.loc[(rate, HAND), 'lr']:g}"
@@ -221,8 +233,8 @@ def hand_figures_text(
     ]
     rates = {1: "", 2: " at either rate"}.get(summary["rate"].nunique(), " at every rate")
     if not apart:
-        return text + f"The converted loop and the hand-written SGD end within the spread of each other{rates}."
-    return text + f"The converted loop and the hand-written SGD end apart, beyond the spread, at η = {listed(apart)}."
+        return f"The converted loop and the hand-written SGD end within the spread of each other{rates}."
+    return f"The converted loop and the hand-written SGD end apart, beyond the spread, at η = {listed(apart)}."
 
 
 def lr_conversion_text(ratio: float, deviation: float, factor: float, lr: float, classes: int = 10) -> str:

@@ -240,7 +240,7 @@ def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: i
     conditions are said once, on the summary page)."""
     return (
         f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean ± s.d. over "
-        f"{plural(seeds, 'seed')}; time per step mean ± s.d., evaluation excluded."
+        f"{plural(seeds, 'seed')}; the time per step excludes the evaluation."
     )
 
 
@@ -310,9 +310,8 @@ def hand_rate_caption(summary: pd.DataFrame, factor: float) -> str:
     """The caption of ``hand_rate_table``: the setting its runs share."""
     first = summary.iloc[0]
     return (
-        f"Test accuracy (%) after {plural(int(first['epochs']), 'epoch')} ({int(first['iterations']):,} iterations of "
-        f"B = {int(first['batch_size'])}): mean ± s.d. over {plural(int(first['seeds']), 'seed')}. η in the "
-        f"convention of the hand-written SGD; converted: PyTorch given {factor:g}η, not converted: given η."
+        f"Test accuracy (%) after {plural(int(first['epochs']), 'epoch')} of B = {int(first['batch_size'])}, mean ± "
+        f"s.d. over {plural(int(first['seeds']), 'seed')}; converted: PyTorch given {factor:g}η, not converted: given η."
     )
 
 

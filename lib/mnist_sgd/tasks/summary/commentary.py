@@ -186,8 +186,9 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     short = s[~s["dataset_size"].isin(at_the_limit(s))]
     if len(short):
         text += (
-            f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} the runs have not converged: trained on, "
-            f"they tend to {listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])} (least squares)."
+            f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} it still depends on the number of "
+            f"iterations: trained on, it would tend to {listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])} "
+            "(t → ∞, the least-squares fit)."
         )
     share = 100 * float(s["fit_share"].iloc[0])
     return text + (
