@@ -194,9 +194,9 @@ def test_the_pdf_prints_of_a_grid_run_its_heading_figures_and_tables_and_the_web
     for prose in ("The numbers", "What the table shows", "A paragraph on the run.", "Status at 500."):
         assert prose not in markdown
     assert "The answer." in markdown, "the body keeps its prose"
-    assert "each grid point's own paragraph on its runs is left out" in markdown, (
+    assert "(what they show is said in the task's section)" in markdown, (
         "the appendix says once what the PDF leaves out"
     )
     web = texts(combined_notebook(Profile("full", tmp_path), jobs, tmp_path).cells)
     assert "What the table shows" in web and "A paragraph on the run." in web and "Status at 500." in web
-    assert "each grid point's own paragraph on its runs is left out" not in web
+    assert "(what they show is said in the task's section)" not in web

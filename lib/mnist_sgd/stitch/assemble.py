@@ -286,9 +286,8 @@ def appendix_section(sections: list[Section]) -> Section | None:
         return None
     intro = (
         f'<a id="{APPENDIX_ANCHOR}"></a>\n\n## {APPENDIX_TITLE}\n\n'
-        "Under each task: each grid point's curves and tables, then the longer tables and derivations behind "
-        "the task's answer (each grid point's own paragraph on its runs is left out: the task's section says what "
-        "the runs show)."
+        "Under each task: each grid point's curves and tables (what they show is said in the task's section), then "
+        "the longer tables and derivations behind the task's answer."
     )
     appendix = Section(APPENDIX_TITLE, APPENDIX_ANCHOR, cells=[new_markdown_cell(intro)])
     group = 0

@@ -406,7 +406,7 @@ def test_the_provenance_line_gives_the_commit_and_the_time_in_plain_words():
     kept = provenance_text("2026-01-02", {**git, "dirty": True}, [30.0], None)
     assert kept == (
         "Built 2026-01-02 from commit `abc123` with uncommitted changes. Its 1 run (the training runs and the "
-        "analyses built on them) took 30.0 s in all; some ran at an earlier commit whose changes did not touch them "
-        "and were kept, so there is no single elapsed time."
+        "analyses built on them) took 30.0 s in all; the runs whose code and inputs had not changed since an earlier "
+        "build were kept from it, so there is no single elapsed time."
     )
     assert provenance_text("2026-01-02", git, [], None) == "Built 2026-01-02 from commit `abc123`."

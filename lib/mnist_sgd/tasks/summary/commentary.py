@@ -366,8 +366,8 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     if wall is not None:
         return f"{commit}. {took} in all, {duration(wall)} from the first start to the last end."
     return (
-        f"{commit}. {took} in all; some ran at an earlier commit whose changes did not touch them and were kept, so "
-        "there is no single elapsed time."
+        f"{commit}. {took} in all; the runs whose code and inputs had not changed since an earlier build were "
+        "kept from it, so there is no single elapsed time."
     )
 
 
