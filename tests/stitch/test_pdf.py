@@ -107,17 +107,18 @@ def test_a_figure_floats_freely_only_a_page_or_more_after_its_tasks_heading(tmp_
     assert markdown.index(pdf.UNBREAKABLE) < markdown.index("Near the heading.") < markdown.index(pdf.KEEP_TOGETHER)
 
 
-def test_every_task_after_the_first_section_starts_a_page_once_its_figures_are_set(tmp_path):
+def test_an_appendix_starts_a_page_once_its_figures_are_set_and_a_task_does_not(tmp_path):
     cells = [
         new_markdown_cell('<a id="00"></a>\n\n## Summary'),
-        new_markdown_cell('<a id="s1"></a>\n\n## One'),
+        new_markdown_cell('<a id="s1"></a>\n\n## Task 1: one'),
         new_markdown_cell('<a id="s1b"></a>\n\n### Part of one'),
-        new_markdown_cell('<a id="s2"></a>\n\n## Two'),
+        new_markdown_cell('<a id="s2"></a>\n\n## Task 2: two'),
+        new_markdown_cell('<a id="a1"></a>\n\n## Appendix: detail'),
     ]
     markdown = pdf.to_markdown(new_notebook(cells=cells), tmp_path)
-    assert markdown.count(pdf.NEW_PAGE) == 2  # not before the first, nor before a subsection
-    assert markdown.index(pdf.FLUSH + "\n\n" + pdf.NEW_PAGE) < markdown.index("## One")
-    assert markdown.index("## One") < markdown.index(pdf.NEW_PAGE, markdown.index("## One")) < markdown.index("## Two")
+    assert markdown.count(pdf.NEW_PAGE) == 1  # the tasks follow on, their subsections too
+    assert markdown.index(pdf.FLUSH + "\n\n" + pdf.NEW_PAGE) < markdown.index("## Appendix")
+    assert markdown.index("## Task 2") < markdown.index(pdf.NEW_PAGE)
 
 
 def test_a_figure_that_opens_or_ends_a_section_is_set_in_the_flow(tmp_path):

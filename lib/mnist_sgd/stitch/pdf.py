@@ -64,10 +64,11 @@ def literal_stars(markdown: str) -> str:
 # figure of one section is printed under the heading of the next
 FLUSH = "```{=typst}\n#place.flush()\n```"
 
-# a top-level section of the contents (a task, an appendix) after the first starts a page: a
-# figure floated to a page's foot can otherwise be set below the next task's heading, which
-# ``FLUSH`` does not prevent for a float that did not fit on the page it was deferred from
-TOP_SECTION = re.compile(re.escape(FLUSH) + r"\s*## ")
+# an appendix starts a page: a figure floated to a page's foot can otherwise be set below its
+# heading, which ``FLUSH`` does not prevent for a float that did not fit on the page it was
+# deferred from. A task follows on the page the task before it ends on, so that the answers read
+# without half-empty pages; a figure near its heading stays in the flow (``NEAR_TASK_HEADING``).
+APPENDIX_TOP = re.compile(re.escape(FLUSH) + r"\s*## Appendix")
 NEW_PAGE = "```{=typst}\n#pagebreak(weak: true)\n```"
 
 
@@ -204,8 +205,8 @@ LISTED = re.compile(r"\{#[^}]+\}\s*$")
 # characters of Markdown after a section's heading within which a figure's float could rise above
 # it, to the top of the page the section starts on: so near, a figure stays in the flow
 NEAR_HEADING = 800
-# a task starts a page (``NEW_PAGE``): a figure within about a page of text after its heading
-# would float above that heading, to the page's top; in the flow it has the room of a new page
+# a figure within about a page of text after a task's heading would float to the top of the page
+# that heading is on, above it, into the task before; in the flow it stays under its heading
 NEAR_TASK_HEADING = 4000
 TASK_HEADING = re.compile(r"^## .*" + LISTED.pattern, re.M)  # a listed heading of the top level
 
@@ -263,7 +264,6 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             figures.clear()
 
     seen: dict[str, str] = {}  # caption explanations printed, by the caption that gave each
-    top_sections = 0
     for cell in (without_run_prose(c, seen) for c in nb.cells):
         tags = cell.metadata.get("tags", [])
         if HTML_ONLY_TAG in tags:
@@ -275,10 +275,8 @@ def to_markdown(nb: nbformat.NotebookNode, media: Path) -> str:
             text = markdown_cell(cell.source)
             if parts and text.startswith(FLUSH):
                 parts[-1] = settled(parts[-1])
-            if TOP_SECTION.match(text):
-                if top_sections:
-                    text = text.replace(FLUSH, FLUSH + "\n\n" + NEW_PAGE, 1)
-                top_sections += 1
+            if APPENDIX_TOP.match(text):
+                text = text.replace(FLUSH, FLUSH + "\n\n" + NEW_PAGE, 1)
             parts.append(text)
         elif cell.cell_type == "code":
             if SHOW_CODE_TAG in tags:

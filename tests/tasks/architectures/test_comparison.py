@@ -189,8 +189,7 @@ def test_the_cnn_does_better_only_when_its_accuracy_is_beyond_the_spread():
     text = cnn_text(stats())
     assert text == (
         "**Why a CNN suits images.** With 0.41 times the MLP 500-300's parameters and 4.8 times its multiply-adds per "
-        "image, the CNN does better, likely (argued, not measured) because each filter is reused at every position of "
-        "the image."
+        "image, the CNN does better: each filter is reused at every position (argued, not measured)."
     )
     level = cnn_text(stats(cnn={"final_test_acc": 0.982}))
     assert level.startswith("**Why a CNN suits images.** The CNN has 0.41 times the MLP 500-300's parameters and")

@@ -250,10 +250,7 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
         if a > b and differ(a, cnn["noise"], b, mlp["noise"])
         else f"The CNN has {size}"
     )
-    return (
-        f"**Why a CNN suits images.** {lead}, likely (argued, not measured) because each filter is reused at every "
-        "position of the image."
-    )
+    return f"**Why a CNN suits images.** {lead}: each filter is reused at every position (argued, not measured)."
 
 
 def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, last: int) -> str:
