@@ -118,7 +118,9 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
 def test_the_batch_size_paragraph_ranks_the_test_accuracy_and_times_an_epoch():
     cells, history = three_batches()
     text = batch_size_text(cells, history)
-    assert text.endswith("An epoch at B = 8 took 3.5 times as long as at B = 128, beyond the machine's load.")
+    assert text.endswith(
+        "An epoch at B = 8 took 3.5 times as long as at B = 128 (means over the rates), beyond the machine's load."
+    )
     assert "(14 s against 4.1 s" not in text  # the seconds are the detail's
     ranked = batch_size_text(cells.assign(test_acc=[0.98, 0.985, 0.975]), history)
     assert ranked.startswith("**Batch size.** At η = 0.1, the final test accuracy is highest at B = 32, ahead of B = 8")
@@ -144,7 +146,7 @@ def test_the_time_of_an_update_is_judged_against_the_machines_load():
     # an epoch 1.8 times as long, 16 / 8.9 = 1.8 for the update: within what the load can do
     close = time_text(cells.assign(seconds_per_epoch=[14.35, 6.15, 8.0]))
     assert "less than in proportion, within the machine's load" in close
-    assert "took 1.8 times as long as at B = 128, within the machine's load." in (
+    assert "took 1.8 times as long as at B = 128 (means over the rates), within the machine's load." in (
         batch_size_text(cells.assign(seconds_per_epoch=[14.35, 6.15, 8.0]), history)
     )
     assert time_text(cells[cells["batch_size"] == 8]) is None
@@ -439,11 +441,15 @@ def test_the_batch_size_paragraph_times_an_epoch_over_every_rate_judged_by_the_c
     other = cells.assign(lr=1.0, seconds_per_epoch=cells["seconds_per_epoch"] * slower)
     text = batch_size_text(pd.concat([cells, other], ignore_index=True), history)
     assert text is not None
-    assert text.endswith("An epoch at B = 8 took 7 times as long as at B = 128, beyond the machine's load.")
+    assert text.endswith(
+        "An epoch at B = 8 took 7 times as long as at B = 128 (means over the rates), beyond the machine's load."
+    )
     faster = cells["batch_size"].map({8: 0.5, 32: 1.0, 128: 1.0})
     close = cells.assign(lr=1.0, seconds_per_epoch=cells["seconds_per_epoch"] * faster)
     mixed = batch_size_text(pd.concat([cells, close], ignore_index=True), history)
-    assert mixed is not None and mixed.endswith("took 2.6 times as long as at B = 128, within the machine's load.")
+    assert mixed is not None and mixed.endswith(
+        "took 2.6 times as long as at B = 128 (means over the rates), within the machine's load."
+    )
     assert "(11 s against 4.1 s, means over the rates; 1.8 to 3.5 times rate by rate)." in (
         time_text(pd.concat([cells, close], ignore_index=True)) or ""
     )  # the seconds and the ratios rate by rate, by which the verdict went: the detail's

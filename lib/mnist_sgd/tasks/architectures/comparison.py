@@ -279,7 +279,13 @@ def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
     seeds = set(stats["seeds"].astype(int))
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     if every is None:
-        return f"Test accuracy (%) after the first epoch and each model's last, mean ± s.d. over {over}."
+        lasts = sorted({int(e) for e in stats["epochs"]} - {1})
+        shown = (
+            f"epoch {lasts[0]}, the last"
+            if len(lasts) == 1
+            else f"epochs {and_list([str(e) for e in lasts])}, each the last of some model"
+        )
+        return f"Test accuracy (%) after epoch 1 and after {shown}; mean ± s.d. over {over}."
     return (
         f"Test accuracy (%) after epoch 1, every {every}th epoch and each model's last, mean ± s.d. over {over}; last "
         f"row ({BEST_MARK}): each model's best epoch, in brackets."

@@ -390,7 +390,7 @@ def wall_clock_text(reached: pd.DataFrame) -> str:
     fast, close, slow = load_split(reached)
     text = f"**Seconds.** B = {fast:,} reached the target fastest (the table above)"
     if close:
-        ratios = listed([f"{x:.2g}×" for x in close.values()])
+        ratios = listed([f"{two_figures(x) if math.isfinite(x) else x}×" for x in close.values()])
         text += (
             f"; B = {listed([f'{b:,}' for b in close])} took {ratios} as long, which the machine's load alone can cause"
         )
@@ -398,7 +398,7 @@ def wall_clock_text(reached: pd.DataFrame) -> str:
         who = f"B = {listed([f'{b:,}' for b in slow])}" if close else "the others"
         least = min(slow.values())  # the margin over the load factor, shown
         text += (
-            f"; {who} took {least:.2g}× as long or more (ratios of the unrounded means), beyond the {LOAD_FACTOR:g}× "
+            f"; {who} took {two_figures(least)}× as long or more (ratios of the unrounded means), beyond the {LOAD_FACTOR:g}× "
             "the load can cause"
         )
         if min(slow) < fast < max(slow):

@@ -63,7 +63,8 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
     text = (
         "**Where SGD would end.** Started from W = 0, SGD only ever adds combinations of the subset's images to W, "
-        "so as t grows it tends to the least-squares fit with the smallest weights, t → ∞ (black). That fit's test "
+        "so as t grows it heads for the least-squares fit with the smallest weights, t → ∞ (black), and at a "
+        "constant rate stays near it within its noise. That fit's test "
         f"accuracy is lowest at N' = {ns[worst]:,}, {acc[worst]:.2f}%"
         + (", the grid size nearest the thresholds" if worst == near else "")
     )

@@ -25,6 +25,12 @@ def cell_count(cells: pd.DataFrame) -> int:
     return len(cells)
 
 
+HAND_WRITTEN = (
+    "Each step's gradients come from a backward pass written by hand, which takes automatic differentiation's "
+    "steps to within rounding (checked in the per-run detail)."
+)
+
+
 def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
     """What was run of the grid: the settings against those its batch sizes and rates span, the
     epochs and seeds per setting, a warning when the epochs are not the assignment's
@@ -47,7 +53,8 @@ def mlp_scope_text(cells: pd.DataFrame, assignment_epochs: int) -> str:
         text += f" The assignment asks for {assignment_epochs} epochs: final values here are those of a shorter budget."
     if len(epochs_run) > 1:
         text += " The settings ran different numbers of epochs, so their final values are not directly comparable."
-    return text + f" {which_are_ranked(seeds[0])}"
+    # the gradients are the report's own: a reader comparing with autograd's should know it here
+    return text + f" {which_are_ranked(seeds[0])} {HAND_WRITTEN}"
 
 
 def reading_text(cells: pd.DataFrame) -> str:

@@ -239,7 +239,7 @@ def _epoch_time(cells: pd.DataFrame) -> str:
         return ""
     longer, shorter, ratio, ratios = read
     return (
-        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter}, "
+        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter} (means over the rates), "
         f"{_load_verdict(min([ratio, *ratios]))}. "
     )
 

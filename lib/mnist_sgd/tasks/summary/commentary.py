@@ -56,9 +56,9 @@ def sgd_answer(reference: pd.DataFrame, checks: pd.DataFrame) -> str:
         else ""
     )
     return (
-        f"L* = {ref['train_loss_star']:.5f}, the lowest training loss (exact least squares, "
-        f"{pct(ref['test_acc_star'])} test accuracy). The hand-written gradient agrees with automatic "
-        f"differentiation {agrees}{step}."
+        "Written by hand, batches drawn with replacement: its gradient agrees with automatic differentiation "
+        f"{agrees}{step}. The yardstick: L* = {ref['train_loss_star']:.5f}, the lowest training loss (exact least "
+        f"squares, {pct(ref['test_acc_star'])} test accuracy)."
     )
 
 
@@ -79,10 +79,10 @@ def batch_size_answer(chosen: pd.DataFrame, itr: pd.DataFrame, choices: pd.DataF
     if len(met):
         itrs = listed([mean_sd_rounded(m, sd) for m, sd in zip(met["settled_t"], met["settled_t_sd"], strict=True)])
         text += (
-            f" The loss has converged to within the target (ITR) after {itrs} iterations, "
+            f" The loss reaches the target and stays there from ITR = {itrs} iterations on, after "
             f"{listed([two_figures(v) for v in met['settled_seconds']])} s of training"
             + ("" if unmet.empty else f" at B = {listed([f'{b:,}' for b in met['batch_size']])}")
-            + "; it still falls slowly after."
+            + ", and still falls slowly after."
         )
     if len(unmet):
         text += (
@@ -154,7 +154,7 @@ def _fastest(reached: pd.DataFrame) -> str:
     fast, close, beyond = load_split(reached)
     if not close:
         least = min(beyond.values())
-        return f"B = {fast:,} trained fastest; the others took {least:.2g}× as long or more, beyond the machine's load."
+        return f"B = {fast:,} trained fastest; the others took {two_figures(least)}× as long or more, beyond the machine's load."
     return (
         f"B = {fast:,} trained fastest, but its lead over B = {listed([f'{b:,}' for b in close])} is within what the "
         "machine's load can cause."
@@ -187,8 +187,7 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     if len(short):
         text += (
             f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} it still depends on the number of "
-            f"iterations: trained on, it would tend to {listed([f'{100 * v:.1f}%' for v in short['closed_form_test_acc']])} "
-            "(t → ∞, the least-squares fit)."
+            "iterations (it is not yet where SGD heads as t → ∞)."
         )
     share = 100 * float(s["fit_share"].iloc[0])
     return text + (
@@ -255,13 +254,22 @@ def _along(cells: pd.DataFrame, column: str, label: Callable[[float], str]) -> s
     diverged': the cells whose seeds all converged by accuracy, the others by their failure."""
     ok = cells[cells["all_converged"].astype(bool)]
     text = (
-        "the test accuracy is " + listed([f"{pct(r['test_acc'])} at {label(r[column])}" for _, r in ok.iterrows()])
+        "the test accuracy is "
+        + listed([f"{_acc_sd(r['test_acc'], r.get('test_acc_sd'))} at {label(r[column])}" for _, r in ok.iterrows()])
         if len(ok)
         else "no cell trained on every seed"
     )
     for _, r in cells[~cells["all_converged"].astype(bool)].iterrows():
         text += f"; at {label(r[column])}, {_failures(r)}"
     return text
+
+
+def _acc_sd(acc: float, sd: float | None) -> str:
+    """'97.46% ± 0.04': an accuracy (fraction) with its s.d. over seeds, as the section's table shows
+    it; the accuracy alone where the s.d. is not known."""
+    if sd is None or not math.isfinite(sd):
+        return pct(acc)
+    return f"{pct(acc)}\u00a0±\u00a0{100 * sd:.2f}"
 
 
 def _failures(cell: pd.Series) -> str:
@@ -403,7 +411,7 @@ def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> 
             (
                 "ITR",
                 f"the first checkpoint t from which the loss stays within the target up to {SETTLED_WINDOW:g}t: "
-                "where Task 3 counts the loss as converged.",
+                "the iterations to reach the target and stay there.",
             ),
             ("Checkpoint", "an iteration at which the loss on all training images is computed."),
         ]
