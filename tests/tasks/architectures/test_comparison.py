@@ -189,7 +189,7 @@ def test_the_cnn_does_better_only_when_its_accuracy_is_beyond_the_spread():
     text = cnn_text(stats())
     assert text == (
         "**Why a CNN suits images.** With 0.41 times the MLP 500-300's parameters and 4.8 times its multiply-adds per "
-        "image, the CNN does better: each filter is reused at every position (argued, not measured)."
+        "image, the CNN does better, arguably (not measured) as each filter is reused at every position."
     )
     level = cnn_text(stats(cnn={"final_test_acc": 0.982}))
     assert level.startswith("**Why a CNN suits images.** The CNN has 0.41 times the MLP 500-300's parameters and")
@@ -379,11 +379,10 @@ def test_the_compact_tables_caption_names_its_rows_and_the_fluctuation_is_the_de
         "(†): each model's best epoch, in brackets."
     )  # what a cell is, no rule or reading: the setup says the first setting, the detail the fluctuation
     assert compact_caption(stats(), every=None) == (
-        "Test accuracy (%) after epoch 1 and after epochs 10 and 40, each the last of some model; mean ± s.d. over 3 "
-        "seeds."
+        "Test accuracy (%) after epochs 1, 10 and 40; mean ± s.d. over 3 seeds."
     )  # the body's table, with no best row
     one = compact_caption(stats().assign(epochs=40), every=None)
-    assert one == "Test accuracy (%) after epoch 1 and after epoch 40, the last; mean ± s.d. over 3 seeds."
+    assert one == "Test accuracy (%) after epochs 1 and 40; mean ± s.d. over 3 seeds."
     # the grid's method names no seed count: when the models ran different numbers, the caption says which ran how many
     mixed = compact_caption(stats(large_seeds=1))
     assert "over the seeds (3 seeds: " in mixed and "; 1 seed: " in mixed

@@ -250,7 +250,7 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
         if a > b and differ(a, cnn["noise"], b, mlp["noise"])
         else f"The CNN has {size}"
     )
-    return f"**Why a CNN suits images.** {lead}: each filter is reused at every position (argued, not measured)."
+    return f"**Why a CNN suits images.** {lead}, arguably (not measured) as each filter is reused at every position."
 
 
 def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, last: int) -> str:
@@ -280,12 +280,7 @@ def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     if every is None:
         lasts = sorted({int(e) for e in stats["epochs"]} - {1})
-        shown = (
-            f"epoch {lasts[0]}, the last"
-            if len(lasts) == 1
-            else f"epochs {and_list([str(e) for e in lasts])}, each the last of some model"
-        )
-        return f"Test accuracy (%) after epoch 1 and after {shown}; mean ± s.d. over {over}."
+        return f"Test accuracy (%) after epochs {and_list(['1', *map(str, lasts)])}; mean ± s.d. over {over}."
     return (
         f"Test accuracy (%) after epoch 1, every {every}th epoch and each model's last, mean ± s.d. over {over}; last "
         f"row ({BEST_MARK}): each model's best epoch, in brackets."
