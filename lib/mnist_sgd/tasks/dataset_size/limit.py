@@ -1,4 +1,4 @@
-"""Task 5's exact limit: where SGD from W = 0 ends as t grows, on a dense grid of sizes N'.
+"""Task 5's exact limit: where SGD from W = 0 heads as t grows, on a dense grid of sizes N'.
 
 SGD from W = 0 on the quadratic loss converges to the minimum-norm least-squares fit
 ``X'^+ Y'`` of its subset, and its expected iterate at step t is gradient descent's at the
