@@ -58,10 +58,20 @@ def sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z(])", flat) if s.strip()]
 
 
+def without_captions(text: str) -> str:
+    """A text without its figures' captions: each says in full what its own figure draws."""
+    return "\n\n".join(p for p in text.split("\n\n") if not p.lstrip().startswith("**Figure"))
+
+
 def repeated_sentences(nb: nbformat.NotebookNode, min_words: int = 8) -> dict[str, int]:
-    """Sentences of at least ``min_words`` words said more than once anywhere in the PDF."""
+    """Sentences of at least ``min_words`` words said more than once anywhere in the PDF's
+    prose, figure captions aside."""
     counts = Counter(
-        s for _, texts in sections(nb) for text in texts for s in sentences(prose(text)) if len(s.split()) >= min_words
+        s
+        for _, texts in sections(nb)
+        for text in texts
+        for s in sentences(prose(without_captions(text)))
+        if len(s.split()) >= min_words
     )
     return {s: n for s, n in counts.items() if n > 1}
 

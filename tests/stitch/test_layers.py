@@ -164,7 +164,7 @@ def test_a_rule_is_said_once_in_the_report_and_the_summary_may_say_it_again(tmp_
     assert outs[0] == f"In brief. {RULE}"  # the summary
     assert outs[1] == f"**Task 1.** {RULE} Short one."  # the first time in a task
     assert outs[2] == "Its own words.\n\n- kept"  # said again: dropped, an emptied list item too
-    assert outs[3] == "**Figure 1.**"  # a caption said before keeps its number
+    assert outs[3] == f"**Figure 1.** {RULE}"  # a caption stays whole: it says what its figure draws
 
 
 def test_a_parameter_in_the_prose_reads_as_its_spec_prints_it():

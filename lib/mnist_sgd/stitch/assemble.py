@@ -27,6 +27,7 @@ from mnist_sgd.stitch.pdf import to_pdf
 from mnist_sgd.stitch.repeats import DIGEST, drop_repeats, drop_said_sentences
 from mnist_sgd.stitch.run_prose import prints_in_pdf
 from mnist_sgd.stitch.tags import (
+    APPENDIX,
     DETAIL_TAG,
     GRID_RUN_TAG,
     HIDDEN_TAGS,
@@ -270,7 +271,7 @@ def detail_cells(detail: Detail, heading: str, levels: int, group: int) -> list:
     return cells
 
 
-APPENDIX_TITLE = "Appendix: per-run detail"
+APPENDIX_TITLE = f"{APPENDIX}: per-run detail"
 APPENDIX_ANCHOR = "per-run-detail"
 
 

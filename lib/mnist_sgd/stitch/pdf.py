@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 
 from mnist_sgd.stitch.run_prose import table_rows, without_run_prose
-from mnist_sgd.stitch.tags import DETAIL_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE, detail_group
+from mnist_sgd.stitch.tags import APPENDIX, DETAIL_TAG, HTML_ONLY_TAG, SHOW_CODE_TAG, TITLE, detail_group
 from mnist_sgd.store.files import atomic_write_bytes, atomic_write_text
 
 
@@ -68,7 +68,7 @@ FLUSH = "```{=typst}\n#place.flush()\n```"
 # heading, which ``FLUSH`` does not prevent for a float that did not fit on the page it was
 # deferred from. A task follows on the page the task before it ends on, so that the answers read
 # without half-empty pages; a figure near its heading stays in the flow (``NEAR_TASK_HEADING``).
-APPENDIX_TOP = re.compile(re.escape(FLUSH) + r"\s*## Appendix")
+APPENDIX_TOP = re.compile(re.escape(FLUSH) + r"\s*## " + re.escape(APPENDIX))
 NEW_PAGE = "```{=typst}\n#pagebreak(weak: true)\n```"
 
 
@@ -108,8 +108,9 @@ FIGURE_WIDTH = 5.6  # inches on the page: figures are drawn 7 in wide, so 9.5 pt
 FIGURE_HEIGHT = 3.3
 
 
-# inches: a grid point's figure in the per-run detail prints smaller, so that three fit on a page
-RUN_FIGURE_HEIGHT = 2.1
+# inches: a grid point's figure in the per-run detail prints smaller, so that two or three fit on a page; not
+# smaller, or its legend and ticks print below 6 pt
+RUN_FIGURE_HEIGHT = 2.6
 
 
 def figure_width(png: bytes, tallest: float = FIGURE_HEIGHT) -> float:

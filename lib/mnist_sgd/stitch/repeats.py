@@ -1,5 +1,6 @@
 """What the report says once: a paragraph every grid job of a task prints alike, and a sentence
-(a rule, a disclaimer) said in an earlier section or run, are dropped where they recur."""
+(a rule, a disclaimer) said in an earlier section or run, are dropped where they recur. A figure's
+caption is kept whole: it describes what its own figure draws, whatever another caption said."""
 
 from __future__ import annotations
 
@@ -54,11 +55,12 @@ def list_marker(text: str) -> str:
 
 def unsaid(text: str, said: set[str]) -> str:
     """``text`` (one paragraph or list item) without the sentences of at least MIN_WORDS words
-    already ``said``, which grows by those kept; its caption mark or list marker kept."""
+    already ``said``, which grows by those kept; its list marker kept. A figure's caption is
+    returned whole and adds nothing to ``said`` (a caption cut short no longer says what is drawn)."""
     lead = list_marker(text)
     rest = text[len(lead) :]
     if rest.startswith(FIGURE_MARK):
-        lead, rest = lead + FIGURE_MARK + " ", rest[len(FIGURE_MARK) :].lstrip()
+        return text
     kept = []
     for sentence in SENTENCE_END.split(rest):
         key = sentence_key(sentence)
@@ -67,15 +69,13 @@ def unsaid(text: str, said: set[str]) -> str:
                 continue
             said.add(key)
         kept.append(sentence)
-    if not kept:
-        return lead.strip() if FIGURE_MARK in lead else ""  # a figure keeps its number
-    return lead + " ".join(kept)
+    return lead + " ".join(kept) if kept else ""
 
 
 def drop_said_sentences(cells: list, said: set[str]) -> None:
     """The report says nothing twice (a rule, a disclaimer): a sentence of a text output
-    already ``said`` in an earlier section or run is dropped, a figure's caption mark kept;
-    ``said`` grows by what is kept. A list item left empty goes, a caption keeps its mark."""
+    already ``said`` in an earlier section or run is dropped (a figure's caption excepted);
+    ``said`` grows by what is kept. A list item left empty goes."""
     for cell in cells:
         for out in cell.get("outputs", []):
             text = out.get("data", {}).get("text/markdown")

@@ -1,6 +1,8 @@
 """What the assembly, the web page and the PDF agree on: the report's title and the cell tags they read."""
 
 TITLE = "Minibatch SGD on MNIST: a reproducible report"
+# how every appendix's title starts (the per-run detail's here, the speed and provenance notebooks' own)
+APPENDIX = "Appendix"
 HIDDEN_TAGS = {"parameters", "injected-parameters", "remove"}
 HTML_ONLY_TAG = "html-only"
 SHOW_CODE_TAG = "show-code"  # a code cell whose source belongs in the report (and PDF)
