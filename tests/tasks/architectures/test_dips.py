@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from mnist_sgd.tasks.architectures.dips import find_dips, tolerances, training_fell_too
+from mnist_sgd.tasks.architectures.dips import band_fall, find_dips, tolerances, training_fell_too
 
 
 def run(model: str, seed: int, test: list[float], train: list[float] | None = None) -> pd.DataFrame:
@@ -51,3 +51,18 @@ def test_the_training_accuracy_tells_a_worse_iterate_from_a_test_only_dip():
 
 def test_the_tolerance_is_twice_the_fluctuation_and_zero_when_unmeasured():
     assert tolerances(pd.Series({"CNN": 0.1, "MLP 128": math.nan})) == {"CNN": 0.2, "MLP 128": 0.0}
+
+
+def test_the_band_s_fall_where_no_run_dipped_is_its_lowest_seed_s():
+    # seed 0 dips at epoch 3 (2 points); at epoch 5 both seeds fall 0.8: the band's lower edge falls 0.8, no dip
+    h = pd.concat(
+        [
+            run("MLP 500-300", 0, [0.97, 0.98, 0.96, 0.98, 0.972]),
+            run("MLP 500-300", 1, [0.97, 0.98, 0.979, 0.985, 0.977]),
+        ]
+    )
+    found = find_dips(h, {})
+    assert found["epoch"].tolist() == [3]
+    fall = band_fall(h, found)
+    assert fall["model"] == "MLP 500-300" and fall["epoch"] == 5 and fall["fall"] == pytest.approx(0.8)
+    assert band_fall(run("CNN", 0, [0.97, 0.98, 0.99]), found.iloc[:0]) is None  # never falls

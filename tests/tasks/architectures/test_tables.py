@@ -22,6 +22,7 @@ from mnist_sgd.tasks.architectures.tables import (
     model_stats,
     norm_curves,
     seed_curves,
+    seeds_table,
 )
 
 
@@ -163,3 +164,13 @@ def test_the_norm_curves_start_at_initialisation():
     norms = norm_curves(runs(), history())
     cnn = norms[norms["model"] == "CNN"]
     assert cnn["epoch"].tolist() == [0, 1, 2, 3, 4] and cnn["weight_norm"].tolist() == [9.0, 11.0, 12.0, 13.0, 14.0]
+
+
+def test_the_seeds_table_gives_each_run_after_its_last_epoch():
+    r = runs().assign(epochs=[4, 12, 12, 2, 2], diverged_at=math.nan)
+    r.loc[(r["model"] == FIRST) & (r["seed"] == 1), ["diverged", "diverged_at"]] = [True, 2]
+    table = seeds_table(r, lambda m: f"<{m}>").set_index("model")
+    assert table.index.tolist() == [f"<{FIRST}>", "<MLP 128>", "<CNN>"]  # the order of the task, named as asked
+    assert table.loc["<MLP 128>", "seed 1"] == "95.20 / 99.80" and table.loc["<MLP 128>", "epochs"] == "12"
+    assert table.loc[f"<{FIRST}>", "seed 1"] == "diverged in epoch 2"  # a failed run says so, with no accuracy
+    assert table.loc["<CNN>", "seed 1"] == ""  # one seed: the others blank

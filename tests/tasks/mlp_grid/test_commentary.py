@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import torch
 from made_up import grid_read_late as grid
 
 from mnist_sgd.tasks.mlp_grid.commentary import (
@@ -92,8 +93,8 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
     # how the gradients are computed, said in the section; its check is the detail's
     assert text.endswith(
-        "Each step's gradients come from a backward pass written by hand, which takes automatic differentiation's "
-        "steps to within rounding (checked in the per-run detail)."
+        "Gradients come from a hand-written backward pass, matching automatic differentiation to within rounding "
+        "(per-run detail)."
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
@@ -102,30 +103,47 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "not directly comparable" in mlp_scope_text(uneven, 3)
     same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
     assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
-    assert "where every seed trained. Each step" in same
+    assert "where every seed trained. Gradients come" in same
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():
-    text = mlp_terms_text(0.1124)
+    runs, _ = grid()  # majority 11.24%; its runs counted as trained score 92% and more, no digit's share
+    # MNIST's shares of the training images: 1 the most frequent (11.24%), 5 the least (9.04%)
+    counts = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    y_train = torch.cat([torch.full((n,), d) for d, n in enumerate(counts)])
+    text = mlp_terms_text(runs, y_train)
     for rule in ("within 2 points of 11.24%", "more than 10% above the lowest loss"):
         assert text.count(rule) == 1
     assert "over those that" not in text  # the table's caption says it
     # Task 3 owns "converged": the rule names the runs that neither failed nor got stuck "trained"
     assert "converged" not in text and text.count("*trained*") == 1
-    # the status rule measures against the most frequent digit's share; a stuck run may answer another digit
-    assert "answers one digit for every image, not necessarily the most frequent one" in text
+    # the window is a share, not what a stuck network answers: it may answer another digit, and one answering a
+    # digit whose share lies outside the window (here only 5) would be counted as trained
+    assert "(the share of the most frequent digit, 1)" in text and "always answering" not in text
+    assert (
+        "A network stuck at chance answers one digit for every image and scores that digit's share of the images; "
+        "every digit's share of the training images lies within those 2 points but that of 5 (9.04%), so the rule "
+        "would count a network answering it as trained; no run counted as trained here scores a digit's share."
+    ) in text
     assert "do not overlap" not in text  # the comparison is said once, in the body
+    # a run counted as trained that scores 5's share: said, not hidden
+    posing = runs.copy()
+    posing.loc[(posing["batch_size"] == 128) & (posing["lr"] == 0.01), "final_train_acc"] = 5421 / 60000
+    assert text.replace(
+        "no run counted as trained here scores a digit's share", "1 run counted as trained here scores one"
+    ) == (mlp_terms_text(posing, y_train))
+    even = torch.arange(60000) % 10  # every share 10%: within 2 points of the majority's
+    assert "every digit's share of the training images lies within those 2 points." in mlp_terms_text(
+        runs.assign(majority=0.1), even
+    )
 
 
 def test_the_table_caption_says_whose_values_a_failed_cell_shows():
     caption = table_caption()
-    assert (
-        "its accuracies after the last epoch (mean ± s.d. over the seeds that trained; every seed where none did)"
-        in caption
-    )
+    assert "its final accuracies (mean ± s.d. over the seeds that trained, or every seed where none did)" in caption
     assert caption.endswith("and the hand-made figures (one run each).")  # read at their last epoch too
     assert "judge" not in caption and "spread" not in caption  # no rule in a caption: the glossary and detail say it
-    assert caption.startswith("Every setting in the order of η/B")
+    assert caption.startswith("Every setting by η/B")
 
 
 def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
@@ -134,7 +152,7 @@ def test_the_loss_caption_names_each_run_that_leaves_the_axis_with_its_epochs():
     history.loc[seed, "full_train_loss"] = [1.2, 3.3e14, 2.33]  # stuck at chance after a blow-up in epoch 2
     top = loss_axis_top(history)
     text = loss_figure_caption(history, runs, top)
-    assert top == LOSS_TOP and "grey line: ln 10, where a run stuck at chance stays." in text
+    assert top == LOSS_TOP and "grey line: ln 10 (a stuck run's loss)." in text
     assert "Dotted" not in text  # a dotted line is a rate's style
     assert "The axis ends at 3.45 (1.5 × ln 10)" in text and "a triangle on the top edge, at its epoch" in text
     assert "Those epochs, with the loss reached: B = 8, η = 1, seed 0: epoch 2 (3.3e+14)." in text

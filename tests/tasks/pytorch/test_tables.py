@@ -31,7 +31,6 @@ from mnist_sgd.tasks.pytorch.tables import (
     implementation_runs,
     implementation_summary,
     implementation_table,
-    step_seconds,
     step_time,
     step_time_ratios,
 )
@@ -242,13 +241,6 @@ def test_the_check_table_has_a_row_per_rate_and_a_column_per_way():
         "Test accuracy (%) after 10 epochs of B = 100, mean ± s.d. over 3 seeds; converted: PyTorch given 5η, not "
         "converted: given η."
     )
-
-
-def test_the_same_loop_is_timed_per_step_across_tables():
-    a = pd.DataFrame({"implementation": [HAND, LOADER], "train_seconds": [0.5, 5.0], "iterations": [1000, 1000]})
-    b = pd.DataFrame({"implementation": [HAND, CONVERTED], "train_seconds": [1.2, 9.0], "iterations": [6000, 6000]})
-    assert step_seconds(a, b) == pytest.approx([5e-4, 2e-4])
-    assert step_seconds(a, b, implementation=LOADER) == pytest.approx([5e-3])
 
 
 def test_the_time_ratio_is_taken_seed_by_seed():

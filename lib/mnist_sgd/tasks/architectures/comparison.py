@@ -1,10 +1,10 @@
 """Task 8's answer in the body: how the architectures end (``ranking_text``) and why
 (``comparison_text``), the compact table's caption (``compact_caption``) and its dips (``dip_note``); the
-hand-made figures are ``hand``'s, the per-run detail ``detail``'s. The models are read as
-``late.late_stats`` reads them. A difference reads as a distance ('0.94 points above') with its
-verdict by the report's one rule, ``criteria.differ``, which the summary page states: the section
-only says 'beyond' or 'within the spread'. A noise that is not measured is said once, at
-the end of its paragraph. The prose repeats no number of the body's table."""
+hand-made figures are ``hand``'s, the per-run detail ``detail``'s. The models are read after their
+last epoch, with the noise ``late.final_stats`` gives them. A difference reads as a distance ('0.94
+points above') with its verdict by the report's one rule, ``criteria.differ``, which the summary page
+states: the section only says 'beyond' or 'within the spread'. A noise that is not measured is said
+once, at the end of its paragraph. The prose repeats no number of the body's table."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
-from mnist_sgd.tasks.architectures.late import plain_name
+from mnist_sgd.tasks.architectures.late import plain_name, reading_at
 from mnist_sgd.tasks.architectures.tables import BEST_MARK, EVERY, FLUCTUATION_EPOCHS, epoch_rows, seeds_phrase
-from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
+from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, the_names
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
@@ -87,7 +87,7 @@ def spread_text(stats: pd.DataFrame) -> str | None:
     check = seeded[seeded["fluctuation"].map(math.isfinite)].sort_values("epochs").tail(1)
     if single["noise"].map(math.isfinite).any() and len(check):
         c = check.iloc[0]
-        ratio = c["noise"] / c["fluctuation"]
+        ratio = 100 * c["final_test_acc_sd"] / c["fluctuation"]
         understated = ", so a one-seed model's noise may be understated by about as much" if ratio > 1 else ""
         parts.append(
             f"On the {c['name']}, which has both, the seeds' s.d. is {ratio:.1f} times the fluctuation{understated}."
@@ -95,30 +95,11 @@ def spread_text(stats: pd.DataFrame) -> str | None:
     return " ".join(parts)
 
 
-def _value(row: pd.Series) -> str:
-    """A model's test accuracy as the ranking says it: 'the CNN's 99.14 ± 0.04%', ± its noise as
-    ``late.late_noise`` reads it (no ± for one seed)."""
-    noise = row["noise"] if row["noise_source"] == "seeds" else math.nan
-    return (
-        f"the {row['name']}'s {100 * row['final_test_acc']:.2f}"
-        + (f" ± {noise:.2f}" if math.isfinite(noise) else "")
-        + "%"
-    )
-
-
-def _reading_said(ok: pd.DataFrame, last: int) -> str:
-    """How the comparison reads a model, said once: each seed's mean over its last ``last`` epochs
-    (what the ± counts besides the seeds, one run's fluctuation, is the summary page's)."""
-    epochs = set(ok["epochs"].astype(int))
-    of = f" of {epochs.pop()}" if len(epochs) == 1 else ""
-    return f"**How they end.** Averaged over each seed's last {last}{of} epochs, the test accuracy is"
-
-
-def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
-    """How the comparison reads a model (each seed's mean over its ``last`` epochs, then the mean
-    over the seeds ± its noise: ``late.late_stats``), said once (``_reading_said``), with the
-    architectures at η = LR from the highest test accuracy down, each against the next, their
-    verdicts said once when they agree. None with fewer than two that finished."""
+def ranking_text(stats: pd.DataFrame) -> str | None:
+    """How the architectures at η = LR end (after their last epoch, with the noise of
+    ``late.final_stats``), from the highest test accuracy down, each against the next: its distance
+    and verdict, or, when every verdict is 'beyond', the order and that verdict once. Their values are
+    the body table's last row, not repeated. None with fewer than two that finished."""
     ok = stats[~stats["model"].isin(FIRST_RUNS) & stats["final_test_acc"].map(math.isfinite)]
     if len(ok) < 2:
         return None
@@ -128,16 +109,20 @@ def ranking_text(stats: pd.DataFrame, last: int) -> str | None:
         a, b = 100 * high["final_test_acc"], 100 * low["final_test_acc"]
         noises += [(high, high["noise"]), (low, low["noise"])]
         verdicts.append(verdict(a, high["noise"], b, low["noise"], spread_name(stats)))
-    how = _reading_said(ok, last)
-    if len(set(verdicts)) == 1 and verdicts[0]:
-        each = "each" if len(verdicts) > 1 else "the two"
-        ends = f"{and_list([_value(r) for r in rows])}, {each} {verdicts[0]} of the next"
+    epochs = set(ok["epochs"].astype(int))
+    when = f"After {plural(epochs.pop(), 'epoch')}" if len(epochs) == 1 else "After their last epoch"
+    if len(set(verdicts)) == 1 and verdicts[0] == f"beyond {spread_name(stats)}":
+        order = ", then ".join(f"the {r['name']}" for r in rows[1:])
+        each = "each" if len(rows) > 2 else "the two"
+        ends = f"the {rows[0]['name']} is highest, then {order}, {each} {verdicts[0]} of the next"
     else:
-        ends = _value(rows[0]) + "".join(
-            f", then {_value(r)}" + (f" ({v} of the one above)" if v else "")
-            for r, v in zip(rows[1:], verdicts, strict=True)
-        )
-    return f"{how} {ends}." + unmeasured(noises)
+        pairs = [
+            f"the {high['name']} is {distance(shown(100 * high['final_test_acc'], 100 * low['final_test_acc']))} "
+            f"the {low['name']}" + (f", {v}" if v else "")
+            for high, low, v in zip(rows, rows[1:], verdicts, strict=False)
+        ]
+        ends = "; ".join(pairs)
+    return f"**How they end.** {when}, {ends}." + unmeasured(noises)
 
 
 def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
@@ -147,7 +132,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
     if first is None or main is None or first["epochs"] == 0:
         return None
     e, spread = int(first["epochs"]), spread_name(stats)
-    a, b = mean_at(curves, stats, "MLP 128", e), mean_at(curves, stats, FIRST, e)
+    a, b = reading_at(curves, stats, "MLP 128", e), reading_at(curves, stats, FIRST, e)
     if a is None or b is None:
         return None
     diff = shown(a[0], b[0])
@@ -158,7 +143,7 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
         + (f": a {LR / FIRST_LR:g} times longer step gets further" if further else "")
     )
     k = min(5, e - 1)
-    start = mean_at(curves, stats, FIRST, e - k) if k > 0 else None
+    start = reading_at(curves, stats, FIRST, e - k) if k > 0 else None
     if start is not None:
         gain = shown(b[0], start[0])
         moved = f"{'up' if gain > 0 else 'down'} {abs(gain):.2f} points in its last {plural(k, 'epoch')}"
@@ -175,8 +160,8 @@ def step_size_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
 
 
 def gap_noise_of(stats: pd.DataFrame) -> pd.Series:
-    """Each model's noise of its train-test gap (points): its ``gap_noise`` where ``late.late_stats``
-    read it, else its seeds' s.d., else the model's noise."""
+    """Each model's noise of its train-test gap (points): its ``gap_noise`` where ``late.final_stats``
+    gave it, else its seeds' s.d., else the model's noise."""
     noise = (100 * stats["gap_sd"]).where(stats["gap_sd"].map(math.isfinite), stats["noise"])
     return stats["gap_noise"].where(stats["gap_noise"].map(math.isfinite), noise) if "gap_noise" in stats else noise
 
@@ -253,12 +238,12 @@ def cnn_text(stats: pd.DataFrame) -> str | None:
     return f"**Why a CNN suits images.** {lead}, arguably (not measured) as each filter is reused at every position."
 
 
-def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame, last: int) -> str:
-    """The body's answer, from ``stats`` as ``late.late_stats`` reads them over ``last`` epochs: how
-    the architectures end, then one bullet per point the models allow."""
+def comparison_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str:
+    """The body's answer, from ``stats`` as ``late.final_stats`` reads them: how the architectures
+    end, then one bullet per point the models allow."""
     points = [step_size_text(stats, curves), fit_text(stats), cnn_text(stats)]
     bullets = "\n".join(f"- {p}" for p in points if p)
-    return "\n\n".join(t for t in [ranking_text(stats, last), bullets] if t)
+    return "\n\n".join(t for t in [ranking_text(stats), bullets] if t)
 
 
 def swing_said(stats: pd.DataFrame) -> str:

@@ -58,3 +58,19 @@ def training_fell_too(dips: pd.DataFrame) -> pd.Series:
     """Per dip: whether the training accuracy fell with the test accuracy, by at least half as
     many points (the weights themselves got worse, not only on the test images)."""
     return dips["train_fall"] >= dips["fall"] / 2
+
+
+def band_fall(history: pd.DataFrame, found: pd.DataFrame) -> pd.Series | None:
+    """The largest fall of the lower edge of the figure's band (each model's lowest seed at each
+    evaluated epoch) from one evaluated epoch to the next, at an epoch that holds none of the dips
+    ``found`` (``find_dips``), in points: model, epoch, fall; None when it never falls there. Such
+    a fall looks like a dip in the figure while no run fell by more than a dip's points."""
+    lowest = history.dropna(subset=["test_acc"]).groupby(["model", "epoch"])["test_acc"].min().reset_index()
+    lowest = lowest.sort_values(["model", "epoch"])
+    lowest["fall"] = -100 * lowest.groupby("model", sort=False)["test_acc"].diff()
+    dipped = set(zip(found["model"], found["epoch"].astype(int), strict=True))
+    kept = pd.Series([(m, int(e)) not in dipped for m, e in zip(lowest["model"], lowest["epoch"], strict=True)])
+    falls = lowest[kept.to_numpy() & (lowest["fall"] > 0).to_numpy()]
+    if falls.empty:
+        return None
+    return falls.loc[falls["fall"].idxmax(), ["model", "epoch", "fall"]]

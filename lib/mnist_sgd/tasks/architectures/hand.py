@@ -1,9 +1,10 @@
 """Task 8's models against the hand-made figures, by the report's rule for a hand figure
-(``agrees_with_hand``, which the summary page states): those that agree in one sentence, each
-other one with its difference and, for the first run, whether a tested cause explains it
-(``hand_figures_text``, the body); what the runs rule out, which pairs of input scaling and
-epoch a search finds to match the figure, said to be a search, and what no run tests
-(``first_run_detail``)."""
+(``agrees_with_hand``, which the summary page states), each read after its last epoch as a hand
+figure is, with the noise of ``late.final_stats`` (the seeds' s.d. combined with one run's
+fluctuation): those that agree in one sentence, each other one with its difference and, for the
+first run, whether a tested cause explains it (``hand_figures_text``, the body); what the runs rule
+out, which pairs of input scaling and epoch a search finds to match the figure, said to be a search,
+and what no run tests (``first_run_detail``)."""
 
 from __future__ import annotations
 
@@ -16,21 +17,11 @@ from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.tasks.architectures.comparison import distance, shown
-from mnist_sgd.tasks.architectures.wording import and_list, cap, mean_at, row_of, the_names
+from mnist_sgd.tasks.architectures.late import reading_at
+from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, the_names
 
 # A hand figure is one run: within or beyond the spread of our seeds, by ``agrees_with_hand``
 SPREAD = "the spread"
-
-
-def reading_noise(row: pd.Series) -> float:
-    """The noise (points) of a model's test accuracy read at its last epoch, as a hand figure is:
-    the s.d. over its seeds of their last epochs (``noise``) combined with one run's swing from
-    epoch to epoch (``fluctuation``), which a reading at one epoch carries whole and a few seeds can
-    miss, √(noise² + fluctuation²); ``noise`` alone for one seed or an unmeasured swing."""
-    noise, swing = row["noise"], row["fluctuation"]
-    if row["noise_source"] != "seeds" or not (math.isfinite(noise) and math.isfinite(swing)):
-        return noise
-    return math.hypot(noise, swing)
 
 
 def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
@@ -44,10 +35,11 @@ def _first_above(history: pd.DataFrame, model: str, level: float) -> int | None:
 
 def _agreeing_epochs(curves: pd.DataFrame, stats: pd.DataFrame, model: str, ref: float) -> list[tuple[int, float]]:
     """The epochs after which ``model``'s mean test accuracy agrees with the hand figure ``ref`` by
-    ``agrees_with_hand`` (its seeds' s.d. at that epoch), each with the difference as printed."""
+    ``agrees_with_hand`` (with the noise ``late.reading_at`` gives it at that epoch), each with the
+    difference as printed."""
     found = []
     for e in sorted(curves.loc[curves["model"] == model, "epoch"].unique()):
-        at = mean_at(curves, stats, model, int(e))
+        at = reading_at(curves, stats, model, int(e))
         if at is not None and math.isfinite(at[1]):
             diff = shown(at[0], 100 * ref)
             if agrees_with_hand(diff, at[1]):
@@ -82,7 +74,7 @@ def _first_run_cause(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
     search = ""
     if other is not None and math.isfinite(other["final_test_acc"]):
         d01 = shown(100 * other["final_test_acc"], 100 * ref)
-        if math.isfinite(reading_noise(other)) and agrees_with_hand(d01, reading_noise(other)):
+        if math.isfinite(other["noise"]) and agrees_with_hand(d01, other["noise"]):
             facts.append(
                 f"the same run on inputs left in [0, 1] ends {distance(d01)} it: the input scaling could explain it"
             )
@@ -116,9 +108,9 @@ def _explains(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> bool:
     if _agreeing_epochs(curves, stats, FIRST, ref):
         return True
     other = row_of(stats, FIRST_01)
-    if other is None or not math.isfinite(other["final_test_acc"]) or not math.isfinite(reading_noise(other)):
+    if other is None or not math.isfinite(other["final_test_acc"]) or not math.isfinite(other["noise"]):
         return False
-    return agrees_with_hand(shown(100 * other["final_test_acc"], 100 * ref), reading_noise(other))
+    return agrees_with_hand(shown(100 * other["final_test_acc"], 100 * ref), other["noise"])
 
 
 def _first_run_verdict(stats: pd.DataFrame, curves: pd.DataFrame, ref: float) -> str:
@@ -138,38 +130,26 @@ def first_run_detail(stats: pd.DataFrame, curves: pd.DataFrame, history: pd.Data
     row = row_of(stats, FIRST)
     if s is None or ref is None or row is None:
         return None
-    if not (math.isfinite(row["final_test_acc"]) and math.isfinite(reading_noise(row))):
+    if not (math.isfinite(row["final_test_acc"]) and math.isfinite(row["noise"])):
         return None
-    if agrees_with_hand(shown(100 * row["final_test_acc"], 100 * ref), reading_noise(row)):
+    if agrees_with_hand(shown(100 * row["final_test_acc"], 100 * ref), row["noise"]):
         return None
     cause = _first_run_cause(stats, curves, history, ref, ASKED_EPOCHS[s.budget]).strip()
     return f"**The {row['name']} against its hand figure of {100 * ref:.2f}%.** {cause}"
 
 
-def _at_last_epoch(row: pd.Series) -> str:
-    """A model's test accuracy at its last epoch as the hand comparison reads it: '98.22% ± 0.07',
-    ± the s.d. over its seeds, as the per-epoch table prints it (the judgement adds one run's
-    fluctuation, ``reading_noise``); the value alone for one seed."""
-    value, noise = f"{100 * row['final_test_acc']:.2f}%", row["noise"]
-    return value + (f" ± {noise:.2f}" if row["noise_source"] == "seeds" and math.isfinite(noise) else "")
-
-
-def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFrame | None = None) -> str | None:
-    """Each model with a hand-made figure (one run, read at its last epoch) against ours, by
-    ``agrees_with_hand`` with one run's fluctuation from epoch to epoch added to our noise
-    (``reading_noise``): the models the ranking reads (``late``: ``late.late_stats``; each seed's
-    last epochs) as it reads them, their values left to it (each is printed once), and a first run,
-    still rising at its end, at its last epoch, its value left to the body's table (``stats``:
-    ``tables.model_stats``); without ``late``, every model at its last epoch with its value.
-    Those that agree (in as many epochs) go in one sentence, each other one with its difference
-    and, for the first run, whether a tested cause explains it (``_first_run_verdict``). None when
-    no model has a figure."""
+def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame) -> str | None:
+    """Each model with a hand-made figure (one run, read at its last epoch) against ours after the
+    last epoch, by ``agrees_with_hand`` with the noise of ``late.final_stats`` (the seeds' s.d.
+    combined with one run's fluctuation); our values are the body table's, not repeated. Those that
+    agree (in as many epochs) go in one sentence, each other one with its difference and, for the
+    first run, whether a tested cause explains it (``_first_run_verdict``). None when no model has
+    a figure."""
     agree: list[tuple[str, str, float]] = []
     differ: list[str] = []
     for s in architectures.by_model(stats["model"].tolist()):
         ref = references.value(8, "test accuracy", s.ref_key) if s.ref_key else None
-        ranked = late is not None and not s.first_run
-        row = row_of(late if ranked else stats, s.model)
+        row = row_of(stats, s.model)
         if ref is None or row is None:
             continue
         about = "'about'" in references.setting(8, s.ref_key)
@@ -177,27 +157,22 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFr
         if not math.isfinite(row["final_test_acc"]):
             differ.append(f"The {row['name']} has no final accuracy to set against {quoted}: every seed diverged.")
             continue
-        diff, measured = shown(100 * row["final_test_acc"], 100 * ref), math.isfinite(reading_noise(row))
-        agrees = measured and agrees_with_hand(diff, reading_noise(row))
+        diff, measured = shown(100 * row["final_test_acc"], 100 * ref), math.isfinite(row["noise"])
+        agrees = measured and agrees_with_hand(diff, row["noise"])
         asked = ASKED_EPOCHS[s.budget]
         short = (
             f"; after {int(row['epochs'])} of the figure's {asked} epochs, so not the same reading"
             if row["epochs"] < asked
             else ""
         )
-        # with the ranking's reading its models' values are the ranking's, the first run's the body table's
-        if ranked:
-            name = row["name"]
-        elif late is not None:
-            name = f"{row['name']}, at its last epoch,"
-        else:
-            name = f"{row['name']} ({_at_last_epoch(row)})"
         if agrees and not short:
-            agree.append((row["name"] if ranked else f"{row['name']} ({_at_last_epoch(row)})", quoted, diff))
+            agree.append((row["name"], quoted, diff))
             continue
         verdict = "its noise is not measured here" if not measured else f"{'within' if agrees else 'beyond'} {SPREAD}"
         why = _first_run_verdict(stats, curves, ref) if s.model == FIRST and measured and not agrees else ""
-        differ.append(f"The {name} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}.")
+        differ.append(
+            f"The {row['name']} ends {distance(diff)} the hand-made figure of {quoted}, {verdict}{short}{why}."
+        )
     if agree:
         names, figures, diffs = (list(c) for c in zip(*agree, strict=True))
         one = len(agree) == 1
@@ -208,5 +183,4 @@ def hand_figures_text(stats: pd.DataFrame, curves: pd.DataFrame, late: pd.DataFr
         )
     if not differ:
         return None
-    like = "" if late is not None else "Ours are read at the last epoch, as the hand-made figures. "
-    return f"**Against the hand-made figures.** {like}" + " ".join(differ)
+    return "**Against the hand-made figures.** " + " ".join(differ)

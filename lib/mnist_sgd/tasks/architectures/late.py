@@ -1,7 +1,9 @@
-"""Task 8's models as the comparison reads them: past the swings of the test accuracy from one
-epoch to the next (``late_stats``: each seed's mean over its last epochs, then the mean over the
-seeds, ± their s.d. combined with what the swing leaves in such a mean), and named in plain words (``plain_names``: the MLP 128 at the first setting's
-learning rate says what it is, where the result tables call it a "first run")."""
+"""Task 8's models as the comparison reads them: after the last epoch, as the hand-made figures
+are, each difference judged with the seeds' s.d. combined with one run's fluctuation from epoch
+to epoch (``final_stats``, by ``late_noise``, which Task 7 uses alike), and a mean over each
+seed's last epochs only as a check of that reading (``late_means``); and named in plain words
+(``plain_names``: the MLP 128 at the first setting's learning rate says what it is, where the
+result tables call it a "first run")."""
 
 from __future__ import annotations
 
@@ -11,10 +13,10 @@ import pandas as pd
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR
-from mnist_sgd.science.nets import TRAIN_ACC_IMAGES
 from mnist_sgd.tasks.architectures.tables import fit_table
+from mnist_sgd.tasks.architectures.wording import mean_at, row_of, the_names
 
-LAST = 5  # a seed is read as its mean over this many last evaluated epochs: one epoch's reading swings
+LAST = 5  # the check reads a seed as its mean over this many last evaluated epochs
 PLAIN = {FIRST: f"MLP 128 at η = {FIRST_LR:g}", FIRST_01: f"MLP 128 at η = {FIRST_LR:g} on [0, 1]"}
 
 
@@ -33,6 +35,43 @@ def plain_columns(table: pd.DataFrame) -> pd.DataFrame:
     return table.rename(columns={s.short: plain_name(s.model) for s in architectures.SETUPS})
 
 
+def late_noise(sd: float, fluctuation: float, last: int = LAST) -> float:
+    """The noise (points) of a value read as the seeds' mean over their last ``last`` epochs (1:
+    after the last epoch alone): the seeds' s.d. ``sd`` combined with what one run's fluctuation
+    from epoch to epoch (``fluctuation``, points) leaves in a mean of ``last`` epochs,
+    √(sd² + fluctuation² / last): a few seeds can miss the swing, so it is counted whatever they
+    show. ``sd`` alone when the fluctuation is not measured."""
+    if not math.isfinite(fluctuation):
+        return sd
+    return math.hypot(sd, fluctuation / math.sqrt(last))
+
+
+def final_stats(stats: pd.DataFrame) -> pd.DataFrame:
+    """``stats`` (``tables.model_stats``: each model after its last epoch) with the noise every
+    verdict on them uses, in points: ``noise``, of the test accuracy, and ``gap_noise``, of the
+    train-test gap (which holds the test accuracy, and so its swing), each the seeds' s.d.
+    combined with one run's fluctuation (``late_noise`` of one epoch). A one-seed model keeps its
+    noise, its fluctuation (its ``gap_noise`` NaN: ``comparison.gap_noise_of`` then takes it)."""
+    seeds = stats["noise_source"] == "seeds"
+    noise = [late_noise(100 * sd, f, 1) for sd, f in zip(stats["final_test_acc_sd"], stats["fluctuation"], strict=True)]
+    gap = [late_noise(100 * sd, f, 1) for sd, f in zip(stats["gap_sd"], stats["fluctuation"], strict=True)]
+    return stats.assign(
+        noise=pd.Series(noise, index=stats.index).where(seeds, stats["noise"]),
+        gap_noise=pd.Series(gap, index=stats.index).where(seeds, math.nan),
+    )
+
+
+def reading_at(curves: pd.DataFrame, stats: pd.DataFrame, model: str, epoch: int) -> tuple[float, float] | None:
+    """A model's mean test accuracy after ``epoch`` (points) and the noise a verdict on it uses: the
+    seeds' s.d. at that epoch combined with one run's fluctuation (``late_noise`` of one epoch), as
+    ``final_stats`` reads the last epoch; the model's noise with one seed; None when not evaluated."""
+    at, row = mean_at(curves, stats, model, epoch), row_of(stats, model)
+    c = curves[(curves["model"] == model) & (curves["epoch"] == epoch)]
+    if at is None or row is None or not math.isfinite(c["sd"].iloc[0]):
+        return at
+    return at[0], late_noise(at[1], row["fluctuation"], 1)
+
+
 def seed_means(history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
     """Per run (model, seed) that reached its model's last evaluated epoch: the mean test and
     training accuracy over its last ``last`` evaluated epochs and their difference (train − test),
@@ -45,61 +84,43 @@ def seed_means(history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
     return means.assign(gap=means["train_acc"] - means["test_acc"])
 
 
-def late_noise(sd: float, fluctuation: float, last: int = LAST) -> float:
-    """The noise (points) of a model read as its seeds' means over their last ``last`` epochs: the
-    seeds' s.d. ``sd`` of those means combined with what one run's fluctuation from epoch to epoch
-    (``fluctuation``, points) leaves in a mean of ``last`` epochs, √(sd² + fluctuation² / last): a
-    few seeds can miss the swing, so it is counted whatever they show. ``sd`` alone when the
-    fluctuation is not measured."""
-    if not math.isfinite(fluctuation):
-        return sd
-    return math.hypot(sd, fluctuation / math.sqrt(last))
+def late_means(history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
+    """The check's reading, per model: ``seed_means``' test accuracy averaged over the seeds
+    (``late_test_acc``, fractions) and how many seeds it holds."""
+    means = seed_means(history, last).groupby("model", sort=False)["test_acc"].agg(["mean", "count"])
+    return means.rename(columns={"mean": "late_test_acc", "count": "seeds"}).reset_index()
 
 
-def late_stats(stats: pd.DataFrame, history: pd.DataFrame, last: int = LAST) -> pd.DataFrame:
-    """``stats`` with the final test and training accuracy, the gap and the noise read over the
-    seeds of ``seed_means``: means, their s.d.s, and as the noise of the test accuracy and of the gap
-    (``gap_noise``, points) ``late_noise``; the noise of a one-seed model stays its fluctuation
-    (its ``gap_noise`` NaN: ``comparison.gap_noise_of`` then takes that noise)."""
-    out = stats.copy()
-    for model, m in seed_means(history, last).groupby("model", sort=False):
-        i = out.index[out["model"] == model]
-        sd = m["test_acc"].std(ddof=1)
-        seeds = math.isfinite(sd)
-        fluctuation = out.loc[i, "fluctuation"].iloc[0]
-        values = {
-            "final_test_acc": m["test_acc"].mean(),
-            "final_test_acc_sd": sd,
-            "final_train_acc": m["train_acc"].mean(),
-            "final_train_acc_sd": m["train_acc"].std(ddof=1),
-            "gap": m["gap"].mean(),
-            "gap_sd": m["gap"].std(ddof=1),
-            # the gap holds the test accuracy, and so its swing
-            "gap_noise": late_noise(100 * m["gap"].std(ddof=1), fluctuation, last) if seeds else math.nan,
-            "noise": late_noise(100 * sd, fluctuation, last) if seeds else fluctuation,
-            "noise_source": "seeds" if seeds else "epochs",
-        }
-        for column, value in values.items():
-            out.loc[i, column] = value
-    return out
+def late_check_text(stats: pd.DataFrame, late: pd.DataFrame, last: int = LAST) -> str | None:
+    """The one-line check of the final reading: for the models trained longest (the shorter runs
+    were still rising, so a mean of their last epochs lags their end), how far the mean over each
+    seed's last ``last`` epochs is from the test accuracy after the last epoch, at most; None
+    without such a model."""
+    longest = stats[stats["epochs"] == stats["epochs"].max()].merge(late, on="model", suffixes=("", "_late"))
+    longest = longest[longest["epochs"] > last]
+    if longest.empty:
+        return None
+    moved = 100 * (longest["late_test_acc"] - longest["final_test_acc"])
+    return (
+        f"**Check.** Averaged over each seed's last {last} epochs instead, the test accuracy of "
+        f"{the_names(longest['name'])} moves by {moved.abs().max():.2f} points at most."
+    )
 
 
-def late_fit_table(late: pd.DataFrame) -> pd.DataFrame:
-    """``tables.fit_table`` of ``late_stats``: the training accuracy and the gap as the comparison reads them, the
-    gap ± the noise its verdicts use (``gap_noise``, where measured)."""
-    noise = late["gap_noise"] / 100  # fit_table takes fractions
-    return fit_table(late.assign(gap_sd=noise.where(noise.map(math.isfinite), late["gap_sd"]))).rename(
+def final_fit_table(stats: pd.DataFrame) -> pd.DataFrame:
+    """``tables.fit_table`` of ``final_stats``: the training accuracy and the gap after the last
+    epoch, the gap ± the noise its verdicts use (``gap_noise``, where measured)."""
+    noise = stats["gap_noise"] / 100  # fit_table takes fractions
+    return fit_table(stats.assign(gap_sd=noise.where(noise.map(math.isfinite), stats["gap_sd"]))).rename(
         columns={"final train (%)": "train (%)"}
     )
 
 
-def late_fit_caption(last: int = LAST) -> str:
-    """The caption of ``late_fit_table``."""
+def final_fit_caption() -> str:
+    """The caption of ``final_fit_table``."""
     return (
-        f"Each seed's mean over its last {last} epochs, then the mean over the seeds: the training accuracy (on a "
-        f"fixed {TRAIN_ACC_IMAGES:,} training images, the whole set after the last epoch), ± the seeds' s.d., and how "
-        "far the test accuracy is below it, ± the seeds' s.d. combined with what the test accuracy's fluctuation leaves in "
-        f"a mean of {last} epochs, as in the text. At the end: the norm ‖θ‖ of all the parameters (and at "
-        "initialisation); weight decay's term λ‖θ‖²/2 divided by the last epoch's training loss (the mean of its "
-        "minibatch losses)."
+        "After the last epoch, mean over the seeds: the training accuracy (whole training set) ± the seeds' s.d.; how "
+        "far the test accuracy is below it, ± the seeds' s.d. combined with one run's fluctuation, as in the text; "
+        "the norm ‖θ‖ of all the parameters (and at initialisation); weight decay's term λ‖θ‖²/2 divided by the last "
+        "epoch's training loss (the mean of its minibatch losses)."
     )

@@ -6,7 +6,7 @@ test accuracy at a few epochs, fit and weights, size and cost), laid out from th
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -215,6 +215,30 @@ def fit_table(stats: pd.DataFrame) -> pd.DataFrame:
             "decay term ÷ loss": stats["decay_to_loss"].map(lambda v: "" if not math.isfinite(v) else two_figures(v)),
         }
     )
+
+
+def seeds_table(runs: pd.DataFrame, name: Callable[[str], str]) -> pd.DataFrame:
+    """Each run after its last epoch: one row per model (named by ``name``), in the order of the
+    task, its epochs, then one column per seed, 'test / train' accuracy (%, the training accuracy
+    on the whole set), or the epoch in which a run diverged; blank where a model ran fewer seeds."""
+    rows = []
+    for model in task_models(runs["model"]):
+        r = runs[runs["model"] == model].sort_values("seed")
+        row = {"model": name(model), "epochs": str(int(r["epochs"].max()))}
+        for run in r.itertuples():
+            row[f"seed {int(run.seed)}"] = (
+                f"diverged in epoch {int(run.diverged_at)}"
+                if run.diverged
+                else f"{100 * run.final_test_acc:.2f} / {100 * run.final_train_acc:.2f}"
+            )
+        rows.append(row)
+    return pd.DataFrame(rows).fillna("")
+
+
+SEEDS_CAPTION = (
+    "Each run after its last epoch: test / training accuracy (%) per seed, the training accuracy on the whole "
+    "training set."
+)
 
 
 def cost_table(stats: pd.DataFrame) -> pd.DataFrame:

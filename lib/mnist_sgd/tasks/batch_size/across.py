@@ -17,7 +17,7 @@ from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.batch_size.ends import equal_samples, gap_verdict, seed_ends, settled
 from mnist_sgd.tasks.batch_size.hand_rates import hand_rates_brief, hand_rates_detail, itr_fewer_at_looser, target_text
 from mnist_sgd.tasks.batch_size.per_batch import mean_rounded, mean_sd_rounded
-from mnist_sgd.tasks.rounding import last_place, listed, two_figures
+from mnist_sgd.tasks.rounding import listed, two_figures
 
 
 def run_facts(rates: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
@@ -96,8 +96,8 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
     the target (``ends.settled``), and the training seconds the runs had taken there; the first
     crossing, which chose the rate; the run length; and the test accuracy after the same samples
     at every batch size (``equal_samples``), not at the end of runs of different lengths. Each
-    mean with its s.d. over seeds, rounded to what the seeds resolve, the seconds as
-    ``seconds_spread``."""
+    mean with its s.d. over seeds, rounded to what the seeds resolve; the seconds as
+    ``seconds_shown``, a whole run's beside its length."""
     s = facts.sort_values("batch_size")
     met = s["converged"].astype(bool) & s["settled_t"].map(math.isfinite)
     samples = int(s["equal_samples"].iloc[0])
@@ -110,14 +110,16 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 for m, sd, ok in zip(s["settled_t"], s["settled_t_sd"], met, strict=True)
             ],
             "training s to ITR": [
-                seconds_spread(m, sd) if ok else "–"
-                for m, sd, ok in zip(s["settled_seconds"], s["settled_seconds_sd"], met, strict=True)
+                seconds_shown(m) if ok else "–" for m, ok in zip(s["settled_seconds"], met, strict=True)
             ],
             "first crossing": [
                 mean_sd_rounded(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], s["converged"].astype(bool), strict=True)
             ],
-            "run length": s["cap"].map(lambda v: f"{int(v):,}"),
+            "run length (training s)": [
+                f"{int(n):,}\u00a0({seconds_shown(sec)})"
+                for n, sec in zip(s["cap"], s["train_seconds_mean"], strict=True)
+            ],
             f"test acc. after {samples:,} samples (%)": _rounded(
                 100 * s["equal_test_acc"], 100 * s["equal_test_acc_sd"]
             ),
@@ -125,17 +127,10 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def seconds_spread(mean: float, sd: float) -> str:
-    """'0.81 ± 0.13', '1,600 ± 100', '1.6 ± 0.04': a time to two significant figures (the machine's
-    load moves the same step's time by up to about 2× between jobs) and its s.d. over seeds to the
-    same place, or to its own first figure where that place would show it as 0; the mean alone
-    when the seeds' times are equal."""
-    if not sd > 0:
-        return two_figures(mean)
-    place = last_place(mean)
-    if round(sd, place) == 0:  # below the mean's last figure: its own first one
-        place = last_place(sd, 1)
-    return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
+def seconds_shown(mean: float) -> str:
+    """'0.81', '1,600': a time, the mean over seeds, to two significant figures and no s.d.: the
+    machine's load moves the same step's time between jobs far more than the seeds do."""
+    return two_figures(mean)
 
 
 def _rounded(means: pd.Series, sds: pd.Series) -> list[str]:
@@ -155,7 +150,7 @@ def across_caption(facts: pd.DataFrame, step: float) -> str:
     )
     return (
         f"Per batch size at its chosen rate η, a rate of the sweep's grid known to a factor of {step:.3g} (the grid's "
-        f"step); mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}; seconds without evaluation. Test "
+        f"step); mean ± s.d. over {plural(sorted(set(facts['seeds'])), 'seed')}; seconds: means, without evaluation. Test "
         f"accuracy after {samples:,} samples, where the shortest runs ended{went_on}."
     )
 

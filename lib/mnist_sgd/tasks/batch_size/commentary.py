@@ -15,7 +15,7 @@ import pandas as pd
 from mnist_sgd.science.criteria import LOAD_FACTOR, differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import or_not_reached, plural
-from mnist_sgd.tasks.batch_size.across import load_split, moves_with_b, seconds_spread, trend_beyond_spread
+from mnist_sgd.tasks.batch_size.across import load_split, moves_with_b, seconds_shown, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.hand import hand_times_brief
 from mnist_sgd.tasks.batch_size.hand_rates import loosest_target
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
@@ -37,14 +37,11 @@ SAME_PER_SAMPLE = 0.01
 def samples_table(table: pd.DataFrame) -> pd.DataFrame:
     """Task 4's numbers, one row per batch size of ``tables.batch_size_summary``: η/B, the samples
     processed to the target (t × B), how many times fewer iterations it needed than the batch size
-    before it, and the training seconds to it (``across.seconds_spread``); each mean and s.d. over
-    seeds rounded to the seeds' spread ("not reached" where a seed never came there)."""
+    before it, and the training seconds to it (``across.seconds_shown``); each mean and s.d. over
+    seeds (the seconds' mean alone) rounded to the seeds' spread ("not reached" where a seed never came there)."""
     t = table.sort_values("batch_size").reset_index(drop=True)
     samples = [mean_sd_rounded(m, s) for m, s in zip(t["samples_target"], t["samples_target_sd"], strict=True)]
-    seconds = [
-        seconds_spread(m, s) if math.isfinite(m) else "–"
-        for m, s in zip(t["seconds_target"], t["seconds_target_sd"], strict=True)
-    ]
+    seconds = [seconds_shown(m) if math.isfinite(m) else "–" for m in t["seconds_target"]]
     shares = cut_shares(t.dropna(subset=["t_target"])).set_index("b")
     return pd.DataFrame(
         {
@@ -65,7 +62,7 @@ def samples_caption(seeds: int) -> str:
     return (
         f"Per batch size at its chosen rate, to the first crossing, mean ± s.d. over {plural(seeds, 'seed')}: the "
         "samples processed (iterations × B), the factor by which the iterations fell from the next smaller B "
-        "(ideally the factor by which B grew) and the training seconds (evaluation excluded)."
+        "(ideally the factor by which B grew) and the training seconds (mean, evaluation excluded)."
     )
 
 

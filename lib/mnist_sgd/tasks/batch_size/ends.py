@@ -62,8 +62,9 @@ def settled_at(run: pd.DataFrame, threshold: float) -> int | None:
 def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> pd.DataFrame:
     """Per batch size, ITR: the first checkpoint from which each seed's loss at the chosen rate
     (``curves``) stays within the target (``target_pct`` % above ``train_loss_star``) up to
-    ``SETTLED_WINDOW`` times its t (``settled_at``), and the training seconds the run had taken there
-    (its ``train_seconds``): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
+    ``SETTLED_WINDOW`` times its t (``settled_at``), and the training seconds to it (that t times the
+    run's mean time per step over its whole run, as the first crossing's seconds are: the clock read at
+    a checkpoint still carries the start-up's cost): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
     ``settled_seconds``, ``settled_seconds_sd``; NaN unless every seed has one). The rate was chosen
     by the *first* entry into the target; this one asks the loss to stay, so that noise dipping the
     loss below the target for a moment does not count as converged."""
@@ -75,7 +76,8 @@ def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> 
             run = run.sort_values("t")
             at = settled_at(run, threshold)
             ts.append(math.nan if at is None else float(run["t"].iloc[at]))
-            seconds.append(math.nan if at is None else float(run["train_seconds"].iloc[at]))
+            per_step = float(run["train_seconds"].iloc[-1] / run["t"].iloc[-1])
+            seconds.append(math.nan if at is None else float(run["t"].iloc[at]) * per_step)
         every = all(math.isfinite(t) for t in ts)
         row: dict[str, float] = {"batch_size": b}
         for key, values in (("settled_t", ts), ("settled_seconds", seconds)):

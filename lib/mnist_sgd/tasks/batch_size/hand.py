@@ -89,8 +89,8 @@ def _step_times_text(times: pd.DataFrame) -> str:
     """The 50-epoch times of the table, by hand and here, per step: how many times as long the
     hand-made loop took, and whether that factor moves with B (four timings of two unknown loops
     on two machines say no more than that)."""
-    tb = times["batch_size"].astype(int).to_numpy()
-    steps = 50 * TRAIN_IMAGES / tb
+    sizes = times["batch_size"].astype(int).to_numpy()
+    steps = 50 * TRAIN_IMAGES / sizes
     hand = 1000 * times["hand_seconds_50"].to_numpy() / steps
     here = 1000 * times["seconds_50_epochs"].to_numpy() / steps
     factors = (hand / here).tolist()
@@ -100,28 +100,28 @@ def _step_times_text(times: pd.DataFrame) -> str:
     floor = ""
     if len(here) > 1 and not beyond_load(max(here[0], here[1]) / min(here[0], here[1])):
         floor = (
-            f" Here a step at B = {tb[0]:,} and at B = {tb[1]:,} costs about the same, within the machine's load of "
+            f" Here a step at B = {sizes[0]:,} and at B = {sizes[1]:,} costs about the same, within the machine's load of "
             "each other: with so few images a step's fixed cost (starting its two matrix products), not its "
             "arithmetic, likely sets its time (argued, not measured), so the time per epoch falls with B there "
             "as the steps per epoch do."
         )
     return (
         f"Per step the hand-made loop took {listed([two_figures(v) for v in hand])} ms against "
-        f"{listed([two_figures(v) for v in here])} ms here (B = {listed([f'{b:,}' for b in tb])}): "
-        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}.{floor}{_more_than_in_proportion(tb, here)}"
+        f"{listed([two_figures(v) for v in here])} ms here (B = {listed([f'{b:,}' for b in sizes])}): "
+        f"{listed([f'{_about(f)}×' for f in factors])} as long, {moves}.{floor}{_more_than_in_proportion(sizes, here)}"
     )
 
 
-def _more_than_in_proportion(tb: np.ndarray, here: np.ndarray) -> str:
+def _more_than_in_proportion(sizes: np.ndarray, here: np.ndarray) -> str:
     """Where a step here cost more times as much as its batch grew (B, ms per step, smallest B
     first): its cost per image, judged against the machine's load; '' where none did."""
     said = []
-    for a, b, ta, tb_ in zip(tb[:-1], tb[1:], here[:-1], here[1:], strict=True):
-        if tb_ / ta > b / a:
-            per_image = (tb_ / b) / (ta / a)
+    for a, b, ms_a, ms_b in zip(sizes[:-1], sizes[1:], here[:-1], here[1:], strict=True):
+        if ms_b / ms_a > b / a:
+            per_image = (ms_b / b) / (ms_a / a)
             load = "beyond" if beyond_load(per_image) else "within"
             said.append(
-                f" From B = {a:,} to {b:,} a step here cost {_about(tb_ / ta)}× as much for {b / a:g}× the images: "
+                f" From B = {a:,} to {b:,} a step here cost {_about(ms_b / ms_a)}× as much for {b / a:g}× the images: "
                 f"{_about(per_image)}× as much per image, {load} what the machine's load can cause."
             )
     return "".join(said)

@@ -1,5 +1,5 @@
 """Task 5's commentary: on one training-set size (its grid job's paragraph), and across sizes
-(the answer: the final test accuracy against N' beside t → ∞ and the early stop; then what the
+(the answer: the final test accuracy, stopped early, against N' beside the end of the runs and the limit; then what the
 second half of the run still changed, the train/test gap and why, and what training longer
 does), each sentence written from the tables the section computed."""
 
@@ -241,14 +241,6 @@ def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
     return f"within the spread at each step except {joined(beyond)}"
 
 
-def _steps_counted(steps: list[tuple[int, int, float, bool]]) -> str:
-    """'2 of its 4 steps beyond the spread', 'every step beyond the spread', 'no step beyond the spread'."""
-    beyond = sum(apart for *_, apart in steps)
-    if beyond in (0, len(steps)):
-        return f"{'every' if beyond else 'no'} step beyond the spread"
-    return f"{beyond} of its {len(steps)} steps beyond the spread"
-
-
 def at_the_limit(t: pd.DataFrame) -> list[int]:
     """The sizes whose runs, at the end of their iterations, have reached where SGD converges: their
     test accuracy within the spread (``criteria.differ``) of the exact least-squares
@@ -277,13 +269,12 @@ def few_held_out(t: pd.DataFrame) -> str:
 
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
-    """Task 5's answer in the readings of its table: how the final test accuracy, after the fixed
-    iterations, moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them);
-    where the runs end with the same test accuracy as where SGD converges (t → ∞, ``at_the_limit``)
-    and where not, towards which training on would move them (its accuracies are the table's); then
-    how the accuracy at the early stop, which uses only the N' images, moves, and where the final
-    accuracy lies below it (``lower_at_end``). Each trend with the steps of the grid beyond the
-    spread (``steps_between``): named for the final accuracy, counted for the early stop.
+    """Task 5's answer in the readings of its table: how the final test accuracy, at the early stop,
+    moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them), with the steps
+    of the grid beyond the spread named (``steps_between``) and the sizes whose stop is chosen on few
+    images (``few_held_out``); then what training without a stop gives: the sizes whose runs end
+    their iterations below the stop beyond the spread (``lower_at_end``), and those that are not yet
+    at the limit (``at_the_limit``), whose accuracy after the iterations depends on how many there were.
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
@@ -293,44 +284,34 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
     at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
 
-    def trend_of(t: pd.DataFrame) -> str:
-        return trend([shown(100 * v) for v in t["test_acc"]])
-
     def pct(row: pd.Series) -> str:
         return f"{spread(100 * row['test_acc'], 100 * row['test_acc_sd'])}%"
 
-    reached = at_the_limit(at_end)
-    short = at_end[~at_end["dataset_size"].isin(reached)]
+    moves = MOVES[trend([shown(100 * v) for v in at_stop["test_acc"]])]
     text = (
-        "**The answer.** The final test accuracy "
-        f"{MOVES[trend_of(at_end)]} N', from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} "
-        f"to {pct(at_end.iloc[-1])} at N' = {int(at_end['dataset_size'].iloc[-1]):,}, "
-        f"{_steps_said(steps_between(at_end))}. "
+        f"**The answer.** Stopped early, the final test accuracy {moves} N', from {pct(at_stop.iloc[0])} at "
+        f"N' = {int(at_stop['dataset_size'].iloc[0]):,} to {pct(at_stop.iloc[-1])} at "
+        f"N' = {int(at_stop['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_stop))}."
     )
-    same = "the same test accuracy as t → ∞"
-    if short.empty:
-        text += f"At every size the runs end with {same}."
-    else:
-        text += (
-            f"At {sizes_named(reached)} the runs end with {same}; at "
-            f"{joined(short['dataset_size'].astype(int).tolist())} they do not: training on would move them "
-            "towards it, so there the final accuracy depends on the number of iterations."
-            if reached
-            else f"At no size do the runs end with {same}: training on would move them towards it, so the final "
-            "accuracy depends on the number of iterations."
-        )
     few = few_held_out(at_end)
-    too = " too" if trend_of(at_stop) == trend_of(at_end) else ""
+    if few:
+        text += f" The stop is chosen {few}."
+    iterations = f"{int(at_end['iterations'].max()):,} iterations"
     lower = lower_at_end(at_end)
-    return text + (
-        f" Stopped early{f' ({few})' if few else ''}, the test accuracy {MOVES[trend_of(at_stop)]} N'{too} "
-        f"({_steps_counted(steps_between(at_stop))}); "
-        + (
-            f"at {sizes_named(lower)} it lies above the final accuracy beyond the spread."
-            if lower
-            else "at no size does the final accuracy lie below it beyond the spread."
+    moving = [n for n in at_end["dataset_size"].astype(int) if n not in at_the_limit(at_end)]
+    still = "not yet at the limit, so their accuracy still depends on how long they run"
+    if lower:
+        text += f" Without a stop, after {iterations}, the runs at {sizes_named(lower)} end lower beyond the spread: "
+        text += (
+            f"they over-fit their few images, and are {still}."
+            if moving == lower
+            else "they over-fit their few images."
         )
-    )
+    else:
+        text += f" Without a stop, after {iterations}, no size ends lower beyond the spread."
+    if moving and moving != lower:
+        text += f" At {sizes_named(moving)} those runs are {still}."
+    return text
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:
@@ -423,4 +404,8 @@ def longer_text(t: pd.DataFrame) -> str:
     parts = ([f"at {sizes_named(reached)} the runs end at its test accuracy"] if reached else []) + (
         [f"at {sizes_named(lower)} its test accuracy is lower still"] if lower else []
     )
-    return text + " From W = 0, SGD heads for t → ∞ (the next part)" + (": " + "; ".join(parts) + "." if parts else ".")
+    return (
+        text
+        + " From W = 0, SGD heads for the limit (the next part)"
+        + (": " + "; ".join(parts) + "." if parts else ".")
+    )

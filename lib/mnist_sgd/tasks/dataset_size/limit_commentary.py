@@ -63,7 +63,7 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     jump = max(range(1, len(ns)), key=lambda i: norm[i] / norm[i - 1]) if len(ns) > 1 else 0
     text = (
         "**Where SGD would end.** Started from W = 0, SGD only ever adds combinations of the subset's images to W, "
-        "so as t grows it heads for the least-squares fit with the smallest weights, t → ∞ (black), and at a "
+        "so as t grows it heads for the least-squares fit with the smallest weights, the limit (black), and at a "
         "constant rate stays near it within its noise. That fit's test "
         f"accuracy is lowest at N' = {ns[worst]:,}, {acc[worst]:.2f}%"
         + (", the grid size nearest the thresholds" if worst == near else "")
@@ -120,7 +120,7 @@ def overfit_brief(sizes: pd.DataFrame) -> str:
             f"to {gap[-1]} at N' = {ends[1]}."
         )
     return (
-        f"**Over-fitting.** On {joined([f'{int(n):,}' for n in fitted['dataset_size']])} images the runs end "
+        f"**Over-fitting.** Without a stop, on {joined([f'{int(n):,}' for n in fitted['dataset_size']])} images the runs end "
         f"classifying every training image correctly; with more images the train–test gap closes, to {gap[-1]} "
         f"points at N' = {ends[1]}."
     )
@@ -136,7 +136,7 @@ def dip_brief(limit: pd.DataFrame, th: pd.DataFrame) -> str:
         return ""
     lo, hi = int(th["threshold"].min()), int(th["threshold"].max())
     return (
-        f"The t → ∞ accuracy dips to {100 * lim['limit_test_acc'][worst]:.1f}% at "
+        f"The limit's test accuracy dips to {100 * lim['limit_test_acc'][worst]:.1f}% at "
         f"N' = {int(lim['dataset_size'][worst]):,}, near the most images a subset can fit exactly ({_span([lo, hi])}), "
         "where that fit needs very large weights (double descent)."
     )

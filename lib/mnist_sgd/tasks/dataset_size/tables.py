@@ -136,18 +136,19 @@ def _percent(values: pd.Series) -> pd.Series:
     return (100 * values).map(lambda v: f"{v:.2f}")
 
 
-def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame) -> pd.DataFrame:
+def subsets_table(runs: pd.DataFrame, curves: pd.DataFrame, whole: bool = False) -> pd.DataFrame:
     """One size's runs as shown, one row per subset of ``subset_runs``: where its split run
     stopped and that run's own test accuracy there, the iteration at which the run on the whole
     subset is read and its test accuracy there, then that run at the end of its iterations
     (with how much its loss fell over the second half of the run, ``last_doubling`` of
-    ``curves``) beside the closed form on the same subset."""
+    ``curves``) beside the closed form on the same subset. On the ``whole`` training set the
+    rows differ only by their sampler seed, and are named so."""
     doubling = last_doubling(curves).set_index("subset")
     fall = pd.Series(doubling.loc[runs["subset"], "loss_fall"].to_numpy(), index=runs.index)
     share = share_of(runs)
     return pd.DataFrame(
         {
-            "subset": runs["subset"],
+            "sampler seed" if whole else "subset": runs["subset"],
             f"run on {share}: stopped at t": runs["split_stop_t"].map(lambda v: f"{int(v):,}"),
             f"run on {share}: test acc. there (%)": _percent(runs["split_test_acc"]),
             "run on all: read at t": runs["stop_t"].map(lambda v: f"{int(v):,}"),
@@ -172,8 +173,16 @@ def subsets_caption(runs: pd.DataFrame, test_images: int) -> str:
         f"stopped at the checkpoint where its accuracy on the other {int(first['validation_images']):,} was highest; "
         f"run on all: SGD on all {size:,} images, read after as many passes over them (t × {size:,}/{fit:,}, "
         f"rounded). End: after {int(first['iterations']):,} iterations; loss fall: how much the training loss fell "
-        "from the checkpoint nearest the middle of the run to its end, in % of its value there. Training accuracy is "
-        f"on the whole subset, test accuracy on the {test_images:,} test images."
+        "from the checkpoint nearest the middle of the run to its end, in % of its value there. Training accuracy at "
+        f"the end is on {_train_images(size)}, test accuracy on the {test_images:,} test images."
+    )
+
+
+def _train_images(size: int) -> str:
+    """The training images a run's end is scored on: every one of a subset up to the number the
+    curves score, a fixed sample of that many beyond."""
+    return (
+        "every image of the subset" if size <= sgd.TRAIN_ACC_SAMPLES else f"a fixed {sgd.TRAIN_ACC_SAMPLES:,} of them"
     )
 
 

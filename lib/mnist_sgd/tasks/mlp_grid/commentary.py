@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import torch
 
 from mnist_sgd.science import net_runs
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, cell_label
-from mnist_sgd.tasks.mlp_grid.tables import CLASSES, LATE_EPOCHS, off_axis
+from mnist_sgd.tasks.mlp_grid.tables import CLASSES, LATE_EPOCHS, listed, off_axis
 from mnist_sgd.tasks.mlp_grid.ties import which_are_ranked
 
 
@@ -26,8 +27,8 @@ def cell_count(cells: pd.DataFrame) -> int:
 
 
 HAND_WRITTEN = (
-    "Each step's gradients come from a backward pass written by hand, which takes automatic differentiation's "
-    "steps to within rounding (checked in the per-run detail)."
+    "Gradients come from a hand-written backward pass, matching automatic differentiation to within rounding "
+    "(per-run detail)."
 )
 
 
@@ -91,16 +92,54 @@ def _swing_rule(swing: pd.Series) -> str:
     )
 
 
-def mlp_terms_text(majority: float) -> str:
+def mlp_terms_text(runs: pd.DataFrame, y_train: torch.Tensor) -> str:
     """The rules the detail states once, those the body does not say: the statuses
-    (``net_runs.stuck_rule`` with ``majority``, the share of the most frequent training digit,
-    and what a network stuck at chance answers) and when the loss rose."""
-    # the last clause of the rule names the remaining runs "converged"; the body calls them trained
-    rule = net_runs.stuck_rule(majority).split("; every other run")[0]
+    (``net_runs.stuck_rule`` with the share of the most frequent training digit, ``runs``'
+    majority, named as a share, not as what a stuck network answers), what a network stuck at chance
+    answers and the limit of the rule (``_stuck_limit``), and when the loss rose."""
+    majority = float(runs["majority"].iloc[0])
+    shares = torch.bincount(y_train, minlength=CLASSES).double() / len(y_train)
+    top = int(torch.argmax(shares))
+    # the last clause of the rule names the remaining runs "converged"; the body calls them trained. A network
+    # stuck at chance answers one digit, not necessarily the most frequent: the rule's window is named as a share
+    rule = (
+        net_runs.stuck_rule(majority)
+        .split("; every other run")[0]
+        .replace("(always answering the most frequent digit)", f"(the share of the most frequent digit, {top})")
+    )
     return (
-        f"Status: {rule}; every other run *trained*. A network stuck at chance answers one digit for every image, not "
-        "necessarily the most frequent one, and scores that digit's share of the images. The curves: "
+        f"Status: {rule}; every other run *trained*. {_stuck_limit(runs, y_train, shares, majority)} The curves: "
         f"{net_runs.rise_rule()}."
+    )
+
+
+def _stuck_limit(runs: pd.DataFrame, y_train: torch.Tensor, shares: torch.Tensor, majority: float) -> str:
+    """What a network stuck at chance scores (one digit's share of the images) and which digits' shares
+    of ``y_train`` lie outside the rule's window around ``majority``, whose constant answer the rule
+    would call trained, with whether any run counted as trained here scores a digit's share
+    (``net_runs.constant_answer`` on its final training accuracy)."""
+    text = "A network stuck at chance answers one digit for every image and scores that digit's share of the images"
+    window = net_runs.STUCK_ACC_POINTS / 100
+    outside = [d for d in range(CLASSES) if abs(float(shares[d]) - majority) > window]
+    if not outside:
+        return (
+            text
+            + f"; every digit's share of the training images lies within those {net_runs.STUCK_ACC_POINTS:g} points."
+        )
+    trained = runs[runs["status"] == net_runs.CONVERGED]
+    posing = [r for r in trained.itertuples() if net_runs.constant_answer(r.final_train_acc, y_train) is not None]
+    names = listed([f"{d} ({100 * float(shares[d]):.2f}%)" for d in outside])
+    one = len(outside) == 1
+    return (
+        text
+        + f"; every digit's share of the training images lies within those {net_runs.STUCK_ACC_POINTS:g} points but "
+        f"{'that' if one else 'those'} of {names}, so the rule would count a network answering "
+        f"{'it' if one else 'one of them'} as trained"
+        + (
+            "; no run counted as trained here scores a digit's share."
+            if not posing
+            else f"; {plural(len(posing), 'run')} counted as trained here {'scores' if len(posing) == 1 else 'score'} one."
+        )
     )
 
 
@@ -121,7 +160,7 @@ def loss_figure_caption(history: pd.DataFrame, runs: pd.DataFrame, top: float) -
     chance = math.log(CLASSES)
     text = (
         "Training loss after each epoch (log scale): a panel per batch size, a line per seed, colour and style by "
-        f"learning rate; grey line: ln {CLASSES}, where a run stuck at chance stays."
+        f"learning rate; grey line: ln {CLASSES} (a stuck run's loss)."
     )
     above = off_axis(history, top)
     if len(above):
@@ -141,6 +180,6 @@ def table_caption() -> str:
     """The caption of the section's table (``tables.grid_table``): what each column holds, ours
     after the last epoch and the hand runs' at theirs."""
     return (
-        "Every setting in the order of η/B: how its seeds ended, its accuracies after the last epoch (mean ± s.d. over "
-        "the seeds that trained; every seed where none did) and the hand-made figures (one run each)."
+        "Every setting by η/B: how its seeds ended, its final accuracies (mean ± s.d. over the seeds that "
+        "trained, or every seed where none did) and the hand-made figures (one run each)."
     )

@@ -3,9 +3,10 @@ accuracies (after the last epoch, as the section's table gives them; mean ± s.d
 beside the hand figure, one run read at its last epoch too, judged by the report's rule for a hand
 figure (``agrees``) with the spread over the seeds of the same cell combined with one run's
 fluctuation from epoch to epoch, which a reading at one epoch carries whole.
-A cell where some seed did not converge is judged on the seeds that trained: the text names each
-failed run and sets the seeds that survived against the hand figure. The body says the verdicts in one sentence
-(``hand_text``); the detail gives each cell (``mlp_references_text``) and the time of a run
+A cell where some seed did not converge is judged on the seeds that trained (how the others failed,
+the failures paragraph and the cell's own table say). The section's table gives the values; the body
+says the verdicts in one sentence (``hand_text``); the detail gives each cell's differences with the
+least difference told apart (``mlp_references_text``), not the values again, and the time of a run
 (``run_time_text``)."""
 
 from __future__ import annotations
@@ -16,10 +17,9 @@ import pandas as pd
 
 from mnist_sgd.science import net_runs
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.show.present import pct, plural
+from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.mlp_grid.cell import LOSS, cell_label
 from mnist_sgd.tasks.mlp_grid.tables import failures, listed
-from mnist_sgd.tasks.mlp_grid.ties import said
 from mnist_sgd.tasks.rounding import two_figures
 
 # ``agrees_with_hand`` allows the 0.05-point rounding of a figure given to 0.1 point; the
@@ -48,70 +48,45 @@ def verdict(diff: float, sd: float, swing: float = math.nan) -> str:
     return "above" if diff > 0 else "below"
 
 
-def difference_text(diff: float, verdict_word: str | None) -> str:
-    """A difference from a hand figure (points) in words that agree with its verdict: '0.49
-    points above, beyond the spread'; 'a difference of -0.08 points, within the seeds'
-    spread' (a direction beside 'within' would read as a ranking); with no verdict (``None``:
-    one seed, or seeds that survived where others failed) 'a difference of +0.88 points'; 'the same
-    to the figures shown' when it rounds to zero."""
-    if verdict_word in ("above", "below"):
-        return f"{abs(diff):.2f} points {verdict_word}, beyond the spread"
-    if round(diff, 2) == 0:
-        return "the same to the figures shown"
-    return f"a difference of {diff:+.2f} points" + (", within the spread" if verdict_word else "")
-
-
-def _over_seeds(values: pd.Series) -> str:
-    """Fractions as a percentage over the seeds, rounded as the tables are: '98.29% ± 0.03'."""
-    values = values.dropna()
-    return said(values.mean(), values.std(ddof=1) if len(values) >= 2 else math.nan, len(values), percent=True)
+def least_apart(sd: float, swing: float = math.nan) -> float:
+    """The least difference (points) from a hand figure given to 0.01 point that ``agrees`` tells
+    apart: 2 √(sd² + swing²) plus that figure's rounding, 0.005 (``agrees_with_hand``'s 0.05 for a
+    0.1-point figure, less what this figure lacks); NaN for one seed."""
+    if not math.isfinite(sd):
+        return math.nan
+    spread = math.hypot(sd, swing) if math.isfinite(swing) else sd
+    return 2 * spread + ROUNDING_HERE
 
 
 def _side(values: pd.Series, ref: float, swing: float = math.nan) -> tuple[str, str | None]:
-    """This build's values (fractions, every seed trained) against one hand figure (points), with
-    ``swing`` (points) for ``agrees`` and printed beside them: the text and the verdict, None for
-    one seed (not judged)."""
+    """This build's values (fractions: the seeds that trained) against one hand figure (points),
+    ours minus it, with the least difference told apart (``least_apart``): '+0.52 (against 0.58)',
+    '+0.73 (against 0.37, beyond)'; '+0.88 (one seed: not judged)'; and the verdict (``verdict``),
+    None for one seed."""
     values = values.dropna()
     diff = 100 * values.mean() - ref
-    v = verdict(diff, 100 * values.std(ddof=1), swing) if len(values) >= 2 else None
-    swung = f" (fluctuation {swing:.2f})" if math.isfinite(swing) else ""
-    return f"{_over_seeds(values)}{swung} against {ref:.2f}%, {difference_text(diff, v)}", v
+    shown = "0.00" if round(diff, 2) == 0 else f"{diff:+.2f}"
+    if len(values) < 2:
+        return f"{shown} (one seed: not judged)", None
+    sd = 100 * values.std(ddof=1)
+    v = verdict(diff, sd, swing)
+    return f"{shown} (against {least_apart(sd, swing):.2f}{'' if v == 'within' else ', beyond'})", v
 
 
-def _failed(r: pd.Series) -> str:
-    """'seed 2 learnt, then diverged (best 96.50% in epoch 6, 9.80% as it stopped)'."""
-    best = f"best {pct(r['best_test_acc'])} in epoch {int(r['best_epoch'])}, " if not pd.isna(r["best_epoch"]) else ""
-    end = "as it stopped" if bool(r["diverged"]) else "at the end"
-    return f"seed {int(r['seed'])} {r['status']} ({best}{pct(r['final_test_acc'])} {end})"
-
-
-def _converged_line(label: str, seeds: int, ok: pd.DataFrame, cell: pd.Series) -> tuple[str, str | None]:
-    """The bullet of a cell whose every seed converged (its seeds' final accuracies, as the table)
-    against its hand figures (``cell``: ref_test, ref_train, and the fluctuations of both
-    accuracies), and its verdict in test accuracy."""
+def _line(label: str, cell: pd.Series, mine: pd.DataFrame) -> tuple[str, str | None]:
+    """The bullet of one asked setting: the differences of our seeds that trained from its hand
+    figures (``_side``; the values themselves are the section's table), the seeds that survived
+    named where some failed (how they failed: the failures paragraph and the setting's own table);
+    and the verdict in test accuracy where every seed trained (None elsewhere)."""
+    ok = mine[mine["status"] == net_runs.CONVERGED]
+    if ok.empty:
+        return f"- **{label}**: none of our seeds trained ({failures(cell)}), while the hand run did.", None
     test, vt = _side(ok["final_test_acc"], cell["ref_test"], cell.get("swing", math.nan))
     train, _ = _side(ok["final_train_acc"], cell["ref_train"], cell.get("train_swing", math.nan))
-    return f"- **{label}** ({plural(seeds, 'seed')}): test {test}; training {train}.", vt
-
-
-def _failed_line(label: str, cell: pd.Series, mine: pd.DataFrame, ref_test: float, ref_train: float) -> str:
-    """The bullet of a cell where some seed did not converge: each failed run, then the seeds that
-    converged (as the table reads them) against the hand figures, which come from a run that
-    trained too, judged as a cell whose every seed trained (``_side``; one seed: not judged)."""
-    ok = mine[mine["status"] == net_runs.CONVERGED]
-    bad = mine[mine["status"] != net_runs.CONVERGED]
-    text = f"- **{label}** ({plural(len(mine), 'seed')}; {failures(cell)}): " + "; ".join(
-        _failed(r) for _, r in bad.iterrows()
-    )
-    if len(ok):
-        test, _ = _side(ok["final_test_acc"], ref_test, cell.get("swing", math.nan))
-        train, _ = _side(ok["final_train_acc"], ref_train, cell.get("train_swing", math.nan))
-        which = "the surviving seed" if len(ok) == 1 else f"the {len(ok)} surviving seeds"
-        text += f"; {which}, like the hand run, trained: test {test}; training {train}"
-    return text + "."
-
-
-Verdicts = dict[str, tuple[str, str]]  # per cell: the verdict and ours against the hand test figure
+    if len(ok) < len(mine):
+        which = "our surviving seed" if len(ok) == 1 else f"our {len(ok)} surviving seeds"
+        return f"- **{label}** ({which}, like the hand run, trained): test {test}; training {train}.", None
+    return f"- **{label}**: test {test}; training {train}.", vt
 
 
 def _seeds_of(runs: pd.DataFrame, b: float, lr: float) -> pd.DataFrame:
@@ -120,53 +95,17 @@ def _seeds_of(runs: pd.DataFrame, b: float, lr: float) -> pd.DataFrame:
     return runs[(runs["batch_size"] == b) & (runs["lr"] == lr)]
 
 
-def _verdicts(compared: pd.DataFrame, runs: pd.DataFrame) -> tuple[list[str], Verdicts]:
-    """Each asked cell that ran, against its hand figures: its bullet (``_converged_line`` or
-    ``_failed_line``) and, for a cell of several seeds that all trained, its verdict in test
-    accuracy with ours as the table reads them against the hand figure: '98.43% ± 0.04 against 98.33%'."""
+def _verdicts(compared: pd.DataFrame, runs: pd.DataFrame) -> tuple[list[str], dict[str, str]]:
+    """Each asked setting that ran against its hand figures: its bullet (``_line``) and, per
+    setting of several seeds that all trained, its verdict in test accuracy."""
     lines, verdicts = [], {}
     for _, c in compared.dropna(subset=["seeds"]).iterrows():
         label = cell_label(c["batch_size"], c["lr"])
-        mine = _seeds_of(runs, c["batch_size"], c["lr"])
-        ok = mine[mine["status"] == net_runs.CONVERGED]
-        if len(ok) == len(mine):
-            line, v = _converged_line(label, int(c["seeds"]), ok, c)
-            if v is not None:
-                verdicts[label] = (v, f"{_over_seeds(ok['final_test_acc'])} against {c['ref_test']:.2f}%")
-        else:
-            line = _failed_line(label, c, mine, c["ref_test"], c["ref_train"])
+        line, v = _line(label, c, _seeds_of(runs, c["batch_size"], c["lr"]))
         lines.append(line)
+        if v is not None:
+            verdicts[label] = v
     return lines, verdicts
-
-
-def _beyond(verdicts: Verdicts) -> list[str]:
-    """The cells whose test accuracy differs from the hand figure beyond the spread."""
-    return [label for label, (word, _) in verdicts.items() if word != "within"]
-
-
-def _verdicts_said(verdicts: Verdicts) -> str:
-    """'our test accuracy is within the spread of the hand figure at A, and above it, beyond that
-    spread, at C (98.43% ± 0.04 against 98.33%)': the values of a difference only, the table beside
-    gives them all; '... at all 4 settings where every seed trained' when every one is within."""
-    if len(verdicts) > 1 and all(word == "within" for word, _ in verdicts.values()):
-        every = "both" if len(verdicts) == 2 else f"all {len(verdicts)}"
-        return f"our test accuracy is within the spread of the hand figure at {every} settings where every seed trained"
-    parts = []
-    for side in ("within", "above", "below"):
-        cells = [
-            label if side == "within" else f"{label} ({said})"
-            for label, (word, said) in verdicts.items()
-            if word == side
-        ]
-        if not cells:
-            continue
-        these = listed(cells)
-        if side == "within":
-            parts.append(f"within the spread of the hand figure at {these}")
-        else:
-            figure, spread = ("it", "that spread") if parts else ("the hand figure", "the spread")
-            parts.append(f"{side} {figure}, beyond {spread}, at {these}")
-    return f"our test accuracy is {', and '.join(parts)}"
 
 
 def _trained_at_side(compared: pd.DataFrame, runs: pd.DataFrame, sides: tuple[str, ...]) -> list[tuple[pd.Series, str]]:
@@ -182,39 +121,59 @@ def _train_below(compared: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
     return [cell_label(c["batch_size"], c["lr"]) for c, _ in _trained_at_side(compared, runs, ("below",))]
 
 
-def _train_apart(compared: pd.DataFrame, runs: pd.DataFrame) -> list[str]:
-    """The settings whose training accuracy differs from the hand figure (``_trained_at_side``), as
-    'B = 8, η = 0.1 (above)'."""
-    return [
-        f"{cell_label(c['batch_size'], c['lr'])} ({side})"
-        for c, side in _trained_at_side(compared, runs, ("above", "below"))
-    ]
+def _off(compared: pd.DataFrame, runs: pd.DataFrame) -> tuple[int, int, list[str]]:
+    """Of the asked settings whose every seed trained: how many accuracies were judged against a
+    hand figure, how many of them differ beyond the spread, and those, 'the training accuracy at B
+    = 8, η = 0.1 (ours above)', a setting's two said together when on the same side."""
+    _, tests = _verdicts(compared, runs)
+    sides = ("within", "above", "below")
+    trains = {cell_label(c["batch_size"], c["lr"]): side for c, side in _trained_at_side(compared, runs, sides)}
+    off = []
+    for label in dict.fromkeys([*tests, *trains]):
+        test, train = tests.get(label, "within"), trains.get(label, "within")
+        if test != "within" and test == train:
+            off.append(f"both accuracies at {label} (ours {test})")
+            continue
+        off += [
+            f"the {what} accuracy at {label} (ours {side})"
+            for what, side in (("test", test), ("training", train))
+            if side != "within"
+        ]
+    beyond = sum(v != "within" for v in (*tests.values(), *trains.values()))
+    return len(tests) + len(trains), beyond, off
 
 
 def hand_text(compared: pd.DataFrame, runs: pd.DataFrame) -> str:
-    """The hand-made figures in one sentence for the body, beside the table that gives them: the
-    asked cells whose seeds all trained within and beyond the spread over their seeds of the hand test
-    accuracy (all of them, when all agree, by their count), the training accuracies beyond it, and
-    each asked cell where some seed failed against its hand run. Why they differ,
-    each cell in full and the run times are the detail's (``mlp_references_text``, ``run_time_text``).
+    """The hand-made figures in one sentence for the body, beside the table that gives them: where
+    every seed trained, whether our accuracies are within the spread of the hand figures, and the
+    ones that are not (``_off``); then each asked setting where some seed failed against its hand
+    run. The differences, each setting's bullet and the run times are the detail's
+    (``mlp_references_text``, ``run_time_text``).
 
     ``compared``: ``tables.reference_comparison``; ``runs``: one row per run with status and final
     accuracies."""
     ran = compared.dropna(subset=["seeds"])
     if ran.empty:
         return "None of the settings the assignment asks was run, so there is nothing to compare."
-    _, verdicts = _verdicts(compared, runs)
-    parts = [_verdicts_said(verdicts)] if verdicts else []
-    apart = _train_apart(compared, runs)
-    if apart:
-        judged = len(_trained_at_side(compared, runs, ("within", "above", "below")))
-        only = "only " if len(apart) < judged else ""  # the others agree
-        parts.append(f"the training accuracy differs beyond the spread {only}at {listed(apart)}")
+    judged, beyond, off = _off(compared, runs)
+    parts = []
+    if judged:
+        head = "where every seed trained, "
+        if not off:
+            parts.append(head + "our accuracies are within the spread of every hand figure")
+        elif beyond == judged:
+            parts.append(head + "each of our accuracies differs from its hand figure beyond the spread: " + listed(off))
+        else:
+            one = beyond == 1
+            parts.append(
+                f"{head}only {listed(off)} {'differs from its hand figure' if one else 'differ from their hand figures'} "
+                "beyond the spread"
+            )
     for _, c in ran[ran["failed"] > 0].iterrows():  # how many seeds failed, the table beside says
         text = f"at {cell_label(c['batch_size'], c['lr'])} the hand run trained"
         if c["converged_seeds"]:
             which = "our surviving seed" if c["converged_seeds"] == 1 else "our surviving seeds"
-            text += f", like {which}"  # by how much: the table's columns, and the detail
+            text += f", like {which}"  # by how much: the detail
         else:
             text += ", while every one of our seeds failed"
         parts.append(text)
@@ -290,12 +249,12 @@ def mlp_references_text(
         return "None of the settings the assignment asks was run, so there is nothing to compare."
     lines, verdicts = _verdicts(compared, runs)
     text = (
-        "Each hand figure (one run, read at its last epoch) against our final accuracies at the same setting (mean ± "
-        "s.d. over the seeds), one run's fluctuation from epoch to epoch added to the spread:\n\n"
+        "Each asked setting, ours minus the hand figure (one run, read at its last epoch) in points, and in parentheses "
+        f"the least difference told apart (2σ plus {ROUNDING_HERE:g}, the rounding of a figure given to 0.01 point):\n\n"
         + "\n".join(lines)
         + "\n\n"
     )
-    beyond = _beyond(verdicts)
+    beyond = [label for label, word in verdicts.items() if word != "within"]
     if beyond:
         seeds = sorted(runs["seed"].unique())
         text += (

@@ -1,9 +1,10 @@
 """Why Task 7's settings differ, each mechanism tied to numbers of the grid: in the body, what the
 learning rate does at one batch size (``learning_rate_text``) and the batch size at one rate
-(``batch_size_text``: the final test accuracy, progress per epoch and per update, the time of an
-epoch), where the seeds trained (where the cells stop training is ``stability``'s); behind it, in
-the detail: the noise of a minibatch gradient against η/B, the time of an update and the
-train - test gap of every setting. Every ranking follows ``ties``."""
+(``batch_size_text``: the final test accuracy, progress per epoch, whether the smallest batch's
+lead lasts, progress per update, the time of an epoch), where the seeds trained (where the cells
+stop training is ``stability``'s); behind it, in the detail: the noise of a minibatch gradient
+against η/B, the time of an update and the train - test gap of every setting. Every ranking
+follows ``ties``."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ import pandas as pd
 from mnist_sgd.science.criteria import beyond_load
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.stability import by_eta_b
-from mnist_sgd.tasks.mlp_grid.tables import failures, listed, two_significant
+from mnist_sgd.tasks.mlp_grid.stability import by_eta_b, clean_split, settling_text
+from mnist_sgd.tasks.mlp_grid.tables import failures, listed, span, two_significant
 from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said
 
 FIT = 0.995  # a cell "fits the training set" when its final training accuracy is at least this
@@ -129,17 +130,19 @@ def _per_update_text(windows: pd.DataFrame) -> str:
     )
 
 
-def _per_epoch_text(at: pd.DataFrame) -> str:
+def _per_epoch_text(at: pd.DataFrame, history: pd.DataFrame) -> str:
     """At one rate (the rows ``at``, by batch size): whether the smallest batch goes furthest in
     the first epoch (its loss after epoch 1 the lowest), with the updates an epoch makes at the
-    smallest and the largest batch."""
+    smallest and the largest batch, and whether it is still ahead at the end (``history``: the
+    losses per seed and epoch, read by ``stability.settling_text``)."""
     steps = dict(zip(at["batch_size"].astype(int), steps_per_epoch(at), strict=True))
     small, large = min(steps), max(steps)
     per_epoch = rank(at, "loss_epoch1", highest=False)
     if per_epoch is not None and per_epoch.unique and per_epoch.best["batch_size"] == small:
+        end = settling_text(at, history)
         return (
-            f"Per epoch the smallest batch goes furthest (its loss after epoch 1 is the lowest: {steps[small]:,} updates "
-            f"against {steps[large]:,} at B = {large}). "
+            f"Per epoch the smallest batch leads after epoch 1 ({steps[small]:,} updates against {steps[large]:,} at "
+            f"B = {large}){f', not at the end: {end}' if end else ''}. "
         )
     if per_epoch is not None:
         return f"The smallest batch is not the furthest after epoch 1, despite its {steps[small]:,} updates. "
@@ -159,24 +162,34 @@ def _test_ranking(at: pd.DataFrame, key: str, values: bool = True) -> str:
     return f"the final test accuracy is {ranked}"
 
 
-def _too_long(at: pd.DataFrame) -> str:
-    """'At η = 1 the step is too long (2 of 3 diverged). ' for the largest rate of ``at`` (one batch
-    size, by rate) when some of its seeds failed; '' otherwise."""
+def _too_long(at: pd.DataFrame, cells: pd.DataFrame) -> str:
+    """'At η = 1 the step is too long for B = 32 (2 of 3 diverged) but not for B = 128: the limit is
+    on η/B. ' for the largest rate of ``at`` (one batch size, by rate) when some of its seeds failed,
+    with the larger batch sizes of ``cells`` where every seed trained at that rate and, when η/B
+    splits the cells into those that trained and those that did not (``stability.clean_split``),
+    that the limit is on η/B; '' when every seed trained."""
     high = at.iloc[-1]
     if len(at) < 2 or bool(high["all_converged"]):
         return ""
-    return f"At η = {high['lr']:g} the step is too long ({failures(high)}). "
+    b = int(high["batch_size"])
+    text = f"At η = {high['lr']:g} the step is too long for B = {b} ({failures(high)})"
+    saved = cells[(cells["lr"] == high["lr"]) & (cells["batch_size"] > b) & cells["all_converged"].astype(bool)]
+    if saved.empty:
+        return text + ". "
+    text += " but not for " + listed([f"B = {int(r.batch_size)}" for r in saved.sort_values("batch_size").itertuples()])
+    return text + (": the limit is on η/B. " if clean_split(cells) else ". ")
 
 
 def learning_rate_text(cells: pd.DataFrame) -> str | None:
     """The body's paragraph on the learning rate, at the batch size ``focus`` picks: the final test
-    accuracies ranked, a step too long (``_too_long``) and a short step that descends slowly
-    (``_short_step``); None when that batch size has fewer than two settings."""
+    accuracies ranked (their values: the section's table beside), a step too long (``_too_long``) and
+    a short step that descends slowly (``_short_step``); None when that batch size has fewer than two
+    settings."""
     b = focus(cells, "batch_size")
     if b is None:
         return None
     at = cells[cells["batch_size"] == b].sort_values("lr")
-    ranked, rest = _test_ranking(at, "lr"), _too_long(at) + _short_step(at)
+    ranked, rest = _test_ranking(at, "lr", values=False), _too_long(at, cells) + _short_step(at)
     if not (ranked or rest):
         return None
     return f"**Learning rate.** At B = {int(b)}{f', {ranked}.' if ranked else ':'} {rest}".rstrip()
@@ -194,7 +207,7 @@ def batch_size_text(cells: pd.DataFrame, history: pd.DataFrame) -> str | None:
     at = cells[cells["lr"] == lr].sort_values("batch_size")
     ranked = _test_ranking(at, "batch_size", values=False)  # the section's table beside gives them
     rest = (
-        _per_epoch_text(at)
+        _per_epoch_text(at, history)
         + _per_update_text(per_update_losses(cells, history, lr))
         + _epoch_time(cells)  # over every rate: the rate does not change the work of an epoch
     )
@@ -231,15 +244,15 @@ def _epoch_ratios(cells: pd.DataFrame) -> tuple[int, int, float, pd.Series] | No
 
 def _epoch_time(cells: pd.DataFrame) -> str:
     """'An epoch at B = 8 took 2.9 times as long as at B = 128, beyond the machine's load. ' for the
-    smallest against the largest batch size (means over the rates), judged by the ratio closest to
-    1 of the mean and the rate-by-rate ones (those and the seconds, the detail's ``time_text``);
-    '' for one batch size."""
+    smallest against the largest batch size (means over the rates, which the detail says), judged
+    by the ratio closest to 1 of the mean and the rate-by-rate ones (those and the seconds, the
+    detail's ``time_text``); '' for one batch size."""
     read = _epoch_ratios(cells)
     if read is None:
         return ""
     longer, shorter, ratio, ratios = read
     return (
-        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter} (means over the rates), "
+        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter}, "
         f"{_load_verdict(min([ratio, *ratios]))}. "
     )
 
@@ -404,10 +417,3 @@ def _second_half(fit: pd.DataFrame, history: pd.DataFrame) -> str | None:
         f"From epoch {mid} to {epochs}, their training loss fell by a factor of {span(factors, '.2g')} while their "
         f"test accuracy changed by {span(changes, '+.2f')} points (means over the seeds). "
     )
-
-
-def span(values: list[float] | pd.Series, spec: str) -> str:
-    """'3.1 to 27': the lowest and highest of ``values`` formatted by ``spec``, or one value when
-    they are the same as printed ('1.57', not '1.57 to 1.57')."""
-    low, high = format(min(values), spec), format(max(values), spec)
-    return low if low == high else f"{low} to {high}"

@@ -1,6 +1,7 @@
 """Task 7's first answer, read in η/B: where the cells stop training on every seed, how each
-failed cell failed, and how the final test accuracy of the ranked cells goes with η/B
-(``stability_text``). Every ranking follows ``ties``."""
+failed cell failed (with what a network stuck at chance answers), and how the final test accuracy
+of the ranked cells goes with η/B (``stability_text``); and, at one rate, whether the smallest
+batch's loss settles (``settling_text``). Every ranking follows ``ties``."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from mnist_sgd.science import net_runs
-from mnist_sgd.tasks.mlp_grid.cell import cell_label
-from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said
+from mnist_sgd.science.net_runs import rises
+from mnist_sgd.tasks.mlp_grid.cell import LOSS, cell_label
+from mnist_sgd.tasks.mlp_grid.tables import eta_over_b, listed, ratio_said, span
 from mnist_sgd.tasks.mlp_grid.ties import apart, name, rankable, threshold
 from mnist_sgd.tasks.rounding import two_figures
 
@@ -24,18 +26,26 @@ def by_eta_b(cells: pd.DataFrame) -> pd.DataFrame:
     return cells.assign(eta_b=eta_over_b(cells)).sort_values(["eta_b", "batch_size"])
 
 
+def clean_split(cells: pd.DataFrame) -> bool:
+    """Whether η/B splits ``cells`` into those where every seed trained and those where some seed
+    failed, every one of the first below every one of the second (both kinds present)."""
+    c = by_eta_b(cells)
+    ok = c["all_converged"].astype(bool)
+    return bool(ok.any() and (~ok).any() and c.loc[ok, "eta_b"].max() < c.loc[~ok, "eta_b"].min())
+
+
 def _boundary(cells: pd.DataFrame) -> str:
-    """Where in η/B the cells stop training on every seed: a clean split, naming the failed cells
-    (how each failed, the table's outcome and the detail's ``failures_text`` say), or the cells that
-    break it; and each rate that failed at one batch size but trained at a larger one, said as what
-    this grid shows, no more."""
+    """Where in η/B the cells stop training on every seed: a clean split (``clean_split``), naming
+    the failed cells (how each failed, the table's outcome and the detail's ``failures_text`` say),
+    or the cells that break it. A rate that failed at one batch size but trained at a larger one,
+    the learning rate's paragraph says (``mechanisms.learning_rate_text``)."""
     c = by_eta_b(cells)
     ok, bad = c[c["all_converged"].astype(bool)], c[~c["all_converged"].astype(bool)]
     if bad.empty:
         return f"Every setting trained on every seed, up to η/B = {ratio_said(ok['eta_b'].max())}. "
     if ok.empty:
         return "In every setting some seed failed. "
-    if ok["eta_b"].max() >= bad["eta_b"].min():
+    if not clean_split(cells):
         top = ok.iloc[-1]
         return (
             "The settings where some seed failed are not simply those of the largest η/B: "
@@ -44,18 +54,59 @@ def _boundary(cells: pd.DataFrame) -> str:
         )
     which = "the one" if len(bad) == 1 else f"the {len(bad)}"
     failed = listed([cell_label(r.batch_size, r.lr) for r in bad.itertuples()])
-    text = (
+    return (
         f"Every setting up to η/B = {ratio_said(ok['eta_b'].max())} trained on every seed; {which} of larger η/B "
-        f"({failed}) did not"
+        f"({failed}) did not. "
     )
-    for lr in sorted(bad["lr"].unique()):
-        saved = ok[ok["lr"] == lr]
-        if saved.empty:
-            continue
-        where = listed([f"B = {int(r.batch_size)}" for r in saved.itertuples()])  # its η/B: the table's
-        run = "the one seed run" if int(saved["seeds"].min()) == 1 else "every seed"
-        text += f", while at η = {lr:g} {run} trained at {where}"
-    return text + ". "
+
+
+def end_losses(at: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+    """Per seed of each ranked cell of ``at`` (``ties.rankable``): the training loss on the whole set
+    after its last epoch (``LOSS``) and the epochs its loss rose (``net_runs.rises``): columns
+    batch_size, seed, epochs, end and rises."""
+    history = history.astype({"lr": float})
+    rows = []
+    for c in at[rankable(at)].itertuples(index=False):
+        h = history[(history["batch_size"] == c.batch_size) & (history["lr"] == c.lr)].sort_values("epoch")
+        for seed, run in h.groupby("seed"):
+            rows.append(
+                {
+                    "batch_size": int(c.batch_size),
+                    "seed": seed,
+                    "epochs": int(run["epoch"].max()),
+                    "end": float(run[LOSS].iloc[-1]),
+                    "rises": rises(run[LOSS])[0],
+                }
+            )
+    return pd.DataFrame(rows, columns=["batch_size", "seed", "epochs", "end", "rises"])
+
+
+def settling_text(at: pd.DataFrame, history: pd.DataFrame) -> str:
+    """'its loss rose in 8 of 20 epochs on each seed (B = 32's in none) and ends at 6.3e-04 to
+    6.2e-03 against B = 32's 4.3e-04 to 4.4e-04; at η/B = 0.0125 the noise of its steps keeps it
+    from settling', when every seed of the smallest batch of ``at`` (one rate) ends above
+    every seed of the batch size that ends lowest and its loss rose in more epochs on every seed
+    than on any of that one's (``end_losses``); '' otherwise. Each seed's values, not a mean: the
+    losses of a noisy batch spread over an order of magnitude, and the comparison is seed by seed."""
+    ends = end_losses(at, history)
+    if ends["batch_size"].nunique() < 2 or ends["batch_size"].min() != at["batch_size"].min():
+        return ""  # the smallest batch not ranked (one seed, or some failed): nothing to say of it
+    small = ends[ends["batch_size"] == ends["batch_size"].min()]
+    others = ends[ends["batch_size"] != ends["batch_size"].min()]
+    low_b = int(others.groupby("batch_size")["end"].max().idxmin())
+    low = others[others["batch_size"] == low_b]
+    if not (small["end"].min() > low["end"].max() and small["rises"].min() > low["rises"].max()):
+        return ""
+    epochs = int(small["epochs"].max())
+    rose = span(small["rises"].tolist(), "d")
+    each = "on each seed" if small["rises"].nunique() == 1 else "per seed"
+    theirs = "none" if low["rises"].max() == 0 else f"{span(low['rises'].tolist(), 'd')}"
+    eta_b = ratio_said(float(at["lr"].iloc[0]) / int(small["batch_size"].iloc[0]))
+    return (
+        f"its loss rose in {rose} of {epochs} epochs {each} (B = {low_b}'s in {theirs}) and ends at "
+        f"{span(small['end'].tolist(), '.1e')} against B = {low_b}'s {span(low['end'].tolist(), '.1e')}; at "
+        f"η/B = {eta_b} the noise of its steps keeps it from settling"
+    )
 
 
 def _failed_seeds(runs: pd.DataFrame) -> str:
@@ -95,9 +146,10 @@ def _failures(cells: pd.DataFrame, runs: pd.DataFrame, y_train: torch.Tensor, y_
 
 
 def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: torch.Tensor) -> str:
-    """'every seed got stuck at chance, each answering one digit for every image (7, 0 and 1)' for
-    the runs of one cell stuck at chance (``seeds``: the cell's seeds): the digit a run answers when
-    both its accuracies are that digit's share, else that its accuracy is near a constant answer's."""
+    """'every seed got stuck at chance, never having learnt: each answers one digit for every image
+    (7, 0 and 1), whose shares ... (``_shares``)' for the runs of one cell stuck at chance
+    (``seeds``: the cell's seeds): the digit a run answers when both its accuracies are that
+    digit's share, else that its accuracy is near a constant answer's."""
     digits = []
     for r in stuck.itertuples():
         digit = net_runs.constant_answer(r.final_test_acc, y_test)
@@ -113,15 +165,44 @@ def _stuck_text(stuck: pd.DataFrame, seeds: int, y_train: torch.Tensor, y_test: 
         else f"seed{'' if one else 's'} {listed([str(int(s)) for s in stuck['seed']])}"
     )
     never = "" if (stuck["status"] != net_runs.STUCK).any() else ", never having learnt"
-    if None in digits:
+    answered = [d for d in digits if d is not None]
+    if len(answered) < len(digits):
         answer = (
             "its accuracy is near that of a constant answer" if one else "their accuracies are near a constant answer's"
         )
-    elif one:
-        answer = f"it answers {digits[0]} for every image"
     else:
-        answer = f"each answers one digit for every image ({listed([str(d) for d in digits])})"
+        answer = (
+            f"it answers {answered[0]}"
+            if one
+            else f"each answers one digit for every image ({listed([str(d) for d in answered])})"
+        ) + _shares(stuck, answered, y_train)
     return f"{who} got stuck at chance{never}: {answer}"
+
+
+def _shares(stuck: pd.DataFrame, digits: list[int], y_train: torch.Tensor) -> str:
+    """' for every image, whose share of the training images (10.44%) lies within the rule's 2
+    points' for one run, ', whose shares of the training images (10.44%, 9.87% and 11.24%) each lie
+    within the rule's 2 points' for several: the share in ``y_train`` of each digit answered by a
+    run of ``stuck`` (in order), and whether every one lies within ``net_runs.STUCK_ACC_POINTS`` of
+    the runs' majority share, the window of the rule (a run called stuck has its share inside it, so
+    this is the rule read back; the text says it only where it holds); no share without the
+    majority."""
+    one = len(digits) == 1
+    lead = " for every image" if one else ""
+    if "majority" not in stuck:
+        return lead
+    shares = [float((y_train == d).double().mean()) for d in digits]
+    inside = all(
+        abs(100 * (v - m)) <= net_runs.STUCK_ACC_POINTS for v, m in zip(shares, stuck["majority"], strict=True)
+    )
+    values = listed([f"{100 * v:.2f}%" for v in shares])
+    if not inside:
+        return f"{lead}, scoring {values} of the training images"
+    lie = "lies" if one else "each lie"
+    return (
+        f"{lead}, whose share{'' if one else 's'} of the training images ({values}) {lie} within the rule's "
+        f"{net_runs.STUCK_ACC_POINTS:g} points"
+    )
 
 
 def _between(a: pd.Series, b: pd.Series, why: bool = True) -> str:

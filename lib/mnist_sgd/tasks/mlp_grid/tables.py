@@ -39,6 +39,13 @@ def listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
+def span(values: list[float] | pd.Series, spec: str) -> str:
+    """'3.1 to 27': the lowest and highest of ``values`` formatted by ``spec``, or one value when
+    they are the same as printed ('1.57', not '1.57 to 1.57')."""
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low} to {high}"
+
+
 def pm(mean: float, sd: float, alone: str = ".2f") -> str:
     """'98.29 ± 0.03', '0.104 ± 0.015': the one rounding of a value over seeds, in the tables and the
     text alike. The s.d. to 1 significant figure, 2 when its first digit is a 1 (a 1 alone would

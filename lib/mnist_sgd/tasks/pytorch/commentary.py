@@ -98,36 +98,30 @@ def cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-def time_text(by: pd.DataFrame, iterations: int, detail: str, hand_steps: list[float]) -> str:
+def time_text(by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, detail: str) -> str:
     """The time per step of the PyTorch loop against the hand-written SGD's, about (2 significant
-    figures); ``detail``: the link to where the time goes (``time_detail``). Then why the
-    hand-written time per step is not Task 4's: both time the same loop (``sgd.train_sgd``,
-    evaluation excluded), so they differ by the machine's load when each ran, which ``hand_steps``
-    (its seconds per step in every run of this section) shows moving it."""
+    figures), and the share of it that drawing the same batches from the loader alone takes
+    (``loader_seconds``, no training): where most of the difference goes; ``detail``: the link to
+    the seed-by-seed times (``time_detail``)."""
     fw_us, hand_us = (1e6 * by.loc[name, "seconds"] / iterations for name in (LOADER, HAND))
     # the ratio of the unrounded means, to two figures (the table shows each mean to up to three)
     ratio = two_figures(fw_us / hand_us)
-    low, high = two_figures(1e6 * min(hand_steps)), two_figures(1e6 * max(hand_steps))
+    loader_us = 1e6 * loader_seconds / iterations
     return (
-        f"**Time.** The PyTorch loop takes about {ratio} times as long per step ({detail}). Task 4 times the same "
-        f"hand-written loop, so its time per step differs from this one by the machine's load: here alone the loop "
-        f"took {low} to {high} µs per step."
+        f"**Time.** The PyTorch loop takes about {ratio} times as long per step as the hand-written one. Drawing its "
+        f"batches from the loader alone, with no training, takes {100 * loader_us / fw_us:.2g}% of that time: the "
+        f"loader fetches the {batch_size} rows of a batch one by one and stacks them ({detail})."
     )
 
 
-def time_detail(by: pd.DataFrame, iterations: int, batch_size: int, loader_seconds: float, ratios: list[float]) -> str:
+def time_detail(ratios: list[float]) -> str:
     """The PyTorch loop's time against the hand-written SGD's seed by seed (``ratios``:
-    ``tables.step_time_ratios``), and the loader's share of it (``loader_seconds``: drawing the same
-    batches with no training)."""
-    fw_us = 1e6 * by.loc[LOADER, "seconds"] / iterations
-    loader_us = 1e6 * loader_seconds / iterations
+    ``tables.step_time_ratios``)."""
     lo, hi = two_figures(min(ratios)), two_figures(max(ratios))
     span = f"{lo} to {hi} times" if lo != hi else f"{lo} times"
     return (
         f"**Time.** Seed by seed, each pair run back to back, the PyTorch loop took {span} as long as the hand-written "
-        "SGD. Drawing the same batches from the loader alone, with no training, takes "
-        f"{100 * loader_us / fw_us:.2g}% of the PyTorch loop's time: the loader fetches the {batch_size} rows of a batch "
-        "one by one and stacks them."
+        "SGD."
     )
 
 

@@ -315,14 +315,6 @@ def hand_rate_caption(summary: pd.DataFrame, factor: float) -> str:
     )
 
 
-def step_seconds(*runs: pd.DataFrame, implementation: str = HAND) -> list[float]:
-    """The training seconds per step of every run of ``implementation`` in the tables ``runs``
-    (rows with implementation, train_seconds and iterations): the same loop timed again."""
-    rows = pd.concat(runs, ignore_index=True)
-    rows = rows[rows["implementation"] == implementation]
-    return (rows["train_seconds"] / rows["iterations"]).tolist()
-
-
 def step_time_ratios(runs: pd.DataFrame) -> list[float]:
     """Seed by seed, the PyTorch loop's training time over the hand-written SGD's (``implementation_runs``
     trains the two of a seed back to back, so a pair shares the machine's load of that moment)."""

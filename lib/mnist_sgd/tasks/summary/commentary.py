@@ -11,21 +11,22 @@ from collections.abc import Callable
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.criteria import DIFFER_RULE, LOAD_FACTOR
+from mnist_sgd.science.criteria import DIFFER_RULE
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
-from mnist_sgd.tasks.architectures.late import LAST
 from mnist_sgd.tasks.batch_size.across import load_split, trend_beyond_spread
 from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.ends import SETTLED_WINDOW
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser, rate_moved
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit, steps_between
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, lower_at_end, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
+from mnist_sgd.tasks.mlp_grid.ties import rank
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.rounding import listed, two_figures
+from mnist_sgd.tasks.summary.step_times import times_text
 
 
 def data_answer(counts: pd.DataFrame) -> str:
@@ -162,38 +163,36 @@ def _fastest(reached: pd.DataFrame) -> str:
 
 
 def dataset_size_answer(table: pd.DataFrame) -> str:
-    """Task 5's answer: the final test accuracy, after the fixed iterations, against the dataset
-    size, smallest first (mean ± s.d. over subsets), with the steps within the spread named
-    (``steps_between``); the sizes whose runs have not reached where SGD converges (``at_the_limit``)
-    with that fit's accuracy; then the accuracy at the early stop, chosen within each subset, and
-    its trend likewise. ``table``: ``tables.size_summary``."""
+    """Task 5's answer: the final test accuracy, at the early stop chosen within each subset, against
+    the dataset size, smallest first (mean ± s.d. over subsets), with how many steps of the grid lie
+    beyond the spread (``steps_between``); then what training on without a stop does: the sizes whose
+    runs end the fixed iterations lower beyond the spread (``lower_at_end``). ``table``:
+    ``tables.size_summary``."""
     s = table.sort_values("dataset_size")
 
     def accuracies(mean: pd.Series, sd: pd.Series) -> str:
         return listed([f"{mean_sd_rounded(100 * m, 100 * d)}%" for m, d in zip(mean, sd, strict=True)])
 
-    def trend_of(values: pd.Series, sds: pd.Series) -> str:
-        steps = steps_between(s.assign(test_acc=values.to_numpy(), test_acc_sd=sds.to_numpy()))
-        beyond = sum(apart for *_, apart in steps)
-        said = f" ({beyond} of its {len(steps)} steps beyond the spread)" if beyond < len(steps) else ""
-        return f"{MOVES[trend(values.tolist())]} N'{said}: {accuracies(values, sds)}"
-
-    text = (
-        f"After {int(s['iterations'].max()):,} iterations, the final test accuracy "
-        f"{trend_of(s['test_acc'], s['test_acc_sd'])} (mean ± s.d. over subsets) for "
-        f"N' = {listed([f'{n:,}' for n in s['dataset_size']])}."
+    steps = steps_between(
+        s.assign(test_acc=s["stop_test_acc"].to_numpy(), test_acc_sd=s["stop_test_acc_sd"].to_numpy())
     )
-    short = s[~s["dataset_size"].isin(at_the_limit(s))]
-    if len(short):
-        text += (
-            f" At N' = {listed([f'{n:,}' for n in short['dataset_size']])} it still depends on the number of "
-            "iterations (it is not yet where SGD heads as t → ∞)."
-        )
+    beyond = sum(apart for *_, apart in steps)
+    said = f" ({beyond} of its {len(steps)} steps beyond the spread)" if beyond < len(steps) else ""
     share = 100 * float(s["fit_share"].iloc[0])
-    return text + (
-        f" Stopped early, where a run on {share:g}% of the subset's images does best on the rest, it "
-        f"{trend_of(s['stop_test_acc'], s['stop_test_acc_sd'])}."
+    text = (
+        f"Stopped early (a run on {share:g}% of a subset's images stops where it does best on the rest), the final "
+        f"test accuracy {MOVES[trend(s['stop_test_acc'].tolist())]} N'{said}: "
+        f"{accuracies(s['stop_test_acc'], s['stop_test_acc_sd'])} for N' = {listed([f'{n:,}' for n in s['dataset_size']])} "
+        "(mean ± s.d. over subsets)."
     )
+    lower = s[s["dataset_size"].isin(lower_at_end(s))]
+    if len(lower):
+        text += (
+            f" Trained on without a stop for {int(s['iterations'].max()):,} iterations, the runs at "
+            f"N' = {listed([f'{n:,}' for n in lower['dataset_size']])} end lower "
+            f"({accuracies(lower['test_acc'], lower['test_acc_sd'])}): they over-fit."
+        )
+    return text
 
 
 def framework_answer(equivalence: pd.DataFrame, hand_rates: pd.DataFrame | None = None) -> str:
@@ -226,39 +225,55 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     """Task 7's answer: the test accuracy at the asked batch size across its learning rates, and
     at the asked learning rate across its batch sizes (the two comparisons the assignment asks
     for, each left out when fewer than two of its cells ran; a cell where a seed failed given by
-    its failure, not by a mean), then where in η/B the cells stopped converging. ``cells``: the
-    section's cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
+    its failure, not by a mean; the batch sizes said to be the same, within the spread, when the
+    section's ranking ties them all, ``ties.rank``), then where in η/B the cells stopped training
+    and what that asks of a smaller batch (``_stability_boundary``). ``cells``: the section's
+    cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
     diverged_seeds, stuck_seeds and test_acc (mean over seeds of each seed's accuracy after its last
-    epoch; NaN for a cell without one)."""
+    epoch; NaN for a cell without one), test_acc_sd and swing."""
     cells = cells.dropna(subset=["test_acc"]).astype({"lr": float})
     asked = asked_cells()
     b_fixed = Counter(b for b, _ in asked).most_common(1)[0][0]
     lr_fixed = Counter(lr for _, lr in asked).most_common(1)[0][0]
-    epochs = plural(int(cells["epochs"].max()), "epoch")
     sentences = []
     by_lr = cells[cells["batch_size"] == b_fixed].sort_values("lr")
     if len(by_lr) >= 2:
-        sentences.append(f"After {epochs} at B = {b_fixed}, {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
+        sentences.append(f"At B = {b_fixed} {_along(by_lr, 'lr', lambda v: f'η = {v:g}')}.")
     by_b = cells[cells["lr"] == lr_fixed].sort_values("batch_size")
     if len(by_b) >= 2:
         # the cell at both asked values, when the sentence before quotes it, is not quoted twice
         rest = by_b[by_b["batch_size"] != b_fixed] if len(by_lr) >= 2 else by_b
-        said = _along(rest, "batch_size", lambda v: f"B = {int(v)}").replace("the test accuracy is", "it is", 1)
-        sentences.append(f"At η = {lr_fixed:g}, {said}.")
-    sentences.append(_stability_boundary(cells))
-    return " ".join(x for x in sentences if x)
+        ranked = rank(by_b, "test_acc")
+        tied = ranked is not None and ranked.behind.empty and not ranked.unique and len(ranked.tied) == len(by_b) - 1
+        said = _along(rest, "batch_size", lambda v: f"B = {int(v)}", tied).replace(
+            "the final test accuracy is", "it is", 1
+        )
+        sentences.append(f"At η = {lr_fixed:g} {said}")
+    boundary = _stability_boundary(cells)
+    if sentences and boundary:
+        sentences[-1] += f"; {boundary}."
+    elif boundary:
+        sentences.append(f"{boundary[0].upper()}{boundary[1:]}.")
+    if sentences and not sentences[-1].endswith("."):
+        sentences[-1] += "."
+    return " ".join(sentences)
 
 
-def _along(cells: pd.DataFrame, column: str, label: Callable[[float], str]) -> str:
-    """'the test accuracy is 97.45% at η = 0.01 and 98.43% at η = 0.1; at η = 1, 2 of 3 seeds
-    diverged': the cells whose seeds all converged by accuracy, the others by their failure."""
+def _along(cells: pd.DataFrame, column: str, label: Callable[[float], str], tied: bool = False) -> str:
+    """'the final test accuracy is 97.45% ± 0.04 at η = 0.01 and 98.43% ± 0.04 at η = 0.1; at η = 1,
+    2 of 3 seeds diverged' (final: after each seed's last epoch): the cells whose seeds all converged
+    by accuracy, the others by their failure; when ``tied`` (the section ranks them the same), 'the
+    final test accuracy is the same within the spread at B = 8 (98.32% ± 0.21) and B = 128 (98.03% ±
+    0.12)'."""
     ok = cells[cells["all_converged"].astype(bool)]
-    text = (
-        "the test accuracy is "
-        + listed([f"{_acc_sd(r['test_acc'], r.get('test_acc_sd'))} at {label(r[column])}" for _, r in ok.iterrows()])
-        if len(ok)
-        else "no cell trained on every seed"
-    )
+    if tied and len(ok):
+        values = [f"{label(r[column])} ({_acc_sd(r['test_acc'], r.get('test_acc_sd'))})" for _, r in ok.iterrows()]
+        text = "the final test accuracy is the same within the spread at " + listed(values)
+    elif len(ok):
+        values = [f"{_acc_sd(r['test_acc'], r.get('test_acc_sd'))} at {label(r[column])}" for _, r in ok.iterrows()]
+        text = "the final test accuracy is " + listed(values)
+    else:
+        text = "no setting trained on every seed"
     for _, r in cells[~cells["all_converged"].astype(bool)].iterrows():
         text += f"; at {label(r[column])}, {_failures(r)}"
     return text
@@ -284,16 +299,23 @@ def _failures(cell: pd.Series) -> str:
 
 
 def _stability_boundary(cells: pd.DataFrame) -> str:
-    """'Every setting up to η/B = 0.0125 trained on every seed, and every setting from 0.0313 up failed
-    on at least one.', when η/B separates the cells that way; '' otherwise."""
+    """'smaller batches need smaller η: every seed trained up to η/B = 0.0125, not from 0.0313 up',
+    when η/B separates the cells that way (the lead clause only when some rate failed at a batch
+    size and trained on every seed at a larger one); '' otherwise."""
     per_sample = cells["lr"] / cells["batch_size"]
     ok = cells["all_converged"].astype(bool)
     if ok.all() or not ok.any() or per_sample[ok].max() >= per_sample[~ok].min():
         return ""
-    return (
-        f"Every setting up to η/B = {ratio_said(per_sample[ok].max())} trained on every seed, and every setting from "
-        f"{ratio_said(per_sample[~ok].min())} up failed on at least one."
+    clause = (
+        f"every seed trained up to η/B = {ratio_said(per_sample[ok].max())}, not from "
+        f"{ratio_said(per_sample[~ok].min())} up"
     )
+    # a rate that failed at some batch size and trained on every seed at a larger one
+    saved = any(
+        ((cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok).any()
+        for r in cells[~ok].itertuples(index=False)
+    )
+    return f"smaller batches need smaller η: {clause}" if saved else clause
 
 
 def _as_given(model: str, value: float) -> str:
@@ -314,33 +336,28 @@ def _plain_name(model: pd.Series) -> str:
     """A model as the summary names it: the first setting's MLP said for what it is, the rest by name."""
     if model["model"] == architectures.FIRST:
         return f"the MLP 128 at η = {architectures.FIRST_LR:g} (the assignment's first setting)"
-    return str(model["name"])
+    return f"the {model['name']}"
 
 
-def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None], late: pd.DataFrame | None = None) -> str:
+def architectures_answer(models: pd.DataFrame, hand: dict[str, float | None]) -> str:
     """Task 8's answer: the model that ends with the highest test accuracy, then each other
-    model's final test accuracy (mean over its seeds), with the hand-made figure where there is
-    one; the first setting on inputs left in [0, 1] (a check of the section's, not a setting
-    asked) is left to the section. ``models``: one row per model with model, name (as the prose
-    names it), final_test_acc and epochs; ``hand``: the hand-made test accuracy by model name
-    (missing or None where there is none); ``late``: the same models read as the section compares
-    them (each seed's mean over its last ``LAST`` epochs, ``late.late_stats``), quoted so for the
-    models trained longest when given."""
-    longest = int(models["epochs"].max())
-    late_acc = None if late is None else late.set_index("model")["final_test_acc"]
-
-    def reading(r: pd.Series) -> tuple[float, str]:
-        if late_acc is not None and int(r["epochs"]) == longest:
-            return float(late_acc[r["model"]]), f"over its last {LAST} of {plural(longest, 'epoch')}"
-        return float(r["final_test_acc"]), f"after {plural(int(r['epochs']), 'epoch')}"
+    model's, each after its last epoch as the section reads them (mean ± s.d. over its seeds, as
+    the section's table), with the hand-made figure where there is one; the first setting on inputs
+    left in [0, 1] (a check of the section's, not a setting asked) is left to the section.
+    ``models``: one row per model with model, name (as the prose names it), final_test_acc (with its
+    _sd where there is one) and epochs; ``hand``: the hand-made test accuracy by model name (missing
+    or None where there is none)."""
 
     def said(r: pd.Series) -> str:
         by_hand = hand.get(r["model"])
-        value, when = reading(r)
-        return f"{pct(value)} {when}" + (f" (by hand {_as_given(r['model'], by_hand)})" if by_hand else "")
+        sd = r.get("final_test_acc_sd", math.nan)
+        spread = f" ± {100 * sd:.2f}" if math.isfinite(sd) else ""
+        return f"{pct(r['final_test_acc'])}{spread} after {plural(int(r['epochs']), 'epoch')}" + (
+            f" (by hand {_as_given(r['model'], by_hand)})" if by_hand else ""
+        )
 
     models = models[models["model"] != architectures.FIRST_01]
-    best_at = max(models.index, key=lambda i: reading(models.loc[i])[0])
+    best_at = models["final_test_acc"].idxmax()
     best = models.loc[best_at]
     others = "; ".join(f"{_plain_name(r)} {said(r)}" for _, r in models.drop(index=best_at).iterrows())
     return f"The {best['name']} ends highest, at {said(best)}." + (f" The others: {others}." if others else "")
@@ -379,10 +396,13 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     )
 
 
-def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> str:
+def reading_text(
+    cores: int, parallel: int, target_pct: float | None = None, step_micros: pd.DataFrame | None = None
+) -> str:
     """How to read the numbers, said once for the whole report as a short glossary: what ± is, the
     one rule that tells two results apart (``criteria.DIFFER_RULE``), how far the timings can be
-    trusted on this machine of ``cores`` cores running ``parallel`` runs at a time, and the terms the
+    trusted on this machine of ``cores`` cores running ``parallel`` runs at a time (``step_micros``:
+    ``step_times.same_step_micros``, the same step timed in several jobs), and the terms the
     sections use without defining them again (the target's ``target_pct``, None when Task 3 was not
     run, leaves out the terms of Tasks 3 and 4)."""
     rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
@@ -393,13 +413,7 @@ def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> 
             f"{rule}; *beyond*: they differ by this rule, *within*: not (Tasks 7 and 8: σ also counts one run's "
             "fluctuation from epoch to epoch).",
         ),
-        (
-            "Times",
-            f"measured on a shared {cores}-core machine running {plural(parallel, 'run')} at a time, where the same "
-            f"step can take up to about {LOAD_FACTOR:g} times as long in one run as in another (Task 6's hand-written "
-            "step against Task 4's); so one time counts as longer than another only beyond that factor, even with "
-            "one s.d. over seeds taken off the longer and added to the shorter.",
-        ),
+        ("Times", times_text(cores, parallel, step_micros)),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
     ]
@@ -410,8 +424,9 @@ def reading_text(cores: int, parallel: int, target_pct: float | None = None) -> 
             ("First crossing", "the first iteration at which the loss is within the target; it chooses η."),
             (
                 "ITR",
-                f"the first checkpoint t from which the loss stays within the target up to {SETTLED_WINDOW:g}t: "
-                "the iterations to reach the target and stay there.",
+                f"the first checkpoint t from which the loss stays within the target up to {SETTLED_WINDOW:g}t "
+                "(so that a dip of the noise into the target does not count): the iterations to reach the target and "
+                "stay there.",
             ),
             ("Checkpoint", "an iteration at which the loss on all training images is computed."),
         ]
