@@ -23,9 +23,9 @@ from mnist_sgd.build.params import expand_jobs, load_profile
 from mnist_sgd.stitch.assemble import combined_notebook, left_out
 from mnist_sgd.stitch.pdf import page_ink, to_markdown
 
-# of the quick build (16 pages, each of its eight tasks starting a page): its grids are smaller, its answers as
-# long as the full ones
-BODY_PAGES = 17
+# of the quick build (12 pages, a task following on the page the task before it ends on): its grids are smaller,
+# its answers as long as the full ones (13 pages)
+BODY_PAGES = 14
 
 
 def test_every_section_is_in_the_page_and_a_second_build_runs_nothing(quick):
@@ -108,7 +108,7 @@ def pdf_notebook(report, monkeypatch):
     return combined_notebook(profile, expand_jobs(profile), report, folded=False)
 
 
-def test_the_body_reads_in_about_seventeen_pages(quick):
+def test_the_body_reads_in_about_fourteen_pages(quick):
     """The answers come before the appendices, in at most BODY_PAGES pages; the per-run detail
     follows them."""
     pages = page_lines(quick[0] / "report.pdf")

@@ -147,6 +147,13 @@ def test_a_grid_points_caption_gives_its_explanation_once_then_its_first_stateme
     other = "**Figure 9.** Sweep at B = 100. Left: loss after 5,000 iterations."
     assert run_prose.caption_once(other, seen) == "**Figure 9.** Sweep at B = 100; drawn as “Sweep at B = 10” above."
     assert run_prose.caption_once("A paragraph; not a caption.", seen) == "A paragraph; not a caption."
+    # a name's number keeps its thousands separator
+    sized = "**Figure 4.** N' = 1,000, B = 100: loss. Left: the run."
+    assert run_prose.caption_once(sized, seen) == sized
+    later = "**Figure 5.** N' = 10,000, B = 100: loss. Left: the run."
+    assert (
+        run_prose.caption_once(later, seen) == "**Figure 5.** N' = 10,000, B = 100: loss; drawn as “N' = 1,000” above."
+    )
 
 
 def test_a_grid_point_with_neither_figure_nor_table_prints_nothing_in_the_pdf():

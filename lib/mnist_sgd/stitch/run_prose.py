@@ -23,8 +23,9 @@ SHOWN = ("<a id=", "|", ": ", "**Figure")
 CAPTION = re.compile(r"^(: |\*\*Figure \d+\.\*\* )(.*)$", re.S)
 # where a caption's first statement ends: a semicolon, or a full stop before a capital
 FIRST_STATEMENT = re.compile(r";|\.(?=\s+[A-Z])")
-# where the name a later caption gives it ends: its first colon or comma
-NAME_END = re.compile(r"[:,]")
+# where the name a later caption gives it ends: its first colon, or its first comma that is not a
+# thousands separator ("N' = 1,000, B = 100" is named "N' = 1,000")
+NAME_END = re.compile(r":|,(?!\d)")
 
 
 def caption_once(paragraph: str, seen: dict[str, str]) -> str:

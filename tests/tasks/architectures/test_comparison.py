@@ -91,9 +91,10 @@ def test_how_the_architectures_end_goes_down_from_the_highest_with_a_verdict_for
     # after the last epoch, the body table's last row: the distances and verdicts, not the values again
     assert text == (
         "**How they end.** After 40 epochs, the CNN is 1.03 points above the MLP 500-300, beyond the spread; the MLP "
-        "500-300 is 0.16 points above the MLP 128, within the spread."
-    )  # 0.16 < 2 √(0.08² + 0.1²) = 0.26, each model's noise as ``late.final_stats`` gives it
-    assert "99.19" not in text and "fluctuation" not in text and "last 5" not in text
+        "500-300 is 0.16 points above the MLP 128, within the spread (against a bound of 0.26 points, one run's "
+        "fluctuation counted)."
+    )  # 0.16 < 2 √(0.08² + 0.1²) = 0.26, each model's noise as ``late.final_stats`` gives it: said, to be checked
+    assert "99.19" not in text and "last 5" not in text
     same = ranking_text(stats(mlp128={"final_test_acc": 0.975}))  # 0.66 points: beyond 2 √(0.08² + 0.1²)
     assert same == (
         "**How they end.** After 40 epochs, the CNN is highest, then the MLP 500-300, then the MLP 128, each beyond "

@@ -236,44 +236,44 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
                          "fall per subset is under each size).")  # fmt: skip
 
 
-def at_the_stop(stop: pd.DataFrame) -> str:
-    """The answer's first sentence, on the reading at the stop, ``stop`` against ``sizes()``' end."""
-    return answer_text(stop, sizes()).split(" The stop is chosen")[0]
+def first_sentence(end: pd.DataFrame) -> str:
+    """The answer's first sentence, on the final accuracy, for the sizes ``end``."""
+    return answer_text(at_stop(end), end).split(" At ")[0]
 
 
-def test_the_answer_is_the_stop_then_what_no_stop_gives():
-    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points. At the stop 65/80/81/81.5: only the
-    # step from 100 to 500 counts. At the end 60/70/80/81: 100 and 500 lower than the stop beyond the spread;
-    # the limit 60/30/65/81.2: at 100 and 60,000 the end has the limit's accuracy, at 500 and 1,000 not.
+def test_the_answer_is_the_final_accuracy_then_where_the_runs_have_not_finished():
+    # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points. At the end 60/70/80/81: every step but
+    # the last counts; the limit 60/30/65/81.2: at 100 and 60,000 the runs have finished, at 500 and 1,000 not.
+    # At the stop 65/80/81/81.5: above the end beyond the spread at 100 and 500, of which 500 has not finished.
     text = answer_text(at_stop(sizes()), sizes()).replace("\u00a0", " ")
     assert text == (
-        "**The answer.** Stopped early, the final test accuracy rises with N', from 65.0 ± 0.4% at N' = 100 to "
-        "81.5 ± 0.4% at N' = 60,000, within the spread at each step except from 100 to 500. The stop is chosen at "
-        "N' = 100 on only 20 held-out images. Without a stop, after 30,000 iterations, the runs at N' = 100 and 500 "
-        "end lower beyond the spread: they over-fit their few images. At N' = 500 and 1,000 those runs are not yet "
-        "at the limit, so their accuracy still depends on how long they run."
+        "**The answer.** After 30,000 iterations, the final test accuracy rises with N', from 60.0 ± 0.4% at N' = 100 "
+        "to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except from 1,000 to 60,000. At N' = 100 and "
+        "60,000 the runs have finished: their accuracy is the limit's, within the spread. At N' = 500 and 1,000 they "
+        "have not, so there the answer depends on when training stops. Stopped early, the runs at N' = 500 reach "
+        "80.0 ± 0.4%, above the final accuracy beyond the spread: trained on, they over-fit their few images."
     )
-    # the same sizes lower and not at the limit: said in one sentence
+    # the same sizes lower and unfinished: "they"; a stop chosen on few images said where it is quoted
     same = sizes(closed_test=(0.50, 0.60, 0.80, 0.81))
-    assert answer_text(at_stop(same), same).endswith(
-        "the runs at N' = 100 and 500 end lower beyond the spread: they over-fit their few images, and are not yet "
-        "at the limit, so their accuracy still depends on how long they run."
+    assert (
+        answer_text(at_stop(same), same)
+        .replace("\u00a0", " ")
+        .endswith(
+            "At N' = 100 and 500 they have not, so there the answer depends on when training stops. Stopped early, they "
+            "reach 65.0 ± 0.4% and 80.0 ± 0.4%, above the final accuracy beyond the spread: trained on, they over-fit "
+            "their few images (the stop chosen at N' = 100 on only 20 held-out images)."
+        )
     )
     every = sizes(closed_test=(0.60, 0.70, 0.80, 0.81))
-    assert "not yet at the limit" not in answer_text(at_stop(every), every)
-    near = sizes(stop=(0.60, 0.70, 0.80, 0.81))
-    assert "Without a stop, after 30,000 iterations, no size ends lower beyond the spread." in answer_text(
-        at_stop(near), near
+    assert answer_text(at_stop(every), every).endswith(
+        "At every size the runs have finished: their accuracy is the limit's, within the spread."
     )
-    # the steps at the stop named, the fewer kind as the exception
-    apart = at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.815)))
-    assert apart.endswith("beyond the spread at each step.")
-    wide = at_the_stop(stopped_at().assign(test_acc_sd=0.04))  # 2√2 × 4 = 11.3 points: no step counts
-    assert wide.endswith("within the spread at each step.")
-    middle = at_the_stop(stopped_at(test=(0.60, 0.605, 0.80, 0.85)))  # a step within the spread in the middle
-    assert middle.endswith("beyond the spread at each step except from 100 to 500.")
-    wavy = at_the_stop(stopped_at(test=(0.60, 0.70, 0.80, 0.78)))
-    assert "the final test accuracy is not monotone in N'" in wavy
+    # the final steps named, the fewer kind as the exception
+    assert first_sentence(sizes(test=(0.60, 0.70, 0.80, 0.815))).endswith("beyond the spread at each step.")
+    assert first_sentence(sizes(test=(0.60, 0.605, 0.61, 0.85))).endswith(
+        "within the spread at each step except from 1,000 to 60,000."
+    )
+    assert "the final test accuracy is not monotone in N'" in first_sentence(sizes(test=(0.60, 0.70, 0.80, 0.78)))
 
 
 def test_a_stop_chosen_on_few_images_is_said():
@@ -283,26 +283,27 @@ def test_a_stop_chosen_on_few_images_is_said():
     )
     assert few_held_out(sizes().assign(validation_images=50)) == ""
     assert few_held_out(sizes().drop(columns=["validation_images"])) == ""
-    assert "The stop is chosen" not in answer_text(at_stop(sizes()), sizes().assign(validation_images=50))
+    few = sizes(closed_test=(0.50, 0.60, 0.80, 0.81))
+    assert "(the stop chosen" not in answer_text(at_stop(few), few.assign(validation_images=50))
 
 
-def test_the_answer_table_reads_the_stop_then_the_end_and_the_limit():
+def test_the_answer_table_reads_the_end_the_limit_and_the_stop():
     t = sizes(stop=(0.855451, 0.80, 0.81, 0.8527), stop_train=(0.856549, 0.99, 0.95, 0.86))
     table = answer_table(t)
     assert list(table.columns) == [
         "N'",
-        "final: stopped early (%)",
-        "no stop: after 30,000 iterations (%)",
-        "no stop: the limit, t → ∞ (%)",
+        "final: after 30,000 iterations (%)",
+        "the limit, t → ∞ (%)",
+        "stopped early (%)",
     ]
     rows = table.apply(lambda c: c.astype(str).str.replace("\u00a0", " "))
     # each mean to the place its s.d. over subsets allows: 0.4 point, so to 0.1
-    assert list(rows.iloc[0]) == ["100", "85.5 ± 0.4", "60.0 ± 0.4", "60.0 ± 0.4"]
+    assert list(rows.iloc[0]) == ["100", "60.0 ± 0.4", "60.0 ± 0.4", "85.5 ± 0.4"]
     # the whole set is read at its stop too; the limit the same for its 5 runs
-    assert list(rows.iloc[3]) == ["60,000", "85.3 ± 0.4", "81.0 ± 0.4", "81.2 ± 0.0"]
+    assert list(rows.iloc[3]) == ["60,000", "81.0 ± 0.4", "81.2 ± 0.0", "85.3 ± 0.4"]
     caption = answer_caption(t)
     assert caption == "Test accuracy per size (B = 100, η = 0.0215): mean ± s.d. over 5 subsets."
-    # the rule of the stop and the limit are the method's, said once
+    # the limit and the rule of the stop are the method's, said once
     assert "within the spread" not in caption and "least-squares" not in caption and "80%" not in caption
 
 
@@ -435,7 +436,7 @@ def test_the_readings_caption_says_each_reading_once_and_each_report_by_what_is_
     caption = readings_caption(three(), hand_reports(references.table(5)))
     assert caption.startswith("SGD's test accuracy (%, means over subsets; B = 100, η = 0.0215, 30,000 iterations)")
     assert (
-        "read at the stop chosen within the subsets (the answer; t: the range over subsets), at the end of the run, "
+        "read at the stop chosen within the subsets (t: the range over subsets), at the end of the run (the answer), "
         "and at" in caption
     )
     assert "and runs of B = 100 at η = 0.001, t = 500 on the same subsets (mean ± s.d. over subsets)" in caption
@@ -453,7 +454,7 @@ def test_the_hand_made_reports_are_compared_with_the_readings_they_can_be_set_ag
     # (> 2 × 0.7 + 0.5), 83 is 2.0 (> 2 × 0.5 + 0.5), 85 is 1.0 (> 2 × 0.2 + 0.5): those beyond named with their
     # distance, to two figures
     assert (
-        "The first report's figures (setting not stated) lie closest to the final accuracy, 2.2 points away on "
+        "The first report's figures (setting not stated) lie closest to the accuracy stopped early, 2.2 points away on "
         "average (matched after the fact); beyond the spread and its rounding: its 80% at N' = 500 (2.0 points), 83% "
         "at N' = 1,000 (2.0 points) and 85% at N' = 10,000 (1.0 points), left open." in text
     )
@@ -512,8 +513,8 @@ def test_a_report_without_a_setting_can_lie_closest_to_the_end_of_the_run():
     report = HandReport("first report", "setting not stated", None, None, {100: 0.607, 500: 0.658})
     text = hand_text(three(), [report])
     assert text.endswith(
-        "lie closest to the accuracy after 30,000 iterations, 0 points away on average (matched after the fact), each "
-        "within the spread and its rounding."
+        "lie closest to the final accuracy, after 30,000 iterations, 0 points away on average (matched after the "
+        "fact), each within the spread and its rounding."
     )
     # a figure beyond the closest reading's spread is named; the sizes without a stop are left out of both
     off = HandReport("first report", "setting not stated", None, None, {100: 0.66, 500: 0.80})
@@ -587,7 +588,7 @@ def test_the_answer_says_why_the_fit_dips_only_where_it_dips_at_the_threshold():
 def test_over_fitting_is_said_where_every_training_image_is_fitted():
     # sizes(): training 100% at 100 and 500 (their test accuracies are the table's); gap 0.2 ± 0.4 point at 60,000
     assert overfit_brief(sizes()) == (
-        "**Over-fitting.** Without a stop, on 100 and 500 images the runs end classifying every training image correctly; with more "
+        "**Over-fitting.** On 100 and 500 images the runs end classifying every training image correctly; with more "
         "images the train–test gap closes, to 0.20 points at N' = 60,000."
     )
     assert overfit_brief(sizes(train=(0.99, 0.95, 0.90, 0.812))) == (

@@ -204,26 +204,27 @@ def dataset_sizes(stop_test_acc: list[float], sd: float = 0.01) -> pd.DataFrame:
     )
 
 
-def test_the_dataset_sizes_are_answered_at_the_stop_then_where_no_stop_ends_lower():
+def test_the_dataset_sizes_are_answered_after_the_iterations():
     assert dataset_size_answer(dataset_sizes([0.8612, 0.6217])).replace("\u00a0", " ") == (
-        "Stopped early (a run on 80% of a subset's images stops where it does best on the rest), the final test "
-        "accuracy rises with N': 62.2 ± 1.0% and 86.1 ± 1.0% for N' = 100 and 5,000 (mean ± s.d. over subsets)."
+        "After 3,000 iterations, the final test accuracy rises with N': 62.2 ± 0.2% and 86.1 ± 0.2% for N' = 100 and "
+        "5,000 (mean ± s.d. over subsets)."
     )
     falls = dataset_size_answer(dataset_sizes([0.60, 0.6217]))
     assert "the final test accuracy falls with N'" in falls
     # a spread of 12 points leaves no decimal worth quoting, and no step beyond it
-    wide = dataset_size_answer(dataset_sizes([0.8612, 0.6217]).assign(stop_test_acc_sd=0.12)).replace("\u00a0", " ")
+    wide = dataset_size_answer(dataset_sizes([0.8612, 0.6217]).assign(test_acc_sd=0.12)).replace("\u00a0", " ")
     assert "rises with N' (0 of its 1 steps beyond the spread): 62 ± 12% and 86 ± 12%" in wide
 
 
-def test_the_dataset_sizes_name_where_a_run_without_a_stop_ends_lower():
-    # at 100 the end (55% ± 0.2) lies beyond the spread below the stop (62.17% ± 1.0); at 5,000 it is the stop's
+def test_the_dataset_sizes_name_where_the_runs_have_not_finished_and_the_stop_there():
+    # at 100 the end (55% ± 0.2) is beyond the spread of the limit (62.17% ± 0.2) and below the stop (62.17% ± 1.0)
     sizes = dataset_sizes([0.8612, 0.6217]).assign(test_acc=[0.8612, 0.55])
     said = dataset_size_answer(sizes).replace("\u00a0", " ")
     assert said.endswith(
-        " Trained on without a stop for 3,000 iterations, the runs at N' = 100 end lower (55.0 ± 0.2%): they over-fit."
+        " At N' = 100 the runs have not finished (their accuracy is not yet the limit's), so the answer there "
+        "depends on when training stops: stopped early they reach 62.2 ± 1.0%."
     )
-    assert "without a stop" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
+    assert "finished" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
 
 
 def test_the_framework_answer_quotes_the_converted_rate_only():

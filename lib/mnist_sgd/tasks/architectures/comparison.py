@@ -60,6 +60,15 @@ def against(a: float, sa: float, b: float, sb: float, spread: str) -> str:
     return f", {said}" if said else ""
 
 
+def told_apart(verdict: str, sa: float, sb: float) -> str:
+    """' (against a bound of 0.45 points, one run's fluctuation counted)' after a 'within' ``verdict``: the distance
+    two values of noises ``sa`` and ``sb`` (points, each with the fluctuation) would have to exceed,
+    so that a borderline verdict can be checked where it is said; '' after 'beyond'."""
+    if not verdict.startswith("within"):
+        return ""
+    return f" (against a bound of {2 * math.hypot(sa, sb):.2f} points, one run's fluctuation counted)"
+
+
 def unmeasured(noises: list[tuple[pd.Series, float]]) -> str:
     """Said once, at a paragraph's end, for the models whose noise as it used them is NaN; or ''."""
     names = list(dict.fromkeys(row["name"] for row, noise in noises if not math.isfinite(noise)))
@@ -118,7 +127,7 @@ def ranking_text(stats: pd.DataFrame) -> str | None:
     else:
         pairs = [
             f"the {high['name']} is {distance(shown(100 * high['final_test_acc'], 100 * low['final_test_acc']))} "
-            f"the {low['name']}" + (f", {v}" if v else "")
+            f"the {low['name']}" + (f", {v}{told_apart(v, high['noise'], low['noise'])}" if v else "")
             for high, low, v in zip(rows, rows[1:], verdicts, strict=False)
         ]
         ends = "; ".join(pairs)

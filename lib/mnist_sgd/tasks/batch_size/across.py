@@ -116,7 +116,7 @@ def across_table(facts: pd.DataFrame) -> pd.DataFrame:
                 mean_sd_rounded(m, sd) if ok else "–"
                 for m, sd, ok in zip(s["itr"], s["itr_sd"], s["converged"].astype(bool), strict=True)
             ],
-            "run length (training s)": [
+            "run length: iterations (training s)": [
                 f"{int(n):,}\u00a0({seconds_shown(sec)})"
                 for n, sec in zip(s["cap"], s["train_seconds_mean"], strict=True)
             ],

@@ -328,11 +328,13 @@ def same_rate_text(reached: pd.DataFrame, step: pd.Series, rates: pd.DataFrame) 
     at = rates[np.isclose(rates["lr"], lr)].set_index("batch_size")["t_target"]
     if a not in at.index or b not in at.index or not (at[a] > 0 and at[b] > 0):
         return ""
-    cut = at[a] / at[b]
+    # to three figures, as the tables give the first crossings, and the ratio of the numbers as shown
+    shown_a, shown_b = (float(f"{at[k]:.3g}") for k in (a, b))
+    cut = shown_a / shown_b
     text = (
-        f" Task 3's sweeps hold both at B = {a:,}'s rate, η = {lr:g}: there B = {b:,} came within the target in "
-        f"{two_figures(at[b])} iterations against {two_figures(at[a])}, {two_figures(cut)} times fewer for {b / a:g} "
-        "times the batch"
+        f" Task 3's sweeps ran both batch sizes at B = {a:,}'s rate, η = {lr:g}: there B = {b:,} came within the "
+        f"target in {shown_b:,.0f} iterations against B = {a:,}'s {shown_a:,.0f}, {cut:.3g} times fewer for "
+        f"{b / a:g} times the batch"
     )
     if cut <= ABOUT:
         return (

@@ -100,10 +100,10 @@ def _step_times_text(times: pd.DataFrame) -> str:
     floor = ""
     if len(here) > 1 and not beyond_load(max(here[0], here[1]) / min(here[0], here[1])):
         floor = (
-            f" Here a step at B = {sizes[0]:,} and at B = {sizes[1]:,} costs about the same, within the machine's load of "
-            "each other: with so few images a step's fixed cost (starting its two matrix products), not its "
-            "arithmetic, likely sets its time (argued, not measured), so the time per epoch falls with B there "
-            "as the steps per epoch do."
+            f" Here a step at B = {sizes[1]:,} cost {_about(here[1] / here[0])}× one at B = {sizes[0]:,}, for "
+            f"{sizes[1] / sizes[0]:g}× the images, within the machine's load of each other: with so few images a "
+            "step's fixed cost (starting its two matrix products), not its arithmetic, likely sets its time (argued, "
+            "not measured)."
         )
     return (
         f"Per step the hand-made loop took {listed([two_figures(v) for v in hand])} ms against "

@@ -269,48 +269,47 @@ def few_held_out(t: pd.DataFrame) -> str:
 
 
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
-    """Task 5's answer in the readings of its table: how the final test accuracy, at the early stop,
-    moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them), with the steps
-    of the grid beyond the spread named (``steps_between``) and the sizes whose stop is chosen on few
-    images (``few_held_out``); then what training without a stop gives: the sizes whose runs end
-    their iterations below the stop beyond the spread (``lower_at_end``), and those that are not yet
-    at the limit (``at_the_limit``), whose accuracy after the iterations depends on how many there were.
+    """Task 5's answer in the readings of its table: how the final test accuracy, after the fixed
+    iterations, moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them), with
+    the steps of the grid beyond the spread named (``steps_between``); the sizes whose runs have
+    finished, their accuracy the limit's (``at_the_limit``), and those that have not, where the answer
+    depends on when training stops; there, the accuracy stopped early where it lies above the final
+    one beyond the spread (``lower_at_end``), with the sizes whose stop is chosen on few images
+    (``few_held_out``).
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
     dataset_size, iterations, test_acc(_sd), stop_test_acc(_sd), closed_form_test_acc(_sd) and,
     where known, validation_images.
     """
-    at_stop = stop.sort_values("dataset_size").reset_index(drop=True)
+    at_stop = stop.sort_values("dataset_size").reset_index(drop=True).set_index("dataset_size", drop=False)
     at_end = end.sort_values("dataset_size").reset_index(drop=True)
 
     def pct(row: pd.Series) -> str:
         return f"{spread(100 * row['test_acc'], 100 * row['test_acc_sd'])}%"
 
-    moves = MOVES[trend([shown(100 * v) for v in at_stop["test_acc"]])]
+    moves = MOVES[trend([shown(100 * v) for v in at_end["test_acc"]])]
     text = (
-        f"**The answer.** Stopped early, the final test accuracy {moves} N', from {pct(at_stop.iloc[0])} at "
-        f"N' = {int(at_stop['dataset_size'].iloc[0]):,} to {pct(at_stop.iloc[-1])} at "
-        f"N' = {int(at_stop['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_stop))}."
+        f"**The answer.** After {int(at_end['iterations'].max()):,} iterations, the final test accuracy {moves} N', "
+        f"from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} to {pct(at_end.iloc[-1])} at "
+        f"N' = {int(at_end['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_end))}."
     )
-    few = few_held_out(at_end)
-    if few:
-        text += f" The stop is chosen {few}."
-    iterations = f"{int(at_end['iterations'].max()):,} iterations"
-    lower = lower_at_end(at_end)
-    moving = [n for n in at_end["dataset_size"].astype(int) if n not in at_the_limit(at_end)]
-    still = "not yet at the limit, so their accuracy still depends on how long they run"
+    finished = at_the_limit(at_end)
+    moving = [n for n in at_end["dataset_size"].astype(int) if n not in finished]
+    if not moving:
+        return text + " At every size the runs have finished: their accuracy is the limit's, within the spread."
+    if finished:
+        text += f" At {sizes_named(finished)} the runs have finished: their accuracy is the limit's, within the spread."
+    text += f" At {sizes_named(moving)} they have not, so there the answer depends on when training stops."
+    lower = [n for n in lower_at_end(at_end) if n in moving]
     if lower:
-        text += f" Without a stop, after {iterations}, the runs at {sizes_named(lower)} end lower beyond the spread: "
+        early = joined([pct(at_stop.loc[n]) for n in lower])
+        few = few_held_out(at_end[at_end["dataset_size"].isin(lower)])
+        who = "they" if lower == moving else f"the runs at {sizes_named(lower)}"
         text += (
-            f"they over-fit their few images, and are {still}."
-            if moving == lower
-            else "they over-fit their few images."
+            f" Stopped early, {who} reach {early}, above the final accuracy beyond the spread: trained on, they "
+            f"over-fit their few images{f' (the stop chosen {few})' if few else ''}."
         )
-    else:
-        text += f" Without a stop, after {iterations}, no size ends lower beyond the spread."
-    if moving and moving != lower:
-        text += f" At {sizes_named(moving)} those runs are {still}."
     return text
 
 

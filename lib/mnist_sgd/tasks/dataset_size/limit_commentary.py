@@ -120,7 +120,7 @@ def overfit_brief(sizes: pd.DataFrame) -> str:
             f"to {gap[-1]} at N' = {ends[1]}."
         )
     return (
-        f"**Over-fitting.** Without a stop, on {joined([f'{int(n):,}' for n in fitted['dataset_size']])} images the runs end "
+        f"**Over-fitting.** On {joined([f'{int(n):,}' for n in fitted['dataset_size']])} images the runs end "
         f"classifying every training image correctly; with more images the train–test gap closes, to {gap[-1]} "
         f"points at N' = {ends[1]}."
     )

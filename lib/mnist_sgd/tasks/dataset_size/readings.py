@@ -1,6 +1,6 @@
 """Task 5's readings of SGD's test accuracy per training-set size: the answer's table (the
-accuracy at the stop chosen within the subsets, the answer, then at the end of a fixed budget and
-where SGD heads without a stop), and the
+accuracy at the end of a fixed budget, the answer, where SGD heads with unlimited steps, and at the
+stop chosen within the subsets), and the
 readings along the run (at the stop, at the end, the best along it, runs at a hand-made report's
 setting) beside the hand-made reports' figures: their table and caption, and the comparison with
 the hand-made reports."""
@@ -67,25 +67,25 @@ def stated_setting(reports: list[HandReport]) -> tuple[int, int] | None:
 
 def answer_table(t: pd.DataFrame) -> pd.DataFrame:
     """Task 5's answer as shown, one row per N' of ``tables.size_summary`` (``t``): the final test
-    accuracy, at the stop each subset's split run chose; then what training without a stop gives:
-    the same runs at the end of their iterations, and the exact least-squares fit's (the limit,
-    t → ∞). Every value mean ± s.d. over subsets (the iterations of the stop, the training
-    accuracies and the gaps are the per-run detail's)."""
+    accuracy, at the end of the runs' iterations; the exact least-squares fit's (the limit, t → ∞),
+    against which a run is read as finished (``commentary.at_the_limit``); and the same runs' at the
+    stop their split runs chose. Every value mean ± s.d. over subsets (the iterations of the stop, the
+    training accuracies and the gaps are the per-run detail's)."""
     t = t.sort_values("dataset_size").reset_index(drop=True)
     stop = at_stop(t)
     return pd.DataFrame(
         {
             "N'": t["dataset_size"].map(lambda v: f"{v:,}"),
-            "final: stopped early (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
-            f"no stop: after {int(t['iterations'].max()):,} iterations (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
-            "no stop: the limit, t → ∞ (%)": mean_sd(t["closed_form_test_acc"], t["closed_form_test_acc_sd"]),
+            f"final: after {int(t['iterations'].max()):,} iterations (%)": mean_sd(t["test_acc"], t["test_acc_sd"]),
+            "the limit, t → ∞ (%)": mean_sd(t["closed_form_test_acc"], t["closed_form_test_acc_sd"]),
+            "stopped early (%)": mean_sd(stop["test_acc"], stop["test_acc_sd"]),
         }
     )
 
 
 def answer_caption(t: pd.DataFrame) -> str:
-    """The caption of ``answer_table``: what is shown and the runs' setting (the rule of the stop and
-    the limit are the method's)."""
+    """The caption of ``answer_table``: what is shown and the runs' setting (the limit and the rule of
+    the stop are the method's)."""
     first = t.iloc[0]
     return (
         f"Test accuracy per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): mean ± s.d. over "
@@ -148,8 +148,8 @@ def readings_caption(t: pd.DataFrame, reports: list[HandReport]) -> str:
     )
     return (
         f"SGD's test accuracy (%, means over subsets; B = {int(first['batch_size'])}, η = {first['lr']:g}, "
-        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets (the answer; t: the range "
-        "over subsets), at the end of the run, and at the highest point of the subset-mean test curve, with its t (read on the test "
+        f"{int(t['iterations'].max()):,} iterations) read at the stop chosen within the subsets (t: the range over "
+        "subsets), at the end of the run (the answer), and at the highest point of the subset-mean test curve, with its t (read on the test "
         "set, at one t for every subset: so it can lie below the mean of the subsets' own stops)"
         f"{hand}. By hand: the hand-made reports' figures "
         f"({'; '.join(f'{r.label}: {r.setting}' for r in reports)})."
@@ -187,7 +187,7 @@ def _closest_reading(at: pd.DataFrame, report: HandReport) -> str:
         return round(abs(rounded(100 * at.loc[n, column], 100 * at.loc[n, f"{column}_sd"]) - 100 * hand[n]), 6)
 
     iterations = f"{int(at['iterations'].max()):,} iterations"
-    kinds = {"the final accuracy": "stop_test_acc", f"the accuracy after {iterations}": "test_acc"}
+    kinds = {"the accuracy stopped early": "stop_test_acc", f"the final accuracy, after {iterations}": "test_acc"}
     dist = {k: round(float(pd.Series([off_by(c, n) for n in common]).mean()), 6) for k, c in kinds.items()}
     near = min(dist, key=lambda k: dist[k])
     column = kinds[near]

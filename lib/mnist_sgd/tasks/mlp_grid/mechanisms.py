@@ -154,12 +154,10 @@ def _test_ranking(at: pd.DataFrame, key: str, values: bool = True) -> str:
     among the ranked rows ``at`` named by ``key`` (``ties.ranking_text``; the values left out when
     not ``values``), 'the same, within the spread, at all 3 batch sizes' when all are tied; '' for
     fewer than two."""
-    ranked = ranking_text(at, key, "test_acc", percent=True, values=values)
-    if not ranked:
-        return ""
-    if ranked.startswith("the same"):  # all tied: say all of what
-        ranked += " batch sizes" if key == "batch_size" else " rates"
-    return f"the final test accuracy is {ranked}"
+    # all tied: say all of what
+    all_of = "batch sizes" if key == "batch_size" else "rates"
+    ranked = ranking_text(at, key, "test_acc", percent=True, values=values, all_of=all_of)
+    return f"the final test accuracy is {ranked}" if ranked else ""
 
 
 def _too_long(at: pd.DataFrame, cells: pd.DataFrame) -> str:

@@ -89,6 +89,18 @@ def rank(rows: pd.DataFrame, column: str, highest: bool = True) -> Ranking | Non
     return Ranking(best, others[~mask], others[mask])
 
 
+def _widest(r: Ranking, column: str, percent: bool) -> str:
+    """' (the widest difference 0.33 points, against a bound of 0.36, one run's fluctuation counted)': the best against
+    the furthest of those tied with it, with the difference that would tell them apart (``threshold``),
+    so that the verdict can be checked where it is said; the fluctuation named only when it counts."""
+    last = r.tied.iloc[-1]
+    scale = 100 if percent else 1
+    gap, (least, swung) = abs(r.best[column] - last[column]), threshold(r.best, last, column)
+    unit = " points" if percent else ""
+    swing = ", one run's fluctuation counted" if swung else ""
+    return f" (the widest difference {scale * gap:.2f}{unit}, against a bound of {scale * least:.2f}{swing})"
+
+
 def said(mean: float, sd: float, seeds: int, percent: bool = False, alone: str = ".2f") -> str:
     """A cell's value for prose, rounded as in the tables (``tables.pm``): '98.39% ± 0.05'
     (fractions shown in percent when ``percent``), '0.104 ± 0.015'; the value alone, by
@@ -108,14 +120,21 @@ def name(row: pd.Series, key: str) -> str:
 
 
 def ranking_text(
-    rows: pd.DataFrame, key: str, column: str, percent: bool = False, highest: bool = True, values: bool = True
+    rows: pd.DataFrame,
+    key: str,
+    column: str,
+    percent: bool = False,
+    highest: bool = True,
+    values: bool = True,
+    all_of: str = "",
 ) -> str | None:
     """'highest at η = 0.1 (98.39% ± 0.05), ahead of η = 1 (95.62% ± 0.12)' by ``rank``, or, when
     the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
     and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
     for ``highest`` False: 'lowest at ..., below ...'; when some tied at the top is within the spread
     of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the spread'; 'the same, within
-    the spread, at all 3' when every row is tied. ``key`` names
+    the spread, at all 3 batch sizes (the widest gap, ...)' when every row is tied (``all_of`` naming
+    the rows, ``_widest`` the gap that can be checked). ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
     r = rank(rows, column, highest)
@@ -129,7 +148,7 @@ def ranking_text(
 
     top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
     if r.behind.empty and not r.unique:  # every one tied: naming them all as "the highest" says nothing
-        return f"the same, within the spread, at all {len(top)}"
+        return f"the same, within the spread, at all {len(top)}{f' {all_of}' if all_of else ''}{_widest(r, column, percent)}"
     text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
     if r.behind.empty:
         return text
