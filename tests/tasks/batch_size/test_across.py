@@ -198,6 +198,9 @@ def test_the_table_gives_itr_and_the_ends_with_their_spread_and_times_to_two_fig
     assert "η/2" not in caption and "ITR:" not in caption  # both ran 500,000 samples; ITR is the glossary's
     longer = across_caption(facts(cap=[500_000, 10_000]), 2.154)
     assert longer.endswith("where the shortest runs ended (B = 100: at the checkpoint t = 16).")
+    # read before it stays within the target: said, as that run is compared before its ITR
+    early = across_caption(settled_facts(cap=[500_000, 10_000]), 2.154)
+    assert early.endswith("(B = 100: at the checkpoint t = 16, before its ITR).")
 
 
 def test_a_time_is_shown_to_two_figures_without_a_spread_over_seeds():

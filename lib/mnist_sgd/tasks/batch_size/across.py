@@ -142,9 +142,13 @@ def across_caption(facts: pd.DataFrame, step: float) -> str:
     seeds, and where runs that went on beyond the common samples were read instead of their end."""
     samples = int(facts["equal_samples"].iloc[0])
     longer = facts[facts["cap"] * facts["batch_size"] > samples]
+    # a run read before its ITR is compared before it stays within the target: said where it is read
+    early = longer["equal_t"] < longer["settled_t"] if "settled_t" in longer.columns else longer["equal_t"] < 0
     went_on = (
         f" (B = {listed([f'{int(b):,}' for b in longer['batch_size']])}: at the checkpoint "
-        f"t = {listed([f'{int(t):,}' for t in longer['equal_t']])})"
+        f"t = {listed([f'{int(t):,}' for t in longer['equal_t']])}"
+        + (", before its ITR" if early.all() else ", some before their ITR" if early.any() else "")
+        + ")"
         if len(longer)
         else ""
     )
