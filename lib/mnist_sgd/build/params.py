@@ -132,7 +132,7 @@ SPECS: dict[str, NotebookSpec] = {
         }
     ),
     "03_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
-    "04_batch_size_summary": NotebookSpec({}, needs=("03_batch_size",)),
+    "04_batch_size_summary": NotebookSpec({}, needs=("03_batch_size", "03_batch_size_summary")),  # and its ITR
     "05_dataset_size": NotebookSpec(
         {
             "dataset_size": P("int", 1, TRAIN_IMAGES, grid=True, symbol="N'"),
