@@ -92,7 +92,7 @@ def batch_size_commentary(
     (``hand_rates.target_choices``), for how far the counts hold (``spread_caveat``).
     ``behind``: the anchor of the per-run detail, where the theory is. ``rates``: Task 3's sweeps
     (batch_size, lr, t_target), where the turn is read at one rate (``same_rate_text``).
-    ``at_itr``: the same verdicts read at ITR (``at_itr.at_itr_text``), after how sure they are.
+    ``at_itr``: the same verdicts read at ITR (``at_itr.at_itr_text``), after the seconds.
     """
     t = table.sort_values("batch_size").reset_index(drop=True)
     if len(t) < 2:
@@ -108,9 +108,8 @@ def batch_size_commentary(
         out.append(f"**Why.** {MECHANISM} {_rate_trend(reached)}{_rate_at_turn_text(reached, rates)}")
         if choices is not None:
             out.append(spread_brief(reached, choices))
-        out.append(at_itr)
         ends = f"{wall_clock_text(reached)} {ends}"
-    out.append(ends)
+    out += [ends, at_itr]
     hand = hand_times_brief(t)
     pointer = f"The theory and the hand-made figures beside ours: [in the per-run detail]({behind})."
     out.append(f"**The hand-made reports.** {hand} {pointer}" if hand else pointer)
