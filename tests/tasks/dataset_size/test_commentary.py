@@ -238,36 +238,28 @@ def test_the_loss_fall_is_said_per_subset_where_only_its_mean_is_small():
 
 def first_sentence(end: pd.DataFrame) -> str:
     """The answer's first sentence, on the final accuracy, for the sizes ``end``."""
-    return answer_text(at_stop(end), end).split(" At ")[0]
+    return answer_text(at_stop(end), end).split(". ")[0] + "."
 
 
-def test_the_answer_is_the_final_accuracy_then_where_the_runs_have_not_finished():
+def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_limit():
     # s.d. 0.4 point: a step counts beyond 2√(0.4² + 0.4²) = 1.13 points. At the end 60/70/80/81: every step but
-    # the last counts; the limit 60/30/65/81.2: at 100 and 60,000 the runs have finished, at 500 and 1,000 not.
-    # At the stop 65/80/81/81.5: above the end beyond the spread at 100 and 500, of which 500 has not finished.
+    # the last counts; at the stop 65/80/81/81.5: above the end beyond the spread at 100 and 500; the limit
+    # 60/30/65/81.2: reached at 100 and 60,000, not at 500 and 1,000.
     text = answer_text(at_stop(sizes()), sizes()).replace("\u00a0", " ")
     assert text == (
-        "**The answer.** After 30,000 iterations, the final test accuracy rises with N', from 60.0 ± 0.4% at N' = 100 "
-        "to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except from 1,000 to 60,000. At N' = 100 and "
-        "60,000 the runs have finished: their accuracy is the limit's, within the spread. At N' = 500 and 1,000 they "
-        "have not, so there the answer depends on when training stops. Stopped early, the runs at N' = 500 reach "
-        "80.0 ± 0.4%, above the final accuracy beyond the spread: trained on, they over-fit their few images."
-    )
-    # the same sizes lower and unfinished: "they"; a stop chosen on few images said where it is quoted
-    same = sizes(closed_test=(0.50, 0.60, 0.80, 0.81))
-    assert (
-        answer_text(at_stop(same), same)
-        .replace("\u00a0", " ")
-        .endswith(
-            "At N' = 100 and 500 they have not, so there the answer depends on when training stops. Stopped early, they "
-            "reach 65.0 ± 0.4% and 80.0 ± 0.4%, above the final accuracy beyond the spread: trained on, they over-fit "
-            "their few images (the stop chosen at N' = 100 on only 20 held-out images)."
-        )
+        "**The answer.** After 30,000 iterations (50 epochs of the whole training set), the final test accuracy rises "
+        "with N', from 60.0 ± 0.4% at N' = 100 to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except "
+        "from 1,000 to 60,000. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% and "
+        "80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): there the runs over-fit their few "
+        "images, and the answer depends on when training stops. The runs at N' = 100 and 60,000 have reached the "
+        "limit's accuracy, within the spread; at 500 and 1,000 they have not."
     )
     every = sizes(closed_test=(0.60, 0.70, 0.80, 0.81))
     assert answer_text(at_stop(every), every).endswith(
-        "At every size the runs have finished: their accuracy is the limit's, within the spread."
+        "At every size the runs have reached the limit's accuracy, within the spread."
     )
+    near = sizes(stop=(0.60, 0.70, 0.80, 0.81))
+    assert "Stopping early" not in answer_text(at_stop(near), near)
     # the final steps named, the fewer kind as the exception
     assert first_sentence(sizes(test=(0.60, 0.70, 0.80, 0.815))).endswith("beyond the spread at each step.")
     assert first_sentence(sizes(test=(0.60, 0.605, 0.61, 0.85))).endswith(
@@ -283,8 +275,7 @@ def test_a_stop_chosen_on_few_images_is_said():
     )
     assert few_held_out(sizes().assign(validation_images=50)) == ""
     assert few_held_out(sizes().drop(columns=["validation_images"])) == ""
-    few = sizes(closed_test=(0.50, 0.60, 0.80, 0.81))
-    assert "(the stop chosen" not in answer_text(at_stop(few), few.assign(validation_images=50))
+    assert "the stop chosen" not in answer_text(at_stop(sizes()), sizes().assign(validation_images=50))
 
 
 def test_the_answer_table_reads_the_end_the_limit_and_the_stop():

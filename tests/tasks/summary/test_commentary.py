@@ -216,15 +216,15 @@ def test_the_dataset_sizes_are_answered_after_the_iterations():
     assert "rises with N' (0 of its 1 steps beyond the spread): 62 ± 12% and 86 ± 12%" in wide
 
 
-def test_the_dataset_sizes_name_where_the_runs_have_not_finished_and_the_stop_there():
-    # at 100 the end (55% ± 0.2) is beyond the spread of the limit (62.17% ± 0.2) and below the stop (62.17% ± 1.0)
+def test_the_dataset_sizes_name_where_stopping_early_does_better():
+    # at 100 the end (55% ± 0.2) lies below the stop (62.17% ± 1.0) beyond the spread
     sizes = dataset_sizes([0.8612, 0.6217]).assign(test_acc=[0.8612, 0.55])
     said = dataset_size_answer(sizes).replace("\u00a0", " ")
     assert said.endswith(
-        " At N' = 100 the runs have not finished (their accuracy is not yet the limit's), so the answer there "
-        "depends on when training stops: stopped early they reach 62.2 ± 1.0%."
+        " Stopped early it is higher beyond the spread at N' = 100 (62.2 ± 1.0%): there the runs over-fit, and the "
+        "answer depends on when training stops."
     )
-    assert "finished" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
+    assert "Stopped early" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
 
 
 def test_the_framework_answer_quotes_the_converted_rate_only():

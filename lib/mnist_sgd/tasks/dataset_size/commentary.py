@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.science import criteria
+from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
@@ -271,11 +272,10 @@ def few_held_out(t: pd.DataFrame) -> str:
 def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
     """Task 5's answer in the readings of its table: how the final test accuracy, after the fixed
     iterations, moves with N' (mean ± s.d. over subsets at both ends, as ``spread`` rounds them), with
-    the steps of the grid beyond the spread named (``steps_between``); the sizes whose runs have
-    finished, their accuracy the limit's (``at_the_limit``), and those that have not, where the answer
-    depends on when training stops; there, the accuracy stopped early where it lies above the final
-    one beyond the spread (``lower_at_end``), with the sizes whose stop is chosen on few images
-    (``few_held_out``).
+    the steps of the grid beyond the spread named (``steps_between``); the sizes where stopping early
+    does better beyond the spread (``lower_at_end``), where the answer depends on when training stops,
+    with the sizes whose stop is chosen on few images (``few_held_out``); and the sizes whose runs have
+    reached the limit's accuracy (``at_the_limit``) and those that have not.
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
@@ -289,28 +289,31 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         return f"{spread(100 * row['test_acc'], 100 * row['test_acc_sd'])}%"
 
     moves = MOVES[trend([shown(100 * v) for v in at_end["test_acc"]])]
+    iterations = int(at_end["iterations"].max())
+    epochs = iterations * int(at_end["batch_size"].iloc[0]) / TRAIN_IMAGES  # what the budget is on the whole set
     text = (
-        f"**The answer.** After {int(at_end['iterations'].max()):,} iterations, the final test accuracy {moves} N', "
+        f"**The answer.** After {iterations:,} iterations ({epochs:.3g} epochs of the whole training set), the final "
+        f"test accuracy {moves} N', "
         f"from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} to {pct(at_end.iloc[-1])} at "
         f"N' = {int(at_end['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_end))}."
     )
-    finished = at_the_limit(at_end)
-    moving = [n for n in at_end["dataset_size"].astype(int) if n not in finished]
-    if not moving:
-        return text + " At every size the runs have finished: their accuracy is the limit's, within the spread."
-    if finished:
-        text += f" At {sizes_named(finished)} the runs have finished: their accuracy is the limit's, within the spread."
-    text += f" At {sizes_named(moving)} they have not, so there the answer depends on when training stops."
-    lower = [n for n in lower_at_end(at_end) if n in moving]
+    lower = lower_at_end(at_end)
     if lower:
-        early = joined([pct(at_stop.loc[n]) for n in lower])
         few = few_held_out(at_end[at_end["dataset_size"].isin(lower)])
-        who = "they" if lower == moving else f"the runs at {sizes_named(lower)}"
         text += (
-            f" Stopped early, {who} reach {early}, above the final accuracy beyond the spread: trained on, they "
-            f"over-fit their few images{f' (the stop chosen {few})' if few else ''}."
+            f" Stopping early does better beyond the spread at {sizes_named(lower)} "
+            f"({joined([pct(at_stop.loc[n]) for n in lower])}"
+            f"{f'; the stop chosen {few}' if few else ''}): there the runs over-fit their few images, and the answer "
+            "depends on when training stops."
         )
-    return text
+    reached = at_the_limit(at_end)
+    short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]
+    if not short:
+        return text + " At every size the runs have reached the limit's accuracy, within the spread."
+    if reached:
+        text += f" The runs at {sizes_named(reached)} have reached the limit's accuracy, within the spread; at "
+        return text + f"{joined([f'{n:,}' for n in short])} they have not."
+    return text + " At no size have the runs reached the limit's accuracy."
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:

@@ -20,7 +20,7 @@ from mnist_sgd.tasks.batch_size.commentary import fewest
 from mnist_sgd.tasks.batch_size.ends import SETTLED_WINDOW
 from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser, rate_moved
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.dataset_size.commentary import MOVES, at_the_limit, lower_at_end, steps_between
+from mnist_sgd.tasks.dataset_size.commentary import MOVES, lower_at_end, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.mlp_grid.ties import rank
@@ -165,8 +165,8 @@ def _fastest(reached: pd.DataFrame) -> str:
 def dataset_size_answer(table: pd.DataFrame) -> str:
     """Task 5's answer: the final test accuracy, after the fixed iterations, against the dataset size,
     smallest first (mean ± s.d. over subsets), with how many steps of the grid lie beyond the spread
-    (``steps_between``); then the sizes whose runs have not finished (``at_the_limit``) and, where
-    stopping early does better beyond the spread (``lower_at_end``), its accuracy there.
+    (``steps_between``); then where stopping early does better beyond the spread (``lower_at_end``),
+    its accuracy there.
     ``table``: ``tables.size_summary``."""
     s = table.sort_values("dataset_size")
 
@@ -181,17 +181,12 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
         f"{MOVES[trend(s['test_acc'].tolist())]} N'{said}: {accuracies(s['test_acc'], s['test_acc_sd'])} for "
         f"N' = {listed([f'{n:,}' for n in s['dataset_size']])} (mean ± s.d. over subsets)."
     )
-    moving = s[~s["dataset_size"].isin(at_the_limit(s))]
-    if len(moving):
+    lower = s[s["dataset_size"].isin(lower_at_end(s))]
+    if len(lower):
         text += (
-            f" At N' = {listed([f'{n:,}' for n in moving['dataset_size']])} the runs have not finished (their "
-            "accuracy is not yet the limit's), so the answer there depends on when training stops"
-        )
-        lower = moving[moving["dataset_size"].isin(lower_at_end(moving))]
-        text += (
-            f": stopped early they reach {accuracies(lower['stop_test_acc'], lower['stop_test_acc_sd'])}."
-            if len(lower)
-            else "."
+            f" Stopped early it is higher beyond the spread at N' = {listed([f'{n:,}' for n in lower['dataset_size']])} "
+            f"({accuracies(lower['stop_test_acc'], lower['stop_test_acc_sd'])}): there the runs over-fit, and the "
+            "answer depends on when training stops."
         )
     return text
 
