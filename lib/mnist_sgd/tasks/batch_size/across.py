@@ -143,7 +143,7 @@ def across_caption(facts: pd.DataFrame, step: float) -> str:
     samples = int(facts["equal_samples"].iloc[0])
     longer = facts[facts["cap"] * facts["batch_size"] > samples]
     # a run read before its ITR is compared before it stays within the target: said where it is read
-    early = longer["equal_t"] < longer["settled_t"] if "settled_t" in longer.columns else longer["equal_t"] < 0
+    early = longer["equal_t"] < longer["settled_t"]
     went_on = (
         f" (B = {listed([f'{int(b):,}' for b in longer['batch_size']])}: at the checkpoint "
         f"t = {listed([f'{int(t):,}' for t in longer['equal_t']])}"

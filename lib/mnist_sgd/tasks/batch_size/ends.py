@@ -13,6 +13,7 @@ import pandas as pd
 from mnist_sgd.science import criteria
 from mnist_sgd.science.criteria import differ
 from mnist_sgd.tasks.batch_size.per_batch import floor_verdict, mean_sd_rounded
+from mnist_sgd.tasks.batch_size.tables import seconds_to_target
 from mnist_sgd.tasks.rounding import listed, two_figures
 
 
@@ -62,22 +63,22 @@ def settled_at(run: pd.DataFrame, threshold: float) -> int | None:
 def settled(curves: pd.DataFrame, train_loss_star: float, target_pct: float) -> pd.DataFrame:
     """Per batch size, ITR: the first checkpoint from which each seed's loss at the chosen rate
     (``curves``) stays within the target (``target_pct`` % above ``train_loss_star``) up to
-    ``SETTLED_WINDOW`` times its t (``settled_at``), and the training seconds to it (that t times the
-    run's mean time per step over its whole run, as the first crossing's seconds are: the clock read at
-    a checkpoint still carries the start-up's cost): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
+    ``SETTLED_WINDOW`` times its t (``settled_at``), and the training seconds to it, read as the first
+    crossing's are (``tables.seconds_to_target``: that t times the run's mean time per step): mean and s.d. (ddof 0) over the seeds (``settled_t``, ``settled_t_sd``,
     ``settled_seconds``, ``settled_seconds_sd``; NaN unless every seed has one). The rate was chosen
     by the *first* entry into the target; this one asks the loss to stay, so that noise dipping the
     loss below the target for a moment does not count as converged."""
     threshold = train_loss_star * (1 + target_pct / 100)
     rows = []
     for b, mine in curves.groupby("batch_size"):
-        ts, seconds = [], []
-        for _, run in mine[mine["t"] > 0].groupby("seed"):
+        mine = mine[mine["t"] > 0]
+        hits = []
+        for seed, run in mine.groupby("seed"):
             run = run.sort_values("t")
             at = settled_at(run, threshold)
-            ts.append(math.nan if at is None else float(run["t"].iloc[at]))
-            per_step = float(run["train_seconds"].iloc[-1] / run["t"].iloc[-1])
-            seconds.append(math.nan if at is None else float(run["t"].iloc[at]) * per_step)
+            hits.append({"seed": seed, "t": math.nan if at is None else float(run["t"].iloc[at])})
+        found = pd.DataFrame(hits)
+        ts, seconds = found["t"].tolist(), seconds_to_target(found, mine).tolist()
         every = all(math.isfinite(t) for t in ts)
         row: dict[str, float] = {"batch_size": b}
         for key, values in (("settled_t", ts), ("settled_seconds", seconds)):

@@ -10,10 +10,10 @@ import pandas as pd
 from mnist_sgd.science.criteria import LOAD_FACTOR
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.show.present import plural
+from mnist_sgd.tasks.pytorch.tables import HAND  # Task 6's name for the loop Tasks 3 and 5 run too
 from mnist_sgd.tasks.rounding import listed
 
 SAME_STEP_BATCH = 100  # the batch size every one of those jobs runs
-HAND_WRITTEN = "hand-written"  # Task 6's name for the loop Task 3 and Task 5 run too
 
 
 def same_step_micros(
@@ -33,7 +33,7 @@ def same_step_micros(
         whole = size_runs[size_runs["dataset_size"] == TRAIN_IMAGES]
         parts.append(whole[whole["batch_size"] == SAME_STEP_BATCH].assign(task="Task 5"))
     if framework_runs is not None:
-        hand = framework_runs[framework_runs["implementation"] == HAND_WRITTEN]
+        hand = framework_runs[framework_runs["implementation"] == HAND]
         parts.append(hand[hand["batch_size"] == SAME_STEP_BATCH].assign(task="Task 6"))
     if not parts:
         return pd.DataFrame(columns=["task", "micros"])
