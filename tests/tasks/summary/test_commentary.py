@@ -349,8 +349,10 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
     assert (
-        "; *beyond*: they differ by this rule, *within*: not (Tasks 7 and 8: σ also counts one run's fluctuation"
+        "; *beyond*: they differ by this rule, *within*: the seeds do not settle the difference, which is not to say "
+        "that there is none (Tasks 7 and 8: σ also counts one run's fluctuation"
         in text
+        and "a stricter demand than a test of the means" in text
     )
     assert (
         "a shared 2-core machine running 2 runs at a time" in text

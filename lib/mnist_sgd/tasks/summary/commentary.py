@@ -406,7 +406,8 @@ def reading_text(
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets), after their mean."),
         (
             "Beyond / within the spread",
-            f"{rule}; *beyond*: they differ by this rule, *within*: not (Tasks 7 and 8: σ also counts one run's "
+            f"{rule}; *beyond*: they differ by this rule, *within*: the seeds do not settle the difference, which is "
+            "not to say that there is none (Tasks 7 and 8: σ also counts one run's "
             "fluctuation from epoch to epoch).",
         ),
         ("Times", times_text(cores, parallel, step_micros)),
