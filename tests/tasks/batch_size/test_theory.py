@@ -55,7 +55,7 @@ def test_the_terms_are_defined_where_first_used_and_the_jargon_is_gone():
     for jargon in ("tr(", "|G|", "Σ", "the turn", "sufficient condition", "ideal cut", "noise scale"):
         assert jargon not in text
     # the sources are cited where their results are used
-    assert "Ma, Bassily & Belkin (ICML 2018)" in text and "McCandlish et al. (2018)" in text
+    assert "Ma, Bassily & Belkin (2018)" in text and "McCandlish et al. (2018)" in text
 
 
 def test_the_good_rates_are_set_against_the_best_step_and_the_sweeps_against_its_guarantee():

@@ -42,7 +42,7 @@ def _eta_star_paragraph(t: pd.DataFrame) -> str:
     ratios = (t["lr"] / t["eta_star"]).tolist()
     return (
         "**The best step.** For a model that fits every image exactly (this one cannot: L* > 0), Ma, Bassily & "
-        "Belkin (ICML 2018) derive the best step for a batch of B, η\\*(B) = B/(β + (B − 1)λ_max) (β, λ_max: Task 2's "
+        "Belkin (2018) derive the best step for a batch of B, η\\*(B) = B/(β + (B − 1)λ_max) (β, λ_max: Task 2's "
         "table), which grows with B, then levels off, and guarantee convergence below 2η\\*(B) only. The chosen rates "
         f"are {listed([f'{r:.2g}×' for r in ratios])} η\\*(B) at B = {listed([f'{b:,}' for b in t['batch_size']])} "
         "(with L* > 0, η\\*(B) need not be the fastest); " + _guarantee_text(t)

@@ -132,8 +132,8 @@ def ranking_text(
     the seeds cannot tell the best from others, 'tied for the highest at η = 0.1 (98.39% ± 0.05)
     and η = 0.01 (98.30% ± 0.08), ahead of ...' (a value tied with others is not the highest);
     for ``highest`` False: 'lowest at ..., below ...'; when some tied at the top is within the spread
-    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the spread'; 'the same, within
-    the spread, at all 3 batch sizes (the widest gap, ...)' when every row is tied (``all_of`` naming
+    of one behind, '...; η = 0.01 (...) is lower than η = 0.1, beyond the spread'; 'within the
+    spread across all 3 batch sizes (the widest gap, ...)' when every row is tied (``all_of`` naming
     the rows, ``_widest`` the gap that can be checked). ``key`` names
     the rows (``name``). Values by ``said``, left out when not ``values`` (a table beside the text
     shows them). None for fewer than two rankable rows."""
@@ -148,7 +148,7 @@ def ranking_text(
 
     top = [one(r.best), *(one(row) for _, row in r.tied.iterrows())]
     if r.behind.empty and not r.unique:  # every one tied: naming them all as "the highest" says nothing
-        return f"the same, within the spread, at all {len(top)}{f' {all_of}' if all_of else ''}{_widest(r, column, percent)}"
+        return f"within the spread across all {len(top)}{f' {all_of}' if all_of else ''}{_widest(r, column, percent)}"
     text = f"{'' if r.unique else 'tied for the '}{'highest' if highest else 'lowest'} at {listed(top)}"
     if r.behind.empty:
         return text

@@ -221,7 +221,7 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
     """Task 7's answer: the test accuracy at the asked batch size across its learning rates, and
     at the asked learning rate across its batch sizes (the two comparisons the assignment asks
     for, each left out when fewer than two of its cells ran; a cell where a seed failed given by
-    its failure, not by a mean; the batch sizes said to be the same, within the spread, when the
+    its failure, not by a mean; the batch sizes said to be within the spread of each other when the
     section's ranking ties them all, ``ties.rank``), then where in η/B the cells stopped training
     and what that asks of a smaller batch (``_stability_boundary``). ``cells``: the section's
     cells table (``tables.grid_cells``): batch_size, lr, seeds, epochs, all_converged,
@@ -258,13 +258,12 @@ def mlp_grid_answer(cells: pd.DataFrame) -> str:
 def _along(cells: pd.DataFrame, column: str, label: Callable[[float], str], tied: bool = False) -> str:
     """'the final test accuracy is 97.45% ± 0.04 at η = 0.01 and 98.43% ± 0.04 at η = 0.1; at η = 1,
     2 of 3 seeds diverged' (final: after each seed's last epoch): the cells whose seeds all converged
-    by accuracy, the others by their failure; when ``tied`` (the section ranks them the same), 'the
-    final test accuracy is the same within the spread at B = 8 (98.32% ± 0.21) and B = 128 (98.03% ±
-    0.12)'."""
+    by accuracy, the others by their failure; when ``tied`` (the section ties them), 'the final test
+    accuracies at B = 8 (98.32% ± 0.21) and B = 128 (98.03% ± 0.12) are within the spread of each other'."""
     ok = cells[cells["all_converged"].astype(bool)]
     if tied and len(ok):
         values = [f"{label(r[column])} ({_acc_sd(r['test_acc'], r.get('test_acc_sd'))})" for _, r in ok.iterrows()]
-        text = "the final test accuracy is the same within the spread at " + listed(values)
+        text = f"the final test accuracies at {listed(values)} are within the spread of each other"
     elif len(ok):
         values = [f"{_acc_sd(r['test_acc'], r.get('test_acc_sd'))} at {label(r[column])}" for _, r in ok.iterrows()]
         text = "the final test accuracy is " + listed(values)
