@@ -383,7 +383,7 @@ def curves_caption(curves: pd.DataFrame) -> str:
     text = (
         "The training loss less L* (top, log scale; the loss itself on the right-hand axis) and the test accuracy "
         "(bottom) at each batch size's chosen rate against the iteration t, on the same log t axis in every panel; "
-        "line: seed mean, band: min to max; dotted: the target; dashed: the accuracy of W*; dash-dotted: ITR."
+        "line: seed mean, band: min to max; dotted: the target; dashed: the accuracy of W*; grey vertical line: ITR."
     )
     run = curves[curves["t"] > 0]
     first = run[run["t"] == run.groupby("batch_size")["t"].transform("min")]
