@@ -369,8 +369,8 @@ def test_the_detail_holds_the_arithmetic_behind_the_explanations():
 def test_the_compact_tables_caption_names_its_rows_and_the_fluctuation_is_the_detail_s():
     caption = compact_caption(stats())
     assert caption == (
-        "Test accuracy (%) after epoch 1, every 10th epoch and each model's last, mean ± s.d. over 3 seeds; last row "
-        "(†): each model's best epoch, in brackets."
+        "Test accuracy (%) after every 10th epoch not in the section's table (which gives the first and each model's "
+        "last), mean ± s.d. over 3 seeds; last row (†): each model's best epoch, in brackets."
     )  # what a cell is, no rule or reading: the setup says the first setting, the detail the fluctuation
     assert compact_caption(stats(), every=None) == (
         "Test accuracy (%) after epochs 1, 10 and 40; mean ± s.d. over 3 seeds."

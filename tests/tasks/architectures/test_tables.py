@@ -109,6 +109,9 @@ def test_the_compact_table_gives_mean_and_sd_a_best_row_and_leaves_blanks():
     # the body's table: no grid between the first and last epochs, no best row (both the per-run detail's)
     body = accuracy_by_epoch_table(curves, {FIRST: 2, "MLP 128": 2, "CNN": 1}, every=None, best_row=False)
     assert body["epoch"].tolist() == ["1", "2", "4", "12"] and body.set_index("epoch").loc["12", "MLP 128"] != ""
+    # the detail's table leaves out the rows of the body's: every 10th epoch between them and the best
+    rest = accuracy_by_epoch_table(curves, {FIRST: 2, "MLP 128": 2, "CNN": 1}, skip=epoch_rows(curves, every=None))
+    assert rest["epoch"].tolist() == ["10", f"best\u00a0{BEST_MARK}"]
 
 
 def test_the_fluctuation_is_the_scatter_about_a_line_through_the_late_epochs():

@@ -267,7 +267,8 @@ def swing_said(stats: pd.DataFrame) -> str:
 
 def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
     """The caption of a table of ``tables.accuracy_by_epoch_table``: which epochs (``every``: none
-    between the first and the last for the body's, which has no best row; the detail's has both),
+    between the first and the last for the body's, which has no best row; the detail's has both and
+    leaves out the body's rows),
     over how many seeds each model ran (``seeds_phrase`` when they differ). How far one reading
     swings is the detail's (``detail.fluctuation_text``); the runs at η = FIRST_LR are the setup's."""
     seeds = set(stats["seeds"].astype(int))
@@ -276,8 +277,8 @@ def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
         lasts = sorted({int(e) for e in stats["epochs"]} - {1})
         return f"Test accuracy (%) after epochs {and_list(['1', *map(str, lasts)])}; mean ± s.d. over {over}."
     return (
-        f"Test accuracy (%) after epoch 1, every {every}th epoch and each model's last, mean ± s.d. over {over}; last "
-        f"row ({BEST_MARK}): each model's best epoch, in brackets."
+        f"Test accuracy (%) after every {every}th epoch not in the section's table (which gives the first and each "
+        f"model's last), mean ± s.d. over {over}; last row ({BEST_MARK}): each model's best epoch, in brackets."
     )
 
 

@@ -6,7 +6,7 @@ test accuracy at a few epochs, fit and weights, size and cost), laid out from th
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import numpy as np
@@ -74,14 +74,18 @@ def _mean_sd_cell(mean: float, sd: float, seeds: int, of: int) -> str:
 
 
 def accuracy_by_epoch_table(
-    curves: pd.DataFrame, seeds: dict[str, int], every: int | None = EVERY, best_row: bool = True
+    curves: pd.DataFrame,
+    seeds: dict[str, int],
+    every: int | None = EVERY,
+    best_row: bool = True,
+    skip: Collection[int] = (),
 ) -> pd.DataFrame:
-    """A table of the test accuracy (%): one row per epoch of ``epoch_rows`` (``every``), then, with
-    ``best_row``, a row ``BEST_MARK`` with each model's best epoch (``best_epochs``: its value, and
+    """A table of the test accuracy (%): one row per epoch of ``epoch_rows`` (``every``) but those of
+    ``skip`` (the rows another table already shows), then, with ``best_row``, a row ``BEST_MARK`` with each model's best epoch (``best_epochs``: its value, and
     the epoch in brackets); one column per model (its short name) in the order of the task; mean ±
     s.d. over the seeds (``seeds``: each model's number of seeds), blank where a model was not
     evaluated."""
-    rows = epoch_rows(curves, every)
+    rows = [e for e in epoch_rows(curves, every) if e not in skip]
     best = best_epochs(curves)
     table = pd.DataFrame({"epoch": [str(e) for e in rows] + ([f"best\u00a0{BEST_MARK}"] if best_row else [])})
     for s in architectures.by_model(curves["model"].tolist()):
