@@ -409,6 +409,14 @@ def test_the_noise_text_sets_the_rises_against_eta_over_b():
     noisy.loc[at & (noisy["epoch"] == 3), "full_train_loss"] = 1.0  # every seed of the noisiest cell jumps once
     text = noise_text(grid_cells(runs, noisy))
     assert text.endswith("1.0 ± 0.0 at B = 8, η = 0.1. They grow with η/B.")
+    # a less noisy cell that rises where the noisiest does not: η/B alone does not order them, said as read
+    quiet = history.copy()
+    at = (quiet["batch_size"] == quiet["batch_size"].max()) & (quiet["lr"] == quiet["lr"].min())
+    quiet.loc[at & (quiet["epoch"] == 3), "full_train_loss"] = 1.0
+    assert noise_text(grid_cells(runs, quiet)).endswith(
+        "They do not grow steadily with η/B: the noise grows with η/B, but η/B alone does not set how often the loss "
+        "rises."
+    )
 
 
 def test_the_gap_separates_the_cells_that_fit_the_training_set_from_those_that_do_not():

@@ -331,7 +331,8 @@ def noise_text(cells: pd.DataFrame) -> str | None:
                 if steady and rose["rises"].iloc[-1] > rose["rises"].iloc[0] and grows
                 else ". They do not grow with η/B beyond the spread."
                 if steady
-                else ". They do not grow steadily with η/B."
+                else ". They do not grow steadily with η/B: the noise grows with η/B, but η/B alone does not set how "
+                "often the loss rises."
             )
         )
     return text.rstrip()
