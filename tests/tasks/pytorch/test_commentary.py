@@ -61,7 +61,7 @@ def test_the_accuracy_is_read_against_the_seeds():
     text = accuracy_text(comparison(), 3000, 100, 60000, 3)
     # +0.25 points against 2√(0.19² + 0.81²) = 1.66: within
     assert (
-        "After 3,000 iterations (5 epochs) the PyTorch loop's test accuracy is +0.25 points from the hand-written SGD's"
+        "After 3,000 iterations (5 epochs) the PyTorch loop's test accuracy is 0.25 points above the hand-written SGD's"
         in text
     )
     assert "SGD's, within the spread" in text and text.endswith(", as only the sampling differs.")
@@ -71,9 +71,11 @@ def test_the_accuracy_is_read_against_the_seeds():
     # ranges that do not overlap are not enough: 0.30 points against 2√(0.2² + 0.2²) = 0.57 is within
     close = comparison(test_acc=[0.8505, 0.8535], test_min=[0.850, 0.853], test_max=[0.851, 0.854], test_sd=[0.002] * 2)
     said = accuracy_text(close, 3000, 100, 60000, 3)
-    assert "+0.30 points from the hand-written SGD's, within the spread" in said and "rough" not in said
+    assert "0.30 points above the hand-written SGD's, within the spread" in said and "rough" not in said
     apart = comparison(test_acc=[0.8505, 0.8535], test_sd=[0.0005] * 2)
-    assert "+0.30 points from the hand-written SGD's, beyond the spread" in accuracy_text(apart, 3000, 100, 60000, 3)
+    assert "0.30 points above the hand-written SGD's, beyond the spread" in accuracy_text(apart, 3000, 100, 60000, 3)
+    below = accuracy_text(comparison(test_acc=[0.8535, 0.8505], test_sd=[0.0005] * 2), 3000, 100, 60000, 3)
+    assert "0.30 points below the hand-written SGD's, beyond the spread" in below
     hand_wider = accuracy_text(comparison(test_sd=[0.0081, 0.0019]), 3000, 100, 60000, 2)
     assert "(the hand-written SGD's larger s.d. is a rough one, from 2 seeds)" in hand_wider
 
@@ -90,7 +92,7 @@ def test_the_losses_are_read_against_the_seeds_and_their_ratio_to_two_figures():
 
 def test_every_difference_is_taken_between_the_values_as_shown():
     by = comparison(test_acc=[0.85544, 0.85646])  # shown 85.54 and 85.65: +0.11, though the unrounded gap is 0.102
-    assert "+0.11 points" in accuracy_text(by, 3000, 100, 60000, 3)
+    assert "0.11 points above" in accuracy_text(by, 3000, 100, 60000, 3)
 
 
 def test_the_time_quotes_two_figures_and_the_loaders_share():

@@ -66,10 +66,13 @@ def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_imag
     if high >= SPREAD_RATIO * low:  # a few seeds cannot tell two s.d.s apart by that much: say so, once
         larger = "loader" if fw_row["test_sd"] == high else "hand-written SGD"
         rough = f" (the {larger}'s larger s.d. is a rough one, from {seeds} seeds)"
+    where = (
+        "level with" if f"{abs(diff):.2f}" == "0.00" else f"{abs(diff):.2f} points {'above' if diff > 0 else 'below'}"
+    )
     # given the same batches the two take the same steps: only the sampling differs
     return (
         f"**Accuracy.** After {iterations:,} iterations ({number(epochs, 2)} epochs) the PyTorch loop's test accuracy is "
-        f"{diff:+.2f} points from the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
+        f"{where} the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
     )
 
 
