@@ -68,8 +68,9 @@ def kernel_of(report: Path, job: str) -> int | None:
     return None
 
 
-def wait_for(condition, timeout: float = 60) -> None:
-    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds."""
+def wait_for(condition, timeout: float = 240) -> None:
+    """Poll ``condition`` until it holds; fail the test after ``timeout`` seconds (by default long enough for
+    kernels to start on a machine busy with a build: waiting longer costs nothing when the condition holds)."""
     deadline = time.time() + timeout
     while not condition():
         assert time.time() < deadline, "timed out"

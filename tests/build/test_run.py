@@ -120,8 +120,9 @@ def test_ctrl_c_stops_the_build_and_its_kernels_and_the_next_build_resumes(tmp_p
     wait_for(lambda: kernel_of(report, "sleepy") and list(report.glob("executed/ok__*.json")))
     start = time.monotonic()
     os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does
-    _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 130 and time.monotonic() - start < 10
+    # promptly, not at once: closing the kernels and the local cluster takes seconds more on a busy machine
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and time.monotonic() - start < 30
     assert "interrupted" in err and "Run the same command again to resume" in err
     wait_for(lambda: not processes_of(report), timeout=3)
     finished = len(list(report.glob("executed/*.json")))
