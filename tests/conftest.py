@@ -45,6 +45,7 @@ def quick(tmp_path_factory):
     report tests and compared with by the interruption test."""
     report = tmp_path_factory.mktemp("quick") / "report"
     env = {**os.environ, "MNIST_SGD_REPORT_DIR": str(report)}
-    first = subprocess.run(QUICK, env=env, capture_output=True, text=True, timeout=900)
+    # alone the quick build takes minutes; beside a full build, several times that: the timeout catches a hang only
+    first = subprocess.run(QUICK, env=env, capture_output=True, text=True, timeout=2400)
     assert first.returncode == 0, first.stdout + first.stderr
     return report, env
