@@ -54,6 +54,11 @@ def times_text(cores: int, parallel: int, step_micros: pd.DataFrame | None) -> s
             f"across the {len(step_micros)} runs of {tasks} that take it: up to {hi / lo:.1f}× as long in one run as "
             "in another."
         )
+        if hi / lo > LOAD_FACTOR:  # the machine was busier than the rule allows for: its time verdicts do not hold
+            return text + (
+                f" That is more than the {LOAD_FACTOR:g}× the report's time comparisons allow for: in this build other "
+                "work shared the machine, so no time here is told apart from another; rebuild on a quiet machine."
+            )
     return text + (
         f" So one time counts as longer than another only beyond {LOAD_FACTOR:g}×, allowing also for the spread "
         "over seeds; a time is quoted as its mean over seeds."
