@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mnist_sgd.tasks.rounding import time_spread, two_figures
+from mnist_sgd.tasks.rounding import distance, time_spread, two_figures
 
 
 def test_an_amount_is_given_to_two_figures():
@@ -15,3 +15,8 @@ def test_a_time_is_given_to_two_figures_and_its_spread_to_the_same_place():
     # the machine's load moves a job's times by up to about 2×: a third figure would say nothing
     assert time_spread(1642.4, 139.6) == "1,600\u00a0±\u00a0100" and time_spread(165.3, 1.7) == "170\u00a0±\u00a00"
     assert time_spread(1.28, 0.09) == "1.3\u00a0±\u00a00.1"
+
+
+def test_a_difference_of_accuracies_reads_as_a_distance_in_points():
+    assert distance(-9.22) == "9.22 points below" and distance(1.5) == "1.50 points above"
+    assert distance(0.001) == "level with" and distance(-1.32, "smaller", "larger") == "1.32 points larger"

@@ -32,7 +32,7 @@ TASK3_HAND_LR = 0.001
 TASK3_HAND_ITERATIONS = 6000
 _T3 = f"η = {TASK3_HAND_LR:g}, {TASK3_HAND_ITERATIONS:,} iterations, one run, seed not stated"
 _T3_LR = "found by hand, the search not stated"
-_T3_TIME = "50 epochs (50 × 60,000 / B iterations); machine, learning rate and what was timed not stated"
+_T3_TIME = "50 × 60,000 / B iterations; machine, learning rate and what was timed not stated"
 _T5 = "linear, full batches (B = N'); η·t = 6 (learning rate × iterations); the rest of the setting is not stated"
 _T5_OTHER = "linear, B = 100, 500 iterations; learning rate not stated"
 _T7 = "MLP 784-512-256-10, ReLU, cross-entropy, plain SGD, 20 epochs, one run; initialisation and seed not stated"

@@ -1,5 +1,6 @@
 """What the report's texts share: an amount measured or counted to the two significant figures
-that the seeds, the checkpoints or the machine's load leave meaningful, and items listed in prose."""
+that the seeds, the checkpoints or the machine's load leave meaningful, a difference of accuracies in
+points, and items listed in prose."""
 
 from __future__ import annotations
 
@@ -24,6 +25,13 @@ def time_spread(mean: float, sd: float) -> str:
     the same step's time by up to about 2× between jobs), its s.d. to the same place."""
     place = last_place(mean)
     return f"{two_figures(mean)}\u00a0±\u00a0{round(sd, place):,.{max(0, place)}f}"
+
+
+def distance(diff: float, up: str = "above", down: str = "below", level: str = "level with") -> str:
+    """A signed difference in points as prose: '9.22 points below'; ``level`` when it rounds to zero."""
+    if f"{abs(diff):.2f}" == "0.00":
+        return level
+    return f"{abs(diff):.2f} points {up if diff > 0 else down}"
 
 
 def listed(items: list[str]) -> str:

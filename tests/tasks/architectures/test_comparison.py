@@ -21,7 +21,6 @@ from mnist_sgd.tasks.architectures.comparison import (
     compact_caption,
     comparison_text,
     dip_note,
-    distance,
     fit_text,
     ranking_text,
     spread_name,
@@ -57,9 +56,7 @@ STEP_CURVES = curves({FIRST: {5: (0.93, 0.001), 10: (0.945, 0.001)}, "MLP 128": 
 INPUT_CURVES = curves({FIRST: {10: (0.945, 0.001)}, FIRST_01: {10: (0.93, 0.001)}})
 
 
-def test_a_difference_reads_as_a_distance_and_its_verdict_by_the_one_rule():
-    assert distance(-9.22) == "9.22 points below" and distance(1.5) == "1.50 points above"
-    assert distance(0.001) == "level with" and distance(-1.32, "smaller", "larger") == "1.32 points larger"
+def test_a_difference_is_judged_by_the_one_rule():
     assert against(99.0, 0.1, 98.5, 0.1, SEEDS) == ", beyond the spread"  # 0.5 > 2 √0.02 = 0.28
     assert against(98.7, 0.1, 98.5, 0.1, SEEDS) == ", within the spread"  # 0.2 < 0.28
     assert against(99.0, math.nan, 98.5, 0.1, SEEDS) == ""  # said once per paragraph instead

@@ -211,3 +211,9 @@ def test_the_hand_table_leaves_a_missing_figure_blank():
     assert shown["same setting here"].iloc[1] == "80.00\u00a0±\u00a01.00%"
     assert list(shown["agrees?"]) == ["", "no"]  # 85.3% by hand against 80.00 ± 1.00: beyond two s.d.
     assert "re-run with 3 seeds" in hand_caption(3)
+
+
+def test_the_hand_caption_names_each_figure_then_its_setting_in_brackets():
+    caption = hand_caption(3)
+    assert "seconds for 50 epochs (50 × 60,000 / B iterations; machine" in caption
+    assert "50 epochs, 50 epochs" not in caption and "test accuracy (η = 0.001, 6,000 iterations" in caption

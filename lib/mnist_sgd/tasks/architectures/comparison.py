@@ -19,6 +19,7 @@ from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.late import plain_name, reading_at
 from mnist_sgd.tasks.architectures.tables import BEST_MARK, EVERY, FLUCTUATION_EPOCHS, epoch_rows, seeds_phrase
 from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, the_names
+from mnist_sgd.tasks.rounding import distance
 
 FIT = 0.995  # a model "fits" the training set when its final training accuracy is at least this
 FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs: not architectures of their own
@@ -27,13 +28,6 @@ FIRST_RUNS = (FIRST, FIRST_01)  # the MLP 128 at η = FIRST_LR for fewer epochs:
 def shown(a: float, b: float) -> float:
     """``a`` − ``b`` (points) as a reader gets it from the two values printed to 2 decimals."""
     return round(a, 2) - round(b, 2)
-
-
-def distance(diff: float, up: str = "above", down: str = "below", level: str = "level with") -> str:
-    """A signed difference in points as prose: '9.22 points below'; ``level`` when it rounds to zero."""
-    if f"{abs(diff):.2f}" == "0.00":
-        return level
-    return f"{abs(diff):.2f} points {up if diff > 0 else down}"
 
 
 def spread_name(stats: pd.DataFrame) -> str:

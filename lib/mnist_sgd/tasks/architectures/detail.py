@@ -19,7 +19,6 @@ from mnist_sgd.tasks.architectures.comparison import (
     FIRST_RUNS,
     FIT,
     against,
-    distance,
     gap_noise_of,
     measured,
     shown,
@@ -31,7 +30,7 @@ from mnist_sgd.tasks.architectures.comparison import (
 from mnist_sgd.tasks.architectures.late import reading_at
 from mnist_sgd.tasks.architectures.tables import FLUCTUATION_EPOCHS, GROWTH_EPOCHS
 from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, the_names
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import distance, two_figures
 
 PIXELS = 784
 TIMES = {1: "once", 2: "twice"}

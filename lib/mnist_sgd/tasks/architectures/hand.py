@@ -16,9 +16,10 @@ from mnist_sgd.science import architectures
 from mnist_sgd.science.architectures import ASKED_EPOCHS, FIRST, FIRST_01
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.tasks.architectures.comparison import distance, shown
+from mnist_sgd.tasks.architectures.comparison import shown
 from mnist_sgd.tasks.architectures.late import reading_at
 from mnist_sgd.tasks.architectures.wording import and_list, cap, row_of, the_names
+from mnist_sgd.tasks.rounding import distance
 
 # A hand figure is one run: within or beyond the spread of our seeds, by ``agrees_with_hand``
 SPREAD = "the spread"

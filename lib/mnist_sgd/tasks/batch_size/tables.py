@@ -237,7 +237,7 @@ def hand_caption(seeds: int) -> str:
     build's were measured."""
     return (
         "The hand-made figures beside ours. By hand: "
-        + "; ".join(f"{what}, {setting}" for what, setting in references.settings(3).items())
+        + "; ".join(f"{what} ({setting})" for what, setting in references.settings(3).items())
         + f". Here: the hand setting re-run with {plural(seeds, 'seed')} (mean ± s.d.), and whether the hand figure "
         f"agrees with it within a single run's spread and its rounding; the "
         f"50-epoch times are the training loop's measured time per iteration at the chosen rate, times the "

@@ -243,16 +243,19 @@ def _epoch_ratios(cells: pd.DataFrame) -> tuple[int, int, float, pd.Series] | No
 def _epoch_time(cells: pd.DataFrame) -> str:
     """'An epoch at B = 8 took 2.9 times as long as at B = 128, beyond the machine's load. ' for the
     smallest against the largest batch size (means over the rates, which the detail says), judged
-    by the ratio closest to 1 of the mean and the rate-by-rate ones (those and the seconds, the
-    detail's ``time_text``); '' for one batch size."""
+    by the ratio closest to 1 of the mean and the rate-by-rate ones, which is quoted when the verdict
+    differs from the mean's (those and the seconds, the detail's ``time_text``); '' for one batch size."""
     read = _epoch_ratios(cells)
     if read is None:
         return ""
     longer, shorter, ratio, ratios = read
-    return (
-        f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter}, "
-        f"{_load_verdict(min([ratio, *ratios]))}. "
-    )
+    took = f"An epoch at B = {longer} took {ratio:.2g} times as long as at B = {shorter}"
+    closest = min([ratio, *ratios])
+    if beyond_load(closest) != beyond_load(ratio):
+        # the verdict goes by the closest rate: quote it, lest the mean read as judged against itself
+        at = f"η = {ratios.idxmin():g}"
+        return f"{took} on average over the rates, but {closest:.2g} times at {at}: {_load_verdict(closest)}. "
+    return f"{took}, {_load_verdict(closest)}. "
 
 
 def time_text(cells: pd.DataFrame) -> str | None:

@@ -12,7 +12,7 @@ from mnist_sgd.science import criteria
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import number, plural
 from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED
-from mnist_sgd.tasks.rounding import two_figures
+from mnist_sgd.tasks.rounding import distance, two_figures
 
 # how the text names each way of running a rate in the check of the hand-made figures
 WAYS = {HAND: "the hand-written SGD", CONVERTED: "the converted loop", UNCONVERTED: "the unconverted loop"}
@@ -66,13 +66,10 @@ def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_imag
     if high >= SPREAD_RATIO * low:  # a few seeds cannot tell two s.d.s apart by that much: say so, once
         larger = "loader" if fw_row["test_sd"] == high else "hand-written SGD"
         rough = f" (the {larger}'s larger s.d. is a rough one, from {seeds} seeds)"
-    where = (
-        "level with" if f"{abs(diff):.2f}" == "0.00" else f"{abs(diff):.2f} points {'above' if diff > 0 else 'below'}"
-    )
     # given the same batches the two take the same steps: only the sampling differs
     return (
         f"**Accuracy.** After {iterations:,} iterations ({number(epochs, 2)} epochs) the PyTorch loop's test accuracy is "
-        f"{where} the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
+        f"{distance(diff)} the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
     )
 
 
