@@ -297,6 +297,7 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         f"from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} to {pct(at_end.iloc[-1])} at "
         f"N' = {int(at_end['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_end))}."
     )
+    text += _budget_said(at_end)
     lower = lower_at_end(at_end)
     if lower:
         few = few_held_out(at_end[at_end["dataset_size"].isin(lower)])
@@ -314,6 +315,23 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         text += f" The runs at {sizes_named(reached)} have reached the limit's accuracy, within the spread; at "
         return text + f"{joined([f'{n:,}' for n in short])} they have not."
     return text + " At no size have the runs reached the limit's accuracy."
+
+
+def _budget_said(t: pd.DataFrame) -> str:
+    """Why the one budget of steps serves every size: whether the training loss on the largest set
+    settled (fell by no more than ``rel_tol`` over the second half of the run, as ``budget_text``
+    reads it), and how many passes it makes over the smallest. ``t``: sorted by size."""
+    small, large = t.iloc[0], t.iloc[-1]
+    passes = int(large["iterations"]) * int(large["batch_size"]) / int(small["dataset_size"])
+    fell = f"it fell by {100 * float(large['loss_fall']):.2g}% over the second half of the run"
+    settled = float(large["loss_fall"]) <= float(large["rel_tol"])
+    enough = "enough" if settled else "not enough"
+    after = "" if settled else ": the answer is this budget's"
+    return (
+        f" The same steps at every size are {enough} for the training loss at N' = {int(large['dataset_size']):,} "
+        f"to settle ({fell}){after}, and {number(passes, 2)} passes over the {int(small['dataset_size']):,} images "
+        "of the smallest set."
+    )
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:
