@@ -89,8 +89,9 @@ def test_how_the_architectures_end_goes_down_from_the_highest_with_a_verdict_for
     assert text == (
         "**How they end.** After 40 epochs, the CNN is 1.03 points above the MLP 500-300, beyond the spread; the MLP "
         "500-300 is 0.16 points above the MLP 128, within the spread (against a bound of 0.26 points, one run's "
-        "fluctuation counted)."
-    )  # 0.16 < 2 √(0.08² + 0.1²) = 0.26, each model's noise as ``late.final_stats`` gives it: said, to be checked
+        "fluctuation counted; only the means differ: two standard errors are 0.15 points)."
+    )  # 0.16 < 2 √(0.08² + 0.1²) = 0.26, each model's noise as ``late.final_stats`` gives it: said, to be checked;
+    # over 3 seeds each the means' bound is 2 √((0.08² + 0.1²) / 3) = 0.15
     assert "99.19" not in text and "last 5" not in text
     same = ranking_text(stats(mlp128={"final_test_acc": 0.975}))  # 0.66 points: beyond 2 √(0.08² + 0.1²)
     assert same == (
@@ -98,6 +99,7 @@ def test_how_the_architectures_end_goes_down_from_the_highest_with_a_verdict_for
         "the spread of the next."
     )
     one = ranking_text(stats(large_seeds=1))
+    assert "standard errors" not in ranking_text(stats(mlp128={"final_test_acc": 0.9809}))  # 0.07 < 0.15
     assert "the CNN is 1.03 points above the MLP 500-300, beyond the noise;" in one
     unmeasured = ranking_text(stats(cnn={"noise": math.nan}))
     assert "the CNN is 1.03 points above the MLP 500-300; the MLP 500-300" in unmeasured

@@ -5,14 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.show import references
-from mnist_sgd.tasks.dataset_size.commentary import (
-    answer_text,
-    budget_text,
-    few_held_out,
-    gap_text,
-    longer_text,
-    subsets_text,
-)
+from mnist_sgd.tasks.dataset_size.budget import budget_text
+from mnist_sgd.tasks.dataset_size.commentary import answer_text, few_held_out, gap_text, longer_text, subsets_text
 from mnist_sgd.tasks.dataset_size.limit_commentary import dip_brief, limit_text, overfit_brief, threshold_text
 from mnist_sgd.tasks.dataset_size.readings import (
     HandReport,
@@ -249,7 +243,7 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
     assert text == (
         "**The answer.** After 30,000 iterations (50 epochs of the whole training set), the final test accuracy rises "
         "with N', from 60.0 ± 0.4% at N' = 100 to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except "
-        "from 1,000 to 60,000. The same steps at every size are enough for the training loss at N' = 60,000 to "
+        "from 1,000 to 60,000, where only the means differ, by more than two standard errors. The same steps at every size are enough for the training loss at N' = 60,000 to "
         "settle (it fell by 0.13% over the second half of the run), and 30,000 passes over the 100 images of the "
         "smallest set. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% and "
         "80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): there the runs over-fit their few "
@@ -272,6 +266,11 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
     assert first_sentence(sizes(test=(0.60, 0.70, 0.80, 0.815))).endswith("beyond the spread at each step.")
     assert first_sentence(sizes(test=(0.60, 0.605, 0.61, 0.85))).endswith(
         "within the spread at each step except from 1,000 to 60,000."
+    )
+    # within the spread (1.13 points) at each step, the means of two steps apart (0.8 points: 2 standard errors 0.51)
+    assert first_sentence(sizes(test=(0.60, 0.608, 0.616, 0.618))).endswith(
+        "within the spread at each step; from 100 to 500 and from 500 to 1,000 only the means differ, by more than "
+        "two standard errors."
     )
     assert "the final test accuracy is not monotone in N'" in first_sentence(sizes(test=(0.60, 0.70, 0.80, 0.78)))
 

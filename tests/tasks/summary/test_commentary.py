@@ -179,6 +179,7 @@ def dataset_sizes(stop_test_acc: list[float], sd: float = 0.01) -> pd.DataFrame:
             "fit_share": [0.8] * 2,
             "fit_images": [4000, 80],
             "validation_images": [1000, 20],
+            "subsets": [5, 5],
             "stop_t_min": [40, 10],
             "stop_t_max": [90, 20],
             "stop_test_acc": stop_test_acc,
@@ -350,9 +351,11 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
     assert (
-        "; *beyond*: they differ by this rule, *within*: the seeds do not settle the difference, which is not to say "
-        "that there is none (Tasks 7 and 8: σ also counts one run's fluctuation"
+        "; *beyond*: they differ by this rule, *within*: they do not, which is not to say that there is no difference; "
+        "*only the means differ*, said beside a verdict within the spread: the two means are further apart than "
+        "2√(σ₁²/n₁ + σ₂²/n₂)"
         in text
+        and ". In Tasks 7 and 8 σ also counts one run's fluctuation" in text
         and "a stricter demand than a test of the means" in text
     )
     assert (

@@ -14,6 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.science.criteria import differ
+from mnist_sgd.science.means import means_differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.late import plain_name, reading_at
@@ -54,13 +55,19 @@ def against(a: float, sa: float, b: float, sb: float, spread: str) -> str:
     return f", {said}" if said else ""
 
 
-def told_apart(verdict: str, sa: float, sb: float) -> str:
+def told_apart(verdict: str, high: pd.Series, low: pd.Series) -> str:
     """' (against a bound of 0.45 points, one run's fluctuation counted)' after a 'within' ``verdict``: the distance
-    two values of noises ``sa`` and ``sb`` (points, each with the fluctuation) would have to exceed,
-    so that a borderline verdict can be checked where it is said; '' after 'beyond'."""
+    two models' test accuracies (points, each noise with the fluctuation) would have to exceed, so that a
+    borderline verdict can be checked where it is said, and whether their means over seeds alone differ
+    (``means.MEANS_RULE``); '' after 'beyond'."""
     if not verdict.startswith("within"):
         return ""
-    return f" (against a bound of {2 * math.hypot(sa, sb):.2f} points, one run's fluctuation counted)"
+    a, b = 100 * high["final_test_acc"], 100 * low["final_test_acc"]
+    sa, sb, na, nb = high["noise"], low["noise"], int(high["seeds"]), int(low["seeds"])
+    means = ""
+    if means_differ(a, sa, na, b, sb, nb):
+        means = f"; only the means differ: two standard errors are {2 * math.sqrt(sa**2 / na + sb**2 / nb):.2f} points"
+    return f" (against a bound of {2 * math.hypot(sa, sb):.2f} points, one run's fluctuation counted{means})"
 
 
 def unmeasured(noises: list[tuple[pd.Series, float]]) -> str:
@@ -121,7 +128,7 @@ def ranking_text(stats: pd.DataFrame) -> str | None:
     else:
         pairs = [
             f"the {high['name']} is {distance(shown(100 * high['final_test_acc'], 100 * low['final_test_acc']))} "
-            f"the {low['name']}" + (f", {v}{told_apart(v, high['noise'], low['noise'])}" if v else "")
+            f"the {low['name']}" + (f", {v}{told_apart(v, high, low)}" if v else "")
             for high, low, v in zip(rows, rows[1:], verdicts, strict=False)
         ]
         ends = "; ".join(pairs)

@@ -5,10 +5,13 @@ does), each sentence written from the tables the section computed."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 from mnist_sgd.science import criteria
 from mnist_sgd.science.dataset import TRAIN_IMAGES
+from mnist_sgd.science.means import means_differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
@@ -156,73 +159,27 @@ def sizes_named(ns: list[int]) -> str:
     return "N' = " + joined(ns)
 
 
-def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
-    """How far the training loss still fell over the second half of the run, from the checkpoint
-    nearest its middle (``fall_from_t``) to its end: the sizes where it fell by more than
-    ``rel_tol`` on average, those where the test accuracy nonetheless stayed within its spread of
-    no change (``criteria.differ``), and the sizes where it fell by less on average, with how many
-    of their subsets it still fell by more where some did (a mean below ``rel_tol`` is not every
-    subset's).
+class Step(NamedTuple):
+    """One step of the grid in a test accuracy: from and to which size, the change in points as
+    shown, whether it is beyond the spread (``criteria.differ``) and, if not, whether the means
+    alone differ (``means.means_differ``, over the subsets)."""
 
-    ``t`` columns: dataset_size, rel_tol, fall_from_t, loss_fall, test_change, test_change_sd
-    (``tables.size_summary``); ``falls``: one row per size and subset with loss_fall
-    (``tables.last_doubling``).
-    """
-    t = t.sort_values("dataset_size").reset_index(drop=True)
-    small = f"{100 * float(t['rel_tol'].iloc[0]):g}%"
-    text = (
-        f"**The training loss at the end.** From t = {int(t['fall_from_t'].min()):,}, the checkpoint nearest the "
-        "middle of the run, to its end"
-    )
-    falling = t[t["loss_fall"] > t["rel_tol"]]
-    if not falling.empty:
-        text += (
-            f" the training loss still fell by more than {small} on average at "
-            f"{sizes_named(falling['dataset_size'].astype(int).tolist())}"
-        )
-    still = [
-        int(r["dataset_size"])
-        for _, r in falling.iterrows()
-        if not criteria.differ(r["test_change"], r["test_change_sd"], 0.0, 0.0)
-    ]
-    if still:
-        text += f" (at {sizes_named(still)} with the test accuracy within its spread of no change)"
-    exact = falling[falling["final_train_loss"] < EXACT_FIT_LOSS] if "final_train_loss" in t.columns else falling[:0]
-    for _, r in exact.iterrows():  # a fall there is of a loss already at rounding's scale
-        text += (
-            f"; at N' = {int(r['dataset_size']):,} it ends at {r['final_train_loss']:.1e}, every image fitted exactly, "
-            "so what still falls is a loss already next to zero"
-        )
-    settled = t[t["loss_fall"] <= t["rel_tol"]]
-    if settled.empty:
-        return text + "."
-    counts = []
-    for n, tol in zip(settled["dataset_size"].astype(int), settled["rel_tol"], strict=True):
-        mine = falls[falls["dataset_size"] == n]
-        more = int((mine["loss_fall"] > tol).sum())
-        counts += [f"{more} of {len(mine)} at {n:,}"] if more else []
-    settled_at = f"at {sizes_named(settled['dataset_size'].astype(int).tolist())} by less than {small}"
-    return (
-        text
-        + ("; " if not falling.empty else " ")
-        + (
-            f"{settled_at} on average over the subsets, though by more in {joined(counts)} (the loss fall per subset "
-            "is under each size)."
-            if counts
-            else f"{settled_at} in every subset."
-        )
-    )
+    start: int
+    end: int
+    change: float
+    apart: bool
+    means_apart: bool
 
 
-def steps_between(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int, float, bool]]:
-    """The steps of the grid (``t`` sorted by size) in the test accuracy ``key``: from, to, its
-    change in points as shown, and whether it is beyond the spread
-    (``criteria.differ`` on the two sizes' means and s.d. over subsets, ``key``_sd)."""
+def steps_between(t: pd.DataFrame, key: str = "test_acc") -> list[Step]:
+    """The steps of the grid (``t`` sorted by size) in the test accuracy ``key``, judged on the two
+    sizes' means and s.d. over subsets (``key``_sd, ``subsets``)."""
     steps = []
     for (_, a), (_, b) in zip(t.iloc[:-1].iterrows(), t.iloc[1:].iterrows(), strict=True):
         change = shown(100 * b[key]) - shown(100 * a[key])
         apart = criteria.differ(a[key], a[f"{key}_sd"], b[key], b[f"{key}_sd"])
-        steps.append((int(a["dataset_size"]), int(b["dataset_size"]), change, apart))
+        means = means_differ(a[key], a[f"{key}_sd"], int(a["subsets"]), b[key], b[f"{key}_sd"], int(b["subsets"]))
+        steps.append(Step(int(a["dataset_size"]), int(b["dataset_size"]), change, apart, not apart and means))
     return steps
 
 
@@ -230,16 +187,24 @@ def steps_between(t: pd.DataFrame, key: str = "test_acc") -> list[tuple[int, int
 MOVES = {"rises": "rises with", "falls": "falls with", "is not monotone": "is not monotone in"}
 
 
-def _steps_said(steps: list[tuple[int, int, float, bool]]) -> str:
+def _steps_said(steps: list[Step]) -> str:
     """'beyond the spread at each step except from 100 to 500 and from 10,000 to 60,000': the
-    steps of the grid (``steps_between``), the fewer kind named as the exception."""
-    beyond = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if apart]
-    within = [f"from {a:,} to {b:,}" for a, b, _, apart in steps if not apart]
+    steps of the grid (``steps_between``), the fewer kind named as the exception; then the steps
+    within the spread whose means differ (``means.MEANS_RULE``)."""
+    beyond = [f"from {s.start:,} to {s.end:,}" for s in steps if s.apart]
+    within = [f"from {s.start:,} to {s.end:,}" for s in steps if not s.apart]
     if not within or not beyond:
-        return f"{'beyond' if beyond else 'within'} the spread at each step"
-    if len(within) <= len(beyond):
-        return f"beyond the spread at each step except {joined(within)}"
-    return f"within the spread at each step except {joined(beyond)}"
+        said = f"{'beyond' if beyond else 'within'} the spread at each step"
+    elif len(within) <= len(beyond):
+        said = f"beyond the spread at each step except {joined(within)}"
+    else:
+        said = f"within the spread at each step except {joined(beyond)}"
+    means = [f"from {s.start:,} to {s.end:,}" for s in steps if s.means_apart]
+    if not means:
+        return said
+    if means == within and said.endswith(joined(within)):  # the exceptions just named
+        return said + ", where only the means differ, by more than two standard errors"
+    return said + f"; {joined(means)} only the means differ, by more than two standard errors"
 
 
 def at_the_limit(t: pd.DataFrame) -> list[int]:
@@ -319,7 +284,7 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
 
 def _budget_said(t: pd.DataFrame) -> str:
     """Why the one budget of steps serves every size: whether the training loss on the largest set
-    settled (fell by no more than ``rel_tol`` over the second half of the run, as ``budget_text``
+    settled (fell by no more than ``rel_tol`` over the second half of the run, as ``budget.budget_text``
     reads it), and how many passes it makes over the smallest. ``t``: sorted by size."""
     small, large = t.iloc[0], t.iloc[-1]
     passes = int(large["iterations"]) * int(large["batch_size"]) / int(small["dataset_size"])

@@ -12,6 +12,7 @@ import pandas as pd
 
 from mnist_sgd.science import architectures
 from mnist_sgd.science.criteria import DIFFER_RULE
+from mnist_sgd.science.means import MEANS_RULE
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import duration, pct, plural
@@ -174,7 +175,7 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
         return listed([f"{mean_sd_rounded(100 * m, 100 * d)}%" for m, d in zip(mean, sd, strict=True)])
 
     steps = steps_between(s)
-    beyond = sum(apart for *_, apart in steps)
+    beyond = sum(step.apart for step in steps)
     said = f" ({beyond} of its {len(steps)} steps beyond the spread)" if beyond < len(steps) else ""
     text = (
         f"After {int(s['iterations'].max()):,} iterations, the final test accuracy "
@@ -405,9 +406,8 @@ def reading_text(
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets), after their mean."),
         (
             "Beyond / within the spread",
-            f"{rule}; *beyond*: they differ by this rule, *within*: the seeds do not settle the difference, which is "
-            "not to say that there is none (Tasks 7 and 8: σ also counts one run's "
-            "fluctuation from epoch to epoch).",
+            f"{rule}; *beyond*: they differ by this rule, *within*: they do not, which is not to say that there is "
+            f"no difference; {MEANS_RULE}. In Tasks 7 and 8 σ also counts one run's fluctuation from epoch to epoch.",
         ),
         ("Times", times_text(cores, parallel, step_micros)),
         ("η/B", "the learning rate divided by the batch size."),
