@@ -21,7 +21,8 @@ from pathlib import Path
 from mnist_sgd.store.files import atomic_write_text
 
 SPEC, INPUT, NOTEBOOK, OUTCOME, KERNEL_PID = "job.json", "input.ipynb", "executed.ipynb", "outcome.json", "kernel.pid"
-KERNEL_NEVER_READY = "Kernel died before replying to kernel_info"  # jupyter_client's words
+# jupyter_client's words for a kernel that never answered its first request
+KERNEL_NEVER_READY = ("Kernel died before replying to kernel_info", "Kernel didn't respond in")
 
 
 def exit_with_parent() -> None:
@@ -83,10 +84,11 @@ def run(staging: Path) -> dict:
             "error": f"kernel died while running the notebook (killed, e.g. by the out-of-memory killer?): {err}",
         }
     except RuntimeError as err:
-        if KERNEL_NEVER_READY not in str(err):
+        if not str(err).startswith(KERNEL_NEVER_READY):
             return {"ok": False, "cell": "", "error": f"RuntimeError: {err}"}
-        # the kernel died before running anything (two kernels starting at once can pick the
-        # same port): not the notebook's fault, the worker tries once more
+        # the kernel died or stayed silent before running anything (two kernels starting at once
+        # can pick the same port; a busy machine can outwait the start): not the notebook's fault,
+        # the worker tries once more
         return {"ok": False, "lost": True, "cell": "", "error": f"the kernel did not start: {err}"}
     except Exception as err:  # notebook unreadable, kernel failed to start, ...: report it
         return {"ok": False, "cell": "", "error": f"{type(err).__name__}: {err}"}
