@@ -64,10 +64,13 @@ def test_the_accuracy_is_read_against_the_seeds():
         "After 3,000 iterations (5 epochs) the PyTorch loop's test accuracy is 0.25 points above the hand-written SGD's"
         in text
     )
-    assert "SGD's, within the spread" in text and text.endswith(", as only the sampling differs.")
+    assert "SGD's, within the spread, as only the sampling differs." in text
     assert "range" not in text and "overlap" not in text  # one rule: the means and s.d., not the ranges
-    # an s.d. 4 times the other's, from 3 seeds each: said to be a rough one, once
-    assert "within the spread (the loader's larger s.d. is a rough one, from 3 seeds), as only" in text
+    # an s.d. 4 times the other's, from 3 seeds each: a ratio that chance gives (F test, both tails: 6.2 times)
+    assert text.endswith(
+        "within the spread, as only the sampling differs. The loader's s.d. is 4.3 times the other's, which 3 seeds "
+        "each give by chance (one time in 20 beyond 6.2 times)."
+    )
     # ranges that do not overlap are not enough: 0.30 points against 2√(0.2² + 0.2²) = 0.57 is within
     close = comparison(test_acc=[0.8505, 0.8535], test_min=[0.850, 0.853], test_max=[0.851, 0.854], test_sd=[0.002] * 2)
     said = accuracy_text(close, 3000, 100, 60000, 3)
@@ -77,16 +80,23 @@ def test_the_accuracy_is_read_against_the_seeds():
     below = accuracy_text(comparison(test_acc=[0.8535, 0.8505], test_sd=[0.0005] * 2), 3000, 100, 60000, 3)
     assert "0.30 points below the hand-written SGD's, beyond the spread" in below
     hand_wider = accuracy_text(comparison(test_sd=[0.0081, 0.0019]), 3000, 100, 60000, 2)
-    assert "(the hand-written SGD's larger s.d. is a rough one, from 2 seeds)" in hand_wider
+    assert "The hand-written SGD's s.d. is 4.3 times the other's, a rough ratio, from 2 seeds each." in hand_wider
+    wide = accuracy_text(comparison(test_sd=[0.0005, 0.004]), 3000, 100, 60000, 3)
+    assert "The loader's s.d. is 8.0 times the other's, beyond what 3 seeds each give by chance" in wide
 
 
 def test_the_losses_are_read_against_the_seeds_and_their_ratio_to_two_figures():
     # losses 0.0008 apart against 0.003: within; s.d. 0.0015 against 0.0001: 15 times less, said with why
-    text = losses_text(comparison())
+    text = losses_text(comparison(), 3)
     assert text.startswith("**Training loss.** The two mean final training losses are within the spread")
-    assert "but the loader's varies about 15 times less from seed to seed (s.d. of 3 seeds each" in text
-    assert "times less" not in losses_text(comparison(train_loss_sd=[0.0015, 0.0010]))
-    apart = losses_text(comparison(train_loss=[0.2035, 0.2012], train_loss_sd=[0.0003, 0.0002]))
+    assert text.endswith(
+        "but the loader's varies about 15 times less from seed to seed, beyond what 3 seeds each give by chance (one "
+        "time in 20 beyond 6.2 times): each of its epochs visits every image once."
+    )
+    assert "times less" not in losses_text(comparison(train_loss_sd=[0.0015, 0.0010]), 3)
+    chance = losses_text(comparison(train_loss_sd=[0.0015, 0.0004]), 3)  # 3.8 times: no cause given to chance
+    assert "3.8 times less from seed to seed, which 3 seeds each give by chance" in chance and "visits" not in chance
+    apart = losses_text(comparison(train_loss=[0.2035, 0.2012], train_loss_sd=[0.0003, 0.0002]), 3)
     assert apart == "**Training loss.** The loader's ends lower in training loss, beyond the spread."
 
 

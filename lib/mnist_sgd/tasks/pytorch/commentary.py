@@ -8,7 +8,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science import criteria
+from mnist_sgd.science import criteria, spreads
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.show.present import number, plural
 from mnist_sgd.tasks.pytorch.tables import CONVERTED, HAND, LOADER, UNCONVERTED
@@ -43,7 +43,7 @@ def same_steps_text(converted: float, unconverted: float, steps: int, batch_size
     )
 
 
-# a ratio of the two implementations' s.d. of the final loss worth saying (their seeds are few)
+# a ratio of the two implementations' s.d.s worth saying (their seeds are few)
 SPREAD_RATIO = 3.0
 
 
@@ -51,32 +51,44 @@ def _spread_words(apart: bool) -> str:
     return "beyond the spread" if apart else "within the spread"
 
 
+def sd_ratio_said(ratio: float, seeds: int) -> str:
+    """Whether a ratio of two s.d.s over ``seeds`` seeds each is beyond chance
+    (``spreads.sd_ratio_by_chance``), with the bound it was judged against."""
+    if seeds < 3:
+        return f"a rough ratio, from {seeds} seeds each"
+    bound = spreads.sd_ratio_by_chance(seeds)
+    chance = f"{seeds} seeds each give by chance (one time in {round(1 / spreads.CHANCE)} beyond {bound:.2g} times)"
+    return f"beyond what {chance}" if ratio > bound else f"which {chance}"
+
+
 def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int, seeds: int) -> str:
     """The test accuracy of the two implementations, each sampling its own way, told apart by
     ``criteria.differ`` on the means and s.d. over ``seeds`` seeds; when one s.d. is
-    ``SPREAD_RATIO`` times the other, that a few seeds' s.d. is too rough to read it as a
-    difference. ``by``: ``tables.implementation_summary``."""
+    ``SPREAD_RATIO`` times the other, whether that is beyond chance (``sd_ratio_said``).
+    ``by``: ``tables.implementation_summary``."""
     hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
     # the difference as the table shows the two accuracies
     diff = shown(100 * fw_row["test_acc"], 2) - shown(100 * hand_row["test_acc"], 2)
     apart = criteria.differ(fw_row["test_acc"], fw_row["test_sd"], hand_row["test_acc"], hand_row["test_sd"])
     epochs = iterations * batch_size / train_images
     low, high = sorted([hand_row["test_sd"], fw_row["test_sd"]])
+    ratio = high / low if low > 0 else math.inf
     rough = ""
-    if high >= SPREAD_RATIO * low:  # a few seeds cannot tell two s.d.s apart by that much: say so, once
+    if ratio >= SPREAD_RATIO:
         larger = "loader" if fw_row["test_sd"] == high else "hand-written SGD"
-        rough = f" (the {larger}'s larger s.d. is a rough one, from {seeds} seeds)"
+        rough = f" The {larger}'s s.d. is {two_figures(ratio)} times the other's, {sd_ratio_said(ratio, seeds)}."
     # given the same batches the two take the same steps: only the sampling differs
     return (
         f"**Accuracy.** After {iterations:,} iterations ({number(epochs, 2)} epochs) the PyTorch loop's test accuracy is "
-        f"{distance(diff)} the hand-written SGD's, {_spread_words(apart)}{rough}, as only the sampling differs."
+        f"{distance(diff)} the hand-written SGD's, {_spread_words(apart)}, as only the sampling differs.{rough}"
     )
 
 
-def losses_text(by: pd.DataFrame) -> str:
+def losses_text(by: pd.DataFrame, seeds: int) -> str:
     """What the two implementations' final training losses say of the sampling, told apart by
     ``criteria.differ``; when within the spread, whether the loader's varies much less from seed to
-    seed (``SPREAD_RATIO``), said to two figures. ``by``: ``tables.implementation_summary``."""
+    seed (``SPREAD_RATIO``), said to two figures, and whether beyond chance (``sd_ratio_said``, over
+    ``seeds`` seeds each). ``by``: ``tables.implementation_summary``."""
     hand_row, fw_row = by.loc[HAND], by.loc[LOADER]
     if criteria.differ(
         fw_row["train_loss"], fw_row["train_loss_sd"], hand_row["train_loss"], hand_row["train_loss_sd"]
@@ -85,11 +97,11 @@ def losses_text(by: pd.DataFrame) -> str:
         return f"**Training loss.** {cap(lower)} ends lower in training loss, beyond the spread."
     text = "**Training loss.** The two mean final training losses are within the spread of each other"
     ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
-    if ratio >= SPREAD_RATIO:  # sampling without replacement visits every image once an epoch
-        text += (
-            f", but the loader's varies about {two_figures(ratio)} times less from seed to seed (s.d. of 3 seeds "
-            "each, a rough ratio): each of its epochs visits every image once"
-        )
+    if ratio >= SPREAD_RATIO:
+        said = sd_ratio_said(ratio, seeds)
+        # sampling without replacement visits every image once an epoch: a cause only if not chance
+        why = ": each of its epochs visits every image once" if said.startswith("beyond") else ""
+        text += f", but the loader's varies about {two_figures(ratio)} times less from seed to seed, {said}{why}"
     return text + "."
 
 
