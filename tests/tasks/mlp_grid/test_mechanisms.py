@@ -92,7 +92,9 @@ def test_a_smaller_batch_goes_further_per_epoch_and_a_larger_one_per_update():
     text = batch_size_text(cells, history)
     assert text.startswith(
         "**Batch size.** At η = 0.1, the final test accuracy is within the spread across all 3 batch sizes (the "
-        "widest difference 0.20 points, against a bound of 0.20). Per epoch the smallest batch leads after epoch 1 (7,500 updates against 469 at B = 128). Per update the largest "
+        "widest difference 0.20 points, against a bound of 0.20; only the means differ: two standard errors are "
+        "0.14). Per epoch the smallest batch leads after epoch 1 (7,500 updates against 469 at B = 128). Per update "
+        "the largest "
         "goes furthest: after 16 epochs (7,504 updates) its loss is 0.0377 ± 0.0003, against B = 8's 0.2010 ± 0.0014 "
         "after one."
     )  # 7,500 updates: 1 epoch at B = 8, 4 at B = 32, 16 at B = 128; every loss falls: no "not at the end"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.science.criteria import differ
+from mnist_sgd.science.means import means_differ
 from mnist_sgd.tasks.architectures.late import late_noise
 from mnist_sgd.tasks.mlp_grid.tables import listed, pm
 
@@ -92,13 +93,18 @@ def rank(rows: pd.DataFrame, column: str, highest: bool = True) -> Ranking | Non
 def _widest(r: Ranking, column: str, percent: bool) -> str:
     """' (the widest difference 0.33 points, against a bound of 0.36, one run's fluctuation counted)': the best against
     the furthest of those tied with it, with the difference that would tell them apart (``threshold``),
-    so that the verdict can be checked where it is said; the fluctuation named only when it counts."""
+    so that the verdict can be checked where it is said; the fluctuation named only when it counts; and
+    whether their means alone differ (``means.means_differ``)."""
     last = r.tied.iloc[-1]
     scale = 100 if percent else 1
     gap, (least, swung) = abs(r.best[column] - last[column]), threshold(r.best, last, column)
     unit = " points" if percent else ""
     swing = ", one run's fluctuation counted" if swung else ""
-    return f" (the widest difference {scale * gap:.2f}{unit}, against a bound of {scale * least:.2f}{swing})"
+    sa, sb, na, nb = noise(r.best, column), noise(last, column), int(r.best["seeds"]), int(last["seeds"])
+    means = ""
+    if means_differ(r.best[column], sa, na, last[column], sb, nb):  # ``means.MEANS_RULE``, said beside
+        means = f"; only the means differ: two standard errors are {scale * 2 * math.sqrt(sa**2 / na + sb**2 / nb):.2f}"
+    return f" (the widest difference {scale * gap:.2f}{unit}, against a bound of {scale * least:.2f}{swing}{means})"
 
 
 def said(mean: float, sd: float, seeds: int, percent: bool = False, alone: str = ".2f") -> str:
