@@ -284,12 +284,13 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
 
 def _budget_said(t: pd.DataFrame) -> str:
     """Why the one budget of steps serves every size: whether the training loss on the largest set
-    settled (fell by no more than ``rel_tol`` over the second half of the run, as ``budget.budget_text``
+    settled (changed by no more than ``rel_tol`` over the second half of the run, as ``budget.budget_text``
     reads it), and how many passes it makes over the smallest. ``t``: sorted by size."""
     small, large = t.iloc[0], t.iloc[-1]
     passes = int(large["iterations"]) * int(large["batch_size"]) / int(small["dataset_size"])
-    fell = f"it fell by {100 * float(large['loss_fall']):.2g}% over the second half of the run"
-    settled = float(large["loss_fall"]) <= float(large["rel_tol"])
+    change = 100 * float(large["loss_fall"])  # a fall; below zero the loss rose, by its noise
+    fell = f"it {'fell' if change >= 0 else 'rose'} by {abs(change):.2g}% over the second half of the run"
+    settled = abs(float(large["loss_fall"])) <= float(large["rel_tol"])  # a rise beyond it is no rest either
     enough = "enough" if settled else "not enough"
     after = "" if settled else ": the answer is this budget's"
     return (
