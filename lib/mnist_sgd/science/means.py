@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 
 MEANS_RULE = (
-    "*only the means differ*, said beside a verdict within the spread: the two means are further apart than "
-    "2√(σ₁²/n₁ + σ₂²/n₂), twice the standard error of their difference over n₁ and n₂ seeds"
+    "said beside a verdict within the spread when the two means are further apart than 2√(σ₁²/n₁ + σ₂²/n₂), "
+    "twice the standard error of their difference over n₁ and n₂ seeds"
 )
 
 

@@ -278,7 +278,8 @@ def test_the_settings_that_failed_are_named_with_how_their_seeds_failed_and_no_l
     text = stability_text(cells)
     assert (
         "Every setting up to η/B = 0.0125 trained on every seed; the 2 of larger η/B (B = 32, η = 1 and B = 8, η = 1) "
-        "did not: the grid places the limit between 0.0125 and 0.0313, and no closer." in text
+        "did not: the grid places the limit between 0.0125 and 0.0313, and no closer. Whether η/B alone sets it, "
+        "the grid cannot say: B = 128 was run only up to η/B = 7.81 × 10⁻³." in text
     )
     assert "diverged" not in text and "stuck" not in text  # how they failed: the table's outcome column
     assert "separates" not in text

@@ -307,12 +307,12 @@ def test_the_mlp_grid_says_when_the_batch_size_leaves_the_accuracy_the_same_and_
     # counts it); η = 1 failed at B = 32 and trained at B = 128
     assert mlp_grid_answer(cells).replace("\u00a0", " ").split(". ", 1)[1] == (
         "At η = 0.1 the final test accuracies at B = 8 (98.32% ± 0.21) and B = 128 (98.03% ± 0.12) are within the "
-        "spread of each other; smaller "
-        "batches need smaller η: every seed trained up to η/B = 0.0125, not from 0.0313 up."
+        "spread of each other; a rate too long for a small batch trained at a larger one: every seed trained up to "
+        "η/B = 0.0125, not from 0.0313 up."
     )
     apart = cells.assign(test_acc_sd=0.0001, swing=0.01)  # the same means told apart
     assert "within the spread" not in mlp_grid_answer(apart)
-    assert "smaller batches need smaller η" in mlp_grid_answer(apart)
+    assert "a rate too long for a small batch trained at a larger one: every seed trained" in mlp_grid_answer(apart)
 
 
 def test_the_architectures_quote_the_hand_made_figure_where_there_is_one():
@@ -351,11 +351,12 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
     assert (
-        "; *beyond*: they differ by this rule, *within*: they do not, which is not to say that there is no difference; "
-        "*only the means differ*, said beside a verdict within the spread: the two means are further apart than "
-        "2√(σ₁²/n₁ + σ₂²/n₂)"
+        ". *Within* is not *equal*: the seeds do not settle the difference. In Tasks 7 and 8 σ also counts one run's "
+        "fluctuation"
         in text
-        and ". In Tasks 7 and 8 σ also counts one run's fluctuation" in text
+        and "- **Only the means differ**: said beside a verdict within the spread when the two means are further "
+        "apart than 2√(σ₁²/n₁ + σ₂²/n₂)"
+        in text
         and "a stricter demand than a test of the means" in text
     )
     assert (
@@ -377,11 +378,11 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     assert "only beyond 2×" not in busy and "only beyond 2×" in measured
     # without Task 3, none of its terms
     assert "- **η/B**:" in text and "- **Seed**:" in text and "ITR" not in text and "target" not in text
-    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 5 and "\n\n" not in text
+    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 6 and "\n\n" not in text
     with_task3 = reading_text(2, 2, 5.0)
     assert "- **Target**: a training loss within 5% of L*." in with_task3
     assert "- **ITR**: the first checkpoint t from which the loss stays within the target up to 2t" in with_task3
-    assert with_task3.count("- **") == 10
+    assert with_task3.count("- **") == 11
 
 
 def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():

@@ -15,6 +15,7 @@ from mnist_sgd.science.means import means_differ
 from mnist_sgd.show.commentary import trend
 from mnist_sgd.show.present import number
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
+from mnist_sgd.tasks.rounding import two_figures
 
 # A fall of the mean test curve from its peak to the end by more than this many points is told apart from a small one.
 DROP_POINTS = 1.0
@@ -293,11 +294,21 @@ def _budget_said(t: pd.DataFrame) -> str:
     settled = abs(float(large["loss_fall"])) <= float(large["rel_tol"])  # a rise beyond it is no rest either
     enough = "enough" if settled else "not enough"
     after = "" if settled else ": the answer is this budget's"
-    return (
+    text = (
         f" The same steps at every size are {enough} for the training loss at N' = {int(large['dataset_size']):,} "
         f"to settle ({fell}){after}, and {number(passes, 2)} passes over the {int(small['dataset_size']):,} images "
         "of the smallest set."
     )
+    # the smaller sizes whose loss still fell, leaving out a loss already fitted to rounding's scale
+    exact = t["final_train_loss"] < EXACT_FIT_LOSS if "final_train_loss" in t.columns else False
+    still = t.iloc[:-1][(t["loss_fall"] > t["rel_tol"]).iloc[:-1] & ~pd.Series(exact, index=t.index).iloc[:-1]]
+    if len(still):
+        falls = joined([f"{two_figures(100 * v)}%" for v in still["loss_fall"]])
+        text += (
+            f" At {sizes_named(still['dataset_size'].astype(int).tolist())} it still fell by {falls} over the second "
+            "half: there the answer is this budget's."
+        )
+    return text
 
 
 def lower_at_end(t: pd.DataFrame) -> list[int]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.show.commentary import agrees_with_hand
 from mnist_sgd.tasks.dataset_size.commentary import joined, rounded, sizes_named, spread, spread_mean
 from mnist_sgd.tasks.dataset_size.tables import at_stop, mean_sd
@@ -86,10 +87,12 @@ def answer_table(t: pd.DataFrame) -> pd.DataFrame:
 def answer_caption(t: pd.DataFrame) -> str:
     """The caption of ``answer_table``: what is shown and the runs' setting (the limit and the rule of
     the stop are the method's)."""
-    first = t.iloc[0]
+    first, k = t.iloc[0], int(t["subsets"].max())
+    whole = t["dataset_size"] >= TRAIN_IMAGES  # the whole set has one subset: its runs differ by their sampler seed
+    seeds = f" (at N' = {TRAIN_IMAGES:,}, the whole set: over {k} sampler seeds)" if whole.any() else ""
     return (
         f"Test accuracy per size (B = {int(first['batch_size'])}, η = {first['lr']:g}): mean ± s.d. over "
-        f"{int(t['subsets'].max())} subsets."
+        f"{k} subsets{seeds}."
     )
 
 

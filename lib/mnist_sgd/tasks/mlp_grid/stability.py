@@ -56,10 +56,17 @@ def _boundary(cells: pd.DataFrame) -> str:
     failed = listed([cell_label(r.batch_size, r.lr) for r in bad.itertuples()])
     lo, hi = ratio_said(ok["eta_b"].max()), ratio_said(bad["eta_b"].min())
     # a handful of settings place the limit: said as the interval the grid leaves, not as a measured value
-    return (
+    text = (
         f"Every setting up to η/B = {lo} trained on every seed; {which} of larger η/B ({failed}) did not: the grid "
         f"places the limit between {lo} and {hi}, and no closer. "
     )
+    largest = c[c["batch_size"] == c["batch_size"].max()]
+    if largest["eta_b"].max() <= ok["eta_b"].max():  # no cell of the largest batch tests the limit
+        text += (
+            f"Whether η/B alone sets it, the grid cannot say: B = {int(largest['batch_size'].iloc[0])} was run only up "
+            f"to η/B = {ratio_said(largest['eta_b'].max())}. "
+        )
+    return text
 
 
 def end_losses(at: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:

@@ -295,7 +295,8 @@ def _failures(cell: pd.Series) -> str:
 
 
 def _stability_boundary(cells: pd.DataFrame) -> str:
-    """'smaller batches need smaller η: every seed trained up to η/B = 0.0125, not from 0.0313 up',
+    """'a rate too long for a small batch trained at a larger one: every seed trained up to η/B = 0.0125, not
+    from 0.0313 up',
     when η/B separates the cells that way (the lead clause only when some rate failed at a batch
     size and trained on every seed at a larger one); '' otherwise."""
     per_sample = cells["lr"] / cells["batch_size"]
@@ -311,7 +312,8 @@ def _stability_boundary(cells: pd.DataFrame) -> str:
         ((cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok).any()
         for r in cells[~ok].itertuples(index=False)
     )
-    return f"smaller batches need smaller η: {clause}" if saved else clause
+    # what the cells show, not a law: the grid has too few settings for one
+    return f"a rate too long for a small batch trained at a larger one: {clause}" if saved else clause
 
 
 def _as_given(model: str, value: float) -> str:
@@ -406,9 +408,10 @@ def reading_text(
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets), after their mean."),
         (
             "Beyond / within the spread",
-            f"{rule}; *beyond*: they differ by this rule, *within*: they do not, which is not to say that there is "
-            f"no difference; {MEANS_RULE}. In Tasks 7 and 8 σ also counts one run's fluctuation from epoch to epoch.",
+            f"{rule}. *Within* is not *equal*: the seeds do not settle the difference. In Tasks 7 and 8 σ also counts "
+            "one run's fluctuation from epoch to epoch.",
         ),
+        ("Only the means differ", f"{MEANS_RULE}."),
         ("Times", times_text(cores, parallel, step_micros)),
         ("η/B", "the learning rate divided by the batch size."),
         ("Seed", "a run's random draw: its batches and, for the networks, their starting weights."),
