@@ -315,7 +315,8 @@ def test_itr_is_read_as_a_trend_beyond_the_spread_with_the_runs_that_outlast_it(
     text = across_text(settled_facts(), SWEEPS, CHOICES, MORE)
     # the body: how ITR moves with B and where the runs ended after it
     assert (
-        "**ITR.** ITR falls as B grows. After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of "
+        "**ITR.** ITR, the iterations to come within 5% of L* and stay there (not to reach L* itself), falls as B grows. "
+        "After ITR the loss still falls, to 5.0% to 11.0% above L* at the end of "
         "the runs (over their second half), and the runs at η/2 show it still falling there." in text
     )
     # ITR against the first crossing and how long the runs outlast it: the detail's
