@@ -247,8 +247,8 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
         "settle (it fell by 0.13% over the second half of the run), and 30,000 passes over the 100 images of the "
         "smallest set. At N' = 100, 500 and 1,000 it still fell by 100%, 28% and 9.2% over the second half: there "
         "the answer is this budget's. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% and "
-        "80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): there the runs over-fit their few "
-        "images, and the answer depends on when training stops. The runs at N' = 100 and 60,000 have reached the "
+        "80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): the runs over-fit their few "
+        "images, and there the answer depends on when training stops. The runs at N' = 100 and 60,000 have reached the "
         "limit's accuracy, within the spread; at 500 and 1,000 they have not."
     )
     unsettled = answer_text(at_stop(sizes()), sizes(loss_fall=(0.9998, 0.28, 0.092, 0.03)))

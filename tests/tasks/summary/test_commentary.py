@@ -145,11 +145,11 @@ def test_the_role_of_the_batch_size_names_a_winner_or_a_tie_or_none():
     won = batch_size_role_answer(batch_size_summary([1.0, 3.0], [0.1, 0.1]))
     assert won == (
         "From B = 10 to 100 the iterations to the target fall 5.0-fold and the samples (iterations × B) rise 2.0-fold: each larger "
-        "step averages out more gradient noise but reads more images. B = 10 needed the fewest "
+        "step averages out more gradient noise but reads more images. To the first crossing, B = 10 needed the fewest "
         "samples. B = 10 trained fastest; the others took 3.0× as long or more, beyond the machine's load."
     )
     tie = batch_size_role_answer(batch_size_summary([1.2, 1.0], [0.5, 0.5], t_sd=60))
-    assert "B = 10 and 100 tie for the fewest samples." in tie
+    assert "To the first crossing, B = 10 and 100 tie for the fewest samples." in tie
     assert tie.endswith(
         "B = 100 trained fastest, but its lead over B = 10 is within what the machine's load can cause."
     )
@@ -222,8 +222,8 @@ def test_the_dataset_sizes_name_where_stopping_early_does_better():
     sizes = dataset_sizes([0.8612, 0.6217]).assign(test_acc=[0.8612, 0.55])
     said = dataset_size_answer(sizes).replace("\u00a0", " ")
     assert said.endswith(
-        " Stopped early it is higher beyond the spread at N' = 100 (62.2 ± 1.0%): there the runs over-fit, and the "
-        "answer depends on when training stops."
+        " Stopped early it is higher beyond the spread at N' = 100 (62.2 ± 1.0%): the runs on few images over-fit, "
+        "and there the answer depends on when training stops."
     )
     assert "Stopped early" not in dataset_size_answer(dataset_sizes([0.8612, 0.6217]))
 

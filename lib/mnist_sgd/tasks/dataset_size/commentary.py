@@ -270,8 +270,8 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         text += (
             f" Stopping early does better beyond the spread at {sizes_named(lower)} "
             f"({joined([pct(at_stop.loc[n]) for n in lower])}"
-            f"{f'; the stop chosen {few}' if few else ''}): there the runs over-fit their few images, and the answer "
-            "depends on when training stops."
+            f"{f'; the stop chosen {few}' if few else ''}): the runs over-fit their few images, and there the "
+            "answer depends on when training stops."
         )
     reached = at_the_limit(at_end)
     short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]

@@ -122,10 +122,11 @@ def batch_size_role_answer(table: pd.DataFrame) -> str:
         return f"Only B = {int(reached['batch_size'].iloc[0]):,} came within the target in the iterations run."
     parts = [_clocks_trend(reached)]
     least, won = fewest(reached, "samples_target")
+    # the first crossing, named: read at ITR the fewest samples can fall elsewhere (the section says)
     parts.append(
-        f"B = {least[0]:,} needed the fewest samples."
+        f"To the first crossing, B = {least[0]:,} needed the fewest samples."
         if won
-        else f"B = {listed([f'{b:,}' for b in sorted(least)])} tie for the fewest samples."
+        else f"To the first crossing, B = {listed([f'{b:,}' for b in sorted(least)])} tie for the fewest samples."
     )
     return " ".join([*parts, _fastest(reached)])
 
@@ -186,8 +187,8 @@ def dataset_size_answer(table: pd.DataFrame) -> str:
     if len(lower):
         text += (
             f" Stopped early it is higher beyond the spread at N' = {listed([f'{n:,}' for n in lower['dataset_size']])} "
-            f"({accuracies(lower['stop_test_acc'], lower['stop_test_acc_sd'])}): there the runs over-fit, and the "
-            "answer depends on when training stops."
+            f"({accuracies(lower['stop_test_acc'], lower['stop_test_acc_sd'])}): the runs on few images over-fit, and "
+            "there the answer depends on when training stops."
         )
     return text
 
