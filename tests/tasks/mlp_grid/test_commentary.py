@@ -91,10 +91,11 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "cell" not in text  # a private word: a setting (B, η)
     assert "neither diverged nor got stuck at chance (one answer for every image)" in text  # the two words, once
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
-    # how the gradients are computed, said in the section; its check is the detail's
+    # how the gradients are computed and why, said in the section; its check is the detail's
     assert text.endswith(
-        "Gradients come from a hand-written backward pass, matching automatic differentiation to within rounding "
-        "(per-run detail)."
+        "Gradients come from a hand-written backward pass, which folds each layer's update into the product that "
+        "forms its gradient instead of keeping autograd's and the optimiser's per-step records; it matches automatic "
+        "differentiation to within rounding (per-run detail)."
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text

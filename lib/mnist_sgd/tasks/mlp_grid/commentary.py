@@ -27,8 +27,9 @@ def cell_count(cells: pd.DataFrame) -> int:
 
 
 HAND_WRITTEN = (
-    "Gradients come from a hand-written backward pass, matching automatic differentiation to within rounding "
-    "(per-run detail)."
+    "Gradients come from a hand-written backward pass, which folds each layer's update into the product that forms "
+    "its gradient instead of keeping autograd's and the optimiser's per-step records; it matches automatic "
+    "differentiation to within rounding (per-run detail)."
 )
 
 
