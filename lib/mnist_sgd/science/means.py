@@ -16,9 +16,14 @@ MEANS_RULE = (
 )
 
 
+def means_bound(s1: float, n1: int, s2: float, n2: int) -> float:
+    """Twice the standard error of the difference of two means, each with s.d. s over n seeds."""
+    return 2 * math.sqrt(s1**2 / n1 + s2**2 / n2)
+
+
 def means_differ(m1: float, s1: float, n1: int, m2: float, s2: float, n2: int) -> bool:
-    """Whether two means, each with s.d. s over n seeds, are further apart than twice the standard
-    error of their difference (``MEANS_RULE``). False when a spread is unknown (NaN) or n < 2."""
+    """Whether two means, each with s.d. s over n seeds, are further apart than ``means_bound``
+    (``MEANS_RULE``). False when a spread is unknown (NaN) or n < 2."""
     if min(n1, n2) < 2:
         return False
-    return abs(m1 - m2) > 2 * math.sqrt(s1**2 / n1 + s2**2 / n2)
+    return abs(m1 - m2) > means_bound(s1, n1, s2, n2)

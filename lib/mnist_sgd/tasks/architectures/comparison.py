@@ -14,7 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science.architectures import FIRST, FIRST_01, FIRST_LR, LR
 from mnist_sgd.science.criteria import differ
-from mnist_sgd.science.means import means_differ
+from mnist_sgd.science.means import means_bound, means_differ
 from mnist_sgd.show.present import plural
 from mnist_sgd.tasks.architectures import dips
 from mnist_sgd.tasks.architectures.late import plain_name, reading_at
@@ -66,7 +66,7 @@ def told_apart(verdict: str, high: pd.Series, low: pd.Series) -> str:
     sa, sb, na, nb = high["noise"], low["noise"], int(high["seeds"]), int(low["seeds"])
     means = ""
     if means_differ(a, sa, na, b, sb, nb):
-        means = f"; only the means differ: two standard errors are {2 * math.sqrt(sa**2 / na + sb**2 / nb):.2f} points"
+        means = f"; only the means differ: two standard errors are {means_bound(sa, na, sb, nb):.2f} points"
     return f" (against a bound of {2 * math.hypot(sa, sb):.2f} points, one run's fluctuation counted{means})"
 
 

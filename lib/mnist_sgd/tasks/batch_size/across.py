@@ -346,10 +346,9 @@ def _itr_text(s: pd.DataFrame) -> str:
     unmet = s[~s["converged"].astype(bool)]
     parts = []
     if len(met) > 1:
-        # what ITR measures, said where it is answered: the target, not L* itself
-        within = f"the iterations to come within {float(met['target_pct'].iloc[0]):g}% of L* and stay there"
+        within = f"within {float(met['target_pct'].iloc[0]):g}% of L* and stay there"  # the target, not L* itself
         trend = trend_beyond_spread(met["settled_t"].tolist(), met["settled_t_sd"].tolist())
-        parts.append(f"ITR, {within} (not to reach L* itself), {trend} as B grows.")
+        parts.append(f"ITR, the iterations to come {within} (not to reach L* itself), {trend} as B grows.")
     if len(unmet):
         parts.append(
             f"At B = {listed([f'{b:,}' for b in unmet['batch_size']])} no rate stayed within the target in the "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mnist_sgd.science.criteria import differ
-from mnist_sgd.science.means import means_differ
+from mnist_sgd.science.means import means_bound, means_differ
 from mnist_sgd.tasks.architectures.late import late_noise
 from mnist_sgd.tasks.mlp_grid.tables import listed, pm
 
@@ -103,7 +103,7 @@ def _widest(r: Ranking, column: str, percent: bool) -> str:
     sa, sb, na, nb = noise(r.best, column), noise(last, column), int(r.best["seeds"]), int(last["seeds"])
     means = ""
     if means_differ(r.best[column], sa, na, last[column], sb, nb):  # ``means.MEANS_RULE``, said beside
-        means = f"; only the means differ: two standard errors are {scale * 2 * math.sqrt(sa**2 / na + sb**2 / nb):.2f}"
+        means = f"; only the means differ: two standard errors are {scale * means_bound(sa, na, sb, nb):.2f}"
     return f" (the widest difference {scale * gap:.2f}{unit}, against a bound of {scale * least:.2f}{swing}{means})"
 
 
