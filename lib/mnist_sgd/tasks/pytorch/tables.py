@@ -12,8 +12,7 @@ import torch
 
 from mnist_sgd.science import framework, linear, sgd
 from mnist_sgd.show.present import plural, progress
-from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
-from mnist_sgd.tasks.rounding import last_place, two_figures
+from mnist_sgd.tasks.rounding import two_figures
 from mnist_sgd.tasks.sgd.tables import relative_max_difference
 
 HAND = "hand-written"
@@ -198,32 +197,17 @@ def implementation_summary(runs: pd.DataFrame) -> pd.DataFrame:
 def implementation_table(by: pd.DataFrame, iterations: int) -> pd.DataFrame:
     """``implementation_summary``'s rows as shown: the final loss and accuracies as mean ± s.d.
     over seeds (the s.d. the text's verdicts use, so a reader can check them), and the training
-    time per step over ``iterations`` steps (``step_time``)."""
+    time per step over ``iterations`` steps (its mean)."""
     return pd.DataFrame(
         {
             "implementation": by.index,
             "training loss": plus_minus(by["train_loss"], by["train_loss_sd"], 5),
             "training acc. (%)": plus_minus(100 * by["train_acc"], 100 * by["train_acc_sd"], 2),
             "test acc. (%)": plus_minus(100 * by["test_acc"], 100 * by["test_sd"], 2),
-            "µs per step": [
-                step_time(1e6 * m / iterations, 1e6 * sd / iterations)
-                for m, sd in zip(by["seconds"], by["seconds_sd"], strict=True)
-            ],
+            # the mean over seeds to two figures, as every time of the report: the load moves it more than the seeds
+            "µs per step": [two_figures(1e6 * m / iterations) for m in by["seconds"]],
         }
     )
-
-
-def step_time(mean: float, sd: float) -> str:
-    """A time as 'mean ± s.d.' over seeds to the digits the seeds resolve (``mean_sd_rounded``),
-    an s.d. that would round to 0 there given to its first significant figure instead (a measured
-    time always varies); one seed (NaN s.d.) shows its mean alone, to two significant figures."""
-    if math.isnan(sd):
-        return two_figures(mean)
-    head, _, spread = mean_sd_rounded(mean, sd).partition("\u00a0±\u00a0")
-    if sd > 0 and float(spread.replace(",", "")) == 0:
-        place = last_place(sd, 1)
-        spread = f"{round(sd, place):,.{max(0, place)}f}"
-    return f"{head}\u00a0±\u00a0{spread}"
 
 
 def plus_minus(means: pd.Series, sds: pd.Series, digits: int) -> list[str]:
@@ -240,7 +224,7 @@ def implementation_caption(iterations: int, batch_size: int, lr: float, seeds: i
     conditions are said once, on the summary page)."""
     return (
         f"After {iterations:,} iterations of B = {batch_size}, η = {lr:g}: mean ± s.d. over "
-        f"{plural(seeds, 'seed')}; the time per step excludes the evaluation."
+        f"{plural(seeds, 'seed')}; the time per step is their mean, without the evaluation."
     )
 
 
