@@ -372,10 +372,11 @@ def test_the_compact_tables_caption_names_its_rows_and_the_fluctuation_is_the_de
         "last), mean ± s.d. over 3 seeds; last row (†): each model's best epoch, in brackets."
     )  # what a cell is, no rule or reading: the setup says the first setting, the detail the fluctuation
     assert compact_caption(stats(), every=None) == (
-        "Test accuracy (%) after epochs 1, 10 and 40; mean ± s.d. over 3 seeds."
+        "Test accuracy (%) after epochs 1, 10 and 40; mean ± s.d. over 3 seeds (the verdicts below also count one "
+        "run's swing from epoch to epoch, which this ± leaves out)."
     )  # the body's table, with no best row
     one = compact_caption(stats().assign(epochs=40), every=None)
-    assert one == "Test accuracy (%) after epochs 1 and 40; mean ± s.d. over 3 seeds."
+    assert one.startswith("Test accuracy (%) after epochs 1 and 40; mean ± s.d. over 3 seeds (the verdicts")
     # the grid's method names no seed count: when the models ran different numbers, the caption says which ran how many
     mixed = compact_caption(stats(large_seeds=1))
     assert "over the seeds (3 seeds: " in mixed and "; 1 seed: " in mixed

@@ -276,7 +276,11 @@ def compact_caption(stats: pd.DataFrame, every: int | None = EVERY) -> str:
     over = plural(seeds.pop(), "seed") if len(seeds) == 1 else f"the seeds ({seeds_phrase(stats)})"
     if every is None:
         lasts = sorted({int(e) for e in stats["epochs"]} - {1})
-        return f"Test accuracy (%) after epochs {and_list(['1', *map(str, lasts)])}; mean ± s.d. over {over}."
+        # the ± is the seeds' at one epoch: the verdicts beside also count one run's swing between epochs
+        return (
+            f"Test accuracy (%) after epochs {and_list(['1', *map(str, lasts)])}; mean ± s.d. over {over} (the "
+            "verdicts below also count one run's swing from epoch to epoch, which this ± leaves out)."
+        )
     return (
         f"Test accuracy (%) after every {every}th epoch not in the section's table (which gives the first and each "
         f"model's last), mean ± s.d. over {over}; last row ({BEST_MARK}): each model's best epoch, in brackets."
