@@ -148,7 +148,7 @@ def test_the_fit_says_which_models_fit_and_compares_their_gaps_without_a_tautolo
     text = fit_text(stats())
     assert text == (
         "**Fit and generalisation.** The MLP 128, the MLP 500-300 and the CNN get at least 99.5% of the training "
-        "images right; the CNN's train–test gap is the smallest, 0.80 points against the MLP 128's 1.80, beyond the "
+        "images right; the CNN's train–test gap is the smallest of those, 0.80 points against the MLP 128's 1.80, beyond the "
         "spread."
     )
     # whether capacity widened the gap is the detail's
@@ -162,7 +162,7 @@ def test_the_fit_says_which_models_fit_and_compares_their_gaps_without_a_tautolo
     assert "has a gap 1.20 points larger, beyond the spread: the extra capacity went into" in wide
     assert "has the same gap" in detail_text(stats(mlp500_300={"gap": 0.018}), INPUT_CURVES)
     close = fit_text(stats(cnn={"gap": 0.0183}))
-    assert "the MLP 128's train–test gap is the smallest, 1.80 points against the CNN's 1.83, within" in close
+    assert "the MLP 128's train–test gap is the smallest of those, 1.80 points against the CNN's 1.83, within" in close
     one = fit_text(stats(large_seeds=1))  # the gaps of a one-seed model take its noise
     assert "0.80 points against the MLP 128's 1.80, beyond the noise." in one
 

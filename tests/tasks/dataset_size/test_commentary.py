@@ -612,7 +612,7 @@ def test_the_limit_text_follows_other_numbers():
         acc=(0.607, 0.269, 0.30, 0.32, 0.636), norm=(2.2, 65.0, 5e3, 5.1e4, 9.2e4), gd=(0.60, 0.66, 0.65, 0.72, 0.76)
     )
     text = limit_text(lim, thresholds_of((550, 557)), sgd_at())
-    assert "lowest at N' = 500, 26.90%. The runs stop" in text and "very large weights" not in text
+    assert "lowest at N' = 500, 26.90%. Near the thresholds the runs stop" in text and "very large weights" not in text
     # one drop, 66.00 -> 65.00 from 500 to 550, is named rather than calling the curve "not monotone"
     assert (
         "rises with N' except one dip, from 66.00% at N' = 500 to 65.00% at N' = 550, and reaches 76.00% at "

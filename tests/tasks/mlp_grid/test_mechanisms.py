@@ -188,7 +188,7 @@ def test_the_smallest_batchs_lead_is_said_to_last_only_when_its_seeds_end_ahead(
     assert (
         "Per epoch the smallest batch leads after epoch 1 (7,500 updates against 469 at B = 128), not at the end: its "
         "loss rose in 5 of 16 epochs on each seed (B = 32's in none) and ends at 2.0e-02 to 3.0e-02 against B = 32's "
-        "1.9e-02; at η/B = 0.0125 the noise of its steps keeps it from settling." in text
+        "1.9e-02: the noise of its small batches keeps it from settling." in text
     )
     # one seed of B = 8 ends below B = 32's: its lead is not said to end
     mixed = noisy.copy()

@@ -182,7 +182,7 @@ def _smallest_gap(fitted: pd.DataFrame, gap_noise: pd.Series, spread: str) -> st
     small, next_ = (fitted.loc[i] for i in fitted["gap"].nsmallest(2).index)
     a, sa, b, sb = 100 * next_["gap"], gap_noise[next_.name], 100 * small["gap"], gap_noise[small.name]
     return (
-        f"the {small['name']}'s train–test gap is the smallest, {b:.2f} points against the {next_['name']}'s "
+        f"the {small['name']}'s train–test gap is the smallest of those, {b:.2f} points against the {next_['name']}'s "
         f"{a:.2f}{against(a, sa, b, sb, spread)}."
     )
 

@@ -80,7 +80,7 @@ def limit_text(limit: pd.DataFrame, th: pd.DataFrame, sizes: pd.DataFrame) -> st
     gd = [shown(100 * v) for v in lim["gd_budget_test_acc"]]
     rises = trend(gd) == "rises"
     text += (
-        f" The runs stop far from it: after as many steps as the runs ({budget:,}), full-batch gradient descent, "
+        f" Near the thresholds the runs stop far from it: after as many steps as the runs ({budget:,}), full-batch gradient descent, "
         f"SGD's average path, {_trend_words(gd, ns)}"
     )
     sgd = sizes.set_index("dataset_size")["test_acc"]

@@ -110,11 +110,10 @@ def settling_text(at: pd.DataFrame, history: pd.DataFrame) -> str:
     rose = span(small["rises"].tolist(), "d")
     each = "on each seed" if small["rises"].nunique() == 1 else "per seed"
     theirs = "none" if low["rises"].max() == 0 else f"{span(low['rises'].tolist(), 'd')}"
-    eta_b = ratio_said(float(at["lr"].iloc[0]) / int(small["batch_size"].iloc[0]))
     return (
         f"its loss rose in {rose} of {epochs} epochs {each} (B = {low_b}'s in {theirs}) and ends at "
-        f"{span(small['end'].tolist(), '.1e')} against B = {low_b}'s {span(low['end'].tolist(), '.1e')}; at "
-        f"η/B = {eta_b} the noise of its steps keeps it from settling"
+        f"{span(small['end'].tolist(), '.1e')} against B = {low_b}'s {span(low['end'].tolist(), '.1e')}: the noise of "
+        "its small batches keeps it from settling"
     )
 
 

@@ -78,7 +78,11 @@ def curvature_table(ref: Reference, lit_pixels: int) -> pd.DataFrame:
         ("2/λ_max", f"{ref.lr_stability:.3g}", "the full-batch stability limit of the learning rate (Task 3)"),
         ("trace of H", f"{ref.trace_H:.3g}", "the mean squared norm of an image, ‖x‖²"),
         ("rank of H", f"{ref.rank_H}", rank_why),
-        ("β = max ‖x‖²", f"{ref.beta:.3g}", "the largest squared norm of an image (the step size of Task 4's theory)"),
+        (
+            "β = max ‖x‖²",
+            f"{ref.beta:.3g}",
+            "the largest squared norm of an image (with λ_max, it sets the step of Task 4's theory)",
+        ),
         ("m* = β/λ_max + 1", f"{ref.m_star:.2g}", "the critical batch size of that theory (Task 4)"),
     ]
     return pd.DataFrame(rows, columns=["quantity", "value", "what it is"])

@@ -296,10 +296,9 @@ def _failures(cell: pd.Series) -> str:
 
 
 def _stability_boundary(cells: pd.DataFrame) -> str:
-    """'a rate too long for a small batch trained at a larger one: every seed trained up to η/B = 0.0125, not
-    from 0.0313 up',
-    when η/B separates the cells that way (the lead clause only when some rate failed at a batch
-    size and trained on every seed at a larger one); '' otherwise."""
+    """'η = 1 failed at B = 32 but trained at B = 128; every seed trained up to η/B = 0.0125, not from
+    0.0313 up', when η/B separates the cells that way (the lead clause only when some rate failed at a
+    batch size and trained on every seed at a larger one); '' otherwise."""
     per_sample = cells["lr"] / cells["batch_size"]
     ok = cells["all_converged"].astype(bool)
     if ok.all() or not ok.any() or per_sample[ok].max() >= per_sample[~ok].min():
@@ -308,13 +307,13 @@ def _stability_boundary(cells: pd.DataFrame) -> str:
         f"every seed trained up to η/B = {ratio_said(per_sample[ok].max())}, not from "
         f"{ratio_said(per_sample[~ok].min())} up"
     )
-    # a rate that failed at some batch size and trained on every seed at a larger one
-    saved = any(
-        ((cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok).any()
-        for r in cells[~ok].itertuples(index=False)
-    )
-    # what the cells show, not a law: the grid has too few settings for one
-    return f"a rate too long for a small batch trained at a larger one: {clause}" if saved else clause
+    # a rate that failed at some batch size and trained on every seed at a larger one: what the cells show
+    for r in cells[~ok].sort_values("batch_size", ascending=False).itertuples(index=False):
+        larger = cells[(cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok]
+        if len(larger):
+            trained = listed([f"B = {int(b):,}" for b in sorted(larger["batch_size"])])
+            return f"η = {r.lr:g} failed at B = {int(r.batch_size):,} but trained at {trained}; {clause}"
+    return clause
 
 
 def _as_given(model: str, value: float) -> str:
