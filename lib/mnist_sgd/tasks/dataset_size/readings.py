@@ -14,7 +14,7 @@ import pandas as pd
 
 from mnist_sgd.science.dataset import TRAIN_IMAGES
 from mnist_sgd.show.commentary import agrees_with_hand
-from mnist_sgd.tasks.dataset_size.commentary import joined, rounded, sizes_named, spread, spread_mean
+from mnist_sgd.tasks.dataset_size.commentary import joined, rounded, sizes_named, spread_mean
 from mnist_sgd.tasks.dataset_size.tables import at_stop, mean_sd
 from mnist_sgd.tasks.rounding import two_figures
 
@@ -282,18 +282,4 @@ def _at_its_setting(at: pd.DataFrame, report: HandReport) -> str:
         text += (
             f"do not agree with its {figures}: {'it lies' if one else 'they lie'} {gaps} points {side} them, left open"
         )
-    return text + _as_after_the_iterations(rows, hand, off) + "."
-
-
-def _as_after_the_iterations(rows: pd.DataFrame, hand: pd.Series, off: list[int]) -> str:
-    """', though it equals our runs' 74.2 ± 1.0% after 30,000 iterations': the figures of ``off`` that
-    agree with this report's runs at the end of their iterations (``rows``: the table by size), a
-    coincidence worth naming, not an explanation; '' when none does."""
-    same = [n for n in off if agrees_at_setting(hand[n], rows.loc[n, "test_acc"], rows.loc[n, "test_acc_sd"])]
-    if not same:
-        return ""
-    ours = joined([f"{spread(100 * rows.loc[n, 'test_acc'], 100 * rows.loc[n, 'test_acc_sd'])}%" for n in same])
-    iterations = int(rows["iterations"].max())
-    return (
-        f", though {'it equals' if len(same) == 1 else 'they equal'} our runs' {ours} after {iterations:,} iterations"
-    )
+    return text + "."
