@@ -311,8 +311,11 @@ def _stability_boundary(cells: pd.DataFrame) -> str:
     for r in cells[~ok].sort_values("batch_size", ascending=False).itertuples(index=False):
         larger = cells[(cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok]
         if len(larger):
-            trained = listed([f"B = {int(b):,}" for b in sorted(larger["batch_size"])])
-            return f"η = {r.lr:g} failed at B = {int(r.batch_size):,} but trained at {trained}; {clause}"
+            failed = sorted(
+                cells.loc[~ok & (cells["lr"] == r.lr) & (cells["batch_size"] <= r.batch_size), "batch_size"]
+            )
+            trained = listed([f"{int(b):,}" for b in sorted(larger["batch_size"])])
+            return f"η = {r.lr:g} failed at B = {listed([f'{int(b):,}' for b in failed])} but trained at B = {trained}; {clause}"
     return clause
 
 
