@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from mnist_sgd.science import criteria
-from mnist_sgd.tasks.dataset_size.commentary import EXACT_FIT_LOSS, joined, sizes_named
+from mnist_sgd.tasks.dataset_size.commentary import fitted_exactly, joined, sizes_named
 
 
 def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
@@ -41,7 +41,7 @@ def budget_text(t: pd.DataFrame, falls: pd.DataFrame) -> str:
     ]
     if still:
         text += f" (at {sizes_named(still)} with the test accuracy within its spread of no change)"
-    exact = falling[falling["final_train_loss"] < EXACT_FIT_LOSS] if "final_train_loss" in t.columns else falling[:0]
+    exact = falling[fitted_exactly(falling)]
     for _, r in exact.iterrows():  # a fall there is of a loss already at rounding's scale
         text += (
             f"; at N' = {int(r['dataset_size']):,} it ends at {r['final_train_loss']:.1e}, every image fitted exactly, "

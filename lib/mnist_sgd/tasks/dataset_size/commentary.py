@@ -23,6 +23,15 @@ DROP_POINTS = 1.0
 EXACT_FIT_LOSS = 1e-6
 
 
+def fitted_exactly(t: pd.DataFrame) -> pd.Series:
+    """Per size of ``t``, whether its runs end with every image fitted (``final_train_loss`` below
+    ``EXACT_FIT_LOSS``): a loss still falling there is one already next to zero. All False when the
+    table has no final loss."""
+    if "final_train_loss" not in t.columns:
+        return pd.Series(False, index=t.index)
+    return t["final_train_loss"] < EXACT_FIT_LOSS
+
+
 def subsets_text(runs: pd.DataFrame, curves: pd.DataFrame) -> str:
     """The paragraph under one size's table: the budget in passes over the subset, the test
     accuracy along the runs and at their stop, and the rank of the subsets.
@@ -285,8 +294,9 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
 
 def _budget_said(t: pd.DataFrame) -> str:
     """Why the one budget of steps serves every size: whether the training loss on the largest set
-    settled (changed by no more than ``rel_tol`` over the second half of the run, as ``budget.budget_text``
-    reads it), and how many passes it makes over the smallest. ``t``: sorted by size."""
+    settled (its loss changed by no more than ``rel_tol``, either way, over the second half of the run),
+    how many passes it makes over the smallest, and the smaller sizes whose loss still fell by more.
+    ``t``: sorted by size."""
     small, large = t.iloc[0], t.iloc[-1]
     passes = int(large["iterations"]) * int(large["batch_size"]) / int(small["dataset_size"])
     change = 100 * float(large["loss_fall"])  # a fall; below zero the loss rose, by its noise
@@ -299,9 +309,8 @@ def _budget_said(t: pd.DataFrame) -> str:
         f"to settle ({fell}){after}, and {number(passes, 2)} passes over the {int(small['dataset_size']):,} images "
         "of the smallest set."
     )
-    # the smaller sizes whose loss still fell, leaving out a loss already fitted to rounding's scale
-    exact = t["final_train_loss"] < EXACT_FIT_LOSS if "final_train_loss" in t.columns else False
-    still = t.iloc[:-1][(t["loss_fall"] > t["rel_tol"]).iloc[:-1] & ~pd.Series(exact, index=t.index).iloc[:-1]]
+    smaller = t.iloc[:-1]  # those whose loss still fell, leaving out a loss already fitted to rounding's scale
+    still = smaller[(smaller["loss_fall"] > smaller["rel_tol"]) & ~fitted_exactly(smaller)]
     if len(still):
         falls = joined([f"{two_figures(100 * v)}%" for v in still["loss_fall"]])
         text += (
