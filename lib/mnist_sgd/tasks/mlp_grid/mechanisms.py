@@ -16,7 +16,7 @@ import pandas as pd
 from mnist_sgd.science.criteria import beyond_load
 from mnist_sgd.show.present import pct, plural
 from mnist_sgd.tasks.mlp_grid.cell import KEYS, LOSS, asked_cells, cell_label, steps_per_epoch
-from mnist_sgd.tasks.mlp_grid.stability import by_eta_b, settling_text
+from mnist_sgd.tasks.mlp_grid.stability import by_eta_b, settling_text, trained_at_larger
 from mnist_sgd.tasks.mlp_grid.tables import failures, listed, span, two_significant
 from mnist_sgd.tasks.mlp_grid.ties import apart, rank, rankable, ranking_text, said
 
@@ -170,7 +170,7 @@ def _too_long(at: pd.DataFrame, cells: pd.DataFrame) -> str:
         return ""
     b = int(high["batch_size"])
     text = f"At η = {high['lr']:g} the step is too long for B = {b} ({failures(high)})"
-    saved = cells[(cells["lr"] == high["lr"]) & (cells["batch_size"] > b) & cells["all_converged"].astype(bool)]
+    saved = trained_at_larger(cells, high["lr"], b)
     if saved.empty:
         return text + ". "
     text += " but not for " + listed([f"B = {int(r.batch_size)}" for r in saved.sort_values("batch_size").itertuples()])

@@ -34,6 +34,12 @@ def clean_split(cells: pd.DataFrame) -> bool:
     return bool(ok.any() and (~ok).any() and c.loc[ok, "eta_b"].max() < c.loc[~ok, "eta_b"].min())
 
 
+def trained_at_larger(cells: pd.DataFrame, lr: float, batch_size: int) -> pd.DataFrame:
+    """The cells of ``cells`` at rate ``lr`` and a batch larger than ``batch_size`` where every seed
+    trained: those that show a rate too long for one batch size is not too long for all."""
+    return cells[(cells["lr"] == lr) & (cells["batch_size"] > batch_size) & cells["all_converged"].astype(bool)]
+
+
 def _boundary(cells: pd.DataFrame) -> str:
     """Where in η/B the cells stop training on every seed: a clean split (``clean_split``), naming
     the failed cells (how each failed, the table's outcome and the detail's ``failures_text`` say),

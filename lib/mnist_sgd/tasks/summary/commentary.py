@@ -23,6 +23,7 @@ from mnist_sgd.tasks.batch_size.hand_rates import itr_fewer_at_looser, rate_move
 from mnist_sgd.tasks.batch_size.per_batch import mean_sd_rounded
 from mnist_sgd.tasks.dataset_size.commentary import MOVES, lower_at_end, steps_between
 from mnist_sgd.tasks.mlp_grid.cell import asked_cells
+from mnist_sgd.tasks.mlp_grid.stability import trained_at_larger
 from mnist_sgd.tasks.mlp_grid.tables import ratio_said
 from mnist_sgd.tasks.mlp_grid.ties import rank
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
@@ -309,7 +310,7 @@ def _stability_boundary(cells: pd.DataFrame) -> str:
     )
     # a rate that failed at some batch size and trained on every seed at a larger one: what the cells show
     for r in cells[~ok].sort_values("batch_size", ascending=False).itertuples(index=False):
-        larger = cells[(cells["lr"] == r.lr) & (cells["batch_size"] > r.batch_size) & ok]
+        larger = trained_at_larger(cells, r.lr, r.batch_size)
         if len(larger):
             failed = sorted(
                 cells.loc[~ok & (cells["lr"] == r.lr) & (cells["batch_size"] <= r.batch_size), "batch_size"]
