@@ -51,14 +51,20 @@ def _spread_words(apart: bool) -> str:
     return "beyond the spread" if apart else "within the spread"
 
 
+def beyond_chance(ratio: float, seeds: int) -> bool:
+    """Whether a ratio of two s.d.s over ``seeds`` seeds each exceeds what chance gives
+    (``spreads.sd_ratio_by_chance``); False with fewer than 3 seeds, which set no bound."""
+    return seeds >= 3 and ratio > spreads.sd_ratio_by_chance(seeds)
+
+
 def sd_ratio_said(ratio: float, seeds: int) -> str:
-    """Whether a ratio of two s.d.s over ``seeds`` seeds each is beyond chance
-    (``spreads.sd_ratio_by_chance``), with the bound it was judged against."""
+    """Whether a ratio of two s.d.s over ``seeds`` seeds each is beyond chance (``beyond_chance``),
+    with the bound it was judged against."""
     if seeds < 3:
         return f"a rough ratio, from {seeds} seeds each"
     bound = spreads.sd_ratio_by_chance(seeds)
     chance = f"{seeds} seeds each give by chance (one time in {round(1 / spreads.CHANCE)} beyond {bound:.2g} times)"
-    return f"beyond what {chance}" if ratio > bound else f"which {chance}"
+    return f"beyond what {chance}" if beyond_chance(ratio, seeds) else f"which {chance}"
 
 
 def accuracy_text(by: pd.DataFrame, iterations: int, batch_size: int, train_images: int, seeds: int) -> str:
@@ -98,10 +104,12 @@ def losses_text(by: pd.DataFrame, seeds: int) -> str:
     text = "**Training loss.** The two mean final training losses are within the spread of each other"
     ratio = hand_row["train_loss_sd"] / fw_row["train_loss_sd"] if fw_row["train_loss_sd"] > 0 else math.inf
     if ratio >= SPREAD_RATIO:
-        said = sd_ratio_said(ratio, seeds)
         # sampling without replacement visits every image once an epoch: a cause only if not chance
-        why = ": each of its epochs visits every image once" if said.startswith("beyond") else ""
-        text += f", but the loader's varies about {two_figures(ratio)} times less from seed to seed, {said}{why}"
+        why = ": each of its epochs visits every image once" if beyond_chance(ratio, seeds) else ""
+        text += (
+            f", but the loader's varies about {two_figures(ratio)} times less from seed to seed, "
+            f"{sd_ratio_said(ratio, seeds)}{why}"
+        )
     return text + "."
 
 
