@@ -243,13 +243,14 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
     assert text == (
         "**The answer.** After 30,000 iterations (50 epochs of the whole training set), the final test accuracy rises "
         "with N', from 60.0 ± 0.4% at N' = 100 to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except "
-        "from 1,000 to 60,000, where only the means differ, by more than two standard errors. The same steps at every size are enough for the training loss at N' = 60,000 to "
+        "from 1,000 to 60,000, where only the means differ, by more than two standard errors. The runs at N' = 100 "
+        "and 60,000 have reached the limit's accuracy, within the spread; at 500 and 1,000 they have not.\n\n"
+        "**When training stops.** The same steps at every size are enough for the training loss at N' = 60,000 to "
         "settle (it fell by 0.13% over the second half of the run), and 30,000 passes over the 100 images of the "
         "smallest set. At N' = 100, 500 and 1,000 it still fell by 100%, 28% and 9.2% over the second half: there "
-        "the answer is this budget's. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% and "
-        "80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): the runs over-fit their few "
-        "images, and there the answer depends on when training stops. The runs at N' = 100 and 60,000 have reached the "
-        "limit's accuracy, within the spread; at 500 and 1,000 they have not."
+        "the answer is this budget's. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% "
+        "and 80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): the runs over-fit their few "
+        "images, and there the answer depends on when training stops."
     )
     unsettled = answer_text(at_stop(sizes()), sizes(loss_fall=(0.9998, 0.28, 0.092, 0.03)))
     assert (
@@ -264,8 +265,8 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
     rose = answer_text(at_stop(sizes()), sizes(loss_fall=(0.9998, 0.28, 0.092, -0.0011)))
     assert "to settle (it rose by 0.11% over the second half of the run)" in rose  # SGD's noise about its limit
     every = sizes(closed_test=(0.60, 0.70, 0.80, 0.81))
-    assert answer_text(at_stop(every), every).endswith(
-        "At every size the runs have reached the limit's accuracy, within the spread."
+    assert "At every size the runs have reached the limit's accuracy, within the spread.\n\n" in answer_text(
+        at_stop(every), every
     )
     near = sizes(stop=(0.60, 0.70, 0.80, 0.81))
     assert "Stopping early" not in answer_text(at_stop(near), near)

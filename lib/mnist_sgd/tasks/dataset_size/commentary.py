@@ -250,7 +250,8 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
     the steps of the grid beyond the spread named (``steps_between``); the sizes where stopping early
     does better beyond the spread (``lower_at_end``), where the answer depends on when training stops,
     with the sizes whose stop is chosen on few images (``few_held_out``); and the sizes whose runs have
-    reached the limit's accuracy (``at_the_limit``) and those that have not.
+    reached the limit's accuracy (``at_the_limit``) and those that have not. The budget of steps
+    (``_budget_said``) and stopping early follow in a paragraph of their own: they qualify the answer.
 
     ``stop``: every size read at the stop (``tables.at_stop``), with dataset_size, test_acc and
     test_acc_sd; ``end``: every size at the end of the iterations (``tables.size_summary``), with
@@ -272,24 +273,27 @@ def answer_text(stop: pd.DataFrame, end: pd.DataFrame) -> str:
         f"from {pct(at_end.iloc[0])} at N' = {int(at_end['dataset_size'].iloc[0]):,} to {pct(at_end.iloc[-1])} at "
         f"N' = {int(at_end['dataset_size'].iloc[-1]):,}, {_steps_said(steps_between(at_end))}."
     )
-    text += _budget_said(at_end)
+    reached = at_the_limit(at_end)
+    short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]
+    if not short:
+        text += " At every size the runs have reached the limit's accuracy, within the spread."
+    elif reached:
+        text += f" The runs at {sizes_named(reached)} have reached the limit's accuracy, within the spread; at "
+        text += f"{joined([f'{n:,}' for n in short])} they have not."
+    else:
+        text += " At no size have the runs reached the limit's accuracy."
+    # the budget and the stop in a paragraph of their own: they qualify the answer, they do not give it
+    stopping = _budget_said(at_end).strip()
     lower = lower_at_end(at_end)
     if lower:
         few = few_held_out(at_end[at_end["dataset_size"].isin(lower)])
-        text += (
+        stopping += (
             f" Stopping early does better beyond the spread at {sizes_named(lower)} "
             f"({joined([pct(at_stop.loc[n]) for n in lower])}"
             f"{f'; the stop chosen {few}' if few else ''}): the runs over-fit their few images, and there the "
             "answer depends on when training stops."
         )
-    reached = at_the_limit(at_end)
-    short = [n for n in at_end["dataset_size"].astype(int) if n not in reached]
-    if not short:
-        return text + " At every size the runs have reached the limit's accuracy, within the spread."
-    if reached:
-        text += f" The runs at {sizes_named(reached)} have reached the limit's accuracy, within the spread; at "
-        return text + f"{joined([f'{n:,}' for n in short])} they have not."
-    return text + " At no size have the runs reached the limit's accuracy."
+    return f"{text}\n\n**When training stops.** {stopping}"
 
 
 def _budget_said(t: pd.DataFrame) -> str:
