@@ -245,9 +245,9 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
         "with N', from 60.0 ± 0.4% at N' = 100 to 81.0 ± 0.4% at N' = 60,000, beyond the spread at each step except "
         "from 1,000 to 60,000, where only the means differ, by more than two standard errors. The runs at N' = 100 "
         "and 60,000 have reached the limit's accuracy, within the spread; at 500 and 1,000 they have not.\n\n"
-        "**When training stops.** The same steps at every size are enough for the training loss at N' = 60,000 to "
-        "settle (it fell by 0.13% over the second half of the run), and 30,000 passes over the 100 images of the "
-        "smallest set. At N' = 100, 500 and 1,000 it still fell by 100%, 28% and 9.2% over the second half: there "
+        "**When training stops.** The same 30,000 steps at every size make 30,000 passes over the 100 images of the "
+        "smallest set and are enough for the training loss at N' = 60,000 to settle (it fell by 0.13% over the "
+        "second half of the run). At N' = 100, 500 and 1,000 it still fell by 100%, 28% and 9.2% over the second half: there "
         "the answer is this budget's. Stopping early does better beyond the spread at N' = 100 and 500 (65.0 ± 0.4% "
         "and 80.0 ± 0.4%; the stop chosen at N' = 100 on only 20 held-out images): the runs over-fit their few "
         "images, and there the answer depends on when training stops."
@@ -256,7 +256,7 @@ def test_the_answer_is_the_final_accuracy_then_where_the_stop_matters_and_the_li
     assert (
         "are not enough for the training loss at N' = 60,000 to settle (it fell by 3% over the second half of "
         in (unsettled)
-        and "run): the answer is this budget's, and" in unsettled
+        and "run): the answer is this budget's. At" in unsettled
     )
     fitted = sizes().assign(final_train_loss=[2.1e-11, 0.04, 0.1, 0.2])  # N' = 100: a fall of a loss next to zero
     assert "At N' = 500 and 1,000 it still fell by 28% and 9.2% over the second half" in answer_text(

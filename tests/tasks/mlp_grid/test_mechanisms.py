@@ -496,8 +496,8 @@ def test_the_batch_size_paragraph_times_an_epoch_over_every_rate_judged_by_the_c
     close = cells.assign(lr=1.0, seconds_per_epoch=cells["seconds_per_epoch"] * faster)
     mixed = batch_size_text(pd.concat([cells, close], ignore_index=True), history)
     assert mixed is not None and mixed.endswith(
-        "took 2.6 times as long as at B = 128 on average over the rates, but 1.8 times at η = 1: within the "
-        "machine's load."
+        "took 2.6 times as long as at B = 128 on average over the rates, but only 1.8 times at η = 1, within the "
+        "machine's load: the longer epoch is not told apart from the load."
     )  # the ratio the verdict went by is the one quoted beside it
     assert "(11 s against 4.1 s, means over the rates; 1.8 to 3.5 times rate by rate)." in (
         time_text(pd.concat([cells, close], ignore_index=True)) or ""

@@ -309,9 +309,9 @@ def _budget_said(t: pd.DataFrame) -> str:
     enough = "enough" if settled else "not enough"
     after = "" if settled else ": the answer is this budget's"
     text = (
-        f" The same steps at every size are {enough} for the training loss at N' = {int(large['dataset_size']):,} "
-        f"to settle ({fell}){after}, and {number(passes, 2)} passes over the {int(small['dataset_size']):,} images "
-        "of the smallest set."
+        f" The same {int(large['iterations']):,} steps at every size make {number(passes, 2)} passes over the "
+        f"{int(small['dataset_size']):,} images of the smallest set and are {enough} for the training loss at "
+        f"N' = {int(large['dataset_size']):,} to settle ({fell}){after}."
     )
     smaller = t.iloc[:-1]  # those whose loss still fell, leaving out a loss already fitted to rounding's scale
     still = smaller[(smaller["loss_fall"] > smaller["rel_tol"]) & ~fitted_exactly(smaller)]

@@ -254,7 +254,10 @@ def _epoch_time(cells: pd.DataFrame) -> str:
     if beyond_load(closest) != beyond_load(ratio):
         # the verdict goes by the closest rate: quote it, lest the mean read as judged against itself
         at = f"η = {ratios.idxmin():g}"
-        return f"{took} on average over the rates, but {closest:.2g} times at {at}: {_load_verdict(closest)}. "
+        return (
+            f"{took} on average over the rates, but only {closest:.2g} times at {at}, within the machine's load: the "
+            "longer epoch is not told apart from the load. "
+        )
     return f"{took}, {_load_verdict(closest)}. "
 
 
