@@ -323,8 +323,12 @@ def test_the_counts_are_said_to_hold_at_the_looser_target_only_where_they_do():
 def test_the_hand_times_are_read_in_a_sentence_with_the_load_rule():
     t = PROPORTIONAL.assign(hand_seconds_50=[246.0, 38.0, 24.0, 21.0], seconds_50_epochs=[58.0, 9.6, 3.7, 6.7])
     assert hand_times_brief(t) == (
-        "By hand, 50 epochs took longest at B = 1 (246 s) and least at B = 1,000 (21 s); here, extrapolated from "
-        "the time per step, least at B = 100, with B = 1,000 less than twice as long, which the machine's load alone can cause."
+        "By hand, 50 epochs took 246, 38, 24 and 21 s at B = 1, 10, 100 and 1,000; here, extrapolated from the time "
+        "per step, 58, 9.6, 3.7 and 6.7 s (another order: least at B = 100, B = 1,000 within the machine's load of it)."
+    )
+    ordered = t.assign(seconds_50_epochs=[73.0, 22.0, 6.8, 6.5])
+    assert hand_times_brief(ordered).endswith(
+        "73, 22, 6.8 and 6.5 s (the same order: least at B = 1,000, B = 100 within the machine's load of it)."
     )
     assert "**The hand-made reports.** By hand, 50 epochs" in commentary(t)
     assert hand_times_brief(PROPORTIONAL) == ""

@@ -93,9 +93,8 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "compared by accuracy only where every seed trained: one run cannot show how often a setting fails." in text
     # how the gradients are computed and why, said in the section; its check is the detail's
     assert text.endswith(
-        "Gradients come from a hand-written backward pass, which folds each layer's update into the product that "
-        "forms its gradient instead of keeping autograd's and the optimiser's per-step records; it matches automatic "
-        "differentiation to within rounding (per-run detail)."
+        "Each step is plain SGD; for speed its gradients come from a backward pass written by hand rather than from "
+        "autograd, and they match automatic differentiation to within rounding (per-run detail)."
     )
     assert "overlap" not in text and "2√" not in text  # the report's one rule is stated on its summary page
     assert "shorter budget" not in text
@@ -104,7 +103,7 @@ def test_the_scope_says_the_seeds_then_which_cells_are_ranked():
     assert "not directly comparable" in mlp_scope_text(uneven, 3)
     same = mlp_scope_text(cells.assign(seeds=3), 3)  # one seed count: said once, and no word on single runs
     assert "were run for 3 epochs, 3 seeds each. A run *trained*" in same
-    assert "where every seed trained. Gradients come" in same
+    assert "where every seed trained. Each step is plain SGD" in same
 
 
 def test_the_detail_states_each_rule_once_and_what_a_stuck_run_answers():

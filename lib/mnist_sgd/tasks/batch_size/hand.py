@@ -58,25 +58,23 @@ def batch_hand_summary_text(table: pd.DataFrame) -> str:
 
 
 def hand_times_brief(table: pd.DataFrame) -> str:
-    """The hand-made 50-epoch times in a sentence: where they were longest and least, by hand and
-    here (``seconds_50_epochs``, extrapolated), the least here with the batch sizes the machine's
-    load cannot tell from it (``across.load_split``); '' with fewer than two hand times."""
+    """The hand-made 50-epoch times in a sentence beside this build's (``seconds_50_epochs``,
+    extrapolated, to two figures), whether they fall in the same order, and the least here with the
+    batch sizes the machine's load cannot tell from it (``across.load_split``); '' with fewer than two
+    hand times."""
     if "hand_seconds_50" not in table:
         return ""
-    t = table.dropna(subset=["hand_seconds_50"]).set_index("batch_size")
+    t = table.dropna(subset=["hand_seconds_50"]).set_index("batch_size").sort_index()
     if len(t) < 2:
         return ""
-    slow, fast = int(t["hand_seconds_50"].idxmax()), int(t["hand_seconds_50"].idxmin())
     here, close, _ = load_split(t["seconds_50_epochs"].rename("seconds_target").reset_index())
-    tied = (
-        f", with B = {listed([f'{b:,}' for b in close])} less than twice as long, which the machine's load alone can cause"
-        if close
-        else ""
-    )
+    same = list(t["hand_seconds_50"].sort_values().index) == list(t["seconds_50_epochs"].sort_values().index)
+    tied = f", B = {listed([f'{b:,}' for b in close])} within the machine's load of it" if close else ""
     return (
-        f"By hand, 50 epochs took longest at B = {slow:,} ({t.loc[slow, 'hand_seconds_50']:g} s) and least at "
-        f"B = {fast:,} ({t.loc[fast, 'hand_seconds_50']:g} s); here, extrapolated from the time per step, least at "
-        f"B = {here:,}{tied}."
+        f"By hand, 50 epochs took {listed([f'{v:g}' for v in t['hand_seconds_50']])} s at "
+        f"B = {listed([f'{b:,}' for b in t.index])}; here, extrapolated from the time per step, "
+        f"{listed([two_figures(v) for v in t['seconds_50_epochs']])} s ({'the same order' if same else 'another order'}: "
+        f"least at B = {here:,}{tied})."
     )
 
 

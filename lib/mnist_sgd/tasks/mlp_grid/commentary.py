@@ -27,9 +27,8 @@ def cell_count(cells: pd.DataFrame) -> int:
 
 
 HAND_WRITTEN = (
-    "Gradients come from a hand-written backward pass, which folds each layer's update into the product that forms "
-    "its gradient instead of keeping autograd's and the optimiser's per-step records; it matches automatic "
-    "differentiation to within rounding (per-run detail)."
+    "Each step is plain SGD; for speed its gradients come from a backward pass written by hand rather than from "
+    "autograd, and they match automatic differentiation to within rounding (per-run detail)."
 )
 
 
