@@ -11,10 +11,13 @@ import pandas as pd
 
 # The report's one rule for telling two results apart, in words (stated once, on the summary page)
 DIFFER_RULE = (
-    "two of our results differ when they are further apart than 2√(σ₁² + σ₂²), σ being each one's s.d. over seeds "
-    "(or subsets), a rough one from three seeds: the distance at which one run of each would be told apart, a "
-    "stricter demand than a test of the means (whose standard errors are σ/√n); one of ours and a hand-made figure (one "
-    "run) differ when further apart than 2σ plus the figure's rounding, σ being the s.d. of one run at that setting"
+    "two of our results differ when further apart than 2√(σ₁² + σ₂²), σ being each one's s.d. over seeds (or "
+    "subsets): far enough apart that one run of each would be told apart, which asks more than a test of the means"
+)
+# a hand-made figure is one run: its own spread is that of one run of ours at its setting
+HAND_RULE = (
+    "one of our results and a hand-made figure (a single run) differ when further apart than 2σ plus the figure's "
+    "rounding, σ being the s.d. of one run at that setting"
 )
 
 

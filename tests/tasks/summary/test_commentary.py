@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from mnist_sgd.science.criteria import DIFFER_RULE
+from mnist_sgd.science.criteria import DIFFER_RULE, HAND_RULE
 from mnist_sgd.show import references
 from mnist_sgd.tasks.pytorch.tables import UNCONVERTED
 from mnist_sgd.tasks.summary.commentary import (
@@ -350,14 +350,15 @@ def test_only_a_report_built_with_other_settings_is_flagged_at_its_head():
 def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     text = reading_text(2, 2)
     assert DIFFER_RULE[1:] in text and text.count("2√(σ₁² + σ₂²)") == 1
+    assert f"- **Against a hand-made figure**: O{HAND_RULE[1:]}." in text
     assert (
-        ". *Within* is not *equal*: the seeds do not settle the difference. In Tasks 7 and 8 σ also counts one run's "
-        "fluctuation"
+        ". *Within* is not *equal*: the seeds do not settle the difference (three seeds give only a rough s.d.). In "
+        "Tasks 7 and 8 σ also counts one run's fluctuation"
         in text
         and "- **Only the means differ**: said beside a verdict within the spread when the two means are further "
         "apart than 2√(σ₁²/n₁ + σ₂²/n₂)"
         in text
-        and "a stricter demand than a test of the means" in text
+        and "which asks more than a test of the means" in text
     )
     assert (
         "a shared 2-core machine running 2 runs at a time" in text
@@ -378,11 +379,11 @@ def test_the_numbers_are_explained_once_with_the_one_rule_and_a_glossary():
     assert "only beyond 2×" not in busy and "only beyond 2×" in measured
     # without Task 3, none of its terms
     assert "- **η/B**:" in text and "- **Seed**:" in text and "ITR" not in text and "target" not in text
-    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 6 and "\n\n" not in text
+    assert text.startswith("- **±**: the standard deviation (s.d.)") and text.count("- **") == 7 and "\n\n" not in text
     with_task3 = reading_text(2, 2, 5.0)
     assert "- **Target**: a training loss within 5% of L*." in with_task3
     assert "- **ITR**: the first checkpoint t from which the loss stays within the target up to 2t" in with_task3
-    assert with_task3.count("- **") == 11
+    assert with_task3.count("- **") == 12
 
 
 def test_an_iteration_count_is_rounded_as_its_table_and_a_time_to_two_significant_figures():

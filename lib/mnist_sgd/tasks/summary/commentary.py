@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pandas as pd
 
 from mnist_sgd.science import architectures
-from mnist_sgd.science.criteria import DIFFER_RULE
+from mnist_sgd.science.criteria import DIFFER_RULE, HAND_RULE
 from mnist_sgd.science.means import MEANS_RULE
 from mnist_sgd.show import references
 from mnist_sgd.show.commentary import trend
@@ -398,6 +398,11 @@ def provenance_text(built: str, git: dict[str, str | bool], seconds: list[float]
     )
 
 
+def _capitalised(text: str) -> str:
+    """A rule that is also said inside sentences, as the start of one of its own."""
+    return text[0].upper() + text[1:]
+
+
 def reading_text(
     cores: int, parallel: int, target_pct: float | None = None, step_micros: pd.DataFrame | None = None
 ) -> str:
@@ -407,14 +412,14 @@ def reading_text(
     ``step_times.same_step_micros``, the same step timed in several jobs), and the terms the
     sections use without defining them again (the target's ``target_pct``, None when Task 3 was not
     run, leaves out the terms of Tasks 3 and 4)."""
-    rule = DIFFER_RULE[0].upper() + DIFFER_RULE[1:]
     items = [
         ("±", "the standard deviation (s.d.) over seeds (Task 5: over subsets), after their mean."),
         (
             "Beyond / within the spread",
-            f"{rule}. *Within* is not *equal*: the seeds do not settle the difference. In Tasks 7 and 8 σ also counts "
-            "one run's fluctuation from epoch to epoch.",
+            f"{_capitalised(DIFFER_RULE)}. *Within* is not *equal*: the seeds do not settle the difference (three "
+            "seeds give only a rough s.d.). In Tasks 7 and 8 σ also counts one run's fluctuation from epoch to epoch.",
         ),
+        ("Against a hand-made figure", f"{_capitalised(HAND_RULE)}."),
         ("Only the means differ", f"{MEANS_RULE}."),
         ("Times", times_text(cores, parallel, step_micros)),
         ("η/B", "the learning rate divided by the batch size."),
